@@ -1,0 +1,102 @@
+/* roomcast: daemon configuration.
+ *
+ * Every setting has one name, the environment variable of seed 000 section 7
+ * (PORT, REDIS_HOST, ...). The same name, lower-cased, is the key in the
+ * [roomcast] group of the optional key file; CLI flags override by name too.
+ * Precedence: CLI flag > environment > key file > built-in default.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define RC_CONFIG_ERROR (rc_config_error_quark ())
+GQuark rc_config_error_quark (void);
+
+typedef enum {
+  RC_CONFIG_ERROR_INVALID, /* one or more values are invalid; message lists all */
+  RC_CONFIG_ERROR_FILE,    /* the key file could not be read or parsed */
+} RcConfigError;
+
+typedef enum {
+  RC_AUTH_DEV,
+  RC_AUTH_LARAVEL,
+  RC_AUTH_JWT,
+} RcAuthKind;
+
+typedef struct {
+  /* server */
+  gboolean dev;                 /* --dev (CLI only): dev auth, defaults for a demo */
+  char *listen_addr;            /* LISTEN_ADDR, default "127.0.0.1" */
+  guint port;                   /* PORT, default 3030 */
+  GLogLevelFlags log_level;     /* LOG_LEVEL: error|warn|info|debug (default info) */
+  char *log_level_name;         /* as given, normalised */
+  char **cors_origins;          /* CORS_ORIGINS, comma separated; NULL/empty or "*" = all */
+  char *web_root;               /* WEB_ROOT, default "" (disabled) */
+
+  /* Socket.IO */
+  guint ping_interval_ms;       /* SIO_PING_INTERVAL_MS, default 25000 */
+  guint ping_timeout_ms;        /* SIO_PING_TIMEOUT_MS, default 20000 */
+  guint max_payload;            /* SIO_MAX_PAYLOAD bytes, default 1000000 */
+
+  /* auth */
+  RcAuthKind auth_provider;     /* AUTH_PROVIDER: dev|laravel|jwt; default dev with
+                                 * --dev, else jwt if JWT_SECRET set, else laravel */
+  char *jwt_secret;             /* JWT_SECRET (secret) */
+
+  /* Redis */
+  char *redis_host;             /* REDIS_HOST, default NULL = in-memory store */
+  guint redis_port;             /* REDIS_PORT, default 6379 */
+  char *redis_password;         /* REDIS_PASSWORD (secret) */
+  guint redis_db;               /* REDIS_DB, default 0 */
+
+  /* Laravel */
+  char *laravel_api_url;        /* LARAVEL_API_URL, http(s) URL without trailing '/' */
+  char *laravel_internal_key;   /* LARAVEL_INTERNAL_KEY (secret, >= 32 chars) */
+  guint laravel_connect_timeout_ms; /* LARAVEL_CONNECT_TIMEOUT_MS, default 2000 */
+  guint laravel_timeout_ms;     /* LARAVEL_TIMEOUT_MS, default 5000 */
+
+  /* limits and rooms */
+  guint max_rooms_per_worker;   /* MAX_ROOMS_PER_WORKER, default 100 */
+  guint max_clients_per_room;   /* MAX_CLIENTS_PER_ROOM, default 50 */
+  guint rate_limit_per_minute;  /* RATE_LIMIT_MESSAGES_PER_MINUTE, default 60 */
+  guint seats_per_room;         /* SEATS_PER_ROOM, default 10, 1..64 */
+  guint room_grace_s;           /* ROOM_GRACE_PERIOD_S, default 30 */
+
+  /* RTC (MEDIASOUP_* names accepted as aliases) */
+  char *rtc_listen_ip;          /* RTC_LISTEN_IP / MEDIASOUP_LISTEN_IP, default NULL = all */
+  char *rtc_announced_ip;       /* RTC_ANNOUNCED_IP / MEDIASOUP_ANNOUNCED_IP */
+  guint rtc_min_port;           /* RTC_MIN_PORT / MEDIASOUP_RTC_MIN_PORT, default 10000 */
+  guint rtc_max_port;           /* RTC_MAX_PORT / MEDIASOUP_RTC_MAX_PORT, default 59999 */
+} RcConfig;
+
+/* A configuration holding the built-in defaults. */
+RcConfig *rc_config_new (void);
+void rc_config_free (RcConfig *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RcConfig, rc_config_free)
+
+/* Apply, in increasing precedence, the key file at @path (nullable; a missing
+ * file named explicitly is an error), the environment @envp (as from
+ * g_get_environ(); nullable = none) and @overrides (setting name -> string
+ * value, nullable; the CLI puts PORT, LISTEN_ADDR, LOG_LEVEL there). Set
+ * config->dev before calling: it changes defaults and requirements.
+ *
+ * Every value is validated; on failure returns FALSE with RC_CONFIG_ERROR_INVALID
+ * whose message names every invalid setting, one per line, e.g.
+ *   "PORT: 'abc' is not a port number (1-65535)"
+ * Secret values never appear in messages. Without dev and without
+ * LARAVEL_API_URL (when the auth provider is laravel) that is an error naming
+ * LARAVEL_API_URL. */
+gboolean rc_config_load (RcConfig *config, const char *path,
+                         const char * const *envp, GHashTable *overrides,
+                         GError **error);
+
+/* The effective configuration as "NAME=value" lines, sorted as declared,
+ * secrets shown as "<redacted>" (or "<unset>"). */
+char *rc_config_dump (const RcConfig *config);
+
+/* TRUE if @origin is allowed by cors_origins. */
+gboolean rc_config_origin_allowed (const RcConfig *config, const char *origin);
+
+G_END_DECLS

@@ -1,0 +1,200 @@
+/* roomcast: HTTP routes of the daemon; see http-server.h. */
+#include "http/http-server.h"
+#include "http/metrics.h"
+#include "roomcast-build-config.h"
+
+typedef struct {
+  RcHealthContributor contributor;
+  gpointer user_data;
+} Health;
+
+struct _RcHttpServer {
+  GObject parent_instance;
+  const RcConfig *config;
+  SoupServer *soup;
+  GArray *health;     /* Health */
+  gint64 started_us;  /* monotonic */
+  guint port;
+};
+
+G_DEFINE_FINAL_TYPE (RcHttpServer, rc_http_server, G_TYPE_OBJECT)
+
+void
+rc_http_reply_json (SoupServerMessage *msg, guint status, JsonNode *body)
+{
+  g_autofree char *text = json_to_string (body, FALSE);
+  gsize len = strlen (text);
+  soup_server_message_set_status (msg, status, NULL);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Cache-Control", "no-store");
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
+                                    g_steal_pointer (&text), len);
+}
+
+void
+rc_http_reply_error (SoupServerMessage *msg, guint status, const char *code,
+                     const char *message)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "error");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "code");
+  json_builder_add_string_value (b, code);
+  json_builder_set_member_name (b, "message");
+  json_builder_add_string_value (b, message);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  g_autoptr (JsonNode) node = json_builder_get_root (b);
+  rc_http_reply_json (msg, status, node);
+}
+
+static gboolean
+is_get (SoupServerMessage *msg)
+{
+  const char *method = soup_server_message_get_method (msg);
+  return method == SOUP_METHOD_GET || method == SOUP_METHOD_HEAD;
+}
+
+static void
+handle_health (SoupServer *server, SoupServerMessage *msg, const char *path,
+               GHashTable *query, gpointer data)
+{
+  RcHttpServer *self = data;
+  if (!is_get (msg)) {
+    rc_http_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
+                         "use GET");
+    return;
+  }
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "version");
+  json_builder_add_string_value (b, ROOMCAST_VERSION);
+  json_builder_set_member_name (b, "uptime_s");
+  json_builder_add_int_value (b, (g_get_monotonic_time () - self->started_us) / G_USEC_PER_SEC);
+  gboolean healthy = TRUE;
+  for (guint i = 0; i < self->health->len; i++) {
+    Health *h = &g_array_index (self->health, Health, i);
+    healthy = h->contributor (b, h->user_data) && healthy;
+  }
+  json_builder_set_member_name (b, "status");
+  json_builder_add_string_value (b, healthy ? "ok" : "degraded");
+  json_builder_end_object (b);
+  g_autoptr (JsonNode) node = json_builder_get_root (b);
+  rc_http_reply_json (msg, SOUP_STATUS_OK, node);
+}
+
+static void
+handle_metrics (SoupServer *server, SoupServerMessage *msg, const char *path,
+                GHashTable *query, gpointer data)
+{
+  if (!is_get (msg)) {
+    rc_http_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
+                         "use GET");
+    return;
+  }
+  char *text = rc_metrics_render ();
+  gsize len = strlen (text);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/plain; version=0.0.4; charset=utf-8",
+                                    SOUP_MEMORY_TAKE, text, len);
+}
+
+static void
+handle_default (SoupServer *server, SoupServerMessage *msg, const char *path,
+                GHashTable *query, gpointer data)
+{
+  rc_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", "no such endpoint");
+}
+
+static void
+on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer data)
+{
+  guint status = soup_server_message_get_status (msg);
+  if (status == SOUP_STATUS_SWITCHING_PROTOCOLS)
+    return;
+  g_autofree char *labels = g_strdup_printf ("status=\"%u\"", status);
+  rc_metrics_counter_inc ("roomcast_http_requests_total", "HTTP requests by status", labels);
+}
+
+RcHttpServer *
+rc_http_server_new (const RcConfig *config)
+{
+  RcHttpServer *self = g_object_new (RC_TYPE_HTTP_SERVER, NULL);
+  self->config = config;
+  self->soup = soup_server_new ("server-header", "roomcast/" ROOMCAST_VERSION " ", NULL);
+  soup_server_add_handler (self->soup, NULL, handle_default, self, NULL);
+  soup_server_add_handler (self->soup, "/health", handle_health, self, NULL);
+  soup_server_add_handler (self->soup, "/metrics", handle_metrics, self, NULL);
+  g_signal_connect (self->soup, "request-finished", G_CALLBACK (on_request_finished), self);
+  return self;
+}
+
+SoupServer *
+rc_http_server_get_soup (RcHttpServer *self)
+{
+  return self->soup;
+}
+
+gboolean
+rc_http_server_listen (RcHttpServer *self, GError **error)
+{
+  g_autoptr (GInetAddress) addr = g_inet_address_new_from_string (self->config->listen_addr);
+  if (!addr) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 "LISTEN_ADDR '%s' is not an IP address", self->config->listen_addr);
+    return FALSE;
+  }
+  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (addr, self->config->port);
+  if (!soup_server_listen (self->soup, sa, 0, error))
+    return FALSE;
+  GSList *uris = soup_server_get_uris (self->soup);
+  self->port = uris ? (guint) g_uri_get_port (uris->data) : self->config->port;
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return TRUE;
+}
+
+guint
+rc_http_server_get_port (RcHttpServer *self)
+{
+  return self->port;
+}
+
+void
+rc_http_server_stop_listening (RcHttpServer *self)
+{
+  /* Closes the listening sockets and any plain HTTP connection; WebSocket
+   * connections were taken over by their RcSioSocket and are not affected. */
+  soup_server_disconnect (self->soup);
+}
+
+void
+rc_http_server_add_health (RcHttpServer *self, RcHealthContributor contributor,
+                           gpointer user_data)
+{
+  Health h = { contributor, user_data };
+  g_array_append_val (self->health, h);
+}
+
+static void
+rc_http_server_finalize (GObject *object)
+{
+  RcHttpServer *self = RC_HTTP_SERVER (object);
+  soup_server_disconnect (self->soup);
+  g_object_unref (self->soup);
+  g_array_unref (self->health);
+  G_OBJECT_CLASS (rc_http_server_parent_class)->finalize (object);
+}
+
+static void
+rc_http_server_class_init (RcHttpServerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = rc_http_server_finalize;
+}
+
+static void
+rc_http_server_init (RcHttpServer *self)
+{
+  self->health = g_array_new (FALSE, FALSE, sizeof (Health));
+  self->started_us = g_get_monotonic_time ();
+}

@@ -1,0 +1,38 @@
+/* roomcast: the HTTP side of the daemon's single port.
+ *
+ * One SoupServer on the main loop serves /health, /metrics, the Socket.IO
+ * endpoint (registered by RcSioServer) and later the web root and admin API.
+ * Anything unknown gets a 404 JSON body.
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+#include <json-glib/json-glib.h>
+#include "config.h"
+
+G_BEGIN_DECLS
+
+#define RC_TYPE_HTTP_SERVER (rc_http_server_get_type ())
+G_DECLARE_FINAL_TYPE (RcHttpServer, rc_http_server, RC, HTTP_SERVER, GObject)
+
+RcHttpServer *rc_http_server_new (const RcConfig *config);
+SoupServer *rc_http_server_get_soup (RcHttpServer *self);
+/* Listen on config->listen_addr:config->port (port 0 picks a free one). */
+gboolean rc_http_server_listen (RcHttpServer *self, GError **error);
+/* The port actually bound (useful with port 0). */
+guint rc_http_server_get_port (RcHttpServer *self);
+/* Stop accepting connections and drop plain HTTP ones (WebSockets stay). */
+void rc_http_server_stop_listening (RcHttpServer *self);
+
+/* A module adds members to the /health object ("rooms", "redis", ...).
+ * Return FALSE to mark the service degraded (status "degraded", still 200). */
+typedef gboolean (*RcHealthContributor) (JsonBuilder *builder, gpointer user_data);
+void rc_http_server_add_health (RcHttpServer *self, RcHealthContributor contributor,
+                                gpointer user_data);
+
+/* Reply helpers used by every handler. */
+void rc_http_reply_json (SoupServerMessage *msg, guint status, JsonNode *body);
+void rc_http_reply_error (SoupServerMessage *msg, guint status, const char *code,
+                          const char *message);
+
+G_END_DECLS

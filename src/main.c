@@ -1,0 +1,197 @@
+/* roomcastd: the roomcast daemon.
+ *
+ * Reads the configuration, builds the services on one GLib main loop and
+ * runs until SIGINT/SIGTERM, then disconnects clients cleanly and exits 0.
+ */
+#include <glib-unix.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "roomcast-build-config.h"
+#include "config.h"
+#include "log.h"
+#include "auth/auth-provider.h"
+#include "http/http-server.h"
+#include "http/metrics.h"
+#include "sio/sio-server.h"
+
+/* How long a shutdown waits for clients to close their side. */
+#define SHUTDOWN_GRACE_MS 2000
+
+typedef struct {
+  GMainLoop *loop;
+  RcConfig *config;
+  RcHttpServer *http;
+  RcSioServer *sio;
+  gboolean stopping;
+} Daemon;
+
+static gboolean
+on_shutdown_done (gpointer data)
+{
+  Daemon *d = data;
+  g_main_loop_quit (d->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_disconnected_while_stopping (RcSioServer *sio, RcSioSocket *socket,
+                                const char *reason, gpointer data)
+{
+  Daemon *d = data;
+  if (d->stopping && rc_sio_server_get_n_connections (sio) == 0)
+    g_idle_add (on_shutdown_done, d);
+}
+
+static gboolean
+on_stop_signal (gpointer data)
+{
+  Daemon *d = data;
+  if (d->stopping) {
+    g_info ("second stop signal: exiting now");
+    g_main_loop_quit (d->loop);
+    return G_SOURCE_CONTINUE;
+  }
+  d->stopping = TRUE;
+  guint n = rc_sio_server_get_n_connections (d->sio);
+  g_info ("shutting down: disconnecting %u client(s)", n);
+  rc_sio_server_shutdown (d->sio, "server shutdown");
+  if (n == 0)
+    g_idle_add (on_shutdown_done, d);
+  else
+    g_timeout_add (SHUTDOWN_GRACE_MS, on_shutdown_done, d);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+static_health (JsonBuilder *b, gpointer data)
+{
+  Daemon *d = data;
+  /* Placeholders until the rooms, Redis and Laravel services report their own. */
+  json_builder_set_member_name (b, "rooms");
+  json_builder_add_int_value (b, 0);
+  json_builder_set_member_name (b, "redis");
+  json_builder_add_string_value (b, d->config->redis_host ? "configured" : "disabled");
+  json_builder_set_member_name (b, "laravel");
+  json_builder_add_string_value (b, d->config->laravel_api_url ? "configured" : "disabled");
+  return TRUE;
+}
+
+static RcAuthProvider *
+make_auth_provider (const RcConfig *config, GError **error)
+{
+  switch (config->auth_provider) {
+  case RC_AUTH_DEV:
+    g_warning ("dev mode: tokens dev:<id>:<name>[:<role>] are accepted without checks; "
+               "never expose this server");
+    return rc_auth_dev_new ();
+  case RC_AUTH_LARAVEL:
+  case RC_AUTH_JWT:
+  default:
+    g_set_error (error, RC_CONFIG_ERROR, RC_CONFIG_ERROR_INVALID,
+                 "AUTH_PROVIDER: the %s provider is not available in this version; "
+                 "run with --dev",
+                 config->auth_provider == RC_AUTH_JWT ? "jwt" : "laravel");
+    return NULL;
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  gboolean dev = FALSE, check_config = FALSE, version = FALSE;
+  g_autofree char *config_path = NULL, *listen = NULL, *log_level = NULL;
+  gint port = -1;
+  GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+      "Read settings from this key file ([roomcast] group)", "FILE" },
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Listen on this TCP port (PORT)", "PORT" },
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
+      "Listen on this IP address (LISTEN_ADDR)", "ADDR" },
+    { "log-level", 0, 0, G_OPTION_ARG_STRING, &log_level,
+      "error, warn, info or debug (LOG_LEVEL)", "LEVEL" },
+    { "dev", 0, 0, G_OPTION_ARG_NONE, &dev,
+      "Development mode: dev tokens, no Laravel needed", NULL },
+    { "check-config", 0, 0, G_OPTION_ARG_NONE, &check_config,
+      "Print the effective configuration (secrets redacted) and exit: 0 if valid, 2 if not",
+      NULL },
+    { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+    G_OPTION_ENTRY_NULL
+  };
+
+  setlocale (LC_ALL, "");
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("- roomcast audio room server");
+  g_option_context_set_summary (ctx,
+    "Every setting can also come from the environment (PORT, REDIS_HOST, LARAVEL_API_URL, ...)\n"
+    "or a key file; precedence: flag > environment > file > default.");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
+    fprintf (stderr, "roomcastd: %s (try --help)\n", error->message);
+    return 2;
+  }
+  if (version) {
+    printf ("roomcastd %s\n", ROOMCAST_VERSION);
+    return 0;
+  }
+
+  g_autoptr (RcConfig) config = rc_config_new ();
+  config->dev = dev;
+  g_autoptr (GHashTable) overrides = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  if (port >= 0)
+    g_hash_table_insert (overrides, "PORT", g_strdup_printf ("%d", port));
+  if (listen)
+    g_hash_table_insert (overrides, "LISTEN_ADDR", g_strdup (listen));
+  if (log_level)
+    g_hash_table_insert (overrides, "LOG_LEVEL", g_strdup (log_level));
+  g_auto (GStrv) env = g_get_environ ();
+  if (!rc_config_load (config, config_path, (const char * const *) env, overrides, &error)) {
+    fprintf (stderr, "roomcastd: invalid configuration:\n%s\n", error->message);
+    return 2;
+  }
+  if (check_config) {
+    g_autofree char *dump = rc_config_dump (config);
+    printf ("%s", dump);
+    return 0;
+  }
+
+  rc_log_init (config->log_level);
+  g_autoptr (RcAuthProvider) auth = make_auth_provider (config, &error);
+  if (!auth) {
+    g_critical ("cannot start: %s", error->message);
+    return 2;
+  }
+
+  Daemon d = { 0 };
+  d.loop = g_main_loop_new (NULL, FALSE);
+  d.config = config;
+  d.http = rc_http_server_new (config);
+  d.sio = rc_sio_server_new (config, auth);
+  rc_sio_server_attach (d.sio, rc_http_server_get_soup (d.http));
+  rc_sio_server_add_health (d.sio, d.http);
+  rc_http_server_add_health (d.http, static_health, &d);
+  g_signal_connect (d.sio, "disconnected", G_CALLBACK (on_disconnected_while_stopping), &d);
+
+  if (!rc_http_server_listen (d.http, &error)) {
+    g_critical ("cannot listen on %s:%u: %s", config->listen_addr, config->port, error->message);
+    return 1;
+  }
+  g_info ("roomcastd %s listening on http://%s:%u (auth %s, log level %s)", ROOMCAST_VERSION,
+          config->listen_addr, rc_http_server_get_port (d.http),
+          rc_auth_provider_get_name (auth), config->log_level_name);
+
+  guint sigint = g_unix_signal_add (SIGINT, on_stop_signal, &d);
+  guint sigterm = g_unix_signal_add (SIGTERM, on_stop_signal, &d);
+  g_main_loop_run (d.loop);
+
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  rc_http_server_stop_listening (d.http);
+  g_clear_object (&d.sio);
+  g_clear_object (&d.http);
+  g_main_loop_unref (d.loop);
+  rc_metrics_reset ();
+  g_info ("stopped");
+  return 0;
+}

@@ -1,0 +1,376 @@
+/* roomcast: Socket.IO v4 server; see sio-server.h.
+ *
+ * The HTTP pre-handler at /socket.io/ checks the query (EIO=4,
+ * transport=websocket) and the Origin before libsoup completes the WebSocket
+ * handshake; every accepted WebSocket becomes an RcSioSocket. This file
+ * keeps the table of sockets, runs authentication and dispatches events.
+ */
+#include "sio/sio-server-private.h"
+#include "sio/sio-socket-private.h"
+#include "http/http-server.h"
+#include "http/metrics.h"
+
+typedef struct {
+  RcSioEventHandler handler;
+  gpointer user_data;
+} Handler;
+
+struct _RcSioServer {
+  GObject parent_instance;
+  const RcConfig *config;
+  RcAuthProvider *auth;
+  GHashTable *sockets;  /* eio sid -> RcSioSocket (ref) */
+  GHashTable *handlers; /* event name -> Handler */
+  guint n_connected;
+  gboolean shutting_down;
+};
+
+enum { SIGNAL_CONNECTED, SIGNAL_DISCONNECTED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (RcSioServer, rc_sio_server, G_TYPE_OBJECT)
+
+#define SIO_PATH "/socket.io"
+
+const RcConfig *
+rc_sio_server_get_config (RcSioServer *self)
+{
+  return self->config;
+}
+
+/* --- handshake --------------------------------------------------------- */
+
+static const char *
+query_get (GHashTable *query, const char *key)
+{
+  return query ? g_hash_table_lookup (query, key) : NULL;
+}
+
+static char *
+bearer_token (SoupServerMessage *msg)
+{
+  const char *h = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                "Authorization");
+  if (h && g_ascii_strncasecmp (h, "Bearer ", 7) == 0 && h[7])
+    return g_strdup (h + 7);
+  return NULL;
+}
+
+static char *
+peer_string (SoupServerMessage *msg)
+{
+  GSocketAddress *sa = soup_server_message_get_remote_address (msg);
+  if (!G_IS_INET_SOCKET_ADDRESS (sa))
+    return g_strdup ("?");
+  g_autofree char *ip = g_inet_address_to_string (
+    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa)));
+  return g_strdup_printf ("%s:%u", ip,
+                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (sa)));
+}
+
+/* Runs before libsoup's WebSocket handshake: setting a status here refuses
+ * the upgrade with that answer. */
+static void
+handle_sio_http (SoupServer *server, SoupServerMessage *msg, const char *path,
+                 GHashTable *query, gpointer data)
+{
+  RcSioServer *self = data;
+  const char *eio = query_get (query, "EIO");
+  const char *transport = query_get (query, "transport");
+  const char *origin = soup_message_headers_get_one (
+    soup_server_message_get_request_headers (msg), "Origin");
+
+  if (!g_str_equal (path, SIO_PATH) && !g_str_equal (path, SIO_PATH "/")) {
+    rc_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", "no such endpoint");
+    return;
+  }
+  if (g_strcmp0 (transport, "polling") == 0) {
+    rc_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "transport_unsupported",
+                         "roomcast supports only the WebSocket transport: "
+                         "create the client with { transports: ['websocket'] }");
+    return;
+  }
+  if (g_strcmp0 (eio, "4") != 0) {
+    rc_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "protocol_unsupported",
+                         "unsupported protocol version: roomcast speaks Engine.IO 4 "
+                         "(socket.io-client 3.x/4.x, EIO=4)");
+    return;
+  }
+  if (g_strcmp0 (transport, "websocket") != 0) {
+    rc_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "transport_unsupported",
+                         "missing or unknown transport: use { transports: ['websocket'] }");
+    return;
+  }
+  if (origin && !rc_config_origin_allowed (self->config, origin)) {
+    rc_metrics_counter_inc ("roomcast_sio_refused_total", "Refused WebSocket upgrades",
+                            "reason=\"origin\"");
+    g_autofree char *peer = peer_string (msg);
+    g_info ("refused WebSocket from %s: origin %s is not in CORS_ORIGINS", peer, origin);
+    rc_http_reply_error (msg, SOUP_STATUS_FORBIDDEN, "origin_not_allowed",
+                         "this Origin is not allowed (CORS_ORIGINS)");
+    return;
+  }
+  if (self->shutting_down) {
+    rc_http_reply_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "shutting_down",
+                         "the server is shutting down; reconnect elsewhere");
+    return;
+  }
+  if (!soup_websocket_server_check_handshake (msg, NULL, NULL, NULL, NULL)) {
+    rc_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "not_websocket",
+                         "expected a WebSocket upgrade request");
+    return;
+  }
+  /* No status set: libsoup completes the handshake and calls on_websocket. */
+}
+
+static void
+on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
+              SoupWebsocketConnection *ws, gpointer data)
+{
+  RcSioServer *self = data;
+  GUri *uri = soup_server_message_get_uri (msg);
+  g_autoptr (GHashTable) query = NULL;
+  if (g_uri_get_query (uri))
+    query = g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_NONE, NULL);
+  g_autofree char *peer = peer_string (msg);
+  g_autofree char *header_token = bearer_token (msg);
+
+  RcSioSocket *socket = rc_sio_socket_new (self, ws, peer, query_get (query, "token"),
+                                           header_token);
+  g_hash_table_insert (self->sockets, g_strdup (rc_sio_socket_get_eio_sid (socket)), socket);
+  rc_metrics_counter_inc ("roomcast_sio_transports_opened_total",
+                          "WebSocket transports opened", NULL);
+  g_debug ("transport open: eio=%s peer=%s", rc_sio_socket_get_eio_sid (socket), peer);
+  rc_sio_socket_start (socket);
+}
+
+/* --- authentication ---------------------------------------------------- */
+
+static void
+on_authenticated (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (RcSioSocket) socket = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RcUser) user = rc_auth_provider_authenticate_finish (RC_AUTH_PROVIDER (source),
+                                                                  result, &error);
+  rc_sio_socket_auth_done (socket, user, error);
+}
+
+void
+rc_sio_server_socket_authenticate (RcSioServer *self, RcSioSocket *socket,
+                                   const char *token)
+{
+  if (!token || !*token) {
+    g_autoptr (GError) error = g_error_new_literal (RC_AUTH_ERROR,
+                                                    RC_AUTH_ERROR_UNAUTHENTICATED,
+                                                    "no token in the CONNECT auth object");
+    rc_sio_socket_auth_done (socket, NULL, error);
+    return;
+  }
+  rc_auth_provider_authenticate_async (self->auth, token, NULL, on_authenticated,
+                                       g_object_ref (socket));
+}
+
+void
+rc_sio_server_socket_connected (RcSioServer *self, RcSioSocket *socket)
+{
+  RcUser *user = rc_sio_socket_get_user (socket);
+  self->n_connected++;
+  rc_metrics_counter_inc ("roomcast_connections_total", "Socket.IO connections accepted", NULL);
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
+                    "ROOMCAST_EVENT", "connection-open",
+                    "ROOMCAST_USER_ID", user->id,
+                    "ROOMCAST_SID", rc_sio_socket_get_id (socket),
+                    "MESSAGE", "connection open: sid=%s user=%s (%s) role=%s peer=%s",
+                    rc_sio_socket_get_id (socket), user->id, user->name, user->role,
+                    rc_sio_socket_get_peer (socket));
+  g_signal_emit (self, signals[SIGNAL_CONNECTED], 0, socket);
+}
+
+void
+rc_sio_server_socket_closed (RcSioServer *self, RcSioSocket *socket, const char *reason)
+{
+  g_autoptr (RcSioSocket) keep = g_object_ref (socket);
+  RcUser *user = rc_sio_socket_get_user (socket);
+
+  if (user) {
+    self->n_connected--;
+    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
+                      "ROOMCAST_EVENT", "connection-close",
+                      "ROOMCAST_USER_ID", user->id,
+                      "ROOMCAST_SID", rc_sio_socket_get_id (socket),
+                      "MESSAGE", "connection close: sid=%s user=%s reason=%s",
+                      rc_sio_socket_get_id (socket), user->id, reason);
+    g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0, socket, reason);
+  } else {
+    g_info ("connection close before connect: peer=%s reason=%s",
+            rc_sio_socket_get_peer (socket), reason);
+  }
+  g_autofree char *labels = g_strdup_printf ("reason=\"%s\"",
+                                             g_str_has_prefix (reason, "parse error") ? "parse_error"
+                                             : g_str_has_prefix (reason, "protocol error") ? "protocol_error"
+                                             : g_str_has_prefix (reason, "auth refused") ? "auth_refused"
+                                             : g_str_equal (reason, "ping timeout") ? "ping_timeout"
+                                             : g_str_equal (reason, "transport close") ? "transport_close"
+                                             : "other");
+  rc_metrics_counter_inc ("roomcast_disconnections_total",
+                          "Closed Socket.IO transports, by reason", labels);
+  g_hash_table_remove (self->sockets, rc_sio_socket_get_eio_sid (socket));
+}
+
+/* --- events ------------------------------------------------------------ */
+
+void
+rc_sio_server_socket_event (RcSioServer *self, RcSioSocket *socket, const char *event,
+                            JsonArray *args, RcSioAck *ack)
+{
+  rc_metrics_counter_inc ("roomcast_messages_in_total", "Socket.IO events received", NULL);
+  Handler *h = g_hash_table_lookup (self->handlers, event);
+  if (!h) {
+    g_debug ("sid=%s: no handler for event '%s'", rc_sio_socket_get_id (socket), event);
+    if (ack)
+      rc_sio_ack_error (ack, "unknown_event", "this server has no such event");
+    return;
+  }
+  h->handler (socket, args, ack, h->user_data);
+}
+
+void
+rc_sio_server_on (RcSioServer *self, const char *event, RcSioEventHandler handler,
+                  gpointer user_data)
+{
+  g_return_if_fail (RC_IS_SIO_SERVER (self) && event && handler);
+  Handler *h = g_new0 (Handler, 1);
+  h->handler = handler;
+  h->user_data = user_data;
+  g_hash_table_replace (self->handlers, g_strdup (event), h);
+}
+
+gboolean
+rc_sio_server_has_handler (RcSioServer *self, const char *event)
+{
+  return g_hash_table_contains (self->handlers, event);
+}
+
+/* Built-in "whoami": who the server thinks this connection is. Lets a
+ * client (and a health probe) check the round trip and its identity. */
+static void
+handle_whoami (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
+{
+  if (!ack)
+    return;
+  g_autoptr (JsonObject) fields = json_object_new ();
+  json_object_set_string_member (fields, "sid", rc_sio_socket_get_id (socket));
+  json_object_set_member (fields, "user", rc_user_to_public_json (rc_sio_socket_get_user (socket)));
+  rc_sio_ack_ok (ack, fields);
+}
+
+/* --- public ------------------------------------------------------------ */
+
+static gboolean
+health_contributor (JsonBuilder *b, gpointer data)
+{
+  RcSioServer *self = data;
+  json_builder_set_member_name (b, "connections");
+  json_builder_add_int_value (b, self->n_connected);
+  return TRUE;
+}
+
+static void
+metrics_collector (GString *out, gpointer data)
+{
+  RcSioServer *self = data;
+  rc_metrics_append_gauge (out, "roomcast_connections", "Connected Socket.IO clients",
+                           self->n_connected);
+  rc_metrics_append_gauge (out, "roomcast_transports", "Open WebSocket transports",
+                           g_hash_table_size (self->sockets));
+}
+
+RcSioServer *
+rc_sio_server_new (const RcConfig *config, RcAuthProvider *auth)
+{
+  RcSioServer *self = g_object_new (RC_TYPE_SIO_SERVER, NULL);
+  self->config = config;
+  self->auth = g_object_ref (auth);
+  rc_metrics_register_collector (metrics_collector, self);
+  rc_sio_server_on (self, "whoami", handle_whoami, self);
+  return self;
+}
+
+void
+rc_sio_server_attach (RcSioServer *self, SoupServer *soup)
+{
+  soup_server_add_handler (soup, SIO_PATH, handle_sio_http, self, NULL);
+  soup_server_add_websocket_handler (soup, SIO_PATH, NULL, NULL, on_websocket, self, NULL);
+}
+
+void
+rc_sio_server_add_health (RcSioServer *self, RcHttpServer *http)
+{
+  rc_http_server_add_health (http, health_contributor, self);
+}
+
+guint
+rc_sio_server_get_n_connections (RcSioServer *self)
+{
+  return self->n_connected;
+}
+
+GPtrArray *
+rc_sio_server_find_user (RcSioServer *self, const char *user_id)
+{
+  GPtrArray *found = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer value;
+  g_hash_table_iter_init (&iter, self->sockets);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    RcUser *user = rc_sio_socket_get_user (value);
+    if (user && rc_sio_socket_is_connected (value) && g_str_equal (user->id, user_id))
+      g_ptr_array_add (found, g_object_ref (value));
+  }
+  return found;
+}
+
+void
+rc_sio_server_shutdown (RcSioServer *self, const char *reason)
+{
+  self->shutting_down = TRUE;
+  g_autoptr (GPtrArray) all = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer value;
+  g_hash_table_iter_init (&iter, self->sockets);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (all, g_object_ref (value));
+  for (guint i = 0; i < all->len; i++)
+    rc_sio_socket_disconnect (g_ptr_array_index (all, i), reason);
+}
+
+static void
+rc_sio_server_finalize (GObject *object)
+{
+  RcSioServer *self = RC_SIO_SERVER (object);
+  rc_metrics_unregister_collector (metrics_collector, self);
+  g_hash_table_unref (self->sockets);
+  g_hash_table_unref (self->handlers);
+  g_clear_object (&self->auth);
+  G_OBJECT_CLASS (rc_sio_server_parent_class)->finalize (object);
+}
+
+static void
+rc_sio_server_class_init (RcSioServerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = rc_sio_server_finalize;
+  signals[SIGNAL_CONNECTED] =
+    g_signal_new ("connected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, RC_TYPE_SIO_SOCKET);
+  signals[SIGNAL_DISCONNECTED] =
+    g_signal_new ("disconnected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, RC_TYPE_SIO_SOCKET, G_TYPE_STRING);
+}
+
+static void
+rc_sio_server_init (RcSioServer *self)
+{
+  self->sockets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->handlers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}

@@ -1,0 +1,50 @@
+/* roomcast: Socket.IO v4 server over libsoup WebSockets.
+ *
+ * Serves /socket.io/ (Engine.IO v4, websocket transport only): open packet,
+ * server ping / client pong, namespace "/" CONNECT with the auth object
+ * handed to the auth provider, events and acks, maxPayload, Origin checks.
+ * The application registers one handler per event name and listens to
+ * connection/disconnection; it never sees frames.
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+#include "config.h"
+#include "auth/auth-provider.h"
+#include "sio/sio-socket.h"
+#include "http/http-server.h"
+
+G_BEGIN_DECLS
+
+#define RC_TYPE_SIO_SERVER (rc_sio_server_get_type ())
+G_DECLARE_FINAL_TYPE (RcSioServer, rc_sio_server, RC, SIO_SERVER, GObject)
+
+/* @config must outlive the server. */
+RcSioServer *rc_sio_server_new (const RcConfig *config, RcAuthProvider *auth);
+/* Register the WebSocket handler (and the polling refusal) on @soup. */
+void rc_sio_server_attach (RcSioServer *self, SoupServer *soup);
+
+/* Called for a client event. @args are the event's arguments after the name
+ * (never NULL; may be empty). @ack is NULL when the client asked for none. */
+typedef void (*RcSioEventHandler) (RcSioSocket *socket, JsonArray *args,
+                                   RcSioAck *ack, gpointer user_data);
+void rc_sio_server_on (RcSioServer *self, const char *event,
+                       RcSioEventHandler handler, gpointer user_data);
+/* TRUE if a handler is registered for @event (used by the protocol doc test). */
+gboolean rc_sio_server_has_handler (RcSioServer *self, const char *event);
+
+/* Signals:
+ *   "connected"    (RcSioSocket *socket)            after CONNECT was accepted
+ *   "disconnected" (RcSioSocket *socket, const char *reason)
+ */
+
+/* Report the connection count in /health. */
+void rc_sio_server_add_health (RcSioServer *self, RcHttpServer *http);
+
+guint rc_sio_server_get_n_connections (RcSioServer *self);
+/* Connected sockets of @user_id (transfer container; may be empty). */
+GPtrArray *rc_sio_server_find_user (RcSioServer *self, const char *user_id);
+/* Disconnect everyone with @reason and refuse new connections. */
+void rc_sio_server_shutdown (RcSioServer *self, const char *reason);
+
+G_END_DECLS

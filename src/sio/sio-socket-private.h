@@ -1,0 +1,31 @@
+/* roomcast: what RcSioServer needs of RcSioSocket beyond the public API. */
+#pragma once
+
+#include "sio/sio-socket.h"
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+typedef struct _RcSioServer RcSioServer;
+
+/* The server side of one Engine.IO connection on @ws. The socket keeps a
+ * weak pointer to @server and reports back through the functions below. */
+RcSioSocket *rc_sio_socket_new (RcSioServer *server, SoupWebsocketConnection *ws,
+                                const char *peer, const char *query_token,
+                                const char *header_token);
+const char *rc_sio_socket_get_eio_sid (RcSioSocket *self);
+/* Sends the Engine.IO open packet and starts the ping and connect timers. */
+void rc_sio_socket_start (RcSioSocket *self);
+
+/* Implemented by sio-server.c. */
+void rc_sio_server_socket_authenticate (RcSioServer *server, RcSioSocket *socket,
+                                        const char *token);
+void rc_sio_server_socket_connected (RcSioServer *server, RcSioSocket *socket);
+void rc_sio_server_socket_event (RcSioServer *server, RcSioSocket *socket,
+                                 const char *event, JsonArray *args, RcSioAck *ack);
+void rc_sio_server_socket_closed (RcSioServer *server, RcSioSocket *socket,
+                                  const char *reason);
+/* Completes authentication started by rc_sio_server_socket_authenticate(). */
+void rc_sio_socket_auth_done (RcSioSocket *self, RcUser *user, const GError *error);
+
+G_END_DECLS

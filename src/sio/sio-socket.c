@@ -1,0 +1,661 @@
+/* roomcast: one Engine.IO connection and its Socket.IO namespace "/".
+ *
+ * Owns the WebSocket, the ping/pong and connect timers, decodes frames with
+ * sio-codec and hands CONNECT and EVENT packets to the server. All on the
+ * main loop.
+ */
+#include "sio/sio-socket-private.h"
+#include "sio/sio-server-private.h"
+#include "sio/sio-codec.h"
+#include "http/metrics.h"
+
+typedef enum {
+  STATE_OPEN,           /* Engine.IO open sent; waiting for namespace CONNECT */
+  STATE_AUTHENTICATING, /* CONNECT received; auth provider working */
+  STATE_CONNECTED,      /* namespace "/" connected: events flow */
+  STATE_CLOSED,
+} SocketState;
+
+typedef struct {
+  RcSioAckCallback callback;
+  gpointer user_data;
+  guint timeout_id;
+} PendingAck;
+
+struct _RcSioSocket {
+  GObject parent_instance;
+
+  RcSioServer *server; /* weak: the server outlives its sockets */
+  SoupWebsocketConnection *ws;
+  char *eio_sid;
+  char *sid;
+  char *peer;
+  char *query_token;
+  char *header_token;
+  SocketState state;
+  RcUser *user;
+
+  guint ping_id;         /* next server ping */
+  guint pong_timeout_id; /* waiting for the client's pong */
+  guint connect_timeout_id;
+  char *close_reason;    /* why we closed, when we did */
+  char *error_reason;    /* a protocol error libsoup reported */
+
+  gint64 next_ack_id;
+  GHashTable *pending_acks; /* id -> PendingAck */
+
+  gpointer app_data;
+  GDestroyNotify app_data_destroy;
+};
+
+G_DEFINE_FINAL_TYPE (RcSioSocket, rc_sio_socket, G_TYPE_OBJECT)
+
+/* Socket.IO's default connectTimeout: a client that opens the transport but
+ * never connects a namespace is dropped. */
+#define CONNECT_TIMEOUT_MS 45000
+
+static void socket_close (RcSioSocket *self, const char *reason);
+
+static char *
+new_sid (void)
+{
+  guint8 raw[15];
+  for (guint i = 0; i < sizeof raw; i++)
+    raw[i] = g_random_int_range (0, 256);
+  char *b64 = g_base64_encode (raw, sizeof raw);
+  /* URL-safe, as engine.io does. */
+  g_strdelimit (b64, "+", '-');
+  g_strdelimit (b64, "/", '_');
+  return b64;
+}
+
+static void
+send_text (RcSioSocket *self, const char *frame)
+{
+  if (!self->ws || soup_websocket_connection_get_state (self->ws) != SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+  soup_websocket_connection_send_text (self->ws, frame);
+  rc_metrics_counter_inc ("roomcast_sio_frames_out_total",
+                          "Engine.IO frames sent to clients", NULL);
+}
+
+/* --- timers ------------------------------------------------------------ */
+
+static gboolean
+on_pong_timeout (gpointer data)
+{
+  RcSioSocket *self = data;
+  self->pong_timeout_id = 0;
+  socket_close (self, "ping timeout");
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_ping (gpointer data)
+{
+  RcSioSocket *self = data;
+  const RcConfig *config = rc_sio_server_get_config (self->server);
+
+  send_text (self, "2");
+  if (!self->pong_timeout_id)
+    self->pong_timeout_id = g_timeout_add (config->ping_timeout_ms, on_pong_timeout, self);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_connect_timeout (gpointer data)
+{
+  RcSioSocket *self = data;
+  self->connect_timeout_id = 0;
+  socket_close (self, "no namespace connect within the connect timeout");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+stop_timers (RcSioSocket *self)
+{
+  g_clear_handle_id (&self->ping_id, g_source_remove);
+  g_clear_handle_id (&self->pong_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
+}
+
+/* --- acks -------------------------------------------------------------- */
+
+struct _RcSioAck {
+  gatomicrefcount ref_count;
+  RcSioSocket *socket;
+  gint64 id;
+  gboolean replied;
+};
+
+static RcSioAck *
+ack_new (RcSioSocket *socket, gint64 id)
+{
+  RcSioAck *ack = g_new0 (RcSioAck, 1);
+  g_atomic_ref_count_init (&ack->ref_count);
+  ack->socket = g_object_ref (socket);
+  ack->id = id;
+  return ack;
+}
+
+RcSioAck *
+rc_sio_ack_ref (RcSioAck *ack)
+{
+  g_atomic_ref_count_inc (&ack->ref_count);
+  return ack;
+}
+
+void
+rc_sio_ack_unref (RcSioAck *ack)
+{
+  if (!ack || !g_atomic_ref_count_dec (&ack->ref_count))
+    return;
+  g_object_unref (ack->socket);
+  g_free (ack);
+}
+
+void
+rc_sio_ack_reply (RcSioAck *ack, JsonNode *arg)
+{
+  g_return_if_fail (ack != NULL);
+  if (ack->replied)
+    return;
+  ack->replied = TRUE;
+  if (ack->socket->state != STATE_CONNECTED)
+    return;
+  g_autoptr (JsonArray) args = json_array_new ();
+  if (arg)
+    json_array_add_element (args, json_node_copy (arg));
+  g_autofree char *frame = rc_sio_encode_ack ("/", ack->id, args);
+  send_text (ack->socket, frame);
+}
+
+void
+rc_sio_ack_ok (RcSioAck *ack, JsonObject *fields)
+{
+  g_autoptr (JsonObject) obj = json_object_new ();
+  json_object_set_boolean_member (obj, "ok", TRUE);
+  if (fields) {
+    JsonObjectIter iter;
+    const char *name;
+    JsonNode *value;
+    json_object_iter_init (&iter, fields);
+    while (json_object_iter_next (&iter, &name, &value))
+      if (!g_str_equal (name, "ok"))
+        json_object_set_member (obj, name, json_node_copy (value));
+  }
+  g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), obj);
+  rc_sio_ack_reply (ack, node);
+}
+
+void
+rc_sio_ack_error_full (RcSioAck *ack, const char *code, const char *message,
+                       JsonObject *error_fields)
+{
+  g_autoptr (JsonObject) err = error_fields ? json_object_ref (error_fields)
+                                            : json_object_new ();
+  json_object_set_string_member (err, "code", code);
+  json_object_set_string_member (err, "message", message);
+  g_autoptr (JsonObject) obj = json_object_new ();
+  json_object_set_boolean_member (obj, "ok", FALSE);
+  json_object_set_object_member (obj, "error", g_steal_pointer (&err));
+  g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), obj);
+  g_autofree char *labels = g_strdup_printf ("code=\"%s\"", code);
+  rc_metrics_counter_inc ("roomcast_errors_total", "Error acks sent, by code", labels);
+  rc_sio_ack_reply (ack, node);
+}
+
+void
+rc_sio_ack_error (RcSioAck *ack, const char *code, const char *message)
+{
+  rc_sio_ack_error_full (ack, code, message, NULL);
+}
+
+static void
+pending_ack_free (gpointer data)
+{
+  PendingAck *p = data;
+  g_clear_handle_id (&p->timeout_id, g_source_remove);
+  g_free (p);
+}
+
+typedef struct {
+  RcSioSocket *socket;
+  gint64 id;
+} AckTimeout;
+
+static gboolean
+on_ack_timeout (gpointer data)
+{
+  AckTimeout *t = data;
+  PendingAck *p = g_hash_table_lookup (t->socket->pending_acks, &t->id);
+  if (p) {
+    p->timeout_id = 0;
+    RcSioAckCallback cb = p->callback;
+    gpointer ud = p->user_data;
+    g_hash_table_remove (t->socket->pending_acks, &t->id);
+    cb (t->socket, NULL, ud);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+void
+rc_sio_socket_emit_with_ack (RcSioSocket *self, const char *event, JsonNode *arg,
+                             guint timeout_ms, RcSioAckCallback callback,
+                             gpointer user_data)
+{
+  g_return_if_fail (RC_IS_SIO_SOCKET (self) && event && callback);
+  gint64 id = self->next_ack_id++;
+  PendingAck *p = g_new0 (PendingAck, 1);
+  p->callback = callback;
+  p->user_data = user_data;
+  AckTimeout *t = g_new0 (AckTimeout, 1);
+  t->socket = self;
+  t->id = id;
+  p->timeout_id = g_timeout_add_full (G_PRIORITY_DEFAULT, timeout_ms, on_ack_timeout,
+                                      t, g_free);
+  gint64 *key = g_new (gint64, 1);
+  *key = id;
+  g_hash_table_insert (self->pending_acks, key, p);
+
+  g_autoptr (JsonArray) args = json_array_new ();
+  if (arg)
+    json_array_add_element (args, json_node_copy (arg));
+  g_autofree char *frame = rc_sio_encode_event ("/", id, event, args);
+  send_text (self, frame);
+}
+
+static void
+handle_client_ack (RcSioSocket *self, gint64 id, JsonArray *args)
+{
+  PendingAck *p = g_hash_table_lookup (self->pending_acks, &id);
+  if (!p)
+    return; /* late or unknown: the timeout already answered */
+  RcSioAckCallback cb = p->callback;
+  gpointer ud = p->user_data;
+  g_hash_table_remove (self->pending_acks, &id);
+  cb (self, args, ud);
+}
+
+/* Every pending server→client ack gets its NULL answer when the socket goes. */
+static void
+fail_pending_acks (RcSioSocket *self)
+{
+  while (g_hash_table_size (self->pending_acks) > 0) {
+    GHashTableIter iter;
+    gpointer key, value;
+    g_hash_table_iter_init (&iter, self->pending_acks);
+    g_hash_table_iter_next (&iter, &key, &value);
+    PendingAck *p = value;
+    RcSioAckCallback cb = p->callback;
+    gpointer ud = p->user_data;
+    g_hash_table_iter_remove (&iter);
+    cb (self, NULL, ud);
+  }
+}
+
+/* --- incoming ---------------------------------------------------------- */
+
+static const char *
+connect_token (RcSioSocket *self, JsonNode *data)
+{
+  if (data && JSON_NODE_HOLDS_OBJECT (data)) {
+    JsonObject *auth = json_node_get_object (data);
+    JsonNode *t = json_object_get_member (auth, "token");
+    if (t && JSON_NODE_HOLDS_VALUE (t) && json_node_get_value_type (t) == G_TYPE_STRING)
+      return json_node_get_string (t);
+  }
+  /* Clients that cannot send an auth object (some mobile SDKs) may use the
+   * query string or an Authorization header on the upgrade request. */
+  return self->query_token ? self->query_token : self->header_token;
+}
+
+static void
+send_connect_error (RcSioSocket *self, const char *nsp, const char *message)
+{
+  g_autoptr (JsonObject) obj = json_object_new ();
+  json_object_set_string_member (obj, "message", message);
+  g_autoptr (RcSioPacket) p =
+    rc_sio_packet_new (RC_SIO_CONNECT_ERROR, nsp, -1,
+                       json_node_init_object (json_node_alloc (), obj));
+  g_autofree char *frame = rc_sio_encode_frame (p);
+  send_text (self, frame);
+}
+
+static void
+handle_packet (RcSioSocket *self, RcSioPacket *packet)
+{
+  if (!g_str_equal (packet->nsp, "/")) {
+    /* Only the main namespace exists; tell the client as Socket.IO does. */
+    if (packet->type == RC_SIO_CONNECT)
+      send_connect_error (self, packet->nsp, "Invalid namespace");
+    return;
+  }
+
+  switch (packet->type) {
+  case RC_SIO_CONNECT:
+    if (self->state != STATE_OPEN)
+      return; /* a second CONNECT is ignored, as the reference server does */
+    g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
+    self->state = STATE_AUTHENTICATING;
+    rc_sio_server_socket_authenticate (self->server, self,
+                                       connect_token (self, packet->data));
+    return;
+
+  case RC_SIO_DISCONNECT:
+    socket_close (self, "client namespace disconnect");
+    return;
+
+  case RC_SIO_EVENT: {
+    if (self->state != STATE_CONNECTED)
+      return;
+    JsonArray *array = json_node_get_array (packet->data);
+    const char *name = json_array_get_string_element (array, 0);
+    g_autoptr (JsonArray) args = json_array_new ();
+    for (guint i = 1; i < json_array_get_length (array); i++)
+      json_array_add_element (args, json_node_copy (json_array_get_element (array, i)));
+    g_autoptr (RcSioAck) ack = packet->id >= 0 ? ack_new (self, packet->id) : NULL;
+    rc_sio_server_socket_event (self->server, self, name, args, ack);
+    return;
+  }
+
+  case RC_SIO_ACK:
+    if (self->state == STATE_CONNECTED)
+      handle_client_ack (self, packet->id, json_node_get_array (packet->data));
+    return;
+
+  default:
+    socket_close (self, "parse error: unexpected packet type from client");
+    return;
+  }
+}
+
+static void
+on_message (SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer data)
+{
+  RcSioSocket *self = data;
+  g_object_ref (self);
+  rc_metrics_counter_inc ("roomcast_sio_frames_in_total",
+                          "Engine.IO frames received from clients", NULL);
+
+  if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+    socket_close (self, "parse error: binary frames are not supported");
+    g_object_unref (self);
+    return;
+  }
+
+  gsize len;
+  const char *text = g_bytes_get_data (message, &len);
+  RcEioType eio;
+  const char *payload;
+  gsize payload_len;
+  g_autoptr (GError) error = NULL;
+
+  if (!rc_eio_decode (text, len, &eio, &payload, &payload_len, &error)) {
+    g_autofree char *reason = g_strdup_printf ("parse error: %s", error->message);
+    socket_close (self, reason);
+  } else {
+    switch (eio) {
+    case RC_EIO_PONG:
+      g_clear_handle_id (&self->pong_timeout_id, g_source_remove);
+      break;
+    case RC_EIO_PING: /* not sent by v4 clients; answer anyway */
+      send_text (self, "3");
+      break;
+    case RC_EIO_NOOP:
+      break;
+    case RC_EIO_CLOSE:
+      socket_close (self, "client close");
+      break;
+    case RC_EIO_MESSAGE: {
+      g_autoptr (RcSioPacket) packet = rc_sio_decode (payload, payload_len, &error);
+      if (!packet) {
+        g_autofree char *reason = g_strdup_printf ("parse error: %s", error->message);
+        rc_metrics_counter_inc ("roomcast_sio_parse_errors_total",
+                                "Malformed packets received (connection closed)", NULL);
+        socket_close (self, reason);
+      } else {
+        handle_packet (self, packet);
+      }
+      break;
+    }
+    default:
+      socket_close (self, "parse error: unexpected Engine.IO packet");
+      break;
+    }
+  }
+  g_object_unref (self);
+}
+
+static void
+on_ws_error (SoupWebsocketConnection *ws, GError *error, gpointer data)
+{
+  RcSioSocket *self = data;
+  if (!self->error_reason)
+    self->error_reason = g_strdup (error->message);
+}
+
+static void
+on_ws_closed (SoupWebsocketConnection *ws, gpointer data)
+{
+  RcSioSocket *self = data;
+  if (self->state == STATE_CLOSED)
+    return;
+
+  const char *reason = self->close_reason;
+  g_autofree char *derived = NULL;
+  if (!reason) {
+    gushort code = soup_websocket_connection_get_close_code (ws);
+    if (code == SOUP_WEBSOCKET_CLOSE_TOO_BIG || self->error_reason)
+      reason = derived = g_strdup_printf ("protocol error: %s",
+                                          self->error_reason ? self->error_reason
+                                                             : "message too big");
+    else
+      reason = "transport close";
+  }
+  g_object_ref (self);
+  SocketState was = self->state;
+  self->state = STATE_CLOSED;
+  stop_timers (self);
+  fail_pending_acks (self);
+  rc_sio_server_socket_closed (self->server, self, reason);
+  (void) was;
+  g_object_unref (self);
+}
+
+/* Start closing: tell the client (namespace DISCONNECT + Engine.IO close)
+ * and close the WebSocket; on_ws_closed finishes the job. */
+static void
+socket_close (RcSioSocket *self, const char *reason)
+{
+  if (self->state == STATE_CLOSED || self->close_reason)
+    return;
+  self->close_reason = g_strdup (reason);
+  stop_timers (self);
+  if (self->state == STATE_CONNECTED)
+    send_text (self, "41");
+  if (soup_websocket_connection_get_state (self->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (self->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  else
+    on_ws_closed (self->ws, self);
+}
+
+/* --- server-facing ----------------------------------------------------- */
+
+RcSioSocket *
+rc_sio_socket_new (RcSioServer *server, SoupWebsocketConnection *ws,
+                   const char *peer, const char *query_token, const char *header_token)
+{
+  RcSioSocket *self = g_object_new (RC_TYPE_SIO_SOCKET, NULL);
+  const RcConfig *config = rc_sio_server_get_config (server);
+
+  self->server = server;
+  self->ws = g_object_ref (ws);
+  self->eio_sid = new_sid ();
+  self->peer = g_strdup (peer ? peer : "?");
+  self->query_token = g_strdup (query_token);
+  self->header_token = g_strdup (header_token);
+  /* libsoup closes with 1009 past this; the Engine.IO frame is the message. */
+  soup_websocket_connection_set_max_incoming_payload_size (ws, config->max_payload);
+  soup_websocket_connection_set_keepalive_interval (ws, 0);
+  g_signal_connect (ws, "message", G_CALLBACK (on_message), self);
+  g_signal_connect (ws, "error", G_CALLBACK (on_ws_error), self);
+  g_signal_connect (ws, "closed", G_CALLBACK (on_ws_closed), self);
+  return self;
+}
+
+void
+rc_sio_socket_start (RcSioSocket *self)
+{
+  const RcConfig *config = rc_sio_server_get_config (self->server);
+  g_autofree char *open = rc_eio_encode_open (self->eio_sid, config->ping_interval_ms,
+                                              config->ping_timeout_ms, config->max_payload);
+  send_text (self, open);
+  self->ping_id = g_timeout_add (config->ping_interval_ms, on_ping, self);
+  self->connect_timeout_id = g_timeout_add (CONNECT_TIMEOUT_MS, on_connect_timeout, self);
+}
+
+const char *
+rc_sio_socket_get_eio_sid (RcSioSocket *self)
+{
+  return self->eio_sid;
+}
+
+void
+rc_sio_socket_auth_done (RcSioSocket *self, RcUser *user, const GError *error)
+{
+  if (self->state != STATE_AUTHENTICATING)
+    return; /* closed meanwhile */
+  if (!user) {
+    send_connect_error (self, "/", error && error->domain == RC_AUTH_ERROR &&
+                        error->code == RC_AUTH_ERROR_UNAVAILABLE
+                        ? "auth_unavailable" : "unauthenticated");
+    self->state = STATE_OPEN;
+    g_autofree char *reason = g_strdup_printf ("auth refused: %s",
+                                               error ? error->message : "no user");
+    socket_close (self, reason);
+    return;
+  }
+  self->user = rc_user_ref (user);
+  self->sid = new_sid ();
+  self->state = STATE_CONNECTED;
+
+  g_autoptr (JsonObject) obj = json_object_new ();
+  json_object_set_string_member (obj, "sid", self->sid);
+  g_autoptr (RcSioPacket) p = rc_sio_packet_new (RC_SIO_CONNECT, "/", -1,
+                                                 json_node_init_object (json_node_alloc (), obj));
+  g_autofree char *frame = rc_sio_encode_frame (p);
+  send_text (self, frame);
+  rc_sio_server_socket_connected (self->server, self);
+}
+
+/* --- public ------------------------------------------------------------ */
+
+const char *
+rc_sio_socket_get_id (RcSioSocket *self)
+{
+  g_return_val_if_fail (RC_IS_SIO_SOCKET (self), NULL);
+  return self->sid;
+}
+
+RcUser *
+rc_sio_socket_get_user (RcSioSocket *self)
+{
+  g_return_val_if_fail (RC_IS_SIO_SOCKET (self), NULL);
+  return self->user;
+}
+
+const char *
+rc_sio_socket_get_peer (RcSioSocket *self)
+{
+  return self->peer;
+}
+
+gboolean
+rc_sio_socket_is_connected (RcSioSocket *self)
+{
+  return self->state == STATE_CONNECTED && !self->close_reason;
+}
+
+void
+rc_sio_socket_emit (RcSioSocket *self, const char *event, JsonNode *arg)
+{
+  g_return_if_fail (RC_IS_SIO_SOCKET (self) && event);
+  if (!rc_sio_socket_is_connected (self))
+    return;
+  g_autoptr (JsonArray) args = json_array_new ();
+  if (arg)
+    json_array_add_element (args, json_node_copy (arg));
+  g_autofree char *frame = rc_sio_encode_event ("/", -1, event, args);
+  send_text (self, frame);
+}
+
+void
+rc_sio_socket_send_frame (RcSioSocket *self, const char *frame)
+{
+  g_return_if_fail (RC_IS_SIO_SOCKET (self) && frame);
+  if (rc_sio_socket_is_connected (self))
+    send_text (self, frame);
+}
+
+void
+rc_sio_socket_disconnect (RcSioSocket *self, const char *reason)
+{
+  g_return_if_fail (RC_IS_SIO_SOCKET (self));
+  socket_close (self, reason ? reason : "server disconnect");
+}
+
+void
+rc_sio_socket_set_app_data (RcSioSocket *self, gpointer data, GDestroyNotify destroy)
+{
+  gpointer old = self->app_data;
+  GDestroyNotify old_destroy = self->app_data_destroy;
+  self->app_data = data;
+  self->app_data_destroy = destroy;
+  if (old && old_destroy && old != data)
+    old_destroy (old);
+}
+
+gpointer
+rc_sio_socket_get_app_data (RcSioSocket *self)
+{
+  return self->app_data;
+}
+
+static void
+rc_sio_socket_finalize (GObject *object)
+{
+  RcSioSocket *self = RC_SIO_SOCKET (object);
+
+  stop_timers (self);
+  if (self->ws) {
+    g_signal_handlers_disconnect_by_data (self->ws, self);
+    g_object_unref (self->ws);
+  }
+  g_hash_table_unref (self->pending_acks);
+  if (self->app_data && self->app_data_destroy)
+    self->app_data_destroy (self->app_data);
+  g_clear_pointer (&self->user, rc_user_unref);
+  g_free (self->eio_sid);
+  g_free (self->sid);
+  g_free (self->peer);
+  g_free (self->query_token);
+  g_free (self->header_token);
+  g_free (self->close_reason);
+  g_free (self->error_reason);
+  G_OBJECT_CLASS (rc_sio_socket_parent_class)->finalize (object);
+}
+
+static void
+rc_sio_socket_class_init (RcSioSocketClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = rc_sio_socket_finalize;
+}
+
+static void
+rc_sio_socket_init (RcSioSocket *self)
+{
+  self->state = STATE_OPEN;
+  self->pending_acks = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                              pending_ack_free);
+}
