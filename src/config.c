@@ -1,0 +1,669 @@
+/* roomcast: daemon configuration, see config.h.
+ *
+ * One static table describes every setting. Loading gathers one raw string
+ * per setting from the key file, then the environment, then the CLI
+ * overrides (a later source replaces an earlier one), then parses and
+ * validates all of them into a fresh RcConfig. Every problem is collected
+ * before failing, so an operator fixes a broken .env in one pass rather than
+ * one restart per typo. The caller's RcConfig is only replaced on success.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <gio/gio.h>
+
+#define RC_GROUP "roomcast"
+#define DAY_MS (24u * 60u * 60u * 1000u)
+
+G_DEFINE_QUARK (rc-config-error-quark, rc_config_error)
+
+typedef enum {
+  KIND_STRING,    /* free text; min = minimum length in bytes */
+  KIND_UINT,      /* decimal guint in [min, max] */
+  KIND_PORT,      /* guint in 1-65535 */
+  KIND_LISTEN_PORT, /* guint in 0-65535; 0 = any free port, logged at start */
+  KIND_URL,       /* absolute http(s) URL, stored without trailing '/' */
+  KIND_IP,        /* numeric IPv4 or IPv6 address */
+  KIND_LOG_LEVEL, /* error|warn|warning|info|debug, sets two fields */
+  KIND_ORIGINS,   /* comma separated "*" or scheme://host[:port] */
+  KIND_ENUM,      /* one of Setting.choices, stored as an int-sized enum */
+  KIND_IGNORED,   /* accepted for compatibility with the seed .env, no effect */
+} Kind;
+
+typedef struct {
+  const char *name;
+  int value;
+} Choice;
+
+typedef struct {
+  const char *name;          /* environment variable and CLI override name */
+  const char *alias;         /* seed 000 MEDIASOUP_* name, environment only */
+  Kind kind;
+  gboolean secret;           /* never printed: errors and dump say <redacted> */
+  const char *default_value; /* parsed like any value; NULL = unset */
+  gsize offset;              /* field in RcConfig */
+  guint min, max;
+  const Choice *choices;     /* KIND_ENUM, NULL-terminated */
+} Setting;
+
+/* KIND_ENUM writes through an int pointer. */
+G_STATIC_ASSERT (sizeof (RcAuthKind) == sizeof (int));
+
+static const Choice auth_choices[] = {
+  { "dev", RC_AUTH_DEV },
+  { "laravel", RC_AUTH_LARAVEL },
+  { "jwt", RC_AUTH_JWT },
+  { NULL, 0 },
+};
+
+#define OFF(field) G_STRUCT_OFFSET (RcConfig, field)
+
+/* Table order is the dump order; it follows RcConfig. AUTH_PROVIDER has no
+ * table default because it depends on --dev and JWT_SECRET (see parse_all). */
+static const Setting settings[] = {
+  { "LISTEN_ADDR", NULL, KIND_IP, FALSE, "127.0.0.1", OFF (listen_addr) },
+  { "PORT", NULL, KIND_LISTEN_PORT, FALSE, "3030", OFF (port) },
+  { "LOG_LEVEL", NULL, KIND_LOG_LEVEL, FALSE, "info", OFF (log_level) },
+  { "CORS_ORIGINS", NULL, KIND_ORIGINS, FALSE, NULL, OFF (cors_origins) },
+  { "WEB_ROOT", NULL, KIND_STRING, FALSE, "", OFF (web_root) },
+  { "SIO_PING_INTERVAL_MS", NULL, KIND_UINT, FALSE, "25000", OFF (ping_interval_ms), 1, DAY_MS },
+  { "SIO_PING_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "20000", OFF (ping_timeout_ms), 1, DAY_MS },
+  { "SIO_MAX_PAYLOAD", NULL, KIND_UINT, FALSE, "1000000", OFF (max_payload), 1, G_MAXINT },
+  { "AUTH_PROVIDER", NULL, KIND_ENUM, FALSE, NULL, OFF (auth_provider), .choices = auth_choices },
+  { "JWT_SECRET", NULL, KIND_STRING, TRUE, NULL, OFF (jwt_secret) },
+  { "REDIS_HOST", NULL, KIND_STRING, FALSE, NULL, OFF (redis_host) },
+  { "REDIS_PORT", NULL, KIND_PORT, FALSE, "6379", OFF (redis_port) },
+  { "REDIS_PASSWORD", NULL, KIND_STRING, TRUE, NULL, OFF (redis_password) },
+  { "REDIS_DB", NULL, KIND_UINT, FALSE, "0", OFF (redis_db), 0, G_MAXINT },
+  { "LARAVEL_API_URL", NULL, KIND_URL, FALSE, NULL, OFF (laravel_api_url) },
+  { "LARAVEL_INTERNAL_KEY", NULL, KIND_STRING, TRUE, NULL, OFF (laravel_internal_key), 32 },
+  { "LARAVEL_CONNECT_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "2000", OFF (laravel_connect_timeout_ms), 1, DAY_MS },
+  { "LARAVEL_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "5000", OFF (laravel_timeout_ms), 1, DAY_MS },
+  { "MAX_ROOMS_PER_WORKER", NULL, KIND_UINT, FALSE, "100", OFF (max_rooms_per_worker), 1, G_MAXINT },
+  { "MAX_CLIENTS_PER_ROOM", NULL, KIND_UINT, FALSE, "50", OFF (max_clients_per_room), 1, G_MAXINT },
+  { "RATE_LIMIT_MESSAGES_PER_MINUTE", NULL, KIND_UINT, FALSE, "60", OFF (rate_limit_per_minute), 1, G_MAXINT },
+  { "SEATS_PER_ROOM", NULL, KIND_UINT, FALSE, "10", OFF (seats_per_room), 1, 64 },
+  { "ROOM_GRACE_PERIOD_S", NULL, KIND_UINT, FALSE, "30", OFF (room_grace_s), 0, 86400 },
+  { "RTC_LISTEN_IP", "MEDIASOUP_LISTEN_IP", KIND_IP, FALSE, NULL, OFF (rtc_listen_ip) },
+  { "RTC_ANNOUNCED_IP", "MEDIASOUP_ANNOUNCED_IP", KIND_IP, FALSE, NULL, OFF (rtc_announced_ip) },
+  { "RTC_MIN_PORT", "MEDIASOUP_RTC_MIN_PORT", KIND_PORT, FALSE, "10000", OFF (rtc_min_port) },
+  { "RTC_MAX_PORT", "MEDIASOUP_RTC_MAX_PORT", KIND_PORT, FALSE, "59999", OFF (rtc_max_port) },
+  /* The seed's .env sets NODE_ENV for the Node server it replaces; accept it
+   * so that file can be reused unchanged, but nothing here depends on it. */
+  { "NODE_ENV", NULL, KIND_IGNORED, FALSE, NULL, 0 },
+};
+
+#define N_SETTINGS G_N_ELEMENTS (settings)
+
+/* "error" maps to CRITICAL, not ERROR: in GLib G_LOG_LEVEL_ERROR aborts the
+ * process, so g_critical() is how a recoverable error is reported. */
+static const struct {
+  const char *name;
+  const char *canonical;
+  GLogLevelFlags level;
+} log_levels[] = {
+  { "error", "error", G_LOG_LEVEL_CRITICAL },
+  { "warn", "warn", G_LOG_LEVEL_WARNING },
+  { "warning", "warn", G_LOG_LEVEL_WARNING },
+  { "info", "info", G_LOG_LEVEL_INFO },
+  { "debug", "debug", G_LOG_LEVEL_DEBUG },
+};
+
+static int
+find_setting (const char *name)
+{
+  for (guint i = 0; i < N_SETTINGS; i++)
+    if (strcmp (settings[i].name, name) == 0)
+      return (int) i;
+  return -1;
+}
+
+/* Key-file keys are the setting names in lower case; aliases are accepted
+ * in the environment only, where the seed's .env puts them. */
+static int
+find_key (const char *key)
+{
+  for (guint i = 0; i < N_SETTINGS; i++)
+    {
+      g_autofree char *lower = g_ascii_strdown (settings[i].name, -1);
+      if (strcmp (lower, key) == 0)
+        return (int) i;
+    }
+  return -1;
+}
+
+static void G_GNUC_PRINTF (2, 3)
+add_line (GPtrArray *errors, const char *fmt, ...)
+{
+  va_list args;
+
+  va_start (args, fmt);
+  g_ptr_array_add (errors, g_strdup_vprintf (fmt, args));
+  va_end (args);
+}
+
+/* Records "NAME: 'value' <why>"; a secret's value is replaced so it can
+ * never reach a log or a terminal through an error message. */
+static void G_GNUC_PRINTF (4, 5)
+add_error (GPtrArray *errors, const Setting *s, const char *value,
+           const char *fmt, ...)
+{
+  g_autofree char *why = NULL;
+  va_list args;
+
+  va_start (args, fmt);
+  why = g_strdup_vprintf (fmt, args);
+  va_end (args);
+  if (s->secret)
+    add_line (errors, "%s: <redacted> %s", s->name, why);
+  else
+    add_line (errors, "%s: '%s' %s", s->name, value ? value : "", why);
+}
+
+static void
+set_string (char **field, const char *value)
+{
+  g_free (*field);
+  *field = g_strdup (value);
+}
+
+/* g_ascii_string_to_unsigned() refuses empty strings, signs, blanks,
+ * trailing garbage and overflow, which is exactly what a count or a port
+ * must refuse. */
+static gboolean
+parse_uint (const char *value, guint min, guint max, guint *out)
+{
+  guint64 v;
+
+  if (value == NULL || !g_ascii_string_to_unsigned (value, 10, min, max, &v, NULL))
+    return FALSE;
+  *out = (guint) v;
+  return TRUE;
+}
+
+static gboolean
+uri_has_extras (GUri *uri)
+{
+  return g_uri_get_userinfo (uri) != NULL || g_uri_get_query (uri) != NULL ||
+         g_uri_get_fragment (uri) != NULL;
+}
+
+static gboolean
+parse_url (const Setting *s, const char *value, char **field, GPtrArray *errors)
+{
+  g_autoptr(GUri) uri = NULL;
+  const char *scheme, *host;
+  gsize len;
+
+  if (value == NULL)
+    {
+      set_string (field, NULL);
+      return TRUE;
+    }
+  uri = g_uri_parse (value, G_URI_FLAGS_NONE, NULL);
+  scheme = uri ? g_uri_get_scheme (uri) : NULL;
+  host = uri ? g_uri_get_host (uri) : NULL;
+  /* Credentials in the URL would be printed by the dump and in logs; the
+   * internal key travels in a header instead. */
+  if (uri == NULL || host == NULL || *host == '\0' || uri_has_extras (uri) ||
+      (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0))
+    {
+      add_error (errors, s, value,
+                 "is not an absolute http(s) URL (no credentials, query or fragment)");
+      return FALSE;
+    }
+  /* Callers append endpoint paths ("/api/..."); a trailing '/' would double it. */
+  len = strlen (value);
+  while (len > 0 && value[len - 1] == '/')
+    len--;
+  g_free (*field);
+  *field = g_strndup (value, len);
+  return TRUE;
+}
+
+static gboolean
+parse_ip (const Setting *s, const char *value, char **field, GPtrArray *errors)
+{
+  g_autoptr(GInetAddress) addr = NULL;
+
+  if (value != NULL && (addr = g_inet_address_new_from_string (value)) == NULL)
+    {
+      add_error (errors, s, value, "is not an IP address");
+      return FALSE;
+    }
+  set_string (field, value);
+  return TRUE;
+}
+
+/* An Origin header is exactly scheme://host[:port]; anything with a path
+ * (even a trailing '/') could never match one, so it is refused here. */
+static gboolean
+is_origin (const char *item)
+{
+  g_autoptr(GUri) uri = NULL;
+  const char *host;
+
+  if (strcmp (item, "*") == 0)
+    return TRUE;
+  uri = g_uri_parse (item, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL)
+    return FALSE;
+  host = g_uri_get_host (uri);
+  return host != NULL && *host != '\0' && *g_uri_get_path (uri) == '\0' &&
+         !uri_has_extras (uri);
+}
+
+static gboolean
+parse_origins (const Setting *s, const char *value, char ***field, GPtrArray *errors)
+{
+  g_auto(GStrv) parts = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+
+  g_clear_pointer (field, g_strfreev);
+  if (value == NULL)
+    return TRUE;
+  parts = g_strsplit (value, ",", -1);
+  list = g_ptr_array_new_with_free_func (g_free);
+  for (char **p = parts; *p != NULL; p++)
+    {
+      const char *item = g_strstrip (*p);
+
+      if (*item == '\0')
+        continue; /* tolerate "a,,b" and a trailing comma */
+      if (!is_origin (item))
+        {
+          add_error (errors, s, value,
+                     "is not a list of origins: '%s' is neither \"*\" nor scheme://host[:port]",
+                     item);
+          return FALSE;
+        }
+      g_ptr_array_add (list, g_strdup (item));
+    }
+  if (list->len > 0)
+    {
+      g_ptr_array_add (list, NULL);
+      *field = (char **) g_ptr_array_free (g_steal_pointer (&list), FALSE);
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_log_level (const Setting *s, const char *value, RcConfig *config, GPtrArray *errors)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (log_levels); i++)
+    if (g_ascii_strcasecmp (value, log_levels[i].name) == 0)
+      {
+        config->log_level = log_levels[i].level;
+        set_string (&config->log_level_name, log_levels[i].canonical);
+        return TRUE;
+      }
+  add_error (errors, s, value, "is not a log level (error, warn, info, debug)");
+  return FALSE;
+}
+
+static gboolean
+parse_enum (const Setting *s, const char *value, int *field, GPtrArray *errors)
+{
+  g_autoptr(GString) names = NULL;
+
+  if (value == NULL)
+    return TRUE; /* left for the caller to default */
+  for (const Choice *c = s->choices; c->name != NULL; c++)
+    if (g_ascii_strcasecmp (value, c->name) == 0)
+      {
+        *field = c->value;
+        return TRUE;
+      }
+  names = g_string_new (NULL);
+  for (const Choice *c = s->choices; c->name != NULL; c++)
+    g_string_append_printf (names, "%s%s", names->len ? ", " : "", c->name);
+  add_error (errors, s, value, "is not one of %s", names->str);
+  return FALSE;
+}
+
+/* Parses @value (NULL = unset) into @config; FALSE after adding an error. */
+static gboolean
+parse_setting (const Setting *s, const char *value, RcConfig *config, GPtrArray *errors)
+{
+  gpointer field = G_STRUCT_MEMBER_P (config, s->offset);
+
+  /* As in a .env file, "KEY=" means "not set" for text-like settings. A
+   * number has no such reading, so an empty one is an error below. */
+  if (value != NULL && *value == '\0' && s->kind != KIND_UINT && s->kind != KIND_PORT &&
+      s->kind != KIND_LISTEN_PORT)
+    value = s->default_value;
+
+  switch (s->kind)
+    {
+    case KIND_STRING:
+      if (value != NULL && strlen (value) < s->min)
+        {
+          add_error (errors, s, value, "is shorter than %u characters", s->min);
+          return FALSE;
+        }
+      set_string (field, value);
+      return TRUE;
+    case KIND_UINT:
+      if (parse_uint (value, s->min, s->max, field))
+        return TRUE;
+      add_error (errors, s, value, "is not a whole number in %u-%u", s->min, s->max);
+      return FALSE;
+    case KIND_PORT:
+      if (parse_uint (value, 1, 65535, field))
+        return TRUE;
+      add_error (errors, s, value, "is not a port number (1-65535)");
+      return FALSE;
+    case KIND_LISTEN_PORT:
+      if (parse_uint (value, 0, 65535, field))
+        return TRUE;
+      add_error (errors, s, value, "is not a port number (1-65535, or 0 for any free port)");
+      return FALSE;
+    case KIND_URL:
+      return parse_url (s, value, field, errors);
+    case KIND_IP:
+      return parse_ip (s, value, field, errors);
+    case KIND_LOG_LEVEL:
+      return parse_log_level (s, value, config, errors);
+    case KIND_ORIGINS:
+      return parse_origins (s, value, field, errors);
+    case KIND_ENUM:
+      return parse_enum (s, value, field, errors);
+    case KIND_IGNORED:
+      return TRUE;
+    }
+  g_assert_not_reached ();
+}
+
+/* Parses every setting (raw value, else the table default) into @config,
+ * recording in @ok which ones were valid. */
+static void
+parse_all (RcConfig *config, const char * const *raw, gboolean *ok, GPtrArray *errors)
+{
+  const char *auth = raw[find_setting ("AUTH_PROVIDER")];
+
+  for (guint i = 0; i < N_SETTINGS; i++)
+    ok[i] = parse_setting (&settings[i], raw[i] ? raw[i] : settings[i].default_value,
+                           config, errors);
+
+  if (auth == NULL || *auth == '\0')
+    config->auth_provider = config->dev ? RC_AUTH_DEV
+                            : config->jwt_secret ? RC_AUTH_JWT
+                                                 : RC_AUTH_LARAVEL;
+}
+
+/* Rules between settings; a rule is skipped when a setting it reads was
+ * itself invalid, since that is already reported. */
+static void
+cross_check (const RcConfig *config, const char * const *raw, const gboolean *ok,
+             GPtrArray *errors)
+{
+  int min_port = find_setting ("RTC_MIN_PORT"), max_port = find_setting ("RTC_MAX_PORT");
+  int auth = find_setting ("AUTH_PROVIDER");
+  const char *dev_hint = config->dev ? "" : " (or run with --dev)";
+
+  if (ok[min_port] && ok[max_port] && config->rtc_min_port > config->rtc_max_port)
+    add_error (errors, &settings[min_port],
+               raw[min_port] ? raw[min_port] : settings[min_port].default_value,
+               "is greater than RTC_MAX_PORT (%u)", config->rtc_max_port);
+
+  if (!ok[auth])
+    return;
+  switch (config->auth_provider)
+    {
+    case RC_AUTH_DEV:
+      if (!config->dev)
+        add_error (errors, &settings[auth], raw[auth], "is only allowed with --dev");
+      break;
+    case RC_AUTH_LARAVEL:
+      /* Also with --dev: an explicit laravel provider cannot work without them. */
+      if (ok[find_setting ("LARAVEL_API_URL")] && config->laravel_api_url == NULL)
+        add_line (errors, "LARAVEL_API_URL: required when AUTH_PROVIDER is laravel%s", dev_hint);
+      if (ok[find_setting ("LARAVEL_INTERNAL_KEY")] && config->laravel_internal_key == NULL)
+        add_line (errors, "LARAVEL_INTERNAL_KEY: required when AUTH_PROVIDER is laravel%s", dev_hint);
+      break;
+    case RC_AUTH_JWT:
+      if (ok[find_setting ("JWT_SECRET")] && config->jwt_secret == NULL)
+        add_line (errors, "JWT_SECRET: required when AUTH_PROVIDER is jwt");
+      break;
+    }
+}
+
+static gboolean
+read_key_file (const char *path, const char **raw, GPtrArray *owned,
+               GPtrArray *errors, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) local = NULL;
+  g_auto(GStrv) groups = NULL;
+
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local))
+    {
+      g_set_error (error, RC_CONFIG_ERROR, RC_CONFIG_ERROR_FILE,
+                   "%s: %s", path, local->message);
+      return FALSE;
+    }
+  groups = g_key_file_get_groups (kf, NULL);
+  for (char **g = groups; *g != NULL; g++)
+    {
+      g_auto(GStrv) keys = NULL;
+
+      if (strcmp (*g, RC_GROUP) != 0)
+        {
+          add_line (errors, "%s: unknown group [%s] (settings belong in [" RC_GROUP "])",
+                    path, *g);
+          continue;
+        }
+      keys = g_key_file_get_keys (kf, *g, NULL, NULL);
+      for (char **k = keys; *k != NULL; k++)
+        {
+          int i = find_key (*k);
+          char *value;
+
+          /* A typo would otherwise silently leave the default in place. */
+          if (i < 0)
+            {
+              add_line (errors, "%s: unknown key '%s' in [" RC_GROUP "]", path, *k);
+              continue;
+            }
+          /* On a bad escape GLib returns a string *and* sets the error. */
+          value = g_key_file_get_string (kf, RC_GROUP, *k, &local);
+          if (local != NULL)
+            {
+              /* Our own words: GLib's could quote a secret value. */
+              add_line (errors, "%s: the value of '%s' has an invalid escape sequence", path, *k);
+              g_clear_error (&local);
+              g_free (value);
+              continue;
+            }
+          g_ptr_array_add (owned, value);
+          raw[i] = value;
+        }
+    }
+  return TRUE;
+}
+
+static void
+read_environment (const char * const *envp, const char **raw)
+{
+  if (envp == NULL)
+    return;
+  for (guint i = 0; i < N_SETTINGS; i++)
+    {
+      /* The canonical name wins: it is the one our own docs tell people to set. */
+      const char *value = g_environ_getenv ((char **) envp, settings[i].name);
+
+      if (value == NULL && settings[i].alias != NULL)
+        value = g_environ_getenv ((char **) envp, settings[i].alias);
+      if (value != NULL)
+        raw[i] = value;
+    }
+}
+
+static void
+read_overrides (GHashTable *overrides, const char **raw, GPtrArray *errors)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (overrides == NULL)
+    return;
+  g_hash_table_iter_init (&iter, overrides);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      int i = find_setting (key);
+
+      if (i < 0)
+        add_line (errors, "%s: unknown setting", (const char *) key);
+      else if (value != NULL)
+        raw[i] = value;
+    }
+}
+
+static void
+config_clear (RcConfig *config)
+{
+  for (guint i = 0; i < N_SETTINGS; i++)
+    {
+      Kind kind = settings[i].kind;
+      gpointer field = G_STRUCT_MEMBER_P (config, settings[i].offset);
+
+      if (kind == KIND_STRING || kind == KIND_URL || kind == KIND_IP)
+        g_clear_pointer ((char **) field, g_free);
+      else if (kind == KIND_ORIGINS)
+        g_clear_pointer ((char ***) field, g_strfreev);
+    }
+  g_clear_pointer (&config->log_level_name, g_free);
+}
+
+RcConfig *
+rc_config_new (void)
+{
+  RcConfig *config = g_new0 (RcConfig, 1);
+  const char *raw[N_SETTINGS] = { NULL };
+  gboolean ok[N_SETTINGS];
+  g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func (g_free);
+
+  parse_all (config, raw, ok, errors);
+  g_assert (errors->len == 0); /* the table's defaults must be valid */
+  return config;
+}
+
+void
+rc_config_free (RcConfig *config)
+{
+  if (config == NULL)
+    return;
+  config_clear (config);
+  g_free (config);
+}
+
+gboolean
+rc_config_load (RcConfig *config, const char *path, const char * const *envp,
+                GHashTable *overrides, GError **error)
+{
+  const char *raw[N_SETTINGS] = { NULL };
+  gboolean ok[N_SETTINGS];
+  g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(RcConfig) next = NULL;
+
+  g_return_val_if_fail (config != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (path != NULL && !read_key_file (path, raw, owned, errors, error))
+    return FALSE;
+  read_environment (envp, raw);
+  read_overrides (overrides, raw, errors);
+
+  next = g_new0 (RcConfig, 1);
+  next->dev = config->dev;
+  parse_all (next, raw, ok, errors);
+  cross_check (next, raw, ok, errors);
+
+  if (errors->len > 0)
+    {
+      g_autofree char *message = NULL;
+
+      g_ptr_array_add (errors, NULL);
+      message = g_strjoinv ("\n", (char **) errors->pdata);
+      g_set_error_literal (error, RC_CONFIG_ERROR, RC_CONFIG_ERROR_INVALID, message);
+      return FALSE;
+    }
+
+  /* Swap the new values in; the old ones are freed with the shell. */
+  config_clear (config);
+  *config = *next;
+  g_free (g_steal_pointer (&next));
+  return TRUE;
+}
+
+char *
+rc_config_dump (const RcConfig *config)
+{
+  GString *out = g_string_new (NULL);
+
+  g_return_val_if_fail (config != NULL, NULL);
+
+  for (guint i = 0; i < N_SETTINGS; i++)
+    {
+      const Setting *s = &settings[i];
+      gconstpointer field = G_STRUCT_MEMBER_P (config, s->offset);
+
+      if (s->kind == KIND_IGNORED)
+        continue;
+      g_string_append_printf (out, "%s=", s->name);
+      if (s->secret)
+        g_string_append (out, *(char * const *) field ? "<redacted>" : "<unset>");
+      else
+        switch (s->kind)
+          {
+          case KIND_STRING:
+          case KIND_URL:
+          case KIND_IP:
+            if (*(char * const *) field != NULL)
+              g_string_append (out, *(char * const *) field);
+            break;
+          case KIND_UINT:
+          case KIND_PORT:
+          case KIND_LISTEN_PORT:
+            g_string_append_printf (out, "%u", *(const guint *) field);
+            break;
+          case KIND_LOG_LEVEL:
+            g_string_append (out, config->log_level_name);
+            break;
+          case KIND_ORIGINS:
+            if (*(char ** const *) field != NULL)
+              {
+                g_autofree char *joined = g_strjoinv (",", *(char ** const *) field);
+                g_string_append (out, joined);
+              }
+            break;
+          case KIND_ENUM:
+            for (const Choice *c = s->choices; c->name != NULL; c++)
+              if (c->value == *(const int *) field)
+                g_string_append (out, c->name);
+            break;
+          case KIND_IGNORED:
+            break;
+          }
+      g_string_append_c (out, '\n');
+    }
+  return g_string_free (out, FALSE);
+}
+
+gboolean
+rc_config_origin_allowed (const RcConfig *config, const char *origin)
+{
+  g_return_val_if_fail (config != NULL, FALSE);
+
+  if (config->cors_origins == NULL || config->cors_origins[0] == NULL)
+    return TRUE;
+  /* Entries are validated as scheme://host[:port]; every part of that is
+   * case-insensitive (the port is digits), so comparing the whole string
+   * ignoring ASCII case is the same as comparing scheme and host so. */
+  for (char **p = config->cors_origins; *p != NULL; p++)
+    if (strcmp (*p, "*") == 0 || (origin != NULL && g_ascii_strcasecmp (*p, origin) == 0))
+      return TRUE;
+  return FALSE;
+}

@@ -1,0 +1,737 @@
+/* roomcast: unit tests of the configuration module (src/config.c). */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#define SECRET "s3cr3t-do-not-print-0123456789abcdef"  /* >= 32 characters */
+#define SHORT_SECRET "tiny-secret-XYZ"
+#define API_URL "https://api.example.test"
+
+/* An environment from NAME, value pairs, NULL-terminated. */
+static char **
+env_of (const char *first, ...)
+{
+  char **env = g_new0 (char *, 1);
+  va_list args;
+
+  va_start (args, first);
+  for (const char *name = first; name != NULL; name = va_arg (args, const char *))
+    env = g_environ_setenv (env, name, va_arg (args, const char *), TRUE);
+  va_end (args);
+  return env;
+}
+
+/* Overrides (CLI flags) from NAME, value pairs, NULL-terminated. */
+static GHashTable *
+overrides_of (const char *first, ...)
+{
+  GHashTable *table = g_hash_table_new (g_str_hash, g_str_equal);
+  va_list args;
+
+  va_start (args, first);
+  for (const char *name = first; name != NULL; name = va_arg (args, const char *))
+    g_hash_table_insert (table, (gpointer) name, (gpointer) va_arg (args, const char *));
+  va_end (args);
+  return table;
+}
+
+/* A temporary key file holding @contents; g_unlink() and g_free() it. */
+static char *
+write_conf (const char *contents)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = NULL;
+  int fd = g_file_open_tmp ("roomcast-test-XXXXXX.conf", &path, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (fd, >=, 0);
+  g_close (fd, NULL);
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+static RcConfig *
+load_ok (gboolean dev, const char *path, char **env, GHashTable *overrides)
+{
+  g_autoptr(RcConfig) config = rc_config_new ();
+  g_autoptr(GError) error = NULL;
+  gboolean loaded;
+
+  config->dev = dev;
+  loaded = rc_config_load (config, path, (const char * const *) env, overrides, &error);
+
+  g_assert_no_error (error); /* first, so a failure shows the message */
+  g_assert_true (loaded);
+  return g_steal_pointer (&config);
+}
+
+/* Loads expecting RC_CONFIG_ERROR_INVALID; returns the message. */
+static char *
+load_error (gboolean dev, const char *path, char **env, GHashTable *overrides)
+{
+  g_autoptr(RcConfig) config = rc_config_new ();
+  g_autoptr(GError) error = NULL;
+
+  config->dev = dev;
+  g_assert_false (rc_config_load (config, path, (const char * const *) env, overrides, &error));
+  g_assert_error (error, RC_CONFIG_ERROR, RC_CONFIG_ERROR_INVALID);
+  return g_strdup (error->message);
+}
+
+/* The single error line a dev-mode load of NAME=value produces. */
+static char *
+env_error (const char *name, const char *value)
+{
+  g_auto(GStrv) env = env_of (name, value, NULL);
+  g_autofree char *message = load_error (TRUE, NULL, env, NULL);
+
+  g_assert_null (strchr (message, '\n'));
+  return g_steal_pointer (&message);
+}
+
+static const char default_dump[] =
+  "LISTEN_ADDR=127.0.0.1\n" "PORT=3030\n" "LOG_LEVEL=info\n" "CORS_ORIGINS=\n"
+  "WEB_ROOT=\n" "SIO_PING_INTERVAL_MS=25000\n" "SIO_PING_TIMEOUT_MS=20000\n"
+  "SIO_MAX_PAYLOAD=1000000\n" "AUTH_PROVIDER=laravel\n" "JWT_SECRET=<unset>\n"
+  "REDIS_HOST=\n" "REDIS_PORT=6379\n" "REDIS_PASSWORD=<unset>\n" "REDIS_DB=0\n"
+  "LARAVEL_API_URL=\n" "LARAVEL_INTERNAL_KEY=<unset>\n"
+  "LARAVEL_CONNECT_TIMEOUT_MS=2000\n" "LARAVEL_TIMEOUT_MS=5000\n"
+  "MAX_ROOMS_PER_WORKER=100\n" "MAX_CLIENTS_PER_ROOM=50\n"
+  "RATE_LIMIT_MESSAGES_PER_MINUTE=60\n" "SEATS_PER_ROOM=10\n" "ROOM_GRACE_PERIOD_S=30\n"
+  "RTC_LISTEN_IP=\n" "RTC_ANNOUNCED_IP=\n" "RTC_MIN_PORT=10000\n" "RTC_MAX_PORT=59999\n";
+
+static void
+test_defaults (void)
+{
+  g_autoptr(RcConfig) config = rc_config_new ();
+  g_autoptr(RcConfig) dev = load_ok (TRUE, NULL, NULL, NULL);
+  g_autofree char *dump = rc_config_dump (config);
+  g_autofree char *dev_dump = rc_config_dump (dev);
+  g_autoptr(GString) expected_dev = NULL;
+
+  g_assert_false (config->dev);
+  g_assert_cmpstr (config->listen_addr, ==, "127.0.0.1");
+  g_assert_cmpuint (config->port, ==, 3030);
+  g_assert_cmpint (config->log_level, ==, G_LOG_LEVEL_INFO);
+  g_assert_cmpstr (config->log_level_name, ==, "info");
+  g_assert_null (config->cors_origins);
+  g_assert_cmpstr (config->web_root, ==, "");
+  g_assert_cmpuint (config->ping_interval_ms, ==, 25000);
+  g_assert_cmpuint (config->ping_timeout_ms, ==, 20000);
+  g_assert_cmpuint (config->max_payload, ==, 1000000);
+  g_assert_cmpint (config->auth_provider, ==, RC_AUTH_LARAVEL);
+  g_assert_null (config->jwt_secret);
+  g_assert_null (config->redis_host);
+  g_assert_cmpuint (config->redis_port, ==, 6379);
+  g_assert_null (config->redis_password);
+  g_assert_cmpuint (config->redis_db, ==, 0);
+  g_assert_null (config->laravel_api_url);
+  g_assert_null (config->laravel_internal_key);
+  g_assert_cmpuint (config->laravel_connect_timeout_ms, ==, 2000);
+  g_assert_cmpuint (config->laravel_timeout_ms, ==, 5000);
+  g_assert_cmpuint (config->max_rooms_per_worker, ==, 100);
+  g_assert_cmpuint (config->max_clients_per_room, ==, 50);
+  g_assert_cmpuint (config->rate_limit_per_minute, ==, 60);
+  g_assert_cmpuint (config->seats_per_room, ==, 10);
+  g_assert_cmpuint (config->room_grace_s, ==, 30);
+  g_assert_null (config->rtc_listen_ip);
+  g_assert_null (config->rtc_announced_ip);
+  g_assert_cmpuint (config->rtc_min_port, ==, 10000);
+  g_assert_cmpuint (config->rtc_max_port, ==, 59999);
+  g_assert_cmpstr (dump, ==, default_dump);
+
+  /* --dev changes only the auth default. */
+  g_assert_cmpint (dev->auth_provider, ==, RC_AUTH_DEV);
+  expected_dev = g_string_new (default_dump);
+  g_assert_cmpuint (g_string_replace (expected_dev, "AUTH_PROVIDER=laravel\n", "AUTH_PROVIDER=dev\n", 0), ==, 1);
+  g_assert_cmpstr (dev_dump, ==, expected_dev->str);
+}
+
+static void
+test_auth_default (void)
+{
+  g_auto(GStrv) jwt_env = env_of ("JWT_SECRET", SECRET, NULL);
+  g_auto(GStrv) laravel_env = env_of ("LARAVEL_API_URL", API_URL, "LARAVEL_INTERNAL_KEY", SECRET, NULL);
+  g_auto(GStrv) explicit_env = env_of ("AUTH_PROVIDER", "JWT", "JWT_SECRET", SECRET,
+                                      "LARAVEL_API_URL", API_URL, "LARAVEL_INTERNAL_KEY", SECRET, NULL);
+  g_autoptr(RcConfig) jwt = load_ok (FALSE, NULL, jwt_env, NULL);
+  g_autoptr(RcConfig) laravel = load_ok (FALSE, NULL, laravel_env, NULL);
+  g_autoptr(RcConfig) dev = load_ok (TRUE, NULL, jwt_env, NULL);
+  g_autoptr(RcConfig) explicit_jwt = load_ok (FALSE, NULL, explicit_env, NULL);
+
+  g_assert_cmpint (jwt->auth_provider, ==, RC_AUTH_JWT);
+  g_assert_cmpstr (jwt->jwt_secret, ==, SECRET);
+  g_assert_cmpint (laravel->auth_provider, ==, RC_AUTH_LARAVEL);
+  g_assert_cmpint (dev->auth_provider, ==, RC_AUTH_DEV);
+  g_assert_cmpint (explicit_jwt->auth_provider, ==, RC_AUTH_JWT);
+}
+
+static void
+test_precedence (void)
+{
+  g_autofree char *path = write_conf ("[roomcast]\nport=1111\nlog_level=debug\n"
+                                      "redis_host=file.example\nseats_per_room=5\n");
+  g_auto(GStrv) env = env_of ("PORT", "2222", "LOG_LEVEL", "warn",
+                              "REDIS_HOST", "env.example", NULL);
+  g_autoptr(GHashTable) flags = overrides_of ("PORT", "3333", "LOG_LEVEL", "error", NULL);
+  g_autoptr(RcConfig) all = load_ok (TRUE, path, env, flags);
+  g_autoptr(RcConfig) env_file = load_ok (TRUE, path, env, NULL);
+  g_autoptr(RcConfig) file = load_ok (TRUE, path, NULL, NULL);
+  g_autoptr(RcConfig) flags_only = load_ok (TRUE, NULL, NULL, flags);
+
+  g_assert_cmpuint (all->port, ==, 3333);
+  g_assert_cmpstr (all->log_level_name, ==, "error");
+  g_assert_cmpstr (all->redis_host, ==, "env.example");
+  g_assert_cmpuint (all->seats_per_room, ==, 5);
+
+  g_assert_cmpuint (env_file->port, ==, 2222);
+  g_assert_cmpstr (env_file->log_level_name, ==, "warn");
+  g_assert_cmpstr (env_file->redis_host, ==, "env.example");
+
+  g_assert_cmpuint (file->port, ==, 1111);
+  g_assert_cmpstr (file->log_level_name, ==, "debug");
+  g_assert_cmpstr (file->redis_host, ==, "file.example");
+  g_assert_cmpuint (file->seats_per_room, ==, 5);
+
+  g_assert_cmpuint (flags_only->port, ==, 3333);
+  g_assert_null (flags_only->redis_host);
+  g_assert_cmpuint (flags_only->seats_per_room, ==, 10);
+  g_unlink (path);
+}
+
+static void
+test_empty_means_unset (void)
+{
+  g_autofree char *path = write_conf ("[roomcast]\nredis_host=file.example\nlisten_addr=0.0.0.0\n");
+  g_auto(GStrv) env = env_of ("REDIS_HOST", "", "LISTEN_ADDR", "", "LOG_LEVEL", "", NULL);
+  g_autoptr(RcConfig) config = load_ok (TRUE, path, env, NULL);
+
+  g_assert_null (config->redis_host);
+  g_assert_cmpstr (config->listen_addr, ==, "127.0.0.1");
+  g_assert_cmpstr (config->log_level_name, ==, "info");
+  g_unlink (path);
+}
+
+static void
+test_aliases (void)
+{
+  static const struct { const char *alias, *name, *value; } cases[] = {
+    { "MEDIASOUP_LISTEN_IP", "RTC_LISTEN_IP", "0.0.0.0" },
+    { "MEDIASOUP_ANNOUNCED_IP", "RTC_ANNOUNCED_IP", "203.0.113.7" },
+    { "MEDIASOUP_RTC_MIN_PORT", "RTC_MIN_PORT", "20000" },
+    { "MEDIASOUP_RTC_MAX_PORT", "RTC_MAX_PORT", "30000" },
+  };
+  g_autofree char *path = write_conf ("[roomcast]\nmediasoup_listen_ip=0.0.0.0\n");
+  g_autofree char *message = load_error (TRUE, path, NULL, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(GStrv) alias_env = env_of (cases[i].alias, cases[i].value, NULL);
+      g_auto(GStrv) both_env = env_of (cases[i].alias, "1.2.3.4", cases[i].name, cases[i].value, NULL);
+      g_autoptr(RcConfig) alias = load_ok (TRUE, NULL, alias_env, NULL);
+      g_autoptr(RcConfig) both = NULL;
+      g_autofree char *dump = rc_config_dump (alias);
+      g_autofree char *line = g_strdup_printf ("\n%s=%s\n", cases[i].name, cases[i].value);
+
+      g_assert_nonnull (strstr (dump, line));
+      if (strstr (cases[i].name, "PORT") != NULL)
+        continue; /* "1.2.3.4" is no port; the IP cases cover "canonical wins" */
+      both = load_ok (TRUE, NULL, both_env, NULL);
+      g_free (dump);
+      dump = rc_config_dump (both);
+      g_assert_nonnull (strstr (dump, line));
+    }
+
+  {
+    g_auto(GStrv) env = env_of ("MEDIASOUP_RTC_MIN_PORT", "1", "RTC_MIN_PORT", "2",
+                                "MEDIASOUP_RTC_MAX_PORT", "3", NULL);
+    g_autoptr(RcConfig) config = load_ok (TRUE, NULL, env, NULL);
+
+    g_assert_cmpuint (config->rtc_min_port, ==, 2);
+    g_assert_cmpuint (config->rtc_max_port, ==, 3);
+  }
+
+  /* Aliases exist for the seed's .env; the key file takes canonical names only. */
+  g_assert_nonnull (strstr (message, "unknown key 'mediasoup_listen_ip'"));
+  g_unlink (path);
+}
+
+static void
+test_invalid_uint (void)
+{
+  static const char *bad[] = { "", "-1", "+1", " 5", "5 ", "12abc", "0", "65", "0x10",
+                               "4294967306", "99999999999999999999999" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *message = env_error ("SEATS_PER_ROOM", bad[i]);
+      g_autofree char *expected = g_strdup_printf ("SEATS_PER_ROOM: '%s' is not a whole number in 1-64", bad[i]);
+
+      g_assert_cmpstr (message, ==, expected);
+    }
+
+  {
+    g_autofree char *message = env_error ("REDIS_DB", "4294967296");
+    g_auto(GStrv) env = env_of ("SEATS_PER_ROOM", "64", "ROOM_GRACE_PERIOD_S", "0", "REDIS_DB", "3", NULL);
+    g_autoptr(RcConfig) config = load_ok (TRUE, NULL, env, NULL);
+
+    g_assert_true (g_str_has_prefix (message, "REDIS_DB: '4294967296' is not a whole number"));
+    g_assert_cmpuint (config->seats_per_room, ==, 64);
+    g_assert_cmpuint (config->room_grace_s, ==, 0);
+    g_assert_cmpuint (config->redis_db, ==, 3);
+  }
+}
+
+/* PORT=0 asks the kernel for a free port (the tests start servers this way). */
+static void
+test_listen_port_zero (void)
+{
+  g_auto(GStrv) env = env_of ("PORT", "0", NULL);
+  g_autoptr(RcConfig) config = load_ok (TRUE, NULL, env, NULL);
+
+  g_assert_cmpuint (config->port, ==, 0);
+}
+
+static void
+test_invalid_port (void)
+{
+  static const char *bad[] = { "abc", "0", "65536", "-80", " 80", "", "80x", "99999999999" };
+  static const char *names[] = { "PORT", "REDIS_PORT", "RTC_MIN_PORT", "RTC_MAX_PORT" };
+
+  for (guint n = 0; n < G_N_ELEMENTS (names); n++)
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        gboolean listen_port = g_str_equal (names[n], "PORT");
+        g_autofree char *message = NULL;
+        g_autofree char *expected = NULL;
+
+        if (listen_port && g_str_equal (bad[i], "0"))
+          continue; /* PORT=0 asks for any free port: see test_listen_port_zero */
+        message = env_error (names[n], bad[i]);
+        expected = g_strdup_printf ("%s: '%s' is not a port number (1-65535%s)", names[n],
+                                    bad[i], listen_port ? ", or 0 for any free port" : "");
+
+        g_assert_cmpstr (message, ==, expected);
+      }
+}
+
+static void
+test_rtc_range (void)
+{
+  g_autofree char *message = NULL;
+  g_auto(GStrv) equal = env_of ("RTC_MIN_PORT", "40000", "RTC_MAX_PORT", "40000", NULL);
+  g_autoptr(RcConfig) config = load_ok (TRUE, NULL, equal, NULL);
+
+  g_assert_cmpuint (config->rtc_min_port, ==, 40000);
+  message = env_error ("RTC_MIN_PORT", "60000");
+  g_assert_cmpstr (message, ==, "RTC_MIN_PORT: '60000' is greater than RTC_MAX_PORT (59999)");
+}
+
+static void
+test_internal_key_length (void)
+{
+  g_autofree char *message = env_error ("LARAVEL_INTERNAL_KEY", SHORT_SECRET);
+  g_auto(GStrv) env = env_of ("LARAVEL_INTERNAL_KEY", "0123456789abcdef0123456789abcdef", NULL);
+  g_autoptr(RcConfig) config = load_ok (TRUE, NULL, env, NULL);
+
+  g_assert_cmpstr (message, ==, "LARAVEL_INTERNAL_KEY: <redacted> is shorter than 32 characters");
+  g_assert_cmpstr (config->laravel_internal_key, ==, "0123456789abcdef0123456789abcdef");
+}
+
+static void
+test_url (void)
+{
+  static const char *bad[] = { "ftp://api.example.test", "api.example.test", "/internal",
+                               "https://", "https:///x", "https://user:pw@api.example.test",
+                               "https://api.example.test/?x=1", "https://api.example.test/#top",
+                               "not a url" };
+  static const struct { const char *given, *stored; } good[] = {
+    { "https://api.example.test/", "https://api.example.test" },
+    { "http://127.0.0.1:8000//", "http://127.0.0.1:8000" },
+    { "HTTPS://api.example.test/v1/", "HTTPS://api.example.test/v1" },
+    { "https://api.example.test", "https://api.example.test" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *message = env_error ("LARAVEL_API_URL", bad[i]);
+      g_autofree char *prefix = g_strdup_printf ("LARAVEL_API_URL: '%s' is not an absolute http(s) URL", bad[i]);
+
+      g_assert_true (g_str_has_prefix (message, prefix));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_auto(GStrv) env = env_of ("LARAVEL_API_URL", good[i].given, NULL);
+      g_autoptr(RcConfig) config = load_ok (TRUE, NULL, env, NULL);
+
+      g_assert_cmpstr (config->laravel_api_url, ==, good[i].stored);
+    }
+}
+
+static void
+test_auth_requirements (void)
+{
+  g_auto(GStrv) url_only = env_of ("LARAVEL_API_URL", API_URL, NULL);
+  g_auto(GStrv) jwt = env_of ("AUTH_PROVIDER", "jwt", NULL);
+  g_auto(GStrv) dev_auth = env_of ("AUTH_PROVIDER", "dev", "LARAVEL_API_URL", API_URL,
+                                   "LARAVEL_INTERNAL_KEY", SECRET, NULL);
+  g_auto(GStrv) laravel = env_of ("AUTH_PROVIDER", "laravel", NULL);
+  g_auto(GStrv) unknown = env_of ("AUTH_PROVIDER", "oauth", NULL);
+  g_autofree char *nothing_msg = load_error (FALSE, NULL, NULL, NULL);
+  g_autofree char *url_only_msg = load_error (FALSE, NULL, url_only, NULL);
+  g_autofree char *jwt_msg = load_error (FALSE, NULL, jwt, NULL);
+  g_autofree char *dev_msg = load_error (FALSE, NULL, dev_auth, NULL);
+  g_autofree char *dev_laravel_msg = load_error (TRUE, NULL, laravel, NULL);
+  g_autofree char *unknown_msg = load_error (TRUE, NULL, unknown, NULL);
+  g_autoptr(RcConfig) dev = load_ok (TRUE, NULL, dev_auth, NULL);
+
+  g_assert_cmpstr (nothing_msg, ==,
+                   "LARAVEL_API_URL: required when AUTH_PROVIDER is laravel (or run with --dev)\n"
+                   "LARAVEL_INTERNAL_KEY: required when AUTH_PROVIDER is laravel (or run with --dev)");
+  g_assert_cmpstr (url_only_msg, ==,
+                   "LARAVEL_INTERNAL_KEY: required when AUTH_PROVIDER is laravel (or run with --dev)");
+  g_assert_cmpstr (jwt_msg, ==, "JWT_SECRET: required when AUTH_PROVIDER is jwt");
+  g_assert_cmpstr (dev_msg, ==, "AUTH_PROVIDER: 'dev' is only allowed with --dev");
+  /* An explicit laravel provider needs its back-end even with --dev. */
+  g_assert_cmpstr (dev_laravel_msg, ==,
+                   "LARAVEL_API_URL: required when AUTH_PROVIDER is laravel\n"
+                   "LARAVEL_INTERNAL_KEY: required when AUTH_PROVIDER is laravel");
+  g_assert_cmpstr (unknown_msg, ==, "AUTH_PROVIDER: 'oauth' is not one of dev, laravel, jwt");
+  g_assert_cmpint (dev->auth_provider, ==, RC_AUTH_DEV);
+}
+
+static void
+test_log_level (void)
+{
+  static const struct { const char *given, *name; GLogLevelFlags level; } cases[] = {
+    { "error", "error", G_LOG_LEVEL_CRITICAL },
+    { "ERROR", "error", G_LOG_LEVEL_CRITICAL },
+    { "warn", "warn", G_LOG_LEVEL_WARNING },
+    { "Warning", "warn", G_LOG_LEVEL_WARNING },
+    { "info", "info", G_LOG_LEVEL_INFO },
+    { "DeBuG", "debug", G_LOG_LEVEL_DEBUG },
+  };
+  g_autofree char *message = env_error ("LOG_LEVEL", "verbose");
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(GStrv) env = env_of ("LOG_LEVEL", cases[i].given, NULL);
+      g_autoptr(RcConfig) config = load_ok (TRUE, NULL, env, NULL);
+
+      g_assert_cmpstr (config->log_level_name, ==, cases[i].name);
+      g_assert_cmpint (config->log_level, ==, cases[i].level);
+    }
+  g_assert_cmpstr (message, ==, "LOG_LEVEL: 'verbose' is not a log level (error, warn, info, debug)");
+}
+
+static void
+test_ip (void)
+{
+  static const char *names[] = { "LISTEN_ADDR", "RTC_LISTEN_IP", "RTC_ANNOUNCED_IP" };
+  static const char *good[] = { "0.0.0.0", "192.0.2.1", "::", "::1", "2001:db8::7" };
+  static const char *bad[] = { "localhost", "256.0.0.1", "your.public.ip.address", "1.2.3.4:80" };
+
+  for (guint n = 0; n < G_N_ELEMENTS (names); n++)
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+        {
+          g_auto(GStrv) env = env_of (names[n], good[i], NULL);
+          g_autoptr(RcConfig) config = load_ok (TRUE, NULL, env, NULL);
+          g_autofree char *dump = rc_config_dump (config);
+          g_autofree char *line = g_strdup_printf ("%s=%s\n", names[n], good[i]);
+
+          g_assert_nonnull (strstr (dump, line));
+        }
+      for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+        {
+          g_autofree char *message = env_error (names[n], bad[i]);
+          g_autofree char *expected = g_strdup_printf ("%s: '%s' is not an IP address", names[n], bad[i]);
+
+          g_assert_cmpstr (message, ==, expected);
+        }
+    }
+}
+
+static void
+test_cors (void)
+{
+  g_auto(GStrv) list_env = env_of ("CORS_ORIGINS", " https://app.flylive.app , https://www.flylive.app:8443,", NULL);
+  g_auto(GStrv) star_env = env_of ("CORS_ORIGINS", "https://app.flylive.app,*", NULL);
+  g_autoptr(RcConfig) list = load_ok (TRUE, NULL, list_env, NULL);
+  g_autoptr(RcConfig) star = load_ok (TRUE, NULL, star_env, NULL);
+  g_autoptr(RcConfig) all = load_ok (TRUE, NULL, NULL, NULL);
+  g_autofree char *dump = rc_config_dump (list);
+  static const char *bad[] = { "https://app.flylive.app/", "app.flylive.app", "https://a.test/app",
+                               "https://", "https://a.test?x=1" };
+
+  g_assert_cmpuint (g_strv_length (list->cors_origins), ==, 2);
+  g_assert_cmpstr (list->cors_origins[0], ==, "https://app.flylive.app");
+  g_assert_cmpstr (list->cors_origins[1], ==, "https://www.flylive.app:8443");
+  g_assert_nonnull (strstr (dump, "\nCORS_ORIGINS=https://app.flylive.app,https://www.flylive.app:8443\n"));
+
+  g_assert_true (rc_config_origin_allowed (list, "https://app.flylive.app"));
+  g_assert_true (rc_config_origin_allowed (list, "HTTPS://App.FlyLive.APP"));
+  g_assert_true (rc_config_origin_allowed (list, "https://www.flylive.app:8443"));
+  g_assert_false (rc_config_origin_allowed (list, "https://www.flylive.app"));
+  g_assert_false (rc_config_origin_allowed (list, "http://app.flylive.app"));
+  g_assert_false (rc_config_origin_allowed (list, "https://app.flylive.app.evil.test"));
+  g_assert_false (rc_config_origin_allowed (list, NULL));
+
+  g_assert_true (rc_config_origin_allowed (star, "https://anything.test"));
+  g_assert_true (rc_config_origin_allowed (all, "https://anything.test"));
+  g_assert_true (rc_config_origin_allowed (all, NULL));
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *value = g_strdup_printf ("https://ok.test, %s", bad[i]);
+      g_autofree char *message = env_error ("CORS_ORIGINS", value);
+      g_autofree char *expected = g_strdup_printf (
+        "CORS_ORIGINS: '%s' is not a list of origins: '%s' is neither \"*\" nor scheme://host[:port]",
+        value, bad[i]);
+
+      g_assert_cmpstr (message, ==, expected);
+    }
+}
+
+/* Several mistakes come back together, one line each, secrets redacted. */
+static void
+test_many_errors (void)
+{
+  g_auto(GStrv) env = env_of ("PORT", "abc", "SEATS_PER_ROOM", "0", "LOG_LEVEL", "loud",
+                              "LISTEN_ADDR", "nowhere", "LARAVEL_INTERNAL_KEY", SHORT_SECRET,
+                              "REDIS_PASSWORD", SECRET, "JWT_SECRET", SECRET, NULL);
+  g_autofree char *message = load_error (TRUE, NULL, env, NULL);
+  g_auto(GStrv) lines = g_strsplit (message, "\n", -1);
+
+  g_assert_cmpuint (g_strv_length (lines), ==, 5);
+  g_assert_cmpstr (lines[0], ==, "LISTEN_ADDR: 'nowhere' is not an IP address");
+  g_assert_cmpstr (lines[1], ==, "PORT: 'abc' is not a port number (1-65535, or 0 for any free port)");
+  g_assert_cmpstr (lines[2], ==, "LOG_LEVEL: 'loud' is not a log level (error, warn, info, debug)");
+  g_assert_cmpstr (lines[3], ==, "LARAVEL_INTERNAL_KEY: <redacted> is shorter than 32 characters");
+  g_assert_cmpstr (lines[4], ==, "SEATS_PER_ROOM: '0' is not a whole number in 1-64");
+  g_assert_null (strstr (message, SHORT_SECRET));
+  g_assert_null (strstr (message, SECRET));
+}
+
+static void
+test_secrets_in_dump (void)
+{
+  g_auto(GStrv) env = env_of ("JWT_SECRET", SECRET "-jwt", "REDIS_PASSWORD", SECRET "-redis",
+                              "LARAVEL_API_URL", API_URL, "LARAVEL_INTERNAL_KEY", SECRET, NULL);
+  g_autoptr(RcConfig) config = load_ok (FALSE, NULL, env, NULL);
+  g_autofree char *dump = rc_config_dump (config);
+
+  g_assert_cmpstr (config->redis_password, ==, SECRET "-redis");
+  g_assert_null (strstr (dump, SECRET));
+  g_assert_nonnull (strstr (dump, "\nJWT_SECRET=<redacted>\n"));
+  g_assert_nonnull (strstr (dump, "\nREDIS_PASSWORD=<redacted>\n"));
+  g_assert_nonnull (strstr (dump, "\nLARAVEL_INTERNAL_KEY=<redacted>\n"));
+}
+
+static void
+test_file_errors (void)
+{
+  g_autofree char *typo = write_conf ("[roomcast]\nprot=3030\nPORT=3030\n[server]\nport=1\n");
+  g_autofree char *escape = write_conf ("[roomcast]\nredis_password=" SECRET "\\q\n");
+  g_autofree char *no_group = write_conf ("port=3030\n");
+  g_autofree char *dir = g_dir_make_tmp ("roomcast-test-XXXXXX", NULL);
+  g_autofree char *missing = g_build_filename (dir, "absent.conf", NULL);
+  g_autofree char *typo_msg = load_error (TRUE, typo, NULL, NULL);
+  g_autofree char *escape_msg = load_error (TRUE, escape, NULL, NULL);
+  g_autoptr(RcConfig) config = rc_config_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = g_strdup_printf (
+    "%s: unknown key 'prot' in [roomcast]\n%s: unknown key 'PORT' in [roomcast]\n"
+    "%s: unknown group [server] (settings belong in [roomcast])", typo, typo, typo);
+
+  g_assert_cmpstr (typo_msg, ==, expected);
+  g_assert_null (strstr (escape_msg, SECRET));
+  g_assert_nonnull (strstr (escape_msg, "'redis_password' has an invalid escape sequence"));
+
+  g_assert_false (rc_config_load (config, missing, NULL, NULL, &error));
+  g_assert_error (error, RC_CONFIG_ERROR, RC_CONFIG_ERROR_FILE);
+  g_assert_true (g_str_has_prefix (error->message, missing));
+  g_clear_error (&error);
+
+  g_assert_false (rc_config_load (config, no_group, NULL, NULL, &error));
+  g_assert_error (error, RC_CONFIG_ERROR, RC_CONFIG_ERROR_FILE);
+
+  g_unlink (typo);
+  g_unlink (escape);
+  g_unlink (no_group);
+  g_rmdir (dir);
+}
+
+static void
+test_file_sample (void)
+{
+  g_autofree char *path = write_conf (
+    "# production sample\n"
+    "[roomcast]\n"
+    "listen_addr = 0.0.0.0\n"
+    "port=8080\n"
+    "log_level=warning\n"
+    "cors_origins=https://app.flylive.app,https://www.flylive.app\n"
+    "node_env=production\n"
+    "auth_provider=laravel\n"
+    "redis_host=redis.internal\n"
+    "redis_db=3\n"
+    "redis_password=" SECRET "\n"
+    "laravel_api_url=https://api.flylive.app/\n"
+    "laravel_internal_key=" SECRET "\n"
+    "max_clients_per_room=200\n"
+    "sio_max_payload=65536\n"
+    "rtc_announced_ip=203.0.113.7\n"
+    "rtc_min_port=40000\n"
+    "rtc_max_port=40100\n");
+  g_autoptr(RcConfig) config = load_ok (FALSE, path, NULL, NULL);
+
+  g_assert_cmpstr (config->listen_addr, ==, "0.0.0.0");
+  g_assert_cmpuint (config->port, ==, 8080);
+  g_assert_cmpstr (config->log_level_name, ==, "warn");
+  g_assert_cmpuint (g_strv_length (config->cors_origins), ==, 2);
+  g_assert_cmpint (config->auth_provider, ==, RC_AUTH_LARAVEL);
+  g_assert_cmpstr (config->redis_host, ==, "redis.internal");
+  g_assert_cmpuint (config->redis_db, ==, 3);
+  g_assert_cmpstr (config->redis_password, ==, SECRET);
+  g_assert_cmpstr (config->laravel_api_url, ==, "https://api.flylive.app");
+  g_assert_cmpstr (config->laravel_internal_key, ==, SECRET);
+  g_assert_cmpuint (config->max_clients_per_room, ==, 200);
+  g_assert_cmpuint (config->max_payload, ==, 65536);
+  g_assert_cmpstr (config->rtc_announced_ip, ==, "203.0.113.7");
+  g_assert_cmpuint (config->rtc_min_port, ==, 40000);
+  g_assert_cmpuint (config->rtc_max_port, ==, 40100);
+  g_unlink (path);
+}
+
+/* The .env of seed 000 section 7, placeholders filled in, loads as is. */
+static void
+test_seed_env (void)
+{
+  g_auto(GStrv) env = env_of (
+    "NODE_ENV", "production", "PORT", "3030", "LOG_LEVEL", "info",
+    "REDIS_HOST", "127.0.0.1", "REDIS_PORT", "6379", "REDIS_PASSWORD", SECRET, "REDIS_DB", "3",
+    "LARAVEL_API_URL", "https://api.flylive.app",
+    "LARAVEL_INTERNAL_KEY", "your_secure_32_character_secret_key",
+    "MEDIASOUP_LISTEN_IP", "0.0.0.0", "MEDIASOUP_ANNOUNCED_IP", "203.0.113.7",
+    "MEDIASOUP_RTC_MIN_PORT", "10000", "MEDIASOUP_RTC_MAX_PORT", "59999",
+    "MAX_ROOMS_PER_WORKER", "100", "MAX_CLIENTS_PER_ROOM", "50",
+    "RATE_LIMIT_MESSAGES_PER_MINUTE", "60",
+    "CORS_ORIGINS", "https://app.flylive.app,https://www.flylive.app", NULL);
+  g_autoptr(RcConfig) config = load_ok (FALSE, NULL, env, NULL);
+  g_autofree char *dump = rc_config_dump (config);
+
+  g_assert_cmpint (config->auth_provider, ==, RC_AUTH_LARAVEL);
+  g_assert_cmpuint (config->redis_db, ==, 3);
+  g_assert_cmpstr (config->rtc_listen_ip, ==, "0.0.0.0");
+  g_assert_cmpstr (config->rtc_announced_ip, ==, "203.0.113.7");
+  g_assert_true (rc_config_origin_allowed (config, "https://www.flylive.app"));
+  /* NODE_ENV is accepted and has no effect. */
+  g_assert_null (strstr (dump, "NODE_ENV"));
+  g_assert_null (strstr (dump, "your_secure"));
+}
+
+/* data/roomcast.conf loads, changes nothing, and documents every setting. */
+static void
+test_shipped_conf (void)
+{
+  const char *root = g_getenv ("ROOMCAST_SOURCE_ROOT");
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(RcConfig) shipped = NULL;
+  g_autoptr(RcConfig) defaults = load_ok (TRUE, NULL, NULL, NULL);
+  g_autofree char *shipped_dump = NULL;
+  g_autofree char *default_dump_text = rc_config_dump (defaults);
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (root == NULL)
+    {
+      g_test_skip ("ROOMCAST_SOURCE_ROOT is not set");
+      return;
+    }
+  path = g_build_filename (root, "data", "roomcast.conf", NULL);
+  shipped = load_ok (TRUE, path, NULL, NULL);
+  shipped_dump = rc_config_dump (shipped);
+  g_assert_cmpstr (shipped_dump, ==, default_dump_text);
+
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+  lines = g_strsplit (default_dump_text, "\n", -1);
+  for (char **l = lines; *l != NULL && **l != '\0'; l++)
+    {
+      g_autofree char *name = g_strndup (*l, strchr (*l, '=') - *l);
+      g_autofree char *lower = g_ascii_strdown (name, -1);
+      g_autofree char *key = g_strdup_printf ("\n# %s=", lower);
+
+      g_assert_nonnull (strstr (text, key));
+    }
+  g_assert_nonnull (strstr (text, "\n# node_env="));
+
+  /* Uncommenting every "# key=value" line must give the same defaults. */
+  {
+    g_autoptr(GRegex) commented = g_regex_new ("^# ([a-z_]+=)", G_REGEX_MULTILINE, 0, NULL);
+    g_autofree char *uncommented = g_regex_replace (commented, text, -1, 0, "\\1", 0, NULL);
+    g_autofree char *tmp = write_conf (uncommented);
+    g_autoptr(RcConfig) explicit = load_ok (TRUE, tmp, NULL, NULL);
+    g_autofree char *explicit_dump = rc_config_dump (explicit);
+
+    g_assert_nonnull (strstr (uncommented, "\nseats_per_room=10\n"));
+    g_assert_cmpstr (explicit_dump, ==, default_dump_text);
+    g_unlink (tmp);
+  }
+}
+
+static void
+test_overrides (void)
+{
+  g_autoptr(GHashTable) typo = overrides_of ("PROT", "1", NULL);
+  g_autoptr(GHashTable) good = overrides_of ("LISTEN_ADDR", "::", "PORT", "4000", NULL);
+  g_autoptr(GHashTable) bad = overrides_of ("PORT", "x", NULL);
+  g_autofree char *message = load_error (TRUE, NULL, NULL, typo);
+  g_autoptr(RcConfig) config = load_ok (TRUE, NULL, NULL, good);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpstr (message, ==, "PROT: unknown setting");
+  g_assert_cmpstr (config->listen_addr, ==, "::");
+
+  /* A failed load leaves the previous configuration in place. */
+  g_assert_false (rc_config_load (config, NULL, NULL, bad, &error));
+  g_assert_error (error, RC_CONFIG_ERROR, RC_CONFIG_ERROR_INVALID);
+  g_assert_cmpuint (config->port, ==, 4000);
+  g_assert_cmpstr (config->listen_addr, ==, "::");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/config/defaults", test_defaults);
+  g_test_add_func ("/config/auth-default", test_auth_default);
+  g_test_add_func ("/config/precedence", test_precedence);
+  g_test_add_func ("/config/empty-means-unset", test_empty_means_unset);
+  g_test_add_func ("/config/aliases", test_aliases);
+  g_test_add_func ("/config/invalid/uint", test_invalid_uint);
+  g_test_add_func ("/config/invalid/port", test_invalid_port);
+  g_test_add_func ("/config/listen-port-zero", test_listen_port_zero);
+  g_test_add_func ("/config/invalid/rtc-range", test_rtc_range);
+  g_test_add_func ("/config/invalid/internal-key-length", test_internal_key_length);
+  g_test_add_func ("/config/invalid/url", test_url);
+  g_test_add_func ("/config/invalid/auth-requirements", test_auth_requirements);
+  g_test_add_func ("/config/log-level", test_log_level);
+  g_test_add_func ("/config/ip", test_ip);
+  g_test_add_func ("/config/cors", test_cors);
+  g_test_add_func ("/config/many-errors", test_many_errors);
+  g_test_add_func ("/config/secrets-in-dump", test_secrets_in_dump);
+  g_test_add_func ("/config/file/errors", test_file_errors);
+  g_test_add_func ("/config/file/sample", test_file_sample);
+  g_test_add_func ("/config/seed-env", test_seed_env);
+  g_test_add_func ("/config/file/shipped", test_shipped_conf);
+  g_test_add_func ("/config/overrides", test_overrides);
+
+  return g_test_run ();
+}
