@@ -44,6 +44,11 @@ writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields,
     else if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0)
       domain = fields[i].value;
   }
+  /* Libraries' debug output (libsoup logs every socket event) only when
+   * asked for by name, as GLib does with G_MESSAGES_DEBUG. */
+  if (severity (level) == 4 && g_strcmp0 (domain, G_LOG_DOMAIN) != 0 &&
+      g_log_writer_default_would_drop (level, domain))
+    return G_LOG_WRITER_HANDLED;
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
   /* %f prints microseconds; keep milliseconds. */

@@ -136,6 +136,11 @@ rc_http_server_get_soup (RcHttpServer *self)
   return self->soup;
 }
 
+/* GSocket's default backlog is 10: a burst of clients (a room filling up, a
+ * reconnect storm after a blip) would see SYNs dropped and retried seconds
+ * later. Listen on our own socket with a backlog sized for bursts. */
+#define LISTEN_BACKLOG 1024
+
 gboolean
 rc_http_server_listen (RcHttpServer *self, GError **error)
 {
@@ -146,11 +151,19 @@ rc_http_server_listen (RcHttpServer *self, GError **error)
     return FALSE;
   }
   g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (addr, self->config->port);
-  if (!soup_server_listen (self->soup, sa, 0, error))
+  g_autoptr (GSocket) socket = g_socket_new (g_inet_address_get_family (addr),
+                                             G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                             error);
+  if (!socket)
     return FALSE;
-  GSList *uris = soup_server_get_uris (self->soup);
-  self->port = uris ? (guint) g_uri_get_port (uris->data) : self->config->port;
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
+  if (!g_socket_bind (socket, sa, TRUE, error) || !g_socket_listen (socket, error) ||
+      !soup_server_listen_socket (self->soup, socket, 0, error))
+    return FALSE;
+  g_autoptr (GSocketAddress) bound = g_socket_get_local_address (socket, error);
+  if (!bound)
+    return FALSE;
+  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   return TRUE;
 }
 

@@ -55,6 +55,7 @@ G_DEFINE_FINAL_TYPE (RcSioSocket, rc_sio_socket, G_TYPE_OBJECT)
 #define CONNECT_TIMEOUT_MS 45000
 
 static void socket_close (RcSioSocket *self, const char *reason);
+static void socket_abort (RcSioSocket *self, const char *reason);
 
 static char *
 new_sid (void)
@@ -86,7 +87,7 @@ on_pong_timeout (gpointer data)
 {
   RcSioSocket *self = data;
   self->pong_timeout_id = 0;
-  socket_close (self, "ping timeout");
+  socket_abort (self, "ping timeout");
   return G_SOURCE_REMOVE;
 }
 
@@ -365,7 +366,7 @@ handle_packet (RcSioSocket *self, RcSioPacket *packet)
     return;
 
   default:
-    socket_close (self, "parse error: unexpected packet type from client");
+    socket_abort (self, "parse error: unexpected packet type from client");
     return;
   }
 }
@@ -379,13 +380,24 @@ on_message (SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer da
                           "Engine.IO frames received from clients", NULL);
 
   if (type != SOUP_WEBSOCKET_DATA_TEXT) {
-    socket_close (self, "parse error: binary frames are not supported");
+    socket_abort (self, "parse error: binary frames are not supported");
     g_object_unref (self);
     return;
   }
 
   gsize len;
   const char *text = g_bytes_get_data (message, &len);
+  const RcConfig *config = rc_sio_server_get_config (self->server);
+  /* libsoup enforces the limit on the wire; a compressed frame
+   * (permessage-deflate) can still inflate past it, so check again. */
+  if (len > config->max_payload) {
+    g_autofree char *reason = g_strdup_printf ("protocol error: frame of %" G_GSIZE_FORMAT
+                                               " bytes exceeds maxPayload (%u)",
+                                               len, config->max_payload);
+    socket_abort (self, reason);
+    g_object_unref (self);
+    return;
+  }
   RcEioType eio;
   const char *payload;
   gsize payload_len;
@@ -393,7 +405,7 @@ on_message (SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer da
 
   if (!rc_eio_decode (text, len, &eio, &payload, &payload_len, &error)) {
     g_autofree char *reason = g_strdup_printf ("parse error: %s", error->message);
-    socket_close (self, reason);
+    socket_abort (self, reason);
   } else {
     switch (eio) {
     case RC_EIO_PONG:
@@ -413,14 +425,14 @@ on_message (SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer da
         g_autofree char *reason = g_strdup_printf ("parse error: %s", error->message);
         rc_metrics_counter_inc ("roomcast_sio_parse_errors_total",
                                 "Malformed packets received (connection closed)", NULL);
-        socket_close (self, reason);
+        socket_abort (self, reason);
       } else {
         handle_packet (self, packet);
       }
       break;
     }
     default:
-      socket_close (self, "parse error: unexpected Engine.IO packet");
+      socket_abort (self, "parse error: unexpected Engine.IO packet");
       break;
     }
   }
@@ -463,21 +475,38 @@ on_ws_closed (SoupWebsocketConnection *ws, gpointer data)
   g_object_unref (self);
 }
 
-/* Start closing: tell the client (namespace DISCONNECT + Engine.IO close)
- * and close the WebSocket; on_ws_closed finishes the job. */
+/* Start closing the WebSocket; on_ws_closed finishes the job. With
+ * @tell_client the namespace DISCONNECT goes first, so the client knows the
+ * server meant it ("io server disconnect") and does not reconnect. */
 static void
-socket_close (RcSioSocket *self, const char *reason)
+close_transport (RcSioSocket *self, const char *reason, gboolean tell_client)
 {
   if (self->state == STATE_CLOSED || self->close_reason)
     return;
   self->close_reason = g_strdup (reason);
   stop_timers (self);
-  if (self->state == STATE_CONNECTED)
+  if (tell_client && self->state == STATE_CONNECTED)
     send_text (self, "41");
   if (soup_websocket_connection_get_state (self->ws) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_close (self->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
   else
     on_ws_closed (self->ws, self);
+}
+
+/* A deliberate disconnect by the server. */
+static void
+socket_close (RcSioSocket *self, const char *reason)
+{
+  close_transport (self, reason, TRUE);
+}
+
+/* A broken client (parse error, oversized frame, missed pongs): drop the
+ * transport as the reference server does; the client sees "transport close"
+ * and may reconnect. */
+static void
+socket_abort (RcSioSocket *self, const char *reason)
+{
+  close_transport (self, reason, FALSE);
 }
 
 /* --- server-facing ----------------------------------------------------- */

@@ -3,6 +3,7 @@
 // client never sends.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
+import http from "node:http";
 import WebSocket from "ws";
 import { startServer, connect, request, next, waitFor } from "./lib/harness.mjs";
 
@@ -183,12 +184,9 @@ describe("Origin and shutdown", () => {
     const server = await startServer({ env: { CORS_ORIGINS: "https://app.example.com, http://localhost:8080" } });
     try {
       await assert.rejects(connect(server, "dev:1:A", { extraHeaders: { Origin: "https://evil.example.com" } }));
-      const res = await fetch(`${server.url}/socket.io/?EIO=4&transport=websocket`, {
-        headers: { Origin: "https://evil.example.com", Connection: "Upgrade", Upgrade: "websocket",
-                   "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==" },
-      });
-      assert.equal(res.status, 403);
-      assert.equal((await res.json()).error.code, "origin_not_allowed");
+      const refused = await rawUpgrade(server, "https://evil.example.com");
+      assert.equal(refused.status, 403);
+      assert.equal(JSON.parse(refused.body).error.code, "origin_not_allowed");
       const ok = await connect(server, "dev:1:A", { extraHeaders: { Origin: "https://app.example.com" } });
       assert.equal((await request(ok, "whoami")).ok, true);
       ok.close();
@@ -209,6 +207,24 @@ describe("Origin and shutdown", () => {
     assert.match(server.logs(), /shutting down: disconnecting 2 client/);
   });
 });
+
+// A WebSocket upgrade request by hand, to read the refusal's status and body.
+function rawUpgrade(server, origin) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${server.url}/socket.io/?EIO=4&transport=websocket`, {
+      headers: { Origin: origin, Connection: "Upgrade", Upgrade: "websocket",
+                 "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==" },
+    });
+    req.on("response", (res) => {
+      let body = "";
+      res.on("data", (d) => { body += d; });
+      res.on("end", () => resolve({ status: res.statusCode, body }));
+    });
+    req.on("upgrade", () => reject(new Error("upgrade accepted")));
+    req.on("error", reject);
+    req.end();
+  });
+}
 
 function once(emitter, event) {
   return new Promise((resolve) => emitter.once(event, (...args) => resolve(args)));
