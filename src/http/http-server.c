@@ -1,6 +1,7 @@
 /* roomcast: HTTP routes of the daemon; see http-server.h. */
 #include "http/http-server.h"
 #include "http/metrics.h"
+#include "json/json-text.h"
 #include "roomcast-build-config.h"
 
 typedef struct {
@@ -22,7 +23,7 @@ G_DEFINE_FINAL_TYPE (RcHttpServer, rc_http_server, G_TYPE_OBJECT)
 void
 rc_http_reply_json (SoupServerMessage *msg, guint status, JsonNode *body)
 {
-  g_autofree char *text = json_to_string (body, FALSE);
+  g_autofree char *text = rc_json_to_string (body);
   gsize len = strlen (text);
   soup_server_message_set_status (msg, status, NULL);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),

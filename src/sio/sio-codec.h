@@ -17,12 +17,13 @@
  *
  * Wire format reminders (https://socket.io/docs/v4/socket-io-protocol/):
  *   Engine.IO frame:  <type digit>[payload]            "2" ping, "3" pong, "4..." message
- *   Socket.IO packet: <type>[<nsp>,][<ack id>][<json>]  e.g. 42["ev",1]  421/chat,7["ev"]
+ *   Socket.IO packet: <type>[<nsp>,][<ack id>][<json>]  e.g. 42["ev",1]  42/chat,7["ev"]
  */
 #pragma once
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
+#include "json/json-text.h"
 
 G_BEGIN_DECLS
 
@@ -54,7 +55,7 @@ GQuark rc_sio_error_quark (void);
 /* Longest namespace in bytes, including the leading '/'. */
 #define RC_SIO_MAX_NSP_LEN 256
 /* Deepest accepted nesting of JSON arrays/objects in a packet's data. */
-#define RC_SIO_MAX_JSON_DEPTH 32
+#define RC_SIO_MAX_JSON_DEPTH RC_JSON_MAX_DEPTH
 
 typedef enum {
   RC_SIO_ERROR_MALFORMED,   /* not a valid packet */
@@ -88,9 +89,15 @@ gboolean rc_eio_decode (const char *frame, gsize len, RcEioType *type,
  * shape rules of the protocol: an EVENT's data is a non-empty array whose first
  * item is a string that is not a reserved name ("connect", "connect_error",
  * "disconnect", "disconnecting", "newListener", "removeListener"); an ACK's data
- * is an array; CONNECT data is absent or an object; ack ids are decimal and fit
- * in 53 bits; namespaces start with '/'. Binary types give
- * RC_SIO_ERROR_UNSUPPORTED. Never crashes on any input (it is fuzzed). */
+ * is an array; CONNECT data is absent or an object; CONNECT_ERROR data is an
+ * object; DISCONNECT has no data. Ack ids are decimal, fit in 53 bits, and
+ * appear only on EVENT (optional) and ACK (required). Namespaces start with
+ * '/', are at most RC_SIO_MAX_NSP_LEN bytes and hold no control characters;
+ * like the reference parser we accept one that runs to the end of the packet
+ * without its ','. The JSON must be RFC 8259 JSON (see above) and nothing may
+ * follow it. Input with NUL bytes or invalid UTF-8 is refused. Binary types
+ * give RC_SIO_ERROR_UNSUPPORTED, everything else RC_SIO_ERROR_MALFORMED with a
+ * message naming the problem. Never crashes on any input (it is fuzzed). */
 RcSioPacket *rc_sio_decode (const char *payload, gsize len, GError **error);
 
 /* Encode a packet as the complete Engine.IO text frame ("4" + Socket.IO

@@ -1,0 +1,40 @@
+/* roomcast: JSON text in and out, exactly.
+ *
+ * json-glib 1.6 is lenient when parsing (comments, 'quotes', 0x10, a second
+ * top-level value silently ignored) and lossy (integer overflow wraps,
+ * "\u0000" cuts a string, 1e999 becomes inf), and its generator writes
+ * 1e22 as "1e+22.0". Every JSON text from outside (Socket.IO frames, HTTP
+ * bodies, Redis values) is parsed with rc_json_parse_strict() and every
+ * JSON we send is written with rc_json_write().
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define RC_JSON_ERROR (rc_json_error_quark ())
+GQuark rc_json_error_quark (void);
+
+typedef enum {
+  RC_JSON_ERROR_INVALID,
+} RcJsonError;
+
+/* Deepest nesting accepted; also bounds json-glib's recursion. */
+#define RC_JSON_MAX_DEPTH 32
+
+/* Parse @len bytes as exactly one RFC 8259 JSON text (surrounding
+ * whitespace allowed). Refuses what json-glib cannot hold faithfully:
+ * integers beyond 64 bits, numbers beyond a double, "\u0000" and unpaired
+ * surrogates. On failure *@error_offset (nullable) is the byte offset of the
+ * problem and @error says what it is. */
+JsonNode *rc_json_parse_strict (const char *text, gsize len, gsize *error_offset,
+                                GError **error);
+
+/* Append @node as compact JSON (NULL writes null). Doubles use the shortest
+ * form that reads back exactly; infinities and NaN become null, as with
+ * JSON.stringify. */
+void rc_json_write (GString *out, JsonNode *node);
+char *rc_json_to_string (JsonNode *node);
+
+G_END_DECLS
