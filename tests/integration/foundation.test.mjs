@@ -5,7 +5,55 @@ import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import WebSocket from "ws";
-import { startServer, connect, request, next, waitFor } from "./lib/harness.mjs";
+import { spawnSync } from "node:child_process";
+import { startServer, connect, request, next, waitFor, ROOMCASTD } from "./lib/harness.mjs";
+
+describe("command line", () => {
+  const run = (args, env = {}) => {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(PORT|LARAVEL_|REDIS_|AUTH_|JWT_)/.test(k)));
+    return spawnSync(ROOMCASTD, args, { env: { ...clean, ...env }, encoding: "utf8" });
+  };
+  const key = "k".repeat(40);
+
+  test("--check-config prints the effective configuration with secrets redacted", () => {
+    const r = run(["--check-config", "--port", "4001"], {
+      PORT: "4000", LARAVEL_API_URL: "https://api.example.com/", LARAVEL_INTERNAL_KEY: key,
+      MEDIASOUP_ANNOUNCED_IP: "203.0.113.7",
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^PORT=4001$/m, "flag beats environment");
+    assert.match(r.stdout, /^LARAVEL_API_URL=https:\/\/api\.example\.com$/m);
+    assert.match(r.stdout, /^LARAVEL_INTERNAL_KEY=<redacted>$/m);
+    assert.match(r.stdout, /^RTC_ANNOUNCED_IP=203\.0\.113\.7$/m, "MEDIASOUP_* alias");
+    assert.ok(!r.stdout.includes(key) && !r.stderr.includes(key));
+  });
+
+  test("--check-config names every invalid value and exits 2", () => {
+    const r = run(["--check-config"], {
+      PORT: "abc", LARAVEL_API_URL: "not a url", LARAVEL_INTERNAL_KEY: "short-secret",
+      RTC_MIN_PORT: "5000", RTC_MAX_PORT: "4000",
+    });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /PORT: 'abc' is not a port number/);
+    assert.match(r.stderr, /LARAVEL_API_URL: 'not a url' is not an absolute http\(s\) URL/);
+    assert.match(r.stderr, /LARAVEL_INTERNAL_KEY: <redacted> is shorter than 32 characters/);
+    assert.match(r.stderr, /RTC_MIN_PORT: '5000' is greater than RTC_MAX_PORT \(4000\)/);
+    assert.ok(!r.stderr.includes("short-secret"));
+  });
+
+  test("without --dev and without LARAVEL_API_URL the daemon refuses to start", () => {
+    const r = run(["--port", "0"]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /LARAVEL_API_URL: required/);
+  });
+
+  test("--version and --help", () => {
+    assert.match(run(["--version"]).stdout, /^roomcastd \d+\.\d+\.\d+/);
+    const help = run(["--help"]).stdout;
+    for (const flag of ["--port", "--listen", "--dev", "--config", "--log-level", "--check-config", "--version"])
+      assert.ok(help.includes(flag), flag);
+  });
+});
 
 describe("HTTP", () => {
   let server;
