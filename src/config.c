@@ -45,6 +45,7 @@ typedef struct {
   gsize offset;              /* field in RcConfig */
   guint min, max;
   const Choice *choices;     /* KIND_ENUM, NULL-terminated */
+  gboolean reloadable;       /* applied by SIGHUP without a restart */
 } Setting;
 
 /* KIND_ENUM writes through an int pointer. */
@@ -64,8 +65,8 @@ static const Choice auth_choices[] = {
 static const Setting settings[] = {
   { "LISTEN_ADDR", NULL, KIND_IP, FALSE, "127.0.0.1", OFF (listen_addr) },
   { "PORT", NULL, KIND_LISTEN_PORT, FALSE, "3030", OFF (port) },
-  { "LOG_LEVEL", NULL, KIND_LOG_LEVEL, FALSE, "info", OFF (log_level) },
-  { "CORS_ORIGINS", NULL, KIND_ORIGINS, FALSE, NULL, OFF (cors_origins) },
+  { "LOG_LEVEL", NULL, KIND_LOG_LEVEL, FALSE, "info", OFF (log_level), .reloadable = TRUE },
+  { "CORS_ORIGINS", NULL, KIND_ORIGINS, FALSE, NULL, OFF (cors_origins), .reloadable = TRUE },
   { "WEB_ROOT", NULL, KIND_STRING, FALSE, "", OFF (web_root) },
   { "SIO_PING_INTERVAL_MS", NULL, KIND_UINT, FALSE, "25000", OFF (ping_interval_ms), 1, DAY_MS },
   { "SIO_PING_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "20000", OFF (ping_timeout_ms), 1, DAY_MS },
@@ -80,9 +81,9 @@ static const Setting settings[] = {
   { "LARAVEL_INTERNAL_KEY", NULL, KIND_STRING, TRUE, NULL, OFF (laravel_internal_key), 32 },
   { "LARAVEL_CONNECT_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "2000", OFF (laravel_connect_timeout_ms), 1, DAY_MS },
   { "LARAVEL_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "5000", OFF (laravel_timeout_ms), 1, DAY_MS },
-  { "MAX_ROOMS_PER_WORKER", NULL, KIND_UINT, FALSE, "100", OFF (max_rooms_per_worker), 1, G_MAXINT },
-  { "MAX_CLIENTS_PER_ROOM", NULL, KIND_UINT, FALSE, "50", OFF (max_clients_per_room), 1, G_MAXINT },
-  { "RATE_LIMIT_MESSAGES_PER_MINUTE", NULL, KIND_UINT, FALSE, "60", OFF (rate_limit_per_minute), 1, G_MAXINT },
+  { "MAX_ROOMS_PER_WORKER", NULL, KIND_UINT, FALSE, "100", OFF (max_rooms_per_worker), 1, G_MAXINT, .reloadable = TRUE },
+  { "MAX_CLIENTS_PER_ROOM", NULL, KIND_UINT, FALSE, "50", OFF (max_clients_per_room), 1, G_MAXINT, .reloadable = TRUE },
+  { "RATE_LIMIT_MESSAGES_PER_MINUTE", NULL, KIND_UINT, FALSE, "60", OFF (rate_limit_per_minute), 1, G_MAXINT, .reloadable = TRUE },
   { "SEATS_PER_ROOM", NULL, KIND_UINT, FALSE, "10", OFF (seats_per_room), 1, 64 },
   { "ROOM_GRACE_PERIOD_S", NULL, KIND_UINT, FALSE, "30", OFF (room_grace_s), 0, 86400 },
   { "RTC_LISTEN_IP", "MEDIASOUP_LISTEN_IP", KIND_IP, FALSE, NULL, OFF (rtc_listen_ip) },
@@ -598,6 +599,50 @@ rc_config_load (RcConfig *config, const char *path, const char * const *envp,
   return TRUE;
 }
 
+/* The value of one setting as the dump shows it (secrets redacted). */
+static void
+append_value (GString *out, const RcConfig *config, const Setting *s)
+{
+  gconstpointer field = G_STRUCT_MEMBER_P (config, s->offset);
+
+  if (s->secret)
+    {
+      g_string_append (out, *(char * const *) field ? "<redacted>" : "<unset>");
+      return;
+    }
+  switch (s->kind)
+    {
+    case KIND_STRING:
+    case KIND_URL:
+    case KIND_IP:
+      if (*(char * const *) field != NULL)
+        g_string_append (out, *(char * const *) field);
+      break;
+    case KIND_UINT:
+    case KIND_PORT:
+    case KIND_LISTEN_PORT:
+      g_string_append_printf (out, "%u", *(const guint *) field);
+      break;
+    case KIND_LOG_LEVEL:
+      g_string_append (out, config->log_level_name);
+      break;
+    case KIND_ORIGINS:
+      if (*(char ** const *) field != NULL)
+        {
+          g_autofree char *joined = g_strjoinv (",", *(char ** const *) field);
+          g_string_append (out, joined);
+        }
+      break;
+    case KIND_ENUM:
+      for (const Choice *c = s->choices; c->name != NULL; c++)
+        if (c->value == *(const int *) field)
+          g_string_append (out, c->name);
+      break;
+    case KIND_IGNORED:
+      break;
+    }
+}
+
 char *
 rc_config_dump (const RcConfig *config)
 {
@@ -607,49 +652,86 @@ rc_config_dump (const RcConfig *config)
 
   for (guint i = 0; i < N_SETTINGS; i++)
     {
-      const Setting *s = &settings[i];
-      gconstpointer field = G_STRUCT_MEMBER_P (config, s->offset);
-
-      if (s->kind == KIND_IGNORED)
+      if (settings[i].kind == KIND_IGNORED)
         continue;
-      g_string_append_printf (out, "%s=", s->name);
-      if (s->secret)
-        g_string_append (out, *(char * const *) field ? "<redacted>" : "<unset>");
-      else
-        switch (s->kind)
-          {
-          case KIND_STRING:
-          case KIND_URL:
-          case KIND_IP:
-            if (*(char * const *) field != NULL)
-              g_string_append (out, *(char * const *) field);
-            break;
-          case KIND_UINT:
-          case KIND_PORT:
-          case KIND_LISTEN_PORT:
-            g_string_append_printf (out, "%u", *(const guint *) field);
-            break;
-          case KIND_LOG_LEVEL:
-            g_string_append (out, config->log_level_name);
-            break;
-          case KIND_ORIGINS:
-            if (*(char ** const *) field != NULL)
-              {
-                g_autofree char *joined = g_strjoinv (",", *(char ** const *) field);
-                g_string_append (out, joined);
-              }
-            break;
-          case KIND_ENUM:
-            for (const Choice *c = s->choices; c->name != NULL; c++)
-              if (c->value == *(const int *) field)
-                g_string_append (out, c->name);
-            break;
-          case KIND_IGNORED:
-            break;
-          }
+      g_string_append_printf (out, "%s=", settings[i].name);
+      append_value (out, config, &settings[i]);
       g_string_append_c (out, '\n');
     }
   return g_string_free (out, FALSE);
+}
+
+/* Copy one reloadable setting's field from @from into @to. */
+static void
+copy_field (RcConfig *to, const RcConfig *from, const Setting *s)
+{
+  gpointer dst = G_STRUCT_MEMBER_P (to, s->offset);
+  gconstpointer src = G_STRUCT_MEMBER_P (from, s->offset);
+
+  switch (s->kind)
+    {
+    case KIND_ORIGINS:
+      g_strfreev (*(char ***) dst);
+      *(char ***) dst = g_strdupv (*(char ** const *) src);
+      break;
+    case KIND_LOG_LEVEL:
+      to->log_level = from->log_level;
+      g_free (to->log_level_name);
+      to->log_level_name = g_strdup (from->log_level_name);
+      break;
+    case KIND_UINT:
+      *(guint *) dst = *(const guint *) src;
+      break;
+    default:
+      g_assert_not_reached (); /* only the kinds above are marked reloadable */
+    }
+}
+
+gboolean
+rc_config_reload (RcConfig *live, const RcConfig *fresh, char **reloaded,
+                  char **needs_restart)
+{
+  g_autoptr(GPtrArray) applied = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) pending = g_ptr_array_new_with_free_func (g_free);
+
+  g_return_val_if_fail (live != NULL && fresh != NULL, FALSE);
+
+  for (guint i = 0; i < N_SETTINGS; i++)
+    {
+      const Setting *s = &settings[i];
+      g_autoptr(GString) before = g_string_new (NULL);
+      g_autoptr(GString) after = g_string_new (NULL);
+
+      if (s->kind == KIND_IGNORED)
+        continue;
+      append_value (before, live, s);
+      append_value (after, fresh, s);
+      /* Secrets compare equal when both are set; compare them for real. */
+      if (s->secret)
+        {
+          const char *a = G_STRUCT_MEMBER (const char *, live, s->offset);
+          const char *b = G_STRUCT_MEMBER (const char *, fresh, s->offset);
+          if (g_strcmp0 (a, b) != 0)
+            g_ptr_array_add (pending, g_strdup (s->name));
+          continue;
+        }
+      if (g_str_equal (before->str, after->str))
+        continue;
+      if (s->reloadable)
+        {
+          copy_field (live, fresh, s);
+          g_ptr_array_add (applied, g_strdup_printf ("%s=%s", s->name, after->str));
+        }
+      else
+        g_ptr_array_add (pending, g_strdup (s->name));
+    }
+  g_ptr_array_add (applied, NULL);
+  g_ptr_array_add (pending, NULL);
+  if (reloaded)
+    *reloaded = g_strjoinv (", ", (char **) applied->pdata);
+  if (needs_restart)
+    *needs_restart = g_strjoinv (", ", (char **) pending->pdata);
+  return applied->len > 1;
 }
 
 gboolean

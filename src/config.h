@@ -96,6 +96,15 @@ gboolean rc_config_load (RcConfig *config, const char *path,
  * secrets shown as "<redacted>" (or "<unset>"). */
 char *rc_config_dump (const RcConfig *config);
 
+/* SIGHUP: apply to @live what may change safely in a running server
+ * (LOG_LEVEL, CORS_ORIGINS, MAX_ROOMS_PER_WORKER, MAX_CLIENTS_PER_ROOM,
+ * RATE_LIMIT_MESSAGES_PER_MINUTE) from @fresh, a newly loaded configuration.
+ * *@reloaded lists what changed as "NAME=value, ..." and *@needs_restart the
+ * names of other settings that differ (values not shown: they may be
+ * secret); both may be empty strings. Returns TRUE if anything was applied. */
+gboolean rc_config_reload (RcConfig *live, const RcConfig *fresh, char **reloaded,
+                           char **needs_restart);
+
 /* TRUE if @origin is allowed by cors_origins. */
 gboolean rc_config_origin_allowed (const RcConfig *config, const char *origin);
 

@@ -15,6 +15,7 @@
 #include "http/http-server.h"
 #include "http/metrics.h"
 #include "sio/sio-server.h"
+#include "daemon/systemd-notify.h"
 
 /* How long a shutdown waits for clients to close their side. */
 #define SHUTDOWN_GRACE_MS 2000
@@ -22,6 +23,8 @@
 typedef struct {
   GMainLoop *loop;
   RcConfig *config;
+  const char *config_path;   /* for SIGHUP */
+  GHashTable *overrides;     /* CLI settings, for SIGHUP */
   RcHttpServer *http;
   RcSioServer *sio;
   gboolean stopping;
@@ -56,12 +59,47 @@ on_stop_signal (gpointer data)
   d->stopping = TRUE;
   guint n = rc_sio_server_get_n_connections (d->sio);
   g_info ("shutting down: disconnecting %u client(s)", n);
+  rc_systemd_stopping ("shutting down");
   rc_sio_server_shutdown (d->sio, "server shutdown");
   if (n == 0)
     g_idle_add (on_shutdown_done, d);
   else
     g_timeout_add (SHUTDOWN_GRACE_MS, on_shutdown_done, d);
   return G_SOURCE_CONTINUE;
+}
+
+/* SIGHUP: re-read the key file (and the environment, which only changes
+ * across restarts) and apply what can change safely. */
+static gboolean
+on_reload_signal (gpointer data)
+{
+  Daemon *d = data;
+  rc_systemd_reloading ();
+  g_autoptr (RcConfig) fresh = rc_config_new ();
+  fresh->dev = d->config->dev;
+  g_auto (GStrv) env = g_get_environ ();
+  g_autoptr (GError) error = NULL;
+  if (!rc_config_load (fresh, d->config_path, (const char * const *) env, d->overrides,
+                       &error)) {
+    g_warning ("reload refused, keeping the running configuration:\n%s", error->message);
+    rc_systemd_reloaded ();
+    return G_SOURCE_CONTINUE;
+  }
+  g_autofree char *reloaded = NULL, *restart = NULL;
+  rc_config_reload (d->config, fresh, &reloaded, &restart);
+  rc_log_set_level (d->config->log_level);
+  g_info ("reloaded configuration: %s", *reloaded ? reloaded : "nothing changed");
+  if (*restart)
+    g_warning ("changed settings that need a restart to apply: %s", restart);
+  rc_systemd_reloaded ();
+  return G_SOURCE_CONTINUE;
+}
+
+static char *
+service_status (gpointer data)
+{
+  Daemon *d = data;
+  return g_strdup_printf ("%u connection(s)", rc_sio_server_get_n_connections (d->sio));
 }
 
 static gboolean
@@ -166,6 +204,8 @@ main (int argc, char **argv)
   Daemon d = { 0 };
   d.loop = g_main_loop_new (NULL, FALSE);
   d.config = config;
+  d.config_path = config_path;
+  d.overrides = overrides;
   d.http = rc_http_server_new (config);
   d.sio = rc_sio_server_new (config, auth);
   rc_sio_server_attach (d.sio, rc_http_server_get_soup (d.http));
@@ -183,10 +223,16 @@ main (int argc, char **argv)
 
   guint sigint = g_unix_signal_add (SIGINT, on_stop_signal, &d);
   guint sigterm = g_unix_signal_add (SIGTERM, on_stop_signal, &d);
+  guint sighup = g_unix_signal_add (SIGHUP, on_reload_signal, &d);
+  g_autofree char *status = g_strdup_printf ("listening on port %u",
+                                             rc_http_server_get_port (d.http));
+  rc_systemd_ready (status, service_status, &d);
   g_main_loop_run (d.loop);
 
+  rc_systemd_shutdown ();
   g_source_remove (sigint);
   g_source_remove (sigterm);
+  g_source_remove (sighup);
   rc_http_server_stop_listening (d.http);
   g_clear_object (&d.sio);
   g_clear_object (&d.http);

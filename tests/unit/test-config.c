@@ -295,6 +295,39 @@ test_listen_port_zero (void)
   g_assert_cmpuint (config->port, ==, 0);
 }
 
+/* SIGHUP applies the safe settings and names the others. */
+static void
+test_reload (void)
+{
+  g_auto(GStrv) env1 = env_of ("LOG_LEVEL", "info", "PORT", "4000", "JWT_SECRET", "one", NULL);
+  g_auto(GStrv) env2 = env_of ("LOG_LEVEL", "debug", "PORT", "4001", "JWT_SECRET", "two",
+                               "CORS_ORIGINS", "https://a.example", "MAX_CLIENTS_PER_ROOM", "7",
+                               NULL);
+  g_autoptr(RcConfig) live = load_ok (TRUE, NULL, env1, NULL);
+  g_autoptr(RcConfig) fresh = load_ok (TRUE, NULL, env2, NULL);
+  g_autofree char *reloaded = NULL;
+  g_autofree char *restart = NULL;
+
+  g_assert_true (rc_config_reload (live, fresh, &reloaded, &restart));
+  g_assert_cmpstr (reloaded, ==, "LOG_LEVEL=debug, CORS_ORIGINS=https://a.example, "
+                   "MAX_CLIENTS_PER_ROOM=7");
+  g_assert_cmpstr (restart, ==, "PORT, JWT_SECRET");
+  g_assert_cmpuint (live->log_level, ==, G_LOG_LEVEL_DEBUG);
+  g_assert_cmpstr (live->log_level_name, ==, "debug");
+  g_assert_cmpstr (live->cors_origins[0], ==, "https://a.example");
+  g_assert_cmpuint (live->max_clients_per_room, ==, 7);
+  g_assert_cmpuint (live->port, ==, 4000); /* needs a restart: unchanged */
+  g_assert_cmpstr (live->jwt_secret, ==, "one");
+  g_assert_null (strstr (restart, "two"));
+
+  /* Nothing changed: nothing applied, nothing pending. */
+  g_clear_pointer (&reloaded, g_free);
+  g_clear_pointer (&restart, g_free);
+  g_assert_false (rc_config_reload (live, live, &reloaded, &restart));
+  g_assert_cmpstr (reloaded, ==, "");
+  g_assert_cmpstr (restart, ==, "");
+}
+
 static void
 test_invalid_port (void)
 {
@@ -718,6 +751,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/invalid/uint", test_invalid_uint);
   g_test_add_func ("/config/invalid/port", test_invalid_port);
   g_test_add_func ("/config/listen-port-zero", test_listen_port_zero);
+  g_test_add_func ("/config/reload", test_reload);
   g_test_add_func ("/config/invalid/rtc-range", test_rtc_range);
   g_test_add_func ("/config/invalid/internal-key-length", test_internal_key_length);
   g_test_add_func ("/config/invalid/url", test_url);
