@@ -301,12 +301,17 @@ rc_json_parse_strict (const char *text, gsize len, gsize *error_offset, GError *
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) json_error = NULL;
 
-  if (!g_utf8_validate_len (text, len, NULL) || memchr (text, '\0', len) != NULL)
+  const char *bad_utf8 = NULL;
+  const char *nul = memchr (text, '\0', len);
+
+  if (!g_utf8_validate_len (text, nul ? (gsize) (nul - text) : len, &bad_utf8) || nul)
     {
+      /* Whichever comes first: the NUL stops the UTF-8 check. */
       if (error_offset)
-        *error_offset = 0;
+        *error_offset = (gsize) ((bad_utf8 && (!nul || bad_utf8 < nul) ? bad_utf8 : nul) - text);
       g_set_error_literal (error, RC_JSON_ERROR, RC_JSON_ERROR_INVALID,
-                           "not UTF-8 text, or contains a NUL byte");
+                           nul && !(bad_utf8 && bad_utf8 < nul) ? "NUL byte in the text"
+                                                                : "not valid UTF-8");
       return NULL;
     }
   json_skip_ws (&c);
