@@ -16,6 +16,8 @@
 #include "http/metrics.h"
 #include "sio/sio-server.h"
 #include "daemon/systemd-notify.h"
+#include "rooms/room-service.h"
+#include "store/store-memory.h"
 
 /* How long a shutdown waits for clients to close their side. */
 #define SHUTDOWN_GRACE_MS 2000
@@ -27,6 +29,7 @@ typedef struct {
   GHashTable *overrides;     /* CLI settings, for SIGHUP */
   RcHttpServer *http;
   RcSioServer *sio;
+  RcRoomService *rooms;
   gboolean stopping;
 } Daemon;
 
@@ -60,6 +63,7 @@ on_stop_signal (gpointer data)
   guint n = rc_sio_server_get_n_connections (d->sio);
   g_info ("shutting down: disconnecting %u client(s)", n);
   rc_systemd_stopping ("shutting down");
+  rc_room_service_shutdown (d->rooms);
   rc_sio_server_shutdown (d->sio, "server shutdown");
   if (n == 0)
     g_idle_add (on_shutdown_done, d);
@@ -106,9 +110,7 @@ static gboolean
 static_health (JsonBuilder *b, gpointer data)
 {
   Daemon *d = data;
-  /* Placeholders until the rooms, Redis and Laravel services report their own. */
-  json_builder_set_member_name (b, "rooms");
-  json_builder_add_int_value (b, 0);
+  /* Placeholders until the Redis and Laravel services report their own. */
   json_builder_set_member_name (b, "redis");
   json_builder_add_string_value (b, d->config->redis_host ? "configured" : "disabled");
   json_builder_set_member_name (b, "laravel");
@@ -211,6 +213,9 @@ main (int argc, char **argv)
   rc_sio_server_attach (d.sio, rc_http_server_get_soup (d.http));
   rc_sio_server_add_health (d.sio, d.http);
   rc_http_server_add_health (d.http, static_health, &d);
+  g_autoptr (RcStore) store = rc_store_memory_new ();
+  d.rooms = rc_room_service_new (d.sio, store, config);
+  rc_room_service_add_health (d.rooms, d.http);
   g_signal_connect (d.sio, "disconnected", G_CALLBACK (on_disconnected_while_stopping), &d);
 
   if (!rc_http_server_listen (d.http, &error)) {
@@ -234,6 +239,7 @@ main (int argc, char **argv)
   g_source_remove (sigterm);
   g_source_remove (sighup);
   rc_http_server_stop_listening (d.http);
+  g_clear_object (&d.rooms);
   g_clear_object (&d.sio);
   g_clear_object (&d.http);
   g_main_loop_unref (d.loop);

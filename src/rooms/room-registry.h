@@ -1,0 +1,94 @@
+/* roomcast: all rooms of this worker, and who is in which.
+ *
+ * Pure like room.h (time passed in, effects out). On top of one room it adds:
+ *  - creation on first join, MAX_ROOMS_PER_WORKER (server_full) and the
+ *    per-room limits (room_full, seats per room);
+ *  - one room per user: joining another room leaves the first ("switched");
+ *  - the grace period: the caller arms one timer for
+ *    rc_room_registry_next_deadline() and calls rc_room_registry_tick()
+ *    when it fires; seat holds expire and rooms empty for the whole grace
+ *    period close (reason "empty");
+ *  - rate limits for chat:send and typing (one budget each per user);
+ *  - closed rooms are forgotten; a room closed by its host or an admin
+ *    refuses joins with room_closed for closed_room_ttl_ms, except from its
+ *    host and admins (who reopen it). This stops clients that auto-rejoin
+ *    from re-creating the room a host just ended, with themselves as host.
+ *
+ * Owner decision (see room.h): the owner of a new room is the pinned owner
+ * from the store (room:owner:{roomId}, written by Laravel) if there is one,
+ * else its first joiner. The caller looks the pin up only when
+ * rc_room_registry_needs_owner() says the join would create the room.
+ */
+#pragma once
+
+#include "rooms/room.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  guint max_rooms;             /* MAX_ROOMS_PER_WORKER; 0 = unlimited */
+  guint max_clients_per_room;  /* MAX_CLIENTS_PER_ROOM; 0 = unlimited */
+  guint seats_per_room;        /* SEATS_PER_ROOM, 1..64 */
+  gint64 grace_ms;             /* ROOM_GRACE_PERIOD_S * 1000 */
+  guint rate_limit_per_minute; /* RATE_LIMIT_MESSAGES_PER_MINUTE; 0 = unlimited */
+  gint64 closed_room_ttl_ms;   /* see above */
+} RcRoomLimits;
+
+/* 100 rooms, 50 clients, 10 seats, 30 s grace, 60 messages/min, 10 min. */
+void rc_room_limits_init_default (RcRoomLimits *limits);
+
+typedef struct _RcRoomRegistry RcRoomRegistry;
+
+RcRoomRegistry *rc_room_registry_new (const RcRoomLimits *limits);
+void rc_room_registry_free (RcRoomRegistry *registry);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RcRoomRegistry, rc_room_registry_free)
+
+const RcRoomLimits *rc_room_registry_get_limits (RcRoomRegistry *registry);
+/* Apply new limits (a configuration reload): max_rooms, max_clients_per_room
+ * (open rooms included; nobody is removed, only new joins are refused) and
+ * the rate limit (counting starts afresh). Seats and the grace period stay
+ * as the rooms were created. */
+void rc_room_registry_update_limits (RcRoomRegistry *registry, const RcRoomLimits *limits);
+guint rc_room_registry_get_n_rooms (RcRoomRegistry *registry);
+RcRoom *rc_room_registry_lookup (RcRoomRegistry *registry, const char *room_id);
+/* The room @user_id is in (held seat included), or NULL. */
+const char *rc_room_registry_room_of (RcRoomRegistry *registry, const char *user_id);
+/* Open room ids (transfer container, sorted). */
+GPtrArray *rc_room_registry_list_rooms (RcRoomRegistry *registry);
+/* TRUE if a join to @room_id would create the room. */
+gboolean rc_room_registry_needs_owner (RcRoomRegistry *registry, const char *room_id);
+
+/* room:join. Creates the room if needed (@pinned_owner nullable, used only
+ * then), leaves the user's previous room, joins or rejoins. Returns the join
+ * snapshot (see rc_room_snapshot()) or NULL with server_full, room_full,
+ * banned, room_closed. */
+JsonObject *rc_room_registry_join (RcRoomRegistry *registry, const char *room_id,
+                                   const RcRoomUser *user, const char *pinned_owner,
+                                   gint64 now, RcEffects *effects, GError **error);
+/* room:leave. not_in_room if the user is in no room. */
+gboolean rc_room_registry_leave (RcRoomRegistry *registry, const char *user_id,
+                                 gint64 now, RcEffects *effects, GError **error);
+/* The user's connection dropped (seat held for the grace period). */
+void rc_room_registry_disconnect (RcRoomRegistry *registry, const char *user_id,
+                                  gint64 now, RcEffects *effects);
+/* room:close by @actor: their room, or @room_id (nullable) for an admin
+ * closing a room they are not in. */
+gboolean rc_room_registry_close (RcRoomRegistry *registry, const RcRoomUser *actor,
+                                 const char *room_id, gint64 now, RcEffects *effects,
+                                 GError **error);
+/* Close every room with @reason (e.g. "server_shutdown"): room:closed to
+ * everyone, all detached, every room persisted as CLOSED. No tombstones. */
+void rc_room_registry_close_all (RcRoomRegistry *registry, const char *reason, gint64 now,
+                                 RcEffects *effects);
+/* Any other room event (room-commands.h) in the actor's room. On success
+ * *@reply holds the ack fields; on failure it is NULL or, for rate_limited,
+ * the extra error fields {retryAfterMs}. Failed events leave no effects. */
+gboolean rc_room_registry_dispatch (RcRoomRegistry *registry, const char *user_id,
+                                    const char *event, JsonObject *payload, gint64 now,
+                                    RcEffects *effects, JsonObject **reply, GError **error);
+
+/* The earliest time rc_room_registry_tick() has work, or -1. */
+gint64 rc_room_registry_next_deadline (RcRoomRegistry *registry);
+void rc_room_registry_tick (RcRoomRegistry *registry, gint64 now, RcEffects *effects);
+
+G_END_DECLS

@@ -1,0 +1,657 @@
+/* roomcast: Socket.IO events -> room registry -> effects; see room-service.h. */
+#include "rooms/room-service.h"
+
+#include "http/metrics.h"
+#include "json/json-text.h"
+#include "rooms/errors.h"
+#include "rooms/payload.h"
+#include "rooms/room-commands.h"
+#include "sio/sio-codec.h"
+
+/* The socket through which a user takes part in a room. */
+typedef struct {
+  RcSioSocket *socket; /* ref */
+  char *room_id;
+} Binding;
+
+/* user_data of one registered event handler. */
+typedef struct {
+  RcRoomService *self;
+  char *event;
+} EventHandler;
+
+/* A room:join waiting for the store's pinned owner. */
+typedef struct {
+  RcRoomService *self; /* ref */
+  RcSioSocket *socket; /* ref */
+  RcSioAck *ack;       /* ref, nullable */
+  char *room_id;
+} JoinRequest;
+
+struct _RcRoomService {
+  GObject parent_instance;
+  RcSioServer *sio;
+  RcStore *store;
+  const RcConfig *config;
+  RcRoomRegistry *registry;
+  RcEffects *effects;
+  GHashTable *bindings;      /* user id -> Binding* */
+  GHashTable *pending_saves; /* room id -> JsonNode* (PERSIST payload) */
+  GPtrArray *handlers;       /* EventHandler* */
+  GCancellable *cancellable;
+  guint flush_source;
+  guint timer_source;
+  gint64 timer_deadline;
+  gulong disconnected_id;
+};
+
+enum { SIGNAL_ROOM_STATE_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (RcRoomService, rc_room_service, G_TYPE_OBJECT)
+
+static gint64
+now_ms (void)
+{
+  return g_get_real_time () / 1000;
+}
+
+static RcRoomUser *
+room_user_from (RcUser *user)
+{
+  return rc_room_user_new (user->id, user->name, user->avatar_url, user->role);
+}
+
+static void
+binding_free (gpointer data)
+{
+  Binding *binding = data;
+
+  g_object_unref (binding->socket);
+  g_free (binding->room_id);
+  g_free (binding);
+}
+
+static void
+bind_socket (RcRoomService *self, const char *user_id, RcSioSocket *socket, const char *room_id)
+{
+  Binding *binding = g_new0 (Binding, 1);
+
+  binding->socket = g_object_ref (socket);
+  binding->room_id = g_strdup (room_id);
+  g_hash_table_replace (self->bindings, g_strdup (user_id), binding);
+}
+
+/* TRUE if @socket is the one its user takes part in a room with. */
+static gboolean
+is_bound (RcRoomService *self, RcSioSocket *socket)
+{
+  RcUser *user = rc_sio_socket_get_user (socket);
+  Binding *binding = user ? g_hash_table_lookup (self->bindings, user->id) : NULL;
+
+  return binding != NULL && binding->socket == socket;
+}
+
+/* The limits that a SIGHUP may change are re-read before each operation. */
+static void
+sync_limits (RcRoomService *self)
+{
+  RcRoomLimits limits = *rc_room_registry_get_limits (self->registry);
+
+  limits.max_rooms = self->config->max_rooms_per_worker;
+  limits.max_clients_per_room = self->config->max_clients_per_room;
+  limits.rate_limit_per_minute = self->config->rate_limit_per_minute;
+  rc_room_registry_update_limits (self->registry, &limits);
+}
+
+/* --- acknowledgements --- */
+
+static void
+ack_error (RcSioAck *ack, const GError *error, JsonObject *fields)
+{
+  g_autofree char *labels = g_strdup_printf ("code=\"%s\"", rc_error_wire_code (error));
+
+  rc_metrics_counter_inc ("roomcast_room_errors_total", "Room events refused, by error code",
+                          labels);
+  if (error->domain != RC_ERROR)
+    g_warning ("room event failed: %s", error->message);
+  if (ack != NULL)
+    rc_sio_ack_error_full (ack, rc_error_wire_code (error), rc_error_wire_message (error), fields);
+}
+
+static void
+ack_ok (RcSioAck *ack, JsonObject *fields)
+{
+  if (ack != NULL)
+    rc_sio_ack_ok (ack, fields);
+}
+
+/* --- effects --- */
+
+static void on_state_saved (GObject *source, GAsyncResult *result, gpointer user_data);
+static void on_seats_saved (GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* Write every room changed since the last flush, once each. */
+static gboolean
+flush_saves (gpointer data)
+{
+  RcRoomService *self = data;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  self->flush_source = 0;
+  g_hash_table_iter_init (&iter, self->pending_saves);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const char *room_id = key;
+      JsonObject *persist = json_node_get_object (value);
+      JsonNode *state = json_object_get_member (persist, "state");
+      JsonArray *seats = json_object_get_array_member (persist, "seats");
+      guint n_seats = json_array_get_length (seats);
+      g_autofree const char **seat_users = g_new0 (const char *, n_seats + 1);
+      g_autofree char *text = rc_json_to_string (state);
+
+      for (guint i = 0; i < n_seats; i++)
+        if (!JSON_NODE_HOLDS_NULL (json_array_get_element (seats, i)))
+          seat_users[i] = json_array_get_string_element (seats, i);
+      rc_store_save_room_state_async (self->store, room_id, text, RC_STORE_ROOM_STATE_TTL_MS,
+                                      NULL, on_state_saved, NULL);
+      rc_store_save_seats_async (self->store, room_id, seat_users, n_seats, NULL,
+                                 on_seats_saved, NULL);
+      g_debug ("store: saving room %s", room_id);
+      g_signal_emit (self, signals[SIGNAL_ROOM_STATE_CHANGED], 0, room_id, state);
+    }
+  g_hash_table_remove_all (self->pending_saves);
+  return G_SOURCE_REMOVE;
+}
+
+/* Store failures never affect the room: they are logged and counted. */
+static void
+on_state_saved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!rc_store_save_room_state_finish (RC_STORE (source), result, &error))
+    {
+      rc_metrics_counter_inc ("roomcast_store_errors_total", "Failed store writes", NULL);
+      g_warning ("store: saving a room state failed: %s", error->message);
+    }
+}
+
+static void
+on_seats_saved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!rc_store_save_seats_finish (RC_STORE (source), result, &error))
+    {
+      rc_metrics_counter_inc ("roomcast_store_errors_total", "Failed store writes", NULL);
+      g_warning ("store: saving room seats failed: %s", error->message);
+    }
+}
+
+static gboolean on_timer (gpointer data);
+
+/* One timer for the registry's earliest deadline. */
+static void
+rearm_timer (RcRoomService *self)
+{
+  gint64 deadline = rc_room_registry_next_deadline (self->registry);
+
+  if (deadline == self->timer_deadline && (deadline < 0 || self->timer_source != 0))
+    return;
+  g_clear_handle_id (&self->timer_source, g_source_remove);
+  self->timer_deadline = deadline;
+  if (deadline >= 0)
+    self->timer_source = g_timeout_add ((guint) CLAMP (deadline - now_ms (), 0, G_MAXINT),
+                                        on_timer, self);
+}
+
+/* Encode once, send to every recipient still bound to the room. */
+static void
+deliver_event (RcRoomService *self, const RcEffect *effect)
+{
+  g_autoptr(JsonArray) args = json_array_new ();
+  g_autofree char *frame = NULL;
+  guint sent = 0;
+
+  json_array_add_element (args, json_node_copy (effect->payload));
+  frame = rc_sio_encode_event ("/", -1, effect->event, args);
+  for (char **user_id = effect->recipients; *user_id != NULL; user_id++)
+    {
+      Binding *binding = g_hash_table_lookup (self->bindings, *user_id);
+      if (binding != NULL && g_str_equal (binding->room_id, effect->room_id))
+        {
+          rc_sio_socket_send_frame (binding->socket, frame);
+          sent++;
+        }
+    }
+  rc_metrics_counter_add ("roomcast_room_messages_out_total",
+                          "Room events sent to clients (one per recipient)", NULL, sent);
+}
+
+/* Apply, in order, what the last operation produced; then re-arm the timer. */
+static void
+apply_effects (RcRoomService *self)
+{
+  for (guint i = 0; i < rc_effects_get_length (self->effects); i++)
+    {
+      const RcEffect *effect = rc_effects_get (self->effects, i);
+      Binding *binding;
+
+      switch (effect->kind)
+        {
+        case RC_EFFECT_EVENT:
+          deliver_event (self, effect);
+          break;
+        case RC_EFFECT_DETACH:
+          binding = g_hash_table_lookup (self->bindings, effect->user_id);
+          if (binding != NULL && g_str_equal (binding->room_id, effect->room_id))
+            g_hash_table_remove (self->bindings, effect->user_id);
+          break;
+        case RC_EFFECT_PERSIST:
+          if (g_str_equal (json_object_get_string_member (
+                             json_object_get_object_member (json_node_get_object (effect->payload),
+                                                            "state"), "status"), "CLOSED"))
+            g_info ("room closed: %s", effect->room_id);
+          g_hash_table_replace (self->pending_saves, g_strdup (effect->room_id),
+                                json_node_ref (effect->payload));
+          if (self->flush_source == 0)
+            self->flush_source = g_idle_add (flush_saves, self);
+          break;
+        default:
+          break;
+        }
+    }
+  rc_effects_clear (self->effects);
+  rearm_timer (self);
+}
+
+static gboolean
+on_timer (gpointer data)
+{
+  RcRoomService *self = data;
+
+  self->timer_source = 0;
+  self->timer_deadline = -1;
+  rc_room_registry_tick (self->registry, now_ms (), self->effects);
+  apply_effects (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* --- room:join --- */
+
+static void
+finish_join (RcRoomService *self, RcSioSocket *socket, RcSioAck *ack, const char *room_id,
+             const char *pinned_owner)
+{
+  RcUser *user = rc_sio_socket_get_user (socket);
+  g_autoptr(RcRoomUser) member = room_user_from (user);
+  g_autoptr(JsonObject) snapshot = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean creates = rc_room_registry_needs_owner (self->registry, room_id);
+
+  sync_limits (self);
+  snapshot = rc_room_registry_join (self->registry, room_id, member, pinned_owner, now_ms (),
+                                    self->effects, &error);
+  if (snapshot == NULL)
+    {
+      ack_error (ack, error, NULL);
+      apply_effects (self);
+      return;
+    }
+  if (creates)
+    g_info ("room open: %s (host %s%s)", room_id,
+            rc_room_get_host_id (rc_room_registry_lookup (self->registry, room_id)),
+            pinned_owner ? ", pinned by the store" : ", first joiner");
+  bind_socket (self, user->id, socket, room_id);
+  /* The snapshot first: everything broadcast afterwards is news to the joiner. */
+  ack_ok (ack, snapshot);
+  apply_effects (self);
+}
+
+static void
+join_request_free (JoinRequest *request)
+{
+  g_object_unref (request->self);
+  g_object_unref (request->socket);
+  g_clear_pointer (&request->ack, rc_sio_ack_unref);
+  g_free (request->room_id);
+  g_free (request);
+}
+
+static void
+on_owner_found (GObject *source, GAsyncResult *result, gpointer data)
+{
+  JoinRequest *request = data;
+  RcRoomService *self = request->self;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *owner = rc_store_get_room_owner_finish (RC_STORE (source), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->registry == NULL)
+    {
+      join_request_free (request);
+      return;
+    }
+  /* The pin is optional: without an answer the first joiner hosts. */
+  if (error != NULL)
+    g_warning ("store: looking up the owner of room %s failed (%s); "
+               "the first joiner will host it", request->room_id, error->message);
+  if (rc_sio_socket_is_connected (request->socket))
+    finish_join (self, request->socket, request->ack, request->room_id, owner);
+  join_request_free (request);
+}
+
+static void
+handle_join (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
+{
+  RcRoomService *self = ((EventHandler *) data)->self;
+  g_autoptr(JsonObject) payload = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *room_id = NULL;
+  JoinRequest *request;
+
+  payload = rc_payload_object (args, &error);
+  if (payload == NULL ||
+      !rc_payload_get_uuid (payload, "roomId", RC_FIELD_REQUIRED, &room_id, &error))
+    {
+      ack_error (ack, error, NULL);
+      return;
+    }
+  if (!rc_room_registry_needs_owner (self->registry, room_id))
+    {
+      finish_join (self, socket, ack, room_id, NULL);
+      return;
+    }
+  request = g_new0 (JoinRequest, 1);
+  request->self = g_object_ref (self);
+  request->socket = g_object_ref (socket);
+  request->ack = ack ? rc_sio_ack_ref (ack) : NULL;
+  request->room_id = g_steal_pointer (&room_id);
+  rc_store_get_room_owner_async (self->store, request->room_id, self->cancellable,
+                                 on_owner_found, request);
+}
+
+/* --- room:leave, room:close, everything else --- */
+
+static void
+handle_leave (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
+{
+  RcRoomService *self = ((EventHandler *) data)->self;
+  g_autoptr(GError) error = NULL;
+
+  if (!is_bound (self, socket))
+    rc_error_set (&error, RC_ERROR_NOT_IN_ROOM);
+  else
+    rc_room_registry_leave (self->registry, rc_sio_socket_get_user (socket)->id, now_ms (),
+                            self->effects, &error);
+  if (error != NULL)
+    ack_error (ack, error, NULL);
+  else
+    ack_ok (ack, NULL);
+  apply_effects (self);
+}
+
+static void
+handle_close (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
+{
+  RcRoomService *self = ((EventHandler *) data)->self;
+  g_autoptr(RcRoomUser) actor = room_user_from (rc_sio_socket_get_user (socket));
+  g_autoptr(JsonObject) payload = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *room_id = NULL;
+
+  /* {roomId} lets an admin close a room they are not in. */
+  payload = rc_payload_object (args, &error);
+  if (payload != NULL &&
+      rc_payload_get_uuid (payload, "roomId", RC_FIELD_OPTIONAL, &room_id, &error))
+    {
+      if (room_id == NULL && !is_bound (self, socket))
+        rc_error_set (&error, RC_ERROR_NOT_IN_ROOM);
+      else
+        rc_room_registry_close (self->registry, actor, room_id, now_ms (), self->effects, &error);
+    }
+  if (error != NULL)
+    ack_error (ack, error, NULL);
+  else
+    ack_ok (ack, NULL);
+  apply_effects (self);
+}
+
+static void
+handle_room_event (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
+{
+  EventHandler *handler = data;
+  RcRoomService *self = handler->self;
+  g_autoptr(JsonObject) payload = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  payload = rc_payload_object (args, &error);
+  if (payload != NULL && !is_bound (self, socket))
+    rc_error_set (&error, RC_ERROR_NOT_IN_ROOM);
+  if (error == NULL)
+    {
+      sync_limits (self);
+      rc_room_registry_dispatch (self->registry, rc_sio_socket_get_user (socket)->id,
+                                 handler->event, payload, now_ms (), self->effects, &reply,
+                                 &error);
+    }
+  if (error != NULL)
+    ack_error (ack, error, reply);
+  else
+    ack_ok (ack, reply);
+  apply_effects (self);
+}
+
+/* Installed in place of every handler when the service goes away first. */
+static void
+handle_service_gone (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
+{
+  if (ack != NULL)
+    rc_sio_ack_error (ack, "internal", "rooms are not available");
+}
+
+/* The bound socket closed: hold the seat for the grace period. */
+static void
+on_disconnected (RcSioServer *sio, RcSioSocket *socket, const char *reason, gpointer data)
+{
+  RcRoomService *self = data;
+  RcUser *user = rc_sio_socket_get_user (socket);
+
+  if (user == NULL || !is_bound (self, socket))
+    return;
+  g_hash_table_remove (self->bindings, user->id);
+  rc_room_registry_disconnect (self->registry, user->id, now_ms (), self->effects);
+  apply_effects (self);
+}
+
+/* --- health and metrics --- */
+
+static guint
+count_participants (RcRoomService *self)
+{
+  g_autoptr(GPtrArray) ids = rc_room_registry_list_rooms (self->registry);
+  guint n = 0;
+
+  for (guint i = 0; i < ids->len; i++)
+    n += rc_room_get_n_participants (rc_room_registry_lookup (self->registry,
+                                                              g_ptr_array_index (ids, i)));
+  return n;
+}
+
+static gboolean
+health_contributor (JsonBuilder *builder, gpointer data)
+{
+  RcRoomService *self = data;
+
+  json_builder_set_member_name (builder, "rooms");
+  json_builder_add_int_value (builder, rc_room_registry_get_n_rooms (self->registry));
+  json_builder_set_member_name (builder, "participants");
+  json_builder_add_int_value (builder, count_participants (self));
+  return TRUE;
+}
+
+static void
+metrics_collector (GString *out, gpointer data)
+{
+  RcRoomService *self = data;
+
+  rc_metrics_append_gauge (out, "roomcast_rooms", "Open rooms",
+                           rc_room_registry_get_n_rooms (self->registry));
+  rc_metrics_append_gauge (out, "roomcast_room_participants",
+                           "Participants in rooms, held seats included",
+                           count_participants (self));
+}
+
+void
+rc_room_service_add_health (RcRoomService *self, RcHttpServer *http)
+{
+  g_return_if_fail (RC_IS_ROOM_SERVICE (self));
+  rc_http_server_add_health (http, health_contributor, self);
+}
+
+RcRoomRegistry *
+rc_room_service_get_registry (RcRoomService *self)
+{
+  g_return_val_if_fail (RC_IS_ROOM_SERVICE (self), NULL);
+  return self->registry;
+}
+
+void
+rc_room_service_shutdown (RcRoomService *self)
+{
+  g_return_if_fail (RC_IS_ROOM_SERVICE (self));
+  if (self->registry == NULL)
+    return;
+  g_info ("rooms: closing %u room(s) for shutdown", rc_room_registry_get_n_rooms (self->registry));
+  rc_room_registry_close_all (self->registry, "server_shutdown", now_ms (), self->effects);
+  apply_effects (self);
+  /* Write now rather than on the next iteration: the loop is winding down. */
+  if (self->flush_source != 0)
+    {
+      g_clear_handle_id (&self->flush_source, g_source_remove);
+      flush_saves (self);
+    }
+}
+
+/* --- construction --- */
+
+static void
+add_handler (RcRoomService *self, const char *event, RcSioEventHandler func)
+{
+  EventHandler *handler = g_new0 (EventHandler, 1);
+
+  handler->self = self;
+  handler->event = g_strdup (event);
+  g_ptr_array_add (self->handlers, handler);
+  rc_sio_server_on (self->sio, event, func, handler);
+}
+
+static void
+event_handler_free (gpointer data)
+{
+  EventHandler *handler = data;
+
+  g_free (handler->event);
+  g_free (handler);
+}
+
+RcRoomService *
+rc_room_service_new (RcSioServer *sio, RcStore *store, const RcConfig *config)
+{
+  RcRoomService *self;
+  RcRoomLimits limits;
+
+  g_return_val_if_fail (RC_IS_SIO_SERVER (sio) && RC_IS_STORE (store) && config != NULL, NULL);
+  self = g_object_new (RC_TYPE_ROOM_SERVICE, NULL);
+  self->sio = g_object_ref (sio);
+  self->store = g_object_ref (store);
+  self->config = config;
+
+  rc_room_limits_init_default (&limits);
+  limits.max_rooms = config->max_rooms_per_worker;
+  limits.max_clients_per_room = config->max_clients_per_room;
+  limits.seats_per_room = CLAMP (config->seats_per_room, 1, RC_ROOM_MAX_SEATS);
+  limits.grace_ms = (gint64) config->room_grace_s * 1000;
+  limits.rate_limit_per_minute = config->rate_limit_per_minute;
+  self->registry = rc_room_registry_new (&limits);
+
+  add_handler (self, "room:join", handle_join);
+  add_handler (self, "room:leave", handle_leave);
+  add_handler (self, "room:close", handle_close);
+  for (const char * const *event = rc_room_command_names (); *event != NULL; event++)
+    add_handler (self, *event, handle_room_event);
+  self->disconnected_id = g_signal_connect (sio, "disconnected", G_CALLBACK (on_disconnected), self);
+  rc_metrics_register_collector (metrics_collector, self);
+  g_info ("rooms: %u seats, grace %u s, at most %u rooms of %u clients, %u messages/min",
+          limits.seats_per_room, config->room_grace_s, limits.max_rooms,
+          limits.max_clients_per_room, limits.rate_limit_per_minute);
+  return self;
+}
+
+static void
+rc_room_service_dispose (GObject *object)
+{
+  RcRoomService *self = RC_ROOM_SERVICE (object);
+
+  if (self->sio != NULL)
+    {
+      g_clear_signal_handler (&self->disconnected_id, self->sio);
+      for (guint i = 0; i < self->handlers->len; i++)
+        rc_sio_server_on (self->sio, ((EventHandler *) g_ptr_array_index (self->handlers, i))->event,
+                          handle_service_gone, NULL);
+      rc_metrics_unregister_collector (metrics_collector, self);
+    }
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->timer_source, g_source_remove);
+  /* Last writes go out fire-and-forget. */
+  if (self->flush_source != 0)
+    {
+      g_clear_handle_id (&self->flush_source, g_source_remove);
+      if (self->store != NULL)
+        flush_saves (self);
+    }
+  g_hash_table_remove_all (self->bindings);
+  g_clear_pointer (&self->registry, rc_room_registry_free);
+  g_clear_object (&self->sio);
+  g_clear_object (&self->store);
+  G_OBJECT_CLASS (rc_room_service_parent_class)->dispose (object);
+}
+
+static void
+rc_room_service_finalize (GObject *object)
+{
+  RcRoomService *self = RC_ROOM_SERVICE (object);
+
+  g_ptr_array_unref (self->handlers);
+  g_hash_table_unref (self->bindings);
+  g_hash_table_unref (self->pending_saves);
+  rc_effects_free (self->effects);
+  g_object_unref (self->cancellable);
+  G_OBJECT_CLASS (rc_room_service_parent_class)->finalize (object);
+}
+
+static void
+rc_room_service_class_init (RcRoomServiceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = rc_room_service_dispose;
+  object_class->finalize = rc_room_service_finalize;
+  signals[SIGNAL_ROOM_STATE_CHANGED] =
+    g_signal_new ("room-state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, JSON_TYPE_NODE);
+}
+
+static void
+rc_room_service_init (RcRoomService *self)
+{
+  self->effects = rc_effects_new ();
+  self->bindings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, binding_free);
+  self->pending_saves = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                               (GDestroyNotify) json_node_unref);
+  self->handlers = g_ptr_array_new_with_free_func (event_handler_free);
+  self->cancellable = g_cancellable_new ();
+  self->timer_deadline = -1;
+}

@@ -1,0 +1,54 @@
+/* roomcast: the rooms on the wire: Socket.IO events in, effects out.
+ *
+ * The only part of src/rooms/ that does I/O. It registers one handler per
+ * client event on the RcSioServer (room:join, room:leave, room:close and every
+ * event of room-commands.h), runs it through the RcRoomRegistry with the wall
+ * clock, acknowledges it ({ok:true,...} or {ok:false,error:{code,message}}),
+ * then applies the effects in order: each event is encoded once and sent to
+ * the sockets of its recipients, detached users stop hearing the room, and
+ * changed rooms are written to the store (room:state, room:seats),
+ * coalesced per main-loop iteration. One GLib timer is armed for the
+ * registry's next deadline (seat holds, empty rooms).
+ *
+ * Connections: a user's socket is bound to their room by room:join. Events
+ * from a socket that is not the user's bound socket get not_in_room; when
+ * the bound socket disconnects, the user's seat is held for the grace period
+ * (ROOM_GRACE_PERIOD_S) and a room:join from a new connection within it
+ * resumes it. Replacing the old connection of a user who connects again
+ * (the `replaced` event) is the Socket.IO layer's job.
+ *
+ * A new room's host is the owner Laravel pinned in the store
+ * (room:owner:{roomId}), looked up only when a join would create the room,
+ * or else the first user to join (see room-registry.h).
+ *
+ * Signals:
+ *   "room-state-changed" (const char *room_id, JsonNode *state)
+ *       after a room's stored state changed (coalesced): the room:state
+ *       object of seed 000 section 6, for the Laravel room status client.
+ */
+#pragma once
+
+#include "config.h"
+#include "http/http-server.h"
+#include "rooms/room-registry.h"
+#include "sio/sio-server.h"
+#include "store/store.h"
+
+G_BEGIN_DECLS
+
+#define RC_TYPE_ROOM_SERVICE (rc_room_service_get_type ())
+G_DECLARE_FINAL_TYPE (RcRoomService, rc_room_service, RC, ROOM_SERVICE, GObject)
+
+/* @config must outlive the service (limits are re-read from it, so a
+ * SIGHUP reload applies). Unref the service before the server. */
+RcRoomService *rc_room_service_new (RcSioServer *sio, RcStore *store, const RcConfig *config);
+/* Add "rooms" (open rooms) and "participants" to /health. */
+void rc_room_service_add_health (RcRoomService *self, RcHttpServer *http);
+RcRoomRegistry *rc_room_service_get_registry (RcRoomService *self);
+/* The daemon is stopping: close every room (room:closed with reason
+ * "server_shutdown" to its clients) and write them to the store as CLOSED.
+ * Call while the main loop still runs, before the Socket.IO server
+ * disconnects everyone, so the frames and the store writes go out. */
+void rc_room_service_shutdown (RcRoomService *self);
+
+G_END_DECLS
