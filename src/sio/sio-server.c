@@ -171,10 +171,32 @@ rc_sio_server_socket_authenticate (RcSioServer *self, RcSioSocket *socket,
                                        g_object_ref (socket));
 }
 
+/* One live Socket.IO connection per user: a user who connects again (a new
+ * tab, an app restart before the old socket timed out) replaces the old
+ * connection, which is told why before it is dropped. Its room seat is held
+ * by the room service's grace period, so the new connection gets it back. */
+static void
+replace_older_connections (RcSioServer *self, RcSioSocket *socket)
+{
+  RcUser *user = rc_sio_socket_get_user (socket);
+  g_autoptr (GPtrArray) same = rc_sio_server_find_user (self, user->id);
+  for (guint i = 0; i < same->len; i++) {
+    RcSioSocket *old = g_ptr_array_index (same, i);
+    if (old == socket)
+      continue;
+    g_autoptr (JsonObject) obj = json_object_new ();
+    json_object_set_string_member (obj, "reason", "another connection of this user replaced this one");
+    g_autoptr (JsonNode) arg = json_node_init_object (json_node_alloc (), obj);
+    rc_sio_socket_emit (old, "replaced", arg);
+    rc_sio_socket_disconnect (old, "replaced by a new connection of the same user");
+  }
+}
+
 void
 rc_sio_server_socket_connected (RcSioServer *self, RcSioSocket *socket)
 {
   RcUser *user = rc_sio_socket_get_user (socket);
+  replace_older_connections (self, socket);
   self->n_connected++;
   rc_metrics_counter_inc ("roomcast_connections_total", "Socket.IO connections accepted", NULL);
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
@@ -261,7 +283,13 @@ handle_whoami (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer dat
     return;
   g_autoptr (JsonObject) fields = json_object_new ();
   json_object_set_string_member (fields, "sid", rc_sio_socket_get_id (socket));
-  json_object_set_member (fields, "user", rc_user_to_public_json (rc_sio_socket_get_user (socket)));
+  RcUser *user = rc_sio_socket_get_user (socket);
+  JsonNode *public = rc_user_to_public_json (user);
+  /* The user's own e-mail: private to this connection, so not in the
+   * public form other clients see. */
+  if (user->email)
+    json_object_set_string_member (json_node_get_object (public), "email", user->email);
+  json_object_set_member (fields, "user", public);
   rc_sio_ack_ok (ack, fields);
 }
 
