@@ -29,6 +29,7 @@ typedef enum {
   KIND_ORIGINS,   /* comma separated "*" or scheme://host[:port] */
   KIND_ENUM,      /* one of Setting.choices, stored as an int-sized enum */
   KIND_IGNORED,   /* accepted for compatibility with the seed .env, no effect */
+  KIND_ICE_URLS,  /* comma separated stun:// (max = 1 URL) or turn(s):// URLs, see parse_ice_urls */
 } Kind;
 
 typedef struct {
@@ -73,6 +74,8 @@ static const Setting settings[] = {
   { "SIO_MAX_PAYLOAD", NULL, KIND_UINT, FALSE, "1000000", OFF (max_payload), 1, G_MAXINT },
   { "AUTH_PROVIDER", NULL, KIND_ENUM, FALSE, NULL, OFF (auth_provider), .choices = auth_choices },
   { "JWT_SECRET", NULL, KIND_STRING, TRUE, NULL, OFF (jwt_secret) },
+  /* Seed 000 section 2 caches validated users for 5 minutes. */
+  { "AUTH_CACHE_TTL_S", NULL, KIND_UINT, FALSE, "300", OFF (auth_cache_ttl_s), 1, 86400 },
   { "REDIS_HOST", NULL, KIND_STRING, FALSE, NULL, OFF (redis_host) },
   { "REDIS_PORT", NULL, KIND_PORT, FALSE, "6379", OFF (redis_port) },
   { "REDIS_PASSWORD", NULL, KIND_STRING, TRUE, NULL, OFF (redis_password) },
@@ -90,6 +93,14 @@ static const Setting settings[] = {
   { "RTC_ANNOUNCED_IP", "MEDIASOUP_ANNOUNCED_IP", KIND_IP, FALSE, NULL, OFF (rtc_announced_ip) },
   { "RTC_MIN_PORT", "MEDIASOUP_RTC_MIN_PORT", KIND_PORT, FALSE, "10000", OFF (rtc_min_port) },
   { "RTC_MAX_PORT", "MEDIASOUP_RTC_MAX_PORT", KIND_PORT, FALSE, "59999", OFF (rtc_max_port) },
+  /* min = 0: stun:// URLs, min = 1: turn(s):// URLs with credentials (secret). */
+  { "STUN_SERVER", NULL, KIND_ICE_URLS, FALSE, NULL, OFF (stun_server), 0, 1 },
+  { "TURN_SERVERS", NULL, KIND_ICE_URLS, TRUE, NULL, OFF (turn_servers), 1, 16 },
+  /* A client not connected this long after media:connect gets media:failed. */
+  { "RTC_CONNECT_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "15000", OFF (rtc_connect_timeout_ms), 100, 600000 },
+  /* webrtcbin's own default is 200 ms: too much for conversation. */
+  { "JITTER_LATENCY_MS", NULL, KIND_UINT, FALSE, "60", OFF (jitter_latency_ms), 0, 1000 },
+  { "OPUS_BITRATE", NULL, KIND_UINT, FALSE, "32000", OFF (opus_bitrate), 6000, 510000 },
   /* The seed's .env sets NODE_ENV for the Node server it replaces; accept it
    * so that file can be reused unchanged, but nothing here depends on it. */
   { "NODE_ENV", NULL, KIND_IGNORED, FALSE, NULL, 0 },
@@ -220,6 +231,74 @@ parse_url (const Setting *s, const char *value, char **field, GPtrArray *errors)
     len--;
   g_free (*field);
   *field = g_strndup (value, len);
+  return TRUE;
+}
+
+/* One ICE server URL as webrtcbin takes it: stun://host[:port] (@turn FALSE)
+ * or turn(s)://user:password@host[:port][?transport=udp|tcp] (@turn TRUE). */
+static gboolean
+is_ice_url (const char *item, gboolean turn)
+{
+  g_autoptr(GUri) uri = g_uri_parse (item, G_URI_FLAGS_NONE, NULL);
+  const char *scheme, *host, *user, *query;
+
+  if (uri == NULL)
+    return FALSE;
+  scheme = g_uri_get_scheme (uri);
+  host = g_uri_get_host (uri);
+  user = g_uri_get_userinfo (uri);
+  query = g_uri_get_query (uri);
+  if (host == NULL || *host == '\0' || *g_uri_get_path (uri) != '\0' ||
+      g_uri_get_fragment (uri) != NULL)
+    return FALSE;
+  if (!turn)
+    return g_ascii_strcasecmp (scheme, "stun") == 0 && user == NULL && query == NULL;
+  return (g_ascii_strcasecmp (scheme, "turn") == 0 || g_ascii_strcasecmp (scheme, "turns") == 0) &&
+         user != NULL && strchr (user, ':') != NULL && user[0] != ':' &&
+         (query == NULL || strcmp (query, "transport=udp") == 0 ||
+          strcmp (query, "transport=tcp") == 0);
+}
+
+/* Stored as given (comma separated, blanks removed); webrtcbin parses the
+ * URLs again. Errors name the position, never the URL: TURN URLs hold a
+ * password. */
+static gboolean
+parse_ice_urls (const Setting *s, const char *value, char **field, GPtrArray *errors)
+{
+  g_auto(GStrv) parts = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  gboolean turn = s->min == 1;
+
+  set_string (field, NULL);
+  if (value == NULL)
+    return TRUE;
+  parts = g_strsplit (value, ",", -1);
+  list = g_ptr_array_new ();
+  for (char **p = parts; *p != NULL; p++)
+    {
+      const char *item = g_strstrip (*p);
+
+      if (*item == '\0')
+        continue;
+      if (!is_ice_url (item, turn))
+        {
+          add_error (errors, s, value, "item %u is not a %s URL", list->len + 1,
+                     turn ? "turn(s)://user:password@host[:port][?transport=udp|tcp]"
+                          : "stun://host[:port]");
+          return FALSE;
+        }
+      g_ptr_array_add (list, (gpointer) item);
+    }
+  if (list->len > s->max)
+    {
+      add_error (errors, s, value, "has more than %u URL%s", s->max, s->max == 1 ? "" : "s");
+      return FALSE;
+    }
+  if (list->len > 0)
+    {
+      g_ptr_array_add (list, NULL);
+      *field = g_strjoinv (",", (char **) list->pdata);
+    }
   return TRUE;
 }
 
@@ -372,6 +451,8 @@ parse_setting (const Setting *s, const char *value, RcConfig *config, GPtrArray 
       return parse_enum (s, value, field, errors);
     case KIND_IGNORED:
       return TRUE;
+    case KIND_ICE_URLS:
+      return parse_ice_urls (s, value, field, errors);
     }
   g_assert_not_reached ();
 }
@@ -529,7 +610,7 @@ config_clear (RcConfig *config)
       Kind kind = settings[i].kind;
       gpointer field = G_STRUCT_MEMBER_P (config, settings[i].offset);
 
-      if (kind == KIND_STRING || kind == KIND_URL || kind == KIND_IP)
+      if (kind == KIND_STRING || kind == KIND_URL || kind == KIND_IP || kind == KIND_ICE_URLS)
         g_clear_pointer ((char **) field, g_free);
       else if (kind == KIND_ORIGINS)
         g_clear_pointer ((char ***) field, g_strfreev);
@@ -615,6 +696,7 @@ append_value (GString *out, const RcConfig *config, const Setting *s)
     case KIND_STRING:
     case KIND_URL:
     case KIND_IP:
+    case KIND_ICE_URLS:
       if (*(char * const *) field != NULL)
         g_string_append (out, *(char * const *) field);
       break;

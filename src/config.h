@@ -44,6 +44,7 @@ typedef struct {
   RcAuthKind auth_provider;     /* AUTH_PROVIDER: dev|laravel|jwt; default dev with
                                  * --dev, else jwt if JWT_SECRET set, else laravel */
   char *jwt_secret;             /* JWT_SECRET (secret) */
+  guint auth_cache_ttl_s;       /* AUTH_CACHE_TTL_S, default 300: validated users cached */
 
   /* Redis */
   char *redis_host;             /* REDIS_HOST, default NULL = in-memory store */
@@ -69,6 +70,12 @@ typedef struct {
   char *rtc_announced_ip;       /* RTC_ANNOUNCED_IP / MEDIASOUP_ANNOUNCED_IP */
   guint rtc_min_port;           /* RTC_MIN_PORT / MEDIASOUP_RTC_MIN_PORT, default 10000 */
   guint rtc_max_port;           /* RTC_MAX_PORT / MEDIASOUP_RTC_MAX_PORT, default 59999 */
+  char *stun_server;            /* STUN_SERVER: stun://host[:port], default NULL = none */
+  char *turn_servers;           /* TURN_SERVERS (secret): comma separated
+                                 * turn(s)://user:password@host[:port][?transport=udp|tcp] */
+  guint rtc_connect_timeout_ms; /* RTC_CONNECT_TIMEOUT_MS, default 15000: media:failed after */
+  guint jitter_latency_ms;      /* JITTER_LATENCY_MS, default 60: receive jitterbuffer */
+  guint opus_bitrate;           /* OPUS_BITRATE bit/s, default 32000 */
 } RcConfig;
 
 /* A configuration holding the built-in defaults. */

@@ -5,6 +5,7 @@
  */
 #include <glib-unix.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -12,8 +13,13 @@
 #include "config.h"
 #include "log.h"
 #include "auth/auth-provider.h"
+#include "auth/auth-jwt.h"
+#include "auth/auth-laravel.h"
+#include "auth/auth-revocation.h"
 #include "http/http-server.h"
 #include "http/metrics.h"
+#include "laravel/laravel-client.h"
+#include "redis/redis-client.h"
 #include "sio/sio-server.h"
 #include "daemon/systemd-notify.h"
 #include "rooms/room-service.h"
@@ -30,6 +36,9 @@ typedef struct {
   RcHttpServer *http;
   RcSioServer *sio;
   RcRoomService *rooms;
+  RcRedisClient *redis;           /* NULL without REDIS_HOST */
+  RcLaravelClient *laravel;       /* NULL without LARAVEL_API_URL */
+  RcRevocationWatcher *revocation; /* laravel auth with Redis only */
   gboolean stopping;
 } Daemon;
 
@@ -110,16 +119,22 @@ static gboolean
 static_health (JsonBuilder *b, gpointer data)
 {
   Daemon *d = data;
-  /* Placeholders until the Redis and Laravel services report their own. */
-  json_builder_set_member_name (b, "redis");
-  json_builder_add_string_value (b, d->config->redis_host ? "configured" : "disabled");
-  json_builder_set_member_name (b, "laravel");
-  json_builder_add_string_value (b, d->config->laravel_api_url ? "configured" : "disabled");
+  /* Redis and Laravel report themselves when configured. */
+  if (!d->redis) {
+    json_builder_set_member_name (b, "redis");
+    json_builder_add_string_value (b, "disabled");
+  }
+  if (!d->laravel) {
+    json_builder_set_member_name (b, "laravel");
+    json_builder_add_string_value (b, "disabled");
+  }
   return TRUE;
 }
 
+/* rc_config_load() has checked that the chosen provider's settings exist. */
 static RcAuthProvider *
-make_auth_provider (const RcConfig *config, GError **error)
+make_auth_provider (const RcConfig *config, RcLaravelClient *laravel, RcRedisClient *redis,
+                    GError **error)
 {
   switch (config->auth_provider) {
   case RC_AUTH_DEV:
@@ -127,12 +142,11 @@ make_auth_provider (const RcConfig *config, GError **error)
                "never expose this server");
     return rc_auth_dev_new ();
   case RC_AUTH_LARAVEL:
+    return rc_auth_laravel_new (laravel, redis, config->auth_cache_ttl_s);
   case RC_AUTH_JWT:
+    return rc_auth_jwt_new (config->jwt_secret);
   default:
-    g_set_error (error, RC_CONFIG_ERROR, RC_CONFIG_ERROR_INVALID,
-                 "AUTH_PROVIDER: the %s provider is not available in this version; "
-                 "run with --dev",
-                 config->auth_provider == RC_AUTH_JWT ? "jwt" : "laravel");
+    g_set_error (error, RC_CONFIG_ERROR, RC_CONFIG_ERROR_INVALID, "AUTH_PROVIDER: unknown");
     return NULL;
   }
 }
@@ -197,13 +211,20 @@ main (int argc, char **argv)
   }
 
   rc_log_init (config->log_level);
-  g_autoptr (RcAuthProvider) auth = make_auth_provider (config, &error);
+  /* hiredis and OpenSSL write to sockets with write(2): a peer that has
+   * just closed must give EPIPE, not kill the daemon. */
+  signal (SIGPIPE, SIG_IGN);
+  Daemon d = { 0 };
+  if (config->redis_host)
+    d.redis = rc_redis_client_new (config);
+  if (config->laravel_api_url && config->laravel_internal_key)
+    d.laravel = rc_laravel_client_new_from_config (config);
+  g_autoptr (RcAuthProvider) auth = make_auth_provider (config, d.laravel, d.redis, &error);
   if (!auth) {
     g_critical ("cannot start: %s", error->message);
     return 2;
   }
 
-  Daemon d = { 0 };
   d.loop = g_main_loop_new (NULL, FALSE);
   d.config = config;
   d.config_path = config_path;
@@ -216,6 +237,12 @@ main (int argc, char **argv)
   g_autoptr (RcStore) store = rc_store_memory_new ();
   d.rooms = rc_room_service_new (d.sio, store, config);
   rc_room_service_add_health (d.rooms, d.http);
+  if (d.redis)
+    rc_redis_client_add_health (d.redis, d.http);
+  if (d.laravel)
+    rc_laravel_client_add_health (d.laravel, d.http);
+  if (d.redis && config->auth_provider == RC_AUTH_LARAVEL)
+    d.revocation = rc_revocation_watcher_new (d.sio, d.redis, RC_REVOCATION_CHECK_MS);
   g_signal_connect (d.sio, "disconnected", G_CALLBACK (on_disconnected_while_stopping), &d);
 
   if (!rc_http_server_listen (d.http, &error)) {
@@ -239,9 +266,13 @@ main (int argc, char **argv)
   g_source_remove (sigterm);
   g_source_remove (sighup);
   rc_http_server_stop_listening (d.http);
+  g_clear_object (&d.revocation);
   g_clear_object (&d.rooms);
   g_clear_object (&d.sio);
   g_clear_object (&d.http);
+  g_clear_object (&auth);
+  g_clear_object (&d.laravel);
+  g_clear_object (&d.redis);
   g_main_loop_unref (d.loop);
   rc_metrics_reset ();
   g_info ("stopped");

@@ -15,7 +15,7 @@ DEBIAN_PACKAGES=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-nice gstreamer1.0-tools libnice-dev
-  redis-server nodejs npm curl valgrind systemd
+  redis-server nodejs npm curl valgrind systemd python3
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

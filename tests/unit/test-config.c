@@ -96,12 +96,15 @@ static const char default_dump[] =
   "LISTEN_ADDR=127.0.0.1\n" "PORT=3030\n" "LOG_LEVEL=info\n" "CORS_ORIGINS=\n"
   "WEB_ROOT=\n" "SIO_PING_INTERVAL_MS=25000\n" "SIO_PING_TIMEOUT_MS=20000\n"
   "SIO_MAX_PAYLOAD=1000000\n" "AUTH_PROVIDER=laravel\n" "JWT_SECRET=<unset>\n"
+  "AUTH_CACHE_TTL_S=300\n"
   "REDIS_HOST=\n" "REDIS_PORT=6379\n" "REDIS_PASSWORD=<unset>\n" "REDIS_DB=0\n"
   "LARAVEL_API_URL=\n" "LARAVEL_INTERNAL_KEY=<unset>\n"
   "LARAVEL_CONNECT_TIMEOUT_MS=2000\n" "LARAVEL_TIMEOUT_MS=5000\n"
   "MAX_ROOMS_PER_WORKER=100\n" "MAX_CLIENTS_PER_ROOM=50\n"
   "RATE_LIMIT_MESSAGES_PER_MINUTE=60\n" "SEATS_PER_ROOM=10\n" "ROOM_GRACE_PERIOD_S=30\n"
-  "RTC_LISTEN_IP=\n" "RTC_ANNOUNCED_IP=\n" "RTC_MIN_PORT=10000\n" "RTC_MAX_PORT=59999\n";
+  "RTC_LISTEN_IP=\n" "RTC_ANNOUNCED_IP=\n" "RTC_MIN_PORT=10000\n" "RTC_MAX_PORT=59999\n"
+  "STUN_SERVER=\n" "TURN_SERVERS=<unset>\n" "RTC_CONNECT_TIMEOUT_MS=15000\n"
+  "JITTER_LATENCY_MS=60\n" "OPUS_BITRATE=32000\n";
 
 static void
 test_defaults (void)
@@ -124,6 +127,7 @@ test_defaults (void)
   g_assert_cmpuint (config->max_payload, ==, 1000000);
   g_assert_cmpint (config->auth_provider, ==, RC_AUTH_LARAVEL);
   g_assert_null (config->jwt_secret);
+  g_assert_cmpuint (config->auth_cache_ttl_s, ==, 300);
   g_assert_null (config->redis_host);
   g_assert_cmpuint (config->redis_port, ==, 6379);
   g_assert_null (config->redis_password);
@@ -141,6 +145,11 @@ test_defaults (void)
   g_assert_null (config->rtc_announced_ip);
   g_assert_cmpuint (config->rtc_min_port, ==, 10000);
   g_assert_cmpuint (config->rtc_max_port, ==, 59999);
+  g_assert_null (config->stun_server);
+  g_assert_null (config->turn_servers);
+  g_assert_cmpuint (config->rtc_connect_timeout_ms, ==, 15000);
+  g_assert_cmpuint (config->jitter_latency_ms, ==, 60);
+  g_assert_cmpuint (config->opus_bitrate, ==, 32000);
   g_assert_cmpstr (dump, ==, default_dump);
 
   /* --dev changes only the auth default. */
@@ -285,6 +294,22 @@ test_invalid_uint (void)
   }
 }
 
+/* AUTH_CACHE_TTL_S: how long a Laravel-validated user stays cached. */
+static void
+test_auth_cache_ttl (void)
+{
+  g_auto(GStrv) env = env_of ("AUTH_CACHE_TTL_S", "60", NULL);
+  g_autoptr(RcConfig) config = load_ok (TRUE, NULL, env, NULL);
+  g_autofree char *zero = env_error ("AUTH_CACHE_TTL_S", "0");
+  g_autofree char *big = env_error ("AUTH_CACHE_TTL_S", "86401");
+  g_autofree char *empty = env_error ("AUTH_CACHE_TTL_S", "");
+
+  g_assert_cmpuint (config->auth_cache_ttl_s, ==, 60);
+  g_assert_cmpstr (zero, ==, "AUTH_CACHE_TTL_S: '0' is not a whole number in 1-86400");
+  g_assert_cmpstr (big, ==, "AUTH_CACHE_TTL_S: '86401' is not a whole number in 1-86400");
+  g_assert_cmpstr (empty, ==, "AUTH_CACHE_TTL_S: '' is not a whole number in 1-86400");
+}
+
 /* PORT=0 asks the kernel for a free port (the tests start servers this way). */
 static void
 test_listen_port_zero (void)
@@ -349,6 +374,57 @@ test_invalid_port (void)
 
         g_assert_cmpstr (message, ==, expected);
       }
+}
+
+/* Media: STUN/TURN URLs as webrtcbin takes them, TURN credentials never
+ * printed, and the numeric media settings' ranges. */
+static void
+test_media_settings (void)
+{
+  g_auto(GStrv) env = env_of ("STUN_SERVER", " stun://stun.example.test:3478 ",
+                              "TURN_SERVERS", "turn://u:" SECRET "@turn.example.test:3478"
+                              "?transport=udp, turns://u:p@[2001:db8::1]:5349",
+                              "RTC_CONNECT_TIMEOUT_MS", "2000", "JITTER_LATENCY_MS", "0",
+                              "OPUS_BITRATE", "64000", NULL);
+  g_autoptr(RcConfig) config = load_ok (TRUE, NULL, env, NULL);
+  g_autofree char *dump = rc_config_dump (config);
+  static const struct { const char *name, *value, *message; } bad[] = {
+    { "STUN_SERVER", "stun.example.test:3478", "item 1 is not a stun://host[:port] URL" },
+    { "STUN_SERVER", "turn://u:p@h", "item 1 is not a stun://host[:port] URL" },
+    { "STUN_SERVER", "stun://a, stun://b", "has more than 1 URL" },
+    { "STUN_SERVER", "stun://u@h:3478", "item 1 is not a stun://host[:port] URL" },
+    { "OPUS_BITRATE", "5999", "is not a whole number in 6000-510000" },
+    { "JITTER_LATENCY_MS", "1001", "is not a whole number in 0-1000" },
+    { "RTC_CONNECT_TIMEOUT_MS", "99", "is not a whole number in 100-600000" },
+  };
+  static const char *bad_turn[] = {
+    "turn://h:3478", "turn://" SECRET "@h:3478", "stun://u:" SECRET "@h",
+    "turn://u:" SECRET "@h/path", "turn://u:" SECRET "@h?transport=sctp", "turn://u:" SECRET "@",
+  };
+
+  g_assert_cmpstr (config->stun_server, ==, "stun://stun.example.test:3478");
+  g_assert_cmpstr (config->turn_servers, ==, "turn://u:" SECRET "@turn.example.test:3478"
+                                             "?transport=udp,turns://u:p@[2001:db8::1]:5349");
+  g_assert_cmpuint (config->rtc_connect_timeout_ms, ==, 2000);
+  g_assert_cmpuint (config->jitter_latency_ms, ==, 0);
+  g_assert_cmpuint (config->opus_bitrate, ==, 64000);
+  g_assert_nonnull (strstr (dump, "\nSTUN_SERVER=stun://stun.example.test:3478\n"));
+  g_assert_nonnull (strstr (dump, "\nTURN_SERVERS=<redacted>\n"));
+  g_assert_null (strstr (dump, SECRET));
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *message = env_error (bad[i].name, bad[i].value);
+      g_autofree char *expected = g_strdup_printf ("%s: '%s' %s", bad[i].name, bad[i].value,
+                                                   bad[i].message);
+      g_assert_cmpstr (message, ==, expected);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad_turn); i++)
+    {
+      g_autofree char *message = env_error ("TURN_SERVERS", bad_turn[i]);
+      g_assert_cmpstr (message, ==, "TURN_SERVERS: <redacted> item 1 is not a "
+                       "turn(s)://user:password@host[:port][?transport=udp|tcp] URL");
+    }
 }
 
 static void
@@ -750,9 +826,11 @@ main (int argc, char **argv)
   g_test_add_func ("/config/aliases", test_aliases);
   g_test_add_func ("/config/invalid/uint", test_invalid_uint);
   g_test_add_func ("/config/invalid/port", test_invalid_port);
+  g_test_add_func ("/config/auth-cache-ttl", test_auth_cache_ttl);
   g_test_add_func ("/config/listen-port-zero", test_listen_port_zero);
   g_test_add_func ("/config/reload", test_reload);
   g_test_add_func ("/config/invalid/rtc-range", test_rtc_range);
+  g_test_add_func ("/config/media", test_media_settings);
   g_test_add_func ("/config/invalid/internal-key-length", test_internal_key_length);
   g_test_add_func ("/config/invalid/url", test_url);
   g_test_add_func ("/config/invalid/auth-requirements", test_auth_requirements);

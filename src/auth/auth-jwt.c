@@ -1,0 +1,344 @@
+/* roomcast: the "jwt" auth provider; see auth-jwt.h.
+ *
+ * Order of checks, cheapest and least trusting first: shape and base64url
+ * of the three parts, the header's alg (so "none" or an asymmetric alg
+ * never reaches the HMAC), the signature, and only then the claims. Every
+ * JSON part is read with the strict parser.
+ */
+#include "auth/auth-jwt.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "auth/auth-laravel.h"
+#include "json/json-text.h"
+
+#define SHA256_LEN 32
+#define MAX_ID_LEN 128
+
+struct _RcJwtAuth {
+  GObject parent_instance;
+  guint8 *secret;
+  gsize secret_len;
+};
+
+static void rc_jwt_auth_iface_init (RcAuthProviderInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (RcJwtAuth, rc_jwt_auth, G_TYPE_OBJECT,
+  G_IMPLEMENT_INTERFACE (RC_TYPE_AUTH_PROVIDER, rc_jwt_auth_iface_init))
+
+static gboolean G_GNUC_PRINTF (2, 3)
+refuse (GError **error, const char *format, ...)
+{
+  va_list ap;
+  va_start (ap, format);
+  g_autofree char *message = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_set_error (error, RC_AUTH_ERROR, RC_AUTH_ERROR_UNAUTHENTICATED, "jwt: %s", message);
+  return FALSE;
+}
+
+/* Strict base64url (RFC 7515 section 2): alphabet A-Z a-z 0-9 - _, no
+ * padding, and canonical, i.e. re-encoding gives the same text, so that one
+ * token has exactly one spelling. */
+static GBytes *
+b64url_decode (const char *text, gsize len)
+{
+  if (len % 4 == 1)
+    return NULL;
+  GString *std = g_string_sized_new (len + 3);
+  for (gsize i = 0; i < len; i++) {
+    char c = text[i];
+    if (g_ascii_isalnum (c))
+      g_string_append_c (std, c);
+    else if (c == '-')
+      g_string_append_c (std, '+');
+    else if (c == '_')
+      g_string_append_c (std, '/');
+    else {
+      g_string_free (std, TRUE);
+      return NULL;
+    }
+  }
+  while (std->len % 4)
+    g_string_append_c (std, '=');
+  gsize out_len = 0;
+  guchar *out = g_base64_decode (std->str, &out_len);
+  g_autofree char *again = g_base64_encode (out, out_len);
+  gsize again_len = strlen (again);
+  while (again_len > 0 && again[again_len - 1] == '=')
+    again_len--;
+  gboolean canonical = again_len == len && strncmp (again, std->str, len) == 0;
+  g_string_free (std, TRUE);
+  if (!canonical) {
+    g_free (out);
+    return NULL;
+  }
+  return g_bytes_new_take (out, out_len);
+}
+
+static JsonObject *
+decode_json_part (const char *text, gsize len)
+{
+  g_autoptr (GBytes) raw = b64url_decode (text, len);
+  if (!raw)
+    return NULL;
+  gsize n;
+  const char *data = g_bytes_get_data (raw, &n);
+  g_autoptr (JsonNode) node = rc_json_parse_strict (data, n, NULL, NULL);
+  if (!node || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  return json_object_ref (json_node_get_object (node));
+}
+
+static gboolean
+equal_constant_time (const guint8 *a, const guint8 *b, gsize len)
+{
+  volatile guint8 diff = 0;
+  for (gsize i = 0; i < len; i++)
+    diff |= a[i] ^ b[i];
+  return diff == 0;
+}
+
+static JsonNode *
+member_value (JsonObject *obj, const char *name, GType type)
+{
+  JsonNode *n = json_object_get_member (obj, name);
+  if (n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == type)
+    return n;
+  return NULL;
+}
+
+/* NumericDate: an integer or a finite number of seconds. */
+static gboolean
+get_time_claim (JsonObject *claims, const char *name, gboolean *present, double *out)
+{
+  JsonNode *n = json_object_get_member (claims, name);
+  *present = n != NULL;
+  if (!n)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (n))
+    return FALSE;
+  if (json_node_get_value_type (n) == G_TYPE_INT64)
+    *out = (double) json_node_get_int (n);
+  else if (json_node_get_value_type (n) == G_TYPE_DOUBLE)
+    *out = json_node_get_double (n);
+  else
+    return FALSE;
+  return isfinite (*out);
+}
+
+static gboolean
+check_header (JsonObject *header, GError **error)
+{
+  JsonNode *alg = member_value (header, "alg", G_TYPE_STRING);
+  if (!alg || !g_str_equal (json_node_get_string (alg), "HS256"))
+    return refuse (error, "alg must be HS256");
+  /* Extensions we do not understand must not be ignored (RFC 7515 4.1.11). */
+  if (json_object_has_member (header, "crit"))
+    return refuse (error, "\"crit\" header extensions are not supported");
+  JsonNode *typ = json_object_get_member (header, "typ");
+  if (typ && !(member_value (header, "typ", G_TYPE_STRING) &&
+               g_ascii_strcasecmp (json_node_get_string (typ), "JWT") == 0))
+    return refuse (error, "typ must be JWT");
+  return TRUE;
+}
+
+static gboolean
+check_signature (const char *token, gsize signed_len, const char *sig, gsize sig_len,
+                 const guint8 *secret, gsize secret_len, GError **error)
+{
+  g_autoptr (GBytes) given = b64url_decode (sig, sig_len);
+  if (!given || g_bytes_get_size (given) != SHA256_LEN)
+    return refuse (error, "bad signature");
+  g_autoptr (GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, secret, secret_len);
+  g_hmac_update (hmac, (const guchar *) token, (gssize) signed_len);
+  guint8 digest[SHA256_LEN];
+  gsize digest_len = sizeof digest;
+  g_hmac_get_digest (hmac, digest, &digest_len);
+  if (!equal_constant_time (digest, g_bytes_get_data (given, NULL), SHA256_LEN))
+    return refuse (error, "bad signature");
+  return TRUE;
+}
+
+static gboolean
+check_dates (JsonObject *claims, gint64 now_s, GError **error)
+{
+  gboolean has_exp, has_nbf;
+  double exp = 0, nbf = 0;
+  if (!get_time_claim (claims, "exp", &has_exp, &exp))
+    return refuse (error, "exp must be a number");
+  if (!has_exp)
+    return refuse (error, "exp is required");
+  if (!get_time_claim (claims, "nbf", &has_nbf, &nbf))
+    return refuse (error, "nbf must be a number");
+  if ((double) now_s - RC_JWT_LEEWAY_S >= exp)
+    return refuse (error, "token expired");
+  if (has_nbf && (double) now_s + RC_JWT_LEEWAY_S < nbf)
+    return refuse (error, "token not valid yet (nbf)");
+  return TRUE;
+}
+
+static gboolean
+optional_claim (JsonObject *claims, const char *name, const char **out, GError **error)
+{
+  JsonNode *n = json_object_get_member (claims, name);
+  *out = NULL;
+  if (!n || JSON_NODE_HOLDS_NULL (n))
+    return TRUE;
+  if (!member_value (claims, name, G_TYPE_STRING))
+    return refuse (error, "%s must be a string", name);
+  *out = json_node_get_string (n);
+  return TRUE;
+}
+
+static RcUser *
+user_from_claims (JsonObject *claims, GError **error)
+{
+  g_autofree char *id = NULL;
+  JsonNode *sub = json_object_get_member (claims, "sub");
+  if (sub && member_value (claims, "sub", G_TYPE_INT64)) {
+    id = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (sub));
+  } else if (sub && member_value (claims, "sub", G_TYPE_STRING)) {
+    const char *s = json_node_get_string (sub);
+    gsize n = strlen (s);
+    if (n == 0 || n > MAX_ID_LEN) {
+      refuse (error, "sub must be 1-%d bytes", MAX_ID_LEN);
+      return NULL;
+    }
+    for (const char *p = s; *p; p++)
+      if ((guchar) *p < 0x20 || *p == 0x7f) {
+        refuse (error, "sub contains control characters");
+        return NULL;
+      }
+    id = g_strdup (s);
+  } else {
+    refuse (error, "sub (string or integer) is required");
+    return NULL;
+  }
+  const char *name, *email, *role, *avatar;
+  if (!optional_claim (claims, "name", &name, error) ||
+      !optional_claim (claims, "email", &email, error) ||
+      !optional_claim (claims, "role", &role, error) ||
+      !optional_claim (claims, "avatar_url", &avatar, error))
+    return NULL;
+  RcUser *user = rc_user_new (id, name && *name ? name : id, role);
+  user->email = g_strdup (email);
+  user->avatar_url = g_strdup (avatar);
+  user->extra = json_object_ref (claims);
+  return user;
+}
+
+RcUser *
+rc_auth_jwt_verify (const char *token, const guint8 *secret, gsize secret_len,
+                    gint64 now_s, GError **error)
+{
+  g_return_val_if_fail (secret != NULL, NULL);
+  if (!rc_auth_token_is_well_formed (token)) {
+    refuse (error, "malformed token");
+    return NULL;
+  }
+  const char *dot1 = strchr (token, '.');
+  const char *dot2 = dot1 ? strchr (dot1 + 1, '.') : NULL;
+  if (!dot1 || !dot2 || strchr (dot2 + 1, '.') || dot1 == token || dot2 == dot1 + 1 ||
+      dot2[1] == '\0') {
+    refuse (error, "malformed token (expected header.payload.signature)");
+    return NULL;
+  }
+  g_autoptr (JsonObject) header = decode_json_part (token, (gsize) (dot1 - token));
+  if (!header) {
+    refuse (error, "malformed header (not base64url JSON object)");
+    return NULL;
+  }
+  if (!check_header (header, error) ||
+      !check_signature (token, (gsize) (dot2 - token), dot2 + 1, strlen (dot2 + 1),
+                        secret, secret_len, error))
+    return NULL;
+  g_autoptr (JsonObject) claims = decode_json_part (dot1 + 1, (gsize) (dot2 - dot1 - 1));
+  if (!claims) {
+    refuse (error, "malformed payload (not base64url JSON object)");
+    return NULL;
+  }
+  if (!check_dates (claims, now_s, error))
+    return NULL;
+  RcUser *user = user_from_claims (claims, error);
+  if (user)
+    user->token_hash = rc_token_hash (token);
+  return user;
+}
+
+/* --- the provider --------------------------------------------------------- */
+
+static const char *
+rc_jwt_auth_get_name (RcAuthProvider *provider)
+{
+  return "jwt";
+}
+
+static void
+rc_jwt_auth_authenticate_async (RcAuthProvider *provider, const char *token,
+                                GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data)
+{
+  RcJwtAuth *self = RC_JWT_AUTH (provider);
+  g_autoptr (GTask) task = g_task_new (provider, cancellable, callback, user_data);
+  g_task_set_source_tag (task, rc_jwt_auth_authenticate_async);
+  GError *error = NULL;
+  RcUser *user = rc_auth_jwt_verify (token, self->secret, self->secret_len,
+                                     g_get_real_time () / G_USEC_PER_SEC, &error);
+  if (user)
+    g_task_return_pointer (task, user, (GDestroyNotify) rc_user_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+static RcUser *
+rc_jwt_auth_authenticate_finish (RcAuthProvider *provider, GAsyncResult *result,
+                                 GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, provider), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+rc_jwt_auth_iface_init (RcAuthProviderInterface *iface)
+{
+  iface->get_name = rc_jwt_auth_get_name;
+  iface->authenticate_async = rc_jwt_auth_authenticate_async;
+  iface->authenticate_finish = rc_jwt_auth_authenticate_finish;
+}
+
+RcAuthProvider *
+rc_auth_jwt_new (const char *secret)
+{
+  g_return_val_if_fail (secret != NULL && *secret != '\0', NULL);
+  RcJwtAuth *self = g_object_new (RC_TYPE_JWT_AUTH, NULL);
+  self->secret_len = strlen (secret);
+  self->secret = g_memdup2 (secret, self->secret_len);
+  if (self->secret_len < SHA256_LEN)
+    g_warning ("JWT_SECRET is shorter than %d bytes: HS256 tokens signed with it can be "
+               "brute-forced; use a long random secret", SHA256_LEN);
+  g_info ("auth: jwt (HS256, exp required, %d s leeway on exp/nbf)", RC_JWT_LEEWAY_S);
+  return RC_AUTH_PROVIDER (self);
+}
+
+static void
+rc_jwt_auth_finalize (GObject *object)
+{
+  RcJwtAuth *self = RC_JWT_AUTH (object);
+  if (self->secret)
+    memset (self->secret, 0, self->secret_len);
+  g_free (self->secret);
+  G_OBJECT_CLASS (rc_jwt_auth_parent_class)->finalize (object);
+}
+
+static void
+rc_jwt_auth_class_init (RcJwtAuthClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = rc_jwt_auth_finalize;
+}
+
+static void
+rc_jwt_auth_init (RcJwtAuth *self)
+{
+}

@@ -1,0 +1,317 @@
+/* roomcast: the Laravel internal API client; see laravel-client.h.
+ *
+ * One request path for every endpoint: build the contract's headers, POST
+ * through the shared RcHttpClient, map the status to an RcLaravelError,
+ * parse the body strictly, and keep the last outcome for /health. The
+ * internal key lives in two pre-built header strings and nowhere else;
+ * user tokens only in the request's header list.
+ */
+#include "laravel/laravel-client.h"
+
+#include <string.h>
+
+#include "json/json-text.h"
+#include "http/metrics.h"
+
+G_DEFINE_QUARK (rc-laravel-error-quark, rc_laravel_error)
+
+/* The critical "wrong internal key" log repeats at most this often. */
+#define FORBIDDEN_LOG_INTERVAL_US (60 * G_USEC_PER_SEC)
+/* Laravel's own error messages quoted in our errors are cut to this. */
+#define MAX_QUOTED_MESSAGE 200
+
+struct _RcLaravelClient {
+  GObject parent_instance;
+  RcHttpClient *http;
+  char *base_url;
+  char *key_header;     /* "X-Internal-Key: <key>" */
+  char *bearer_header;  /* "Authorization: Bearer <key>" */
+  const char *health;   /* static string, see laravel-client.h */
+  gint64 last_forbidden_log;
+};
+
+G_DEFINE_FINAL_TYPE (RcLaravelClient, rc_laravel_client, G_TYPE_OBJECT)
+
+typedef struct {
+  char *path;
+} Call;
+
+static void
+call_free (Call *call)
+{
+  g_free (call->path);
+  g_free (call);
+}
+
+/* Zero a string holding a secret before freeing it. */
+static void
+secret_free (char *s)
+{
+  if (s) {
+    memset (s, 0, strlen (s));
+    g_free (s);
+  }
+}
+
+static gboolean
+health_is_ok (const char *health)
+{
+  return g_str_equal (health, "ok") || g_str_equal (health, "configured");
+}
+
+/* Records the outcome; a change between working and failing is logged
+ * once, each failing call only at debug level (the socket layer logs every
+ * refused connection already). */
+static void
+set_health (RcLaravelClient *self, const char *health, const char *path, const GError *error)
+{
+  gboolean was_ok = health_is_ok (self->health);
+  gboolean ok = health_is_ok (health);
+  g_autofree char *labels = g_strdup_printf ("result=\"%s\"", health);
+  rc_metrics_counter_inc ("roomcast_laravel_calls_total", "Laravel API calls, by outcome",
+                          labels);
+  if (was_ok && !ok && !g_str_equal (health, "invalid_internal_key"))
+    g_warning ("Laravel API failing (%s on POST %s: %s); logins fail closed until it answers",
+               health, path, error ? error->message : "");
+  else if (!was_ok && ok)
+    g_info ("Laravel API answers again (POST %s)", path);
+  else if (error)
+    g_debug ("Laravel POST %s: %s", path, error->message);
+  self->health = health;
+}
+
+static void
+log_forbidden (RcLaravelClient *self, const char *path)
+{
+  gint64 now = g_get_monotonic_time ();
+  if (self->last_forbidden_log && now - self->last_forbidden_log < FORBIDDEN_LOG_INTERVAL_US)
+    return;
+  self->last_forbidden_log = now;
+  g_critical ("Laravel refused our X-Internal-Key (HTTP 403 on POST %s): LARAVEL_INTERNAL_KEY "
+              "does not match the key Laravel's internal.auth middleware expects "
+              "(AUDIO_SERVER_INTERNAL_KEY in Laravel's .env). Every login, gift and room "
+              "update fails until it is fixed (this message repeats once a minute)", path);
+}
+
+/* Laravel's "message" member of an error body, shortened, or NULL. */
+static char *
+laravel_message (GBytes *body)
+{
+  gsize len;
+  const char *text = g_bytes_get_data (body, &len);
+  g_autoptr (JsonNode) node = len ? rc_json_parse_strict (text, len, NULL, NULL) : NULL;
+  if (!node || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  JsonNode *m = json_object_get_member (json_node_get_object (node), "message");
+  if (!m || !JSON_NODE_HOLDS_VALUE (m) || json_node_get_value_type (m) != G_TYPE_STRING)
+    return NULL;
+  const char *s = json_node_get_string (m);
+  if (g_utf8_strlen (s, -1) <= MAX_QUOTED_MESSAGE)
+    return g_strdup (s);
+  g_autofree char *cut = g_utf8_substring (s, 0, MAX_QUOTED_MESSAGE);
+  return g_strconcat (cut, "...", NULL);
+}
+
+static void
+return_status_error (GTask *task, RcLaravelClient *self, const char *path,
+                     RcHttpResponse *response)
+{
+  g_autofree char *message = laravel_message (response->body);
+  guint status = response->status;
+  int code;
+  const char *health = "ok";
+
+  if (status == 401) {
+    code = RC_LARAVEL_ERROR_UNAUTHENTICATED;
+  } else if (status == 403) {
+    code = RC_LARAVEL_ERROR_FORBIDDEN;
+    health = "invalid_internal_key";
+    log_forbidden (self, path);
+  } else if (status == 404) {
+    code = RC_LARAVEL_ERROR_NOT_FOUND;
+  } else if (status == 422) {
+    code = RC_LARAVEL_ERROR_VALIDATION;
+  } else if (status >= 500 && status <= 599) {
+    code = RC_LARAVEL_ERROR_SERVER;
+    health = "server_error";
+  } else {
+    code = RC_LARAVEL_ERROR_UNEXPECTED;
+    health = "unexpected_status";
+  }
+  g_autoptr (GError) error = g_error_new (RC_LARAVEL_ERROR, code, "Laravel answered HTTP %u%s%s%s",
+                                          status, message ? " (" : "", message ? message : "",
+                                          message ? ")" : "");
+  set_health (self, health, path, error);
+  g_task_return_error (task, g_steal_pointer (&error));
+}
+
+static void
+on_http_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (GTask) task = data;
+  RcLaravelClient *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RcHttpResponse) response =
+    rc_http_client_request_finish (RC_HTTP_CLIENT (source), result, &error);
+
+  if (!response) {
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+    gboolean timeout = g_error_matches (error, RC_HTTP_CLIENT_ERROR,
+                                        RC_HTTP_CLIENT_ERROR_TIMEOUT);
+    g_autoptr (GError) mapped = g_error_new (RC_LARAVEL_ERROR,
+                                             timeout ? RC_LARAVEL_ERROR_TIMEOUT
+                                                     : RC_LARAVEL_ERROR_UNREACHABLE,
+                                             "Laravel API: %s", error->message);
+    set_health (self, timeout ? "timeout" : "unreachable", call->path, mapped);
+    g_task_return_error (task, g_steal_pointer (&mapped));
+    return;
+  }
+  if (response->status < 200 || response->status > 299) {
+    return_status_error (task, self, call->path, response);
+    return;
+  }
+
+  gsize len;
+  const char *text = g_bytes_get_data (response->body, &len);
+  if (len == 0) {
+    set_health (self, "ok", call->path, NULL);
+    g_task_return_pointer (task, json_node_new (JSON_NODE_NULL), (GDestroyNotify) json_node_unref);
+    return;
+  }
+  gsize offset = 0;
+  g_autoptr (GError) parse_error = NULL;
+  JsonNode *node = rc_json_parse_strict (text, len, &offset, &parse_error);
+  if (!node) {
+    g_autoptr (GError) mapped =
+      g_error_new (RC_LARAVEL_ERROR, RC_LARAVEL_ERROR_INVALID_RESPONSE,
+                   "Laravel answered HTTP %u with a body that is not JSON (byte %" G_GSIZE_FORMAT
+                   ": %s)", response->status, offset, parse_error->message);
+    set_health (self, "invalid_response", call->path, mapped);
+    g_task_return_error (task, g_steal_pointer (&mapped));
+    return;
+  }
+  set_health (self, "ok", call->path, NULL);
+  g_task_return_pointer (task, node, (GDestroyNotify) json_node_unref);
+}
+
+void
+rc_laravel_client_post_async (RcLaravelClient *self, const char *path, const char *bearer,
+                              JsonNode *body, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (RC_IS_LARAVEL_CLIENT (self));
+  g_return_if_fail (path != NULL && path[0] == '/');
+
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, rc_laravel_client_post_async);
+  Call *call = g_new0 (Call, 1);
+  call->path = g_strdup (path);
+  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
+
+  g_autofree char *url = g_strconcat (self->base_url, path, NULL);
+  char *user_bearer = bearer ? g_strconcat ("Authorization: Bearer ", bearer, NULL) : NULL;
+  const char *headers[] = {
+    "Content-Type: application/json",
+    "Accept: application/json",
+    self->key_header,
+    user_bearer ? user_bearer : self->bearer_header,
+    NULL,
+  };
+  g_autoptr (GBytes) bytes = NULL;
+  if (body) {
+    char *json = rc_json_to_string (body);
+    bytes = g_bytes_new_take (json, strlen (json));
+  }
+  /* The HTTP client copies the headers: the token copy is wiped at once. */
+  rc_http_client_request_async (self->http, "POST", url, headers, bytes, cancellable,
+                                on_http_done, task);
+  secret_free (user_bearer);
+}
+
+JsonNode *
+rc_laravel_client_post_finish (RcLaravelClient *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+rc_laravel_client_validate_token_async (RcLaravelClient *self, const char *token,
+                                        GCancellable *cancellable,
+                                        GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (token != NULL);
+  rc_laravel_client_post_async (self, RC_LARAVEL_VALIDATE_PATH, token, NULL, cancellable,
+                                callback, user_data);
+}
+
+JsonNode *
+rc_laravel_client_validate_token_finish (RcLaravelClient *self, GAsyncResult *result,
+                                         GError **error)
+{
+  return rc_laravel_client_post_finish (self, result, error);
+}
+
+static gboolean
+health_contributor (JsonBuilder *b, gpointer data)
+{
+  RcLaravelClient *self = data;
+  json_builder_set_member_name (b, "laravel");
+  json_builder_add_string_value (b, self->health);
+  return health_is_ok (self->health);
+}
+
+void
+rc_laravel_client_add_health (RcLaravelClient *self, RcHttpServer *http)
+{
+  rc_http_server_add_health (http, health_contributor, self);
+}
+
+RcLaravelClient *
+rc_laravel_client_new (RcHttpClient *http, const char *base_url, const char *internal_key)
+{
+  g_return_val_if_fail (RC_IS_HTTP_CLIENT (http), NULL);
+  g_return_val_if_fail (base_url != NULL && internal_key != NULL, NULL);
+  RcLaravelClient *self = g_object_new (RC_TYPE_LARAVEL_CLIENT, NULL);
+  self->http = g_object_ref (http);
+  self->base_url = g_strdup (base_url);
+  self->key_header = g_strconcat ("X-Internal-Key: ", internal_key, NULL);
+  self->bearer_header = g_strconcat ("Authorization: Bearer ", internal_key, NULL);
+  return self;
+}
+
+RcLaravelClient *
+rc_laravel_client_new_from_config (const RcConfig *config)
+{
+  g_return_val_if_fail (config->laravel_api_url && config->laravel_internal_key, NULL);
+  g_autoptr (RcHttpClient) http = rc_http_client_new (config->laravel_connect_timeout_ms,
+                                                      config->laravel_timeout_ms);
+  return rc_laravel_client_new (http, config->laravel_api_url, config->laravel_internal_key);
+}
+
+static void
+rc_laravel_client_finalize (GObject *object)
+{
+  RcLaravelClient *self = RC_LARAVEL_CLIENT (object);
+  g_clear_object (&self->http);
+  g_free (self->base_url);
+  secret_free (self->key_header);
+  secret_free (self->bearer_header);
+  G_OBJECT_CLASS (rc_laravel_client_parent_class)->finalize (object);
+}
+
+static void
+rc_laravel_client_class_init (RcLaravelClientClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = rc_laravel_client_finalize;
+}
+
+static void
+rc_laravel_client_init (RcLaravelClient *self)
+{
+  self->health = "configured";
+}

@@ -1,0 +1,113 @@
+// The "jwt" auth provider: HS256 tokens made here with node:crypto, the way
+// a Laravel app (tymon/jwt-auth, firebase/php-jwt) would sign them.
+import { test, describe, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createHmac, createSign, generateKeyPairSync } from "node:crypto";
+import { startServer, connect, request } from "./lib/harness.mjs";
+
+const SECRET = "jwt-secret-for-tests-0123456789abcdef0123456789";
+const b64url = (data) => Buffer.from(data).toString("base64url");
+const now = () => Math.floor(Date.now() / 1000);
+
+function sign(payload, { alg = "HS256", secret = SECRET, header = {} } = {}) {
+  const h = b64url(JSON.stringify({ alg, typ: "JWT", ...header }));
+  const p = b64url(JSON.stringify(payload));
+  const input = `${h}.${p}`;
+  let sig = "";
+  if (alg === "HS256") sig = createHmac("sha256", secret).update(input).digest("base64url");
+  else if (alg === "HS512") sig = createHmac("sha512", secret).update(input).digest("base64url");
+  else if (alg === "RS256") {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    sig = createSign("RSA-SHA256").update(input).sign(privateKey, "base64url");
+  }
+  return `${input}.${sig}`;
+}
+
+const claims = (extra = {}) => ({
+  sub: "42", name: "Jay", email: "jay@example.com", role: "admin",
+  iat: now(), exp: now() + 600, ...extra,
+});
+
+describe("jwt auth", () => {
+  let server;
+  const tokens = [];
+  const token = (...args) => { const t = sign(...args); tokens.push(t); return t; };
+  before(async () => {
+    server = await startServer({
+      args: [],
+      env: { AUTH_PROVIDER: "jwt", JWT_SECRET: SECRET, LARAVEL_API_URL: "", REDIS_HOST: "" },
+    });
+  });
+  after(async () => {
+    const logs = server.logs();
+    await server.stop();
+    for (const t of tokens) assert.ok(!logs.includes(t), "a token reached the log");
+    assert.ok(!logs.includes(SECRET), "the secret reached the log");
+  });
+
+  const refused = (t, why) => assert.rejects(connect(server, t), (err) => {
+    assert.equal(err.message, "unauthenticated", why);
+    return true;
+  }, why);
+
+  test("a valid HS256 token connects with its claims", async () => {
+    const s = await connect(server, token(claims()));
+    const who = await request(s, "whoami");
+    s.close();
+    assert.deepEqual(who.user, { id: "42", name: "Jay", role: "admin", email: "jay@example.com" });
+  });
+
+  test("an integer sub is the user id; name defaults to it; role to user", async () => {
+    const s = await connect(server, token({ sub: 7, exp: now() + 60 }));
+    const who = await request(s, "whoami");
+    s.close();
+    assert.deepEqual(who.user, { id: "7", name: "7", role: "user" });
+  });
+
+  test("exp and nbf are enforced, with 30 s of leeway", async () => {
+    await refused(token(claims({ exp: now() - 60 })), "expired");
+    await refused(token(claims({ nbf: now() + 120 })), "not yet valid");
+    (await connect(server, token(claims({ exp: now() - 10 })))).close(); // within the leeway
+    (await connect(server, token(claims({ nbf: now() + 10 })))).close();
+    const noExp = claims();
+    delete noExp.exp;
+    await refused(token(noExp), "exp is required");
+    await refused(token(claims({ exp: "tomorrow" })), "exp must be a number");
+    await server.waitForLog(/auth refused: jwt: token expired/);
+  });
+
+  test("a wrong signature is refused", async () => {
+    await refused(token(claims(), { secret: "another-secret-0123456789abcdef0123" }), "wrong secret");
+    const good = token(claims());
+    const [h, p] = good.split(".");
+    const tampered = `${h}.${b64url(JSON.stringify(claims({ sub: "1", role: "admin" })))}.${good.split(".")[2]}`;
+    tokens.push(tampered);
+    await refused(tampered, "payload changed");
+    await refused(`${h}.${p}.${"A".repeat(43)}`, "made-up signature");
+  });
+
+  test("alg none, HS512 and RS256 are refused", async () => {
+    await refused(token(claims(), { alg: "none" }), "none, empty signature");
+    const none = token(claims(), { alg: "none" }) + b64url("x");
+    tokens.push(none);
+    await refused(none, "none with a signature");
+    await refused(token(claims(), { alg: "HS512" }), "HS512");
+    await refused(token(claims(), { alg: "RS256" }), "RS256");
+    await refused(token(claims(), { header: { crit: ["exp"] } }), "crit");
+    await server.waitForLog(/auth refused: jwt: alg must be HS256/);
+  });
+
+  test("malformed tokens are refused", async () => {
+    const good = token(claims());
+    const [h, p, sig] = good.split(".");
+    for (const bad of [
+      "", "a.b", `${h}.${p}`, `${good}.x`, `${h}.${p}.${sig}=`, `${h}==.${p}.${sig}`,
+      `${h}.${p}.${sig.slice(0, -1)}`, `${b64url("not json")}.${p}.${sig}`,
+      `${b64url("[1]")}.${p}.${sig}`, "dev:1:Alice", "x".repeat(5000),
+    ]) {
+      if (bad === "") continue; // the harness treats "" as "no token"
+      if (bad.length > 20) tokens.push(bad); // short ones could match log text by chance
+      await refused(bad, `malformed: ${bad.slice(0, 40)}`);
+    }
+  });
+});
