@@ -18,6 +18,7 @@
 #include "auth/auth-revocation.h"
 #include "http/http-server.h"
 #include "http/metrics.h"
+#include "http/static-files.h"
 #include "laravel/laravel-client.h"
 #include "redis/redis-client.h"
 #include "sio/sio-server.h"
@@ -225,11 +226,24 @@ main (int argc, char **argv)
     return 2;
   }
 
+  g_autoptr (RcStaticFiles) web = NULL;
+  if (config->web_root && *config->web_root) {
+    web = rc_static_files_new (config->web_root, &error);
+    if (!web) {
+      g_critical ("cannot serve the web root: %s", error->message);
+      return 2;
+    }
+  }
+
   d.loop = g_main_loop_new (NULL, FALSE);
   d.config = config;
   d.config_path = config_path;
   d.overrides = overrides;
   d.http = rc_http_server_new (config);
+  if (web) {
+    rc_static_files_attach (web, rc_http_server_get_soup (d.http));
+    g_info ("serving the web root %s at /", rc_static_files_get_root (web));
+  }
   d.sio = rc_sio_server_new (config, auth);
   rc_sio_server_attach (d.sio, rc_http_server_get_soup (d.http));
   rc_sio_server_add_health (d.sio, d.http);
