@@ -1,0 +1,20 @@
+/* roomcast: GStreamer plugin registering roomcast's elements
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifdef HAVE_CONFIG_H
+#include "roomcast-build-config.h"
+#endif
+
+#include <gst/gst.h>
+
+#include "mixminus/gstmixminus.h"
+
+static gboolean
+plugin_init (GstPlugin * plugin)
+{
+  return GST_ELEMENT_REGISTER (mixminus, plugin);
+}
+
+GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, roomcast,
+    "roomcast audio-room elements: mixminus (O(N) mix-minus mixer)",
+    plugin_init, VERSION, "LGPL", GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)

@@ -1,0 +1,248 @@
+/* roomcast: mix-minus arithmetic kernel
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Plain C11 loops written so GCC and Clang vectorise them at -O3 (the build
+ * compiles this file at -O3): no calls in the inner loops, ternaries instead
+ * of fminf/fmaxf (which must honour NaN and so do not vectorise without
+ * -ffast-math), and reductions split over MIXMINUS_LANES partial sums.
+ */
+#include "mixminus-kernel.h"
+
+#include <math.h>
+#include <string.h>
+
+#define MIXMINUS_LANES 8
+
+/* Clamps a float input to a sane range and maps NaN to silence. */
+static inline float
+sanitize (float x)
+{
+  x = x > MIXMINUS_INPUT_CLAMP ? MIXMINUS_INPUT_CLAMP : x;
+  x = x < -MIXMINUS_INPUT_CLAMP ? -MIXMINUS_INPUT_CLAMP : x;
+  return x == x ? x : 0.0f;
+}
+
+/* The largest magnitude as float bits: for finite floats the bit patterns
+ * order like the values, NaN and infinities sort above every finite value,
+ * and an integer max reduction vectorises where a float one does not. */
+static uint32_t
+max_magnitude_bits (const float *restrict x, size_t n)
+{
+  uint32_t m[MIXMINUS_LANES] = { 0 };
+  uint32_t r = 0;
+  size_t i = 0;
+
+  for (; i + MIXMINUS_LANES <= n; i += MIXMINUS_LANES) {
+    for (size_t k = 0; k < MIXMINUS_LANES; k++) {
+      uint32_t b;
+
+      memcpy (&b, &x[i + k], sizeof (b));
+      b &= 0x7fffffffu;
+      m[k] = b > m[k] ? b : m[k];
+    }
+  }
+  for (; i < n; i++) {
+    uint32_t b;
+
+    memcpy (&b, &x[i], sizeof (b));
+    b &= 0x7fffffffu;
+    r = b > r ? b : r;
+  }
+  for (size_t k = 0; k < MIXMINUS_LANES; k++)
+    r = m[k] > r ? m[k] : r;
+  return r;
+}
+
+void
+mixminus_load_f32 (float *restrict dst, const float *restrict src,
+    size_t frames, unsigned channels)
+{
+  const float clamp = MIXMINUS_INPUT_CLAMP;
+  uint32_t clamp_bits;
+
+  if (channels == 2) {
+    for (size_t i = 0; i < frames; i++)
+      dst[i] = 0.5f * (src[2 * i] + src[2 * i + 1]);
+  } else {
+    memcpy (dst, src, frames * sizeof (float));
+  }
+  memcpy (&clamp_bits, &clamp, sizeof (clamp_bits));
+  if (max_magnitude_bits (dst, frames) > clamp_bits) {
+    for (size_t i = 0; i < frames; i++)
+      dst[i] = sanitize (dst[i]);
+  }
+}
+
+float
+mixminus_peak (const float *x, size_t n)
+{
+  uint32_t bits = max_magnitude_bits (x, n);
+  float peak;
+
+  memcpy (&peak, &bits, sizeof (peak));
+  return peak;
+}
+
+void
+mixminus_load_s16 (float *restrict dst, const int16_t *restrict src,
+    size_t frames, unsigned channels)
+{
+  const float scale = 1.0f / 32768.0f;
+
+  if (channels == 2) {
+    for (size_t i = 0; i < frames; i++)
+      dst[i] = (float) ((int32_t) src[2 * i] + src[2 * i + 1]) *
+          (0.5f * scale);
+  } else {
+    for (size_t i = 0; i < frames; i++)
+      dst[i] = (float) src[i] * scale;
+  }
+}
+
+void
+mixminus_accumulate (float *restrict total, const float *restrict x, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    total[i] += x[i];
+}
+
+void
+mixminus_measure (const float *restrict x, size_t n, MixMinusLevel * level)
+{
+  float sq[MIXMINUS_LANES] = { 0 };
+  size_t i = 0;
+
+  /* Sum of squares in fixed-width blocks of independent partial sums: the
+   * compiler maps each block to vector registers without having to
+   * reassociate one float sum (which it may not do without -ffast-math). */
+  for (; i + MIXMINUS_LANES <= n; i += MIXMINUS_LANES)
+    for (size_t k = 0; k < MIXMINUS_LANES; k++)
+      sq[k] += x[i + k] * x[i + k];
+  for (size_t k = 0; i < n; i++, k++)
+    sq[k] += x[i] * x[i];
+
+  double sum = 0.0;
+  for (size_t k = 0; k < MIXMINUS_LANES; k++)
+    sum += sq[k];
+  float peak = mixminus_peak (x, n);
+  level->sumsq += sum;
+  level->peak = peak > level->peak ? peak : level->peak;
+}
+
+static inline float
+limit_one (float x)
+{
+  const float knee = MIXMINUS_LIMIT_KNEE;
+  const float range = 1.0f - MIXMINUS_LIMIT_KNEE;
+  const float a = fabsf (x);
+  /* Above the knee: knee + range * u / (1 + u) with u = (a - knee) / range,
+   * written as 1 - range^2 / (range + a - knee) so that every step is a
+   * monotonic IEEE operation and the float result is monotonic too. Both
+   * branches are computed and one is selected, which vectorises. */
+  const float d = a - knee;
+  const float soft = 1.0f - (range * range) / (range + d);
+  const float above = soft > knee ? soft : knee;
+  const float y = d > 0.0f ? above : a;
+  return copysignf (y, x);
+}
+
+float
+mixminus_limit_sample (float x)
+{
+  return limit_one (x);
+}
+
+void
+mixminus_limit (float *x, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    x[i] = limit_one (x[i]);
+}
+
+bool
+mixminus_needs_limit (float total_peak, float max_own_peak)
+{
+  /* The margin covers the rounding of total - own, far below 0.1 %. */
+  return total_peak + max_own_peak > MIXMINUS_LIMIT_KNEE * 0.999f;
+}
+
+/* out = total - own (own may be NULL), no limiting. */
+static void
+subtract (float *restrict out, const float *restrict total,
+    const float *restrict own, size_t n)
+{
+  if (own == NULL) {
+    memcpy (out, total, n * sizeof (float));
+  } else {
+    for (size_t i = 0; i < n; i++)
+      out[i] = total[i] - own[i];
+  }
+}
+
+/* Limits y in place, block by block, only where some sample is beyond the
+ * knee: the check is much cheaper than the limiter's division, loud
+ * passages are usually short, and the caller's "may need limiting" bound
+ * is often loose. (The limiter is the identity below the knee, so this is
+ * exactly mixminus_limit.) */
+#define LIMIT_BLOCK 64
+
+static void
+limit_if_needed (float *y, size_t n)
+{
+  const float knee = MIXMINUS_LIMIT_KNEE;
+  uint32_t knee_bits;
+
+  memcpy (&knee_bits, &knee, sizeof (knee_bits));
+  for (size_t i = 0; i < n; i += LIMIT_BLOCK) {
+    size_t run = n - i < LIMIT_BLOCK ? n - i : LIMIT_BLOCK;
+
+    if (max_magnitude_bits (y + i, run) > knee_bits)
+      mixminus_limit (y + i, run);
+  }
+}
+
+void
+mixminus_render_f32 (float *restrict out, const float *restrict total,
+    const float *restrict own, size_t n, bool limit)
+{
+  subtract (out, total, own, n);
+  if (limit)
+    limit_if_needed (out, n);
+}
+
+/* Scales to S16 full scale, rounds half away from zero and saturates. */
+static inline int16_t
+to_s16 (float y)
+{
+  float v = y * 32768.0f;
+  v += v >= 0.0f ? 0.5f : -0.5f;
+  v = v > 32767.0f ? 32767.0f : v;
+  v = v < -32768.0f ? -32768.0f : v;
+  return (int16_t) (int32_t) v;
+}
+
+void
+mixminus_render_s16 (int16_t *restrict out, const float *restrict total,
+    const float *restrict own, size_t n, bool limit)
+{
+  float y[256];
+
+  for (size_t done = 0; done < n; done += sizeof (y) / sizeof (y[0])) {
+    size_t run = n - done < 256 ? n - done : 256;
+
+    subtract (y, total + done, own ? own + done : NULL, run);
+    if (limit)
+      limit_if_needed (y, run);
+    for (size_t i = 0; i < run; i++)
+      out[done + i] = to_s16 (y[i]);
+  }
+}
+
+double
+mixminus_to_db (double amplitude)
+{
+  if (!(amplitude > 0.0))
+    return MIXMINUS_LEVEL_FLOOR_DB;
+  double db = 20.0 * log10 (amplitude);
+  return db < MIXMINUS_LEVEL_FLOOR_DB ? MIXMINUS_LEVEL_FLOOR_DB : db;
+}

@@ -1,0 +1,593 @@
+/* roomcast: GstHarness tests of the mixminus element
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * One harness per pad, as in gst-plugins-base's element tests. The harness
+ * makes the element live and gives it a GstTestClock, so the live timeout
+ * is driven by cranking that clock, never by sleeping.
+ */
+#include <gst/gst.h>
+#include <gst/check/gstharness.h>
+#include <string.h>
+
+#include "mixminus-kernel.h"
+#include "mixminus-test-util.h"
+
+typedef struct
+{
+  GstElement *element;
+  guint seats;
+  GstHarness *in[MIXMINUS_MAX_SEATS];   /* sink_N (may be NULL) */
+  GstHarness *out[MIXMINUS_MAX_SEATS];  /* src_N (may be NULL) */
+  GstHarness *mix;
+} Room;
+
+static GstElement *
+new_mixminus (guint seats)
+{
+  GstElement *e = gst_element_factory_make ("mixminus", NULL);
+
+  g_assert_nonnull (e);
+  g_object_set (e, "seats", seats, "level-interval", (guint64) 0, NULL);
+  return e;
+}
+
+/* Harnesses on sink_N/src_N for every seat plus one on mix. */
+static void
+room_open (Room * r, guint seats, const gchar * in_caps, const gchar * out_caps)
+{
+  memset (r, 0, sizeof (*r));
+  r->seats = seats;
+  r->element = new_mixminus (seats);
+  for (guint s = 0; s < seats; s++) {
+    gchar *sink = g_strdup_printf ("sink_%u", s);
+    gchar *src = g_strdup_printf ("src_%u", s);
+
+    r->in[s] = gst_harness_new_with_element (r->element, sink, NULL);
+    r->out[s] = gst_harness_new_with_element (r->element, NULL, src);
+    g_free (sink);
+    g_free (src);
+  }
+  r->mix = gst_harness_new_with_element (r->element, NULL, "mix");
+  for (guint s = 0; s < seats; s++) {
+    gst_harness_set_src_caps_str (r->in[s], in_caps);
+    gst_harness_set_sink_caps_str (r->out[s], out_caps);
+  }
+  gst_harness_set_sink_caps_str (r->mix, out_caps);
+}
+
+static void
+room_close (Room * r)
+{
+  for (guint s = 0; s < r->seats; s++) {
+    g_clear_pointer (&r->in[s], gst_harness_teardown);
+    g_clear_pointer (&r->out[s], gst_harness_teardown);
+  }
+  g_clear_pointer (&r->mix, gst_harness_teardown);
+  gst_object_unref (r->element);
+}
+
+/* Returns a pulled buffer's samples as floats (F32 or S16 / 32768). */
+static float *
+buffer_samples (GstHarness * h, GstBuffer * buf, GstClockTime expect_pts,
+    gsize * n_out)
+{
+  GstCaps *caps = gst_pad_get_current_caps (h->sinkpad);
+  GstAudioInfo info;
+  GstMapInfo map;
+  float *out;
+  gsize n;
+
+  g_assert_nonnull (buf);
+  g_assert_true (gst_audio_info_from_caps (&info, caps));
+  g_assert_cmpint (GST_AUDIO_INFO_CHANNELS (&info), ==, 1);
+  g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, expect_pts);
+  gst_buffer_map (buf, &map, GST_MAP_READ);
+  n = map.size / GST_AUDIO_INFO_BPF (&info);
+  out = g_new (float, n);
+  for (gsize i = 0; i < n; i++)
+    out[i] = GST_AUDIO_INFO_FORMAT (&info) == GST_AUDIO_FORMAT_S16 ?
+        ((gint16 *) map.data)[i] / 32768.0f : ((float *) map.data)[i];
+  gst_buffer_unmap (buf, &map);
+  gst_buffer_unref (buf);
+  gst_caps_unref (caps);
+  *n_out = n;
+  return out;
+}
+
+static float *
+pull_samples (GstHarness * h, GstClockTime expect_pts, gsize * n_out)
+{
+  return buffer_samples (h, gst_harness_pull (h), expect_pts, n_out);
+}
+
+/* k/512 with |k| <= 20: sums of up to 64 seats are exact floats. */
+static float
+dyadic (guint seat, guint64 f)
+{
+  return (float) ((int) ((f * 7 + seat * 13) % 41) - 20) / 512.0f;
+}
+
+static void
+check_exact (guint seats, gboolean s16)
+{
+  Room r;
+  const gchar *caps = s16 ? CAPS_S16 : CAPS_F32;
+
+  room_open (&r, seats, caps, caps);
+  for (guint p = 0; p < 2; p++) {
+    guint64 first = (guint64) p * PERIOD_FRAMES;
+
+    for (guint s = 0; s < seats; s++)
+      g_assert_cmpint (gst_harness_push (r.in[s], s16 ?
+              make_s16_buffer (s, first, PERIOD_FRAMES, dyadic) :
+              make_f32_buffer (s, first, PERIOD_FRAMES, dyadic)), ==,
+          GST_FLOW_OK);
+    for (guint c = 0; c <= seats; c++) {
+      GstHarness *h = c < seats ? r.out[c] : r.mix;
+      gsize n;
+      float *y = pull_samples (h, p * PERIOD, &n);
+
+      g_assert_cmpuint (n, ==, PERIOD_FRAMES);
+      for (gsize i = 0; i < n; i++) {
+        double expect = 0.0;
+
+        for (guint s = 0; s < seats; s++)
+          if (s != c)
+            expect += dyadic (s, first + i);
+        if (seats <= 16)
+          g_assert_cmpfloat ((float) expect, ==, y[i]);
+        else                    /* 64 seats reach the limiter */
+          g_assert_cmpfloat (fabsf (mixminus_limit_sample ((float) expect)
+                  - y[i]), <=, s16 ? 1.0f / 32768.0f : 1e-6f);
+      }
+      g_free (y);
+    }
+  }
+  room_close (&r);
+}
+
+static void
+test_exact (gconstpointer data)
+{
+  check_exact (GPOINTER_TO_UINT (data), FALSE);
+}
+
+static void
+test_exact_s16 (void)
+{
+  check_exact (3, TRUE);
+}
+
+/* Seat 0 is S16 mono, seat 1 F32 stereo, seat 2 F32 mono: each input is
+ * converted on its own, the output is F32. */
+static void
+test_mixed_formats (void)
+{
+  Room r;
+  GstBuffer *stereo;
+  GstMapInfo map;
+  const gchar *caps_stereo = "audio/x-raw, format=(string)F32LE, "
+      "rate=(int)48000, channels=(int)2, channel-mask=(bitmask)0x3, "
+      "layout=(string)interleaved";
+
+  room_open (&r, 3, CAPS_F32, CAPS_F32);
+  gst_harness_set_src_caps_str (r.in[0], CAPS_S16);
+  gst_harness_set_src_caps_str (r.in[1], caps_stereo);
+
+  stereo = gst_buffer_new_allocate (NULL, PERIOD_FRAMES * 2 * sizeof (float),
+      NULL);
+  gst_buffer_map (stereo, &map, GST_MAP_WRITE);
+  for (guint i = 0; i < PERIOD_FRAMES; i++) {
+    ((float *) map.data)[2 * i] = dyadic (1, i) + 1.0f / 1024.0f;
+    ((float *) map.data)[2 * i + 1] = dyadic (1, i) - 1.0f / 1024.0f;
+  }
+  gst_buffer_unmap (stereo, &map);
+  GST_BUFFER_PTS (stereo) = 0;
+  GST_BUFFER_DURATION (stereo) = PERIOD;
+
+  gst_harness_push (r.in[0], make_s16_buffer (0, 0, PERIOD_FRAMES, dyadic));
+  gst_harness_push (r.in[1], stereo);
+  gst_harness_push (r.in[2], make_f32_buffer (2, 0, PERIOD_FRAMES, dyadic));
+  for (guint c = 0; c <= 3; c++) {
+    gsize n;
+    float *y = pull_samples (c < 3 ? r.out[c] : r.mix, 0, &n);
+
+    for (gsize i = 0; i < n; i++) {
+      float expect = 0.0f;
+
+      for (guint s = 0; s < 3; s++)
+        expect += s != c ? dyadic (s, i) : 0.0f;
+      g_assert_cmpfloat (expect, ==, y[i]);
+    }
+    g_free (y);
+  }
+  room_close (&r);
+}
+
+static float
+full_scale_sine (guint seat, guint64 f)
+{
+  return sinf (2.0f * (float) G_PI * 1000.0f * (float) f / RATE);
+}
+
+/* Ten full-scale seats in phase: every output stays within full scale, has
+ * the sign of the input and does not fold back (no wrap-around). */
+static void
+check_limiter (gboolean s16)
+{
+  const gchar *caps = s16 ? CAPS_S16 : CAPS_F32;
+  Room r;
+
+  room_open (&r, 10, caps, caps);
+  for (guint p = 0; p < 3; p++) {
+    guint64 first = (guint64) p * PERIOD_FRAMES;
+
+    for (guint s = 0; s < 10; s++)
+      gst_harness_push (r.in[s], s16 ?
+          make_s16_buffer (s, first, PERIOD_FRAMES, full_scale_sine) :
+          make_f32_buffer (s, first, PERIOD_FRAMES, full_scale_sine));
+    for (guint c = 0; c <= 10; c++) {
+      gsize n;
+      float *y = pull_samples (c < 10 ? r.out[c] : r.mix, p * PERIOD, &n);
+      float peak = 0.0f;
+
+      for (gsize i = 0; i < n; i++) {
+        float x = full_scale_sine (0, first + i);
+        float raw;
+
+        if (s16)                /* what the S16 inputs actually carried */
+          x = (float) CLAMP (round (x * 32768.0), -32768.0, 32767.0) /
+              32768.0f;
+        raw = (c < 10 ? 9.0f : 10.0f) * x;
+
+        g_assert_cmpfloat (y[i], <=, 1.0f);
+        g_assert_cmpfloat (y[i], >=, -1.0f);
+        if (fabsf (x) > 1e-3f)
+          g_assert_true ((y[i] > 0.0f) == (x > 0.0f));
+        g_assert_cmpfloat (fabsf (y[i]), >=,
+            MIN (fabsf (raw), MIXMINUS_LIMIT_KNEE) - 2.0f / 32768.0f);
+        peak = MAX (peak, fabsf (y[i]));
+      }
+      g_assert_cmpfloat (peak, >, 0.98f);
+      g_free (y);
+    }
+  }
+  room_close (&r);
+}
+
+static void
+test_limiter_f32 (void)
+{
+  check_limiter (FALSE);
+}
+
+static void
+test_limiter_s16 (void)
+{
+  check_limiter (TRUE);
+}
+
+static float
+seat_dc (guint seat, guint64 f)
+{
+  return (float) (seat + 1) / 64.0f;
+}
+
+/* Pushes one period on the seats in `active` (bitmask) and checks that
+ * every output gets exactly that period with the right sums. When
+ * `timeout` is set, some seat has a pad but no data: the output comes from
+ * the live timeout, which the test clock is cranked to. */
+static void
+run_period (Room * r, guint p, guint active, guint silent_with_pad)
+{
+  for (guint s = 0; s < r->seats; s++)
+    if (active & (1u << s))
+      g_assert_cmpint (gst_harness_push (r->in[s], make_f32_buffer (s,
+                  (guint64) p * PERIOD_FRAMES, PERIOD_FRAMES, seat_dc)), ==,
+          GST_FLOW_OK);
+  /* A seat has a pad but no data: the period goes out when the clock
+   * reaches its live deadline (running time + upstream latency, 0 here, +
+   * one period). The element's timer may still wait for an earlier
+   * deadline (it is not re-armed for periods that went out on time), so
+   * release pending waits until the one for this period. */
+  if (silent_with_pad) {
+    GstTestClock *clock = gst_harness_get_testclock (r->mix);
+    GstClockTime deadline = (p + 1) * PERIOD, t;
+
+    do {
+      GstClockID id;
+
+      gst_test_clock_wait_for_next_pending_id (clock, &id);
+      t = gst_clock_id_get_time (id);
+      gst_clock_id_unref (id);
+      g_assert_cmpuint (t, <=, deadline);
+      g_assert_true (gst_harness_crank_single_clock_wait (r->mix));
+    } while (t < deadline);
+    gst_object_unref (clock);
+  }
+
+  for (guint c = 0; c <= r->seats; c++) {
+    GstHarness *h = c < r->seats ? r->out[c] : r->mix;
+    float expect = 0.0f;
+    gsize n;
+    float *y;
+
+    if (h == NULL)
+      continue;
+    for (guint s = 0; s < r->seats; s++)
+      if ((active & (1u << s)) && s != c)
+        expect += seat_dc (s, 0);
+    y = pull_samples (h, p * PERIOD, &n);
+    g_assert_cmpuint (n, ==, PERIOD_FRAMES);
+    for (gsize i = 0; i < n; i++)
+      g_assert_cmpfloat (y[i], ==, expect);
+    g_free (y);
+  }
+}
+
+static void
+test_dynamic_seats (void)
+{
+  Room r;
+  guint p = 0;
+
+  room_open (&r, 3, CAPS_F32, CAPS_F32);
+  for (; p < 5; p++)
+    run_period (&r, p, 0x7, 0);
+
+  /* Seat 1 leaves while PLAYING: the others carry on, period by period. */
+  g_clear_pointer (&r.in[1], gst_harness_teardown);
+  for (; p < 10; p++)
+    run_period (&r, p, 0x5, 0);
+
+  /* Seat 1 comes back. Before its first buffer the outputs are produced
+   * on the live timeout, with seat 1 as silence. */
+  r.in[1] = gst_harness_new_with_element (r.element, "sink_1", NULL);
+  gst_harness_set_src_caps_str (r.in[1], CAPS_F32);
+  run_period (&r, p++, 0x5, 0x2);
+  for (; p < 15; p++)
+    run_period (&r, p, 0x7, 0);
+
+  /* The speaker's own output can go and come back too. */
+  g_clear_pointer (&r.out[1], gst_harness_teardown);
+  run_period (&r, p++, 0x7, 0);
+  r.out[1] = gst_harness_new_with_element (r.element, NULL, "src_1");
+  for (; p < 20; p++)
+    run_period (&r, p, 0x7, 0);
+  room_close (&r);
+}
+
+static float
+levels_signal (guint seat, guint64 f)
+{
+  if (seat == 0)                /* 1 kHz at 0.5: peak -6.02, RMS -9.03 dBFS */
+    return 0.5f * sinf (2.0f * (float) G_PI * 1000.0f * (float) f / RATE);
+  return 0.25f;                 /* DC: peak = RMS = -12.04 dBFS */
+}
+
+static double
+array_double (const GstStructure * s, const gchar * field, guint i)
+{
+  const GValue *arr = gst_structure_get_value (s, field);
+
+  g_assert_nonnull (arr);
+  g_assert_true (GST_VALUE_HOLDS_ARRAY (arr));
+  return g_value_get_double (gst_value_array_get_value (arr, i));
+}
+
+static void
+test_levels (void)
+{
+  Room r;
+  GstBus *bus = gst_bus_new ();
+  guint messages = 0;
+  GstMessage *msg;
+
+  memset (&r, 0, sizeof (r));
+  r.seats = 3;
+  r.element = new_mixminus (3);
+  g_object_set (r.element, "level-interval", 50 * GST_MSECOND, NULL);
+  gst_element_set_bus (r.element, bus);
+  r.in[0] = gst_harness_new_with_element (r.element, "sink_0", NULL);
+  r.in[1] = gst_harness_new_with_element (r.element, "sink_1", NULL);
+  r.mix = gst_harness_new_with_element (r.element, NULL, "mix");
+  gst_harness_set_src_caps_str (r.in[0], CAPS_F32);
+  gst_harness_set_src_caps_str (r.in[1], CAPS_F32);
+
+  for (guint p = 0; p < 20; p++) {
+    for (guint s = 0; s < 2; s++)
+      gst_harness_push (r.in[s], make_f32_buffer (s,
+              (guint64) p * PERIOD_FRAMES, PERIOD_FRAMES, levels_signal));
+    gst_buffer_unref (gst_harness_pull (r.mix));
+  }
+
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *s = gst_message_get_structure (msg);
+    guint64 ts, rt, duration;
+    guint seats;
+    const GValue *active;
+
+    g_assert_true (gst_structure_has_name (s, "mixminus-levels"));
+    g_assert_true (GST_MESSAGE_SRC (msg) == GST_OBJECT (r.element));
+    g_assert_true (gst_structure_get (s, "timestamp", G_TYPE_UINT64, &ts,
+            "running-time", G_TYPE_UINT64, &rt, "duration", G_TYPE_UINT64,
+            &duration, "seats", G_TYPE_UINT, &seats, NULL));
+    g_assert_cmpuint (ts, ==, messages * 50 * GST_MSECOND);
+    g_assert_cmpuint (rt, ==, ts);
+    g_assert_cmpuint (duration, ==, 50 * GST_MSECOND);
+    g_assert_cmpuint (seats, ==, 3);
+
+    g_assert_cmpfloat (fabs (array_double (s, "peak", 0) + 6.0206), <, 0.01);
+    g_assert_cmpfloat (fabs (array_double (s, "rms", 0) + 9.0309), <, 0.01);
+    g_assert_cmpfloat (fabs (array_double (s, "peak", 1) + 12.0412), <, 0.01);
+    g_assert_cmpfloat (fabs (array_double (s, "rms", 1) + 12.0412), <, 0.01);
+    g_assert_cmpfloat (array_double (s, "rms", 2), ==,
+        MIXMINUS_LEVEL_FLOOR_DB);
+    active = gst_structure_get_value (s, "active");
+    g_assert_true (g_value_get_boolean (gst_value_array_get_value (active,
+                0)));
+    g_assert_true (g_value_get_boolean (gst_value_array_get_value (active,
+                1)));
+    g_assert_false (g_value_get_boolean (gst_value_array_get_value (active,
+                2)));
+    gst_message_unref (msg);
+    messages++;
+  }
+  g_assert_cmpuint (messages, ==, 4);
+
+  gst_element_set_bus (r.element, NULL);
+  room_close (&r);
+  gst_object_unref (bus);
+}
+
+static void
+test_latency (void)
+{
+  Room r;
+
+  memset (&r, 0, sizeof (r));
+  r.seats = 2;
+  r.element = new_mixminus (2);
+  r.mix = gst_harness_new_with_element (r.element, NULL, "mix");
+  for (guint s = 0; s < 2; s++) {
+    gchar *name = g_strdup_printf ("sink_%u", s);
+
+    r.in[s] = gst_harness_new_with_element (r.element, name, NULL);
+    gst_harness_set_upstream_latency (r.in[s], 30 * GST_MSECOND);
+    gst_harness_set_src_caps_str (r.in[s], CAPS_F32);
+    g_free (name);
+  }
+  for (guint s = 0; s < 2; s++)
+    gst_harness_push (r.in[s], make_f32_buffer (s, 0, PERIOD_FRAMES,
+            seat_dc));
+  gst_buffer_unref (gst_harness_pull (r.mix));
+
+  /* upstream 30 ms + one 10 ms mixing period */
+  g_assert_cmpuint (gst_harness_query_latency (r.mix), ==, 40 * GST_MSECOND);
+  g_object_set (r.element, "latency", 5 * GST_MSECOND, NULL);
+  g_assert_cmpuint (gst_harness_query_latency (r.mix), ==, 45 * GST_MSECOND);
+  room_close (&r);
+}
+
+/* A room nobody speaks in still streams (silence) with force-live: the
+ * listeners' encoder never starves. */
+static void
+test_force_live_empty_room (void)
+{
+  GstElement *e = gst_element_factory_make_full ("mixminus", "force-live",
+      TRUE, "level-interval", (guint64) 0, NULL);
+  GstHarness *mix = gst_harness_new_with_element (e, NULL, "mix");
+
+  gst_harness_set_sink_caps_str (mix, CAPS_F32);
+  gst_harness_play (mix);
+  for (guint p = 0; p < 3; p++) {
+    GstBuffer *buf;
+    gsize n;
+    float *y;
+
+    g_assert_true (gst_harness_crank_single_clock_wait (mix));
+    buf = gst_harness_pull (mix);
+    g_assert_true (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP));
+    y = buffer_samples (mix, buf, p * PERIOD, &n);
+    g_assert_cmpuint (n, ==, PERIOD_FRAMES);
+    for (gsize i = 0; i < n; i++)
+      g_assert_cmpfloat (y[i], ==, 0.0f);
+    g_free (y);
+  }
+  gst_harness_teardown (mix);
+  gst_object_unref (e);
+}
+
+/* start-time-selection=first: a room whose first speaker starts at 5 s
+ * starts its output there, instead of first producing 5 s of silence. */
+static void
+test_start_time_first (void)
+{
+  GstElement *e = new_mixminus (2);
+  GstHarness *in, *mix;
+  GstBuffer *buf;
+
+  g_object_set (e, "start-time-selection",
+      GST_AGGREGATOR_START_TIME_SELECTION_FIRST, NULL);
+  in = gst_harness_new_with_element (e, "sink_0", NULL);
+  mix = gst_harness_new_with_element (e, NULL, "mix");
+  gst_harness_set_src_caps_str (in, CAPS_F32);
+  gst_harness_push (in, make_f32_buffer (0, 5 * RATE, PERIOD_FRAMES,
+          seat_dc));
+  buf = gst_harness_pull (mix);
+  g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, 5 * GST_SECOND);
+  gst_buffer_unref (buf);
+  gst_harness_teardown (in);
+  gst_harness_teardown (mix);
+  gst_object_unref (e);
+}
+
+static void
+test_pad_requests (void)
+{
+  GstElement *e = new_mixminus (3);
+  GstPad *p0, *p1, *p2, *o1;
+  guint seats, seat;
+
+  p0 = gst_element_request_pad_simple (e, "sink_%u");
+  p2 = gst_element_request_pad_simple (e, "sink_2");
+  p1 = gst_element_request_pad_simple (e, "sink_%u");
+  g_assert_cmpstr (GST_PAD_NAME (p0), ==, "sink_0");
+  g_assert_cmpstr (GST_PAD_NAME (p1), ==, "sink_1");
+  g_assert_cmpstr (GST_PAD_NAME (p2), ==, "sink_2");
+  g_assert_null (gst_element_request_pad_simple (e, "sink_%u"));
+  g_assert_null (gst_element_request_pad_simple (e, "sink_3"));
+
+  o1 = gst_element_request_pad_simple (e, "src_1");
+  g_assert_nonnull (o1);
+  g_assert_null (gst_element_request_pad_simple (e, "src_3"));
+
+  /* Fewer seats than requested pads is refused. */
+  g_object_set (e, "seats", 2, NULL);
+  g_object_get (e, "seats", &seats, NULL);
+  g_assert_cmpuint (seats, ==, 3);
+
+  gst_element_release_request_pad (e, p1);
+  gst_object_unref (p1);
+  p1 = gst_element_request_pad_simple (e, "sink_%u");
+  g_assert_cmpstr (GST_PAD_NAME (p1), ==, "sink_1");
+  g_object_get (p1, "seat", &seat, NULL);
+  g_assert_cmpuint (seat, ==, 1);
+
+  for (GstPad ** p = (GstPad *[]) { p0, p1, p2, o1, NULL}; *p; p++) {
+    gst_element_release_request_pad (e, *p);
+    gst_object_unref (*p);
+  }
+  g_object_set (e, "seats", 1, NULL);
+  g_object_get (e, "seats", &seats, NULL);
+  g_assert_cmpuint (seats, ==, 1);
+  gst_object_unref (e);
+}
+
+int
+main (int argc, char **argv)
+{
+  static const guint sizes[] = { 1, 2, 3, 16, 64 };
+
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (sizes); i++) {
+    gchar *path = g_strdup_printf ("/mixminus/exact/%u-seats", sizes[i]);
+
+    g_test_add_data_func (path, GUINT_TO_POINTER (sizes[i]), test_exact);
+    g_free (path);
+  }
+  g_test_add_func ("/mixminus/exact/s16", test_exact_s16);
+  g_test_add_func ("/mixminus/mixed-formats", test_mixed_formats);
+  g_test_add_func ("/mixminus/limiter/f32", test_limiter_f32);
+  g_test_add_func ("/mixminus/limiter/s16", test_limiter_s16);
+  g_test_add_func ("/mixminus/dynamic-seats", test_dynamic_seats);
+  g_test_add_func ("/mixminus/levels", test_levels);
+  g_test_add_func ("/mixminus/latency", test_latency);
+  g_test_add_func ("/mixminus/pad-requests", test_pad_requests);
+  g_test_add_func ("/mixminus/force-live-empty-room",
+      test_force_live_empty_room);
+  g_test_add_func ("/mixminus/start-time-first", test_start_time_first);
+  return g_test_run ();
+}
