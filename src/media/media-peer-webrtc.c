@@ -1,0 +1,655 @@
+/* roomcast: RcMediaPeer over webrtcbin; see media-peer-webrtc.h.
+ *
+ * GStreamer 1.22.0 facts this file is built around:
+ *  - webrtcbin blocks a requested sink pad until negotiation completes, so
+ *    the peer's bin starts with a small leaky queue: the room's pushes land
+ *    in the queue, which drops the oldest buffer when webrtcbin does not
+ *    take them. The bin's sink pad also maps any flow error to OK, so a
+ *    dead peer cannot stop a shared tee (tee treats every error but
+ *    not-linked as fatal for all its branches).
+ *  - releasing a webrtcbin pad before data flowed can deadlock (fixed in
+ *    1.22.3): we never release webrtcbin pads. Teardown unlinks the bin's
+ *    two pads, sets the whole bin to NULL (which flushes, unblocking a queue
+ *    thread parked in webrtcbin's block probe, then joins webrtcbin's
+ *    threads) and removes it from the pipeline: on the main loop, always.
+ *  - g_main_context_invoke() runs its function at once, in the calling
+ *    thread, when that thread can acquire the context, which a GStreamer
+ *    thread can while the main loop sits between iterations. Results are
+ *    therefore posted as idle sources, which always run in the main loop.
+ *  - webrtcbin drops a request made after it stopped without replying to
+ *    its promise, so close() completes pending operations itself.
+ *  - the sink pad drops everything until the peer is connected: nothing
+ *    stale waits in the queue, and no thread parks in webrtcbin's block.
+ */
+#include "media/media-peer-webrtc-private.h"
+#include "media/media-sdp.h"
+
+#include <string.h>
+
+#define GST_CAT_DEFAULT rc_media_peer_debug
+
+/* 5 × 20 ms of Opus: enough to ride out scheduling hiccups, small enough
+ * that a stalled peer costs nothing and a recovering one is not late. */
+#define SEND_QUEUE_BUFFERS 5
+
+static void peer_iface_init (RcMediaPeerInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (RcMediaPeerWebrtc, rc_media_peer_webrtc, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (RC_TYPE_MEDIA_PEER, peer_iface_init))
+
+/* --- main loop: state ----------------------------------------------------- */
+
+static void
+set_state (RcMediaPeerWebrtc *self, RcMediaPeerState state, const char *reason)
+{
+  if (self->state == state || self->state == RC_MEDIA_PEER_CLOSED)
+    return;
+  /* FAILED is final until close(). */
+  if (self->state == RC_MEDIA_PEER_FAILED && state != RC_MEDIA_PEER_CLOSED)
+    return;
+  GST_INFO_OBJECT (self->bin, "state %s -> %s%s%s", rc_media_peer_state_to_string (self->state),
+                   rc_media_peer_state_to_string (state), reason ? ": " : "", reason ? reason : "");
+  self->state = state;
+  rc_media_peer_emit_state_changed (RC_MEDIA_PEER (self), state, reason);
+}
+
+static void
+finish_task (GTask **task, GError *error)
+{
+  g_autoptr (GTask) t = g_steal_pointer (task);
+
+  if (t)
+    g_task_return_error (t, error);
+  else
+    g_error_free (error);
+}
+
+static void
+on_offer_created (RcMediaPeerWebrtc *self, RcWebrtcEvent *ev)
+{
+  GstWebRTCSessionDescription *offer = NULL;
+  GError *error = rc_media_peer_webrtc_reply_error (ev, "create-offer");
+  GstPromise *promise;
+
+  if (error == NULL && ev->reply)
+    gst_structure_get (ev->reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
+  if (error == NULL && offer == NULL)
+    error = g_error_new (RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_FAILED,
+                         "create-offer: no offer in the reply");
+  if (error) {
+    finish_task (&self->offer_task, error);
+    return;
+  }
+  g_free (self->offer_text);
+  self->offer_text = gst_sdp_message_as_text (offer->sdp);
+  GST_DEBUG_OBJECT (self->bin, "offer:\n%s", self->offer_text);
+  promise = rc_media_peer_webrtc_promise_new (self, EV_LOCAL_SET, NULL);
+  g_signal_emit_by_name (self->webrtc, "set-local-description", offer, promise);
+  gst_promise_unref (promise);
+  gst_webrtc_session_description_free (offer);
+}
+
+static void
+on_local_set (RcMediaPeerWebrtc *self, RcWebrtcEvent *ev)
+{
+  GError *error = rc_media_peer_webrtc_reply_error (ev, "set-local-description");
+  g_autoptr (GTask) task = g_steal_pointer (&self->offer_task);
+
+  if (error) {
+    g_task_return_error (task, error);
+    return;
+  }
+  self->offered = TRUE;
+  g_task_return_pointer (task, g_steal_pointer (&self->offer_text), g_free);
+}
+
+static void
+on_remote_set (RcMediaPeerWebrtc *self, RcWebrtcEvent *ev)
+{
+  GError *error = rc_media_peer_webrtc_reply_error (ev, "set-remote-description");
+  g_autoptr (GTask) task = g_steal_pointer (&self->answer_task);
+
+  if (error)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_candidate (RcMediaPeerWebrtc *self, RcWebrtcEvent *ev)
+{
+  const char *line = ev->candidate;
+  g_auto (RcMediaCandidate) parsed = { 0 };
+  g_autofree char *rewritten = NULL;
+
+  if (line == NULL || *line == '\0')
+    return;
+  if (g_str_has_prefix (line, "a="))
+    line += 2;
+  if (self->config->rtc_announced_ip && rc_media_candidate_parse (line, &parsed, NULL))
+    line = rewritten = rc_media_candidate_rewrite_host (line, self->config->rtc_announced_ip);
+  GST_DEBUG_OBJECT (self->bin, "local candidate %u: %s", ev->mline, line);
+  rc_media_peer_emit_local_candidate (RC_MEDIA_PEER (self), ev->mline, line);
+}
+
+static void
+on_connection_state (RcMediaPeerWebrtc *self, gint value)
+{
+  switch (value) {
+  case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED:
+    /* ICE and DTLS are up: from now on the send queue takes audio. */
+    g_atomic_int_set (&self->accepting, TRUE);
+    set_state (self, RC_MEDIA_PEER_CONNECTED, NULL);
+    break;
+  case GST_WEBRTC_PEER_CONNECTION_STATE_DISCONNECTED:
+    if (self->state == RC_MEDIA_PEER_CONNECTED)
+      set_state (self, RC_MEDIA_PEER_CONNECTING, NULL);
+    break;
+  case GST_WEBRTC_PEER_CONNECTION_STATE_FAILED:
+    set_state (self, RC_MEDIA_PEER_FAILED,
+               self->ice_state == GST_WEBRTC_ICE_CONNECTION_STATE_FAILED ? "ice_failed"
+                                                                         : "dtls_failed");
+    break;
+  default:
+    break;
+  }
+}
+
+static void
+on_src_pad (RcMediaPeerWebrtc *self, GstPad *pad)
+{
+  if (self->src_target != NULL) {
+    GST_WARNING_OBJECT (self->bin, "ignoring a second incoming stream on %" GST_PTR_FORMAT, pad);
+    return;
+  }
+  if (!gst_ghost_pad_set_target (GST_GHOST_PAD (self->src_ghost), pad)) {
+    GST_WARNING_OBJECT (self->bin, "cannot expose %" GST_PTR_FORMAT, pad);
+    return;
+  }
+  g_atomic_pointer_set (&self->src_target, gst_object_ref (pad));
+  GST_DEBUG_OBJECT (self->bin, "receiving on %" GST_PTR_FORMAT, pad);
+}
+
+void
+rc_media_peer_webrtc_dispatch (RcWebrtcEvent *ev)
+{
+  RcMediaPeerWebrtc *self = ev->self;
+
+  if (ev->kind == EV_STATS) {
+    GError *error = rc_media_peer_webrtc_reply_error (ev, "get-stats");
+    if (error)
+      g_task_return_error (ev->task, error);
+    else
+      g_task_return_pointer (ev->task, ev->reply ? gst_structure_copy (ev->reply)
+                                                 : gst_structure_new_empty ("stats"),
+                             (GDestroyNotify) gst_structure_free);
+    return;
+  }
+  if (self->closed)
+    return; /* close() already completed the tasks */
+
+  switch (ev->kind) {
+  case EV_OFFER_CREATED:
+    on_offer_created (self, ev);
+    break;
+  case EV_LOCAL_SET:
+    on_local_set (self, ev);
+    break;
+  case EV_REMOTE_SET:
+    on_remote_set (self, ev);
+    break;
+  case EV_CANDIDATE:
+    on_candidate (self, ev);
+    break;
+  case EV_GATHERING_DONE:
+    if (!self->gathering_done) {
+      self->gathering_done = TRUE;
+      rc_media_peer_emit_local_candidate (RC_MEDIA_PEER (self), 0, NULL);
+    }
+    break;
+  case EV_CONNECTION_STATE:
+    on_connection_state (self, ev->value);
+    break;
+  case EV_ICE_STATE:
+    self->ice_state = ev->value;
+    if (ev->value == GST_WEBRTC_ICE_CONNECTION_STATE_FAILED)
+      set_state (self, RC_MEDIA_PEER_FAILED, "ice_failed");
+    break;
+  case EV_SRC_PAD:
+    on_src_pad (self, ev->pad);
+    break;
+  case EV_STATS:
+    break;
+  }
+}
+
+/* --- construction ---------------------------------------------------------- */
+
+/* Codec preferences of the transceiver, which is what webrtcbin offers:
+ * RC_MEDIA_OPUS_RTP_CAPS plus the fmtp parameters as caps fields. */
+static GstCaps *
+offer_caps (void)
+{
+  GstCaps *caps = gst_caps_from_string (RC_MEDIA_OPUS_RTP_CAPS);
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+  g_auto (GStrv) params = g_strsplit (RC_MEDIA_OPUS_FMTP, ";", -1);
+
+  gst_structure_set (s, "encoding-params", G_TYPE_STRING, "2", NULL);
+  for (char **p = params; *p; p++) {
+    g_auto (GStrv) kv = g_strsplit (*p, "=", 2);
+    if (kv[0] && kv[1])
+      gst_structure_set (s, kv[0], G_TYPE_STRING, kv[1], NULL);
+  }
+  return caps;
+}
+
+/* ICE settings live on webrtcbin's agent; they must be set before the first
+ * set-local-description creates the ICE stream. */
+static gboolean
+configure_ice (RcMediaPeerWebrtc *self, GError **error)
+{
+  g_autoptr (GstWebRTCICE) ice = NULL;
+  const RcConfig *config = self->config;
+
+  g_object_get (self->webrtc, "ice-agent", &ice, NULL);
+  if (ice == NULL) {
+    g_set_error (error, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_FAILED, "webrtcbin has no ICE agent");
+    return FALSE;
+  }
+  g_object_set (ice, "min-rtp-port", config->rtc_min_port, "max-rtp-port", config->rtc_max_port,
+                NULL);
+  /* ICE-TCP candidates mean listening sockets per peer; browsers reach a
+   * server over UDP, or over TURN where UDP is blocked. */
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "ice-tcp"))
+    g_object_set (ice, "ice-tcp", FALSE, NULL);
+  /* libnice would otherwise look for a UPnP router (SSDP multicast on every
+   * interface): pointless for a server, and traffic off RTC_LISTEN_IP. */
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent")) {
+    g_autoptr (GObject) agent = NULL;
+    g_object_get (ice, "agent", &agent, NULL);
+    if (agent && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "upnp"))
+      g_object_set (agent, "upnp", FALSE, NULL);
+  }
+  if (config->rtc_listen_ip) {
+    gboolean ok = FALSE;
+    g_signal_emit_by_name (ice, "add-local-ip-address", config->rtc_listen_ip, &ok);
+    if (!ok) {
+      g_set_error (error, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_FAILED,
+                   "RTC_LISTEN_IP %s: the ICE agent refused the address", config->rtc_listen_ip);
+      return FALSE;
+    }
+  }
+  if (config->stun_server)
+    g_object_set (self->webrtc, "stun-server", config->stun_server, NULL);
+  if (config->turn_servers) {
+    g_auto (GStrv) urls = g_strsplit (config->turn_servers, ",", -1);
+    for (char **u = urls; *u; u++) {
+      gboolean ok = FALSE;
+      g_signal_emit_by_name (self->webrtc, "add-turn-server", *u, &ok);
+      if (!ok)
+        GST_WARNING_OBJECT (self->bin, "webrtcbin refused TURN server %u", (guint) (u - urls) + 1);
+    }
+  }
+  return TRUE;
+}
+
+/* queue ─▶ webrtcbin.sink_0, with the transceiver set up before any
+ * negotiation; the bin's ghost pads around them. */
+static gboolean
+build_bin (RcMediaPeerWebrtc *self, GError **error)
+{
+  g_autoptr (GstPad) queue_sink = NULL;
+  g_autoptr (GstPad) queue_src = NULL;
+  g_autoptr (GstWebRTCRTPTransceiver) trans = NULL;
+  g_autoptr (GstCaps) caps = offer_caps ();
+
+  self->bin = gst_object_ref_sink (gst_bin_new (self->name));
+  self->queue = gst_element_factory_make ("queue", "send-queue");
+  /* Named after the peer: its threads are then "<name>:pc" in top -H. */
+  self->webrtc = gst_element_factory_make ("webrtcbin", self->name);
+  if (self->queue == NULL || self->webrtc == NULL) {
+    g_clear_pointer (&self->queue, gst_object_unref);
+    g_clear_pointer (&self->webrtc, gst_object_unref);
+    g_set_error (error, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_FAILED,
+                 "webrtcbin is not available (install gstreamer1.0-plugins-bad and "
+                 "gstreamer1.0-nice)");
+    return FALSE;
+  }
+  gst_bin_add_many (GST_BIN (self->bin), self->queue, self->webrtc, NULL);
+  g_object_set (self->queue, "leaky", 2 /* downstream: drop the oldest */, "max-size-buffers",
+                SEND_QUEUE_BUFFERS, "max-size-bytes", 0, "max-size-time", G_GUINT64_CONSTANT (0),
+                "silent", TRUE, NULL);
+  g_object_set (self->webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
+                self->config->jitter_latency_ms, NULL);
+  if (!configure_ice (self, error))
+    return FALSE;
+
+  self->send_pad = gst_element_request_pad_simple (self->webrtc, "sink_%u");
+  if (self->send_pad == NULL) {
+    g_set_error (error, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_FAILED,
+                 "webrtcbin gave no sink pad");
+    return FALSE;
+  }
+  g_object_get (self->send_pad, "transceiver", &trans, NULL);
+  g_object_set (trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV,
+                "codec-preferences", caps, NULL);
+  queue_src = gst_element_get_static_pad (self->queue, "src");
+  if (gst_pad_link (queue_src, self->send_pad) != GST_PAD_LINK_OK) {
+    g_set_error (error, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_FAILED,
+                 "cannot link the send queue to webrtcbin");
+    return FALSE;
+  }
+  queue_sink = gst_element_get_static_pad (self->queue, "sink");
+  self->sink_ghost = gst_ghost_pad_new ("sink", queue_sink);
+  self->src_ghost = gst_ghost_pad_new_no_target ("src", GST_PAD_SRC);
+  gst_element_add_pad (self->bin, self->sink_ghost);
+  gst_element_add_pad (self->bin, self->src_ghost);
+  rc_media_peer_webrtc_watch (self);
+  return TRUE;
+}
+
+RcMediaPeer *
+rc_media_peer_webrtc_new (const RcConfig *config, const char *name, GError **error)
+{
+  g_autoptr (RcMediaPeerWebrtc) self = NULL;
+
+  g_return_val_if_fail (config != NULL && name != NULL, NULL);
+  self = g_object_new (RC_TYPE_MEDIA_PEER_WEBRTC, NULL);
+  self->config = config;
+  self->name = g_strdup (name);
+  self->context = g_main_context_ref_thread_default ();
+  if (!build_bin (self, error))
+    return NULL;
+  return RC_MEDIA_PEER (g_steal_pointer (&self));
+}
+
+/* --- RcMediaPeer ------------------------------------------------------------ */
+
+static gboolean
+peer_attach (RcMediaPeer *peer, GstBin *bin, GError **error)
+{
+  RcMediaPeerWebrtc *self = RC_MEDIA_PEER_WEBRTC (peer);
+
+  if (self->parent || self->closed) {
+    g_set_error (error, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_STATE,
+                 "peer %s is already attached or closed", self->name);
+    return FALSE;
+  }
+  if (!gst_bin_add (bin, self->bin)) {
+    g_set_error (error, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_FAILED,
+                 "cannot add peer %s to %s (name taken?)", self->name, GST_OBJECT_NAME (bin));
+    return FALSE;
+  }
+  self->parent = gst_object_ref (bin);
+  if (!gst_element_sync_state_with_parent (self->bin)) {
+    g_set_error (error, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_FAILED,
+                 "peer %s cannot start", self->name);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static GstPad *
+peer_get_sink_pad (RcMediaPeer *peer)
+{
+  return RC_MEDIA_PEER_WEBRTC (peer)->sink_ghost;
+}
+
+static GstPad *
+peer_get_src_pad (RcMediaPeer *peer)
+{
+  return RC_MEDIA_PEER_WEBRTC (peer)->src_ghost;
+}
+
+/* Checks common to the operations: FALSE (with @task failed) when the peer
+ * is closed, not attached, or already running the same operation. */
+static gboolean
+check_usable (RcMediaPeerWebrtc *self, GTask *task, GTask *pending)
+{
+  if (self->closed) {
+    g_task_return_new_error (task, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_CLOSED,
+                             "peer %s is closed", self->name);
+    return FALSE;
+  }
+  if (self->parent == NULL || pending != NULL) {
+    g_task_return_new_error (task, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_STATE,
+                             "peer %s is %s", self->name,
+                             self->parent ? "busy with the same operation" : "not attached");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+peer_create_offer_async (RcMediaPeer *peer, GCancellable *cancellable,
+                         GAsyncReadyCallback callback, gpointer user_data)
+{
+  RcMediaPeerWebrtc *self = RC_MEDIA_PEER_WEBRTC (peer);
+  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  GstPromise *promise;
+
+  g_task_set_source_tag (task, peer_create_offer_async);
+  if (!check_usable (self, task, self->offer_task))
+    return;
+  self->offer_task = g_steal_pointer (&task);
+  promise = rc_media_peer_webrtc_promise_new (self, EV_OFFER_CREATED, NULL);
+  g_signal_emit_by_name (self->webrtc, "create-offer", NULL, promise);
+  gst_promise_unref (promise);
+}
+
+static char *
+peer_create_offer_finish (RcMediaPeer *peer, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+peer_set_answer_async (RcMediaPeer *peer, GstSDPMessage *answer, GCancellable *cancellable,
+                       GAsyncReadyCallback callback, gpointer user_data)
+{
+  RcMediaPeerWebrtc *self = RC_MEDIA_PEER_WEBRTC (peer);
+  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  GstWebRTCSessionDescription *desc;
+  GstPromise *promise;
+
+  g_task_set_source_tag (task, peer_set_answer_async);
+  if (!check_usable (self, task, self->answer_task)) {
+    gst_sdp_message_free (answer);
+    return;
+  }
+  if (!self->offered) {
+    g_task_return_new_error (task, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_STATE,
+                             "peer %s has made no offer yet", self->name);
+    gst_sdp_message_free (answer);
+    return;
+  }
+  self->answer_task = g_steal_pointer (&task);
+  set_state (self, RC_MEDIA_PEER_CONNECTING, NULL);
+  desc = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER, answer);
+  promise = rc_media_peer_webrtc_promise_new (self, EV_REMOTE_SET, NULL);
+  g_signal_emit_by_name (self->webrtc, "set-remote-description", desc, promise);
+  gst_promise_unref (promise);
+  gst_webrtc_session_description_free (desc);
+}
+
+static gboolean
+peer_set_answer_finish (RcMediaPeer *peer, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+peer_add_remote_candidate (RcMediaPeer *peer, guint mline_index, const char *candidate)
+{
+  RcMediaPeerWebrtc *self = RC_MEDIA_PEER_WEBRTC (peer);
+
+  if (self->closed)
+    return;
+  /* NULL: end of candidates (libnice's peer-candidate-gathering-done). */
+  g_signal_emit_by_name (self->webrtc, "add-ice-candidate", mline_index, candidate);
+}
+
+static RcMediaPeerState
+peer_get_state (RcMediaPeer *peer)
+{
+  return RC_MEDIA_PEER_WEBRTC (peer)->state;
+}
+
+static void
+peer_get_stats (RcMediaPeer *peer, RcMediaPeerStats *stats)
+{
+  RcMediaPeerWebrtc *self = RC_MEDIA_PEER_WEBRTC (peer);
+
+  stats->packets_offered = atomic_load_explicit (&self->packets_offered, memory_order_relaxed);
+  stats->packets_out = atomic_load_explicit (&self->packets_out, memory_order_relaxed);
+  stats->bytes_out = atomic_load_explicit (&self->bytes_out, memory_order_relaxed);
+  stats->packets_in = atomic_load_explicit (&self->packets_in, memory_order_relaxed);
+  stats->bytes_in = atomic_load_explicit (&self->bytes_in, memory_order_relaxed);
+}
+
+static void
+unlink_pad (GstPad *pad)
+{
+  g_autoptr (GstPad) peer = gst_pad_get_peer (pad);
+
+  if (peer == NULL)
+    return;
+  if (GST_PAD_IS_SRC (pad))
+    gst_pad_unlink (pad, peer);
+  else
+    gst_pad_unlink (peer, pad);
+}
+
+/* The teardown order (see the top of the file): unlink, NULL, remove. */
+static void
+peer_close (RcMediaPeer *peer)
+{
+  RcMediaPeerWebrtc *self = RC_MEDIA_PEER_WEBRTC (peer);
+
+  if (self->closed)
+    return;
+  self->closed = TRUE;
+  GST_DEBUG_OBJECT (self->bin, "closing in state %s", rc_media_peer_state_to_string (self->state));
+  g_signal_handlers_disconnect_by_data (self->webrtc, self);
+
+  /* 1. Out of the room's data flow: the room's payloader now gets
+   * not-linked, which a tee ignores, instead of flushing, which stops it. */
+  unlink_pad (self->sink_ghost);
+  unlink_pad (self->src_ghost);
+  /* 2. Stop everything inside, whatever the negotiation reached. Locked so
+   * that a state change of the room cannot restart it meanwhile. */
+  gst_element_set_locked_state (self->bin, TRUE);
+  gst_element_set_state (self->bin, GST_STATE_NULL);
+  /* 3. Leave the pipeline. */
+  if (self->parent) {
+    gst_bin_remove (self->parent, self->bin);
+    g_clear_object (&self->parent);
+  }
+  finish_task (&self->offer_task, g_error_new (RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_CLOSED,
+                                               "peer %s closed", self->name));
+  finish_task (&self->answer_task, g_error_new (RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_CLOSED,
+                                                "peer %s closed", self->name));
+  set_state (self, RC_MEDIA_PEER_CLOSED, NULL);
+}
+
+static void
+peer_iface_init (RcMediaPeerInterface *iface)
+{
+  iface->attach = peer_attach;
+  iface->get_sink_pad = peer_get_sink_pad;
+  iface->get_src_pad = peer_get_src_pad;
+  iface->create_offer_async = peer_create_offer_async;
+  iface->create_offer_finish = peer_create_offer_finish;
+  iface->set_answer_async = peer_set_answer_async;
+  iface->set_answer_finish = peer_set_answer_finish;
+  iface->add_remote_candidate = peer_add_remote_candidate;
+  iface->get_state = peer_get_state;
+  iface->get_stats = peer_get_stats;
+  iface->close = peer_close;
+}
+
+/* --- webrtcbin extras --------------------------------------------------------- */
+
+void
+rc_media_peer_webrtc_get_transport_stats_async (RcMediaPeerWebrtc *self,
+                                                GAsyncReadyCallback callback,
+                                                gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (self, NULL, callback, user_data);
+  GstPromise *promise;
+
+  g_return_if_fail (RC_IS_MEDIA_PEER_WEBRTC (self));
+  if (self->closed || self->parent == NULL) {
+    g_task_return_new_error (task, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_STATE,
+                             "peer %s is not running", self->name);
+    return;
+  }
+  promise = rc_media_peer_webrtc_promise_new (self, EV_STATS, task);
+  g_signal_emit_by_name (self->webrtc, "get-stats", NULL, promise);
+  gst_promise_unref (promise);
+}
+
+GstStructure *
+rc_media_peer_webrtc_get_transport_stats_finish (RcMediaPeerWebrtc *self, GAsyncResult *result,
+                                                 GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gboolean
+rc_media_peer_webrtc_handle_message (RcMediaPeerWebrtc *self, GstMessage *message)
+{
+  g_return_val_if_fail (RC_IS_MEDIA_PEER_WEBRTC (self), FALSE);
+  if (self->bin == NULL || !gst_object_has_as_ancestor (GST_MESSAGE_SRC (message),
+                                                        GST_OBJECT (self->bin)))
+    return FALSE;
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR && !self->closed) {
+    g_autoptr (GError) error = NULL;
+    gst_message_parse_error (message, &error, NULL);
+    GST_WARNING_OBJECT (self->bin, "transport error: %s", error ? error->message : "?");
+    set_state (self, RC_MEDIA_PEER_FAILED, "transport_error");
+  }
+  return TRUE;
+}
+
+/* --- GObject ------------------------------------------------------------------ */
+
+static void
+rc_media_peer_webrtc_dispose (GObject *object)
+{
+  RcMediaPeerWebrtc *self = RC_MEDIA_PEER_WEBRTC (object);
+
+  if (self->webrtc && !self->closed)
+    peer_close (RC_MEDIA_PEER (self));
+  G_OBJECT_CLASS (rc_media_peer_webrtc_parent_class)->dispose (object);
+}
+
+static void
+rc_media_peer_webrtc_finalize (GObject *object)
+{
+  RcMediaPeerWebrtc *self = RC_MEDIA_PEER_WEBRTC (object);
+
+  if (self->bin && !self->closed) /* construction failed half-way */
+    gst_element_set_state (self->bin, GST_STATE_NULL);
+  g_clear_object (&self->send_pad);
+  if (self->src_target)
+    gst_object_unref (self->src_target);
+  g_clear_object (&self->bin);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_free (self->offer_text);
+  g_free (self->name);
+  G_OBJECT_CLASS (rc_media_peer_webrtc_parent_class)->finalize (object);
+}
+
+static void
+rc_media_peer_webrtc_class_init (RcMediaPeerWebrtcClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = rc_media_peer_webrtc_dispose;
+  G_OBJECT_CLASS (klass)->finalize = rc_media_peer_webrtc_finalize;
+  GST_DEBUG_CATEGORY_INIT (rc_media_peer_debug, "rcmediapeer", 0, "roomcast media peers");
+}
+
+static void
+rc_media_peer_webrtc_init (RcMediaPeerWebrtc *self)
+{
+}

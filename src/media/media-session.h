@@ -1,0 +1,56 @@
+/* roomcast: the media:* signalling of one Socket.IO client, server side.
+ *
+ * A session ties one RcSioSocket to one RcMediaPeer that its owner (the room,
+ * or the test echo server) created and attached to a pipeline:
+ *
+ *   client                         server
+ *   media:connect {} ─────────────▶ rc_media_session_start()
+ *                   ◀── ack {ok:true, offer:{type:"offer", sdp}}
+ *   media:answer {type?,sdp} ─────▶ rc_media_session_handle_answer()   (ack {ok:true})
+ *   media:ice {candidate,…} ──────▶ rc_media_session_handle_ice()      (ack optional)
+ *                   ◀── media:ice {candidate|null, sdpMLineIndex, sdpMid}
+ *                   ◀── media:failed {reason}   (ICE/DTLS failed, or not
+ *                                               connected within the timeout)
+ *
+ * Local candidates are held back until the offer has been sent. A refused
+ * payload is acknowledged {ok:false, error:{code:"invalid_payload", message}};
+ * an answer when none is expected gets "invalid_state". After media:failed
+ * the session emits "ended" and its owner removes it (rc_media_session_close
+ * closes the peer; the owner then removes its own per-peer elements).
+ * Everything runs on the main loop.
+ */
+#pragma once
+
+#include "media/media-peer.h"
+#include "sio/sio-socket.h"
+
+G_BEGIN_DECLS
+
+#define RC_TYPE_MEDIA_SESSION (rc_media_session_get_type ())
+G_DECLARE_FINAL_TYPE (RcMediaSession, rc_media_session, RC, MEDIA_SESSION, GObject)
+
+/* @peer must be attached to its pipeline; the session keeps references to
+ * @socket and @peer. @connect_timeout_ms counts from rc_media_session_start(). */
+RcMediaSession *rc_media_session_new (RcSioSocket *socket, RcMediaPeer *peer,
+                                      guint connect_timeout_ms);
+RcMediaPeer *rc_media_session_get_peer (RcMediaSession *self);
+
+/* Makes the offer and answers @ack with it; with @ack NULL, sends it as a
+ * `media:offer` event instead. */
+void rc_media_session_start (RcMediaSession *self, RcSioAck *ack);
+/* `media:answer` and `media:ice` from the client (@ack nullable). */
+void rc_media_session_handle_answer (RcMediaSession *self, JsonArray *args, RcSioAck *ack);
+void rc_media_session_handle_ice (RcMediaSession *self, JsonArray *args, RcSioAck *ack);
+
+/* Ends the session without telling the client (it left, or asked with
+ * media:disconnect) and closes the peer. Idempotent. */
+void rc_media_session_close (RcMediaSession *self);
+/* TRUE once the peer connected (and until the session ends). */
+gboolean rc_media_session_is_connected (RcMediaSession *self);
+
+/* Signal "ended" (const char *reason): the session failed and sent
+ * media:failed {reason}; reasons: "timeout", "ice_failed", "dtls_failed",
+ * "connection_failed", "transport_error", "offer_failed",
+ * "negotiation_failed". Emitted once, never after rc_media_session_close(). */
+
+G_END_DECLS

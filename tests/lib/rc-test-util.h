@@ -1,0 +1,31 @@
+/* roomcast tests: waiting on conditions, process counters, loopback-only
+ * networking. Shared by the media tests and tools/roomcast-loadgen. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef gboolean (*RcTestCondition) (gpointer data);
+
+/* Runs the thread-default main context until @cond returns TRUE (checked
+ * after every iteration) or @timeout_ms pass; returns the last @cond. Never
+ * a bare sleep: the loop keeps dispatching while it waits. */
+gboolean rc_test_wait_until (guint timeout_ms, RcTestCondition cond, gpointer data);
+/* Runs the main context for @ms (to let time pass while watching). */
+void rc_test_run_for (guint ms);
+
+/* Counts of this process (or of @pid when > 0), read from /proc. */
+guint rc_test_count_threads (int pid);
+guint rc_test_count_fds (int pid);
+/* Resident set size in KiB; CPU time (user + system) in ms. */
+guint64 rc_test_rss_kib (int pid);
+guint64 rc_test_cpu_ms (int pid);
+
+/* Moves the calling process into a new network namespace holding only an
+ * up `lo` (needs root or CAP_SYS_ADMIN; call before any thread starts:
+ * threads already running stay outside). FALSE with the reason when that is
+ * not possible here; media then relies on add-local-ip-address alone. */
+gboolean rc_test_enter_loopback_netns (GError **error);
+
+G_END_DECLS
