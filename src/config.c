@@ -13,6 +13,8 @@
 
 #include <gio/gio.h>
 
+#include "roomcast-build-config.h"
+
 #define RC_GROUP "roomcast"
 #define DAY_MS (24u * 60u * 60u * 1000u)
 
@@ -89,6 +91,11 @@ static const Setting settings[] = {
   { "RATE_LIMIT_MESSAGES_PER_MINUTE", NULL, KIND_UINT, FALSE, "60", OFF (rate_limit_per_minute), 1, G_MAXINT, .reloadable = TRUE },
   { "SEATS_PER_ROOM", NULL, KIND_UINT, FALSE, "10", OFF (seats_per_room), 1, 64 },
   { "ROOM_GRACE_PERIOD_S", NULL, KIND_UINT, FALSE, "30", OFF (room_grace_s), 0, 86400 },
+  /* Gifts: names this worker's in-flight list (gifts:inflight:{id}), the
+   * dev ledger's price list, and gift:send per user and minute. */
+  { "WORKER_ID", NULL, KIND_STRING, FALSE, "0", OFF (worker_id), 1 },
+  { "GIFTS_FILE", NULL, KIND_STRING, FALSE, ROOMCAST_DATADIR "/gifts.json", OFF (gifts_file), 1 },
+  { "GIFT_RATE_LIMIT_PER_MINUTE", NULL, KIND_UINT, FALSE, "600", OFF (gift_rate_limit_per_minute), 1, G_MAXINT, .reloadable = TRUE },
   { "RTC_LISTEN_IP", "MEDIASOUP_LISTEN_IP", KIND_IP, FALSE, NULL, OFF (rtc_listen_ip) },
   { "RTC_ANNOUNCED_IP", "MEDIASOUP_ANNOUNCED_IP", KIND_IP, FALSE, NULL, OFF (rtc_announced_ip) },
   { "RTC_MIN_PORT", "MEDIASOUP_RTC_MIN_PORT", KIND_PORT, FALSE, "10000", OFF (rtc_min_port) },
@@ -483,6 +490,14 @@ cross_check (const RcConfig *config, const char * const *raw, const gboolean *ok
   int min_port = find_setting ("RTC_MIN_PORT"), max_port = find_setting ("RTC_MAX_PORT");
   int auth = find_setting ("AUTH_PROVIDER");
   const char *dev_hint = config->dev ? "" : " (or run with --dev)";
+
+  /* The worker id becomes part of a Redis key: keep it a plain token. */
+  if (ok[find_setting ("WORKER_ID")] &&
+      (strlen (config->worker_id) > 64 ||
+       strspn (config->worker_id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                  "0123456789_.-") != strlen (config->worker_id)))
+    add_error (errors, &settings[find_setting ("WORKER_ID")], config->worker_id,
+               "is not 1-64 letters, digits, '_', '.' or '-'");
 
   if (ok[min_port] && ok[max_port] && config->rtc_min_port > config->rtc_max_port)
     add_error (errors, &settings[min_port],

@@ -65,6 +65,12 @@ typedef struct {
   guint seats_per_room;         /* SEATS_PER_ROOM, default 10, 1..64 */
   guint room_grace_s;           /* ROOM_GRACE_PERIOD_S, default 30 */
 
+  /* gifts */
+  char *worker_id;              /* WORKER_ID, default "0": gifts:inflight:{id}; unique per
+                                 * process sharing a Redis */
+  char *gifts_file;             /* GIFTS_FILE, default <datadir>/roomcast/gifts.json: dev ledger prices */
+  guint gift_rate_limit_per_minute; /* GIFT_RATE_LIMIT_PER_MINUTE, default 600 */
+
   /* RTC (MEDIASOUP_* names accepted as aliases) */
   char *rtc_listen_ip;          /* RTC_LISTEN_IP / MEDIASOUP_LISTEN_IP, default NULL = all */
   char *rtc_announced_ip;       /* RTC_ANNOUNCED_IP / MEDIASOUP_ANNOUNCED_IP */
@@ -105,7 +111,8 @@ char *rc_config_dump (const RcConfig *config);
 
 /* SIGHUP: apply to @live what may change safely in a running server
  * (LOG_LEVEL, CORS_ORIGINS, MAX_ROOMS_PER_WORKER, MAX_CLIENTS_PER_ROOM,
- * RATE_LIMIT_MESSAGES_PER_MINUTE) from @fresh, a newly loaded configuration.
+ * RATE_LIMIT_MESSAGES_PER_MINUTE, GIFT_RATE_LIMIT_PER_MINUTE) from @fresh, a newly
+ * loaded configuration.
  * *@reloaded lists what changed as "NAME=value, ..." and *@needs_restart the
  * names of other settings that differ (values not shown: they may be
  * secret); both may be empty strings. Returns TRUE if anything was applied. */

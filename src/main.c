@@ -19,15 +19,26 @@
 #include "http/http-server.h"
 #include "http/metrics.h"
 #include "http/static-files.h"
+#include "gifts/gift-batcher.h"
+#include "gifts/gift-ledger.h"
+#include "gifts/gift-processor-laravel.h"
+#include "gifts/gift-queue-memory.h"
+#include "gifts/gift-queue-redis.h"
+#include "gifts/gift-service.h"
 #include "laravel/laravel-client.h"
+#include "laravel/room-status.h"
 #include "redis/redis-client.h"
 #include "sio/sio-server.h"
 #include "daemon/systemd-notify.h"
+#include "rooms/rate-gate.h"
 #include "rooms/room-service.h"
 #include "store/store-memory.h"
+#include "store/store-redis.h"
 
 /* How long a shutdown waits for clients to close their side. */
 #define SHUTDOWN_GRACE_MS 2000
+/* ... and, at most, for room closes still on their way to Laravel. */
+#define SHUTDOWN_STATUS_WAIT_MS 3000
 
 typedef struct {
   GMainLoop *loop;
@@ -40,13 +51,23 @@ typedef struct {
   RcRedisClient *redis;           /* NULL without REDIS_HOST */
   RcLaravelClient *laravel;       /* NULL without LARAVEL_API_URL */
   RcRevocationWatcher *revocation; /* laravel auth with Redis only */
+  RcRoomStatusReporter *room_status; /* NULL without LARAVEL_API_URL */
+  RcGiftService *gifts;
   gboolean stopping;
+  gint64 stop_deadline_us;
 } Daemon;
 
 static gboolean
 on_shutdown_done (gpointer data)
 {
   Daemon *d = data;
+  /* The rooms were closed for the shutdown: give those closes a moment to
+   * reach Laravel (bounded), rather than leave rooms "live" there. */
+  if (d->room_status && rc_room_status_reporter_get_n_pending (d->room_status) > 0 &&
+      g_get_monotonic_time () < d->stop_deadline_us) {
+    g_timeout_add (50, on_shutdown_done, d);
+    return G_SOURCE_REMOVE;
+  }
   g_main_loop_quit (d->loop);
   return G_SOURCE_REMOVE;
 }
@@ -70,9 +91,11 @@ on_stop_signal (gpointer data)
     return G_SOURCE_CONTINUE;
   }
   d->stopping = TRUE;
+  d->stop_deadline_us = g_get_monotonic_time () + SHUTDOWN_STATUS_WAIT_MS * 1000;
   guint n = rc_sio_server_get_n_connections (d->sio);
   g_info ("shutting down: disconnecting %u client(s)", n);
   rc_systemd_stopping ("shutting down");
+  rc_gift_service_shutdown (d->gifts);
   rc_room_service_shutdown (d->rooms);
   rc_sio_server_shutdown (d->sio, "server shutdown");
   if (n == 0)
@@ -150,6 +173,47 @@ make_auth_provider (const RcConfig *config, RcLaravelClient *laravel, RcRedisCli
     g_set_error (error, RC_CONFIG_ERROR, RC_CONFIG_ERROR_INVALID, "AUTH_PROVIDER: unknown");
     return NULL;
   }
+}
+
+/* The gift pipeline: queue (Redis or memory) -> batcher -> Laravel, or the
+ * dev ledger with --dev and no LARAVEL_API_URL; off otherwise. FALSE if the
+ * dev ledger's price list exists but is invalid. */
+static gboolean
+start_gifts (Daemon *d, const RcConfig *config, RcRateGate *gate, GError **error)
+{
+  g_autoptr (RcGiftQueue) queue = d->redis ? rc_gift_queue_redis_new (d->redis, config->worker_id)
+                                           : rc_gift_queue_memory_new ();
+  g_autoptr (RcGiftProcessor) processor = NULL;
+  g_autoptr (RcGiftLedger) ledger = NULL;
+  g_autoptr (RcGiftBatcher) batcher = NULL;
+
+  if (d->laravel) {
+    processor = rc_gift_processor_laravel_new (d->laravel);
+  } else if (config->dev && !g_file_test (config->gifts_file, G_FILE_TEST_EXISTS)) {
+    g_warning ("gifts: the dev ledger's price list GIFTS_FILE=%s does not exist; gifts are off "
+               "(point GIFTS_FILE at data/gifts.json)", config->gifts_file);
+  } else if (config->dev) {
+    ledger = rc_gift_ledger_new_from_file (config->gifts_file, error);
+    if (!ledger)
+      return FALSE;
+    processor = g_object_ref (RC_GIFT_PROCESSOR (ledger));
+    g_warning ("gifts: dev ledger (no LARAVEL_API_URL): %u gifts from %s, every user starts "
+               "with %" G_GINT64_FORMAT " coins; balances are not kept across restarts",
+               rc_gift_ledger_get_n_gifts (ledger), config->gifts_file,
+               rc_gift_ledger_get_balance (ledger, ""));
+  } else {
+    g_warning ("gifts: no LARAVEL_API_URL: gift:send is refused (gift_unavailable)");
+  }
+  if (processor)
+    batcher = rc_gift_batcher_new (queue, processor);
+  d->gifts = rc_gift_service_new (d->sio, d->rooms, gate, queue, batcher, ledger, config);
+  rc_gift_service_add_health (d->gifts, d->http);
+  if (processor)
+    g_info ("gifts: queued in %s (%s), batches of up to %u every %u ms to %s, in-flight list "
+            RC_GIFT_INFLIGHT_PREFIX "%s", rc_gift_queue_get_name (queue),
+            rc_gift_queue_is_durable (queue) ? "durable" : "NOT durable", RC_GIFT_BATCH_MAX,
+            RC_GIFT_BATCH_INTERVAL_MS, rc_gift_processor_get_name (processor), config->worker_id);
+  return TRUE;
 }
 
 int
@@ -248,9 +312,26 @@ main (int argc, char **argv)
   rc_sio_server_attach (d.sio, rc_http_server_get_soup (d.http));
   rc_sio_server_add_health (d.sio, d.http);
   rc_http_server_add_health (d.http, static_health, &d);
-  g_autoptr (RcStore) store = rc_store_memory_new ();
+  g_autoptr (RcStore) store = d.redis ? rc_store_redis_new (d.redis) : rc_store_memory_new ();
+  if (!d.redis)
+    g_warning ("no REDIS_HOST: room state, seats and rate limits live in this process only, "
+               "and the gift queue is NOT durable: acknowledged gifts that have not reached "
+               "Laravel yet are lost if roomcastd stops or crashes");
   d.rooms = rc_room_service_new (d.sio, store, config);
   rc_room_service_add_health (d.rooms, d.http);
+  /* One rate-limit interface: Redis counters shared by every worker, or
+   * (no Redis) the in-process limiter, which the room registry applies. */
+  g_autoptr (RcRateGate) gate = rc_rate_gate_new (d.redis ? store : NULL);
+  if (d.redis)
+    rc_room_service_set_rate_gate (d.rooms, gate);
+  if (d.laravel)
+    d.room_status = rc_room_status_reporter_new (d.rooms, d.laravel);
+  else
+    g_info ("room status: no LARAVEL_API_URL, room status is not posted anywhere");
+  if (!start_gifts (&d, config, gate, &error)) {
+    g_critical ("cannot start: GIFTS_FILE: %s", error->message);
+    return 2;
+  }
   if (d.redis)
     rc_redis_client_add_health (d.redis, d.http);
   if (d.laravel)
@@ -281,7 +362,11 @@ main (int argc, char **argv)
   g_source_remove (sighup);
   rc_http_server_stop_listening (d.http);
   g_clear_object (&d.revocation);
+  g_clear_object (&d.gifts);
+  g_clear_object (&d.room_status);
   g_clear_object (&d.rooms);
+  g_clear_object (&gate);
+  g_clear_object (&store);
   g_clear_object (&d.sio);
   g_clear_object (&d.http);
   g_clear_object (&auth);

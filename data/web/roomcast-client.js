@@ -490,8 +490,10 @@ export class RoomcastClient extends EventTarget {
   }
 
   #normalizeGift(g = {}) {
-    const person = (obj, id) => {
-      const uid = idOf(obj?.id ?? id);
+    // `from`/`to` are user ids (docs/protocol.md); a user object is accepted too.
+    const person = (ref, id) => {
+      const obj = ref !== null && typeof ref === "object" ? ref : null;
+      const uid = idOf(obj ? obj.id : (ref ?? id));
       const name = obj?.name ?? this.participant(uid)?.user?.name ?? (uid ? `user ${uid}` : "someone");
       return { id: uid, name };
     };

@@ -315,11 +315,21 @@ rc_http_client_request_async (RcHttpClient *self, const char *method, const char
                               GCancellable *cancellable, GAsyncReadyCallback callback,
                               gpointer user_data)
 {
+  rc_http_client_request_full_async (self, method, url, headers, body, RC_HTTP_REQUEST_DEFAULT,
+                                     cancellable, callback, user_data);
+}
+
+void
+rc_http_client_request_full_async (RcHttpClient *self, const char *method, const char *url,
+                                   const char * const *headers, GBytes *body,
+                                   RcHttpRequestFlags flags, GCancellable *cancellable,
+                                   GAsyncReadyCallback callback, gpointer user_data)
+{
   g_return_if_fail (RC_IS_HTTP_CLIENT (self));
   g_return_if_fail (method != NULL && url != NULL);
 
   g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, rc_http_client_request_async);
+  g_task_set_source_tag (task, rc_http_client_request_full_async);
   if (g_task_return_error_if_cancelled (task))
     return;
   for (const char * const *h = headers; h && *h; h++)
@@ -350,6 +360,11 @@ rc_http_client_request_async (RcHttpClient *self, const char *method, const char
   curl_easy_setopt (e, CURLOPT_WRITEFUNCTION, on_curl_write);
   curl_easy_setopt (e, CURLOPT_WRITEDATA, req);
   curl_easy_setopt (e, CURLOPT_ERRORBUFFER, req->errbuf);
+  /* curl re-sends only over a reused connection (see RC_HTTP_REQUEST_ONCE). */
+  if (flags & RC_HTTP_REQUEST_ONCE) {
+    curl_easy_setopt (e, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt (e, CURLOPT_FORBID_REUSE, 1L);
+  }
 
   /* "Expect:" stops curl from waiting for 100-continue on larger bodies. */
   req->headers = curl_slist_append (req->headers, "Expect:");

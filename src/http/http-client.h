@@ -42,6 +42,17 @@ G_DECLARE_FINAL_TYPE (RcHttpClient, rc_http_client, RC, HTTP_CLIENT, GObject)
 /* Every request gets these connect and total timeouts (milliseconds). */
 RcHttpClient *rc_http_client_new (guint connect_timeout_ms, guint timeout_ms);
 
+typedef enum {
+  RC_HTTP_REQUEST_DEFAULT = 0,
+  /* Send the request at most once. libcurl silently sends a request again
+   * when the reused keep-alive connection it went out on turns out to be
+   * closed before any answer; for a POST that is not idempotent that hides
+   * a delivery the server may have acted on. With this flag the request
+   * gets a fresh connection (closed afterwards), so a lost answer is an
+   * error the caller sees and handles. */
+  RC_HTTP_REQUEST_ONCE = 1 << 0,
+} RcHttpRequestFlags;
+
 /* Start a request. @headers are "Name: value" strings, NULL-terminated,
  * nullable; a header containing CR or LF is refused. @body (nullable) is
  * sent as is (a POST with no @body sends an empty one). Any HTTP status is
@@ -52,6 +63,12 @@ void rc_http_client_request_async (RcHttpClient *self, const char *method, const
                                    const char * const *headers, GBytes *body,
                                    GCancellable *cancellable, GAsyncReadyCallback callback,
                                    gpointer user_data);
+/* The same, with @flags. */
+void rc_http_client_request_full_async (RcHttpClient *self, const char *method,
+                                        const char *url, const char * const *headers,
+                                        GBytes *body, RcHttpRequestFlags flags,
+                                        GCancellable *cancellable, GAsyncReadyCallback callback,
+                                        gpointer user_data);
 RcHttpResponse *rc_http_client_request_finish (RcHttpClient *self, GAsyncResult *result,
                                                GError **error);
 

@@ -302,7 +302,7 @@ rc_json_parse_strict (const char *text, gsize len, gsize *error_offset, GError *
   g_autoptr(GError) json_error = NULL;
 
   const char *bad_utf8 = NULL;
-  const char *nul = memchr (text, '\0', len);
+  const char *nul = len > 0 ? memchr (text, '\0', len) : NULL;  /* memchr (NULL, 0) is UB */
 
   if (!g_utf8_validate_len (text, nul ? (gsize) (nul - text) : len, &bad_utf8) || nul)
     {

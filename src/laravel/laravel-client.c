@@ -34,12 +34,14 @@ G_DEFINE_FINAL_TYPE (RcLaravelClient, rc_laravel_client, G_TYPE_OBJECT)
 
 typedef struct {
   char *path;
+  JsonNode *error_body; /* the JSON body of a non-2xx answer, if any */
 } Call;
 
 static void
 call_free (Call *call)
 {
   g_free (call->path);
+  g_clear_pointer (&call->error_body, json_node_unref);
   g_free (call);
 }
 
@@ -80,6 +82,30 @@ set_health (RcLaravelClient *self, const char *health, const char *path, const G
   self->health = health;
 }
 
+/* The endpoint of @path, as a metric label. */
+static const char *
+endpoint_label (const char *path)
+{
+  if (g_str_equal (path, RC_LARAVEL_VALIDATE_PATH))
+    return "auth_validate";
+  if (g_str_equal (path, RC_LARAVEL_GIFT_BATCH_PATH))
+    return "gifts_batch";
+  if (g_str_has_prefix (path, "/api/v1/internal/rooms/") && g_str_has_suffix (path, "/status"))
+    return "room_status";
+  return "other";
+}
+
+/* roomcast_laravel_requests_total{endpoint, status}: status is the HTTP
+ * status, or "timeout" / "unreachable" when there was none. */
+static void
+count_request (const char *path, const char *status)
+{
+  g_autofree char *labels = g_strdup_printf ("endpoint=\"%s\",status=\"%s\"",
+                                             endpoint_label (path), status);
+  rc_metrics_counter_inc ("roomcast_laravel_requests_total",
+                          "Laravel API requests, by endpoint and HTTP status", labels);
+}
+
 static void
 log_forbidden (RcLaravelClient *self, const char *path)
 {
@@ -117,6 +143,13 @@ return_status_error (GTask *task, RcLaravelClient *self, const char *path,
                      RcHttpResponse *response)
 {
   g_autofree char *message = laravel_message (response->body);
+  Call *call = g_task_get_task_data (task);
+  gsize len;
+  const char *text = g_bytes_get_data (response->body, &len);
+
+  /* Kept for callers that read more than the message (422 "errors"). */
+  if (len > 0)
+    call->error_body = rc_json_parse_strict (text, len, NULL, NULL);
   guint status = response->status;
   int code;
   const char *health = "ok";
@@ -162,6 +195,7 @@ on_http_done (GObject *source, GAsyncResult *result, gpointer data)
     }
     gboolean timeout = g_error_matches (error, RC_HTTP_CLIENT_ERROR,
                                         RC_HTTP_CLIENT_ERROR_TIMEOUT);
+    count_request (call->path, timeout ? "timeout" : "unreachable");
     g_autoptr (GError) mapped = g_error_new (RC_LARAVEL_ERROR,
                                              timeout ? RC_LARAVEL_ERROR_TIMEOUT
                                                      : RC_LARAVEL_ERROR_UNREACHABLE,
@@ -169,6 +203,11 @@ on_http_done (GObject *source, GAsyncResult *result, gpointer data)
     set_health (self, timeout ? "timeout" : "unreachable", call->path, mapped);
     g_task_return_error (task, g_steal_pointer (&mapped));
     return;
+  }
+  {
+    char status[16];
+    g_snprintf (status, sizeof status, "%u", response->status);
+    count_request (call->path, status);
   }
   if (response->status < 200 || response->status > 299) {
     return_status_error (task, self, call->path, response);
@@ -198,16 +237,16 @@ on_http_done (GObject *source, GAsyncResult *result, gpointer data)
   g_task_return_pointer (task, node, (GDestroyNotify) json_node_unref);
 }
 
-void
-rc_laravel_client_post_async (RcLaravelClient *self, const char *path, const char *bearer,
-                              JsonNode *body, GCancellable *cancellable,
-                              GAsyncReadyCallback callback, gpointer user_data)
+static void
+post_full_async (RcLaravelClient *self, const char *path, const char *bearer, JsonNode *body,
+                 RcHttpRequestFlags flags, GCancellable *cancellable,
+                 GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (RC_IS_LARAVEL_CLIENT (self));
   g_return_if_fail (path != NULL && path[0] == '/');
 
   GTask *task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, rc_laravel_client_post_async);
+  g_task_set_source_tag (task, post_full_async);
   Call *call = g_new0 (Call, 1);
   call->path = g_strdup (path);
   g_task_set_task_data (task, call, (GDestroyNotify) call_free);
@@ -227,9 +266,18 @@ rc_laravel_client_post_async (RcLaravelClient *self, const char *path, const cha
     bytes = g_bytes_new_take (json, strlen (json));
   }
   /* The HTTP client copies the headers: the token copy is wiped at once. */
-  rc_http_client_request_async (self->http, "POST", url, headers, bytes, cancellable,
-                                on_http_done, task);
+  rc_http_client_request_full_async (self->http, "POST", url, headers, bytes, flags, cancellable,
+                                     on_http_done, task);
   secret_free (user_bearer);
+}
+
+void
+rc_laravel_client_post_async (RcLaravelClient *self, const char *path, const char *bearer,
+                              JsonNode *body, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  post_full_async (self, path, bearer, body, RC_HTTP_REQUEST_DEFAULT, cancellable, callback,
+                   user_data);
 }
 
 JsonNode *
@@ -254,6 +302,52 @@ rc_laravel_client_validate_token_finish (RcLaravelClient *self, GAsyncResult *re
                                          GError **error)
 {
   return rc_laravel_client_post_finish (self, result, error);
+}
+
+void
+rc_laravel_client_gift_batch_async (RcLaravelClient *self, JsonNode *transactions,
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data)
+{
+  g_return_if_fail (transactions != NULL && JSON_NODE_HOLDS_ARRAY (transactions));
+  g_autoptr (JsonObject) object = json_object_new ();
+  json_object_set_member (object, "transactions", json_node_copy (transactions));
+  g_autoptr (JsonNode) body = json_node_init_object (json_node_alloc (), object);
+  /* Sent at most once per call: whether an earlier attempt of a batch may
+   * have been applied is the batcher's knowledge (duplicate_transaction). */
+  post_full_async (self, RC_LARAVEL_GIFT_BATCH_PATH, NULL, body, RC_HTTP_REQUEST_ONCE,
+                   cancellable, callback, user_data);
+}
+
+JsonNode *
+rc_laravel_client_gift_batch_finish (RcLaravelClient *self, GAsyncResult *result,
+                                     JsonNode **error_body, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  Call *call = g_task_get_task_data (G_TASK (result));
+  if (error_body)
+    *error_body = call->error_body ? json_node_ref (call->error_body) : NULL;
+  return rc_laravel_client_post_finish (self, result, error);
+}
+
+void
+rc_laravel_client_room_status_async (RcLaravelClient *self, const char *room_id,
+                                     JsonNode *body, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (room_id != NULL && body != NULL);
+  /* Room ids are UUIDs, but nothing from outside goes into a URL unescaped. */
+  g_autofree char *escaped = g_uri_escape_string (room_id, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf ("/api/v1/internal/rooms/%s/status", escaped);
+  rc_laravel_client_post_async (self, path, NULL, body, cancellable, callback, user_data);
+}
+
+gboolean
+rc_laravel_client_room_status_finish (RcLaravelClient *self, GAsyncResult *result,
+                                      GError **error)
+{
+  g_autoptr (JsonNode) answer = rc_laravel_client_post_finish (self, result, error);
+  return answer != NULL;
 }
 
 static gboolean

@@ -37,6 +37,7 @@ typedef enum {
 } RcLaravelError;
 
 #define RC_LARAVEL_VALIDATE_PATH "/api/v1/internal/auth/validate"
+#define RC_LARAVEL_GIFT_BATCH_PATH "/api/v1/internal/gifts/batch"
 
 #define RC_TYPE_LARAVEL_CLIENT (rc_laravel_client_get_type ())
 G_DECLARE_FINAL_TYPE (RcLaravelClient, rc_laravel_client, RC, LARAVEL_CLIENT, GObject)
@@ -65,6 +66,27 @@ void rc_laravel_client_validate_token_async (RcLaravelClient *self, const char *
                                              gpointer user_data);
 JsonNode *rc_laravel_client_validate_token_finish (RcLaravelClient *self,
                                                    GAsyncResult *result, GError **error);
+
+/* gifts/batch (section 3): POST {"transactions": @transactions} (a JSON
+ * array of transaction objects, transfer none). The result is Laravel's
+ * answer as sent (any JSON); checking it against the contract's
+ * {processed, failed[]} is the caller's job (gifts/gift-batch.h). On an
+ * HTTP error *@error_body (nullable) gets the answer's JSON body, if it had
+ * one (a 422's "errors" name the refused transactions). */
+void rc_laravel_client_gift_batch_async (RcLaravelClient *self, JsonNode *transactions,
+                                         GCancellable *cancellable,
+                                         GAsyncReadyCallback callback, gpointer user_data);
+JsonNode *rc_laravel_client_gift_batch_finish (RcLaravelClient *self, GAsyncResult *result,
+                                               JsonNode **error_body, GError **error);
+
+/* rooms/{@room_id}/status (section 4): POST @body ({is_live,
+ * participant_count[, closed_at]}, transfer none). Any 2xx is success
+ * (200 {"success":true} or 204); 404 is RC_LARAVEL_ERROR_NOT_FOUND. */
+void rc_laravel_client_room_status_async (RcLaravelClient *self, const char *room_id,
+                                          JsonNode *body, GCancellable *cancellable,
+                                          GAsyncReadyCallback callback, gpointer user_data);
+gboolean rc_laravel_client_room_status_finish (RcLaravelClient *self, GAsyncResult *result,
+                                               GError **error);
 
 /* "laravel": "ok" | "configured" (no call yet) | "unreachable" | "timeout" |
  * "server_error" | "invalid_internal_key" | "invalid_response", from the

@@ -26,6 +26,8 @@
  *   not_found         the user, message or cinema session named does not exist
  *   unknown_event     the server has no handler for this event
  *   internal          a server-side failure (store down, bug); retry later
+ *   gift_unavailable  a gift cannot be queued durably now (Redis down) or
+ *                     gifts are not set up on this server; nothing was charged
  */
 #pragma once
 
@@ -54,9 +56,10 @@ typedef enum {
   RC_ERROR_NOT_FOUND,
   RC_ERROR_UNKNOWN_EVENT,
   RC_ERROR_INTERNAL,
+  RC_ERROR_GIFT_UNAVAILABLE,
 } RcErrorCode;
 
-#define RC_ERROR_N_CODES (RC_ERROR_INTERNAL + 1)
+#define RC_ERROR_N_CODES (RC_ERROR_GIFT_UNAVAILABLE + 1)
 
 /* The wire name ("seat_taken"); "internal" for values outside the table. */
 const char *rc_error_code_name (RcErrorCode code);

@@ -336,6 +336,19 @@ rc_room_registry_close_all (RcRoomRegistry *registry, const char *reason, gint64
   apply_bookkeeping (registry, effects, start);
 }
 
+void
+rc_room_registry_close_room (RcRoomRegistry *registry, const char *room_id, const char *reason,
+                             gint64 now, RcEffects *effects)
+{
+  RcRoom *room = rc_room_registry_lookup (registry, room_id);
+  guint start = rc_effects_get_length (effects);
+
+  if (room == NULL)
+    return;
+  rc_room_close (room, reason, now, effects);
+  apply_bookkeeping (registry, effects, start);
+}
+
 static JsonObject *
 retry_after_fields (gint64 retry_after_ms)
 {

@@ -80,6 +80,10 @@ gboolean rc_room_registry_close (RcRoomRegistry *registry, const RcRoomUser *act
  * everyone, all detached, every room persisted as CLOSED. No tombstones. */
 void rc_room_registry_close_all (RcRoomRegistry *registry, const char *reason, gint64 now,
                                  RcEffects *effects);
+/* Close @room_id (if open) for a reason of the server's own, e.g.
+ * "media_error": room:closed to everyone, all detached. No tombstone. */
+void rc_room_registry_close_room (RcRoomRegistry *registry, const char *room_id,
+                                  const char *reason, gint64 now, RcEffects *effects);
 /* Any other room event (room-commands.h) in the actor's room. On success
  * *@reply holds the ack fields; on failure it is NULL or, for rate_limited,
  * the extra error fields {retryAfterMs}. Failed events leave no effects. */

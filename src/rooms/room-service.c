@@ -39,13 +39,14 @@ struct _RcRoomService {
   GHashTable *pending_saves; /* room id -> JsonNode* (PERSIST payload) */
   GPtrArray *handlers;       /* EventHandler* */
   GCancellable *cancellable;
+  RcRateGate *rate_gate;     /* nullable: the registry counts */
   guint flush_source;
   guint timer_source;
   gint64 timer_deadline;
   gulong disconnected_id;
 };
 
-enum { SIGNAL_ROOM_STATE_CHANGED, N_SIGNALS };
+enum { SIGNAL_ROOM_STATE_CHANGED, SIGNAL_ROOM_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (RcRoomService, rc_room_service, G_TYPE_OBJECT)
@@ -100,7 +101,8 @@ sync_limits (RcRoomService *self)
 
   limits.max_rooms = self->config->max_rooms_per_worker;
   limits.max_clients_per_room = self->config->max_clients_per_room;
-  limits.rate_limit_per_minute = self->config->rate_limit_per_minute;
+  /* With a gate the registry's own limiter is off (0 = unlimited). */
+  limits.rate_limit_per_minute = self->rate_gate ? 0 : self->config->rate_limit_per_minute;
   rc_room_registry_update_limits (self->registry, &limits);
 }
 
@@ -234,10 +236,16 @@ deliver_event (RcRoomService *self, const RcEffect *effect)
 static void
 apply_effects (RcRoomService *self)
 {
+  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_free);
+
   for (guint i = 0; i < rc_effects_get_length (self->effects); i++)
     {
       const RcEffect *effect = rc_effects_get (self->effects, i);
       Binding *binding;
+
+      if (effect->room_id != NULL &&
+          !g_ptr_array_find_with_equal_func (changed, effect->room_id, g_str_equal, NULL))
+        g_ptr_array_add (changed, g_strdup (effect->room_id));
 
       switch (effect->kind)
         {
@@ -265,6 +273,9 @@ apply_effects (RcRoomService *self)
     }
   rc_effects_clear (self->effects);
   rearm_timer (self);
+  /* After the bindings changed, so listeners see who is still bound. */
+  for (guint i = 0; i < changed->len; i++)
+    g_signal_emit (self, signals[SIGNAL_ROOM_CHANGED], 0, g_ptr_array_index (changed, i));
 }
 
 static gboolean
@@ -419,29 +430,105 @@ handle_close (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data
 }
 
 static void
-handle_room_event (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
+dispatch_room_event (RcRoomService *self, const char *event, RcSioSocket *socket,
+                     JsonObject *payload, RcSioAck *ack)
 {
-  EventHandler *handler = data;
-  RcRoomService *self = handler->self;
-  g_autoptr(JsonObject) payload = NULL;
   g_autoptr(JsonObject) reply = NULL;
   g_autoptr(GError) error = NULL;
 
-  payload = rc_payload_object (args, &error);
-  if (payload != NULL && !is_bound (self, socket))
+  if (!is_bound (self, socket))
     rc_error_set (&error, RC_ERROR_NOT_IN_ROOM);
-  if (error == NULL)
+  else
     {
       sync_limits (self);
       rc_room_registry_dispatch (self->registry, rc_sio_socket_get_user (socket)->id,
-                                 handler->event, payload, now_ms (), self->effects, &reply,
-                                 &error);
+                                 event, payload, now_ms (), self->effects, &reply, &error);
     }
   if (error != NULL)
     ack_error (ack, error, reply);
   else
     ack_ok (ack, reply);
   apply_effects (self);
+}
+
+/* A chat:send or typing waiting for the rate gate. */
+typedef struct {
+  RcRoomService *self; /* ref */
+  const char *event;   /* EventHandler's, lives as long as the service */
+  RcSioSocket *socket; /* ref */
+  JsonObject *payload; /* ref */
+  RcSioAck *ack;       /* ref, nullable */
+} GatedEvent;
+
+static void
+gated_event_free (GatedEvent *gated)
+{
+  g_object_unref (gated->self);
+  g_object_unref (gated->socket);
+  json_object_unref (gated->payload);
+  g_clear_pointer (&gated->ack, rc_sio_ack_unref);
+  g_free (gated);
+}
+
+static void
+on_gate_answer (GObject *source, GAsyncResult *result, gpointer data)
+{
+  GatedEvent *gated = data;
+  RcRoomService *self = gated->self;
+  gint64 retry_after_ms = 0;
+  g_autoptr(GError) error = NULL;
+  gboolean allowed = rc_rate_gate_hit_finish (RC_RATE_GATE (source), result, &retry_after_ms,
+                                              &error);
+
+  if (self->registry == NULL || error != NULL)
+    ; /* the service is gone */
+  else if (!allowed)
+    {
+      g_autoptr(JsonObject) fields = json_object_new ();
+      json_object_set_int_member (fields, "retryAfterMs", retry_after_ms);
+      rc_error_set_printf (&error, RC_ERROR_RATE_LIMITED,
+                           "Too many messages; retry in %" G_GINT64_FORMAT " ms", retry_after_ms);
+      ack_error (gated->ack, error, fields);
+    }
+  else if (rc_sio_socket_is_connected (gated->socket))
+    dispatch_room_event (self, gated->event, gated->socket, gated->payload, gated->ack);
+  gated_event_free (gated);
+}
+
+static void
+handle_room_event (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
+{
+  EventHandler *handler = data;
+  RcRoomService *self = handler->self;
+  g_autoptr(JsonObject) payload = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean gated = g_str_equal (handler->event, "chat:send") ||
+                   g_str_equal (handler->event, "typing");
+
+  payload = rc_payload_object (args, &error);
+  if (payload == NULL)
+    {
+      ack_error (ack, error, NULL);
+      return;
+    }
+  if (self->rate_gate != NULL && gated && is_bound (self, socket))
+    {
+      /* Counted in Redis first (one budget per user and event, shared by
+       * every worker), dispatched when the gate allows it. */
+      GatedEvent *pending = g_new0 (GatedEvent, 1);
+      pending->self = g_object_ref (self);
+      pending->event = handler->event;
+      pending->socket = g_object_ref (socket);
+      pending->payload = json_object_ref (payload);
+      pending->ack = ack ? rc_sio_ack_ref (ack) : NULL;
+      rc_rate_gate_hit_async (self->rate_gate, g_str_equal (handler->event, "typing")
+                                                 ? "typing" : "chat",
+                              rc_sio_socket_get_user (socket)->id,
+                              self->config->rate_limit_per_minute, 60000, self->cancellable,
+                              on_gate_answer, pending);
+      return;
+    }
+  dispatch_room_event (self, handler->event, socket, payload, ack);
 }
 
 /* Installed in place of every handler when the service goes away first. */
@@ -516,6 +603,64 @@ rc_room_service_get_registry (RcRoomService *self)
 {
   g_return_val_if_fail (RC_IS_ROOM_SERVICE (self), NULL);
   return self->registry;
+}
+
+void
+rc_room_service_set_rate_gate (RcRoomService *self, RcRateGate *gate)
+{
+  g_return_if_fail (RC_IS_ROOM_SERVICE (self));
+  g_set_object (&self->rate_gate, gate);
+  g_info ("rooms: chat and typing rate limits counted in %s",
+          gate ? rc_rate_gate_get_backend (gate) : "this process");
+}
+
+const char *
+rc_room_service_get_socket_room (RcRoomService *self, RcSioSocket *socket)
+{
+  RcUser *user;
+  Binding *binding;
+
+  g_return_val_if_fail (RC_IS_ROOM_SERVICE (self), NULL);
+  user = rc_sio_socket_get_user (socket);
+  binding = user ? g_hash_table_lookup (self->bindings, user->id) : NULL;
+  return binding != NULL && binding->socket == socket ? binding->room_id : NULL;
+}
+
+void
+rc_room_service_broadcast (RcRoomService *self, const char *room_id, const char *event,
+                           JsonNode *payload)
+{
+  g_autoptr(JsonArray) args = json_array_new ();
+  g_autofree char *frame = NULL;
+  GHashTableIter iter;
+  gpointer value;
+  guint sent = 0;
+
+  g_return_if_fail (RC_IS_ROOM_SERVICE (self) && room_id != NULL && event != NULL);
+  json_array_add_element (args, json_node_copy (payload));
+  frame = rc_sio_encode_event ("/", -1, event, args);
+  g_hash_table_iter_init (&iter, self->bindings);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Binding *binding = value;
+      if (g_str_equal (binding->room_id, room_id))
+        {
+          rc_sio_socket_send_frame (binding->socket, frame);
+          sent++;
+        }
+    }
+  rc_metrics_counter_add ("roomcast_room_messages_out_total",
+                          "Room events sent to clients (one per recipient)", NULL, sent);
+}
+
+void
+rc_room_service_close_room (RcRoomService *self, const char *room_id, const char *reason)
+{
+  g_return_if_fail (RC_IS_ROOM_SERVICE (self) && room_id != NULL && reason != NULL);
+  if (self->registry == NULL)
+    return;
+  rc_room_registry_close_room (self->registry, room_id, reason, now_ms (), self->effects);
+  apply_effects (self);
 }
 
 void
@@ -616,6 +761,7 @@ rc_room_service_dispose (GObject *object)
   g_clear_pointer (&self->registry, rc_room_registry_free);
   g_clear_object (&self->sio);
   g_clear_object (&self->store);
+  g_clear_object (&self->rate_gate);
   G_OBJECT_CLASS (rc_room_service_parent_class)->dispose (object);
 }
 
@@ -642,6 +788,9 @@ rc_room_service_class_init (RcRoomServiceClass *klass)
   signals[SIGNAL_ROOM_STATE_CHANGED] =
     g_signal_new ("room-state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, JSON_TYPE_NODE);
+  signals[SIGNAL_ROOM_CHANGED] =
+    g_signal_new ("room-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void

@@ -25,11 +25,16 @@
  *   "room-state-changed" (const char *room_id, JsonNode *state)
  *       after a room's stored state changed (coalesced): the room:state
  *       object of seed 000 section 6, for the Laravel room status client.
+ *   "room-changed" (const char *room_id)
+ *       at once, after any operation that changed the room (seats, mutes,
+ *       participants, closing), bindings already updated; the room may be
+ *       gone from the registry (closed). For the media service.
  */
 #pragma once
 
 #include "config.h"
 #include "http/http-server.h"
+#include "rooms/rate-gate.h"
 #include "rooms/room-registry.h"
 #include "sio/sio-server.h"
 #include "store/store.h"
@@ -45,6 +50,19 @@ RcRoomService *rc_room_service_new (RcSioServer *sio, RcStore *store, const RcCo
 /* Add "rooms" (open rooms) and "participants" to /health. */
 void rc_room_service_add_health (RcRoomService *self, RcHttpServer *http);
 RcRoomRegistry *rc_room_service_get_registry (RcRoomService *self);
+/* Count chat:send and typing through @gate (the Redis ratelimit:* counters)
+ * instead of the registry's in-process limiter. Without a gate (no Redis)
+ * the registry counts, as before. */
+void rc_room_service_set_rate_gate (RcRoomService *self, RcRateGate *gate);
+/* The room @socket takes part in (it joined with this connection), or NULL. */
+const char *rc_room_service_get_socket_room (RcRoomService *self, RcSioSocket *socket);
+/* Send @event with @payload (transfer none) to every connection bound to
+ * @room_id, encoded once. For modules beside the rooms (gifts). */
+void rc_room_service_broadcast (RcRoomService *self, const char *room_id, const char *event,
+                                JsonNode *payload);
+/* Close @room_id with @reason (e.g. "media_error"): room:closed to its
+ * clients, everyone detached, stored as CLOSED. No-op if it is not open. */
+void rc_room_service_close_room (RcRoomService *self, const char *room_id, const char *reason);
 /* The daemon is stopping: close every room (room:closed with reason
  * "server_shutdown" to its clients) and write them to the store as CLOSED.
  * Call while the main loop still runs, before the Socket.IO server

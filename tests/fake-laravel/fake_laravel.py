@@ -26,7 +26,9 @@ field (Laravel may list several for one field).
 A control API under /_control/ (no key) lets tests register users, tokens,
 gifts and rooms, read the ledger, balances and every call received, and
 inject faults (HTTP 500 for the next N calls, a delay, a dropped
-connection before or after processing, a canned body).
+connection before or after processing, a canned body), each optionally
+applying to a random share of the calls only ("probability", reproducible
+with "seed").
 
 Usage: fake_laravel.py --internal-key KEY [--auto-create-rooms] [--db PATH]
 Listens on 127.0.0.1, port 0 unless --port; prints
@@ -37,6 +39,7 @@ import argparse
 import datetime
 import hmac
 import json
+import random
 import re
 import socket
 import sqlite3
@@ -83,6 +86,7 @@ class State:
         self.db_path = db_path
         self.calls = []
         self.faults = []
+        self.random = random.Random(0)
         self.db = None
         self.reset()
 
@@ -103,6 +107,8 @@ class State:
         with self.lock:
             for fault in self.faults:
                 if fault.get("path") and not path.startswith(fault["path"]):
+                    continue
+                if fault.get("probability") is not None and self.random.random() >= fault["probability"]:
                     continue
                 if fault["count"] is not None:
                     if fault["count"] <= 0:
@@ -607,10 +613,15 @@ class Handler(BaseHTTPRequestHandler):
         if method == "POST" and path == "/faults":
             fault = {"path": body.get("path"), "count": body.get("count", 1),
                      "status": body.get("status"), "body": body.get("body"),
-                     "delay_ms": body.get("delay_ms"), "drop": body.get("drop")}
+                     "delay_ms": body.get("delay_ms"), "drop": body.get("drop"),
+                     "probability": body.get("probability")}
             if fault["drop"] not in (None, "before", "after"):
                 raise Reply(400, {"error": "drop is 'before' or 'after'"})
+            if fault["probability"] is not None and not 0 <= fault["probability"] <= 1:
+                raise Reply(400, {"error": "probability is between 0 and 1"})
             with state.lock:
+                if body.get("seed") is not None:
+                    state.random.seed(body["seed"])
                 state.faults.append(fault)
             raise Reply(200, {"ok": True})
         if method == "POST" and path == "/faults/clear":

@@ -1,5 +1,6 @@
 /* roomcast: unit tests of the configuration module (src/config.c). */
 #include "config.h"
+#include "roomcast-build-config.h"
 
 #include <string.h>
 
@@ -102,6 +103,7 @@ static const char default_dump[] =
   "LARAVEL_CONNECT_TIMEOUT_MS=2000\n" "LARAVEL_TIMEOUT_MS=5000\n"
   "MAX_ROOMS_PER_WORKER=100\n" "MAX_CLIENTS_PER_ROOM=50\n"
   "RATE_LIMIT_MESSAGES_PER_MINUTE=60\n" "SEATS_PER_ROOM=10\n" "ROOM_GRACE_PERIOD_S=30\n"
+  "WORKER_ID=0\n" "GIFTS_FILE=" ROOMCAST_DATADIR "/gifts.json\n" "GIFT_RATE_LIMIT_PER_MINUTE=600\n"
   "RTC_LISTEN_IP=\n" "RTC_ANNOUNCED_IP=\n" "RTC_MIN_PORT=10000\n" "RTC_MAX_PORT=59999\n"
   "STUN_SERVER=\n" "TURN_SERVERS=<unset>\n" "RTC_CONNECT_TIMEOUT_MS=15000\n"
   "JITTER_LATENCY_MS=60\n" "OPUS_BITRATE=32000\n";
@@ -141,6 +143,9 @@ test_defaults (void)
   g_assert_cmpuint (config->rate_limit_per_minute, ==, 60);
   g_assert_cmpuint (config->seats_per_room, ==, 10);
   g_assert_cmpuint (config->room_grace_s, ==, 30);
+  g_assert_cmpstr (config->worker_id, ==, "0");
+  g_assert_cmpstr (config->gifts_file, ==, ROOMCAST_DATADIR "/gifts.json");
+  g_assert_cmpuint (config->gift_rate_limit_per_minute, ==, 600);
   g_assert_null (config->rtc_listen_ip);
   g_assert_null (config->rtc_announced_ip);
   g_assert_cmpuint (config->rtc_min_port, ==, 10000);
@@ -291,6 +296,32 @@ test_invalid_uint (void)
     g_assert_cmpuint (config->seats_per_room, ==, 64);
     g_assert_cmpuint (config->room_grace_s, ==, 0);
     g_assert_cmpuint (config->redis_db, ==, 3);
+  }
+}
+
+/* WORKER_ID names a Redis key: a plain token only. */
+static void
+test_worker_id (void)
+{
+  static const char *bad[] = { "a b", "w:1", "w{1}", "\xc3\xa9" };
+  g_auto(GStrv) env = env_of ("WORKER_ID", "eu-1.b_2", "GIFTS_FILE", "/srv/gifts.json",
+                              "GIFT_RATE_LIMIT_PER_MINUTE", "30", NULL);
+  g_autoptr(RcConfig) config = load_ok (TRUE, NULL, env, NULL);
+
+  g_assert_cmpstr (config->worker_id, ==, "eu-1.b_2");
+  g_assert_cmpstr (config->gifts_file, ==, "/srv/gifts.json");
+  g_assert_cmpuint (config->gift_rate_limit_per_minute, ==, 30);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *message = env_error ("WORKER_ID", bad[i]);
+      g_autofree char *expected = g_strdup_printf ("WORKER_ID: '%s' is not 1-64 letters, digits, "
+                                                   "'_', '.' or '-'", bad[i]);
+      g_assert_cmpstr (message, ==, expected);
+    }
+  {
+    g_autofree char *long_id = g_strnfill (65, 'w');
+    g_autofree char *message = env_error ("WORKER_ID", long_id);
+    g_assert_true (g_str_has_prefix (message, "WORKER_ID: "));
   }
 }
 
@@ -827,6 +858,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/invalid/uint", test_invalid_uint);
   g_test_add_func ("/config/invalid/port", test_invalid_port);
   g_test_add_func ("/config/auth-cache-ttl", test_auth_cache_ttl);
+  g_test_add_func ("/config/worker-id", test_worker_id);
   g_test_add_func ("/config/listen-port-zero", test_listen_port_zero);
   g_test_add_func ("/config/reload", test_reload);
   g_test_add_func ("/config/invalid/rtc-range", test_rtc_range);

@@ -64,7 +64,8 @@ export async function startFakeLaravel({ internalKey, autoCreateRooms = false, p
     ledger: () => control("GET", "/ledger"),
     calls: (prefix = "") => control("GET", `/calls?path=${encodeURIComponent(prefix)}`),
     clearCalls: () => control("POST", "/calls/clear"),
-    // { path?, count? (default 1, null = forever), status?, body?, delay_ms?, drop?: "before"|"after" }
+    // { path?, count? (default 1, null = forever), status?, body?, delay_ms?, drop?: "before"|"after",
+    //   probability? (0-1: applies to that share of matching calls), seed? }
     fault: (fault) => control("POST", "/faults", fault),
     clearFaults: () => control("POST", "/faults/clear"),
     configure: (config) => control("POST", "/config", config),

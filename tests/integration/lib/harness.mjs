@@ -16,7 +16,7 @@ export const ROOMCASTD = process.env.ROOMCASTD || path.join(SOURCE_ROOT, "build/
 // Start roomcastd. Resolves once it listens: { url, port, proc, logs(), stop() }.
 export async function startServer({ args = ["--dev"], env = {}, timeoutMs = 10000 } = {}) {
   const proc = spawn(ROOMCASTD, [...args, "--listen", "127.0.0.1", "--port", "0"], {
-    env: { ...process.env, LOG_LEVEL: "debug", ...env },
+    env: { ...process.env, LOG_LEVEL: "debug", GIFTS_FILE: path.join(SOURCE_ROOT, "data/gifts.json"), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -1,0 +1,369 @@
+/* roomcast: room status updates to Laravel; see room-status.h.
+ *
+ * One Room per room that has something to say. `want` is the latest state
+ * the room service reported, `gen` counts its changes and `posted_gen` is
+ * the generation of the last POST that ended (well or given up): the room
+ * has news while they differ. A POST carries the state as it is when it
+ * leaves, so coalescing is simply "send the latest, one at a time".
+ */
+#include "laravel/room-status.h"
+
+#include "http/metrics.h"
+#include "json/json-text.h"
+
+#define RETRY_BASE_MS 1000
+
+typedef struct {
+  gboolean live;
+  gint64 count;
+  gint64 closed_at_ms;   /* live == FALSE only */
+} Status;
+
+typedef struct {
+  RcRoomStatusReporter *owner;   /* weak: rooms die with it */
+  char *id;
+  Status want;
+  guint64 gen;           /* bumped on every change of `want` */
+  guint64 posted_gen;
+  gboolean created;      /* "room created" {true, 0} still to send */
+  gboolean urgent;       /* `want` is a close: no debounce */
+  gboolean in_flight;
+  guint timer;           /* debounce or retry */
+  guint attempts;        /* failed tries of the current news */
+  gboolean known;        /* seen open and not closed since */
+  gboolean not_found_logged;
+  gboolean failing;      /* a failure series was logged */
+} Room;
+
+struct _RcRoomStatusReporter {
+  GObject parent_instance;
+  RcLaravelClient *laravel;
+  GHashTable *rooms;     /* id -> Room* */
+  GCancellable *cancellable;
+};
+
+typedef struct {
+  RcRoomStatusReporter *self;    /* ref */
+  char *room_id;
+  guint64 gen;           /* generation posted (0 for "created") */
+  gboolean closing;
+} Post;
+
+G_DEFINE_FINAL_TYPE (RcRoomStatusReporter, rc_room_status_reporter, G_TYPE_OBJECT)
+
+static void pump (RcRoomStatusReporter *self, Room *room);
+
+static void
+room_free (gpointer data)
+{
+  Room *room = data;
+
+  g_clear_handle_id (&room->timer, g_source_remove);
+  g_free (room->id);
+  g_free (room);
+}
+
+char *
+rc_room_status_format_time (gint64 unix_ms)
+{
+  g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc (unix_ms / 1000);
+  g_autofree char *base = t ? g_date_time_format (t, "%Y-%m-%dT%H:%M:%S") : NULL;
+
+  return base ? g_strdup_printf ("%s.%03dZ", base, (int) (unix_ms % 1000)) : NULL;
+}
+
+static JsonNode *
+body_for (const Status *status)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+
+  json_object_set_boolean_member (object, "is_live", status->live);
+  json_object_set_int_member (object, "participant_count", status->live ? status->count : 0);
+  if (!status->live)
+    {
+      g_autofree char *closed_at = rc_room_status_format_time (status->closed_at_ms);
+      json_object_set_string_member (object, "closed_at", closed_at);
+    }
+  return json_node_init_object (json_node_alloc (), object);
+}
+
+static gboolean
+has_news (const Room *room)
+{
+  return room->created || room->gen != room->posted_gen;
+}
+
+static void
+count_post (const char *result)
+{
+  g_autofree char *labels = g_strdup_printf ("result=\"%s\"", result);
+  rc_metrics_counter_inc ("roomcast_room_status_posts_total",
+                          "Room status updates sent to Laravel, by outcome", labels);
+}
+
+static void send_now (RcRoomStatusReporter *self, Room *room);
+
+static gboolean
+on_timer (gpointer data)
+{
+  Room *room = data;
+
+  room->timer = 0;
+  send_now (room->owner, room);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+arm (Room *room, guint ms)
+{
+  g_clear_handle_id (&room->timer, g_source_remove);
+  room->timer = g_timeout_add (ms, on_timer, room);
+}
+
+/* What happens next for @room: nothing (it may then be forgotten), a POST
+ * now (created, closed), or the debounce timer. A timer already armed
+ * (debounce or retry) is left alone: it sends the latest state anyway. May
+ * free @room. */
+static void
+pump (RcRoomStatusReporter *self, Room *room)
+{
+  if (room->in_flight)
+    return; /* its completion pumps again */
+  if (!has_news (room))
+    {
+      if (!room->known)
+        g_hash_table_remove (self->rooms, room->id);
+      return;
+    }
+  if (room->created || room->urgent)
+    {
+      g_clear_handle_id (&room->timer, g_source_remove);
+      send_now (self, room);
+      return;
+    }
+  if (room->timer == 0)
+    arm (room, RC_ROOM_STATUS_DEBOUNCE_MS);
+}
+
+static void
+post_free (Post *post)
+{
+  g_object_unref (post->self);
+  g_free (post->room_id);
+  g_free (post);
+}
+
+static gboolean
+is_retryable (const GError *error)
+{
+  return g_error_matches (error, RC_LARAVEL_ERROR, RC_LARAVEL_ERROR_UNREACHABLE) ||
+         g_error_matches (error, RC_LARAVEL_ERROR, RC_LARAVEL_ERROR_TIMEOUT) ||
+         g_error_matches (error, RC_LARAVEL_ERROR, RC_LARAVEL_ERROR_SERVER);
+}
+
+/* A failed POST: retry it later, or log it and let it go. TRUE if a retry
+ * is armed (the news stays news). */
+static gboolean
+handle_failure (Room *room, const Post *post, const GError *error)
+{
+  if (g_error_matches (error, RC_LARAVEL_ERROR, RC_LARAVEL_ERROR_NOT_FOUND))
+    {
+      count_post ("not_found");
+      if (!room->not_found_logged)
+        g_warning ("room status: Laravel does not know room %s (HTTP 404); the room works "
+                   "on, and further 404s for it are not logged", room->id);
+      room->not_found_logged = TRUE;
+      return FALSE;
+    }
+  if (is_retryable (error) && ++room->attempts < RC_ROOM_STATUS_MAX_ATTEMPTS)
+    {
+      count_post ("retry");
+      if (!room->failing)
+        g_warning ("room status: update of room %s failed (%s); retrying with backoff",
+                   room->id, error->message);
+      room->failing = TRUE;
+      arm (room, RETRY_BASE_MS << (room->attempts - 1));
+      return TRUE;
+    }
+  count_post ("failed");
+  g_warning ("room status: giving up on the %s update of room %s: %s",
+             post->closing ? "close" : "live", room->id, error->message);
+  return FALSE;
+}
+
+static void
+on_posted (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Post *post = data;
+  RcRoomStatusReporter *self = post->self;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = rc_laravel_client_room_status_finish (RC_LARAVEL_CLIENT (source), result, &error);
+  Room *room;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      post_free (post);
+      return;
+    }
+  room = g_hash_table_lookup (self->rooms, post->room_id);
+  g_assert (room != NULL && room->in_flight); /* rooms in flight are never forgotten */
+  room->in_flight = FALSE;
+  if (ok)
+    {
+      count_post ("ok");
+      if (room->failing)
+        g_info ("room status: updates of room %s go through again", room->id);
+      room->failing = FALSE;
+    }
+  else if (handle_failure (room, post, error))
+    {
+      post_free (post);
+      return;
+    }
+  room->attempts = 0;
+  if (post->gen == 0)
+    room->created = FALSE;
+  else
+    room->posted_gen = post->gen;
+  post_free (post);
+  pump (self, room);
+}
+
+static void
+send_now (RcRoomStatusReporter *self, Room *room)
+{
+  static const Status created = { TRUE, 0, 0 };
+  Post *post = g_new0 (Post, 1);
+  g_autoptr(JsonNode) body = NULL;
+  const Status *status = room->created ? &created : &room->want;
+
+  post->self = g_object_ref (self);
+  post->room_id = g_strdup (room->id);
+  post->gen = room->created ? 0 : room->gen;
+  post->closing = !status->live;
+  body = body_for (status);
+  room->in_flight = TRUE;
+  if (g_log_get_debug_enabled ())
+    {
+      g_autofree char *text = rc_json_to_string (body);
+      g_debug ("room status: room %s -> %s", room->id, text);
+    }
+  rc_laravel_client_room_status_async (self->laravel, room->id, body, self->cancellable,
+                                       on_posted, post);
+}
+
+/* The room service wrote a room's state (coalesced per main-loop turn). */
+static void
+on_state_changed (RcRoomService *rooms, const char *room_id, JsonNode *state, gpointer data)
+{
+  RcRoomStatusReporter *self = data;
+  JsonObject *object = JSON_NODE_HOLDS_OBJECT (state) ? json_node_get_object (state) : NULL;
+  const char *status = object ? json_object_get_string_member_with_default (object, "status", "")
+                              : "";
+  gint64 count = object ? json_object_get_int_member_with_default (object, "participantCount", 0)
+                        : 0;
+  Room *room = g_hash_table_lookup (self->rooms, room_id);
+  gboolean fresh = room == NULL;
+
+  if (fresh)
+    {
+      room = g_new0 (Room, 1);
+      room->owner = self;
+      room->id = g_strdup (room_id);
+      g_hash_table_insert (self->rooms, room->id, room);
+    }
+  if (g_str_equal (status, "CLOSED"))
+    {
+      if (!fresh && !room->known)
+        return; /* this close is already on its way */
+      room->known = FALSE;
+      room->created = FALSE; /* superseded */
+      room->want = (Status) { FALSE, 0, g_get_real_time () / 1000 };
+      room->urgent = TRUE;
+    }
+  else if (!room->known)
+    {
+      room->known = TRUE;
+      room->created = TRUE;
+      room->want = (Status) { TRUE, MAX (count, 0), 0 };
+      room->urgent = FALSE;
+    }
+  else if (room->want.live && room->want.count == count)
+    return; /* a seat or a setting changed: nothing for Laravel */
+  else
+    {
+      room->want = (Status) { TRUE, MAX (count, 0), 0 };
+      room->urgent = FALSE;
+    }
+  room->gen++;
+  if (room->urgent)
+    room->attempts = 0;
+  pump (self, room);
+}
+
+guint
+rc_room_status_reporter_get_n_pending (RcRoomStatusReporter *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint n = 0;
+
+  g_return_val_if_fail (RC_IS_ROOM_STATUS_REPORTER (self), 0);
+  g_hash_table_iter_init (&iter, self->rooms);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((Room *) value)->in_flight || has_news (value))
+      n++;
+  return n;
+}
+
+RcRoomStatusReporter *
+rc_room_status_reporter_new (RcRoomService *rooms, RcLaravelClient *laravel)
+{
+  RcRoomStatusReporter *self;
+
+  g_return_val_if_fail (RC_IS_ROOM_SERVICE (rooms) && RC_IS_LARAVEL_CLIENT (laravel), NULL);
+  self = g_object_new (RC_TYPE_ROOM_STATUS_REPORTER, NULL);
+  self->laravel = g_object_ref (laravel);
+  /* Disconnected automatically when this object goes away. */
+  g_signal_connect_object (rooms, "room-state-changed", G_CALLBACK (on_state_changed), self, 0);
+  g_info ("room status: rooms going live, their participant counts and closes are posted to "
+          "Laravel (coalesced, %u ms debounce)", RC_ROOM_STATUS_DEBOUNCE_MS);
+  return self;
+}
+
+static void
+rc_room_status_reporter_dispose (GObject *object)
+{
+  RcRoomStatusReporter *self = RC_ROOM_STATUS_REPORTER (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_hash_table_remove_all (self->rooms);
+  g_clear_object (&self->laravel);
+  G_OBJECT_CLASS (rc_room_status_reporter_parent_class)->dispose (object);
+}
+
+static void
+rc_room_status_reporter_finalize (GObject *object)
+{
+  RcRoomStatusReporter *self = RC_ROOM_STATUS_REPORTER (object);
+
+  g_hash_table_unref (self->rooms);
+  g_object_unref (self->cancellable);
+  G_OBJECT_CLASS (rc_room_status_reporter_parent_class)->finalize (object);
+}
+
+static void
+rc_room_status_reporter_class_init (RcRoomStatusReporterClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = rc_room_status_reporter_dispose;
+  object_class->finalize = rc_room_status_reporter_finalize;
+}
+
+static void
+rc_room_status_reporter_init (RcRoomStatusReporter *self)
+{
+  self->rooms = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, room_free);
+  self->cancellable = g_cancellable_new ();
+}

@@ -1,0 +1,532 @@
+/* roomcast: media:* events → room pipelines; see media-service.h. */
+#include "media/media-service.h"
+
+#include <gst/gst.h>
+
+#include "http/metrics.h"
+#include "media/media-session.h"
+#include "media/room-media.h"
+
+/* One socket's media: its room, its user and its session. The peer lives in
+ * the room's RcRoomMedia under the socket id. */
+typedef struct {
+  RcMediaService *self;
+  RcSioSocket *socket; /* ref */
+  char *socket_id;
+  char *room_id;
+  char *user_id;
+  RcMediaSession *session;
+  gulong ended_id;
+} Entry;
+
+struct _RcMediaService {
+  GObject parent_instance;
+  RcSioServer *sio;
+  RcRoomService *rooms;
+  const RcConfig *config;
+  GHashTable *entries;   /* socket id -> Entry* */
+  GHashTable *medias;    /* room id -> RcRoomMedia* */
+  GHashTable *dirty;     /* room ids to re-route on the next idle */
+  guint reconcile_source;
+  gulong changed_id, disconnected_id;
+  guint64 closed_in, closed_out; /* packets of pipelines already freed */
+};
+
+G_DEFINE_FINAL_TYPE (RcMediaService, rc_media_service, G_TYPE_OBJECT)
+
+static const char *const media_events[] = { "media:connect", "media:answer", "media:ice",
+                                            "media:disconnect" };
+
+/* --- entries -------------------------------------------------------------- */
+
+/* Session first (no more signalling; closes the peer), then the room's
+ * per-peer elements. Always on the main loop, whatever state the peer is in. */
+static void
+entry_free (gpointer data)
+{
+  Entry *e = data;
+  RcRoomMedia *media = g_hash_table_lookup (e->self->medias, e->room_id);
+
+  g_clear_signal_handler (&e->ended_id, e->session);
+  rc_media_session_close (e->session);
+  if (media != NULL)
+    rc_room_media_remove_peer (media, e->socket_id);
+  g_object_unref (e->session);
+  g_object_unref (e->socket);
+  g_free (e->socket_id);
+  g_free (e->room_id);
+  g_free (e->user_id);
+  g_free (e);
+}
+
+static void
+remove_entry (RcMediaService *self, const char *socket_id, const char *reason)
+{
+  g_autofree char *labels = g_strdup_printf ("reason=\"%s\"", reason);
+
+  if (g_hash_table_remove (self->entries, socket_id))
+    rc_metrics_counter_inc ("roomcast_media_peers_removed_total", "Media peers removed, by reason",
+                            labels);
+}
+
+/* --- routing -------------------------------------------------------------- */
+
+static void
+free_media (RcMediaService *self, const char *room_id)
+{
+  RcRoomMedia *media = g_hash_table_lookup (self->medias, room_id);
+  guint64 in, out;
+
+  if (media == NULL)
+    return;
+  rc_room_media_get_packets (media, &in, &out);
+  self->closed_in += in;
+  self->closed_out += out;
+  g_hash_table_remove (self->medias, room_id);
+}
+
+/* Route every peer of @room_id from the registry's current state: who is
+ * seated where, who is muted, who is still bound to the room. */
+static void
+reconcile (RcMediaService *self, const char *room_id)
+{
+  RcRoomMedia *media = g_hash_table_lookup (self->medias, room_id);
+  RcRoom *room = rc_room_registry_lookup (rc_room_service_get_registry (self->rooms), room_id);
+  g_autoptr (GPtrArray) gone = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+  gboolean closed = room == NULL || rc_room_get_status (room) == RC_ROOM_STATUS_CLOSED;
+
+  if (media == NULL)
+    return;
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    Entry *e = value;
+    const char *bound;
+    gint seat;
+    const RcSeat *s;
+
+    if (!g_str_equal (e->room_id, room_id))
+      continue;
+    bound = rc_room_service_get_socket_room (self->rooms, e->socket);
+    if (closed || g_strcmp0 (bound, room_id) != 0) {
+      g_ptr_array_add (gone, e->socket_id);
+      continue;
+    }
+    seat = rc_room_get_user_seat (room, e->user_id);
+    s = seat >= 0 ? rc_room_get_seat (room, (guint) seat) : NULL;
+    rc_room_media_set_route (media, e->socket_id, seat, s != NULL && !s->muted && !s->mic_muted);
+  }
+  for (guint i = 0; i < gone->len; i++)
+    remove_entry (self, g_ptr_array_index (gone, i), closed ? "room_closed" : "left_room");
+  if (closed)
+    free_media (self, room_id);
+}
+
+static gboolean
+reconcile_dirty (gpointer data)
+{
+  RcMediaService *self = data;
+  GHashTableIter iter;
+  gpointer key;
+
+  self->reconcile_source = 0;
+  g_hash_table_iter_init (&iter, self->dirty);
+  while (g_hash_table_iter_next (&iter, &key, NULL)) {
+    reconcile (self, key);
+    g_hash_table_iter_remove (&iter);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* Deferred to an idle: the change may come from inside a room operation
+ * that our own reaction (closing the room) would re-enter. */
+static void
+mark_dirty (RcMediaService *self, const char *room_id)
+{
+  if (!g_hash_table_contains (self->medias, room_id))
+    return;
+  g_hash_table_add (self->dirty, g_strdup (room_id));
+  if (self->reconcile_source == 0)
+    self->reconcile_source = g_idle_add_full (G_PRIORITY_HIGH, reconcile_dirty, self, NULL);
+}
+
+static void
+on_room_changed (RcRoomService *rooms, const char *room_id, gpointer data)
+{
+  mark_dirty (data, room_id);
+}
+
+/* --- room media callbacks -------------------------------------------------- */
+
+typedef struct {
+  RcMediaService *self;
+  char *room_id;
+} RoomError;
+
+static gboolean
+close_broken_room (gpointer data)
+{
+  RoomError *r = data;
+
+  if (g_hash_table_contains (r->self->medias, r->room_id)) {
+    g_warning ("room %s: closing it after a media error", r->room_id);
+    rc_metrics_counter_inc ("roomcast_media_room_errors_total",
+                            "Rooms closed because their pipeline failed", NULL);
+    rc_room_service_close_room (r->self->rooms, r->room_id, "media_error");
+    /* The room may already have been gone: free its pipeline anyway. */
+    mark_dirty (r->self, r->room_id);
+  }
+  g_object_unref (r->self);
+  g_free (r->room_id);
+  g_free (r);
+  return G_SOURCE_REMOVE;
+}
+
+/* From the room's bus watch: never tear the pipeline down inside it. */
+static void
+on_media_error (RcRoomMedia *media, const char *message, gpointer data)
+{
+  RoomError *r = g_new0 (RoomError, 1);
+
+  r->self = g_object_ref (data);
+  r->room_id = g_strdup (rc_room_media_get_room_id (media));
+  g_idle_add (close_broken_room, r);
+}
+
+static void
+on_speaking (RcRoomMedia *media, const char *peer_id, guint seat, gboolean speaking,
+             double level_db, gpointer data)
+{
+  RcMediaService *self = data;
+  Entry *e = g_hash_table_lookup (self->entries, peer_id);
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) payload = NULL;
+
+  if (e == NULL)
+    return;
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "userId");
+  json_builder_add_string_value (b, e->user_id);
+  json_builder_set_member_name (b, "seat");
+  json_builder_add_int_value (b, seat);
+  json_builder_set_member_name (b, "speaking");
+  json_builder_add_boolean_value (b, speaking);
+  json_builder_set_member_name (b, "level");
+  json_builder_add_double_value (b, (double) (gint) level_db); /* dBFS, whole */
+  json_builder_end_object (b);
+  payload = json_builder_get_root (b);
+  rc_room_service_broadcast (self->rooms, e->room_id, "speaking", payload);
+}
+
+static const RcRoomMediaCallbacks media_callbacks = {
+  .error = on_media_error,
+  .speaking = on_speaking,
+};
+
+/* --- media:* --------------------------------------------------------------- */
+
+typedef struct {
+  RcMediaService *self; /* ref */
+  char *socket_id;
+  RcMediaSession *session; /* ref */
+  char *reason;
+} Ended;
+
+/* Deferred: "ended" is emitted from inside the peer's own signal. */
+static gboolean
+remove_ended (gpointer data)
+{
+  Ended *x = data;
+  Entry *e = g_hash_table_lookup (x->self->entries, x->socket_id);
+
+  if (e != NULL && e->session == x->session)
+    remove_entry (x->self, x->socket_id, x->reason);
+  g_object_unref (x->self);
+  g_object_unref (x->session);
+  g_free (x->socket_id);
+  g_free (x->reason);
+  g_free (x);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_session_ended (RcMediaSession *session, const char *reason, gpointer data)
+{
+  Entry *e = data;
+  Ended *x = g_new0 (Ended, 1);
+
+  x->self = g_object_ref (e->self);
+  x->socket_id = g_strdup (e->socket_id);
+  x->session = g_object_ref (session);
+  x->reason = g_strdup (reason ? reason : "failed");
+  g_idle_add (remove_ended, x);
+}
+
+static RcRoomMedia *
+ensure_media (RcMediaService *self, const char *room_id, GError **error)
+{
+  RcRoomMedia *media = g_hash_table_lookup (self->medias, room_id);
+  RcRoom *room;
+
+  if (media != NULL)
+    return media;
+  room = rc_room_registry_lookup (rc_room_service_get_registry (self->rooms), room_id);
+  g_return_val_if_fail (room != NULL, NULL);
+  media = rc_room_media_new (self->config, room_id, rc_room_get_n_seats (room), &media_callbacks,
+                             self, error);
+  if (media != NULL)
+    g_hash_table_insert (self->medias, g_strdup (room_id), media);
+  return media;
+}
+
+static void
+handle_connect (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
+{
+  RcMediaService *self = data;
+  const char *room_id = rc_room_service_get_socket_room (self->rooms, socket);
+  const char *socket_id = rc_sio_socket_get_id (socket);
+  g_autoptr (GError) error = NULL;
+  RcRoomMedia *media;
+  RcMediaPeer *peer;
+  Entry *e;
+
+  if (room_id == NULL) {
+    if (ack)
+      rc_sio_ack_error (ack, "not_in_room", "Join a room (room:join) before media:connect");
+    return;
+  }
+  remove_entry (self, socket_id, "reconnect"); /* a second media:connect starts over */
+  media = ensure_media (self, room_id, &error);
+  peer = media ? rc_room_media_add_peer (media, socket_id, &error) : NULL;
+  if (peer == NULL) {
+    g_warning ("room %s: no media for %s: %s", room_id, socket_id,
+               error ? error->message : "?");
+    if (ack)
+      rc_sio_ack_error (ack, "internal", "media is not available");
+    return;
+  }
+  e = g_new0 (Entry, 1);
+  e->self = self;
+  e->socket = g_object_ref (socket);
+  e->socket_id = g_strdup (socket_id);
+  e->room_id = g_strdup (room_id);
+  e->user_id = g_strdup (rc_sio_socket_get_user (socket)->id);
+  e->session = rc_media_session_new (socket, peer, self->config->rtc_connect_timeout_ms);
+  e->ended_id = g_signal_connect (e->session, "ended", G_CALLBACK (on_session_ended), e);
+  g_hash_table_insert (self->entries, e->socket_id, e);
+  reconcile (self, room_id); /* already seated: speak as soon as connected */
+  rc_media_session_start (e->session, ack);
+}
+
+static Entry *
+entry_of (RcMediaService *self, RcSioSocket *socket, RcSioAck *ack)
+{
+  Entry *e = g_hash_table_lookup (self->entries, rc_sio_socket_get_id (socket));
+
+  if (e == NULL && ack)
+    rc_sio_ack_error (ack, "invalid_state", "No media session: send media:connect first");
+  return e;
+}
+
+static void
+handle_answer (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
+{
+  Entry *e = entry_of (data, socket, ack);
+
+  if (e)
+    rc_media_session_handle_answer (e->session, args, ack);
+}
+
+static void
+handle_ice (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
+{
+  Entry *e = entry_of (data, socket, ack);
+
+  if (e)
+    rc_media_session_handle_ice (e->session, args, ack);
+}
+
+static void
+handle_disconnect (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
+{
+  remove_entry (data, rc_sio_socket_get_id (socket), "client_disconnect");
+  if (ack)
+    rc_sio_ack_ok (ack, NULL);
+}
+
+static void
+handle_service_gone (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
+{
+  if (ack)
+    rc_sio_ack_error (ack, "internal", "media is not available");
+}
+
+static void
+on_disconnected (RcSioServer *sio, RcSioSocket *socket, const char *reason, gpointer data)
+{
+  remove_entry (data, rc_sio_socket_get_id (socket), "socket_closed");
+}
+
+/* --- health and metrics ----------------------------------------------------- */
+
+static guint
+count_peers (RcMediaService *self)
+{
+  return g_hash_table_size (self->entries);
+}
+
+static gboolean
+health_contributor (JsonBuilder *builder, gpointer data)
+{
+  RcMediaService *self = data;
+
+  json_builder_set_member_name (builder, "mediaRooms");
+  json_builder_add_int_value (builder, g_hash_table_size (self->medias));
+  json_builder_set_member_name (builder, "mediaPeers");
+  json_builder_add_int_value (builder, count_peers (self));
+  return TRUE;
+}
+
+static void
+append_room_family (GString *out, RcMediaService *self, const char *name, const char *help,
+                    guint (*get) (RcRoomMedia *))
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_string_append_printf (out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+  g_hash_table_iter_init (&iter, self->medias);
+  while (g_hash_table_iter_next (&iter, &key, &value)) {
+    g_autofree char *escaped = g_strescape (key, NULL);
+    g_string_append_printf (out, "%s{room=\"%s\"} %u\n", name, escaped, get (value));
+  }
+}
+
+static void
+metrics_collector (GString *out, gpointer data)
+{
+  RcMediaService *self = data;
+  guint64 in = self->closed_in, out_packets = self->closed_out;
+  GHashTableIter iter;
+  gpointer value;
+
+  rc_metrics_append_gauge (out, "roomcast_media_rooms", "Rooms with a media pipeline",
+                           g_hash_table_size (self->medias));
+  append_room_family (out, self, "roomcast_media_peers", "Media peers per room",
+                      rc_room_media_get_n_peers);
+  append_room_family (out, self, "roomcast_media_speakers",
+                      "Peers mixed into the room (seated, unmuted)", rc_room_media_get_n_speakers);
+  append_room_family (out, self, "roomcast_media_encoders",
+                      "Opus encoders per room (speakers + 1)", rc_room_media_get_n_encoders);
+  g_hash_table_iter_init (&iter, self->medias);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    guint64 i, o;
+    rc_room_media_get_packets (value, &i, &o);
+    in += i;
+    out_packets += o;
+  }
+  g_string_append_printf (out,
+                          "# HELP roomcast_media_packets_in_total RTP packets from clients\n"
+                          "# TYPE roomcast_media_packets_in_total counter\n"
+                          "roomcast_media_packets_in_total %" G_GUINT64_FORMAT "\n"
+                          "# HELP roomcast_media_packets_out_total RTP packets to clients\n"
+                          "# TYPE roomcast_media_packets_out_total counter\n"
+                          "roomcast_media_packets_out_total %" G_GUINT64_FORMAT "\n",
+                          in, out_packets);
+}
+
+void
+rc_media_service_add_health (RcMediaService *self, RcHttpServer *http)
+{
+  g_return_if_fail (RC_IS_MEDIA_SERVICE (self));
+  rc_http_server_add_health (http, health_contributor, self);
+}
+
+guint
+rc_media_service_get_n_encoders (RcMediaService *self, const char *room_id)
+{
+  RcRoomMedia *media = g_hash_table_lookup (self->medias, room_id);
+
+  return media ? rc_room_media_get_n_encoders (media) : 0;
+}
+
+void
+rc_media_service_shutdown (RcMediaService *self)
+{
+  g_autoptr (GList) rooms = NULL;
+
+  g_return_if_fail (RC_IS_MEDIA_SERVICE (self));
+  g_hash_table_remove_all (self->entries);
+  rooms = g_hash_table_get_keys (self->medias);
+  for (GList *l = rooms; l; l = l->next)
+    free_media (self, l->data);
+}
+
+/* --- construction ----------------------------------------------------------- */
+
+RcMediaService *
+rc_media_service_new (RcSioServer *sio, RcRoomService *rooms, const RcConfig *config)
+{
+  RcMediaService *self;
+
+  g_return_val_if_fail (RC_IS_SIO_SERVER (sio) && RC_IS_ROOM_SERVICE (rooms), NULL);
+  self = g_object_new (RC_TYPE_MEDIA_SERVICE, NULL);
+  self->sio = g_object_ref (sio);
+  self->rooms = g_object_ref (rooms);
+  self->config = config;
+  rc_sio_server_on (sio, "media:connect", handle_connect, self);
+  rc_sio_server_on (sio, "media:answer", handle_answer, self);
+  rc_sio_server_on (sio, "media:ice", handle_ice, self);
+  rc_sio_server_on (sio, "media:disconnect", handle_disconnect, self);
+  self->disconnected_id = g_signal_connect (sio, "disconnected", G_CALLBACK (on_disconnected), self);
+  self->changed_id = g_signal_connect (rooms, "room-changed", G_CALLBACK (on_room_changed), self);
+  rc_metrics_register_collector (metrics_collector, self);
+  return self;
+}
+
+static void
+rc_media_service_dispose (GObject *object)
+{
+  RcMediaService *self = RC_MEDIA_SERVICE (object);
+
+  if (self->sio != NULL) {
+    for (guint i = 0; i < G_N_ELEMENTS (media_events); i++)
+      rc_sio_server_on (self->sio, media_events[i], handle_service_gone, NULL);
+    g_clear_signal_handler (&self->disconnected_id, self->sio);
+    g_clear_signal_handler (&self->changed_id, self->rooms);
+    rc_metrics_unregister_collector (metrics_collector, self);
+    rc_media_service_shutdown (self);
+  }
+  g_clear_handle_id (&self->reconcile_source, g_source_remove);
+  g_clear_object (&self->sio);
+  g_clear_object (&self->rooms);
+  G_OBJECT_CLASS (rc_media_service_parent_class)->dispose (object);
+}
+
+static void
+rc_media_service_finalize (GObject *object)
+{
+  RcMediaService *self = RC_MEDIA_SERVICE (object);
+
+  g_hash_table_unref (self->entries);
+  g_hash_table_unref (self->medias);
+  g_hash_table_unref (self->dirty);
+  G_OBJECT_CLASS (rc_media_service_parent_class)->finalize (object);
+}
+
+static void
+rc_media_service_class_init (RcMediaServiceClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = rc_media_service_dispose;
+  G_OBJECT_CLASS (klass)->finalize = rc_media_service_finalize;
+}
+
+static void
+rc_media_service_init (RcMediaService *self)
+{
+  self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, entry_free);
+  self->medias = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) rc_room_media_free);
+  self->dirty = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}

@@ -1,0 +1,559 @@
+/* roomcast: the media pipeline of one room; see room-media.h. */
+#include "media/room-media.h"
+
+#include "media/media-peer-webrtc.h"
+#include "media/media-sdp.h"
+
+GST_DEBUG_CATEGORY_STATIC (rc_room_media_debug);
+#define GST_CAT_DEFAULT rc_room_media_debug
+
+/* Speaking hysteresis: on above SPEAKING_ON_DB, off after SPEAKING_OFF_MS
+ * below SPEAKING_OFF_DB; at most one event per SPEAKING_MIN_GAP_MS per seat
+ * (4 per second). The level messages come every LEVEL_INTERVAL_MS. */
+#define SPEAKING_ON_DB (-45.0)
+#define SPEAKING_OFF_DB (-55.0)
+#define SPEAKING_OFF_MS 300
+#define SPEAKING_MIN_GAP_MS 250
+#define LEVEL_INTERVAL_MS 100
+
+/* The Opus settings of every encoder of the room: 48 kHz mono, 20 ms,
+ * voice, in-band FEC (for a 10 % loss budget) and DTX. */
+#define OPUSENC_DESC \
+  "opusenc bitrate=%u frame-size=20 audio-type=voice inband-fec=true dtx=true " \
+  "packet-loss-percentage=10"
+
+typedef struct {
+  RcRoomMedia *media;
+  char *id;
+  RcMediaPeer *peer;
+  GstElement *selector, *pay;
+  GstPad *tee_pad;    /* the tee's src pad feeding sel_shared */
+  GstPad *sel_shared; /* selector sink for the shared mix */
+  /* Its personal mix-minus, while speaking. */
+  GstElement *own_bin;
+  GstPad *mm_src, *sel_own;
+  /* Its voice into the mixer, while speaking. */
+  GstElement *in_bin;
+  GstPad *mm_sink;
+  gint seat;
+  gboolean speaking;
+} Peer;
+
+typedef struct {
+  gboolean on;
+  gint64 quiet_since; /* monotonic ms, 0 = not quiet */
+  gint64 last_sent;   /* monotonic ms of the last event */
+  gboolean reported;  /* what the clients were last told */
+} SeatLevel;
+
+struct _RcRoomMedia {
+  const RcConfig *config;
+  char *room_id;
+  guint n_seats;
+  RcRoomMediaCallbacks callbacks;
+  gpointer user_data;
+  GstElement *pipeline, *mixer, *tee;
+  GstBus *bus;
+  GHashTable *peers; /* id -> Peer* */
+  SeatLevel *levels; /* [n_seats] */
+  guint next_peer;
+  guint64 removed_in, removed_out; /* counters of removed peers */
+};
+
+static void
+ensure_debug (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once)) {
+    GST_DEBUG_CATEGORY_INIT (rc_room_media_debug, "rc-room-media", 0, "roomcast room media");
+    g_once_init_leave (&once, 1);
+  }
+}
+
+/* --- dynamic chains ------------------------------------------------------- */
+
+/* Takes a bin out of the running pipeline: locked so the room cannot
+ * restart it, NULL (its pads flush, so threads pushing into it return),
+ * removed. Its external links must already be undone or released. */
+static void
+drop_element (RcRoomMedia *media, GstElement **element)
+{
+  if (*element == NULL)
+    return;
+  gst_element_set_locked_state (*element, TRUE);
+  gst_element_set_state (*element, GST_STATE_NULL);
+  gst_bin_remove (GST_BIN (media->pipeline), *element);
+  *element = NULL;
+}
+
+static GstElement *
+make_bin (RcRoomMedia *media, const char *desc, const char *name, GError **error)
+{
+  GstElement *bin = gst_parse_bin_from_description (desc, TRUE, error);
+
+  if (bin == NULL)
+    return NULL;
+  gst_object_set_name (GST_OBJECT (bin), name);
+  gst_bin_add (GST_BIN (media->pipeline), bin);
+  return bin;
+}
+
+/* The peer's voice into mixminus.sink_<seat>. The decoder chain is linked to
+ * the mixer and running before the peer's src pad is linked to it, so the
+ * first packet finds a playing chain. */
+static gboolean
+start_inbound (Peer *p, GError **error)
+{
+  RcRoomMedia *media = p->media;
+  g_autofree char *name = g_strdup_printf ("%s-in", p->id);
+  g_autofree char *seat_pad = g_strdup_printf ("sink_%d", p->seat);
+  g_autoptr (GstPad) bin_src = NULL;
+  g_autoptr (GstPad) bin_sink = NULL;
+
+  p->in_bin = make_bin (media,
+                        "rtpopusdepay ! opusdec use-inband-fec=true plc=true ! "
+                        "audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=1",
+                        name, error);
+  if (p->in_bin == NULL)
+    return FALSE;
+  p->mm_sink = gst_element_request_pad_simple (media->mixer, seat_pad);
+  if (p->mm_sink == NULL) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "mixminus refused %s", seat_pad);
+    drop_element (media, &p->in_bin);
+    return FALSE;
+  }
+  bin_src = gst_element_get_static_pad (p->in_bin, "src");
+  bin_sink = gst_element_get_static_pad (p->in_bin, "sink");
+  gst_pad_link (bin_src, p->mm_sink);
+  gst_element_sync_state_with_parent (p->in_bin);
+  gst_pad_link (rc_media_peer_get_src_pad (p->peer), bin_sink);
+  return TRUE;
+}
+
+/* Unlink the peer first (it then drops what it receives, undecoded), stop
+ * the chain (a push in flight completes or flushes), then release the seat
+ * pad: mixminus wants what feeds a seat stopped before the seat goes. */
+static void
+stop_inbound (Peer *p)
+{
+  RcRoomMedia *media = p->media;
+  g_autoptr (GstPad) bin_sink = NULL;
+  g_autoptr (GstPad) bin_src = NULL;
+
+  if (p->in_bin == NULL)
+    return;
+  bin_sink = gst_element_get_static_pad (p->in_bin, "sink");
+  bin_src = gst_element_get_static_pad (p->in_bin, "src");
+  gst_pad_unlink (rc_media_peer_get_src_pad (p->peer), bin_sink);
+  gst_element_set_locked_state (p->in_bin, TRUE);
+  gst_element_set_state (p->in_bin, GST_STATE_NULL);
+  gst_pad_unlink (bin_src, p->mm_sink);
+  gst_element_release_request_pad (media->mixer, p->mm_sink);
+  g_clear_object (&p->mm_sink);
+  drop_element (media, &p->in_bin);
+}
+
+/* The peer's own mix-minus: mixminus.src_<seat> → queue → opusenc → its
+ * selector, which then switches to it. The queue is leaky: a starved
+ * encoder thread must never block the seat threads that push the mix. */
+static gboolean
+start_own_mix (Peer *p, GError **error)
+{
+  RcRoomMedia *media = p->media;
+  g_autofree char *name = g_strdup_printf ("%s-own", p->id);
+  g_autofree char *mm_pad = g_strdup_printf ("src_%d", p->seat);
+  g_autofree char *desc = g_strdup_printf ("queue leaky=downstream max-size-time=200000000 "
+                                           "max-size-buffers=0 max-size-bytes=0 ! " OPUSENC_DESC,
+                                           media->config->opus_bitrate);
+  g_autoptr (GstPad) bin_src = NULL;
+  g_autoptr (GstPad) bin_sink = NULL;
+
+  p->own_bin = make_bin (media, desc, name, error);
+  if (p->own_bin == NULL)
+    return FALSE;
+  p->sel_own = gst_element_request_pad_simple (p->selector, "sink_%u");
+  bin_src = gst_element_get_static_pad (p->own_bin, "src");
+  gst_pad_link (bin_src, p->sel_own);
+  gst_element_sync_state_with_parent (p->own_bin);
+  p->mm_src = gst_element_request_pad_simple (media->mixer, mm_pad);
+  if (p->mm_src == NULL) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "mixminus refused %s", mm_pad);
+    gst_element_set_locked_state (p->own_bin, TRUE);
+    gst_element_set_state (p->own_bin, GST_STATE_NULL);
+    gst_element_release_request_pad (p->selector, p->sel_own);
+    g_clear_object (&p->sel_own);
+    drop_element (media, &p->own_bin);
+    return FALSE;
+  }
+  bin_sink = gst_element_get_static_pad (p->own_bin, "sink");
+  gst_pad_link (p->mm_src, bin_sink);
+  /* Switch now, not on the first own packet: at worst one 20 ms frame is
+   * missing, and the payloader keeps numbering without a gap. */
+  g_object_set (p->selector, "active-pad", p->sel_own, NULL);
+  return TRUE;
+}
+
+/* Back to the shared mix first (so the payloader never waits on a stopping
+ * branch), then release the mixer output, then stop the encoder. */
+static void
+stop_own_mix (Peer *p)
+{
+  RcRoomMedia *media = p->media;
+
+  if (p->own_bin == NULL)
+    return;
+  g_object_set (p->selector, "active-pad", p->sel_shared, NULL);
+  gst_element_release_request_pad (media->mixer, p->mm_src);
+  g_clear_object (&p->mm_src);
+  gst_element_set_locked_state (p->own_bin, TRUE);
+  gst_element_set_state (p->own_bin, GST_STATE_NULL);
+  gst_element_release_request_pad (p->selector, p->sel_own);
+  g_clear_object (&p->sel_own);
+  drop_element (media, &p->own_bin);
+}
+
+/* --- peers ---------------------------------------------------------------- */
+
+static void
+peer_free (gpointer data)
+{
+  Peer *p = data;
+  RcRoomMedia *media = p->media;
+  RcMediaPeerStats stats;
+
+  stop_inbound (p);
+  stop_own_mix (p);
+  rc_media_peer_get_stats (p->peer, &stats);
+  media->removed_in += stats.packets_in;
+  media->removed_out += stats.packets_out;
+  /* The peer unlinks itself, stops and leaves the pipeline; then its tee
+   * pad goes (the tee sees not-linked in between, which it allows). */
+  rc_media_peer_close (p->peer);
+  gst_element_release_request_pad (media->tee, p->tee_pad);
+  g_clear_object (&p->tee_pad);
+  g_clear_object (&p->sel_shared);
+  drop_element (media, &p->pay);
+  drop_element (media, &p->selector);
+  g_object_unref (p->peer);
+  GST_DEBUG ("room %s: peer %s removed", media->room_id, p->id);
+  g_free (p->id);
+  g_free (p);
+}
+
+RcMediaPeer *
+rc_room_media_add_peer (RcRoomMedia *media, const char *peer_id, GError **error)
+{
+  g_autofree char *name = g_strdup_printf ("p%u", ++media->next_peer);
+  g_autofree char *sel_name = g_strdup_printf ("%s-sel", name);
+  g_autofree char *pay_name = g_strdup_printf ("%s-pay", name);
+  g_autoptr (GstPad) pay_src = NULL;
+  RcMediaPeer *peer;
+  Peer *p;
+
+  g_hash_table_remove (media->peers, peer_id);
+  peer = rc_media_peer_webrtc_new (media->config, name, error);
+  if (peer == NULL)
+    return NULL;
+  if (!rc_media_peer_attach (peer, GST_BIN (media->pipeline), error)) {
+    rc_media_peer_close (peer);
+    g_object_unref (peer);
+    return NULL;
+  }
+  p = g_new0 (Peer, 1);
+  p->media = media;
+  p->id = g_strdup (peer_id);
+  p->peer = peer;
+  p->seat = -1;
+  /* sync-streams=false: the inactive branch is dropped at once instead of
+   * waiting for the active one's running time (that would couple the
+   * shared encoder's thread to every speaker's). */
+  p->selector = gst_element_factory_make ("input-selector", sel_name);
+  g_object_set (p->selector, "sync-streams", FALSE, NULL);
+  p->pay = gst_element_factory_make ("rtpopuspay", pay_name);
+  g_object_set (p->pay, "pt", RC_MEDIA_OPUS_PT, "ssrc", g_random_int (), NULL);
+  gst_bin_add_many (GST_BIN (media->pipeline), p->selector, p->pay, NULL);
+  gst_element_link (p->selector, p->pay);
+  pay_src = gst_element_get_static_pad (p->pay, "src");
+  gst_pad_link (pay_src, rc_media_peer_get_sink_pad (peer));
+  gst_element_sync_state_with_parent (p->pay);
+  gst_element_sync_state_with_parent (p->selector);
+  p->sel_shared = gst_element_request_pad_simple (p->selector, "sink_%u");
+  g_object_set (p->selector, "active-pad", p->sel_shared, NULL);
+  p->tee_pad = gst_element_request_pad_simple (media->tee, "src_%u");
+  gst_pad_link (p->tee_pad, p->sel_shared);
+  g_hash_table_insert (media->peers, p->id, p);
+  GST_INFO ("room %s: peer %s for %s", media->room_id, name, peer_id);
+  return peer;
+}
+
+gboolean
+rc_room_media_remove_peer (RcRoomMedia *media, const char *peer_id)
+{
+  return g_hash_table_remove (media->peers, peer_id);
+}
+
+gboolean
+rc_room_media_has_peer (RcRoomMedia *media, const char *peer_id)
+{
+  return g_hash_table_contains (media->peers, peer_id);
+}
+
+GPtrArray *
+rc_room_media_list_peers (RcRoomMedia *media)
+{
+  GPtrArray *ids = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, media->peers);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (ids, key);
+  return ids;
+}
+
+void
+rc_room_media_set_route (RcRoomMedia *media, const char *peer_id, gint seat, gboolean speaking)
+{
+  Peer *p = g_hash_table_lookup (media->peers, peer_id);
+  g_autoptr (GError) error = NULL;
+
+  if (p == NULL)
+    return;
+  if (seat < 0 || (guint) seat >= media->n_seats)
+    seat = -1, speaking = FALSE;
+  if (p->seat == seat && p->speaking == speaking)
+    return;
+  /* Any change tears the old route down first: a seat move is leave + take. */
+  stop_inbound (p);
+  stop_own_mix (p);
+  if (p->seat >= 0)
+    media->levels[p->seat] = (SeatLevel) { 0 };
+  p->seat = seat;
+  p->speaking = speaking;
+  if (!speaking)
+    return;
+  if (!start_own_mix (p, &error) || !start_inbound (p, &error)) {
+    g_warning ("room %s: %s cannot speak on seat %d: %s", media->room_id, peer_id, seat,
+               error->message);
+    stop_own_mix (p);
+    p->speaking = FALSE;
+  }
+  GST_INFO ("room %s: %s seat %d speaking %d", media->room_id, peer_id, seat, p->speaking);
+}
+
+guint
+rc_room_media_get_n_peers (RcRoomMedia *media)
+{
+  return g_hash_table_size (media->peers);
+}
+
+guint
+rc_room_media_get_n_speakers (RcRoomMedia *media)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, media->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    n += ((Peer *) value)->in_bin != NULL;
+  return n;
+}
+
+guint
+rc_room_media_get_n_encoders (RcRoomMedia *media)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint n = 1; /* the shared full mix */
+
+  g_hash_table_iter_init (&iter, media->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    n += ((Peer *) value)->own_bin != NULL;
+  return n;
+}
+
+void
+rc_room_media_get_packets (RcRoomMedia *media, guint64 *packets_in, guint64 *packets_out)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  *packets_in = media->removed_in;
+  *packets_out = media->removed_out;
+  g_hash_table_iter_init (&iter, media->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    RcMediaPeerStats stats;
+
+    rc_media_peer_get_stats (((Peer *) value)->peer, &stats);
+    *packets_in += stats.packets_in;
+    *packets_out += stats.packets_out;
+  }
+}
+
+const char *
+rc_room_media_get_room_id (RcRoomMedia *media)
+{
+  return media->room_id;
+}
+
+/* --- bus ------------------------------------------------------------------ */
+
+static Peer *
+peer_on_seat (RcRoomMedia *media, guint seat)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, media->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((Peer *) value)->speaking && ((Peer *) value)->seat == (gint) seat)
+      return value;
+  return NULL;
+}
+
+/* Hysteresis and rate limit on one seat's level; see SPEAKING_*. */
+static void
+update_level (RcRoomMedia *media, guint seat, double db, gint64 now)
+{
+  SeatLevel *l = &media->levels[seat];
+  Peer *p = peer_on_seat (media, seat);
+
+  if (p == NULL)
+    return;
+  if (db > SPEAKING_ON_DB) {
+    l->on = TRUE;
+    l->quiet_since = 0;
+  } else if (db < SPEAKING_OFF_DB && l->on) {
+    if (l->quiet_since == 0)
+      l->quiet_since = now;
+    else if (now - l->quiet_since >= SPEAKING_OFF_MS)
+      l->on = FALSE;
+  }
+  if (l->on == l->reported || now - l->last_sent < SPEAKING_MIN_GAP_MS)
+    return;
+  l->reported = l->on;
+  l->last_sent = now;
+  if (media->callbacks.speaking)
+    media->callbacks.speaking (media, p->id, seat, l->on, MAX (db, -127.0), media->user_data);
+}
+
+static void
+handle_levels (RcRoomMedia *media, const GstStructure *s)
+{
+  const GValue *rms = gst_structure_get_value (s, "rms");
+  gint64 now = g_get_monotonic_time () / 1000;
+
+  if (rms == NULL || !GST_VALUE_HOLDS_ARRAY (rms))
+    return;
+  for (guint i = 0; i < gst_value_array_get_size (rms) && i < media->n_seats; i++)
+    update_level (media, i, g_value_get_double (gst_value_array_get_value (rms, i)), now);
+}
+
+static gboolean
+on_bus (GstBus *bus, GstMessage *msg, gpointer data)
+{
+  RcRoomMedia *media = data;
+  GHashTableIter iter;
+  gpointer value;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *debug = NULL;
+
+  switch (GST_MESSAGE_TYPE (msg)) {
+  case GST_MESSAGE_LATENCY:
+    /* Peers and seats come and go in a live pipeline. */
+    gst_bin_recalculate_latency (GST_BIN (media->pipeline));
+    break;
+  case GST_MESSAGE_ELEMENT:
+    if (GST_MESSAGE_SRC (msg) == GST_OBJECT (media->mixer) &&
+        gst_message_has_name (msg, "mixminus-levels"))
+      handle_levels (media, gst_message_get_structure (msg));
+    break;
+  case GST_MESSAGE_ERROR:
+    /* A peer's own failure is the peer's (it goes FAILED, its session ends). */
+    g_hash_table_iter_init (&iter, media->peers);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      if (rc_media_peer_webrtc_handle_message (RC_MEDIA_PEER_WEBRTC (((Peer *) value)->peer), msg))
+        return G_SOURCE_CONTINUE;
+    gst_message_parse_error (msg, &error, &debug);
+    g_warning ("room %s: pipeline error from %s: %s (%s)", media->room_id,
+               GST_MESSAGE_SRC_NAME (msg), error->message, debug ? debug : "");
+    if (media->callbacks.error)
+      media->callbacks.error (media, error->message, media->user_data);
+    break;
+  default:
+    break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+/* --- lifecycle ------------------------------------------------------------ */
+
+RcRoomMedia *
+rc_room_media_new (const RcConfig *config, const char *room_id, guint n_seats,
+                   const RcRoomMediaCallbacks *callbacks, gpointer user_data, GError **error)
+{
+  g_autofree char *desc = NULL;
+  g_autofree char *name = g_strdup_printf ("room-%s", room_id);
+  RcRoomMedia *media;
+  GstElement *pipeline;
+  guint64 upstream_ms = config->jitter_latency_ms + 60;
+
+  ensure_debug ();
+  /* mixminus: live on its own clock so an empty room still streams
+   * silence; a seat that joins with more latency than assumed would be cut
+   * short, so assume the jitterbuffer's plus network/decoder slack. */
+  desc = g_strdup_printf ("mixminus name=mixer seats=%u force-live=true ignore-inactive-pads=true "
+                          "latency=20000000 min-upstream-latency=%" G_GUINT64_FORMAT " "
+                          "level-interval=%" G_GUINT64_FORMAT " "
+                          "mixer.mix ! queue leaky=downstream max-size-time=200000000 "
+                          "max-size-buffers=0 max-size-bytes=0 ! " OPUSENC_DESC " ! "
+                          "tee name=tee allow-not-linked=true",
+                          n_seats, upstream_ms * GST_MSECOND,
+                          (guint64) LEVEL_INTERVAL_MS * GST_MSECOND, config->opus_bitrate);
+  pipeline = gst_parse_launch_full (desc, NULL, GST_PARSE_FLAG_FATAL_ERRORS, error);
+  if (pipeline == NULL)
+    return NULL;
+  gst_object_set_name (GST_OBJECT (pipeline), name);
+  media = g_new0 (RcRoomMedia, 1);
+  media->config = config;
+  media->room_id = g_strdup (room_id);
+  media->n_seats = n_seats;
+  if (callbacks)
+    media->callbacks = *callbacks;
+  media->user_data = user_data;
+  media->pipeline = pipeline;
+  media->mixer = gst_bin_get_by_name (GST_BIN (pipeline), "mixer");
+  media->tee = gst_bin_get_by_name (GST_BIN (pipeline), "tee");
+  media->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, peer_free);
+  media->levels = g_new0 (SeatLevel, n_seats);
+  media->bus = gst_element_get_bus (pipeline);
+  gst_bus_add_watch (media->bus, on_bus, media);
+  if (gst_element_set_state (pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the room pipeline does not start");
+    rc_room_media_free (media);
+    return NULL;
+  }
+  GST_INFO ("room %s: pipeline with %u seats", room_id, n_seats);
+  return media;
+}
+
+void
+rc_room_media_free (RcRoomMedia *media)
+{
+  if (media == NULL)
+    return;
+  /* Peers first, each in its safe order, then the rest at once. */
+  g_hash_table_remove_all (media->peers);
+  gst_bus_remove_watch (media->bus);
+  gst_element_set_state (media->pipeline, GST_STATE_NULL);
+  gst_object_unref (media->bus);
+  gst_object_unref (media->mixer);
+  gst_object_unref (media->tee);
+  gst_object_unref (media->pipeline);
+  g_hash_table_unref (media->peers);
+  g_free (media->levels);
+  g_free (media->room_id);
+  g_free (media);
+}

@@ -1,0 +1,70 @@
+/* roomcast: the media pipeline of one room.
+ *
+ * One GStreamer pipeline per room (created by the media service when the
+ * room's first participant sends media:connect, freed when the room closes):
+ *
+ *   peer A src ─▶ opus depay/dec ─▶ resample ─▶ ┐                (seated, unmuted only)
+ *   peer B src ─▶ opus depay/dec ─▶ resample ─▶ ┤ mixminus seats=N
+ *                                               ├─ mix ─▶ queue ─▶ opusenc ─▶ tee (shared)
+ *                                               └─ src_<seat A> ─▶ queue ─▶ opusenc (A's own)
+ *   per peer:  tee ──────────▶ input-selector ─▶ rtpopuspay pt=111 ─▶ peer sink
+ *              A's opusenc ──▶ ┘ (sink_1, only while A speaks)
+ *
+ * Encoders = seated unmuted speakers with media + 1. A peer switches between
+ * the shared mix and its own mix-minus in its input-selector, upstream of its
+ * one payloader: no renegotiation, same SSRC, continuous sequence numbers.
+ * Audio of a peer that is not seated (or muted) is dropped inside the peer
+ * (its src pad is unlinked) before anything is decoded.
+ *
+ * Everything here runs on the main loop: routing changes, seat pads, peer
+ * removal. GStreamer threads only post bus messages.
+ */
+#pragma once
+
+#include "config.h"
+#include "media/media-peer.h"
+
+G_BEGIN_DECLS
+
+typedef struct _RcRoomMedia RcRoomMedia;
+
+typedef struct {
+  /* A pipeline ERROR no peer claimed: the room's media is broken. */
+  void (*error) (RcRoomMedia *media, const char *message, gpointer user_data);
+  /* A seat's speaking state changed (hysteresis and rate limit applied):
+   * @level_db is the seat's RMS in dBFS. */
+  void (*speaking) (RcRoomMedia *media, const char *peer_id, guint seat, gboolean speaking,
+                    double level_db, gpointer user_data);
+} RcRoomMediaCallbacks;
+
+/* @config must outlive it. Fails if an element is missing (mixminus, opus). */
+RcRoomMedia *rc_room_media_new (const RcConfig *config, const char *room_id, guint n_seats,
+                                const RcRoomMediaCallbacks *callbacks, gpointer user_data,
+                                GError **error);
+/* Sets the pipeline to NULL (peers closed first). */
+void rc_room_media_free (RcRoomMedia *media);
+const char *rc_room_media_get_room_id (RcRoomMedia *media);
+
+/* A new webrtcbin peer for @peer_id (a user id; replaces that user's
+ * previous peer), attached and fed the shared mix. Transfer none. */
+RcMediaPeer *rc_room_media_add_peer (RcRoomMedia *media, const char *peer_id, GError **error);
+/* Closes and removes the peer; FALSE if there is none. */
+gboolean rc_room_media_remove_peer (RcRoomMedia *media, const char *peer_id);
+gboolean rc_room_media_has_peer (RcRoomMedia *media, const char *peer_id);
+/* Peer ids (transfer container). */
+GPtrArray *rc_room_media_list_peers (RcRoomMedia *media);
+
+/* @seat -1: not seated. @speaking: seated and unmuted (mic and seat): the
+ * peer's audio goes into seat @seat and it hears its own mix-minus. */
+void rc_room_media_set_route (RcRoomMedia *media, const char *peer_id, gint seat,
+                              gboolean speaking);
+
+guint rc_room_media_get_n_peers (RcRoomMedia *media);
+/* Peers currently routed into the mixer. */
+guint rc_room_media_get_n_speakers (RcRoomMedia *media);
+/* Opus encoders running in this room (speakers + 1). */
+guint rc_room_media_get_n_encoders (RcRoomMedia *media);
+/* Sum of the peers' RTP counters (peers removed so far included). */
+void rc_room_media_get_packets (RcRoomMedia *media, guint64 *packets_in, guint64 *packets_out);
+
+G_END_DECLS

@@ -1,0 +1,300 @@
+/* roomcast: the gift queue contract (gift-queue.h) on the memory queue and
+ * on the Redis queue against a real redis-server (skipped without one):
+ * atomic takes, the in-flight batch first and flagged as sent before,
+ * complete and replace; for Redis also idempotent pushes, recovery of a
+ * dead worker's batch by its successor, per-worker lists and refusal while
+ * Redis is down. */
+#include <string.h>
+
+#include "gifts/gift-queue-memory.h"
+#include "gifts/gift-queue-redis.h"
+#include "redis-test-server.h"
+
+static RcTestRedis *server;
+static guint worker_seq;
+
+typedef struct {
+  GAsyncResult *result;
+} Waiter;
+
+static void
+on_result (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Waiter *w = data;
+
+  g_assert_null (w->result);
+  w->result = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_result (Waiter *w)
+{
+  while (w->result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return g_steal_pointer (&w->result);
+}
+
+static gint64
+push (RcGiftQueue *queue, const char *id, const char *item)
+{
+  Waiter w = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 n = -2;
+
+  rc_gift_queue_push_async (queue, id, item, on_result, &w);
+  g_assert_null (w.result);
+  result = wait_result (&w);
+  g_assert_true (rc_gift_queue_push_finish (queue, result, &n, &error));
+  g_assert_no_error (error);
+  return n;
+}
+
+/* The batch as "a,b,c". */
+static char *
+take (RcGiftQueue *queue, guint max, gboolean *resent, gint64 *n_pending)
+{
+  Waiter w = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+
+  rc_gift_queue_take_async (queue, max, on_result, &w);
+  result = wait_result (&w);
+  items = rc_gift_queue_take_finish (queue, result, resent, n_pending, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (items, NULL);
+  return g_strjoinv (",", (char **) items->pdata);
+}
+
+static void
+complete (RcGiftQueue *queue)
+{
+  Waiter w = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
+
+  rc_gift_queue_complete_async (queue, on_result, &w);
+  result = wait_result (&w);
+  g_assert_true (rc_gift_queue_complete_finish (queue, result, NULL));
+}
+
+static void
+replace (RcGiftQueue *queue, const char *first, ...)
+{
+  Waiter w = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) items = g_ptr_array_new ();
+  va_list ap;
+
+  va_start (ap, first);
+  for (const char *s = first; s != NULL; s = va_arg (ap, const char *))
+    g_ptr_array_add (items, (gpointer) s);
+  va_end (ap);
+  rc_gift_queue_replace_async (queue, items, on_result, &w);
+  result = wait_result (&w);
+  g_assert_true (rc_gift_queue_replace_finish (queue, result, NULL));
+}
+
+/* The contract, on a fresh queue of either kind. */
+static void
+check_contract (RcGiftQueue *queue)
+{
+  gboolean resent = TRUE;
+  gint64 n = -1;
+  g_autofree char *b1 = NULL, *b1_again = NULL, *b2 = NULL, *b3 = NULL, *empty = NULL;
+
+  empty = take (queue, 3, &resent, &n);
+  g_assert_cmpstr (empty, ==, "");
+  g_assert_false (resent);
+  g_assert_cmpint (n, ==, 0);
+  g_assert_cmpint (push (queue, "t1", "a"), ==, 1);
+  push (queue, "t2", "b");
+  push (queue, "t3", "c");
+  push (queue, "t4", "d");
+  g_assert_cmpint (push (queue, "t5", "e"), ==, 5);
+
+  b1 = take (queue, 3, &resent, &n);
+  g_assert_cmpstr (b1, ==, "a,b,c");
+  g_assert_false (resent);
+  g_assert_cmpint (n, ==, 2);
+  /* Not completed: the same batch again, now "sent before", nothing new. */
+  push (queue, "t6", "f");
+  b1_again = take (queue, 3, &resent, &n);
+  g_assert_cmpstr (b1_again, ==, "a,b,c");
+  g_assert_true (resent);
+  g_assert_cmpint (n, ==, 3);
+
+  /* Laravel refused "b": the in-flight batch shrinks, still sent before. */
+  replace (queue, "a", "c", NULL);
+  g_clear_pointer (&b1_again, g_free);
+  b1_again = take (queue, 3, &resent, NULL);
+  g_assert_cmpstr (b1_again, ==, "a,c");
+  g_assert_true (resent);
+
+  complete (queue);
+  b2 = take (queue, 2, &resent, &n);
+  g_assert_cmpstr (b2, ==, "d,e");
+  g_assert_false (resent);
+  g_assert_cmpint (n, ==, 1);
+  complete (queue);
+  b3 = take (queue, 200, &resent, &n);
+  g_assert_cmpstr (b3, ==, "f");
+  g_assert_cmpint (n, ==, 0);
+  complete (queue);
+}
+
+static void
+test_memory (void)
+{
+  g_autoptr(RcGiftQueue) queue = rc_gift_queue_memory_new ();
+
+  g_assert_false (rc_gift_queue_is_durable (queue));
+  check_contract (queue);
+  push (queue, "t7", "g");
+  g_assert_cmpuint (rc_gift_queue_memory_get_length (RC_GIFT_QUEUE_MEMORY (queue)), ==, 1);
+}
+
+/* Commands on one connection run in order: whatever this client sends
+ * next sees an empty database. */
+static void
+flush_redis (RcRedisClient *client)
+{
+  rc_redis_client_call (client, NULL, NULL, "FLUSHDB", NULL);
+}
+
+static RcGiftQueue *
+redis_queue (RcRedisClient **client_out, const char *worker)
+{
+  RcRedisClient *client = rc_test_redis_connect (server);
+  RcGiftQueue *queue = rc_gift_queue_redis_new (client, worker);
+
+  *client_out = client;
+  return queue;
+}
+
+static void
+test_redis_contract (void)
+{
+  g_autoptr(RcRedisClient) client = NULL;
+  g_autoptr(RcGiftQueue) queue = NULL;
+  g_autofree char *worker = NULL;
+
+  if (server == NULL)
+    {
+      g_test_skip ("redis-server is not installed");
+      return;
+    }
+  worker = g_strdup_printf ("w%u", ++worker_seq);
+  queue = redis_queue (&client, worker);
+  flush_redis (client);
+  g_assert_true (rc_gift_queue_is_durable (queue));
+  check_contract (queue);
+}
+
+/* A push whose answer was lost is pushed again: the marker makes the
+ * second one a no-op. */
+static void
+test_redis_idempotent_push (void)
+{
+  g_autoptr(RcRedisClient) client = NULL;
+  g_autoptr(RcGiftQueue) queue = NULL;
+  g_autofree char *worker = NULL;
+  g_autofree char *batch = NULL;
+
+  if (server == NULL)
+    {
+      g_test_skip ("redis-server is not installed");
+      return;
+    }
+  worker = g_strdup_printf ("w%u", ++worker_seq);
+  queue = redis_queue (&client, worker);
+  flush_redis (client);
+  g_assert_cmpint (push (queue, "g_1_aaaaaa_bbbbb", "{\"x\":1}"), ==, 1);
+  g_assert_cmpint (push (queue, "g_1_aaaaaa_bbbbb", "{\"x\":1}"), ==, 1);
+  g_assert_cmpint (push (queue, "g_1_cccccc_ddddd", "{\"x\":2}"), ==, 2);
+  batch = take (queue, 10, NULL, NULL);
+  g_assert_cmpstr (batch, ==, "{\"x\":1},{\"x\":2}");
+  complete (queue);
+}
+
+/* A worker that died with a batch in flight: its successor (same
+ * WORKER_ID) sends that batch first; other workers never touch it. */
+static void
+test_redis_recovery (void)
+{
+  g_autoptr(RcRedisClient) c1 = NULL, c2 = NULL, c3 = NULL;
+  g_autoptr(RcGiftQueue) dead = NULL, successor = NULL, other = NULL;
+  g_autofree char *worker = NULL;
+  g_autofree char *taken = NULL, *recovered = NULL, *others = NULL;
+  gboolean resent = FALSE;
+
+  if (server == NULL)
+    {
+      g_test_skip ("redis-server is not installed");
+      return;
+    }
+  worker = g_strdup_printf ("w%u", ++worker_seq);
+  dead = redis_queue (&c1, worker);
+  flush_redis (c1);
+  push (dead, "t1", "a");
+  push (dead, "t2", "b");
+  push (dead, "t3", "c");
+  taken = take (dead, 2, &resent, NULL);
+  g_assert_cmpstr (taken, ==, "a,b");
+  g_clear_object (&dead); /* "kill -9": nothing completed */
+  g_clear_object (&c1);
+
+  other = redis_queue (&c3, "someone-else");
+  others = take (other, 10, &resent, NULL);
+  g_assert_cmpstr (others, ==, "c");
+  g_assert_false (resent);
+
+  successor = redis_queue (&c2, worker);
+  recovered = take (successor, 10, &resent, NULL);
+  g_assert_cmpstr (recovered, ==, "a,b");
+  g_assert_true (resent);
+  complete (successor);
+  complete (other);
+}
+
+static void
+test_redis_down (void)
+{
+  g_autoptr(RcRedisClient) client = rc_redis_client_new_full ("127.0.0.1", 1, NULL, 0);
+  g_autoptr(RcGiftQueue) queue = rc_gift_queue_redis_new (client, "0");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  Waiter w = { 0 };
+
+  rc_gift_queue_push_async (queue, "t", "x", on_result, &w);
+  result = wait_result (&w);
+  g_assert_false (rc_gift_queue_push_finish (queue, result, NULL, &error));
+  g_assert_error (error, RC_GIFT_QUEUE_ERROR, RC_GIFT_QUEUE_ERROR_UNAVAILABLE);
+}
+
+static GLogWriterOutput
+quiet_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
+{
+  /* The Redis client warns on purpose about the unreachable port. */
+  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
+    return g_log_writer_standard_streams (level, fields, n_fields, data);
+  return G_LOG_WRITER_HANDLED;
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  g_log_set_writer_func (quiet_writer, NULL, NULL);
+  server = rc_test_redis_start ();
+  g_test_add_func ("/gifts/queue/memory", test_memory);
+  g_test_add_func ("/gifts/queue/redis", test_redis_contract);
+  g_test_add_func ("/gifts/queue/redis-idempotent-push", test_redis_idempotent_push);
+  g_test_add_func ("/gifts/queue/redis-recovery", test_redis_recovery);
+  g_test_add_func ("/gifts/queue/redis-down", test_redis_down);
+  status = g_test_run ();
+  rc_test_redis_stop (server);
+  return status;
+}
