@@ -108,6 +108,20 @@ static const Setting settings[] = {
   /* webrtcbin's own default is 200 ms: too much for conversation. */
   { "JITTER_LATENCY_MS", NULL, KIND_UINT, FALSE, "60", OFF (jitter_latency_ms), 0, 1000 },
   { "OPUS_BITRATE", NULL, KIND_UINT, FALSE, "32000", OFF (opus_bitrate), 6000, 510000 },
+  /* Admin HTTP API key (secret); unset: LARAVEL_INTERNAL_KEY guards /admin. */
+  { "ADMIN_API_KEY", NULL, KIND_STRING, TRUE, NULL, OFF (admin_api_key), 16 },
+  /* SIGTERM drain bound; below systemd's TimeoutStopSec=30s. */
+  { "SHUTDOWN_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "20000", OFF (shutdown_timeout_ms), 100, 600000 },
+  /* Realtime hub: Laravel's pusher/reverb driver and Redis broadcaster.
+   * BROADCAST_REDIS_DB unset = REDIS_DB (see parse_all). */
+  { "PUSHER_APP_ID", "REVERB_APP_ID", KIND_STRING, FALSE, NULL, OFF (pusher_app_id), 1 },
+  { "PUSHER_APP_KEY", "REVERB_APP_KEY", KIND_STRING, FALSE, NULL, OFF (pusher_app_key), 1 },
+  { "PUSHER_APP_SECRET", "REVERB_APP_SECRET", KIND_STRING, TRUE, NULL, OFF (pusher_app_secret), 1 },
+  { "BROADCAST_REDIS_DB", NULL, KIND_UINT, FALSE, NULL, OFF (broadcast_redis_db), 0, G_MAXINT },
+  { "BROADCAST_REDIS_PREFIX", NULL, KIND_STRING, FALSE, "laravel_database_", OFF (broadcast_redis_prefix) },
+  { "BROADCAST_AUTH_URL", NULL, KIND_URL, FALSE, NULL, OFF (broadcast_auth_url) },
+  { "WEBHOOK_URL", NULL, KIND_URL, FALSE, NULL, OFF (webhook_url) },
+  { "BROADCAST_API_KEY", NULL, KIND_STRING, TRUE, NULL, OFF (broadcast_api_key), 16 },
   /* The seed's .env sets NODE_ENV for the Node server it replaces; accept it
    * so that file can be reused unchanged, but nothing here depends on it. */
   { "NODE_ENV", NULL, KIND_IGNORED, FALSE, NULL, 0 },
@@ -471,9 +485,22 @@ parse_all (RcConfig *config, const char * const *raw, gboolean *ok, GPtrArray *e
 {
   const char *auth = raw[find_setting ("AUTH_PROVIDER")];
 
+  int bdb = find_setting ("BROADCAST_REDIS_DB");
+
   for (guint i = 0; i < N_SETTINGS; i++)
-    ok[i] = parse_setting (&settings[i], raw[i] ? raw[i] : settings[i].default_value,
-                           config, errors);
+    ok[i] = (int) i == bdb && raw[i] == NULL
+              ? TRUE /* unset: follows REDIS_DB, below */
+              : parse_setting (&settings[i], raw[i] ? raw[i] : settings[i].default_value,
+                               config, errors);
+  if (raw[bdb] == NULL)
+    config->broadcast_redis_db = config->redis_db;
+
+  /* --dev runs the hub with fixed demo credentials unless a key is given. */
+  if (config->dev && config->pusher_app_key == NULL) {
+    set_string (&config->pusher_app_id, "dev");
+    set_string (&config->pusher_app_key, "dev-key");
+    set_string (&config->pusher_app_secret, "dev-secret");
+  }
 
   if (auth == NULL || *auth == '\0')
     config->auth_provider = config->dev ? RC_AUTH_DEV

@@ -82,6 +82,22 @@ typedef struct {
   guint rtc_connect_timeout_ms; /* RTC_CONNECT_TIMEOUT_MS, default 15000: media:failed after */
   guint jitter_latency_ms;      /* JITTER_LATENCY_MS, default 60: receive jitterbuffer */
   guint opus_bitrate;           /* OPUS_BITRATE bit/s, default 32000 */
+
+  /* operations */
+  char *admin_api_key;          /* ADMIN_API_KEY (secret, >= 16 chars): also opens /admin */
+  guint shutdown_timeout_ms;    /* SHUTDOWN_TIMEOUT_MS, default 20000: SIGTERM drain bound */
+
+  /* realtime hub (Pusher protocol, Laravel broadcasting); REVERB_APP_* aliases.
+   * With --dev and no key: id "dev", key "dev-key", secret "dev-secret".
+   * No app key (and not --dev) = the hub is off. */
+  char *pusher_app_id;          /* PUSHER_APP_ID */
+  char *pusher_app_key;         /* PUSHER_APP_KEY */
+  char *pusher_app_secret;      /* PUSHER_APP_SECRET (secret) */
+  guint broadcast_redis_db;     /* BROADCAST_REDIS_DB, default REDIS_DB */
+  char *broadcast_redis_prefix; /* BROADCAST_REDIS_PREFIX, default "laravel_database_" */
+  char *broadcast_auth_url;     /* BROADCAST_AUTH_URL: Laravel's /broadcasting/auth */
+  char *webhook_url;            /* WEBHOOK_URL: Pusher-style webhooks */
+  char *broadcast_api_key;      /* BROADCAST_API_KEY (secret): X-WebSocket-API-Key */
 } RcConfig;
 
 /* A configuration holding the built-in defaults. */

@@ -4,6 +4,7 @@
  * runs until SIGINT/SIGTERM, then disconnects clients cleanly and exits 0.
  */
 #include <glib-unix.h>
+#include <gst/gst.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,19 +27,18 @@
 #include "gifts/gift-queue-redis.h"
 #include "gifts/gift-service.h"
 #include "laravel/laravel-client.h"
+#include "media/media-service.h"
 #include "laravel/room-status.h"
 #include "redis/redis-client.h"
 #include "sio/sio-server.h"
+#include "hub/hub.h"
+#include "daemon/drain.h"
 #include "daemon/systemd-notify.h"
+#include "http/admin-api.h"
 #include "rooms/rate-gate.h"
 #include "rooms/room-service.h"
 #include "store/store-memory.h"
 #include "store/store-redis.h"
-
-/* How long a shutdown waits for clients to close their side. */
-#define SHUTDOWN_GRACE_MS 2000
-/* ... and, at most, for room closes still on their way to Laravel. */
-#define SHUTDOWN_STATUS_WAIT_MS 3000
 
 typedef struct {
   GMainLoop *loop;
@@ -48,60 +48,21 @@ typedef struct {
   RcHttpServer *http;
   RcSioServer *sio;
   RcRoomService *rooms;
+  RcMediaService *media;
   RcRedisClient *redis;           /* NULL without REDIS_HOST */
   RcLaravelClient *laravel;       /* NULL without LARAVEL_API_URL */
   RcRevocationWatcher *revocation; /* laravel auth with Redis only */
   RcRoomStatusReporter *room_status; /* NULL without LARAVEL_API_URL */
   RcGiftService *gifts;
-  gboolean stopping;
-  gint64 stop_deadline_us;
+  RcAdminApi *admin;
+  RcDrain *drain;                 /* SIGTERM/SIGINT: see daemon/drain.h */
 } Daemon;
-
-static gboolean
-on_shutdown_done (gpointer data)
-{
-  Daemon *d = data;
-  /* The rooms were closed for the shutdown: give those closes a moment to
-   * reach Laravel (bounded), rather than leave rooms "live" there. */
-  if (d->room_status && rc_room_status_reporter_get_n_pending (d->room_status) > 0 &&
-      g_get_monotonic_time () < d->stop_deadline_us) {
-    g_timeout_add (50, on_shutdown_done, d);
-    return G_SOURCE_REMOVE;
-  }
-  g_main_loop_quit (d->loop);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_disconnected_while_stopping (RcSioServer *sio, RcSioSocket *socket,
-                                const char *reason, gpointer data)
-{
-  Daemon *d = data;
-  if (d->stopping && rc_sio_server_get_n_connections (sio) == 0)
-    g_idle_add (on_shutdown_done, d);
-}
 
 static gboolean
 on_stop_signal (gpointer data)
 {
   Daemon *d = data;
-  if (d->stopping) {
-    g_info ("second stop signal: exiting now");
-    g_main_loop_quit (d->loop);
-    return G_SOURCE_CONTINUE;
-  }
-  d->stopping = TRUE;
-  d->stop_deadline_us = g_get_monotonic_time () + SHUTDOWN_STATUS_WAIT_MS * 1000;
-  guint n = rc_sio_server_get_n_connections (d->sio);
-  g_info ("shutting down: disconnecting %u client(s)", n);
-  rc_systemd_stopping ("shutting down");
-  rc_gift_service_shutdown (d->gifts);
-  rc_room_service_shutdown (d->rooms);
-  rc_sio_server_shutdown (d->sio, "server shutdown");
-  if (n == 0)
-    g_idle_add (on_shutdown_done, d);
-  else
-    g_timeout_add (SHUTDOWN_GRACE_MS, on_shutdown_done, d);
+  rc_drain_signal (d->drain);
   return G_SOURCE_CONTINUE;
 }
 
@@ -153,6 +114,20 @@ static_health (JsonBuilder *b, gpointer data)
     json_builder_add_string_value (b, "disabled");
   }
   return TRUE;
+}
+
+/* GET /admin/rooms/{id}: what the media service exposes so far. */
+static void
+admin_media_detail (JsonBuilder *b, const char *room_id, gpointer data)
+{
+  Daemon *d = data;
+  if (d->media == NULL)
+    return;
+  json_builder_set_member_name (b, "media");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "encoders");
+  json_builder_add_int_value (b, rc_media_service_get_n_encoders (d->media, room_id));
+  json_builder_end_object (b);
 }
 
 /* rc_config_load() has checked that the chosen provider's settings exist. */
@@ -214,6 +189,25 @@ start_gifts (Daemon *d, const RcConfig *config, RcRateGate *gate, GError **error
             rc_gift_queue_is_durable (queue) ? "durable" : "NOT durable", RC_GIFT_BATCH_MAX,
             RC_GIFT_BATCH_INTERVAL_MS, rc_gift_processor_get_name (processor), config->worker_id);
   return TRUE;
+}
+
+/* The room pipelines: GStreamer, our mixminus plugin (installed beside the
+ * system plugins, or from GST_PLUGIN_PATH in the build tree) and media:*. */
+static void
+start_media (Daemon *d, RcConfig *config)
+{
+  gst_init (NULL, NULL);
+  g_autoptr (GstPluginFeature) mixminus = gst_registry_lookup_feature (gst_registry_get (),
+                                                                       "mixminus");
+  if (mixminus == NULL)
+    gst_registry_scan_path (gst_registry_get (), ROOMCAST_PLUGINDIR);
+  g_clear_object (&mixminus);
+  mixminus = gst_registry_lookup_feature (gst_registry_get (), "mixminus");
+  if (mixminus == NULL)
+    g_warning ("media: the mixminus element is missing (not in %s nor GST_PLUGIN_PATH): "
+               "media:connect will fail", ROOMCAST_PLUGINDIR);
+  d->media = rc_media_service_new (d->sio, d->rooms, config);
+  rc_media_service_add_health (d->media, d->http);
 }
 
 int
@@ -310,6 +304,14 @@ main (int argc, char **argv)
   }
   d.sio = rc_sio_server_new (config, auth);
   rc_sio_server_attach (d.sio, rc_http_server_get_soup (d.http));
+  /* The realtime hub (Laravel broadcasting): off without an app key. */
+  g_autoptr (RcHub) hub = rc_hub_new (config);
+  if (hub) {
+    rc_hub_attach (hub, rc_http_server_get_soup (d.http));
+    rc_hub_add_health (hub, d.http);
+    rc_hub_start_redis (hub, d.http);
+    rc_hub_attach_sio (hub, d.sio);
+  }
   rc_sio_server_add_health (d.sio, d.http);
   rc_http_server_add_health (d.http, static_health, &d);
   g_autoptr (RcStore) store = d.redis ? rc_store_redis_new (d.redis) : rc_store_memory_new ();
@@ -319,6 +321,7 @@ main (int argc, char **argv)
                "Laravel yet are lost if roomcastd stops or crashes");
   d.rooms = rc_room_service_new (d.sio, store, config);
   rc_room_service_add_health (d.rooms, d.http);
+  start_media (&d, config);
   /* One rate-limit interface: Redis counters shared by every worker, or
    * (no Redis) the in-process limiter, which the room registry applies. */
   g_autoptr (RcRateGate) gate = rc_rate_gate_new (d.redis ? store : NULL);
@@ -338,7 +341,13 @@ main (int argc, char **argv)
     rc_laravel_client_add_health (d.laravel, d.http);
   if (d.redis && config->auth_provider == RC_AUTH_LARAVEL)
     d.revocation = rc_revocation_watcher_new (d.sio, d.redis, RC_REVOCATION_CHECK_MS);
-  g_signal_connect (d.sio, "disconnected", G_CALLBACK (on_disconnected_while_stopping), &d);
+  /* Modules add to GET /admin/rooms/{id} with rc_admin_api_add_room_detail(). */
+  d.admin = rc_admin_api_new (config, d.sio, d.rooms);
+  rc_admin_api_attach (d.admin, rc_http_server_get_soup (d.http));
+  rc_admin_api_add_room_detail (d.admin, admin_media_detail, &d);
+  RcDrainTargets drain_targets = { d.loop, config, d.sio, d.rooms, d.media, d.gifts,
+                                   d.room_status };
+  d.drain = rc_drain_new (&drain_targets);
 
   if (!rc_http_server_listen (d.http, &error)) {
     g_critical ("cannot listen on %s:%u: %s", config->listen_addr, config->port, error->message);
@@ -361,9 +370,14 @@ main (int argc, char **argv)
   g_source_remove (sigterm);
   g_source_remove (sighup);
   rc_http_server_stop_listening (d.http);
+  if (hub)
+    rc_hub_shutdown (hub);
+  g_clear_pointer (&d.drain, rc_drain_free);
+  g_clear_object (&d.admin);
   g_clear_object (&d.revocation);
   g_clear_object (&d.gifts);
   g_clear_object (&d.room_status);
+  g_clear_object (&d.media);
   g_clear_object (&d.rooms);
   g_clear_object (&gate);
   g_clear_object (&store);

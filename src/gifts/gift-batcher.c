@@ -253,6 +253,11 @@ on_processed (GObject *source, GAsyncResult *result, gpointer data)
                 self->failures);
       self->failures = 0;
       count ("roomcast_gift_batches_total", "Gift batches sent, by outcome", "result", "ok", 1);
+      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
+                        "ROOMCAST_EVENT", "gift-batch",
+                        "ROOMCAST_RESULT", "ok",
+                        "MESSAGE", "gifts: batch of %u processed by %s", self->batch->txs->len,
+                        rc_gift_processor_get_name (self->processor));
       handle_answer (self, answer);
       complete (self);
       return;
@@ -271,10 +276,13 @@ on_processed (GObject *source, GAsyncResult *result, gpointer data)
   count ("roomcast_gift_batches_total", "Gift batches sent, by outcome", "result", "retry", 1);
   rc_metrics_counter_inc ("roomcast_gift_retries_total", "Gift batch sends retried", NULL);
   if (self->failures == 1)
-    g_warning ("gifts: sending a batch of %u to %s failed (%s); keeping it and retrying with "
-               "backoff (up to %u ms) while new gifts keep queueing", self->batch->txs->len,
-               rc_gift_processor_get_name (self->processor), error->message,
-               RC_GIFT_RETRY_MAX_MS);
+    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                      "ROOMCAST_EVENT", "gift-batch",
+                      "ROOMCAST_RESULT", "retry",
+                      "MESSAGE", "gifts: sending a batch of %u to %s failed (%s); keeping it and "
+                      "retrying with backoff (up to %u ms) while new gifts keep queueing",
+                      self->batch->txs->len, rc_gift_processor_get_name (self->processor),
+                      error->message, RC_GIFT_RETRY_MAX_MS);
   else
     g_debug ("gifts: attempt %u failed: %s", self->failures, error->message);
   arm (self, rc_gift_retry_delay_ms (self->failures));

@@ -380,6 +380,23 @@ rc_gift_service_add_health (RcGiftService *self, RcHttpServer *http)
   rc_http_server_add_health (http, health_contributor, self);
 }
 
+gboolean
+rc_gift_service_is_flushed (RcGiftService *self, gint64 *n_left)
+{
+  g_return_val_if_fail (RC_IS_GIFT_SERVICE (self), TRUE);
+  if (self->batcher == NULL)
+    {
+      if (n_left)
+        *n_left = 0;
+      return TRUE;
+    }
+  gint64 pending = rc_gift_batcher_get_n_pending (self->batcher);
+  guint inflight = rc_gift_batcher_get_n_inflight (self->batcher);
+  if (n_left)
+    *n_left = pending < 0 ? -1 : pending + inflight;
+  return pending == 0 && inflight == 0;
+}
+
 void
 rc_gift_service_shutdown (RcGiftService *self)
 {

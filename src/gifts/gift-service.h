@@ -45,6 +45,11 @@ RcGiftService *rc_gift_service_new (RcSioServer *sio, RcRoomService *rooms, RcRa
  * "pending": n, "inflight": n, "failedAttempts": n} in /health (never
  * degrades it: Laravel and Redis report their own state). */
 void rc_gift_service_add_health (RcGiftService *self, RcHttpServer *http);
+/* TRUE when nothing acknowledged is left to send: no batcher, or no batch
+ * in flight and an empty queue at the batcher's last look (the SIGTERM
+ * drain waits for this, bounded, before rc_gift_service_shutdown()).
+ * *@n_left (nullable): pending + in flight, -1 if unknown. */
+gboolean rc_gift_service_is_flushed (RcGiftService *self, gint64 *n_left);
 /* Stop batching (shutdown); logs what a non-durable queue loses. */
 void rc_gift_service_shutdown (RcGiftService *self);
 

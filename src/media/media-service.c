@@ -29,7 +29,7 @@ struct _RcMediaService {
   GHashTable *dirty;     /* room ids to re-route on the next idle */
   guint reconcile_source;
   gulong changed_id, disconnected_id;
-  guint64 closed_in, closed_out; /* packets of pipelines already freed */
+  guint64 closed_in, closed_out, closed_offered; /* packets of pipelines already freed */
 };
 
 G_DEFINE_FINAL_TYPE (RcMediaService, rc_media_service, G_TYPE_OBJECT)
@@ -75,13 +75,14 @@ static void
 free_media (RcMediaService *self, const char *room_id)
 {
   RcRoomMedia *media = g_hash_table_lookup (self->medias, room_id);
-  guint64 in, out;
+  guint64 in, out, offered;
 
   if (media == NULL)
     return;
-  rc_room_media_get_packets (media, &in, &out);
+  rc_room_media_get_packets (media, &in, &out, &offered);
   self->closed_in += in;
   self->closed_out += out;
+  self->closed_offered += offered;
   g_hash_table_remove (self->medias, room_id);
 }
 
@@ -407,7 +408,7 @@ static void
 metrics_collector (GString *out, gpointer data)
 {
   RcMediaService *self = data;
-  guint64 in = self->closed_in, out_packets = self->closed_out;
+  guint64 in = self->closed_in, out_packets = self->closed_out, offered = self->closed_offered;
   GHashTableIter iter;
   gpointer value;
 
@@ -421,10 +422,11 @@ metrics_collector (GString *out, gpointer data)
                       "Opus encoders per room (speakers + 1)", rc_room_media_get_n_encoders);
   g_hash_table_iter_init (&iter, self->medias);
   while (g_hash_table_iter_next (&iter, NULL, &value)) {
-    guint64 i, o;
-    rc_room_media_get_packets (value, &i, &o);
+    guint64 i, o, f;
+    rc_room_media_get_packets (value, &i, &o, &f);
     in += i;
     out_packets += o;
+    offered += f;
   }
   g_string_append_printf (out,
                           "# HELP roomcast_media_packets_in_total RTP packets from clients\n"
@@ -432,8 +434,12 @@ metrics_collector (GString *out, gpointer data)
                           "roomcast_media_packets_in_total %" G_GUINT64_FORMAT "\n"
                           "# HELP roomcast_media_packets_out_total RTP packets to clients\n"
                           "# TYPE roomcast_media_packets_out_total counter\n"
-                          "roomcast_media_packets_out_total %" G_GUINT64_FORMAT "\n",
-                          in, out_packets);
+                          "roomcast_media_packets_out_total %" G_GUINT64_FORMAT "\n"
+                          "# HELP roomcast_media_packets_offered_total RTP packets the room "
+                          "offered to peers (offered - out: dropped in a peer)\n"
+                          "# TYPE roomcast_media_packets_offered_total counter\n"
+                          "roomcast_media_packets_offered_total %" G_GUINT64_FORMAT "\n",
+                          in, out_packets, offered);
 }
 
 void

@@ -57,7 +57,7 @@ struct _RcRoomMedia {
   GHashTable *peers; /* id -> Peer* */
   SeatLevel *levels; /* [n_seats] */
   guint next_peer;
-  guint64 removed_in, removed_out; /* counters of removed peers */
+  guint64 removed_in, removed_out, removed_offered; /* counters of removed peers */
 };
 
 static void
@@ -113,7 +113,8 @@ start_inbound (Peer *p, GError **error)
 
   p->in_bin = make_bin (media,
                         "rtpopusdepay ! opusdec use-inband-fec=true plc=true ! "
-                        "audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=1",
+                        "audioconvert ! audioresample ! "
+                        "capsfilter caps=\"audio/x-raw,rate=48000,channels=1\"",
                         name, error);
   if (p->in_bin == NULL)
     return FALSE;
@@ -164,8 +165,8 @@ start_own_mix (Peer *p, GError **error)
   g_autofree char *name = g_strdup_printf ("%s-own", p->id);
   g_autofree char *mm_pad = g_strdup_printf ("src_%d", p->seat);
   g_autofree char *desc = g_strdup_printf ("queue leaky=downstream max-size-time=200000000 "
-                                           "max-size-buffers=0 max-size-bytes=0 ! " OPUSENC_DESC,
-                                           media->config->opus_bitrate);
+                                           "max-size-buffers=0 max-size-bytes=0 ! " OPUSENC_DESC " ! "
+                                           "clocksync", media->config->opus_bitrate);
   g_autoptr (GstPad) bin_src = NULL;
   g_autoptr (GstPad) bin_sink = NULL;
 
@@ -227,6 +228,10 @@ peer_free (gpointer data)
   rc_media_peer_get_stats (p->peer, &stats);
   media->removed_in += stats.packets_in;
   media->removed_out += stats.packets_out;
+  media->removed_offered += stats.packets_offered;
+  g_info ("room %s: peer %s removed: %" G_GUINT64_FORMAT " packets offered, %" G_GUINT64_FORMAT
+          " sent, %" G_GUINT64_FORMAT " received", media->room_id, p->id, stats.packets_offered,
+          stats.packets_out, stats.packets_in);
   /* The peer unlinks itself, stops and leaves the pipeline; then its tee
    * pad goes (the tee sees not-linked in between, which it allows). */
   rc_media_peer_close (p->peer);
@@ -327,8 +332,12 @@ rc_room_media_set_route (RcRoomMedia *media, const char *peer_id, gint seat, gbo
   /* Any change tears the old route down first: a seat move is leave + take. */
   stop_inbound (p);
   stop_own_mix (p);
-  if (p->seat >= 0)
+  if (p->seat >= 0) {
+    /* Clients showing a speaking ring for this seat must see it go out. */
+    if (media->levels[p->seat].reported && media->callbacks.speaking)
+      media->callbacks.speaking (media, p->id, (guint) p->seat, FALSE, -127.0, media->user_data);
     media->levels[p->seat] = (SeatLevel) { 0 };
+  }
   p->seat = seat;
   p->speaking = speaking;
   if (!speaking)
@@ -375,13 +384,15 @@ rc_room_media_get_n_encoders (RcRoomMedia *media)
 }
 
 void
-rc_room_media_get_packets (RcRoomMedia *media, guint64 *packets_in, guint64 *packets_out)
+rc_room_media_get_packets (RcRoomMedia *media, guint64 *packets_in, guint64 *packets_out,
+                           guint64 *packets_offered)
 {
   GHashTableIter iter;
   gpointer value;
 
   *packets_in = media->removed_in;
   *packets_out = media->removed_out;
+  *packets_offered = media->removed_offered;
   g_hash_table_iter_init (&iter, media->peers);
   while (g_hash_table_iter_next (&iter, NULL, &value)) {
     RcMediaPeerStats stats;
@@ -389,6 +400,7 @@ rc_room_media_get_packets (RcRoomMedia *media, guint64 *packets_in, guint64 *pac
     rc_media_peer_get_stats (((Peer *) value)->peer, &stats);
     *packets_in += stats.packets_in;
     *packets_out += stats.packets_out;
+    *packets_offered += stats.packets_offered;
   }
 }
 
@@ -396,6 +408,12 @@ const char *
 rc_room_media_get_room_id (RcRoomMedia *media)
 {
   return media->room_id;
+}
+
+GstElement *
+rc_room_media_get_pipeline (RcRoomMedia *media)
+{
+  return media->pipeline;
 }
 
 /* --- bus ------------------------------------------------------------------ */
@@ -509,7 +527,7 @@ rc_room_media_new (const RcConfig *config, const char *room_id, guint n_seats,
                           "level-interval=%" G_GUINT64_FORMAT " "
                           "mixer.mix ! queue leaky=downstream max-size-time=200000000 "
                           "max-size-buffers=0 max-size-bytes=0 ! " OPUSENC_DESC " ! "
-                          "tee name=tee allow-not-linked=true",
+                          "clocksync ! tee name=tee allow-not-linked=true",
                           n_seats, upstream_ms * GST_MSECOND,
                           (guint64) LEVEL_INTERVAL_MS * GST_MSECOND, config->opus_bitrate);
   pipeline = gst_parse_launch_full (desc, NULL, GST_PARSE_FLAG_FATAL_ERRORS, error);

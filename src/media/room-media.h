@@ -44,6 +44,8 @@ RcRoomMedia *rc_room_media_new (const RcConfig *config, const char *room_id, gui
 /* Sets the pipeline to NULL (peers closed first). */
 void rc_room_media_free (RcRoomMedia *media);
 const char *rc_room_media_get_room_id (RcRoomMedia *media);
+/* The pipeline (transfer none): for diagnosis (dot dumps) and tests. */
+GstElement *rc_room_media_get_pipeline (RcRoomMedia *media);
 
 /* A new webrtcbin peer for @peer_id (a user id; replaces that user's
  * previous peer), attached and fed the shared mix. Transfer none. */
@@ -64,7 +66,9 @@ guint rc_room_media_get_n_peers (RcRoomMedia *media);
 guint rc_room_media_get_n_speakers (RcRoomMedia *media);
 /* Opus encoders running in this room (speakers + 1). */
 guint rc_room_media_get_n_encoders (RcRoomMedia *media);
-/* Sum of the peers' RTP counters (peers removed so far included). */
-void rc_room_media_get_packets (RcRoomMedia *media, guint64 *packets_in, guint64 *packets_out);
+/* Sum of the peers' RTP counters (peers removed so far included): received,
+ * sent, and offered to the peers (offered - sent = dropped in the peers). */
+void rc_room_media_get_packets (RcRoomMedia *media, guint64 *packets_in, guint64 *packets_out,
+                                guint64 *packets_offered);
 
 G_END_DECLS

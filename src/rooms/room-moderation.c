@@ -75,6 +75,24 @@ rc_room_ban_user (RcRoom *room, const char *actor_id, const char *target_id, gin
 }
 
 gboolean
+rc_room_remove_by_server (RcRoom *room, const char *target_id, gboolean ban, gint64 now,
+                          RcEffects *effects, GError **error)
+{
+  if (ban)
+    g_hash_table_add (room->bans, g_strdup (target_id));
+  if (!rc_room_has_participant (room, target_id))
+    {
+      if (ban)
+        return TRUE;
+      rc_error_set_printf (error, RC_ERROR_NOT_FOUND, "User %s is not in this room", target_id);
+      return FALSE;
+    }
+  rc_room_remove_participant (room, target_id, ban ? "banned" : "kicked", now, effects);
+  rc_room_changed (room, now, effects);
+  return TRUE;
+}
+
+gboolean
 rc_room_unban_user (RcRoom *room, const char *actor_id, const char *target_id, gint64 now,
                     RcEffects *effects, GError **error)
 {

@@ -349,6 +349,25 @@ rc_room_registry_close_room (RcRoomRegistry *registry, const char *room_id, cons
   apply_bookkeeping (registry, effects, start);
 }
 
+gboolean
+rc_room_registry_remove_user (RcRoomRegistry *registry, const char *room_id,
+                              const char *user_id, gboolean ban, gint64 now,
+                              RcEffects *effects, GError **error)
+{
+  RcRoom *room = rc_room_registry_lookup (registry, room_id);
+  guint start = rc_effects_get_length (effects);
+
+  if (room == NULL)
+    {
+      rc_error_set_printf (error, RC_ERROR_NOT_FOUND, "No open room %s", room_id);
+      return FALSE;
+    }
+  if (!rc_room_remove_by_server (room, user_id, ban, now, effects, error))
+    return FALSE;
+  apply_bookkeeping (registry, effects, start);
+  return TRUE;
+}
+
 static JsonObject *
 retry_after_fields (gint64 retry_after_ms)
 {

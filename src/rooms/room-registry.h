@@ -84,6 +84,11 @@ void rc_room_registry_close_all (RcRoomRegistry *registry, const char *reason, g
  * "media_error": room:closed to everyone, all detached. No tombstone. */
 void rc_room_registry_close_room (RcRoomRegistry *registry, const char *room_id,
                                   const char *reason, gint64 now, RcEffects *effects);
+/* The admin API removes @user_id from @room_id (banned with @ban): see
+ * rc_room_remove_by_server(). not_found if the room is not open. */
+gboolean rc_room_registry_remove_user (RcRoomRegistry *registry, const char *room_id,
+                                       const char *user_id, gboolean ban, gint64 now,
+                                       RcEffects *effects, GError **error);
 /* Any other room event (room-commands.h) in the actor's room. On success
  * *@reply holds the ack fields; on failure it is NULL or, for rate_limited,
  * the extra error fields {retryAfterMs}. Failed events leave no effects. */

@@ -261,7 +261,10 @@ apply_effects (RcRoomService *self)
           if (g_str_equal (json_object_get_string_member (
                              json_object_get_object_member (json_node_get_object (effect->payload),
                                                             "state"), "status"), "CLOSED"))
-            g_info ("room closed: %s", effect->room_id);
+            g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
+                              "ROOMCAST_EVENT", "room-closed",
+                              "ROOMCAST_ROOM_ID", effect->room_id,
+                              "MESSAGE", "room closed: %s", effect->room_id);
           g_hash_table_replace (self->pending_saves, g_strdup (effect->room_id),
                                 json_node_ref (effect->payload));
           if (self->flush_source == 0)
@@ -312,9 +315,13 @@ finish_join (RcRoomService *self, RcSioSocket *socket, RcSioAck *ack, const char
       return;
     }
   if (creates)
-    g_info ("room open: %s (host %s%s)", room_id,
-            rc_room_get_host_id (rc_room_registry_lookup (self->registry, room_id)),
-            pinned_owner ? ", pinned by the store" : ", first joiner");
+    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
+                      "ROOMCAST_EVENT", "room-created",
+                      "ROOMCAST_ROOM_ID", room_id,
+                      "ROOMCAST_USER_ID", user->id,
+                      "MESSAGE", "room open: %s (host %s%s)", room_id,
+                      rc_room_get_host_id (rc_room_registry_lookup (self->registry, room_id)),
+                      pinned_owner ? ", pinned by the store" : ", first joiner");
   bind_socket (self, user->id, socket, room_id);
   /* The snapshot first: everything broadcast afterwards is news to the joiner. */
   ack_ok (ack, snapshot);
@@ -661,6 +668,23 @@ rc_room_service_close_room (RcRoomService *self, const char *room_id, const char
     return;
   rc_room_registry_close_room (self->registry, room_id, reason, now_ms (), self->effects);
   apply_effects (self);
+}
+
+gboolean
+rc_room_service_remove_user (RcRoomService *self, const char *room_id, const char *user_id,
+                             gboolean ban, GError **error)
+{
+  g_return_val_if_fail (RC_IS_ROOM_SERVICE (self) && room_id != NULL && user_id != NULL, FALSE);
+  if (self->registry == NULL)
+    {
+      rc_error_set_printf (error, RC_ERROR_NOT_FOUND, "No open room %s", room_id);
+      return FALSE;
+    }
+  if (!rc_room_registry_remove_user (self->registry, room_id, user_id, ban, now_ms (),
+                                     self->effects, error))
+    return FALSE;
+  apply_effects (self);
+  return TRUE;
 }
 
 void

@@ -63,6 +63,11 @@ void rc_room_service_broadcast (RcRoomService *self, const char *room_id, const 
 /* Close @room_id with @reason (e.g. "media_error"): room:closed to its
  * clients, everyone detached, stored as CLOSED. No-op if it is not open. */
 void rc_room_service_close_room (RcRoomService *self, const char *room_id, const char *reason);
+/* Admin API: remove @user_id from @room_id (participant:left to the others,
+ * the user detached), and ban them from it with @ban. not_found if the room
+ * is not open, or the user is not in it (without @ban). */
+gboolean rc_room_service_remove_user (RcRoomService *self, const char *room_id,
+                                      const char *user_id, gboolean ban, GError **error);
 /* The daemon is stopping: close every room (room:closed with reason
  * "server_shutdown" to its clients) and write them to the store as CLOSED.
  * Call while the main loop still runs, before the Socket.IO server

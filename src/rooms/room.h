@@ -209,6 +209,13 @@ gboolean rc_room_kick_user (RcRoom *room, const char *actor_id, const char *targ
 /* Ban (the target need not be present) and remove. */
 gboolean rc_room_ban_user (RcRoom *room, const char *actor_id, const char *target_id,
                            gint64 now, RcEffects *effects, GError **error);
+/* The server removes @target_id (the admin API: the operator was checked
+ * there, so no rights apply): participant:left ("kicked", or "banned" with
+ * @ban) to the others; with @ban they also stay banned. The target is not
+ * sent `kicked` here: the caller tells every connection of theirs.
+ * not_found if they are not in the room (a ban still applies). */
+gboolean rc_room_remove_by_server (RcRoom *room, const char *target_id, gboolean ban,
+                                   gint64 now, RcEffects *effects, GError **error);
 gboolean rc_room_unban_user (RcRoom *room, const char *actor_id, const char *target_id,
                              gint64 now, RcEffects *effects, GError **error);
 gboolean rc_room_set_moderator (RcRoom *room, const char *actor_id, const char *target_id,

@@ -360,6 +360,27 @@ rc_sio_server_find_user (RcSioServer *self, const char *user_id)
 }
 
 void
+rc_sio_server_stop_accepting (RcSioServer *self)
+{
+  self->shutting_down = TRUE;
+}
+
+guint
+rc_sio_server_emit_all (RcSioServer *self, const char *event, JsonNode *arg)
+{
+  g_autoptr (GPtrArray) all = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer value;
+  g_hash_table_iter_init (&iter, self->sockets);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (rc_sio_socket_get_user (value) && rc_sio_socket_is_connected (value))
+      g_ptr_array_add (all, g_object_ref (value));
+  for (guint i = 0; i < all->len; i++)
+    rc_sio_socket_emit (g_ptr_array_index (all, i), event, arg);
+  return all->len;
+}
+
+void
 rc_sio_server_shutdown (RcSioServer *self, const char *reason)
 {
   self->shutting_down = TRUE;

@@ -44,6 +44,11 @@ void rc_sio_server_add_health (RcSioServer *self, RcHttpServer *http);
 guint rc_sio_server_get_n_connections (RcSioServer *self);
 /* Connected sockets of @user_id (transfer container; may be empty). */
 GPtrArray *rc_sio_server_find_user (RcSioServer *self, const char *user_id);
+/* Refuse new connections (503 shutting_down); the open ones stay. */
+void rc_sio_server_stop_accepting (RcSioServer *self);
+/* Emit @event with @arg (transfer none, nullable) to every connected
+ * socket; returns how many. */
+guint rc_sio_server_emit_all (RcSioServer *self, const char *event, JsonNode *arg);
 /* Disconnect everyone with @reason and refuse new connections. */
 void rc_sio_server_shutdown (RcSioServer *self, const char *reason);
 

@@ -106,7 +106,11 @@ static const char default_dump[] =
   "WORKER_ID=0\n" "GIFTS_FILE=" ROOMCAST_DATADIR "/gifts.json\n" "GIFT_RATE_LIMIT_PER_MINUTE=600\n"
   "RTC_LISTEN_IP=\n" "RTC_ANNOUNCED_IP=\n" "RTC_MIN_PORT=10000\n" "RTC_MAX_PORT=59999\n"
   "STUN_SERVER=\n" "TURN_SERVERS=<unset>\n" "RTC_CONNECT_TIMEOUT_MS=15000\n"
-  "JITTER_LATENCY_MS=60\n" "OPUS_BITRATE=32000\n";
+  "JITTER_LATENCY_MS=60\n" "OPUS_BITRATE=32000\n"
+  "ADMIN_API_KEY=<unset>\n" "SHUTDOWN_TIMEOUT_MS=20000\n"
+  "PUSHER_APP_ID=\n" "PUSHER_APP_KEY=\n" "PUSHER_APP_SECRET=<unset>\n"
+  "BROADCAST_REDIS_DB=0\n" "BROADCAST_REDIS_PREFIX=laravel_database_\n"
+  "BROADCAST_AUTH_URL=\n" "WEBHOOK_URL=\n" "BROADCAST_API_KEY=<unset>\n";
 
 static void
 test_defaults (void)
@@ -157,10 +161,12 @@ test_defaults (void)
   g_assert_cmpuint (config->opus_bitrate, ==, 32000);
   g_assert_cmpstr (dump, ==, default_dump);
 
-  /* --dev changes only the auth default. */
+  /* --dev changes only the auth default and the hub's demo credentials. */
   g_assert_cmpint (dev->auth_provider, ==, RC_AUTH_DEV);
   expected_dev = g_string_new (default_dump);
   g_assert_cmpuint (g_string_replace (expected_dev, "AUTH_PROVIDER=laravel\n", "AUTH_PROVIDER=dev\n", 0), ==, 1);
+  g_assert_cmpuint (g_string_replace (expected_dev, "PUSHER_APP_ID=\nPUSHER_APP_KEY=\nPUSHER_APP_SECRET=<unset>\n",
+                                      "PUSHER_APP_ID=dev\nPUSHER_APP_KEY=dev-key\nPUSHER_APP_SECRET=<redacted>\n", 0), ==, 1);
   g_assert_cmpstr (dev_dump, ==, expected_dev->str);
 }
 
@@ -825,6 +831,42 @@ test_shipped_conf (void)
   }
 }
 
+/* The realtime hub: dev credentials, REVERB_APP_* aliases, secrets
+ * redacted, BROADCAST_REDIS_DB following REDIS_DB unless set. */
+static void
+test_hub_settings (void)
+{
+  g_auto(GStrv) env = env_of ("JWT_SECRET", "jwt", "REVERB_APP_ID", "42", "REVERB_APP_KEY", "k3y",
+                              "PUSHER_APP_SECRET", SECRET, "REDIS_DB", "3",
+                              "BROADCAST_API_KEY", "0123456789abcdef" SECRET,
+                              "WEBHOOK_URL", "http://127.0.0.1:9/hooks/", NULL);
+  g_auto(GStrv) env_db = env_of ("REDIS_DB", "3", "BROADCAST_REDIS_DB", "5",
+                                 "BROADCAST_REDIS_PREFIX", "laravel-database-", NULL);
+  g_autoptr(RcConfig) config = load_ok (FALSE, NULL, env, NULL);
+  g_autoptr(RcConfig) dev = load_ok (TRUE, NULL, NULL, NULL);
+  g_autoptr(RcConfig) db = load_ok (TRUE, NULL, env_db, NULL);
+  g_autoptr(RcConfig) plain = rc_config_new ();
+  g_autofree char *dump = rc_config_dump (config);
+  g_autofree char *short_key = env_error ("BROADCAST_API_KEY", "short");
+  g_autofree char *bad_url = env_error ("BROADCAST_AUTH_URL", "ftp://x");
+
+  g_assert_cmpstr (config->pusher_app_id, ==, "42");
+  g_assert_cmpstr (config->pusher_app_key, ==, "k3y");
+  g_assert_cmpstr (config->pusher_app_secret, ==, SECRET);
+  g_assert_cmpuint (config->broadcast_redis_db, ==, 3);
+  g_assert_cmpstr (config->webhook_url, ==, "http://127.0.0.1:9/hooks");
+  g_assert_null (strstr (dump, SECRET));
+  g_assert_nonnull (strstr (dump, "\nPUSHER_APP_SECRET=<redacted>\n"));
+  g_assert_cmpstr (dev->pusher_app_id, ==, "dev");
+  g_assert_cmpstr (dev->pusher_app_key, ==, "dev-key");
+  g_assert_cmpstr (dev->pusher_app_secret, ==, "dev-secret");
+  g_assert_null (plain->pusher_app_key);
+  g_assert_cmpuint (db->broadcast_redis_db, ==, 5);
+  g_assert_cmpstr (db->broadcast_redis_prefix, ==, "laravel-database-");
+  g_assert_cmpstr (short_key, ==, "BROADCAST_API_KEY: <redacted> is shorter than 16 characters");
+  g_assert_nonnull (strstr (bad_url, "BROADCAST_AUTH_URL"));
+}
+
 static void
 test_overrides (void)
 {
@@ -875,6 +917,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/file/sample", test_file_sample);
   g_test_add_func ("/config/seed-env", test_seed_env);
   g_test_add_func ("/config/file/shipped", test_shipped_conf);
+  g_test_add_func ("/config/hub", test_hub_settings);
   g_test_add_func ("/config/overrides", test_overrides);
 
   return g_test_run ();

@@ -1,0 +1,49 @@
+/* roomcast: the admin HTTP API, on the daemon's single port.
+ *
+ *   GET  /admin/rooms                 open rooms: id, status, participants,
+ *                                     seated, seatMode, createdAt
+ *   GET  /admin/rooms/{id}            one room: room, seats, participants
+ *                                     (roles, seats) and what the detail
+ *                                     contributors add (media: encoders, stats)
+ *   POST /admin/rooms/{id}/close      room:closed {reason:"closed_by_admin"}
+ *   POST /admin/users/{id}/kick       body (optional) {roomId?, ban?, reason?}:
+ *                                     `kicked` to each connection of the user,
+ *                                     then they are disconnected
+ *
+ * Every request needs the header X-Internal-Key equal to ADMIN_API_KEY or
+ * LARAVEL_INTERNAL_KEY (compared in constant time): 403 forbidden without it
+ * or with a wrong one. With neither key configured the API answers 403
+ * admin_disabled, except with --dev, where it is open to loopback clients
+ * (127.0.0.1, ::1) only. Unknown rooms give 404 not_found, other methods 405,
+ * bodies are strict JSON objects (400 invalid_payload). Keys are never logged.
+ */
+#pragma once
+
+#include "config.h"
+#include "http/http-server.h"
+#include "rooms/room-service.h"
+#include "sio/sio-server.h"
+
+G_BEGIN_DECLS
+
+#define RC_TYPE_ADMIN_API (rc_admin_api_get_type ())
+G_DECLARE_FINAL_TYPE (RcAdminApi, rc_admin_api, RC, ADMIN_API, GObject)
+
+/* @config must outlive the API (keys are re-read: SIGHUP). */
+RcAdminApi *rc_admin_api_new (const RcConfig *config, RcSioServer *sio, RcRoomService *rooms);
+/* Register /admin on @soup and log how the API is guarded. */
+void rc_admin_api_attach (RcAdminApi *self, SoupServer *soup);
+
+/* A module adds members to GET /admin/rooms/{id} (e.g. "media": encoders and
+ * stats), like /health's contributors. @builder is inside the room's object. */
+typedef void (*RcAdminRoomContributor) (JsonBuilder *builder, const char *room_id,
+                                        gpointer user_data);
+void rc_admin_api_add_room_detail (RcAdminApi *self, RcAdminRoomContributor contributor,
+                                   gpointer user_data);
+
+/* TRUE if @given equals @expected. The time taken does not depend on where
+ * they differ nor on @expected's length (both are hashed first). Either may
+ * be NULL (never equal). */
+gboolean rc_admin_key_equal (const char *given, const char *expected);
+
+G_END_DECLS

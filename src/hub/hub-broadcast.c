@@ -1,0 +1,118 @@
+/* roomcast: Laravel's Redis broadcaster into the hub.
+ *
+ * Laravel publishes PUBLISH <prefix><channel> {"event","data","socket"};
+ * we PSUBSCRIBE <prefix>* on BROADCAST_REDIS_DB, strip the prefix, check
+ * the message strictly and deliver it to every subscriber of the channel
+ * except the connection whose socket id is "socket" (toOthers()).
+ */
+#include "hub/hub-private.h"
+#include "hub/redis-subscriber.h"
+
+#include <string.h>
+
+#include "http/metrics.h"
+#include "json/json-text.h"
+
+static void
+drop_message (const char *channel, const char *why)
+{
+  rc_metrics_counter_inc ("roomcast_hub_redis_malformed_total",
+                          "Malformed broadcaster messages dropped", NULL);
+  g_warning ("broadcast on Redis channel %.200s dropped: %s", channel, why);
+}
+
+/* Parse one broadcaster payload; exposed for the unit test through
+ * rc_hub_broadcast_deliver. */
+guint
+rc_hub_broadcast_deliver (RcHub *hub, const char *prefix, const char *redis_channel,
+                          const char *payload, gsize len)
+{
+  if (!g_str_has_prefix (redis_channel, prefix)) {
+    drop_message (redis_channel, "channel without the prefix");
+    return 0;
+  }
+  const char *channel = redis_channel + strlen (prefix);
+  if (!rc_hub_channel_name_valid (channel)) {
+    drop_message (redis_channel, "invalid channel name");
+    return 0;
+  }
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) root = rc_json_parse_strict (payload, len, NULL, &error);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root)) {
+    drop_message (redis_channel, root ? "not a JSON object" : error->message);
+    return 0;
+  }
+  JsonObject *o = json_node_get_object (root);
+  JsonNode *event = json_object_get_member (o, "event");
+  JsonNode *data = json_object_get_member (o, "data");
+  JsonNode *socket = json_object_get_member (o, "socket");
+  if (!event || !JSON_NODE_HOLDS_VALUE (event) ||
+      json_node_get_value_type (event) != G_TYPE_STRING ||
+      !*json_node_get_string (event) || strlen (json_node_get_string (event)) > 200) {
+    drop_message (redis_channel, "\"event\" is not a non-empty string");
+    return 0;
+  }
+  if (!data) {
+    drop_message (redis_channel, "no \"data\"");
+    return 0;
+  }
+  const char *except = NULL;
+  if (socket && !JSON_NODE_HOLDS_NULL (socket)) {
+    if (!JSON_NODE_HOLDS_VALUE (socket) || json_node_get_value_type (socket) != G_TYPE_STRING) {
+      drop_message (redis_channel, "\"socket\" is neither null nor a string");
+      return 0;
+    }
+    except = json_node_get_string (socket);
+  }
+  return rc_hub_publish (hub, channel, json_node_get_string (event), data, except, "redis");
+}
+
+typedef struct {
+  RcHub *hub;
+  char *prefix;
+  RcRedisSubscriber *subscriber;
+} Broadcast;
+
+static void
+on_message (const char *channel, const char *payload, gsize len, gpointer data)
+{
+  Broadcast *b = data;
+  rc_hub_broadcast_deliver (b->hub, b->prefix, channel, payload, len);
+}
+
+static void
+broadcast_free (gpointer data)
+{
+  Broadcast *b = data;
+  g_clear_object (&b->subscriber);
+  g_free (b->prefix);
+  g_free (b);
+}
+
+static gboolean
+health (JsonBuilder *builder, gpointer data)
+{
+  Broadcast *b = data;
+  gboolean ok = rc_redis_subscriber_is_subscribed (b->subscriber);
+  json_builder_set_member_name (builder, "broadcast_redis");
+  json_builder_add_string_value (builder, ok ? "subscribed" : "connecting");
+  return ok;
+}
+
+void
+rc_hub_start_redis (RcHub *hub, RcHttpServer *http)
+{
+  const RcConfig *config = rc_hub_get_config (hub);
+  if (!config->redis_host)
+    return;
+  Broadcast *b = g_new0 (Broadcast, 1);
+  b->hub = hub;
+  b->prefix = g_strdup (config->broadcast_redis_prefix ? config->broadcast_redis_prefix : "");
+  g_autofree char *pattern = g_strconcat (b->prefix, "*", NULL);
+  b->subscriber = rc_redis_subscriber_new (config->redis_host, config->redis_port,
+                                           config->redis_password, config->broadcast_redis_db,
+                                           pattern, on_message, b);
+  g_object_set_data_full (G_OBJECT (hub), "rc-hub-broadcast", b, broadcast_free);
+  if (http)
+    rc_http_server_add_health (http, health, b);
+}

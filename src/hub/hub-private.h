@@ -1,0 +1,85 @@
+/* roomcast: the hub's internals shared by its protocol front-ends. */
+#pragma once
+
+#include "hub/hub.h"
+#include "hub/hub-auth.h"
+
+G_BEGIN_DECLS
+
+typedef struct _RcHubClient RcHubClient;
+
+/* Send one event to one client. @pusher_frame is the event already encoded
+ * as a Pusher message (shared by every Pusher client of a fan-out). */
+typedef void (*RcHubSendFunc) (RcHubClient *client, const char *channel, const char *event,
+                               JsonNode *data, const char *pusher_frame);
+
+struct _RcHubClient {
+  RcHub *hub;
+  char *socket_id;        /* "<int>.<int>" */
+  const char *protocol;   /* "pusher" | "socketio" (metrics label) */
+  GHashTable *channels;   /* name -> presence user id, or "" */
+  RcHubSendFunc send;
+  /* End the connection (terminate_connections). */
+  void (*close) (RcHubClient *client, int code, const char *reason);
+  gpointer impl;
+};
+
+/* Give @client a fresh socket id and put it in the table. */
+void rc_hub_client_register (RcHub *hub, RcHubClient *client);
+/* Leave every channel (member_removed where it was the last connection)
+ * and forget the client. */
+void rc_hub_client_unregister (RcHub *hub, RcHubClient *client);
+
+/* Join @channel (already authorised). For presence, @user_id and
+ * @user_info (nullable) describe the member; member_added goes to the others
+ * on the user's first connection. FALSE if already subscribed. */
+gboolean rc_hub_join (RcHub *hub, RcHubClient *client, const char *channel,
+                      const char *user_id, JsonNode *user_info);
+void rc_hub_leave (RcHub *hub, RcHubClient *client, const char *channel);
+/* Relay a client event from @client to the others on @channel (@user_id:
+ * the sender's presence id, nullable). Returns the number of receivers. */
+guint rc_hub_client_event (RcHub *hub, RcHubClient *client, const char *channel,
+                           const char *event, JsonNode *data, const char *user_id);
+/* {"presence":{"ids":[…],"hash":{id:info},"count":n}} of a presence channel. */
+JsonNode *rc_hub_presence_data (RcHub *hub, const char *channel);
+guint rc_hub_presence_count (RcHub *hub, const char *channel);
+
+/* Encode a Pusher message: {"event","channel"?,"data":<data as a JSON
+ * string>, "user_id"?}. @data NULL = "{}". */
+char *rc_hub_pusher_frame (const char *event, const char *channel, JsonNode *data,
+                           const char *user_id);
+
+/* For the HTTP API: FALSE if @channel has no subscriber. */
+gboolean rc_hub_channel_info (RcHub *hub, const char *channel, guint *subscriptions,
+                              guint *users);
+/* Names of the occupied channels starting with @prefix (nullable), sorted. */
+GPtrArray *rc_hub_list_channels (RcHub *hub, const char *prefix);
+/* Presence user ids of @channel (NULL if not a presence channel or empty). */
+GPtrArray *rc_hub_channel_users (RcHub *hub, const char *channel);
+/* Close every connection that is member @user_id of a presence channel.
+ * Returns how many. */
+guint rc_hub_terminate_user (RcHub *hub, const char *user_id);
+
+/* Socket.IO users online (hub-sio.c); empty without Socket.IO. */
+GPtrArray *rc_hub_sio_online_users (RcHub *hub);
+RcSioServer *rc_hub_get_sio (RcHub *hub);
+/* /api/broadcast and /api/users/online (hub-rest.c). */
+void rc_hub_rest_attach (RcHub *hub, SoupServer *soup);
+
+/* Webhooks (hub-webhook.c): queue one event; nothing without WEBHOOK_URL.
+ * @data (nullable) is sent as a JSON string. */
+void rc_hub_webhook (RcHub *hub, const char *name, const char *channel, const char *user_id,
+                     const char *event, JsonNode *data, const char *socket_id);
+void rc_hub_webhook_start (RcHub *hub);
+
+/* Pusher HTTP API (hub-api.c). */
+void rc_hub_api_attach (RcHub *hub, SoupServer *soup);
+
+/* Pusher front-end (hub-pusher.c). */
+void rc_hub_pusher_attach (RcHub *hub, SoupServer *soup);
+void rc_hub_pusher_shutdown (RcHub *hub);
+
+const RcConfig *rc_hub_get_config (RcHub *hub);
+GHashTable *rc_hub_get_channels (RcHub *hub); /* name -> channel (opaque) */
+
+G_END_DECLS

@@ -1,0 +1,176 @@
+/* roomcast: the seed's broadcast API for Laravel (X-WebSocket-API-Key).
+ *
+ *   POST /api/broadcast {event, to: "user"|"channel"|"room",
+ *                        user_id | channel | room_id, data}
+ *     user    -> the user's Socket.IO connections (event, data) and the
+ *                channel private-App.Models.User.{id} (Echo's user channel)
+ *     channel -> that channel, every protocol
+ *     room    -> presence-room.{id}
+ *   GET /api/users/online -> {"users": [ids…], "count": n}
+ *
+ * Without BROADCAST_API_KEY both answer 403.
+ */
+#include "hub/hub-private.h"
+
+#include <string.h>
+
+#include "http/metrics.h"
+#include "json/json-text.h"
+
+#define MAX_BODY (256 * 1024)
+
+static gboolean
+authorised (RcHub *hub, SoupServerMessage *msg)
+{
+  const RcConfig *config = rc_hub_get_config (hub);
+  const char *key = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                  "X-WebSocket-API-Key");
+  if (config->broadcast_api_key && rc_hub_secure_equal (key, config->broadcast_api_key))
+    return TRUE;
+  rc_metrics_counter_inc ("roomcast_hub_api_refused_total", "Pusher HTTP API requests refused",
+                          "code=\"api_key\"");
+  rc_http_reply_error (msg, SOUP_STATUS_FORBIDDEN, "forbidden",
+                       "missing or wrong X-WebSocket-API-Key");
+  return FALSE;
+}
+
+/* A string, or an integer written as one. */
+static char *
+id_member (JsonObject *o, const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  if (!n || !JSON_NODE_HOLDS_VALUE (n))
+    return NULL;
+  if (json_node_get_value_type (n) == G_TYPE_STRING) {
+    const char *s = json_node_get_string (n);
+    return *s && strlen (s) <= 128 ? g_strdup (s) : NULL;
+  }
+  if (json_node_get_value_type (n) == G_TYPE_INT64)
+    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (n));
+  return NULL;
+}
+
+static void
+handle_broadcast (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+                  gpointer data)
+{
+  RcHub *hub = data;
+  if (!g_str_equal (soup_server_message_get_method (msg), "POST")) {
+    rc_http_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed", "use POST");
+    return;
+  }
+  if (!authorised (hub, msg))
+    return;
+  g_autoptr (GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  gsize len = g_bytes_get_size (body);
+  g_autoptr (JsonNode) root = len <= MAX_BODY
+    ? rc_json_parse_strict (g_bytes_get_data (body, NULL), len, NULL, NULL) : NULL;
+  JsonObject *o = root && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+  const char *event = o && json_object_has_member (o, "event") &&
+                      JSON_NODE_HOLDS_VALUE (json_object_get_member (o, "event")) &&
+                      json_node_get_value_type (json_object_get_member (o, "event")) == G_TYPE_STRING
+                        ? json_object_get_string_member (o, "event") : NULL;
+  const char *to = o && json_object_has_member (o, "to") &&
+                   JSON_NODE_HOLDS_VALUE (json_object_get_member (o, "to")) &&
+                   json_node_get_value_type (json_object_get_member (o, "to")) == G_TYPE_STRING
+                     ? json_object_get_string_member (o, "to") : NULL;
+  if (!event || !*event || strlen (event) > 200 || !to) {
+    rc_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_body",
+                         "expected {event, to, user_id|channel|room_id, data} (JSON, 256 KB max)");
+    return;
+  }
+  JsonNode *payload = json_object_get_member (o, "data");
+  g_autoptr (JsonNode) empty = json_node_init_object (json_node_alloc (), json_object_new ());
+  if (!payload)
+    payload = empty;
+  guint delivered = 0;
+  g_autofree char *channel = NULL;
+
+  if (g_str_equal (to, "user")) {
+    g_autofree char *user_id = id_member (o, "user_id");
+    if (!user_id) {
+      rc_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_body", "user_id is required");
+      return;
+    }
+    RcSioServer *sio = rc_hub_get_sio (hub);
+    if (sio) {
+      g_autoptr (GPtrArray) sockets = rc_sio_server_find_user (sio, user_id);
+      for (guint i = 0; i < sockets->len; i++)
+        rc_sio_socket_emit (g_ptr_array_index (sockets, i), event, payload);
+      delivered += sockets->len;
+    }
+    channel = g_strdup_printf ("private-App.Models.User.%s", user_id);
+  } else if (g_str_equal (to, "channel")) {
+    channel = id_member (o, "channel");
+  } else if (g_str_equal (to, "room")) {
+    g_autofree char *room = id_member (o, "room_id");
+    channel = room ? g_strdup_printf ("presence-room.%s", room) : NULL;
+  } else {
+    rc_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_body",
+                         "to must be \"user\", \"channel\" or \"room\"");
+    return;
+  }
+  if (!rc_hub_channel_name_valid (channel)) {
+    rc_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_body",
+                         "missing or invalid channel, user_id or room_id");
+    return;
+  }
+  delivered += rc_hub_publish (hub, channel, event, payload, NULL, "broadcast_api");
+  g_autoptr (JsonObject) reply = json_object_new ();
+  json_object_set_boolean_member (reply, "ok", TRUE);
+  json_object_set_int_member (reply, "delivered", delivered);
+  g_autoptr (JsonNode) rn = json_node_init_object (json_node_alloc (), reply);
+  rc_http_reply_json (msg, SOUP_STATUS_OK, rn);
+}
+
+static int
+compare_ids (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+static void
+handle_online (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+               gpointer data)
+{
+  RcHub *hub = data;
+  if (!g_str_equal (soup_server_message_get_method (msg), "GET")) {
+    rc_http_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed", "use GET");
+    return;
+  }
+  if (!authorised (hub, msg))
+    return;
+  /* Socket.IO users and presence members, each once. */
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GPtrArray) sio = rc_hub_sio_online_users (hub);
+  for (guint i = 0; i < sio->len; i++)
+    g_hash_table_add (seen, g_strdup (g_ptr_array_index (sio, i)));
+  g_autoptr (GPtrArray) presence = rc_hub_list_channels (hub, "presence-");
+  for (guint i = 0; i < presence->len; i++) {
+    g_autoptr (GPtrArray) ids = rc_hub_channel_users (hub, g_ptr_array_index (presence, i));
+    for (guint j = 0; ids && j < ids->len; j++)
+      g_hash_table_add (seen, g_strdup (g_ptr_array_index (ids, j)));
+  }
+  g_autoptr (GPtrArray) all = g_ptr_array_new ();
+  GHashTableIter it;
+  gpointer k;
+  g_hash_table_iter_init (&it, seen);
+  while (g_hash_table_iter_next (&it, &k, NULL))
+    g_ptr_array_add (all, k);
+  g_ptr_array_sort (all, compare_ids);
+  g_autoptr (JsonArray) users = json_array_new ();
+  for (guint i = 0; i < all->len; i++)
+    json_array_add_string_element (users, g_ptr_array_index (all, i));
+  g_autoptr (JsonObject) reply = json_object_new ();
+  json_object_set_array_member (reply, "users", json_array_ref (users));
+  json_object_set_int_member (reply, "count", all->len);
+  g_autoptr (JsonNode) rn = json_node_init_object (json_node_alloc (), reply);
+  rc_http_reply_json (msg, SOUP_STATUS_OK, rn);
+}
+
+void
+rc_hub_rest_attach (RcHub *hub, SoupServer *soup)
+{
+  soup_server_add_handler (soup, "/api/broadcast", handle_broadcast, hub, NULL);
+  soup_server_add_handler (soup, "/api/users/online", handle_online, hub, NULL);
+}

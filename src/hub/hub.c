@@ -1,0 +1,492 @@
+/* roomcast: the hub's channel table and fan-out; see hub.h.
+ *
+ * A channel exists while it has subscribers. A presence channel also keeps
+ * its members (user id -> number of connections, user info): a user's
+ * first connection announces member_added to the others, the last one
+ * leaving announces member_removed. Every event is encoded once per fan-out.
+ */
+#include "hub/hub-private.h"
+
+#include <string.h>
+
+#include "http/metrics.h"
+#include "json/json-text.h"
+
+typedef struct {
+  guint connections;
+  JsonNode *info; /* nullable */
+} Member;
+
+typedef struct {
+  char *name;
+  RcHubChannelKind kind;
+  GHashTable *clients; /* RcHubClient* set (not owned) */
+  GHashTable *members; /* user id -> Member (presence only) */
+} Channel;
+
+struct _RcHub {
+  GObject parent_instance;
+  const RcConfig *config;
+  GHashTable *clients;  /* socket id -> RcHubClient (not owned) */
+  GHashTable *channels; /* name -> Channel */
+};
+
+G_DEFINE_FINAL_TYPE (RcHub, rc_hub, G_TYPE_OBJECT)
+
+static void
+member_free (gpointer data)
+{
+  Member *m = data;
+  if (m->info)
+    json_node_unref (m->info);
+  g_free (m);
+}
+
+static void
+channel_free (gpointer data)
+{
+  Channel *c = data;
+  g_free (c->name);
+  g_hash_table_unref (c->clients);
+  g_clear_pointer (&c->members, g_hash_table_unref);
+  g_free (c);
+}
+
+const RcConfig *
+rc_hub_get_config (RcHub *hub)
+{
+  return hub->config;
+}
+
+GHashTable *
+rc_hub_get_channels (RcHub *hub)
+{
+  return hub->channels;
+}
+
+guint
+rc_hub_get_n_connections (RcHub *self)
+{
+  return g_hash_table_size (self->clients);
+}
+
+/* --- metrics --------------------------------------------------------------- */
+
+static void
+collect_metrics (GString *out, gpointer data)
+{
+  RcHub *self = data;
+  guint pusher = 0, sio = 0, subs = 0;
+  GHashTableIter it;
+  gpointer v;
+
+  g_hash_table_iter_init (&it, self->clients);
+  while (g_hash_table_iter_next (&it, NULL, &v)) {
+    RcHubClient *c = v;
+    if (g_str_equal (c->protocol, "pusher"))
+      pusher++;
+    else
+      sio++;
+    subs += g_hash_table_size (c->channels);
+  }
+  g_string_append (out, "# HELP roomcast_hub_connections Hub connections by protocol\n"
+                        "# TYPE roomcast_hub_connections gauge\n");
+  g_string_append_printf (out, "roomcast_hub_connections{protocol=\"pusher\"} %u\n", pusher);
+  g_string_append_printf (out, "roomcast_hub_connections{protocol=\"socketio\"} %u\n", sio);
+  rc_metrics_append_gauge (out, "roomcast_hub_subscriptions", "Hub channel subscriptions",
+                           subs);
+  rc_metrics_append_gauge (out, "roomcast_hub_channels", "Hub channels with subscribers",
+                           g_hash_table_size (self->channels));
+}
+
+static gboolean
+health (JsonBuilder *b, gpointer data)
+{
+  RcHub *self = data;
+  json_builder_set_member_name (b, "hub");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "connections");
+  json_builder_add_int_value (b, g_hash_table_size (self->clients));
+  json_builder_set_member_name (b, "channels");
+  json_builder_add_int_value (b, g_hash_table_size (self->channels));
+  json_builder_end_object (b);
+  return TRUE;
+}
+
+void
+rc_hub_add_health (RcHub *self, RcHttpServer *http)
+{
+  rc_http_server_add_health (http, health, self);
+}
+
+/* --- encoding ---------------------------------------------------------------- */
+
+char *
+rc_hub_pusher_frame (const char *event, const char *channel, JsonNode *data,
+                     const char *user_id)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "event");
+  json_builder_add_string_value (b, event);
+  if (channel) {
+    json_builder_set_member_name (b, "channel");
+    json_builder_add_string_value (b, channel);
+  }
+  json_builder_set_member_name (b, "data");
+  /* Pusher carries data as a string holding JSON (pusher-js parses it). */
+  if (data && JSON_NODE_HOLDS_VALUE (data) && json_node_get_value_type (data) == G_TYPE_STRING) {
+    json_builder_add_string_value (b, json_node_get_string (data));
+  } else if (data) {
+    g_autofree char *text = rc_json_to_string (data);
+    json_builder_add_string_value (b, text);
+  } else {
+    json_builder_add_string_value (b, "{}");
+  }
+  if (user_id) {
+    json_builder_set_member_name (b, "user_id");
+    json_builder_add_string_value (b, user_id);
+  }
+  json_builder_end_object (b);
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  return rc_json_to_string (root);
+}
+
+/* --- clients and channels ------------------------------------------------------ */
+
+void
+rc_hub_client_register (RcHub *hub, RcHubClient *client)
+{
+  client->hub = hub;
+  if (!client->channels)
+    client->channels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  do {
+    g_free (client->socket_id);
+    client->socket_id = g_strdup_printf ("%u.%u", (guint) g_random_int_range (1, G_MAXINT),
+                                         (guint) g_random_int_range (1, G_MAXINT));
+  } while (g_hash_table_contains (hub->clients, client->socket_id));
+  g_hash_table_insert (hub->clients, client->socket_id, client);
+}
+
+void
+rc_hub_client_unregister (RcHub *hub, RcHubClient *client)
+{
+  if (!client->socket_id || g_hash_table_lookup (hub->clients, client->socket_id) != client)
+    return;
+  GList *names = g_hash_table_get_keys (client->channels);
+  for (GList *l = names; l; l = l->next) {
+    g_autofree char *name = g_strdup (l->data);
+    rc_hub_leave (hub, client, name);
+  }
+  g_list_free (names);
+  g_hash_table_remove (hub->clients, client->socket_id);
+}
+
+static JsonNode *
+member_event_data (const char *user_id, JsonNode *info)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "user_id");
+  json_builder_add_string_value (b, user_id);
+  if (info) {
+    json_builder_set_member_name (b, "user_info");
+    json_builder_add_value (b, json_node_copy (info));
+  }
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+/* Send to every client of @ch except @skip (nullable). */
+static guint
+fan_out (Channel *ch, const char *event, JsonNode *data, RcHubClient *skip,
+         const char *except, const char *user_id)
+{
+  g_autofree char *frame = rc_hub_pusher_frame (event, ch->name, data, user_id);
+  GHashTableIter it;
+  gpointer k;
+  guint n = 0;
+
+  g_hash_table_iter_init (&it, ch->clients);
+  while (g_hash_table_iter_next (&it, &k, NULL)) {
+    RcHubClient *c = k;
+    if (c == skip || (except && g_str_equal (c->socket_id, except)))
+      continue;
+    c->send (c, ch->name, event, data, frame);
+    n++;
+  }
+  return n;
+}
+
+gboolean
+rc_hub_join (RcHub *hub, RcHubClient *client, const char *channel, const char *user_id,
+             JsonNode *user_info)
+{
+  if (g_hash_table_contains (client->channels, channel))
+    return FALSE;
+  Channel *ch = g_hash_table_lookup (hub->channels, channel);
+  if (!ch) {
+    ch = g_new0 (Channel, 1);
+    ch->name = g_strdup (channel);
+    ch->kind = rc_hub_channel_kind (channel);
+    ch->clients = g_hash_table_new (NULL, NULL);
+    if (ch->kind == RC_HUB_CHANNEL_PRESENCE)
+      ch->members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, member_free);
+    g_hash_table_insert (hub->channels, ch->name, ch);
+    rc_hub_webhook (hub, "channel_occupied", channel, NULL, NULL, NULL, NULL);
+  }
+  g_hash_table_add (ch->clients, client);
+  g_hash_table_insert (client->channels, g_strdup (channel),
+                       g_strdup (ch->members && user_id ? user_id : ""));
+  if (ch->members && user_id) {
+    Member *m = g_hash_table_lookup (ch->members, user_id);
+    if (m) {
+      m->connections++;
+    } else {
+      m = g_new0 (Member, 1);
+      m->connections = 1;
+      m->info = user_info ? json_node_copy (user_info) : NULL;
+      g_hash_table_insert (ch->members, g_strdup (user_id), m);
+      g_autoptr (JsonNode) data = member_event_data (user_id, m->info);
+      fan_out (ch, "pusher_internal:member_added", data, client, NULL, NULL);
+      rc_hub_webhook (hub, "member_added", channel, user_id, NULL, NULL, NULL);
+    }
+  }
+  return TRUE;
+}
+
+void
+rc_hub_leave (RcHub *hub, RcHubClient *client, const char *channel)
+{
+  g_autofree char *user_id = NULL;
+  gpointer orig_key, value;
+  if (!g_hash_table_steal_extended (client->channels, channel, &orig_key, &value))
+    return;
+  g_free (orig_key);
+  user_id = value;
+  Channel *ch = g_hash_table_lookup (hub->channels, channel);
+  if (!ch)
+    return;
+  g_hash_table_remove (ch->clients, client);
+  if (ch->members && *user_id) {
+    Member *m = g_hash_table_lookup (ch->members, user_id);
+    if (m && --m->connections == 0) {
+      g_hash_table_remove (ch->members, user_id);
+      g_autoptr (JsonNode) data = member_event_data (user_id, NULL);
+      json_object_remove_member (json_node_get_object (data), "user_info");
+      fan_out (ch, "pusher_internal:member_removed", data, client, NULL, NULL);
+      rc_hub_webhook (hub, "member_removed", channel, user_id, NULL, NULL, NULL);
+    }
+  }
+  if (g_hash_table_size (ch->clients) == 0) {
+    g_hash_table_remove (hub->channels, channel);
+    rc_hub_webhook (hub, "channel_vacated", channel, NULL, NULL, NULL, NULL);
+  }
+}
+
+guint
+rc_hub_presence_count (RcHub *hub, const char *channel)
+{
+  Channel *ch = g_hash_table_lookup (hub->channels, channel);
+  return ch && ch->members ? g_hash_table_size (ch->members) : 0;
+}
+
+JsonNode *
+rc_hub_presence_data (RcHub *hub, const char *channel)
+{
+  Channel *ch = g_hash_table_lookup (hub->channels, channel);
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  GHashTableIter it;
+  gpointer k, v;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "presence");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "ids");
+  json_builder_begin_array (b);
+  if (ch && ch->members) {
+    g_hash_table_iter_init (&it, ch->members);
+    while (g_hash_table_iter_next (&it, &k, NULL))
+      json_builder_add_string_value (b, k);
+  }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "hash");
+  json_builder_begin_object (b);
+  if (ch && ch->members) {
+    g_hash_table_iter_init (&it, ch->members);
+    while (g_hash_table_iter_next (&it, &k, &v)) {
+      Member *m = v;
+      json_builder_set_member_name (b, k);
+      if (m->info)
+        json_builder_add_value (b, json_node_copy (m->info));
+      else
+        json_builder_add_null_value (b);
+    }
+  }
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "count");
+  json_builder_add_int_value (b, ch && ch->members ? g_hash_table_size (ch->members) : 0);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+guint
+rc_hub_publish (RcHub *self, const char *channel, const char *event, JsonNode *data,
+                const char *except, const char *source)
+{
+  Channel *ch = g_hash_table_lookup (self->channels, channel);
+  g_autofree char *labels = g_strdup_printf ("source=\"%s\"", source);
+  rc_metrics_counter_inc ("roomcast_hub_messages_in_total", "Hub events received", labels);
+  if (!ch)
+    return 0;
+  guint n = fan_out (ch, event, data, NULL, except, NULL);
+  rc_metrics_counter_add ("roomcast_hub_messages_out_total", "Hub events sent to connections",
+                          labels, n);
+  return n;
+}
+
+guint
+rc_hub_client_event (RcHub *hub, RcHubClient *client, const char *channel, const char *event,
+                     JsonNode *data, const char *user_id)
+{
+  Channel *ch = g_hash_table_lookup (hub->channels, channel);
+  rc_metrics_counter_inc ("roomcast_hub_messages_in_total", "Hub events received",
+                          "source=\"client\"");
+  if (!ch)
+    return 0;
+  guint n = fan_out (ch, event, data, client, NULL, user_id);
+  rc_hub_webhook (hub, "client_event", channel, user_id, event, data, client->socket_id);
+  rc_metrics_counter_add ("roomcast_hub_messages_out_total", "Hub events sent to connections",
+                          "source=\"client\"", n);
+  return n;
+}
+
+gboolean
+rc_hub_channel_info (RcHub *hub, const char *channel, guint *subscriptions, guint *users)
+{
+  Channel *ch = g_hash_table_lookup (hub->channels, channel);
+  *subscriptions = ch ? g_hash_table_size (ch->clients) : 0;
+  *users = ch && ch->members ? g_hash_table_size (ch->members) : 0;
+  return ch != NULL;
+}
+
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+GPtrArray *
+rc_hub_list_channels (RcHub *hub, const char *prefix)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter it;
+  gpointer k;
+  g_hash_table_iter_init (&it, hub->channels);
+  while (g_hash_table_iter_next (&it, &k, NULL))
+    if (!prefix || g_str_has_prefix (k, prefix))
+      g_ptr_array_add (names, g_strdup (k));
+  g_ptr_array_sort (names, compare_names);
+  return names;
+}
+
+GPtrArray *
+rc_hub_channel_users (RcHub *hub, const char *channel)
+{
+  Channel *ch = g_hash_table_lookup (hub->channels, channel);
+  if (!ch || !ch->members)
+    return NULL;
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter it;
+  gpointer k;
+  g_hash_table_iter_init (&it, ch->members);
+  while (g_hash_table_iter_next (&it, &k, NULL))
+    g_ptr_array_add (ids, g_strdup (k));
+  g_ptr_array_sort (ids, compare_names);
+  return ids;
+}
+
+guint
+rc_hub_terminate_user (RcHub *hub, const char *user_id)
+{
+  GPtrArray *victims = g_ptr_array_new ();
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init (&it, hub->clients);
+  while (g_hash_table_iter_next (&it, NULL, &v)) {
+    RcHubClient *c = v;
+    GHashTableIter ci;
+    gpointer uid;
+    g_hash_table_iter_init (&ci, c->channels);
+    while (g_hash_table_iter_next (&ci, NULL, &uid))
+      if (g_str_equal (uid, user_id)) {
+        g_ptr_array_add (victims, c);
+        break;
+      }
+  }
+  guint n = victims->len;
+  for (guint i = 0; i < victims->len; i++) {
+    RcHubClient *c = g_ptr_array_index (victims, i);
+    if (c->close)
+      c->close (c, 4009, "Connection terminated by the server");
+  }
+  g_ptr_array_unref (victims);
+  return n;
+}
+
+/* --- life ---------------------------------------------------------------------- */
+
+void
+rc_hub_shutdown (RcHub *self)
+{
+  rc_hub_pusher_shutdown (self);
+}
+
+static void
+rc_hub_finalize (GObject *object)
+{
+  RcHub *self = RC_HUB (object);
+  rc_metrics_unregister_collector (collect_metrics, self);
+  /* The front-ends' connections leave their channels before the tables go. */
+  g_object_set_data (object, "rc-hub-broadcast", NULL);
+  g_object_set_data (object, "rc-hub-webhook", NULL);
+  g_object_set_data (object, "rc-hub-sio", NULL);
+  g_object_set_data (object, "rc-hub-pusher", NULL);
+  g_hash_table_unref (self->channels);
+  g_hash_table_unref (self->clients);
+  G_OBJECT_CLASS (rc_hub_parent_class)->finalize (object);
+}
+
+static void
+rc_hub_class_init (RcHubClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = rc_hub_finalize;
+}
+
+static void
+rc_hub_init (RcHub *self)
+{
+  self->clients = g_hash_table_new (g_str_hash, g_str_equal);
+  self->channels = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, channel_free);
+}
+
+RcHub *
+rc_hub_new (const RcConfig *config)
+{
+  if (!config->pusher_app_key || !config->pusher_app_secret || !config->pusher_app_id)
+    return NULL;
+  RcHub *self = g_object_new (RC_TYPE_HUB, NULL);
+  self->config = config;
+  rc_metrics_register_collector (collect_metrics, self);
+  rc_hub_webhook_start (self);
+  return self;
+}
+
+void
+rc_hub_attach (RcHub *self, SoupServer *soup)
+{
+  rc_hub_pusher_attach (self, soup);
+  rc_hub_api_attach (self, soup);
+  rc_hub_rest_attach (self, soup);
+}

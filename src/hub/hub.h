@@ -1,0 +1,69 @@
+/* roomcast: the realtime hub, Laravel broadcasting on roomcast's port.
+ *
+ * Channels (public, private-, presence-) with their subscribers from every
+ * protocol: Pusher protocol v7 WebSockets at /app/{key} (pusher-js, Laravel
+ * Echo with broadcaster 'pusher' or 'reverb'), and later Socket.IO. Events
+ * come from clients (client-*), from Laravel's Redis broadcaster and from
+ * the Pusher HTTP API; each is encoded once and sent to every subscriber,
+ * except the connection whose socket id Laravel named (toOthers()).
+ *
+ * Main loop only. Off (never created) without an app key.
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+#include <json-glib/json-glib.h>
+
+#include "config.h"
+#include "http/http-server.h"
+#include "sio/sio-server.h"
+
+G_BEGIN_DECLS
+
+/* Seconds of silence after which the server pings a Pusher client; the
+ * client is closed (4201) if it does not answer within RC_HUB_PONG_TIMEOUT_S. */
+#define RC_HUB_ACTIVITY_TIMEOUT_S 120
+#define RC_HUB_PONG_TIMEOUT_S 30
+/* Client events per connection and second (4301 beyond). */
+#define RC_HUB_CLIENT_EVENTS_PER_S 10
+/* Largest message a client may send, and largest event data (10 KB, as Pusher). */
+#define RC_HUB_MAX_MESSAGE 65536
+#define RC_HUB_MAX_EVENT_DATA 10240
+#define RC_HUB_MAX_CONNECTIONS 100000
+#define RC_HUB_MAX_PRESENCE_MEMBERS 100
+
+#define RC_TYPE_HUB (rc_hub_get_type ())
+G_DECLARE_FINAL_TYPE (RcHub, rc_hub, RC, HUB, GObject)
+
+/* NULL when the hub is off (no app key). */
+RcHub *rc_hub_new (const RcConfig *config);
+/* Registers /app/{key} (WebSocket) and the Pusher HTTP API /apps/{id}/... */
+void rc_hub_attach (RcHub *self, SoupServer *soup);
+void rc_hub_add_health (RcHub *self, RcHttpServer *http);
+
+/* Deliver @event with @data (any JSON; nullable = {}) on @channel to every
+ * subscriber except the connection with socket id @except (nullable).
+ * @source labels the metrics ("redis", "api", "client", ...). Returns the
+ * number of connections it was sent to. */
+guint rc_hub_publish (RcHub *self, const char *channel, const char *event, JsonNode *data,
+                      const char *except, const char *source);
+
+/* Subscribe to Laravel's Redis broadcaster (REDIS_HOST, BROADCAST_REDIS_DB,
+ * BROADCAST_REDIS_PREFIX); nothing without REDIS_HOST. @http (nullable)
+ * gets a "broadcast_redis" /health member. */
+void rc_hub_start_redis (RcHub *self, RcHttpServer *http);
+/* Deliver one broadcaster payload published on @redis_channel (tests). */
+guint rc_hub_broadcast_deliver (RcHub *self, const char *prefix, const char *redis_channel,
+                                const char *payload, gsize len);
+
+/* Socket.IO clients on the same channels ("subscribe", "unsubscribe",
+ * "client event"; private/presence authorised by BROADCAST_AUTH_URL), and
+ * POST /api/broadcast + GET /api/users/online (X-WebSocket-API-Key). */
+void rc_hub_attach_sio (RcHub *self, RcSioServer *sio);
+
+/* Close every connection with 4200 (server shutting down, reconnect). */
+void rc_hub_shutdown (RcHub *self);
+
+guint rc_hub_get_n_connections (RcHub *self);
+
+G_END_DECLS

@@ -1,0 +1,116 @@
+/* roomcast: RcRoomMedia in process, no network: seat pads, encoders and
+ * routing on peers that never negotiate (the GStreamer 1.22.0 traps:
+ * request/release pads in PLAYING, remove peers that never connected), and
+ * error containment (an ERROR on one room's bus reaches that room's
+ * callback only; the other room keeps playing). */
+#include <gst/gst.h>
+
+#include "config.h"
+#include "media/room-media.h"
+
+typedef struct {
+  guint errors;
+} Seen;
+
+static void
+on_error (RcRoomMedia *media, const char *message, gpointer data)
+{
+  ((Seen *) data)->errors++;
+}
+
+static const RcRoomMediaCallbacks callbacks = { .error = on_error };
+
+static void
+iterate (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+}
+
+static RcRoomMedia *
+room (const RcConfig *config, const char *id, Seen *seen)
+{
+  g_autoptr (GError) error = NULL;
+  RcRoomMedia *media = rc_room_media_new (config, id, 4, &callbacks, seen, &error);
+
+  g_assert_no_error (error);
+  return media;
+}
+
+static void
+test_routing (void)
+{
+  g_autoptr (RcConfig) config = rc_config_new ();
+  Seen seen = { 0 };
+  RcRoomMedia *media = room (config, "r1", &seen);
+  g_autoptr (GError) error = NULL;
+
+  for (guint i = 0; i < 3; i++) {
+    g_autofree char *id = g_strdup_printf ("peer%u", i);
+    g_assert_nonnull (rc_room_media_add_peer (media, id, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_cmpuint (rc_room_media_get_n_encoders (media), ==, 1);
+  rc_room_media_set_route (media, "peer0", 0, TRUE);
+  rc_room_media_set_route (media, "peer1", 1, TRUE);
+  rc_room_media_set_route (media, "peer2", 2, FALSE); /* seated, muted */
+  iterate (200);
+  g_assert_cmpuint (rc_room_media_get_n_encoders (media), ==, 3);
+  g_assert_cmpuint (rc_room_media_get_n_speakers (media), ==, 2);
+  rc_room_media_set_route (media, "peer1", 3, TRUE); /* moves */
+  rc_room_media_set_route (media, "peer0", -1, FALSE); /* leaves */
+  rc_room_media_set_route (media, "peer2", 2, TRUE); /* unmutes */
+  iterate (200);
+  g_assert_cmpuint (rc_room_media_get_n_encoders (media), ==, 3);
+  rc_room_media_set_route (media, "peer0", 9, TRUE); /* no such seat: listener */
+  g_assert_cmpuint (rc_room_media_get_n_speakers (media), ==, 2);
+  /* Removed while speaking, never negotiated. */
+  g_assert_true (rc_room_media_remove_peer (media, "peer1"));
+  g_assert_false (rc_room_media_remove_peer (media, "peer1"));
+  g_assert_cmpuint (rc_room_media_get_n_encoders (media), ==, 2);
+  g_assert_cmpuint (rc_room_media_get_n_peers (media), ==, 2);
+  iterate (100);
+  g_assert_cmpuint (seen.errors, ==, 0);
+  rc_room_media_free (media); /* with peers still in it */
+}
+
+static void
+test_error_contained (void)
+{
+  g_autoptr (RcConfig) config = rc_config_new ();
+  Seen seen1 = { 0 }, seen2 = { 0 };
+  RcRoomMedia *r1 = room (config, "r1", &seen1);
+  RcRoomMedia *r2 = room (config, "r2", &seen2);
+  g_autoptr (GError) error = g_error_new_literal (GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
+                                                  "test: a broken element");
+  GstElement *p1 = rc_room_media_get_pipeline (r1);
+  GstState state;
+
+  g_assert_nonnull (rc_room_media_add_peer (r1, "a", NULL));
+  g_assert_nonnull (rc_room_media_add_peer (r2, "b", NULL));
+  gst_element_post_message (p1, gst_message_new_error (GST_OBJECT (p1), error, "injected"));
+  iterate (300);
+  g_assert_cmpuint (seen1.errors, ==, 1);
+  g_assert_cmpuint (seen2.errors, ==, 0);
+  gst_element_get_state (rc_room_media_get_pipeline (r2), &state, NULL, GST_SECOND);
+  g_assert_cmpint (state, ==, GST_STATE_PLAYING);
+  rc_room_media_free (r1);
+  iterate (100);
+  g_assert_cmpuint (seen2.errors, ==, 0);
+  rc_room_media_free (r2);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  gst_init (&argc, &argv);
+  /* The injected error is logged as a warning (as in the daemon): only
+   * criticals are fatal here. */
+  g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_FATAL_MASK);
+  g_test_add_func ("/room-media-unit/routing", test_routing);
+  g_test_add_func ("/room-media-unit/error-contained", test_error_contained);
+  return g_test_run ();
+}
