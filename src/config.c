@@ -7,7 +7,7 @@
  * before failing, so an operator fixes a broken .env in one pass rather than
  * one restart per typo. The caller's RcConfig is only replaced on success.
  */
-#include "config.h"
+#include "config-private.h"
 
 #include <string.h>
 
@@ -16,118 +16,12 @@
 #include "roomcast-build-config.h"
 
 #define RC_GROUP "roomcast"
-#define DAY_MS (24u * 60u * 60u * 1000u)
 
 G_DEFINE_QUARK (rc-config-error-quark, rc_config_error)
 
-typedef enum {
-  KIND_STRING,    /* free text; min = minimum length in bytes */
-  KIND_UINT,      /* decimal guint in [min, max] */
-  KIND_PORT,      /* guint in 1-65535 */
-  KIND_LISTEN_PORT, /* guint in 0-65535; 0 = any free port, logged at start */
-  KIND_URL,       /* absolute http(s) URL, stored without trailing '/' */
-  KIND_IP,        /* numeric IPv4 or IPv6 address */
-  KIND_LOG_LEVEL, /* error|warn|warning|info|debug, sets two fields */
-  KIND_ORIGINS,   /* comma separated "*" or scheme://host[:port] */
-  KIND_ENUM,      /* one of Setting.choices, stored as an int-sized enum */
-  KIND_IGNORED,   /* accepted for compatibility with the seed .env, no effect */
-  KIND_ICE_URLS,  /* comma separated stun:// (max = 1 URL) or turn(s):// URLs, see parse_ice_urls */
-} Kind;
+#define settings rc_config_settings
+#define N_SETTINGS RC_CONFIG_N_SETTINGS
 
-typedef struct {
-  const char *name;
-  int value;
-} Choice;
-
-typedef struct {
-  const char *name;          /* environment variable and CLI override name */
-  const char *alias;         /* seed 000 MEDIASOUP_* name, environment only */
-  Kind kind;
-  gboolean secret;           /* never printed: errors and dump say <redacted> */
-  const char *default_value; /* parsed like any value; NULL = unset */
-  gsize offset;              /* field in RcConfig */
-  guint min, max;
-  const Choice *choices;     /* KIND_ENUM, NULL-terminated */
-  gboolean reloadable;       /* applied by SIGHUP without a restart */
-} Setting;
-
-/* KIND_ENUM writes through an int pointer. */
-G_STATIC_ASSERT (sizeof (RcAuthKind) == sizeof (int));
-
-static const Choice auth_choices[] = {
-  { "dev", RC_AUTH_DEV },
-  { "laravel", RC_AUTH_LARAVEL },
-  { "jwt", RC_AUTH_JWT },
-  { NULL, 0 },
-};
-
-#define OFF(field) G_STRUCT_OFFSET (RcConfig, field)
-
-/* Table order is the dump order; it follows RcConfig. AUTH_PROVIDER has no
- * table default because it depends on --dev and JWT_SECRET (see parse_all). */
-static const Setting settings[] = {
-  { "LISTEN_ADDR", NULL, KIND_IP, FALSE, "127.0.0.1", OFF (listen_addr) },
-  { "PORT", NULL, KIND_LISTEN_PORT, FALSE, "3030", OFF (port) },
-  { "LOG_LEVEL", NULL, KIND_LOG_LEVEL, FALSE, "info", OFF (log_level), .reloadable = TRUE },
-  { "CORS_ORIGINS", NULL, KIND_ORIGINS, FALSE, NULL, OFF (cors_origins), .reloadable = TRUE },
-  { "WEB_ROOT", NULL, KIND_STRING, FALSE, "", OFF (web_root) },
-  { "SIO_PING_INTERVAL_MS", NULL, KIND_UINT, FALSE, "25000", OFF (ping_interval_ms), 1, DAY_MS },
-  { "SIO_PING_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "20000", OFF (ping_timeout_ms), 1, DAY_MS },
-  { "SIO_MAX_PAYLOAD", NULL, KIND_UINT, FALSE, "1000000", OFF (max_payload), 1, G_MAXINT },
-  { "AUTH_PROVIDER", NULL, KIND_ENUM, FALSE, NULL, OFF (auth_provider), .choices = auth_choices },
-  { "JWT_SECRET", NULL, KIND_STRING, TRUE, NULL, OFF (jwt_secret) },
-  /* Seed 000 section 2 caches validated users for 5 minutes. */
-  { "AUTH_CACHE_TTL_S", NULL, KIND_UINT, FALSE, "300", OFF (auth_cache_ttl_s), 1, 86400 },
-  { "REDIS_HOST", NULL, KIND_STRING, FALSE, NULL, OFF (redis_host) },
-  { "REDIS_PORT", NULL, KIND_PORT, FALSE, "6379", OFF (redis_port) },
-  { "REDIS_PASSWORD", NULL, KIND_STRING, TRUE, NULL, OFF (redis_password) },
-  { "REDIS_DB", NULL, KIND_UINT, FALSE, "0", OFF (redis_db), 0, G_MAXINT },
-  { "LARAVEL_API_URL", NULL, KIND_URL, FALSE, NULL, OFF (laravel_api_url) },
-  { "LARAVEL_INTERNAL_KEY", NULL, KIND_STRING, TRUE, NULL, OFF (laravel_internal_key), 32 },
-  { "LARAVEL_CONNECT_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "2000", OFF (laravel_connect_timeout_ms), 1, DAY_MS },
-  { "LARAVEL_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "5000", OFF (laravel_timeout_ms), 1, DAY_MS },
-  { "MAX_ROOMS_PER_WORKER", NULL, KIND_UINT, FALSE, "100", OFF (max_rooms_per_worker), 1, G_MAXINT, .reloadable = TRUE },
-  { "MAX_CLIENTS_PER_ROOM", NULL, KIND_UINT, FALSE, "50", OFF (max_clients_per_room), 1, G_MAXINT, .reloadable = TRUE },
-  { "RATE_LIMIT_MESSAGES_PER_MINUTE", NULL, KIND_UINT, FALSE, "60", OFF (rate_limit_per_minute), 1, G_MAXINT, .reloadable = TRUE },
-  { "SEATS_PER_ROOM", NULL, KIND_UINT, FALSE, "10", OFF (seats_per_room), 1, 64 },
-  { "ROOM_GRACE_PERIOD_S", NULL, KIND_UINT, FALSE, "30", OFF (room_grace_s), 0, 86400 },
-  /* Gifts: names this worker's in-flight list (gifts:inflight:{id}), the
-   * dev ledger's price list, and gift:send per user and minute. */
-  { "WORKER_ID", NULL, KIND_STRING, FALSE, "0", OFF (worker_id), 1 },
-  { "GIFTS_FILE", NULL, KIND_STRING, FALSE, ROOMCAST_DATADIR "/gifts.json", OFF (gifts_file), 1 },
-  { "GIFT_RATE_LIMIT_PER_MINUTE", NULL, KIND_UINT, FALSE, "600", OFF (gift_rate_limit_per_minute), 1, G_MAXINT, .reloadable = TRUE },
-  { "RTC_LISTEN_IP", "MEDIASOUP_LISTEN_IP", KIND_IP, FALSE, NULL, OFF (rtc_listen_ip) },
-  { "RTC_ANNOUNCED_IP", "MEDIASOUP_ANNOUNCED_IP", KIND_IP, FALSE, NULL, OFF (rtc_announced_ip) },
-  { "RTC_MIN_PORT", "MEDIASOUP_RTC_MIN_PORT", KIND_PORT, FALSE, "10000", OFF (rtc_min_port) },
-  { "RTC_MAX_PORT", "MEDIASOUP_RTC_MAX_PORT", KIND_PORT, FALSE, "59999", OFF (rtc_max_port) },
-  /* min = 0: stun:// URLs, min = 1: turn(s):// URLs with credentials (secret). */
-  { "STUN_SERVER", NULL, KIND_ICE_URLS, FALSE, NULL, OFF (stun_server), 0, 1 },
-  { "TURN_SERVERS", NULL, KIND_ICE_URLS, TRUE, NULL, OFF (turn_servers), 1, 16 },
-  /* A client not connected this long after media:connect gets media:failed. */
-  { "RTC_CONNECT_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "15000", OFF (rtc_connect_timeout_ms), 100, 600000 },
-  /* webrtcbin's own default is 200 ms: too much for conversation. */
-  { "JITTER_LATENCY_MS", NULL, KIND_UINT, FALSE, "60", OFF (jitter_latency_ms), 0, 1000 },
-  { "OPUS_BITRATE", NULL, KIND_UINT, FALSE, "32000", OFF (opus_bitrate), 6000, 510000 },
-  /* Admin HTTP API key (secret); unset: LARAVEL_INTERNAL_KEY guards /admin. */
-  { "ADMIN_API_KEY", NULL, KIND_STRING, TRUE, NULL, OFF (admin_api_key), 16 },
-  /* SIGTERM drain bound; below systemd's TimeoutStopSec=30s. */
-  { "SHUTDOWN_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "20000", OFF (shutdown_timeout_ms), 100, 600000 },
-  /* Realtime hub: Laravel's pusher/reverb driver and Redis broadcaster.
-   * BROADCAST_REDIS_DB unset = REDIS_DB (see parse_all). */
-  { "PUSHER_APP_ID", "REVERB_APP_ID", KIND_STRING, FALSE, NULL, OFF (pusher_app_id), 1 },
-  { "PUSHER_APP_KEY", "REVERB_APP_KEY", KIND_STRING, FALSE, NULL, OFF (pusher_app_key), 1 },
-  { "PUSHER_APP_SECRET", "REVERB_APP_SECRET", KIND_STRING, TRUE, NULL, OFF (pusher_app_secret), 1 },
-  { "BROADCAST_REDIS_DB", NULL, KIND_UINT, FALSE, NULL, OFF (broadcast_redis_db), 0, G_MAXINT },
-  { "BROADCAST_REDIS_PREFIX", NULL, KIND_STRING, FALSE, "laravel_database_", OFF (broadcast_redis_prefix) },
-  { "BROADCAST_AUTH_URL", NULL, KIND_URL, FALSE, NULL, OFF (broadcast_auth_url) },
-  { "WEBHOOK_URL", NULL, KIND_URL, FALSE, NULL, OFF (webhook_url) },
-  { "BROADCAST_API_KEY", NULL, KIND_STRING, TRUE, NULL, OFF (broadcast_api_key), 16 },
-  /* The seed's .env sets NODE_ENV for the Node server it replaces; accept it
-   * so that file can be reused unchanged, but nothing here depends on it. */
-  { "NODE_ENV", NULL, KIND_IGNORED, FALSE, NULL, 0 },
-};
-
-#define N_SETTINGS G_N_ELEMENTS (settings)
 
 /* "error" maps to CRITICAL, not ERROR: in GLib G_LOG_LEVEL_ERROR aborts the
  * process, so g_critical() is how a recoverable error is reported. */
