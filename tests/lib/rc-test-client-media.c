@@ -501,7 +501,7 @@ build (RcTestClient *self, RcTestMedia *m)
 
   if (self->tone_hz > 0) {
     g_autofree char *desc = g_strdup_printf (
-      "audiotestsrc is-live=true wave=sine freq=%g volume=0.5 samplesperbuffer=960 ! "
+      "audiotestsrc is-live=true wave=sine freq=%g volume=0.25 samplesperbuffer=960 ! "
       "audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=1 ! "
       "opusenc bitrate=32000 frame-size=20 inband-fec=true ! rtpopuspay name=pay pt=%d",
       self->tone_hz, RC_MEDIA_OPUS_PT);

@@ -613,7 +613,7 @@ test_forty_peers (void)
 static void
 test_cycles (void)
 {
-  guint n = g_getenv ("RC_ROOM_MEDIA_CYCLES") ? atoi (g_getenv ("RC_ROOM_MEDIA_CYCLES")) : 30;
+  guint n = g_getenv ("RC_ROOM_MEDIA_CYCLES") ? atoi (g_getenv ("RC_ROOM_MEDIA_CYCLES")) : 100;
   int pid = server_pid ();
   RcTestClient *host = client_in (ROOM_D, 440.0, 0, FALSE, NULL);
   RcTestClient *one[] = { host };
