@@ -1,5 +1,5 @@
 /* roomcast: Socket.IO events -> room registry -> effects; see room-service.h. */
-#include "rooms/room-service.h"
+#include "rooms/room-service-private.h"
 
 #include "http/metrics.h"
 #include "json/json-text.h"
@@ -7,12 +7,6 @@
 #include "rooms/payload.h"
 #include "rooms/room-commands.h"
 #include "sio/sio-codec.h"
-
-/* The socket through which a user takes part in a room. */
-typedef struct {
-  RcSioSocket *socket; /* ref */
-  char *room_id;
-} Binding;
 
 /* user_data of one registered event handler. */
 typedef struct {
@@ -28,34 +22,11 @@ typedef struct {
   char *room_id;
 } JoinRequest;
 
-struct _RcRoomService {
-  GObject parent_instance;
-  RcSioServer *sio;
-  RcStore *store;
-  const RcConfig *config;
-  RcRoomRegistry *registry;
-  RcEffects *effects;
-  GHashTable *bindings;      /* user id -> Binding* */
-  GHashTable *pending_saves; /* room id -> JsonNode* (PERSIST payload) */
-  GPtrArray *handlers;       /* EventHandler* */
-  GCancellable *cancellable;
-  RcRateGate *rate_gate;     /* nullable: the registry counts */
-  guint flush_source;
-  guint timer_source;
-  gint64 timer_deadline;
-  gulong disconnected_id;
-};
-
-enum { SIGNAL_ROOM_STATE_CHANGED, SIGNAL_ROOM_CHANGED, N_SIGNALS };
-static guint signals[N_SIGNALS];
+guint rc_room_service_signals[N_SIGNALS];
+#define signals rc_room_service_signals
 
 G_DEFINE_FINAL_TYPE (RcRoomService, rc_room_service, G_TYPE_OBJECT)
 
-static gint64
-now_ms (void)
-{
-  return g_get_real_time () / 1000;
-}
 
 static RcRoomUser *
 room_user_from (RcUser *user)
@@ -128,171 +99,6 @@ ack_ok (RcSioAck *ack, JsonObject *fields)
     rc_sio_ack_ok (ack, fields);
 }
 
-/* --- effects --- */
-
-static void on_state_saved (GObject *source, GAsyncResult *result, gpointer user_data);
-static void on_seats_saved (GObject *source, GAsyncResult *result, gpointer user_data);
-
-/* Write every room changed since the last flush, once each. */
-static gboolean
-flush_saves (gpointer data)
-{
-  RcRoomService *self = data;
-  GHashTableIter iter;
-  gpointer key, value;
-
-  self->flush_source = 0;
-  g_hash_table_iter_init (&iter, self->pending_saves);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      const char *room_id = key;
-      JsonObject *persist = json_node_get_object (value);
-      JsonNode *state = json_object_get_member (persist, "state");
-      JsonArray *seats = json_object_get_array_member (persist, "seats");
-      guint n_seats = json_array_get_length (seats);
-      g_autofree const char **seat_users = g_new0 (const char *, n_seats + 1);
-      g_autofree char *text = rc_json_to_string (state);
-
-      for (guint i = 0; i < n_seats; i++)
-        if (!JSON_NODE_HOLDS_NULL (json_array_get_element (seats, i)))
-          seat_users[i] = json_array_get_string_element (seats, i);
-      rc_store_save_room_state_async (self->store, room_id, text, RC_STORE_ROOM_STATE_TTL_MS,
-                                      NULL, on_state_saved, NULL);
-      rc_store_save_seats_async (self->store, room_id, seat_users, n_seats, NULL,
-                                 on_seats_saved, NULL);
-      g_debug ("store: saving room %s", room_id);
-      g_signal_emit (self, signals[SIGNAL_ROOM_STATE_CHANGED], 0, room_id, state);
-    }
-  g_hash_table_remove_all (self->pending_saves);
-  return G_SOURCE_REMOVE;
-}
-
-/* Store failures never affect the room: they are logged and counted. */
-static void
-on_state_saved (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!rc_store_save_room_state_finish (RC_STORE (source), result, &error))
-    {
-      rc_metrics_counter_inc ("roomcast_store_errors_total", "Failed store writes", NULL);
-      g_warning ("store: saving a room state failed: %s", error->message);
-    }
-}
-
-static void
-on_seats_saved (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!rc_store_save_seats_finish (RC_STORE (source), result, &error))
-    {
-      rc_metrics_counter_inc ("roomcast_store_errors_total", "Failed store writes", NULL);
-      g_warning ("store: saving room seats failed: %s", error->message);
-    }
-}
-
-static gboolean on_timer (gpointer data);
-
-/* One timer for the registry's earliest deadline. */
-static void
-rearm_timer (RcRoomService *self)
-{
-  gint64 deadline = rc_room_registry_next_deadline (self->registry);
-
-  if (deadline == self->timer_deadline && (deadline < 0 || self->timer_source != 0))
-    return;
-  g_clear_handle_id (&self->timer_source, g_source_remove);
-  self->timer_deadline = deadline;
-  if (deadline >= 0)
-    self->timer_source = g_timeout_add ((guint) CLAMP (deadline - now_ms (), 0, G_MAXINT),
-                                        on_timer, self);
-}
-
-/* Encode once, send to every recipient still bound to the room. */
-static void
-deliver_event (RcRoomService *self, const RcEffect *effect)
-{
-  g_autoptr(JsonArray) args = json_array_new ();
-  g_autofree char *frame = NULL;
-  guint sent = 0;
-
-  json_array_add_element (args, json_node_copy (effect->payload));
-  frame = rc_sio_encode_event ("/", -1, effect->event, args);
-  for (char **user_id = effect->recipients; *user_id != NULL; user_id++)
-    {
-      Binding *binding = g_hash_table_lookup (self->bindings, *user_id);
-      if (binding != NULL && g_str_equal (binding->room_id, effect->room_id))
-        {
-          rc_sio_socket_send_frame (binding->socket, frame);
-          sent++;
-        }
-    }
-  rc_metrics_counter_add ("roomcast_room_messages_out_total",
-                          "Room events sent to clients (one per recipient)", NULL, sent);
-}
-
-/* Apply, in order, what the last operation produced; then re-arm the timer. */
-static void
-apply_effects (RcRoomService *self)
-{
-  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_free);
-
-  for (guint i = 0; i < rc_effects_get_length (self->effects); i++)
-    {
-      const RcEffect *effect = rc_effects_get (self->effects, i);
-      Binding *binding;
-
-      if (effect->room_id != NULL &&
-          !g_ptr_array_find_with_equal_func (changed, effect->room_id, g_str_equal, NULL))
-        g_ptr_array_add (changed, g_strdup (effect->room_id));
-
-      switch (effect->kind)
-        {
-        case RC_EFFECT_EVENT:
-          deliver_event (self, effect);
-          break;
-        case RC_EFFECT_DETACH:
-          binding = g_hash_table_lookup (self->bindings, effect->user_id);
-          if (binding != NULL && g_str_equal (binding->room_id, effect->room_id))
-            g_hash_table_remove (self->bindings, effect->user_id);
-          break;
-        case RC_EFFECT_PERSIST:
-          if (g_str_equal (json_object_get_string_member (
-                             json_object_get_object_member (json_node_get_object (effect->payload),
-                                                            "state"), "status"), "CLOSED"))
-            g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
-                              "ROOMCAST_EVENT", "room-closed",
-                              "ROOMCAST_ROOM_ID", effect->room_id,
-                              "MESSAGE", "room closed: %s", effect->room_id);
-          g_hash_table_replace (self->pending_saves, g_strdup (effect->room_id),
-                                json_node_ref (effect->payload));
-          if (self->flush_source == 0)
-            self->flush_source = g_idle_add (flush_saves, self);
-          break;
-        default:
-          break;
-        }
-    }
-  rc_effects_clear (self->effects);
-  rearm_timer (self);
-  /* After the bindings changed, so listeners see who is still bound. */
-  for (guint i = 0; i < changed->len; i++)
-    g_signal_emit (self, signals[SIGNAL_ROOM_CHANGED], 0, g_ptr_array_index (changed, i));
-}
-
-static gboolean
-on_timer (gpointer data)
-{
-  RcRoomService *self = data;
-
-  self->timer_source = 0;
-  self->timer_deadline = -1;
-  rc_room_registry_tick (self->registry, now_ms (), self->effects);
-  apply_effects (self);
-  return G_SOURCE_REMOVE;
-}
-
 /* --- room:join --- */
 
 static void
@@ -306,12 +112,12 @@ finish_join (RcRoomService *self, RcSioSocket *socket, RcSioAck *ack, const char
   gboolean creates = rc_room_registry_needs_owner (self->registry, room_id);
 
   sync_limits (self);
-  snapshot = rc_room_registry_join (self->registry, room_id, member, pinned_owner, now_ms (),
+  snapshot = rc_room_registry_join (self->registry, room_id, member, pinned_owner, rc_room_service_now_ms (),
                                     self->effects, &error);
   if (snapshot == NULL)
     {
       ack_error (ack, error, NULL);
-      apply_effects (self);
+      rc_room_service_apply_effects (self);
       return;
     }
   if (creates)
@@ -325,7 +131,7 @@ finish_join (RcRoomService *self, RcSioSocket *socket, RcSioAck *ack, const char
   bind_socket (self, user->id, socket, room_id);
   /* The snapshot first: everything broadcast afterwards is news to the joiner. */
   ack_ok (ack, snapshot);
-  apply_effects (self);
+  rc_room_service_apply_effects (self);
 }
 
 static void
@@ -401,13 +207,13 @@ handle_leave (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data
   if (!is_bound (self, socket))
     rc_error_set (&error, RC_ERROR_NOT_IN_ROOM);
   else
-    rc_room_registry_leave (self->registry, rc_sio_socket_get_user (socket)->id, now_ms (),
+    rc_room_registry_leave (self->registry, rc_sio_socket_get_user (socket)->id, rc_room_service_now_ms (),
                             self->effects, &error);
   if (error != NULL)
     ack_error (ack, error, NULL);
   else
     ack_ok (ack, NULL);
-  apply_effects (self);
+  rc_room_service_apply_effects (self);
 }
 
 static void
@@ -427,13 +233,13 @@ handle_close (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data
       if (room_id == NULL && !is_bound (self, socket))
         rc_error_set (&error, RC_ERROR_NOT_IN_ROOM);
       else
-        rc_room_registry_close (self->registry, actor, room_id, now_ms (), self->effects, &error);
+        rc_room_registry_close (self->registry, actor, room_id, rc_room_service_now_ms (), self->effects, &error);
     }
   if (error != NULL)
     ack_error (ack, error, NULL);
   else
     ack_ok (ack, NULL);
-  apply_effects (self);
+  rc_room_service_apply_effects (self);
 }
 
 static void
@@ -449,13 +255,13 @@ dispatch_room_event (RcRoomService *self, const char *event, RcSioSocket *socket
     {
       sync_limits (self);
       rc_room_registry_dispatch (self->registry, rc_sio_socket_get_user (socket)->id,
-                                 event, payload, now_ms (), self->effects, &reply, &error);
+                                 event, payload, rc_room_service_now_ms (), self->effects, &reply, &error);
     }
   if (error != NULL)
     ack_error (ack, error, reply);
   else
     ack_ok (ack, reply);
-  apply_effects (self);
+  rc_room_service_apply_effects (self);
 }
 
 /* A chat:send or typing waiting for the rate gate. */
@@ -556,8 +362,8 @@ on_disconnected (RcSioServer *sio, RcSioSocket *socket, const char *reason, gpoi
   if (user == NULL || !is_bound (self, socket))
     return;
   g_hash_table_remove (self->bindings, user->id);
-  rc_room_registry_disconnect (self->registry, user->id, now_ms (), self->effects);
-  apply_effects (self);
+  rc_room_registry_disconnect (self->registry, user->id, rc_room_service_now_ms (), self->effects);
+  rc_room_service_apply_effects (self);
 }
 
 /* --- health and metrics --- */
@@ -666,8 +472,8 @@ rc_room_service_close_room (RcRoomService *self, const char *room_id, const char
   g_return_if_fail (RC_IS_ROOM_SERVICE (self) && room_id != NULL && reason != NULL);
   if (self->registry == NULL)
     return;
-  rc_room_registry_close_room (self->registry, room_id, reason, now_ms (), self->effects);
-  apply_effects (self);
+  rc_room_registry_close_room (self->registry, room_id, reason, rc_room_service_now_ms (), self->effects);
+  rc_room_service_apply_effects (self);
 }
 
 gboolean
@@ -680,10 +486,10 @@ rc_room_service_remove_user (RcRoomService *self, const char *room_id, const cha
       rc_error_set_printf (error, RC_ERROR_NOT_FOUND, "No open room %s", room_id);
       return FALSE;
     }
-  if (!rc_room_registry_remove_user (self->registry, room_id, user_id, ban, now_ms (),
+  if (!rc_room_registry_remove_user (self->registry, room_id, user_id, ban, rc_room_service_now_ms (),
                                      self->effects, error))
     return FALSE;
-  apply_effects (self);
+  rc_room_service_apply_effects (self);
   return TRUE;
 }
 
@@ -694,13 +500,13 @@ rc_room_service_shutdown (RcRoomService *self)
   if (self->registry == NULL)
     return;
   g_info ("rooms: closing %u room(s) for shutdown", rc_room_registry_get_n_rooms (self->registry));
-  rc_room_registry_close_all (self->registry, "server_shutdown", now_ms (), self->effects);
-  apply_effects (self);
+  rc_room_registry_close_all (self->registry, "server_shutdown", rc_room_service_now_ms (), self->effects);
+  rc_room_service_apply_effects (self);
   /* Write now rather than on the next iteration: the loop is winding down. */
   if (self->flush_source != 0)
     {
       g_clear_handle_id (&self->flush_source, g_source_remove);
-      flush_saves (self);
+      rc_room_service_flush_saves (self);
     }
 }
 
@@ -779,7 +585,7 @@ rc_room_service_dispose (GObject *object)
     {
       g_clear_handle_id (&self->flush_source, g_source_remove);
       if (self->store != NULL)
-        flush_saves (self);
+        rc_room_service_flush_saves (self);
     }
   g_hash_table_remove_all (self->bindings);
   g_clear_pointer (&self->registry, rc_room_registry_free);
