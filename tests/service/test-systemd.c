@@ -41,10 +41,12 @@ test_unit_verifies (void)
   g_autofree char *path = g_build_filename (dir, "roomcastd.service", NULL);
   g_assert_true (g_file_set_contents (path, patched, -1, NULL));
 
-  for (const char *key = "Type=notify\0WatchdogSec=\0ProtectSystem=strict\0NoNewPrivileges=yes\0"
-                         "PrivateTmp=yes\0RestrictAddressFamilies=\0LimitNOFILE=\0"
-                         "EnvironmentFile=-/"; *key; key += strlen (key) + 1)
-    g_assert_nonnull (strstr (text, key));
+  static const char *const keys[] = {
+    "Type=notify", "WatchdogSec=", "ProtectSystem=strict", "NoNewPrivileges=yes",
+    "PrivateTmp=yes", "RestrictAddressFamilies=", "LimitNOFILE=", "EnvironmentFile=-/", NULL
+  };
+  for (const char *const *key = keys; *key; key++)
+    g_assert_nonnull (strstr (text, *key));
 
   g_autofree char *out = NULL, *err = NULL;
   gint status = 0;
