@@ -6,6 +6,7 @@
  * later main-loop iteration.
  */
 #include "store/store-memory.h"
+#include "store/store-task.h"
 
 typedef struct {
   char *string;      /* string value, or NULL */
@@ -13,10 +14,6 @@ typedef struct {
   gint64 expires_at; /* clock ms, 0 = never */
 } Entry;
 
-typedef struct {
-  gint64 count;
-  gint64 reset_in_ms;
-} RateLimitResult;
 
 struct _RcStoreMemory {
   GObject parent_instance;
@@ -120,25 +117,9 @@ memory_save_room_state_async (RcStore *store, const char *room_id, const char *s
 }
 
 static gboolean
-finish_boolean (RcStore *store, GAsyncResult *result, gpointer source_tag, GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, store), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static gpointer
-finish_pointer (RcStore *store, GAsyncResult *result, gpointer source_tag, GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, store), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static gboolean
 memory_save_room_state_finish (RcStore *store, GAsyncResult *result, GError **error)
 {
-  return finish_boolean (store, result, memory_save_room_state_async, error);
+  return rc_store_task_finish_boolean (store, result, memory_save_room_state_async, error);
 }
 
 /* GET of a string key: the value (transfer full) or NULL. */
@@ -167,7 +148,7 @@ memory_get_room_state_async (RcStore *store, const char *room_id, GCancellable *
 static char *
 memory_get_room_state_finish (RcStore *store, GAsyncResult *result, GError **error)
 {
-  return finish_pointer (store, result, memory_get_room_state_async, error);
+  return rc_store_task_finish_pointer (store, result, memory_get_room_state_async, error);
 }
 
 static void
@@ -198,7 +179,7 @@ memory_save_seats_async (RcStore *store, const char *room_id, const char * const
 static gboolean
 memory_save_seats_finish (RcStore *store, GAsyncResult *result, GError **error)
 {
-  return finish_boolean (store, result, memory_save_seats_async, error);
+  return rc_store_task_finish_boolean (store, result, memory_save_seats_async, error);
 }
 
 static void
@@ -230,7 +211,7 @@ memory_get_seats_async (RcStore *store, const char *room_id, GCancellable *cance
 static GHashTable *
 memory_get_seats_finish (RcStore *store, GAsyncResult *result, GError **error)
 {
-  return finish_pointer (store, result, memory_get_seats_async, error);
+  return rc_store_task_finish_pointer (store, result, memory_get_seats_async, error);
 }
 
 static void
@@ -253,7 +234,7 @@ memory_delete_room_async (RcStore *store, const char *room_id, GCancellable *can
 static gboolean
 memory_delete_room_finish (RcStore *store, GAsyncResult *result, GError **error)
 {
-  return finish_boolean (store, result, memory_delete_room_async, error);
+  return rc_store_task_finish_boolean (store, result, memory_delete_room_async, error);
 }
 
 static void
@@ -295,16 +276,8 @@ static gboolean
 memory_rate_limit_hit_finish (RcStore *store, GAsyncResult *result, gint64 *count,
                               gint64 *reset_in_ms, GError **error)
 {
-  g_autofree RateLimitResult *hit = finish_pointer (store, result, memory_rate_limit_hit_async,
-                                                    error);
-
-  if (hit == NULL)
-    return FALSE;
-  if (count != NULL)
-    *count = hit->count;
-  if (reset_in_ms != NULL)
-    *reset_in_ms = hit->reset_in_ms;
-  return TRUE;
+  return rc_store_task_finish_rate_limit (store, result, memory_rate_limit_hit_async, count,
+                                          reset_in_ms, error);
 }
 
 static void
@@ -324,7 +297,7 @@ memory_get_room_owner_async (RcStore *store, const char *room_id, GCancellable *
 static char *
 memory_get_room_owner_finish (RcStore *store, GAsyncResult *result, GError **error)
 {
-  return finish_pointer (store, result, memory_get_room_owner_async, error);
+  return rc_store_task_finish_pointer (store, result, memory_get_room_owner_async, error);
 }
 
 static void
@@ -349,7 +322,7 @@ memory_set_room_owner_async (RcStore *store, const char *room_id, const char *us
 static gboolean
 memory_set_room_owner_finish (RcStore *store, GAsyncResult *result, GError **error)
 {
-  return finish_boolean (store, result, memory_set_room_owner_async, error);
+  return rc_store_task_finish_boolean (store, result, memory_set_room_owner_async, error);
 }
 
 guint

@@ -8,6 +8,7 @@
  * cancellable whatever Redis answered.
  */
 #include "store/store-redis.h"
+#include "store/store-task.h"
 
 #include <string.h>
 
@@ -38,10 +39,6 @@ typedef enum {
   REPLY_RATE,    /* {count, ttl} */
 } ReplyKind;
 
-typedef struct {
-  gint64 count;
-  gint64 reset_in_ms;
-} RateLimitResult;
 
 struct _RcStoreRedis {
   GObject parent_instance;
@@ -190,22 +187,6 @@ run (RcStoreRedis *self, gpointer source_tag, ReplyKind kind, const char *what,
   rc_redis_client_commandv (self->redis, argc, argv, NULL, on_reply, op);
 }
 
-static gboolean
-finish_boolean (RcStore *store, GAsyncResult *result, gpointer source_tag, GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, store), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static gpointer
-finish_pointer (RcStore *store, GAsyncResult *result, gpointer source_tag, GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, store), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static const char *
 redis_get_name (RcStore *store)
 {
@@ -228,7 +209,7 @@ redis_save_room_state_async (RcStore *store, const char *room_id, const char *st
 static gboolean
 redis_save_room_state_finish (RcStore *store, GAsyncResult *result, GError **error)
 {
-  return finish_boolean (store, result, redis_save_room_state_async, error);
+  return rc_store_task_finish_boolean (store, result, redis_save_room_state_async, error);
 }
 
 static void
@@ -245,7 +226,7 @@ redis_get_room_state_async (RcStore *store, const char *room_id, GCancellable *c
 static char *
 redis_get_room_state_finish (RcStore *store, GAsyncResult *result, GError **error)
 {
-  return finish_pointer (store, result, redis_get_room_state_async, error);
+  return rc_store_task_finish_pointer (store, result, redis_get_room_state_async, error);
 }
 
 static void
@@ -273,7 +254,7 @@ redis_save_seats_async (RcStore *store, const char *room_id, const char * const 
 static gboolean
 redis_save_seats_finish (RcStore *store, GAsyncResult *result, GError **error)
 {
-  return finish_boolean (store, result, redis_save_seats_async, error);
+  return rc_store_task_finish_boolean (store, result, redis_save_seats_async, error);
 }
 
 static void
@@ -290,7 +271,7 @@ redis_get_seats_async (RcStore *store, const char *room_id, GCancellable *cancel
 static GHashTable *
 redis_get_seats_finish (RcStore *store, GAsyncResult *result, GError **error)
 {
-  return finish_pointer (store, result, redis_get_seats_async, error);
+  return rc_store_task_finish_pointer (store, result, redis_get_seats_async, error);
 }
 
 static void
@@ -308,7 +289,7 @@ redis_delete_room_async (RcStore *store, const char *room_id, GCancellable *canc
 static gboolean
 redis_delete_room_finish (RcStore *store, GAsyncResult *result, GError **error)
 {
-  return finish_boolean (store, result, redis_delete_room_async, error);
+  return rc_store_task_finish_boolean (store, result, redis_delete_room_async, error);
 }
 
 static void
@@ -328,16 +309,8 @@ static gboolean
 redis_rate_limit_hit_finish (RcStore *store, GAsyncResult *result, gint64 *count,
                              gint64 *reset_in_ms, GError **error)
 {
-  g_autofree RateLimitResult *hit = finish_pointer (store, result, redis_rate_limit_hit_async,
-                                                    error);
-
-  if (hit == NULL)
-    return FALSE;
-  if (count != NULL)
-    *count = hit->count;
-  if (reset_in_ms != NULL)
-    *reset_in_ms = hit->reset_in_ms;
-  return TRUE;
+  return rc_store_task_finish_rate_limit (store, result, redis_rate_limit_hit_async, count,
+                                          reset_in_ms, error);
 }
 
 static void
@@ -354,7 +327,7 @@ redis_get_room_owner_async (RcStore *store, const char *room_id, GCancellable *c
 static char *
 redis_get_room_owner_finish (RcStore *store, GAsyncResult *result, GError **error)
 {
-  return finish_pointer (store, result, redis_get_room_owner_async, error);
+  return rc_store_task_finish_pointer (store, result, redis_get_room_owner_async, error);
 }
 
 static void
@@ -377,7 +350,7 @@ redis_set_room_owner_async (RcStore *store, const char *room_id, const char *use
 static gboolean
 redis_set_room_owner_finish (RcStore *store, GAsyncResult *result, GError **error)
 {
-  return finish_boolean (store, result, redis_set_room_owner_async, error);
+  return rc_store_task_finish_boolean (store, result, redis_set_room_owner_async, error);
 }
 
 static void

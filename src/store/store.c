@@ -1,5 +1,6 @@
 /* roomcast: the store interface's dispatch wrappers; see store.h. */
 #include "store/store.h"
+#include "store/store-task.h"
 
 G_DEFINE_QUARK (rc-store-error-quark, rc_store_error)
 G_DEFINE_INTERFACE (RcStore, rc_store, G_TYPE_OBJECT)
@@ -179,4 +180,39 @@ rc_store_set_room_owner_finish (RcStore *self, GAsyncResult *result, GError **er
 {
   g_return_val_if_fail (RC_IS_STORE (self), FALSE);
   return RC_STORE_GET_IFACE (self)->set_room_owner_finish (self, result, error);
+}
+
+/* --- helpers for the implementations (store-task.h) --- */
+
+gboolean
+rc_store_task_finish_boolean (RcStore *store, GAsyncResult *result, gpointer source_tag,
+                              GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, store), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gpointer
+rc_store_task_finish_pointer (RcStore *store, GAsyncResult *result, gpointer source_tag,
+                              GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, store), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gboolean
+rc_store_task_finish_rate_limit (RcStore *store, GAsyncResult *result, gpointer source_tag,
+                                 gint64 *count, gint64 *reset_in_ms, GError **error)
+{
+  g_autofree RateLimitResult *hit = rc_store_task_finish_pointer (store, result, source_tag,
+                                                                  error);
+  if (hit == NULL)
+    return FALSE;
+  if (count != NULL)
+    *count = hit->count;
+  if (reset_in_ms != NULL)
+    *reset_in_ms = hit->reset_in_ms;
+  return TRUE;
 }
