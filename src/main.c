@@ -321,6 +321,8 @@ main (int argc, char **argv)
                "Laravel yet are lost if roomcastd stops or crashes");
   d.rooms = rc_room_service_new (d.sio, store, config);
   rc_room_service_add_health (d.rooms, d.http);
+  if (hub)
+    rc_hub_attach_rooms (hub, d.rooms); /* presence-room.{roomId} */
   start_media (&d, config);
   /* One rate-limit interface: Redis counters shared by every worker, or
    * (no Redis) the in-process limiter, which the room registry applies. */

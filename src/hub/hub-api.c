@@ -2,6 +2,7 @@
  * (and reverb) broadcasting driver can point at roomcast.
  *
  *   POST /apps/{id}/events          {name, data, channels|channel, socket_id?}
+ *                                   (channel "#server-to-user-{id}": sendToUser())
  *   POST /apps/{id}/batch_events    {batch: [{name, data, channel, socket_id?}]}
  *   GET  /apps/{id}/channels        ?filter_by_prefix=&info=user_count
  *   GET  /apps/{id}/channels/{name} ?info=user_count,subscription_count
@@ -80,7 +81,8 @@ one_event (RcHub *hub, JsonObject *e, gboolean batch, gboolean send)
   if (channels->len == 0 || channels->len > MAX_CHANNELS_PER_EVENT)
     return "an event needs 1-100 channels";
   for (guint i = 0; i < channels->len; i++)
-    if (!rc_hub_channel_name_valid (g_ptr_array_index (channels, i)))
+    if (!rc_hub_channel_name_valid (g_ptr_array_index (channels, i)) &&
+        !rc_hub_user_channel_valid (g_ptr_array_index (channels, i)))
       return "invalid channel name";
   if (send)
     for (guint i = 0; i < channels->len; i++)

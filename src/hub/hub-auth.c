@@ -66,6 +66,41 @@ rc_hub_channel_auth_valid (const char *key, const char *secret, const char *sock
   return rc_hub_secure_equal (auth, expected);
 }
 
+gboolean
+rc_hub_user_id_valid (const char *user_id)
+{
+  if (user_id == NULL)
+    return FALSE;
+  size_t len = strlen (user_id);
+  return len >= 1 && len <= RC_HUB_MAX_USER_ID && strspn (user_id, channel_chars) == len;
+}
+
+gboolean
+rc_hub_user_channel_valid (const char *name)
+{
+  return name && g_str_has_prefix (name, RC_HUB_USER_CHANNEL_PREFIX) &&
+         rc_hub_user_id_valid (name + strlen (RC_HUB_USER_CHANNEL_PREFIX));
+}
+
+char *
+rc_hub_user_auth (const char *key, const char *secret, const char *socket_id,
+                  const char *user_data)
+{
+  g_autofree char *to_sign = g_strconcat (socket_id, "::user::", user_data, NULL);
+  g_autofree char *mac = rc_hub_hmac_hex (secret, to_sign, -1);
+  return g_strconcat (key, ":", mac, NULL);
+}
+
+gboolean
+rc_hub_user_auth_valid (const char *key, const char *secret, const char *socket_id,
+                        const char *user_data, const char *auth)
+{
+  if (auth == NULL || user_data == NULL)
+    return FALSE;
+  g_autofree char *expected = rc_hub_user_auth (key, secret, socket_id, user_data);
+  return rc_hub_secure_equal (auth, expected);
+}
+
 static int
 compare_keys (gconstpointer a, gconstpointer b)
 {

@@ -36,6 +36,20 @@ gboolean rc_hub_channel_auth_valid (const char *key, const char *secret,
                                     const char *socket_id, const char *channel,
                                     const char *channel_data, const char *auth);
 
+/* Pusher user authentication (pusher:signin): the connection's own channel
+ * for server-to-user events is "#server-to-user-{user id}". */
+#define RC_HUB_USER_CHANNEL_PREFIX "#server-to-user-"
+#define RC_HUB_MAX_USER_ID 128
+/* 1..128 characters of the channel-name set. */
+gboolean rc_hub_user_id_valid (const char *user_id);
+/* "#server-to-user-{id}" with a valid id. */
+gboolean rc_hub_user_channel_valid (const char *name);
+/* "key:hex(HMAC-SHA256(secret, socket_id::user::user_data))". */
+char *rc_hub_user_auth (const char *key, const char *secret, const char *socket_id,
+                        const char *user_data);
+gboolean rc_hub_user_auth_valid (const char *key, const char *secret, const char *socket_id,
+                                 const char *user_data, const char *auth);
+
 /* The HTTP API's string to sign: "METHOD\nPATH\nk=v&k=v" with the query's
  * keys (except auth_signature) lower-cased and sorted, values as decoded. */
 char *rc_hub_api_string_to_sign (const char *method, const char *path, GHashTable *query);

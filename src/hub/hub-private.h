@@ -18,6 +18,7 @@ struct _RcHubClient {
   char *socket_id;        /* "<int>.<int>" */
   const char *protocol;   /* "pusher" | "socketio" (metrics label) */
   GHashTable *channels;   /* name -> presence user id, or "" */
+  char *user_id;          /* signed in (pusher:signin) as; nullable */
   RcHubSendFunc send;
   /* End the connection (terminate_connections). */
   void (*close) (RcHubClient *client, int code, const char *reason);
@@ -56,9 +57,24 @@ gboolean rc_hub_channel_info (RcHub *hub, const char *channel, guint *subscripti
 GPtrArray *rc_hub_list_channels (RcHub *hub, const char *prefix);
 /* Presence user ids of @channel (NULL if not a presence channel or empty). */
 GPtrArray *rc_hub_channel_users (RcHub *hub, const char *channel);
-/* Close every connection that is member @user_id of a presence channel.
- * Returns how many. */
+/* Close every connection signed in as @user_id or that is member @user_id
+ * of a presence channel. Returns how many. */
 guint rc_hub_terminate_user (RcHub *hub, const char *user_id);
+
+/* Audio-room members of presence-room.{id} (hub-rooms.c drives these):
+ * @user_id becomes (or stays) a member with the room's @info (nullable),
+ * member_added on the first of room or subscription; unset drops the room's
+ * claim and member_removed follows if no subscribed connection is left. */
+void rc_hub_room_member_set (RcHub *hub, const char *channel, const char *user_id,
+                             JsonNode *info);
+void rc_hub_room_member_unset (RcHub *hub, const char *channel, const char *user_id);
+/* A publish on presence-room.{id} also goes to the audio room's Socket.IO
+ * connections (emit(@event, data)), except the one whose hub socket id is
+ * @except. Returns how many; 0 for other channels or without rooms. */
+guint rc_hub_rooms_deliver (RcHub *hub, const char *channel, const char *event, JsonNode *data,
+                            const char *except);
+/* The hub socket id of a Socket.IO connection (hub-sio.c), or NULL. */
+const char *rc_hub_sio_socket_id (RcSioSocket *socket);
 
 /* Socket.IO users online (hub-sio.c); empty without Socket.IO. */
 GPtrArray *rc_hub_sio_online_users (RcHub *hub);

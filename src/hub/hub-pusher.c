@@ -146,6 +146,19 @@ handle_subscribe (Conn *c, JsonObject *data)
   const char *auth = member_string (data, "auth");
   const char *channel_data = member_string (data, "channel_data");
 
+  if (rc_hub_user_channel_valid (channel)) {
+    /* pusher-js subscribes to its own server-to-user channel after signin
+     * (joined then already): only that user may. */
+    g_autofree char *own = c->client.user_id
+      ? g_strconcat (RC_HUB_USER_CHANNEL_PREFIX, c->client.user_id, NULL) : NULL;
+    if (g_strcmp0 (own, channel) != 0) {
+      refuse_subscription (c, channel, 403, "sign in as this user first (pusher:signin)");
+      return;
+    }
+    rc_hub_join (c->client.hub, &c->client, channel, NULL, NULL);
+    send_event (c, "pusher_internal:subscription_succeeded", channel, NULL);
+    return;
+  }
   if (!rc_hub_channel_name_valid (channel)) {
     send_error (c, 4009, "invalid channel name (1-200 characters of A-Za-z0-9_-=@,.;)");
     return;
@@ -193,6 +206,48 @@ handle_subscribe (Conn *c, JsonObject *data)
   } else {
     send_event (c, "pusher_internal:subscription_succeeded", channel, NULL);
   }
+}
+
+/* pusher:signin {auth: "key:HMAC(secret, socket_id::user::user_data)",
+ * user_data: "{\"id\":…}"}: the connection is that user from now on. It
+ * joins #server-to-user-{id} (events sent to the user) and
+ * terminate_connections of the user closes it. A bad signature or user_data
+ * is 4009 and the connection is closed (Pusher does the same). */
+static void
+handle_signin (Conn *c, JsonObject *data)
+{
+  const RcConfig *config = rc_hub_get_config (c->client.hub);
+  const char *auth = member_string (data, "auth");
+  const char *user_data = member_string (data, "user_data");
+
+  if (!user_data || strlen (user_data) > RC_HUB_MAX_EVENT_DATA ||
+      !rc_hub_user_auth_valid (config->pusher_app_key, config->pusher_app_secret,
+                               c->client.socket_id, user_data, auth)) {
+    rc_metrics_counter_inc ("roomcast_hub_auth_refused_total",
+                            "Subscriptions refused for a bad signature", NULL);
+    close_with (c, 4009, "Invalid signin signature");
+    return;
+  }
+  g_autoptr (JsonNode) parsed = rc_json_parse_strict (user_data, strlen (user_data), NULL, NULL);
+  JsonObject *o = parsed && JSON_NODE_HOLDS_OBJECT (parsed) ? json_node_get_object (parsed) : NULL;
+  const char *id = member_string (o, "id");
+  if (!rc_hub_user_id_valid (id)) {
+    close_with (c, 4009, "user_data needs an id of 1-128 characters of A-Za-z0-9_-=@,.;");
+    return;
+  }
+  if (c->client.user_id && !g_str_equal (c->client.user_id, id)) {
+    g_autofree char *old = g_strconcat (RC_HUB_USER_CHANNEL_PREFIX, c->client.user_id, NULL);
+    rc_hub_leave (c->client.hub, &c->client, old);
+  }
+  g_free (c->client.user_id);
+  c->client.user_id = g_strdup (id);
+  g_autofree char *channel = g_strconcat (RC_HUB_USER_CHANNEL_PREFIX, id, NULL);
+  rc_hub_join (c->client.hub, &c->client, channel, NULL, NULL);
+
+  g_autoptr (JsonObject) reply = json_object_new ();
+  json_object_set_string_member (reply, "user_data", user_data);
+  g_autoptr (JsonNode) rn = json_node_init_object (json_node_alloc (), json_object_ref (reply));
+  send_event (c, "pusher:signin_success", NULL, rn);
 }
 
 static void
@@ -263,6 +318,8 @@ on_message (SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer da
     /* activity noted above */
   } else if (g_str_equal (event, "pusher:subscribe")) {
     handle_subscribe (c, d);
+  } else if (g_str_equal (event, "pusher:signin")) {
+    handle_signin (c, d);
   } else if (g_str_equal (event, "pusher:unsubscribe")) {
     const char *channel = member_string (d, "channel");
     if (channel)
@@ -285,6 +342,7 @@ conn_free (Conn *c)
   g_object_unref (c->ws);
   g_clear_pointer (&c->client.channels, g_hash_table_unref);
   g_free (c->client.socket_id);
+  g_free (c->client.user_id);
   g_free (c);
 }
 

@@ -392,6 +392,13 @@ rc_hub_sio_online_users (RcHub *hub)
   return ids;
 }
 
+const char *
+rc_hub_sio_socket_id (RcSioSocket *socket)
+{
+  SioClient *c = g_object_get_data (G_OBJECT (socket), CLIENT_KEY);
+  return c ? c->client.socket_id : NULL;
+}
+
 RcSioServer *
 rc_hub_get_sio (RcHub *hub)
 {

@@ -1,9 +1,12 @@
 /* roomcast: the hub's channel table and fan-out; see hub.h.
  *
- * A channel exists while it has subscribers. A presence channel also keeps
- * its members (user id -> number of connections, user info): a user's
+ * A channel exists while it has subscribers or members. A presence channel
+ * keeps its members (user id -> number of connections, user info): a user's
  * first connection announces member_added to the others, the last one
- * leaving announces member_removed. Every event is encoded once per fan-out.
+ * leaving announces member_removed. An audio-room participant is a member of
+ * presence-room.{roomId} without a connection (hub-rooms.c): the room counts
+ * as one more "connection" of the user. Every event is encoded once per
+ * fan-out.
  */
 #include "hub/hub-private.h"
 
@@ -13,8 +16,10 @@
 #include "json/json-text.h"
 
 typedef struct {
-  guint connections;
-  JsonNode *info; /* nullable */
+  guint connections;   /* subscribed connections of the user */
+  gboolean in_room;    /* an audio-room participant (presence-room.{id}) */
+  JsonNode *info;      /* from the first subscription's channel_data; nullable */
+  JsonNode *room_info; /* while in_room: the room's view, which wins */
 } Member;
 
 typedef struct {
@@ -39,7 +44,15 @@ member_free (gpointer data)
   Member *m = data;
   if (m->info)
     json_node_unref (m->info);
+  if (m->room_info)
+    json_node_unref (m->room_info);
   g_free (m);
+}
+
+static JsonNode *
+member_info (Member *m)
+{
+  return m->room_info ? m->room_info : m->info;
 }
 
 static void
@@ -218,12 +231,9 @@ fan_out (Channel *ch, const char *event, JsonNode *data, RcHubClient *skip,
   return n;
 }
 
-gboolean
-rc_hub_join (RcHub *hub, RcHubClient *client, const char *channel, const char *user_id,
-             JsonNode *user_info)
+static Channel *
+channel_get (RcHub *hub, const char *channel)
 {
-  if (g_hash_table_contains (client->channels, channel))
-    return FALSE;
   Channel *ch = g_hash_table_lookup (hub->channels, channel);
   if (!ch) {
     ch = g_new0 (Channel, 1);
@@ -233,23 +243,67 @@ rc_hub_join (RcHub *hub, RcHubClient *client, const char *channel, const char *u
     if (ch->kind == RC_HUB_CHANNEL_PRESENCE)
       ch->members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, member_free);
     g_hash_table_insert (hub->channels, ch->name, ch);
-    rc_hub_webhook (hub, "channel_occupied", channel, NULL, NULL, NULL, NULL);
   }
+  return ch;
+}
+
+/* Forget @ch once it has neither subscribers nor members. */
+static void
+channel_release (RcHub *hub, Channel *ch)
+{
+  if (g_hash_table_size (ch->clients) == 0 && (!ch->members || g_hash_table_size (ch->members) == 0))
+    g_hash_table_remove (hub->channels, ch->name);
+}
+
+static void
+member_added (RcHub *hub, Channel *ch, const char *user_id, Member *m, RcHubClient *skip)
+{
+  g_autoptr (JsonNode) data = member_event_data (user_id, member_info (m));
+  fan_out (ch, "pusher_internal:member_added", data, skip, NULL, NULL);
+  rc_hub_webhook (hub, "member_added", ch->name, user_id, NULL, NULL, NULL);
+}
+
+/* Drop @user_id from the members if neither a connection nor the room keeps
+ * them there. */
+static gboolean
+member_maybe_removed (RcHub *hub, Channel *ch, const char *user_id, Member *m,
+                      RcHubClient *skip)
+{
+  if (m->connections > 0 || m->in_room)
+    return FALSE;
+  g_autofree char *id = g_strdup (user_id);
+  /* user_info too: Echo's socket.io connector hands it to leaving() (the
+   * Pusher clients look the member up and ignore it). */
+  g_autoptr (JsonNode) data = member_event_data (id, member_info (m));
+  g_hash_table_remove (ch->members, id);
+  fan_out (ch, "pusher_internal:member_removed", data, skip, NULL, NULL);
+  rc_hub_webhook (hub, "member_removed", ch->name, id, NULL, NULL, NULL);
+  return TRUE;
+}
+
+gboolean
+rc_hub_join (RcHub *hub, RcHubClient *client, const char *channel, const char *user_id,
+             JsonNode *user_info)
+{
+  if (g_hash_table_contains (client->channels, channel))
+    return FALSE;
+  Channel *ch = channel_get (hub, channel);
+  if (g_hash_table_size (ch->clients) == 0 && channel[0] != '#')
+    rc_hub_webhook (hub, "channel_occupied", channel, NULL, NULL, NULL, NULL);
   g_hash_table_add (ch->clients, client);
   g_hash_table_insert (client->channels, g_strdup (channel),
                        g_strdup (ch->members && user_id ? user_id : ""));
   if (ch->members && user_id) {
     Member *m = g_hash_table_lookup (ch->members, user_id);
     if (m) {
-      m->connections++;
+      if (m->connections++ == 0 && !m->info && user_info)
+        m->info = json_node_copy (user_info);
     } else {
       m = g_new0 (Member, 1);
       m->connections = 1;
       m->info = user_info ? json_node_copy (user_info) : NULL;
       g_hash_table_insert (ch->members, g_strdup (user_id), m);
-      g_autoptr (JsonNode) data = member_event_data (user_id, m->info);
-      fan_out (ch, "pusher_internal:member_added", data, client, NULL, NULL);
-      rc_hub_webhook (hub, "member_added", channel, user_id, NULL, NULL, NULL);
+      member_added (hub, ch, user_id, m, client);
     }
   }
   return TRUE;
@@ -270,18 +324,45 @@ rc_hub_leave (RcHub *hub, RcHubClient *client, const char *channel)
   g_hash_table_remove (ch->clients, client);
   if (ch->members && *user_id) {
     Member *m = g_hash_table_lookup (ch->members, user_id);
-    if (m && --m->connections == 0) {
-      g_hash_table_remove (ch->members, user_id);
-      g_autoptr (JsonNode) data = member_event_data (user_id, NULL);
-      json_object_remove_member (json_node_get_object (data), "user_info");
-      fan_out (ch, "pusher_internal:member_removed", data, client, NULL, NULL);
-      rc_hub_webhook (hub, "member_removed", channel, user_id, NULL, NULL, NULL);
+    if (m && m->connections > 0) {
+      m->connections--;
+      member_maybe_removed (hub, ch, user_id, m, client);
     }
   }
-  if (g_hash_table_size (ch->clients) == 0) {
-    g_hash_table_remove (hub->channels, channel);
+  if (g_hash_table_size (ch->clients) == 0 && channel[0] != '#')
     rc_hub_webhook (hub, "channel_vacated", channel, NULL, NULL, NULL, NULL);
+  channel_release (hub, ch);
+}
+
+void
+rc_hub_room_member_set (RcHub *hub, const char *channel, const char *user_id, JsonNode *info)
+{
+  g_return_if_fail (rc_hub_channel_kind (channel) == RC_HUB_CHANNEL_PRESENCE);
+  Channel *ch = channel_get (hub, channel);
+  Member *m = g_hash_table_lookup (ch->members, user_id);
+  gboolean is_new = m == NULL;
+  if (is_new) {
+    m = g_new0 (Member, 1);
+    g_hash_table_insert (ch->members, g_strdup (user_id), m);
   }
+  m->in_room = TRUE;
+  g_clear_pointer (&m->room_info, json_node_unref);
+  m->room_info = info ? json_node_copy (info) : NULL;
+  if (is_new)
+    member_added (hub, ch, user_id, m, NULL);
+}
+
+void
+rc_hub_room_member_unset (RcHub *hub, const char *channel, const char *user_id)
+{
+  Channel *ch = g_hash_table_lookup (hub->channels, channel);
+  Member *m = ch && ch->members ? g_hash_table_lookup (ch->members, user_id) : NULL;
+  if (!m || !m->in_room)
+    return;
+  m->in_room = FALSE;
+  if (!member_maybe_removed (hub, ch, user_id, m, NULL))
+    g_clear_pointer (&m->room_info, json_node_unref); /* back to the subscriber's info */
+  channel_release (hub, ch);
 }
 
 guint
@@ -317,8 +398,8 @@ rc_hub_presence_data (RcHub *hub, const char *channel)
     while (g_hash_table_iter_next (&it, &k, &v)) {
       Member *m = v;
       json_builder_set_member_name (b, k);
-      if (m->info)
-        json_builder_add_value (b, json_node_copy (m->info));
+      if (member_info (m))
+        json_builder_add_value (b, json_node_copy (member_info (m)));
       else
         json_builder_add_null_value (b);
     }
@@ -338,9 +419,9 @@ rc_hub_publish (RcHub *self, const char *channel, const char *event, JsonNode *d
   Channel *ch = g_hash_table_lookup (self->channels, channel);
   g_autofree char *labels = g_strdup_printf ("source=\"%s\"", source);
   rc_metrics_counter_inc ("roomcast_hub_messages_in_total", "Hub events received", labels);
-  if (!ch)
-    return 0;
-  guint n = fan_out (ch, event, data, NULL, except, NULL);
+  guint n = ch ? fan_out (ch, event, data, NULL, except, NULL) : 0;
+  /* presence-room.{id}: the audio room's own connections too. */
+  n += rc_hub_rooms_deliver (self, channel, event, data, except);
   rc_metrics_counter_add ("roomcast_hub_messages_out_total", "Hub events sent to connections",
                           labels, n);
   return n;
@@ -385,8 +466,8 @@ rc_hub_list_channels (RcHub *hub, const char *prefix)
   gpointer k;
   g_hash_table_iter_init (&it, hub->channels);
   while (g_hash_table_iter_next (&it, &k, NULL))
-    if (!prefix || g_str_has_prefix (k, prefix))
-      g_ptr_array_add (names, g_strdup (k));
+    if ((!prefix || g_str_has_prefix (k, prefix)) && ((char *) k)[0] != '#')
+      g_ptr_array_add (names, g_strdup (k)); /* not the server-to-user channels */
   g_ptr_array_sort (names, compare_names);
   return names;
 }
@@ -418,6 +499,10 @@ rc_hub_terminate_user (RcHub *hub, const char *user_id)
     RcHubClient *c = v;
     GHashTableIter ci;
     gpointer uid;
+    if (g_strcmp0 (c->user_id, user_id) == 0) {
+      g_ptr_array_add (victims, c);
+      continue;
+    }
     g_hash_table_iter_init (&ci, c->channels);
     while (g_hash_table_iter_next (&ci, NULL, &uid))
       if (g_str_equal (uid, user_id)) {
@@ -450,6 +535,7 @@ rc_hub_finalize (GObject *object)
   rc_metrics_unregister_collector (collect_metrics, self);
   /* The front-ends' connections leave their channels before the tables go. */
   g_object_set_data (object, "rc-hub-broadcast", NULL);
+  g_object_set_data (object, "rc-hub-rooms", NULL);
   g_object_set_data (object, "rc-hub-webhook", NULL);
   g_object_set_data (object, "rc-hub-sio", NULL);
   g_object_set_data (object, "rc-hub-pusher", NULL);

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "http/http-server.h"
+#include "rooms/room-service.h"
 #include "sio/sio-server.h"
 
 G_BEGIN_DECLS
@@ -60,6 +61,13 @@ guint rc_hub_broadcast_deliver (RcHub *self, const char *prefix, const char *red
  * "client event"; private/presence authorised by BROADCAST_AUTH_URL), and
  * POST /api/broadcast + GET /api/users/online (X-WebSocket-API-Key). */
 void rc_hub_attach_sio (RcHub *self, RcSioServer *sio);
+
+/* Each audio room is also the presence channel presence-room.{roomId}: its
+ * connected participants are members (user_info {id, name, avatarUrl, role,
+ * seat}) whether or not they subscribed, and events published on the
+ * channel reach the room's own connections as well. @rooms is not kept
+ * alive (the hub lets go of it when it is finalized). */
+void rc_hub_attach_rooms (RcHub *self, RcRoomService *rooms);
 
 /* Close every connection with 4200 (server shutting down, reconnect). */
 void rc_hub_shutdown (RcHub *self);

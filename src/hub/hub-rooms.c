@@ -1,0 +1,169 @@
+/* roomcast: each audio room is also the presence channel presence-room.{id}.
+ *
+ * On every "room-changed" of the room service the room's connected
+ * participants are compared with the snapshot kept here: a participant who
+ * appeared becomes a member of the channel (member_added / presence:joining
+ * to its subscribers unless a subscription already made them one), one who
+ * went (left, kicked, connection dropped with the seat held, room closed)
+ * stops being one (member_removed unless they still have a subscribed
+ * connection). A changed seat or role updates the member's user_info quietly
+ * (the Pusher protocol has no "member updated"): later subscribers see it.
+ *
+ * The other way, an event published on presence-room.{id} (Redis
+ * broadcaster, Pusher HTTP API, /api/broadcast to a room) is also emitted to
+ * the Socket.IO connections bound to the room, as emit(event, data).
+ */
+#include "hub/hub-private.h"
+
+#include <string.h>
+
+#include "json/json-text.h"
+
+#define ROOM_CHANNEL_PREFIX "presence-room."
+
+typedef struct {
+  RcHub *hub;
+  RcRoomService *rooms; /* weak */
+  gulong changed_id;
+  GHashTable *known; /* room id -> GHashTable (user id -> user_info as JSON text) */
+} HubRooms;
+
+static HubRooms *
+get_rooms (RcHub *hub)
+{
+  return g_object_get_data (G_OBJECT (hub), "rc-hub-rooms");
+}
+
+/* {id, name, avatarUrl?, role, seat} of one participant of a snapshot. */
+static JsonNode *
+member_info (JsonObject *participant)
+{
+  JsonObject *user = json_object_get_object_member (participant, "user");
+  JsonObject *info = json_object_new ();
+  json_object_set_string_member (info, "id", json_object_get_string_member (user, "id"));
+  json_object_set_string_member (info, "name", json_object_get_string_member (user, "name"));
+  if (json_object_has_member (user, "avatarUrl"))
+    json_object_set_member (info, "avatarUrl",
+                            json_node_copy (json_object_get_member (user, "avatarUrl")));
+  json_object_set_string_member (info, "role", json_object_get_string_member (participant, "role"));
+  json_object_set_member (info, "seat",
+                          json_node_copy (json_object_get_member (participant, "seat")));
+  return json_node_init_object (json_node_alloc (), info);
+}
+
+static void
+on_room_changed (RcRoomService *rooms, const char *room_id, gpointer data)
+{
+  HubRooms *hr = data;
+  g_autofree char *channel = g_strconcat (ROOM_CHANNEL_PREFIX, room_id, NULL);
+  if (!rc_hub_channel_name_valid (channel))
+    return;
+  RcRoom *room = rc_room_registry_lookup (rc_room_service_get_registry (rooms), room_id);
+  GHashTable *before = g_hash_table_lookup (hr->known, room_id);
+  g_autoptr (GHashTable) now = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr (JsonObject) snapshot = NULL;
+  JsonArray *participants = NULL;
+
+  if (room && rc_room_get_status (room) != RC_ROOM_STATUS_CLOSED &&
+      rc_room_get_status (room) != RC_ROOM_STATUS_CLOSING) {
+    /* The snapshot as an outsider sees it: participants, oldest first. */
+    snapshot = rc_room_snapshot (room, "", g_get_real_time () / 1000);
+    participants = json_object_get_array_member (snapshot, "participants");
+  }
+  /* Joins in join order, with their info. */
+  for (guint i = 0; participants && i < json_array_get_length (participants); i++) {
+    JsonObject *p = json_array_get_object_element (participants, i);
+    if (!json_object_get_boolean_member (p, "connected"))
+      continue;
+    const char *user_id = json_object_get_string_member (p, "userId");
+    g_autoptr (JsonNode) info = member_info (p);
+    char *text = rc_json_to_string (info);
+    const char *old = before ? g_hash_table_lookup (before, user_id) : NULL;
+    if (!old || !g_str_equal (old, text))
+      rc_hub_room_member_set (hr->hub, channel, user_id, info);
+    g_hash_table_insert (now, g_strdup (user_id), text);
+  }
+  if (before) {
+    GHashTableIter it;
+    gpointer k;
+    g_hash_table_iter_init (&it, before);
+    while (g_hash_table_iter_next (&it, &k, NULL))
+      if (!g_hash_table_contains (now, k))
+        rc_hub_room_member_unset (hr->hub, channel, k);
+  }
+  if (g_hash_table_size (now) > 0)
+    g_hash_table_insert (hr->known, g_strdup (room_id), g_steal_pointer (&now));
+  else
+    g_hash_table_remove (hr->known, room_id);
+}
+
+guint
+rc_hub_rooms_deliver (RcHub *hub, const char *channel, const char *event, JsonNode *data,
+                      const char *except)
+{
+  HubRooms *hr = get_rooms (hub);
+  RcSioServer *sio = rc_hub_get_sio (hub);
+  if (!hr || !hr->rooms || !sio || !g_str_has_prefix (channel, ROOM_CHANNEL_PREFIX))
+    return 0;
+  const char *room_id = channel + strlen (ROOM_CHANNEL_PREFIX);
+  RcRoom *room = rc_room_registry_lookup (rc_room_service_get_registry (hr->rooms), room_id);
+  if (!room)
+    return 0;
+  /* Pusher HTTP API events carry their data as a JSON string. */
+  g_autoptr (JsonNode) parsed = NULL;
+  if (data && JSON_NODE_HOLDS_VALUE (data) && json_node_get_value_type (data) == G_TYPE_STRING) {
+    const char *s = json_node_get_string (data);
+    parsed = rc_json_parse_strict (s, strlen (s), NULL, NULL);
+  }
+  g_autoptr (JsonNode) empty = json_node_init_object (json_node_alloc (), json_object_new ());
+  JsonNode *payload = parsed ? parsed : data ? data : empty;
+  g_autoptr (GPtrArray) users = rc_room_list_connected (room);
+  guint n = 0;
+  for (guint i = 0; i < users->len; i++) {
+    g_autoptr (GPtrArray) sockets = rc_sio_server_find_user (sio, g_ptr_array_index (users, i));
+    for (guint j = 0; j < sockets->len; j++) {
+      RcSioSocket *socket = g_ptr_array_index (sockets, j);
+      const char *bound = rc_room_service_get_socket_room (hr->rooms, socket);
+      if (g_strcmp0 (bound, room_id) != 0 ||
+          (except && g_strcmp0 (rc_hub_sio_socket_id (socket), except) == 0))
+        continue;
+      rc_sio_socket_emit (socket, event, payload);
+      n++;
+    }
+  }
+  return n;
+}
+
+static void
+on_rooms_gone (gpointer data, GObject *where_the_object_was)
+{
+  HubRooms *hr = data;
+  hr->rooms = NULL;
+  hr->changed_id = 0;
+}
+
+static void
+hub_rooms_free (gpointer data)
+{
+  HubRooms *hr = data;
+  if (hr->rooms) {
+    g_signal_handler_disconnect (hr->rooms, hr->changed_id);
+    g_object_weak_unref (G_OBJECT (hr->rooms), on_rooms_gone, hr);
+  }
+  g_hash_table_unref (hr->known);
+  g_free (hr);
+}
+
+void
+rc_hub_attach_rooms (RcHub *self, RcRoomService *rooms)
+{
+  g_return_if_fail (RC_IS_HUB (self) && RC_IS_ROOM_SERVICE (rooms));
+  HubRooms *hr = g_new0 (HubRooms, 1);
+  hr->hub = self;
+  hr->rooms = rooms;
+  hr->known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                     (GDestroyNotify) g_hash_table_unref);
+  g_object_weak_ref (G_OBJECT (rooms), on_rooms_gone, hr);
+  hr->changed_id = g_signal_connect (rooms, "room-changed", G_CALLBACK (on_room_changed), hr);
+  g_object_set_data_full (G_OBJECT (self), "rc-hub-rooms", hr, hub_rooms_free);
+}
