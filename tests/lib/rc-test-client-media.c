@@ -12,6 +12,7 @@
  */
 #include "rc-test-client-private.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <gst/app/app.h>
@@ -177,8 +178,20 @@ on_rtp (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   if (gst_rtp_buffer_map (buf, GST_MAP_READ, &rtp)) {
     guint16 seq = gst_rtp_buffer_get_seq (&rtp);
     guint32 ssrc = gst_rtp_buffer_get_ssrc (&rtp);
+    guint32 ts = gst_rtp_buffer_get_timestamp (&rtp);
+    gint64 now = g_get_monotonic_time ();
 
     g_mutex_lock (&self->lock);
+    if (self->counters.packets == 0) {
+      self->counters.first_packet_us = now;
+    } else if (ssrc == self->counters.ssrc) {
+      /* RFC 3550 A.8: D = difference of transit times, Opus clock (48 kHz). */
+      double d = (now - self->last_arrival_us) * 0.048 - (gint32) (ts - self->last_rtp_ts);
+      self->jitter += (fabs (d) - self->jitter) / 16.0;
+    }
+    self->last_arrival_us = now;
+    self->last_rtp_ts = ts;
+    self->counters.jitter_ms = self->jitter / 48.0;
     self->counters.packets++;
     self->counters.bytes += gst_buffer_get_size (buf);
     if (self->counters.packets > 1 && ssrc != self->counters.ssrc)
@@ -652,6 +665,7 @@ rc_test_client_start_media (RcTestClient *self)
   g_mutex_lock (&self->lock);
   memset (&self->counters, 0, sizeof self->counters);
   self->have_seq = FALSE;
+  self->jitter = 0;
   g_clear_pointer (&self->goertzel, rc_goertzel_free);
   if (self->n_probe_hz > 0)
     self->goertzel = rc_goertzel_new (48000, ANALYSIS_WINDOW, self->probe_hz, self->n_probe_hz);

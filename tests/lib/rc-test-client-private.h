@@ -51,6 +51,9 @@ struct _RcTestClient {
   RcTestClientCounters counters;
   gboolean have_seq;
   guint16 last_seq;
+  gint64 last_arrival_us; /* jitter: the previous packet's arrival time ... */
+  guint32 last_rtp_ts;    /* ... and RTP timestamp */
+  double jitter;          /* in clock units */
 };
 
 /* media half */

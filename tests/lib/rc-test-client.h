@@ -56,6 +56,8 @@ typedef struct {
   guint gap_events;        /* times the sequence jumped forward by more than one */
   guint64 samples;         /* decoded samples analysed */
   guint64 windows;         /* complete analysis windows */
+  double jitter_ms;        /* RFC 3550 interarrival jitter at the webrtcbin src pad (48 kHz clock) */
+  gint64 first_packet_us;  /* g_get_monotonic_time() of the first RTP packet; 0 = none yet */
 } RcTestClientCounters;
 
 #define RC_TYPE_TEST_CLIENT (rc_test_client_get_type ())
