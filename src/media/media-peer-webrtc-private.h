@@ -24,7 +24,7 @@ struct _RcMediaPeerWebrtc {
   GMainContext *context;   /* where events are handled and signals emitted */
   char *name;
 
-  GstElement *bin, *queue, *webrtc;
+  GstElement *bin, *webrtc;
   GstPad *sink_ghost, *src_ghost;
   GstPad *send_pad;        /* webrtcbin's request sink pad (never released) */
   GstBin *parent;          /* the pipeline we were added to, ref */
@@ -37,10 +37,15 @@ struct _RcMediaPeerWebrtc {
   GTask *offer_task, *answer_task;
   char *offer_text;
 
-  /* set once connected (ICE and DTLS up): until then the sink pad drops, so
-   * no stale audio piles up in the queue, the first packet the client gets
-   * is current, and no thread parks in webrtcbin's block probe */
+  /* TRUE while connected (ICE and DTLS up), set by the main loop: the sink
+   * pad drops everything else, so the room's thread never reaches
+   * webrtcbin's or the transport's block probes, and the first packet the
+   * client gets is current */
   gint accepting;
+  /* the sink pad's streaming thread only (under its stream lock): its
+   * sticky events were replayed into webrtcbin since accepting last
+   * became TRUE */
+  gboolean forwarding;
 
   /* streaming threads write, anyone reads */
   atomic_uint_fast64_t packets_offered, packets_out, bytes_out, packets_in, bytes_in;

@@ -226,16 +226,46 @@ on_sent (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
-/* The room's streaming thread: the "never an error upstream" half of the
- * RcMediaPeer contract. */
+static gboolean
+replay_sticky (GstPad *pad, GstEvent **event, gpointer internal)
+{
+  if (GST_EVENT_TYPE (*event) != GST_EVENT_EOS)
+    gst_pad_store_sticky_event (internal, *event);
+  return TRUE;
+}
+
+/* The room's streaming thread, under the sink pad's stream lock: TRUE when
+ * data may go into webrtcbin (connected). The first time after the peer
+ * became connected, the sticky events the pad kept meanwhile (stream-start,
+ * caps, segment) are stored on the pad's inside, which pushes them ahead of
+ * the next buffer. */
+static gboolean
+forwarding (RcMediaPeerWebrtc *self, GstPad *pad)
+{
+  if (!g_atomic_int_get (&self->accepting)) {
+    self->forwarding = FALSE;
+    return FALSE;
+  }
+  if (!self->forwarding) {
+    GstPad *internal = GST_PAD (gst_proxy_pad_get_internal (GST_PROXY_PAD (pad)));
+
+    gst_pad_sticky_events_foreach (pad, replay_sticky, internal);
+    gst_object_unref (internal);
+    self->forwarding = TRUE;
+  }
+  return TRUE;
+}
+
+/* The room's streaming thread: the "never an error upstream, never a wait
+ * on a peer that is not connected" half of the RcMediaPeer contract. */
 static GstFlowReturn
 sink_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
 {
-  RcMediaPeerWebrtc *self = g_object_get_data (G_OBJECT (pad), "rc-peer");
+  RcMediaPeerWebrtc *self = gst_pad_get_element_private (pad);
   GstFlowReturn ret;
 
   atomic_fetch_add_explicit (&self->packets_offered, 1, memory_order_relaxed);
-  if (!g_atomic_int_get (&self->accepting)) {
+  if (!forwarding (self, pad)) {
     gst_buffer_unref (buffer);
     return GST_FLOW_OK;
   }
@@ -248,16 +278,37 @@ sink_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
 static GstFlowReturn
 sink_chain_list (GstPad *pad, GstObject *parent, GstBufferList *list)
 {
-  RcMediaPeerWebrtc *self = g_object_get_data (G_OBJECT (pad), "rc-peer");
+  RcMediaPeerWebrtc *self = gst_pad_get_element_private (pad);
 
   atomic_fetch_add_explicit (&self->packets_offered, gst_buffer_list_length (list),
                              memory_order_relaxed);
-  if (!g_atomic_int_get (&self->accepting)) {
+  if (!forwarding (self, pad)) {
     gst_buffer_list_unref (list);
     return GST_FLOW_OK;
   }
   (void) gst_proxy_pad_chain_list_default (pad, parent, list);
   return GST_FLOW_OK;
+}
+
+/* The room's streaming thread (or any, for flushes). Until connected no
+ * event reaches webrtcbin either: a serialized one would wait in its block
+ * probe, a caps event for its negotiation lock. Accepting a sticky event
+ * keeps it on the pad (forwarding() replays it); the others are dropped. */
+static gboolean
+sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
+{
+  RcMediaPeerWebrtc *self = gst_pad_get_element_private (pad);
+  gboolean pass;
+
+  if (GST_EVENT_IS_SERIALIZED (event))
+    pass = forwarding (self, pad);
+  else
+    pass = g_atomic_int_get (&self->accepting);
+  if (pass)
+    return gst_pad_event_default (pad, parent, event);
+  GST_LOG_OBJECT (pad, "not connected: keeping %" GST_PTR_FORMAT, event);
+  gst_event_unref (event);
+  return TRUE;
 }
 
 void
@@ -269,9 +320,10 @@ rc_media_peer_webrtc_watch (RcMediaPeerWebrtc *self)
   gst_pad_add_probe (internal, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
                      on_sent, self, NULL);
   gst_object_unref (internal);
-  g_object_set_data (G_OBJECT (self->sink_ghost), "rc-peer", self);
+  gst_pad_set_element_private (self->sink_ghost, self);
   gst_pad_set_chain_function (self->sink_ghost, sink_chain);
   gst_pad_set_chain_list_function (self->sink_ghost, sink_chain_list);
+  gst_pad_set_event_function (self->sink_ghost, sink_event);
 
   g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
   g_signal_connect (self->webrtc, "on-negotiation-needed", G_CALLBACK (on_negotiation_needed), self);

@@ -1,25 +1,31 @@
 /* roomcast: RcMediaPeer over webrtcbin; see media-peer-webrtc.h.
  *
  * GStreamer 1.22.0 facts this file is built around:
- *  - webrtcbin blocks a requested sink pad until negotiation completes, so
- *    the peer's bin starts with a small leaky queue: the room's pushes land
- *    in the queue, which drops the oldest buffer when webrtcbin does not
- *    take them. The bin's sink pad also maps any flow error to OK, so a
- *    dead peer cannot stop a shared tee (tee treats every error but
- *    not-linked as fatal for all its branches).
+ *  - webrtcbin blocks a requested sink pad until negotiation completes, and
+ *    its transport blocks RTP until the DTLS keys are set. The bin's sink
+ *    pad therefore passes nothing (no buffer, no event) into webrtcbin
+ *    until the peer is connected (ICE and DTLS up, which comes after both
+ *    blocks are gone) and again nothing once it is no longer connected:
+ *    buffers are dropped, sticky events kept on the sink pad and replayed
+ *    when data flows again. Once connected, webrtcbin's send path (rtpbin,
+ *    SRTP, nicesink on non-blocking UDP sockets) does not wait, so the
+ *    room's thread pushes straight through it: no queue and no thread per
+ *    peer (a per-peer queue cost a thread hand-off per packet and peer,
+ *    about a fifth of a listener's CPU; see docs/performance.md). The sink
+ *    pad also maps any flow error to OK, so a dead peer cannot stop a
+ *    shared tee (tee treats every error but not-linked as fatal for all its
+ *    branches).
  *  - releasing a webrtcbin pad before data flowed can deadlock (fixed in
  *    1.22.3): we never release webrtcbin pads. Teardown unlinks the bin's
- *    two pads, sets the whole bin to NULL (which flushes, unblocking a queue
- *    thread parked in webrtcbin's block probe, then joins webrtcbin's
- *    threads) and removes it from the pipeline: on the main loop, always.
+ *    two pads, sets the whole bin to NULL (which flushes, so a push in
+ *    flight returns, then joins webrtcbin's threads) and removes it from
+ *    the pipeline: on the main loop, always.
  *  - g_main_context_invoke() runs its function at once, in the calling
  *    thread, when that thread can acquire the context, which a GStreamer
  *    thread can while the main loop sits between iterations. Results are
  *    therefore posted as idle sources, which always run in the main loop.
  *  - webrtcbin drops a request made after it stopped without replying to
  *    its promise, so close() completes pending operations itself.
- *  - the sink pad drops everything until the peer is connected: nothing
- *    stale waits in the queue, and no thread parks in webrtcbin's block.
  */
 #include "media/media-peer-webrtc-private.h"
 #include "media/media-sdp.h"
@@ -27,10 +33,6 @@
 #include <string.h>
 
 #define GST_CAT_DEFAULT rc_media_peer_debug
-
-/* 5 × 20 ms of Opus: enough to ride out scheduling hiccups, small enough
- * that a stalled peer costs nothing and a recovering one is not late. */
-#define SEND_QUEUE_BUFFERS 5
 
 static void peer_iface_init (RcMediaPeerInterface *iface);
 
@@ -135,10 +137,11 @@ on_candidate (RcMediaPeerWebrtc *self, RcWebrtcEvent *ev)
 static void
 on_connection_state (RcMediaPeerWebrtc *self, gint value)
 {
+  /* ICE and DTLS up: from now on the sink pad passes audio to webrtcbin;
+   * in any other state it drops it. */
+  g_atomic_int_set (&self->accepting, value == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED);
   switch (value) {
   case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED:
-    /* ICE and DTLS are up: from now on the send queue takes audio. */
-    g_atomic_int_set (&self->accepting, TRUE);
     set_state (self, RC_MEDIA_PEER_CONNECTED, NULL);
     break;
   case GST_WEBRTC_PEER_CONNECTION_STATE_DISCONNECTED:
@@ -293,32 +296,24 @@ configure_ice (RcMediaPeerWebrtc *self, GError **error)
   return TRUE;
 }
 
-/* queue ─▶ webrtcbin.sink_0, with the transceiver set up before any
- * negotiation; the bin's ghost pads around them. */
+/* webrtcbin.sink_0, with the transceiver set up before any negotiation;
+ * the bin's ghost pads around it. */
 static gboolean
 build_bin (RcMediaPeerWebrtc *self, GError **error)
 {
-  g_autoptr (GstPad) queue_sink = NULL;
-  g_autoptr (GstPad) queue_src = NULL;
   g_autoptr (GstWebRTCRTPTransceiver) trans = NULL;
   g_autoptr (GstCaps) caps = offer_caps ();
 
   self->bin = gst_object_ref_sink (gst_bin_new (self->name));
-  self->queue = gst_element_factory_make ("queue", "send-queue");
   /* Named after the peer: its threads are then "<name>:pc" in top -H. */
   self->webrtc = gst_element_factory_make ("webrtcbin", self->name);
-  if (self->queue == NULL || self->webrtc == NULL) {
-    g_clear_pointer (&self->queue, gst_object_unref);
-    g_clear_pointer (&self->webrtc, gst_object_unref);
+  if (self->webrtc == NULL) {
     g_set_error (error, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_FAILED,
                  "webrtcbin is not available (install gstreamer1.0-plugins-bad and "
                  "gstreamer1.0-nice)");
     return FALSE;
   }
-  gst_bin_add_many (GST_BIN (self->bin), self->queue, self->webrtc, NULL);
-  g_object_set (self->queue, "leaky", 2 /* downstream: drop the oldest */, "max-size-buffers",
-                SEND_QUEUE_BUFFERS, "max-size-bytes", 0, "max-size-time", G_GUINT64_CONSTANT (0),
-                "silent", TRUE, NULL);
+  gst_bin_add (GST_BIN (self->bin), self->webrtc);
   g_object_set (self->webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
                 self->config->jitter_latency_ms, NULL);
   if (!configure_ice (self, error))
@@ -333,14 +328,7 @@ build_bin (RcMediaPeerWebrtc *self, GError **error)
   g_object_get (self->send_pad, "transceiver", &trans, NULL);
   g_object_set (trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV,
                 "codec-preferences", caps, NULL);
-  queue_src = gst_element_get_static_pad (self->queue, "src");
-  if (gst_pad_link (queue_src, self->send_pad) != GST_PAD_LINK_OK) {
-    g_set_error (error, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_FAILED,
-                 "cannot link the send queue to webrtcbin");
-    return FALSE;
-  }
-  queue_sink = gst_element_get_static_pad (self->queue, "sink");
-  self->sink_ghost = gst_ghost_pad_new ("sink", queue_sink);
+  self->sink_ghost = gst_ghost_pad_new ("sink", self->send_pad);
   self->src_ghost = gst_ghost_pad_new_no_target ("src", GST_PAD_SRC);
   gst_element_add_pad (self->bin, self->sink_ghost);
   gst_element_add_pad (self->bin, self->src_ghost);
@@ -610,6 +598,18 @@ rc_media_peer_webrtc_handle_message (RcMediaPeerWebrtc *self, GstMessage *messag
     set_state (self, RC_MEDIA_PEER_FAILED, "transport_error");
   }
   return TRUE;
+}
+
+const char *
+rc_media_peer_webrtc_get_ice_state (RcMediaPeerWebrtc *self)
+{
+  g_autoptr (GEnumClass) klass = NULL;
+  GEnumValue *value;
+
+  g_return_val_if_fail (RC_IS_MEDIA_PEER_WEBRTC (self), NULL);
+  klass = g_type_class_ref (GST_TYPE_WEBRTC_ICE_CONNECTION_STATE);
+  value = g_enum_get_value (klass, self->ice_state);
+  return value ? value->value_nick : "unknown"; /* nicks are static */
 }
 
 /* --- GObject ------------------------------------------------------------------ */

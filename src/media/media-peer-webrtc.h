@@ -1,6 +1,8 @@
 /* roomcast: RcMediaPeer over webrtcbin (one webrtcbin per client).
  *
- * The peer is a bin: [sink] ─▶ queue (leaky) ─▶ webrtcbin ─▶ [src].
+ * The peer is a bin: [sink] ─▶ webrtcbin ─▶ [src]; the sink pad passes
+ * nothing to webrtcbin until it is connected, so the room's thread pushes
+ * straight into it (no queue, no thread per peer).
  * webrtcbin: bundle-policy max-bundle (rtcp-mux), one sendrecv Opus
  * transceiver whose codec preferences make the offer (payload type
  * RC_MEDIA_OPUS_PT, useinbandfec=1, usedtx=1), jitterbuffer latency
@@ -44,5 +46,10 @@ GstStructure *rc_media_peer_webrtc_get_transport_stats_finish (RcMediaPeerWebrtc
  * WARNING from it moves the peer to FAILED ("transport_error") instead of
  * concerning the room. The room's bus watch offers every ERROR to its peers. */
 gboolean rc_media_peer_webrtc_handle_message (RcMediaPeerWebrtc *self, GstMessage *message);
+
+/* webrtcbin's ICE connection state as last seen on the main loop: "new",
+ * "checking", "connected", "completed", "failed", "disconnected", "closed".
+ * For diagnosis (the admin API). */
+const char *rc_media_peer_webrtc_get_ice_state (RcMediaPeerWebrtc *self);
 
 G_END_DECLS
