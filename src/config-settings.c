@@ -64,6 +64,8 @@ static const Setting table[] = {
   { "ADMIN_API_KEY", NULL, KIND_STRING, TRUE, NULL, OFF (admin_api_key), 16 },
   /* SIGTERM drain bound; below systemd's TimeoutStopSec=30s. */
   { "SHUTDOWN_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "20000", OFF (shutdown_timeout_ms), 100, 600000 },
+  /* Room recordings; created if missing, checked writable at startup (main.c). */
+  { "RECORD_DIR", NULL, KIND_STRING, FALSE, NULL, OFF (record_dir) },
   /* Realtime hub: Laravel's pusher/reverb driver and Redis broadcaster.
    * BROADCAST_REDIS_DB unset = REDIS_DB (see parse_all). */
   { "PUSHER_APP_ID", "REVERB_APP_ID", KIND_STRING, FALSE, NULL, OFF (pusher_app_id), 1 },

@@ -86,6 +86,8 @@ typedef struct {
   /* operations */
   char *admin_api_key;          /* ADMIN_API_KEY (secret, >= 16 chars): also opens /admin */
   guint shutdown_timeout_ms;    /* SHUTDOWN_TIMEOUT_MS, default 20000: SIGTERM drain bound */
+  char *record_dir;             /* RECORD_DIR (--record DIR), default NULL = no recording:
+                                 * every room's full mix to DIR/<roomId>-<UTC>.ogg + .json */
 
   /* realtime hub (Pusher protocol, Laravel broadcasting); REVERB_APP_* aliases.
    * With --dev and no key: id "dev", key "dev-key", secret "dev-secret".

@@ -12,7 +12,7 @@ struct _RcDrain {
   gboolean quit;
   gint64 started_us;
   gint64 deadline_us;
-  gboolean clients_done, gifts_done, status_done;
+  gboolean clients_done, gifts_done, status_done, recordings_done;
   guint poll_source;
 };
 
@@ -85,7 +85,20 @@ poll_drain (gpointer data)
                  elapsed_ms (drain), n);
     }
   }
-  if (drain->clients_done && drain->gifts_done && drain->status_done) {
+  if (!drain->recordings_done) {
+    /* The rooms' recordings were detached in the rooms step; their files
+     * get their end of stream in the background (bounded per file). */
+    guint n = drain->t.media ? rc_recording_service_get_n_finishing (
+                                 rc_media_service_get_recordings (drain->t.media))
+                             : 0;
+    if (n == 0 || late) {
+      drain->recordings_done = TRUE;
+      drain_log (n ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_INFO, "recordings", n, elapsed_ms (drain),
+                 "recordings finished after %" G_GINT64_FORMAT " ms (%u not finished)",
+                 elapsed_ms (drain), n);
+    }
+  }
+  if (drain->clients_done && drain->gifts_done && drain->status_done && drain->recordings_done) {
     drain->poll_source = 0;
     drain_log (G_LOG_LEVEL_INFO, "done", 0, elapsed_ms (drain), "done in %" G_GINT64_FORMAT
                " ms", elapsed_ms (drain));

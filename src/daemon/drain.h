@@ -11,7 +11,9 @@
  *   5. gifts     the gift batcher keeps sending until the queue is empty,
  *                then stops (what is left stays durable in Redis);
  *   6. status    the rooms' closed status has reached Laravel;
- * then the main loop quits. Steps 4-6 wait together, all bounded by
+ *   7. recordings every room recording's file has its end of stream written
+ *                (each also bounded by RC_ROOM_RECORDER_FINISH_MS);
+ * then the main loop quits. Steps 4-7 wait together, all bounded by
  * SHUTDOWN_TIMEOUT_MS from the signal. A second signal quits at once.
  */
 #pragma once
