@@ -8,6 +8,11 @@
 # --no-audio-device replaces autoaudiosink with a clock-synced fakesink
 # (CI machines have no sound card). Output files go to the current
 # directory, or to $ROOMCAST_PIPELINE_OUTDIR if set.
+#
+# A file that never ends by itself (a room mixer with force-live=true keeps
+# streaming after its inputs end, like the server's) says so with a line
+# "# run-seconds: N": it is then interrupted after N seconds, which is a
+# success unless gst-launch-1.0 reported an error before.
 set -eu
 
 no_audio=0
@@ -37,6 +42,16 @@ if [ -n "${ROOMCAST_PIPELINE_OUTDIR:-}" ]; then
 	cd "$ROOMCAST_PIPELINE_OUTDIR"
 fi
 
+seconds=$(sed -n -e 's/^# run-seconds: *\([0-9][0-9]*\) *$/\1/p' "$file" | head -n 1)
+
 # Word splitting of $description is intended: the files contain no quotes.
+if [ -n "$seconds" ]; then
+	# No -e: EOS would never come out of a force-live mixer. gst-launch
+	# exits 0 on one SIGINT; --foreground sends it to gst-launch only (a
+	# second one, to the process group, could kill it while it tears
+	# down). A hang after it is killed, and fails.
+	# shellcheck disable=SC2086
+	exec timeout --foreground --preserve-status -k 5 -s INT "$seconds" "${GST_LAUNCH:-gst-launch-1.0}" $description
+fi
 # shellcheck disable=SC2086
 exec "${GST_LAUNCH:-gst-launch-1.0}" -e $description

@@ -27,7 +27,9 @@
 #include "gifts/gift-queue-redis.h"
 #include "gifts/gift-service.h"
 #include "laravel/laravel-client.h"
+#include "media/media-debug.h"
 #include "media/media-service.h"
+#include "media/recording-service.h"
 #include "laravel/room-status.h"
 #include "redis/redis-client.h"
 #include "sio/sio-server.h"
@@ -116,20 +118,6 @@ static_health (JsonBuilder *b, gpointer data)
   return TRUE;
 }
 
-/* GET /admin/rooms/{id}: what the media service exposes so far. */
-static void
-admin_media_detail (JsonBuilder *b, const char *room_id, gpointer data)
-{
-  Daemon *d = data;
-  if (d->media == NULL)
-    return;
-  json_builder_set_member_name (b, "media");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "encoders");
-  json_builder_add_int_value (b, rc_media_service_get_n_encoders (d->media, room_id));
-  json_builder_end_object (b);
-}
-
 /* rc_config_load() has checked that the chosen provider's settings exist. */
 static RcAuthProvider *
 make_auth_provider (const RcConfig *config, RcLaravelClient *laravel, RcRedisClient *redis,
@@ -214,7 +202,7 @@ int
 main (int argc, char **argv)
 {
   gboolean dev = FALSE, check_config = FALSE, version = FALSE;
-  g_autofree char *config_path = NULL, *listen = NULL, *log_level = NULL;
+  g_autofree char *config_path = NULL, *listen = NULL, *log_level = NULL, *record_dir = NULL;
   gint port = -1;
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
@@ -224,6 +212,8 @@ main (int argc, char **argv)
       "Listen on this IP address (LISTEN_ADDR)", "ADDR" },
     { "log-level", 0, 0, G_OPTION_ARG_STRING, &log_level,
       "error, warn, info or debug (LOG_LEVEL)", "LEVEL" },
+    { "record", 0, 0, G_OPTION_ARG_FILENAME, &record_dir,
+      "Record every room's mix to files in this directory (RECORD_DIR)", "DIR" },
     { "dev", 0, 0, G_OPTION_ARG_NONE, &dev,
       "Development mode: dev tokens, no Laravel needed", NULL },
     { "check-config", 0, 0, G_OPTION_ARG_NONE, &check_config,
@@ -258,9 +248,16 @@ main (int argc, char **argv)
     g_hash_table_insert (overrides, "LISTEN_ADDR", g_strdup (listen));
   if (log_level)
     g_hash_table_insert (overrides, "LOG_LEVEL", g_strdup (log_level));
+  if (record_dir)
+    g_hash_table_insert (overrides, "RECORD_DIR", g_strdup (record_dir));
   g_auto (GStrv) env = g_get_environ ();
   if (!rc_config_load (config, config_path, (const char * const *) env, overrides, &error)) {
     fprintf (stderr, "roomcastd: invalid configuration:\n%s\n", error->message);
+    return 2;
+  }
+  if (config->record_dir && *config->record_dir &&
+      !rc_recording_check_dir (config->record_dir, &error)) {
+    fprintf (stderr, "roomcastd: invalid configuration:\nRECORD_DIR: %s\n", error->message);
     return 2;
   }
   if (check_config) {
@@ -346,7 +343,8 @@ main (int argc, char **argv)
   /* Modules add to GET /admin/rooms/{id} with rc_admin_api_add_room_detail(). */
   d.admin = rc_admin_api_new (config, d.sio, d.rooms);
   rc_admin_api_attach (d.admin, rc_http_server_get_soup (d.http));
-  rc_admin_api_add_room_detail (d.admin, admin_media_detail, &d);
+  /* "media" in room details, and GET /admin/rooms/{id}/pipeline.dot. */
+  rc_media_debug_attach (d.admin, d.media);
   RcDrainTargets drain_targets = { d.loop, config, d.sio, d.rooms, d.media, d.gifts,
                                    d.room_status };
   d.drain = rc_drain_new (&drain_targets);

@@ -16,7 +16,7 @@ DEBIAN_PACKAGES=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-nice gstreamer1.0-tools libnice-dev
   redis-server nodejs npm curl valgrind systemd python3
-  chromium iproute2
+  chromium iproute2 graphviz
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

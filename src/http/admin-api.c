@@ -14,12 +14,19 @@ typedef struct {
   gpointer user_data;
 } Detail;
 
+typedef struct {
+  char *name;
+  RcAdminRoomResource handler;
+  gpointer user_data;
+} Resource;
+
 struct _RcAdminApi {
   GObject parent_instance;
   const RcConfig *config;
   RcSioServer *sio;
   RcRoomService *rooms;
   GArray *details; /* Detail */
+  GArray *resources; /* Resource */
 };
 
 G_DEFINE_FINAL_TYPE (RcAdminApi, rc_admin_api, G_TYPE_OBJECT)
@@ -373,6 +380,28 @@ not_found (SoupServerMessage *msg, const char *what)
   return SOUP_STATUS_NOT_FOUND;
 }
 
+/* GET /admin/rooms/{id}/{name}: a registered resource of an open room. */
+static guint
+room_resource (RcAdminApi *self, SoupServerMessage *msg, gboolean get, const char *room_id,
+               const char *name, const char **endpoint)
+{
+  Resource *r = NULL;
+  for (guint i = 0; i < self->resources->len && r == NULL; i++)
+    if (g_str_equal (g_array_index (self->resources, Resource, i).name, name))
+      r = &g_array_index (self->resources, Resource, i);
+  if (r == NULL)
+    return not_found (msg, "no such endpoint");
+  *endpoint = r->name;
+  if (!get)
+    return method_not_allowed (msg, "GET");
+  if (!valid_id (room_id))
+    return not_found (msg, "no such room");
+  RcRoom *room = rc_room_registry_lookup (rc_room_service_get_registry (self->rooms), room_id);
+  if (room == NULL || rc_room_get_status (room) == RC_ROOM_STATUS_CLOSED)
+    return not_found (msg, "no such room");
+  return r->handler (msg, rc_room_get_id (room), r->user_data);
+}
+
 /* Routes one authorised request; sets *@endpoint for the metrics. */
 static guint
 route (RcAdminApi *self, SoupServerMessage *msg, const char *path, const char **endpoint)
@@ -389,11 +418,11 @@ route (RcAdminApi *self, SoupServerMessage *msg, const char *path, const char **
     *endpoint = "rooms";
     return get ? list_rooms (self, msg) : method_not_allowed (msg, "GET");
   }
+  if (n == 5 && g_str_equal (parts[2], "rooms") && !g_str_equal (parts[4], "close"))
+    return room_resource (self, msg, get, parts[3], parts[4], endpoint);
   if ((n == 4 || n == 5) && g_str_equal (parts[2], "rooms")) {
     gboolean close = n == 5;
     *endpoint = close ? "room_close" : "room";
-    if (close && !g_str_equal (parts[4], "close"))
-      return not_found (msg, "no such endpoint");
     if (close ? !post : !get)
       return method_not_allowed (msg, close ? "POST" : "GET");
     if (!valid_id (parts[3]))
@@ -463,6 +492,22 @@ rc_admin_api_add_room_detail (RcAdminApi *self, RcAdminRoomContributor contribut
   g_array_append_val (self->details, d);
 }
 
+void
+rc_admin_api_add_room_resource (RcAdminApi *self, const char *name, RcAdminRoomResource handler,
+                                gpointer user_data)
+{
+  g_return_if_fail (RC_IS_ADMIN_API (self) && name != NULL && handler != NULL);
+  g_return_if_fail (*name != '\0' && strchr (name, '/') == NULL && !g_str_equal (name, "close"));
+  Resource r = { g_strdup (name), handler, user_data };
+  g_array_append_val (self->resources, r);
+}
+
+static void
+resource_clear (gpointer data)
+{
+  g_free (((Resource *) data)->name);
+}
+
 RcAdminApi *
 rc_admin_api_new (const RcConfig *config, RcSioServer *sio, RcRoomService *rooms)
 {
@@ -480,6 +525,7 @@ rc_admin_api_finalize (GObject *object)
   g_clear_object (&self->rooms);
   g_clear_object (&self->sio);
   g_array_unref (self->details);
+  g_array_unref (self->resources);
   G_OBJECT_CLASS (rc_admin_api_parent_class)->finalize (object);
 }
 
@@ -493,4 +539,6 @@ static void
 rc_admin_api_init (RcAdminApi *self)
 {
   self->details = g_array_new (FALSE, FALSE, sizeof (Detail));
+  self->resources = g_array_new (FALSE, FALSE, sizeof (Resource));
+  g_array_set_clear_func (self->resources, resource_clear);
 }

@@ -6,6 +6,8 @@
  *                                     (roles, seats) and what the detail
  *                                     contributors add (media: encoders, stats)
  *   POST /admin/rooms/{id}/close      room:closed {reason:"closed_by_admin"}
+ *   GET  /admin/rooms/{id}/{resource} what a resource module serves, e.g.
+ *                                     pipeline.dot (src/media/media-debug.h)
  *   POST /admin/users/{id}/kick       body (optional) {roomId?, ban?, reason?}:
  *                                     `kicked` to each connection of the user,
  *                                     then they are disconnected
@@ -40,6 +42,16 @@ typedef void (*RcAdminRoomContributor) (JsonBuilder *builder, const char *room_i
                                         gpointer user_data);
 void rc_admin_api_add_room_detail (RcAdminApi *self, RcAdminRoomContributor contributor,
                                    gpointer user_data);
+
+/* A module serves GET /admin/rooms/{id}/@name (e.g. "pipeline.dot": the
+ * room's media graph) behind the same key, without the API depending on it.
+ * @handler runs only for an open room; it replies (any status, e.g. 404 when
+ * it has nothing for that room) and returns the status it sent. @name is
+ * copied and is also the request metrics' endpoint label. */
+typedef guint (*RcAdminRoomResource) (SoupServerMessage *msg, const char *room_id,
+                                      gpointer user_data);
+void rc_admin_api_add_room_resource (RcAdminApi *self, const char *name,
+                                     RcAdminRoomResource handler, gpointer user_data);
 
 /* TRUE if @given equals @expected. The time taken does not depend on where
  * they differ nor on @expected's length (both are hashed first). Either may

@@ -5,6 +5,7 @@
 
 #include "http/metrics.h"
 #include "media/media-session.h"
+#include "media/recording-service.h"
 #include "media/room-media.h"
 
 /* One socket's media: its room, its user and its session. The peer lives in
@@ -21,6 +22,7 @@ typedef struct {
 
 struct _RcMediaService {
   GObject parent_instance;
+  RcRecordingService *recordings; /* room recordings (RECORD_DIR); follows medias */
   RcSioServer *sio;
   RcRoomService *rooms;
   const RcConfig *config;
@@ -83,6 +85,8 @@ free_media (RcMediaService *self, const char *room_id)
   self->closed_in += in;
   self->closed_out += out;
   self->closed_offered += offered;
+  /* Off the pipeline before it stops; the file is finished afterwards. */
+  rc_recording_service_media_ending (self->recordings, room_id);
   g_hash_table_remove (self->medias, room_id);
 }
 
@@ -276,8 +280,10 @@ ensure_media (RcMediaService *self, const char *room_id, GError **error)
   g_return_val_if_fail (room != NULL, NULL);
   media = rc_room_media_new (self->config, room_id, rc_room_get_n_seats (room), &media_callbacks,
                              self, error);
-  if (media != NULL)
+  if (media != NULL) {
     g_hash_table_insert (self->medias, g_strdup (room_id), media);
+    rc_recording_service_media_started (self->recordings, room_id, media);
+  }
   return media;
 }
 
@@ -299,7 +305,9 @@ handle_connect (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer da
   }
   remove_entry (self, socket_id, "reconnect"); /* a second media:connect starts over */
   media = ensure_media (self, room_id, &error);
-  peer = media ? rc_room_media_add_peer (media, socket_id, &error) : NULL;
+  peer = media ? rc_room_media_add_user_peer (media, socket_id,
+                                              rc_sio_socket_get_user (socket)->id, &error)
+               : NULL;
   if (peer == NULL) {
     g_warning ("room %s: no media for %s: %s", room_id, socket_id,
                error ? error->message : "?");
@@ -457,6 +465,20 @@ rc_media_service_get_n_encoders (RcMediaService *self, const char *room_id)
   return media ? rc_room_media_get_n_encoders (media) : 0;
 }
 
+RcRecordingService *
+rc_media_service_get_recordings (RcMediaService *self)
+{
+  g_return_val_if_fail (RC_IS_MEDIA_SERVICE (self), NULL);
+  return self->recordings;
+}
+
+RcRoomMedia *
+rc_media_service_get_room_media (RcMediaService *self, const char *room_id)
+{
+  g_return_val_if_fail (RC_IS_MEDIA_SERVICE (self) && room_id != NULL, NULL);
+  return g_hash_table_lookup (self->medias, room_id);
+}
+
 void
 rc_media_service_shutdown (RcMediaService *self)
 {
@@ -481,6 +503,7 @@ rc_media_service_new (RcSioServer *sio, RcRoomService *rooms, const RcConfig *co
   self->sio = g_object_ref (sio);
   self->rooms = g_object_ref (rooms);
   self->config = config;
+  self->recordings = rc_recording_service_new (sio, rooms, config);
   rc_sio_server_on (sio, "media:connect", handle_connect, self);
   rc_sio_server_on (sio, "media:answer", handle_answer, self);
   rc_sio_server_on (sio, "media:ice", handle_ice, self);
@@ -505,6 +528,7 @@ rc_media_service_dispose (GObject *object)
     rc_media_service_shutdown (self);
   }
   g_clear_handle_id (&self->reconcile_source, g_source_remove);
+  g_clear_object (&self->recordings); /* after the pipelines: finishes their files */
   g_clear_object (&self->sio);
   g_clear_object (&self->rooms);
   G_OBJECT_CLASS (rc_media_service_parent_class)->dispose (object);

@@ -26,6 +26,8 @@
 
 #include "config.h"
 #include "http/http-server.h"
+#include "media/recording-service.h"
+#include "media/room-media.h"
 #include "rooms/room-service.h"
 #include "sio/sio-server.h"
 
@@ -39,10 +41,16 @@ RcMediaService *rc_media_service_new (RcSioServer *sio, RcRoomService *rooms,
                                       const RcConfig *config);
 /* Add "mediaRooms" and "mediaPeers" to /health. */
 void rc_media_service_add_health (RcMediaService *self, RcHttpServer *http);
+/* The room recordings (always there; they record only with RECORD_DIR).
+ * Transfer none. */
+RcRecordingService *rc_media_service_get_recordings (RcMediaService *self);
 /* Close every room pipeline (the daemon stops). */
 void rc_media_service_shutdown (RcMediaService *self);
 
 /* For tests and metrics: counts of @room_id's pipeline (0 without one). */
 guint rc_media_service_get_n_encoders (RcMediaService *self, const char *room_id);
+/* @room_id's pipeline (transfer none; valid until the main loop runs
+ * again), or NULL without one: for diagnosis (media-debug.h). */
+RcRoomMedia *rc_media_service_get_room_media (RcMediaService *self, const char *room_id);
 
 G_END_DECLS

@@ -3,6 +3,7 @@
 
 #include "media/media-peer-webrtc.h"
 #include "media/media-sdp.h"
+#include "media/pipeline-dump.h"
 
 GST_DEBUG_CATEGORY_STATIC (rc_room_media_debug);
 #define GST_CAT_DEFAULT rc_room_media_debug
@@ -25,6 +26,9 @@ GST_DEBUG_CATEGORY_STATIC (rc_room_media_debug);
 typedef struct {
   RcRoomMedia *media;
   char *id;
+  char *user_id;      /* nullable */
+  char *name;         /* prefix of its elements' names: peer<N>[-<user id>] */
+  guint number;       /* the N */
   RcMediaPeer *peer;
   GstElement *selector, *pay;
   GstPad *tee_pad;    /* the tee's src pad feeding sel_shared */
@@ -58,6 +62,8 @@ struct _RcRoomMedia {
   SeatLevel *levels; /* [n_seats] */
   guint next_peer;
   guint64 removed_in, removed_out, removed_offered; /* counters of removed peers */
+  RcPipelineDump *dump; /* NULL unless GST_DEBUG_DUMP_DOT_DIR is set */
+  GHashTable *mix_sinks; /* GstElement* -> its tee GstPad* (refs) */
 };
 
 static void
@@ -106,7 +112,7 @@ static gboolean
 start_inbound (Peer *p, GError **error)
 {
   RcRoomMedia *media = p->media;
-  g_autofree char *name = g_strdup_printf ("%s-in", p->id);
+  g_autofree char *name = g_strdup_printf ("%s-in", p->name);
   g_autofree char *seat_pad = g_strdup_printf ("sink_%d", p->seat);
   g_autoptr (GstPad) bin_src = NULL;
   g_autoptr (GstPad) bin_sink = NULL;
@@ -162,7 +168,7 @@ static gboolean
 start_own_mix (Peer *p, GError **error)
 {
   RcRoomMedia *media = p->media;
-  g_autofree char *name = g_strdup_printf ("%s-own", p->id);
+  g_autofree char *name = g_strdup_printf ("%s-own", p->name);
   g_autofree char *mm_pad = g_strdup_printf ("src_%d", p->seat);
   g_autofree char *desc = g_strdup_printf ("queue leaky=downstream max-size-time=200000000 "
                                            "max-size-buffers=0 max-size-bytes=0 ! " OPUSENC_DESC " ! "
@@ -242,14 +248,40 @@ peer_free (gpointer data)
   drop_element (media, &p->selector);
   g_object_unref (p->peer);
   GST_DEBUG ("room %s: peer %s removed", media->room_id, p->id);
+  rc_pipeline_dump_request (media->dump, "peer-removed");
   g_free (p->id);
+  g_free (p->user_id);
+  g_free (p->name);
   g_free (p);
+}
+
+/* "peer<N>", or "peer<N>-<user id>" with the user id cut to 40 characters
+ * of [A-Za-z0-9_.] (others become '_'): the dot graph then names the room's
+ * users, and the name stays valid for GStreamer, dot and file names. */
+static char *
+peer_name (guint number, const char *user_id)
+{
+  g_autofree char *user = NULL;
+
+  if (user_id == NULL || *user_id == '\0')
+    return g_strdup_printf ("peer%u", number);
+  user = g_strndup (user_id, 40);
+  g_strcanon (user, G_CSET_A_2_Z G_CSET_a_2_z G_CSET_DIGITS "_.", '_');
+  return g_strdup_printf ("peer%u-%s", number, user);
 }
 
 RcMediaPeer *
 rc_room_media_add_peer (RcRoomMedia *media, const char *peer_id, GError **error)
 {
-  g_autofree char *name = g_strdup_printf ("p%u", ++media->next_peer);
+  return rc_room_media_add_user_peer (media, peer_id, NULL, error);
+}
+
+RcMediaPeer *
+rc_room_media_add_user_peer (RcRoomMedia *media, const char *peer_id, const char *user_id,
+                             GError **error)
+{
+  guint number = ++media->next_peer;
+  g_autofree char *name = peer_name (number, user_id);
   g_autofree char *sel_name = g_strdup_printf ("%s-sel", name);
   g_autofree char *pay_name = g_strdup_printf ("%s-pay", name);
   g_autoptr (GstPad) pay_src = NULL;
@@ -268,6 +300,9 @@ rc_room_media_add_peer (RcRoomMedia *media, const char *peer_id, GError **error)
   p = g_new0 (Peer, 1);
   p->media = media;
   p->id = g_strdup (peer_id);
+  p->user_id = g_strdup (user_id);
+  p->name = g_strdup (name);
+  p->number = number;
   p->peer = peer;
   p->seat = -1;
   /* sync-streams=false: the inactive branch is dropped at once instead of
@@ -289,6 +324,7 @@ rc_room_media_add_peer (RcRoomMedia *media, const char *peer_id, GError **error)
   gst_pad_link (p->tee_pad, p->sel_shared);
   g_hash_table_insert (media->peers, p->id, p);
   GST_INFO ("room %s: peer %s for %s", media->room_id, name, peer_id);
+  rc_pipeline_dump_request (media->dump, "peer-added");
   return peer;
 }
 
@@ -340,6 +376,7 @@ rc_room_media_set_route (RcRoomMedia *media, const char *peer_id, gint seat, gbo
   }
   p->seat = seat;
   p->speaking = speaking;
+  rc_pipeline_dump_request (media->dump, "route");
   if (!speaking)
     return;
   if (!start_own_mix (p, &error) || !start_inbound (p, &error)) {
@@ -404,6 +441,42 @@ rc_room_media_get_packets (RcRoomMedia *media, guint64 *packets_in, guint64 *pac
   }
 }
 
+static gint
+compare_peer_number (gconstpointer a, gconstpointer b)
+{
+  guint na = (*(Peer *const *) a)->number, nb = (*(Peer *const *) b)->number;
+
+  return na < nb ? -1 : na > nb;
+}
+
+void
+rc_room_media_foreach_peer (RcRoomMedia *media, RcRoomMediaPeerFunc func, gpointer user_data)
+{
+  g_autoptr (GPtrArray) peers = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, media->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (peers, value);
+  g_ptr_array_sort (peers, compare_peer_number);
+  for (guint i = 0; i < peers->len; i++) {
+    Peer *p = g_ptr_array_index (peers, i);
+    RcRoomMediaPeerInfo info = {
+      .id = p->id,
+      .user_id = p->user_id,
+      .name = p->name,
+      .peer = p->peer,
+      .seat = p->seat,
+      .mixed = p->in_bin != NULL,
+      .own_mix = p->own_bin != NULL,
+      .speaking = p->speaking && p->seat >= 0 && media->levels[p->seat].reported,
+    };
+
+    func (&info, user_data);
+  }
+}
+
 const char *
 rc_room_media_get_room_id (RcRoomMedia *media)
 {
@@ -414,6 +487,45 @@ GstElement *
 rc_room_media_get_pipeline (RcRoomMedia *media)
 {
   return media->pipeline;
+}
+
+/* --- mix sinks (recordings) ------------------------------------------------ */
+
+void
+rc_room_media_add_mix_sink (RcRoomMedia *media, GstElement *sink)
+{
+  g_autoptr (GstPad) sink_pad = NULL;
+  GstPad *tee_pad;
+
+  gst_bin_add (GST_BIN (media->pipeline), sink);
+  sink_pad = gst_element_get_static_pad (sink, "sink");
+  gst_element_sync_state_with_parent (sink);
+  tee_pad = gst_element_request_pad_simple (media->tee, "src_%u");
+  gst_pad_link (tee_pad, sink_pad);
+  g_hash_table_insert (media->mix_sinks, gst_object_ref (sink), tee_pad);
+  GST_INFO ("room %s: mix sink %s added", media->room_id, GST_ELEMENT_NAME (sink));
+  rc_pipeline_dump_request (media->dump, "mix-sink-added");
+}
+
+/* As for a peer: unlinked first (the tee sees not-linked, which it
+ * allows), so stopping the sink never hands FLUSHING to the tee. */
+void
+rc_room_media_remove_mix_sink (RcRoomMedia *media, GstElement *sink)
+{
+  GstPad *tee_pad = g_hash_table_lookup (media->mix_sinks, sink);
+  g_autoptr (GstPad) sink_pad = NULL;
+
+  if (tee_pad == NULL)
+    return;
+  sink_pad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_unlink (tee_pad, sink_pad);
+  gst_element_release_request_pad (media->tee, tee_pad);
+  gst_element_set_locked_state (sink, TRUE);
+  gst_element_set_state (sink, GST_STATE_NULL);
+  gst_bin_remove (GST_BIN (media->pipeline), sink);
+  GST_INFO ("room %s: mix sink %s removed", media->room_id, GST_ELEMENT_NAME (sink));
+  g_hash_table_remove (media->mix_sinks, sink);
+  rc_pipeline_dump_request (media->dump, "mix-sink-removed");
 }
 
 /* --- bus ------------------------------------------------------------------ */
@@ -483,6 +595,15 @@ on_bus (GstBus *bus, GstMessage *msg, gpointer data)
     /* Peers and seats come and go in a live pipeline. */
     gst_bin_recalculate_latency (GST_BIN (media->pipeline));
     break;
+  case GST_MESSAGE_STATE_CHANGED:
+    if (GST_MESSAGE_SRC (msg) == GST_OBJECT (media->pipeline)) {
+      GstState new_state;
+
+      gst_message_parse_state_changed (msg, NULL, &new_state, NULL);
+      if (new_state == GST_STATE_PLAYING)
+        rc_pipeline_dump_request (media->dump, "playing");
+    }
+    break;
   case GST_MESSAGE_ELEMENT:
     if (GST_MESSAGE_SRC (msg) == GST_OBJECT (media->mixer) &&
         gst_message_has_name (msg, "mixminus-levels"))
@@ -497,6 +618,8 @@ on_bus (GstBus *bus, GstMessage *msg, gpointer data)
     gst_message_parse_error (msg, &error, &debug);
     g_warning ("room %s: pipeline error from %s: %s (%s)", media->room_id,
                GST_MESSAGE_SRC_NAME (msg), error->message, debug ? debug : "");
+    /* Now: the room is about to be torn down. */
+    rc_pipeline_dump_now (media->dump, "error");
     if (media->callbacks.error)
       media->callbacks.error (media, error->message, media->user_data);
     break;
@@ -545,9 +668,11 @@ rc_room_media_new (const RcConfig *config, const char *room_id, guint n_seats,
   media->mixer = gst_bin_get_by_name (GST_BIN (pipeline), "mixer");
   media->tee = gst_bin_get_by_name (GST_BIN (pipeline), "tee");
   media->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, peer_free);
+  media->mix_sinks = g_hash_table_new_full (NULL, NULL, gst_object_unref, gst_object_unref);
   media->levels = g_new0 (SeatLevel, n_seats);
   media->bus = gst_element_get_bus (pipeline);
   gst_bus_add_watch (media->bus, on_bus, media);
+  media->dump = rc_pipeline_dump_new (pipeline, room_id);
   if (gst_element_set_state (pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the room pipeline does not start");
     rc_room_media_free (media);
@@ -562,6 +687,8 @@ rc_room_media_free (RcRoomMedia *media)
 {
   if (media == NULL)
     return;
+  /* A dump still pending shows the room as it was last. */
+  g_clear_pointer (&media->dump, rc_pipeline_dump_free);
   /* Peers first, each in its safe order, then the rest at once. */
   g_hash_table_remove_all (media->peers);
   gst_bus_remove_watch (media->bus);
@@ -571,6 +698,7 @@ rc_room_media_free (RcRoomMedia *media)
   gst_object_unref (media->tee);
   gst_object_unref (media->pipeline);
   g_hash_table_unref (media->peers);
+  g_hash_table_unref (media->mix_sinks);
   g_free (media->levels);
   g_free (media->room_id);
   g_free (media);

@@ -18,6 +18,14 @@
  *
  * Everything here runs on the main loop: routing changes, seat pads, peer
  * removal. GStreamer threads only post bus messages.
+ *
+ * In step with pipelines/: room-server.pipeline is this graph in
+ * gst-launch-1.0 syntax (mixer settings, OPUSENC_DESC, the leaky queues,
+ * clocksync, tee, input-selector, rtpopuspay pt, the inbound decoder chain),
+ * with tones and fakesinks in place of the webrtcbin peers. Change both
+ * together; tests/integration/pipelines-in-step.test.mjs compares them.
+ * With GST_DEBUG_DUMP_DOT_DIR set, the graph is dumped on every change
+ * (pipeline-dump.h); GET /admin/rooms/{id}/pipeline.dot returns it live.
  */
 #pragma once
 
@@ -47,8 +55,14 @@ const char *rc_room_media_get_room_id (RcRoomMedia *media);
 /* The pipeline (transfer none): for diagnosis (dot dumps) and tests. */
 GstElement *rc_room_media_get_pipeline (RcRoomMedia *media);
 
-/* A new webrtcbin peer for @peer_id (a user id; replaces that user's
- * previous peer), attached and fed the shared mix. Transfer none. */
+/* A new webrtcbin peer for @peer_id (replaces the previous peer of that
+ * id), attached and fed the shared mix. Transfer none. Its elements are
+ * named peer<N>-<user id> (the user id made safe for element names, dot and
+ * file names) so that dot graphs name the room's users; without @user_id,
+ * peer<N>. */
+RcMediaPeer *rc_room_media_add_user_peer (RcRoomMedia *media, const char *peer_id,
+                                          const char *user_id, GError **error);
+/* The same without a user id. */
 RcMediaPeer *rc_room_media_add_peer (RcRoomMedia *media, const char *peer_id, GError **error);
 /* Closes and removes the peer; FALSE if there is none. */
 gboolean rc_room_media_remove_peer (RcRoomMedia *media, const char *peer_id);
@@ -70,5 +84,30 @@ guint rc_room_media_get_n_encoders (RcRoomMedia *media);
  * sent, and offered to the peers (offered - sent = dropped in the peers). */
 void rc_room_media_get_packets (RcRoomMedia *media, guint64 *packets_in, guint64 *packets_out,
                                 guint64 *packets_offered);
+
+/* One peer as the room routes it (for the admin API; valid during the call). */
+typedef struct {
+  const char *id;      /* as given to add_peer */
+  const char *user_id; /* nullable */
+  const char *name;    /* its elements' name prefix in the pipeline */
+  RcMediaPeer *peer;
+  gint seat;           /* -1: not seated */
+  gboolean mixed;      /* its voice goes into the mixer (seated, unmuted) */
+  gboolean own_mix;    /* it hears its own mix-minus (its own encoder runs) */
+  gboolean speaking;   /* mixed and its voice activity is on (as last reported) */
+} RcRoomMediaPeerInfo;
+typedef void (*RcRoomMediaPeerFunc) (const RcRoomMediaPeerInfo *info, gpointer user_data);
+/* Calls @func for each peer, oldest first. @func must not add or remove peers. */
+void rc_room_media_foreach_peer (RcRoomMedia *media, RcRoomMediaPeerFunc func,
+                                 gpointer user_data);
+
+/* A sink on the encoded full mix (a recording): @sink (floating ref sunk)
+ * joins the pipeline, fed from a new tee pad. It must always return
+ * GST_FLOW_OK (sync=false, async=false): the tee hands any other return
+ * back to the encoder every listener shares. */
+void rc_room_media_add_mix_sink (RcRoomMedia *media, GstElement *sink);
+/* Unlinks @sink from the tee, stops it (an in-flight buffer completes) and
+ * removes it. No-op if it is not one of the room's mix sinks. */
+void rc_room_media_remove_mix_sink (RcRoomMedia *media, GstElement *sink);
 
 G_END_DECLS

@@ -1,0 +1,172 @@
+// pipelines/*.pipeline stay in step with what roomcastd builds: the mixer,
+// Opus, queue, selector and payloader settings are read from the C sources
+// (src/media/room-media.c and friends) and compared with the gst-launch
+// descriptions. pipelines/room-server.pipeline mirrors a whole room; the
+// other files share the mixer and encoder settings. (That every file runs
+// is the plugins suite's pipeline-* tests.)
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { SOURCE_ROOT } from "./lib/harness.mjs";
+
+const source = (p) => fs.readFileSync(path.join(SOURCE_ROOT, p), "utf8");
+const roomMedia = source("src/media/room-media.c");
+
+// A #define's integer value.
+function defined(text, name) {
+  const m = text.match(new RegExp(`#define ${name} \\(?(-?\\d+)`));
+  assert.ok(m, `#define ${name}`);
+  return Number(m[1]);
+}
+
+// The C string literals (and macro names) from `start` (the first one
+// after `after`) up to the first comma or closing parenthesis outside a
+// literal, concatenated.
+function literalChain(text, start, macros = {}, after = "") {
+  let i = text.indexOf(start, text.indexOf(after));
+  assert.ok(i >= 0, `no ${start}`);
+  i += start.length;
+  let out = "";
+  for (;;) {
+    while (/\s|\\/.test(text[i])) i++;
+    if (text[i] === '"') {
+      let j = i + 1;
+      for (; text[j] !== '"'; j++) if (text[j] === "\\") j++;
+      out += JSON.parse(text.slice(i, j + 1));
+      i = j + 1;
+    } else {
+      const m = text.slice(i).match(/^[A-Z_][A-Z0-9_]*/);
+      if (!m) return out;
+      assert.ok(m[0] in macros, `unknown macro ${m[0]} in ${start}`);
+      out += macros[m[0]];
+      i += m[0].length;
+    }
+  }
+}
+
+// A gst-launch description as chains of elements: {factory, props} for
+// elements, {ref} for "name." / "name.pad", {caps} for bare caps.
+function parseLaunch(text) {
+  const words = text.replace(/#.*$/gm, "").replace(/caps="([^"]*)"/g, "caps=$1").split(/\s+/).filter(Boolean);
+  const chains = [];
+  let current = null, linked = false;
+  for (const w of words) {
+    if (w === "!") {
+      linked = true;
+    } else if (current && !linked && /^[a-z-]+=/.test(w)) {
+      const [k, ...v] = w.split("=");
+      current.props[k] = v.join("=");
+    } else {
+      if (/^[a-z0-9-]+\.[a-z0-9_]*$/.test(w)) current = { ref: w };
+      else if (w.includes("/")) current = { caps: w };
+      else current = { factory: w, props: {} };
+      if (!linked) chains.push([]);
+      chains.at(-1).push(current);
+      linked = false;
+    }
+  }
+  return chains;
+}
+
+// Parse a chain description without refs (a bin description).
+const elementsOf = (text) => parseLaunch(text).flat();
+
+const opusBitrate = source("src/config-settings.c").match(/"OPUS_BITRATE", NULL, KIND_UINT, FALSE, "(\d+)"/)[1];
+const jitterMs = Number(source("src/config-settings.c").match(/"JITTER_LATENCY_MS", NULL, KIND_UINT, FALSE, "(\d+)"/)[1]);
+const opusencDesc = literalChain(roomMedia, "#define OPUSENC_DESC").replace("%u", opusBitrate);
+const opusenc = elementsOf(opusencDesc)[0].props;
+const mixerTemplate = literalChain(roomMedia, "desc = g_strdup_printf (", {
+  OPUSENC_DESC: literalChain(roomMedia, "#define OPUSENC_DESC"), G_GUINT64_FORMAT: "lu",
+}, "\nrc_room_media_new (");
+const slackMs = Number(roomMedia.match(/upstream_ms = config->jitter_latency_ms \+ (\d+);/)[1]);
+const mixerTemplateElements = elementsOf(mixerTemplate.replace(/mixer\.mix/, "")); // mixminus, queue, opusenc, clocksync, tee
+const expectedMixer = { ...mixerTemplateElements[0].props };
+expectedMixer["min-upstream-latency"] = String((jitterMs + slackMs) * 1e6);
+expectedMixer["level-interval"] = String(defined(roomMedia, "LEVEL_INTERVAL_MS") * 1e6);
+delete expectedMixer.seats;
+delete expectedMixer.name;
+const mixQueue = mixerTemplateElements[1];
+const inbound = elementsOf(literalChain(roomMedia, "p->in_bin = make_bin (media,"));
+const ownQueue = elementsOf(literalChain(roomMedia, "desc = g_strdup_printf (", { OPUSENC_DESC: "" },
+                                         "\nstart_own_mix (").split("!")[0])[0];
+const opusPt = String(defined(source("src/media/media-sdp.h"), "RC_MEDIA_OPUS_PT"));
+const sendQueueBuffers = String(defined(source("src/media/media-peer-webrtc.c"), "SEND_QUEUE_BUFFERS"));
+
+const pipeline = (name) => parseLaunch(source(`pipelines/${name}.pipeline`));
+const factories = (chains, f) => chains.flat().filter((e) => e.factory === f);
+
+test("the server's settings are what this test reads", () => {
+  assert.equal(opusenc.bitrate, opusBitrate);
+  assert.equal(opusenc["frame-size"], "20");
+  assert.equal(expectedMixer["force-live"], "true");
+  assert.equal(mixQueue.factory, "queue");
+  assert.equal(mixQueue.props.leaky, "downstream");
+  assert.deepEqual(ownQueue, mixQueue, "the shared mix and the own mixes queue alike");
+  assert.deepEqual(mixerTemplateElements.slice(2).map((e) => e.factory), ["opusenc", "clocksync", "tee"]);
+  assert.deepEqual(inbound.map((e) => e.factory ?? e.caps),
+                   ["rtpopusdepay", "opusdec", "audioconvert", "audioresample", "capsfilter"]);
+  assert.match(roomMedia, /g_object_set \(p->selector, "sync-streams", FALSE, NULL\);/);
+  assert.match(roomMedia, /g_object_set \(p->pay, "pt", RC_MEDIA_OPUS_PT,/);
+});
+
+test("room-server.pipeline is the room roomcastd builds", () => {
+  const chains = pipeline("room-server");
+  const [mixer] = factories(chains, "mixminus");
+  const { seats, name, ...mixerProps } = mixer.props;
+  assert.deepEqual(mixerProps, expectedMixer, "mixminus settings");
+  assert.ok(Number(seats) >= 2 && name === "mixer");
+
+  // Every server-side encoder: the room's leaky queue before it, the room's
+  // Opus settings, clocksync after it.
+  let serverEncoders = 0;
+  for (const chain of chains) {
+    chain.forEach((e, i) => {
+      if (e.factory !== "opusenc" || chain[i + 1]?.factory !== "clocksync") return;
+      serverEncoders++;
+      assert.deepEqual(e.props, opusenc, "opusenc settings");
+      assert.deepEqual(chain[i - 1], mixQueue, "the queue before an encoder");
+    });
+  }
+  const speakers = chains.filter((c) => /^mixer\.sink_\d+$/.test(c.at(-1).ref ?? ""));
+  assert.equal(serverEncoders, speakers.length + 1, "encoders = speakers + 1");
+  for (const chain of speakers) {
+    const i = chain.findIndex((e) => e.factory === "rtpopusdepay");
+    assert.ok(i > 0, "a speaker's audio arrives as RTP");
+    const got = chain.slice(i, -1).map((e) => e.caps ? { factory: "capsfilter", props: { caps: e.caps } } : e);
+    assert.deepEqual(got, inbound, "the inbound decoder chain");
+  }
+  const [tee] = factories(chains, "tee");
+  assert.equal(tee.props["allow-not-linked"], "true");
+  const selectors = factories(chains, "input-selector");
+  const pays = factories(chains, "rtpopuspay").filter((e) => e.props.name);
+  assert.ok(selectors.length >= speakers.length + 1, "a selector per peer");
+  for (const s of selectors) assert.equal(s.props["sync-streams"], "false");
+  assert.equal(pays.length, selectors.length, "one payloader per peer");
+  for (const p of pays) assert.equal(p.props.pt, opusPt);
+  const sendQueues = factories(chains, "queue").filter((q) => /-send$/.test(q.props.name ?? ""));
+  assert.equal(sendQueues.length, selectors.length, "each peer's send queue");
+  for (const q of sendQueues) {
+    assert.equal(q.props.leaky, "downstream");
+    assert.equal(q.props["max-size-buffers"], sendQueueBuffers);
+  }
+});
+
+test("the other pipelines use the server's mixer and Opus settings", () => {
+  for (const name of ["room-encoders", "room-record", "room-listen"]) {
+    const chains = pipeline(name);
+    const encoders = factories(chains, "opusenc");
+    assert.ok(encoders.length > 0, name);
+    for (const e of encoders) assert.deepEqual(e.props, opusenc, `${name}: opusenc settings`);
+  }
+  const encodersFile = pipeline("room-encoders");
+  const { seats, name, ...mixerProps } = factories(encodersFile, "mixminus")[0].props;
+  assert.deepEqual(mixerProps, expectedMixer, "room-encoders: mixminus settings");
+  for (const chain of encodersFile)
+    chain.forEach((e, i) => {
+      if (e.factory === "opusenc") {
+        assert.deepEqual(chain[i - 1], mixQueue, "room-encoders: the queue before an encoder");
+        assert.equal(chain[i + 1].factory, "clocksync");
+      }
+    });
+});
