@@ -22,6 +22,7 @@
  */
 #include "redis/redis-client.h"
 
+#include <poll.h>
 #include <string.h>
 
 #include <hiredis/async.h>
@@ -451,6 +452,22 @@ start_attempt (RcRedisClient *self)
   g_resolver_lookup_by_name_async (resolver, self->host, self->resolving, on_resolved, self);
 }
 
+/* Whether a late reply is our own doing: something (a reply, or the end
+ * of the connection) waits to be read, or commands wait to be written to a
+ * socket that takes them. Either way the server is not the one stuck: the
+ * main loop was busy elsewhere (a flood of socket.io messages) and has not
+ * run the connection's handlers yet; this timer can run before them in the
+ * same main-loop iteration. */
+static gboolean
+loop_is_behind (RcRedisClient *self)
+{
+  struct pollfd pfd = { .fd = self->ac->c.fd, .events = POLLIN };
+
+  if (sdslen (self->ac->c.obuf) > 0)
+    pfd.events |= POLLOUT;
+  return poll (&pfd, 1, 0) > 0;
+}
+
 /* Redis answers in order, so the oldest pending command is the first: if
  * it waited too long the server (or the path to it) is stuck. */
 static gboolean
@@ -459,7 +476,8 @@ on_watchdog (gpointer data)
   RcRedisClient *self = data;
   Pending *oldest = g_queue_peek_head (&self->inflight);
   if (self->ac && oldest &&
-      g_get_monotonic_time () - oldest->sent_at > RC_REDIS_COMMAND_TIMEOUT_MS * 1000) {
+      g_get_monotonic_time () - oldest->sent_at > RC_REDIS_COMMAND_TIMEOUT_MS * 1000 &&
+      !loop_is_behind (self)) {
     g_autofree char *why = g_strdup_printf ("no reply for %u ms",
                                             RC_REDIS_COMMAND_TIMEOUT_MS);
     drop_connection (self, why);

@@ -153,8 +153,13 @@ rc_room_service_apply_effects (RcRoomService *self)
                               "MESSAGE", "room closed: %s", effect->room_id);
           g_hash_table_replace (self->pending_saves, g_strdup (effect->room_id),
                                 json_node_ref (effect->payload));
+          /* Default priority, not idle: dispatched in the next main-loop
+           * iteration even while sockets keep the loop busy (an idle
+           * source would wait until they are all quiet, and a burst could
+           * then coalesce a room's opening into its close). */
           if (self->flush_source == 0)
-            self->flush_source = g_idle_add (rc_room_service_flush_saves, self);
+            self->flush_source = g_idle_add_full (G_PRIORITY_DEFAULT, rc_room_service_flush_saves,
+                                                  self, NULL);
           break;
         default:
           break;

@@ -18,6 +18,15 @@ connect_timeout_ms (void)
   return v ? (guint) g_ascii_strtoull (v, NULL, 10) : CONNECT_TIMEOUT_MS;
 }
 
+guint
+budget_ms (guint ms)
+{
+  const char *v = g_getenv ("ROOMCAST_TEST_TIME_SCALE");
+  guint scale = v ? (guint) g_ascii_strtoull (v, NULL, 10) : 1;
+
+  return ms * MAX (scale, 1);
+}
+
 static const double probe_hz[] = { 440.0, 1000.0 };
 
 static struct {
@@ -92,7 +101,7 @@ spawn_server (const char *announced_ip, guint timeout_ms)
     g_clear_pointer (&r.line, g_free);
     r.done = FALSE;
     g_data_input_stream_read_line_async (out, G_PRIORITY_DEFAULT, NULL, on_line, &r);
-    g_assert_true (rc_test_wait_until (30000, line_done, &r));
+    g_assert_true (rc_test_wait_until (budget_ms (30000), line_done, &r));
     g_assert_nonnull (r.line);
   } while ((at = strstr (r.line, "listening on http://")) == NULL);
   fx.url = g_strdup (at + strlen ("listening on "));
@@ -159,7 +168,7 @@ client_new (double tone, gboolean no_answer)
   RcTestClient *c = rc_test_client_new (&opts);
 
   rc_test_client_connect (c);
-  g_assert_true (rc_test_wait_until (30000, is_connected, c));
+  g_assert_true (rc_test_wait_until (budget_ms (30000), is_connected, c));
   g_assert_null (rc_test_client_get_error (c));
   return c;
 }
@@ -259,7 +268,7 @@ server_stats (RcTestClient *c)
   StatsWait w = { 0 };
 
   rc_test_client_emit (c, "test:stats", NULL, on_stats, &w);
-  g_assert_true (rc_test_wait_until (20000, stats_done, &w));
+  g_assert_true (rc_test_wait_until (budget_ms (20000), stats_done, &w));
   g_assert_true (json_object_get_boolean_member (w.reply, "ok"));
   return w.reply;
 }

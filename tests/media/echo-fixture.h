@@ -19,7 +19,8 @@ G_BEGIN_DECLS
  * no-answer test is quick, long enough that every other client connects in
  * time on a loaded 2-core machine once both processes are warm (the first
  * connection of a process also generates its DTLS key, which takes seconds
- * on a starved CPU). RC_MEDIA_TEST_CONNECT_TIMEOUT_MS overrides it. */
+ * on a starved CPU). RC_MEDIA_TEST_CONNECT_TIMEOUT_MS overrides it
+ * (scripts/test --sanitize sets 15 s: both ends instrumented). */
 #define CONNECT_TIMEOUT_MS 6000
 /* Indexes into the frequencies every client measures: 440 Hz (the server's
  * tone) and 1000 Hz (absent from what the server sends). */
@@ -27,6 +28,9 @@ G_BEGIN_DECLS
 #define ABSENT 1
 
 guint connect_timeout_ms (void);
+/* @ms times ROOMCAST_TEST_TIME_SCALE (scripts/test --sanitize sets 3): how
+ * long to wait for a condition on a slower build. */
+guint budget_ms (guint ms);
 /* Starts media-echo-server ($MEDIA_ECHO_SERVER) and waits for its URL. The
  * child dies with this process, even on an abort. */
 void start_server (void);

@@ -27,7 +27,8 @@ test_unit_verifies (void)
   const char *daemon = env_or_skip ("ROOMCASTD");
   if (!unit || !daemon)
     return;
-  if (!g_find_program_in_path ("systemd-analyze")) {
+  g_autofree char *analyze = g_find_program_in_path ("systemd-analyze");
+  if (!analyze) {
     g_test_skip ("systemd-analyze is not installed");
     return;
   }
