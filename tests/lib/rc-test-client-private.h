@@ -7,6 +7,7 @@
 
 #include "goertzel.h"
 #include "rc-test-client.h"
+#include "rc-test-media.h"
 
 G_BEGIN_DECLS
 
@@ -45,15 +46,9 @@ struct _RcTestClient {
   RcTestTransportStats transport;
   gboolean transport_valid;
 
-  /* media, written by streaming threads under @lock */
-  GMutex lock;
-  RcGoertzel *goertzel;
-  RcTestClientCounters counters;
-  gboolean have_seq;
-  guint16 last_seq;
-  gint64 last_arrival_us; /* jitter: the previous packet's arrival time ... */
-  guint32 last_rtp_ts;    /* ... and RTP timestamp */
-  double jitter;          /* in clock units */
+  /* media: RTP counters and the meter of the current (or last) session */
+  RcTestReceiver *receiver;
+  char *log_label; /* "test client TOKEN" */
 };
 
 /* media half */

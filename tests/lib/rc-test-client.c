@@ -28,6 +28,7 @@ rc_test_client_new (const RcTestClientOptions *options)
 
   self->url = g_strdup (options->url);
   self->token = g_strdup (options->token);
+  self->log_label = g_strdup_printf ("test client %s", self->token);
   self->local_ip = g_strdup (options->local_ip ? options->local_ip : "127.0.0.1");
   self->tone_hz = options->tone_hz;
   self->n_probe_hz = options->n_probe_hz;
@@ -335,8 +336,8 @@ rc_test_client_finalize (GObject *object)
   g_free (self->offer_sdp);
   g_ptr_array_unref (self->local_candidates);
   g_ptr_array_unref (self->remote_candidates);
-  g_clear_pointer (&self->goertzel, rc_goertzel_free);
-  g_mutex_clear (&self->lock);
+  g_clear_pointer (&self->receiver, rc_test_receiver_free);
+  g_free (self->log_label);
   G_OBJECT_CLASS (rc_test_client_parent_class)->finalize (object);
 }
 
@@ -357,6 +358,5 @@ rc_test_client_init (RcTestClient *self)
   self->handlers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->local_candidates = g_ptr_array_new_with_free_func (g_free);
   self->remote_candidates = g_ptr_array_new_with_free_func (g_free);
-  g_mutex_init (&self->lock);
   rc_test_client_media_init (self);
 }

@@ -6,8 +6,9 @@
  *
  * A listener (tone_hz 0) offers one recvonly audio transceiver instead of
  * the send branch; without @decode the src pad ends in a fakesink. RTP is
- * counted in a probe on webrtcbin's src pad, before any decoding, as the
- * test client does (tests/lib/rc-test-client-media.c).
+ * counted in a probe on webrtcbin's src pad, before any decoding, by the
+ * same code as the test client's (tests/lib/rc-test-media.h: the webrtcbin
+ * set-up, the tone sender, the receiver, the posting of callbacks).
  *
  * Everything happens on the thread-default main context of the creator:
  * webrtcbin callbacks only post events there, every webrtcbin signal is

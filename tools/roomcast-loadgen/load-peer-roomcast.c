@@ -177,12 +177,7 @@ roomcast_get_counters (LoadPeer *p, LoadPeerCounters *c)
 
   if (p->client)
     rc_test_client_get_counters (p->client, &k);
-  c->packets = k.packets;
-  c->bytes = k.bytes;
-  c->seq_gaps = k.seq_gaps;
-  c->jitter_ms = k.jitter_ms;
-  c->start_us = p->start_us;
-  c->first_packet_us = k.first_packet_us;
+  load_peer_counters_from_test (c, &k, p->start_us);
 }
 
 static double

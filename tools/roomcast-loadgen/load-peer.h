@@ -15,6 +15,8 @@
 
 #include <glib.h>
 
+#include "rc-test-client.h"
+
 G_BEGIN_DECLS
 
 typedef enum {
@@ -45,6 +47,18 @@ typedef struct {
   gint64 start_us;        /* g_get_monotonic_time() at load_peer_start() */
   gint64 first_packet_us; /* ... when the first RTP packet arrived; 0 = none yet */
 } LoadPeerCounters;
+
+/* The load generator's view of tests/lib's receiver counters (@k). */
+static inline void
+load_peer_counters_from_test (LoadPeerCounters *c, const RcTestClientCounters *k, gint64 start_us)
+{
+  c->packets = k->packets;
+  c->bytes = k->bytes;
+  c->seq_gaps = k->seq_gaps;
+  c->jitter_ms = k->jitter_ms;
+  c->start_us = start_us;
+  c->first_packet_us = k->first_packet_us;
+}
 
 typedef struct _LoadPeer LoadPeer;
 
