@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 
 #include "http/metrics.h"
+#include "redis/redis-late.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
@@ -216,7 +217,11 @@ static gboolean
 on_ping (gpointer data)
 {
   RcRedisSubscriber *self = data;
-  if (g_get_monotonic_time () - self->last_rx_us > SILENCE_LIMIT_US) {
+  GSocket *socket = g_socket_connection_get_socket (self->conn);
+  /* A reply waiting unread (or a write the socket would take) means the
+   * main loop is behind, not that the server is silent. */
+  if (g_get_monotonic_time () - self->last_rx_us > SILENCE_LIMIT_US &&
+      !rc_redis_loop_is_behind (g_socket_get_fd (socket), self->writing)) {
     self->ping_id = 0;
     drop (self, "no reply from Redis (silent server)");
     return G_SOURCE_REMOVE;

@@ -22,7 +22,6 @@
  */
 #include "redis/redis-client.h"
 
-#include <poll.h>
 #include <string.h>
 
 #include <hiredis/async.h>
@@ -30,6 +29,7 @@
 #include <gio/gio.h>
 
 #include "http/metrics.h"
+#include "redis/redis-late.h"
 
 G_DEFINE_QUARK (rc-redis-error-quark, rc_redis_error)
 
@@ -452,20 +452,12 @@ start_attempt (RcRedisClient *self)
   g_resolver_lookup_by_name_async (resolver, self->host, self->resolving, on_resolved, self);
 }
 
-/* Whether a late reply is our own doing: something (a reply, or the end
- * of the connection) waits to be read, or commands wait to be written to a
- * socket that takes them. Either way the server is not the one stuck: the
- * main loop was busy elsewhere (a flood of socket.io messages) and has not
- * run the connection's handlers yet; this timer can run before them in the
- * same main-loop iteration. */
+/* See redis-late.h: the timer can run before the connection's handlers in
+ * the same main-loop iteration. */
 static gboolean
 loop_is_behind (RcRedisClient *self)
 {
-  struct pollfd pfd = { .fd = self->ac->c.fd, .events = POLLIN };
-
-  if (sdslen (self->ac->c.obuf) > 0)
-    pfd.events |= POLLOUT;
-  return poll (&pfd, 1, 0) > 0;
+  return rc_redis_loop_is_behind (self->ac->c.fd, sdslen (self->ac->c.obuf) > 0);
 }
 
 /* Redis answers in order, so the oldest pending command is the first: if
