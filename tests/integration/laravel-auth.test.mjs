@@ -135,7 +135,9 @@ describe("laravel auth with Redis", () => {
   test("a revoked token is refused even while its user is cached", async () => {
     const { token } = await newUser(laravel);
     (await connect(server, token)).close();
-    assert.equal(await redis.command("EXISTS", `auth:token:${sha256(token)}`), 1);
+    // The cache write follows the accepted connection asynchronously.
+    await waitFor(async () => (await redis.command("EXISTS", `auth:token:${sha256(token)}`)) === 1,
+                  5000, "the validated user cached in Redis");
     await redis.command("SETEX", `auth:revoked:${sha256(token)}`, "86400", "1");
     await assert.rejects(connect(server, token), refusedWith("unauthenticated"));
     assert.equal((await validateCalls(laravel, token)).length, 1, "no Laravel call for a revoked token");

@@ -155,3 +155,12 @@ rc_test_enter_loopback_netns (GError **error)
     return FALSE;
   }
 }
+
+guint
+rc_test_time_scale (void)
+{
+  const char *v = g_getenv ("ROOMCAST_TEST_TIME_SCALE");
+  guint scale = v ? (guint) g_ascii_strtoull (v, NULL, 10) : 1;
+
+  return MAX (scale, 1);
+}

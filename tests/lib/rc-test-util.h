@@ -28,4 +28,10 @@ guint64 rc_test_cpu_ms (int pid);
  * not possible here; media then relies on add-local-ip-address alone. */
 gboolean rc_test_enter_loopback_netns (GError **error);
 
+/* ROOMCAST_TEST_TIME_SCALE (scripts/test --sanitize sets it; at least 1):
+ * how much slower than a normal build the code under test may be. Time
+ * budgets and lag tolerances are multiplied by it, never the checks of what
+ * the result must be. */
+guint rc_test_time_scale (void);
+
 G_END_DECLS

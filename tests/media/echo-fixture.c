@@ -21,10 +21,7 @@ connect_timeout_ms (void)
 guint
 budget_ms (guint ms)
 {
-  const char *v = g_getenv ("ROOMCAST_TEST_TIME_SCALE");
-  guint scale = v ? (guint) g_ascii_strtoull (v, NULL, 10) : 1;
-
-  return ms * MAX (scale, 1);
+  return ms * rc_test_time_scale ();
 }
 
 static const double probe_hz[] = { 440.0, 1000.0 };
