@@ -23,7 +23,18 @@ struct _RcHubClient {
   /* End the connection (terminate_connections). */
   void (*close) (RcHubClient *client, int code, const char *reason);
   gpointer impl;
+  /* Client events in the current second (RC_HUB_CLIENT_EVENTS_PER_S). */
+  gint64 rate_window_us;
+  guint rate_count;
 };
+
+/* Count one client event of @client against RC_HUB_CLIENT_EVENTS_PER_S;
+ * FALSE (and the rejection counted in the metrics) when over the limit:
+ * the caller answers in its protocol (Pusher 4301, Socket.IO 429). */
+gboolean rc_hub_client_take_event (RcHubClient *client);
+/* A user id from outside (presence channel_data, API bodies): a non-empty
+ * string of at most 128 bytes, or an integer written as one; else NULL. */
+char *rc_hub_user_id_from_node (JsonNode *node);
 
 /* Give @client a fresh socket id and put it in the table. */
 void rc_hub_client_register (RcHub *hub, RcHubClient *client);

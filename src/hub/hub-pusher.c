@@ -28,8 +28,6 @@ typedef struct {
   SoupWebsocketConnection *ws;
   gint64 last_seen_us;
   gint64 ping_sent_us; /* 0: no ping outstanding */
-  gint64 rate_window_us;
-  guint rate_count;
   gboolean registered;
 } Conn;
 
@@ -122,21 +120,6 @@ member_string (JsonObject *o, const char *name)
   return NULL;
 }
 
-/* A presence user id: a non-empty string, or an integer written as one. */
-static char *
-user_id_of (JsonNode *n)
-{
-  if (!n || !JSON_NODE_HOLDS_VALUE (n))
-    return NULL;
-  if (json_node_get_value_type (n) == G_TYPE_STRING) {
-    const char *s = json_node_get_string (n);
-    return *s && strlen (s) <= 128 ? g_strdup (s) : NULL;
-  }
-  if (json_node_get_value_type (n) == G_TYPE_INT64)
-    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (n));
-  return NULL;
-}
-
 static void
 handle_subscribe (Conn *c, JsonObject *data)
 {
@@ -188,7 +171,7 @@ handle_subscribe (Conn *c, JsonObject *data)
     parsed = rc_json_parse_strict (channel_data, strlen (channel_data), NULL, NULL);
     JsonObject *o = parsed && JSON_NODE_HOLDS_OBJECT (parsed) ? json_node_get_object (parsed)
                                                                 : NULL;
-    user_id = o ? user_id_of (json_object_get_member (o, "user_id")) : NULL;
+    user_id = o ? rc_hub_user_id_from_node (json_object_get_member (o, "user_id")) : NULL;
     if (!user_id) {
       refuse_subscription (c, channel, 400, "channel_data needs a user_id");
       return;
@@ -264,14 +247,7 @@ handle_client_event (Conn *c, const char *event, JsonObject *msg)
     send_error (c, 4009, "client events are allowed on private and presence channels only");
     return;
   }
-  gint64 now = g_get_monotonic_time ();
-  if (now - c->rate_window_us >= G_USEC_PER_SEC) {
-    c->rate_window_us = now;
-    c->rate_count = 0;
-  }
-  if (++c->rate_count > RC_HUB_CLIENT_EVENTS_PER_S) {
-    rc_metrics_counter_inc ("roomcast_hub_client_events_rejected_total",
-                            "Client events over the rate limit", NULL);
+  if (!rc_hub_client_take_event (&c->client)) {
     send_error (c, 4301, "Client event rejected due to rate limit");
     return;
   }

@@ -38,16 +38,7 @@ authorised (RcHub *hub, SoupServerMessage *msg)
 static char *
 id_member (JsonObject *o, const char *name)
 {
-  JsonNode *n = json_object_get_member (o, name);
-  if (!n || !JSON_NODE_HOLDS_VALUE (n))
-    return NULL;
-  if (json_node_get_value_type (n) == G_TYPE_STRING) {
-    const char *s = json_node_get_string (n);
-    return *s && strlen (s) <= 128 ? g_strdup (s) : NULL;
-  }
-  if (json_node_get_value_type (n) == G_TYPE_INT64)
-    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (n));
-  return NULL;
+  return rc_hub_user_id_from_node (json_object_get_member (o, name));
 }
 
 static void

@@ -37,8 +37,6 @@ typedef struct {
   RcHubClient client;
   RcSioSocket *socket; /* weak: the client dies with it */
   GCancellable *cancellable;
-  gint64 rate_window_us; /* client events: RC_HUB_CLIENT_EVENTS_PER_S */
-  guint rate_count;
 } SioClient;
 
 /* [event, channel, data] with data parsed when it is a JSON string (Pusher
@@ -297,14 +295,7 @@ on_client_event (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer d
   if (!user_id || !event || !g_str_has_prefix (event, "client-") || strlen (event) > 200 ||
       rc_hub_channel_kind (channel) == RC_HUB_CHANNEL_PUBLIC)
     return;
-  gint64 now = g_get_monotonic_time ();
-  if (now - c->rate_window_us >= G_USEC_PER_SEC) {
-    c->rate_window_us = now;
-    c->rate_count = 0;
-  }
-  if (++c->rate_count > RC_HUB_CLIENT_EVENTS_PER_S) {
-    rc_metrics_counter_inc ("roomcast_hub_client_events_rejected_total",
-                            "Client events over the rate limit", NULL);
+  if (!rc_hub_client_take_event (&c->client)) {
     report (socket, "client_event_error", channel, 429, "Client event rejected due to rate limit");
     return;
   }

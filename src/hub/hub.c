@@ -427,6 +427,36 @@ rc_hub_publish (RcHub *self, const char *channel, const char *event, JsonNode *d
   return n;
 }
 
+gboolean
+rc_hub_client_take_event (RcHubClient *client)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (now - client->rate_window_us >= G_USEC_PER_SEC) {
+    client->rate_window_us = now;
+    client->rate_count = 0;
+  }
+  if (++client->rate_count <= RC_HUB_CLIENT_EVENTS_PER_S)
+    return TRUE;
+  rc_metrics_counter_inc ("roomcast_hub_client_events_rejected_total",
+                          "Client events over the rate limit", NULL);
+  return FALSE;
+}
+
+char *
+rc_hub_user_id_from_node (JsonNode *n)
+{
+  if (!n || !JSON_NODE_HOLDS_VALUE (n))
+    return NULL;
+  if (json_node_get_value_type (n) == G_TYPE_STRING) {
+    const char *s = json_node_get_string (n);
+    return *s && strlen (s) <= 128 ? g_strdup (s) : NULL;
+  }
+  if (json_node_get_value_type (n) == G_TYPE_INT64)
+    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (n));
+  return NULL;
+}
+
 guint
 rc_hub_client_event (RcHub *hub, RcHubClient *client, const char *channel, const char *event,
                      JsonNode *data, const char *user_id)
