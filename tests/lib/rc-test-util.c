@@ -27,8 +27,8 @@ on_tick (gpointer data)
 
 /* Conditions may depend on counters that streaming threads update without
  * waking the main context, hence the 10 ms tick besides the deadline. */
-gboolean
-rc_test_wait_until (guint timeout_ms, RcTestCondition cond, gpointer data)
+static gboolean
+wait_until (guint timeout_ms, RcTestCondition cond, gpointer data)
 {
   GMainContext *ctx = g_main_context_get_thread_default ();
   gboolean expired = FALSE;
@@ -49,16 +49,24 @@ rc_test_wait_until (guint timeout_ms, RcTestCondition cond, gpointer data)
   return ok;
 }
 
+/* A deadline for a condition is a time budget: slowed builds get more. */
+gboolean
+rc_test_wait_until (guint timeout_ms, RcTestCondition cond, gpointer data)
+{
+  return wait_until (timeout_ms * rc_test_time_scale (), cond, data);
+}
+
 static gboolean
 never (gpointer data)
 {
   return FALSE;
 }
 
+/* A fixed run is part of what is measured: never scaled. */
 void
 rc_test_run_for (guint ms)
 {
-  rc_test_wait_until (ms, never, NULL);
+  wait_until (ms, never, NULL);
 }
 
 static char *

@@ -10,9 +10,11 @@ typedef gboolean (*RcTestCondition) (gpointer data);
 
 /* Runs the thread-default main context until @cond returns TRUE (checked
  * after every iteration) or @timeout_ms pass; returns the last @cond. Never
- * a bare sleep: the loop keeps dispatching while it waits. */
+ * a bare sleep: the loop keeps dispatching while it waits. @timeout_ms is a
+ * budget: it is multiplied by rc_test_time_scale(). */
 gboolean rc_test_wait_until (guint timeout_ms, RcTestCondition cond, gpointer data);
-/* Runs the main context for @ms (to let time pass while watching). */
+/* Runs the main context for @ms (to let time pass while watching; not
+ * scaled). */
 void rc_test_run_for (guint ms);
 
 /* Counts of this process (or of @pid when > 0), read from /proc. */

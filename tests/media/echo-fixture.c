@@ -18,12 +18,6 @@ connect_timeout_ms (void)
   return v ? (guint) g_ascii_strtoull (v, NULL, 10) : CONNECT_TIMEOUT_MS;
 }
 
-guint
-budget_ms (guint ms)
-{
-  return ms * rc_test_time_scale ();
-}
-
 static const double probe_hz[] = { 440.0, 1000.0 };
 
 static struct {
@@ -98,7 +92,7 @@ spawn_server (const char *announced_ip, guint timeout_ms)
     g_clear_pointer (&r.line, g_free);
     r.done = FALSE;
     g_data_input_stream_read_line_async (out, G_PRIORITY_DEFAULT, NULL, on_line, &r);
-    g_assert_true (rc_test_wait_until (budget_ms (30000), line_done, &r));
+    g_assert_true (rc_test_wait_until (30000, line_done, &r));
     g_assert_nonnull (r.line);
   } while ((at = strstr (r.line, "listening on http://")) == NULL);
   fx.url = g_strdup (at + strlen ("listening on "));
@@ -165,7 +159,7 @@ client_new (double tone, gboolean no_answer)
   RcTestClient *c = rc_test_client_new (&opts);
 
   rc_test_client_connect (c);
-  g_assert_true (rc_test_wait_until (budget_ms (30000), is_connected, c));
+  g_assert_true (rc_test_wait_until (30000, is_connected, c));
   g_assert_null (rc_test_client_get_error (c));
   return c;
 }
@@ -265,7 +259,7 @@ server_stats (RcTestClient *c)
   StatsWait w = { 0 };
 
   rc_test_client_emit (c, "test:stats", NULL, on_stats, &w);
-  g_assert_true (rc_test_wait_until (budget_ms (20000), stats_done, &w));
+  g_assert_true (rc_test_wait_until (20000, stats_done, &w));
   g_assert_true (json_object_get_boolean_member (w.reply, "ok"));
   return w.reply;
 }

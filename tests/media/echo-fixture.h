@@ -28,9 +28,6 @@ G_BEGIN_DECLS
 #define ABSENT 1
 
 guint connect_timeout_ms (void);
-/* @ms times ROOMCAST_TEST_TIME_SCALE (scripts/test --sanitize sets 3): how
- * long to wait for a condition on a slower build. */
-guint budget_ms (guint ms);
 /* Starts media-echo-server ($MEDIA_ECHO_SERVER) and waits for its URL. The
  * child dies with this process, even on an abort. */
 void start_server (void);

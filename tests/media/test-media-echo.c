@@ -61,7 +61,7 @@ snapshot (RcTestClient **clients, guint n, Snapshot *snap)
 
   for (guint i = 0; i < n; i++)
     rc_test_client_fetch_transport_stats (clients[i]);
-  g_assert_true (rc_test_wait_until (budget_ms (20000), transport_stats_ready, &g));
+  g_assert_true (rc_test_wait_until (20000, transport_stats_ready, &g));
   for (guint i = 0; i < n; i++) {
     rc_test_client_get_counters (clients[i], &snap[i].rtp);
     rc_test_client_get_transport_stats (clients[i], &snap[i].wire);
@@ -137,13 +137,13 @@ hear_tone (guint n, gboolean strict)
     clients[i] = client_new (i == 0 ? 1000.0 : 0, FALSE);
   for (guint i = 0; i < n; i++)
     rc_test_client_start_media (clients[i]);
-  if (!rc_test_wait_until (budget_ms (30000), all_media_connected, &g))
+  if (!rc_test_wait_until (30000, all_media_connected, &g))
     for (guint i = 0; i < n; i++)
       describe (clients[i], "not connected");
   g_assert_true (all_media_connected (&g));
   g_test_message ("%u clients connected in %" G_GINT64_FORMAT " ms", n,
                   (g_get_monotonic_time () - t0) / 1000);
-  if (!rc_test_wait_until (budget_ms (20000), all_hear_tone, &g))
+  if (!rc_test_wait_until (20000, all_hear_tone, &g))
     for (guint i = 0; i < n; i++)
       describe (clients[i], "client");
   g_assert_true (all_hear_tone (&g));
@@ -163,7 +163,7 @@ hear_tone (guint n, gboolean strict)
     rc_test_client_stop_media (clients[i], TRUE);
   none.probe = clients[0];
   none.n = 0;
-  g_assert_true (rc_test_wait_until (budget_ms (20000), server_has_peers, &none));
+  g_assert_true (rc_test_wait_until (20000, server_has_peers, &none));
   for (guint i = 0; i < n; i++) {
     rc_test_client_close (clients[i]);
     g_object_unref (clients[i]);
@@ -190,7 +190,7 @@ test_offer (void)
   };
 
   rc_test_client_start_media (c);
-  g_assert_true (rc_test_wait_until (budget_ms (20000), got_offer, c));
+  g_assert_true (rc_test_wait_until (20000, got_offer, c));
   sdp = rc_test_client_get_offer (c);
   for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
     if (strstr (sdp, lines[i]) == NULL)
@@ -235,8 +235,8 @@ test_no_answer_timeout (void)
 
   rc_test_client_start_media (ok[0]);
   rc_test_client_start_media (ok[1]);
-  g_assert_true (rc_test_wait_until (budget_ms (30000), all_media_connected, &g));
-  g_assert_true (rc_test_wait_until (budget_ms (20000), all_hear_tone, &g));
+  g_assert_true (rc_test_wait_until (30000, all_media_connected, &g));
+  g_assert_true (rc_test_wait_until (20000, all_hear_tone, &g));
   for (guint i = 0; i < 2; i++)
     rc_test_client_get_counters (ok[i], &before[i]);
 
@@ -246,7 +246,7 @@ test_no_answer_timeout (void)
   waited_ms = (g_get_monotonic_time () - t0) / 1000;
   g_assert_cmpstr (rc_test_client_get_failed_reason (silent), ==, "timeout");
   g_assert_cmpint (waited_ms, >=, connect_timeout_ms () - 100);
-  g_assert_true (rc_test_wait_until (budget_ms (20000), server_has_peers, &two));
+  g_assert_true (rc_test_wait_until (20000, server_has_peers, &two));
 
   /* The listeners were not disturbed: packets kept arriving all along (a
    * stuck branch stalling the tee would stop them) and the tone is heard. */
@@ -295,20 +295,20 @@ cycle (guint kind)
   rc_test_client_start_media (c);
   switch (kind) {
   case 0:
-    g_assert_true (rc_test_wait_until (budget_ms (30000), all_media_connected, &g));
-    g_assert_true (rc_test_wait_until (budget_ms (20000), all_hear_tone, &g));
+    g_assert_true (rc_test_wait_until (30000, all_media_connected, &g));
+    g_assert_true (rc_test_wait_until (20000, all_hear_tone, &g));
     rc_test_client_stop_media (c, TRUE);
     break;
   case 1: /* offer received (the server's candidates follow it), never answered */
-    g_assert_true (rc_test_wait_until (budget_ms (20000), got_server_candidate, c));
+    g_assert_true (rc_test_wait_until (20000, got_server_candidate, c));
     rc_test_client_stop_media (c, TRUE);
     break;
   case 2: /* answer accepted: ICE/DTLS starting, or just done */
-    g_assert_true (rc_test_wait_until (budget_ms (20000), answer_accepted, c));
+    g_assert_true (rc_test_wait_until (20000, answer_accepted, c));
     rc_test_client_stop_media (c, TRUE);
     break;
   case 3:
-    g_assert_true (rc_test_wait_until (budget_ms (30000), all_media_connected, &g));
+    g_assert_true (rc_test_wait_until (30000, all_media_connected, &g));
     break;
   }
   rc_test_client_close (c);
@@ -357,7 +357,7 @@ test_cycles (void)
   /* Warm up: first use starts lazily created threads (GStreamer pools,
    * libnice, DTLS) that stay. */
   cycle (0);
-  g_assert_true (rc_test_wait_until (budget_ms (20000), no_server_peers, probe));
+  g_assert_true (rc_test_wait_until (20000, no_server_peers, probe));
   rc_test_run_for (500);
   s0 = server_stats (probe);
   b.threads = json_object_get_int_member (s0, "threads");
@@ -367,8 +367,8 @@ test_cycles (void)
 
   for (guint i = 0; i < 20; i++)
     cycle (i % 4);
-  g_assert_true (rc_test_wait_until (budget_ms (20000), no_server_peers, probe));
-  if (!rc_test_wait_until (budget_ms (20000), back_to_baseline, &b)) {
+  g_assert_true (rc_test_wait_until (20000, no_server_peers, probe));
+  if (!rc_test_wait_until (20000, back_to_baseline, &b)) {
     s1 = server_stats (probe);
     g_test_message ("server: threads %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT ", fds %"
                     G_GINT64_FORMAT " -> %" G_GINT64_FORMAT, b.threads,
@@ -376,7 +376,7 @@ test_cycles (void)
                     json_object_get_int_member (s1, "fds"));
   }
   g_assert_true (back_to_baseline (&b));
-  if (!rc_test_wait_until (budget_ms (20000), client_back_to_baseline, client_base))
+  if (!rc_test_wait_until (20000, client_back_to_baseline, client_base))
     g_test_message ("client: threads %u -> %u, fds %u -> %u", client_base[0],
                     rc_test_count_threads (0), client_base[1], rc_test_count_fds (0));
   g_assert_true (client_back_to_baseline (client_base));
@@ -407,8 +407,8 @@ test_announced_ip (void)
   g.clients = &c;
   g.n = 1;
   rc_test_client_start_media (c);
-  g_assert_true (rc_test_wait_until (budget_ms (30000), all_media_connected, &g));
-  g_assert_true (rc_test_wait_until (budget_ms (20000), all_hear_tone, &g));
+  g_assert_true (rc_test_wait_until (30000, all_media_connected, &g));
+  g_assert_true (rc_test_wait_until (20000, all_hear_tone, &g));
   remote = rc_test_client_get_candidates (c, TRUE);
   g_assert_cmpuint (remote->len, >, 0);
   for (guint i = 0; i < remote->len; i++) {
@@ -478,7 +478,7 @@ test_measure (void)
     clients[i] = client_new (0, FALSE); /* listeners: the bulk of a room */
     rc_test_client_start_media (clients[i]);
   }
-  g_assert_true (rc_test_wait_until (budget_ms (30000), all_media_connected, &g));
+  g_assert_true (rc_test_wait_until (30000, all_media_connected, &g));
   rc_test_run_for (1000);
   b0 = server_stats (probe);
   rc_test_run_for (3000);
@@ -500,7 +500,7 @@ test_measure (void)
     rc_test_client_close (clients[i]);
     g_object_unref (clients[i]);
   }
-  g_assert_true (rc_test_wait_until (budget_ms (20000), no_server_peers, probe));
+  g_assert_true (rc_test_wait_until (20000, no_server_peers, probe));
   rc_test_client_close (probe);
   g_object_unref (probe);
 }
@@ -518,7 +518,7 @@ warm_up (void)
     gboolean ok;
 
     rc_test_client_start_media (c);
-    ok = rc_test_wait_until (budget_ms (30000), all_media_connected, &g);
+    ok = rc_test_wait_until (30000, all_media_connected, &g);
     rc_test_client_close (c);
     if (ok)
       return;

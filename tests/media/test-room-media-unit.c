@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "media/room-media.h"
+#include "rc-test-util.h"
 
 typedef struct {
   guint errors;
@@ -19,6 +20,12 @@ on_error (RcRoomMedia *media, const char *message, gpointer data)
 }
 
 static const RcRoomMediaCallbacks callbacks = { .error = on_error };
+
+static gboolean
+has_error (gpointer data)
+{
+  return ((Seen *) data)->errors > 0;
+}
 
 static void
 iterate (guint ms)
@@ -91,7 +98,8 @@ test_error_contained (void)
   g_assert_nonnull (rc_room_media_add_peer (r1, "a", NULL));
   g_assert_nonnull (rc_room_media_add_peer (r2, "b", NULL));
   gst_element_post_message (p1, gst_message_new_error (GST_OBJECT (p1), error, "injected"));
-  iterate (300);
+  g_assert_true (rc_test_wait_until (10000, has_error, &seen1));
+  iterate (100); /* a second report or one for r2 would come now */
   g_assert_cmpuint (seen1.errors, ==, 1);
   g_assert_cmpuint (seen2.errors, ==, 0);
   gst_element_get_state (rc_room_media_get_pipeline (r2), &state, NULL, GST_SECOND);

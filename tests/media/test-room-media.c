@@ -408,7 +408,7 @@ wait_hear (RcTestClient *c, guint f, gboolean want, gint64 since_us, const char 
     describe (c, "observer");
     g_assert_true (ok);
   }
-  g_assert_cmpint (ms, <, 3000);
+  g_assert_cmpint (ms, <, 3000 * rc_test_time_scale ());
 }
 
 /* @data hears room A's three speakers (waited for: one analysis window can
@@ -502,6 +502,7 @@ test_failing_peers (void)
   RcTestClient *no_ice;
   double peers_before = room_metric ("roomcast_media_peers", ROOM_A);
   RcTestClientCounters k0, k1;
+  gint64 t0, t1;
 
   rc_test_client_connect (silent);
   g_assert_true (rc_test_wait_until (30000, is_connected, silent));
@@ -509,15 +510,22 @@ test_failing_peers (void)
   rc_test_client_start_media (silent);
   no_ice = client_in (ROOM_A, 0, -1, FALSE, "198.18.0.1");
   rc_test_client_get_counters (lis, &k0);
+  t0 = g_get_monotonic_time ();
   g_assert_true (rc_test_wait_until (CONNECT_TIMEOUT_MS + 15000, failed_or_gone, silent));
   g_assert_true (rc_test_wait_until (15000, failed_or_gone, no_ice));
   describe (silent, "never answers");
   describe (no_ice, "no ICE");
   g_assert_cmpstr (rc_test_client_get_failed_reason (silent), ==, "timeout");
   rc_test_client_get_counters (lis, &k1);
+  t1 = g_get_monotonic_time ();
   describe (lis, "listener meanwhile");
-  /* ~50 packets/s for the whole wait: the others were not disturbed. */
-  g_assert_cmpuint (k1.packets - k0.packets, >, 40 * (CONNECT_TIMEOUT_MS / 1000));
+  /* 50 packets/s for the whole wait (measured from k0, which is taken once
+   * the no-ICE client is in, so the wait is shorter than the connect
+   * timeout): the others were not disturbed. 80 % allows for the packets
+   * still in the listener's jitterbuffer at either end. */
+  g_test_message ("listener: %" G_GUINT64_FORMAT " packets in %.2f s",
+      (guint64) (k1.packets - k0.packets), (t1 - t0) / 1e6);
+  g_assert_cmpfloat ((double) (k1.packets - k0.packets), >, 0.8 * 50 * ((t1 - t0) / 1e6) - 20);
   g_assert_true (rc_test_wait_until (3000, hears_room_a, lis));
   rc_test_run_for (300);
   g_assert_cmpfloat (room_metric ("roomcast_media_peers", ROOM_A), ==, peers_before);

@@ -13,6 +13,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const SOURCE_ROOT = path.resolve(here, "../../..");
 export const ROOMCASTD = process.env.ROOMCASTD || path.join(SOURCE_ROOT, "build/src/roomcastd");
 
+// ROOMCAST_TEST_TIME_SCALE (scripts/test --sanitize sets it): how much slower
+// the daemon under test may be. Deadlines for conditions are budgets and get
+// multiplied by it; what the result must be never changes.
+export const TIME_SCALE = Math.max(1, Number(process.env.ROOMCAST_TEST_TIME_SCALE) || 1);
+
 // Start roomcastd. Resolves once it listens: { url, port, proc, logs(), stop() }.
 export async function startServer({ args = ["--dev"], env = {}, timeoutMs = 10000 } = {}) {
   const proc = spawn(ROOMCASTD, [...args, "--listen", "127.0.0.1", "--port", "0"], {
@@ -26,7 +31,7 @@ export async function startServer({ args = ["--dev"], env = {}, timeoutMs = 1000
   const exited = once(proc, "exit");
 
   const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`roomcastd did not start:\n${output}`)), timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`roomcastd did not start:\n${output}`)), timeoutMs * TIME_SCALE);
     const check = () => {
       const m = output.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
       if (m) { clearTimeout(timer); proc.stderr.off("data", check); resolve(Number(m[1])); }
@@ -56,7 +61,7 @@ export async function startServer({ args = ["--dev"], env = {}, timeoutMs = 1000
 
 // Poll `predicate` until true (condition-based waiting, never a bare sleep).
 export async function waitFor(predicate, timeoutMs = 5000, what = "condition") {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + timeoutMs * TIME_SCALE;
   for (;;) {
     if (await predicate()) return;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -82,13 +87,14 @@ export function connect(server, token, opts = {}) {
 
 // emit with an ack, as a promise.
 export function request(socket, event, ...args) {
-  return socket.timeout(5000).emitWithAck(event, ...args);
+  return socket.timeout(5000 * TIME_SCALE).emitWithAck(event, ...args);
 }
 
 // Resolves with the arguments of the next `event` on `emitter`.
 export function next(emitter, event, timeoutMs = 5000) {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { emitter.off(event, handler); reject(new Error(`no ${event} within ${timeoutMs} ms`)); }, timeoutMs);
+    const timer = setTimeout(() => { emitter.off(event, handler); reject(new Error(`no ${event} within ${timeoutMs} ms`)); },
+                             timeoutMs * TIME_SCALE);
     function handler(...args) { clearTimeout(timer); resolve(args); }
     emitter.once(event, handler);
   });
