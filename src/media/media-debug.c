@@ -88,6 +88,9 @@ room_detail (JsonBuilder *b, const char *room_id, gpointer data)
   add_uint (b, "peers", media ? rc_room_media_get_n_peers (media) : 0);
   add_uint (b, "speakers", media ? rc_room_media_get_n_speakers (media) : 0);
   add_uint (b, "encoders", media ? rc_room_media_get_n_encoders (media) : 0);
+  add_uint (b, "fanoutGroups", media ? rc_room_media_get_n_fanout_groups (media) : 0);
+  /* Dropped by a fan-out group's queue: that group's thread fell behind. */
+  add_uint (b, "fanoutDropped", media ? rc_room_media_get_fanout_dropped (media) : 0);
   /* Since the pipeline started, peers already gone included. */
   add_uint (b, "packetsIn", in);
   add_uint (b, "packetsOut", out);

@@ -428,6 +428,9 @@ metrics_collector (GString *out, gpointer data)
                       "Peers mixed into the room (seated, unmuted)", rc_room_media_get_n_speakers);
   append_room_family (out, self, "roomcast_media_encoders",
                       "Opus encoders per room (speakers + 1)", rc_room_media_get_n_encoders);
+  append_room_family (out, self, "roomcast_media_fanout_groups",
+                      "Threads sending a room's shared mix to its peers",
+                      rc_room_media_get_n_fanout_groups);
   g_hash_table_iter_init (&iter, self->medias);
   while (g_hash_table_iter_next (&iter, NULL, &value)) {
     guint64 i, o, f;

@@ -4,6 +4,7 @@
 #include "media/media-peer-webrtc.h"
 #include "media/media-sdp.h"
 #include "media/pipeline-dump.h"
+#include "media/room-fanout.h"
 
 GST_DEBUG_CATEGORY_STATIC (rc_room_media_debug);
 #define GST_CAT_DEFAULT rc_room_media_debug
@@ -31,7 +32,7 @@ typedef struct {
   guint number;       /* the N */
   RcMediaPeer *peer;
   GstElement *selector, *pay;
-  GstPad *tee_pad;    /* the tee's src pad feeding sel_shared */
+  GstPad *tee_pad;    /* the fan-out's src pad feeding sel_shared */
   GstPad *sel_shared; /* selector sink for the shared mix */
   /* Its personal mix-minus, while speaking. */
   GstElement *own_bin;
@@ -64,6 +65,7 @@ struct _RcRoomMedia {
   guint64 removed_in, removed_out, removed_offered; /* counters of removed peers */
   RcPipelineDump *dump; /* NULL unless GST_DEBUG_DUMP_DOT_DIR is set */
   GHashTable *mix_sinks; /* GstElement* -> its tee GstPad* (refs) */
+  RcRoomFanout *fanout;  /* the shared mix to the peers, over threads */
 };
 
 static void
@@ -241,7 +243,7 @@ peer_free (gpointer data)
   /* The peer unlinks itself, stops and leaves the pipeline; then its tee
    * pad goes (the tee sees not-linked in between, which it allows). */
   rc_media_peer_close (p->peer);
-  gst_element_release_request_pad (media->tee, p->tee_pad);
+  rc_room_fanout_release_pad (media->fanout, p->tee_pad);
   g_clear_object (&p->tee_pad);
   g_clear_object (&p->sel_shared);
   drop_element (media, &p->pay);
@@ -320,7 +322,7 @@ rc_room_media_add_user_peer (RcRoomMedia *media, const char *peer_id, const char
   gst_element_sync_state_with_parent (p->selector);
   p->sel_shared = gst_element_request_pad_simple (p->selector, "sink_%u");
   g_object_set (p->selector, "active-pad", p->sel_shared, NULL);
-  p->tee_pad = gst_element_request_pad_simple (media->tee, "src_%u");
+  p->tee_pad = rc_room_fanout_request_pad (media->fanout);
   gst_pad_link (p->tee_pad, p->sel_shared);
   g_hash_table_insert (media->peers, p->id, p);
   GST_INFO ("room %s: peer %s for %s", media->room_id, name, peer_id);
@@ -418,6 +420,18 @@ rc_room_media_get_n_encoders (RcRoomMedia *media)
   while (g_hash_table_iter_next (&iter, NULL, &value))
     n += ((Peer *) value)->own_bin != NULL;
   return n;
+}
+
+guint
+rc_room_media_get_n_fanout_groups (RcRoomMedia *media)
+{
+  return rc_room_fanout_get_n_groups (media->fanout);
+}
+
+guint64
+rc_room_media_get_fanout_dropped (RcRoomMedia *media)
+{
+  return rc_room_fanout_get_dropped (media->fanout);
 }
 
 void
@@ -667,6 +681,7 @@ rc_room_media_new (const RcConfig *config, const char *room_id, guint n_seats,
   media->pipeline = pipeline;
   media->mixer = gst_bin_get_by_name (GST_BIN (pipeline), "mixer");
   media->tee = gst_bin_get_by_name (GST_BIN (pipeline), "tee");
+  media->fanout = rc_room_fanout_new (GST_BIN (pipeline), media->tee, config->fanout_peers, room_id);
   media->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, peer_free);
   media->mix_sinks = g_hash_table_new_full (NULL, NULL, gst_object_unref, gst_object_unref);
   media->levels = g_new0 (SeatLevel, n_seats);
@@ -691,6 +706,7 @@ rc_room_media_free (RcRoomMedia *media)
   g_clear_pointer (&media->dump, rc_pipeline_dump_free);
   /* Peers first, each in its safe order, then the rest at once. */
   g_hash_table_remove_all (media->peers);
+  rc_room_fanout_free (media->fanout);
   gst_bus_remove_watch (media->bus);
   gst_element_set_state (media->pipeline, GST_STATE_NULL);
   gst_object_unref (media->bus);

@@ -10,6 +10,9 @@
  *   per peer:  tee ──────────▶ input-selector ─▶ rtpopuspay pt=111 ─▶ peer sink
  *              A's opusenc ──▶ ┘ (sink_1, only while A speaks)
  *
+ * Past MEDIA_FANOUT_PEERS peers the shared tee feeds further groups of
+ * peers through leaky queues, one thread each (room-fanout.h).
+ *
  * Encoders = seated unmuted speakers with media + 1. A peer switches between
  * the shared mix and its own mix-minus in its input-selector, upstream of its
  * one payloader: no renegotiation, same SSRC, continuous sequence numbers.
@@ -80,6 +83,11 @@ guint rc_room_media_get_n_peers (RcRoomMedia *media);
 guint rc_room_media_get_n_speakers (RcRoomMedia *media);
 /* Opus encoders running in this room (speakers + 1). */
 guint rc_room_media_get_n_encoders (RcRoomMedia *media);
+/* Threads sending the shared mix to the peers (1 + groups behind a queue,
+ * see room-fanout.h), and the packets those queues dropped since the
+ * pipeline started (a group thread that fell behind). */
+guint rc_room_media_get_n_fanout_groups (RcRoomMedia *media);
+guint64 rc_room_media_get_fanout_dropped (RcRoomMedia *media);
 /* Sum of the peers' RTP counters (peers removed so far included): received,
  * sent, and offered to the peers (offered - sent = dropped in the peers). */
 void rc_room_media_get_packets (RcRoomMedia *media, guint64 *packets_in, guint64 *packets_out,

@@ -135,8 +135,8 @@ describe("room pipelines in the admin API", () => {
     const detail = await adminJson(server, `/admin/rooms/${room}`);
     assert.equal(detail.status, 200);
     assert.deepEqual(detail.body.media, {
-      pipeline: null, state: null, peers: 0, speakers: 0, encoders: 0, packetsIn: 0, packetsOut: 0,
-      packetsOffered: 0, packetsDropped: 0, peerList: [],
+      pipeline: null, state: null, peers: 0, speakers: 0, encoders: 0, fanoutGroups: 0,
+      fanoutDropped: 0, packetsIn: 0, packetsOut: 0, packetsOffered: 0, packetsDropped: 0, peerList: [],
     });
     const dotRes = await adminJson(server, `/admin/rooms/${room}/pipeline.dot`);
     assert.equal(dotRes.status, 404);
@@ -188,6 +188,8 @@ describe("room pipelines in the admin API", () => {
     assert.equal(media.pipeline, `room-${room}`);
     assert.equal(media.peers, 2);
     assert.equal(media.encoders, 1, "nobody seated: the shared mix only");
+    assert.equal(media.fanoutGroups, 1, "two peers: the encoder's thread sends to both");
+    assert.equal(media.fanoutDropped, 0);
     assert.equal(media.speakers, 0);
     assert.equal(media.packetsDropped, media.packetsOffered - media.packetsOut);
     assert.deepEqual(media.peerList.map((p) => p.userId), ["321", "322"]);

@@ -51,8 +51,10 @@ test_routing (void)
 {
   g_autoptr (RcConfig) config = rc_config_new ();
   Seen seen = { 0 };
-  RcRoomMedia *media = room (config, "r1", &seen);
+  RcRoomMedia *media;
   g_autoptr (GError) error = NULL;
+
+  media = room (config, "r1", &seen);
 
   for (guint i = 0; i < 3; i++) {
     g_autofree char *id = g_strdup_printf ("peer%u", i);
@@ -81,6 +83,70 @@ test_routing (void)
   iterate (100);
   g_assert_cmpuint (seen.errors, ==, 0);
   rc_room_media_free (media); /* with peers still in it */
+}
+
+static void
+count_offered (const RcRoomMediaPeerInfo *info, gpointer data)
+{
+  RcMediaPeerStats stats;
+
+  rc_media_peer_get_stats (info->peer, &stats);
+  *(guint *) data += stats.packets_offered > 0;
+}
+
+static gboolean
+all_offered (gpointer data)
+{
+  RcRoomMedia *media = data;
+  guint n = 0;
+
+  rc_room_media_foreach_peer (media, count_offered, &n);
+  return n == rc_room_media_get_n_peers (media);
+}
+
+/* Two peers per fan-out group: five peers need three groups, each of
+ * which hands every one of its peers the shared mix; groups go when their
+ * last peer does (the first, the encoder's own tee, stays). */
+static void
+test_fanout_groups (void)
+{
+  g_autoptr (RcConfig) config = rc_config_new ();
+  Seen seen = { 0 };
+  RcRoomMedia *media;
+  GstElement *pipeline;
+
+  config->fanout_peers = 2;
+  media = room (config, "r1", &seen);
+  pipeline = rc_room_media_get_pipeline (media);
+  g_assert_cmpuint (rc_room_media_get_n_fanout_groups (media), ==, 1);
+  for (guint i = 0; i < 5; i++) {
+    g_autofree char *id = g_strdup_printf ("peer%u", i);
+    g_assert_nonnull (rc_room_media_add_peer (media, id, NULL));
+  }
+  g_assert_cmpuint (rc_room_media_get_n_fanout_groups (media), ==, 3);
+  for (guint i = 1; i <= 2; i++) {
+    g_autofree char *name = g_strdup_printf ("fanout%u-tee", i);
+    g_autoptr (GstElement) group = gst_bin_get_by_name (GST_BIN (pipeline), name);
+    g_assert_nonnull (group);
+  }
+  /* Not connected, the peers drop it, but it was offered to all five. */
+  g_assert_true (rc_test_wait_until (10000, all_offered, media));
+  /* peer0, peer1: the encoder's tee; peer2, peer3: fanout1; peer4: fanout2. */
+  g_assert_true (rc_room_media_remove_peer (media, "peer4"));
+  g_assert_cmpuint (rc_room_media_get_n_fanout_groups (media), ==, 2);
+  g_assert_true (rc_room_media_remove_peer (media, "peer0"));
+  g_assert_true (rc_room_media_remove_peer (media, "peer1"));
+  g_assert_cmpuint (rc_room_media_get_n_fanout_groups (media), ==, 2);
+  /* The least-loaded group with room: the encoder's tee, now empty. */
+  g_assert_nonnull (rc_room_media_add_peer (media, "peer5", NULL));
+  g_assert_true (rc_room_media_remove_peer (media, "peer2"));
+  g_assert_true (rc_room_media_remove_peer (media, "peer3"));
+  g_assert_cmpuint (rc_room_media_get_n_fanout_groups (media), ==, 1);
+  g_assert_true (rc_test_wait_until (10000, all_offered, media));
+  iterate (100);
+  g_assert_cmpuint (rc_room_media_get_fanout_dropped (media), ==, 0);
+  g_assert_cmpuint (seen.errors, ==, 0);
+  rc_room_media_free (media);
 }
 
 static void
@@ -119,6 +185,7 @@ main (int argc, char **argv)
    * criticals are fatal here. */
   g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_FATAL_MASK);
   g_test_add_func ("/room-media-unit/routing", test_routing);
+  g_test_add_func ("/room-media-unit/fanout-groups", test_fanout_groups);
   g_test_add_func ("/room-media-unit/error-contained", test_error_contained);
   return g_test_run ();
 }
