@@ -18,6 +18,18 @@ GST_DEBUG_CATEGORY_STATIC (rc_room_media_debug);
 #define SPEAKING_MIN_GAP_MS 250
 #define LEVEL_INTERVAL_MS 100
 
+/* Every encoder has a leaky queue in front (max-size-time=2000000000
+ * below, literal so that tests/integration/pipelines-in-step can read it).
+ * It holds what the mixer renders ahead of time: mixminus renders a period
+ * as soon as every seat has delivered it, while the clocksync after the
+ * encoder releases it only at its running time plus the whole upstream
+ * latency (the mixer's worst case: JITTER_LATENCY_MS + 60 ms + 40 ms, and
+ * the encoder's). The queue must hold that difference, up to the whole
+ * latency, or it leaks: with 200 ms it did, at a steady 1-33 % of every
+ * packet depending on how early the seats' audio came. 2 s is above the
+ * latency of any valid JITTER_LATENCY_MS (at most 1000); it leaks only when
+ * the encoder's thread is starved for that long. */
+
 /* The Opus settings of every encoder of the room: 48 kHz mono, 20 ms,
  * voice, in-band FEC (for a 10 % loss budget) and DTX. */
 #define OPUSENC_DESC \
@@ -165,14 +177,15 @@ stop_inbound (Peer *p)
 
 /* The peer's own mix-minus: mixminus.src_<seat> → queue → opusenc → its
  * selector, which then switches to it. The queue is leaky: a starved
- * encoder thread must never block the seat threads that push the mix. */
+ * encoder thread must never block the seat threads that push the mix (its
+ * size: see OPUSENC_DESC). */
 static gboolean
 start_own_mix (Peer *p, GError **error)
 {
   RcRoomMedia *media = p->media;
   g_autofree char *name = g_strdup_printf ("%s-own", p->name);
   g_autofree char *mm_pad = g_strdup_printf ("src_%d", p->seat);
-  g_autofree char *desc = g_strdup_printf ("queue leaky=downstream max-size-time=200000000 "
+  g_autofree char *desc = g_strdup_printf ("queue leaky=downstream max-size-time=2000000000 "
                                            "max-size-buffers=0 max-size-bytes=0 ! " OPUSENC_DESC " ! "
                                            "clocksync", media->config->opus_bitrate);
   g_autoptr (GstPad) bin_src = NULL;
@@ -662,7 +675,7 @@ rc_room_media_new (const RcConfig *config, const char *room_id, guint n_seats,
   desc = g_strdup_printf ("mixminus name=mixer seats=%u force-live=true ignore-inactive-pads=true "
                           "latency=20000000 min-upstream-latency=%" G_GUINT64_FORMAT " "
                           "level-interval=%" G_GUINT64_FORMAT " "
-                          "mixer.mix ! queue leaky=downstream max-size-time=200000000 "
+                          "mixer.mix ! queue leaky=downstream max-size-time=2000000000 "
                           "max-size-buffers=0 max-size-bytes=0 ! " OPUSENC_DESC " ! "
                           "clocksync ! tee name=tee allow-not-linked=true",
                           n_seats, upstream_ms * GST_MSECOND,

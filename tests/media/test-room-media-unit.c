@@ -149,6 +149,51 @@ test_fanout_groups (void)
   rc_room_media_free (media);
 }
 
+/* The leaky queue in front of the shared encoder must hold everything the
+ * mixer renders ahead of the clocksync after the encoder, which releases
+ * each period at its running time plus the latency upstream of it: with
+ * less room, it leaked a steady share of every packet whenever the seats'
+ * audio came early. Checked at the largest JITTER_LATENCY_MS. */
+static void
+test_encoder_queue_holds_latency (void)
+{
+  g_autoptr (RcConfig) config = rc_config_new ();
+  Seen seen = { 0 };
+  RcRoomMedia *media;
+  g_autoptr (GstElement) mixer = NULL;
+  g_autoptr (GstElement) tee = NULL;
+  g_autoptr (GstPad) mix = NULL;
+  g_autoptr (GstPad) queue_sink = NULL;
+  g_autoptr (GstPad) tee_sink = NULL;
+  g_autoptr (GstElement) queue = NULL;
+  GstQuery *query = gst_query_new_latency ();
+  GstClockTime min = 0, max = 0;
+  gboolean live = FALSE;
+  guint64 capacity = 0;
+
+  config->jitter_latency_ms = 1000;
+  media = room (config, "r1", &seen);
+  gst_element_get_state (rc_room_media_get_pipeline (media), NULL, NULL, 5 * GST_SECOND);
+  mixer = gst_bin_get_by_name (GST_BIN (rc_room_media_get_pipeline (media)), "mixer");
+  tee = gst_bin_get_by_name (GST_BIN (rc_room_media_get_pipeline (media)), "tee");
+  mix = gst_element_get_static_pad (mixer, "mix");
+  queue_sink = gst_pad_get_peer (mix);
+  queue = gst_pad_get_parent_element (queue_sink);
+  g_assert_cmpstr (G_OBJECT_TYPE_NAME (queue), ==, "GstQueue");
+  g_object_get (queue, "max-size-time", &capacity, NULL);
+  /* What the clocksync in front of the tee waits for. */
+  tee_sink = gst_element_get_static_pad (tee, "sink");
+  g_assert_true (gst_pad_peer_query (tee_sink, query));
+  gst_query_parse_latency (query, &live, &min, &max);
+  gst_query_unref (query);
+  g_test_message ("latency before the tee %" GST_TIME_FORMAT ", encoder queue %" GST_TIME_FORMAT,
+                  GST_TIME_ARGS (min), GST_TIME_ARGS (capacity));
+  g_assert_true (live);
+  g_assert_cmpuint (min, >=, 1060 * GST_MSECOND);
+  g_assert_cmpuint (capacity, >=, min + 200 * GST_MSECOND);
+  rc_room_media_free (media);
+}
+
 static void
 test_error_contained (void)
 {
@@ -186,6 +231,8 @@ main (int argc, char **argv)
   g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_FATAL_MASK);
   g_test_add_func ("/room-media-unit/routing", test_routing);
   g_test_add_func ("/room-media-unit/fanout-groups", test_fanout_groups);
+  g_test_add_func ("/room-media-unit/encoder-queue-holds-latency",
+                   test_encoder_queue_holds_latency);
   g_test_add_func ("/room-media-unit/error-contained", test_error_contained);
   return g_test_run ();
 }
