@@ -61,7 +61,7 @@ static const Setting table[] = {
   { "JITTER_LATENCY_MS", NULL, KIND_UINT, FALSE, "60", OFF (jitter_latency_ms), 0, 1000 },
   { "OPUS_BITRATE", NULL, KIND_UINT, FALSE, "32000", OFF (opus_bitrate), 6000, 510000 },
   /* A room's shared mix is sent by one thread per this many peers. */
-  { "MEDIA_FANOUT_PEERS", NULL, KIND_UINT, FALSE, "32", OFF (fanout_peers), 1, 100000 },
+  { "MEDIA_FANOUT_PEERS", NULL, KIND_UINT, FALSE, "64", OFF (fanout_peers), 1, 100000 },
   /* Admin HTTP API key (secret); unset: LARAVEL_INTERNAL_KEY guards /admin. */
   { "ADMIN_API_KEY", NULL, KIND_STRING, TRUE, NULL, OFF (admin_api_key), 16 },
   /* SIGTERM drain bound; below systemd's TimeoutStopSec=30s. */

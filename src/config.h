@@ -82,7 +82,7 @@ typedef struct {
   guint rtc_connect_timeout_ms; /* RTC_CONNECT_TIMEOUT_MS, default 15000: media:failed after */
   guint jitter_latency_ms;      /* JITTER_LATENCY_MS, default 60: receive jitterbuffer */
   guint opus_bitrate;           /* OPUS_BITRATE bit/s, default 32000 */
-  guint fanout_peers;           /* MEDIA_FANOUT_PEERS, default 32: peers per fan-out thread */
+  guint fanout_peers;           /* MEDIA_FANOUT_PEERS, default 64: peers per fan-out thread */
 
   /* operations */
   char *admin_api_key;          /* ADMIN_API_KEY (secret, >= 16 chars): also opens /admin */

@@ -21,7 +21,7 @@ static const char default_dump[] =
   "WORKER_ID=0\n" "GIFTS_FILE=" ROOMCAST_DATADIR "/gifts.json\n" "GIFT_RATE_LIMIT_PER_MINUTE=600\n"
   "RTC_LISTEN_IP=\n" "RTC_ANNOUNCED_IP=\n" "RTC_MIN_PORT=10000\n" "RTC_MAX_PORT=59999\n"
   "STUN_SERVER=\n" "TURN_SERVERS=<unset>\n" "RTC_CONNECT_TIMEOUT_MS=15000\n"
-  "JITTER_LATENCY_MS=60\n" "OPUS_BITRATE=32000\n" "MEDIA_FANOUT_PEERS=32\n"
+  "JITTER_LATENCY_MS=60\n" "OPUS_BITRATE=32000\n" "MEDIA_FANOUT_PEERS=64\n"
   "ADMIN_API_KEY=<unset>\n" "SHUTDOWN_TIMEOUT_MS=20000\n" "RECORD_DIR=\n"
   "PUSHER_APP_ID=\n" "PUSHER_APP_KEY=\n" "PUSHER_APP_SECRET=<unset>\n"
   "BROADCAST_REDIS_DB=0\n" "BROADCAST_REDIS_PREFIX=laravel_database_\n"
@@ -74,7 +74,7 @@ test_defaults (void)
   g_assert_cmpuint (config->rtc_connect_timeout_ms, ==, 15000);
   g_assert_cmpuint (config->jitter_latency_ms, ==, 60);
   g_assert_cmpuint (config->opus_bitrate, ==, 32000);
-  g_assert_cmpuint (config->fanout_peers, ==, 32);
+  g_assert_cmpuint (config->fanout_peers, ==, 64);
   g_assert_cmpstr (dump, ==, default_dump);
 
   /* --dev changes only the auth default and the hub's demo credentials. */
