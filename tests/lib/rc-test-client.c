@@ -7,6 +7,7 @@
 #include "rc-test-client-private.h"
 
 #include "json/json-text.h"
+#include "rc-test-util.h"
 #include "sio/sio-codec.h"
 
 typedef struct {
@@ -269,6 +270,54 @@ rc_test_client_request (RcTestClient *self, const char *event, const char *json)
 
   g_return_if_fail (json == NULL || arg != NULL);
   rc_test_client_emit (self, event, arg, on_counted_ack, NULL);
+}
+
+typedef struct {
+  JsonObject *reply;
+  gint64 at_us;
+} Ask;
+
+static void
+on_ask_reply (RcTestClient *c, JsonArray *args, gpointer data)
+{
+  Ask *a = data;
+  JsonNode *first = json_array_get_length (args) > 0 ? json_array_get_element (args, 0) : NULL;
+
+  a->at_us = g_get_monotonic_time ();
+  /* Every roomcast ack is one object; anything else is answered as {}. */
+  a->reply = first && JSON_NODE_HOLDS_OBJECT (first) ? json_object_ref (json_node_get_object (first))
+                                                     : json_object_new ();
+}
+
+static gboolean
+has_user_data (gpointer key, gpointer value, gpointer data)
+{
+  return ((PendingAck *) value)->user_data == data;
+}
+
+static gboolean
+asked (gpointer data)
+{
+  return ((Ask *) data)->reply != NULL;
+}
+
+JsonObject *
+rc_test_client_ask (RcTestClient *self, const char *event, const char *json, guint timeout_ms,
+                    gint64 *at_us)
+{
+  g_autoptr (JsonNode) arg = json ? rc_json_parse_strict (json, strlen (json), NULL, NULL) : NULL;
+  Ask a = { 0 };
+
+  g_return_val_if_fail (json == NULL || arg != NULL, NULL);
+  rc_test_client_emit (self, event, arg, on_ask_reply, &a);
+  if (!rc_test_wait_until (timeout_ms, asked, &a)) {
+    /* The ack may still come: it must not find @a gone. */
+    g_hash_table_foreach_remove (self->acks, has_user_data, &a);
+    return NULL;
+  }
+  if (at_us)
+    *at_us = a.at_us;
+  return a.reply;
 }
 
 guint

@@ -87,6 +87,13 @@ void rc_test_client_on (RcTestClient *self, const char *event, RcTestEventFunc h
 /* Convenience: emit @event with the JSON text @json (or no argument) and
  * count its ack in rc_test_client_get_acks() / _get_ack_errors(). */
 void rc_test_client_request (RcTestClient *self, const char *event, const char *json);
+/* Emits @event with the JSON text @json (nullable: no argument) and runs the
+ * thread-default main context until its ack comes or @timeout_ms pass (a
+ * budget, as in rc_test_wait_until()). Returns the ack's object (transfer
+ * full), or NULL if none came; @at_us (nullable) gets when it came
+ * (monotonic). */
+JsonObject *rc_test_client_ask (RcTestClient *self, const char *event, const char *json,
+                                guint timeout_ms, gint64 *at_us);
 guint rc_test_client_get_acks (RcTestClient *self);
 guint rc_test_client_get_ack_errors (RcTestClient *self);
 /* The error code of the last failed ack, or NULL. */

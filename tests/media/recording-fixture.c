@@ -130,38 +130,14 @@ on_recording (RcTestClient *c, JsonArray *args, gpointer data)
   g_ptr_array_add (cl->events, e);
 }
 
-typedef struct {
-  JsonObject *reply;
-  gint64 at_us;
-} Reply;
-
-static void
-on_reply (RcTestClient *c, JsonArray *args, gpointer data)
-{
-  Reply *r = data;
-
-  r->at_us = g_get_monotonic_time ();
-  r->reply = json_object_ref (json_array_get_object_element (args, 0));
-}
-
-static gboolean
-replied (gpointer data)
-{
-  return ((Reply *) data)->reply != NULL;
-}
-
 /* Emits @event {json}; returns the ack (transfer full) and its time. */
 JsonObject *
 ask (Client *cl, const char *event, const char *json, gint64 *at_us)
 {
-  g_autoptr (JsonNode) arg = json_from_string (json, NULL);
-  Reply r = { 0 };
+  JsonObject *reply = rc_test_client_ask (cl->c, event, json, 20000, at_us);
 
-  rc_test_client_emit (cl->c, event, arg, on_reply, &r);
-  g_assert_true (rc_test_wait_until (20000, replied, &r));
-  if (at_us)
-    *at_us = r.at_us;
-  return r.reply;
+  g_assert_nonnull (reply);
+  return reply;
 }
 
 /* A successful ack; returns its time. */

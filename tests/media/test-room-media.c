@@ -154,40 +154,18 @@ room_metric (const char *name, const char *room)
 
 /* --- clients ------------------------------------------------------------------ */
 
-typedef struct {
-  JsonObject *reply;
-  gint64 at_us;
-} Reply;
-
-static void
-on_reply (RcTestClient *c, JsonArray *args, gpointer data)
-{
-  Reply *r = data;
-
-  r->at_us = g_get_monotonic_time ();
-  r->reply = json_object_ref (json_array_get_object_element (args, 0));
-}
-
-static gboolean
-replied (gpointer data)
-{
-  return ((Reply *) data)->reply != NULL;
-}
-
 /* Emits @event {json} and waits for a successful ack; returns its time. */
 static gint64
 request (RcTestClient *c, const char *event, const char *json)
 {
-  g_autoptr (JsonNode) arg = json_from_string (json, NULL);
-  Reply r = { 0 };
+  gint64 at = 0;
+  g_autoptr (JsonObject) reply = rc_test_client_ask (c, event, json, 20000, &at);
 
-  rc_test_client_emit (c, event, arg, on_reply, &r);
-  g_assert_true (rc_test_wait_until (20000, replied, &r));
-  if (!json_object_get_boolean_member (r.reply, "ok"))
+  g_assert_nonnull (reply);
+  if (!json_object_get_boolean_member_with_default (reply, "ok", FALSE))
     g_error ("%s %s refused: %s", event, json,
-             json_object_get_string_member (json_object_get_object_member (r.reply, "error"), "code"));
-  json_object_unref (r.reply);
-  return r.at_us;
+             json_object_get_string_member (json_object_get_object_member (reply, "error"), "code"));
+  return at;
 }
 
 static gboolean
