@@ -35,7 +35,7 @@ struct _RcRecordingService {
   GHashTable *active;    /* room id -> Recording* */
   GHashTable *finishing; /* Recording* set: detached, file being finished */
   GHashTable *off;       /* room ids whose host turned recording off */
-  gulong changed_id;
+  gulong changed_id, joined_id;
   guint write_source;
 };
 
@@ -146,25 +146,25 @@ write_dirty (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* A user who joins a room being recorded is told, like those present at
- * the start (their connections bound to this room). */
+/* A connection that enters a room being recorded is told, like those
+ * present at the start: a first join, a second connection, or a rejoin
+ * within the grace period (the user never left the room's participants). */
 static void
-tell_joined (RcRecordingService *self, Recording *r, GPtrArray *joined)
+on_socket_joined (RcRoomService *rooms, const char *room_id, RcSioSocket *socket, gpointer data)
 {
-  g_autoptr (JsonObject) o = json_object_new ();
-  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  RcRecordingService *self = data;
+  Recording *r = g_hash_table_lookup (self->active, room_id);
+  g_autoptr (JsonObject) o = NULL;
+  g_autoptr (JsonNode) node = NULL;
 
+  if (r == NULL || g_strcmp0 (rc_room_service_get_socket_room (rooms, socket), room_id) != 0)
+    return;
+  o = json_object_new ();
   json_object_set_boolean_member (o, "on", TRUE);
   json_object_set_string_member (o, "file", r->file);
+  node = json_node_new (JSON_NODE_OBJECT);
   json_node_set_object (node, o);
-  for (guint i = 0; i < joined->len; i++) {
-    g_autoptr (GPtrArray) sockets = rc_sio_server_find_user (self->sio, joined->pdata[i]);
-
-    for (guint j = 0; sockets && j < sockets->len; j++)
-      if (g_strcmp0 (rc_room_service_get_socket_room (self->rooms, sockets->pdata[j]),
-                     r->room_id) == 0)
-        rc_sio_socket_emit (sockets->pdata[j], "room:recording", node);
-  }
+  rc_sio_socket_emit (socket, "room:recording", node);
 }
 
 static void
@@ -172,12 +172,10 @@ on_room_changed (RcRoomService *rooms, const char *room_id, gpointer data)
 {
   RcRecordingService *self = data;
   Recording *r = g_hash_table_lookup (self->active, room_id);
-  g_autoptr (GPtrArray) joined = g_ptr_array_new_with_free_func (g_free);
 
   if (r == NULL || !rc_recording_sidecar_update (r->sidecar, lookup_room (self, room_id),
-                                                 g_get_monotonic_time (), joined))
+                                                 g_get_monotonic_time ()))
     return;
-  tell_joined (self, r, joined);
   r->dirty = TRUE;
   if (self->write_source == 0)
     self->write_source = g_timeout_add (SIDECAR_WRITE_MS, write_dirty, self);
@@ -205,8 +203,7 @@ detach (Recording *r, gboolean tell_room)
   g_hash_table_add (self->finishing, r);
   r->announce = tell_room;
   rc_room_recorder_stop (r->recorder);
-  rc_recording_sidecar_update (r->sidecar, lookup_room (self, r->room_id), g_get_monotonic_time (),
-                               NULL);
+  rc_recording_sidecar_update (r->sidecar, lookup_room (self, r->room_id), g_get_monotonic_time ());
   rc_recording_sidecar_end (r->sidecar, g_get_monotonic_time ());
   rc_recording_sidecar_set_status (r->sidecar, "finishing");
   write_sidecar (r);
@@ -261,8 +258,7 @@ start_recording (RcRecordingService *self, const char *room_id, GError **error)
     return FALSE;
   }
   r->sidecar = rc_recording_sidecar_new (json, room_id, r->file, g_get_monotonic_time ());
-  rc_recording_sidecar_update (r->sidecar, lookup_room (self, room_id), g_get_monotonic_time (),
-                               NULL);
+  rc_recording_sidecar_update (r->sidecar, lookup_room (self, room_id), g_get_monotonic_time ());
   write_sidecar (r);
   g_hash_table_insert (self->active, r->room_id, r);
   g_info ("room %s: recording to %s", room_id, ogg);
@@ -398,6 +394,7 @@ rc_recording_service_new (RcSioServer *sio, RcRoomService *rooms, const RcConfig
   self->config = config;
   rc_sio_server_on (sio, "room:record", handle_record, self);
   self->changed_id = g_signal_connect (rooms, "room-changed", G_CALLBACK (on_room_changed), self);
+  self->joined_id = g_signal_connect (rooms, "socket-joined", G_CALLBACK (on_socket_joined), self);
   rc_metrics_register_collector (metrics_collector, self);
   return self;
 }
@@ -413,6 +410,7 @@ rc_recording_service_dispose (GObject *object)
   if (self->sio != NULL) {
     rc_sio_server_on (self->sio, "room:record", handle_service_gone, NULL);
     g_clear_signal_handler (&self->changed_id, self->rooms);
+    g_clear_signal_handler (&self->joined_id, self->rooms);
     rc_metrics_unregister_collector (metrics_collector, self);
     active = g_hash_table_get_values (self->active);
     for (GList *l = active; l; l = l->next)

@@ -124,8 +124,7 @@ note_participant (RcRecordingSidecar *sc, JsonObject *p)
 /* Events in a stable order: those who left (oldest participant first),
  * then everyone present (oldest first). */
 gboolean
-rc_recording_sidecar_update (RcRecordingSidecar *sc, const RcRoom *room, gint64 now_us,
-                             GPtrArray *joined)
+rc_recording_sidecar_update (RcRecordingSidecar *sc, const RcRoom *room, gint64 now_us)
 {
   g_autoptr (GHashTable) next = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr (GPtrArray) order = g_ptr_array_new_with_free_func (g_free);
@@ -159,11 +158,8 @@ rc_recording_sidecar_update (RcRecordingSidecar *sc, const RcRoom *room, gint64 
   }
   for (guint i = 0; i < order->len; i++) {
     const char *user_id = order->pdata[i];
-    UserState *old = g_hash_table_lookup (sc->state, user_id);
-
-    if (old == NULL && joined != NULL)
-      g_ptr_array_add (joined, g_strdup (user_id));
-    diff_user (sc, now_us, user_id, old, g_hash_table_lookup (next, user_id));
+    diff_user (sc, now_us, user_id, g_hash_table_lookup (sc->state, user_id),
+               g_hash_table_lookup (next, user_id));
   }
   g_hash_table_unref (sc->state);
   sc->state = g_steal_pointer (&next);

@@ -37,10 +37,9 @@ void rc_recording_sidecar_free (RcRecordingSidecar *sidecar);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RcRecordingSidecar, rc_recording_sidecar_free)
 
 /* Records what changed since the last update; @room NULL or closed: everyone
- * left. The ids of users who joined are appended to @joined (nullable).
- * Returns TRUE if events were added. */
+ * left. Returns TRUE if events were added. */
 gboolean rc_recording_sidecar_update (RcRecordingSidecar *sidecar, const RcRoom *room,
-                                      gint64 now_us, GPtrArray *joined);
+                                      gint64 now_us);
 /* Marks the end (the file's duration is @now_us - started). */
 void rc_recording_sidecar_end (RcRecordingSidecar *sidecar, gint64 now_us);
 /* "recording" until set (a static string). */

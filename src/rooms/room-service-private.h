@@ -33,7 +33,7 @@ struct _RcRoomService {
   gulong disconnected_id;
 };
 
-enum { SIGNAL_ROOM_STATE_CHANGED, SIGNAL_ROOM_CHANGED, N_SIGNALS };
+enum { SIGNAL_ROOM_STATE_CHANGED, SIGNAL_ROOM_CHANGED, SIGNAL_SOCKET_JOINED, N_SIGNALS };
 extern guint rc_room_service_signals[N_SIGNALS];
 
 /* Wall-clock milliseconds: the room logic's time. */

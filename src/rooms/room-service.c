@@ -132,6 +132,7 @@ finish_join (RcRoomService *self, RcSioSocket *socket, RcSioAck *ack, const char
   /* The snapshot first: everything broadcast afterwards is news to the joiner. */
   ack_ok (ack, snapshot);
   rc_room_service_apply_effects (self);
+  g_signal_emit (self, signals[SIGNAL_SOCKET_JOINED], 0, room_id, socket);
 }
 
 static void
@@ -621,6 +622,9 @@ rc_room_service_class_init (RcRoomServiceClass *klass)
   signals[SIGNAL_ROOM_CHANGED] =
     g_signal_new ("room-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_SOCKET_JOINED] =
+    g_signal_new ("socket-joined", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, RC_TYPE_SIO_SOCKET);
 }
 
 static void

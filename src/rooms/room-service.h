@@ -29,6 +29,11 @@
  *       at once, after any operation that changed the room (seats, mutes,
  *       participants, closing), bindings already updated; the room may be
  *       gone from the registry (closed). For the media service.
+ *   "socket-joined" (const char *room_id, RcSioSocket *socket)
+ *       a connection's room:join succeeded (a first join, a second
+ *       connection of the same user, or a rejoin within the grace period),
+ *       after its ack and the broadcasts of that join: what a module tells
+ *       a connection on entering a room (a recording running).
  */
 #pragma once
 

@@ -172,10 +172,21 @@ is_connected (gpointer data)
 
 /* A client of @s in @room sending @tone (0: none) on @seat (-1: listener),
  * media started when @media. */
+guint
+new_user (void)
+{
+  return ++next_user;
+}
+
 Client *
 client_in (Server *s, const char *room, double tone, gint seat, gboolean media)
 {
-  guint user = ++next_user;
+  return client_in_as (s, new_user (), room, tone, seat, media);
+}
+
+Client *
+client_in_as (Server *s, guint user, const char *room, double tone, gint seat, gboolean media)
+{
   g_autofree char *token = g_strdup_printf ("dev:%u:tester%u", user, user);
   g_autofree char *join = g_strdup_printf ("{\"roomId\":\"%s\"}", room);
   RcTestClientOptions opts = {

@@ -56,6 +56,11 @@ typedef struct {
 /* A new user of @s in @room sending @tone (0: none) on @seat (-1: listener),
  * media started when @media (not waited for). */
 Client *client_in (Server *s, const char *room, double tone, gint seat, gboolean media);
+/* The same as user @user (a second connection of a user, or a rejoin). */
+Client *client_in_as (Server *s, guint user, const char *room, double tone, gint seat,
+                      gboolean media);
+/* A user id no client has had yet. */
+guint new_user (void);
 void client_free (Client *cl);
 /* Emits @event {json}; the ack (transfer full) and its arrival time. */
 JsonObject *ask (Client *cl, const char *event, const char *json, gint64 *at_us);

@@ -248,6 +248,23 @@ test_host_controls (void)
   g_assert_cmpstr (start->file, !=, file);
   b_second_file = g_strdup (start->file);
   b_second_start = start->at_us;
+
+  /* A seated user whose connection drops keeps the seat for the grace
+   * period; rejoining on a new connection (or replacing a connection the
+   * server has not seen drop yet), they are told again: they never left
+   * the room's participants. */
+  {
+    guint user = new_user ();
+    Client *first = client_in_as (fx.server, user, ROOM_B, 0, 2, FALSE);
+    Client *again;
+
+    g_assert_cmpstr (wait_event (first, TRUE, file, 5000)->file, ==, b_second_file);
+    client_free (first);
+    again = client_in_as (fx.server, user, ROOM_B, 0, -1, FALSE);
+    g_assert_cmpstr (wait_event (again, TRUE, file, 5000)->file, ==, b_second_file);
+    g_assert_cmpuint (again->events->len, ==, 1);
+    client_free (again);
+  }
 }
 
 /* SIGTERM while recording: the drain finishes the file before the exit. */
