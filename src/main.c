@@ -346,7 +346,7 @@ main (int argc, char **argv)
   /* "media" in room details, and GET /admin/rooms/{id}/pipeline.dot. */
   rc_media_debug_attach (d.admin, d.media);
   RcDrainTargets drain_targets = { d.loop, config, d.sio, d.rooms, d.media, d.gifts,
-                                   d.room_status };
+                                   d.room_status, hub };
   d.drain = rc_drain_new (&drain_targets);
 
   if (!rc_http_server_listen (d.http, &error)) {

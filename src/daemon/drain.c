@@ -119,6 +119,8 @@ start (RcDrain *drain)
   rc_systemd_stopping ("draining");
 
   rc_sio_server_stop_accepting (t->sio);
+  if (t->hub)
+    rc_hub_stop_accepting (t->hub);
   guint n_clients = rc_sio_server_get_n_connections (t->sio);
   drain_log (G_LOG_LEVEL_INFO, "accept", n_clients, 0,
              "started (SHUTDOWN_TIMEOUT_MS=%u): refusing new connections, %u open",

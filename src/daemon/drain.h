@@ -2,7 +2,8 @@
  *
  * Steps, each logged with counts and durations (ROOMCAST_EVENT=drain,
  * ROOMCAST_STEP=...):
- *   1. accept    new Socket.IO connections are refused (503 shutting_down);
+ *   1. accept    new Socket.IO connections are refused (503 shutting_down),
+ *                new Pusher ones closed with 4200 (reconnect);
  *   2. notify    every client gets server:shutdown {reason, reconnectInMs}
  *                so it can reconnect elsewhere;
  *   3. rooms     media stopped, every room closed (room:closed
@@ -20,6 +21,7 @@
 
 #include "config.h"
 #include "gifts/gift-service.h"
+#include "hub/hub.h"
 #include "laravel/room-status.h"
 #include "media/media-service.h"
 #include "rooms/room-service.h"
@@ -38,6 +40,7 @@ typedef struct {
   RcMediaService *media;               /* nullable */
   RcGiftService *gifts;                /* nullable */
   RcRoomStatusReporter *room_status;   /* nullable */
+  RcHub *hub;                          /* nullable */
 } RcDrainTargets;
 
 typedef struct _RcDrain RcDrain;

@@ -104,6 +104,7 @@ void rc_hub_api_attach (RcHub *hub, SoupServer *soup);
 
 /* Pusher front-end (hub-pusher.c). */
 void rc_hub_pusher_attach (RcHub *hub, SoupServer *soup);
+void rc_hub_pusher_stop_accepting (RcHub *hub);
 void rc_hub_pusher_shutdown (RcHub *hub);
 
 const RcConfig *rc_hub_get_config (RcHub *hub);

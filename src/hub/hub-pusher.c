@@ -470,6 +470,15 @@ rc_hub_pusher_attach (RcHub *hub, SoupServer *soup)
 }
 
 void
+rc_hub_pusher_stop_accepting (RcHub *hub)
+{
+  Pusher *p = get_pusher (hub);
+
+  if (p)
+    p->shutting_down = TRUE;
+}
+
+void
 rc_hub_pusher_shutdown (RcHub *hub)
 {
   Pusher *p = get_pusher (hub);

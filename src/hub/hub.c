@@ -553,6 +553,13 @@ rc_hub_terminate_user (RcHub *hub, const char *user_id)
 /* --- life ---------------------------------------------------------------------- */
 
 void
+rc_hub_stop_accepting (RcHub *self)
+{
+  g_return_if_fail (RC_IS_HUB (self));
+  rc_hub_pusher_stop_accepting (self);
+}
+
+void
 rc_hub_shutdown (RcHub *self)
 {
   rc_hub_pusher_shutdown (self);

@@ -69,6 +69,10 @@ void rc_hub_attach_sio (RcHub *self, RcSioServer *sio);
  * alive (the hub lets go of it when it is finalized). */
 void rc_hub_attach_rooms (RcHub *self, RcRoomService *rooms);
 
+/* The drain has begun: a new Pusher connection is closed with 4200 at once
+ * (pusher-js then reconnects, elsewhere behind a load balancer); open ones
+ * keep receiving until rc_hub_shutdown(). */
+void rc_hub_stop_accepting (RcHub *self);
 /* Close every connection with 4200 (server shutting down, reconnect). */
 void rc_hub_shutdown (RcHub *self);
 

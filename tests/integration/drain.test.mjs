@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { startServer, connect, request, waitFor } from "./lib/harness.mjs";
 import { startFakeLaravel } from "./lib/fake-laravel.mjs";
 import { startRedis } from "./lib/redis.mjs";
+import { rawClient } from "./lib/pusher.mjs";
 
 const KEY = "internal-key-for-drain-tests-0123456789abcdef";
 const BATCH_PATH = "/api/v1/internal/gifts/batch";
@@ -72,12 +73,22 @@ describe("drain on SIGTERM", () => {
       assert.equal(ack.ok, true, JSON.stringify(ack));
       acked.push(ack.transactionId);
     }
+    // An Echo (Pusher protocol) client already connected.
+    const echoBefore = await rawClient(server);
+    await echoBefore.next((m) => m.event === "pusher:connection_established");
     // Not there yet: the drain has real work to wait for.
     assert.ok((await laravel.ledger()).length < acked.length, "the gifts reached Laravel before SIGTERM");
     server.proc.kill("SIGTERM");
-    // A connection attempt during the drain is refused.
+    // A connection attempt during the drain is refused: Socket.IO with
+    // 503, the Pusher protocol with 4200 (reconnect) before it is
+    // established; the Echo client already there is still served.
     await waitFor(() => clients.every((c) => c.seen.some(([e]) => e === "disconnect")), 5000, "disconnects");
     await assert.rejects(connect(server, "dev:599:Late"));
+    const echoLate = await rawClient(server);
+    await waitFor(() => echoLate.closed !== null, 5000, "the late Pusher connection closed");
+    assert.equal(echoLate.closed.code, 4200);
+    assert.ok(!echoLate.messages.some((m) => m.event === "pusher:connection_established"));
+    assert.equal(echoBefore.closed, null, "the open Pusher connection is kept while draining");
     const [code] = await server.exited;
     assert.equal(code, 0, server.logs());
 
