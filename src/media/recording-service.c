@@ -10,6 +10,7 @@
 #include "media/room-recorder.h"
 #include "rooms/errors.h"
 #include "rooms/payload.h"
+#include "rooms/rate-limit.h"
 
 /* Events are written to the sidecar at most this often while recording. */
 #define SIDECAR_WRITE_MS 1000
@@ -35,11 +36,16 @@ struct _RcRecordingService {
   GHashTable *active;    /* room id -> Recording* */
   GHashTable *finishing; /* Recording* set: detached, file being finished */
   GHashTable *off;       /* room ids whose host turned recording off */
+  RcRateLimiter *starts; /* room:record starts, per room id */
   gulong changed_id, joined_id;
   guint write_source;
 };
 
 G_DEFINE_FINAL_TYPE (RcRecordingService, rc_recording_service, G_TYPE_OBJECT)
+
+/* room:record {on:true} starts a new file each time: at most this many per
+ * room and minute (toggling cannot fill the disk with files). */
+#define RECORD_STARTS_PER_MINUTE 6
 
 static gboolean
 enabled (RcRecordingService *self)
@@ -349,14 +355,30 @@ handle_record (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer dat
   }
   r = g_hash_table_lookup (self->active, room_id);
   if (on) {
+    /* A new file now: counted per room. */
+    gboolean starts = r == NULL && g_hash_table_contains (self->medias, room_id);
+    gint64 now_ms = g_get_monotonic_time () / 1000, retry_after_ms = 0;
+
+    if (starts && !rc_rate_limiter_check (self->starts, room_id, now_ms, &retry_after_ms)) {
+      g_autoptr (JsonObject) fields = json_object_new ();
+      g_autofree char *message = g_strdup_printf ("Too many recordings started in this room; "
+                                                  "retry in %" G_GINT64_FORMAT " ms",
+                                                  retry_after_ms);
+
+      json_object_set_int_member (fields, "retryAfterMs", retry_after_ms);
+      if (ack)
+        rc_sio_ack_error_full (ack, "rate_limited", message, fields);
+      return;
+    }
     g_hash_table_remove (self->off, room_id);
     /* No pipeline yet: it starts with the room's media. */
-    if (r == NULL && g_hash_table_contains (self->medias, room_id) &&
-        !start_recording (self, room_id, &error)) {
+    if (starts && !start_recording (self, room_id, &error)) {
       if (ack)
         rc_sio_ack_error (ack, "internal", "The recording could not be started");
       return;
     }
+    if (starts)
+      rc_rate_limiter_record (self->starts, room_id, now_ms);
     r = g_hash_table_lookup (self->active, room_id);
   } else {
     g_hash_table_add (self->off, g_strdup (room_id));
@@ -432,6 +454,7 @@ rc_recording_service_finalize (GObject *object)
   g_hash_table_unref (self->active);
   g_hash_table_unref (self->finishing);
   g_hash_table_unref (self->off);
+  rc_rate_limiter_free (self->starts);
   G_OBJECT_CLASS (rc_recording_service_parent_class)->finalize (object);
 }
 
@@ -449,4 +472,5 @@ rc_recording_service_init (RcRecordingService *self)
   self->active = g_hash_table_new (g_str_hash, g_str_equal);
   self->finishing = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) recording_free, NULL);
   self->off = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->starts = rc_rate_limiter_new (RECORD_STARTS_PER_MINUTE, 60000);
 }

@@ -40,6 +40,7 @@
 #define ROOM_B "b2222222-2222-4222-8222-222222222222"
 #define ROOM_C "c3333333-3333-4333-8333-333333333333"
 #define ROOM_D "d4444444-4444-4444-8444-444444444444"
+#define ROOM_E "e5555555-5555-4555-8555-555555555555"
 /* How long the three-tone room lives (from the recording's start). */
 #define ROOM_LIFE_MS 4000
 #define DURATION_TOLERANCE_S 0.5
@@ -267,6 +268,42 @@ test_host_controls (void)
   }
 }
 
+/* room:record {on:true} starts a new file each time: six per room and
+ * minute, then rate_limited with retryAfterMs (toggling cannot fill the
+ * disk with files); stopping is never limited. */
+static void
+test_start_limit (void)
+{
+  Client *host = client_in (fx.server, ROOM_E, 0, -1, TRUE);
+  Client *all[] = { host, NULL };
+  g_autoptr (JsonObject) refused = NULL;
+  JsonObject *error;
+  guint started = 0;
+
+  g_assert_true (rc_test_wait_until (30000, media_connected, all));
+  wait_event (host, TRUE, NULL, 5000); /* the room's own start: not counted */
+  for (;;) {
+    g_autoptr (JsonObject) reply = NULL;
+
+    request (host, "room:record", "{\"on\":false}");
+    reply = ask (host, "room:record", "{\"on\":true}", NULL);
+    if (!json_object_get_boolean_member (reply, "ok")) {
+      refused = g_steal_pointer (&reply);
+      break;
+    }
+    g_assert_true (json_object_has_member (reply, "file"));
+    g_assert_cmpuint (++started, <=, 6);
+  }
+  g_assert_cmpuint (started, ==, 6);
+  error = json_object_get_object_member (refused, "error");
+  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, "rate_limited");
+  g_assert_cmpint (json_object_get_int_member (error, "retryAfterMs"), >, 0);
+  g_assert_cmpint (json_object_get_int_member (error, "retryAfterMs"), <=, 60000);
+  /* Still off, and turning it off again is fine. */
+  request (host, "room:record", "{\"on\":false}");
+  client_free (host);
+}
+
 /* SIGTERM while recording: the drain finishes the file before the exit. */
 static void
 test_sigterm (void)
@@ -449,6 +486,7 @@ main (int argc, char **argv)
   fx.server = server_start (fx.dir);
   g_test_add_func ("/recording/three-tones", test_three_tones);
   g_test_add_func ("/recording/host-controls", test_host_controls);
+  g_test_add_func ("/recording/start-limit", test_start_limit);
   g_test_add_func ("/recording/sigterm", test_sigterm);
   g_test_add_func ("/recording/disabled", test_disabled);
   g_test_add_func ("/recording/bad-dir", test_bad_dir);
