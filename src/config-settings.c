@@ -60,6 +60,8 @@ static const Setting table[] = {
   /* webrtcbin's own default is 200 ms: too much for conversation. */
   { "JITTER_LATENCY_MS", NULL, KIND_UINT, FALSE, "60", OFF (jitter_latency_ms), 0, 1000 },
   { "OPUS_BITRATE", NULL, KIND_UINT, FALSE, "32000", OFF (opus_bitrate), 6000, 510000 },
+  /* Encoder effort: lower costs less CPU per speaker for a little quality. */
+  { "OPUS_COMPLEXITY", NULL, KIND_UINT, FALSE, "10", OFF (opus_complexity), 0, 10 },
   /* A room's shared mix is sent by one thread per this many peers. */
   { "MEDIA_FANOUT_PEERS", NULL, KIND_UINT, FALSE, "64", OFF (fanout_peers), 1, 100000 },
   /* Admin HTTP API key (secret); unset: LARAVEL_INTERNAL_KEY guards /admin. */

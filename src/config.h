@@ -82,6 +82,7 @@ typedef struct {
   guint rtc_connect_timeout_ms; /* RTC_CONNECT_TIMEOUT_MS, default 15000: media:failed after */
   guint jitter_latency_ms;      /* JITTER_LATENCY_MS, default 60: receive jitterbuffer */
   guint opus_bitrate;           /* OPUS_BITRATE bit/s, default 32000 */
+  guint opus_complexity;        /* OPUS_COMPLEXITY 0-10, default 10 */
   guint fanout_peers;           /* MEDIA_FANOUT_PEERS, default 64: peers per fan-out thread */
 
   /* operations */

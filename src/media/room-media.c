@@ -31,9 +31,10 @@ GST_DEBUG_CATEGORY_STATIC (rc_room_media_debug);
  * the encoder's thread is starved for that long. */
 
 /* The Opus settings of every encoder of the room: 48 kHz mono, 20 ms,
- * voice, in-band FEC (for a 10 % loss budget) and DTX. */
+ * voice, in-band FEC (for a 10 % loss budget) and DTX; OPUS_BITRATE and
+ * OPUS_COMPLEXITY fill the two %u. */
 #define OPUSENC_DESC \
-  "opusenc bitrate=%u frame-size=20 audio-type=voice inband-fec=true dtx=true " \
+  "opusenc bitrate=%u complexity=%u frame-size=20 audio-type=voice inband-fec=true dtx=true " \
   "packet-loss-percentage=10"
 
 typedef struct {
@@ -187,7 +188,8 @@ start_own_mix (Peer *p, GError **error)
   g_autofree char *mm_pad = g_strdup_printf ("src_%d", p->seat);
   g_autofree char *desc = g_strdup_printf ("queue leaky=downstream max-size-time=2000000000 "
                                            "max-size-buffers=0 max-size-bytes=0 ! " OPUSENC_DESC " ! "
-                                           "clocksync", media->config->opus_bitrate);
+                                           "clocksync", media->config->opus_bitrate,
+                                           media->config->opus_complexity);
   g_autoptr (GstPad) bin_src = NULL;
   g_autoptr (GstPad) bin_sink = NULL;
 
@@ -679,7 +681,8 @@ rc_room_media_new (const RcConfig *config, const char *room_id, guint n_seats,
                           "max-size-buffers=0 max-size-bytes=0 ! " OPUSENC_DESC " ! "
                           "clocksync ! tee name=tee allow-not-linked=true",
                           n_seats, upstream_ms * GST_MSECOND,
-                          (guint64) LEVEL_INTERVAL_MS * GST_MSECOND, config->opus_bitrate);
+                          (guint64) LEVEL_INTERVAL_MS * GST_MSECOND, config->opus_bitrate,
+                          config->opus_complexity);
   pipeline = gst_parse_launch_full (desc, NULL, GST_PARSE_FLAG_FATAL_ERRORS, error);
   if (pipeline == NULL)
     return NULL;

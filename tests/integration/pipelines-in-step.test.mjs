@@ -74,7 +74,9 @@ const elementsOf = (text) => parseLaunch(text).flat();
 
 const opusBitrate = source("src/config-settings.c").match(/"OPUS_BITRATE", NULL, KIND_UINT, FALSE, "(\d+)"/)[1];
 const jitterMs = Number(source("src/config-settings.c").match(/"JITTER_LATENCY_MS", NULL, KIND_UINT, FALSE, "(\d+)"/)[1]);
-const opusencDesc = literalChain(roomMedia, "#define OPUSENC_DESC").replace("%u", opusBitrate);
+const opusComplexity = source("src/config-settings.c").match(/"OPUS_COMPLEXITY", NULL, KIND_UINT, FALSE, "(\d+)"/)[1];
+const opusencDesc = literalChain(roomMedia, "#define OPUSENC_DESC").replace("%u", opusBitrate)
+  .replace("%u", opusComplexity);
 const opusenc = elementsOf(opusencDesc)[0].props;
 const mixerTemplate = literalChain(roomMedia, "desc = g_strdup_printf (", {
   OPUSENC_DESC: literalChain(roomMedia, "#define OPUSENC_DESC"), G_GUINT64_FORMAT: "lu",
@@ -99,6 +101,7 @@ const factories = (chains, f) => chains.flat().filter((e) => e.factory === f);
 
 test("the server's settings are what this test reads", () => {
   assert.equal(opusenc.bitrate, opusBitrate);
+  assert.equal(opusenc.complexity, opusComplexity);
   assert.equal(opusenc["frame-size"], "20");
   assert.equal(expectedMixer["force-live"], "true");
   assert.equal(mixQueue.factory, "queue");

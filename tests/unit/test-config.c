@@ -21,7 +21,7 @@ static const char default_dump[] =
   "WORKER_ID=0\n" "GIFTS_FILE=" ROOMCAST_DATADIR "/gifts.json\n" "GIFT_RATE_LIMIT_PER_MINUTE=600\n"
   "RTC_LISTEN_IP=\n" "RTC_ANNOUNCED_IP=\n" "RTC_MIN_PORT=10000\n" "RTC_MAX_PORT=59999\n"
   "STUN_SERVER=\n" "TURN_SERVERS=<unset>\n" "RTC_CONNECT_TIMEOUT_MS=15000\n"
-  "JITTER_LATENCY_MS=60\n" "OPUS_BITRATE=32000\n" "MEDIA_FANOUT_PEERS=64\n"
+  "JITTER_LATENCY_MS=60\n" "OPUS_BITRATE=32000\n" "OPUS_COMPLEXITY=10\n" "MEDIA_FANOUT_PEERS=64\n"
   "ADMIN_API_KEY=<unset>\n" "SHUTDOWN_TIMEOUT_MS=20000\n" "RECORD_DIR=\n"
   "PUSHER_APP_ID=\n" "PUSHER_APP_KEY=\n" "PUSHER_APP_SECRET=<unset>\n"
   "BROADCAST_REDIS_DB=0\n" "BROADCAST_REDIS_PREFIX=laravel_database_\n"
@@ -75,6 +75,7 @@ test_defaults (void)
   g_assert_cmpuint (config->jitter_latency_ms, ==, 60);
   g_assert_cmpuint (config->opus_bitrate, ==, 32000);
   g_assert_cmpuint (config->fanout_peers, ==, 64);
+  g_assert_cmpuint (config->opus_complexity, ==, 10);
   g_assert_cmpstr (dump, ==, default_dump);
 
   /* --dev changes only the auth default and the hub's demo credentials. */
@@ -338,7 +339,8 @@ test_media_settings (void)
                               "TURN_SERVERS", "turn://u:" SECRET "@turn.example.test:3478"
                               "?transport=udp, turns://u:p@[2001:db8::1]:5349",
                               "RTC_CONNECT_TIMEOUT_MS", "2000", "JITTER_LATENCY_MS", "0",
-                              "OPUS_BITRATE", "64000", "MEDIA_FANOUT_PEERS", "8", NULL);
+                              "OPUS_BITRATE", "64000", "MEDIA_FANOUT_PEERS", "8",
+                              "OPUS_COMPLEXITY", "5", NULL);
   g_autoptr(RcConfig) config = load_ok (TRUE, NULL, env, NULL);
   g_autofree char *dump = rc_config_dump (config);
   static const struct { const char *name, *value, *message; } bad[] = {
@@ -348,6 +350,7 @@ test_media_settings (void)
     { "STUN_SERVER", "stun://u@h:3478", "item 1 is not a stun://host[:port] URL" },
     { "OPUS_BITRATE", "5999", "is not a whole number in 6000-510000" },
     { "MEDIA_FANOUT_PEERS", "0", "is not a whole number in 1-100000" },
+    { "OPUS_COMPLEXITY", "11", "is not a whole number in 0-10" },
     { "JITTER_LATENCY_MS", "1001", "is not a whole number in 0-1000" },
     { "RTC_CONNECT_TIMEOUT_MS", "99", "is not a whole number in 100-600000" },
   };
@@ -363,6 +366,7 @@ test_media_settings (void)
   g_assert_cmpuint (config->jitter_latency_ms, ==, 0);
   g_assert_cmpuint (config->opus_bitrate, ==, 64000);
   g_assert_cmpuint (config->fanout_peers, ==, 8);
+  g_assert_cmpuint (config->opus_complexity, ==, 5);
   g_assert_nonnull (strstr (dump, "\nSTUN_SERVER=stun://stun.example.test:3478\n"));
   g_assert_nonnull (strstr (dump, "\nTURN_SERVERS=<redacted>\n"));
   g_assert_null (strstr (dump, SECRET));
