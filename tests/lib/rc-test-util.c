@@ -101,6 +101,37 @@ rc_test_count_fds (int pid)
   return count_dir (pid, "fd");
 }
 
+char *
+rc_test_describe_fds (int pid)
+{
+  g_autofree char *dir_path = proc_path (pid, "fd");
+  g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
+  g_autoptr (GHashTable) kinds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GList) keys = NULL;
+  GString *out = g_string_new (NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir))) {
+    g_autofree char *path = g_build_filename (dir_path, name, NULL);
+    g_autofree char *target = g_file_read_link (path, NULL);
+    char *kind;
+
+    if (target == NULL)
+      continue;
+    /* "socket:[123]" -> "socket", "anon_inode:[eventfd]" stays whole. */
+    kind = g_str_has_prefix (target, "socket:") ? g_strdup ("socket")
+         : g_str_has_prefix (target, "pipe:") ? g_strdup ("pipe")
+         : g_str_has_prefix (target, "/") ? g_strdup ("file") : g_strdup (target);
+    g_hash_table_insert (kinds, kind,
+                         GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (kinds, kind)) + 1));
+  }
+  keys = g_list_sort (g_hash_table_get_keys (kinds), (GCompareFunc) g_strcmp0);
+  for (GList *l = keys; l; l = l->next)
+    g_string_append_printf (out, "%s%s=%u", out->len ? " " : "", (char *) l->data,
+                            GPOINTER_TO_UINT (g_hash_table_lookup (kinds, l->data)));
+  return g_string_free (out, FALSE);
+}
+
 guint64
 rc_test_rss_kib (int pid)
 {

@@ -20,6 +20,9 @@ void rc_test_run_for (guint ms);
 /* Counts of this process (or of @pid when > 0), read from /proc. */
 guint rc_test_count_threads (int pid);
 guint rc_test_count_fds (int pid);
+/* The open fds of @pid (0: this process) by kind, e.g. "anon_inode:[eventfd]=3
+ * file=2 pipe=2 socket=4", for diagnosing a leak. */
+char *rc_test_describe_fds (int pid);
 /* Resident set size in KiB; CPU time (user + system) in ms. */
 guint64 rc_test_rss_kib (int pid);
 guint64 rc_test_cpu_ms (int pid);

@@ -263,12 +263,14 @@ stats_reply (StatsCall *call)
 {
   g_autoptr (JsonObject) fields = json_object_new ();
   g_autoptr (JsonNode) peers = NULL;
+  g_autofree char *fd_kinds = rc_test_describe_fds (0);
 
   json_builder_end_array (call->peers);
   peers = json_builder_get_root (call->peers);
   json_object_set_member (fields, "peers", g_steal_pointer (&peers));
   json_object_set_int_member (fields, "threads", rc_test_count_threads (0));
   json_object_set_int_member (fields, "fds", rc_test_count_fds (0));
+  json_object_set_string_member (fields, "fdKinds", fd_kinds);
   json_object_set_int_member (fields, "rssKib", (gint64) rc_test_rss_kib (0));
   json_object_set_int_member (fields, "cpuMs", (gint64) rc_test_cpu_ms (0));
   json_object_set_int_member (fields, "upstreamCriticals", g_atomic_int_get (&upstream_criticals));
