@@ -13,8 +13,8 @@ typedef struct {
   GstElement *tee;     /* the tee the group's peers hang off (ref) */
   GstPad *feed;        /* group 0's tee pad feeding the queue (groups >= 1) */
   guint n_peers;
-  /* Buffers into and out of the queue (atomic: streaming threads). */
-  gsize in, out;
+  /* Times the queue overflowed (atomic: its upstream streaming thread). */
+  gsize overruns;
 } Group;
 
 struct _RcRoomFanout {
@@ -38,24 +38,21 @@ ensure_debug (void)
   }
 }
 
-static GstPadProbeReturn
-count_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+/* A full leaky queue drops its oldest packet(s) to take the new one: each
+ * overrun is at least one dropped packet (one, while a thread keeps up at
+ * the stream's rate but 200 ms behind). Counted here rather than as
+ * in - out - level, which a packet between the queue and its src pad probe
+ * makes wrong for a moment. */
+static void
+on_overrun (GstElement *queue, gpointer data)
 {
   g_atomic_pointer_add ((gsize *) data, 1);
-  return GST_PAD_PROBE_OK;
 }
 
 static guint64
 group_dropped (Group *g)
 {
-  guint level = 0;
-  guint64 in = GPOINTER_TO_SIZE (g_atomic_pointer_get (&g->in));
-  guint64 out = GPOINTER_TO_SIZE (g_atomic_pointer_get (&g->out));
-
-  if (g->queue == NULL)
-    return 0;
-  g_object_get (g->queue, "current-level-buffers", &level, NULL);
-  return in > out + level ? in - out - level : 0;
+  return GPOINTER_TO_SIZE (g_atomic_pointer_get (&g->overruns));
 }
 
 RcRoomFanout *
@@ -89,7 +86,6 @@ add_group (RcRoomFanout *fanout)
   g_autofree char *queue_name = NULL;
   g_autofree char *tee_name = NULL;
   g_autoptr (GstPad) sink = NULL;
-  g_autoptr (GstPad) queue_src = NULL;
 
   g->number = ++fanout->next_number;
   queue_name = g_strdup_printf ("fanout%u-queue", g->number);
@@ -103,10 +99,8 @@ add_group (RcRoomFanout *fanout)
   gst_object_ref (g->tee);
   gst_bin_add_many (fanout->pipeline, g->queue, g->tee, NULL);
   gst_element_link (g->queue, g->tee);
+  g_signal_connect (g->queue, "overrun", G_CALLBACK (on_overrun), &g->overruns);
   sink = gst_element_get_static_pad (g->queue, "sink");
-  queue_src = gst_element_get_static_pad (g->queue, "src");
-  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER, count_buffer, &g->in, NULL);
-  gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BUFFER, count_buffer, &g->out, NULL);
   gst_element_sync_state_with_parent (g->tee);
   gst_element_sync_state_with_parent (g->queue);
   g->feed = gst_element_request_pad_simple (first->tee, "src_%u");

@@ -39,8 +39,9 @@ GstPad *rc_room_fanout_request_pad (RcRoomFanout *fanout);
  * unlinked from it (the tee sees not-linked, which it allows). */
 void rc_room_fanout_release_pad (RcRoomFanout *fanout, GstPad *pad);
 
-/* Groups now (at least 1), and the packets their queues dropped so far
- * (a group thread that fell behind). */
+/* Groups now (at least 1), and how often their queues overflowed so far
+ * (a group thread that fell behind; each time at least one packet was
+ * dropped). */
 guint rc_room_fanout_get_n_groups (RcRoomFanout *fanout);
 guint64 rc_room_fanout_get_dropped (RcRoomFanout *fanout);
 

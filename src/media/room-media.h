@@ -84,8 +84,9 @@ guint rc_room_media_get_n_speakers (RcRoomMedia *media);
 /* Opus encoders running in this room (speakers + 1). */
 guint rc_room_media_get_n_encoders (RcRoomMedia *media);
 /* Threads sending the shared mix to the peers (1 + groups behind a queue,
- * see room-fanout.h), and the packets those queues dropped since the
- * pipeline started (a group thread that fell behind). */
+ * see room-fanout.h), and how often those queues overflowed since the
+ * pipeline started (a group thread fell behind; at least one packet
+ * dropped each time). */
 guint rc_room_media_get_n_fanout_groups (RcRoomMedia *media);
 guint64 rc_room_media_get_fanout_dropped (RcRoomMedia *media);
 /* Sum of the peers' RTP counters (peers removed so far included): received,
