@@ -98,13 +98,15 @@ add_group (RcRoomFanout *fanout)
   g_object_set (g->tee, "allow-not-linked", TRUE, NULL);
   gst_object_ref (g->tee);
   gst_bin_add_many (fanout->pipeline, g->queue, g->tee, NULL);
-  gst_element_link (g->queue, g->tee);
+  if (!gst_element_link (g->queue, g->tee))
+    g_warn_if_reached (); /* a queue and a tee, both fresh: always links */
   g_signal_connect (g->queue, "overrun", G_CALLBACK (on_overrun), &g->overruns);
   sink = gst_element_get_static_pad (g->queue, "sink");
   gst_element_sync_state_with_parent (g->tee);
   gst_element_sync_state_with_parent (g->queue);
   g->feed = gst_element_request_pad_simple (first->tee, "src_%u");
-  gst_pad_link (g->feed, sink);
+  if (GST_PAD_LINK_FAILED (gst_pad_link (g->feed, sink)))
+    g_warn_if_reached ();
   g_ptr_array_add (fanout->groups, g);
   GST_INFO ("room %s: fan-out group %u added (%u groups)", fanout->room_id, g->number,
             fanout->groups->len);
@@ -128,6 +130,7 @@ remove_group (RcRoomFanout *fanout, Group *g)
   g_autoptr (GstPad) sink = gst_element_get_static_pad (g->queue, "sink");
 
   fanout->dropped_by_removed += group_dropped (g);
+  g_signal_handlers_disconnect_by_data (g->queue, &g->overruns);
   gst_pad_unlink (g->feed, sink);
   gst_element_release_request_pad (first->tee, g->feed);
   g_clear_object (&g->feed);
@@ -160,9 +163,10 @@ rc_room_fanout_request_pad (RcRoomFanout *fanout)
 void
 rc_room_fanout_release_pad (RcRoomFanout *fanout, GstPad *pad)
 {
-  g_autoptr (GstObject) parent = gst_pad_get_parent (pad);
+  g_autoptr (GstObject) parent = NULL;
 
   g_return_if_fail (fanout != NULL && GST_IS_PAD (pad));
+  parent = gst_pad_get_parent (pad);
   for (guint i = 0; i < fanout->groups->len; i++) {
     Group *g = g_ptr_array_index (fanout->groups, i);
 

