@@ -18,17 +18,37 @@ GST_DEBUG_CATEGORY_STATIC (rc_room_media_debug);
 #define SPEAKING_MIN_GAP_MS 250
 #define LEVEL_INTERVAL_MS 100
 
-/* Every encoder has a leaky queue in front (max-size-time=2000000000
- * below, literal so that tests/integration/pipelines-in-step can read it).
- * It holds what the mixer renders ahead of time: mixminus renders a period
- * as soon as every seat has delivered it, while the clocksync after the
- * encoder releases it only at its running time plus the whole upstream
- * latency (the mixer's worst case: JITTER_LATENCY_MS + 60 ms + 40 ms, and
- * the encoder's). The queue must hold that difference, up to the whole
- * latency, or it leaks: with 200 ms it did, at a steady 1-33 % of every
- * packet depending on how early the seats' audio came. 2 s is above the
- * latency of any valid JITTER_LATENCY_MS (at most 1000); it leaks only when
- * the encoder's thread is starved for that long. */
+/* What the mixer assumes upstream of a seat: the jitterbuffer
+ * (JITTER_LATENCY_MS) plus network and decoder slack. */
+#define UPSTREAM_SLACK_MS 60
+
+/* Every encoder has a leaky queue in front. It holds what the mixer
+ * renders ahead of time: mixminus renders a period as soon as every seat
+ * has delivered it, while the clocksync after the encoder releases it only
+ * at its running time plus the whole upstream latency (the mixer's worst
+ * case: JITTER_LATENCY_MS + UPSTREAM_SLACK_MS, its period and latency, and
+ * the encoder's: 230 ms measured with the defaults). The queue must hold
+ * that difference, up to the whole latency, or it leaks: with 200 ms it
+ * did, at a steady 1-33 % of every packet depending on how early the
+ * seats' audio came. It holds the assumed upstream latency plus
+ * ENCODER_QUEUE_MARGIN_MS (620 ms with the defaults), so it leaks only when
+ * the encoder's thread is starved, and then a starved thread cannot build
+ * up more stale audio than that. */
+#define ENCODER_QUEUE_MARGIN_MS 500
+#define ENCODER_QUEUE_DESC \
+  "queue leaky=downstream max-size-time=%" G_GUINT64_FORMAT " max-size-buffers=0 max-size-bytes=0"
+
+static guint64
+upstream_ms (const RcConfig *config)
+{
+  return config->jitter_latency_ms + UPSTREAM_SLACK_MS;
+}
+
+static guint64
+encoder_queue_ns (const RcConfig *config)
+{
+  return (upstream_ms (config) + ENCODER_QUEUE_MARGIN_MS) * GST_MSECOND;
+}
 
 /* The Opus settings of every encoder of the room: 48 kHz mono, 20 ms,
  * voice, in-band FEC (for a 10 % loss budget) and DTX; OPUS_BITRATE and
@@ -179,16 +199,16 @@ stop_inbound (Peer *p)
 /* The peer's own mix-minus: mixminus.src_<seat> → queue → opusenc → its
  * selector, which then switches to it. The queue is leaky: a starved
  * encoder thread must never block the seat threads that push the mix (its
- * size: see OPUSENC_DESC). */
+ * size: see ENCODER_QUEUE_DESC). */
 static gboolean
 start_own_mix (Peer *p, GError **error)
 {
   RcRoomMedia *media = p->media;
   g_autofree char *name = g_strdup_printf ("%s-own", p->name);
   g_autofree char *mm_pad = g_strdup_printf ("src_%d", p->seat);
-  g_autofree char *desc = g_strdup_printf ("queue leaky=downstream max-size-time=2000000000 "
-                                           "max-size-buffers=0 max-size-bytes=0 ! " OPUSENC_DESC " ! "
-                                           "clocksync", media->config->opus_bitrate,
+  g_autofree char *desc = g_strdup_printf (ENCODER_QUEUE_DESC " ! " OPUSENC_DESC " ! clocksync",
+                                           encoder_queue_ns (media->config),
+                                           media->config->opus_bitrate,
                                            media->config->opus_complexity);
   g_autoptr (GstPad) bin_src = NULL;
   g_autoptr (GstPad) bin_sink = NULL;
@@ -668,7 +688,6 @@ rc_room_media_new (const RcConfig *config, const char *room_id, guint n_seats,
   g_autofree char *name = g_strdup_printf ("room-%s", room_id);
   RcRoomMedia *media;
   GstElement *pipeline;
-  guint64 upstream_ms = config->jitter_latency_ms + 60;
 
   ensure_debug ();
   /* mixminus: live on its own clock so an empty room still streams
@@ -677,12 +696,11 @@ rc_room_media_new (const RcConfig *config, const char *room_id, guint n_seats,
   desc = g_strdup_printf ("mixminus name=mixer seats=%u force-live=true ignore-inactive-pads=true "
                           "latency=20000000 min-upstream-latency=%" G_GUINT64_FORMAT " "
                           "level-interval=%" G_GUINT64_FORMAT " "
-                          "mixer.mix ! queue leaky=downstream max-size-time=2000000000 "
-                          "max-size-buffers=0 max-size-bytes=0 ! " OPUSENC_DESC " ! "
+                          "mixer.mix ! " ENCODER_QUEUE_DESC " ! " OPUSENC_DESC " ! "
                           "clocksync ! tee name=tee allow-not-linked=true",
-                          n_seats, upstream_ms * GST_MSECOND,
-                          (guint64) LEVEL_INTERVAL_MS * GST_MSECOND, config->opus_bitrate,
-                          config->opus_complexity);
+                          n_seats, upstream_ms (config) * GST_MSECOND,
+                          (guint64) LEVEL_INTERVAL_MS * GST_MSECOND, encoder_queue_ns (config),
+                          config->opus_bitrate, config->opus_complexity);
   pipeline = gst_parse_launch_full (desc, NULL, GST_PARSE_FLAG_FATAL_ERRORS, error);
   if (pipeline == NULL)
     return NULL;

@@ -78,10 +78,15 @@ const opusComplexity = source("src/config-settings.c").match(/"OPUS_COMPLEXITY",
 const opusencDesc = literalChain(roomMedia, "#define OPUSENC_DESC").replace("%u", opusBitrate)
   .replace("%u", opusComplexity);
 const opusenc = elementsOf(opusencDesc)[0].props;
+const slackMs = defined(roomMedia, "UPSTREAM_SLACK_MS");
+// The encoders' queues hold the assumed upstream latency plus a margin.
+const queueNs = (jitterMs + slackMs + defined(roomMedia, "ENCODER_QUEUE_MARGIN_MS")) * 1e6;
+const encoderQueueDesc = literalChain(roomMedia, "#define ENCODER_QUEUE_DESC", { G_GUINT64_FORMAT: "lu" })
+  .replace("%lu", String(queueNs));
 const mixerTemplate = literalChain(roomMedia, "desc = g_strdup_printf (", {
   OPUSENC_DESC: literalChain(roomMedia, "#define OPUSENC_DESC"), G_GUINT64_FORMAT: "lu",
+  ENCODER_QUEUE_DESC: encoderQueueDesc,
 }, "\nrc_room_media_new (");
-const slackMs = Number(roomMedia.match(/upstream_ms = config->jitter_latency_ms \+ (\d+);/)[1]);
 const mixerTemplateElements = elementsOf(mixerTemplate.replace(/mixer\.mix/, "")); // mixminus, queue, opusenc, clocksync, tee
 const expectedMixer = { ...mixerTemplateElements[0].props };
 expectedMixer["min-upstream-latency"] = String((jitterMs + slackMs) * 1e6);
@@ -90,7 +95,8 @@ delete expectedMixer.seats;
 delete expectedMixer.name;
 const mixQueue = mixerTemplateElements[1];
 const inbound = elementsOf(literalChain(roomMedia, "p->in_bin = make_bin (media,"));
-const ownQueue = elementsOf(literalChain(roomMedia, "desc = g_strdup_printf (", { OPUSENC_DESC: "" },
+const ownQueue = elementsOf(literalChain(roomMedia, "desc = g_strdup_printf (",
+                                         { OPUSENC_DESC: "", ENCODER_QUEUE_DESC: encoderQueueDesc },
                                          "\nstart_own_mix (").split("!")[0])[0];
 const opusPt = String(defined(source("src/media/media-sdp.h"), "RC_MEDIA_OPUS_PT"));
 // A peer has no send queue: the payloader feeds webrtcbin directly.
@@ -106,6 +112,7 @@ test("the server's settings are what this test reads", () => {
   assert.equal(expectedMixer["force-live"], "true");
   assert.equal(mixQueue.factory, "queue");
   assert.equal(mixQueue.props.leaky, "downstream");
+  assert.equal(mixQueue.props["max-size-time"], String(queueNs));
   assert.deepEqual(ownQueue, mixQueue, "the shared mix and the own mixes queue alike");
   assert.deepEqual(mixerTemplateElements.slice(2).map((e) => e.factory), ["opusenc", "clocksync", "tee"]);
   assert.deepEqual(inbound.map((e) => e.factory ?? e.caps),
