@@ -1,6 +1,10 @@
 /* roomcast: dot files of a room's pipeline; see pipeline-dump.h. */
 #include "media/pipeline-dump.h"
 
+#include <errno.h>
+
+#include <glib/gstdio.h>
+
 #define DUMP_DIR_ENV "GST_DEBUG_DUMP_DOT_DIR"
 #define MAX_ROOM_ID_CHARS 64
 
@@ -40,6 +44,35 @@ add_reason (RcPipelineDump *dump, const char *reason)
   g_ptr_array_add (dump->reasons, g_strdup (reason));
 }
 
+/* <dir>/<name>.dot, whole or not at all: written as a hidden temporary
+ * file and renamed, so whoever watches the directory never reads half a
+ * graph (GStreamer's own dot-file writer writes in place). */
+static void
+write_file (RcPipelineDump *dump, const char *name)
+{
+  const char *dir = g_getenv (DUMP_DIR_ENV);
+  g_autofree char *base = g_strconcat (name, ".dot", NULL);
+  g_autofree char *tmp_base = g_strconcat (".", base, ".tmp", NULL);
+  g_autofree char *path = NULL;
+  g_autofree char *tmp = NULL;
+  g_autofree char *dot = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (dir == NULL || *dir == '\0')
+    return;
+  path = g_build_filename (dir, base, NULL);
+  tmp = g_build_filename (dir, tmp_base, NULL);
+  dot = gst_debug_bin_to_dot_data (GST_BIN (dump->pipeline), GST_DEBUG_GRAPH_SHOW_ALL);
+  if (!g_file_set_contents_full (tmp, dot, -1, G_FILE_SET_CONTENTS_NONE, 0644, &error) ||
+      g_rename (tmp, path) != 0) {
+    g_warning ("room %s: pipeline graph not written to %s: %s", dump->room_id, path,
+               error ? error->message : g_strerror (errno));
+    g_unlink (tmp);
+    return;
+  }
+  g_debug ("room %s: pipeline graph dumped to %s", dump->room_id, path);
+}
+
 static void
 write_dump (RcPipelineDump *dump)
 {
@@ -54,10 +87,7 @@ write_dump (RcPipelineDump *dump)
     g_string_append_printf (file, "%s%s", i ? "+" : "",
                             (const char *) g_ptr_array_index (dump->reasons, i));
   g_ptr_array_set_size (dump->reasons, 0);
-  /* GStreamer writes <dir>/<file>.dot; it took <dir> at gst_init(). */
-  GST_DEBUG_BIN_TO_DOT_FILE (GST_BIN (dump->pipeline), GST_DEBUG_GRAPH_SHOW_ALL, file->str);
-  g_debug ("room %s: pipeline graph dumped to %s/%s.dot", dump->room_id,
-           g_getenv (DUMP_DIR_ENV), file->str);
+  write_file (dump, file->str);
 }
 
 static gboolean
