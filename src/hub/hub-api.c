@@ -122,7 +122,7 @@ handle_events (RcHub *hub, SoupServerMessage *msg, JsonObject *body, gboolean ba
   }
   for (guint i = 0; i < events->len; i++)
     one_event (hub, g_ptr_array_index (events, i), batch, TRUE);
-  g_autoptr (JsonNode) empty = json_node_init_object (json_node_alloc (), json_object_new ());
+  g_autoptr (JsonNode) empty = rc_json_node_take_object (NULL);
   if (batch) {
     JsonObject *o = json_node_get_object (empty);
     json_object_set_array_member (o, "batch", json_array_new ());
@@ -281,7 +281,7 @@ handle_apps (SoupServer *server, SoupServerMessage *msg, const char *path, GHash
              strlen (parts[4]) <= 128 && g_str_equal (parts[5], "terminate_connections")) {
     guint closed = rc_hub_terminate_user (hub, parts[4]);
     g_info ("Pusher HTTP API: terminated %u connection(s) of a user", closed);
-    g_autoptr (JsonNode) empty = json_node_init_object (json_node_alloc (), json_object_new ());
+    g_autoptr (JsonNode) empty = rc_json_node_take_object (NULL);
     rc_http_reply_json (msg, SOUP_STATUS_OK, empty);
   } else {
     refuse (msg, SOUP_STATUS_NOT_FOUND, "not_found", "no such endpoint");

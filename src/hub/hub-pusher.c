@@ -227,9 +227,9 @@ handle_signin (Conn *c, JsonObject *data)
   g_autofree char *channel = g_strconcat (RC_HUB_USER_CHANNEL_PREFIX, id, NULL);
   rc_hub_join (c->client.hub, &c->client, channel, NULL, NULL);
 
-  g_autoptr (JsonObject) reply = json_object_new ();
+  JsonObject *reply = json_object_new ();
   json_object_set_string_member (reply, "user_data", user_data);
-  g_autoptr (JsonNode) rn = json_node_init_object (json_node_alloc (), json_object_ref (reply));
+  g_autoptr (JsonNode) rn = rc_json_node_take_object (reply);
   send_event (c, "pusher:signin_success", NULL, rn);
 }
 

@@ -71,7 +71,7 @@ handle_broadcast (SoupServer *server, SoupServerMessage *msg, const char *path, 
     return;
   }
   JsonNode *payload = json_object_get_member (o, "data");
-  g_autoptr (JsonNode) empty = json_node_init_object (json_node_alloc (), json_object_new ());
+  g_autoptr (JsonNode) empty = rc_json_node_take_object (NULL);
   if (!payload)
     payload = empty;
   guint delivered = 0;

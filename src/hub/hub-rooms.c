@@ -48,7 +48,7 @@ member_info (JsonObject *participant)
   json_object_set_string_member (info, "role", json_object_get_string_member (participant, "role"));
   json_object_set_member (info, "seat",
                           json_node_copy (json_object_get_member (participant, "seat")));
-  return json_node_init_object (json_node_alloc (), info);
+  return rc_json_node_take_object (info);
 }
 
 static void
@@ -115,7 +115,7 @@ rc_hub_rooms_deliver (RcHub *hub, const char *channel, const char *event, JsonNo
     const char *s = json_node_get_string (data);
     parsed = rc_json_parse_strict (s, strlen (s), NULL, NULL);
   }
-  g_autoptr (JsonNode) empty = json_node_init_object (json_node_alloc (), json_object_new ());
+  g_autoptr (JsonNode) empty = rc_json_node_take_object (NULL);
   JsonNode *payload = parsed ? parsed : data ? data : empty;
   g_autoptr (GPtrArray) users = rc_room_list_connected (room);
   guint n = 0;

@@ -37,4 +37,12 @@ JsonNode *rc_json_parse_strict (const char *text, gsize len, gsize *error_offset
 void rc_json_write (GString *out, JsonNode *node);
 char *rc_json_to_string (JsonNode *node);
 
+/* A new object node that takes over the caller's reference to @object
+ * (json_node_init_object() takes one of its own, which is how a
+ * json_object_new() passed to it straight leaks). NULL makes an empty
+ * object. */
+JsonNode *rc_json_node_take_object (JsonObject *object);
+/* The same for an array (NULL: an empty array). */
+JsonNode *rc_json_node_take_array (JsonArray *array);
+
 G_END_DECLS
