@@ -26,6 +26,8 @@ static const Setting table[] = {
   { "SIO_PING_INTERVAL_MS", NULL, KIND_UINT, FALSE, "25000", OFF (ping_interval_ms), 1, DAY_MS },
   { "SIO_PING_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "20000", OFF (ping_timeout_ms), 1, DAY_MS },
   { "SIO_MAX_PAYLOAD", NULL, KIND_UINT, FALSE, "1000000", OFF (max_payload), 1, G_MAXINT },
+  /* Past it, or within the descriptor reserve, a connection gets a 503. */
+  { "HTTP_MAX_CONNECTIONS", NULL, KIND_UINT, FALSE, "50000", OFF (http_max_connections), 1, G_MAXINT },
   { "AUTH_PROVIDER", NULL, KIND_ENUM, FALSE, NULL, OFF (auth_provider), .choices = auth_choices },
   { "JWT_SECRET", NULL, KIND_STRING, TRUE, NULL, OFF (jwt_secret) },
   /* Seed 000 section 2 caches validated users for 5 minutes. */

@@ -39,6 +39,7 @@ typedef struct {
   guint ping_interval_ms;       /* SIO_PING_INTERVAL_MS, default 25000 */
   guint ping_timeout_ms;        /* SIO_PING_TIMEOUT_MS, default 20000 */
   guint max_payload;            /* SIO_MAX_PAYLOAD bytes, default 1000000 */
+  guint http_max_connections;   /* HTTP_MAX_CONNECTIONS open at once (plain and WebSocket), default 50000 */
 
   /* auth */
   RcAuthKind auth_provider;     /* AUTH_PROVIDER: dev|laravel|jwt; default dev with

@@ -35,6 +35,7 @@
 #include "sio/sio-server.h"
 #include "hub/hub.h"
 #include "daemon/drain.h"
+#include "daemon/fd-limit.h"
 #include "daemon/systemd-notify.h"
 #include "http/admin-api.h"
 #include "rooms/rate-gate.h"
@@ -102,6 +103,20 @@ service_status (gpointer data)
   return g_strdup_printf ("%u connection(s)", rc_sio_server_get_n_connections (d->sio));
 }
 
+/* The watchdog's liveness: the main loop runs (this is called) and the
+ * listener accepted the connection to itself made on the previous tick. */
+static gboolean
+listener_alive (gpointer data, const char **why)
+{
+  Daemon *d = data;
+  RcHttpListener *listener = rc_http_server_get_listener (d->http);
+  if (listener && !rc_http_listener_check_alive (listener)) {
+    *why = "the HTTP listener did not accept a connection to itself";
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 static_health (JsonBuilder *b, gpointer data)
 {
@@ -114,6 +129,19 @@ static_health (JsonBuilder *b, gpointer data)
   if (!d->laravel) {
     json_builder_set_member_name (b, "laravel");
     json_builder_add_string_value (b, "disabled");
+  }
+  /* Answering at all means the listener accepted this request; "false"
+   * here means it is backing off from an accept error right now. */
+  RcHttpListener *listener = rc_http_server_get_listener (d->http);
+  if (listener) {
+    json_builder_set_member_name (b, "http");
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "accepting");
+    json_builder_add_boolean_value (b, rc_http_listener_is_accepting (listener));
+    json_builder_set_member_name (b, "connections");
+    json_builder_add_int_value (b, rc_http_listener_get_n_connections (listener));
+    json_builder_end_object (b);
+    return rc_http_listener_is_accepting (listener);
   }
   return TRUE;
 }
@@ -270,6 +298,8 @@ main (int argc, char **argv)
   /* hiredis and OpenSSL write to sockets with write(2): a peer that has
    * just closed must give EPIPE, not kill the daemon. */
   signal (SIGPIPE, SIG_IGN);
+  guint fd_limit = rc_fd_limit_raise ();
+  g_info ("file descriptors: %u allowed", fd_limit);
   Daemon d = { 0 };
   if (config->redis_host)
     d.redis = rc_redis_client_new (config);
@@ -362,6 +392,7 @@ main (int argc, char **argv)
   guint sighup = g_unix_signal_add (SIGHUP, on_reload_signal, &d);
   g_autofree char *status = g_strdup_printf ("listening on port %u",
                                              rc_http_server_get_port (d.http));
+  rc_systemd_set_liveness (listener_alive, &d);
   rc_systemd_ready (status, service_status, &d);
   g_main_loop_run (d.loop);
 

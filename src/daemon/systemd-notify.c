@@ -11,6 +11,9 @@
 static guint watchdog_id;
 static RcStatusFunc status_func;
 static gpointer status_data;
+static RcLivenessFunc liveness_func;
+static gpointer liveness_data;
+static gboolean liveness_failing;
 
 static void
 notify (const char *state)
@@ -35,6 +38,17 @@ notify_status (const char *prefix, const char *status)
 static gboolean
 on_watchdog (gpointer data)
 {
+  const char *why = "liveness check failed";
+  if (liveness_func && !liveness_func (liveness_data, &why)) {
+    if (!liveness_failing)
+      g_warning ("systemd watchdog: not pinging: %s (systemd restarts the service at "
+                 "WatchdogSec= unless it recovers)", why);
+    liveness_failing = TRUE;
+    return G_SOURCE_CONTINUE;
+  }
+  if (liveness_failing)
+    g_message ("systemd watchdog: pinging again");
+  liveness_failing = FALSE;
   g_autofree char *status = status_func ? status_func (status_data) : NULL;
   notify_status ("WATCHDOG=1\n", status);
   return G_SOURCE_CONTINUE;
@@ -55,6 +69,14 @@ rc_systemd_ready (const char *status, RcStatusFunc func, gpointer user_data)
     g_info ("systemd watchdog: pinging every %u ms", interval_ms);
   }
 #endif
+}
+
+void
+rc_systemd_set_liveness (RcLivenessFunc func, gpointer user_data)
+{
+  liveness_func = func;
+  liveness_data = user_data;
+  liveness_failing = FALSE;
 }
 
 void
@@ -92,4 +114,6 @@ rc_systemd_shutdown (void)
   g_clear_handle_id (&watchdog_id, g_source_remove);
   status_func = NULL;
   status_data = NULL;
+  liveness_func = NULL;
+  liveness_data = NULL;
 }

@@ -1,5 +1,6 @@
 /* roomcast: HTTP routes of the daemon; see http-server.h. */
 #include "http/http-server.h"
+#include "http/http-listener.h"
 #include "http/metrics.h"
 #include "json/json-text.h"
 #include "roomcast-build-config.h"
@@ -13,6 +14,7 @@ struct _RcHttpServer {
   GObject parent_instance;
   const RcConfig *config;
   SoupServer *soup;
+  RcHttpListener *listener; /* NULL until listening */
   GArray *health;     /* Health */
   gint64 started_us;  /* monotonic */
   guint port;
@@ -108,6 +110,18 @@ handle_default (SoupServer *server, SoupServerMessage *msg, const char *path,
   rc_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", "no such endpoint");
 }
 
+/* Plain HTTP connections are closed after their response (see
+ * http-listener.h): say so, so that clients do not send a second request
+ * on them. A WebSocket handshake sets its own Connection header. */
+static void
+on_request_read (SoupServer *server, SoupServerMessage *msg, gpointer data)
+{
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  if (!soup_message_headers_get_one (request, "Upgrade"))
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                  "Connection", "close");
+}
+
 static void
 on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer data)
 {
@@ -132,6 +146,7 @@ rc_http_server_new (const RcConfig *config)
   soup_server_add_handler (self->soup, NULL, handle_default, self, NULL);
   soup_server_add_handler (self->soup, "/health", handle_health, self, NULL);
   soup_server_add_handler (self->soup, "/metrics", handle_metrics, self, NULL);
+  g_signal_connect (self->soup, "request-read", G_CALLBACK (on_request_read), self);
   g_signal_connect (self->soup, "request-finished", G_CALLBACK (on_request_finished), self);
   return self;
 }
@@ -163,14 +178,23 @@ rc_http_server_listen (RcHttpServer *self, GError **error)
   if (!socket)
     return FALSE;
   g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
-  if (!g_socket_bind (socket, sa, TRUE, error) || !g_socket_listen (socket, error) ||
-      !soup_server_listen_socket (self->soup, socket, 0, error))
+  if (!g_socket_bind (socket, sa, TRUE, error) || !g_socket_listen (socket, error))
     return FALSE;
   g_autoptr (GSocketAddress) bound = g_socket_get_local_address (socket, error);
   if (!bound)
     return FALSE;
   self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_clear_object (&self->listener);
+  self->listener = rc_http_listener_new (self->soup, socket, self->config->http_max_connections);
+  g_info ("http: %u connections at most, %u of the process's descriptors kept for the rest",
+          self->config->http_max_connections, rc_http_listener_get_fd_reserve (self->listener));
   return TRUE;
+}
+
+RcHttpListener *
+rc_http_server_get_listener (RcHttpServer *self)
+{
+  return self->listener;
 }
 
 guint
@@ -182,8 +206,10 @@ rc_http_server_get_port (RcHttpServer *self)
 void
 rc_http_server_stop_listening (RcHttpServer *self)
 {
-  /* Closes the listening sockets and any plain HTTP connection; WebSocket
+  /* Closes the listening socket and any plain HTTP connection; WebSocket
    * connections were taken over by their RcSioSocket and are not affected. */
+  if (self->listener)
+    rc_http_listener_close (self->listener);
   soup_server_disconnect (self->soup);
 }
 
@@ -199,6 +225,7 @@ static void
 rc_http_server_finalize (GObject *object)
 {
   RcHttpServer *self = RC_HTTP_SERVER (object);
+  g_clear_object (&self->listener);
   soup_server_disconnect (self->soup);
   g_object_unref (self->soup);
   g_array_unref (self->health);

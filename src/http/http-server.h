@@ -9,6 +9,7 @@
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
 #include "config.h"
+#include "http/http-listener.h"
 
 G_BEGIN_DECLS
 
@@ -19,6 +20,8 @@ RcHttpServer *rc_http_server_new (const RcConfig *config);
 SoupServer *rc_http_server_get_soup (RcHttpServer *self);
 /* Listen on config->listen_addr:config->port (port 0 picks a free one). */
 gboolean rc_http_server_listen (RcHttpServer *self, GError **error);
+/* What accepts the connections (NULL before listen()). */
+RcHttpListener *rc_http_server_get_listener (RcHttpServer *self);
 /* The port actually bound (useful with port 0). */
 guint rc_http_server_get_port (RcHttpServer *self);
 /* Stop accepting connections and drop plain HTTP ones (WebSockets stay). */
