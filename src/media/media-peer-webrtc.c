@@ -17,9 +17,13 @@
  *    branches).
  *  - releasing a webrtcbin pad before data flowed can deadlock (fixed in
  *    1.22.3): we never release webrtcbin pads. Teardown unlinks the bin's
- *    two pads, sets the whole bin to NULL (which flushes, so a push in
- *    flight returns, then joins webrtcbin's threads) and removes it from
- *    the pipeline: on the main loop, always.
+ *    two pads, locks its state and removes it from the pipeline on the
+ *    main loop (all quick), then sets the bin to NULL (which flushes, so a
+ *    push in flight returns, then joins webrtcbin's threads) on a teardown
+ *    thread: joining a webrtcbin whose operation queue is long (a client
+ *    that sent thousands of candidates) took webrtcbin ~75 s, and the main
+ *    loop must never wait for that. rc_media_peer_webrtc_wait_torn_down()
+ *    waits for that thread at shutdown.
  *  - g_main_context_invoke() runs its function at once, in the calling
  *    thread, when that thread can acquire the context, which a GStreamer
  *    thread can while the main loop sits between iterations. Results are
@@ -508,7 +512,47 @@ unlink_pad (GstPad *pad)
     gst_pad_unlink (peer, pad);
 }
 
-/* The teardown order (see the top of the file): unlink, NULL, remove. */
+/* Bins on their way to NULL; see the top of the file. */
+static GThreadPool *teardown_pool;
+static GMutex teardown_lock;
+
+static void
+teardown (gpointer data, gpointer unused)
+{
+  GstElement *bin = data;
+
+  gst_element_set_state (bin, GST_STATE_NULL);
+  GST_DEBUG_OBJECT (bin, "torn down");
+  gst_object_unref (bin);
+}
+
+static void
+tear_down_later (GstElement *bin)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_mutex_lock (&teardown_lock);
+  if (teardown_pool == NULL)
+    teardown_pool = g_thread_pool_new (teardown, NULL, 2, FALSE, &error);
+  if (teardown_pool == NULL || !g_thread_pool_push (teardown_pool, bin, &error)) {
+    g_warning ("media: no teardown thread (%s): stopping a peer on the main loop",
+               error ? error->message : "?");
+    teardown (bin, NULL);
+  }
+  g_mutex_unlock (&teardown_lock);
+}
+
+void
+rc_media_peer_webrtc_wait_torn_down (void)
+{
+  g_mutex_lock (&teardown_lock);
+  GThreadPool *pool = g_steal_pointer (&teardown_pool);
+  g_mutex_unlock (&teardown_lock);
+  if (pool)
+    g_thread_pool_free (pool, FALSE, TRUE);
+}
+
+/* The teardown order (see the top of the file): unlink, remove, NULL. */
 static void
 peer_close (RcMediaPeer *peer)
 {
@@ -524,15 +568,17 @@ peer_close (RcMediaPeer *peer)
    * not-linked, which a tee ignores, instead of flushing, which stops it. */
   unlink_pad (self->sink_ghost);
   unlink_pad (self->src_ghost);
-  /* 2. Stop everything inside, whatever the negotiation reached. Locked so
-   * that a state change of the room cannot restart it meanwhile. */
+  /* 2. Leave the pipeline, locked so that a state change of the room
+   * cannot reach it meanwhile; it posts nothing on the room's bus from now. */
   gst_element_set_locked_state (self->bin, TRUE);
-  gst_element_set_state (self->bin, GST_STATE_NULL);
-  /* 3. Leave the pipeline. */
+  g_autoptr (GstElement) bin = gst_object_ref (self->bin);
   if (self->parent) {
     gst_bin_remove (self->parent, self->bin);
     g_clear_object (&self->parent);
   }
+  /* 3. Stop everything inside, whatever the negotiation reached, off the
+   * main loop. */
+  tear_down_later (g_steal_pointer (&bin));
   finish_task (&self->offer_task, g_error_new (RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_CLOSED,
                                                "peer %s closed", self->name));
   finish_task (&self->answer_task, g_error_new (RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_CLOSED,

@@ -52,4 +52,10 @@ gboolean rc_media_peer_webrtc_handle_message (RcMediaPeerWebrtc *self, GstMessag
  * For diagnosis (the admin API). */
 const char *rc_media_peer_webrtc_get_ice_state (RcMediaPeerWebrtc *self);
 
+/* close() stops a peer's webrtcbin on a teardown thread (joining webrtcbin's
+ * threads can take long); this waits until every closed peer is stopped.
+ * Call it at shutdown, after the peers are closed, before the process
+ * exits or GStreamer is deinitialised. */
+void rc_media_peer_webrtc_wait_torn_down (void);
+
 G_END_DECLS

@@ -4,9 +4,11 @@
 #include <gst/gst.h>
 
 #include "http/metrics.h"
+#include "media/media-peer-webrtc.h"
 #include "media/media-session.h"
 #include "media/recording-service.h"
 #include "media/room-media.h"
+#include "rooms/rate-limit.h"
 
 /* One socket's media: its room, its user and its session. The peer lives in
  * the room's RcRoomMedia under the socket id. */
@@ -32,7 +34,15 @@ struct _RcMediaService {
   guint reconcile_source;
   gulong changed_id, disconnected_id;
   guint64 closed_in, closed_out, closed_offered; /* packets of pipelines already freed */
+  RcRateLimiter *connects; /* media:connect per socket id: each builds a webrtcbin */
+  RcRateLimiter *ices;     /* media:ice per socket id */
 };
+
+/* Far above what a client that works needs (one media:connect per seat
+ * change or reconnect, a handful of candidates per session), far below
+ * what costs the server. */
+#define MEDIA_CONNECTS_PER_MINUTE 20
+#define MEDIA_ICE_PER_10S 100
 
 G_DEFINE_FINAL_TYPE (RcMediaService, rc_media_service, G_TYPE_OBJECT)
 
@@ -287,6 +297,26 @@ ensure_media (RcMediaService *self, const char *room_id, GError **error)
   return media;
 }
 
+/* FALSE (and the ack answered) when @socket sent too many of these. */
+static gboolean
+take_signal (RcRateLimiter *limiter, RcSioSocket *socket, RcSioAck *ack, const char *event)
+{
+  gint64 retry_after_ms = 0;
+
+  if (rc_rate_limiter_hit (limiter, rc_sio_socket_get_id (socket), g_get_monotonic_time () / 1000,
+                           &retry_after_ms))
+    return TRUE;
+  g_autofree char *labels = g_strdup_printf ("event=\"%s\"", event);
+  rc_metrics_counter_inc ("roomcast_media_signals_refused_total",
+                          "media:* events refused by their rate limit", labels);
+  if (ack) {
+    g_autofree char *message = g_strdup_printf ("Too many %s; retry in %" G_GINT64_FORMAT " ms",
+                                                event, retry_after_ms);
+    rc_sio_ack_rate_limited (ack, message, retry_after_ms);
+  }
+  return FALSE;
+}
+
 static void
 handle_connect (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
 {
@@ -303,6 +333,8 @@ handle_connect (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer da
       rc_sio_ack_error (ack, "not_in_room", "Join a room (room:join) before media:connect");
     return;
   }
+  if (!take_signal (self->connects, socket, ack, "media:connect"))
+    return;
   remove_entry (self, socket_id, "reconnect"); /* a second media:connect starts over */
   media = ensure_media (self, room_id, &error);
   peer = media ? rc_room_media_add_user_peer (media, socket_id,
@@ -350,9 +382,10 @@ handle_answer (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer dat
 static void
 handle_ice (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
 {
-  Entry *e = entry_of (data, socket, ack);
+  RcMediaService *self = data;
+  Entry *e = entry_of (self, socket, ack);
 
-  if (e)
+  if (e && take_signal (self->ices, socket, ack, "media:ice"))
     rc_media_session_handle_ice (e->session, args, ack);
 }
 
@@ -529,6 +562,9 @@ rc_media_service_dispose (GObject *object)
     g_clear_signal_handler (&self->changed_id, self->rooms);
     rc_metrics_unregister_collector (metrics_collector, self);
     rc_media_service_shutdown (self);
+    /* The closed peers' webrtcbins stop on a teardown thread: done before
+     * the process goes on to exit. */
+    rc_media_peer_webrtc_wait_torn_down ();
   }
   g_clear_handle_id (&self->reconcile_source, g_source_remove);
   g_clear_object (&self->recordings); /* after the pipelines: finishes their files */
@@ -545,6 +581,8 @@ rc_media_service_finalize (GObject *object)
   g_hash_table_unref (self->entries);
   g_hash_table_unref (self->medias);
   g_hash_table_unref (self->dirty);
+  rc_rate_limiter_free (self->connects);
+  rc_rate_limiter_free (self->ices);
   G_OBJECT_CLASS (rc_media_service_parent_class)->finalize (object);
 }
 
@@ -562,4 +600,6 @@ rc_media_service_init (RcMediaService *self)
   self->medias = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) rc_room_media_free);
   self->dirty = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->connects = rc_rate_limiter_new (MEDIA_CONNECTS_PER_MINUTE, 60000);
+  self->ices = rc_rate_limiter_new (MEDIA_ICE_PER_10S, 10000);
 }

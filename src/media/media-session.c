@@ -16,6 +16,7 @@ struct _RcMediaSession {
   char *mid;              /* its audio mid */
   gboolean answered;      /* an answer was accepted (or is being applied) */
   GPtrArray *held;        /* JsonNode media:ice payloads waiting for the offer to go out */
+  guint remote_candidates; /* media:ice accepted so far */
   gboolean ended, closed;
 };
 
@@ -318,6 +319,15 @@ rc_media_session_handle_ice (RcMediaSession *self, JsonArray *args, RcSioAck *ac
     not_expected (ack, "this media session has ended: send media:connect again");
     return;
   }
+  /* Each candidate is an operation queued on webrtcbin's thread, and
+   * thousands of them made that thread (and its teardown) take minutes. */
+  if (self->remote_candidates >= RC_MEDIA_MAX_REMOTE_CANDIDATES) {
+    if (ack)
+      rc_sio_ack_error (ack, "invalid_payload",
+                        "Too many ICE candidates: at most "
+                        G_STRINGIFY (RC_MEDIA_MAX_REMOTE_CANDIDATES) " per media session");
+    return;
+  }
   c = rc_media_ice_candidate_from_json (node, 1, self->mid, &error);
   if (c == NULL) {
     if (ack)
@@ -333,6 +343,7 @@ rc_media_session_handle_ice (RcMediaSession *self, JsonArray *args, RcSioAck *ac
   } else {
     rc_media_peer_add_remote_candidate (self->peer, c->mline_index, c->candidate);
   }
+  self->remote_candidates++;
   if (ack)
     rc_sio_ack_ok (ack, NULL);
 }

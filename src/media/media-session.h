@@ -13,7 +13,9 @@
  *                                               connected within the timeout)
  *
  * Local candidates are held back until the offer has been sent. A refused
- * payload is acknowledged {ok:false, error:{code:"invalid_payload", message}};
+ * payload is acknowledged {ok:false, error:{code:"invalid_payload", message}},
+ * and so is every media:ice past RC_MEDIA_MAX_REMOTE_CANDIDATES (a browser
+ * sends a handful; each one is an operation on webrtcbin's thread);
  * an answer when none is expected gets "invalid_state". After media:failed
  * the session emits "ended" and its owner removes it (rc_media_session_close
  * closes the peer; the owner then removes its own per-peer elements).
@@ -25,6 +27,9 @@
 #include "sio/sio-socket.h"
 
 G_BEGIN_DECLS
+
+/* Remote candidates accepted per session (end-of-candidates included). */
+#define RC_MEDIA_MAX_REMOTE_CANDIDATES 50
 
 #define RC_TYPE_MEDIA_SESSION (rc_media_session_get_type ())
 G_DECLARE_FINAL_TYPE (RcMediaSession, rc_media_session, RC, MEDIA_SESSION, GObject)

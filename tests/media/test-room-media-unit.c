@@ -8,6 +8,7 @@
 #include <gst/gst.h>
 
 #include "config.h"
+#include "media/media-peer-webrtc.h"
 #include "media/room-media.h"
 #include "rc-test-util.h"
 
@@ -289,5 +290,7 @@ main (int argc, char **argv)
   g_test_add_func ("/room-media-unit/encoder-queue-holds-latency",
                    test_encoder_queue_holds_latency);
   g_test_add_func ("/room-media-unit/error-contained", test_error_contained);
-  return g_test_run ();
+  int status = g_test_run ();
+  rc_media_peer_webrtc_wait_torn_down ();
+  return status;
 }
