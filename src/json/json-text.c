@@ -21,6 +21,11 @@ typedef struct {
   const char *p;
   const char *end;
   const char *problem; /* static description of the first error */
+  /* The first value that is valid JSON but that json-glib cannot hold
+   * (RC_JSON_ERROR_UNSUPPORTED): the check goes on, so that a syntax
+   * error anywhere still wins. */
+  const char *unsupported;
+  const char *unsupported_at;
 } JsonCheck;
 
 static gboolean json_check_value (JsonCheck *c, guint depth);
@@ -30,6 +35,17 @@ json_fail (JsonCheck *c, const char *problem)
 {
   c->problem = problem;
   return FALSE;
+}
+
+static gboolean
+json_unsupported (JsonCheck *c, const char *at, const char *problem)
+{
+  if (c->unsupported == NULL)
+    {
+      c->unsupported = problem;
+      c->unsupported_at = at;
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -100,18 +116,20 @@ json_check_unicode_escape (JsonCheck *c)
   if (!json_read_hex4 (c, &unit))
     return FALSE;
   if (unit == 0)
-    return json_fail (c, "\\u0000 in a string is not supported");
+    return json_unsupported (c, c->p, "\\u0000 in a string is not supported");
   if (unit >= 0xDC00 && unit <= 0xDFFF)
-    return json_fail (c, "unpaired low surrogate in \\u escape");
+    return json_unsupported (c, c->p, "unpaired low surrogate in \\u escape");
   if (unit < 0xD800 || unit > 0xDBFF)
     return TRUE;
   if (c->end - c->p < 2 || c->p[0] != '\\' || c->p[1] != 'u')
-    return json_fail (c, "unpaired high surrogate in \\u escape");
+    return json_unsupported (c, c->p, "unpaired high surrogate in \\u escape");
   c->p += 2;
   if (!json_read_hex4 (c, &low))
     return FALSE;
+  if (low == 0)
+    return json_unsupported (c, c->p, "\\u0000 in a string is not supported");
   if (low < 0xDC00 || low > 0xDFFF)
-    return json_fail (c, "unpaired high surrogate in \\u escape");
+    return json_unsupported (c, c->p, "unpaired high surrogate in \\u escape");
   return TRUE;
 }
 
@@ -173,16 +191,10 @@ json_check_number_range (JsonCheck *c, const char *start, gboolean integral)
     {
       g_ascii_strtoll (text, NULL, 10);
       if (errno == ERANGE)
-        {
-          c->p = start;
-          return json_fail (c, "integer does not fit in 64 bits");
-        }
+        return json_unsupported (c, start, "integer does not fit in 64 bits");
     }
   else if (!isfinite (g_ascii_strtod (text, NULL)))
-    {
-      c->p = start;
-      return json_fail (c, "number is too large for a double");
-    }
+    return json_unsupported (c, start, "number is too large for a double");
   return TRUE;
 }
 
@@ -326,6 +338,13 @@ rc_json_parse_strict (const char *text, gsize len, gsize *error_offset, GError *
       if (error_offset)
         *error_offset = (gsize) (c.p - text);
       g_set_error_literal (error, RC_JSON_ERROR, RC_JSON_ERROR_INVALID, c.problem);
+      return NULL;
+    }
+  if (c.unsupported != NULL)
+    {
+      if (error_offset)
+        *error_offset = (gsize) (c.unsupported_at - text);
+      g_set_error_literal (error, RC_JSON_ERROR, RC_JSON_ERROR_UNSUPPORTED, c.unsupported);
       return NULL;
     }
 

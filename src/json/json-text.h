@@ -17,7 +17,8 @@ G_BEGIN_DECLS
 GQuark rc_json_error_quark (void);
 
 typedef enum {
-  RC_JSON_ERROR_INVALID,
+  RC_JSON_ERROR_INVALID,     /* not RFC 8259 JSON, or not UTF-8, or a NUL byte */
+  RC_JSON_ERROR_UNSUPPORTED, /* valid JSON with a value json-glib cannot hold */
 } RcJsonError;
 
 /* Deepest nesting accepted; also bounds json-glib's recursion. */
@@ -25,8 +26,10 @@ typedef enum {
 
 /* Parse @len bytes as exactly one RFC 8259 JSON text (surrounding
  * whitespace allowed). Refuses what json-glib cannot hold faithfully:
- * integers beyond 64 bits, numbers beyond a double, "\u0000" and unpaired
- * surrogates. On failure *@error_offset (nullable) is the byte offset of the
+ * integers beyond 64 bits (JSON.stringify (1e20) writes one), numbers beyond
+ * a double, "\u0000" and unpaired surrogates, with RC_JSON_ERROR_UNSUPPORTED
+ * when the text is otherwise valid JSON (a caller can then answer the
+ * message instead of treating it as garbage). On failure *@error_offset (nullable) is the byte offset of the
  * problem and @error says what it is. */
 JsonNode *rc_json_parse_strict (const char *text, gsize len, gsize *error_offset,
                                 GError **error);

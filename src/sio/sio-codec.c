@@ -87,7 +87,11 @@ parse_json (const char *packet, const char *p, const char *end, GError **error)
   gsize offset = 0;
   JsonNode *node = rc_json_parse_strict (p, end - p, &offset, &json_error);
 
-  if (node == NULL)
+  if (node == NULL && g_error_matches (json_error, RC_JSON_ERROR, RC_JSON_ERROR_UNSUPPORTED))
+    g_set_error (error, RC_SIO_ERROR, RC_SIO_ERROR_UNSUPPORTED_VALUE,
+                 "unsupported JSON value at byte %" G_GSIZE_FORMAT " of the packet: %s",
+                 (gsize) (p - packet) + offset, json_error->message);
+  else if (node == NULL)
     g_set_error (error, RC_SIO_ERROR, RC_SIO_ERROR_MALFORMED,
                  "invalid JSON at byte %" G_GSIZE_FORMAT " of the packet: %s",
                  (gsize) (p - packet) + offset, json_error->message);
@@ -351,6 +355,22 @@ rc_sio_decode (const char *payload, gsize len, GError **error)
       !check_shape (type, id, data, error))
     return NULL;
   return rc_sio_packet_new (type, nsp, id, g_steal_pointer (&data));
+}
+
+gboolean
+rc_sio_decode_header (const char *payload, gsize len, RcSioType *type, char **nsp, gint64 *id)
+{
+  Reader r;
+  g_autofree char *n = NULL;
+
+  g_return_val_if_fail (type != NULL && nsp != NULL && id != NULL, FALSE);
+  if (!check_text (payload, len, NULL))
+    return FALSE;
+  r = (Reader) { .start = payload, .p = payload, .end = payload + len };
+  if (!read_type (&r, type, NULL) || !read_namespace (&r, &n, NULL) || !read_ack_id (&r, id, NULL))
+    return FALSE;
+  *nsp = g_steal_pointer (&n);
+  return TRUE;
 }
 
 /* ---- Encoders ----------------------------------------------------------- */

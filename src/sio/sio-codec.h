@@ -60,6 +60,10 @@ GQuark rc_sio_error_quark (void);
 typedef enum {
   RC_SIO_ERROR_MALFORMED,   /* not a valid packet */
   RC_SIO_ERROR_UNSUPPORTED, /* valid but not supported (binary attachments) */
+  /* A valid packet whose JSON holds a value json-glib cannot (an integer
+   * beyond 64 bits, "\u0000", a lone surrogate): rc_sio_decode_header()
+   * still gives what is needed to answer it. */
+  RC_SIO_ERROR_UNSUPPORTED_VALUE,
 } RcSioError;
 
 /* One decoded Socket.IO packet. */
@@ -99,6 +103,12 @@ gboolean rc_eio_decode (const char *frame, gsize len, RcEioType *type,
  * give RC_SIO_ERROR_UNSUPPORTED, everything else RC_SIO_ERROR_MALFORMED with a
  * message naming the problem. Never crashes on any input (it is fuzzed). */
 RcSioPacket *rc_sio_decode (const char *payload, gsize len, GError **error);
+
+/* Only the type, namespace (transfer full) and ack id (-1: none) of a
+ * packet, whatever its data: for answering one that rc_sio_decode() refused
+ * with RC_SIO_ERROR_UNSUPPORTED_VALUE. FALSE if even those are malformed. */
+gboolean rc_sio_decode_header (const char *payload, gsize len, RcSioType *type, char **nsp,
+                               gint64 *id);
 
 /* Encode a packet as the complete Engine.IO text frame ("4" + Socket.IO
  * packet), ready to send on the WebSocket. The "/" namespace is omitted.

@@ -207,6 +207,14 @@ rc_sio_ack_error_full (RcSioAck *ack, const char *code, const char *message,
 }
 
 void
+rc_sio_ack_rate_limited (RcSioAck *ack, const char *message, gint64 retry_after_ms)
+{
+  g_autoptr (JsonObject) fields = json_object_new ();
+  json_object_set_int_member (fields, "retryAfterMs", retry_after_ms);
+  rc_sio_ack_error_full (ack, "rate_limited", message, fields);
+}
+
+void
 rc_sio_ack_error (RcSioAck *ack, const char *code, const char *message)
 {
   rc_sio_ack_error_full (ack, code, message, NULL);
@@ -371,6 +379,33 @@ handle_packet (RcSioSocket *self, RcSioPacket *packet)
   }
 }
 
+/* An event whose JSON is valid but holds what we cannot represent (what
+ * JSON.stringify (1e20) writes, "\u0000"): a client's bad payload, not a
+ * broken client. Its ack, if it asked for one, says invalid_payload; the
+ * connection stays. FALSE for any other packet type (handled as malformed). */
+static gboolean
+answer_unsupported (RcSioSocket *self, const char *payload, gsize len, const GError *error)
+{
+  RcSioType type;
+  g_autofree char *nsp = NULL;
+  gint64 id = -1;
+
+  if (!rc_sio_decode_header (payload, len, &type, &nsp, &id) || type != RC_SIO_EVENT)
+    return FALSE;
+  rc_metrics_counter_inc ("roomcast_sio_unsupported_values_total",
+                          "Events refused for a JSON value that cannot be represented "
+                          "(integer beyond 64 bits, \\u0000, lone surrogate)", NULL);
+  if (self->state != STATE_CONNECTED || !g_str_equal (nsp, "/"))
+    return TRUE; /* ignored, as the same event would be */
+  if (id < 0) {
+    g_debug ("sio: sid=%s: dropped an event without ack: %s", self->sid, error->message);
+    return TRUE;
+  }
+  g_autoptr (RcSioAck) ack = ack_new (self, id);
+  rc_sio_ack_error (ack, "invalid_payload", error->message);
+  return TRUE;
+}
+
 static void
 on_message (SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer data)
 {
@@ -421,7 +456,10 @@ on_message (SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer da
       break;
     case RC_EIO_MESSAGE: {
       g_autoptr (RcSioPacket) packet = rc_sio_decode (payload, payload_len, &error);
-      if (!packet) {
+      if (!packet && g_error_matches (error, RC_SIO_ERROR, RC_SIO_ERROR_UNSUPPORTED_VALUE) &&
+          answer_unsupported (self, payload, payload_len, error)) {
+        /* answered; the connection stays */
+      } else if (!packet) {
         g_autofree char *reason = g_strdup_printf ("parse error: %s", error->message);
         rc_metrics_counter_inc ("roomcast_sio_parse_errors_total",
                                 "Malformed packets received (connection closed)", NULL);

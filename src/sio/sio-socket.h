@@ -51,6 +51,8 @@ void rc_sio_ack_error (RcSioAck *ack, const char *code, const char *message);
 /* Same, with extra fields inside "error" (e.g. retryAfterMs). */
 void rc_sio_ack_error_full (RcSioAck *ack, const char *code, const char *message,
                             JsonObject *error_fields);
+/* {ok:false, error:{code:"rate_limited", message, retryAfterMs}}. */
+void rc_sio_ack_rate_limited (RcSioAck *ack, const char *message, gint64 retry_after_ms);
 
 G_END_DECLS
 

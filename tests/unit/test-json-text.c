@@ -241,7 +241,11 @@ check_invalid_text (const InvalidText *c)
   g_test_message ("invalid: %s -> %s at byte %" G_GSIZE_FORMAT, shown,
                   error != NULL ? error->message : "(accepted!)", offset);
   g_assert_null (node);
-  g_assert_error (error, RC_JSON_ERROR, RC_JSON_ERROR_INVALID);
+  /* Valid JSON that json-glib cannot hold is told apart from garbage. */
+  gboolean unsupported = strstr (c->words, "64 bits") || strstr (c->words, "double") ||
+                         strstr (c->words, "\\u0000") || strstr (c->words, "surrogate");
+  g_assert_error (error, RC_JSON_ERROR,
+                  unsupported ? RC_JSON_ERROR_UNSUPPORTED : RC_JSON_ERROR_INVALID);
   if (strstr (error->message, c->words) == NULL)
     g_test_fail_printf ("error for %s is \"%s\", expected to mention \"%s\"",
                         shown, error->message, c->words);
