@@ -516,28 +516,35 @@ unlink_pad (GstPad *pad)
 static GThreadPool *teardown_pool;
 static GMutex teardown_lock;
 
+/* The peer itself stays alive until its bin is NULL: the bin's probes and
+ * signal handlers on streaming threads get it as their data. Its last
+ * reference may then go here; finalising a closed peer touches nothing of
+ * the main loop's. */
 static void
 teardown (gpointer data, gpointer unused)
 {
-  GstElement *bin = data;
+  RcMediaPeerWebrtc *self = data;
 
-  gst_element_set_state (bin, GST_STATE_NULL);
-  GST_DEBUG_OBJECT (bin, "torn down");
-  gst_object_unref (bin);
+  gst_element_set_state (self->bin, GST_STATE_NULL);
+  GST_DEBUG_OBJECT (self->bin, "torn down");
+  g_object_unref (self);
 }
 
 static void
-tear_down_later (GstElement *bin)
+tear_down_later (RcMediaPeerWebrtc *self)
 {
   g_autoptr (GError) error = NULL;
 
   g_mutex_lock (&teardown_lock);
   if (teardown_pool == NULL)
     teardown_pool = g_thread_pool_new (teardown, NULL, 2, FALSE, &error);
-  if (teardown_pool == NULL || !g_thread_pool_push (teardown_pool, bin, &error)) {
+  if (teardown_pool == NULL) {
     g_warning ("media: no teardown thread (%s): stopping a peer on the main loop",
-               error ? error->message : "?");
-    teardown (bin, NULL);
+               error->message);
+    teardown (g_object_ref (self), NULL);
+  } else if (!g_thread_pool_push (teardown_pool, g_object_ref (self), &error)) {
+    /* Queued all the same; a pool thread that exists takes it. */
+    g_warning ("media: cannot start another teardown thread: %s", error->message);
   }
   g_mutex_unlock (&teardown_lock);
 }
@@ -571,14 +578,13 @@ peer_close (RcMediaPeer *peer)
   /* 2. Leave the pipeline, locked so that a state change of the room
    * cannot reach it meanwhile; it posts nothing on the room's bus from now. */
   gst_element_set_locked_state (self->bin, TRUE);
-  g_autoptr (GstElement) bin = gst_object_ref (self->bin);
   if (self->parent) {
     gst_bin_remove (self->parent, self->bin);
     g_clear_object (&self->parent);
   }
   /* 3. Stop everything inside, whatever the negotiation reached, off the
    * main loop. */
-  tear_down_later (g_steal_pointer (&bin));
+  tear_down_later (self);
   finish_task (&self->offer_task, g_error_new (RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_CLOSED,
                                                "peer %s closed", self->name));
   finish_task (&self->answer_task, g_error_new (RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_CLOSED,
