@@ -2,13 +2,15 @@
  * routing on peers that never negotiate (the GStreamer 1.22.0 traps:
  * request/release pads in PLAYING, remove peers that never connected), and
  * error containment (an ERROR on one room's bus reaches that room's
- * callback only; the other room keeps playing). */
+ * callback only; the other room keeps playing), and closing a peer whose
+ * webrtcbin is busy without blocking the main loop. */
 #include <string.h>
 
 #include <gst/gst.h>
 
 #include "config.h"
 #include "media/media-peer-webrtc.h"
+#include "media/media-sdp.h"
 #include "media/room-media.h"
 #include "rc-test-util.h"
 
@@ -277,6 +279,166 @@ test_error_contained (void)
   rc_room_media_free (r2);
 }
 
+static void
+on_offer (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  char **offer = data;
+
+  *offer = rc_media_peer_create_offer_finish (RC_MEDIA_PEER (source), result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (*offer);
+}
+
+static gboolean
+has_offer (gpointer data)
+{
+  return *(char **) data != NULL;
+}
+
+typedef struct {
+  gboolean done;
+  GError *error;
+} Answered;
+
+static void
+on_answer (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Answered *a = data;
+
+  g_assert_false (rc_media_peer_set_answer_finish (RC_MEDIA_PEER (source), result, &a->error));
+  a->done = TRUE;
+}
+
+static gboolean
+is_answered (gpointer data)
+{
+  return ((Answered *) data)->done;
+}
+
+/* An answer to our peer's offer (webrtcbin's mid, "audio0"), as a browser
+ * makes it. */
+static const char busy_answer[] =
+  "v=0\r\n"
+  "o=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n"
+  "s=-\r\n"
+  "t=0 0\r\n"
+  "a=group:BUNDLE audio0\r\n"
+  "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+  "c=IN IP4 0.0.0.0\r\n"
+  "a=ice-ufrag:Wq3P\r\n"
+  "a=ice-pwd:Qk9d1LJm3ZrZRrzcFfd1hRvB\r\n"
+  "a=fingerprint:sha-256 6B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:"
+  "64:1A:24:C2:43:F0:A1:58:D0:A1:2C:19:08\r\n"
+  "a=setup:active\r\n"
+  "a=mid:audio0\r\n"
+  "a=sendrecv\r\n"
+  "a=rtcp-mux\r\n"
+  "a=rtpmap:111 opus/48000/2\r\n"
+  "a=fmtp:111 minptime=10;useinbandfec=1\r\n";
+
+/* CPU time of webrtcbin's operation threads ("<name>:pc") in ms. */
+static guint64
+pc_threads_cpu_ms (void)
+{
+  g_autoptr (GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+  guint64 ms = 0;
+
+  g_assert_nonnull (dir);
+  while ((tid = g_dir_read_name (dir)) != NULL) {
+    g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/comm", tid);
+    g_autofree char *comm = NULL;
+
+    if (g_file_get_contents (path, &comm, NULL, NULL) && g_str_has_suffix (g_strchomp (comm), ":pc"))
+      ms += rc_test_cpu_ms ((int) g_ascii_strtoll (tid, NULL, 10));
+  }
+  return ms;
+}
+
+typedef struct {
+  guint64 from_ms;
+} Busy;
+
+static gboolean
+pc_thread_busy (gpointer data)
+{
+  return pc_threads_cpu_ms () >= ((Busy *) data)->from_ms;
+}
+
+/* Remote candidates a client sends before its answer. webrtcbin only
+ * stores them (closing it then is quick however many there are), but
+ * applying the answer adds them all to libnice in one operation on its
+ * thread, in time quadratic in their number: 4-8 s for 20,000, 17 s for
+ * 40,000, 35-75 s for the 100,000 a hostile client sent. (The session
+ * layer caps them at 50 now; the peer itself must still close fast.)
+ * 20,000 keeps the teardown thread's wait well inside the test's timeout. */
+#define BUSY_CANDIDATES 20000
+
+/* A peer whose webrtcbin is busy with a long operation is closed without
+ * the main loop waiting for it: setting webrtcbin to NULL joins its
+ * thread, which finishes the operation first, and that happens on a
+ * teardown thread. (Before, the main loop waited for the rest of the
+ * operation: 2.4-7 s here, 35 s with 100,000 candidates.) */
+static void
+test_close_busy_peer (void)
+{
+  g_autoptr (RcConfig) config = rc_config_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *offer_text = NULL;
+  g_autoptr (GstSDPMessage) offer = NULL;
+  GstSDPMessage *answer;
+  Answered answered = { 0 };
+  Busy busy;
+  Seen seen = { 0 };
+  RcRoomMedia *media = room (config, "r1", &seen);
+  RcMediaPeer *peer = rc_room_media_add_user_peer (media, "peer0", "u0", &error);
+  gint64 start, added, busy_at, closed, torn_down;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (peer);
+  rc_media_peer_create_offer_async (peer, NULL, on_offer, &offer_text);
+  g_assert_true (rc_test_wait_until (10000, has_offer, &offer_text));
+  g_assert_cmpint (rc_media_peer_get_state (peer), ==, RC_MEDIA_PEER_NEW);
+  g_assert_cmpint (gst_sdp_message_new_from_text (offer_text, &offer), ==, GST_SDP_OK);
+  answer = rc_media_sdp_parse_answer (busy_answer, strlen (busy_answer), offer, &error);
+  g_assert_no_error (error);
+
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < BUSY_CANDIDATES; i++) {
+    char line[96];
+    g_snprintf (line, sizeof line, "candidate:1 1 UDP 2122252543 127.0.0.1 %u typ host",
+                1024 + i % 60000);
+    rc_media_peer_add_remote_candidate (peer, 0, line);
+  }
+  added = g_get_monotonic_time ();
+  /* The answer: webrtcbin's thread now adds every candidate to libnice.
+   * Closed once that thread is seen working on it (its CPU time grows). */
+  busy.from_ms = pc_threads_cpu_ms () + 200;
+  rc_media_peer_set_answer_async (peer, answer, NULL, on_answer, &answered);
+  g_assert_true (rc_test_wait_until (10000, pc_thread_busy, &busy));
+  busy_at = g_get_monotonic_time ();
+  /* As the session does when its client leaves: the room removes the peer
+   * (close, unref) on the main loop. */
+  g_assert_true (rc_room_media_remove_peer (media, "peer0"));
+  closed = g_get_monotonic_time ();
+  /* The pending answer completes, as closed. */
+  g_assert_true (rc_test_wait_until (1000, is_answered, &answered));
+  g_assert_error (answered.error, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_CLOSED);
+  g_clear_error (&answered.error);
+  rc_media_peer_webrtc_wait_torn_down ();
+  torn_down = g_get_monotonic_time ();
+  g_test_message ("%u remote candidates added in %" G_GINT64_FORMAT " ms; webrtcbin busy with "
+                  "the answer after %" G_GINT64_FORMAT " ms; the peer closed in %" G_GINT64_FORMAT
+                  " ms; its teardown thread done %" G_GINT64_FORMAT " ms later",
+                  BUSY_CANDIDATES, (added - start) / 1000, (busy_at - added) / 1000,
+                  (closed - busy_at) / 1000, (torn_down - closed) / 1000);
+  g_assert_cmpint (closed - busy_at, <=, (gint64) G_USEC_PER_SEC * rc_test_time_scale ());
+  g_assert_cmpuint (rc_room_media_get_n_peers (media), ==, 0);
+  g_assert_cmpuint (seen.errors, ==, 0);
+  rc_room_media_free (media);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -290,6 +452,7 @@ main (int argc, char **argv)
   g_test_add_func ("/room-media-unit/encoder-queue-holds-latency",
                    test_encoder_queue_holds_latency);
   g_test_add_func ("/room-media-unit/error-contained", test_error_contained);
+  g_test_add_func ("/room-media-unit/close-busy-peer", test_close_busy_peer);
   int status = g_test_run ();
   rc_media_peer_webrtc_wait_torn_down ();
   return status;
