@@ -1,5 +1,6 @@
 /* roomcast: accepting HTTP connections ourselves; see http-listener.h. */
 #include "http/http-listener.h"
+#include "http/fair-io-stream.h"
 #include "http/metrics.h"
 
 #include <netinet/in.h>
@@ -207,9 +208,11 @@ serve (RcHttpListener *self, GSocket *client)
   g_atomic_int_inc (&self->counter->open);
   g_object_weak_ref (G_OBJECT (client), on_socket_finalized, counter_ref (self->counter));
   g_autoptr (GSocketConnection) conn = g_socket_connection_factory_create_connection (client);
+  /* Its fair share of the main loop: see fair-io-stream.h. */
+  g_autoptr (GIOStream) fair = rc_fair_io_stream_new (G_IO_STREAM (conn));
   rc_metrics_counter_inc ("roomcast_http_connections_total", "Connections accepted", NULL);
   /* Cannot fail in libsoup 3.2; it owns the connection from here. */
-  if (!soup_server_accept_iostream (self->soup, G_IO_STREAM (conn), local, remote, &error))
+  if (!soup_server_accept_iostream (self->soup, fair, local, remote, &error))
     g_warning ("http: libsoup refused a connection: %s", error->message);
 }
 

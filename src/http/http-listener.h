@@ -22,6 +22,8 @@
  *   client (media peers, Redis, Laravel, recordings): a connection whose
  *   descriptor falls in the reserve, or past HTTP_MAX_CONNECTIONS, is
  *   answered 503 and closed at once (roomcast_http_connections_refused_total).
+ * - Each connection reads at most a budget per main-loop iteration
+ *   (fair-io-stream.h), so no client holds the loop.
  * - rc_http_listener_check_alive() proves the listener accepts: it
  *   connects to itself and reports whether the previous such connection
  *   was accepted. The systemd watchdog is pinged only while it is.

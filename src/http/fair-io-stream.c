@@ -1,0 +1,259 @@
+/* roomcast: a read budget per main-loop iteration; see fair-io-stream.h. */
+#include "http/fair-io-stream.h"
+
+/* --- main-loop iterations ------------------------------------------------------
+ *
+ * A source of the highest priority whose prepare() runs at the start of
+ * every iteration of the context it is attached to (sources are prepared
+ * in priority order, and preparing stops only below a ready source). */
+
+static gint iterations;
+static GMainContext *counted_context;
+
+static gboolean
+counter_prepare (GSource *source, gint *timeout)
+{
+  g_atomic_int_inc (&iterations);
+  *timeout = -1;
+  return FALSE;
+}
+
+static gboolean
+counter_dispatch (GSource *source, GSourceFunc callback, gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs counter_funcs = { counter_prepare, NULL, counter_dispatch, NULL, NULL, NULL };
+
+static void
+ensure_counter (GMainContext *context)
+{
+  static GMutex lock;
+
+  g_mutex_lock (&lock);
+  if (counted_context == NULL) {
+    GSource *source = g_source_new (&counter_funcs, sizeof (GSource));
+    g_source_set_priority (source, G_PRIORITY_HIGH - 100);
+    g_source_set_static_name (source, "rc-loop-iterations");
+    g_source_attach (source, context);
+    g_source_unref (source);
+    counted_context = g_main_context_ref (context);
+  }
+  g_mutex_unlock (&lock);
+}
+
+/* --- the input stream ------------------------------------------------------- */
+
+#define RC_TYPE_FAIR_INPUT_STREAM (rc_fair_input_stream_get_type ())
+G_DECLARE_FINAL_TYPE (RcFairInputStream, rc_fair_input_stream, RC, FAIR_INPUT_STREAM,
+                      GFilterInputStream)
+
+struct _RcFairInputStream {
+  GFilterInputStream parent_instance;
+  gboolean counted;   /* its context has the iteration counter */
+  gint iteration;     /* when the budget was last refilled */
+  gint64 refilled_us; /* the same, as a time (without the counter) */
+  gsize left;
+};
+
+static void fair_pollable_init (GPollableInputStreamInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (RcFairInputStream, rc_fair_input_stream, G_TYPE_FILTER_INPUT_STREAM,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_INPUT_STREAM,
+                                                      fair_pollable_init))
+
+static GPollableInputStream *
+base_of (RcFairInputStream *self)
+{
+  return G_POLLABLE_INPUT_STREAM (g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (self)));
+}
+
+/* A new iteration (or, on a context without the counter, 10 ms) brings a
+ * new budget. */
+static void
+refill (RcFairInputStream *self)
+{
+  if (self->counted) {
+    gint now = g_atomic_int_get (&iterations);
+    if (now != self->iteration) {
+      self->iteration = now;
+      self->left = RC_FAIR_READ_BUDGET;
+    }
+  } else {
+    gint64 now = g_get_monotonic_time ();
+    if (now - self->refilled_us >= 10000) {
+      self->refilled_us = now;
+      self->left = RC_FAIR_READ_BUDGET;
+    }
+  }
+}
+
+static gboolean
+fair_can_poll (GPollableInputStream *stream)
+{
+  return g_pollable_input_stream_can_poll (base_of (RC_FAIR_INPUT_STREAM (stream)));
+}
+
+static gboolean
+fair_is_readable (GPollableInputStream *stream)
+{
+  RcFairInputStream *self = RC_FAIR_INPUT_STREAM (stream);
+
+  refill (self);
+  return self->left > 0 && g_pollable_input_stream_is_readable (base_of (self));
+}
+
+/* Ready when the socket is: by the next dispatch the budget is new. */
+static GSource *
+fair_create_source (GPollableInputStream *stream, GCancellable *cancellable)
+{
+  RcFairInputStream *self = RC_FAIR_INPUT_STREAM (stream);
+  GSource *base = g_pollable_input_stream_create_source (base_of (self), NULL);
+  GSource *source = g_pollable_source_new_full (stream, base, cancellable);
+
+  g_source_unref (base);
+  return source;
+}
+
+static gssize
+fair_read_nonblocking (GPollableInputStream *stream, void *buffer, gsize count, GError **error)
+{
+  RcFairInputStream *self = RC_FAIR_INPUT_STREAM (stream);
+  gssize n;
+
+  refill (self);
+  if (self->left == 0) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK,
+                         "read budget of this main-loop iteration used");
+    return -1;
+  }
+  n = g_pollable_input_stream_read_nonblocking (base_of (self), buffer, MIN (count, self->left),
+                                                NULL, error);
+  if (n > 0)
+    self->left -= (gsize) n;
+  return n;
+}
+
+static void
+fair_pollable_init (GPollableInputStreamInterface *iface)
+{
+  iface->can_poll = fair_can_poll;
+  iface->is_readable = fair_is_readable;
+  iface->create_source = fair_create_source;
+  iface->read_nonblocking = fair_read_nonblocking;
+}
+
+static void
+rc_fair_input_stream_class_init (RcFairInputStreamClass *klass)
+{
+}
+
+static void
+rc_fair_input_stream_init (RcFairInputStream *self)
+{
+  self->iteration = -1;
+  self->left = RC_FAIR_READ_BUDGET;
+}
+
+/* --- the I/O stream --------------------------------------------------------- */
+
+struct _RcFairIOStream {
+  GIOStream parent_instance;
+  GIOStream *base;
+  GInputStream *input;
+};
+
+G_DEFINE_FINAL_TYPE (RcFairIOStream, rc_fair_io_stream, G_TYPE_IO_STREAM)
+
+static GInputStream *
+get_input_stream (GIOStream *stream)
+{
+  return RC_FAIR_IO_STREAM (stream)->input;
+}
+
+static GOutputStream *
+get_output_stream (GIOStream *stream)
+{
+  return g_io_stream_get_output_stream (RC_FAIR_IO_STREAM (stream)->base);
+}
+
+static gboolean
+close_fn (GIOStream *stream, GCancellable *cancellable, GError **error)
+{
+  RcFairIOStream *self = RC_FAIR_IO_STREAM (stream);
+
+  /* The input wrapper does not close its base; the base stream closes
+   * both of its halves and the socket. */
+  g_input_stream_close (self->input, NULL, NULL);
+  return g_io_stream_close (self->base, cancellable, error);
+}
+
+/* Closing a socket does not block: done at once on the caller's thread, as
+ * GSocketConnection does, never on a worker thread (GIOStream's default). */
+static void
+close_async (GIOStream *stream, int io_priority, GCancellable *cancellable,
+             GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (stream, cancellable, callback, user_data);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, close_async);
+  if (G_IO_STREAM_GET_CLASS (stream)->close_fn (stream, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static gboolean
+close_finish (GIOStream *stream, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+GIOStream *
+rc_fair_io_stream_new (GIOStream *base)
+{
+  g_return_val_if_fail (G_IS_IO_STREAM (base), NULL);
+  g_return_val_if_fail (G_IS_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (base)), NULL);
+  RcFairIOStream *self = g_object_new (RC_TYPE_FAIR_IO_STREAM, NULL);
+  GMainContext *context = g_main_context_ref_thread_default ();
+  RcFairInputStream *input;
+
+  ensure_counter (context);
+  self->base = g_object_ref (base);
+  input = g_object_new (RC_TYPE_FAIR_INPUT_STREAM, "base-stream",
+                        g_io_stream_get_input_stream (base), "close-base-stream", FALSE, NULL);
+  input->counted = counted_context == context;
+  self->input = G_INPUT_STREAM (input);
+  g_main_context_unref (context);
+  return G_IO_STREAM (self);
+}
+
+static void
+rc_fair_io_stream_finalize (GObject *object)
+{
+  RcFairIOStream *self = RC_FAIR_IO_STREAM (object);
+
+  g_object_unref (self->input);
+  g_object_unref (self->base);
+  G_OBJECT_CLASS (rc_fair_io_stream_parent_class)->finalize (object);
+}
+
+static void
+rc_fair_io_stream_class_init (RcFairIOStreamClass *klass)
+{
+  GIOStreamClass *io_class = G_IO_STREAM_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = rc_fair_io_stream_finalize;
+  io_class->get_input_stream = get_input_stream;
+  io_class->get_output_stream = get_output_stream;
+  io_class->close_fn = close_fn;
+  io_class->close_async = close_async;
+  io_class->close_finish = close_finish;
+}
+
+static void
+rc_fair_io_stream_init (RcFairIOStream *self)
+{
+}

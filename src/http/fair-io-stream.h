@@ -1,0 +1,35 @@
+/* roomcast: a client connection's fair share of the main loop.
+ *
+ * libsoup 3.2 reads a WebSocket (and a request) until the socket has
+ * nothing more to give, handling every complete frame as it goes, before
+ * it returns to the main loop: a client that sends faster than the server
+ * handles its frames (a flood, or just a busy client against a slow build)
+ * kept the loop in one dispatch for tens of seconds, and every other
+ * connection's pings, /health and the systemd watchdog waited.
+ *
+ * RcFairIOStream wraps an accepted connection for libsoup. Its input reads
+ * at most RC_FAIR_READ_BUDGET bytes per main-loop iteration, then says
+ * "would block" until the next one, so libsoup returns to the loop and the
+ * rest of the data waits in the socket (and, past its buffer, in the
+ * client's TCP window) while the other sources run. Output and closing are
+ * the wrapped connection's own.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* Bytes one connection may read per main-loop iteration: a few hundred
+ * Socket.IO frames, a few milliseconds of the loop. */
+#define RC_FAIR_READ_BUDGET (32 * 1024)
+
+#define RC_TYPE_FAIR_IO_STREAM (rc_fair_io_stream_get_type ())
+G_DECLARE_FINAL_TYPE (RcFairIOStream, rc_fair_io_stream, RC, FAIR_IO_STREAM, GIOStream)
+
+/* Wrap @base (its input and output must be pollable, as a
+ * GSocketConnection's are). Iterations are counted on the thread-default
+ * main context of the caller, which must be the one libsoup runs on. */
+GIOStream *rc_fair_io_stream_new (GIOStream *base);
+
+G_END_DECLS
