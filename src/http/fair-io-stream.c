@@ -53,7 +53,7 @@ struct _RcFairInputStream {
   GFilterInputStream parent_instance;
   gboolean counted;   /* its context has the iteration counter */
   gint iteration;     /* when the budget was last refilled */
-  gint64 refilled_us; /* the same, as a time (without the counter) */
+  gint64 refilled_us; /* the same, as a time */
   gsize left;
 };
 
@@ -70,23 +70,28 @@ base_of (RcFairInputStream *self)
 }
 
 /* A new iteration (or, on a context without the counter, 10 ms) brings a
- * new budget. */
+ * new budget; within one, the budget also runs out RC_FAIR_READ_TIME_US
+ * after it was refilled. */
 static void
 refill (RcFairInputStream *self)
 {
+  gint64 now_us = g_get_monotonic_time ();
+
   if (self->counted) {
     gint now = g_atomic_int_get (&iterations);
     if (now != self->iteration) {
       self->iteration = now;
+      self->refilled_us = now_us;
       self->left = RC_FAIR_READ_BUDGET;
+      return;
     }
-  } else {
-    gint64 now = g_get_monotonic_time ();
-    if (now - self->refilled_us >= 10000) {
-      self->refilled_us = now;
-      self->left = RC_FAIR_READ_BUDGET;
-    }
+  } else if (now_us - self->refilled_us >= 10000) {
+    self->refilled_us = now_us;
+    self->left = RC_FAIR_READ_BUDGET;
+    return;
   }
+  if (now_us - self->refilled_us >= RC_FAIR_READ_TIME_US)
+    self->left = 0;
 }
 
 static gboolean

@@ -8,8 +8,9 @@
  * connection's pings, /health and the systemd watchdog waited.
  *
  * RcFairIOStream wraps an accepted connection for libsoup. Its input reads
- * at most RC_FAIR_READ_BUDGET bytes per main-loop iteration, then says
- * "would block" until the next one, so libsoup returns to the loop and the
+ * at most RC_FAIR_READ_BUDGET bytes, and for at most RC_FAIR_READ_TIME_US
+ * after its first read, per main-loop iteration, then says "would block"
+ * until the next one, so libsoup returns to the loop and the
  * rest of the data waits in the socket (and, past its buffer, in the
  * client's TCP window) while the other sources run. Output and closing are
  * the wrapped connection's own.
@@ -23,6 +24,9 @@ G_BEGIN_DECLS
 /* Bytes one connection may read per main-loop iteration: a few hundred
  * Socket.IO frames, a few milliseconds of the loop. */
 #define RC_FAIR_READ_BUDGET (32 * 1024)
+/* And the time, since handling the frames read is what costs: tiny frames,
+ * or a slow (sanitizer) build, make 32 KiB last far longer. */
+#define RC_FAIR_READ_TIME_US 4000
 
 #define RC_TYPE_FAIR_IO_STREAM (rc_fair_io_stream_get_type ())
 G_DECLARE_FINAL_TYPE (RcFairIOStream, rc_fair_io_stream, RC, FAIR_IO_STREAM, GIOStream)
