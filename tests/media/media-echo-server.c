@@ -451,6 +451,8 @@ main (int argc, char **argv)
 
   rc_sio_server_shutdown (sio, "server shutdown");
   g_hash_table_remove_all (echo.peers);
+  /* Closed peers stop on a teardown thread: all stopped before we exit. */
+  rc_media_peer_webrtc_wait_torn_down ();
   gst_element_set_state (echo.pipeline, GST_STATE_NULL);
   gst_bus_remove_watch (bus);
   gst_object_unref (echo.tee);
