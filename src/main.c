@@ -16,9 +16,9 @@
 #include "auth/auth-provider.h"
 #include "auth/auth-jwt.h"
 #include "auth/auth-laravel.h"
-#include "auth/auth-revocation.h"
+#include "services/auth-revocation.h"
 #include "http/http-server.h"
-#include "http/metrics.h"
+#include "core/metrics.h"
 #include "http/static-files.h"
 #include "gifts/gift-batcher.h"
 #include "gifts/gift-ledger.h"
@@ -30,16 +30,16 @@
 #include "media/media-debug.h"
 #include "media/media-service.h"
 #include "media/recording-service.h"
-#include "laravel/room-status.h"
+#include "services/room-status.h"
 #include "redis/redis-client.h"
 #include "sio/sio-server.h"
 #include "hub/hub.h"
 #include "daemon/drain.h"
 #include "daemon/fd-limit.h"
 #include "daemon/systemd-notify.h"
-#include "http/admin-api.h"
-#include "rooms/rate-gate.h"
-#include "rooms/room-service.h"
+#include "services/admin-api.h"
+#include "services/rate-gate.h"
+#include "services/room-service.h"
 #include "store/store-memory.h"
 #include "store/store-redis.h"
 
@@ -198,7 +198,7 @@ start_gifts (Daemon *d, const RcConfig *config, RcRateGate *gate, GError **error
   if (processor)
     batcher = rc_gift_batcher_new (queue, processor);
   d->gifts = rc_gift_service_new (d->sio, d->rooms, gate, queue, batcher, ledger, config);
-  rc_gift_service_add_health (d->gifts, d->http);
+  rc_gift_service_add_health (d->gifts, rc_http_server_get_health (d->http));
   if (processor)
     g_info ("gifts: queued in %s (%s), batches of up to %u every %u ms to %s, in-flight list "
             RC_GIFT_INFLIGHT_PREFIX "%s", rc_gift_queue_get_name (queue),
@@ -223,7 +223,7 @@ start_media (Daemon *d, RcConfig *config)
     g_warning ("media: the mixminus element is missing (not in %s nor GST_PLUGIN_PATH): "
                "media:connect will fail", ROOMCAST_PLUGINDIR);
   d->media = rc_media_service_new (d->sio, d->rooms, config);
-  rc_media_service_add_health (d->media, d->http);
+  rc_media_service_add_health (d->media, rc_http_server_get_health (d->http));
 }
 
 int
@@ -335,19 +335,19 @@ main (int argc, char **argv)
   g_autoptr (RcHub) hub = rc_hub_new (config);
   if (hub) {
     rc_hub_attach (hub, rc_http_server_get_soup (d.http));
-    rc_hub_add_health (hub, d.http);
-    rc_hub_start_redis (hub, d.http);
+    rc_hub_add_health (hub, rc_http_server_get_health (d.http));
+    rc_hub_start_redis (hub, rc_http_server_get_health (d.http));
     rc_hub_attach_sio (hub, d.sio);
   }
-  rc_sio_server_add_health (d.sio, d.http);
-  rc_http_server_add_health (d.http, static_health, &d);
+  rc_sio_server_add_health (d.sio, rc_http_server_get_health (d.http));
+  rc_health_add (rc_http_server_get_health (d.http), static_health, &d);
   g_autoptr (RcStore) store = d.redis ? rc_store_redis_new (d.redis) : rc_store_memory_new ();
   if (!d.redis)
     g_warning ("no REDIS_HOST: room state, seats and rate limits live in this process only, "
                "and the gift queue is NOT durable: acknowledged gifts that have not reached "
                "Laravel yet are lost if roomcastd stops or crashes");
   d.rooms = rc_room_service_new (d.sio, store, config);
-  rc_room_service_add_health (d.rooms, d.http);
+  rc_room_service_add_health (d.rooms, rc_http_server_get_health (d.http));
   if (hub)
     rc_hub_attach_rooms (hub, d.rooms); /* presence-room.{roomId} */
   start_media (&d, config);
@@ -365,9 +365,9 @@ main (int argc, char **argv)
     return 2;
   }
   if (d.redis)
-    rc_redis_client_add_health (d.redis, d.http);
+    rc_redis_client_add_health (d.redis, rc_http_server_get_health (d.http));
   if (d.laravel)
-    rc_laravel_client_add_health (d.laravel, d.http);
+    rc_laravel_client_add_health (d.laravel, rc_http_server_get_health (d.http));
   if (d.redis && config->auth_provider == RC_AUTH_LARAVEL)
     d.revocation = rc_revocation_watcher_new (d.sio, d.redis, RC_REVOCATION_CHECK_MS);
   /* Modules add to GET /admin/rooms/{id} with rc_admin_api_add_room_detail(). */

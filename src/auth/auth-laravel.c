@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "json/json-text.h"
-#include "http/metrics.h"
+#include "core/metrics.h"
 
 /* In-process cache (no Redis): past this many entries, expired ones are
  * swept, and if that is not enough the cache starts over. */

@@ -22,9 +22,9 @@
 #include "config.h"
 #include "gifts/gift-service.h"
 #include "hub/hub.h"
-#include "laravel/room-status.h"
+#include "services/room-status.h"
 #include "media/media-service.h"
-#include "rooms/room-service.h"
+#include "services/room-service.h"
 #include "sio/sio-server.h"
 
 G_BEGIN_DECLS

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "gifts/gift-transaction.h"
-#include "http/metrics.h"
+#include "core/metrics.h"
 #include "json/json-text.h"
 
 /* Failed takes in a row before the outage is logged (about 2 s). */

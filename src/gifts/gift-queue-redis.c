@@ -6,7 +6,7 @@
  */
 #include "gifts/gift-queue-redis.h"
 
-#include "http/metrics.h"
+#include "core/metrics.h"
 
 /* KEYS: pending, marker. ARGV: item, marker TTL. -> {pushed 0|1, LLEN pending} */
 static const char PUSH_LUA[] =

@@ -10,9 +10,9 @@
 
 #include "gifts/gift-queue-memory.h"
 #include "gifts/gift-transaction.h"
-#include "http/metrics.h"
-#include "rooms/errors.h"
-#include "rooms/payload.h"
+#include "core/metrics.h"
+#include "protocol/errors.h"
+#include "protocol/payload.h"
 
 #define MINUTE_MS G_GINT64_CONSTANT (60000)
 
@@ -374,10 +374,10 @@ health_contributor (JsonBuilder *b, gpointer data)
 }
 
 void
-rc_gift_service_add_health (RcGiftService *self, RcHttpServer *http)
+rc_gift_service_add_health (RcGiftService *self, RcHealth *health)
 {
   g_return_if_fail (RC_IS_GIFT_SERVICE (self));
-  rc_http_server_add_health (http, health_contributor, self);
+  rc_health_add (health, health_contributor, self);
 }
 
 gboolean

@@ -24,9 +24,9 @@
 #include "gifts/gift-batcher.h"
 #include "gifts/gift-ledger.h"
 #include "gifts/gift-queue.h"
-#include "http/http-server.h"
-#include "rooms/rate-gate.h"
-#include "rooms/room-service.h"
+#include "core/health.h"
+#include "services/rate-gate.h"
+#include "services/room-service.h"
 #include "sio/sio-server.h"
 
 G_BEGIN_DECLS
@@ -44,7 +44,7 @@ RcGiftService *rc_gift_service_new (RcSioServer *sio, RcRoomService *rooms, RcRa
 /* "gifts": {"queue": "redis"|"memory", "to": "laravel"|"dev-ledger"|"disabled",
  * "pending": n, "inflight": n, "failedAttempts": n} in /health (never
  * degrades it: Laravel and Redis report their own state). */
-void rc_gift_service_add_health (RcGiftService *self, RcHttpServer *http);
+void rc_gift_service_add_health (RcGiftService *self, RcHealth *health);
 /* TRUE when nothing acknowledged is left to send: no batcher, or no batch
  * in flight and an empty queue at the batcher's last look (the SIGTERM
  * drain waits for this, bounded, before rc_gift_service_shutdown()).

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "json/json-text.h"
-#include "rooms/payload.h"
+#include "protocol/payload.h"
 
 #define MAX_SAFE_INTEGER G_GINT64_CONSTANT (9007199254740991) /* 2^53 - 1 */
 #define MAX_TRANSACTION_ID_LEN 128

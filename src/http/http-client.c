@@ -15,7 +15,7 @@
 #include <curl/curl.h>
 
 #include "roomcast-build-config.h"
-#include "http/metrics.h"
+#include "core/metrics.h"
 
 G_DEFINE_QUARK (rc-http-client-error-quark, rc_http_client_error)
 

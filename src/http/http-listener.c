@@ -1,7 +1,7 @@
 /* roomcast: accepting HTTP connections ourselves; see http-listener.h. */
 #include "http/http-listener.h"
 #include "http/fair-io-stream.h"
-#include "http/metrics.h"
+#include "core/metrics.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>

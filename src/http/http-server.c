@@ -1,21 +1,16 @@
 /* roomcast: HTTP routes of the daemon; see http-server.h. */
 #include "http/http-server.h"
 #include "http/http-listener.h"
-#include "http/metrics.h"
+#include "core/metrics.h"
 #include "json/json-text.h"
 #include "roomcast-build-config.h"
-
-typedef struct {
-  RcHealthContributor contributor;
-  gpointer user_data;
-} Health;
 
 struct _RcHttpServer {
   GObject parent_instance;
   const RcConfig *config;
   SoupServer *soup;
   RcHttpListener *listener; /* NULL until listening */
-  GArray *health;     /* Health */
+  RcHealth *health;
   gint64 started_us;  /* monotonic */
   guint port;
 };
@@ -75,11 +70,7 @@ handle_health (SoupServer *server, SoupServerMessage *msg, const char *path,
   json_builder_add_string_value (b, ROOMCAST_VERSION);
   json_builder_set_member_name (b, "uptime_s");
   json_builder_add_int_value (b, (g_get_monotonic_time () - self->started_us) / G_USEC_PER_SEC);
-  gboolean healthy = TRUE;
-  for (guint i = 0; i < self->health->len; i++) {
-    Health *h = &g_array_index (self->health, Health, i);
-    healthy = h->contributor (b, h->user_data) && healthy;
-  }
+  gboolean healthy = rc_health_build (self->health, b);
   json_builder_set_member_name (b, "status");
   json_builder_add_string_value (b, healthy ? "ok" : "degraded");
   json_builder_end_object (b);
@@ -213,12 +204,10 @@ rc_http_server_stop_listening (RcHttpServer *self)
   soup_server_disconnect (self->soup);
 }
 
-void
-rc_http_server_add_health (RcHttpServer *self, RcHealthContributor contributor,
-                           gpointer user_data)
+RcHealth *
+rc_http_server_get_health (RcHttpServer *self)
 {
-  Health h = { contributor, user_data };
-  g_array_append_val (self->health, h);
+  return self->health;
 }
 
 static void
@@ -228,7 +217,7 @@ rc_http_server_finalize (GObject *object)
   g_clear_object (&self->listener);
   soup_server_disconnect (self->soup);
   g_object_unref (self->soup);
-  g_array_unref (self->health);
+  rc_health_free (self->health);
   G_OBJECT_CLASS (rc_http_server_parent_class)->finalize (object);
 }
 
@@ -241,6 +230,6 @@ rc_http_server_class_init (RcHttpServerClass *klass)
 static void
 rc_http_server_init (RcHttpServer *self)
 {
-  self->health = g_array_new (FALSE, FALSE, sizeof (Health));
+  self->health = rc_health_new ();
   self->started_us = g_get_monotonic_time ();
 }

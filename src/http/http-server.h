@@ -9,6 +9,7 @@
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
 #include "config.h"
+#include "core/health.h"
 #include "http/http-listener.h"
 
 G_BEGIN_DECLS
@@ -27,11 +28,8 @@ guint rc_http_server_get_port (RcHttpServer *self);
 /* Stop accepting connections and drop plain HTTP ones (WebSockets stay). */
 void rc_http_server_stop_listening (RcHttpServer *self);
 
-/* A module adds members to the /health object ("rooms", "redis", ...).
- * Return FALSE to mark the service degraded (status "degraded", still 200). */
-typedef gboolean (*RcHealthContributor) (JsonBuilder *builder, gpointer user_data);
-void rc_http_server_add_health (RcHttpServer *self, RcHealthContributor contributor,
-                                gpointer user_data);
+/* What /health renders: modules add to it (core/health.h). */
+RcHealth *rc_http_server_get_health (RcHttpServer *self);
 
 /* Reply helpers used by every handler. */
 void rc_http_reply_json (SoupServerMessage *msg, guint status, JsonNode *body);

@@ -13,10 +13,11 @@
  * auth_version 1.0, body_md5, auth_signature); see hub-auth.h.
  */
 #include "hub/hub-private.h"
+#include "http/http-server.h"
 
 #include <string.h>
 
-#include "http/metrics.h"
+#include "core/metrics.h"
 #include "json/json-text.h"
 
 #define APPS_PATH "/apps"

@@ -6,11 +6,11 @@
  * except the connection whose socket id is "socket" (toOthers()).
  */
 #include "hub/hub-private.h"
-#include "hub/redis-subscriber.h"
+#include "redis/redis-subscriber.h"
 
 #include <string.h>
 
-#include "http/metrics.h"
+#include "core/metrics.h"
 #include "json/json-text.h"
 
 static void
@@ -90,7 +90,7 @@ broadcast_free (gpointer data)
 }
 
 static gboolean
-health (JsonBuilder *builder, gpointer data)
+on_health (JsonBuilder *builder, gpointer data)
 {
   Broadcast *b = data;
   gboolean ok = rc_redis_subscriber_is_subscribed (b->subscriber);
@@ -100,7 +100,7 @@ health (JsonBuilder *builder, gpointer data)
 }
 
 void
-rc_hub_start_redis (RcHub *hub, RcHttpServer *http)
+rc_hub_start_redis (RcHub *hub, RcHealth *health)
 {
   const RcConfig *config = rc_hub_get_config (hub);
   if (!config->redis_host)
@@ -113,6 +113,6 @@ rc_hub_start_redis (RcHub *hub, RcHttpServer *http)
                                            config->redis_password, config->broadcast_redis_db,
                                            pattern, on_message, b);
   g_object_set_data_full (G_OBJECT (hub), "rc-hub-broadcast", b, broadcast_free);
-  if (http)
-    rc_http_server_add_health (http, health, b);
+  if (health)
+    rc_health_add (health, on_health, b);
 }

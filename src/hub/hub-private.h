@@ -4,6 +4,9 @@
 #include "hub/hub.h"
 #include "hub/hub-auth.h"
 
+/* Only hub-sio.c needs the Socket.IO side in full. */
+typedef struct _RcSioSocket RcSioSocket;
+
 G_BEGIN_DECLS
 
 typedef struct _RcHubClient RcHubClient;

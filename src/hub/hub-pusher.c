@@ -6,10 +6,11 @@
  * once the socket is open: pusher:error with the code, then a close with it.
  */
 #include "hub/hub-private.h"
+#include "http/http-server.h"
 
 #include <string.h>
 
-#include "http/metrics.h"
+#include "core/metrics.h"
 #include "json/json-text.h"
 
 #define APP_PATH "/app"

@@ -11,10 +11,12 @@
  * Without BROADCAST_API_KEY both answer 403.
  */
 #include "hub/hub-private.h"
+#include "sio/sio-server.h"
+#include "http/http-server.h"
 
 #include <string.h>
 
-#include "http/metrics.h"
+#include "core/metrics.h"
 #include "json/json-text.h"
 
 #define MAX_BODY (256 * 1024)

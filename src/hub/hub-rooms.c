@@ -14,6 +14,7 @@
  * the Socket.IO connections bound to the room, as emit(event, data).
  */
 #include "hub/hub-private.h"
+#include "services/room-service.h"
 
 #include <string.h>
 

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "http/http-client.h"
-#include "http/metrics.h"
+#include "core/metrics.h"
 #include "json/json-text.h"
 #include "sio/sio-server.h"
 

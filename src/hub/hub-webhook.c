@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "http/http-client.h"
-#include "http/metrics.h"
+#include "core/metrics.h"
 #include "json/json-text.h"
 
 #define FLUSH_MS 250

@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-#include "http/metrics.h"
+#include "core/metrics.h"
 #include "json/json-text.h"
 
 typedef struct {
@@ -113,7 +113,7 @@ collect_metrics (GString *out, gpointer data)
 }
 
 static gboolean
-health (JsonBuilder *b, gpointer data)
+on_health (JsonBuilder *b, gpointer data)
 {
   RcHub *self = data;
   json_builder_set_member_name (b, "hub");
@@ -127,9 +127,9 @@ health (JsonBuilder *b, gpointer data)
 }
 
 void
-rc_hub_add_health (RcHub *self, RcHttpServer *http)
+rc_hub_add_health (RcHub *self, RcHealth *health)
 {
-  rc_http_server_add_health (http, health, self);
+  rc_health_add (health, on_health, self);
 }
 
 /* --- encoding ---------------------------------------------------------------- */

@@ -2,7 +2,7 @@
  *
  * Channels (public, private-, presence-) with their subscribers from every
  * protocol: Pusher protocol v7 WebSockets at /app/{key} (pusher-js, Laravel
- * Echo with broadcaster 'pusher' or 'reverb'), and later Socket.IO. Events
+ * Echo with broadcaster 'pusher' or 'reverb') and Socket.IO. Events
  * come from clients (client-*), from Laravel's Redis broadcaster and from
  * the Pusher HTTP API; each is encoded once and sent to every subscriber,
  * except the connection whose socket id Laravel named (toOthers()).
@@ -15,9 +15,7 @@
 #include <json-glib/json-glib.h>
 
 #include "config.h"
-#include "http/http-server.h"
-#include "rooms/room-service.h"
-#include "sio/sio-server.h"
+#include "core/health.h"
 
 G_BEGIN_DECLS
 
@@ -33,6 +31,10 @@ G_BEGIN_DECLS
 #define RC_HUB_MAX_CONNECTIONS 100000
 #define RC_HUB_MAX_PRESENCE_MEMBERS 100
 
+/* Only hub-sio.c and hub-rooms.c need these in full. */
+typedef struct _RcSioServer RcSioServer;
+typedef struct _RcRoomService RcRoomService;
+
 #define RC_TYPE_HUB (rc_hub_get_type ())
 G_DECLARE_FINAL_TYPE (RcHub, rc_hub, RC, HUB, GObject)
 
@@ -40,7 +42,7 @@ G_DECLARE_FINAL_TYPE (RcHub, rc_hub, RC, HUB, GObject)
 RcHub *rc_hub_new (const RcConfig *config);
 /* Registers /app/{key} (WebSocket) and the Pusher HTTP API /apps/{id}/... */
 void rc_hub_attach (RcHub *self, SoupServer *soup);
-void rc_hub_add_health (RcHub *self, RcHttpServer *http);
+void rc_hub_add_health (RcHub *self, RcHealth *health);
 
 /* Deliver @event with @data (any JSON; nullable = {}) on @channel to every
  * subscriber except the connection with socket id @except (nullable).
@@ -50,9 +52,9 @@ guint rc_hub_publish (RcHub *self, const char *channel, const char *event, JsonN
                       const char *except, const char *source);
 
 /* Subscribe to Laravel's Redis broadcaster (REDIS_HOST, BROADCAST_REDIS_DB,
- * BROADCAST_REDIS_PREFIX); nothing without REDIS_HOST. @http (nullable)
- * gets a "broadcast_redis" /health member. */
-void rc_hub_start_redis (RcHub *self, RcHttpServer *http);
+ * BROADCAST_REDIS_PREFIX); nothing without REDIS_HOST. @health (nullable)
+ * gets a "broadcast_redis" member. */
+void rc_hub_start_redis (RcHub *self, RcHealth *health);
 /* Deliver one broadcaster payload published on @redis_channel (tests). */
 guint rc_hub_broadcast_deliver (RcHub *self, const char *prefix, const char *redis_channel,
                                 const char *payload, gsize len);

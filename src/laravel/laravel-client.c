@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "json/json-text.h"
-#include "http/metrics.h"
+#include "core/metrics.h"
 
 G_DEFINE_QUARK (rc-laravel-error-quark, rc_laravel_error)
 
@@ -360,9 +360,9 @@ health_contributor (JsonBuilder *b, gpointer data)
 }
 
 void
-rc_laravel_client_add_health (RcLaravelClient *self, RcHttpServer *http)
+rc_laravel_client_add_health (RcLaravelClient *self, RcHealth *health)
 {
-  rc_http_server_add_health (http, health_contributor, self);
+  rc_health_add (health, health_contributor, self);
 }
 
 RcLaravelClient *

@@ -17,7 +17,7 @@
 
 #include "config.h"
 #include "http/http-client.h"
-#include "http/http-server.h"
+#include "core/health.h"
 
 G_BEGIN_DECLS
 
@@ -91,6 +91,6 @@ gboolean rc_laravel_client_room_status_finish (RcLaravelClient *self, GAsyncResu
 /* "laravel": "ok" | "configured" (no call yet) | "unreachable" | "timeout" |
  * "server_error" | "invalid_internal_key" | "invalid_response", from the
  * last answer (degraded unless ok or configured). */
-void rc_laravel_client_add_health (RcLaravelClient *self, RcHttpServer *http);
+void rc_laravel_client_add_health (RcLaravelClient *self, RcHealth *health);
 
 G_END_DECLS

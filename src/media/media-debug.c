@@ -1,5 +1,6 @@
 /* roomcast: the room pipelines in the admin API; see media-debug.h. */
 #include "media/media-debug.h"
+#include "http/http-server.h"
 
 #include "media/media-peer-webrtc.h"
 

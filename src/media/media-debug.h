@@ -20,7 +20,7 @@
  */
 #pragma once
 
-#include "http/admin-api.h"
+#include "services/admin-api.h"
 #include "media/media-service.h"
 
 G_BEGIN_DECLS

@@ -3,7 +3,7 @@
 
 #include <gst/gst.h>
 
-#include "http/metrics.h"
+#include "core/metrics.h"
 #include "media/media-peer-webrtc.h"
 #include "media/media-session.h"
 #include "media/recording-service.h"
@@ -487,10 +487,10 @@ metrics_collector (GString *out, gpointer data)
 }
 
 void
-rc_media_service_add_health (RcMediaService *self, RcHttpServer *http)
+rc_media_service_add_health (RcMediaService *self, RcHealth *health)
 {
   g_return_if_fail (RC_IS_MEDIA_SERVICE (self));
-  rc_http_server_add_health (http, health_contributor, self);
+  rc_health_add (health, health_contributor, self);
 }
 
 guint

@@ -25,10 +25,10 @@
 #pragma once
 
 #include "config.h"
-#include "http/http-server.h"
+#include "core/health.h"
 #include "media/recording-service.h"
 #include "media/room-media.h"
-#include "rooms/room-service.h"
+#include "services/room-service.h"
 #include "sio/sio-server.h"
 
 G_BEGIN_DECLS
@@ -40,7 +40,7 @@ G_DECLARE_FINAL_TYPE (RcMediaService, rc_media_service, RC, MEDIA_SERVICE, GObje
 RcMediaService *rc_media_service_new (RcSioServer *sio, RcRoomService *rooms,
                                       const RcConfig *config);
 /* Add "mediaRooms" and "mediaPeers" to /health. */
-void rc_media_service_add_health (RcMediaService *self, RcHttpServer *http);
+void rc_media_service_add_health (RcMediaService *self, RcHealth *health);
 /* The room recordings (always there; they record only with RECORD_DIR).
  * Transfer none. */
 RcRecordingService *rc_media_service_get_recordings (RcMediaService *self);

@@ -5,11 +5,11 @@
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 
-#include "http/metrics.h"
+#include "core/metrics.h"
 #include "media/recording-sidecar.h"
 #include "media/room-recorder.h"
-#include "rooms/errors.h"
-#include "rooms/payload.h"
+#include "protocol/errors.h"
+#include "protocol/payload.h"
 #include "rooms/rate-limit.h"
 
 /* Events are written to the sidecar at most this often while recording. */

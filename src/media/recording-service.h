@@ -28,7 +28,7 @@
 
 #include "config.h"
 #include "media/room-media.h"
-#include "rooms/room-service.h"
+#include "services/room-service.h"
 #include "sio/sio-server.h"
 
 G_BEGIN_DECLS

@@ -28,7 +28,7 @@
 #include <hiredis/adapters/glib.h>
 #include <gio/gio.h>
 
-#include "http/metrics.h"
+#include "core/metrics.h"
 #include "redis/redis-late.h"
 
 G_DEFINE_QUARK (rc-redis-error-quark, rc_redis_error)
@@ -541,9 +541,9 @@ health_contributor (JsonBuilder *b, gpointer data)
 }
 
 void
-rc_redis_client_add_health (RcRedisClient *self, RcHttpServer *http)
+rc_redis_client_add_health (RcRedisClient *self, RcHealth *health)
 {
-  rc_http_server_add_health (http, health_contributor, self);
+  rc_health_add (health, health_contributor, self);
 }
 
 static void

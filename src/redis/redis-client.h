@@ -22,7 +22,7 @@
 #include <hiredis/hiredis.h>
 
 #include "config.h"
-#include "http/http-server.h"
+#include "core/health.h"
 
 G_BEGIN_DECLS
 
@@ -72,6 +72,6 @@ void rc_redis_client_call (RcRedisClient *self, RcRedisReplyFunc callback,
 
 /* Adds "redis": "connected"|"connecting" to /health (degraded while not
  * connected). */
-void rc_redis_client_add_health (RcRedisClient *self, RcHttpServer *http);
+void rc_redis_client_add_health (RcRedisClient *self, RcHealth *health);
 
 G_END_DECLS

@@ -1,6 +1,6 @@
 /* roomcast: telling a silent Redis server from a busy main loop.
  *
- * Both Redis connections (redis-client.c, hub/redis-subscriber.c) drop a
+ * Both Redis connections (redis-client.c, redis/redis-subscriber.c) drop a
  * connection whose server has not answered for too long. A late answer can
  * be our own doing, though: the main loop was busy elsewhere (a flood of
  * socket.io messages) and has not run the connection's handlers yet, and

@@ -1,8 +1,8 @@
 /* roomcast: event name -> validated room operation; see room-commands.h. */
 #include "rooms/room-commands.h"
 
-#include "rooms/errors.h"
-#include "rooms/payload.h"
+#include "protocol/errors.h"
+#include "protocol/payload.h"
 
 /* Positions up to ~115 days: any video, without overflow in extrapolation. */
 #define CINEMA_MAX_POSITION_MS G_GINT64_CONSTANT (10000000000)

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "rooms/room.h"
-#include "rooms/errors.h"
+#include "protocol/errors.h"
 
 G_BEGIN_DECLS
 

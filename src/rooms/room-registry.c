@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "rooms/errors.h"
+#include "protocol/errors.h"
 #include "rooms/rate-limit.h"
 #include "rooms/room-commands.h"
 

@@ -8,7 +8,7 @@
 #include "sio/sio-server-private.h"
 #include "sio/sio-socket-private.h"
 #include "http/http-server.h"
-#include "http/metrics.h"
+#include "core/metrics.h"
 
 typedef struct {
   RcSioEventHandler handler;
@@ -333,9 +333,9 @@ rc_sio_server_attach (RcSioServer *self, SoupServer *soup)
 }
 
 void
-rc_sio_server_add_health (RcSioServer *self, RcHttpServer *http)
+rc_sio_server_add_health (RcSioServer *self, RcHealth *health)
 {
-  rc_http_server_add_health (http, health_contributor, self);
+  rc_health_add (health, health_contributor, self);
 }
 
 guint

@@ -12,7 +12,8 @@
 #include "config.h"
 #include "auth/auth-provider.h"
 #include "sio/sio-socket.h"
-#include "http/http-server.h"
+#include <libsoup/soup.h>
+#include "core/health.h"
 
 G_BEGIN_DECLS
 
@@ -39,7 +40,7 @@ gboolean rc_sio_server_has_handler (RcSioServer *self, const char *event);
  */
 
 /* Report the connection count in /health. */
-void rc_sio_server_add_health (RcSioServer *self, RcHttpServer *http);
+void rc_sio_server_add_health (RcSioServer *self, RcHealth *health);
 
 guint rc_sio_server_get_n_connections (RcSioServer *self);
 /* Connected sockets of @user_id (transfer container; may be empty). */

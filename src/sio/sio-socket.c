@@ -7,7 +7,7 @@
 #include "sio/sio-socket-private.h"
 #include "sio/sio-server-private.h"
 #include "sio/sio-codec.h"
-#include "http/metrics.h"
+#include "core/metrics.h"
 
 typedef enum {
   STATE_OPEN,           /* Engine.IO open sent; waiting for namespace CONNECT */

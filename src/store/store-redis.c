@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-#include "http/metrics.h"
+#include "core/metrics.h"
 
 /* DEL + HSET in one step: readers never see a half-replaced hash. */
 static const char SAVE_SEATS_LUA[] =

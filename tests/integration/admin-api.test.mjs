@@ -2,7 +2,7 @@
 // clients: the key (ADMIN_API_KEY or LARAVEL_INTERNAL_KEY, X-Internal-Key),
 // list/detail/close/kick with their effects on the clients, 404/405/400, and
 // the dev-mode and disabled cases. The key comparison itself is constant
-// time (hashes compared with an OR of XORs: src/http/admin-api.c).
+// time (hashes compared with an OR of XORs: src/services/admin-api.c).
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, connect, request, next, waitFor } from "./lib/harness.mjs";

@@ -1,7 +1,7 @@
 /* roomcast tests: fixture helpers; see room-test-util.h. */
 #include "room-test-util.h"
 
-#include "rooms/payload.h"
+#include "protocol/payload.h"
 
 void
 fixture_init (RoomFixture *fx, const RcRoomLimits *limits)

@@ -4,7 +4,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#include "rooms/errors.h"
+#include "protocol/errors.h"
 #include "rooms/room-registry.h"
 
 #define ROOM_A "550e8400-e29b-41d4-a716-446655440000"

@@ -2,8 +2,8 @@
 #include <glib.h>
 #include <string.h>
 
-#include "rooms/errors.h"
-#include "rooms/payload.h"
+#include "protocol/errors.h"
+#include "protocol/payload.h"
 
 static JsonObject *
 object_from (const char *json)

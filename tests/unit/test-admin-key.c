@@ -1,8 +1,8 @@
 /* rc_admin_key_equal(): the admin API's key comparison. Equality only; the
  * constant time comes from comparing SHA-256 digests with an OR of XORs
- * (src/http/admin-api.c), which a timing test on this machine could not
+ * (src/services/admin-api.c), which a timing test on this machine could not
  * show reliably. */
-#include "http/admin-api.h"
+#include "services/admin-api.h"
 
 static void
 test_equal (void)

@@ -10,7 +10,7 @@
  * blocking in a thread of their own while the main loop (the listener's
  * and libsoup's) is iterated until a condition holds, with a deadline. */
 #include "http/http-listener.h"
-#include "http/metrics.h"
+#include "core/metrics.h"
 
 #include "../lib/rc-test-util.h"
 

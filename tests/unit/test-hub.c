@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "hub/hub-private.h"
-#include "http/metrics.h"
+#include "core/metrics.h"
 
 /* Dropped broadcaster messages are logged as warnings: count them here
  * (fatal-warnings would abort otherwise); anything else goes on. */

@@ -3,7 +3,7 @@
  * share. */
 #pragma once
 
-#include "rooms/room-service.h"
+#include "services/room-service.h"
 #include "rooms/room-effects.h"
 #include "rooms/room-registry.h"
 

@@ -1,9 +1,9 @@
 /* roomcast: what the rooms' operations produce, made real: frames encoded
  * once per broadcast, store writes coalesced per main-loop iteration,
  * socket bindings, signals, and the one grace-period timer. */
-#include "rooms/room-service-private.h"
+#include "services/room-service-private.h"
 
-#include "http/metrics.h"
+#include "core/metrics.h"
 #include "json/json-text.h"
 #include "sio/sio-codec.h"
 

@@ -1,8 +1,9 @@
 /* roomcast: the admin HTTP API; see admin-api.h. */
-#include "http/admin-api.h"
-#include "http/metrics.h"
+#include "services/admin-api.h"
+#include "http/http-server.h"
+#include "core/metrics.h"
 #include "json/json-text.h"
-#include "rooms/errors.h"
+#include "protocol/errors.h"
 
 #define ADMIN_KEY_HEADER "X-Internal-Key"
 #define ADMIN_MAX_BODY 4096

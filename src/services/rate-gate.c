@@ -1,7 +1,7 @@
 /* roomcast: rate limits in Redis or in process; see rate-gate.h. */
-#include "rooms/rate-gate.h"
+#include "services/rate-gate.h"
 
-#include "http/metrics.h"
+#include "core/metrics.h"
 #include "rooms/rate-limit.h"
 
 /* The in-process limiter of one bucket, rebuilt when its limit changes

@@ -22,8 +22,9 @@
 #pragma once
 
 #include "config.h"
-#include "http/http-server.h"
-#include "rooms/room-service.h"
+#include <libsoup/soup.h>
+#include "core/health.h"
+#include "services/room-service.h"
 #include "sio/sio-server.h"
 
 G_BEGIN_DECLS

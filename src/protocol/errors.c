@@ -1,5 +1,5 @@
 /* roomcast: error code table; see errors.h. */
-#include "rooms/errors.h"
+#include "protocol/errors.h"
 
 #include <stdarg.h>
 

@@ -1,10 +1,10 @@
 /* roomcast: Socket.IO events -> room registry -> effects; see room-service.h. */
-#include "rooms/room-service-private.h"
+#include "services/room-service-private.h"
 
-#include "http/metrics.h"
+#include "core/metrics.h"
 #include "json/json-text.h"
-#include "rooms/errors.h"
-#include "rooms/payload.h"
+#include "protocol/errors.h"
+#include "protocol/payload.h"
 #include "rooms/room-commands.h"
 #include "sio/sio-codec.h"
 
@@ -406,10 +406,10 @@ metrics_collector (GString *out, gpointer data)
 }
 
 void
-rc_room_service_add_health (RcRoomService *self, RcHttpServer *http)
+rc_room_service_add_health (RcRoomService *self, RcHealth *health)
 {
   g_return_if_fail (RC_IS_ROOM_SERVICE (self));
-  rc_http_server_add_health (http, health_contributor, self);
+  rc_health_add (health, health_contributor, self);
 }
 
 RcRoomRegistry *

@@ -1,10 +1,10 @@
 /* roomcast: payload validation helpers; see payload.h. */
-#include "rooms/payload.h"
+#include "protocol/payload.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "rooms/errors.h"
+#include "protocol/errors.h"
 
 JsonObject *
 rc_payload_object (JsonArray *args, GError **error)

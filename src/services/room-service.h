@@ -38,8 +38,8 @@
 #pragma once
 
 #include "config.h"
-#include "http/http-server.h"
-#include "rooms/rate-gate.h"
+#include "core/health.h"
+#include "services/rate-gate.h"
 #include "rooms/room-registry.h"
 #include "sio/sio-server.h"
 #include "store/store.h"
@@ -53,7 +53,7 @@ G_DECLARE_FINAL_TYPE (RcRoomService, rc_room_service, RC, ROOM_SERVICE, GObject)
  * SIGHUP reload applies). Unref the service before the server. */
 RcRoomService *rc_room_service_new (RcSioServer *sio, RcStore *store, const RcConfig *config);
 /* Add "rooms" (open rooms) and "participants" to /health. */
-void rc_room_service_add_health (RcRoomService *self, RcHttpServer *http);
+void rc_room_service_add_health (RcRoomService *self, RcHealth *health);
 RcRoomRegistry *rc_room_service_get_registry (RcRoomService *self);
 /* Count chat:send and typing through @gate (the Redis ratelimit:* counters)
  * instead of the registry's in-process limiter. Without a gate (no Redis)

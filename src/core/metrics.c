@@ -1,5 +1,5 @@
 /* roomcast: Prometheus registry; see metrics.h. Main loop only. */
-#include "http/metrics.h"
+#include "core/metrics.h"
 
 typedef struct {
   char *name;

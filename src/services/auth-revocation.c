@@ -6,10 +6,10 @@
  * (the sockets stay: new logins fail closed meanwhile, and the next check
  * after the reconnect catches up).
  */
-#include "auth/auth-revocation.h"
+#include "services/auth-revocation.h"
 
 #include "auth/auth-laravel.h"
-#include "http/metrics.h"
+#include "core/metrics.h"
 
 #define HASHES_PER_MGET 500
 

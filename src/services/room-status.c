@@ -6,9 +6,9 @@
  * has news while they differ. A POST carries the state as it is when it
  * leaves, so coalescing is simply "send the latest, one at a time".
  */
-#include "laravel/room-status.h"
+#include "services/room-status.h"
 
-#include "http/metrics.h"
+#include "core/metrics.h"
 #include "json/json-text.h"
 
 #define RETRY_BASE_MS 1000

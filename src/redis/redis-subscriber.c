@@ -1,11 +1,11 @@
 /* roomcast: Redis PSUBSCRIBE client; see redis-subscriber.h. */
-#include "hub/redis-subscriber.h"
+#include "redis/redis-subscriber.h"
 
 #include <string.h>
 
 #include <gio/gio.h>
 
-#include "http/metrics.h"
+#include "core/metrics.h"
 #include "redis/redis-late.h"
 
 #define BACKOFF_MIN_MS 100

@@ -27,7 +27,7 @@
 #pragma once
 
 #include "laravel/laravel-client.h"
-#include "rooms/room-service.h"
+#include "services/room-service.h"
 
 G_BEGIN_DECLS
 
