@@ -170,12 +170,3 @@ rc_gift_batch_rejected_indices (JsonNode *body, guint n_transactions)
   return g_steal_pointer (&indices);
 }
 
-guint
-rc_gift_retry_delay_ms (guint attempt)
-{
-  guint delay = RC_GIFT_RETRY_MIN_MS;
-
-  for (guint i = 1; i < attempt && delay < RC_GIFT_RETRY_MAX_MS; i++)
-    delay *= 2;
-  return MIN (delay, RC_GIFT_RETRY_MAX_MS);
-}

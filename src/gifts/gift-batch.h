@@ -53,7 +53,4 @@ RcGiftBatchAnswer *rc_gift_batch_answer_parse (JsonNode *node, GError **error);
  * NULL if it names none (then the whole batch was refused). */
 GArray *rc_gift_batch_rejected_indices (JsonNode *body, guint n_transactions);
 
-/* Milliseconds to wait before retry number @attempt (1, 2, ...). */
-guint rc_gift_retry_delay_ms (guint attempt);
-
 G_END_DECLS

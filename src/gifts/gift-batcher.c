@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gifts/gift-transaction.h"
+#include "core/backoff.h"
 #include "core/metrics.h"
 #include "json/json-text.h"
 
@@ -34,7 +35,7 @@ struct _RcGiftBatcher {
   gboolean stopped;
   guint queue_failures;   /* consecutive failed takes, to log an outage once */
   guint timer;
-  guint failures;         /* consecutive failed sends of this batch */
+  RcBackoff retry;        /* consecutive failed sends of this batch */
   gint64 n_pending;
 };
 
@@ -248,10 +249,10 @@ on_processed (GObject *source, GAsyncResult *result, gpointer data)
   self->busy = FALSE;
   if (answer != NULL)
     {
-      if (self->failures > 0)
+      if (rc_backoff_get_failures (&self->retry) > 0)
         g_info ("gifts: batch of %u accepted after %u failed attempt(s)", self->batch->txs->len,
-                self->failures);
-      self->failures = 0;
+                rc_backoff_get_failures (&self->retry));
+      rc_backoff_reset (&self->retry);
       count ("roomcast_gift_batches_total", "Gift batches sent, by outcome", "result", "ok", 1);
       g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
                         "ROOMCAST_EVENT", "gift-batch",
@@ -264,7 +265,7 @@ on_processed (GObject *source, GAsyncResult *result, gpointer data)
     }
   if (g_error_matches (error, RC_GIFT_ERROR, RC_GIFT_ERROR_REJECTED))
     {
-      self->failures = 0;
+      rc_backoff_reset (&self->retry);
       if (!handle_rejection (self, rejected, error))
         complete (self);
       return;
@@ -272,10 +273,10 @@ on_processed (GObject *source, GAsyncResult *result, gpointer data)
   /* The batch may or may not have been applied: from now on it is "sent
    * before", and Laravel's duplicates of it mean done. */
   self->batch->resent = TRUE;
-  self->failures++;
+  guint delay = rc_backoff_next (&self->retry);
   count ("roomcast_gift_batches_total", "Gift batches sent, by outcome", "result", "retry", 1);
   rc_metrics_counter_inc ("roomcast_gift_retries_total", "Gift batch sends retried", NULL);
-  if (self->failures == 1)
+  if (rc_backoff_is_first (&self->retry))
     g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
                       "ROOMCAST_EVENT", "gift-batch",
                       "ROOMCAST_RESULT", "retry",
@@ -284,8 +285,9 @@ on_processed (GObject *source, GAsyncResult *result, gpointer data)
                       self->batch->txs->len, rc_gift_processor_get_name (self->processor),
                       error->message, RC_GIFT_RETRY_MAX_MS);
   else
-    g_debug ("gifts: attempt %u failed: %s", self->failures, error->message);
-  arm (self, rc_gift_retry_delay_ms (self->failures));
+    g_debug ("gifts: attempt %u failed: %s", rc_backoff_get_failures (&self->retry),
+             error->message);
+  arm (self, delay);
 }
 
 static void
@@ -438,7 +440,7 @@ guint
 rc_gift_batcher_get_n_failures (RcGiftBatcher *self)
 {
   g_return_val_if_fail (RC_IS_GIFT_BATCHER (self), 0);
-  return self->failures;
+  return rc_backoff_get_failures (&self->retry);
 }
 
 gint64
@@ -460,7 +462,8 @@ metrics_collector (GString *out, gpointer data)
                            "Gifts in this worker's batch in flight",
                            rc_gift_batcher_get_n_inflight (self));
   rc_metrics_append_gauge (out, "roomcast_gift_batch_failures",
-                           "Consecutive failed sends of the batch in flight", self->failures);
+                           "Consecutive failed sends of the batch in flight",
+                           rc_backoff_get_failures (&self->retry));
 }
 
 RcGiftBatcher *
@@ -509,4 +512,5 @@ static void
 rc_gift_batcher_init (RcGiftBatcher *self)
 {
   self->n_pending = -1;
+  rc_backoff_init (&self->retry, RC_GIFT_RETRY_MIN_MS, RC_GIFT_RETRY_MAX_MS, 0);
 }

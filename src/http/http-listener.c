@@ -1,6 +1,7 @@
 /* roomcast: accepting HTTP connections ourselves; see http-listener.h. */
 #include "http/http-listener.h"
 #include "http/fair-io-stream.h"
+#include "core/backoff.h"
 #include "core/metrics.h"
 
 #include <netinet/in.h>
@@ -50,9 +51,8 @@ struct _RcHttpListener {
   GSocket *socket;
   GSource *source;        /* accept watch, NULL while backing off */
   guint backoff_id;
-  guint backoff_ms;
+  RcBackoff backoff;      /* accept failures of this episode */
   gint64 backoff_since_us;
-  guint failed_in_episode;
   Counter *counter;
   guint max_connections;
   guint fd_limit;
@@ -108,25 +108,25 @@ back_off (RcHttpListener *self, const GError *error)
                           "accept() failures on the HTTP port (the listener backs off and retries)",
                           g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES)
                             ? "reason=\"fd_limit\"" : "reason=\"other\"");
-  if (self->failed_in_episode++ == 0) {
+  guint delay = rc_backoff_next (&self->backoff);
+  if (rc_backoff_is_first (&self->backoff)) {
     self->backoff_since_us = g_get_monotonic_time ();
     g_warning ("http: cannot accept connections: %s (%u descriptors allowed, %u open "
                "connections); retrying", error->message, self->fd_limit, (guint) g_atomic_int_get (&self->counter->open));
   }
-  self->backoff_ms = CLAMP (self->backoff_ms * 2, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
   unwatch (self);
-  self->backoff_id = g_timeout_add (self->backoff_ms, on_backoff_over, self);
+  self->backoff_id = g_timeout_add (delay, on_backoff_over, self);
 }
 
 static void
 accepted_again (RcHttpListener *self)
 {
-  if (self->failed_in_episode == 0)
+  if (rc_backoff_get_failures (&self->backoff) == 0)
     return;
   g_message ("http: accepting connections again after %" G_GINT64_FORMAT " ms (%u failed attempts)",
-             (g_get_monotonic_time () - self->backoff_since_us) / 1000, self->failed_in_episode);
-  self->failed_in_episode = 0;
-  self->backoff_ms = 0;
+             (g_get_monotonic_time () - self->backoff_since_us) / 1000,
+             rc_backoff_get_failures (&self->backoff));
+  rc_backoff_reset (&self->backoff);
 }
 
 static void
@@ -379,6 +379,7 @@ rc_http_listener_class_init (RcHttpListenerClass *klass)
 static void
 rc_http_listener_init (RcHttpListener *self)
 {
+  rc_backoff_init (&self->backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS, 0);
   self->counter = g_new0 (Counter, 1);
   g_atomic_ref_count_init (&self->counter->ref);
 }

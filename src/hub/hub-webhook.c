@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "http/http-client.h"
+#include "core/backoff.h"
 #include "core/metrics.h"
 #include "json/json-text.h"
 
@@ -29,7 +30,7 @@ typedef struct {
   GQueue queue;          /* JsonNode* events not yet in a batch */
   GBytes *inflight;      /* the batch being sent (or waiting to be retried) */
   guint attempts;
-  guint backoff_ms;
+  RcBackoff backoff;
   guint timer_id;
 } Webhook;
 
@@ -48,7 +49,7 @@ on_sent (GObject *source, GAsyncResult *res, gpointer data)
     rc_metrics_counter_inc ("roomcast_hub_webhooks_total", "Webhook batches delivered", NULL);
     g_clear_pointer (&w->inflight, g_bytes_unref);
     w->attempts = 0;
-    w->backoff_ms = BACKOFF_MIN_MS;
+    rc_backoff_reset (&w->backoff);
     if (!g_queue_is_empty (&w->queue))
       schedule (w, FLUSH_MS);
     return;
@@ -62,15 +63,15 @@ on_sent (GObject *source, GAsyncResult *res, gpointer data)
                             "Webhook batches given up", NULL);
     g_clear_pointer (&w->inflight, g_bytes_unref);
     w->attempts = 0;
-    w->backoff_ms = BACKOFF_MIN_MS;
+    rc_backoff_reset (&w->backoff);
     if (!g_queue_is_empty (&w->queue))
       schedule (w, FLUSH_MS);
     return;
   }
   g_autofree char *why = r ? g_strdup_printf ("HTTP %u", r->status) : g_strdup (error->message);
-  g_info ("webhook attempt %u failed (%s); retrying in %u ms", w->attempts, why, w->backoff_ms);
-  schedule (w, w->backoff_ms);
-  w->backoff_ms = MIN (w->backoff_ms * 2, BACKOFF_MAX_MS);
+  guint delay = rc_backoff_next (&w->backoff);
+  g_info ("webhook attempt %u failed (%s); retrying in %u ms", w->attempts, why, delay);
+  schedule (w, delay);
 }
 
 static void
@@ -171,7 +172,7 @@ rc_hub_webhook_start (RcHub *hub)
   w->hub = hub;
   w->http = rc_http_client_new (2000, 5000);
   w->cancellable = g_cancellable_new ();
-  w->backoff_ms = BACKOFF_MIN_MS;
+  rc_backoff_init (&w->backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS, 0);
   g_queue_init (&w->queue);
   g_object_set_data_full (G_OBJECT (hub), "rc-hub-webhook", w, webhook_free);
   g_info ("hub webhooks enabled");

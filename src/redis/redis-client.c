@@ -28,6 +28,7 @@
 #include <hiredis/adapters/glib.h>
 #include <gio/gio.h>
 
+#include "core/backoff.h"
 #include "core/metrics.h"
 #include "redis/redis-late.h"
 
@@ -69,8 +70,7 @@ struct _RcRedisClient {
   GQueue untried;           /* resolved addresses (text) not tried yet */
   GQueue inflight;          /* Pending, oldest first (Redis answers in order) */
   guint retry_id, connect_timeout_id, watchdog_id;
-  guint backoff_ms;
-  guint failed_attempts;    /* since the last successful connect */
+  RcBackoff backoff;        /* failures count since the last successful connect */
   char *endpoint;           /* "host:port db N", for logs */
 };
 
@@ -225,31 +225,27 @@ on_retry (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Exponential backoff with +-20 % jitter so that several servers do not
- * hammer a Redis that comes back all at the same instant. */
-static void
-schedule_retry (RcRedisClient *self)
-{
-  if (self->state == STATE_CLOSED || self->retry_id)
-    return;
-  self->state = STATE_BACKOFF;
-  guint delay = self->backoff_ms * (guint) g_random_int_range (80, 121) / 100;
-  self->backoff_ms = MIN (self->backoff_ms * 2, BACKOFF_MAX_MS);
-  self->retry_id = g_timeout_add (MAX (delay, 1), on_retry, self);
-}
-
-/* A failed attempt or a lost connection: log the first of an outage
+/* A failed attempt or a lost connection: plan the next attempt (backoff
+ * with jitter, so that several servers do not hammer a Redis that comes
+ * back all at the same instant), and log the first failure of an outage
  * loudly and the rest quietly, so a Redis that is down for an hour does
  * not fill the journal. */
 static void
-log_failure (RcRedisClient *self, const char *why)
+retry_later (RcRedisClient *self, const char *why)
 {
-  self->failed_attempts++;
-  if (self->failed_attempts == 1)
+  if (self->state == STATE_CLOSED || self->retry_id) {
+    g_debug ("Redis %s: %s", self->endpoint, why);
+    return;
+  }
+  self->state = STATE_BACKOFF;
+  guint delay = rc_backoff_next (&self->backoff);
+  if (rc_backoff_is_first (&self->backoff))
     g_warning ("Redis %s: %s; retrying with backoff (up to %u ms)", self->endpoint,
                why, BACKOFF_MAX_MS);
   else
-    g_debug ("Redis %s: attempt %u failed: %s", self->endpoint, self->failed_attempts, why);
+    g_debug ("Redis %s: attempt %u failed: %s", self->endpoint,
+             rc_backoff_get_failures (&self->backoff), why);
+  self->retry_id = g_timeout_add (delay, on_retry, self);
 }
 
 /* Forget the current context (already freed or about to be) and plan the
@@ -274,11 +270,9 @@ connection_gone (RcRedisClient *self, const char *why)
     rc_metrics_counter_inc ("roomcast_redis_disconnects_total",
                             "Redis connections lost", NULL);
     g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CONNECTED]);
-    self->failed_attempts = 0;
-    self->backoff_ms = BACKOFF_MIN_MS;
+    rc_backoff_reset (&self->backoff);
   }
-  log_failure (self, why);
-  schedule_retry (self);
+  retry_later (self, why);
 }
 
 static void
@@ -343,13 +337,12 @@ on_handshake_reply (RcRedisClient *self, redisReply *reply, const GError *error,
   if (!g_str_equal (step, "PING") || self->state != STATE_CONNECTING)
     return;
   g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
-  if (self->failed_attempts > 0)
+  if (rc_backoff_get_failures (&self->backoff) > 0)
     g_info ("Redis %s: connected again after %u failed attempt(s)", self->endpoint,
-            self->failed_attempts);
+            rc_backoff_get_failures (&self->backoff));
   else
     g_info ("Redis %s: connected", self->endpoint);
-  self->failed_attempts = 0;
-  self->backoff_ms = BACKOFF_MIN_MS;
+  rc_backoff_reset (&self->backoff);
   g_queue_clear_full (&self->untried, g_free);
   rc_metrics_counter_inc ("roomcast_redis_connects_total", "Successful Redis connects", NULL);
   self->state = STATE_CONNECTED;
@@ -378,8 +371,7 @@ connect_to (RcRedisClient *self, const char *ip)
     if (ac)
       redisAsyncFree (ac);
     self->state = STATE_BACKOFF;
-    log_failure (self, why);
-    schedule_retry (self);
+    retry_later (self, why);
     return;
   }
   ac->data = self;
@@ -417,8 +409,7 @@ on_resolved (GObject *source, GAsyncResult *result, gpointer data)
   if (!addresses) {
     g_autofree char *why = g_strdup_printf ("cannot resolve the host (%s)", error->message);
     self->state = STATE_BACKOFF;
-    log_failure (self, why);
-    schedule_retry (self);
+    retry_later (self, why);
     return;
   }
   for (GList *l = addresses; l; l = l->next)
@@ -672,7 +663,7 @@ static void
 rc_redis_client_init (RcRedisClient *self)
 {
   self->state = STATE_BACKOFF;
-  self->backoff_ms = BACKOFF_MIN_MS;
+  rc_backoff_init (&self->backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS, 20);
   g_queue_init (&self->inflight);
   g_queue_init (&self->untried);
 }

@@ -5,6 +5,7 @@
 
 #include <gio/gio.h>
 
+#include "core/backoff.h"
 #include "core/metrics.h"
 #include "redis/redis-late.h"
 
@@ -28,7 +29,8 @@ struct _RcRedisSubscriber {
   GSocketConnection *conn;
   GByteArray *buf;
   gboolean writing, subscribed;
-  guint backoff_ms, retry_id, ping_id, connect_timeout_id, failures;
+  RcBackoff backoff;
+  guint retry_id, ping_id, connect_timeout_id;
   gint64 last_rx_us;
 };
 
@@ -163,17 +165,16 @@ drop (RcRedisSubscriber *self, const char *why)
   self->writing = FALSE;
   self->subscribed = FALSE;
   if (was) {
-    self->backoff_ms = BACKOFF_MIN_MS;
+    rc_backoff_reset (&self->backoff);
     rc_metrics_counter_inc ("roomcast_hub_redis_disconnects_total",
                             "Broadcast subscriber connections lost", NULL);
   }
-  if (++self->failures == 1)
+  guint delay = rc_backoff_next (&self->backoff);
+  if (rc_backoff_is_first (&self->backoff))
     g_warning ("Redis subscriber %s: %s; retrying with backoff", self->endpoint, why);
   else
     g_debug ("Redis subscriber %s: %s", self->endpoint, why);
-  guint delay = self->backoff_ms * (guint) g_random_int_range (80, 121) / 100;
-  self->backoff_ms = MIN (self->backoff_ms * 2, BACKOFF_MAX_MS);
-  self->retry_id = g_timeout_add (MAX (delay, 1), on_retry, self);
+  self->retry_id = g_timeout_add (delay, on_retry, self);
 }
 
 static void
@@ -252,13 +253,12 @@ handle_reply (RcRedisSubscriber *self, const Reply *r)
     self->func (channel, r->items[3].str, r->items[3].len, self->user_data);
   } else if (item_is (r, 0, "psubscribe")) {
     self->subscribed = TRUE;
-    if (self->failures > 0)
+    if (rc_backoff_get_failures (&self->backoff) > 0)
       g_info ("Redis subscriber %s: subscribed again after %u failure(s)", self->endpoint,
-              self->failures);
+              rc_backoff_get_failures (&self->backoff));
     else
       g_info ("Redis subscriber %s: subscribed to %s", self->endpoint, self->pattern);
-    self->failures = 0;
-    self->backoff_ms = BACKOFF_MIN_MS;
+    rc_backoff_reset (&self->backoff);
   }
   return TRUE;
 }
@@ -407,7 +407,7 @@ static void
 rc_redis_subscriber_init (RcRedisSubscriber *self)
 {
   self->buf = g_byte_array_new ();
-  self->backoff_ms = BACKOFF_MIN_MS;
+  rc_backoff_init (&self->backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS, 20);
   self->client = g_socket_client_new ();
 }
 

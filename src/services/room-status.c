@@ -8,10 +8,12 @@
  */
 #include "services/room-status.h"
 
+#include "core/backoff.h"
 #include "core/metrics.h"
 #include "json/json-text.h"
 
 #define RETRY_BASE_MS 1000
+#define RETRY_MAX_MS (RETRY_BASE_MS << (RC_ROOM_STATUS_MAX_ATTEMPTS - 2))
 
 typedef struct {
   gboolean live;
@@ -29,7 +31,7 @@ typedef struct {
   gboolean urgent;       /* `want` is a close: no debounce */
   gboolean in_flight;
   guint timer;           /* debounce or retry */
-  guint attempts;        /* failed tries of the current news */
+  RcBackoff retry;       /* failed tries of the current news */
   gboolean known;        /* seen open and not closed since */
   gboolean not_found_logged;
   gboolean failing;      /* a failure series was logged */
@@ -175,14 +177,16 @@ handle_failure (Room *room, const Post *post, const GError *error)
       room->not_found_logged = TRUE;
       return FALSE;
     }
-  if (is_retryable (error) && ++room->attempts < RC_ROOM_STATUS_MAX_ATTEMPTS)
+  if (is_retryable (error) &&
+      rc_backoff_get_failures (&room->retry) + 1 < RC_ROOM_STATUS_MAX_ATTEMPTS)
     {
+      guint delay = rc_backoff_next (&room->retry);
       count_post ("retry");
       if (!room->failing)
         g_warning ("room status: update of room %s failed (%s); retrying with backoff",
                    room->id, error->message);
       room->failing = TRUE;
-      arm (room, RETRY_BASE_MS << (room->attempts - 1));
+      arm (room, delay);
       return TRUE;
     }
   count_post ("failed");
@@ -220,7 +224,7 @@ on_posted (GObject *source, GAsyncResult *result, gpointer data)
       post_free (post);
       return;
     }
-  room->attempts = 0;
+  rc_backoff_reset (&room->retry);
   if (post->gen == 0)
     room->created = FALSE;
   else
@@ -268,6 +272,7 @@ on_state_changed (RcRoomService *rooms, const char *room_id, JsonNode *state, gp
   if (fresh)
     {
       room = g_new0 (Room, 1);
+      rc_backoff_init (&room->retry, RETRY_BASE_MS, RETRY_MAX_MS, 0);
       room->owner = self;
       room->id = g_strdup (room_id);
       g_hash_table_insert (self->rooms, room->id, room);
@@ -297,7 +302,7 @@ on_state_changed (RcRoomService *rooms, const char *room_id, JsonNode *state, gp
     }
   room->gen++;
   if (room->urgent)
-    room->attempts = 0;
+    rc_backoff_reset (&room->retry);
   pump (self, room);
 }
 

@@ -193,16 +193,6 @@ test_rejected_indices (void)
   g_assert_null (rc_gift_batch_rejected_indices (NULL, 5));
 }
 
-static void
-test_retry_delays (void)
-{
-  g_assert_cmpuint (rc_gift_retry_delay_ms (1), ==, 500);
-  g_assert_cmpuint (rc_gift_retry_delay_ms (2), ==, 1000);
-  g_assert_cmpuint (rc_gift_retry_delay_ms (3), ==, 2000);
-  g_assert_cmpuint (rc_gift_retry_delay_ms (7), ==, 30000);
-  g_assert_cmpuint (rc_gift_retry_delay_ms (1000), ==, 30000);
-}
-
 /* --- the dev ledger ------------------------------------------------------ */
 
 static void
@@ -297,7 +287,6 @@ main (int argc, char **argv)
   g_test_add_func ("/gifts/transaction/parse-refuses", test_parse_refuses);
   g_test_add_func ("/gifts/batch/answer", test_answer);
   g_test_add_func ("/gifts/batch/rejected-indices", test_rejected_indices);
-  g_test_add_func ("/gifts/batch/retry-delays", test_retry_delays);
   g_test_add_func ("/gifts/ledger/batches", test_ledger);
   g_test_add_func ("/gifts/ledger/file-errors", test_ledger_file_errors);
   return g_test_run ();
