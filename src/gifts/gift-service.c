@@ -441,13 +441,6 @@ rc_gift_service_new (RcSioServer *sio, RcRoomService *rooms, RcRateGate *gate,
 }
 
 static void
-handle_gone (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
-{
-  if (ack != NULL)
-    rc_sio_ack_error (ack, "gift_unavailable", "gifts are not available");
-}
-
-static void
 rc_gift_service_dispose (GObject *object)
 {
   RcGiftService *self = RC_GIFT_SERVICE (object);
@@ -456,8 +449,7 @@ rc_gift_service_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   if (self->sio != NULL)
     {
-      rc_sio_server_on (self->sio, "gift:send", handle_gone, NULL);
-      rc_sio_server_on (self->sio, "gift:balance", handle_gone, NULL);
+      rc_sio_server_off_by_data (self->sio, self, "gift_unavailable", "gifts are not available");
     }
   if (self->batcher != NULL)
     {

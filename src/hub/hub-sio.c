@@ -362,6 +362,8 @@ hub_sio_free (gpointer data)
 {
   HubSio *hs = data;
   g_signal_handlers_disconnect_by_data (hs->sio, hs);
+  /* The server may outlive the hub: its events must not reach @hs. */
+  rc_sio_server_off_by_data (hs->sio, hs, "internal", "broadcasting is not available");
   g_object_unref (hs->sio);
   g_object_unref (hs->http);
   g_hash_table_unref (hs->online);

@@ -46,9 +46,6 @@ struct _RcMediaService {
 
 G_DEFINE_FINAL_TYPE (RcMediaService, rc_media_service, G_TYPE_OBJECT)
 
-static const char *const media_events[] = { "media:connect", "media:answer", "media:ice",
-                                            "media:disconnect" };
-
 /* --- entries -------------------------------------------------------------- */
 
 /* Session first (no more signalling; closes the peer), then the room's
@@ -398,13 +395,6 @@ handle_disconnect (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer
 }
 
 static void
-handle_service_gone (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
-{
-  if (ack)
-    rc_sio_ack_error (ack, "internal", "media is not available");
-}
-
-static void
 on_disconnected (RcSioServer *sio, RcSioSocket *socket, const char *reason, gpointer data)
 {
   remove_entry (data, rc_sio_socket_get_id (socket), "socket_closed");
@@ -556,8 +546,7 @@ rc_media_service_dispose (GObject *object)
   RcMediaService *self = RC_MEDIA_SERVICE (object);
 
   if (self->sio != NULL) {
-    for (guint i = 0; i < G_N_ELEMENTS (media_events); i++)
-      rc_sio_server_on (self->sio, media_events[i], handle_service_gone, NULL);
+    rc_sio_server_off_by_data (self->sio, self, "internal", "media is not available");
     g_clear_signal_handler (&self->disconnected_id, self->sio);
     g_clear_signal_handler (&self->changed_id, self->rooms);
     rc_metrics_unregister_collector (metrics_collector, self);

@@ -395,13 +395,6 @@ handle_record (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer dat
     rc_sio_ack_ok (ack, reply);
 }
 
-static void
-handle_service_gone (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
-{
-  if (ack)
-    rc_sio_ack_error (ack, "internal", "recording is not available");
-}
-
 /* --- construction ------------------------------------------------------------------ */
 
 RcRecordingService *
@@ -430,7 +423,7 @@ rc_recording_service_dispose (GObject *object)
   g_autoptr (GList) active = NULL;
 
   if (self->sio != NULL) {
-    rc_sio_server_on (self->sio, "room:record", handle_service_gone, NULL);
+    rc_sio_server_off_by_data (self->sio, self, "internal", "recording is not available");
     g_clear_signal_handler (&self->changed_id, self->rooms);
     g_clear_signal_handler (&self->joined_id, self->rooms);
     rc_metrics_unregister_collector (metrics_collector, self);

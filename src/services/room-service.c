@@ -345,14 +345,6 @@ handle_room_event (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer
   dispatch_room_event (self, handler->event, socket, payload, ack);
 }
 
-/* Installed in place of every handler when the service goes away first. */
-static void
-handle_service_gone (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
-{
-  if (ack != NULL)
-    rc_sio_ack_error (ack, "internal", "rooms are not available");
-}
-
 /* The bound socket closed: hold the seat for the grace period. */
 static void
 on_disconnected (RcSioServer *sio, RcSioSocket *socket, const char *reason, gpointer data)
@@ -575,8 +567,8 @@ rc_room_service_dispose (GObject *object)
     {
       g_clear_signal_handler (&self->disconnected_id, self->sio);
       for (guint i = 0; i < self->handlers->len; i++)
-        rc_sio_server_on (self->sio, ((EventHandler *) g_ptr_array_index (self->handlers, i))->event,
-                          handle_service_gone, NULL);
+        rc_sio_server_off_by_data (self->sio, g_ptr_array_index (self->handlers, i), "internal",
+                                   "rooms are not available");
       rc_metrics_unregister_collector (metrics_collector, self);
     }
   g_cancellable_cancel (self->cancellable);

@@ -11,8 +11,9 @@
 #include "core/metrics.h"
 
 typedef struct {
-  RcSioEventHandler handler;
+  RcSioEventHandler handler; /* NULL once its service went (off_by_data) */
   gpointer user_data;
+  const char *gone_code, *gone_message;
 } Handler;
 
 struct _RcSioServer {
@@ -254,6 +255,11 @@ rc_sio_server_socket_event (RcSioServer *self, RcSioSocket *socket, const char *
       rc_sio_ack_error (ack, "unknown_event", "this server has no such event");
     return;
   }
+  if (!h->handler) {
+    if (ack)
+      rc_sio_ack_error (ack, h->gone_code, h->gone_message);
+    return;
+  }
   h->handler (socket, args, ack, h->user_data);
 }
 
@@ -266,6 +272,24 @@ rc_sio_server_on (RcSioServer *self, const char *event, RcSioEventHandler handle
   h->handler = handler;
   h->user_data = user_data;
   g_hash_table_replace (self->handlers, g_strdup (event), h);
+}
+
+void
+rc_sio_server_off_by_data (RcSioServer *self, gpointer user_data, const char *code,
+                           const char *message)
+{
+  GHashTableIter it;
+  Handler *h;
+
+  g_return_if_fail (RC_IS_SIO_SERVER (self) && user_data && code && message);
+  g_hash_table_iter_init (&it, self->handlers);
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &h))
+    if (h->handler && h->user_data == user_data) {
+      h->handler = NULL;
+      h->user_data = NULL;
+      h->gone_code = code;
+      h->gone_message = message;
+    }
 }
 
 gboolean

@@ -31,6 +31,11 @@ typedef void (*RcSioEventHandler) (RcSioSocket *socket, JsonArray *args,
                                    RcSioAck *ack, gpointer user_data);
 void rc_sio_server_on (RcSioServer *self, const char *event,
                        RcSioEventHandler handler, gpointer user_data);
+/* A service that goes away before the server: every event it registered
+ * with @user_data is answered {ok:false, error:{@code, @message}} from now
+ * on (static strings) instead of reaching it. */
+void rc_sio_server_off_by_data (RcSioServer *self, gpointer user_data, const char *code,
+                                const char *message);
 /* TRUE if a handler is registered for @event (used by the protocol doc test). */
 gboolean rc_sio_server_has_handler (RcSioServer *self, const char *event);
 
