@@ -105,9 +105,8 @@ check_room (RcGiftService *self, RcSioSocket *socket, const char *sender, const 
 {
   RcRoom *room;
 
-  *room_id = rc_room_service_get_socket_room (self->rooms, socket);
-  room = rc_room_registry_lookup (rc_room_service_get_registry (self->rooms), *room_id);
-  if (*room_id == NULL || room == NULL)
+  room = rc_room_service_lookup_socket_room (self->rooms, socket, room_id);
+  if (room == NULL)
     {
       rc_error_set (error, RC_ERROR_NOT_IN_ROOM);
       return FALSE;

@@ -59,7 +59,7 @@ on_room_changed (RcRoomService *rooms, const char *room_id, gpointer data)
   g_autofree char *channel = g_strconcat (ROOM_CHANNEL_PREFIX, room_id, NULL);
   if (!rc_hub_channel_name_valid (channel))
     return;
-  RcRoom *room = rc_room_registry_lookup (rc_room_service_get_registry (rooms), room_id);
+  RcRoom *room = rc_room_service_lookup (rooms, room_id);
   GHashTable *before = g_hash_table_lookup (hr->known, room_id);
   g_autoptr (GHashTable) now = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr (JsonObject) snapshot = NULL;
@@ -107,7 +107,7 @@ rc_hub_rooms_deliver (RcHub *hub, const char *channel, const char *event, JsonNo
   if (!hr || !hr->rooms || !sio || !g_str_has_prefix (channel, ROOM_CHANNEL_PREFIX))
     return 0;
   const char *room_id = channel + strlen (ROOM_CHANNEL_PREFIX);
-  RcRoom *room = rc_room_registry_lookup (rc_room_service_get_registry (hr->rooms), room_id);
+  RcRoom *room = rc_room_service_lookup (hr->rooms, room_id);
   if (!room)
     return 0;
   /* Pusher HTTP API events carry their data as a JSON string. */

@@ -103,7 +103,7 @@ static void
 reconcile (RcMediaService *self, const char *room_id)
 {
   RcRoomMedia *media = g_hash_table_lookup (self->medias, room_id);
-  RcRoom *room = rc_room_registry_lookup (rc_room_service_get_registry (self->rooms), room_id);
+  RcRoom *room = rc_room_service_lookup (self->rooms, room_id);
   g_autoptr (GPtrArray) gone = g_ptr_array_new ();
   GHashTableIter iter;
   gpointer value;
@@ -283,7 +283,7 @@ ensure_media (RcMediaService *self, const char *room_id, GError **error)
 
   if (media != NULL)
     return media;
-  room = rc_room_registry_lookup (rc_room_service_get_registry (self->rooms), room_id);
+  room = rc_room_service_lookup (self->rooms, room_id);
   g_return_val_if_fail (room != NULL, NULL);
   media = rc_room_media_new (self->config, room_id, rc_room_get_n_seats (room), &media_callbacks,
                              self, error);

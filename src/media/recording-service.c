@@ -123,7 +123,7 @@ announce (RcRecordingService *self, const char *room_id, gboolean on, const char
 static RcRoom *
 lookup_room (RcRecordingService *self, const char *room_id)
 {
-  return rc_room_registry_lookup (rc_room_service_get_registry (self->rooms), room_id);
+  return rc_room_service_lookup (self->rooms, room_id);
 }
 
 static void

@@ -397,7 +397,7 @@ room_resource (RcAdminApi *self, SoupServerMessage *msg, gboolean get, const cha
     return method_not_allowed (msg, "GET");
   if (!valid_id (room_id))
     return not_found (msg, "no such room");
-  RcRoom *room = rc_room_registry_lookup (rc_room_service_get_registry (self->rooms), room_id);
+  RcRoom *room = rc_room_service_lookup (self->rooms, room_id);
   if (room == NULL || rc_room_get_status (room) == RC_ROOM_STATUS_CLOSED)
     return not_found (msg, "no such room");
   return r->handler (msg, rc_room_get_id (room), r->user_data);
@@ -428,7 +428,7 @@ route (RcAdminApi *self, SoupServerMessage *msg, const char *path, const char **
       return method_not_allowed (msg, close ? "POST" : "GET");
     if (!valid_id (parts[3]))
       return not_found (msg, "no such room");
-    RcRoom *room = rc_room_registry_lookup (rc_room_service_get_registry (self->rooms), parts[3]);
+    RcRoom *room = rc_room_service_lookup (self->rooms, parts[3]);
     if (room == NULL || rc_room_get_status (room) == RC_ROOM_STATUS_CLOSED)
       return not_found (msg, "no such room");
     return close ? close_room (self, msg, room) : room_detail (self, msg, room);

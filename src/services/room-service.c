@@ -432,6 +432,24 @@ rc_room_service_get_socket_room (RcRoomService *self, RcSioSocket *socket)
   return binding != NULL && binding->socket == socket ? binding->room_id : NULL;
 }
 
+RcRoom *
+rc_room_service_lookup (RcRoomService *self, const char *room_id)
+{
+  g_return_val_if_fail (RC_IS_ROOM_SERVICE (self), NULL);
+  return room_id ? rc_room_registry_lookup (self->registry, room_id) : NULL;
+}
+
+RcRoom *
+rc_room_service_lookup_socket_room (RcRoomService *self, RcSioSocket *socket,
+                                    const char **room_id)
+{
+  const char *id = rc_room_service_get_socket_room (self, socket);
+
+  if (room_id)
+    *room_id = id;
+  return rc_room_service_lookup (self, id);
+}
+
 void
 rc_room_service_broadcast (RcRoomService *self, const char *room_id, const char *event,
                            JsonNode *payload)

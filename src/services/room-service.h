@@ -61,6 +61,11 @@ RcRoomRegistry *rc_room_service_get_registry (RcRoomService *self);
 void rc_room_service_set_rate_gate (RcRoomService *self, RcRateGate *gate);
 /* The room @socket takes part in (it joined with this connection), or NULL. */
 const char *rc_room_service_get_socket_room (RcRoomService *self, RcSioSocket *socket);
+/* The open room @room_id (nullable), or NULL. */
+RcRoom *rc_room_service_lookup (RcRoomService *self, const char *room_id);
+/* The room @socket is bound to, or NULL; *@room_id (nullable) its id. */
+RcRoom *rc_room_service_lookup_socket_room (RcRoomService *self, RcSioSocket *socket,
+                                            const char **room_id);
 /* Send @event with @payload (transfer none) to every connection bound to
  * @room_id, encoded once. For modules beside the rooms (gifts). */
 void rc_room_service_broadcast (RcRoomService *self, const char *room_id, const char *event,
