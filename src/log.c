@@ -78,9 +78,3 @@ rc_log_set_level (GLogLevelFlags level)
 {
   g_atomic_int_set (&threshold, (gint) level);
 }
-
-GLogLevelFlags
-rc_log_get_level (void)
-{
-  return (GLogLevelFlags) g_atomic_int_get (&threshold);
-}

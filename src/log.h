@@ -15,6 +15,5 @@ G_BEGIN_DECLS
  * e.g. G_LOG_LEVEL_INFO). Safe to call again to change the level (SIGHUP). */
 void rc_log_init (GLogLevelFlags level);
 void rc_log_set_level (GLogLevelFlags level);
-GLogLevelFlags rc_log_get_level (void);
 
 G_END_DECLS

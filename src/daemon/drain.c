@@ -172,12 +172,6 @@ rc_drain_signal (RcDrain *drain)
   start (drain);
 }
 
-gboolean
-rc_drain_is_draining (RcDrain *drain)
-{
-  return drain->draining;
-}
-
 RcDrain *
 rc_drain_new (const RcDrainTargets *targets)
 {

@@ -52,6 +52,5 @@ void rc_drain_free (RcDrain *drain);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RcDrain, rc_drain_free)
 /* A stop signal: the first starts the drain, the next quits the loop. */
 void rc_drain_signal (RcDrain *drain);
-gboolean rc_drain_is_draining (RcDrain *drain);
 
 G_END_DECLS

@@ -80,12 +80,6 @@ rc_systemd_set_liveness (RcLivenessFunc func, gpointer user_data)
 }
 
 void
-rc_systemd_status (const char *status)
-{
-  notify_status ("", status);
-}
-
-void
 rc_systemd_reloading (void)
 {
 #if HAVE_LIBSYSTEMD

@@ -23,7 +23,6 @@ void rc_systemd_ready (const char *status, RcStatusFunc status_func, gpointer us
 /* Make the watchdog ping depend on @func (nullable: on nothing but the
  * main loop running). */
 void rc_systemd_set_liveness (RcLivenessFunc func, gpointer user_data);
-void rc_systemd_status (const char *status);
 void rc_systemd_reloading (void);
 void rc_systemd_reloaded (void);
 void rc_systemd_stopping (const char *status);

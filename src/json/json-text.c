@@ -525,13 +525,3 @@ rc_json_node_take_object (JsonObject *object)
   json_node_take_object (node, object ? object : json_object_new ());
   return node;
 }
-
-/* See json-text.h. */
-JsonNode *
-rc_json_node_take_array (JsonArray *array)
-{
-  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
-
-  json_node_take_array (node, array ? array : json_array_new ());
-  return node;
-}

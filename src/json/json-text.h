@@ -45,7 +45,5 @@ char *rc_json_to_string (JsonNode *node);
  * json_object_new() passed to it straight leaks). NULL makes an empty
  * object. */
 JsonNode *rc_json_node_take_object (JsonObject *object);
-/* The same for an array (NULL: an empty array). */
-JsonNode *rc_json_node_take_array (JsonArray *array);
 
 G_END_DECLS

@@ -483,14 +483,6 @@ rc_media_service_add_health (RcMediaService *self, RcHealth *health)
   rc_health_add (health, health_contributor, self);
 }
 
-guint
-rc_media_service_get_n_encoders (RcMediaService *self, const char *room_id)
-{
-  RcRoomMedia *media = g_hash_table_lookup (self->medias, room_id);
-
-  return media ? rc_room_media_get_n_encoders (media) : 0;
-}
-
 RcRecordingService *
 rc_media_service_get_recordings (RcMediaService *self)
 {

@@ -47,8 +47,6 @@ RcRecordingService *rc_media_service_get_recordings (RcMediaService *self);
 /* Close every room pipeline (the daemon stops). */
 void rc_media_service_shutdown (RcMediaService *self);
 
-/* For tests and metrics: counts of @room_id's pipeline (0 without one). */
-guint rc_media_service_get_n_encoders (RcMediaService *self, const char *room_id);
 /* @room_id's pipeline (transfer none; valid until the main loop runs
  * again), or NULL without one: for diagnosis (media-debug.h). */
 RcRoomMedia *rc_media_service_get_room_media (RcMediaService *self, const char *room_id);

@@ -112,19 +112,6 @@ rc_media_session_new (RcSioSocket *socket, RcMediaPeer *peer, guint connect_time
   return self;
 }
 
-RcMediaPeer *
-rc_media_session_get_peer (RcMediaSession *self)
-{
-  return self->peer;
-}
-
-gboolean
-rc_media_session_is_connected (RcMediaSession *self)
-{
-  return !self->ended && !self->closed &&
-         rc_media_peer_get_state (self->peer) == RC_MEDIA_PEER_CONNECTED;
-}
-
 /* --- the offer ------------------------------------------------------------ */
 
 typedef struct {

@@ -38,7 +38,6 @@ G_DECLARE_FINAL_TYPE (RcMediaSession, rc_media_session, RC, MEDIA_SESSION, GObje
  * @socket and @peer. @connect_timeout_ms counts from rc_media_session_start(). */
 RcMediaSession *rc_media_session_new (RcSioSocket *socket, RcMediaPeer *peer,
                                       guint connect_timeout_ms);
-RcMediaPeer *rc_media_session_get_peer (RcMediaSession *self);
 
 /* Makes the offer and answers @ack with it; with @ack NULL, sends it as a
  * `media:offer` event instead. */
@@ -50,8 +49,6 @@ void rc_media_session_handle_ice (RcMediaSession *self, JsonArray *args, RcSioAc
 /* Ends the session without telling the client (it left, or asked with
  * media:disconnect) and closes the peer. Idempotent. */
 void rc_media_session_close (RcMediaSession *self);
-/* TRUE once the peer connected (and until the session ends). */
-gboolean rc_media_session_is_connected (RcMediaSession *self);
 
 /* Signal "ended" (const char *reason): the session failed and sent
  * media:failed {reason}; reasons: "timeout", "ice_failed", "dtls_failed",

@@ -63,12 +63,6 @@ rc_recording_sidecar_free (RcRecordingSidecar *sc)
   g_free (sc);
 }
 
-const char *
-rc_recording_sidecar_get_path (RcRecordingSidecar *sc)
-{
-  return sc->path;
-}
-
 static void
 add_event (RcRecordingSidecar *sc, gint64 now_us, const char *type, const char *user_id,
            gint seat)

@@ -46,6 +46,5 @@ void rc_recording_sidecar_end (RcRecordingSidecar *sidecar, gint64 now_us);
 void rc_recording_sidecar_set_status (RcRecordingSidecar *sidecar, const char *status);
 /* Writes the file now. */
 gboolean rc_recording_sidecar_write (RcRecordingSidecar *sidecar, GError **error);
-const char *rc_recording_sidecar_get_path (RcRecordingSidecar *sidecar);
 
 G_END_DECLS

@@ -371,25 +371,6 @@ rc_room_media_remove_peer (RcRoomMedia *media, const char *peer_id)
   return g_hash_table_remove (media->peers, peer_id);
 }
 
-gboolean
-rc_room_media_has_peer (RcRoomMedia *media, const char *peer_id)
-{
-  return g_hash_table_contains (media->peers, peer_id);
-}
-
-GPtrArray *
-rc_room_media_list_peers (RcRoomMedia *media)
-{
-  GPtrArray *ids = g_ptr_array_new ();
-  GHashTableIter iter;
-  gpointer key;
-
-  g_hash_table_iter_init (&iter, media->peers);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_ptr_array_add (ids, key);
-  return ids;
-}
-
 void
 rc_room_media_set_route (RcRoomMedia *media, const char *peer_id, gint seat, gboolean speaking)
 {

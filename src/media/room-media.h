@@ -69,9 +69,6 @@ RcMediaPeer *rc_room_media_add_user_peer (RcRoomMedia *media, const char *peer_i
 RcMediaPeer *rc_room_media_add_peer (RcRoomMedia *media, const char *peer_id, GError **error);
 /* Closes and removes the peer; FALSE if there is none. */
 gboolean rc_room_media_remove_peer (RcRoomMedia *media, const char *peer_id);
-gboolean rc_room_media_has_peer (RcRoomMedia *media, const char *peer_id);
-/* Peer ids (transfer container). */
-GPtrArray *rc_room_media_list_peers (RcRoomMedia *media);
 
 /* @seat -1: not seated. @speaking: seated and unmuted (mic and seat): the
  * peer's audio goes into seat @seat and it hears its own mix-minus. */

@@ -131,17 +131,3 @@ rc_effects_find (const RcEffects *effects, guint from, RcEffectKind kind, const 
     }
   return -1;
 }
-
-guint
-rc_effects_count_event (const RcEffects *effects, const char *event)
-{
-  guint count = 0;
-
-  for (guint i = 0; i < effects->items->len; i++)
-    {
-      const RcEffect *effect = g_ptr_array_index (effects->items, i);
-      if (effect->kind == RC_EFFECT_EVENT && g_strcmp0 (effect->event, event) == 0)
-        count++;
-    }
-  return count;
-}

@@ -77,7 +77,5 @@ void rc_effects_add_persist (RcEffects *effects, const char *room_id, JsonNode *
  * @from, or -1: a helper for tests and the service. */
 gint rc_effects_find (const RcEffects *effects, guint from, RcEffectKind kind,
                       const char *event);
-/* Number of EVENT effects named @event. */
-guint rc_effects_count_event (const RcEffects *effects, const char *event);
 
 G_END_DECLS

@@ -292,12 +292,6 @@ rc_sio_server_off_by_data (RcSioServer *self, gpointer user_data, const char *co
     }
 }
 
-gboolean
-rc_sio_server_has_handler (RcSioServer *self, const char *event)
-{
-  return g_hash_table_contains (self->handlers, event);
-}
-
 /* Built-in "whoami": who the server thinks this connection is. Lets a
  * client (and a health probe) check the round trip and its identity. */
 static void

@@ -36,8 +36,6 @@ void rc_sio_server_on (RcSioServer *self, const char *event,
  * on (static strings) instead of reaching it. */
 void rc_sio_server_off_by_data (RcSioServer *self, gpointer user_data, const char *code,
                                 const char *message);
-/* TRUE if a handler is registered for @event (used by the protocol doc test). */
-gboolean rc_sio_server_has_handler (RcSioServer *self, const char *event);
 
 /* Signals:
  *   "connected"    (RcSioSocket *socket)            after CONNECT was accepted

@@ -1,7 +1,8 @@
 /* roomcast: one Engine.IO connection and its Socket.IO namespace "/".
  *
  * Owns the WebSocket, the ping/pong and connect timers, decodes frames with
- * sio-codec and hands CONNECT and EVENT packets to the server. All on the
+ * sio-codec and hands CONNECT and EVENT packets to the server. Acks go one
+ * way: the server answers the client's, and never asks for one. All on the
  * main loop.
  */
 #include "sio/sio-socket-private.h"
@@ -15,12 +16,6 @@ typedef enum {
   STATE_CONNECTED,      /* namespace "/" connected: events flow */
   STATE_CLOSED,
 } SocketState;
-
-typedef struct {
-  RcSioAckCallback callback;
-  gpointer user_data;
-  guint timeout_id;
-} PendingAck;
 
 struct _RcSioSocket {
   GObject parent_instance;
@@ -40,12 +35,6 @@ struct _RcSioSocket {
   guint connect_timeout_id;
   char *close_reason;    /* why we closed, when we did */
   char *error_reason;    /* a protocol error libsoup reported */
-
-  gint64 next_ack_id;
-  GHashTable *pending_acks; /* id -> PendingAck */
-
-  gpointer app_data;
-  GDestroyNotify app_data_destroy;
 };
 
 G_DEFINE_FINAL_TYPE (RcSioSocket, rc_sio_socket, G_TYPE_OBJECT)
@@ -220,89 +209,6 @@ rc_sio_ack_error (RcSioAck *ack, const char *code, const char *message)
   rc_sio_ack_error_full (ack, code, message, NULL);
 }
 
-static void
-pending_ack_free (gpointer data)
-{
-  PendingAck *p = data;
-  g_clear_handle_id (&p->timeout_id, g_source_remove);
-  g_free (p);
-}
-
-typedef struct {
-  RcSioSocket *socket;
-  gint64 id;
-} AckTimeout;
-
-static gboolean
-on_ack_timeout (gpointer data)
-{
-  AckTimeout *t = data;
-  PendingAck *p = g_hash_table_lookup (t->socket->pending_acks, &t->id);
-  if (p) {
-    p->timeout_id = 0;
-    RcSioAckCallback cb = p->callback;
-    gpointer ud = p->user_data;
-    g_hash_table_remove (t->socket->pending_acks, &t->id);
-    cb (t->socket, NULL, ud);
-  }
-  return G_SOURCE_REMOVE;
-}
-
-void
-rc_sio_socket_emit_with_ack (RcSioSocket *self, const char *event, JsonNode *arg,
-                             guint timeout_ms, RcSioAckCallback callback,
-                             gpointer user_data)
-{
-  g_return_if_fail (RC_IS_SIO_SOCKET (self) && event && callback);
-  gint64 id = self->next_ack_id++;
-  PendingAck *p = g_new0 (PendingAck, 1);
-  p->callback = callback;
-  p->user_data = user_data;
-  AckTimeout *t = g_new0 (AckTimeout, 1);
-  t->socket = self;
-  t->id = id;
-  p->timeout_id = g_timeout_add_full (G_PRIORITY_DEFAULT, timeout_ms, on_ack_timeout,
-                                      t, g_free);
-  gint64 *key = g_new (gint64, 1);
-  *key = id;
-  g_hash_table_insert (self->pending_acks, key, p);
-
-  g_autoptr (JsonArray) args = json_array_new ();
-  if (arg)
-    json_array_add_element (args, json_node_copy (arg));
-  g_autofree char *frame = rc_sio_encode_event ("/", id, event, args);
-  send_text (self, frame);
-}
-
-static void
-handle_client_ack (RcSioSocket *self, gint64 id, JsonArray *args)
-{
-  PendingAck *p = g_hash_table_lookup (self->pending_acks, &id);
-  if (!p)
-    return; /* late or unknown: the timeout already answered */
-  RcSioAckCallback cb = p->callback;
-  gpointer ud = p->user_data;
-  g_hash_table_remove (self->pending_acks, &id);
-  cb (self, args, ud);
-}
-
-/* Every pending server→client ack gets its NULL answer when the socket goes. */
-static void
-fail_pending_acks (RcSioSocket *self)
-{
-  while (g_hash_table_size (self->pending_acks) > 0) {
-    GHashTableIter iter;
-    gpointer key, value;
-    g_hash_table_iter_init (&iter, self->pending_acks);
-    g_hash_table_iter_next (&iter, &key, &value);
-    PendingAck *p = value;
-    RcSioAckCallback cb = p->callback;
-    gpointer ud = p->user_data;
-    g_hash_table_iter_remove (&iter);
-    cb (self, NULL, ud);
-  }
-}
-
 /* --- incoming ---------------------------------------------------------- */
 
 static const char *
@@ -369,9 +275,7 @@ handle_packet (RcSioSocket *self, RcSioPacket *packet)
   }
 
   case RC_SIO_ACK:
-    if (self->state == STATE_CONNECTED)
-      handle_client_ack (self, packet->id, json_node_get_array (packet->data));
-    return;
+    return; /* the server never asks for acks: nothing to match one to */
 
   default:
     socket_abort (self, "parse error: unexpected packet type from client");
@@ -507,7 +411,6 @@ on_ws_closed (SoupWebsocketConnection *ws, gpointer data)
   SocketState was = self->state;
   self->state = STATE_CLOSED;
   stop_timers (self);
-  fail_pending_acks (self);
   rc_sio_server_socket_closed (self->server, self, reason);
   (void) was;
   g_object_unref (self);
@@ -672,23 +575,6 @@ rc_sio_socket_disconnect (RcSioSocket *self, const char *reason)
   socket_close (self, reason ? reason : "server disconnect");
 }
 
-void
-rc_sio_socket_set_app_data (RcSioSocket *self, gpointer data, GDestroyNotify destroy)
-{
-  gpointer old = self->app_data;
-  GDestroyNotify old_destroy = self->app_data_destroy;
-  self->app_data = data;
-  self->app_data_destroy = destroy;
-  if (old && old_destroy && old != data)
-    old_destroy (old);
-}
-
-gpointer
-rc_sio_socket_get_app_data (RcSioSocket *self)
-{
-  return self->app_data;
-}
-
 static void
 rc_sio_socket_finalize (GObject *object)
 {
@@ -699,9 +585,6 @@ rc_sio_socket_finalize (GObject *object)
     g_signal_handlers_disconnect_by_data (self->ws, self);
     g_object_unref (self->ws);
   }
-  g_hash_table_unref (self->pending_acks);
-  if (self->app_data && self->app_data_destroy)
-    self->app_data_destroy (self->app_data);
   g_clear_pointer (&self->user, rc_user_unref);
   g_free (self->eio_sid);
   g_free (self->sid);
@@ -723,6 +606,4 @@ static void
 rc_sio_socket_init (RcSioSocket *self)
 {
   self->state = STATE_OPEN;
-  self->pending_acks = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
-                                              pending_ack_free);
 }

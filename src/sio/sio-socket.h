@@ -30,11 +30,6 @@ void rc_sio_socket_send_frame (RcSioSocket *self, const char *frame);
  * WebSocket. @reason is logged and reported to the "disconnected" handlers. */
 void rc_sio_socket_disconnect (RcSioSocket *self, const char *reason);
 
-/* Per-socket slot for the application (the room session). Destroyed with
- * the socket or when replaced. */
-void rc_sio_socket_set_app_data (RcSioSocket *self, gpointer data, GDestroyNotify destroy);
-gpointer rc_sio_socket_get_app_data (RcSioSocket *self);
-
 /* An acknowledgement the client asked for (event sent with a callback).
  * Reply exactly once; replying again or after disconnect is a no-op. Keep a
  * reference to answer asynchronously. */
@@ -53,18 +48,5 @@ void rc_sio_ack_error_full (RcSioAck *ack, const char *code, const char *message
                             JsonObject *error_fields);
 /* {ok:false, error:{code:"rate_limited", message, retryAfterMs}}. */
 void rc_sio_ack_rate_limited (RcSioAck *ack, const char *message, gint64 retry_after_ms);
-
-G_END_DECLS
-
-G_BEGIN_DECLS
-
-/* Server → client event with an acknowledgement: @callback gets the client's
- * ack arguments, or NULL args if the client did not answer within
- * @timeout_ms or disconnected first. Called exactly once. */
-typedef void (*RcSioAckCallback) (RcSioSocket *socket, JsonArray *args,
-                                  gpointer user_data);
-void rc_sio_socket_emit_with_ack (RcSioSocket *self, const char *event, JsonNode *arg,
-                                  guint timeout_ms, RcSioAckCallback callback,
-                                  gpointer user_data);
 
 G_END_DECLS
