@@ -29,7 +29,7 @@ typedef struct {
 
 typedef struct {
   const char *name;          /* environment variable and CLI override name */
-  const char *alias;         /* seed 000 MEDIASOUP_* name, environment only */
+  const char *alias;         /* the Laravel app's MEDIASOUP_* name, environment only */
   Kind kind;
   gboolean secret;           /* never printed: errors and dump say <redacted> */
   const char *default_value; /* parsed like any value; NULL = unset */

@@ -1,7 +1,8 @@
 /* roomcast: daemon configuration.
  *
- * Every setting has one name, the environment variable of seed 000 section 7
- * (PORT, REDIS_HOST, ...). The same name, lower-cased, is the key in the
+ * Every setting has one name, the environment variable the Laravel app's
+ * .env uses (PORT, REDIS_HOST, ...; docs/laravel.md, "roomcast settings").
+ * The same name, lower-cased, is the key in the
  * [roomcast] group of the optional key file; CLI flags override by name too.
  * Precedence: CLI flag > environment > key file > built-in default.
  */

@@ -1,4 +1,5 @@
-/* roomcast: the "laravel" auth provider (seed 000, sections 2, 5 and 6).
+/* roomcast: the "laravel" auth provider (docs/laravel.md: "What roomcast sends",
+ * "Laravel side" and the Redis keys of docs/protocol.md).
  *
  * A token presented on CONNECT is refused when auth:revoked:{sha256} exists
  * in Redis, taken from auth:token:{sha256} when cached there, and otherwise

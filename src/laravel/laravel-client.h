@@ -1,4 +1,5 @@
-/* roomcast: the Laravel internal API (seed 000, sections 2-4 and 9).
+/* roomcast: the Laravel internal API (docs/laravel.md: "What roomcast
+ * sends", "Gifts", "Room status").
  *
  * Every call is a POST to {LARAVEL_API_URL}/api/v1/internal/... with the
  * contract's headers: Content-Type and Accept application/json,

@@ -254,7 +254,7 @@ JsonObject *rc_room_snapshot (const RcRoom *room, const char *user_id, gint64 no
 JsonNode *rc_room_cinema_state_json (const RcRoom *room, gint64 now);
 /* {id,status,seatMode,seats,title?,hostId} */
 JsonNode *rc_room_info_json (const RcRoom *room);
-/* The room:state value of seed 000 section 6:
+/* The room:state value (docs/protocol.md, "Redis keys written"):
  * {id,status,participantCount,createdAt,lastActivityAt,speakers}. */
 JsonNode *rc_room_state_json (const RcRoom *room);
 

@@ -1,5 +1,5 @@
 /* roomcast: tells Laravel when rooms go live, change size and close
- * (seed 000 section 4: POST /api/v1/internal/rooms/{id}/status).
+ * (POST /api/v1/internal/rooms/{id}/status, docs/laravel.md "Room status").
  *
  * Listens to the room service's "room-state-changed" signal and maps each
  * room's state to the contract's body:

@@ -117,7 +117,7 @@ test_unavailable (void)
   g_assert_cmpint (count, ==, -1);
 }
 
-/* The keys and shapes Laravel and operators see (seed 000 section 6). */
+/* The keys and shapes Laravel and operators see (docs/protocol.md, "Redis keys written"). */
 static void
 test_wire_format (void)
 {

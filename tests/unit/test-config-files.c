@@ -84,7 +84,7 @@ test_file_sample (void)
   g_unlink (path);
 }
 
-/* The .env of seed 000 section 7, placeholders filled in, loads as is. */
+/* The Laravel app's .env (docs/laravel.md, "roomcast settings"), placeholders filled in, loads as is. */
 static void
 test_seed_env (void)
 {

@@ -1,5 +1,5 @@
 // Start tests/fake-laravel/fake_laravel.py (a strict fake of the Laravel
-// internal API of seed 000) and talk to its control API.
+// internal API roomcast calls, docs/laravel.md) and talk to its control API.
 //
 //   const laravel = await startFakeLaravel({ internalKey });
 //   await laravel.addUser({ id: 1, name: "Ann", email: "ann@example.com" });
