@@ -207,21 +207,32 @@ start_gifts (Daemon *d, const RcConfig *config, RcRateGate *gate, GError **error
   return TRUE;
 }
 
-/* The room pipelines: GStreamer, our mixminus plugin (installed beside the
- * system plugins, or from GST_PLUGIN_PATH in the build tree) and media:*. */
+/* Where our mixminus plugin is: the build tree's for the roomcastd of that
+ * build tree (what ./scripts/run starts), else the installed one. */
+static const char *
+plugin_dir (void)
+{
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+  return g_strcmp0 (exe, ROOMCAST_BUILD_DAEMON) == 0 ? ROOMCAST_BUILD_PLUGINDIR
+                                                      : ROOMCAST_PLUGINDIR;
+}
+
+/* The room pipelines: GStreamer, our mixminus plugin (GST_PLUGIN_PATH, or
+ * plugin_dir()) and media:*. */
 static void
 start_media (Daemon *d, RcConfig *config)
 {
   gst_init (NULL, NULL);
   g_autoptr (GstPluginFeature) mixminus = gst_registry_lookup_feature (gst_registry_get (),
                                                                        "mixminus");
+  const char *dir = plugin_dir ();
   if (mixminus == NULL)
-    gst_registry_scan_path (gst_registry_get (), ROOMCAST_PLUGINDIR);
+    gst_registry_scan_path (gst_registry_get (), dir);
   g_clear_object (&mixminus);
   mixminus = gst_registry_lookup_feature (gst_registry_get (), "mixminus");
   if (mixminus == NULL)
     g_warning ("media: the mixminus element is missing (not in %s nor GST_PLUGIN_PATH): "
-               "media:connect will fail", ROOMCAST_PLUGINDIR);
+               "media:connect will fail", dir);
   d->media = rc_media_service_new (d->sio, d->rooms, config);
   rc_media_service_add_health (d->media, rc_http_server_get_health (d->http));
 }
