@@ -36,6 +36,9 @@
 
 #include <string.h>
 
+#include <ifaddrs.h>
+#include <net/if.h>
+
 #define GST_CAT_DEFAULT rc_media_peer_debug
 
 static void peer_iface_init (RcMediaPeerInterface *iface);
@@ -250,6 +253,34 @@ offer_caps (void)
   return caps;
 }
 
+/* The address ICE gathers on without RTC_LISTEN_IP: libnice skips loopback,
+ * so on a host whose only interface is lo (a laptop offline, a container,
+ * a network namespace) it would gather nothing and every client would time
+ * out; there, 127.0.0.1. NULL (libnice's own choice) anywhere else. Read
+ * once: interfaces that come later are libnice's to find. */
+static const char *
+default_listen_ip (void)
+{
+  static gsize done;
+  static const char *ip;
+
+  if (g_once_init_enter (&done)) {
+    struct ifaddrs *list = NULL;
+    gboolean other = FALSE;
+    if (getifaddrs (&list) == 0) {
+      for (struct ifaddrs *i = list; i && !other; i = i->ifa_next)
+        other = i->ifa_addr && (i->ifa_flags & IFF_UP) && !(i->ifa_flags & IFF_LOOPBACK) &&
+                (i->ifa_addr->sa_family == AF_INET || i->ifa_addr->sa_family == AF_INET6);
+      freeifaddrs (list);
+    }
+    ip = other ? NULL : "127.0.0.1";
+    if (ip)
+      g_info ("media: no RTC_LISTEN_IP and no network interface but lo: ICE on %s", ip);
+    g_once_init_leave (&done, 1);
+  }
+  return ip;
+}
+
 /* ICE settings live on webrtcbin's agent; they must be set before the first
  * set-local-description creates the ICE stream. */
 static gboolean
@@ -277,12 +308,13 @@ configure_ice (RcMediaPeerWebrtc *self, GError **error)
     if (agent && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "upnp"))
       g_object_set (agent, "upnp", FALSE, NULL);
   }
-  if (config->rtc_listen_ip) {
+  const char *listen_ip = config->rtc_listen_ip ? config->rtc_listen_ip : default_listen_ip ();
+  if (listen_ip) {
     gboolean ok = FALSE;
-    g_signal_emit_by_name (ice, "add-local-ip-address", config->rtc_listen_ip, &ok);
+    g_signal_emit_by_name (ice, "add-local-ip-address", listen_ip, &ok);
     if (!ok) {
       g_set_error (error, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_FAILED,
-                   "RTC_LISTEN_IP %s: the ICE agent refused the address", config->rtc_listen_ip);
+                   "RTC_LISTEN_IP %s: the ICE agent refused the address", listen_ip);
       return FALSE;
     }
   }
