@@ -360,14 +360,12 @@ handle_record (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer dat
     gint64 now_ms = g_get_monotonic_time () / 1000, retry_after_ms = 0;
 
     if (starts && !rc_rate_limiter_check (self->starts, room_id, now_ms, &retry_after_ms)) {
-      g_autoptr (JsonObject) fields = json_object_new ();
       g_autofree char *message = g_strdup_printf ("Too many recordings started in this room; "
                                                   "retry in %" G_GINT64_FORMAT " ms",
                                                   retry_after_ms);
 
-      json_object_set_int_member (fields, "retryAfterMs", retry_after_ms);
       if (ack)
-        rc_sio_ack_error_full (ack, "rate_limited", message, fields);
+        rc_sio_ack_rate_limited (ack, message, retry_after_ms);
       return;
     }
     g_hash_table_remove (self->off, room_id);
