@@ -61,6 +61,7 @@ struct _RcHttpListener {
   guint refused_since_log;
   /* The self-connection of check_alive(): its local address, as the
    * listener will see it as remote. */
+  gboolean probing;       /* a self-connection was attempted since the last check */
   GSocket *probe;
   GInetSocketAddress *probe_addr;
   gboolean probe_accepted;
@@ -245,7 +246,7 @@ gboolean
 rc_http_listener_check_alive (RcHttpListener *self)
 {
   g_return_val_if_fail (RC_IS_HTTP_LISTENER (self), FALSE);
-  gboolean alive = self->probe_addr == NULL || self->probe_accepted;
+  gboolean alive = !self->probing || self->probe_accepted;
 
   if (self->probe) {
     g_socket_close (self->probe, NULL);
@@ -253,8 +254,10 @@ rc_http_listener_check_alive (RcHttpListener *self)
   }
   g_clear_object (&self->probe_addr);
   self->probe_accepted = FALSE;
+  self->probing = FALSE;
   if (!self->socket)
     return alive;
+  self->probing = TRUE; /* a probe that cannot even start fails the next check */
 
   /* Connect to where we listen; a wildcard address means loopback. */
   g_autoptr (GError) error = NULL;
@@ -277,7 +280,6 @@ rc_http_listener_check_alive (RcHttpListener *self)
                  !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))) {
     /* Out of descriptors, say: the next call reports it. */
     g_debug ("http: self-check cannot connect: %s", error->message);
-    self->probe_addr = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (target_addr, 0));
     return alive;
   }
   g_autoptr (GSocketAddress) local = g_socket_get_local_address (probe, NULL);
