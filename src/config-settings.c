@@ -6,6 +6,12 @@
 /* KIND_ENUM writes through an int pointer. */
 G_STATIC_ASSERT (sizeof (RcAuthKind) == sizeof (int));
 
+static const Choice bool_choices[] = {
+  { "true", TRUE }, { "false", FALSE }, { "yes", TRUE }, { "no", FALSE },
+  { "on", TRUE }, { "off", FALSE }, { "1", TRUE }, { "0", FALSE },
+  { NULL, 0 },
+};
+
 static const Choice auth_choices[] = {
   { "dev", RC_AUTH_DEV },
   { "laravel", RC_AUTH_LARAVEL },
@@ -65,6 +71,9 @@ static const Setting table[] = {
   /* Encoder effort: lower costs less CPU per speaker for a little quality. */
   { "OPUS_COMPLEXITY", NULL, KIND_UINT, FALSE, "10", OFF (opus_complexity), 0, 10 },
   /* A room's shared mix is sent by one thread per this many peers. */
+  /* false: no room pipelines (media:connect answers media_unavailable);
+   * true: roomcastd refuses to start when an element is missing. */
+  { "MEDIA_ENABLED", NULL, KIND_ENUM, FALSE, "true", OFF (media_enabled), .choices = bool_choices },
   { "MEDIA_FANOUT_PEERS", NULL, KIND_UINT, FALSE, "64", OFF (fanout_peers), 1, 100000 },
   /* Admin HTTP API key (secret); unset: LARAVEL_INTERNAL_KEY guards /admin. */
   { "ADMIN_API_KEY", NULL, KIND_STRING, TRUE, NULL, OFF (admin_api_key), 16 },

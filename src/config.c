@@ -652,9 +652,13 @@ append_value (GString *out, const RcConfig *config, const Setting *s)
         }
       break;
     case KIND_ENUM:
+      /* The first name of a value is its canonical one (true, not yes). */
       for (const Choice *c = s->choices; c->name != NULL; c++)
         if (c->value == *(const int *) field)
-          g_string_append (out, c->name);
+          {
+            g_string_append (out, c->name);
+            break;
+          }
       break;
     case KIND_IGNORED:
       break;

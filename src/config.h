@@ -85,6 +85,7 @@ typedef struct {
   guint jitter_latency_ms;      /* JITTER_LATENCY_MS, default 60: receive jitterbuffer */
   guint opus_bitrate;           /* OPUS_BITRATE bit/s, default 32000 */
   guint opus_complexity;        /* OPUS_COMPLEXITY 0-10, default 10 */
+  gboolean media_enabled;       /* MEDIA_ENABLED, default true: false = rooms without audio */
   guint fanout_peers;           /* MEDIA_FANOUT_PEERS, default 64: peers per fan-out thread */
 
   /* operations */

@@ -28,6 +28,7 @@
 #include "gifts/gift-service.h"
 #include "laravel/laravel-client.h"
 #include "media/media-debug.h"
+#include "media/media-probe.h"
 #include "media/media-service.h"
 #include "media/recording-service.h"
 #include "services/room-status.h"
@@ -218,21 +219,34 @@ plugin_dir (void)
 }
 
 /* The room pipelines: GStreamer, our mixminus plugin (GST_PLUGIN_PATH, or
- * plugin_dir()) and media:*. */
+ * plugin_dir()) and media:*. FALSE when media is enabled but some element a
+ * room needs is missing: better no daemon than rooms without audio. */
+static gboolean
+probe_media (const RcConfig *config, GError **error)
+{
+  if (!config->media_enabled)
+    return TRUE;
+  gst_init (NULL, NULL);
+  return rc_media_probe (plugin_dir (), config->record_dir && *config->record_dir, error);
+}
+
+static void
+media_disabled (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
+{
+  if (ack)
+    rc_sio_ack_error (ack, "media_unavailable",
+                      "audio is disabled on this server (MEDIA_ENABLED=false)");
+}
+
 static void
 start_media (Daemon *d, RcConfig *config)
 {
-  gst_init (NULL, NULL);
-  g_autoptr (GstPluginFeature) mixminus = gst_registry_lookup_feature (gst_registry_get (),
-                                                                       "mixminus");
-  const char *dir = plugin_dir ();
-  if (mixminus == NULL)
-    gst_registry_scan_path (gst_registry_get (), dir);
-  g_clear_object (&mixminus);
-  mixminus = gst_registry_lookup_feature (gst_registry_get (), "mixminus");
-  if (mixminus == NULL)
-    g_warning ("media: the mixminus element is missing (not in %s nor GST_PLUGIN_PATH): "
-               "media:connect will fail", dir);
+  if (!config->media_enabled) {
+    g_warning ("media: disabled (MEDIA_ENABLED=false): rooms have no audio, media:connect "
+               "answers media_unavailable");
+    rc_sio_server_on (d->sio, "media:connect", media_disabled, NULL);
+    return;
+  }
   d->media = rc_media_service_new (d->sio, d->rooms, config);
   rc_media_service_add_health (d->media, rc_http_server_get_health (d->http));
 }
@@ -299,6 +313,11 @@ main (int argc, char **argv)
     fprintf (stderr, "roomcastd: invalid configuration:\nRECORD_DIR: %s\n", error->message);
     return 2;
   }
+  if (config->record_dir && *config->record_dir && !config->media_enabled) {
+    fprintf (stderr, "roomcastd: invalid configuration:\nRECORD_DIR: recording needs "
+             "MEDIA_ENABLED=true\n");
+    return 2;
+  }
   if (check_config) {
     g_autofree char *dump = rc_config_dump (config);
     printf ("%s", dump);
@@ -309,6 +328,10 @@ main (int argc, char **argv)
   /* hiredis and OpenSSL write to sockets with write(2): a peer that has
    * just closed must give EPIPE, not kill the daemon. */
   signal (SIGPIPE, SIG_IGN);
+  if (!probe_media (config, &error)) {
+    g_critical ("cannot start: %s", error->message);
+    return 2;
+  }
   guint fd_limit = rc_fd_limit_raise ();
   g_info ("file descriptors: %u allowed", fd_limit);
   Daemon d = { 0 };
@@ -385,7 +408,8 @@ main (int argc, char **argv)
   d.admin = rc_admin_api_new (config, d.sio, d.rooms);
   rc_admin_api_attach (d.admin, rc_http_server_get_soup (d.http));
   /* "media" in room details, and GET /admin/rooms/{id}/pipeline.dot. */
-  rc_media_debug_attach (d.admin, d.media);
+  if (d.media)
+    rc_media_debug_attach (d.admin, d.media);
   RcDrainTargets drain_targets = { d.loop, config, d.sio, d.rooms, d.media, d.gifts,
                                    d.room_status, hub };
   d.drain = rc_drain_new (&drain_targets);

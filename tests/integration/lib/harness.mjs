@@ -20,12 +20,14 @@ export const TIME_SCALE = Math.max(1, Number(process.env.ROOMCAST_TEST_TIME_SCAL
 
 // Start roomcastd. Resolves once it listens: { url, port, proc, logs(), stop() }.
 // `nofile` runs it with that RLIMIT_NOFILE (soft and hard, through util-linux's
-// prlimit, which execs it: proc.pid is the daemon's).
-export async function startServer({ args = ["--dev"], env = {}, timeoutMs = 10000, nofile } = {}) {
+// prlimit, which execs it: proc.pid is the daemon's). `binary` runs another
+// roomcastd than $ROOMCASTD (a copy, to look like an installed one).
+export async function startServer({ args = ["--dev"], env = {}, timeoutMs = 10000, nofile,
+                                    binary = ROOMCASTD } = {}) {
   const argv = [...args, "--listen", "127.0.0.1", "--port", "0"];
   const [file, fileArgs] = nofile
-    ? ["prlimit", [`--nofile=${nofile}:${nofile}`, "--", ROOMCASTD, ...argv]]
-    : [ROOMCASTD, argv];
+    ? ["prlimit", [`--nofile=${nofile}:${nofile}`, "--", binary, ...argv]]
+    : [binary, argv];
   const proc = spawn(file, fileArgs, {
     env: { ...process.env, LOG_LEVEL: "debug", GIFTS_FILE: path.join(SOURCE_ROOT, "data/gifts.json"), ...env },
     stdio: ["ignore", "pipe", "pipe"],
