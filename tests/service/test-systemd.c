@@ -44,7 +44,8 @@ test_unit_verifies (void)
 
   static const char *const keys[] = {
     "Type=notify", "WatchdogSec=", "ProtectSystem=strict", "NoNewPrivileges=yes",
-    "PrivateTmp=yes", "RestrictAddressFamilies=", "LimitNOFILE=", "EnvironmentFile=-/", NULL
+    "PrivateTmp=yes", "RestrictAddressFamilies=", "LimitNOFILE=", "EnvironmentFile=-/",
+    "MemoryMax=", "TasksMax=", "LimitCORE=0", NULL
   };
   for (const char *const *key = keys; *key; key++)
     g_assert_nonnull (strstr (text, *key));
