@@ -9,7 +9,9 @@
  */
 #include "config-private.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <gio/gio.h>
 
@@ -372,6 +374,40 @@ parse_setting (const Setting *s, const char *value, RcConfig *config, GPtrArray 
   g_assert_not_reached ();
 }
 
+/* @n_bytes of the kernel's randomness in hex: for --dev's Pusher app, whose
+ * secret signs private-channel auth and HTTP API calls. */
+static char *
+random_hex (gsize n_bytes)
+{
+  guint8 bytes[32];
+  GString *hex = g_string_new (NULL);
+
+  g_assert (n_bytes <= sizeof bytes);
+  if (getrandom (bytes, n_bytes, 0) != (gssize) n_bytes)
+    g_error ("getrandom: %s", g_strerror (errno));
+  for (gsize i = 0; i < n_bytes; i++)
+    g_string_append_printf (hex, "%02x", bytes[i]);
+  return g_string_free (hex, FALSE);
+}
+
+/* --dev's Pusher app key and secret: drawn once per process, so a reload
+ * (SIGHUP) keeps them, and never a published constant. */
+static void
+dev_pusher_credentials (const char **key, const char **secret)
+{
+  static char *dev_key, *dev_secret;
+
+  /* Configuration is loaded on the main thread only. */
+  if (dev_secret == NULL)
+    {
+      g_autofree char *k = random_hex (8);
+      dev_key = g_strconcat ("dev-", k, NULL);
+      dev_secret = random_hex (16);
+    }
+  *key = dev_key;
+  *secret = dev_secret;
+}
+
 /* Parses every setting (raw value, else the table default) into @config,
  * recording in @ok which ones were valid. */
 static void
@@ -389,17 +425,27 @@ parse_all (RcConfig *config, const char * const *raw, gboolean *ok, GPtrArray *e
   if (raw[bdb] == NULL)
     config->broadcast_redis_db = config->redis_db;
 
-  /* --dev runs the hub with fixed demo credentials unless a key is given. */
-  if (config->dev && config->pusher_app_key == NULL) {
+  /* --dev runs the hub with credentials of its own unless a key is given. */
+  config->dev_pusher_app = config->dev && config->pusher_app_key == NULL;
+  if (config->dev_pusher_app) {
+    const char *key, *secret;
+    dev_pusher_credentials (&key, &secret);
     set_string (&config->pusher_app_id, "dev");
-    set_string (&config->pusher_app_key, "dev-key");
-    set_string (&config->pusher_app_secret, "dev-secret");
+    set_string (&config->pusher_app_key, key);
+    set_string (&config->pusher_app_secret, secret);
   }
 
   if (auth == NULL || *auth == '\0')
     config->auth_provider = config->dev ? RC_AUTH_DEV
                             : config->jwt_secret ? RC_AUTH_JWT
                                                  : RC_AUTH_LARAVEL;
+}
+
+static gboolean
+is_loopback (const char *ip)
+{
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (ip);
+  return address != NULL && g_inet_address_get_is_loopback (address);
 }
 
 /* Rules between settings; a rule is skipped when a setting it reads was
@@ -419,6 +465,14 @@ cross_check (const RcConfig *config, const char * const *raw, const gboolean *ok
                                   "0123456789_.-") != strlen (config->worker_id)))
     add_error (errors, &settings[find_setting ("WORKER_ID")], config->worker_id,
                "is not 1-64 letters, digits, '_', '.' or '-'");
+
+  /* --dev accepts unchecked dev tokens: anyone who reaches it is anyone. */
+  int listen = find_setting ("LISTEN_ADDR");
+  if (config->dev && !config->dev_remote && ok[listen] && !is_loopback (config->listen_addr))
+    add_error (errors, &settings[listen], config->listen_addr,
+               "is not a loopback address, and --dev accepts anyone's dev token: listen on "
+               "127.0.0.1 or ::1, or add --dev-remote if every machine that can reach this "
+               "address may act as any user");
 
   if (ok[min_port] && ok[max_port] && config->rtc_min_port > config->rtc_max_port)
     add_error (errors, &settings[min_port],
@@ -596,6 +650,7 @@ rc_config_load (RcConfig *config, const char *path, const char * const *envp,
 
   next = g_new0 (RcConfig, 1);
   next->dev = config->dev;
+  next->dev_remote = config->dev_remote;
   parse_all (next, raw, ok, errors);
   cross_check (next, raw, ok, errors);
 

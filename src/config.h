@@ -29,6 +29,8 @@ typedef enum {
 typedef struct {
   /* server */
   gboolean dev;                 /* --dev (CLI only): dev auth, defaults for a demo */
+  gboolean dev_remote;          /* --dev-remote (CLI only): let --dev listen beyond loopback */
+  gboolean dev_pusher_app;      /* set by loading: the hub uses --dev's per-process app */
   char *listen_addr;            /* LISTEN_ADDR, default "127.0.0.1" */
   guint port;                   /* PORT, default 3030 */
   GLogLevelFlags log_level;     /* LOG_LEVEL: error|warn|info|debug (default info) */
@@ -95,7 +97,8 @@ typedef struct {
                                  * every room's full mix to DIR/<roomId>-<UTC>.ogg + .json */
 
   /* realtime hub (Pusher protocol, Laravel broadcasting); REVERB_APP_* aliases.
-   * With --dev and no key: id "dev", key "dev-key", secret "dev-secret".
+   * With --dev and no key: id "dev", and a key ("dev-" + 16 hex digits) and
+   * secret (32 hex digits) drawn at random once per process (dev_pusher_app).
    * No app key (and not --dev) = the hub is off. */
   char *pusher_app_id;          /* PUSHER_APP_ID */
   char *pusher_app_key;         /* PUSHER_APP_KEY */

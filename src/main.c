@@ -79,6 +79,7 @@ on_reload_signal (gpointer data)
   rc_systemd_reloading ();
   g_autoptr (RcConfig) fresh = rc_config_new ();
   fresh->dev = d->config->dev;
+  fresh->dev_remote = d->config->dev_remote;
   g_auto (GStrv) env = g_get_environ ();
   g_autoptr (GError) error = NULL;
   if (!rc_config_load (fresh, d->config_path, (const char * const *) env, d->overrides,
@@ -254,7 +255,7 @@ start_media (Daemon *d, RcConfig *config)
 int
 main (int argc, char **argv)
 {
-  gboolean dev = FALSE, check_config = FALSE, version = FALSE;
+  gboolean dev = FALSE, dev_remote = FALSE, check_config = FALSE, version = FALSE;
   g_autofree char *config_path = NULL, *listen = NULL, *log_level = NULL, *record_dir = NULL;
   gint port = -1;
   GOptionEntry entries[] = {
@@ -268,7 +269,10 @@ main (int argc, char **argv)
     { "record", 0, 0, G_OPTION_ARG_FILENAME, &record_dir,
       "Record every room's mix to files in this directory (RECORD_DIR)", "DIR" },
     { "dev", 0, 0, G_OPTION_ARG_NONE, &dev,
-      "Development mode: dev tokens, no Laravel needed", NULL },
+      "Development mode: dev tokens, no Laravel needed (loopback only)", NULL },
+    { "dev-remote", 0, 0, G_OPTION_ARG_NONE, &dev_remote,
+      "Let --dev listen on a non-loopback address (anyone reaching it can act as any user)",
+      NULL },
     { "check-config", 0, 0, G_OPTION_ARG_NONE, &check_config,
       "Print the effective configuration (secrets redacted) and exit: 0 if valid, 2 if not",
       NULL },
@@ -294,6 +298,7 @@ main (int argc, char **argv)
 
   g_autoptr (RcConfig) config = rc_config_new ();
   config->dev = dev;
+  config->dev_remote = dev_remote;
   g_autoptr (GHashTable) overrides = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   if (port >= 0)
     g_hash_table_insert (overrides, "PORT", g_strdup_printf ("%d", port));
@@ -421,6 +426,12 @@ main (int argc, char **argv)
   g_info ("roomcastd %s listening on http://%s:%u (auth %s, log level %s)", ROOMCAST_VERSION,
           config->listen_addr, rc_http_server_get_port (d.http),
           rc_auth_provider_get_name (auth), config->log_level_name);
+  /* On stdout, never in the log: the secret signs private-channel auth. */
+  if (hub && config->dev_pusher_app) {
+    printf ("dev Pusher app for this run: id=%s key=%s secret=%s\n", config->pusher_app_id,
+            config->pusher_app_key, config->pusher_app_secret);
+    fflush (stdout);
+  }
 
   guint sigint = g_unix_signal_add (SIGINT, on_stop_signal, &d);
   guint sigterm = g_unix_signal_add (SIGTERM, on_stop_signal, &d);

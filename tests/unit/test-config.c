@@ -82,8 +82,11 @@ test_defaults (void)
   g_assert_cmpint (dev->auth_provider, ==, RC_AUTH_DEV);
   expected_dev = g_string_new (default_dump);
   g_assert_cmpuint (g_string_replace (expected_dev, "AUTH_PROVIDER=laravel\n", "AUTH_PROVIDER=dev\n", 0), ==, 1);
+  g_autofree char *dev_key_line = g_strdup_printf ("PUSHER_APP_KEY=%s\n", dev->pusher_app_key);
+  g_autofree char *dev_app = g_strconcat ("PUSHER_APP_ID=dev\n", dev_key_line,
+                                          "PUSHER_APP_SECRET=<redacted>\n", NULL);
   g_assert_cmpuint (g_string_replace (expected_dev, "PUSHER_APP_ID=\nPUSHER_APP_KEY=\nPUSHER_APP_SECRET=<unset>\n",
-                                      "PUSHER_APP_ID=dev\nPUSHER_APP_KEY=dev-key\nPUSHER_APP_SECRET=<redacted>\n", 0), ==, 1);
+                                      dev_app, 0), ==, 1);
   g_assert_cmpstr (dev_dump, ==, expected_dev->str);
 }
 
@@ -506,8 +509,9 @@ test_ip (void)
     {
       for (guint i = 0; i < G_N_ELEMENTS (good); i++)
         {
-          g_auto(GStrv) env = env_of (names[n], good[i], NULL);
-          g_autoptr(RcConfig) config = load_ok (TRUE, NULL, env, NULL);
+          /* --dev listens on loopback only: LISTEN_ADDR is tried with JWT auth. */
+          g_auto(GStrv) env = env_of (names[n], good[i], "JWT_SECRET", n == 0 ? "jwt" : "", NULL);
+          g_autoptr(RcConfig) config = load_ok (n != 0, NULL, env, NULL);
           g_autofree char *dump = rc_config_dump (config);
           g_autofree char *line = g_strdup_printf ("%s=%s\n", names[n], good[i]);
 
@@ -624,8 +628,17 @@ test_hub_settings (void)
   g_assert_null (strstr (dump, SECRET));
   g_assert_nonnull (strstr (dump, "\nPUSHER_APP_SECRET=<redacted>\n"));
   g_assert_cmpstr (dev->pusher_app_id, ==, "dev");
-  g_assert_cmpstr (dev->pusher_app_key, ==, "dev-key");
-  g_assert_cmpstr (dev->pusher_app_secret, ==, "dev-secret");
+  /* --dev's app: a random key and secret, the same for every load of this
+   * process (a reload keeps them), never the old published constants. */
+  g_assert_true (dev->dev_pusher_app);
+  g_assert_true (g_str_has_prefix (dev->pusher_app_key, "dev-"));
+  g_assert_cmpuint (strlen (dev->pusher_app_key), ==, 4 + 16);
+  g_assert_cmpuint (strlen (dev->pusher_app_secret), ==, 32);
+  g_assert_cmpstr (dev->pusher_app_key, !=, "dev-key");
+  g_assert_cmpstr (dev->pusher_app_secret, !=, "dev-secret");
+  g_assert_cmpstr (db->pusher_app_key, ==, dev->pusher_app_key);
+  g_assert_cmpstr (db->pusher_app_secret, ==, dev->pusher_app_secret);
+  g_assert_false (config->dev_pusher_app);
   g_assert_null (plain->pusher_app_key);
   g_assert_cmpuint (db->broadcast_redis_db, ==, 5);
   g_assert_cmpstr (db->broadcast_redis_prefix, ==, "laravel-database-");
@@ -633,24 +646,52 @@ test_hub_settings (void)
   g_assert_nonnull (strstr (bad_url, "BROADCAST_AUTH_URL"));
 }
 
+/* --dev accepts anyone's dev token: it listens on loopback unless told. */
+static void
+test_dev_loopback_only (void)
+{
+  g_autoptr(GHashTable) any = overrides_of ("LISTEN_ADDR", "0.0.0.0", NULL);
+  g_autoptr(GHashTable) any6 = overrides_of ("LISTEN_ADDR", "::", NULL);
+  g_autoptr(GHashTable) lo6 = overrides_of ("LISTEN_ADDR", "::1", NULL);
+  g_autofree char *message = load_error (TRUE, NULL, NULL, any);
+  g_autofree char *message6 = load_error (TRUE, NULL, NULL, any6);
+  g_autoptr(RcConfig) ok6 = load_ok (TRUE, NULL, NULL, lo6);
+  g_auto(GStrv) jwt = env_of ("JWT_SECRET", "jwt", NULL);
+  g_autoptr(RcConfig) production = load_ok (FALSE, NULL, jwt, any);
+  g_autoptr(RcConfig) remote = rc_config_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_str_has_prefix (message, "LISTEN_ADDR: '0.0.0.0' is not a loopback address"));
+  g_assert_nonnull (strstr (message, "--dev-remote"));
+  g_assert_true (g_str_has_prefix (message6, "LISTEN_ADDR: '::' is not a loopback address"));
+  g_assert_cmpstr (ok6->listen_addr, ==, "::1");
+  g_assert_cmpstr (production->listen_addr, ==, "0.0.0.0");
+  remote->dev = TRUE;
+  remote->dev_remote = TRUE;
+  g_assert_true (rc_config_load (remote, NULL, NULL, any, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (remote->listen_addr, ==, "0.0.0.0");
+  g_assert_true (remote->dev_remote);
+}
+
 static void
 test_overrides (void)
 {
   g_autoptr(GHashTable) typo = overrides_of ("PROT", "1", NULL);
-  g_autoptr(GHashTable) good = overrides_of ("LISTEN_ADDR", "::", "PORT", "4000", NULL);
+  g_autoptr(GHashTable) good = overrides_of ("LISTEN_ADDR", "::1", "PORT", "4000", NULL);
   g_autoptr(GHashTable) bad = overrides_of ("PORT", "x", NULL);
   g_autofree char *message = load_error (TRUE, NULL, NULL, typo);
   g_autoptr(RcConfig) config = load_ok (TRUE, NULL, NULL, good);
   g_autoptr(GError) error = NULL;
 
   g_assert_cmpstr (message, ==, "PROT: unknown setting");
-  g_assert_cmpstr (config->listen_addr, ==, "::");
+  g_assert_cmpstr (config->listen_addr, ==, "::1");
 
   /* A failed load leaves the previous configuration in place. */
   g_assert_false (rc_config_load (config, NULL, NULL, bad, &error));
   g_assert_error (error, RC_CONFIG_ERROR, RC_CONFIG_ERROR_INVALID);
   g_assert_cmpuint (config->port, ==, 4000);
-  g_assert_cmpstr (config->listen_addr, ==, "::");
+  g_assert_cmpstr (config->listen_addr, ==, "::1");
 }
 
 int
@@ -681,6 +722,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/secrets-in-dump", test_secrets_in_dump);
   g_test_add_func ("/config/hub", test_hub_settings);
   g_test_add_func ("/config/overrides", test_overrides);
+  g_test_add_func ("/config/dev-loopback-only", test_dev_loopback_only);
 
   return g_test_run ();
 }

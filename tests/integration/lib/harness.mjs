@@ -18,6 +18,10 @@ export const ROOMCASTD = process.env.ROOMCASTD || path.join(SOURCE_ROOT, "build/
 // multiplied by it; what the result must be never changes.
 export const TIME_SCALE = Math.max(1, Number(process.env.ROOMCAST_TEST_TIME_SCALE) || 1);
 
+// The Pusher app the hub tests sign with (lib/pusher.mjs DEV). --dev draws a
+// random one per start; tests configure this one as an operator would.
+export const TEST_PUSHER_APP = { PUSHER_APP_ID: "dev", PUSHER_APP_KEY: "dev-key", PUSHER_APP_SECRET: "dev-secret" };
+
 // Start roomcastd. Resolves once it listens: { url, port, proc, logs(), stop() }.
 // `nofile` runs it with that RLIMIT_NOFILE (soft and hard, through util-linux's
 // prlimit, which execs it: proc.pid is the daemon's). `binary` runs another
@@ -29,7 +33,8 @@ export async function startServer({ args = ["--dev"], env = {}, timeoutMs = 1000
     ? ["prlimit", [`--nofile=${nofile}:${nofile}`, "--", binary, ...argv]]
     : [binary, argv];
   const proc = spawn(file, fileArgs, {
-    env: { ...process.env, LOG_LEVEL: "debug", GIFTS_FILE: path.join(SOURCE_ROOT, "data/gifts.json"), ...env },
+    env: { ...process.env, LOG_LEVEL: "debug", GIFTS_FILE: path.join(SOURCE_ROOT, "data/gifts.json"),
+           ...(args.includes("--dev") ? TEST_PUSHER_APP : {}), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -7,6 +7,7 @@ import Echo from "laravel-echo";
 import WebSocket from "ws";
 import { waitFor } from "./harness.mjs";
 
+// The app startServer() configures for --dev servers (harness TEST_PUSHER_APP).
 export const DEV = { id: "dev", key: "dev-key", secret: "dev-secret" };
 
 export function hmacHex(secret, text) {
