@@ -34,6 +34,10 @@ static const Setting table[] = {
   { "SIO_MAX_PAYLOAD", NULL, KIND_UINT, FALSE, "1000000", OFF (max_payload), 1, G_MAXINT },
   /* Past it, or within the descriptor reserve, a connection gets a 503. */
   { "HTTP_MAX_CONNECTIONS", NULL, KIND_UINT, FALSE, "50000", OFF (http_max_connections), 1, G_MAXINT },
+  /* A request's headers must be in this long after it starts, its body this
+   * long after its headers (src/http/request-guard.h). */
+  { "HTTP_HEADER_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "10000", OFF (http_header_timeout_ms), 100, DAY_MS },
+  { "HTTP_BODY_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "30000", OFF (http_body_timeout_ms), 100, DAY_MS },
   { "AUTH_PROVIDER", NULL, KIND_ENUM, FALSE, NULL, OFF (auth_provider), .choices = auth_choices },
   { "JWT_SECRET", NULL, KIND_STRING, TRUE, NULL, OFF (jwt_secret) },
   /* Seed 000 section 2 caches validated users for 5 minutes. */

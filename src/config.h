@@ -43,6 +43,8 @@ typedef struct {
   guint ping_timeout_ms;        /* SIO_PING_TIMEOUT_MS, default 20000 */
   guint max_payload;            /* SIO_MAX_PAYLOAD bytes, default 1000000 */
   guint http_max_connections;   /* HTTP_MAX_CONNECTIONS open at once (plain and WebSocket), default 50000 */
+  guint http_header_timeout_ms;  /* HTTP_HEADER_TIMEOUT_MS, default 10000 */
+  guint http_body_timeout_ms;    /* HTTP_BODY_TIMEOUT_MS, default 30000 */
 
   /* auth */
   RcAuthKind auth_provider;     /* AUTH_PROVIDER: dev|laravel|jwt; default dev with

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 /* Connections accepted per main-loop iteration, so a connection storm
  * cannot starve everything else on the loop. */
@@ -68,6 +69,17 @@ struct _RcHttpListener {
 };
 
 G_DEFINE_FINAL_TYPE (RcHttpListener, rc_http_listener, G_TYPE_OBJECT)
+
+/* On the remote address object handed to libsoup: a weak reference to the
+ * accepted socket, for rc_http_listener_shutdown_connection(). */
+static G_DEFINE_QUARK (rc-http-listener-socket, socket_of_remote)
+
+static void
+weak_ref_free (gpointer data)
+{
+  g_weak_ref_clear (data);
+  g_free (data);
+}
 
 static gboolean on_incoming (GSocket *socket, GIOCondition condition, gpointer data);
 
@@ -208,6 +220,9 @@ serve (RcHttpListener *self, GSocket *client)
   }
   g_atomic_int_inc (&self->counter->open);
   g_object_weak_ref (G_OBJECT (client), on_socket_finalized, counter_ref (self->counter));
+  GWeakRef *socket_ref = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (socket_ref, client);
+  g_object_set_qdata_full (G_OBJECT (remote), socket_of_remote_quark (), socket_ref, weak_ref_free);
   g_autoptr (GSocketConnection) conn = g_socket_connection_factory_create_connection (client);
   /* Its fair share of the main loop: see fair-io-stream.h. */
   g_autoptr (GIOStream) fair = rc_fair_io_stream_new (G_IO_STREAM (conn));
@@ -302,6 +317,24 @@ rc_http_listener_get_n_connections (RcHttpListener *self)
 {
   g_return_val_if_fail (RC_IS_HTTP_LISTENER (self), 0);
   return (guint) g_atomic_int_get (&self->counter->open);
+}
+
+gboolean
+rc_http_listener_shutdown_connection (GSocketAddress *remote)
+{
+  g_return_val_if_fail (G_IS_SOCKET_ADDRESS (remote), FALSE);
+  GWeakRef *socket_ref = g_object_get_qdata (G_OBJECT (remote), socket_of_remote_quark ());
+  g_autoptr (GSocket) socket = socket_ref ? g_weak_ref_get (socket_ref) : NULL;
+  if (socket == NULL || g_socket_is_closed (socket))
+    return FALSE;
+  /* An abort, not a goodbye: with a zero linger the close that follows
+   * sends a reset, so a client still sending learns at once (a graceful
+   * close left it blocked on a full window until FIN-WAIT-2 timed out,
+   * about a minute). libsoup reads end-of-stream and closes it itself. */
+  struct linger abort_on_close = { .l_onoff = 1, .l_linger = 0 };
+  setsockopt (g_socket_get_fd (socket), SOL_SOCKET, SO_LINGER, &abort_on_close,
+              sizeof abort_on_close);
+  return g_socket_shutdown (socket, TRUE, TRUE, NULL);
 }
 
 guint

@@ -52,6 +52,12 @@ gboolean rc_http_listener_is_accepting (RcHttpListener *self);
  * accepted (TRUE on the first call) and starts a new one. Call it at a
  * steady interval longer than a main-loop iteration (the watchdog's). */
 gboolean rc_http_listener_check_alive (RcHttpListener *self);
+/* Abort (shut down both ways, then reset) the connection accepted from @remote, the address
+ * object libsoup reports for its messages
+ * (soup_server_message_get_remote_address()): libsoup then sees it end and
+ * frees it as for any client that left. FALSE if @remote is not a
+ * connection of an RcHttpListener or it is closed already. */
+gboolean rc_http_listener_shutdown_connection (GSocketAddress *remote);
 /* The descriptors kept free for what is not a client connection. */
 guint rc_http_listener_get_fd_reserve (RcHttpListener *self);
 

@@ -1,6 +1,7 @@
 /* roomcast: HTTP routes of the daemon; see http-server.h. */
 #include "http/http-server.h"
 #include "http/http-listener.h"
+#include "http/request-guard.h"
 #include "core/metrics.h"
 #include "json/json-text.h"
 #include "roomcast-build-config.h"
@@ -134,6 +135,10 @@ rc_http_server_new (const RcConfig *config)
    * it touched), which made an idle connection cost ~100 KB instead of ~5 KB.
    * Our frames are small JSON, where compression saves little. */
   soup_server_remove_websocket_extension (self->soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
+  /* Body size and header/body deadlines, before any handler runs. */
+  rc_request_guard_install (self->soup);
+  rc_request_guard_set_timeouts (self->soup, config->http_header_timeout_ms,
+                                 config->http_body_timeout_ms);
   soup_server_add_handler (self->soup, NULL, handle_default, self, NULL);
   soup_server_add_handler (self->soup, "/health", handle_health, self, NULL);
   soup_server_add_handler (self->soup, "/metrics", handle_metrics, self, NULL);

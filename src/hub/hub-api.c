@@ -13,6 +13,7 @@
  * auth_version 1.0, body_md5, auth_signature); see hub-auth.h.
  */
 #include "hub/hub-private.h"
+#include "http/request-guard.h"
 #include "http/http-server.h"
 
 #include <string.h>
@@ -294,4 +295,5 @@ rc_hub_api_attach (RcHub *hub, SoupServer *soup)
 {
   /* With the '/': SoupServer matches handler paths as string prefixes. */
   soup_server_add_handler (soup, APPS_PATH "/", handle_apps, hub, NULL);
+  rc_request_guard_limit_body (soup, APPS_PATH "/", MAX_BODY);
 }

@@ -11,6 +11,7 @@
  * Without BROADCAST_API_KEY both answer 403.
  */
 #include "hub/hub-private.h"
+#include "http/request-guard.h"
 #include "sio/sio-server.h"
 #include "http/http-server.h"
 
@@ -165,5 +166,6 @@ void
 rc_hub_rest_attach (RcHub *hub, SoupServer *soup)
 {
   soup_server_add_handler (soup, "/api/broadcast", handle_broadcast, hub, NULL);
+  rc_request_guard_limit_body (soup, "/api/broadcast", MAX_BODY);
   soup_server_add_handler (soup, "/api/users/online", handle_online, hub, NULL);
 }

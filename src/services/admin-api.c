@@ -1,5 +1,6 @@
 /* roomcast: the admin HTTP API; see admin-api.h. */
 #include "services/admin-api.h"
+#include "http/request-guard.h"
 #include "http/http-server.h"
 #include "core/metrics.h"
 #include "json/json-text.h"
@@ -474,6 +475,7 @@ rc_admin_api_attach (RcAdminApi *self, SoupServer *soup)
   /* libsoup matches handler paths as plain prefixes: "/admin/" leaves
    * "/admin.html" and the like to the web root. */
   soup_server_add_handler (soup, "/admin/", handle_admin, self, NULL);
+  rc_request_guard_limit_body (soup, "/admin/", ADMIN_MAX_BODY);
   const RcConfig *config = self->config;
   if (has_key (config))
     g_info ("admin API at /admin, guarded by %s", config->admin_api_key && config->laravel_internal_key

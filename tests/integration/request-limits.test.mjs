@@ -1,0 +1,174 @@
+// Bounded memory and time before authentication ("[hardening]" item 1): a
+// request body over its route's limit is never stored, whether it declares
+// its length or streams chunks for ever, and a client that is slow to send
+// its headers or its body is cut off.
+//
+// Memory is read from /proc/<pid>/status of the daemon. Under
+// AddressSanitizer RSS says little (quarantine, shadow memory): the bound is
+// then only printed.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { randomUUID } from "node:crypto";
+import { startServer, waitFor, connect, request, TIME_SCALE } from "./lib/harness.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const MB = 1024 * 1024;
+const GB = 1024 * MB;
+const API_KEY = "broadcast-key-0123456789";
+const ADMIN_KEY = "admin-key-0123456789";
+
+const rss = (pid) => Number(/^VmRSS:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))[1]) * 1024;
+const asan = (pid) => fs.readFileSync(`/proc/${pid}/maps`, "utf8").includes("libasan");
+const mb = (bytes) => (bytes / MB).toFixed(1);
+
+let server;
+before(async () => {
+  server = await startServer({
+    env: { BROADCAST_API_KEY: API_KEY, ADMIN_API_KEY: ADMIN_KEY, HTTP_BODY_TIMEOUT_MS: String(15000 * TIME_SCALE) },
+  });
+});
+after(async () => { await server.stop(); });
+
+// Sends `head` and then up to `total` bytes of body (raw chunked framing
+// when `chunked`), as fast as the server takes them, until the server
+// answers or closes. Resolves { status, sent, answer }.
+function stream(port, head, total, chunked) {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    const block = Buffer.alloc(MB, 0x61);
+    const frame = chunked ? Buffer.concat([Buffer.from(`${block.length.toString(16)}\r\n`), block, Buffer.from("\r\n")]) : block;
+    let sent = 0, answer = "", done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      socket.destroy();
+      const m = /^HTTP\/1\.1 (\d+)/.exec(answer);
+      resolve({ status: m ? Number(m[1]) : null, sent, answer });
+    };
+    const pump = () => {
+      while (!done && sent < total) {
+        sent += block.length;
+        if (!socket.write(frame)) return socket.once("drain", pump);
+      }
+      if (!done && chunked) socket.write("0\r\n\r\n");
+    };
+    socket.on("connect", () => { socket.write(head); pump(); });
+    socket.on("data", (d) => { answer += d.toString("latin1"); if (/\r\n\r\n[\s\S]*\}/.test(answer)) finish(); });
+    socket.on("error", finish);
+    socket.on("close", finish);
+  });
+}
+
+function post(path, extra) {
+  return `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
+         `X-WebSocket-API-Key: ${API_KEY}\r\nX-Internal-Key: ${ADMIN_KEY}\r\n${extra}\r\n`;
+}
+
+// Streams `total` bytes to each "mode:path" at once with lib/stream-body.py.
+async function streamAll(port, total, specs) {
+  const headers = `Content-Type: application/json\r\nX-WebSocket-API-Key: ${API_KEY}\r\nX-Internal-Key: ${ADMIN_KEY}\r\n`;
+  const proc = spawn("python3", [path.join(here, "lib/stream-body.py"), String(port), String(total), ...specs],
+                     { env: { ...process.env, HEADERS: headers }, stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  proc.stdout.on("data", (c) => { out += c; });
+  const [code] = await once(proc, "exit");
+  assert.equal(code, 0);
+  return out.trim().split("\n").map((l) => JSON.parse(l));
+}
+
+test("2 GB streamed to every POST route leaves memory flat and the server serving", async () => {
+  const pid = server.proc.pid;
+  const rss0 = rss(pid);
+  let peak = rss0;
+  const sampler = setInterval(() => { peak = Math.max(peak, rss(pid)); }, 50);
+  const routes = ["/api/broadcast", "/apps/dev/events", `/admin/rooms/${randomUUID()}/close`,
+                  "/socket.io/?EIO=4&transport=polling", "/no/such/route"];
+  const started = Date.now();
+  const results = await streamAll(server.port, 2 * GB,
+    [...routes.map((r) => `chunked:${r}`), ...routes.slice(0, 3).map((r) => `length:${r}`)]);
+  clearInterval(sampler);
+  peak = Math.max(peak, rss(pid));
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  for (const r of results)
+    console.log(`# ${r.mode} ${r.path}: ${mb(r.sent)} MB sent, answer ${r.status ?? "none (cut off)"}`);
+  console.log(`# RSS ${mb(rss0)} MB before, peak ${mb(peak)} MB (+${mb(peak - rss0)} MB) over ${seconds} s`);
+  assert.equal(results.length, 8);
+  for (const r of results) {
+    // Refused (413) once past the limit, or cut off at the body deadline.
+    assert.ok(r.status === 413 || r.status === null, `${r.path}: answer ${r.status}: ${r.answer}`);
+    if (r.status === 413) assert.match(r.answer, /"code":"too_large"/);
+  }
+  if (!asan(pid)) assert.ok(peak - rss0 < 32 * MB, `RSS grew by ${mb(peak - rss0)} MB`);
+
+  const health = await fetch(`${server.url}/health`);
+  assert.equal(health.status, 200);
+  const s = await connect(server, "dev:1:Ada");
+  const join = await request(s, "room:join", { roomId: randomUUID() });
+  assert.equal(join.ok, true, JSON.stringify(join));
+  s.close();
+  const metrics = await (await fetch(`${server.url}/metrics`)).text();
+  assert.match(metrics, /roomcast_http_requests_refused_total\{reason="body_too_large"\} 8\b/);
+});
+
+test("a body over the limit gets 413 too_large; with Expect: 100-continue nothing is read", async () => {
+  const big = JSON.stringify({ event: "x", to: "user", user_id: 1, data: "a".repeat(300 * 1024) });
+  const r = await fetch(`${server.url}/api/broadcast`, {
+    method: "POST", body: big, headers: { "Content-Type": "application/json", "X-WebSocket-API-Key": API_KEY },
+  });
+  assert.equal(r.status, 413);
+  assert.equal((await r.json()).error.code, "too_large");
+  assert.equal(r.headers.get("connection"), "close");
+
+  const started = Date.now();
+  const expect = await stream(server.port, post("/api/broadcast", `Content-Length: ${2 * GB}\r\nExpect: 100-continue\r\n`), 0, false);
+  assert.equal(expect.status, 413);
+  assert.ok(Date.now() - started < 5000 * TIME_SCALE, "answered before any body");
+
+  // Under the limit, the route works as before.
+  const ok = await fetch(`${server.url}/api/broadcast`, {
+    method: "POST", headers: { "Content-Type": "application/json", "X-WebSocket-API-Key": API_KEY },
+    body: JSON.stringify({ event: "hello", to: "user", user_id: "1", data: { a: 1 } }),
+  });
+  assert.equal(ok.status, 200, await ok.text());
+});
+
+test("slow headers, an idle connection and a slow body are cut off at their deadlines", async () => {
+  const quick = await startServer({ env: { HTTP_HEADER_TIMEOUT_MS: "500", HTTP_BODY_TIMEOUT_MS: "800" } });
+  try {
+    const closedAfter = (payload) => new Promise((resolve) => {
+      const socket = net.connect(quick.port, "127.0.0.1");
+      const started = Date.now();
+      socket.on("connect", () => { if (payload) socket.write(payload); });
+      socket.on("data", () => {});
+      socket.on("error", () => {});
+      socket.on("close", () => resolve(Date.now() - started));
+    });
+    const [slowHeaders, idle, slowBody] = await Promise.all([
+      closedAfter("POST /api/broadcast HTTP/1.1\r\nHost: 127.0.0.1\r\n"),
+      closedAfter(null),
+      closedAfter("POST /api/broadcast HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\nab"),
+    ]);
+    console.log(`# closed after: slow headers ${slowHeaders} ms, idle ${idle} ms, slow body ${slowBody} ms`);
+    assert.ok(slowHeaders >= 450 && slowHeaders < 5000 * TIME_SCALE, `slow headers: ${slowHeaders} ms`);
+    assert.ok(idle >= 450 && idle < 5000 * TIME_SCALE, `idle: ${idle} ms`);
+    assert.ok(slowBody >= 750 && slowBody < 5000 * TIME_SCALE, `slow body: ${slowBody} ms`);
+    await waitFor(async () => {
+      const m = await (await fetch(`${quick.url}/metrics`)).text();
+      return /reason="header_timeout"\} 2\b/.test(m) && /reason="body_timeout"\} 1\b/.test(m);
+    }, 5000, "timeouts counted");
+    // A WebSocket client is not affected once upgraded.
+    const s = await connect(quick, "dev:2:Bo");
+    await new Promise((r) => setTimeout(r, 1200)); // longer than both deadlines: the socket must survive them
+    assert.equal((await request(s, "whoami", {})).ok, true);
+    s.close();
+  } finally {
+    await quick.stop();
+  }
+});
+
