@@ -1,5 +1,7 @@
 /* roomcast: a read budget per main-loop iteration; see fair-io-stream.h. */
 #include "http/fair-io-stream.h"
+#include "http/ws-frame-scan.h"
+#include "core/metrics.h"
 
 /* --- main-loop iterations ------------------------------------------------------
  *
@@ -55,6 +57,9 @@ struct _RcFairInputStream {
   gint iteration;     /* when the budget was last refilled */
   gint64 refilled_us; /* the same, as a time */
   gsize left;
+  /* After a WebSocket upgrade: the limit on one message (0 = none). */
+  guint64 max_message;
+  RcWsFrameScan scan;
 };
 
 static void fair_pollable_init (GPollableInputStreamInterface *iface);
@@ -121,6 +126,34 @@ fair_create_source (GPollableInputStream *stream, GCancellable *cancellable)
   return source;
 }
 
+/* @n bytes were read into @buffer: FALSE (error set) if they take a
+ * WebSocket message past its limit. */
+static gboolean
+check_messages (RcFairInputStream *self, const void *buffer, gssize n, GError **error)
+{
+  if (self->max_message == 0 || n <= 0 ||
+      rc_ws_frame_scan_feed (&self->scan, buffer, (gsize) n, self->max_message))
+    return TRUE;
+  rc_metrics_counter_inc ("roomcast_ws_messages_refused_total",
+                          "WebSocket connections closed for a message over the limit or bad framing",
+                          NULL);
+  g_info ("http: closing a WebSocket: a message over %" G_GUINT64_FORMAT
+          " bytes (or frames that are not WebSocket framing)", self->max_message);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+               "a WebSocket message over %" G_GUINT64_FORMAT " bytes", self->max_message);
+  return FALSE;
+}
+
+static gssize
+fair_read (GInputStream *stream, void *buffer, gsize count, GCancellable *cancellable,
+           GError **error)
+{
+  RcFairInputStream *self = RC_FAIR_INPUT_STREAM (stream);
+  gssize n = g_input_stream_read (G_INPUT_STREAM (base_of (self)), buffer, count, cancellable,
+                                  error);
+  return check_messages (self, buffer, n, error) ? n : -1;
+}
+
 static gssize
 fair_read_nonblocking (GPollableInputStream *stream, void *buffer, gsize count, GError **error)
 {
@@ -137,7 +170,7 @@ fair_read_nonblocking (GPollableInputStream *stream, void *buffer, gsize count, 
                                                 NULL, error);
   if (n > 0)
     self->left -= (gsize) n;
-  return n;
+  return check_messages (self, buffer, n, error) ? n : -1;
 }
 
 static void
@@ -152,6 +185,7 @@ fair_pollable_init (GPollableInputStreamInterface *iface)
 static void
 rc_fair_input_stream_class_init (RcFairInputStreamClass *klass)
 {
+  G_INPUT_STREAM_CLASS (klass)->read_fn = fair_read;
 }
 
 static void
@@ -233,6 +267,29 @@ rc_fair_io_stream_new (GIOStream *base)
   self->input = G_INPUT_STREAM (input);
   g_main_context_unref (context);
   return G_IO_STREAM (self);
+}
+
+gboolean
+rc_fair_io_stream_limit_ws_messages (GIOStream *stream, guint64 max_bytes)
+{
+  g_return_val_if_fail (G_IS_IO_STREAM (stream) && max_bytes > 0, FALSE);
+  g_autoptr (GIOStream) s = g_object_ref (stream);
+
+  /* libsoup wraps the stream it was given in a SoupIOStream. */
+  while (!RC_IS_FAIR_IO_STREAM (s)) {
+    GIOStream *base = NULL;
+    if (!g_object_class_find_property (G_OBJECT_GET_CLASS (s), "base-iostream"))
+      return FALSE;
+    g_object_get (s, "base-iostream", &base, NULL);
+    if (base == NULL)
+      return FALSE;
+    g_object_unref (s);
+    s = base;
+  }
+  RcFairInputStream *input = RC_FAIR_INPUT_STREAM (RC_FAIR_IO_STREAM (s)->input);
+  input->max_message = max_bytes;
+  input->scan = (RcWsFrameScan) RC_WS_FRAME_SCAN_INIT;
+  return TRUE;
 }
 
 static void

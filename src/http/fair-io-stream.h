@@ -36,4 +36,13 @@ G_DECLARE_FINAL_TYPE (RcFairIOStream, rc_fair_io_stream, RC, FAIR_IO_STREAM, GIO
  * main context of the caller, which must be the one libsoup runs on. */
 GIOStream *rc_fair_io_stream_new (GIOStream *base);
 
+/* Once a connection is a WebSocket, fail its reads (and so close it) as
+ * soon as one message, reassembled from its continuation frames, passes
+ * @max_bytes, before that payload is read (ws-frame-scan.h); libsoup's own
+ * limit is per frame. @stream is the WebSocket's stream
+ * (soup_websocket_connection_get_io_stream()), which libsoup wraps around
+ * ours. Counted in roomcast_ws_messages_refused_total. FALSE if @stream is
+ * not one of ours. */
+gboolean rc_fair_io_stream_limit_ws_messages (GIOStream *stream, guint64 max_bytes);
+
 G_END_DECLS

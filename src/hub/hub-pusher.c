@@ -6,6 +6,7 @@
  * once the socket is open: pusher:error with the code, then a close with it.
  */
 #include "hub/hub-private.h"
+#include "http/fair-io-stream.h"
 #include "http/http-server.h"
 
 #include <string.h>
@@ -409,6 +410,8 @@ on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
   c->client.close = conn_close;
   c->last_seen_us = g_get_monotonic_time ();
   soup_websocket_connection_set_max_incoming_payload_size (ws, RC_HUB_MAX_MESSAGE);
+  /* libsoup limits frames; a message of many fragments is ours to bound. */
+  rc_fair_io_stream_limit_ws_messages (soup_websocket_connection_get_io_stream (ws), RC_HUB_MAX_MESSAGE);
   soup_websocket_connection_set_keepalive_interval (ws, 0);
   g_hash_table_add (p->conns, c);
   g_signal_connect (ws, "message", G_CALLBACK (on_message), c);

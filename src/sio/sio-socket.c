@@ -6,6 +6,7 @@
  * main loop.
  */
 #include "sio/sio-socket-private.h"
+#include "http/fair-io-stream.h"
 #include "sio/sio-server-private.h"
 #include "sio/sio-codec.h"
 #include "core/metrics.h"
@@ -467,6 +468,8 @@ rc_sio_socket_new (RcSioServer *server, SoupWebsocketConnection *ws,
   self->header_token = g_strdup (header_token);
   /* libsoup closes with 1009 past this; the Engine.IO frame is the message. */
   soup_websocket_connection_set_max_incoming_payload_size (ws, config->max_payload);
+  /* libsoup limits frames; a message of many fragments is ours to bound. */
+  rc_fair_io_stream_limit_ws_messages (soup_websocket_connection_get_io_stream (ws), config->max_payload);
   soup_websocket_connection_set_keepalive_interval (ws, 0);
   g_signal_connect (ws, "message", G_CALLBACK (on_message), self);
   g_signal_connect (ws, "error", G_CALLBACK (on_ws_error), self);

@@ -14,6 +14,7 @@ import path from "node:path";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
+import WebSocket from "ws";
 import { randomUUID } from "node:crypto";
 import { startServer, waitFor, connect, request, TIME_SCALE } from "./lib/harness.mjs";
 
@@ -172,3 +173,40 @@ test("slow headers, an idle connection and a slow body are cut off at their dead
   }
 });
 
+// Sends 1 KiB fragments of one never-ending WebSocket message until the
+// server closes the connection. Resolves { fragments, code }.
+async function fragmentChain(url) {
+  const ws = new WebSocket(url);
+  await once(ws, "open");
+  let fragments = 0, closed = null;
+  ws.on("close", (code) => { closed = code; });
+  ws.on("error", () => {});
+  const piece = Buffer.alloc(1024, 0x61);
+  while (closed === null && fragments < 1000000) {
+    await new Promise((r) => ws.send(piece, { binary: false, fin: false }, r));
+    fragments++;
+    if (ws.bufferedAmount > 1024 * 1024) await new Promise((r) => setTimeout(r, 1));
+  }
+  if (closed === null) await once(ws, "close");
+  return { fragments, code: closed };
+}
+
+test("a never-ending fragment chain is cut off at the message limit on /socket.io/ and /app/{key}", async () => {
+  const pid = server.proc.pid;
+  const rss0 = rss(pid);
+  const sio = await fragmentChain(`ws://127.0.0.1:${server.port}/socket.io/?EIO=4&transport=websocket`);
+  const pusher = await fragmentChain(`ws://127.0.0.1:${server.port}/app/dev-key?protocol=7&client=js&version=8.4.0`);
+  const rss1 = rss(pid);
+  console.log(`# fragments before the close: socket.io ${sio.fragments}, pusher ${pusher.fragments}; ` +
+              `RSS ${mb(rss0)} -> ${mb(rss1)} MB`);
+  // SIO_MAX_PAYLOAD is 1,000,000 bytes: the close comes at the 977th KiB
+  // (plus what was in flight), long before a million fragments.
+  assert.ok(sio.fragments >= 976 && sio.fragments < 20000, `socket.io: ${sio.fragments} fragments`);
+  assert.ok(pusher.fragments < 20000, `pusher: ${pusher.fragments} fragments`);
+  if (!asan(pid)) assert.ok(rss1 - rss0 < 16 * MB, `RSS grew by ${mb(rss1 - rss0)} MB`);
+  const metrics = await (await fetch(`${server.url}/metrics`)).text();
+  assert.match(metrics, /roomcast_ws_messages_refused_total 2\b/);
+  const s = await connect(server, "dev:3:Cy");
+  assert.equal((await request(s, "whoami", {})).ok, true);
+  s.close();
+});
