@@ -8,6 +8,10 @@
  * tears the context down and schedules the next attempt with exponential
  * backoff.
  *
+ * Subscribe mode (redis-client-subscribe.c) adds SUBSCRIBE/PSUBSCRIBE to
+ * the handshake, and the last confirmation, not the PING reply, makes the
+ * client "connected"; a probe replaces the command watchdog.
+ *
  * Exactly-once callbacks: every accepted command is a Pending in
  * `inflight`; hiredis calls its reply callback once, with NULL when the
  * context is freed. Commands refused before reaching hiredis are answered
@@ -20,11 +24,10 @@
  * leaves its GSource attached when the context is freed (we destroy it from
  * an idle, once hiredis is done with it).
  */
-#include "redis/redis-client.h"
+#include "redis/redis-client-private.h"
 
 #include <string.h>
 
-#include <hiredis/async.h>
 #include <hiredis/adapters/glib.h>
 #include <gio/gio.h>
 
@@ -39,14 +42,6 @@ G_DEFINE_QUARK (rc-redis-error-quark, rc_redis_error)
 #define CONNECT_TIMEOUT_MS 3000
 #define WATCHDOG_INTERVAL_MS 500
 
-typedef enum {
-  STATE_BACKOFF,     /* waiting for the next attempt */
-  STATE_RESOLVING,   /* GResolver working on the host name */
-  STATE_CONNECTING,  /* TCP connect + AUTH/SELECT/PING in progress */
-  STATE_CONNECTED,
-  STATE_CLOSED,      /* disposed */
-} State;
-
 typedef struct {
   GList link;              /* in RcRedisClient.inflight; data = this */
   RcRedisClient *self;     /* NULL once orphaned by dispose */
@@ -55,32 +50,20 @@ typedef struct {
   gint64 sent_at;
 } Pending;
 
-struct _RcRedisClient {
-  GObject parent_instance;
-
-  char *host;
-  guint port;
-  char *password;
-  guint db;
-
-  State state;
-  redisAsyncContext *ac;
-  GSource *source;          /* the adapter's source for `ac` */
-  GCancellable *resolving;
-  GQueue untried;           /* resolved addresses (text) not tried yet */
-  GQueue inflight;          /* Pending, oldest first (Redis answers in order) */
-  guint retry_id, connect_timeout_id, watchdog_id;
-  RcBackoff backoff;        /* failures count since the last successful connect */
-  char *endpoint;           /* "host:port db N", for logs */
-};
-
 enum { PROP_0, PROP_CONNECTED, N_PROPS };
 static GParamSpec *props[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (RcRedisClient, rc_redis_client, G_TYPE_OBJECT)
 
 static void start_attempt (RcRedisClient *self);
-static void drop_connection (RcRedisClient *self, const char *why);
+
+/* The roomcast_redis_* metrics describe the command connection only. */
+static void
+count (RcRedisClient *self, const char *name, const char *help, const char *labels)
+{
+  if (!self->message_func)
+    rc_metrics_counter_inc (name, help, labels);
+}
 
 /* --- replies -------------------------------------------------------------- */
 
@@ -96,18 +79,17 @@ error_label (int code)
 }
 
 static void
-count_error (const GError *error)
+count_error (RcRedisClient *self, const GError *error)
 {
-  rc_metrics_counter_inc ("roomcast_redis_command_errors_total",
-                          "Redis commands answered with an error, by reason",
-                          error_label (error->code));
+  count (self, "roomcast_redis_command_errors_total",
+         "Redis commands answered with an error, by reason", error_label (error->code));
 }
 
 static void
 pending_finish (Pending *p, redisReply *reply, const GError *error)
 {
   if (error)
-    count_error (error);
+    count_error (p->self, error);
   if (p->callback)
     p->callback (p->self, error ? NULL : reply, error, p->user_data);
   g_free (p);
@@ -153,7 +135,7 @@ static gboolean
 deliver_refusal (gpointer data)
 {
   Refusal *r = data;
-  count_error (r->error);
+  count_error (r->self, r->error);
   if (r->callback)
     r->callback (r->self, NULL, r->error, r->user_data);
   g_error_free (r->error);
@@ -193,7 +175,7 @@ send_command (RcRedisClient *self, int argc, const char * const *argv,
     return FALSE;
   }
   g_queue_push_tail_link (&self->inflight, &p->link);
-  rc_metrics_counter_inc ("roomcast_redis_commands_total", "Commands sent to Redis", NULL);
+  count (self, "roomcast_redis_commands_total", "Commands sent to Redis", NULL);
   return TRUE;
 }
 
@@ -267,8 +249,7 @@ connection_gone (RcRedisClient *self, const char *why)
     return;
   self->state = STATE_BACKOFF;
   if (was_connected) {
-    rc_metrics_counter_inc ("roomcast_redis_disconnects_total",
-                            "Redis connections lost", NULL);
+    count (self, "roomcast_redis_disconnects_total", "Redis connections lost", NULL);
     g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CONNECTED]);
     rc_backoff_reset (&self->backoff);
   }
@@ -309,8 +290,8 @@ on_disconnect (const redisAsyncContext *ac, int status)
 /* Our own decision to end the current connection (failed handshake, silent
  * server, connect timeout). hiredis answers its pending commands with NULL
  * (now, or right after the callback we may be in). */
-static void
-drop_connection (RcRedisClient *self, const char *why)
+void
+rc_redis_client_drop_connection (RcRedisClient *self, const char *why)
 {
   redisAsyncContext *ac = self->ac;
   if (!ac)
@@ -330,21 +311,34 @@ on_handshake_reply (RcRedisClient *self, redisReply *reply, const GError *error,
      * SELECT or PING (wrong password, LOADING) ends this attempt. */
     if (g_error_matches (error, RC_REDIS_ERROR, RC_REDIS_ERROR_REPLY)) {
       g_autofree char *why = g_strdup_printf ("%s refused: %s", step, error->message);
-      drop_connection (self, why);
+      rc_redis_client_drop_connection (self, why);
     }
     return;
   }
-  if (!g_str_equal (step, "PING") || self->state != STATE_CONNECTING)
-    return;
+  /* In subscribe mode the last confirmation completes the handshake. */
+  if (g_str_equal (step, "PING") && self->state == STATE_CONNECTING && !self->message_func)
+    rc_redis_client_become_connected (self);
+}
+
+void
+rc_redis_client_become_connected (RcRedisClient *self)
+{
+  guint failures = rc_backoff_get_failures (&self->backoff);
+
   g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
-  if (rc_backoff_get_failures (&self->backoff) > 0)
-    g_info ("Redis %s: connected again after %u failed attempt(s)", self->endpoint,
-            rc_backoff_get_failures (&self->backoff));
+  if (self->message_func && failures > 0)
+    g_info ("Redis %s: subscribed again to %s after %u failed attempt(s)", self->endpoint,
+            self->subscriptions, failures);
+  else if (self->message_func)
+    g_info ("Redis %s: subscribed to %s", self->endpoint, self->subscriptions);
+  else if (failures > 0)
+    g_info ("Redis %s: connected again after %u failed attempt(s)", self->endpoint, failures);
   else
     g_info ("Redis %s: connected", self->endpoint);
   rc_backoff_reset (&self->backoff);
   g_queue_clear_full (&self->untried, g_free);
-  rc_metrics_counter_inc ("roomcast_redis_connects_total", "Successful Redis connects", NULL);
+  count (self, "roomcast_redis_connects_total", "Successful Redis connects", NULL);
+  self->last_rx_us = g_get_monotonic_time ();
   self->state = STATE_CONNECTED;
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CONNECTED]);
 }
@@ -355,7 +349,7 @@ on_connect_timeout (gpointer data)
   RcRedisClient *self = data;
   self->connect_timeout_id = 0;
   if (self->state == STATE_CONNECTING)
-    drop_connection (self, "no answer within the connect timeout");
+    rc_redis_client_drop_connection (self, "no answer within the connect timeout");
   return G_SOURCE_REMOVE;
 }
 
@@ -394,6 +388,8 @@ connect_to (RcRedisClient *self, const char *ip)
   }
   const char *ping[] = { "PING" };
   send_command (self, 1, ping, NULL, on_handshake_reply, (gpointer) "PING");
+  if (self->message_func)
+    rc_redis_client_queue_subscriptions (self);
 }
 
 static void
@@ -445,8 +441,8 @@ start_attempt (RcRedisClient *self)
 
 /* See redis-late.h: the timer can run before the connection's handlers in
  * the same main-loop iteration. */
-static gboolean
-loop_is_behind (RcRedisClient *self)
+gboolean
+rc_redis_client_loop_is_behind (RcRedisClient *self)
 {
   return rc_redis_loop_is_behind (self->ac->c.fd, sdslen (self->ac->c.obuf) > 0);
 }
@@ -460,10 +456,10 @@ on_watchdog (gpointer data)
   Pending *oldest = g_queue_peek_head (&self->inflight);
   if (self->ac && oldest &&
       g_get_monotonic_time () - oldest->sent_at > RC_REDIS_COMMAND_TIMEOUT_MS * 1000 &&
-      !loop_is_behind (self)) {
+      !rc_redis_client_loop_is_behind (self)) {
     g_autofree char *why = g_strdup_printf ("no reply for %u ms",
                                             RC_REDIS_COMMAND_TIMEOUT_MS);
-    drop_connection (self, why);
+    rc_redis_client_drop_connection (self, why);
   }
   return G_SOURCE_CONTINUE;
 }
@@ -477,6 +473,7 @@ rc_redis_client_commandv (RcRedisClient *self, int argc, const char * const *arg
 {
   g_return_if_fail (RC_IS_REDIS_CLIENT (self));
   g_return_if_fail (argc > 0 && argv != NULL);
+  g_return_if_fail (self->message_func == NULL);
 
   if (self->state == STATE_CLOSED) {
     refuse (self, callback, user_data, RC_REDIS_ERROR_CLOSED, "the Redis client is closed");
@@ -547,19 +544,27 @@ metrics_collector (GString *out, gpointer data)
                            "Redis commands waiting for a reply", self->inflight.length);
 }
 
+void
+rc_redis_client_start (RcRedisClient *self, const char *host, guint port, const char *password,
+                       guint db)
+{
+  self->host = g_strdup (host);
+  self->port = port;
+  self->password = g_strdup (password);
+  self->db = db;
+  self->endpoint = g_strdup_printf ("%s%s:%u db %u", self->message_func ? "subscriber " : "",
+                                    host, port, db);
+  start_attempt (self);
+}
+
 RcRedisClient *
 rc_redis_client_new_full (const char *host, guint port, const char *password, guint db)
 {
   g_return_val_if_fail (host != NULL && *host != '\0', NULL);
   RcRedisClient *self = g_object_new (RC_TYPE_REDIS_CLIENT, NULL);
-  self->host = g_strdup (host);
-  self->port = port;
-  self->password = g_strdup (password);
-  self->db = db;
-  self->endpoint = g_strdup_printf ("%s:%u db %u", host, port, db);
   rc_metrics_register_collector (metrics_collector, self);
   self->watchdog_id = g_timeout_add (WATCHDOG_INTERVAL_MS, on_watchdog, self);
-  start_attempt (self);
+  rc_redis_client_start (self, host, port, password, db);
   return self;
 }
 
@@ -592,7 +597,7 @@ rc_redis_client_dispose (GObject *object)
       g_queue_unlink (&self->inflight, &p->link);
       g_autoptr (GError) error = g_error_new_literal (RC_REDIS_ERROR, RC_REDIS_ERROR_CLOSED,
                                                       "the Redis client is closed");
-      count_error (error);
+      count_error (self, error);
       if (p->callback)
         p->callback (self, NULL, error, p->user_data);
       p->self = NULL;
@@ -610,7 +615,8 @@ rc_redis_client_dispose (GObject *object)
       g_idle_add_full (G_PRIORITY_DEFAULT, destroy_source_idle, source,
                        (GDestroyNotify) g_source_unref);
     }
-    rc_metrics_unregister_collector (metrics_collector, self);
+    if (!self->message_func)
+      rc_metrics_unregister_collector (metrics_collector, self);
     if (was_connected)
       g_debug ("Redis %s: closed", self->endpoint);
   }
@@ -626,6 +632,9 @@ rc_redis_client_finalize (GObject *object)
     memset (self->password, 0, strlen (self->password));
   g_free (self->password);
   g_free (self->endpoint);
+  g_strfreev (self->channels);
+  g_strfreev (self->patterns);
+  g_free (self->subscriptions);
   g_queue_clear_full (&self->untried, g_free);
   G_OBJECT_CLASS (rc_redis_client_parent_class)->finalize (object);
 }

@@ -13,6 +13,12 @@
  * drops while the command is in flight, or Redis answers with an error.
  * Commands are argv-style: arguments are never interpreted as a format.
  *
+ * A client can instead be made in subscribe mode (pub/sub): the same
+ * connect, AUTH/SELECT and reconnection, then SUBSCRIBE/PSUBSCRIBE again
+ * on every connection, messages handed to a function, and a probe every
+ * RC_REDIS_PROBE_INTERVAL_MS instead of command deadlines (a subscription
+ * waits for messages forever).
+ *
  * hiredis writes with write(2): the process must ignore SIGPIPE (main()
  * does), or a write to a connection Redis just closed kills it.
  */
@@ -38,6 +44,9 @@ typedef enum {
 
 /* A command in flight longer than this is taken as a dead connection. */
 #define RC_REDIS_COMMAND_TIMEOUT_MS 3000
+/* Subscribe mode: the server is probed this often, and a connection that
+ * received nothing for 2.5 times as long is taken as dead. */
+#define RC_REDIS_PROBE_INTERVAL_MS 10000
 
 #define RC_TYPE_REDIS_CLIENT (rc_redis_client_get_type ())
 G_DECLARE_FINAL_TYPE (RcRedisClient, rc_redis_client, RC, REDIS_CLIENT, GObject)
@@ -47,6 +56,11 @@ G_DECLARE_FINAL_TYPE (RcRedisClient, rc_redis_client, RC, REDIS_CLIENT, GObject)
 typedef void (*RcRedisReplyFunc) (RcRedisClient *client, redisReply *reply,
                                   const GError *error, gpointer user_data);
 
+/* One message of a subscription: @channel and @payload are valid during
+ * the call only; @payload is @len bytes and may hold NULs. */
+typedef void (*RcRedisMessageFunc) (const char *channel, const char *payload, gsize len,
+                                    gpointer user_data);
+
 /* A client for config->redis_host (which must be set). It starts
  * connecting at once; watch the "connected" property (notify::connected). */
 RcRedisClient *rc_redis_client_new (const RcConfig *config);
@@ -54,13 +68,30 @@ RcRedisClient *rc_redis_client_new (const RcConfig *config);
 RcRedisClient *rc_redis_client_new_full (const char *host, guint port,
                                          const char *password, guint db);
 
-/* TRUE once connected, authenticated and on the right database. */
+/* Subscribe mode: after every connect (AUTH, SELECT) SUBSCRIBE @channels
+ * and PSUBSCRIBE @patterns (NULL-terminated, nullable, not both empty),
+ * then each message to @func until the client is disposed. "connected"
+ * means that Redis confirmed every subscription on the current connection.
+ * Such a client takes no commands, and stays out of the roomcast_redis_*
+ * metrics, which describe the command connection. @password nullable. */
+RcRedisClient *rc_redis_client_new_subscriber (const char *host, guint port,
+                                               const char *password, guint db,
+                                               const char * const *channels,
+                                               const char * const *patterns,
+                                               RcRedisMessageFunc func, gpointer user_data);
+/* Subscribe mode: probe every @ms instead of RC_REDIS_PROBE_INTERVAL_MS
+ * (tests). */
+void rc_redis_client_set_probe_interval (RcRedisClient *self, guint ms);
+
+/* TRUE once connected, authenticated and on the right database (and, in
+ * subscribe mode, subscribed). */
 gboolean rc_redis_client_is_connected (RcRedisClient *self);
 /* "connected" or "connecting", for /health. */
 const char *rc_redis_client_get_state (RcRedisClient *self);
 
 /* Send one command. @argvlen may be NULL when every argument is a C string.
- * @callback (nullable) runs exactly once, never before this returns. */
+ * @callback (nullable) runs exactly once, never before this returns. Not
+ * in subscribe mode. */
 void rc_redis_client_commandv (RcRedisClient *self, int argc, const char * const *argv,
                                const size_t *argvlen, RcRedisReplyFunc callback,
                                gpointer user_data);

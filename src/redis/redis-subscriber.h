@@ -12,12 +12,9 @@
 
 #include <glib-object.h>
 
-G_BEGIN_DECLS
+#include "redis/redis-client.h"
 
-/* One message: @channel and @payload are valid during the call only;
- * @payload is not NUL-terminated at @len. */
-typedef void (*RcRedisMessageFunc) (const char *channel, const char *payload, gsize len,
-                                    gpointer user_data);
+G_BEGIN_DECLS
 
 #define RC_TYPE_REDIS_SUBSCRIBER (rc_redis_subscriber_get_type ())
 G_DECLARE_FINAL_TYPE (RcRedisSubscriber, rc_redis_subscriber, RC, REDIS_SUBSCRIBER, GObject)

@@ -3,8 +3,14 @@
  * port (skipped when redis-server is not installed). They check what the
  * callers rely on: every callback exactly once and never inside the call,
  * errors when disconnected or when the connection drops mid-command,
- * AUTH/SELECT, reconnection after a restart, and no password in the logs. */
+ * AUTH/SELECT, reconnection after a restart, and no password in the logs;
+ * and in subscribe mode (with RcRedisSubscriber on top): messages, every
+ * subscription again after the connection is killed or the server
+ * restarts, and the probe that tells an idle server from a silent one. */
 #include "redis/redis-client.h"
+#include "redis/redis-subscriber.h"
+#include "core/metrics.h"
+#include "../lib/rc-test-util.h"
 
 #include <glib/gstdio.h>
 #include <signal.h>
@@ -111,6 +117,30 @@ on_deadline (gpointer data)
 {
   g_error ("timed out waiting: %s", (const char *) data);
   return G_SOURCE_REMOVE;
+}
+
+/* Iterate the main loop until @cond holds, failing after @ms. */
+#define WAIT_FOR(cond, ms, what) G_STMT_START {                          \
+    guint wait_id_ = g_timeout_add ((ms), on_deadline, (gpointer) (what)); \
+    while (!(cond))                                                        \
+      g_main_context_iteration (NULL, TRUE);                               \
+    g_source_remove (wait_id_);                                            \
+  } G_STMT_END
+
+static gboolean
+on_elapsed (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run_for (guint ms)
+{
+  gboolean done = FALSE;
+  g_timeout_add (ms, on_elapsed, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
 }
 
 /* Iterate the main loop until *@flag, failing after @ms. */
@@ -344,6 +374,248 @@ test_dispose_answers_pending (void)
   teardown_server (&s);
 }
 
+/* --- subscribe mode -------------------------------------------------------- */
+
+typedef struct {
+  GPtrArray *channels; /* char * */
+  GPtrArray *payloads; /* GBytes */
+} Inbox;
+
+static void
+on_message (const char *channel, const char *payload, gsize len, gpointer data)
+{
+  Inbox *in = data;
+  g_ptr_array_add (in->channels, g_strdup (channel));
+  g_ptr_array_add (in->payloads, g_bytes_new (payload, len));
+}
+
+static void
+inbox_init (Inbox *in)
+{
+  in->channels = g_ptr_array_new_with_free_func (g_free);
+  in->payloads = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+}
+
+static void
+inbox_clear (Inbox *in)
+{
+  g_clear_pointer (&in->channels, g_ptr_array_unref);
+  g_clear_pointer (&in->payloads, g_ptr_array_unref);
+}
+
+/* Counts the ups and downs of a client's "connected". */
+typedef struct {
+  guint ups, downs;
+} Flips;
+
+static void
+on_flip (GObject *obj, GParamSpec *pspec, gpointer data)
+{
+  Flips *f = data;
+  if (rc_redis_client_is_connected (RC_REDIS_CLIENT (obj)))
+    f->ups++;
+  else
+    f->downs++;
+}
+
+/* PUBLISH @len bytes of @payload on @channel; the number of receivers. */
+static long long
+publish (RcRedisClient *client, const char *channel, const char *payload, size_t len)
+{
+  const char *argv[] = { "PUBLISH", channel, payload };
+  size_t argvlen[] = { 7, strlen (channel), len };
+  Reply r = { 0 };
+  rc_redis_client_commandv (client, 3, argv, argvlen, on_reply, &r);
+  wait_until (&r.done, 2000, "PUBLISH");
+  g_assert_no_error (r.error);
+  long long n = r.integer;
+  reply_clear (&r);
+  return n;
+}
+
+/* A message arrives after PUBLISH: the subscription is up. */
+static void
+assert_delivers (RcRedisClient *client, Inbox *in, const char *channel)
+{
+  guint before = in->channels->len;
+  g_assert_cmpint (publish (client, channel, "again", 5), ==, 1);
+  WAIT_FOR (in->channels->len > before, 2000, "a message");
+  g_assert_cmpstr (g_ptr_array_index (in->channels, before), ==, channel);
+}
+
+static void
+test_subscribe (void)
+{
+  Server s = { 0 };
+  if (!setup_server (&s, NULL))
+    return;
+  rc_metrics_reset ();
+  const char *channels[] = { "news", NULL };
+  const char *patterns[] = { "ev:*", "other:*", NULL };
+  Inbox in = { 0 };
+  inbox_init (&in);
+  g_autoptr (RcRedisClient) sub = rc_redis_client_new_subscriber ("127.0.0.1", s.port, NULL, 0,
+                                                                  channels, patterns,
+                                                                  on_message, &in);
+  g_assert_cmpstr (rc_redis_client_get_state (sub), ==, "connecting");
+  wait_connected (sub, TRUE, 5000);
+  g_assert_nonnull (strstr (captured_logs->str, "Redis subscriber 127.0.0.1:"));
+  g_assert_nonnull (strstr (captured_logs->str, ": subscribed to news, ev:*, other:*\n"));
+  /* the roomcast_redis_* metrics are the command connection's */
+  g_autofree char *metrics = rc_metrics_render ();
+  g_assert_null (strstr (metrics, "roomcast_redis_"));
+
+  g_autoptr (RcRedisClient) client = rc_redis_client_new_full ("127.0.0.1", s.port, NULL, 0);
+  wait_connected (client, TRUE, 5000);
+  const char binary[] = "{\"a\":1}\0tail";
+  g_assert_cmpint (publish (client, "news", binary, sizeof binary - 1), ==, 1);
+  g_assert_cmpint (publish (client, "ev:1", "x", 1), ==, 1);
+  g_assert_cmpint (publish (client, "nobody", "x", 1), ==, 0);
+  WAIT_FOR (in.channels->len == 2, 2000, "two messages");
+  g_assert_cmpstr (g_ptr_array_index (in.channels, 0), ==, "news");
+  gsize len;
+  const void *data = g_bytes_get_data (g_ptr_array_index (in.payloads, 0), &len);
+  g_assert_cmpmem (data, len, binary, sizeof binary - 1);
+  g_assert_cmpstr (g_ptr_array_index (in.channels, 1), ==, "ev:1");
+  g_clear_object (&sub);
+  inbox_clear (&in);
+  teardown_server (&s);
+}
+
+/* CLIENT KILL TYPE pubsub, then a server restart: each time the client
+ * connects again, subscribes to everything again, and messages flow. */
+static void
+test_subscribe_again (void)
+{
+  Server s = { 0 };
+  if (!setup_server (&s, PASSWORD))
+    return;
+  const char *channels[] = { "news", NULL };
+  const char *patterns[] = { "ev:*", NULL };
+  Inbox in = { 0 };
+  Flips f = { 0 };
+  inbox_init (&in);
+  g_autoptr (RcRedisClient) sub = rc_redis_client_new_subscriber ("127.0.0.1", s.port, PASSWORD,
+                                                                  3, channels, patterns,
+                                                                  on_message, &in);
+  g_autoptr (RcRedisClient) client = rc_redis_client_new_full ("127.0.0.1", s.port, PASSWORD, 0);
+  wait_connected (sub, TRUE, 5000);
+  wait_connected (client, TRUE, 5000);
+  g_signal_connect (sub, "notify::connected", G_CALLBACK (on_flip), &f);
+
+  Reply r = { 0 };
+  rc_redis_client_call (client, on_reply, &r, "CLIENT", "KILL", "TYPE", "pubsub", NULL);
+  wait_until (&r.done, 2000, "CLIENT KILL");
+  g_assert_no_error (r.error);
+  g_assert_cmpint (r.integer, ==, 1);
+  reply_clear (&r);
+  WAIT_FOR (f.downs == 1 && f.ups == 1, 5000, "subscribed again after CLIENT KILL");
+  g_assert_nonnull (strstr (captured_logs->str, "subscribed again to news, ev:*"));
+  assert_delivers (client, &in, "news");
+  assert_delivers (client, &in, "ev:2");
+  /* on its database, authenticated */
+  rc_redis_client_call (client, on_reply, &r, "CLIENT", "LIST", "TYPE", "pubsub", NULL);
+  wait_until (&r.done, 2000, "CLIENT LIST");
+  g_assert_nonnull (strstr (r.str, " db=3 "));
+  g_assert_nonnull (strstr (r.str, " psub=1 "));
+  g_assert_nonnull (strstr (r.str, " sub=1 "));
+  reply_clear (&r);
+
+  server_stop (&s);
+  WAIT_FOR (f.downs == 2, 2000, "the subscription lost");
+  g_assert_false (rc_redis_client_is_connected (sub));
+  server_start (&s, PASSWORD);
+  WAIT_FOR (f.ups == 2, 8000, "subscribed again after a restart");
+  wait_connected (client, TRUE, 8000);
+  assert_delivers (client, &in, "news");
+  assert_delivers (client, &in, "ev:3");
+  g_assert_null (strstr (captured_logs->str, PASSWORD));
+  g_clear_object (&sub);
+  inbox_clear (&in);
+  teardown_server (&s);
+}
+
+/* An idle subscription stays up through many probes; a server that stops
+ * answering (SIGSTOP) is dropped after 2.5 probe intervals, and the client
+ * subscribes again once it answers. The interval grows with
+ * ROOMCAST_TEST_TIME_SCALE: a loaded machine must not look silent. */
+static void
+test_subscribe_probe (void)
+{
+  Server s = { 0 };
+  if (!setup_server (&s, NULL))
+    return;
+  const char *patterns[] = { "ev:*", NULL };
+  Inbox in = { 0 };
+  Flips f = { 0 };
+  inbox_init (&in);
+  g_autoptr (RcRedisClient) sub = rc_redis_client_new_subscriber ("127.0.0.1", s.port, NULL, 0,
+                                                                  NULL, patterns,
+                                                                  on_message, &in);
+  guint probe_ms = 100 * rc_test_time_scale ();
+  rc_redis_client_set_probe_interval (sub, probe_ms);
+  g_autoptr (RcRedisClient) client = rc_redis_client_new_full ("127.0.0.1", s.port, NULL, 0);
+  wait_connected (sub, TRUE, 5000);
+  wait_connected (client, TRUE, 5000);
+  g_signal_connect (sub, "notify::connected", G_CALLBACK (on_flip), &f);
+
+  run_for (15 * probe_ms);
+  g_assert_cmpuint (f.downs, ==, 0);
+  assert_delivers (client, &in, "ev:1");
+
+  g_string_truncate (captured_logs, 0);
+  g_subprocess_send_signal (s.proc, SIGSTOP);
+  WAIT_FOR (f.downs == 1, 30 * probe_ms, "the silent server dropped");
+  g_assert_nonnull (strstr (captured_logs->str, "no reply for"));
+  g_subprocess_send_signal (s.proc, SIGCONT);
+  WAIT_FOR (f.ups == 1, 8000, "subscribed again");
+  wait_connected (client, TRUE, 8000);
+  assert_delivers (client, &in, "ev:2");
+  g_clear_object (&sub);
+  inbox_clear (&in);
+  teardown_server (&s);
+}
+
+static guint64
+counter (const char *line_prefix)
+{
+  g_autofree char *text = rc_metrics_render ();
+  const char *p = strstr (text, line_prefix);
+  return p ? g_ascii_strtoull (p + strlen (line_prefix), NULL, 10) : 0;
+}
+
+/* RcRedisSubscriber: subscribed or not, and each lost subscription
+ * counted. */
+static void
+test_subscriber (void)
+{
+  Server s = { 0 };
+  if (!setup_server (&s, NULL))
+    return;
+  rc_metrics_reset ();
+  Inbox in = { 0 };
+  inbox_init (&in);
+  g_autoptr (RcRedisSubscriber) sub = rc_redis_subscriber_new ("127.0.0.1", s.port, NULL, 0,
+                                                               "laravel_database_*",
+                                                               on_message, &in);
+  g_autoptr (RcRedisClient) client = rc_redis_client_new_full ("127.0.0.1", s.port, NULL, 0);
+  g_assert_false (rc_redis_subscriber_is_subscribed (sub));
+  WAIT_FOR (rc_redis_subscriber_is_subscribed (sub), 5000, "subscribed");
+  wait_connected (client, TRUE, 5000);
+  assert_delivers (client, &in, "laravel_database_news");
+
+  Reply r = { 0 };
+  rc_redis_client_call (client, on_reply, &r, "CLIENT", "KILL", "TYPE", "pubsub", NULL);
+  wait_until (&r.done, 2000, "CLIENT KILL");
+  reply_clear (&r);
+  WAIT_FOR (counter ("\nroomcast_hub_redis_disconnects_total ") == 1, 2000, "counted");
+  WAIT_FOR (rc_redis_subscriber_is_subscribed (sub), 5000, "subscribed again");
+  assert_delivers (client, &in, "laravel_database_news");
+  g_clear_object (&sub);
+  inbox_clear (&in);
+  teardown_server (&s);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -358,6 +630,10 @@ main (int argc, char **argv)
   g_test_add_func ("/redis-client/command-timeout", test_command_timeout);
   g_test_add_func ("/redis-client/auth-and-select", test_auth_and_select);
   g_test_add_func ("/redis-client/dispose-answers-pending", test_dispose_answers_pending);
+  g_test_add_func ("/redis-client/subscribe", test_subscribe);
+  g_test_add_func ("/redis-client/subscribe-again", test_subscribe_again);
+  g_test_add_func ("/redis-client/subscribe-probe", test_subscribe_probe);
+  g_test_add_func ("/redis-subscriber/subscribed", test_subscriber);
   int ret = g_test_run ();
   g_string_free (captured_logs, TRUE);
   return ret;
