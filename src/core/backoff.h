@@ -5,8 +5,8 @@
  * servers do not come back at the same instant. Success resets it. It
  * also counts the failures since the last success, so that a caller logs
  * the first of an outage loudly and the rest quietly
- * (rc_backoff_is_first()). Used by the Redis client and subscriber, the
- * HTTP listener, the gift batcher, webhooks and room status.
+ * (rc_backoff_is_first()). Used by the Redis client (commands and
+ * subscriptions), the HTTP listener, the gift batcher, webhooks and room status.
  */
 #pragma once
 

@@ -1,11 +1,11 @@
 /* roomcast: telling a silent Redis server from a busy main loop.
  *
- * Both Redis connections (redis-client.c, redis/redis-subscriber.c) drop a
- * connection whose server has not answered for too long. A late answer can
- * be our own doing, though: the main loop was busy elsewhere (a flood of
- * socket.io messages) and has not run the connection's handlers yet, and
- * the timer that checks can run before them in the same main-loop
- * iteration. rc_redis_loop_is_behind() tells the two apart without
+ * A Redis connection whose server has not answered for too long is dropped
+ * (the command deadlines of redis-client.c, the subscriptions' probe of
+ * redis-client-subscribe.c). A late answer can be our own doing, though:
+ * the main loop was busy elsewhere (a flood of socket.io messages) and has
+ * not run the connection's handlers yet, and the timer that checks can run
+ * before them in the same main-loop iteration. rc_redis_loop_is_behind() tells the two apart without
  * blocking.
  */
 #pragma once

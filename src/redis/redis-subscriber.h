@@ -1,12 +1,12 @@
-/* roomcast: one Redis connection in subscribe mode (PSUBSCRIBE), on the
- * main loop.
+/* roomcast: one Redis subscription (PSUBSCRIBE of a pattern), on the main
+ * loop.
  *
- * RcRedisClient answers every command within 3 s or drops the connection;
- * a subscription waits for messages forever, so it has its own small client
- * here: GIO sockets and a RESP reader. It sends AUTH/SELECT/PSUBSCRIBE on
- * every connect, reconnects with exponential backoff (100 ms doubling to
- * 5 s, +-20 % jitter) and resubscribes, and PINGs every 10 s so a silent
- * server is detected (dropped after 25 s without any reply).
+ * An RcRedisClient in subscribe mode (see redis-client.h) does the work:
+ * AUTH/SELECT and PSUBSCRIBE on every connect, reconnection with
+ * exponential backoff (100 ms doubling to 5 s, +-20 % jitter), and a probe
+ * every 10 s so that a silent server is detected (dropped after 25 s
+ * without any reply). This adds what the hub reports: whether the
+ * subscription is up, and roomcast_hub_redis_disconnects_total.
  */
 #pragma once
 
@@ -19,7 +19,9 @@ G_BEGIN_DECLS
 #define RC_TYPE_REDIS_SUBSCRIBER (rc_redis_subscriber_get_type ())
 G_DECLARE_FINAL_TYPE (RcRedisSubscriber, rc_redis_subscriber, RC, REDIS_SUBSCRIBER, GObject)
 
-/* Starts connecting at once. @password nullable. */
+/* Starts connecting at once; @func (an RcRedisMessageFunc: channel,
+ * payload, length) gets every message until the subscriber is disposed.
+ * @password nullable. */
 RcRedisSubscriber *rc_redis_subscriber_new (const char *host, guint port, const char *password,
                                             guint db, const char *pattern,
                                             RcRedisMessageFunc func, gpointer user_data);
