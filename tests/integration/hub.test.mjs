@@ -186,6 +186,34 @@ test("delivery resumes after a Redis restart", async () => {
   }, 15000, "delivery after restart");
 });
 
+// Redis drops the subscriber's connection (as on client-output-buffer-limit
+// or an operator's CLIENT KILL): the daemon notices, counts it, connects and
+// subscribes again, and Laravel's broadcasts reach the clients again.
+test("delivery resumes after Redis kills the subscription (CLIENT KILL TYPE pubsub)", async () => {
+  const metric = async (name) => {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const m = text.match(new RegExp(`^${name} (\\d+)$`, "m"));
+    return m ? Number(m[1]) : 0;
+  };
+  const health = async () => (await (await fetch(`${server.url}/health`)).json()).broadcast_redis;
+  const a = echoFor({});
+  await echoConnected(a);
+  const got = [];
+  let ok = false;
+  a.channel("killed").listen(".ping", (e) => got.push(e)).subscribed(() => { ok = true; });
+  await waitFor(() => ok, 5000, "subscribed");
+  assert.equal(await health(), "subscribed");
+  const lost = await metric("roomcast_hub_redis_disconnects_total");
+
+  assert.equal(await redis.command("CLIENT", "KILL", "TYPE", "pubsub"), 1);
+  await waitFor(async () => (await metric("roomcast_hub_redis_disconnects_total")) === lost + 1,
+    5000, "the lost subscription counted");
+  await waitFor(async () => (await health()) === "subscribed", 5000, "subscribed again");
+  assert.equal(await publish("killed", { event: "ping", data: { n: 1 }, socket: null }), 1);
+  await waitFor(() => got.length === 1, 5000, "delivery after CLIENT KILL");
+  assert.deepEqual(got[0], { n: 1 });
+});
+
 test("the Echo 'reverb' broadcaster works too", async () => {
   const r = echoFor({ broadcaster: "reverb" });
   await echoConnected(r);
