@@ -576,6 +576,41 @@ test_subscribe_probe (void)
   teardown_server (&s);
 }
 
+static void
+on_message_unref (const char *channel, const char *payload, gsize len, gpointer data)
+{
+  g_clear_object ((RcRedisClient **) data);
+}
+
+/* The message function may drop the last reference: the client goes away
+ * while hiredis is still inside its read, and hiredis's later calls (the
+ * rest of the read, freeing the context) find no client. */
+static void
+test_subscribe_dispose_in_callback (void)
+{
+  Server s = { 0 };
+  if (!setup_server (&s, NULL))
+    return;
+  const char *channels[] = { "news", NULL };
+  RcRedisClient *sub = NULL;
+  sub = rc_redis_client_new_subscriber ("127.0.0.1", s.port, NULL, 0, channels, NULL,
+                                        on_message_unref, &sub);
+  g_autoptr (RcRedisClient) client = rc_redis_client_new_full ("127.0.0.1", s.port, NULL, 0);
+  wait_connected (sub, TRUE, 5000);
+  wait_connected (client, TRUE, 5000);
+  /* two messages in one read: the second arrives after the dispose */
+  const char *multi[] = { "EVAL", "redis.call('PUBLISH', 'news', 'a');"
+                          "return redis.call('PUBLISH', 'news', 'b')", "0" };
+  Reply r = { 0 };
+  rc_redis_client_commandv (client, 3, multi, NULL, on_reply, &r);
+  wait_until (&r.done, 2000, "EVAL");
+  g_assert_no_error (r.error);
+  reply_clear (&r);
+  WAIT_FOR (sub == NULL, 2000, "the subscriber gone");
+  run_for (100);
+  teardown_server (&s);
+}
+
 static guint64
 counter (const char *line_prefix)
 {
@@ -633,6 +668,8 @@ main (int argc, char **argv)
   g_test_add_func ("/redis-client/subscribe", test_subscribe);
   g_test_add_func ("/redis-client/subscribe-again", test_subscribe_again);
   g_test_add_func ("/redis-client/subscribe-probe", test_subscribe_probe);
+  g_test_add_func ("/redis-client/subscribe-dispose-in-callback",
+                   test_subscribe_dispose_in_callback);
   g_test_add_func ("/redis-subscriber/subscribed", test_subscriber);
   int ret = g_test_run ();
   g_string_free (captured_logs, TRUE);
