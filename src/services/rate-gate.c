@@ -15,6 +15,8 @@ typedef struct {
 struct _RcRateGate {
   GObject parent_instance;
   RcStore *store;       /* nullable */
+  RcStoreClock clock;   /* of the in-process counting */
+  gpointer clock_data;
   GHashTable *buckets;  /* name -> Bucket* */
   gboolean store_failing;
 };
@@ -49,7 +51,7 @@ hit_free (gpointer data)
 }
 
 static gint64
-now_ms (void)
+wall_clock_ms (gpointer clock_data)
 {
   return g_get_real_time () / 1000;
 }
@@ -77,7 +79,8 @@ local_hit (RcRateGate *self, Hit *hit)
       bucket->window_ms = hit->window_ms;
       g_hash_table_replace (self->buckets, g_strdup (hit->bucket), bucket);
     }
-  return rc_rate_limiter_hit (bucket->limiter, hit->subject, now_ms (), &hit->retry_after_ms);
+  return rc_rate_limiter_hit (bucket->limiter, hit->subject, self->clock (self->clock_data),
+                              &hit->retry_after_ms);
 }
 
 static void
@@ -195,10 +198,21 @@ rc_rate_gate_init (RcRateGate *self)
 }
 
 RcRateGate *
+rc_rate_gate_new_with_clock (RcStore *store, RcStoreClock clock, gpointer clock_data)
+{
+  RcRateGate *self;
+
+  g_return_val_if_fail (store == NULL || RC_IS_STORE (store), NULL);
+  g_return_val_if_fail (clock != NULL, NULL);
+  self = g_object_new (RC_TYPE_RATE_GATE, NULL);
+  self->store = store ? g_object_ref (store) : NULL;
+  self->clock = clock;
+  self->clock_data = clock_data;
+  return self;
+}
+
+RcRateGate *
 rc_rate_gate_new (RcStore *store)
 {
-  RcRateGate *self = g_object_new (RC_TYPE_RATE_GATE, NULL);
-
-  self->store = store ? g_object_ref (store) : NULL;
-  return self;
+  return rc_rate_gate_new_with_clock (store, wall_clock_ms, NULL);
 }

@@ -1,7 +1,9 @@
 /* roomcast: the one rate-limit interface the event handlers use.
  *
  * "May @subject do one more @bucket action?" (chat, typing, gift), asked
- * asynchronously because the answer may live in Redis:
+ * asynchronously because the answer may live in Redis. Every deployment
+ * counts through it (the room service for chat:send and typing, the gift
+ * service for gift:send); only the counting behind it differs:
  *
  *   - with a store (REDIS_HOST set): the store's ratelimit:{bucket}:{subject}
  *     counter (INCR + PEXPIRE in one script), a fixed window that starts
@@ -20,7 +22,7 @@
  */
 #pragma once
 
-#include "store/store.h"
+#include "store/store-memory.h"
 
 G_BEGIN_DECLS
 
@@ -29,6 +31,11 @@ G_DECLARE_FINAL_TYPE (RcRateGate, rc_rate_gate, RC, RATE_GATE, GObject)
 
 /* @store nullable: in-process counting only. */
 RcRateGate *rc_rate_gate_new (RcStore *store);
+/* The same with the in-process counting on @clock (called with
+ * @clock_data), e.g. a test's fake clock; rc_rate_gate_new() uses the wall
+ * clock. A store keeps its own time. */
+RcRateGate *rc_rate_gate_new_with_clock (RcStore *store, RcStoreClock clock,
+                                         gpointer clock_data);
 /* "redis" (store-backed) or "memory", for logs. */
 const char *rc_rate_gate_get_backend (RcRateGate *self);
 
