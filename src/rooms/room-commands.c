@@ -193,14 +193,28 @@ cmd_room_moderator (RcRoom *room, const char *actor, JsonObject *payload, gint64
 }
 
 static gboolean
+get_chat_text (JsonObject *payload, char **text, GError **error)
+{
+  return rc_payload_get_string (payload, "text", RC_FIELD_REQUIRED, 1, RC_CHAT_MAX_CHARS, text,
+                                error);
+}
+
+static gboolean
+check_chat_send (JsonObject *payload, GError **error)
+{
+  g_autofree char *text = NULL;
+
+  return get_chat_text (payload, &text, error);
+}
+
+static gboolean
 cmd_chat_send (RcRoom *room, const char *actor, JsonObject *payload, gint64 now,
                RcEffects *effects, JsonObject *reply, GError **error)
 {
   g_autofree char *text = NULL;
   g_autofree char *id = NULL;
 
-  if (!rc_payload_get_string (payload, "text", RC_FIELD_REQUIRED, 1, RC_CHAT_MAX_CHARS,
-                              &text, error))
+  if (!get_chat_text (payload, &text, error))
     return FALSE;
   id = rc_room_send_chat (room, actor, text, now, effects, error);
   if (id == NULL)
@@ -222,12 +236,26 @@ cmd_chat_delete (RcRoom *room, const char *actor, JsonObject *payload, gint64 no
 }
 
 static gboolean
+get_is_typing (JsonObject *payload, gboolean *is_typing, GError **error)
+{
+  return rc_payload_get_bool (payload, "isTyping", RC_FIELD_REQUIRED, FALSE, is_typing, error);
+}
+
+static gboolean
+check_typing (JsonObject *payload, GError **error)
+{
+  gboolean is_typing;
+
+  return get_is_typing (payload, &is_typing, error);
+}
+
+static gboolean
 cmd_typing (RcRoom *room, const char *actor, JsonObject *payload, gint64 now,
             RcEffects *effects, JsonObject *reply, GError **error)
 {
   gboolean is_typing;
 
-  return rc_payload_get_bool (payload, "isTyping", RC_FIELD_REQUIRED, FALSE, &is_typing, error) &&
+  return get_is_typing (payload, &is_typing, error) &&
          rc_room_relay_typing (room, actor, is_typing, effects, error);
 }
 
@@ -328,9 +356,14 @@ cmd_cinema_stop (RcRoom *room, const char *actor, JsonObject *payload, gint64 no
   return rc_room_cinema_stop (room, actor, now, effects, error);
 }
 
+/* The checks of an event's payload that need no room. */
+typedef gboolean (*CheckFunc) (JsonObject *payload, GError **error);
+
 typedef struct {
   const char *name;
   CommandFunc func;
+  const char *rate_bucket; /* the rate budget it draws from, or NULL */
+  CheckFunc check;         /* with a rate bucket: its payload checks */
 } Command;
 
 static const Command commands[] = {
@@ -345,9 +378,9 @@ static const Command commands[] = {
   { "mic:mute", cmd_mic_mute },
   { "room:update", cmd_room_update },
   { "room:moderator", cmd_room_moderator },
-  { "chat:send", cmd_chat_send },
+  { "chat:send", cmd_chat_send, "chat", check_chat_send },
   { "chat:delete", cmd_chat_delete },
-  { "typing", cmd_typing },
+  { "typing", cmd_typing, "typing", check_typing },
   { "user:kick", cmd_user_kick },
   { "user:ban", cmd_user_ban },
   { "user:unban", cmd_user_unban },
@@ -384,6 +417,23 @@ const char * const *
 rc_room_command_names (void)
 {
   return command_names;
+}
+
+const char *
+rc_room_command_rate_bucket (const char *event)
+{
+  const Command *command = find_command (event);
+
+  return command ? command->rate_bucket : NULL;
+}
+
+gboolean
+rc_room_command_check_payload (const char *event, JsonObject *payload, GError **error)
+{
+  const Command *command = find_command (event);
+
+  g_return_val_if_fail (command != NULL && command->check != NULL, FALSE);
+  return command->check (payload, error);
 }
 
 gboolean

@@ -42,4 +42,16 @@ gboolean rc_room_command_exists (const char *event);
 /* The event names rc_room_command_run() knows, NULL-terminated. */
 const char * const *rc_room_command_names (void);
 
+/* The rate budget @event draws from: "chat" for chat:send, "typing" for
+ * typing (one budget each per user, RATE_LIMIT_MESSAGES_PER_MINUTE), NULL
+ * for the events that are not rate limited. The room service counts them
+ * through the rate gate (services/rate-gate.h) before running the event. */
+const char *rc_room_command_rate_bucket (const char *event);
+/* For an event with a rate bucket: the checks of @payload that
+ * rc_room_command_run() makes before it needs the room (invalid_payload
+ * naming the field). Asked before the rate gate, so that an invalid event
+ * costs no budget. */
+gboolean rc_room_command_check_payload (const char *event, JsonObject *payload,
+                                        GError **error);
+
 G_END_DECLS
