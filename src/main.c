@@ -385,16 +385,14 @@ main (int argc, char **argv)
     g_warning ("no REDIS_HOST: room state, seats and rate limits live in this process only, "
                "and the gift queue is NOT durable: acknowledged gifts that have not reached "
                "Laravel yet are lost if roomcastd stops or crashes");
-  d.rooms = rc_room_service_new (d.sio, store, config);
+  /* The one rate-limit path of chat, typing and gifts: Redis counters
+   * shared by every worker, or (no Redis) the in-process limiter. */
+  g_autoptr (RcRateGate) gate = rc_rate_gate_new (d.redis ? store : NULL);
+  d.rooms = rc_room_service_new (d.sio, store, gate, config);
   rc_room_service_add_health (d.rooms, rc_http_server_get_health (d.http));
   if (hub)
     rc_hub_attach_rooms (hub, d.rooms); /* presence-room.{roomId} */
   start_media (&d, config);
-  /* One rate-limit interface: Redis counters shared by every worker, or
-   * (no Redis) the in-process limiter, which the room registry applies. */
-  g_autoptr (RcRateGate) gate = rc_rate_gate_new (d.redis ? store : NULL);
-  if (d.redis)
-    rc_room_service_set_rate_gate (d.rooms, gate);
   if (d.laravel)
     d.room_status = rc_room_status_reporter_new (d.rooms, d.laravel);
   else

@@ -6,10 +6,11 @@
  * moment the oldest hit leaves the window. Refused hits are not counted:
  * a client that keeps retrying too early does not push its own deadline out.
  *
- * Used for RATE_LIMIT_MESSAGES_PER_MINUTE (chat and typing, one budget each
- * per user; the registry counts only messages that were sent, so an
- * invalid payload costs nothing). The store's rate_limit_hit (Redis INCR with expiry) is the
- * cross-worker variant.
+ * The rate gate (services/rate-gate.h) counts chat, typing and gifts with it
+ * when there is no Redis (and while Redis fails); the store's rate_limit_hit
+ * (Redis INCR with expiry) is the cross-worker variant. The media signals
+ * and room:record starts, limited per connection or room in this process
+ * only, use it directly.
  */
 #pragma once
 

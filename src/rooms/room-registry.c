@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "protocol/errors.h"
-#include "rooms/rate-limit.h"
 #include "rooms/room-commands.h"
 
 #define MINUTE_MS G_GINT64_CONSTANT (60000)
@@ -19,8 +18,6 @@ struct _RcRoomRegistry {
   GHashTable *rooms;       /* room id -> RcRoom* */
   GHashTable *user_rooms;  /* user id -> room id */
   GHashTable *tombstones;  /* room id -> Tombstone* */
-  RcRateLimiter *chat_limiter;
-  RcRateLimiter *typing_limiter;
 };
 
 void
@@ -30,7 +27,6 @@ rc_room_limits_init_default (RcRoomLimits *limits)
   limits->max_clients_per_room = 50;
   limits->seats_per_room = 10;
   limits->grace_ms = 30000;
-  limits->rate_limit_per_minute = 60;
   limits->closed_room_ttl_ms = 10 * MINUTE_MS;
 }
 
@@ -57,8 +53,6 @@ rc_room_registry_new (const RcRoomLimits *limits)
                                            (GDestroyNotify) rc_room_free);
   registry->user_rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   registry->tombstones = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, tombstone_free);
-  registry->chat_limiter = rc_rate_limiter_new (limits->rate_limit_per_minute, MINUTE_MS);
-  registry->typing_limiter = rc_rate_limiter_new (limits->rate_limit_per_minute, MINUTE_MS);
   return registry;
 }
 
@@ -70,8 +64,6 @@ rc_room_registry_free (RcRoomRegistry *registry)
   g_hash_table_unref (registry->rooms);
   g_hash_table_unref (registry->user_rooms);
   g_hash_table_unref (registry->tombstones);
-  rc_rate_limiter_free (registry->chat_limiter);
-  rc_rate_limiter_free (registry->typing_limiter);
   g_free (registry);
 }
 
@@ -95,14 +87,6 @@ rc_room_registry_update_limits (RcRoomRegistry *registry, const RcRoomLimits *li
       g_hash_table_iter_init (&iter, registry->rooms);
       while (g_hash_table_iter_next (&iter, NULL, &value))
         rc_room_set_max_participants (value, limits->max_clients_per_room);
-    }
-  if (limits->rate_limit_per_minute != registry->limits.rate_limit_per_minute)
-    {
-      registry->limits.rate_limit_per_minute = limits->rate_limit_per_minute;
-      rc_rate_limiter_free (registry->chat_limiter);
-      rc_rate_limiter_free (registry->typing_limiter);
-      registry->chat_limiter = rc_rate_limiter_new (limits->rate_limit_per_minute, MINUTE_MS);
-      registry->typing_limiter = rc_rate_limiter_new (limits->rate_limit_per_minute, MINUTE_MS);
     }
 }
 
@@ -368,24 +352,13 @@ rc_room_registry_remove_user (RcRoomRegistry *registry, const char *room_id,
   return TRUE;
 }
 
-static JsonObject *
-retry_after_fields (gint64 retry_after_ms)
-{
-  JsonObject *fields = json_object_new ();
-
-  json_object_set_int_member (fields, "retryAfterMs", retry_after_ms);
-  return fields;
-}
-
 gboolean
 rc_room_registry_dispatch (RcRoomRegistry *registry, const char *user_id, const char *event,
                            JsonObject *payload, gint64 now, RcEffects *effects,
                            JsonObject **reply, GError **error)
 {
   RcRoom *room;
-  RcRateLimiter *limiter = NULL;
   guint start = rc_effects_get_length (effects);
-  gint64 retry_after_ms = 0;
 
   g_return_val_if_fail (reply != NULL, FALSE);
   *reply = NULL;
@@ -400,27 +373,11 @@ rc_room_registry_dispatch (RcRoomRegistry *registry, const char *user_id, const 
       rc_error_set (error, RC_ERROR_NOT_IN_ROOM);
       return FALSE;
     }
-
-  if (g_str_equal (event, "chat:send"))
-    limiter = registry->chat_limiter;
-  else if (g_str_equal (event, "typing"))
-    limiter = registry->typing_limiter;
-  if (limiter != NULL && !rc_rate_limiter_check (limiter, user_id, now, &retry_after_ms))
-    {
-      rc_error_set_printf (error, RC_ERROR_RATE_LIMITED,
-                           "Too many messages; retry in %" G_GINT64_FORMAT " ms", retry_after_ms);
-      *reply = retry_after_fields (retry_after_ms);
-      return FALSE;
-    }
-
   if (!rc_room_command_run (room, user_id, event, payload, now, effects, reply, error))
     {
       rc_effects_truncate (effects, start);
       return FALSE;
     }
-  /* Only messages that went out count against the budget. */
-  if (limiter != NULL)
-    rc_rate_limiter_record (limiter, user_id, now);
   apply_bookkeeping (registry, effects, start);
   return TRUE;
 }

@@ -8,7 +8,6 @@
  *    rc_room_registry_next_deadline() and calls rc_room_registry_tick()
  *    when it fires; seat holds expire and rooms empty for the whole grace
  *    period close (reason "empty");
- *  - rate limits for chat:send and typing (one budget each per user);
  *  - closed rooms are forgotten; a room closed by its host or an admin
  *    refuses joins with room_closed for closed_room_ttl_ms, except from its
  *    host and admins (who reopen it). This stops clients that auto-rejoin
@@ -30,11 +29,10 @@ typedef struct {
   guint max_clients_per_room;  /* MAX_CLIENTS_PER_ROOM; 0 = unlimited */
   guint seats_per_room;        /* SEATS_PER_ROOM, 1..64 */
   gint64 grace_ms;             /* ROOM_GRACE_PERIOD_S * 1000 */
-  guint rate_limit_per_minute; /* RATE_LIMIT_MESSAGES_PER_MINUTE; 0 = unlimited */
   gint64 closed_room_ttl_ms;   /* see above */
 } RcRoomLimits;
 
-/* 100 rooms, 50 clients, 10 seats, 30 s grace, 60 messages/min, 10 min. */
+/* 100 rooms, 50 clients, 10 seats, 30 s grace, 10 min. */
 void rc_room_limits_init_default (RcRoomLimits *limits);
 
 typedef struct _RcRoomRegistry RcRoomRegistry;
@@ -44,10 +42,10 @@ void rc_room_registry_free (RcRoomRegistry *registry);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RcRoomRegistry, rc_room_registry_free)
 
 const RcRoomLimits *rc_room_registry_get_limits (RcRoomRegistry *registry);
-/* Apply new limits (a configuration reload): max_rooms, max_clients_per_room
- * (open rooms included; nobody is removed, only new joins are refused) and
- * the rate limit (counting starts afresh). Seats and the grace period stay
- * as the rooms were created. */
+/* Apply new limits (a configuration reload): max_rooms, closed_room_ttl_ms
+ * and max_clients_per_room (open rooms included; nobody is removed, only new
+ * joins are refused). Seats and the grace period stay as the rooms were
+ * created. */
 void rc_room_registry_update_limits (RcRoomRegistry *registry, const RcRoomLimits *limits);
 guint rc_room_registry_get_n_rooms (RcRoomRegistry *registry);
 RcRoom *rc_room_registry_lookup (RcRoomRegistry *registry, const char *room_id);
@@ -90,8 +88,9 @@ gboolean rc_room_registry_remove_user (RcRoomRegistry *registry, const char *roo
                                        const char *user_id, gboolean ban, gint64 now,
                                        RcEffects *effects, GError **error);
 /* Any other room event (room-commands.h) in the actor's room. On success
- * *@reply holds the ack fields; on failure it is NULL or, for rate_limited,
- * the extra error fields {retryAfterMs}. Failed events leave no effects. */
+ * *@reply holds the ack fields; on failure it is NULL. Failed events leave
+ * no effects. The rate limits of chat:send and typing are not the
+ * registry's: the room service asks the rate gate before dispatching. */
 gboolean rc_room_registry_dispatch (RcRoomRegistry *registry, const char *user_id,
                                     const char *event, JsonObject *payload, gint64 now,
                                     RcEffects *effects, JsonObject **reply, GError **error);

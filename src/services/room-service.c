@@ -72,8 +72,6 @@ sync_limits (RcRoomService *self)
 
   limits.max_rooms = self->config->max_rooms_per_worker;
   limits.max_clients_per_room = self->config->max_clients_per_room;
-  /* With a gate the registry's own limiter is off (0 = unlimited). */
-  limits.rate_limit_per_minute = self->rate_gate ? 0 : self->config->rate_limit_per_minute;
   rc_room_registry_update_limits (self->registry, &limits);
 }
 
@@ -316,8 +314,7 @@ handle_room_event (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer
   RcRoomService *self = handler->self;
   g_autoptr(JsonObject) payload = NULL;
   g_autoptr(GError) error = NULL;
-  gboolean gated = g_str_equal (handler->event, "chat:send") ||
-                   g_str_equal (handler->event, "typing");
+  const char *bucket = rc_room_command_rate_bucket (handler->event);
 
   payload = rc_payload_object (args, &error);
   if (payload == NULL)
@@ -325,19 +322,20 @@ handle_room_event (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer
       ack_error (ack, error, NULL);
       return;
     }
-  if (self->rate_gate != NULL && gated && is_bound (self, socket))
+  /* Only an event that can go out draws on the budget: the room and the
+   * payload are checked first. */
+  if (bucket != NULL && is_bound (self, socket) &&
+      rc_room_command_check_payload (handler->event, payload, NULL))
     {
-      /* Counted in Redis first (one budget per user and event, shared by
-       * every worker), dispatched when the gate allows it. */
+      /* Counted by the gate first (one budget per user and bucket; in Redis
+       * shared by every worker), dispatched when the gate allows it. */
       GatedEvent *pending = g_new0 (GatedEvent, 1);
       pending->self = g_object_ref (self);
       pending->event = handler->event;
       pending->socket = g_object_ref (socket);
       pending->payload = json_object_ref (payload);
       pending->ack = ack ? rc_sio_ack_ref (ack) : NULL;
-      rc_rate_gate_hit_async (self->rate_gate, g_str_equal (handler->event, "typing")
-                                                 ? "typing" : "chat",
-                              rc_sio_socket_get_user (socket)->id,
+      rc_rate_gate_hit_async (self->rate_gate, bucket, rc_sio_socket_get_user (socket)->id,
                               self->config->rate_limit_per_minute, 60000, self->cancellable,
                               on_gate_answer, pending);
       return;
@@ -409,15 +407,6 @@ rc_room_service_get_registry (RcRoomService *self)
 {
   g_return_val_if_fail (RC_IS_ROOM_SERVICE (self), NULL);
   return self->registry;
-}
-
-void
-rc_room_service_set_rate_gate (RcRoomService *self, RcRateGate *gate)
-{
-  g_return_if_fail (RC_IS_ROOM_SERVICE (self));
-  g_set_object (&self->rate_gate, gate);
-  g_info ("rooms: chat and typing rate limits counted in %s",
-          gate ? rc_rate_gate_get_backend (gate) : "this process");
 }
 
 const char *
@@ -544,15 +533,18 @@ event_handler_free (gpointer data)
 }
 
 RcRoomService *
-rc_room_service_new (RcSioServer *sio, RcStore *store, const RcConfig *config)
+rc_room_service_new (RcSioServer *sio, RcStore *store, RcRateGate *gate,
+                     const RcConfig *config)
 {
   RcRoomService *self;
   RcRoomLimits limits;
 
-  g_return_val_if_fail (RC_IS_SIO_SERVER (sio) && RC_IS_STORE (store) && config != NULL, NULL);
+  g_return_val_if_fail (RC_IS_SIO_SERVER (sio) && RC_IS_STORE (store) && RC_IS_RATE_GATE (gate) &&
+                        config != NULL, NULL);
   self = g_object_new (RC_TYPE_ROOM_SERVICE, NULL);
   self->sio = g_object_ref (sio);
   self->store = g_object_ref (store);
+  self->rate_gate = g_object_ref (gate);
   self->config = config;
 
   rc_room_limits_init_default (&limits);
@@ -560,7 +552,6 @@ rc_room_service_new (RcSioServer *sio, RcStore *store, const RcConfig *config)
   limits.max_clients_per_room = config->max_clients_per_room;
   limits.seats_per_room = CLAMP (config->seats_per_room, 1, RC_ROOM_MAX_SEATS);
   limits.grace_ms = (gint64) config->room_grace_s * 1000;
-  limits.rate_limit_per_minute = config->rate_limit_per_minute;
   self->registry = rc_room_registry_new (&limits);
 
   add_handler (self, "room:join", handle_join);
@@ -570,9 +561,10 @@ rc_room_service_new (RcSioServer *sio, RcStore *store, const RcConfig *config)
     add_handler (self, *event, handle_room_event);
   self->disconnected_id = g_signal_connect (sio, "disconnected", G_CALLBACK (on_disconnected), self);
   rc_metrics_register_collector (metrics_collector, self);
-  g_info ("rooms: %u seats, grace %u s, at most %u rooms of %u clients, %u messages/min",
-          limits.seats_per_room, config->room_grace_s, limits.max_rooms,
-          limits.max_clients_per_room, limits.rate_limit_per_minute);
+  g_info ("rooms: %u seats, grace %u s, at most %u rooms of %u clients, %u messages/min "
+          "counted in %s", limits.seats_per_room, config->room_grace_s, limits.max_rooms,
+          limits.max_clients_per_room, config->rate_limit_per_minute,
+          rc_rate_gate_get_backend (gate));
   return self;
 }
 

@@ -49,16 +49,16 @@ G_BEGIN_DECLS
 #define RC_TYPE_ROOM_SERVICE (rc_room_service_get_type ())
 G_DECLARE_FINAL_TYPE (RcRoomService, rc_room_service, RC, ROOM_SERVICE, GObject)
 
-/* @config must outlive the service (limits are re-read from it, so a
- * SIGHUP reload applies). Unref the service before the server. */
-RcRoomService *rc_room_service_new (RcSioServer *sio, RcStore *store, const RcConfig *config);
+/* chat:send and typing are counted through @gate (rate-gate.h: Redis
+ * counters, or in process without Redis), RATE_LIMIT_MESSAGES_PER_MINUTE
+ * per user and bucket (room-commands.h). @config must outlive the service
+ * (limits are re-read from it, so a SIGHUP reload applies). Unref the
+ * service before the server. */
+RcRoomService *rc_room_service_new (RcSioServer *sio, RcStore *store, RcRateGate *gate,
+                                    const RcConfig *config);
 /* Add "rooms" (open rooms) and "participants" to /health. */
 void rc_room_service_add_health (RcRoomService *self, RcHealth *health);
 RcRoomRegistry *rc_room_service_get_registry (RcRoomService *self);
-/* Count chat:send and typing through @gate (the Redis ratelimit:* counters)
- * instead of the registry's in-process limiter. Without a gate (no Redis)
- * the registry counts, as before. */
-void rc_room_service_set_rate_gate (RcRoomService *self, RcRateGate *gate);
 /* The room @socket takes part in (it joined with this connection), or NULL. */
 const char *rc_room_service_get_socket_room (RcRoomService *self, RcSioSocket *socket);
 /* The open room @room_id (nullable), or NULL. */
