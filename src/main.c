@@ -161,7 +161,7 @@ make_auth_provider (const RcConfig *config, RcLaravelClient *laravel, RcRedisCli
   case RC_AUTH_LARAVEL:
     return rc_auth_laravel_new (laravel, redis, config->auth_cache_ttl_s);
   case RC_AUTH_JWT:
-    return rc_auth_jwt_new (config->jwt_secret);
+    return rc_jwt_auth_new (config->jwt_secret);
   default:
     g_set_error (error, RC_CONFIG_ERROR, RC_CONFIG_ERROR_INVALID, "AUTH_PROVIDER: unknown");
     return NULL;

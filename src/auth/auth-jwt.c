@@ -230,7 +230,7 @@ user_from_claims (JsonObject *claims, GError **error)
 }
 
 RcUser *
-rc_auth_jwt_verify (const char *token, const guint8 *secret, gsize secret_len,
+rc_jwt_auth_verify (const char *token, const guint8 *secret, gsize secret_len,
                     gint64 now_s, GError **error)
 {
   g_return_val_if_fail (secret != NULL, NULL);
@@ -284,7 +284,7 @@ rc_jwt_auth_authenticate_async (RcAuthProvider *provider, const char *token,
   g_autoptr (GTask) task = g_task_new (provider, cancellable, callback, user_data);
   g_task_set_source_tag (task, rc_jwt_auth_authenticate_async);
   GError *error = NULL;
-  RcUser *user = rc_auth_jwt_verify (token, self->secret, self->secret_len,
+  RcUser *user = rc_jwt_auth_verify (token, self->secret, self->secret_len,
                                      g_get_real_time () / G_USEC_PER_SEC, &error);
   if (user)
     g_task_return_pointer (task, user, (GDestroyNotify) rc_user_unref);
@@ -309,7 +309,7 @@ rc_jwt_auth_iface_init (RcAuthProviderInterface *iface)
 }
 
 RcAuthProvider *
-rc_auth_jwt_new (const char *secret)
+rc_jwt_auth_new (const char *secret)
 {
   g_return_val_if_fail (secret != NULL && *secret != '\0', NULL);
   RcJwtAuth *self = g_object_new (RC_TYPE_JWT_AUTH, NULL);

@@ -23,12 +23,12 @@ G_BEGIN_DECLS
 #define RC_TYPE_JWT_AUTH (rc_jwt_auth_get_type ())
 G_DECLARE_FINAL_TYPE (RcJwtAuth, rc_jwt_auth, RC, JWT_AUTH, GObject)
 
-RcAuthProvider *rc_auth_jwt_new (const char *secret);
+RcAuthProvider *rc_jwt_auth_new (const char *secret);
 
 /* Verify @token against @secret at time @now_s (Unix seconds). NULL with
  * RC_AUTH_ERROR_UNAUTHENTICATED saying why; the message never quotes the
  * token. */
-RcUser *rc_auth_jwt_verify (const char *token, const guint8 *secret, gsize secret_len,
+RcUser *rc_jwt_auth_verify (const char *token, const guint8 *secret, gsize secret_len,
                             gint64 now_s, GError **error);
 
 G_END_DECLS

@@ -50,7 +50,7 @@ make_token (const char *payload)
 static RcUser *
 verify (const char *token, GError **error)
 {
-  return rc_auth_jwt_verify (token, (const guint8 *) SECRET, strlen (SECRET), NOW, error);
+  return rc_jwt_auth_verify (token, (const guint8 *) SECRET, strlen (SECRET), NOW, error);
 }
 
 static void
