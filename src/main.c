@@ -157,7 +157,7 @@ make_auth_provider (const RcConfig *config, RcLaravelClient *laravel, RcRedisCli
   case RC_AUTH_DEV:
     g_warning ("dev mode: tokens dev:<id>:<name>[:<role>] are accepted without checks; "
                "never expose this server");
-    return rc_auth_dev_new ();
+    return rc_dev_auth_new ();
   case RC_AUTH_LARAVEL:
     return rc_auth_laravel_new (laravel, redis, config->auth_cache_ttl_s);
   case RC_AUTH_JWT:

@@ -12,10 +12,10 @@ struct _RcDevAuth {
   GObject parent_instance;
 };
 
-static void rc_auth_dev_iface_init (RcAuthProviderInterface *iface);
+static void rc_dev_auth_iface_init (RcAuthProviderInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (RcDevAuth, rc_dev_auth, G_TYPE_OBJECT,
-  G_IMPLEMENT_INTERFACE (RC_TYPE_AUTH_PROVIDER, rc_auth_dev_iface_init))
+  G_IMPLEMENT_INTERFACE (RC_TYPE_AUTH_PROVIDER, rc_dev_auth_iface_init))
 
 #define MAX_NAME 64
 
@@ -39,7 +39,7 @@ is_role (const char *s)
 }
 
 RcUser *
-rc_auth_dev_parse (const char *token, GError **error)
+rc_dev_auth_parse (const char *token, GError **error)
 {
   if (!token || !g_str_has_prefix (token, "dev:") ||
       !g_utf8_validate (token, -1, NULL)) {
@@ -61,20 +61,20 @@ rc_auth_dev_parse (const char *token, GError **error)
 }
 
 static const char *
-rc_auth_dev_get_name (RcAuthProvider *provider)
+rc_dev_auth_get_name (RcAuthProvider *provider)
 {
   return "dev";
 }
 
 static void
-rc_auth_dev_authenticate_async (RcAuthProvider *provider, const char *token,
+rc_dev_auth_authenticate_async (RcAuthProvider *provider, const char *token,
                                 GCancellable *cancellable,
                                 GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr (GTask) task = g_task_new (provider, cancellable, callback, user_data);
-  g_task_set_source_tag (task, rc_auth_dev_authenticate_async);
+  g_task_set_source_tag (task, rc_dev_auth_authenticate_async);
   GError *error = NULL;
-  RcUser *user = rc_auth_dev_parse (token, &error);
+  RcUser *user = rc_dev_auth_parse (token, &error);
   if (user)
     g_task_return_pointer (task, user, (GDestroyNotify) rc_user_unref);
   else
@@ -82,7 +82,7 @@ rc_auth_dev_authenticate_async (RcAuthProvider *provider, const char *token,
 }
 
 static RcUser *
-rc_auth_dev_authenticate_finish (RcAuthProvider *provider, GAsyncResult *result,
+rc_dev_auth_authenticate_finish (RcAuthProvider *provider, GAsyncResult *result,
                                  GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, provider), NULL);
@@ -90,11 +90,11 @@ rc_auth_dev_authenticate_finish (RcAuthProvider *provider, GAsyncResult *result,
 }
 
 static void
-rc_auth_dev_iface_init (RcAuthProviderInterface *iface)
+rc_dev_auth_iface_init (RcAuthProviderInterface *iface)
 {
-  iface->get_name = rc_auth_dev_get_name;
-  iface->authenticate_async = rc_auth_dev_authenticate_async;
-  iface->authenticate_finish = rc_auth_dev_authenticate_finish;
+  iface->get_name = rc_dev_auth_get_name;
+  iface->authenticate_async = rc_dev_auth_authenticate_async;
+  iface->authenticate_finish = rc_dev_auth_authenticate_finish;
 }
 
 static void
@@ -108,7 +108,7 @@ rc_dev_auth_init (RcDevAuth *self)
 }
 
 RcAuthProvider *
-rc_auth_dev_new (void)
+rc_dev_auth_new (void)
 {
   return g_object_new (RC_TYPE_DEV_AUTH, NULL);
 }

@@ -68,8 +68,8 @@ RcUser *rc_auth_provider_authenticate_finish (RcAuthProvider *self,
 /* The dev provider (only with --dev): "dev:<numeric id>:<name>[:<role>]". */
 #define RC_TYPE_DEV_AUTH (rc_dev_auth_get_type ())
 G_DECLARE_FINAL_TYPE (RcDevAuth, rc_dev_auth, RC, DEV_AUTH, GObject)
-RcAuthProvider *rc_auth_dev_new (void);
+RcAuthProvider *rc_dev_auth_new (void);
 /* Parse a dev token; NULL with RC_AUTH_ERROR_UNAUTHENTICATED if malformed. */
-RcUser *rc_auth_dev_parse (const char *token, GError **error);
+RcUser *rc_dev_auth_parse (const char *token, GError **error);
 
 G_END_DECLS

@@ -427,7 +427,7 @@ main (int argc, char **argv)
   gst_bus_add_watch (bus, on_bus, &echo);
   gst_element_set_state (echo.pipeline, GST_STATE_PLAYING);
 
-  auth = rc_auth_dev_new ();
+  auth = rc_dev_auth_new ();
   http = rc_http_server_new (echo.config);
   sio = rc_sio_server_new (echo.config, auth);
   rc_sio_server_attach (sio, rc_http_server_get_soup (http));
