@@ -159,7 +159,7 @@ make_auth_provider (const RcConfig *config, RcLaravelClient *laravel, RcRedisCli
                "never expose this server");
     return rc_dev_auth_new ();
   case RC_AUTH_LARAVEL:
-    return rc_auth_laravel_new (laravel, redis, config->auth_cache_ttl_s);
+    return rc_laravel_auth_new (laravel, redis, config->auth_cache_ttl_s);
   case RC_AUTH_JWT:
     return rc_jwt_auth_new (config->jwt_secret);
   default:

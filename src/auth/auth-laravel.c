@@ -93,7 +93,7 @@ optional_string (JsonObject *obj, const char *name, const char **out, GError **e
 }
 
 RcUser *
-rc_auth_laravel_user_from_json (JsonNode *node, GError **error)
+rc_laravel_auth_user_from_json (JsonNode *node, GError **error)
 {
   if (!node || !JSON_NODE_HOLDS_OBJECT (node)) {
     g_set_error_literal (error, RC_AUTH_ERROR, RC_AUTH_ERROR_UNAVAILABLE,
@@ -239,7 +239,7 @@ on_validated (GObject *source, GAsyncResult *result, gpointer data)
     return;
   }
   g_autoptr (GError) invalid = NULL;
-  g_autoptr (RcUser) user = rc_auth_laravel_user_from_json (node, &invalid);
+  g_autoptr (RcUser) user = rc_laravel_auth_user_from_json (node, &invalid);
   if (!user) {
     g_warning ("Laravel's auth/validate answer is unusable (%s); refusing the connection",
                invalid->message);
@@ -284,7 +284,7 @@ on_cache_reply (RcRedisClient *redis, redisReply *reply, const GError *error, gp
   if (cached->type == REDIS_REPLY_STRING) {
     g_autoptr (GError) invalid = NULL;
     g_autoptr (JsonNode) node = rc_json_parse_strict (cached->str, cached->len, NULL, &invalid);
-    g_autoptr (RcUser) user = node ? rc_auth_laravel_user_from_json (node, &invalid) : NULL;
+    g_autoptr (RcUser) user = node ? rc_laravel_auth_user_from_json (node, &invalid) : NULL;
     if (user) {
       user->token_hash = g_strdup (lookup->hash);
       count ("cache_hit");
@@ -385,7 +385,7 @@ cache_entry_free (CacheEntry *entry)
 }
 
 RcAuthProvider *
-rc_auth_laravel_new (RcLaravelClient *laravel, RcRedisClient *redis, guint cache_ttl_s)
+rc_laravel_auth_new (RcLaravelClient *laravel, RcRedisClient *redis, guint cache_ttl_s)
 {
   g_return_val_if_fail (RC_IS_LARAVEL_CLIENT (laravel), NULL);
   g_return_val_if_fail (cache_ttl_s > 0, NULL);

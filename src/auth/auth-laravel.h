@@ -28,14 +28,14 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (RcLaravelAuth, rc_laravel_auth, RC, LARAVEL_AUTH, GObject)
 
 /* @redis nullable: in-process cache, no revocation. */
-RcAuthProvider *rc_auth_laravel_new (RcLaravelClient *laravel, RcRedisClient *redis,
+RcAuthProvider *rc_laravel_auth_new (RcLaravelClient *laravel, RcRedisClient *redis,
                                      guint cache_ttl_s);
 
 /* The user in a validate answer (or a cached copy of one): an object with
  * integer `id` (> 0), string `name` and `email`, optional string-or-null
  * `avatar_url` and `role` (default "user"); every member is kept in
  * user->extra. NULL with RC_AUTH_ERROR_UNAVAILABLE naming the problem. */
-RcUser *rc_auth_laravel_user_from_json (JsonNode *node, GError **error);
+RcUser *rc_laravel_auth_user_from_json (JsonNode *node, GError **error);
 
 /* TRUE if @token can be sent in a header: 1 to RC_AUTH_MAX_TOKEN_LEN
  * visible ASCII characters (no spaces, no control characters). */

@@ -229,7 +229,7 @@ user_from (const char *json, GError **error)
 {
   g_autoptr (JsonNode) node = rc_json_parse_strict (json, strlen (json), NULL, NULL);
   g_assert_nonnull (node);
-  return rc_auth_laravel_user_from_json (node, error);
+  return rc_laravel_auth_user_from_json (node, error);
 }
 
 static void
@@ -291,7 +291,7 @@ test_user_json_invalid (void)
     if (!strstr (error->message, bad[i].why))
       g_error ("%s: expected \"%s\" in \"%s\"", bad[i].json, bad[i].why, error->message);
   }
-  g_assert_null (rc_auth_laravel_user_from_json (NULL, NULL));
+  g_assert_null (rc_laravel_auth_user_from_json (NULL, NULL));
 }
 
 static void
