@@ -24,10 +24,10 @@ void
 rc_room_limits_init_default (RcRoomLimits *limits)
 {
   limits->max_rooms = 100;
-  limits->max_clients_per_room = 50;
-  limits->seats_per_room = 10;
-  limits->grace_ms = 30000;
   limits->closed_room_ttl_ms = 10 * MINUTE_MS;
+  limits->room.n_seats = 10;
+  limits->room.max_participants = 50;
+  limits->room.grace_ms = 30000;
 }
 
 static void
@@ -45,8 +45,8 @@ rc_room_registry_new (const RcRoomLimits *limits)
   RcRoomRegistry *registry;
 
   g_return_val_if_fail (limits != NULL, NULL);
-  g_return_val_if_fail (limits->seats_per_room >= 1 &&
-                        limits->seats_per_room <= RC_ROOM_MAX_SEATS, NULL);
+  g_return_val_if_fail (limits->room.n_seats >= 1 &&
+                        limits->room.n_seats <= RC_ROOM_MAX_SEATS, NULL);
   registry = g_new0 (RcRoomRegistry, 1);
   registry->limits = *limits;
   registry->rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -81,12 +81,12 @@ rc_room_registry_update_limits (RcRoomRegistry *registry, const RcRoomLimits *li
 
   registry->limits.max_rooms = limits->max_rooms;
   registry->limits.closed_room_ttl_ms = limits->closed_room_ttl_ms;
-  if (limits->max_clients_per_room != registry->limits.max_clients_per_room)
+  if (limits->room.max_participants != registry->limits.room.max_participants)
     {
-      registry->limits.max_clients_per_room = limits->max_clients_per_room;
+      registry->limits.room.max_participants = limits->room.max_participants;
       g_hash_table_iter_init (&iter, registry->rooms);
       while (g_hash_table_iter_next (&iter, NULL, &value))
-        rc_room_set_max_participants (value, limits->max_clients_per_room);
+        rc_room_set_max_participants (value, limits->room.max_participants);
     }
 }
 
@@ -215,12 +215,7 @@ rc_room_registry_join (RcRoomRegistry *registry, const char *room_id, const RcRo
 
   if (room == NULL)
     {
-      RcRoomSettings settings = {
-        .n_seats = registry->limits.seats_per_room,
-        .max_participants = registry->limits.max_clients_per_room,
-        .grace_ms = registry->limits.grace_ms,
-      };
-      room = rc_room_new (room_id, pinned_owner, &settings, now);
+      room = rc_room_new (room_id, pinned_owner, &registry->limits.room, now);
       g_hash_table_insert (registry->rooms, g_strdup (room_id), room);
       g_hash_table_remove (registry->tombstones, room_id);
     }

@@ -26,13 +26,12 @@ G_BEGIN_DECLS
 
 typedef struct {
   guint max_rooms;             /* MAX_ROOMS_PER_WORKER; 0 = unlimited */
-  guint max_clients_per_room;  /* MAX_CLIENTS_PER_ROOM; 0 = unlimited */
-  guint seats_per_room;        /* SEATS_PER_ROOM, 1..64 */
-  gint64 grace_ms;             /* ROOM_GRACE_PERIOD_S * 1000 */
   gint64 closed_room_ttl_ms;   /* see above */
+  RcRoomSettings room;         /* what each new room gets (room.h) */
 } RcRoomLimits;
 
-/* 100 rooms, 50 clients, 10 seats, 30 s grace, 10 min. */
+/* 100 rooms, closed rooms refused for 10 min; rooms of 10 seats, 50
+ * participants, 30 s grace. */
 void rc_room_limits_init_default (RcRoomLimits *limits);
 
 typedef struct _RcRoomRegistry RcRoomRegistry;
@@ -43,8 +42,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (RcRoomRegistry, rc_room_registry_free)
 
 const RcRoomLimits *rc_room_registry_get_limits (RcRoomRegistry *registry);
 /* Apply new limits (a configuration reload): max_rooms, closed_room_ttl_ms
- * and max_clients_per_room (open rooms included; nobody is removed, only new
- * joins are refused). Seats and the grace period stay as the rooms were
+ * and room.max_participants (open rooms included; nobody is removed, only
+ * new joins are refused). Seats and the grace period stay as the rooms were
  * created. */
 void rc_room_registry_update_limits (RcRoomRegistry *registry, const RcRoomLimits *limits);
 guint rc_room_registry_get_n_rooms (RcRoomRegistry *registry);

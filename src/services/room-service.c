@@ -71,7 +71,7 @@ sync_limits (RcRoomService *self)
   RcRoomLimits limits = *rc_room_registry_get_limits (self->registry);
 
   limits.max_rooms = self->config->max_rooms_per_worker;
-  limits.max_clients_per_room = self->config->max_clients_per_room;
+  limits.room.max_participants = self->config->max_clients_per_room;
   rc_room_registry_update_limits (self->registry, &limits);
 }
 
@@ -549,9 +549,9 @@ rc_room_service_new (RcSioServer *sio, RcStore *store, RcRateGate *gate,
 
   rc_room_limits_init_default (&limits);
   limits.max_rooms = config->max_rooms_per_worker;
-  limits.max_clients_per_room = config->max_clients_per_room;
-  limits.seats_per_room = CLAMP (config->seats_per_room, 1, RC_ROOM_MAX_SEATS);
-  limits.grace_ms = (gint64) config->room_grace_s * 1000;
+  limits.room.n_seats = CLAMP (config->seats_per_room, 1, RC_ROOM_MAX_SEATS);
+  limits.room.max_participants = config->max_clients_per_room;
+  limits.room.grace_ms = (gint64) config->room_grace_s * 1000;
   self->registry = rc_room_registry_new (&limits);
 
   add_handler (self, "room:join", handle_join);
@@ -562,8 +562,8 @@ rc_room_service_new (RcSioServer *sio, RcStore *store, RcRateGate *gate,
   self->disconnected_id = g_signal_connect (sio, "disconnected", G_CALLBACK (on_disconnected), self);
   rc_metrics_register_collector (metrics_collector, self);
   g_info ("rooms: %u seats, grace %u s, at most %u rooms of %u clients, %u messages/min "
-          "counted in %s", limits.seats_per_room, config->room_grace_s, limits.max_rooms,
-          limits.max_clients_per_room, config->rate_limit_per_minute,
+          "counted in %s", limits.room.n_seats, config->room_grace_s, limits.max_rooms,
+          limits.room.max_participants, config->rate_limit_per_minute,
           rc_rate_gate_get_backend (gate));
   return self;
 }

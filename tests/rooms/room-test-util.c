@@ -11,8 +11,8 @@ fixture_init (RoomFixture *fx, const RcRoomLimits *limits)
   if (limits == NULL)
     {
       rc_room_limits_init_default (&defaults);
-      defaults.seats_per_room = 4;
-      defaults.max_clients_per_room = 5;
+      defaults.room.n_seats = 4;
+      defaults.room.max_participants = 5;
       limits = &defaults;
     }
   fx->registry = rc_room_registry_new (limits);

@@ -14,8 +14,8 @@ init_with (RoomFixture *fx, guint max_rooms, guint max_clients, guint seats)
 
   rc_room_limits_init_default (&limits);
   limits.max_rooms = max_rooms;
-  limits.max_clients_per_room = max_clients;
-  limits.seats_per_room = seats;
+  limits.room.max_participants = max_clients;
+  limits.room.n_seats = seats;
   fixture_init (fx, &limits);
 }
 
@@ -191,7 +191,7 @@ test_update_limits (void)
   /* A reload raises every limit; open rooms follow. */
   limits = *rc_room_registry_get_limits (fx.registry);
   limits.max_rooms = 2;
-  limits.max_clients_per_room = 3;
+  limits.room.max_participants = 3;
   rc_room_registry_update_limits (fx.registry, &limits);
   fx_join_ok (&fx, ROOM_A, "3");
   fx_join_ok (&fx, ROOM_B, "4");

@@ -54,7 +54,7 @@ setup_room (RoomFixture *fx)
   g_autoptr(JsonObject) reply = NULL;
 
   rc_room_limits_init_default (&limits);
-  limits.seats_per_room = 4;
+  limits.room.n_seats = 4;
   fixture_init (fx, &limits);
   fx_user (fx, "8", "moderator");
   fx_user (fx, "9", "admin");
