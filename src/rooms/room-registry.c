@@ -14,20 +14,20 @@ typedef struct {
 } Tombstone;
 
 struct _RcRoomRegistry {
-  RcRoomLimits limits;
+  RcRoomRegistrySettings settings;
   GHashTable *rooms;       /* room id -> RcRoom* */
   GHashTable *user_rooms;  /* user id -> room id */
   GHashTable *tombstones;  /* room id -> Tombstone* */
 };
 
 void
-rc_room_limits_init_default (RcRoomLimits *limits)
+rc_room_registry_settings_init_default (RcRoomRegistrySettings *settings)
 {
-  limits->max_rooms = 100;
-  limits->closed_room_ttl_ms = 10 * MINUTE_MS;
-  limits->room.n_seats = 10;
-  limits->room.max_participants = 50;
-  limits->room.grace_ms = 30000;
+  settings->max_rooms = 100;
+  settings->closed_room_ttl_ms = 10 * MINUTE_MS;
+  settings->room.n_seats = 10;
+  settings->room.max_participants = 50;
+  settings->room.grace_ms = 30000;
 }
 
 static void
@@ -40,15 +40,15 @@ tombstone_free (gpointer data)
 }
 
 RcRoomRegistry *
-rc_room_registry_new (const RcRoomLimits *limits)
+rc_room_registry_new (const RcRoomRegistrySettings *settings)
 {
   RcRoomRegistry *registry;
 
-  g_return_val_if_fail (limits != NULL, NULL);
-  g_return_val_if_fail (limits->room.n_seats >= 1 &&
-                        limits->room.n_seats <= RC_ROOM_MAX_SEATS, NULL);
+  g_return_val_if_fail (settings != NULL, NULL);
+  g_return_val_if_fail (settings->room.n_seats >= 1 &&
+                        settings->room.n_seats <= RC_ROOM_MAX_SEATS, NULL);
   registry = g_new0 (RcRoomRegistry, 1);
-  registry->limits = *limits;
+  registry->settings = *settings;
   registry->rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) rc_room_free);
   registry->user_rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -67,26 +67,27 @@ rc_room_registry_free (RcRoomRegistry *registry)
   g_free (registry);
 }
 
-const RcRoomLimits *
-rc_room_registry_get_limits (RcRoomRegistry *registry)
+const RcRoomRegistrySettings *
+rc_room_registry_get_settings (RcRoomRegistry *registry)
 {
-  return &registry->limits;
+  return &registry->settings;
 }
 
 void
-rc_room_registry_update_limits (RcRoomRegistry *registry, const RcRoomLimits *limits)
+rc_room_registry_update_settings (RcRoomRegistry *registry,
+                                  const RcRoomRegistrySettings *settings)
 {
   GHashTableIter iter;
   gpointer value;
 
-  registry->limits.max_rooms = limits->max_rooms;
-  registry->limits.closed_room_ttl_ms = limits->closed_room_ttl_ms;
-  if (limits->room.max_participants != registry->limits.room.max_participants)
+  registry->settings.max_rooms = settings->max_rooms;
+  registry->settings.closed_room_ttl_ms = settings->closed_room_ttl_ms;
+  if (settings->room.max_participants != registry->settings.room.max_participants)
     {
-      registry->limits.room.max_participants = limits->room.max_participants;
+      registry->settings.room.max_participants = settings->room.max_participants;
       g_hash_table_iter_init (&iter, registry->rooms);
       while (g_hash_table_iter_next (&iter, NULL, &value))
-        rc_room_set_max_participants (value, limits->room.max_participants);
+        rc_room_set_max_participants (value, settings->room.max_participants);
     }
 }
 
@@ -167,7 +168,7 @@ check_tombstone (RcRoomRegistry *registry, const char *room_id, const RcRoomUser
 
   if (tombstone == NULL)
     return TRUE;
-  if (now - tombstone->closed_at >= registry->limits.closed_room_ttl_ms)
+  if (now - tombstone->closed_at >= registry->settings.closed_room_ttl_ms)
     {
       g_hash_table_remove (registry->tombstones, room_id);
       return TRUE;
@@ -194,8 +195,8 @@ rc_room_registry_join (RcRoomRegistry *registry, const char *room_id, const RcRo
     {
       if (!check_tombstone (registry, room_id, user, now, error))
         return NULL;
-      if (registry->limits.max_rooms > 0 &&
-          g_hash_table_size (registry->rooms) >= registry->limits.max_rooms)
+      if (registry->settings.max_rooms > 0 &&
+          g_hash_table_size (registry->rooms) >= registry->settings.max_rooms)
         {
           rc_error_set (error, RC_ERROR_SERVER_FULL);
           return NULL;
@@ -215,7 +216,7 @@ rc_room_registry_join (RcRoomRegistry *registry, const char *room_id, const RcRo
 
   if (room == NULL)
     {
-      room = rc_room_new (room_id, pinned_owner, &registry->limits.room, now);
+      room = rc_room_new (room_id, pinned_owner, &registry->settings.room, now);
       g_hash_table_insert (registry->rooms, g_strdup (room_id), room);
       g_hash_table_remove (registry->tombstones, room_id);
     }
@@ -415,6 +416,6 @@ rc_room_registry_tick (RcRoomRegistry *registry, gint64 now, RcEffects *effects)
 
   g_hash_table_iter_init (&iter, registry->tombstones);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (now - ((Tombstone *) value)->closed_at >= registry->limits.closed_room_ttl_ms)
+    if (now - ((Tombstone *) value)->closed_at >= registry->settings.closed_room_ttl_ms)
       g_hash_table_iter_remove (&iter);
 }

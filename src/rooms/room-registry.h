@@ -28,24 +28,25 @@ typedef struct {
   guint max_rooms;             /* MAX_ROOMS_PER_WORKER; 0 = unlimited */
   gint64 closed_room_ttl_ms;   /* see above */
   RcRoomSettings room;         /* what each new room gets (room.h) */
-} RcRoomLimits;
+} RcRoomRegistrySettings;
 
 /* 100 rooms, closed rooms refused for 10 min; rooms of 10 seats, 50
  * participants, 30 s grace. */
-void rc_room_limits_init_default (RcRoomLimits *limits);
+void rc_room_registry_settings_init_default (RcRoomRegistrySettings *settings);
 
 typedef struct _RcRoomRegistry RcRoomRegistry;
 
-RcRoomRegistry *rc_room_registry_new (const RcRoomLimits *limits);
+RcRoomRegistry *rc_room_registry_new (const RcRoomRegistrySettings *settings);
 void rc_room_registry_free (RcRoomRegistry *registry);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RcRoomRegistry, rc_room_registry_free)
 
-const RcRoomLimits *rc_room_registry_get_limits (RcRoomRegistry *registry);
-/* Apply new limits (a configuration reload): max_rooms, closed_room_ttl_ms
+const RcRoomRegistrySettings *rc_room_registry_get_settings (RcRoomRegistry *registry);
+/* Apply new settings (a configuration reload): max_rooms, closed_room_ttl_ms
  * and room.max_participants (open rooms included; nobody is removed, only
  * new joins are refused). Seats and the grace period stay as the rooms were
  * created. */
-void rc_room_registry_update_limits (RcRoomRegistry *registry, const RcRoomLimits *limits);
+void rc_room_registry_update_settings (RcRoomRegistry *registry,
+                                       const RcRoomRegistrySettings *settings);
 guint rc_room_registry_get_n_rooms (RcRoomRegistry *registry);
 RcRoom *rc_room_registry_lookup (RcRoomRegistry *registry, const char *room_id);
 /* The room @user_id is in (held seat included), or NULL. */

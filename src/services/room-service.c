@@ -66,13 +66,13 @@ is_bound (RcRoomService *self, RcSioSocket *socket)
 
 /* The limits that a SIGHUP may change are re-read before each operation. */
 static void
-sync_limits (RcRoomService *self)
+sync_settings (RcRoomService *self)
 {
-  RcRoomLimits limits = *rc_room_registry_get_limits (self->registry);
+  RcRoomRegistrySettings settings = *rc_room_registry_get_settings (self->registry);
 
-  limits.max_rooms = self->config->max_rooms_per_worker;
-  limits.room.max_participants = self->config->max_clients_per_room;
-  rc_room_registry_update_limits (self->registry, &limits);
+  settings.max_rooms = self->config->max_rooms_per_worker;
+  settings.room.max_participants = self->config->max_clients_per_room;
+  rc_room_registry_update_settings (self->registry, &settings);
 }
 
 /* --- acknowledgements --- */
@@ -109,7 +109,7 @@ finish_join (RcRoomService *self, RcSioSocket *socket, RcSioAck *ack, const char
   g_autoptr(GError) error = NULL;
   gboolean creates = rc_room_registry_needs_owner (self->registry, room_id);
 
-  sync_limits (self);
+  sync_settings (self);
   snapshot = rc_room_registry_join (self->registry, room_id, member, pinned_owner, rc_room_service_now_ms (),
                                     self->effects, &error);
   if (snapshot == NULL)
@@ -252,7 +252,7 @@ dispatch_room_event (RcRoomService *self, const char *event, RcSioSocket *socket
     rc_error_set (&error, RC_ERROR_NOT_IN_ROOM);
   else
     {
-      sync_limits (self);
+      sync_settings (self);
       rc_room_registry_dispatch (self->registry, rc_sio_socket_get_user (socket)->id,
                                  event, payload, rc_room_service_now_ms (), self->effects, &reply, &error);
     }
@@ -537,7 +537,7 @@ rc_room_service_new (RcSioServer *sio, RcStore *store, RcRateGate *gate,
                      const RcConfig *config)
 {
   RcRoomService *self;
-  RcRoomLimits limits;
+  RcRoomRegistrySettings settings;
 
   g_return_val_if_fail (RC_IS_SIO_SERVER (sio) && RC_IS_STORE (store) && RC_IS_RATE_GATE (gate) &&
                         config != NULL, NULL);
@@ -547,12 +547,12 @@ rc_room_service_new (RcSioServer *sio, RcStore *store, RcRateGate *gate,
   self->rate_gate = g_object_ref (gate);
   self->config = config;
 
-  rc_room_limits_init_default (&limits);
-  limits.max_rooms = config->max_rooms_per_worker;
-  limits.room.n_seats = CLAMP (config->seats_per_room, 1, RC_ROOM_MAX_SEATS);
-  limits.room.max_participants = config->max_clients_per_room;
-  limits.room.grace_ms = (gint64) config->room_grace_s * 1000;
-  self->registry = rc_room_registry_new (&limits);
+  rc_room_registry_settings_init_default (&settings);
+  settings.max_rooms = config->max_rooms_per_worker;
+  settings.room.n_seats = CLAMP (config->seats_per_room, 1, RC_ROOM_MAX_SEATS);
+  settings.room.max_participants = config->max_clients_per_room;
+  settings.room.grace_ms = (gint64) config->room_grace_s * 1000;
+  self->registry = rc_room_registry_new (&settings);
 
   add_handler (self, "room:join", handle_join);
   add_handler (self, "room:leave", handle_leave);
@@ -562,8 +562,8 @@ rc_room_service_new (RcSioServer *sio, RcStore *store, RcRateGate *gate,
   self->disconnected_id = g_signal_connect (sio, "disconnected", G_CALLBACK (on_disconnected), self);
   rc_metrics_register_collector (metrics_collector, self);
   g_info ("rooms: %u seats, grace %u s, at most %u rooms of %u clients, %u messages/min "
-          "counted in %s", limits.room.n_seats, config->room_grace_s, limits.max_rooms,
-          limits.room.max_participants, config->rate_limit_per_minute,
+          "counted in %s", settings.room.n_seats, config->room_grace_s, settings.max_rooms,
+          settings.room.max_participants, config->rate_limit_per_minute,
           rc_rate_gate_get_backend (gate));
   return self;
 }

@@ -4,18 +4,18 @@
 #include "protocol/payload.h"
 
 void
-fixture_init (RoomFixture *fx, const RcRoomLimits *limits)
+fixture_init (RoomFixture *fx, const RcRoomRegistrySettings *settings)
 {
-  RcRoomLimits defaults;
+  RcRoomRegistrySettings defaults;
 
-  if (limits == NULL)
+  if (settings == NULL)
     {
-      rc_room_limits_init_default (&defaults);
+      rc_room_registry_settings_init_default (&defaults);
       defaults.room.n_seats = 4;
       defaults.room.max_participants = 5;
-      limits = &defaults;
+      settings = &defaults;
     }
-  fx->registry = rc_room_registry_new (limits);
+  fx->registry = rc_room_registry_new (settings);
   fx->effects = rc_effects_new ();
   fx->now = T0;
   fx->users = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,

@@ -18,8 +18,8 @@ typedef struct {
   GHashTable *users;    /* id -> RcRoomUser* */
 } RoomFixture;
 
-/* @limits nullable: defaults, with 4 seats and max 5 participants. */
-void fixture_init (RoomFixture *fx, const RcRoomLimits *limits);
+/* @settings nullable: defaults, with 4 seats and max 5 participants. */
+void fixture_init (RoomFixture *fx, const RcRoomRegistrySettings *settings);
 void fixture_clear (RoomFixture *fx);
 
 /* The user @id, created on first use with auth role @role (NULL = "user"). */

@@ -10,13 +10,13 @@
 static void
 init_with (RoomFixture *fx, guint max_rooms, guint max_clients, guint seats)
 {
-  RcRoomLimits limits;
+  RcRoomRegistrySettings settings;
 
-  rc_room_limits_init_default (&limits);
-  limits.max_rooms = max_rooms;
-  limits.room.max_participants = max_clients;
-  limits.room.n_seats = seats;
-  fixture_init (fx, &limits);
+  rc_room_registry_settings_init_default (&settings);
+  settings.max_rooms = max_rooms;
+  settings.room.max_participants = max_clients;
+  settings.room.n_seats = seats;
+  fixture_init (fx, &settings);
 }
 
 static void
@@ -178,10 +178,10 @@ test_rate_buckets (void)
 }
 
 static void
-test_update_limits (void)
+test_update_settings (void)
 {
   RoomFixture fx;
-  RcRoomLimits limits;
+  RcRoomRegistrySettings settings;
   g_autoptr(GError) error = NULL;
 
   init_with (&fx, 1, 2, 4);
@@ -189,10 +189,10 @@ test_update_limits (void)
   fx_join_ok (&fx, ROOM_A, "2");
 
   /* A reload raises every limit; open rooms follow. */
-  limits = *rc_room_registry_get_limits (fx.registry);
-  limits.max_rooms = 2;
-  limits.room.max_participants = 3;
-  rc_room_registry_update_limits (fx.registry, &limits);
+  settings = *rc_room_registry_get_settings (fx.registry);
+  settings.max_rooms = 2;
+  settings.room.max_participants = 3;
+  rc_room_registry_update_settings (fx.registry, &settings);
   fx_join_ok (&fx, ROOM_A, "3");
   fx_join_ok (&fx, ROOM_B, "4");
   g_assert_null (fx_join (&fx, ROOM_A, "5", &error));
@@ -265,7 +265,7 @@ test_next_deadline_and_tombstones (void)
   g_assert_null (fx_join (&fx, ROOM_C, "4", &error));
   g_assert_error (error, RC_ERROR, RC_ERROR_ROOM_CLOSED);
   g_clear_error (&error);
-  fx.now += rc_room_registry_get_limits (fx.registry)->closed_room_ttl_ms;
+  fx.now += rc_room_registry_get_settings (fx.registry)->closed_room_ttl_ms;
   fx_join_ok (&fx, ROOM_C, "4");
   g_assert_cmpstr (rc_room_get_host_id (fx_room (&fx, ROOM_C)), ==, "4");
   fixture_clear (&fx);
@@ -407,7 +407,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rooms/registry/seat-count", test_seat_count);
   g_test_add_func ("/rooms/registry/switch-rooms", test_switch_rooms);
   g_test_add_func ("/rooms/registry/rate-buckets", test_rate_buckets);
-  g_test_add_func ("/rooms/registry/update-limits", test_update_limits);
+  g_test_add_func ("/rooms/registry/update-settings", test_update_settings);
   g_test_add_func ("/rooms/registry/close-all", test_close_all);
   g_test_add_func ("/rooms/registry/dispatch-errors", test_dispatch_errors);
   g_test_add_func ("/rooms/registry/deadlines-tombstones", test_next_deadline_and_tombstones);

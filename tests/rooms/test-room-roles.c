@@ -50,12 +50,12 @@ static const Actor actors[] = {
 static char *
 setup_room (RoomFixture *fx)
 {
-  RcRoomLimits limits;
+  RcRoomRegistrySettings settings;
   g_autoptr(JsonObject) reply = NULL;
 
-  rc_room_limits_init_default (&limits);
-  limits.room.n_seats = 4;
-  fixture_init (fx, &limits);
+  rc_room_registry_settings_init_default (&settings);
+  settings.room.n_seats = 4;
+  fixture_init (fx, &settings);
   fx_user (fx, "8", "moderator");
   fx_user (fx, "9", "admin");
   for (const char *const *id = (const char *[]) { "1", "2", "3", "5", "6", "7", "8", "9", NULL };
