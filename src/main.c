@@ -424,12 +424,12 @@ main (int argc, char **argv)
   g_info ("roomcastd %s listening on http://%s:%u (auth %s, log level %s)", ROOMCAST_VERSION,
           config->listen_addr, rc_http_server_get_port (d.http),
           rc_auth_provider_get_name (auth), config->log_level_name);
-  /* On stdout, never in the log: the secret signs private-channel auth. */
-  if (hub && config->dev_pusher_app) {
-    printf ("dev Pusher app for this run: id=%s key=%s secret=%s\n", config->pusher_app_id,
-            config->pusher_app_key, config->pusher_app_secret);
-    fflush (stdout);
-  }
+  /* For the developer at the terminal, never through the logger (whose
+   * sinks may be the journal or a file): the secret signs private-channel
+   * auth. stderr, as stdout can be a test's TAP stream. */
+  if (hub && config->dev_pusher_app)
+    fprintf (stderr, "dev Pusher app for this run: id=%s key=%s secret=%s\n",
+             config->pusher_app_id, config->pusher_app_key, config->pusher_app_secret);
 
   guint sigint = g_unix_signal_add (SIGINT, on_stop_signal, &d);
   guint sigterm = g_unix_signal_add (SIGTERM, on_stop_signal, &d);
