@@ -240,6 +240,30 @@ rc_room_list_connected (const RcRoom *room)
   return ids;
 }
 
+void
+rc_room_foreach_participant (const RcRoom *room, RcRoomParticipantFunc func, gpointer user_data)
+{
+  g_autoptr(GPtrArray) participants = rc_room_sorted_participants (room, FALSE);
+
+  for (guint i = 0; i < participants->len; i++)
+    {
+      const RcParticipant *participant = g_ptr_array_index (participants, i);
+      const RcSeat *seat = participant->seat >= 0 ? &room->seats[participant->seat] : NULL;
+      RcRoomParticipantView view = {
+        .user_id = participant->user->id,
+        .name = participant->user->name,
+        .avatar_url = participant->user->avatar_url,
+        .role = rc_room_get_role (room, participant->user->id),
+        .seat = participant->seat,
+        .seat_muted = seat != NULL && seat->muted,
+        .mic_muted = seat != NULL && seat->mic_muted,
+        .connected = participant->connected,
+      };
+
+      func (&view, user_data);
+    }
+}
+
 gint64
 rc_room_get_next_deadline (const RcRoom *room)
 {

@@ -137,6 +137,28 @@ gboolean rc_room_is_banned (const RcRoom *room, const char *user_id);
 gboolean rc_room_has_seat_request (const RcRoom *room, const char *user_id);
 /* Connected user ids (transfer container, sorted by join time). */
 GPtrArray *rc_room_list_connected (const RcRoom *room);
+
+/* One participant as the room sees them: a read-only view of the room's own
+ * data, valid only during the call that hands it out. */
+typedef struct {
+  const char *user_id;
+  const char *name;
+  const char *avatar_url; /* nullable */
+  RcRoomRole role;        /* in this room (rc_room_get_role) */
+  gint seat;              /* -1 when not seated */
+  gboolean seat_muted;    /* the seat muted by the host or a moderator (FALSE unseated) */
+  gboolean mic_muted;     /* the occupant muted their mic (FALSE unseated) */
+  gboolean connected;     /* FALSE: the connection dropped, the seat is held */
+} RcRoomParticipantView;
+
+typedef void (*RcRoomParticipantFunc) (const RcRoomParticipantView *participant,
+                                       gpointer user_data);
+
+/* Calls @func for every participant, held seats included, oldest first (join
+ * time, then user id): the order of the snapshot's participants. @func must
+ * not change the room. */
+void rc_room_foreach_participant (const RcRoom *room, RcRoomParticipantFunc func,
+                                  gpointer user_data);
 /* The earliest time rc_room_tick() has something to do, or -1. */
 gint64 rc_room_get_next_deadline (const RcRoom *room);
 

@@ -494,6 +494,58 @@ test_room_update (void)
   fixture_clear (&fx);
 }
 
+static void
+append_view (const RcRoomParticipantView *p, gpointer data)
+{
+  g_string_append_printf (data, "%s|%s|%s|%s|%d|%s|%s|%s\n", p->user_id, p->name,
+                          p->avatar_url ? p->avatar_url : "-", rc_room_role_name (p->role), p->seat,
+                          p->seat_muted ? "seat-muted" : "-", p->mic_muted ? "mic-muted" : "-",
+                          p->connected ? "connected" : "held");
+}
+
+/* The typed read API: every participant, held seats included, oldest first,
+ * with what the snapshot would say about them. */
+static void
+test_foreach_participant (void)
+{
+  RoomFixture fx;
+  g_autoptr(GString) seen = g_string_new (NULL);
+  RcRoomUser *avatar = rc_room_user_new ("4", "Dana", "https://cdn.example.com/d.png", NULL);
+
+  fixture_init (&fx, NULL);
+  g_hash_table_insert (fx.users, avatar->id, avatar);
+  fx_user (&fx, "3", "moderator");
+  fx_join_ok (&fx, ROOM_A, "1");
+  fx.now += 1000;
+  fx_join_ok (&fx, ROOM_A, "4");
+  fx.now += 1000;
+  fx_join_ok (&fx, ROOM_A, "2");
+  fx_join_ok (&fx, ROOM_A, "3");
+  fx_send_ok (&fx, "1", "seat:take", "{\"seat\":0}");
+  fx_send_ok (&fx, "2", "seat:take", "{\"seat\":2}");
+  fx_send_ok (&fx, "4", "seat:take", "{\"seat\":3}");
+  fx_send_ok (&fx, "1", "mic:mute", "{\"muted\":true}");
+  fx_send_ok (&fx, "1", "seat:mute", "{\"seat\":2, \"muted\":true}");
+  /* A seat muted with nobody on it says nothing about a participant. */
+  fx_send_ok (&fx, "1", "seat:mute", "{\"seat\":1, \"muted\":true}");
+  /* Dana drops: her seat is held, she is still a participant. */
+  rc_room_disconnect (fx_room (&fx, ROOM_A), "4", fx.now, fx.effects);
+
+  rc_room_foreach_participant (fx_room (&fx, ROOM_A), append_view, seen);
+  g_assert_cmpstr (seen->str, ==,
+                   "1|User 1|-|host|0|-|mic-muted|connected\n"
+                   "4|Dana|https://cdn.example.com/d.png|member|3|-|-|held\n"
+                   "2|User 2|-|member|2|seat-muted|-|connected\n"
+                   "3|User 3|-|moderator|-1|-|-|connected\n");
+
+  /* Leaving the seat leaves its mute behind. */
+  fx_send_ok (&fx, "2", "seat:leave", NULL);
+  g_string_truncate (seen, 0);
+  rc_room_foreach_participant (fx_room (&fx, ROOM_A), append_view, seen);
+  g_assert_nonnull (strstr (seen->str, "2|User 2|-|member|-1|-|-|connected\n"));
+  fixture_clear (&fx);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -509,5 +561,6 @@ main (int argc, char **argv)
   g_test_add_func ("/rooms/lifecycle/chat", test_chat);
   g_test_add_func ("/rooms/lifecycle/cinema", test_cinema);
   g_test_add_func ("/rooms/lifecycle/room-update", test_room_update);
+  g_test_add_func ("/rooms/lifecycle/foreach-participant", test_foreach_participant);
   return g_test_run ();
 }
