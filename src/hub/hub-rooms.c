@@ -35,21 +35,47 @@ get_rooms (RcHub *hub)
   return g_object_get_data (G_OBJECT (hub), "rc-hub-rooms");
 }
 
-/* {id, name, avatarUrl?, role, seat} of one participant of a snapshot. */
+/* {id, name, avatarUrl, role, seat}: what the channel's members see of a
+ * participant (avatarUrl and seat null when absent). */
 static JsonNode *
-member_info (JsonObject *participant)
+member_info (const RcRoomParticipantView *participant)
 {
-  JsonObject *user = json_object_get_object_member (participant, "user");
   JsonObject *info = json_object_new ();
-  json_object_set_string_member (info, "id", json_object_get_string_member (user, "id"));
-  json_object_set_string_member (info, "name", json_object_get_string_member (user, "name"));
-  if (json_object_has_member (user, "avatarUrl"))
-    json_object_set_member (info, "avatarUrl",
-                            json_node_copy (json_object_get_member (user, "avatarUrl")));
-  json_object_set_string_member (info, "role", json_object_get_string_member (participant, "role"));
-  json_object_set_member (info, "seat",
-                          json_node_copy (json_object_get_member (participant, "seat")));
+  json_object_set_string_member (info, "id", participant->user_id);
+  json_object_set_string_member (info, "name", participant->name);
+  if (participant->avatar_url)
+    json_object_set_string_member (info, "avatarUrl", participant->avatar_url);
+  else
+    json_object_set_null_member (info, "avatarUrl");
+  json_object_set_string_member (info, "role", rc_room_role_name (participant->role));
+  if (participant->seat >= 0)
+    json_object_set_int_member (info, "seat", participant->seat);
+  else
+    json_object_set_null_member (info, "seat");
   return rc_json_node_take_object (info);
+}
+
+typedef struct {
+  HubRooms *hr;
+  const char *channel;
+  GHashTable *before; /* nullable */
+  GHashTable *now;
+} RoomDiff;
+
+/* A connected participant is a member; a new one or one whose info changed
+ * is (re)set, in join order. */
+static void
+note_participant (const RcRoomParticipantView *participant, gpointer data)
+{
+  RoomDiff *diff = data;
+  if (!participant->connected)
+    return;
+  g_autoptr (JsonNode) info = member_info (participant);
+  char *text = rc_json_to_string (info);
+  const char *old = diff->before ? g_hash_table_lookup (diff->before, participant->user_id) : NULL;
+  if (!old || !g_str_equal (old, text))
+    rc_hub_room_member_set (diff->hr->hub, diff->channel, participant->user_id, info);
+  g_hash_table_insert (diff->now, g_strdup (participant->user_id), text);
 }
 
 static void
@@ -62,28 +88,11 @@ on_room_changed (RcRoomService *rooms, const char *room_id, gpointer data)
   RcRoom *room = rc_room_service_lookup (rooms, room_id);
   GHashTable *before = g_hash_table_lookup (hr->known, room_id);
   g_autoptr (GHashTable) now = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr (JsonObject) snapshot = NULL;
-  JsonArray *participants = NULL;
+  RoomDiff diff = { .hr = hr, .channel = channel, .before = before, .now = now };
 
   if (room && rc_room_get_status (room) != RC_ROOM_STATUS_CLOSED &&
-      rc_room_get_status (room) != RC_ROOM_STATUS_CLOSING) {
-    /* The snapshot as an outsider sees it: participants, oldest first. */
-    snapshot = rc_room_snapshot (room, "", g_get_real_time () / 1000);
-    participants = json_object_get_array_member (snapshot, "participants");
-  }
-  /* Joins in join order, with their info. */
-  for (guint i = 0; participants && i < json_array_get_length (participants); i++) {
-    JsonObject *p = json_array_get_object_element (participants, i);
-    if (!json_object_get_boolean_member (p, "connected"))
-      continue;
-    const char *user_id = json_object_get_string_member (p, "userId");
-    g_autoptr (JsonNode) info = member_info (p);
-    char *text = rc_json_to_string (info);
-    const char *old = before ? g_hash_table_lookup (before, user_id) : NULL;
-    if (!old || !g_str_equal (old, text))
-      rc_hub_room_member_set (hr->hub, channel, user_id, info);
-    g_hash_table_insert (now, g_strdup (user_id), text);
-  }
+      rc_room_get_status (room) != RC_ROOM_STATUS_CLOSING)
+    rc_room_foreach_participant (room, note_participant, &diff);
   if (before) {
     GHashTableIter it;
     gpointer k;

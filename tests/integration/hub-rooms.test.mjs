@@ -104,6 +104,8 @@ test("Pusher Echo: here = the audio room's participants; joining/leaving follow 
   // Alice was the first to join: the room's host, on seat 0.
   assert.deepEqual(members["101"], { id: "101", name: "Alice", avatarUrl: null, role: "host", seat: 0 });
   assert.deepEqual(members["102"], { id: "102", name: "Bob", avatarUrl: null, role: "member", seat: null });
+  // The members' order on the wire too (the info is compared as text).
+  assert.deepEqual(Object.keys(members["101"]), ["id", "name", "avatarUrl", "role", "seat"]);
 
   const carol = await participant(103, "Carol", R1);
   await waitFor(() => joining.length === 1, 5000, "joining");
