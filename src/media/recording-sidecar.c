@@ -98,21 +98,38 @@ diff_user (RcRecordingSidecar *sc, gint64 now_us, const char *user_id, const Use
     add_event (sc, now_us, "leave", user_id, -1);
 }
 
+/* Everyone seen, first seen first, with the name they had then. */
 static void
-note_participant (RcRecordingSidecar *sc, JsonObject *p)
+note_participant (RcRecordingSidecar *sc, const RcRoomParticipantView *p)
 {
-  const char *user_id = json_object_get_string_member (p, "userId");
-  JsonObject *user = json_object_get_object_member (p, "user");
   JsonObject *entry;
 
-  if (g_hash_table_contains (sc->seen, user_id))
+  if (g_hash_table_contains (sc->seen, p->user_id))
     return;
-  g_hash_table_add (sc->seen, g_strdup (user_id));
+  g_hash_table_add (sc->seen, g_strdup (p->user_id));
   entry = json_object_new ();
-  json_object_set_string_member (entry, "userId", user_id);
-  if (user != NULL && json_object_has_member (user, "name"))
-    json_object_set_member (entry, "name", json_object_dup_member (user, "name"));
+  json_object_set_string_member (entry, "userId", p->user_id);
+  json_object_set_string_member (entry, "name", p->name);
   json_array_add_object_element (sc->participants, entry);
+}
+
+typedef struct {
+  RcRecordingSidecar *sc;
+  GHashTable *next;  /* user id -> UserState* */
+  GPtrArray *order;  /* their ids, oldest participant first */
+} Update;
+
+static void
+note_state (const RcRoomParticipantView *p, gpointer data)
+{
+  Update *u = data;
+  UserState *s = g_new0 (UserState, 1);
+
+  s->seat = p->seat;
+  s->muted = p->seat >= 0 && (p->seat_muted || p->mic_muted);
+  g_hash_table_insert (u->next, g_strdup (p->user_id), s);
+  g_ptr_array_add (u->order, g_strdup (p->user_id));
+  note_participant (u->sc, p);
 }
 
 /* Events in a stable order: those who left (oldest participant first),
@@ -122,28 +139,11 @@ rc_recording_sidecar_update (RcRecordingSidecar *sc, const RcRoom *room, gint64 
 {
   g_autoptr (GHashTable) next = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr (GPtrArray) order = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (JsonObject) snapshot = NULL;
+  Update u = { .sc = sc, .next = next, .order = order };
   guint before = json_array_get_length (sc->events);
 
-  if (room != NULL && rc_room_get_status (room) != RC_ROOM_STATUS_CLOSED) {
-    JsonArray *participants;
-
-    snapshot = rc_room_snapshot (room, rc_room_get_host_id (room), g_get_real_time () / 1000);
-    participants = json_object_get_array_member (snapshot, "participants");
-    for (guint i = 0; i < json_array_get_length (participants); i++) {
-      JsonObject *p = json_array_get_object_element (participants, i);
-      const char *user_id = json_object_get_string_member (p, "userId");
-      UserState *s = g_new0 (UserState, 1);
-      const RcSeat *seat;
-
-      s->seat = rc_room_get_user_seat (room, user_id);
-      seat = s->seat >= 0 ? rc_room_get_seat (room, (guint) s->seat) : NULL;
-      s->muted = seat != NULL && (seat->muted || seat->mic_muted);
-      g_hash_table_insert (next, g_strdup (user_id), s);
-      g_ptr_array_add (order, g_strdup (user_id));
-      note_participant (sc, p);
-    }
-  }
+  if (room != NULL && rc_room_get_status (room) != RC_ROOM_STATUS_CLOSED)
+    rc_room_foreach_participant (room, note_state, &u);
   for (guint i = 0; i < sc->order->len; i++) {
     const char *user_id = sc->order->pdata[i];
 

@@ -2,6 +2,8 @@
  * driven by a real RcRoom with a fake clock: what changed in the room
  * becomes join/seat/mute/unmute/unseat/leave events, at the right times, in
  * a file that is always whole JSON. */
+#include <string.h>
+
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
@@ -156,10 +158,49 @@ test_events (Fixture *f, gconstpointer data)
                                                   "name"), ==, "Carol");
 }
 
+/* A seat muted by the host counts as muted like a muted mic; the file's
+ * participants are written exactly so. */
+static void
+test_seat_mute_and_text (Fixture *f, gconstpointer data)
+{
+  g_autoptr (RcEffects) effects = rc_effects_new ();
+  g_autoptr (JsonObject) o = NULL;
+  g_autofree char *events = NULL;
+  g_autofree char *file = NULL;
+
+  join (f, "1", "Alice");
+  join (f, "2", "Bob \"B\"");
+  g_assert_cmpint (rc_room_take_seat (f->room, "2", 1, 0, effects, NULL), ==, 1);
+  g_assert_true (update (f, 0));
+  g_assert_true (rc_room_mute_seat (f->room, "1", 1, TRUE, 0, effects, NULL));
+  g_assert_true (update (f, 1000));
+  /* Muting the mic of a muted seat changes nothing heard. */
+  g_assert_true (rc_room_set_mic_muted (f->room, "2", TRUE, 0, effects, NULL));
+  g_assert_false (update (f, 1500));
+  g_assert_true (rc_room_mute_seat (f->room, "1", 1, FALSE, 0, effects, NULL));
+  g_assert_false (update (f, 2000));
+  g_assert_true (rc_room_set_mic_muted (f->room, "2", FALSE, 0, effects, NULL));
+  g_assert_true (update (f, 2500));
+
+  o = read_back (f);
+  events = events_text (o);
+  g_assert_cmpstr (events, ==,
+                   "0.000 join 1\n"
+                   "0.000 join 2\n"
+                   "0.000 seat 2 1\n"
+                   "1.000 mute 2 1\n"
+                   "2.500 unmute 2 1\n");
+  g_assert_true (g_file_get_contents (f->path, &file, NULL, NULL));
+  g_assert_nonnull (strstr (file, ",\"participants\":[{\"userId\":\"1\",\"name\":\"Alice\"},"
+                                  "{\"userId\":\"2\",\"name\":\"Bob \\\"B\\\"\"}],\"events\":["));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/recording-sidecar/events", Fixture, NULL, setup, test_events, teardown);
+  g_test_add ("/recording-sidecar/seat-mute-and-text", Fixture, NULL, setup,
+              test_seat_mute_and_text, teardown);
   return g_test_run ();
 }
