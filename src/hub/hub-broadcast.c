@@ -67,23 +67,22 @@ rc_hub_broadcast_deliver (RcHub *hub, const char *prefix, const char *redis_chan
   return rc_hub_publish (hub, channel, json_node_get_string (event), data, except, "redis");
 }
 
-typedef struct {
+struct _RcHubBroadcast {
   RcHub *hub;
   char *prefix;
   RcRedisSubscriber *subscriber;
-} Broadcast;
+};
 
 static void
 on_message (const char *channel, const char *payload, gsize len, gpointer data)
 {
-  Broadcast *b = data;
+  RcHubBroadcast *b = data;
   rc_hub_broadcast_deliver (b->hub, b->prefix, channel, payload, len);
 }
 
-static void
-broadcast_free (gpointer data)
+void
+rc_hub_broadcast_free (RcHubBroadcast *b)
 {
-  Broadcast *b = data;
   g_clear_object (&b->subscriber);
   g_free (b->prefix);
   g_free (b);
@@ -92,7 +91,7 @@ broadcast_free (gpointer data)
 static gboolean
 on_health (JsonBuilder *builder, gpointer data)
 {
-  Broadcast *b = data;
+  RcHubBroadcast *b = data;
   gboolean ok = rc_redis_subscriber_is_subscribed (b->subscriber);
   json_builder_set_member_name (builder, "broadcast_redis");
   json_builder_add_string_value (builder, ok ? "subscribed" : "connecting");
@@ -105,14 +104,15 @@ rc_hub_start_redis (RcHub *hub, RcHealth *health)
   const RcConfig *config = rc_hub_get_config (hub);
   if (!config->redis_host)
     return;
-  Broadcast *b = g_new0 (Broadcast, 1);
+  g_return_if_fail (hub->broadcast == NULL);
+  RcHubBroadcast *b = g_new0 (RcHubBroadcast, 1);
   b->hub = hub;
   b->prefix = g_strdup (config->broadcast_redis_prefix ? config->broadcast_redis_prefix : "");
   g_autofree char *pattern = g_strconcat (b->prefix, "*", NULL);
   b->subscriber = rc_redis_subscriber_new (config->redis_host, config->redis_port,
                                            config->redis_password, config->broadcast_redis_db,
                                            pattern, on_message, b);
-  g_object_set_data_full (G_OBJECT (hub), "rc-hub-broadcast", b, broadcast_free);
+  hub->broadcast = b;
   if (health)
     rc_health_add (health, on_health, b);
 }

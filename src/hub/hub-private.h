@@ -11,6 +11,33 @@ G_BEGIN_DECLS
 
 typedef struct _RcHubClient RcHubClient;
 
+/* The hub's parts, each private to its file. */
+typedef struct _RcHubWebhook RcHubWebhook;     /* hub-webhook.c */
+typedef struct _RcHubBroadcast RcHubBroadcast; /* hub-broadcast.c */
+typedef struct _RcHubRooms RcHubRooms;         /* hub-rooms.c */
+typedef struct _RcHubSio RcHubSio;             /* hub-sio.c */
+typedef struct _RcHubPusher RcHubPusher;       /* hub-pusher.c */
+
+struct _RcHub {
+  GObject parent_instance;
+  const RcConfig *config;
+  GHashTable *clients;  /* socket id -> RcHubClient (not owned) */
+  GHashTable *channels; /* name -> channel (opaque, hub.c) */
+  /* Each part is set by its own start or attach function and NULL while
+   * it is off; rc_hub_teardown (hub.c) frees them in the order it states. */
+  RcHubWebhook *webhook;
+  RcHubBroadcast *broadcast;
+  RcHubRooms *rooms;
+  RcHubSio *sio;
+  RcHubPusher *pusher;
+};
+
+void rc_hub_webhook_free (RcHubWebhook *webhook);
+void rc_hub_broadcast_free (RcHubBroadcast *broadcast);
+void rc_hub_rooms_free (RcHubRooms *rooms);
+void rc_hub_sio_free (RcHubSio *sio);
+void rc_hub_pusher_free (RcHubPusher *pusher);
+
 /* Send one event to one client. @pusher_frame is the event already encoded
  * as a Pusher message (shared by every Pusher client of a fan-out). */
 typedef void (*RcHubSendFunc) (RcHubClient *client, const char *channel, const char *event,
@@ -88,7 +115,7 @@ void rc_hub_room_member_unset (RcHub *hub, const char *channel, const char *user
 guint rc_hub_rooms_deliver (RcHub *hub, const char *channel, const char *event, JsonNode *data,
                             const char *except);
 /* The hub socket id of a Socket.IO connection (hub-sio.c), or NULL. */
-const char *rc_hub_sio_socket_id (RcSioSocket *socket);
+const char *rc_hub_sio_socket_id (RcHub *hub, RcSioSocket *socket);
 
 /* Socket.IO users online (hub-sio.c); empty without Socket.IO. */
 GPtrArray *rc_hub_sio_online_users (RcHub *hub);

@@ -17,27 +17,21 @@
 #define APP_PATH "/app"
 #define SWEEP_INTERVAL_S 5
 
-typedef struct {
+struct _RcHubPusher {
   RcHub *hub;
   GHashTable *conns; /* Conn* set */
   guint sweep_id;
   gboolean shutting_down;
-} Pusher;
+};
 
 typedef struct {
   RcHubClient client; /* first: a Conn* is an RcHubClient* */
-  Pusher *pusher;
+  RcHubPusher *pusher;
   SoupWebsocketConnection *ws;
   gint64 last_seen_us;
   gint64 ping_sent_us; /* 0: no ping outstanding */
   gboolean registered;
 } Conn;
-
-static Pusher *
-get_pusher (RcHub *hub)
-{
-  return g_object_get_data (G_OBJECT (hub), "rc-hub-pusher");
-}
 
 static void
 conn_send_text (Conn *c, const char *text)
@@ -334,7 +328,7 @@ on_closed (SoupWebsocketConnection *ws, gpointer data)
 static gboolean
 sweep (gpointer data)
 {
-  Pusher *p = data;
+  RcHubPusher *p = data;
   gint64 now = g_get_monotonic_time ();
   GHashTableIter it;
   gpointer k;
@@ -367,7 +361,7 @@ static void
 handle_app_http (SoupServer *server, SoupServerMessage *msg, const char *path,
                  GHashTable *query, gpointer data)
 {
-  Pusher *p = data;
+  RcHubPusher *p = data;
   const char *origin = soup_message_headers_get_one (
     soup_server_message_get_request_headers (msg), "Origin");
   const char *key = path + strlen (APP_PATH);
@@ -392,7 +386,7 @@ static void
 on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
               SoupWebsocketConnection *ws, gpointer data)
 {
-  Pusher *p = data;
+  RcHubPusher *p = data;
   const RcConfig *config = rc_hub_get_config (p->hub);
   GUri *uri = soup_server_message_get_uri (msg);
   g_autoptr (GHashTable) query = NULL;
@@ -450,10 +444,9 @@ on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
   send_event (c, "pusher:connection_established", NULL, established);
 }
 
-static void
-pusher_free (gpointer data)
+void
+rc_hub_pusher_free (RcHubPusher *p)
 {
-  Pusher *p = data;
   g_clear_handle_id (&p->sweep_id, g_source_remove);
   g_hash_table_unref (p->conns);
   g_free (p);
@@ -462,11 +455,12 @@ pusher_free (gpointer data)
 void
 rc_hub_pusher_attach (RcHub *hub, SoupServer *soup)
 {
-  Pusher *p = g_new0 (Pusher, 1);
+  g_return_if_fail (hub->pusher == NULL);
+  RcHubPusher *p = g_new0 (RcHubPusher, 1);
   p->hub = hub;
   p->conns = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) conn_free, NULL);
   p->sweep_id = g_timeout_add_seconds (SWEEP_INTERVAL_S, sweep, p);
-  g_object_set_data_full (G_OBJECT (hub), "rc-hub-pusher", p, pusher_free);
+  hub->pusher = p;
   /* "/app/", not "/app": SoupServer matches handler paths as plain string
    * prefixes, and the web root's /app.js must stay the web root's. */
   soup_server_add_handler (soup, APP_PATH "/", handle_app_http, p, NULL);
@@ -476,7 +470,7 @@ rc_hub_pusher_attach (RcHub *hub, SoupServer *soup)
 void
 rc_hub_pusher_stop_accepting (RcHub *hub)
 {
-  Pusher *p = get_pusher (hub);
+  RcHubPusher *p = hub->pusher;
 
   if (p)
     p->shutting_down = TRUE;
@@ -485,7 +479,7 @@ rc_hub_pusher_stop_accepting (RcHub *hub)
 void
 rc_hub_pusher_shutdown (RcHub *hub)
 {
-  Pusher *p = get_pusher (hub);
+  RcHubPusher *p = hub->pusher;
   if (!p)
     return;
   p->shutting_down = TRUE;

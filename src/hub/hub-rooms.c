@@ -22,18 +22,12 @@
 
 #define ROOM_CHANNEL_PREFIX "presence-room."
 
-typedef struct {
+struct _RcHubRooms {
   RcHub *hub;
   RcRoomService *rooms; /* weak */
   gulong changed_id;
   GHashTable *known; /* room id -> GHashTable (user id -> user_info as JSON text) */
-} HubRooms;
-
-static HubRooms *
-get_rooms (RcHub *hub)
-{
-  return g_object_get_data (G_OBJECT (hub), "rc-hub-rooms");
-}
+};
 
 /* {id, name, avatarUrl, role, seat}: what the channel's members see of a
  * participant (avatarUrl and seat null when absent). */
@@ -56,7 +50,7 @@ member_info (const RcRoomParticipantView *participant)
 }
 
 typedef struct {
-  HubRooms *hr;
+  RcHubRooms *hr;
   const char *channel;
   GHashTable *before; /* nullable */
   GHashTable *now;
@@ -81,7 +75,7 @@ note_participant (const RcRoomParticipantView *participant, gpointer data)
 static void
 on_room_changed (RcRoomService *rooms, const char *room_id, gpointer data)
 {
-  HubRooms *hr = data;
+  RcHubRooms *hr = data;
   g_autofree char *channel = g_strconcat (ROOM_CHANNEL_PREFIX, room_id, NULL);
   if (!rc_hub_channel_name_valid (channel))
     return;
@@ -111,7 +105,7 @@ guint
 rc_hub_rooms_deliver (RcHub *hub, const char *channel, const char *event, JsonNode *data,
                       const char *except)
 {
-  HubRooms *hr = get_rooms (hub);
+  RcHubRooms *hr = hub->rooms;
   RcSioServer *sio = rc_hub_get_sio (hub);
   if (!hr || !hr->rooms || !sio || !g_str_has_prefix (channel, ROOM_CHANNEL_PREFIX))
     return 0;
@@ -135,7 +129,7 @@ rc_hub_rooms_deliver (RcHub *hub, const char *channel, const char *event, JsonNo
       RcSioSocket *socket = g_ptr_array_index (sockets, j);
       const char *bound = rc_room_service_get_socket_room (hr->rooms, socket);
       if (g_strcmp0 (bound, room_id) != 0 ||
-          (except && g_strcmp0 (rc_hub_sio_socket_id (socket), except) == 0))
+          (except && g_strcmp0 (rc_hub_sio_socket_id (hub, socket), except) == 0))
         continue;
       rc_sio_socket_emit (socket, event, payload);
       n++;
@@ -147,15 +141,14 @@ rc_hub_rooms_deliver (RcHub *hub, const char *channel, const char *event, JsonNo
 static void
 on_rooms_gone (gpointer data, GObject *where_the_object_was)
 {
-  HubRooms *hr = data;
+  RcHubRooms *hr = data;
   hr->rooms = NULL;
   hr->changed_id = 0;
 }
 
-static void
-hub_rooms_free (gpointer data)
+void
+rc_hub_rooms_free (RcHubRooms *hr)
 {
-  HubRooms *hr = data;
   if (hr->rooms) {
     g_signal_handler_disconnect (hr->rooms, hr->changed_id);
     g_object_weak_unref (G_OBJECT (hr->rooms), on_rooms_gone, hr);
@@ -168,12 +161,13 @@ void
 rc_hub_attach_rooms (RcHub *self, RcRoomService *rooms)
 {
   g_return_if_fail (RC_IS_HUB (self) && RC_IS_ROOM_SERVICE (rooms));
-  HubRooms *hr = g_new0 (HubRooms, 1);
+  g_return_if_fail (self->rooms == NULL);
+  RcHubRooms *hr = g_new0 (RcHubRooms, 1);
   hr->hub = self;
   hr->rooms = rooms;
   hr->known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                      (GDestroyNotify) g_hash_table_unref);
   g_object_weak_ref (G_OBJECT (rooms), on_rooms_gone, hr);
   hr->changed_id = g_signal_connect (rooms, "room-changed", G_CALLBACK (on_room_changed), hr);
-  g_object_set_data_full (G_OBJECT (self), "rc-hub-rooms", hr, hub_rooms_free);
+  self->rooms = hr;
 }

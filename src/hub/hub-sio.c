@@ -24,20 +24,27 @@
 #include "json/json-text.h"
 #include "sio/sio-server.h"
 
-#define CLIENT_KEY "rc-hub-client"
-
-typedef struct {
+struct _RcHubSio {
   RcHub *hub;
   RcSioServer *sio;
   RcHttpClient *http;
+  /* RcSioSocket -> its SioClient, from "connected" to "disconnected". */
+  GHashTable *clients;
   GHashTable *online; /* user id -> number of Socket.IO connections (GUINT_TO_POINTER) */
-} HubSio;
+};
 
 typedef struct {
   RcHubClient client;
-  RcSioSocket *socket; /* weak: the client dies with it */
+  RcSioSocket *socket; /* (ref) its key in RcHubSio.clients */
   GCancellable *cancellable;
 } SioClient;
+
+/* The hub client of a connected @socket, or NULL. */
+static SioClient *
+client_of (RcHubSio *hs, RcSioSocket *socket)
+{
+  return g_hash_table_lookup (hs->clients, socket);
+}
 
 /* [event, channel, data] with data parsed when it is a JSON string (Pusher
  * HTTP API events carry their data that way). */
@@ -198,8 +205,8 @@ static const char *const forwarded[] = { "Authorization", "Cookie", "X-CSRF-TOKE
 static void
 on_subscribe (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
 {
-  HubSio *hs = data;
-  SioClient *c = g_object_get_data (G_OBJECT (socket), CLIENT_KEY);
+  RcHubSio *hs = data;
+  SioClient *c = client_of (hs, socket);
   JsonNode *arg = json_array_get_length (args) > 0 ? json_array_get_element (args, 0) : NULL;
   JsonObject *o = arg && JSON_NODE_HOLDS_OBJECT (arg) ? json_node_get_object (arg) : NULL;
   const char *channel = o && json_object_has_member (o, "channel") &&
@@ -274,7 +281,7 @@ string_arg (JsonArray *args, const char *name, JsonObject **obj)
 static void
 on_unsubscribe (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
 {
-  SioClient *c = g_object_get_data (G_OBJECT (socket), CLIENT_KEY);
+  SioClient *c = client_of (data, socket);
   const char *channel = string_arg (args, "channel", NULL);
   if (ack)
     rc_sio_ack_ok (ack, NULL);
@@ -285,7 +292,7 @@ on_unsubscribe (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer da
 static void
 on_client_event (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
 {
-  SioClient *c = g_object_get_data (G_OBJECT (socket), CLIENT_KEY);
+  SioClient *c = client_of (data, socket);
   JsonObject *o = NULL;
   const char *channel = string_arg (args, "channel", &o);
   const char *event = string_arg (args, "event", NULL);
@@ -316,21 +323,22 @@ sio_client_free (gpointer data)
   rc_hub_client_unregister (c->client.hub, &c->client);
   g_clear_pointer (&c->client.channels, g_hash_table_unref);
   g_free (c->client.socket_id);
+  g_object_unref (c->socket);
   g_free (c);
 }
 
 static void
 on_connected (RcSioServer *sio, RcSioSocket *socket, gpointer data)
 {
-  HubSio *hs = data;
+  RcHubSio *hs = data;
   SioClient *c = g_new0 (SioClient, 1);
-  c->socket = socket;
+  c->socket = g_object_ref (socket);
   c->cancellable = g_cancellable_new ();
   c->client.protocol = "socketio";
   c->client.send = sio_send;
   c->client.close = sio_close;
   rc_hub_client_register (hs->hub, &c->client);
-  g_object_set_data_full (G_OBJECT (socket), CLIENT_KEY, c, sio_client_free);
+  g_hash_table_insert (hs->clients, socket, c);
   RcUser *user = rc_sio_socket_get_user (socket);
   if (user) {
     guint n = GPOINTER_TO_UINT (g_hash_table_lookup (hs->online, user->id));
@@ -343,10 +351,9 @@ on_connected (RcSioServer *sio, RcSioSocket *socket, gpointer data)
 static void
 on_disconnected (RcSioServer *sio, RcSioSocket *socket, const char *reason, gpointer data)
 {
-  HubSio *hs = data;
-  if (!g_object_get_data (G_OBJECT (socket), CLIENT_KEY))
+  RcHubSio *hs = data;
+  if (!g_hash_table_remove (hs->clients, socket)) /* frees its client */
     return;
-  g_object_set_data (G_OBJECT (socket), CLIENT_KEY, NULL);
   RcUser *user = rc_sio_socket_get_user (socket);
   if (user) {
     guint n = GPOINTER_TO_UINT (g_hash_table_lookup (hs->online, user->id));
@@ -357,13 +364,14 @@ on_disconnected (RcSioServer *sio, RcSioSocket *socket, const char *reason, gpoi
   }
 }
 
-static void
-hub_sio_free (gpointer data)
+void
+rc_hub_sio_free (RcHubSio *hs)
 {
-  HubSio *hs = data;
   g_signal_handlers_disconnect_by_data (hs->sio, hs);
   /* The server may outlive the hub: its events must not reach @hs. */
   rc_sio_server_off_by_data (hs->sio, hs, "internal", "broadcasting is not available");
+  /* Connections still open leave the hub's channels now. */
+  g_hash_table_unref (hs->clients);
   g_object_unref (hs->sio);
   g_object_unref (hs->http);
   g_hash_table_unref (hs->online);
@@ -373,7 +381,7 @@ hub_sio_free (gpointer data)
 GPtrArray *
 rc_hub_sio_online_users (RcHub *hub)
 {
-  HubSio *hs = g_object_get_data (G_OBJECT (hub), "rc-hub-sio");
+  RcHubSio *hs = hub->sio;
   GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
   if (hs) {
     GHashTableIter it;
@@ -386,29 +394,30 @@ rc_hub_sio_online_users (RcHub *hub)
 }
 
 const char *
-rc_hub_sio_socket_id (RcSioSocket *socket)
+rc_hub_sio_socket_id (RcHub *hub, RcSioSocket *socket)
 {
-  SioClient *c = g_object_get_data (G_OBJECT (socket), CLIENT_KEY);
+  SioClient *c = hub->sio ? client_of (hub->sio, socket) : NULL;
   return c ? c->client.socket_id : NULL;
 }
 
 RcSioServer *
 rc_hub_get_sio (RcHub *hub)
 {
-  HubSio *hs = g_object_get_data (G_OBJECT (hub), "rc-hub-sio");
-  return hs ? hs->sio : NULL;
+  return hub->sio ? hub->sio->sio : NULL;
 }
 
 void
 rc_hub_attach_sio (RcHub *hub, RcSioServer *sio)
 {
+  g_return_if_fail (hub->sio == NULL);
   const RcConfig *config = rc_hub_get_config (hub);
-  HubSio *hs = g_new0 (HubSio, 1);
+  RcHubSio *hs = g_new0 (RcHubSio, 1);
   hs->hub = hub;
   hs->sio = g_object_ref (sio);
   hs->http = rc_http_client_new (config->laravel_connect_timeout_ms, config->laravel_timeout_ms);
+  hs->clients = g_hash_table_new_full (NULL, NULL, NULL, sio_client_free);
   hs->online = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_object_set_data_full (G_OBJECT (hub), "rc-hub-sio", hs, hub_sio_free);
+  hub->sio = hs;
   g_signal_connect (sio, "connected", G_CALLBACK (on_connected), hs);
   g_signal_connect (sio, "disconnected", G_CALLBACK (on_disconnected), hs);
   rc_sio_server_on (sio, "subscribe", on_subscribe, hs);

@@ -23,7 +23,7 @@
 #define BACKOFF_MAX_MS 30000
 #define MAX_ATTEMPTS 6
 
-typedef struct {
+struct _RcHubWebhook {
   RcHub *hub;
   RcHttpClient *http;
   GCancellable *cancellable;
@@ -32,9 +32,9 @@ typedef struct {
   guint attempts;
   RcBackoff backoff;
   guint timer_id;
-} Webhook;
+};
 
-static void schedule (Webhook *w, guint ms);
+static void schedule (RcHubWebhook *w, guint ms);
 
 static void
 on_sent (GObject *source, GAsyncResult *res, gpointer data)
@@ -44,7 +44,7 @@ on_sent (GObject *source, GAsyncResult *res, gpointer data)
                                                                 &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  Webhook *w = data;
+  RcHubWebhook *w = data;
   if (r && r->status >= 200 && r->status <= 299) {
     rc_metrics_counter_inc ("roomcast_hub_webhooks_total", "Webhook batches delivered", NULL);
     g_clear_pointer (&w->inflight, g_bytes_unref);
@@ -75,7 +75,7 @@ on_sent (GObject *source, GAsyncResult *res, gpointer data)
 }
 
 static void
-send_batch (Webhook *w)
+send_batch (RcHubWebhook *w)
 {
   const RcConfig *config = rc_hub_get_config (w->hub);
   if (!w->inflight) {
@@ -105,14 +105,14 @@ send_batch (Webhook *w)
 static gboolean
 on_timer (gpointer data)
 {
-  Webhook *w = data;
+  RcHubWebhook *w = data;
   w->timer_id = 0;
   send_batch (w);
   return G_SOURCE_REMOVE;
 }
 
 static void
-schedule (Webhook *w, guint ms)
+schedule (RcHubWebhook *w, guint ms)
 {
   if (!w->timer_id)
     w->timer_id = g_timeout_add (ms, on_timer, w);
@@ -122,7 +122,7 @@ void
 rc_hub_webhook (RcHub *hub, const char *name, const char *channel, const char *user_id,
                 const char *event, JsonNode *data, const char *socket_id)
 {
-  Webhook *w = g_object_get_data (G_OBJECT (hub), "rc-hub-webhook");
+  RcHubWebhook *w = hub->webhook;
   if (!w)
     return;
   if (g_queue_get_length (&w->queue) >= QUEUE_MAX) {
@@ -149,10 +149,9 @@ rc_hub_webhook (RcHub *hub, const char *name, const char *channel, const char *u
     schedule (w, FLUSH_MS);
 }
 
-static void
-webhook_free (gpointer data)
+void
+rc_hub_webhook_free (RcHubWebhook *w)
 {
-  Webhook *w = data;
   g_cancellable_cancel (w->cancellable);
   g_object_unref (w->cancellable);
   g_clear_handle_id (&w->timer_id, g_source_remove);
@@ -168,12 +167,13 @@ rc_hub_webhook_start (RcHub *hub)
   const RcConfig *config = rc_hub_get_config (hub);
   if (!config->webhook_url)
     return;
-  Webhook *w = g_new0 (Webhook, 1);
+  g_return_if_fail (hub->webhook == NULL);
+  RcHubWebhook *w = g_new0 (RcHubWebhook, 1);
   w->hub = hub;
   w->http = rc_http_client_new (2000, 5000);
   w->cancellable = g_cancellable_new ();
   rc_backoff_init (&w->backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS, 0);
   g_queue_init (&w->queue);
-  g_object_set_data_full (G_OBJECT (hub), "rc-hub-webhook", w, webhook_free);
+  hub->webhook = w;
   g_info ("hub webhooks enabled");
 }

@@ -29,13 +29,6 @@ typedef struct {
   GHashTable *members; /* user id -> Member (presence only) */
 } Channel;
 
-struct _RcHub {
-  GObject parent_instance;
-  const RcConfig *config;
-  GHashTable *clients;  /* socket id -> RcHubClient (not owned) */
-  GHashTable *channels; /* name -> Channel */
-};
-
 G_DEFINE_FINAL_TYPE (RcHub, rc_hub, G_TYPE_OBJECT)
 
 static void
@@ -565,19 +558,34 @@ rc_hub_shutdown (RcHub *self)
   rc_hub_pusher_shutdown (self);
 }
 
+/* The parts go in this order (each field is NULL before its part is freed,
+ * so nothing reaches a part while it goes):
+ *  1. broadcast: no more events come in from Redis;
+ *  2. rooms: the room service's changes stop moving presence-room members;
+ *  3. webhook: what follows is the hub going away, not channels emptying,
+ *     so no webhook is queued for it (and the batch in flight is cancelled);
+ *  4. the front-ends, Socket.IO then Pusher: their connections leave their
+ *     channels (member_removed to those still open) while the channel table
+ *     is still there;
+ * then the tables, empty of connections by now. */
+static void
+rc_hub_teardown (RcHub *self)
+{
+  g_clear_pointer (&self->broadcast, rc_hub_broadcast_free);
+  g_clear_pointer (&self->rooms, rc_hub_rooms_free);
+  g_clear_pointer (&self->webhook, rc_hub_webhook_free);
+  g_clear_pointer (&self->sio, rc_hub_sio_free);
+  g_clear_pointer (&self->pusher, rc_hub_pusher_free);
+  g_clear_pointer (&self->channels, g_hash_table_unref);
+  g_clear_pointer (&self->clients, g_hash_table_unref);
+}
+
 static void
 rc_hub_finalize (GObject *object)
 {
   RcHub *self = RC_HUB (object);
   rc_metrics_unregister_collector (collect_metrics, self);
-  /* The front-ends' connections leave their channels before the tables go. */
-  g_object_set_data (object, "rc-hub-broadcast", NULL);
-  g_object_set_data (object, "rc-hub-rooms", NULL);
-  g_object_set_data (object, "rc-hub-webhook", NULL);
-  g_object_set_data (object, "rc-hub-sio", NULL);
-  g_object_set_data (object, "rc-hub-pusher", NULL);
-  g_hash_table_unref (self->channels);
-  g_hash_table_unref (self->clients);
+  rc_hub_teardown (self);
   G_OBJECT_CLASS (rc_hub_parent_class)->finalize (object);
 }
 
