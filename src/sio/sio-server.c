@@ -1,13 +1,15 @@
 /* roomcast: Socket.IO v4 server; see sio-server.h.
  *
  * The HTTP pre-handler at /socket.io/ checks the query (EIO=4,
- * transport=websocket) and the Origin before libsoup completes the WebSocket
+ * transport=websocket), then what every WebSocket endpoint checks (Origin,
+ * draining: http/websocket-upgrade.h) before libsoup completes the WebSocket
  * handshake; every accepted WebSocket becomes an RcSioSocket. This file
  * keeps the table of sockets, runs authentication and dispatches events.
  */
 #include "sio/sio-server-private.h"
 #include "sio/sio-socket-private.h"
 #include "http/http-server.h"
+#include "http/websocket-upgrade.h"
 #include "core/metrics.h"
 
 typedef struct {
@@ -57,18 +59,6 @@ bearer_token (SoupServerMessage *msg)
   return NULL;
 }
 
-static char *
-peer_string (SoupServerMessage *msg)
-{
-  GSocketAddress *sa = soup_server_message_get_remote_address (msg);
-  if (!G_IS_INET_SOCKET_ADDRESS (sa))
-    return g_strdup ("?");
-  g_autofree char *ip = g_inet_address_to_string (
-    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa)));
-  return g_strdup_printf ("%s:%u", ip,
-                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (sa)));
-}
-
 /* Runs before libsoup's WebSocket handshake: setting a status here refuses
  * the upgrade with that answer. */
 static void
@@ -78,8 +68,6 @@ handle_sio_http (SoupServer *server, SoupServerMessage *msg, const char *path,
   RcSioServer *self = data;
   const char *eio = query_get (query, "EIO");
   const char *transport = query_get (query, "transport");
-  const char *origin = soup_message_headers_get_one (
-    soup_server_message_get_request_headers (msg), "Origin");
 
   if (!g_str_equal (path, SIO_PATH) && !g_str_equal (path, SIO_PATH "/")) {
     rc_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", "no such endpoint");
@@ -102,26 +90,11 @@ handle_sio_http (SoupServer *server, SoupServerMessage *msg, const char *path,
                          "missing or unknown transport: use { transports: ['websocket'] }");
     return;
   }
-  if (origin && !rc_config_origin_allowed (self->config, origin)) {
-    rc_metrics_counter_inc ("roomcast_sio_refused_total", "Refused WebSocket upgrades",
-                            "reason=\"origin\"");
-    g_autofree char *peer = peer_string (msg);
-    g_info ("refused WebSocket from %s: origin %s is not in CORS_ORIGINS", peer, origin);
-    rc_http_reply_error (msg, SOUP_STATUS_FORBIDDEN, "origin_not_allowed",
-                         "this Origin is not allowed (CORS_ORIGINS)");
-    return;
-  }
-  if (self->shutting_down) {
-    rc_http_reply_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "shutting_down",
-                         "the server is shutting down; reconnect elsewhere");
-    return;
-  }
-  if (!soup_websocket_server_check_handshake (msg, NULL, NULL, NULL, NULL)) {
-    rc_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "not_websocket",
-                         "expected a WebSocket upgrade request");
-    return;
-  }
-  /* No status set: libsoup completes the handshake and calls on_websocket. */
+  /* Origin, draining (503: Socket.IO clients retry elsewhere), handshake.
+   * Passed: no status set, libsoup completes the handshake and calls
+   * on_websocket. */
+  rc_websocket_upgrade_check (msg, self->config, "roomcast_sio_refused_total",
+                              "Refused WebSocket upgrades", self->shutting_down);
 }
 
 static void
@@ -133,7 +106,7 @@ on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
   g_autoptr (GHashTable) query = NULL;
   if (g_uri_get_query (uri))
     query = g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_NONE, NULL);
-  g_autofree char *peer = peer_string (msg);
+  g_autofree char *peer = rc_websocket_upgrade_peer (msg);
   g_autofree char *header_token = bearer_token (msg);
 
   RcSioSocket *socket = rc_sio_socket_new (self, ws, peer, query_get (query, "token"),
