@@ -1,13 +1,15 @@
 /* roomcast: Pusher protocol v7 WebSockets at /app/{key}; see hub.h.
  *
  * The HTTP pre-handler refuses what is not a WebSocket upgrade on
- * /app/{something} (or a refused Origin); an unknown key, an unsupported
+ * /app/{something}, or comes from a refused Origin (counted and logged as on
+ * /socket.io/: http/websocket-upgrade.h); an unknown key, an unsupported
  * protocol version, a full server or a shutdown are answered the Pusher way
  * once the socket is open: pusher:error with the code, then a close with it.
  */
 #include "hub/hub-private.h"
 #include "http/fair-io-stream.h"
 #include "http/http-server.h"
+#include "http/websocket-upgrade.h"
 
 #include <string.h>
 
@@ -362,24 +364,16 @@ handle_app_http (SoupServer *server, SoupServerMessage *msg, const char *path,
                  GHashTable *query, gpointer data)
 {
   RcHubPusher *p = data;
-  const char *origin = soup_message_headers_get_one (
-    soup_server_message_get_request_headers (msg), "Origin");
   const char *key = path + strlen (APP_PATH);
 
   if (key[0] != '/' || key[1] == '\0' || strchr (key + 1, '/')) {
     rc_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", "no such endpoint");
     return;
   }
-  if (origin && !rc_config_origin_allowed (rc_hub_get_config (p->hub), origin)) {
-    rc_http_reply_error (msg, SOUP_STATUS_FORBIDDEN, "origin_not_allowed",
-                         "this Origin is not allowed (CORS_ORIGINS)");
-    return;
-  }
-  if (!soup_websocket_server_check_handshake (msg, NULL, NULL, NULL, NULL)) {
-    rc_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "not_websocket",
-                         "expected a WebSocket upgrade request");
-    return;
-  }
+  /* Not draining here: a Pusher client is told 4200 over the open socket
+   * (on_websocket), which pusher-js takes as "reconnect". */
+  rc_websocket_upgrade_check (msg, rc_hub_get_config (p->hub), "roomcast_hub_refused_total",
+                              "Refused Pusher WebSocket upgrades", FALSE);
 }
 
 static void

@@ -243,6 +243,29 @@ describe("Origin and shutdown", () => {
     }
   });
 
+  test("a refused Pusher upgrade is counted in /metrics and logged like a refused Socket.IO one", async () => {
+    const server = await startServer({ env: { CORS_ORIGINS: "https://app.example.com" } });
+    try {
+      for (const path of [SIO_PATH, "/app/dev-key?protocol=7"]) {
+        const refused = await rawUpgrade(server, "https://evil.example.com", path);
+        assert.equal(refused.status, 403, path);
+        assert.equal(JSON.parse(refused.body).error.code, "origin_not_allowed", path);
+      }
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      assert.match(metrics, /^roomcast_sio_refused_total\{reason="origin"\} 1$/m);
+      assert.match(metrics, /^roomcast_hub_refused_total\{reason="origin"\} 1$/m);
+      const logged = server.logs().match(/refused WebSocket from 127\.0\.0\.1:\d+: origin https:\/\/evil\.example\.com is not in CORS_ORIGINS/g);
+      assert.equal(logged?.length, 2, server.logs());
+      // A listed Origin still gets its Pusher connection.
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/app/dev-key?protocol=7`, { origin: "https://app.example.com" });
+      const [first] = await once(ws, "message");
+      assert.equal(JSON.parse(first.toString()).event, "pusher:connection_established");
+      ws.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
   test("SIGTERM disconnects clients cleanly and exits 0", async () => {
     const server = await startServer();
     const a = await connect(server, "dev:1:A");
@@ -256,10 +279,13 @@ describe("Origin and shutdown", () => {
   });
 });
 
+const SIO_PATH = "/socket.io/?EIO=4&transport=websocket";
+
 // A WebSocket upgrade request by hand, to read the refusal's status and body.
-function rawUpgrade(server, origin) {
+function rawUpgrade(server, origin, path = SIO_PATH) {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${server.url}/socket.io/?EIO=4&transport=websocket`, {
+    const req = http.request(`${server.url}${path}`, {
+      agent: false, // a connection of its own: the server closes a refused one
       headers: { Origin: origin, Connection: "Upgrade", Upgrade: "websocket",
                  "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==" },
     });
