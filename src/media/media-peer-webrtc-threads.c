@@ -118,12 +118,12 @@ rc_media_peer_webrtc_reply_error (const RcWebrtcEvent *ev, const char *what)
   GError *error = NULL;
 
   if (ev->result != GST_PROMISE_RESULT_REPLIED)
-    return g_error_new (RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_FAILED,
+    return g_error_new (RC_MEDIA_ERROR, RC_MEDIA_ERROR_NEGOTIATION,
                         "%s: webrtcbin did not answer", what);
   if (ev->reply && gst_structure_has_field_typed (ev->reply, "error", G_TYPE_ERROR)) {
     g_autoptr (GError) inner = NULL;
     gst_structure_get (ev->reply, "error", G_TYPE_ERROR, &inner, NULL);
-    error = g_error_new (RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_FAILED, "%s: %s", what,
+    error = g_error_new (RC_MEDIA_ERROR, RC_MEDIA_ERROR_NEGOTIATION, "%s: %s", what,
                          inner ? inner->message : "failed");
   }
   return error;

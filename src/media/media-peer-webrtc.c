@@ -83,7 +83,7 @@ on_offer_created (RcMediaPeerWebrtc *self, RcWebrtcEvent *ev)
   if (error == NULL && ev->reply)
     gst_structure_get (ev->reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
   if (error == NULL && offer == NULL)
-    error = g_error_new (RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_FAILED,
+    error = g_error_new (RC_MEDIA_ERROR, RC_MEDIA_ERROR_NEGOTIATION,
                          "create-offer: no offer in the reply");
   if (error) {
     finish_task (&self->offer_task, error);
@@ -291,7 +291,7 @@ configure_ice (RcMediaPeerWebrtc *self, GError **error)
 
   g_object_get (self->webrtc, "ice-agent", &ice, NULL);
   if (ice == NULL) {
-    g_set_error (error, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_FAILED, "webrtcbin has no ICE agent");
+    g_set_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_UNAVAILABLE, "webrtcbin has no ICE agent");
     return FALSE;
   }
   g_object_set (ice, "min-rtp-port", config->rtc_min_port, "max-rtp-port", config->rtc_max_port,
@@ -313,7 +313,7 @@ configure_ice (RcMediaPeerWebrtc *self, GError **error)
     gboolean ok = FALSE;
     g_signal_emit_by_name (ice, "add-local-ip-address", listen_ip, &ok);
     if (!ok) {
-      g_set_error (error, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_FAILED,
+      g_set_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_UNAVAILABLE,
                    "RTC_LISTEN_IP %s: the ICE agent refused the address", listen_ip);
       return FALSE;
     }
@@ -344,7 +344,7 @@ build_bin (RcMediaPeerWebrtc *self, GError **error)
   /* Named after the peer: its threads are then "<name>:pc" in top -H. */
   self->webrtc = gst_element_factory_make ("webrtcbin", self->name);
   if (self->webrtc == NULL) {
-    g_set_error (error, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_FAILED,
+    g_set_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_UNAVAILABLE,
                  "webrtcbin is not available (install gstreamer1.0-plugins-bad and "
                  "gstreamer1.0-nice)");
     return FALSE;
@@ -357,8 +357,7 @@ build_bin (RcMediaPeerWebrtc *self, GError **error)
 
   self->send_pad = gst_element_request_pad_simple (self->webrtc, "sink_%u");
   if (self->send_pad == NULL) {
-    g_set_error (error, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_FAILED,
-                 "webrtcbin gave no sink pad");
+    g_set_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_LINK, "webrtcbin gave no sink pad");
     return FALSE;
   }
   g_object_get (self->send_pad, "transceiver", &trans, NULL);
@@ -395,18 +394,18 @@ peer_attach (RcMediaPeer *peer, GstBin *bin, GError **error)
   RcMediaPeerWebrtc *self = RC_MEDIA_PEER_WEBRTC (peer);
 
   if (self->parent || self->closed) {
-    g_set_error (error, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_STATE,
+    g_set_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_STATE,
                  "peer %s is already attached or closed", self->name);
     return FALSE;
   }
   if (!gst_bin_add (bin, self->bin)) {
-    g_set_error (error, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_FAILED,
+    g_set_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_LINK,
                  "cannot add peer %s to %s (name taken?)", self->name, GST_OBJECT_NAME (bin));
     return FALSE;
   }
   self->parent = gst_object_ref (bin);
   if (!gst_element_sync_state_with_parent (self->bin)) {
-    g_set_error (error, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_FAILED,
+    g_set_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_UNAVAILABLE,
                  "peer %s cannot start", self->name);
     return FALSE;
   }
@@ -431,12 +430,12 @@ static gboolean
 check_usable (RcMediaPeerWebrtc *self, GTask *task, GTask *pending)
 {
   if (self->closed) {
-    g_task_return_new_error (task, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_CLOSED,
+    g_task_return_new_error (task, RC_MEDIA_ERROR, RC_MEDIA_ERROR_CLOSED,
                              "peer %s is closed", self->name);
     return FALSE;
   }
   if (self->parent == NULL || pending != NULL) {
-    g_task_return_new_error (task, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_STATE,
+    g_task_return_new_error (task, RC_MEDIA_ERROR, RC_MEDIA_ERROR_STATE,
                              "peer %s is %s", self->name,
                              self->parent ? "busy with the same operation" : "not attached");
     return FALSE;
@@ -482,7 +481,7 @@ peer_set_answer_async (RcMediaPeer *peer, GstSDPMessage *answer, GCancellable *c
     return;
   }
   if (!self->offered) {
-    g_task_return_new_error (task, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_STATE,
+    g_task_return_new_error (task, RC_MEDIA_ERROR, RC_MEDIA_ERROR_STATE,
                              "peer %s has made no offer yet", self->name);
     gst_sdp_message_free (answer);
     return;
@@ -617,9 +616,9 @@ peer_close (RcMediaPeer *peer)
   /* 3. Stop everything inside, whatever the negotiation reached, off the
    * main loop. */
   tear_down_later (self);
-  finish_task (&self->offer_task, g_error_new (RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_CLOSED,
+  finish_task (&self->offer_task, g_error_new (RC_MEDIA_ERROR, RC_MEDIA_ERROR_CLOSED,
                                                "peer %s closed", self->name));
-  finish_task (&self->answer_task, g_error_new (RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_CLOSED,
+  finish_task (&self->answer_task, g_error_new (RC_MEDIA_ERROR, RC_MEDIA_ERROR_CLOSED,
                                                 "peer %s closed", self->name));
   set_state (self, RC_MEDIA_PEER_CLOSED, NULL);
 }
@@ -652,7 +651,7 @@ rc_media_peer_webrtc_get_transport_stats_async (RcMediaPeerWebrtc *self,
 
   g_return_if_fail (RC_IS_MEDIA_PEER_WEBRTC (self));
   if (self->closed || self->parent == NULL) {
-    g_task_return_new_error (task, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_STATE,
+    g_task_return_new_error (task, RC_MEDIA_ERROR, RC_MEDIA_ERROR_STATE,
                              "peer %s is not running", self->name);
     return;
   }

@@ -1,7 +1,6 @@
 /* roomcast: the media peer interface; see media-peer.h. */
 #include "media/media-peer.h"
 
-G_DEFINE_QUARK (rc-media-peer-error-quark, rc_media_peer_error)
 G_DEFINE_INTERFACE (RcMediaPeer, rc_media_peer, G_TYPE_OBJECT)
 
 enum { SIGNAL_LOCAL_CANDIDATE, SIGNAL_STATE_CHANGED, N_SIGNALS };

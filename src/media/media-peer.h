@@ -32,6 +32,8 @@
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
 
+#include "media/media-error.h"
+
 G_BEGIN_DECLS
 
 typedef enum {
@@ -53,15 +55,6 @@ typedef struct {
   guint64 packets_in;      /* RTP packets received from the client */
   guint64 bytes_in;
 } RcMediaPeerStats;
-
-#define RC_MEDIA_PEER_ERROR (rc_media_peer_error_quark ())
-GQuark rc_media_peer_error_quark (void);
-
-typedef enum {
-  RC_MEDIA_PEER_ERROR_FAILED,  /* the transport refused (message says why) */
-  RC_MEDIA_PEER_ERROR_STATE,   /* not possible in the current state */
-  RC_MEDIA_PEER_ERROR_CLOSED,  /* the peer was closed before it completed */
-} RcMediaPeerError;
 
 #define RC_TYPE_MEDIA_PEER (rc_media_peer_get_type ())
 G_DECLARE_INTERFACE (RcMediaPeer, rc_media_peer, RC, MEDIA_PEER, GObject)
@@ -112,7 +105,7 @@ void rc_media_peer_add_remote_candidate (RcMediaPeer *self, guint mline_index,
 RcMediaPeerState rc_media_peer_get_state (RcMediaPeer *self);
 void rc_media_peer_get_stats (RcMediaPeer *self, RcMediaPeerStats *stats);
 /* Leaves the pipeline; pending operations complete with
- * RC_MEDIA_PEER_ERROR_CLOSED; the state becomes CLOSED. Idempotent. */
+ * RC_MEDIA_ERROR_CLOSED; the state becomes CLOSED. Idempotent. */
 void rc_media_peer_close (RcMediaPeer *self);
 
 /* Signals (emitted on the main context):

@@ -161,7 +161,7 @@ start_inbound (Peer *p, GError **error)
     return FALSE;
   p->mm_sink = gst_element_request_pad_simple (media->mixer, seat_pad);
   if (p->mm_sink == NULL) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "mixminus refused %s", seat_pad);
+    g_set_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_LINK, "mixminus refused %s", seat_pad);
     drop_element (media, &p->in_bin);
     return FALSE;
   }
@@ -222,7 +222,7 @@ start_own_mix (Peer *p, GError **error)
   gst_element_sync_state_with_parent (p->own_bin);
   p->mm_src = gst_element_request_pad_simple (media->mixer, mm_pad);
   if (p->mm_src == NULL) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "mixminus refused %s", mm_pad);
+    g_set_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_LINK, "mixminus refused %s", mm_pad);
     gst_element_set_locked_state (p->own_bin, TRUE);
     gst_element_set_state (p->own_bin, GST_STATE_NULL);
     gst_element_release_request_pad (p->selector, p->sel_own);
@@ -704,7 +704,8 @@ rc_room_media_new (const RcConfig *config, const char *room_id, guint n_seats,
   gst_bus_add_watch (media->bus, on_bus, media);
   media->dump = rc_pipeline_dump_new (pipeline, room_id);
   if (gst_element_set_state (pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the room pipeline does not start");
+    g_set_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_UNAVAILABLE,
+                 "the room pipeline does not start");
     rc_room_media_free (media);
     return NULL;
   }

@@ -424,7 +424,7 @@ test_close_busy_peer (void)
   closed = g_get_monotonic_time ();
   /* The pending answer completes, as closed. */
   g_assert_true (rc_test_wait_until (1000, is_answered, &answered));
-  g_assert_error (answered.error, RC_MEDIA_PEER_ERROR, RC_MEDIA_PEER_ERROR_CLOSED);
+  g_assert_error (answered.error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_CLOSED);
   g_clear_error (&answered.error);
   rc_media_peer_webrtc_wait_torn_down ();
   torn_down = g_get_monotonic_time ();
