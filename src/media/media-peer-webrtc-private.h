@@ -1,8 +1,9 @@
 /* roomcast: what the two halves of RcMediaPeerWebrtc share.
  *
  * media-peer-webrtc-threads.c holds everything that runs on GStreamer
- * threads (webrtcbin callbacks, pad probes, the sink pad's chain function):
- * it only counts, copies and posts Events. media-peer-webrtc.c holds
+ * threads (webrtcbin callbacks, pad probes, the sink pad's chain function,
+ * the bin's handling of its children's messages): it only counts, copies
+ * and posts Events. media-peer-webrtc.c holds
  * everything that runs on the main loop, including the handling of those
  * Events. Nothing else crosses between the two.
  */
@@ -54,6 +55,7 @@ struct _RcMediaPeerWebrtc {
 typedef enum {
   EV_OFFER_CREATED, EV_LOCAL_SET, EV_REMOTE_SET, EV_STATS, /* promise replies */
   EV_CANDIDATE, EV_GATHERING_DONE, EV_CONNECTION_STATE, EV_ICE_STATE, EV_SRC_PAD,
+  EV_ERROR, /* an element of the peer's bin posted an ERROR */
 } RcWebrtcEventKind;
 
 /* Something a GStreamer thread saw, handed to the main loop. */
@@ -67,7 +69,14 @@ typedef struct {
   char *candidate;
   gint value;              /* EV_*_STATE: the new enum value */
   GstPad *pad;             /* EV_SRC_PAD, ref */
+  char *message;           /* EV_ERROR: "<element>: <error message>" */
 } RcWebrtcEvent;
+
+/* The peer's bin: a GstBin whose children's ERROR messages stop there and
+ * become an EV_ERROR of @peer (the peer goes FAILED, "transport_error"),
+ * instead of reaching the pipeline's bus as an error of the room. Every
+ * other message goes on up as in any bin. Holds a weak reference on @peer. */
+GstElement *rc_media_peer_webrtc_bin_new (RcMediaPeerWebrtc *peer, const char *name);
 
 /* threads half: connect the webrtcbin callbacks and probes of @self (once
  * its bin is built), and make promises whose reply becomes an event. */

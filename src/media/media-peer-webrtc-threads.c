@@ -30,6 +30,7 @@ event_free (gpointer data)
   g_clear_object (&ev->task);
   g_free (ev->candidate);
   g_clear_object (&ev->pad);
+  g_free (ev->message);
   g_free (ev);
 }
 
@@ -331,4 +332,77 @@ rc_media_peer_webrtc_watch (RcMediaPeerWebrtc *self)
   g_signal_connect (self->webrtc, "notify::connection-state", G_CALLBACK (on_notify_state), self);
   g_signal_connect (self->webrtc, "notify::ice-connection-state", G_CALLBACK (on_notify_state), self);
   g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (on_pad_added), self);
+}
+
+/* --- the peer's bin ------------------------------------------------------ */
+
+#define RC_TYPE_WEBRTC_PEER_BIN (rc_webrtc_peer_bin_get_type ())
+G_DECLARE_FINAL_TYPE (RcWebrtcPeerBin, rc_webrtc_peer_bin, RC, WEBRTC_PEER_BIN, GstBin)
+
+struct _RcWebrtcPeerBin {
+  GstBin parent_instance;
+  GWeakRef peer; /* RcMediaPeerWebrtc */
+};
+
+G_DEFINE_FINAL_TYPE (RcWebrtcPeerBin, rc_webrtc_peer_bin, GST_TYPE_BIN)
+
+/* The thread of the child that posted @message. An ERROR of webrtcbin or
+ * of anything inside it is this peer's failure, not the room's: it stops
+ * here and is handed to the main loop as an event. Like any bin, a state
+ * change of this one that waits on its children then fails instead of
+ * waiting on. */
+static void
+peer_bin_handle_message (GstBin *bin, GstMessage *message)
+{
+  RcWebrtcPeerBin *self = RC_WEBRTC_PEER_BIN (bin);
+  g_autoptr (RcMediaPeerWebrtc) peer = NULL;
+  g_autoptr (GError) error = NULL;
+  RcWebrtcEvent *ev;
+
+  if (GST_MESSAGE_TYPE (message) != GST_MESSAGE_ERROR) {
+    GST_BIN_CLASS (rc_webrtc_peer_bin_parent_class)->handle_message (bin, message);
+    return;
+  }
+  GST_OBJECT_LOCK (bin);
+  GST_STATE_RETURN (bin) = GST_STATE_CHANGE_FAILURE;
+  GST_STATE_BROADCAST (bin);
+  GST_OBJECT_UNLOCK (bin);
+  peer = g_weak_ref_get (&self->peer);
+  if (peer != NULL) {
+    gst_message_parse_error (message, &error, NULL);
+    ev = event_new (peer, EV_ERROR);
+    ev->message = g_strdup_printf ("%s: %s", GST_MESSAGE_SRC_NAME (message),
+                                   error ? error->message : "?");
+    post (ev);
+  }
+  gst_message_unref (message);
+}
+
+static void
+rc_webrtc_peer_bin_finalize (GObject *object)
+{
+  g_weak_ref_clear (&RC_WEBRTC_PEER_BIN (object)->peer);
+  G_OBJECT_CLASS (rc_webrtc_peer_bin_parent_class)->finalize (object);
+}
+
+static void
+rc_webrtc_peer_bin_class_init (RcWebrtcPeerBinClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = rc_webrtc_peer_bin_finalize;
+  GST_BIN_CLASS (klass)->handle_message = peer_bin_handle_message;
+}
+
+static void
+rc_webrtc_peer_bin_init (RcWebrtcPeerBin *self)
+{
+  g_weak_ref_init (&self->peer, NULL);
+}
+
+GstElement *
+rc_media_peer_webrtc_bin_new (RcMediaPeerWebrtc *peer, const char *name)
+{
+  RcWebrtcPeerBin *bin = g_object_new (RC_TYPE_WEBRTC_PEER_BIN, "name", name, NULL);
+
+  g_weak_ref_set (&bin->peer, peer);
+  return GST_ELEMENT (bin);
 }

@@ -228,6 +228,10 @@ rc_media_peer_webrtc_dispatch (RcWebrtcEvent *ev)
   case EV_SRC_PAD:
     on_src_pad (self, ev->pad);
     break;
+  case EV_ERROR:
+    GST_WARNING_OBJECT (self->bin, "transport error from %s", ev->message);
+    set_state (self, RC_MEDIA_PEER_FAILED, "transport_error");
+    break;
   case EV_STATS:
     break;
   }
@@ -340,7 +344,7 @@ build_bin (RcMediaPeerWebrtc *self, GError **error)
   g_autoptr (GstWebRTCRTPTransceiver) trans = NULL;
   g_autoptr (GstCaps) caps = offer_caps ();
 
-  self->bin = gst_object_ref_sink (gst_bin_new (self->name));
+  self->bin = gst_object_ref_sink (rc_media_peer_webrtc_bin_new (self, self->name));
   /* Named after the peer: its threads are then "<name>:pc" in top -H. */
   self->webrtc = gst_element_factory_make ("webrtcbin", self->name);
   if (self->webrtc == NULL) {
@@ -665,22 +669,6 @@ rc_media_peer_webrtc_get_transport_stats_finish (RcMediaPeerWebrtc *self, GAsync
                                                  GError **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-gboolean
-rc_media_peer_webrtc_handle_message (RcMediaPeerWebrtc *self, GstMessage *message)
-{
-  g_return_val_if_fail (RC_IS_MEDIA_PEER_WEBRTC (self), FALSE);
-  if (self->bin == NULL || !gst_object_has_as_ancestor (GST_MESSAGE_SRC (message),
-                                                        GST_OBJECT (self->bin)))
-    return FALSE;
-  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR && !self->closed) {
-    g_autoptr (GError) error = NULL;
-    gst_message_parse_error (message, &error, NULL);
-    GST_WARNING_OBJECT (self->bin, "transport error: %s", error ? error->message : "?");
-    set_state (self, RC_MEDIA_PEER_FAILED, "transport_error");
-  }
-  return TRUE;
 }
 
 const char *

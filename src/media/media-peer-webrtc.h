@@ -13,7 +13,10 @@
  *
  * Threads: every webrtcbin callback (promises, on-ice-candidate, notify,
  * pad-added) only copies what it got and posts it to the main context as an
- * idle source; all state changes, links and removals happen there.
+ * idle source; all state changes, links and removals happen there. So does
+ * the peer's bin with an ERROR of webrtcbin (or of anything inside it): the
+ * error stops in the bin and the peer goes FAILED ("transport_error"); the
+ * pipeline's bus never sees it.
  */
 #pragma once
 
@@ -41,11 +44,6 @@ void rc_media_peer_webrtc_get_transport_stats_async (RcMediaPeerWebrtc *self,
 GstStructure *rc_media_peer_webrtc_get_transport_stats_finish (RcMediaPeerWebrtc *self,
                                                                GAsyncResult *result,
                                                                GError **error);
-
-/* TRUE if @message was posted by an element of this peer; an ERROR or
- * WARNING from it moves the peer to FAILED ("transport_error") instead of
- * concerning the room. The room's bus watch offers every ERROR to its peers. */
-gboolean rc_media_peer_webrtc_handle_message (RcMediaPeerWebrtc *self, GstMessage *message);
 
 /* webrtcbin's ICE connection state as last seen on the main loop: "new",
  * "checking", "connected", "completed", "failed", "disconnected", "closed".

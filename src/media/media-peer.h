@@ -18,6 +18,9 @@
  *    peer while the pad is unlinked (listeners need no fakesink);
  *  - every function is called from the main context, and every signal is
  *    emitted there, never from a GStreamer thread;
+ *  - an ERROR of one of the peer's own elements is the peer's: it goes
+ *    FAILED ("transport_error") and the error never reaches the pipeline's
+ *    bus, where an ERROR means the room's media is broken;
  *  - rc_media_peer_close() takes the peer out of the pipeline (unlink,
  *    stop, remove) in an order that cannot deadlock, whatever state the
  *    negotiation reached.

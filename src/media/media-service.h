@@ -11,8 +11,9 @@
  *
  * Peers are removed on the main loop in any state: media:disconnect, the
  * socket gone, the session ended (media:failed sent: timeout, ICE/DTLS
- * failure), the user out of the room. A pipeline error no peer claims closes
- * that room only (room:closed reason "media_error").
+ * failure, an error inside the peer), the user out of the room. An error on
+ * the room pipeline's bus (not a peer's: peers keep theirs) closes that room
+ * only (room:closed reason "media_error").
  *
  * `speaking {userId, seat, speaking, level}` goes to the room from the
  * mixer's levels (see room-media.c for the hysteresis).

@@ -615,8 +615,6 @@ static gboolean
 on_bus (GstBus *bus, GstMessage *msg, gpointer data)
 {
   RcRoomMedia *media = data;
-  GHashTableIter iter;
-  gpointer value;
   g_autoptr (GError) error = NULL;
   g_autofree char *debug = NULL;
 
@@ -640,11 +638,8 @@ on_bus (GstBus *bus, GstMessage *msg, gpointer data)
       handle_levels (media, gst_message_get_structure (msg));
     break;
   case GST_MESSAGE_ERROR:
-    /* A peer's own failure is the peer's (it goes FAILED, its session ends). */
-    g_hash_table_iter_init (&iter, media->peers);
-    while (g_hash_table_iter_next (&iter, NULL, &value))
-      if (rc_media_peer_webrtc_handle_message (RC_MEDIA_PEER_WEBRTC (((Peer *) value)->peer), msg))
-        return G_SOURCE_CONTINUE;
+    /* Not a peer's: a peer keeps its own errors (it goes FAILED, its
+     * session ends; see media-peer.h). */
     gst_message_parse_error (msg, &error, &debug);
     g_warning ("room %s: pipeline error from %s: %s (%s)", media->room_id,
                GST_MESSAGE_SRC_NAME (msg), error->message, debug ? debug : "");

@@ -40,7 +40,8 @@ G_BEGIN_DECLS
 typedef struct _RcRoomMedia RcRoomMedia;
 
 typedef struct {
-  /* A pipeline ERROR no peer claimed: the room's media is broken. */
+  /* An ERROR on the pipeline's bus (a peer keeps its own, see media-peer.h):
+   * the room's media is broken. */
   void (*error) (RcRoomMedia *media, const char *message, gpointer user_data);
   /* A seat's speaking state changed (hysteresis and rate limit applied):
    * @level_db is the seat's RMS in dBFS. */

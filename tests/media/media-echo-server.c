@@ -359,24 +359,17 @@ static gboolean
 on_bus (GstBus *bus, GstMessage *msg, gpointer data)
 {
   Echo *echo = data;
-  GHashTableIter iter;
-  gpointer value;
+  g_autoptr (GError) error = NULL;
 
   /* Peers come and go in a live pipeline: spread the new latency. */
   if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_LATENCY)
     gst_bin_recalculate_latency (GST_BIN (echo->pipeline));
   if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ERROR)
     return G_SOURCE_CONTINUE;
-  g_hash_table_iter_init (&iter, echo->peers);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (rc_media_peer_webrtc_handle_message (RC_MEDIA_PEER_WEBRTC (((EchoPeer *) value)->peer), msg))
-      return G_SOURCE_CONTINUE;
-  {
-    g_autoptr (GError) error = NULL;
-    gst_message_parse_error (msg, &error, NULL);
-    g_critical ("pipeline error from %s: %s", GST_MESSAGE_SRC_NAME (msg), error->message);
-    g_main_loop_quit (echo->loop);
-  }
+  /* Not a peer's: a peer keeps its own errors (it goes FAILED). */
+  gst_message_parse_error (msg, &error, NULL);
+  g_critical ("pipeline error from %s: %s", GST_MESSAGE_SRC_NAME (msg), error->message);
+  g_main_loop_quit (echo->loop);
   return G_SOURCE_CONTINUE;
 }
 

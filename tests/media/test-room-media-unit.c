@@ -2,7 +2,8 @@
  * routing on peers that never negotiate (the GStreamer 1.22.0 traps:
  * request/release pads in PLAYING, remove peers that never connected), and
  * error containment (an ERROR on one room's bus reaches that room's
- * callback only; the other room keeps playing), and closing a peer whose
+ * callback only; the other room keeps playing; an ERROR inside a peer is
+ * that peer's failure, not the room's), and closing a peer whose
  * webrtcbin is busy without blocking the main loop. */
 #include <string.h>
 
@@ -279,6 +280,84 @@ test_error_contained (void)
   rc_room_media_free (r2);
 }
 
+typedef struct {
+  RcMediaPeerState state;
+  char *reason;
+} PeerState;
+
+static void
+on_peer_state (RcMediaPeer *peer, gint state, const char *reason, gpointer data)
+{
+  PeerState *s = data;
+
+  s->state = state;
+  g_free (s->reason);
+  s->reason = g_strdup (reason);
+}
+
+static gboolean
+peer_failed (gpointer data)
+{
+  return ((PeerState *) data)->state == RC_MEDIA_PEER_FAILED;
+}
+
+static void
+count_bus_error (GstBus *bus, GstMessage *message, gpointer data)
+{
+  (*(guint *) data)++;
+}
+
+/* An ERROR of an element inside a peer is that peer's failure: it goes
+ * FAILED ("transport_error"), and the error never reaches the pipeline's
+ * bus (the room hears nothing of it). */
+static void
+test_peer_error_stays_in_peer (void)
+{
+  g_autoptr (RcConfig) config = rc_config_new ();
+  Seen seen = { 0 };
+  RcRoomMedia *media = room (config, "r1", &seen);
+  GstElement *pipeline = rc_room_media_get_pipeline (media);
+  g_autoptr (GError) error = g_error_new_literal (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
+                                                  "test: a broken transport");
+  PeerState state = { RC_MEDIA_PEER_NEW, NULL };
+  RcMediaPeer *peer = rc_room_media_add_peer (media, "a", NULL);
+  g_autoptr (GstIterator) it = NULL;
+  GValue item = G_VALUE_INIT;
+  GstState pipeline_state;
+  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+  guint bus_errors = 0;
+
+  g_assert_nonnull (peer);
+  gst_bus_enable_sync_message_emission (bus);
+  g_signal_connect (bus, "sync-message::error", G_CALLBACK (count_bus_error), &bus_errors);
+  g_assert_nonnull (rc_room_media_add_peer (media, "b", NULL));
+  g_signal_connect (peer, "state-changed", G_CALLBACK (on_peer_state), &state);
+  /* peer1's webrtcbin (peer "a" was added first). */
+  it = gst_bin_iterate_all_by_element_factory_name (GST_BIN (pipeline), "webrtcbin");
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstElement *webrtc = g_value_get_object (&item);
+
+    if (g_str_equal (GST_ELEMENT_NAME (webrtc), "peer1"))
+      gst_element_post_message (webrtc, gst_message_new_error (GST_OBJECT (webrtc), error,
+                                                                "injected"));
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  g_assert_true (rc_test_wait_until (10000, peer_failed, &state));
+  g_assert_cmpstr (state.reason, ==, "transport_error");
+  iterate (100); /* a room error would come now */
+  g_assert_cmpuint (seen.errors, ==, 0);
+  g_assert_cmpuint (bus_errors, ==, 0);
+  g_signal_handlers_disconnect_by_data (bus, &bus_errors);
+  gst_bus_disable_sync_message_emission (bus);
+  gst_element_get_state (pipeline, &pipeline_state, NULL, GST_SECOND);
+  g_assert_cmpint (pipeline_state, ==, GST_STATE_PLAYING);
+  g_assert_true (rc_room_media_remove_peer (media, "a"));
+  g_assert_cmpuint (rc_room_media_get_n_peers (media), ==, 1);
+  g_free (state.reason);
+  rc_room_media_free (media);
+}
+
 static void
 on_offer (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -452,6 +531,7 @@ main (int argc, char **argv)
   g_test_add_func ("/room-media-unit/encoder-queue-holds-latency",
                    test_encoder_queue_holds_latency);
   g_test_add_func ("/room-media-unit/error-contained", test_error_contained);
+  g_test_add_func ("/room-media-unit/peer-error-stays-in-peer", test_peer_error_stays_in_peer);
   g_test_add_func ("/room-media-unit/close-busy-peer", test_close_busy_peer);
   int status = g_test_run ();
   rc_media_peer_webrtc_wait_torn_down ();
