@@ -390,6 +390,19 @@ rc_media_peer_webrtc_new (const RcConfig *config, const char *name, GError **err
   return RC_MEDIA_PEER (g_steal_pointer (&self));
 }
 
+static RcMediaPeer *
+new_peer (const char *name, gpointer config, GError **error)
+{
+  return rc_media_peer_webrtc_new (config, name, error);
+}
+
+RcMediaPeerFactory
+rc_media_peer_webrtc_factory (const RcConfig *config)
+{
+  g_return_val_if_fail (config != NULL, (RcMediaPeerFactory) { 0 });
+  return (RcMediaPeerFactory) { .new_peer = new_peer, .data = (gpointer) config };
+}
+
 /* --- RcMediaPeer ------------------------------------------------------------ */
 
 static gboolean

@@ -34,6 +34,9 @@ G_DECLARE_FINAL_TYPE (RcMediaPeerWebrtc, rc_media_peer_webrtc, RC, MEDIA_PEER_WE
  * Fails when webrtcbin or libnice are missing. */
 RcMediaPeer *rc_media_peer_webrtc_new (const RcConfig *config, const char *name,
                                        GError **error);
+/* The factory of room pipelines whose peers are webrtcbin peers made with
+ * rc_media_peer_webrtc_new (@config, …). @config must outlive the peers. */
+RcMediaPeerFactory rc_media_peer_webrtc_factory (const RcConfig *config);
 
 /* webrtcbin's own statistics (get-stats, all of them) as a GstStructure
  * (transfer full): for diagnosis, e.g. outbound-rtp packets-sent as the

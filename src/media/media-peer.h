@@ -27,7 +27,10 @@
  *
  * Implementations: RcMediaPeerWebrtc (webrtcbin, one per client). A lighter
  * listener transport (ICE-lite + DTLS-SRTP for many peers in one element)
- * can implement the same interface without changes to rooms or signalling.
+ * can implement the same interface without changes to rooms or signalling:
+ * a room pipeline (room-media.h) makes its peers through the
+ * RcMediaPeerFactory it was given and knows them only through this
+ * interface.
  */
 #pragma once
 
@@ -118,6 +121,17 @@ void rc_media_peer_close (RcMediaPeer *self);
  *        reason: NULL, or for FAILED "ice_failed" / "dtls_failed" /
  *        "connection_failed" / "transport_error"
  */
+
+/* How a room pipeline makes its peers: @new_peer returns a new peer named
+ * @name (unique in the pipeline it will be attached to; the transport names
+ * its elements, and their threads, after it), not attached yet, or NULL
+ * with @error set (RC_MEDIA_ERROR) when the transport is not available.
+ * Called on the main context with @data. Each transport provides its own
+ * (rc_media_peer_webrtc_factory()); whoever builds a room pipeline picks it. */
+typedef struct {
+  RcMediaPeer *(*new_peer) (const char *name, gpointer data, GError **error);
+  gpointer data;
+} RcMediaPeerFactory;
 
 /* For implementations: emit the signals above. */
 void rc_media_peer_emit_local_candidate (RcMediaPeer *self, guint mline_index,

@@ -28,6 +28,7 @@ struct _RcMediaService {
   RcSioServer *sio;
   RcRoomService *rooms;
   const RcConfig *config;
+  RcMediaPeerFactory peers; /* the rooms' transport: webrtcbin */
   GHashTable *entries;   /* socket id -> Entry* */
   GHashTable *medias;    /* room id -> RcRoomMedia* */
   GHashTable *dirty;     /* room ids to re-route on the next idle */
@@ -285,8 +286,8 @@ ensure_media (RcMediaService *self, const char *room_id, GError **error)
     return media;
   room = rc_room_service_lookup (self->rooms, room_id);
   g_return_val_if_fail (room != NULL, NULL);
-  media = rc_room_media_new (self->config, room_id, rc_room_get_n_seats (room), &media_callbacks,
-                             self, error);
+  media = rc_room_media_new (self->config, room_id, rc_room_get_n_seats (room), &self->peers,
+                             &media_callbacks, self, error);
   if (media != NULL) {
     g_hash_table_insert (self->medias, g_strdup (room_id), media);
     rc_recording_service_media_started (self->recordings, room_id, media);
@@ -521,6 +522,7 @@ rc_media_service_new (RcSioServer *sio, RcRoomService *rooms, const RcConfig *co
   self->sio = g_object_ref (sio);
   self->rooms = g_object_ref (rooms);
   self->config = config;
+  self->peers = rc_media_peer_webrtc_factory (config);
   self->recordings = rc_recording_service_new (sio, rooms, config);
   rc_sio_server_on (sio, "media:connect", handle_connect, self);
   rc_sio_server_on (sio, "media:answer", handle_answer, self);

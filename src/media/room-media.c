@@ -1,7 +1,6 @@
 /* roomcast: the media pipeline of one room; see room-media.h. */
 #include "media/room-media.h"
 
-#include "media/media-peer-webrtc.h"
 #include "media/media-sdp.h"
 #include "media/pipeline-dump.h"
 #include "media/room-fanout.h"
@@ -88,6 +87,7 @@ struct _RcRoomMedia {
   const RcConfig *config;
   char *room_id;
   guint n_seats;
+  RcMediaPeerFactory peer_factory;
   RcRoomMediaCallbacks callbacks;
   gpointer user_data;
   GstElement *pipeline, *mixer, *tee;
@@ -326,7 +326,7 @@ rc_room_media_add_user_peer (RcRoomMedia *media, const char *peer_id, const char
   Peer *p;
 
   g_hash_table_remove (media->peers, peer_id);
-  peer = rc_media_peer_webrtc_new (media->config, name, error);
+  peer = media->peer_factory.new_peer (name, media->peer_factory.data, error);
   if (peer == NULL)
     return NULL;
   if (!rc_media_peer_attach (peer, GST_BIN (media->pipeline), error)) {
@@ -658,13 +658,15 @@ on_bus (GstBus *bus, GstMessage *msg, gpointer data)
 
 RcRoomMedia *
 rc_room_media_new (const RcConfig *config, const char *room_id, guint n_seats,
-                   const RcRoomMediaCallbacks *callbacks, gpointer user_data, GError **error)
+                   const RcMediaPeerFactory *peers, const RcRoomMediaCallbacks *callbacks,
+                   gpointer user_data, GError **error)
 {
   g_autofree char *desc = NULL;
   g_autofree char *name = g_strdup_printf ("room-%s", room_id);
   RcRoomMedia *media;
   GstElement *pipeline;
 
+  g_return_val_if_fail (peers != NULL && peers->new_peer != NULL, NULL);
   ensure_debug ();
   /* mixminus: live on its own clock so an empty room still streams
    * silence; a seat that joins with more latency than assumed would be cut
@@ -685,6 +687,7 @@ rc_room_media_new (const RcConfig *config, const char *room_id, guint n_seats,
   media->config = config;
   media->room_id = g_strdup (room_id);
   media->n_seats = n_seats;
+  media->peer_factory = *peers;
   if (callbacks)
     media->callbacks = *callbacks;
   media->user_data = user_data;

@@ -49,8 +49,11 @@ typedef struct {
                     double level_db, gpointer user_data);
 } RcRoomMediaCallbacks;
 
-/* @config must outlive it. Fails if an element is missing (mixminus, opus). */
+/* @config must outlive it. Its peers are made by @peers (copied; its data
+ * must outlive the room), e.g. rc_media_peer_webrtc_factory(). Fails if an
+ * element is missing (mixminus, opus). */
 RcRoomMedia *rc_room_media_new (const RcConfig *config, const char *room_id, guint n_seats,
+                                const RcMediaPeerFactory *peers,
                                 const RcRoomMediaCallbacks *callbacks, gpointer user_data,
                                 GError **error);
 /* Sets the pipeline to NULL (peers closed first). */
@@ -59,8 +62,8 @@ const char *rc_room_media_get_room_id (RcRoomMedia *media);
 /* The pipeline (transfer none): for diagnosis (dot dumps) and tests. */
 GstElement *rc_room_media_get_pipeline (RcRoomMedia *media);
 
-/* A new webrtcbin peer for @peer_id (replaces the previous peer of that
- * id), attached and fed the shared mix. Transfer none. Its elements are
+/* A new peer for @peer_id, made by the room's factory (replaces the previous
+ * peer of that id), attached and fed the shared mix. Transfer none. Its elements are
  * named peer<N>-<user id> (the user id made safe for element names, dot and
  * file names) so that dot graphs name the room's users; without @user_id,
  * peer<N>. */

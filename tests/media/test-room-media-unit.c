@@ -1,4 +1,5 @@
-/* roomcast: RcRoomMedia in process, no network: seat pads, encoders and
+/* roomcast: RcRoomMedia in process, no network: peers made by the room's
+ * factory (webrtcbin, or a fake transport); seat pads, encoders and
  * routing on peers that never negotiate (the GStreamer 1.22.0 traps:
  * request/release pads in PLAYING, remove peers that never connected), and
  * error containment (an ERROR on one room's bus reaches that room's
@@ -10,6 +11,7 @@
 #include <gst/gst.h>
 
 #include "config.h"
+#include "fake-media-peer.h"
 #include "media/media-peer-webrtc.h"
 #include "media/media-sdp.h"
 #include "media/room-media.h"
@@ -46,7 +48,8 @@ static RcRoomMedia *
 room (const RcConfig *config, const char *id, Seen *seen)
 {
   g_autoptr (GError) error = NULL;
-  RcRoomMedia *media = rc_room_media_new (config, id, 4, &callbacks, seen, &error);
+  RcMediaPeerFactory peers = rc_media_peer_webrtc_factory (config);
+  RcRoomMedia *media = rc_room_media_new (config, id, 4, &peers, &callbacks, seen, &error);
 
   g_assert_no_error (error);
   return media;
@@ -301,6 +304,77 @@ peer_failed (gpointer data)
   return ((PeerState *) data)->state == RC_MEDIA_PEER_FAILED;
 }
 
+static RcMediaPeer *
+no_peer (const char *name, gpointer data, GError **error)
+{
+  g_set_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_UNAVAILABLE, "test: no transport for %s",
+               name);
+  return NULL;
+}
+
+static guint
+count_webrtcbins (GstElement *pipeline)
+{
+  g_autoptr (GstIterator) it =
+    gst_bin_iterate_all_by_element_factory_name (GST_BIN (pipeline), "webrtcbin");
+  GValue item = G_VALUE_INIT;
+  guint n = 0;
+
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK)
+    n++, g_value_reset (&item);
+  g_value_unset (&item);
+  return n;
+}
+
+/* A room makes its peers through the factory it was given and knows them
+ * only as RcMediaPeer: a transport other than webrtcbin gets the shared
+ * mix, a seat and its own mix-minus, and leaves; a transport that cannot
+ * make a peer fails the add, and the room stays as it was. */
+static void
+test_peer_factory (void)
+{
+  g_autoptr (RcConfig) config = rc_config_new ();
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  RcMediaPeerFactory fake = rc_fake_media_peer_factory (names);
+  RcMediaPeerFactory broken = { .new_peer = no_peer };
+  g_autoptr (GError) error = NULL;
+  Seen seen = { 0 };
+  RcRoomMedia *media = rc_room_media_new (config, "r1", 4, &fake, &callbacks, &seen, &error);
+  RcMediaPeer *speaker, *listener;
+  guint64 in, out, offered;
+
+  g_assert_no_error (error);
+  speaker = rc_room_media_add_user_peer (media, "s1", "user:1", &error);
+  g_assert_no_error (error);
+  listener = rc_room_media_add_peer (media, "s2", &error);
+  g_assert_no_error (error);
+  g_assert_true (RC_IS_FAKE_MEDIA_PEER (speaker) && RC_IS_FAKE_MEDIA_PEER (listener));
+  g_assert_cmpuint (names->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (names, 0), ==, "peer1-user_1");
+  g_assert_cmpstr (g_ptr_array_index (names, 1), ==, "peer2");
+  rc_room_media_set_route (media, "s1", 0, TRUE);
+  g_assert_cmpuint (rc_room_media_get_n_speakers (media), ==, 1);
+  g_assert_cmpuint (rc_room_media_get_n_encoders (media), ==, 2);
+  /* Both hear a mix: s1 its own mix-minus, s2 the shared one. */
+  g_assert_true (rc_test_wait_until (10000, all_offered, media));
+  rc_room_media_get_packets (media, &in, &out, &offered);
+  g_assert_cmpuint (offered, >, 0);
+  g_assert_cmpuint (count_webrtcbins (rc_room_media_get_pipeline (media)), ==, 0);
+  g_assert_true (rc_room_media_remove_peer (media, "s1"));
+  g_assert_cmpuint (rc_room_media_get_n_encoders (media), ==, 1);
+  g_assert_cmpuint (seen.errors, ==, 0);
+  rc_room_media_free (media);
+
+  media = rc_room_media_new (config, "r2", 4, &broken, &callbacks, &seen, &error);
+  g_assert_no_error (error);
+  g_assert_null (rc_room_media_add_peer (media, "s1", &error));
+  g_assert_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_UNAVAILABLE);
+  g_assert_cmpuint (rc_room_media_get_n_peers (media), ==, 0);
+  rc_room_media_set_route (media, "s1", 0, TRUE); /* no such peer: nothing */
+  g_assert_cmpuint (rc_room_media_get_n_encoders (media), ==, 1);
+  rc_room_media_free (media);
+}
+
 static void
 count_bus_error (GstBus *bus, GstMessage *message, gpointer data)
 {
@@ -532,6 +606,7 @@ main (int argc, char **argv)
                    test_encoder_queue_holds_latency);
   g_test_add_func ("/room-media-unit/error-contained", test_error_contained);
   g_test_add_func ("/room-media-unit/peer-error-stays-in-peer", test_peer_error_stays_in_peer);
+  g_test_add_func ("/room-media-unit/peer-factory", test_peer_factory);
   g_test_add_func ("/room-media-unit/close-busy-peer", test_close_busy_peer);
   int status = g_test_run ();
   rc_media_peer_webrtc_wait_torn_down ();
