@@ -353,7 +353,10 @@ build_bin (RcMediaPeerWebrtc *self, GError **error)
                  "gstreamer1.0-nice)");
     return FALSE;
   }
-  gst_bin_add (GST_BIN (self->bin), self->webrtc);
+  if (!rc_media_bin_add (GST_BIN (self->bin), self->webrtc, error)) {
+    self->webrtc = NULL; /* refused, and gone */
+    return FALSE;
+  }
   g_object_set (self->webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
                 self->config->jitter_latency_ms, NULL);
   if (!configure_ice (self, error))
@@ -367,10 +370,18 @@ build_bin (RcMediaPeerWebrtc *self, GError **error)
   g_object_get (self->send_pad, "transceiver", &trans, NULL);
   g_object_set (trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV,
                 "codec-preferences", caps, NULL);
+  /* A pad the bin refuses is gone (it was floating). */
   self->sink_ghost = gst_ghost_pad_new ("sink", self->send_pad);
+  if (self->sink_ghost != NULL && !gst_element_add_pad (self->bin, self->sink_ghost))
+    self->sink_ghost = NULL;
   self->src_ghost = gst_ghost_pad_new_no_target ("src", GST_PAD_SRC);
-  gst_element_add_pad (self->bin, self->sink_ghost);
-  gst_element_add_pad (self->bin, self->src_ghost);
+  if (self->src_ghost != NULL && !gst_element_add_pad (self->bin, self->src_ghost))
+    self->src_ghost = NULL;
+  if (self->sink_ghost == NULL || self->src_ghost == NULL) {
+    g_set_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_LINK, "peer %s: cannot make its pads",
+                 self->name);
+    return FALSE;
+  }
   rc_media_peer_webrtc_watch (self);
   return TRUE;
 }
@@ -547,17 +558,18 @@ peer_get_stats (RcMediaPeer *peer, RcMediaPeerStats *stats)
   stats->bytes_in = atomic_load_explicit (&self->bytes_in, memory_order_relaxed);
 }
 
+/* Also on a peer whose construction failed before it had its pads. */
 static void
 unlink_pad (GstPad *pad)
 {
-  g_autoptr (GstPad) peer = gst_pad_get_peer (pad);
+  g_autoptr (GstPad) other = pad != NULL ? gst_pad_get_peer (pad) : NULL;
 
-  if (peer == NULL)
+  if (other == NULL)
     return;
   if (GST_PAD_IS_SRC (pad))
-    gst_pad_unlink (pad, peer);
+    gst_pad_unlink (pad, other);
   else
-    gst_pad_unlink (peer, pad);
+    gst_pad_unlink (other, pad);
 }
 
 /* Bins on their way to NULL; see the top of the file. */

@@ -2,6 +2,8 @@
  * threads (see room-fanout.h). */
 #include "media/room-fanout.h"
 
+#include "media/media-error.h"
+
 GST_DEBUG_CATEGORY_STATIC (rc_room_fanout_debug);
 #define GST_CAT_DEFAULT rc_room_fanout_debug
 
@@ -75,11 +77,48 @@ rc_room_fanout_new (GstBin *pipeline, GstElement *tee, guint group_size, const c
   return fanout;
 }
 
+static void
+drop (GstBin *pipeline, GstElement *element)
+{
+  gst_element_set_locked_state (element, TRUE);
+  gst_element_set_state (element, GST_STATE_NULL);
+  gst_bin_remove (pipeline, element);
+}
+
+/* Unlinked from group 0 first (its tee sees not-linked, which it allows),
+ * then stopped (a buffer in flight completes or flushes) and removed. Also
+ * undoes an add_group() that failed half-way. */
+static void
+remove_group (RcRoomFanout *fanout, Group *g)
+{
+  Group *first = g_ptr_array_index (fanout->groups, 0);
+
+  fanout->dropped_by_removed += group_dropped (g);
+  if (g->feed != NULL) {
+    g_autoptr (GstPad) sink = gst_element_get_static_pad (g->queue, "sink");
+
+    gst_pad_unlink (g->feed, sink);
+    gst_element_release_request_pad (first->tee, g->feed);
+    g_clear_object (&g->feed);
+  }
+  if (g->queue != NULL) {
+    g_signal_handlers_disconnect_by_data (g->queue, &g->overruns);
+    drop (fanout->pipeline, g->queue);
+  }
+  if (g->tee != NULL) {
+    drop (fanout->pipeline, g->tee);
+    gst_object_unref (g->tee);
+  }
+  if (g_ptr_array_remove (fanout->groups, g))
+    GST_INFO ("room %s: fan-out group %u removed", fanout->room_id, g->number);
+  g_free (g);
+}
+
 /* queue ! tee in the running pipeline, fed from a pad of group 0's tee;
  * linked and playing before the feed pad is linked, so the first buffer
  * finds a running chain. */
 static Group *
-add_group (RcRoomFanout *fanout)
+add_group (RcRoomFanout *fanout, GError **error)
 {
   Group *first = g_ptr_array_index (fanout->groups, 0);
   Group *g = g_new0 (Group, 1);
@@ -90,62 +129,38 @@ add_group (RcRoomFanout *fanout)
   g->number = ++fanout->next_number;
   queue_name = g_strdup_printf ("fanout%u-queue", g->number);
   tee_name = g_strdup_printf ("fanout%u-tee", g->number);
-  g->queue = gst_element_factory_make ("queue", queue_name);
-  g->tee = gst_element_factory_make ("tee", tee_name);
-  g_assert (g->queue != NULL && g->tee != NULL); /* core elements */
+  g->queue = rc_media_bin_add_new (fanout->pipeline, "queue", queue_name, error);
+  if (g->queue == NULL)
+    goto failed;
+  g->tee = rc_media_bin_add_new (fanout->pipeline, "tee", tee_name, error);
+  if (g->tee == NULL)
+    goto failed;
+  gst_object_ref (g->tee);
   g_object_set (g->queue, "leaky", 2 /* downstream */, "max-size-time", 200 * GST_MSECOND,
                 "max-size-buffers", 0, "max-size-bytes", 0, NULL);
   g_object_set (g->tee, "allow-not-linked", TRUE, NULL);
-  gst_object_ref (g->tee);
-  gst_bin_add_many (fanout->pipeline, g->queue, g->tee, NULL);
-  if (!gst_element_link (g->queue, g->tee))
-    g_warn_if_reached (); /* a queue and a tee, both fresh: always links */
   g_signal_connect (g->queue, "overrun", G_CALLBACK (on_overrun), &g->overruns);
   sink = gst_element_get_static_pad (g->queue, "sink");
-  gst_element_sync_state_with_parent (g->tee);
-  gst_element_sync_state_with_parent (g->queue);
-  g->feed = gst_element_request_pad_simple (first->tee, "src_%u");
-  if (GST_PAD_LINK_FAILED (gst_pad_link (g->feed, sink)))
-    g_warn_if_reached ();
+  if (!rc_media_link_elements (g->queue, g->tee, error) ||
+      !rc_media_sync_state (g->tee, error) || !rc_media_sync_state (g->queue, error) ||
+      (g->feed = rc_media_request_pad (first->tee, "src_%u", error)) == NULL ||
+      !rc_media_link_pads (g->feed, sink, error))
+    goto failed;
   g_ptr_array_add (fanout->groups, g);
   GST_INFO ("room %s: fan-out group %u added (%u groups)", fanout->room_id, g->number,
             fanout->groups->len);
   return g;
-}
 
-static void
-drop (GstBin *pipeline, GstElement *element)
-{
-  gst_element_set_locked_state (element, TRUE);
-  gst_element_set_state (element, GST_STATE_NULL);
-  gst_bin_remove (pipeline, element);
-}
-
-/* Unlinked from group 0 first (its tee sees not-linked, which it allows),
- * then stopped (a buffer in flight completes or flushes) and removed. */
-static void
-remove_group (RcRoomFanout *fanout, Group *g)
-{
-  Group *first = g_ptr_array_index (fanout->groups, 0);
-  g_autoptr (GstPad) sink = gst_element_get_static_pad (g->queue, "sink");
-
-  fanout->dropped_by_removed += group_dropped (g);
-  g_signal_handlers_disconnect_by_data (g->queue, &g->overruns);
-  gst_pad_unlink (g->feed, sink);
-  gst_element_release_request_pad (first->tee, g->feed);
-  g_clear_object (&g->feed);
-  drop (fanout->pipeline, g->queue);
-  drop (fanout->pipeline, g->tee);
-  GST_INFO ("room %s: fan-out group %u removed", fanout->room_id, g->number);
-  g_ptr_array_remove (fanout->groups, g);
-  gst_object_unref (g->tee);
-  g_free (g);
+failed:
+  remove_group (fanout, g);
+  return NULL;
 }
 
 GstPad *
-rc_room_fanout_request_pad (RcRoomFanout *fanout)
+rc_room_fanout_request_pad (RcRoomFanout *fanout, GError **error)
 {
   Group *best = NULL;
+  GstPad *pad;
 
   g_return_val_if_fail (fanout != NULL, NULL);
   for (guint i = 0; i < fanout->groups->len; i++) {
@@ -154,10 +169,16 @@ rc_room_fanout_request_pad (RcRoomFanout *fanout)
     if (g->n_peers < fanout->group_size && (best == NULL || g->n_peers < best->n_peers))
       best = g;
   }
-  if (best == NULL)
-    best = add_group (fanout);
+  if (best == NULL && (best = add_group (fanout, error)) == NULL)
+    return NULL;
+  pad = rc_media_request_pad (best->tee, "src_%u", error);
+  if (pad == NULL) {
+    if (best->n_peers == 0 && best != g_ptr_array_index (fanout->groups, 0))
+      remove_group (fanout, best); /* just added for this peer */
+    return NULL;
+  }
   best->n_peers++;
-  return gst_element_request_pad_simple (best->tee, "src_%u");
+  return pad;
 }
 
 void

@@ -37,8 +37,10 @@ RcRoomFanout *rc_room_fanout_new (GstBin *pipeline, GstElement *tee, guint group
 /* Releases the groups' pads and elements; the peers must be gone. */
 void rc_room_fanout_free (RcRoomFanout *fanout);
 
-/* A new tee src pad for one more peer (transfer full); link it. */
-GstPad *rc_room_fanout_request_pad (RcRoomFanout *fanout);
+/* A new tee src pad for one more peer (transfer full); link it. NULL
+ * (RC_MEDIA_ERROR) when no pad can be had: a new group's elements cannot
+ * be made, started or linked. */
+GstPad *rc_room_fanout_request_pad (RcRoomFanout *fanout, GError **error);
 /* Gives back a pad of rc_room_fanout_request_pad(), once whatever it fed is
  * unlinked from it (the tee sees not-linked, which it allows). */
 void rc_room_fanout_release_pad (RcRoomFanout *fanout, GstPad *pad);

@@ -128,6 +128,7 @@ drop_element (RcRoomMedia *media, GstElement **element)
   *element = NULL;
 }
 
+/* A bin of @desc, named @name, in the pipeline (still stopped). */
 static GstElement *
 make_bin (RcRoomMedia *media, const char *desc, const char *name, GError **error)
 {
@@ -136,8 +137,35 @@ make_bin (RcRoomMedia *media, const char *desc, const char *name, GError **error
   if (bin == NULL)
     return NULL;
   gst_object_set_name (GST_OBJECT (bin), name);
-  gst_bin_add (GST_BIN (media->pipeline), bin);
+  if (!rc_media_bin_add (GST_BIN (media->pipeline), bin, error))
+    return NULL;
   return bin;
+}
+
+/* Unlink the peer first (it then drops what it receives, undecoded), stop
+ * the chain (a push in flight completes or flushes), then release the seat
+ * pad: mixminus wants what feeds a seat stopped before the seat goes. Also
+ * undoes a start_inbound() that failed half-way. */
+static void
+stop_inbound (Peer *p)
+{
+  RcRoomMedia *media = p->media;
+  g_autoptr (GstPad) bin_sink = NULL;
+  g_autoptr (GstPad) bin_src = NULL;
+
+  if (p->in_bin == NULL)
+    return;
+  bin_sink = gst_element_get_static_pad (p->in_bin, "sink");
+  bin_src = gst_element_get_static_pad (p->in_bin, "src");
+  gst_pad_unlink (rc_media_peer_get_src_pad (p->peer), bin_sink);
+  gst_element_set_locked_state (p->in_bin, TRUE);
+  gst_element_set_state (p->in_bin, GST_STATE_NULL);
+  if (p->mm_sink != NULL) {
+    gst_pad_unlink (bin_src, p->mm_sink);
+    gst_element_release_request_pad (media->mixer, p->mm_sink);
+    g_clear_object (&p->mm_sink);
+  }
+  drop_element (media, &p->in_bin);
 }
 
 /* The peer's voice into mixminus.sink_<seat>. The decoder chain is linked to
@@ -159,41 +187,40 @@ start_inbound (Peer *p, GError **error)
                         name, error);
   if (p->in_bin == NULL)
     return FALSE;
-  p->mm_sink = gst_element_request_pad_simple (media->mixer, seat_pad);
-  if (p->mm_sink == NULL) {
-    g_set_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_LINK, "mixminus refused %s", seat_pad);
-    drop_element (media, &p->in_bin);
-    return FALSE;
-  }
   bin_src = gst_element_get_static_pad (p->in_bin, "src");
   bin_sink = gst_element_get_static_pad (p->in_bin, "sink");
-  gst_pad_link (bin_src, p->mm_sink);
-  gst_element_sync_state_with_parent (p->in_bin);
-  gst_pad_link (rc_media_peer_get_src_pad (p->peer), bin_sink);
+  p->mm_sink = rc_media_request_pad (media->mixer, seat_pad, error);
+  if (p->mm_sink == NULL || !rc_media_link_pads (bin_src, p->mm_sink, error) ||
+      !rc_media_sync_state (p->in_bin, error) ||
+      !rc_media_link_pads (rc_media_peer_get_src_pad (p->peer), bin_sink, error)) {
+    stop_inbound (p);
+    return FALSE;
+  }
   return TRUE;
 }
 
-/* Unlink the peer first (it then drops what it receives, undecoded), stop
- * the chain (a push in flight completes or flushes), then release the seat
- * pad: mixminus wants what feeds a seat stopped before the seat goes. */
+/* Back to the shared mix first (so the payloader never waits on a stopping
+ * branch), then release the mixer output, then stop the encoder. Also
+ * undoes a start_own_mix() that failed half-way. */
 static void
-stop_inbound (Peer *p)
+stop_own_mix (Peer *p)
 {
   RcRoomMedia *media = p->media;
-  g_autoptr (GstPad) bin_sink = NULL;
-  g_autoptr (GstPad) bin_src = NULL;
 
-  if (p->in_bin == NULL)
+  if (p->own_bin == NULL)
     return;
-  bin_sink = gst_element_get_static_pad (p->in_bin, "sink");
-  bin_src = gst_element_get_static_pad (p->in_bin, "src");
-  gst_pad_unlink (rc_media_peer_get_src_pad (p->peer), bin_sink);
-  gst_element_set_locked_state (p->in_bin, TRUE);
-  gst_element_set_state (p->in_bin, GST_STATE_NULL);
-  gst_pad_unlink (bin_src, p->mm_sink);
-  gst_element_release_request_pad (media->mixer, p->mm_sink);
-  g_clear_object (&p->mm_sink);
-  drop_element (media, &p->in_bin);
+  g_object_set (p->selector, "active-pad", p->sel_shared, NULL);
+  if (p->mm_src != NULL) {
+    gst_element_release_request_pad (media->mixer, p->mm_src);
+    g_clear_object (&p->mm_src);
+  }
+  gst_element_set_locked_state (p->own_bin, TRUE);
+  gst_element_set_state (p->own_bin, GST_STATE_NULL);
+  if (p->sel_own != NULL) {
+    gst_element_release_request_pad (p->selector, p->sel_own);
+    g_clear_object (&p->sel_own);
+  }
+  drop_element (media, &p->own_bin);
 }
 
 /* The peer's own mix-minus: mixminus.src_<seat> → queue → opusenc → its
@@ -216,48 +243,55 @@ start_own_mix (Peer *p, GError **error)
   p->own_bin = make_bin (media, desc, name, error);
   if (p->own_bin == NULL)
     return FALSE;
-  p->sel_own = gst_element_request_pad_simple (p->selector, "sink_%u");
   bin_src = gst_element_get_static_pad (p->own_bin, "src");
-  gst_pad_link (bin_src, p->sel_own);
-  gst_element_sync_state_with_parent (p->own_bin);
-  p->mm_src = gst_element_request_pad_simple (media->mixer, mm_pad);
-  if (p->mm_src == NULL) {
-    g_set_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_LINK, "mixminus refused %s", mm_pad);
-    gst_element_set_locked_state (p->own_bin, TRUE);
-    gst_element_set_state (p->own_bin, GST_STATE_NULL);
-    gst_element_release_request_pad (p->selector, p->sel_own);
-    g_clear_object (&p->sel_own);
-    drop_element (media, &p->own_bin);
+  bin_sink = gst_element_get_static_pad (p->own_bin, "sink");
+  if ((p->sel_own = rc_media_request_pad (p->selector, "sink_%u", error)) == NULL ||
+      !rc_media_link_pads (bin_src, p->sel_own, error) ||
+      !rc_media_sync_state (p->own_bin, error) ||
+      (p->mm_src = rc_media_request_pad (media->mixer, mm_pad, error)) == NULL ||
+      !rc_media_link_pads (p->mm_src, bin_sink, error)) {
+    stop_own_mix (p);
     return FALSE;
   }
-  bin_sink = gst_element_get_static_pad (p->own_bin, "sink");
-  gst_pad_link (p->mm_src, bin_sink);
   /* Switch now, not on the first own packet: at worst one 20 ms frame is
    * missing, and the payloader keeps numbering without a gap. */
   g_object_set (p->selector, "active-pad", p->sel_own, NULL);
   return TRUE;
 }
 
-/* Back to the shared mix first (so the payloader never waits on a stopping
- * branch), then release the mixer output, then stop the encoder. */
+/* --- peers ---------------------------------------------------------------- */
+
+/* Takes the peer and its per-peer elements out of the pipeline: the peer
+ * unlinks itself, stops and leaves; then its tee pad goes (the tee sees
+ * not-linked in between, which it allows). Also undoes a connect_peer()
+ * that failed half-way. */
 static void
-stop_own_mix (Peer *p)
+disconnect_peer (Peer *p)
 {
   RcRoomMedia *media = p->media;
 
-  if (p->own_bin == NULL)
-    return;
-  g_object_set (p->selector, "active-pad", p->sel_shared, NULL);
-  gst_element_release_request_pad (media->mixer, p->mm_src);
-  g_clear_object (&p->mm_src);
-  gst_element_set_locked_state (p->own_bin, TRUE);
-  gst_element_set_state (p->own_bin, GST_STATE_NULL);
-  gst_element_release_request_pad (p->selector, p->sel_own);
-  g_clear_object (&p->sel_own);
-  drop_element (media, &p->own_bin);
+  stop_inbound (p);
+  stop_own_mix (p);
+  rc_media_peer_close (p->peer);
+  if (p->tee_pad != NULL) {
+    rc_room_fanout_release_pad (media->fanout, p->tee_pad);
+    g_clear_object (&p->tee_pad);
+  }
+  g_clear_object (&p->sel_shared);
+  drop_element (media, &p->pay);
+  drop_element (media, &p->selector);
 }
 
-/* --- peers ---------------------------------------------------------------- */
+static void
+destroy_peer (Peer *p)
+{
+  disconnect_peer (p);
+  g_object_unref (p->peer);
+  g_free (p->id);
+  g_free (p->user_id);
+  g_free (p->name);
+  g_free (p);
+}
 
 static void
 peer_free (gpointer data)
@@ -275,21 +309,9 @@ peer_free (gpointer data)
   g_info ("room %s: peer %s removed: %" G_GUINT64_FORMAT " packets offered, %" G_GUINT64_FORMAT
           " sent, %" G_GUINT64_FORMAT " received", media->room_id, p->id, stats.packets_offered,
           stats.packets_out, stats.packets_in);
-  /* The peer unlinks itself, stops and leaves the pipeline; then its tee
-   * pad goes (the tee sees not-linked in between, which it allows). */
-  rc_media_peer_close (p->peer);
-  rc_room_fanout_release_pad (media->fanout, p->tee_pad);
-  g_clear_object (&p->tee_pad);
-  g_clear_object (&p->sel_shared);
-  drop_element (media, &p->pay);
-  drop_element (media, &p->selector);
-  g_object_unref (p->peer);
   GST_DEBUG ("room %s: peer %s removed", media->room_id, p->id);
+  destroy_peer (p);
   rc_pipeline_dump_request (media->dump, "peer-removed");
-  g_free (p->id);
-  g_free (p->user_id);
-  g_free (p->name);
-  g_free (p);
 }
 
 /* "peer<N>", or "peer<N>-<user id>" with the user id cut to 40 characters
@@ -307,6 +329,41 @@ peer_name (guint number, const char *user_id)
   return g_strdup_printf ("peer%u-%s", number, user);
 }
 
+/* The attached peer's path from the shared mix: a fan-out tee pad → its
+ * input-selector → its payloader → its sink pad. */
+static gboolean
+connect_peer (Peer *p, GError **error)
+{
+  RcRoomMedia *media = p->media;
+  g_autofree char *sel_name = g_strdup_printf ("%s-sel", p->name);
+  g_autofree char *pay_name = g_strdup_printf ("%s-pay", p->name);
+  g_autoptr (GstPad) pay_src = NULL;
+
+  p->selector = rc_media_bin_add_new (GST_BIN (media->pipeline), "input-selector", sel_name,
+                                      error);
+  if (p->selector == NULL)
+    return FALSE;
+  p->pay = rc_media_bin_add_new (GST_BIN (media->pipeline), "rtpopuspay", pay_name, error);
+  if (p->pay == NULL)
+    return FALSE;
+  /* sync-streams=false: the inactive branch is dropped at once instead of
+   * waiting for the active one's running time (that would couple the
+   * shared encoder's thread to every speaker's). */
+  g_object_set (p->selector, "sync-streams", FALSE, NULL);
+  g_object_set (p->pay, "pt", RC_MEDIA_OPUS_PT, "ssrc", g_random_int (), NULL);
+  pay_src = gst_element_get_static_pad (p->pay, "src");
+  if (!rc_media_link_elements (p->selector, p->pay, error) ||
+      !rc_media_link_pads (pay_src, rc_media_peer_get_sink_pad (p->peer), error) ||
+      !rc_media_sync_state (p->pay, error) || !rc_media_sync_state (p->selector, error))
+    return FALSE;
+  p->sel_shared = rc_media_request_pad (p->selector, "sink_%u", error);
+  if (p->sel_shared == NULL)
+    return FALSE;
+  g_object_set (p->selector, "active-pad", p->sel_shared, NULL);
+  p->tee_pad = rc_room_fanout_request_pad (media->fanout, error);
+  return p->tee_pad != NULL && rc_media_link_pads (p->tee_pad, p->sel_shared, error);
+}
+
 RcMediaPeer *
 rc_room_media_add_peer (RcRoomMedia *media, const char *peer_id, GError **error)
 {
@@ -319,9 +376,6 @@ rc_room_media_add_user_peer (RcRoomMedia *media, const char *peer_id, const char
 {
   guint number = ++media->next_peer;
   g_autofree char *name = peer_name (number, user_id);
-  g_autofree char *sel_name = g_strdup_printf ("%s-sel", name);
-  g_autofree char *pay_name = g_strdup_printf ("%s-pay", name);
-  g_autoptr (GstPad) pay_src = NULL;
   RcMediaPeer *peer;
   Peer *p;
 
@@ -338,29 +392,16 @@ rc_room_media_add_user_peer (RcRoomMedia *media, const char *peer_id, const char
   p->media = media;
   p->id = g_strdup (peer_id);
   p->user_id = g_strdup (user_id);
-  p->name = g_strdup (name);
+  p->name = g_steal_pointer (&name);
   p->number = number;
   p->peer = peer;
   p->seat = -1;
-  /* sync-streams=false: the inactive branch is dropped at once instead of
-   * waiting for the active one's running time (that would couple the
-   * shared encoder's thread to every speaker's). */
-  p->selector = gst_element_factory_make ("input-selector", sel_name);
-  g_object_set (p->selector, "sync-streams", FALSE, NULL);
-  p->pay = gst_element_factory_make ("rtpopuspay", pay_name);
-  g_object_set (p->pay, "pt", RC_MEDIA_OPUS_PT, "ssrc", g_random_int (), NULL);
-  gst_bin_add_many (GST_BIN (media->pipeline), p->selector, p->pay, NULL);
-  gst_element_link (p->selector, p->pay);
-  pay_src = gst_element_get_static_pad (p->pay, "src");
-  gst_pad_link (pay_src, rc_media_peer_get_sink_pad (peer));
-  gst_element_sync_state_with_parent (p->pay);
-  gst_element_sync_state_with_parent (p->selector);
-  p->sel_shared = gst_element_request_pad_simple (p->selector, "sink_%u");
-  g_object_set (p->selector, "active-pad", p->sel_shared, NULL);
-  p->tee_pad = rc_room_fanout_request_pad (media->fanout);
-  gst_pad_link (p->tee_pad, p->sel_shared);
+  if (!connect_peer (p, error)) {
+    destroy_peer (p);
+    return NULL;
+  }
   g_hash_table_insert (media->peers, p->id, p);
-  GST_INFO ("room %s: peer %s for %s", media->room_id, name, peer_id);
+  GST_INFO ("room %s: peer %s for %s", media->room_id, p->name, peer_id);
   rc_pipeline_dump_request (media->dump, "peer-added");
   return peer;
 }
@@ -521,20 +562,35 @@ rc_room_media_get_pipeline (RcRoomMedia *media)
 
 /* --- mix sinks (recordings) ------------------------------------------------ */
 
-void
-rc_room_media_add_mix_sink (RcRoomMedia *media, GstElement *sink)
+gboolean
+rc_room_media_add_mix_sink (RcRoomMedia *media, GstElement *sink, GError **error)
 {
   g_autoptr (GstPad) sink_pad = NULL;
-  GstPad *tee_pad;
+  GstPad *tee_pad = NULL;
 
-  gst_bin_add (GST_BIN (media->pipeline), sink);
+  gst_object_ref_sink (sink);
+  if (!rc_media_bin_add (GST_BIN (media->pipeline), sink, error)) {
+    gst_object_unref (sink);
+    return FALSE;
+  }
   sink_pad = gst_element_get_static_pad (sink, "sink");
-  gst_element_sync_state_with_parent (sink);
-  tee_pad = gst_element_request_pad_simple (media->tee, "src_%u");
-  gst_pad_link (tee_pad, sink_pad);
-  g_hash_table_insert (media->mix_sinks, gst_object_ref (sink), tee_pad);
+  if (!rc_media_sync_state (sink, error) ||
+      (tee_pad = rc_media_request_pad (media->tee, "src_%u", error)) == NULL ||
+      !rc_media_link_pads (tee_pad, sink_pad, error)) {
+    if (tee_pad != NULL) {
+      gst_element_release_request_pad (media->tee, tee_pad);
+      gst_object_unref (tee_pad);
+    }
+    gst_element_set_locked_state (sink, TRUE);
+    gst_element_set_state (sink, GST_STATE_NULL);
+    gst_bin_remove (GST_BIN (media->pipeline), sink);
+    gst_object_unref (sink);
+    return FALSE;
+  }
+  g_hash_table_insert (media->mix_sinks, sink, tee_pad);
   GST_INFO ("room %s: mix sink %s added", media->room_id, GST_ELEMENT_NAME (sink));
   rc_pipeline_dump_request (media->dump, "mix-sink-added");
+  return TRUE;
 }
 
 /* As for a peer: unlinked first (the tee sees not-linked, which it

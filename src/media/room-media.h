@@ -114,8 +114,9 @@ void rc_room_media_foreach_peer (RcRoomMedia *media, RcRoomMediaPeerFunc func,
 /* A sink on the encoded full mix (a recording): @sink (floating ref sunk)
  * joins the pipeline, fed from a new tee pad. It must always return
  * GST_FLOW_OK (sync=false, async=false): the tee hands any other return
- * back to the encoder every listener shares. */
-void rc_room_media_add_mix_sink (RcRoomMedia *media, GstElement *sink);
+ * back to the encoder every listener shares. FALSE (RC_MEDIA_ERROR) when it
+ * cannot join, start or be linked; it is then out of the pipeline. */
+gboolean rc_room_media_add_mix_sink (RcRoomMedia *media, GstElement *sink, GError **error);
 /* Unlinks @sink from the tee, stops it (an in-flight buffer completes) and
  * removes it. No-op if it is not one of the room's mix sinks. */
 void rc_room_media_remove_mix_sink (RcRoomMedia *media, GstElement *sink);

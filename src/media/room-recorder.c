@@ -139,7 +139,8 @@ rc_room_recorder_start (RcRoomMedia *media, const char *path, RcRoomRecorderDone
                         gpointer user_data, GError **error)
 {
   g_autoptr (GstBus) bus = NULL;
-  GstElement *mux, *filesink;
+  GstElement *appsrc, *mux, *filesink;
+  GstBin *bin;
   RcRoomRecorder *rec;
   GstAppSinkCallbacks callbacks = { .new_sample = on_new_sample };
 
@@ -151,17 +152,14 @@ rc_room_recorder_start (RcRoomMedia *media, const char *path, RcRoomRecorderDone
   rec->first_running_time = GST_CLOCK_TIME_NONE;
 
   rec->pipeline = gst_pipeline_new (NULL);
-  rec->appsrc = GST_APP_SRC (gst_object_ref_sink (gst_element_factory_make ("appsrc", NULL)));
-  mux = gst_element_factory_make ("oggmux", NULL);
-  filesink = gst_element_factory_make ("filesink", NULL);
-  if (mux == NULL || filesink == NULL) {
-    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
-                 "oggmux or filesink is missing");
-    g_clear_object (&mux);
-    g_clear_object (&filesink);
+  bin = GST_BIN (rec->pipeline);
+  if ((appsrc = rc_media_bin_add_new (bin, "appsrc", NULL, error)) == NULL ||
+      (mux = rc_media_bin_add_new (bin, "oggmux", NULL, error)) == NULL ||
+      (filesink = rc_media_bin_add_new (bin, "filesink", NULL, error)) == NULL) {
     rc_room_recorder_free (rec);
     return NULL;
   }
+  rec->appsrc = GST_APP_SRC (gst_object_ref (appsrc));
   g_object_set (rec->appsrc, "format", GST_FORMAT_TIME, "max-bytes", (guint64) QUEUE_MAX_BYTES,
                 "max-time", (guint64) QUEUE_MAX_TIME, "leaky-type", 2 /* downstream */, NULL);
   g_object_set (mux, "max-delay", (guint64) PAGE_DELAY, "max-page-delay", (guint64) PAGE_DELAY,
@@ -169,11 +167,19 @@ rc_room_recorder_start (RcRoomMedia *media, const char *path, RcRoomRecorderDone
   /* buffer-mode 2 = unbuffered: every page reaches the file at once. */
   g_object_set (filesink, "location", path, "buffer-mode", 2, "sync", FALSE, "async", FALSE,
                 NULL);
-  gst_bin_add_many (GST_BIN (rec->pipeline), GST_ELEMENT (rec->appsrc), mux, filesink, NULL);
   /* Linked to an audio pad by name: with no caps yet, oggmux would offer
    * its first (video) pad template, which then refuses Opus. */
-  gst_element_link_pads (GST_ELEMENT (rec->appsrc), "src", mux, "audio_%u");
-  gst_element_link (mux, filesink);
+  if (!gst_element_link_pads (appsrc, "src", mux, "audio_%u")) {
+    g_set_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_LINK,
+                 "cannot link %s to an audio pad of %s", GST_ELEMENT_NAME (appsrc),
+                 GST_ELEMENT_NAME (mux));
+    rc_room_recorder_free (rec);
+    return NULL;
+  }
+  if (!rc_media_link_elements (mux, filesink, error)) {
+    rc_room_recorder_free (rec);
+    return NULL;
+  }
   bus = gst_element_get_bus (rec->pipeline);
   rec->bus_watch = gst_bus_add_watch (bus, on_bus, rec);
   /* READY opens the file: a failure here is the caller's to report. */
@@ -190,12 +196,22 @@ rc_room_recorder_start (RcRoomMedia *media, const char *path, RcRoomRecorderDone
   }
 
   /* One recording per room at a time: the name shows in the room's graph. */
-  rec->appsink = gst_object_ref_sink (gst_element_factory_make ("appsink", "recording"));
+  rec->appsink = rc_media_make_element ("appsink", "recording", error);
+  if (rec->appsink == NULL) {
+    rc_room_recorder_free (rec);
+    return NULL;
+  }
+  gst_object_ref_sink (rec->appsink);
   g_object_set (rec->appsink, "sync", FALSE, "async", FALSE, "enable-last-sample", FALSE,
                 "max-buffers", 1, "qos", FALSE, NULL);
   gst_app_sink_set_callbacks (GST_APP_SINK (rec->appsink), &callbacks, rec, NULL);
+  if (!rc_room_media_add_mix_sink (media, rec->appsink, error)) {
+    /* Nothing reached the file: no end of stream to wait for. */
+    rec->finished = TRUE;
+    rc_room_recorder_free (rec);
+    return NULL;
+  }
   rec->media = media;
-  rc_room_media_add_mix_sink (media, rec->appsink);
   GST_INFO ("room %s: recording to %s", rc_room_media_get_room_id (media), path);
   return rec;
 }
