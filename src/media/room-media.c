@@ -66,14 +66,14 @@ typedef struct {
   GstElement *selector, *pay;
   GstPad *tee_pad;    /* the fan-out's src pad feeding sel_shared */
   GstPad *sel_shared; /* selector sink for the shared mix */
-  /* Its personal mix-minus, while speaking. */
+  /* Its personal mix-minus, while mixed. */
   GstElement *own_bin;
   GstPad *mm_src, *sel_own;
-  /* Its voice into the mixer, while speaking. */
+  /* Its voice into the mixer, while mixed. */
   GstElement *in_bin;
   GstPad *mm_sink;
   gint seat;
-  gboolean speaking;
+  gboolean mixed; /* routed into the mixer: seated and unmuted */
 } Peer;
 
 typedef struct {
@@ -413,7 +413,7 @@ rc_room_media_remove_peer (RcRoomMedia *media, const char *peer_id)
 }
 
 void
-rc_room_media_set_route (RcRoomMedia *media, const char *peer_id, gint seat, gboolean speaking)
+rc_room_media_set_route (RcRoomMedia *media, const char *peer_id, gint seat, gboolean mixed)
 {
   Peer *p = g_hash_table_lookup (media->peers, peer_id);
   g_autoptr (GError) error = NULL;
@@ -421,8 +421,8 @@ rc_room_media_set_route (RcRoomMedia *media, const char *peer_id, gint seat, gbo
   if (p == NULL)
     return;
   if (seat < 0 || (guint) seat >= media->n_seats)
-    seat = -1, speaking = FALSE;
-  if (p->seat == seat && p->speaking == speaking)
+    seat = -1, mixed = FALSE;
+  if (p->seat == seat && p->mixed == mixed)
     return;
   /* Any change tears the old route down first: a seat move is leave + take. */
   stop_inbound (p);
@@ -434,17 +434,17 @@ rc_room_media_set_route (RcRoomMedia *media, const char *peer_id, gint seat, gbo
     media->levels[p->seat] = (SeatLevel) { 0 };
   }
   p->seat = seat;
-  p->speaking = speaking;
+  p->mixed = mixed;
   rc_pipeline_dump_request (media->dump, "route");
-  if (!speaking)
+  if (!mixed)
     return;
   if (!start_own_mix (p, &error) || !start_inbound (p, &error)) {
     g_warning ("room %s: %s cannot speak on seat %d: %s", media->room_id, peer_id, seat,
                error->message);
     stop_own_mix (p);
-    p->speaking = FALSE;
+    p->mixed = FALSE;
   }
-  GST_INFO ("room %s: %s seat %d speaking %d", media->room_id, peer_id, seat, p->speaking);
+  GST_INFO ("room %s: %s seat %d mixed %d", media->room_id, peer_id, seat, p->mixed);
 }
 
 guint
@@ -541,7 +541,7 @@ rc_room_media_foreach_peer (RcRoomMedia *media, RcRoomMediaPeerFunc func, gpoint
       .seat = p->seat,
       .mixed = p->in_bin != NULL,
       .own_mix = p->own_bin != NULL,
-      .speaking = p->speaking && p->seat >= 0 && media->levels[p->seat].reported,
+      .speaking = p->mixed && p->seat >= 0 && media->levels[p->seat].reported,
     };
 
     func (&info, user_data);
@@ -624,7 +624,7 @@ peer_on_seat (RcRoomMedia *media, guint seat)
 
   g_hash_table_iter_init (&iter, media->peers);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (((Peer *) value)->speaking && ((Peer *) value)->seat == (gint) seat)
+    if (((Peer *) value)->mixed && ((Peer *) value)->seat == (gint) seat)
       return value;
   return NULL;
 }

@@ -74,10 +74,10 @@ RcMediaPeer *rc_room_media_add_peer (RcRoomMedia *media, const char *peer_id, GE
 /* Closes and removes the peer; FALSE if there is none. */
 gboolean rc_room_media_remove_peer (RcRoomMedia *media, const char *peer_id);
 
-/* @seat -1: not seated. @speaking: seated and unmuted (mic and seat): the
+/* @seat -1: not seated. @mixed: seated and unmuted (mic and seat): the
  * peer's audio goes into seat @seat and it hears its own mix-minus. */
 void rc_room_media_set_route (RcRoomMedia *media, const char *peer_id, gint seat,
-                              gboolean speaking);
+                              gboolean mixed);
 
 guint rc_room_media_get_n_peers (RcRoomMedia *media);
 /* Peers currently routed into the mixer. */
