@@ -2,8 +2,6 @@
 #include "media/media-debug.h"
 #include "http/http-server.h"
 
-#include "media/media-peer-webrtc.h"
-
 static void
 add_uint (JsonBuilder *b, const char *name, guint64 value)
 {
@@ -40,9 +38,7 @@ add_peer (const RcRoomMediaPeerInfo *info, gpointer data)
   add_string_or_null (b, "element", info->name);
   add_string_or_null (b, "state",
                       rc_media_peer_state_to_string (rc_media_peer_get_state (info->peer)));
-  add_string_or_null (b, "iceState", RC_IS_MEDIA_PEER_WEBRTC (info->peer)
-                      ? rc_media_peer_webrtc_get_ice_state (RC_MEDIA_PEER_WEBRTC (info->peer))
-                      : NULL);
+  add_string_or_null (b, "iceState", rc_media_peer_get_ice_state (info->peer));
   json_builder_set_member_name (b, "seat");
   if (info->seat >= 0)
     json_builder_add_int_value (b, info->seat);

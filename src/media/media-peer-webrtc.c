@@ -559,6 +559,17 @@ peer_get_stats (RcMediaPeer *peer, RcMediaPeerStats *stats)
 }
 
 /* Also on a peer whose construction failed before it had its pads. */
+/* webrtcbin's enum nicks are the W3C names. */
+static const char *
+peer_get_ice_state (RcMediaPeer *peer)
+{
+  RcMediaPeerWebrtc *self = RC_MEDIA_PEER_WEBRTC (peer);
+  g_autoptr (GEnumClass) klass = g_type_class_ref (GST_TYPE_WEBRTC_ICE_CONNECTION_STATE);
+  GEnumValue *value = g_enum_get_value (klass, self->ice_state);
+
+  return value ? value->value_nick : "unknown"; /* nicks are static */
+}
+
 static void
 unlink_pad (GstPad *pad)
 {
@@ -666,6 +677,7 @@ peer_iface_init (RcMediaPeerInterface *iface)
   iface->get_state = peer_get_state;
   iface->get_stats = peer_get_stats;
   iface->close = peer_close;
+  iface->get_ice_state = peer_get_ice_state;
 }
 
 /* --- webrtcbin extras --------------------------------------------------------- */
@@ -694,18 +706,6 @@ rc_media_peer_webrtc_get_transport_stats_finish (RcMediaPeerWebrtc *self, GAsync
                                                  GError **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-const char *
-rc_media_peer_webrtc_get_ice_state (RcMediaPeerWebrtc *self)
-{
-  g_autoptr (GEnumClass) klass = NULL;
-  GEnumValue *value;
-
-  g_return_val_if_fail (RC_IS_MEDIA_PEER_WEBRTC (self), NULL);
-  klass = g_type_class_ref (GST_TYPE_WEBRTC_ICE_CONNECTION_STATE);
-  value = g_enum_get_value (klass, self->ice_state);
-  return value ? value->value_nick : "unknown"; /* nicks are static */
 }
 
 /* --- GObject ------------------------------------------------------------------ */

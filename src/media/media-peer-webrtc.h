@@ -48,11 +48,6 @@ GstStructure *rc_media_peer_webrtc_get_transport_stats_finish (RcMediaPeerWebrtc
                                                                GAsyncResult *result,
                                                                GError **error);
 
-/* webrtcbin's ICE connection state as last seen on the main loop: "new",
- * "checking", "connected", "completed", "failed", "disconnected", "closed".
- * For diagnosis (the admin API). */
-const char *rc_media_peer_webrtc_get_ice_state (RcMediaPeerWebrtc *self);
-
 /* close() stops a peer's webrtcbin on a teardown thread (joining webrtcbin's
  * threads can take long); this waits until every closed peer is stopped.
  * Call it at shutdown, after the peers are closed, before the process

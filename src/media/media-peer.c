@@ -111,6 +111,13 @@ rc_media_peer_get_stats (RcMediaPeer *self, RcMediaPeerStats *stats)
   IFACE (self)->get_stats (self, stats);
 }
 
+const char *
+rc_media_peer_get_ice_state (RcMediaPeer *self)
+{
+  g_return_val_if_fail (RC_IS_MEDIA_PEER (self), NULL);
+  return IFACE (self)->get_ice_state ? IFACE (self)->get_ice_state (self) : NULL;
+}
+
 void
 rc_media_peer_close (RcMediaPeer *self)
 {

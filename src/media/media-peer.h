@@ -82,6 +82,8 @@ struct _RcMediaPeerInterface {
   RcMediaPeerState (*get_state) (RcMediaPeer *self);
   void (*get_stats) (RcMediaPeer *self, RcMediaPeerStats *stats);
   void (*close) (RcMediaPeer *self);
+  /* Optional (NULL: the transport has no such state). */
+  const char *(*get_ice_state) (RcMediaPeer *self);
 };
 
 /* Adds the peer's elements to @bin (the room pipeline) and brings them to
@@ -110,6 +112,11 @@ void rc_media_peer_add_remote_candidate (RcMediaPeer *self, guint mline_index,
 
 RcMediaPeerState rc_media_peer_get_state (RcMediaPeer *self);
 void rc_media_peer_get_stats (RcMediaPeer *self, RcMediaPeerStats *stats);
+/* The ICE connection state as the transport last saw it on the main loop,
+ * with the W3C names ("new", "checking", "connected", "completed",
+ * "failed", "disconnected", "closed"; static), or NULL for a transport
+ * without ICE. For diagnosis (the admin API). */
+const char *rc_media_peer_get_ice_state (RcMediaPeer *self);
 /* Leaves the pipeline; pending operations complete with
  * RC_MEDIA_ERROR_CLOSED; the state becomes CLOSED. Idempotent. */
 void rc_media_peer_close (RcMediaPeer *self);

@@ -349,6 +349,7 @@ test_peer_factory (void)
   listener = rc_room_media_add_peer (media, "s2", &error);
   g_assert_no_error (error);
   g_assert_true (RC_IS_FAKE_MEDIA_PEER (speaker) && RC_IS_FAKE_MEDIA_PEER (listener));
+  g_assert_null (rc_media_peer_get_ice_state (speaker)); /* no ICE in this transport */
   g_assert_cmpuint (names->len, ==, 2);
   g_assert_cmpstr (g_ptr_array_index (names, 0), ==, "peer1-user_1");
   g_assert_cmpstr (g_ptr_array_index (names, 1), ==, "peer2");
@@ -402,6 +403,7 @@ test_peer_error_stays_in_peer (void)
   guint bus_errors = 0;
 
   g_assert_nonnull (peer);
+  g_assert_cmpstr (rc_media_peer_get_ice_state (peer), ==, "new");
   gst_bus_enable_sync_message_emission (bus);
   g_signal_connect (bus, "sync-message::error", G_CALLBACK (count_bus_error), &bus_errors);
   g_assert_nonnull (rc_room_media_add_peer (media, "b", NULL));
