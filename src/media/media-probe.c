@@ -1,8 +1,9 @@
 /* roomcast: the start-up check that room pipelines can be built. */
 #include "media/media-probe.h"
 
-#include <gio/gio.h>
 #include <gst/gst.h>
+
+#include "media/media-error.h"
 
 typedef struct {
   const char *element;
@@ -85,7 +86,7 @@ rc_media_probe (const char *plugin_dir, gboolean recording, GError **error)
     check (record_elements, G_N_ELEMENTS (record_elements), missing);
   if (missing->len == 0)
     return TRUE;
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+  g_set_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_UNAVAILABLE,
                "rooms cannot have audio: GStreamer elements are missing:%s\n"
                "(or set MEDIA_ENABLED=false to run without audio)",
                missing->str);

@@ -15,7 +15,7 @@ G_BEGIN_DECLS
  * default registry, then in @plugin_dir; then checks every element a room
  * needs (and a recording too when @recording). On failure the error lists
  * each missing element with the Debian package or build step that provides
- * it (G_IO_ERROR_NOT_FOUND). */
+ * it (RC_MEDIA_ERROR_UNAVAILABLE). */
 gboolean rc_media_probe (const char *plugin_dir, gboolean recording, GError **error);
 
 G_END_DECLS
