@@ -40,6 +40,12 @@ static const Setting table[] = {
   { "HTTP_BODY_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "30000", OFF (http_body_timeout_ms), 100, DAY_MS },
   { "AUTH_PROVIDER", NULL, KIND_ENUM, FALSE, NULL, OFF (auth_provider), .choices = auth_choices },
   { "JWT_SECRET", NULL, KIND_STRING, TRUE, NULL, OFF (jwt_secret) },
+  /* What a JWT must also carry (src/auth/auth-jwt.h); unset = not checked. */
+  { "JWT_AUDIENCE", NULL, KIND_STRING, FALSE, NULL, OFF (jwt_audience) },
+  { "JWT_ISSUER", NULL, KIND_STRING, FALSE, NULL, OFF (jwt_issuer) },
+  { "JWT_USER_MODEL", NULL, KIND_STRING, FALSE, NULL, OFF (jwt_user_model) },
+  { "JWT_MAX_LIFETIME_S", NULL, KIND_UINT, FALSE, "86400", OFF (jwt_max_lifetime_s), 0, G_MAXINT },
+  { "JWT_TRUST_ROLE", NULL, KIND_ENUM, FALSE, "false", OFF (jwt_trust_role), .choices = bool_choices },
   /* Seed 000 section 2 caches validated users for 5 minutes. */
   { "AUTH_CACHE_TTL_S", NULL, KIND_UINT, FALSE, "300", OFF (auth_cache_ttl_s), 1, 86400 },
   { "REDIS_HOST", NULL, KIND_STRING, FALSE, NULL, OFF (redis_host) },

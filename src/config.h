@@ -50,6 +50,11 @@ typedef struct {
   RcAuthKind auth_provider;     /* AUTH_PROVIDER: dev|laravel|jwt; default dev with
                                  * --dev, else jwt if JWT_SECRET set, else laravel */
   char *jwt_secret;             /* JWT_SECRET (secret) */
+  char *jwt_audience;           /* JWT_AUDIENCE: aud must be (or hold) it; NULL = unchecked */
+  char *jwt_issuer;             /* JWT_ISSUER: iss must equal it; NULL = unchecked */
+  char *jwt_user_model;         /* JWT_USER_MODEL: prv must be its sha1 (tymon/jwt-auth) */
+  guint jwt_max_lifetime_s;     /* JWT_MAX_LIFETIME_S, default 86400; 0 = unbounded */
+  gboolean jwt_trust_role;      /* JWT_TRUST_ROLE, default false: role claim ignored */
   guint auth_cache_ttl_s;       /* AUTH_CACHE_TTL_S, default 300: validated users cached */
 
   /* Redis */

@@ -20,6 +20,8 @@ struct _RcJwtAuth {
   GObject parent_instance;
   guint8 *secret;
   gsize secret_len;
+  RcJwtOptions options; /* its strings owned */
+  RcRedisClient *redis; /* nullable */
 };
 
 static void rc_jwt_auth_iface_init (RcAuthProviderInterface *iface);
@@ -162,10 +164,10 @@ check_signature (const char *token, gsize signed_len, const char *sig, gsize sig
 }
 
 static gboolean
-check_dates (JsonObject *claims, gint64 now_s, GError **error)
+check_dates (JsonObject *claims, guint max_lifetime_s, gint64 now_s, GError **error)
 {
-  gboolean has_exp, has_nbf;
-  double exp = 0, nbf = 0;
+  gboolean has_exp, has_nbf, has_iat;
+  double exp = 0, nbf = 0, iat = 0;
   if (!get_time_claim (claims, "exp", &has_exp, &exp))
     return refuse (error, "exp must be a number");
   if (!has_exp)
@@ -176,6 +178,66 @@ check_dates (JsonObject *claims, gint64 now_s, GError **error)
     return refuse (error, "token expired");
   if (has_nbf && (double) now_s + RC_JWT_LEEWAY_S < nbf)
     return refuse (error, "token not valid yet (nbf)");
+  if (!get_time_claim (claims, "iat", &has_iat, &iat))
+    return refuse (error, "iat must be a number");
+  if (max_lifetime_s > 0) {
+    double longest = (double) max_lifetime_s + RC_JWT_LEEWAY_S;
+    if (exp - (double) now_s > longest || (has_iat && exp - iat > longest))
+      return refuse (error, "token lifetime is over JWT_MAX_LIFETIME_S (%u s)", max_lifetime_s);
+  }
+  return TRUE;
+}
+
+/* `aud`: a string, or an array of strings, that must hold @audience. */
+static gboolean
+check_audience (JsonObject *claims, const char *audience, GError **error)
+{
+  JsonNode *aud = json_object_get_member (claims, "aud");
+  if (aud && member_value (claims, "aud", G_TYPE_STRING))
+    return g_str_equal (json_node_get_string (aud), audience) ? TRUE
+                                                              : refuse (error, "wrong audience");
+  if (aud && JSON_NODE_HOLDS_ARRAY (aud)) {
+    JsonArray *list = json_node_get_array (aud);
+    for (guint i = 0; i < json_array_get_length (list); i++) {
+      JsonNode *n = json_array_get_element (list, i);
+      if (JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING &&
+          g_str_equal (json_node_get_string (n), audience))
+        return TRUE;
+    }
+    return refuse (error, "wrong audience");
+  }
+  return refuse (error, "aud is required (JWT_AUDIENCE)");
+}
+
+static gboolean
+check_string_claim (JsonObject *claims, const char *name, const char *expected,
+                    const char *setting, GError **error)
+{
+  JsonNode *n = member_value (claims, name, G_TYPE_STRING);
+  if (!n)
+    return refuse (error, "%s is required (%s)", name, setting);
+  if (!g_str_equal (json_node_get_string (n), expected))
+    return refuse (error, "wrong %s", name);
+  return TRUE;
+}
+
+static gboolean
+check_claims (JsonObject *claims, const RcJwtOptions *options, gint64 now_s, GError **error)
+{
+  if (!check_dates (claims, options ? options->max_lifetime_s : 0, now_s, error))
+    return FALSE;
+  if (options == NULL)
+    return TRUE;
+  if (options->audience && !check_audience (claims, options->audience, error))
+    return FALSE;
+  if (options->issuer && !check_string_claim (claims, "iss", options->issuer, "JWT_ISSUER", error))
+    return FALSE;
+  if (options->user_model) {
+    /* tymon/jwt-auth: prv = sha1 (the user model's class name). */
+    g_autofree char *prv = g_compute_checksum_for_string (G_CHECKSUM_SHA1, options->user_model, -1);
+    if (!check_string_claim (claims, "prv", prv, "JWT_USER_MODEL", error))
+      return FALSE;
+  }
   return TRUE;
 }
 
@@ -193,7 +255,7 @@ optional_claim (JsonObject *claims, const char *name, const char **out, GError *
 }
 
 static RcUser *
-user_from_claims (JsonObject *claims, GError **error)
+user_from_claims (JsonObject *claims, gboolean trust_role, GError **error)
 {
   g_autofree char *id = NULL;
   JsonNode *sub = json_object_get_member (claims, "sub");
@@ -222,7 +284,7 @@ user_from_claims (JsonObject *claims, GError **error)
       !optional_claim (claims, "role", &role, error) ||
       !optional_claim (claims, "avatar_url", &avatar, error))
     return NULL;
-  RcUser *user = rc_user_new (id, name && *name ? name : id, role);
+  RcUser *user = rc_user_new (id, name && *name ? name : id, trust_role ? role : NULL);
   user->email = g_strdup (email);
   user->avatar_url = g_strdup (avatar);
   user->extra = json_object_ref (claims);
@@ -231,7 +293,7 @@ user_from_claims (JsonObject *claims, GError **error)
 
 RcUser *
 rc_jwt_auth_verify (const char *token, const guint8 *secret, gsize secret_len,
-                    gint64 now_s, GError **error)
+                    const RcJwtOptions *options, gint64 now_s, GError **error)
 {
   g_return_val_if_fail (secret != NULL, NULL);
   if (!rc_auth_token_is_well_formed (token)) {
@@ -259,9 +321,9 @@ rc_jwt_auth_verify (const char *token, const guint8 *secret, gsize secret_len,
     refuse (error, "malformed payload (not base64url JSON object)");
     return NULL;
   }
-  if (!check_dates (claims, now_s, error))
+  if (!check_claims (claims, options, now_s, error))
     return NULL;
-  RcUser *user = user_from_claims (claims, error);
+  RcUser *user = user_from_claims (claims, options && options->trust_role, error);
   if (user)
     user->token_hash = rc_token_hash (token);
   return user;
@@ -275,6 +337,27 @@ rc_jwt_auth_get_name (RcAuthProvider *provider)
   return "jwt";
 }
 
+/* Reply to GET auth:revoked:{sha256}: the last word on a valid token. */
+static void
+on_revocation_reply (RcRedisClient *redis, redisReply *reply, const GError *error, gpointer data)
+{
+  g_autoptr (GTask) task = data;
+  RcUser *user = g_task_get_task_data (task);
+
+  if (error || reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+    /* Fail closed, as for Sanctum tokens: a revocation cannot be checked. */
+    g_task_return_new_error (task, RC_AUTH_ERROR, RC_AUTH_ERROR_UNAVAILABLE,
+                             "jwt: the revocation list in Redis cannot be read");
+    return;
+  }
+  if (reply->type != REDIS_REPLY_NIL) {
+    g_task_return_new_error (task, RC_AUTH_ERROR, RC_AUTH_ERROR_UNAUTHENTICATED,
+                             "jwt: token revoked");
+    return;
+  }
+  g_task_return_pointer (task, rc_user_ref (user), (GDestroyNotify) rc_user_unref);
+}
+
 static void
 rc_jwt_auth_authenticate_async (RcAuthProvider *provider, const char *token,
                                 GCancellable *cancellable,
@@ -284,12 +367,20 @@ rc_jwt_auth_authenticate_async (RcAuthProvider *provider, const char *token,
   g_autoptr (GTask) task = g_task_new (provider, cancellable, callback, user_data);
   g_task_set_source_tag (task, rc_jwt_auth_authenticate_async);
   GError *error = NULL;
-  RcUser *user = rc_jwt_auth_verify (token, self->secret, self->secret_len,
+  RcUser *user = rc_jwt_auth_verify (token, self->secret, self->secret_len, &self->options,
                                      g_get_real_time () / G_USEC_PER_SEC, &error);
-  if (user)
-    g_task_return_pointer (task, user, (GDestroyNotify) rc_user_unref);
-  else
+  if (user == NULL) {
     g_task_return_error (task, error);
+    return;
+  }
+  if (self->redis == NULL) {
+    g_task_return_pointer (task, user, (GDestroyNotify) rc_user_unref);
+    return;
+  }
+  g_task_set_task_data (task, user, (GDestroyNotify) rc_user_unref);
+  g_autofree char *key = g_strconcat (RC_AUTH_REVOKED_KEY_PREFIX, user->token_hash, NULL);
+  rc_redis_client_call (self->redis, on_revocation_reply, g_steal_pointer (&task), "GET", key,
+                        NULL);
 }
 
 static RcUser *
@@ -309,16 +400,30 @@ rc_jwt_auth_iface_init (RcAuthProviderInterface *iface)
 }
 
 RcAuthProvider *
-rc_jwt_auth_new (const char *secret)
+rc_jwt_auth_new (const char *secret, const RcJwtOptions *options, RcRedisClient *redis)
 {
   g_return_val_if_fail (secret != NULL && *secret != '\0', NULL);
   RcJwtAuth *self = g_object_new (RC_TYPE_JWT_AUTH, NULL);
   self->secret_len = strlen (secret);
   self->secret = g_memdup2 (secret, self->secret_len);
+  if (options) {
+    self->options = *options;
+    self->options.audience = g_strdup (options->audience);
+    self->options.issuer = g_strdup (options->issuer);
+    self->options.user_model = g_strdup (options->user_model);
+  }
+  self->redis = redis ? g_object_ref (redis) : NULL;
   if (self->secret_len < SHA256_LEN)
     g_warning ("JWT_SECRET is shorter than %d bytes: HS256 tokens signed with it can be "
                "brute-forced; use a long random secret", SHA256_LEN);
-  g_info ("auth: jwt (HS256, exp required, %d s leeway on exp/nbf)", RC_JWT_LEEWAY_S);
+  g_info ("auth: jwt (HS256, exp required, %d s leeway on exp/nbf; lifetime %s%u s; aud %s, "
+          "iss %s, prv %s; role claim %s; revocation %s)", RC_JWT_LEEWAY_S,
+          self->options.max_lifetime_s ? "at most " : "not bounded, ",
+          self->options.max_lifetime_s, self->options.audience ? "checked" : "not checked",
+          self->options.issuer ? "checked" : "not checked",
+          self->options.user_model ? "checked" : "not checked",
+          self->options.trust_role ? "trusted (JWT_TRUST_ROLE)" : "ignored",
+          redis ? "checked in Redis (" RC_AUTH_REVOKED_KEY_PREFIX "*)" : "NOT checked (no Redis)");
   return RC_AUTH_PROVIDER (self);
 }
 
@@ -329,6 +434,10 @@ rc_jwt_auth_finalize (GObject *object)
   if (self->secret)
     memset (self->secret, 0, self->secret_len);
   g_free (self->secret);
+  g_free ((char *) self->options.audience);
+  g_free ((char *) self->options.issuer);
+  g_free ((char *) self->options.user_model);
+  g_clear_object (&self->redis);
   G_OBJECT_CLASS (rc_jwt_auth_parent_class)->finalize (object);
 }
 

@@ -3,7 +3,9 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac, createSign, generateKeyPairSync } from "node:crypto";
-import { startServer, connect, request } from "./lib/harness.mjs";
+import { createHash } from "node:crypto";
+import { startServer, connect, request, next } from "./lib/harness.mjs";
+import { startRedis } from "./lib/redis.mjs";
 
 const SECRET = "jwt-secret-for-tests-0123456789abcdef0123456789";
 const b64url = (data) => Buffer.from(data).toString("base64url");
@@ -35,7 +37,7 @@ describe("jwt auth", () => {
   before(async () => {
     server = await startServer({
       args: [],
-      env: { AUTH_PROVIDER: "jwt", JWT_SECRET: SECRET, LARAVEL_API_URL: "", REDIS_HOST: "" },
+      env: { AUTH_PROVIDER: "jwt", JWT_SECRET: SECRET, JWT_TRUST_ROLE: "true", LARAVEL_API_URL: "", REDIS_HOST: "" },
     });
   });
   after(async () => {
@@ -109,5 +111,64 @@ describe("jwt auth", () => {
       if (bad.length > 20) tokens.push(bad); // short ones could match log text by chance
       await refused(bad, `malformed: ${bad.slice(0, 40)}`);
     }
+  });
+});
+
+// What an app's tokens promise, checked when configured (issue [hardening]
+// item 7), and revocation through the same Redis marker as Sanctum tokens.
+describe("jwt auth: audience, issuer, prv, lifetime, role, revocation", () => {
+  let server, redis;
+  const PRV = createHash("sha1").update("App\\Models\\User").digest("hex");
+  const strict = (extra = {}) => ({
+    sub: "42", name: "Jay", role: "admin", aud: "roomcast", iss: "https://app.example", prv: PRV,
+    iat: now(), exp: now() + 600, ...extra,
+  });
+  before(async () => {
+    redis = await startRedis();
+    server = await startServer({
+      args: [],
+      env: {
+        AUTH_PROVIDER: "jwt", JWT_SECRET: SECRET, LARAVEL_API_URL: "", REDIS_HOST: "127.0.0.1",
+        REDIS_PORT: String(redis.port), JWT_AUDIENCE: "roomcast", JWT_ISSUER: "https://app.example",
+        JWT_USER_MODEL: "App\\Models\\User", JWT_MAX_LIFETIME_S: "3600",
+      },
+    });
+  });
+  after(async () => {
+    await server.stop();
+    await redis.stop();
+  });
+  const refused = (t, why) => assert.rejects(connect(server, t), (err) => {
+    assert.equal(err.message, "unauthenticated", why);
+    return true;
+  }, why);
+
+  test("a token that keeps every promise connects; its role claim is ignored", async () => {
+    const s = await connect(server, sign(strict()));
+    const who = await request(s, "whoami");
+    s.close();
+    assert.deepEqual(who.user, { id: "42", name: "Jay", role: "user" });
+    await server.waitForLog(/role claim ignored/);
+  });
+
+  test("a wrong or missing aud, iss or prv, or a too long lifetime, is refused", async () => {
+    await refused(sign(strict({ aud: "another-app" })), "wrong aud");
+    await refused(sign(strict({ aud: undefined })), "no aud");
+    await refused(sign(strict({ iss: "https://evil.example" })), "wrong iss");
+    await refused(sign(strict({ prv: createHash("sha1").update("App\\Models\\Admin").digest("hex") })), "another model");
+    await refused(sign(strict({ exp: now() + 86400 * 365 })), "a year-long token");
+    (await connect(server, sign(strict({ aud: ["x", "roomcast"] })))).close();
+    await server.waitForLog(/auth refused: jwt: token lifetime is over JWT_MAX_LIFETIME_S/);
+  });
+
+  test("a revoked JWT is refused, and a live socket with it is dropped", async () => {
+    const live = sign(strict({ sub: "7" }));
+    const s = await connect(server, live);
+    const revokedEvent = next(s, "auth:revoked", 6000);
+    const hash = createHash("sha256").update(live).digest("hex");
+    await redis.command("SETEX", `auth:revoked:${hash}`, "86400", "1");
+    assert.deepEqual(await revokedEvent, [{ reason: "token revoked" }]);
+    await refused(live, "revoked token reconnecting");
+    await server.waitForLog(/auth refused: jwt: token revoked/);
   });
 });

@@ -47,10 +47,20 @@ make_token (const char *payload)
   return make_token_full ("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", payload, G_CHECKSUM_SHA256, SECRET);
 }
 
+/* The role claim trusted, nothing else required: what the tests below
+ * check is the token itself. */
+static const RcJwtOptions trusting = { .trust_role = TRUE };
+
+static RcUser *
+verify_with (const char *token, const RcJwtOptions *options, GError **error)
+{
+  return rc_jwt_auth_verify (token, (const guint8 *) SECRET, strlen (SECRET), options, NOW, error);
+}
+
 static RcUser *
 verify (const char *token, GError **error)
 {
-  return rc_jwt_auth_verify (token, (const guint8 *) SECRET, strlen (SECRET), NOW, error);
+  return verify_with (token, &trusting, error);
 }
 
 static void
@@ -139,6 +149,64 @@ test_jwt_dates (void)
     else
       g_assert_error (error, RC_AUTH_ERROR, RC_AUTH_ERROR_UNAUTHENTICATED);
   }
+}
+
+/* What RcJwtOptions add: role, aud, iss, prv and the lifetime bound. */
+static void
+test_jwt_options (void)
+{
+  /* Without JWT_TRUST_ROLE a role claim is ignored. */
+  g_autofree char *admin = make_token ("{\"sub\":\"1\",\"role\":\"admin\",\"exp\":1700000600}");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RcUser) plain = verify_with (admin, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (plain->role, ==, "user");
+  g_assert_false (rc_user_is_staff (plain));
+
+  /* sha1("App\\Models\\User"), as tymon/jwt-auth puts it in prv. */
+  g_autofree char *prv = g_compute_checksum_for_string (G_CHECKSUM_SHA1, "App\\Models\\User", -1);
+  const RcJwtOptions strict = {
+    .audience = "roomcast", .issuer = "https://app.example", .user_model = "App\\Models\\User",
+    .max_lifetime_s = 3600,
+  };
+  static const struct { const char *claims; const char *why; } cases[] = {
+    { "\"aud\":\"roomcast\",\"iss\":\"https://app.example\",\"exp\":1700003600", NULL },
+    { "\"aud\":[\"x\",\"roomcast\"],\"iss\":\"https://app.example\",\"exp\":1700000600", NULL },
+    { "\"iss\":\"https://app.example\",\"exp\":1700000600", "aud is required" },
+    { "\"aud\":\"other\",\"iss\":\"https://app.example\",\"exp\":1700000600", "wrong audience" },
+    { "\"aud\":[\"x\"],\"iss\":\"https://app.example\",\"exp\":1700000600", "wrong audience" },
+    { "\"aud\":\"roomcast\",\"exp\":1700000600", "iss is required" },
+    { "\"aud\":\"roomcast\",\"iss\":\"https://evil\",\"exp\":1700000600", "wrong iss" },
+    /* an hour and a half ahead: over the bound (plus the 30 s leeway) */
+    { "\"aud\":\"roomcast\",\"iss\":\"https://app.example\",\"exp\":1700005400", "lifetime" },
+    /* issued two hours before it expires, though it expires soon */
+    { "\"aud\":\"roomcast\",\"iss\":\"https://app.example\",\"iat\":1699993400,\"exp\":1700000600", "lifetime" },
+    { "\"aud\":\"roomcast\",\"iss\":\"https://app.example\",\"iat\":\"x\",\"exp\":1700000600", "iat must be a number" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    for (int with_prv = 0; with_prv < 2; with_prv++) {
+      g_autofree char *payload = with_prv
+        ? g_strdup_printf ("{\"sub\":\"1\",\"prv\":\"%s\",%s}", prv, cases[i].claims)
+        : g_strdup_printf ("{\"sub\":\"1\",%s}", cases[i].claims);
+      g_autofree char *t = make_token (payload);
+      g_autoptr (GError) e = NULL;
+      g_autoptr (RcUser) u = verify_with (t, &strict, &e);
+      const char *why = cases[i].why ? cases[i].why : with_prv ? NULL : "prv is required";
+      if (why == NULL) {
+        g_assert_no_error (e);
+        continue;
+      }
+      g_assert_error (e, RC_AUTH_ERROR, RC_AUTH_ERROR_UNAUTHENTICATED);
+      if (!strstr (e->message, why))
+        g_error ("case %u (prv %d): expected \"%s\" in \"%s\"", i, with_prv, why, e->message);
+    }
+  }
+  g_autofree char *other = make_token ("{\"sub\":\"1\",\"prv\":\"0123\",\"aud\":\"roomcast\","
+                                       "\"iss\":\"https://app.example\",\"exp\":1700000600}");
+  g_autoptr (GError) e2 = NULL;
+  g_autoptr (RcUser) u2 = verify_with (other, &strict, &e2);
+  g_assert_error (e2, RC_AUTH_ERROR, RC_AUTH_ERROR_UNAUTHENTICATED);
+  g_assert_nonnull (strstr (e2->message, "wrong prv"));
 }
 
 static void
@@ -315,6 +383,7 @@ main (int argc, char **argv)
   g_test_add_func ("/auth/jwt/valid", test_jwt_valid);
   g_test_add_func ("/auth/jwt/claims", test_jwt_claims);
   g_test_add_func ("/auth/jwt/dates", test_jwt_dates);
+  g_test_add_func ("/auth/jwt/options", test_jwt_options);
   g_test_add_func ("/auth/jwt/algorithms", test_jwt_algorithms);
   g_test_add_func ("/auth/jwt/signature", test_jwt_signature);
   g_test_add_func ("/auth/jwt/malformed", test_jwt_malformed);
