@@ -8,6 +8,7 @@
  */
 #include "sio/sio-server-private.h"
 #include "sio/sio-socket-private.h"
+#include "sio/eio-websocket.h"
 #include "http/http-server.h"
 #include "http/websocket-upgrade.h"
 #include "core/metrics.h"
@@ -108,8 +109,9 @@ on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
     query = g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_NONE, NULL);
   g_autofree char *peer = rc_websocket_upgrade_peer (msg);
   g_autofree char *header_token = bearer_token (msg);
+  g_autoptr (RcEioTransport) transport = rc_eio_websocket_new (ws, self->config->max_payload);
 
-  RcSioSocket *socket = rc_sio_socket_new (self, ws, peer, query_get (query, "token"),
+  RcSioSocket *socket = rc_sio_socket_new (self, transport, peer, query_get (query, "token"),
                                            header_token);
   g_hash_table_insert (self->sockets, g_strdup (rc_sio_socket_get_eio_sid (socket)), socket);
   rc_metrics_counter_inc ("roomcast_sio_transports_opened_total",

@@ -2,15 +2,16 @@
 #pragma once
 
 #include "sio/sio-socket.h"
-#include <libsoup/soup.h>
+#include "sio/eio-transport.h"
 
 G_BEGIN_DECLS
 
 typedef struct _RcSioServer RcSioServer;
 
-/* The server side of one Engine.IO connection on @ws. The socket keeps a
- * weak pointer to @server and reports back through the functions below. */
-RcSioSocket *rc_sio_socket_new (RcSioServer *server, SoupWebsocketConnection *ws,
+/* The server side of one Engine.IO session on @transport (transfer none:
+ * the socket takes a reference and installs its handlers). The socket keeps
+ * a weak pointer to @server and reports back through the functions below. */
+RcSioSocket *rc_sio_socket_new (RcSioServer *server, RcEioTransport *transport,
                                 const char *peer, const char *query_token,
                                 const char *header_token);
 const char *rc_sio_socket_get_eio_sid (RcSioSocket *self);

@@ -1,12 +1,13 @@
-/* roomcast: one Engine.IO connection and its Socket.IO namespace "/".
+/* roomcast: one Engine.IO session and its Socket.IO namespace "/".
  *
- * Owns the WebSocket, the ping/pong and connect timers, decodes frames with
- * sio-codec and hands CONNECT and EVENT packets to the server. Acks go one
- * way: the server answers the client's, and never asks for one. All on the
- * main loop.
+ * Owns the session's transport (eio-transport.h: a WebSocket), the
+ * ping/pong and connect
+ * timers, decodes packets with sio-codec and hands CONNECT and EVENT packets
+ * to the server. Nothing here depends on the transport. Acks go one way: the
+ * server answers the client's, and never asks for one. All on the main
+ * loop.
  */
 #include "sio/sio-socket-private.h"
-#include "http/fair-io-stream.h"
 #include "sio/sio-server-private.h"
 #include "sio/sio-codec.h"
 #include "core/metrics.h"
@@ -22,7 +23,7 @@ struct _RcSioSocket {
   GObject parent_instance;
 
   RcSioServer *server; /* weak: the server outlives its sockets */
-  SoupWebsocketConnection *ws;
+  RcEioTransport *transport;
   char *eio_sid;
   char *sid;
   char *peer;
@@ -35,7 +36,6 @@ struct _RcSioSocket {
   guint pong_timeout_id; /* waiting for the client's pong */
   guint connect_timeout_id;
   char *close_reason;    /* why we closed, when we did */
-  char *error_reason;    /* a protocol error libsoup reported */
 };
 
 G_DEFINE_FINAL_TYPE (RcSioSocket, rc_sio_socket, G_TYPE_OBJECT)
@@ -46,6 +46,7 @@ G_DEFINE_FINAL_TYPE (RcSioSocket, rc_sio_socket, G_TYPE_OBJECT)
 
 static void socket_close (RcSioSocket *self, const char *reason);
 static void socket_abort (RcSioSocket *self, const char *reason);
+static const RcEioTransportHandlers transport_handlers;
 
 static char *
 new_sid (void)
@@ -63,9 +64,9 @@ new_sid (void)
 static void
 send_text (RcSioSocket *self, const char *frame)
 {
-  if (!self->ws || soup_websocket_connection_get_state (self->ws) != SOUP_WEBSOCKET_STATE_OPEN)
+  if (self->state == STATE_CLOSED)
     return;
-  soup_websocket_connection_send_text (self->ws, frame);
+  rc_eio_transport_send (self->transport, frame);
   rc_metrics_counter_inc ("roomcast_sio_frames_out_total",
                           "Engine.IO frames sent to clients", NULL);
 }
@@ -311,24 +312,19 @@ answer_unsupported (RcSioSocket *self, const char *payload, gsize len, const GEr
   return TRUE;
 }
 
-static void
-on_message (SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer data)
+/* One Engine.IO packet from the transport. FALSE when it was malformed
+ * (the session is closing for it). */
+static gboolean
+on_transport_packet (const char *text, gsize len, gpointer data)
 {
   RcSioSocket *self = data;
+  gboolean accepted = TRUE;
   g_object_ref (self);
   rc_metrics_counter_inc ("roomcast_sio_frames_in_total",
                           "Engine.IO frames received from clients", NULL);
 
-  if (type != SOUP_WEBSOCKET_DATA_TEXT) {
-    socket_abort (self, "parse error: binary frames are not supported");
-    g_object_unref (self);
-    return;
-  }
-
-  gsize len;
-  const char *text = g_bytes_get_data (message, &len);
   const RcConfig *config = rc_sio_server_get_config (self->server);
-  /* libsoup enforces the limit on the wire; a compressed frame
+  /* The transports enforce the limit on the wire; a compressed frame
    * (permessage-deflate) can still inflate past it, so check again. */
   if (len > config->max_payload) {
     g_autofree char *reason = g_strdup_printf ("protocol error: frame of %" G_GSIZE_FORMAT
@@ -336,7 +332,7 @@ on_message (SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer da
                                                len, config->max_payload);
     socket_abort (self, reason);
     g_object_unref (self);
-    return;
+    return FALSE;
   }
   RcEioType eio;
   const char *payload;
@@ -346,6 +342,7 @@ on_message (SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer da
   if (!rc_eio_decode (text, len, &eio, &payload, &payload_len, &error)) {
     g_autofree char *reason = g_strdup_printf ("parse error: %s", error->message);
     socket_abort (self, reason);
+    accepted = FALSE;
   } else {
     switch (eio) {
     case RC_EIO_PONG:
@@ -369,6 +366,7 @@ on_message (SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer da
         rc_metrics_counter_inc ("roomcast_sio_parse_errors_total",
                                 "Malformed packets received (connection closed)", NULL);
         socket_abort (self, reason);
+        accepted = FALSE;
       } else {
         handle_packet (self, packet);
       }
@@ -376,48 +374,36 @@ on_message (SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer da
     }
     default:
       socket_abort (self, "parse error: unexpected Engine.IO packet");
+      accepted = FALSE;
       break;
     }
   }
   g_object_unref (self);
+  return accepted;
 }
 
 static void
-on_ws_error (SoupWebsocketConnection *ws, GError *error, gpointer data)
-{
-  RcSioSocket *self = data;
-  if (!self->error_reason)
-    self->error_reason = g_strdup (error->message);
-}
-
-static void
-on_ws_closed (SoupWebsocketConnection *ws, gpointer data)
+on_transport_closed (const char *transport_reason, gpointer data)
 {
   RcSioSocket *self = data;
   if (self->state == STATE_CLOSED)
     return;
 
-  const char *reason = self->close_reason;
-  g_autofree char *derived = NULL;
-  if (!reason) {
-    gushort code = soup_websocket_connection_get_close_code (ws);
-    if (code == SOUP_WEBSOCKET_CLOSE_TOO_BIG || self->error_reason)
-      reason = derived = g_strdup_printf ("protocol error: %s",
-                                          self->error_reason ? self->error_reason
-                                                             : "message too big");
-    else
-      reason = "transport close";
-  }
+  const char *reason = self->close_reason ? self->close_reason
+                     : transport_reason ? transport_reason
+                     : "transport close";
   g_object_ref (self);
-  SocketState was = self->state;
   self->state = STATE_CLOSED;
   stop_timers (self);
   rc_sio_server_socket_closed (self->server, self, reason);
-  (void) was;
   g_object_unref (self);
 }
 
-/* Start closing the WebSocket; on_ws_closed finishes the job. With
+static const RcEioTransportHandlers transport_handlers = {
+  on_transport_packet, on_transport_closed, NULL,
+};
+
+/* Start closing the transport; on_transport_closed finishes the job. With
  * @tell_client the namespace DISCONNECT goes first, so the client knows the
  * server meant it ("io server disconnect") and does not reconnect. */
 static void
@@ -429,10 +415,7 @@ close_transport (RcSioSocket *self, const char *reason, gboolean tell_client)
   stop_timers (self);
   if (tell_client && self->state == STATE_CONNECTED)
     send_text (self, "41");
-  if (soup_websocket_connection_get_state (self->ws) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_close (self->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
-  else
-    on_ws_closed (self->ws, self);
+  rc_eio_transport_close (self->transport);
 }
 
 /* A deliberate disconnect by the server. */
@@ -454,26 +437,18 @@ socket_abort (RcSioSocket *self, const char *reason)
 /* --- server-facing ----------------------------------------------------- */
 
 RcSioSocket *
-rc_sio_socket_new (RcSioServer *server, SoupWebsocketConnection *ws,
+rc_sio_socket_new (RcSioServer *server, RcEioTransport *transport,
                    const char *peer, const char *query_token, const char *header_token)
 {
   RcSioSocket *self = g_object_new (RC_TYPE_SIO_SOCKET, NULL);
-  const RcConfig *config = rc_sio_server_get_config (server);
 
   self->server = server;
-  self->ws = g_object_ref (ws);
+  self->transport = g_object_ref (transport);
   self->eio_sid = new_sid ();
   self->peer = g_strdup (peer ? peer : "?");
   self->query_token = g_strdup (query_token);
   self->header_token = g_strdup (header_token);
-  /* libsoup closes with 1009 past this; the Engine.IO frame is the message. */
-  soup_websocket_connection_set_max_incoming_payload_size (ws, config->max_payload);
-  /* libsoup limits frames; a message of many fragments is ours to bound. */
-  rc_fair_io_stream_limit_ws_messages (soup_websocket_connection_get_io_stream (ws), config->max_payload);
-  soup_websocket_connection_set_keepalive_interval (ws, 0);
-  g_signal_connect (ws, "message", G_CALLBACK (on_message), self);
-  g_signal_connect (ws, "error", G_CALLBACK (on_ws_error), self);
-  g_signal_connect (ws, "closed", G_CALLBACK (on_ws_closed), self);
+  rc_eio_transport_set_handlers (transport, &transport_handlers, self);
   return self;
 }
 
@@ -584,9 +559,9 @@ rc_sio_socket_finalize (GObject *object)
   RcSioSocket *self = RC_SIO_SOCKET (object);
 
   stop_timers (self);
-  if (self->ws) {
-    g_signal_handlers_disconnect_by_data (self->ws, self);
-    g_object_unref (self->ws);
+  if (self->transport) {
+    rc_eio_transport_set_handlers (self->transport, NULL, NULL);
+    g_object_unref (self->transport);
   }
   g_clear_pointer (&self->user, rc_user_unref);
   g_free (self->eio_sid);
@@ -595,7 +570,6 @@ rc_sio_socket_finalize (GObject *object)
   g_free (self->query_token);
   g_free (self->header_token);
   g_free (self->close_reason);
-  g_free (self->error_reason);
   G_OBJECT_CLASS (rc_sio_socket_parent_class)->finalize (object);
 }
 

@@ -1,0 +1,23 @@
+/* roomcast: the Engine.IO WebSocket transport (see eio-transport.h).
+ *
+ * One packet per text message, sent and received without a copy. Binary
+ * messages are refused (roomcast clients send text only): the WebSocket is
+ * closed with "parse error: binary frames are not supported". libsoup
+ * closes with 1009 a message longer than @max_payload; that and any other
+ * protocol error libsoup reports become the "protocol error: …" reason.
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+#include "sio/eio-transport.h"
+
+G_BEGIN_DECLS
+
+#define RC_TYPE_EIO_WEBSOCKET (rc_eio_websocket_get_type ())
+G_DECLARE_FINAL_TYPE (RcEioWebsocket, rc_eio_websocket, RC, EIO_WEBSOCKET, RcEioTransport)
+
+/* Carries packets on @ws (open, transfer none: the transport takes a
+ * reference). */
+RcEioTransport *rc_eio_websocket_new (SoupWebsocketConnection *ws, guint max_payload);
+
+G_END_DECLS
