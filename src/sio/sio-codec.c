@@ -461,8 +461,9 @@ rc_sio_encode_ack (const char *nsp, gint64 ack_id, JsonArray *args)
 }
 
 char *
-rc_eio_encode_open (const char *sid, guint ping_interval_ms,
-                    guint ping_timeout_ms, guint64 max_payload)
+rc_eio_encode_open (const char *sid, gboolean upgrade_to_websocket,
+                    guint ping_interval_ms, guint ping_timeout_ms,
+                    guint64 max_payload)
 {
   GString *out;
 
@@ -473,9 +474,10 @@ rc_eio_encode_open (const char *sid, guint ping_interval_ms,
   out = g_string_new ("0{\"sid\":");
   rc_json_write (out, sid_node);
   g_string_append_printf (out,
-                          ",\"upgrades\":[],\"pingInterval\":%u"
+                          ",\"upgrades\":%s,\"pingInterval\":%u"
                           ",\"pingTimeout\":%u,\"maxPayload\":%" G_GUINT64_FORMAT
                           "}",
+                          upgrade_to_websocket ? "[\"websocket\"]" : "[]",
                           ping_interval_ms, ping_timeout_ms, max_payload);
   return g_string_free (out, FALSE);
 }

@@ -1,10 +1,10 @@
 /* roomcast: Engine.IO v4 / Socket.IO v5 packet codec.
  *
- * Pure functions over strings: no sockets, no main loop. The WebSocket
- * layer (sio-server.c) feeds every text frame to rc_eio_decode() and, for
- * MESSAGE frames, the payload to rc_sio_decode(). Binary attachments are not
- * supported (our clients never send them) and are refused with
- * RC_SIO_ERROR_UNSUPPORTED.
+ * Pure functions over strings: no sockets, no main loop. The session
+ * (sio-socket.c) feeds every Engine.IO packet its transport received to
+ * rc_eio_decode() and, for MESSAGE packets, the payload to rc_sio_decode().
+ * Binary attachments are not supported (our clients never send them) and
+ * are refused with RC_SIO_ERROR_UNSUPPORTED.
  *
  * The JSON in a packet is checked against RFC 8259 before json-glib sees it:
  * json-glib 1.6 alone accepts comments, single quotes, hex numbers and a
@@ -126,8 +126,10 @@ char *rc_sio_encode_event (const char *nsp, gint64 ack_id, const char *event,
 char *rc_sio_encode_ack (const char *nsp, gint64 ack_id, JsonArray *args);
 
 /* Engine.IO open packet, exactly: 0{"sid":…,"upgrades":[],"pingInterval":…,
- * "pingTimeout":…,"maxPayload":…} (@sid is JSON-escaped). */
-char *rc_eio_encode_open (const char *sid, guint ping_interval_ms,
-                          guint ping_timeout_ms, guint64 max_payload);
+ * "pingTimeout":…,"maxPayload":…} (@sid is JSON-escaped); "upgrades" is
+ * ["websocket"] with @upgrade_to_websocket (a session opened by polling). */
+char *rc_eio_encode_open (const char *sid, gboolean upgrade_to_websocket,
+                          guint ping_interval_ms, guint ping_timeout_ms,
+                          guint64 max_payload);
 
 G_END_DECLS

@@ -456,7 +456,9 @@ void
 rc_sio_socket_start (RcSioSocket *self)
 {
   const RcConfig *config = rc_sio_server_get_config (self->server);
-  g_autofree char *open = rc_eio_encode_open (self->eio_sid, config->ping_interval_ms,
+  /* A session that starts on polling may move to a WebSocket. */
+  gboolean polling = g_str_equal (rc_eio_transport_get_name (self->transport), "polling");
+  g_autofree char *open = rc_eio_encode_open (self->eio_sid, polling, config->ping_interval_ms,
                                               config->ping_timeout_ms, config->max_payload);
   send_text (self, open);
   self->ping_id = g_timeout_add (config->ping_interval_ms, on_ping, self);

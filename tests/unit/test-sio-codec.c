@@ -71,10 +71,11 @@ test_eio_message_frame (void)
 static void
 test_eio_encode_open (void)
 {
-  g_autofree char *open = rc_eio_encode_open ("AbC-12_x", 25000, 20000,
+  g_autofree char *open = rc_eio_encode_open ("AbC-12_x", FALSE, 25000, 20000,
                                               1000000);
-  g_autofree char *escaped = rc_eio_encode_open ("a\"b\\c\n", 1, 2,
+  g_autofree char *escaped = rc_eio_encode_open ("a\"b\\c\n", FALSE, 1, 2,
                                                  G_MAXUINT64);
+  g_autofree char *polling = rc_eio_encode_open ("p", TRUE, 25000, 20000, 100);
   g_autoptr(JsonNode) parsed = NULL;
 
   g_assert_cmpstr (open, ==,
@@ -83,6 +84,10 @@ test_eio_encode_open (void)
   g_assert_cmpstr (escaped, ==,
                    "0{\"sid\":\"a\\\"b\\\\c\\n\",\"upgrades\":[],\"pingInterval\":1,"
                    "\"pingTimeout\":2,\"maxPayload\":18446744073709551615}");
+  /* A session opened by polling may upgrade to a WebSocket. */
+  g_assert_cmpstr (polling, ==,
+                   "0{\"sid\":\"p\",\"upgrades\":[\"websocket\"],\"pingInterval\":25000,"
+                   "\"pingTimeout\":20000,\"maxPayload\":100}");
   /* The payload is JSON that a client can parse. */
   parsed = json_parse (open + 1);
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (parsed),
