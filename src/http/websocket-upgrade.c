@@ -16,9 +16,9 @@ rc_websocket_upgrade_peer (SoupServerMessage *msg)
 }
 
 gboolean
-rc_websocket_upgrade_check (SoupServerMessage *msg, const RcConfig *config,
-                            const char *refused_metric, const char *refused_help,
-                            gboolean draining)
+rc_websocket_upgrade_check_client (SoupServerMessage *msg, const RcConfig *config,
+                                   const char *refused_metric, const char *refused_help,
+                                   gboolean draining)
 {
   const char *origin = soup_message_headers_get_one (
     soup_server_message_get_request_headers (msg), "Origin");
@@ -36,6 +36,16 @@ rc_websocket_upgrade_check (SoupServerMessage *msg, const RcConfig *config,
                          "the server is shutting down; reconnect elsewhere");
     return FALSE;
   }
+  return TRUE;
+}
+
+gboolean
+rc_websocket_upgrade_check (SoupServerMessage *msg, const RcConfig *config,
+                            const char *refused_metric, const char *refused_help,
+                            gboolean draining)
+{
+  if (!rc_websocket_upgrade_check_client (msg, config, refused_metric, refused_help, draining))
+    return FALSE;
   if (!soup_websocket_server_check_handshake (msg, NULL, NULL, NULL, NULL)) {
     rc_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "not_websocket",
                          "expected a WebSocket upgrade request");

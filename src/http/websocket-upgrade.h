@@ -26,6 +26,12 @@ gboolean rc_websocket_upgrade_check (SoupServerMessage *msg, const RcConfig *con
                                      const char *refused_metric, const char *refused_help,
                                      gboolean draining);
 
+/* The first two checks alone, for a session that opens over plain HTTP
+ * (an Engine.IO long-polling handshake) and must be refused alike. */
+gboolean rc_websocket_upgrade_check_client (SoupServerMessage *msg, const RcConfig *config,
+                                            const char *refused_metric,
+                                            const char *refused_help, gboolean draining);
+
 /* The client's address as "ip:port" ("?" if not an IP address), for logs. */
 char *rc_websocket_upgrade_peer (SoupServerMessage *msg);
 

@@ -1,13 +1,15 @@
 /* roomcast: Socket.IO v4 server; see sio-server.h.
  *
- * The HTTP pre-handler at /socket.io/ checks the query (EIO=4,
- * transport=websocket), then what every WebSocket endpoint checks (Origin,
- * draining: http/websocket-upgrade.h) before libsoup completes the WebSocket
- * handshake; every accepted WebSocket becomes an RcSioSocket. This file
+ * The HTTP pre-handler at /socket.io/ checks the query (EIO=4, the
+ * transport), then what every WebSocket endpoint checks (Origin, draining:
+ * http/websocket-upgrade.h). A WebSocket request is then completed by
+ * libsoup; a long-polling request goes to its session's RcEioPolling (or
+ * opens one). Every session is an RcSioSocket on a transport. This file
  * keeps the table of sockets, runs authentication and dispatches events.
  */
 #include "sio/sio-server-private.h"
 #include "sio/sio-socket-private.h"
+#include "sio/eio-polling.h"
 #include "sio/eio-websocket.h"
 #include "http/http-server.h"
 #include "http/websocket-upgrade.h"
@@ -60,6 +62,19 @@ bearer_token (SoupServerMessage *msg)
   return NULL;
 }
 
+/* TRUE (and @msg answered) when a polling request is refused as a
+ * WebSocket upgrade would be: its Origin, and, for a new session, @draining. */
+static gboolean
+refuse_client (RcSioServer *self, SoupServerMessage *msg, gboolean draining)
+{
+  return !rc_websocket_upgrade_check_client (msg, self->config, "roomcast_sio_refused_total",
+                                             "Refused Socket.IO requests (WebSocket upgrades and polling)",
+                                             draining);
+}
+
+static void handle_polling (RcSioServer *self, SoupServerMessage *msg, GHashTable *query);
+static gboolean refuse_upgrade (RcSioServer *self, SoupServerMessage *msg, const char *sid);
+
 /* Runs before libsoup's WebSocket handshake: setting a status here refuses
  * the upgrade with that answer. */
 static void
@@ -74,28 +89,51 @@ handle_sio_http (SoupServer *server, SoupServerMessage *msg, const char *path,
     rc_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", "no such endpoint");
     return;
   }
-  if (g_strcmp0 (transport, "polling") == 0) {
-    rc_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "transport_unsupported",
-                         "roomcast supports only the WebSocket transport: "
-                         "create the client with { transports: ['websocket'] }");
-    return;
-  }
   if (g_strcmp0 (eio, "4") != 0) {
     rc_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "protocol_unsupported",
                          "unsupported protocol version: roomcast speaks Engine.IO 4 "
                          "(socket.io-client 3.x/4.x, EIO=4)");
     return;
   }
-  if (g_strcmp0 (transport, "websocket") != 0) {
-    rc_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "transport_unsupported",
-                         "missing or unknown transport: use { transports: ['websocket'] }");
+  if (g_strcmp0 (transport, "polling") == 0) {
+    handle_polling (self, msg, query);
     return;
   }
-  /* Origin, draining (503: Socket.IO clients retry elsewhere), handshake.
-   * Passed: no status set, libsoup completes the handshake and calls
-   * on_websocket. */
-  rc_websocket_upgrade_check (msg, self->config, "roomcast_sio_refused_total",
-                              "Refused WebSocket upgrades", self->shutting_down);
+  if (g_strcmp0 (transport, "websocket") != 0) {
+    rc_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "transport_unsupported",
+                         "missing or unknown transport: 'polling' or 'websocket'");
+    return;
+  }
+  /* Origin, draining (503: Socket.IO clients retry elsewhere), handshake;
+   * then an upgrade of a polling session must name a live one. Passed: no
+   * status set, libsoup completes the handshake and calls on_websocket. */
+  if (!rc_websocket_upgrade_check (msg, self->config, "roomcast_sio_refused_total",
+                                   "Refused Socket.IO requests (WebSocket upgrades and polling)",
+                                   self->shutting_down))
+    return;
+  if (query_get (query, "sid"))
+    refuse_upgrade (self, msg, query_get (query, "sid"));
+}
+
+/* A new Engine.IO session on @transport, opened by @msg: sends the open
+ * packet. The socket belongs to the table. */
+static RcSioSocket *
+open_session (RcSioServer *self, SoupServerMessage *msg, GHashTable *query,
+              RcEioTransport *transport)
+{
+  g_autofree char *peer = rc_websocket_upgrade_peer (msg);
+  g_autofree char *header_token = bearer_token (msg);
+  RcSioSocket *socket = rc_sio_socket_new (self, transport, peer, query_get (query, "token"),
+                                           header_token);
+  g_hash_table_insert (self->sockets, g_strdup (rc_sio_socket_get_eio_sid (socket)), socket);
+  g_autofree char *labels = g_strdup_printf ("transport=\"%s\"",
+                                             rc_eio_transport_get_name (transport));
+  rc_metrics_counter_inc ("roomcast_sio_transports_opened_total",
+                          "Engine.IO sessions opened, by first transport", labels);
+  g_debug ("transport open: eio=%s transport=%s peer=%s", rc_sio_socket_get_eio_sid (socket),
+           rc_eio_transport_get_name (transport), peer);
+  rc_sio_socket_start (socket);
+  return socket;
 }
 
 static void
@@ -107,17 +145,155 @@ on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
   g_autoptr (GHashTable) query = NULL;
   if (g_uri_get_query (uri))
     query = g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_NONE, NULL);
-  g_autofree char *peer = rc_websocket_upgrade_peer (msg);
-  g_autofree char *header_token = bearer_token (msg);
   g_autoptr (RcEioTransport) transport = rc_eio_websocket_new (ws, self->config->max_payload);
+  const char *sid = query_get (query, "sid");
 
-  RcSioSocket *socket = rc_sio_socket_new (self, transport, peer, query_get (query, "token"),
-                                           header_token);
-  g_hash_table_insert (self->sockets, g_strdup (rc_sio_socket_get_eio_sid (socket)), socket);
-  rc_metrics_counter_inc ("roomcast_sio_transports_opened_total",
-                          "WebSocket transports opened", NULL);
-  g_debug ("transport open: eio=%s peer=%s", rc_sio_socket_get_eio_sid (socket), peer);
-  rc_sio_socket_start (socket);
+  if (!sid) {
+    open_session (self, msg, query, transport);
+    return;
+  }
+  /* The upgrade of a polling session (checked by refuse_upgrade(); the
+   * session may have ended since). */
+  RcSioSocket *socket = g_hash_table_lookup (self->sockets, sid);
+  if (!socket || !rc_sio_socket_upgrade (socket, transport)) {
+    g_debug ("upgrade refused: eio=%s", sid);
+    rc_eio_transport_close (transport);
+  }
+}
+
+/* --- long-polling ------------------------------------------------------ */
+
+/* A client polling more than this behind is disconnected. */
+#define POLLING_MIN_QUEUED (1024 * 1024)
+
+/* A WebSocket with ?sid= is the upgrade of that polling session. */
+static gboolean
+refuse_upgrade (RcSioServer *self, SoupServerMessage *msg, const char *sid)
+{
+  RcSioSocket *socket = g_hash_table_lookup (self->sockets, sid);
+  if (!socket) {
+    rc_eio_reply_error (msg, RC_EIO_HTTP_UNKNOWN_SID);
+    return TRUE;
+  }
+  if (!RC_IS_EIO_POLLING (rc_sio_socket_get_transport (socket))) {
+    rc_eio_reply_error (msg, RC_EIO_HTTP_BAD_REQUEST);
+    return TRUE;
+  }
+  return FALSE;
+}
+
+/* Cross-origin XHR (socket.io-client in a browser, withCredentials or not):
+ * the allowed Origin itself, never "*", so that credentials are allowed. */
+static void
+add_cors_headers (SoupServerMessage *msg, const char *origin)
+{
+  if (!origin)
+    return;
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  soup_message_headers_replace (headers, "Access-Control-Allow-Origin", origin);
+  soup_message_headers_replace (headers, "Access-Control-Allow-Credentials", "true");
+  soup_message_headers_append (headers, "Vary", "Origin");
+}
+
+static void
+answer_preflight (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  const char *asked = soup_message_headers_get_one (request, "Access-Control-Request-Headers");
+
+  soup_message_headers_replace (headers, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+  if (asked)
+    soup_message_headers_replace (headers, "Access-Control-Allow-Headers", asked);
+  soup_message_headers_replace (headers, "Access-Control-Max-Age", "600");
+  soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+/* GET (handshake or poll), POST (packets) and OPTIONS (CORS preflight) with
+ * transport=polling. */
+static void
+handle_polling (RcSioServer *self, SoupServerMessage *msg, GHashTable *query)
+{
+  const char *method = soup_server_message_get_method (msg);
+  const char *origin = soup_message_headers_get_one (
+    soup_server_message_get_request_headers (msg), "Origin");
+  const char *sid = query_get (query, "sid");
+
+  if (refuse_client (self, msg, FALSE))
+    return;
+  add_cors_headers (msg, origin);
+  if (method == SOUP_METHOD_OPTIONS) {
+    answer_preflight (msg);
+    return;
+  }
+  if (!sid) {
+    if (method != SOUP_METHOD_GET) {
+      rc_eio_reply_error (msg, RC_EIO_HTTP_BAD_HANDSHAKE_METHOD);
+      return;
+    }
+    if (refuse_client (self, msg, self->shutting_down))
+      return;
+    g_autoptr (RcEioTransport) transport =
+      rc_eio_polling_new (self->config->max_payload,
+                          MAX ((gsize) self->config->max_payload, POLLING_MIN_QUEUED),
+                          self->config->ping_timeout_ms);
+    open_session (self, msg, query, transport);
+    /* Answered at once: the open packet is queued. */
+    rc_eio_polling_handle_request (RC_EIO_POLLING (transport), msg);
+    return;
+  }
+  RcSioSocket *socket = g_hash_table_lookup (self->sockets, sid);
+  if (!socket) {
+    rc_eio_reply_error (msg, RC_EIO_HTTP_UNKNOWN_SID);
+    return;
+  }
+  RcEioTransport *transport = rc_sio_socket_get_transport (socket);
+  if (!RC_IS_EIO_POLLING (transport)) {
+    /* Polling for a session that upgraded to a WebSocket. */
+    rc_eio_reply_error (msg, RC_EIO_HTTP_BAD_REQUEST);
+    return;
+  }
+  g_autoptr (RcSioSocket) keep = g_object_ref (socket);
+  rc_eio_polling_handle_request (RC_EIO_POLLING (transport), msg);
+}
+
+/* Runs once the request headers are read, before libsoup reads the body:
+ * a polling POST longer than maxPayload is answered 413 (and its session
+ * ends, as a WebSocket frame that long ends its connection) without the body
+ * ever being kept in memory. A POST must say its length. */
+static void
+handle_sio_early (SoupServer *server, SoupServerMessage *msg, const char *path,
+                  GHashTable *query, gpointer data)
+{
+  RcSioServer *self = data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST ||
+      g_strcmp0 (query_get (query, "transport"), "polling") != 0)
+    return;
+  goffset length = soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
+                   ? soup_message_headers_get_content_length (headers) : -1;
+  if (length >= 0 && length <= self->config->max_payload)
+    return;
+
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+  const char *origin = soup_message_headers_get_one (headers, "Origin");
+  if (origin && rc_config_origin_allowed (self->config, origin))
+    add_cors_headers (msg, origin);
+  if (length < 0) {
+    rc_http_reply_error (msg, SOUP_STATUS_LENGTH_REQUIRED, "length_required",
+                         "a polling POST needs a Content-Length");
+    return;
+  }
+  g_autofree char *reason = g_strdup_printf ("protocol error: POST of %" G_GOFFSET_FORMAT
+                                             " bytes exceeds maxPayload (%u)",
+                                             length, self->config->max_payload);
+  rc_http_reply_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
+                       "the body is longer than maxPayload (SIO_MAX_PAYLOAD)");
+  RcSioSocket *socket = g_hash_table_lookup (self->sockets, query_get (query, "sid") ?
+                                                            query_get (query, "sid") : "");
+  if (socket && RC_IS_EIO_POLLING (rc_sio_socket_get_transport (socket)))
+    rc_eio_polling_abort (RC_EIO_POLLING (rc_sio_socket_get_transport (socket)), reason);
 }
 
 /* --- authentication ---------------------------------------------------- */
@@ -303,7 +479,8 @@ metrics_collector (GString *out, gpointer data)
   RcSioServer *self = data;
   rc_metrics_append_gauge (out, "roomcast_connections", "Connected Socket.IO clients",
                            self->n_connected);
-  rc_metrics_append_gauge (out, "roomcast_transports", "Open WebSocket transports",
+  rc_metrics_append_gauge (out, "roomcast_transports",
+                           "Open Engine.IO sessions (WebSocket or long-polling)",
                            g_hash_table_size (self->sockets));
 }
 
@@ -322,6 +499,7 @@ void
 rc_sio_server_attach (RcSioServer *self, SoupServer *soup)
 {
   soup_server_add_handler (soup, SIO_PATH, handle_sio_http, self, NULL);
+  soup_server_add_early_handler (soup, SIO_PATH, handle_sio_early, self, NULL);
   soup_server_add_websocket_handler (soup, SIO_PATH, NULL, NULL, on_websocket, self, NULL);
 }
 

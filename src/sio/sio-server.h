@@ -1,8 +1,10 @@
-/* roomcast: Socket.IO v4 server over libsoup WebSockets.
+/* roomcast: Socket.IO v4 server over libsoup.
  *
- * Serves /socket.io/ (Engine.IO v4, websocket transport only): open packet,
+ * Serves /socket.io/ (Engine.IO v4 over a WebSocket, or HTTP long-polling
+ * with the upgrade to a WebSocket, as stock clients start): open packet,
  * server ping / client pong, namespace "/" CONNECT with the auth object
- * handed to the auth provider, events and acks, maxPayload, Origin checks.
+ * handed to the auth provider, events and acks, maxPayload, Origin checks
+ * and CORS for cross-origin polling.
  * The application registers one handler per event name and listens to
  * connection/disconnection; it never sees frames.
  */
@@ -22,7 +24,7 @@ G_DECLARE_FINAL_TYPE (RcSioServer, rc_sio_server, RC, SIO_SERVER, GObject)
 
 /* @config must outlive the server. */
 RcSioServer *rc_sio_server_new (const RcConfig *config, RcAuthProvider *auth);
-/* Register the WebSocket handler (and the polling refusal) on @soup. */
+/* Register the /socket.io/ handlers (WebSocket, long-polling) on @soup. */
 void rc_sio_server_attach (RcSioServer *self, SoupServer *soup);
 
 /* Called for a client event. @args are the event's arguments after the name

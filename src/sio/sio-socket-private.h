@@ -15,6 +15,12 @@ RcSioSocket *rc_sio_socket_new (RcSioServer *server, RcEioTransport *transport,
                                 const char *peer, const char *query_token,
                                 const char *header_token);
 const char *rc_sio_socket_get_eio_sid (RcSioSocket *self);
+/* What carries the session now (transfer none). */
+RcEioTransport *rc_sio_socket_get_transport (RcSioSocket *self);
+/* Start moving the session to @probe, a transport the client opened for it
+ * (see rc_eio_transport_upgrade()). FALSE: not possible (closing, not on
+ * polling, already upgrading); the caller closes @probe. */
+gboolean rc_sio_socket_upgrade (RcSioSocket *self, RcEioTransport *probe);
 /* Sends the Engine.IO open packet and starts the ping and connect timers. */
 void rc_sio_socket_start (RcSioSocket *self);
 

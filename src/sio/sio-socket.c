@@ -1,7 +1,7 @@
 /* roomcast: one Engine.IO session and its Socket.IO namespace "/".
  *
- * Owns the session's transport (eio-transport.h: a WebSocket), the
- * ping/pong and connect
+ * Owns the session's transport (eio-transport.h: a WebSocket, or
+ * long-polling until the client upgrades), the ping/pong and connect
  * timers, decodes packets with sio-codec and hands CONNECT and EVENT packets
  * to the server. Nothing here depends on the transport. Acks go one way: the
  * server answers the client's, and never asks for one. All on the main
@@ -399,8 +399,22 @@ on_transport_closed (const char *transport_reason, gpointer data)
   g_object_unref (self);
 }
 
+/* The client moved the session to a new transport (polling → WebSocket). */
+static void
+on_transport_upgraded (RcEioTransport *to, gpointer data)
+{
+  RcSioSocket *self = data;
+  g_autoptr (RcEioTransport) old = g_steal_pointer (&self->transport);
+  self->transport = g_object_ref (to);
+  rc_eio_transport_set_handlers (to, &transport_handlers, self);
+  rc_metrics_counter_inc ("roomcast_sio_upgrades_total",
+                          "Engine.IO sessions upgraded from polling to WebSocket", NULL);
+  g_debug ("transport upgraded: eio=%s %s -> %s", self->eio_sid,
+           rc_eio_transport_get_name (old), rc_eio_transport_get_name (to));
+}
+
 static const RcEioTransportHandlers transport_handlers = {
-  on_transport_packet, on_transport_closed, NULL,
+  on_transport_packet, on_transport_closed, on_transport_upgraded,
 };
 
 /* Start closing the transport; on_transport_closed finishes the job. With
@@ -469,6 +483,20 @@ const char *
 rc_sio_socket_get_eio_sid (RcSioSocket *self)
 {
   return self->eio_sid;
+}
+
+RcEioTransport *
+rc_sio_socket_get_transport (RcSioSocket *self)
+{
+  return self->transport;
+}
+
+gboolean
+rc_sio_socket_upgrade (RcSioSocket *self, RcEioTransport *probe)
+{
+  if (self->state == STATE_CLOSED || self->close_reason)
+    return FALSE;
+  return rc_eio_transport_upgrade (self->transport, probe);
 }
 
 void
