@@ -1,8 +1,10 @@
 // Leaks and descriptor exhaustion ("[leaks]"): plain HTTP connections give
 // back their descriptors, a low RLIMIT_NOFILE is met with 503s and the
 // server accepts again once connections close, room changes and
-// pusher:signin do not grow the daemon's memory, and an event holding a
-// JSON value the daemon cannot represent is refused, not fatal.
+// pusher:signin do not grow the daemon's memory, long-polling sessions
+// (upgraded, kept on polling, abandoned) give back what they held, and an
+// event holding a JSON value the daemon cannot represent is refused, not
+// fatal.
 //
 // Descriptors and memory are read from /proc/<pid> of the daemon. Under
 // AddressSanitizer (scripts/test --sanitize) RSS says nothing about leaks
@@ -16,7 +18,8 @@ import net from "node:net";
 import { randomUUID } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import WebSocket from "ws";
-import { startServer, waitFor, connect, request, TIME_SCALE } from "./lib/harness.mjs";
+import { io } from "socket.io-client";
+import { startServer, waitFor, connect, request, next, TIME_SCALE } from "./lib/harness.mjs";
 import { DEV, hmacHex, makeEcho, echoConnected } from "./lib/pusher.mjs";
 
 const MB = 1024 * 1024;
@@ -344,6 +347,64 @@ test("room changes and pusher:signin do not grow the daemon's memory", async (t)
     assert.deepEqual(await stop(server), { code: 0, signal: null }, "LeakSanitizer: see ASAN_OPTIONS log_path");
   }
   assert.doesNotMatch(server.logs(), LIBRARY_WARNINGS);
+});
+
+test("long-polling sessions give back their descriptors and memory", async (t) => {
+  const server = await startServer({
+    // Short, so that abandoned sessions end soon; scaled for slow builds.
+    env: { LOG_LEVEL: "info", SIO_PING_INTERVAL_MS: String(300 * TIME_SCALE),
+           SIO_PING_TIMEOUT_MS: String(1000 * TIME_SCALE) },
+  });
+  t.after(() => stop(server));
+  const pid = server.proc.pid;
+  const sanitized = asan(pid);
+  const roomId = randomUUID();
+  const health = async () => (await fetch(`${server.url}/health`)).json();
+  // One session of each kind: a stock client (polling, then the upgrade),
+  // one kept on polling, and one that handshakes and vanishes without a
+  // poll (ended by ping timeout, with its queued pings dropped).
+  const session = async (i) => {
+    const kind = i % 3;
+    if (kind === 2) {
+      const res = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling`);
+      assert.equal(res.status, 200);
+      await res.text();
+      return;
+    }
+    const s = io(server.url, {
+      auth: { token: `dev:${5000 + i}:P${i}` }, forceNew: true, reconnection: false,
+      ...(kind === 1 ? { transports: ["polling"] } : {}),
+    });
+    await next(s, "connect", 10000);
+    const ack = await request(s, "room:join", { roomId });
+    assert.equal(ack.ok, true, JSON.stringify(ack));
+    assert.equal((await request(s, "chat:send", { text: `m${i}` })).ok, true);
+    s.close();
+  };
+  const idle = async () => {
+    await waitFor(async () => (await health()).connections === 0, 10000, "every session closed");
+    await waitFor(async () => /^roomcast_transports 0$/m.test(await (await fetch(`${server.url}/metrics`)).text()),
+                  10000, "every Engine.IO session freed");
+  };
+  const [warm, all] = sanitized ? [30, 120] : [150, 1500];
+  await pool(warm, 10, session);
+  await idle();
+  const fd0 = fdCount(pid);
+  const rss0 = rss(pid);
+  await pool(all - warm, 10, session);
+  await idle();
+  let fds = 0;
+  try {
+    await waitFor(() => (fds = fdCount(pid)) <= fd0 + 2, 5000, "descriptors back to the baseline");
+  } finally {
+    console.log(`# polling: descriptors ${fd0} before, ${fdCount(pid)} after ${all - warm} sessions`);
+  }
+  const rss1 = rss(pid);
+  console.log(`# polling: RSS ${mb(rss0)} MB after ${warm} sessions, ${mb(rss1)} MB after ${all} (+${mb(rss1 - rss0)} MB)`);
+  if (!sanitized) assert.ok(rss1 - rss0 < 8 * MB, `RSS grew by ${mb(rss1 - rss0)} MB`);
+  assert.doesNotMatch(server.logs(), LIBRARY_WARNINGS);
+  if (sanitized)
+    assert.deepEqual(await stop(server), { code: 0, signal: null }, "LeakSanitizer: see ASAN_OPTIONS log_path");
 });
 
 test("an event with an unrepresentable JSON value gets invalid_payload; the connection stays", async (t) => {
