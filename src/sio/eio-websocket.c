@@ -1,5 +1,6 @@
 /* roomcast: the Engine.IO WebSocket transport; see eio-websocket.h. */
 #include "sio/eio-websocket.h"
+#include "http/fair-io-stream.h"
 
 struct _RcEioWebsocket {
   RcEioTransport parent_instance;
@@ -76,6 +77,8 @@ rc_eio_websocket_new (SoupWebsocketConnection *ws, guint max_payload)
   self->ws = g_object_ref (ws);
   /* libsoup closes with 1009 past this; the Engine.IO packet is the message. */
   soup_websocket_connection_set_max_incoming_payload_size (ws, max_payload);
+  /* libsoup limits frames; a message of many fragments is ours to bound. */
+  rc_fair_io_stream_limit_ws_messages (soup_websocket_connection_get_io_stream (ws), max_payload);
   /* Engine.IO pings itself. */
   soup_websocket_connection_set_keepalive_interval (ws, 0);
   g_signal_connect (ws, "message", G_CALLBACK (on_message), self);

@@ -13,6 +13,7 @@
 #include "sio/eio-websocket.h"
 #include "http/http-server.h"
 #include "http/websocket-upgrade.h"
+#include "http/request-guard.h"
 #include "core/metrics.h"
 
 typedef struct {
@@ -500,6 +501,8 @@ rc_sio_server_attach (RcSioServer *self, SoupServer *soup)
 {
   soup_server_add_handler (soup, SIO_PATH, handle_sio_http, self, NULL);
   soup_server_add_early_handler (soup, SIO_PATH, handle_sio_early, self, NULL);
+  /* Polling POST bodies: SIO_MAX_PAYLOAD, as a WebSocket message. */
+  rc_request_guard_limit_body (soup, SIO_PATH, self->config->max_payload);
   soup_server_add_websocket_handler (soup, SIO_PATH, NULL, NULL, on_websocket, self, NULL);
 }
 
