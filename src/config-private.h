@@ -18,7 +18,7 @@ typedef enum {
   KIND_LOG_LEVEL, /* error|warn|warning|info|debug, sets two fields */
   KIND_ORIGINS,   /* comma separated "*" or scheme://host[:port] */
   KIND_ENUM,      /* one of Setting.choices, stored as an int-sized enum */
-  KIND_IGNORED,   /* accepted for compatibility with the seed .env, no effect */
+  KIND_IGNORED,   /* accepted for the Node audio server's .env, no effect */
   KIND_ICE_URLS,  /* comma separated stun:// (max = 1 URL) or turn(s):// URLs, see parse_ice_urls */
 } Kind;
 
@@ -29,7 +29,7 @@ typedef struct {
 
 typedef struct {
   const char *name;          /* environment variable and CLI override name */
-  const char *alias;         /* the Laravel app's MEDIASOUP_* name, environment only */
+  const char *alias;         /* the Node audio server's MEDIASOUP_* name, environment only */
   Kind kind;
   gboolean secret;           /* never printed: errors and dump say <redacted> */
   const char *default_value; /* parsed like any value; NULL = unset */

@@ -46,7 +46,7 @@ static const Setting table[] = {
   { "JWT_USER_MODEL", NULL, KIND_STRING, FALSE, NULL, OFF (jwt_user_model) },
   { "JWT_MAX_LIFETIME_S", NULL, KIND_UINT, FALSE, "86400", OFF (jwt_max_lifetime_s), 0, G_MAXINT },
   { "JWT_TRUST_ROLE", NULL, KIND_ENUM, FALSE, "false", OFF (jwt_trust_role), .choices = bool_choices },
-  /* Seed 000 section 2 caches validated users for 5 minutes. */
+  /* Validated users stay cached for 5 minutes, as with the Node audio server. */
   { "AUTH_CACHE_TTL_S", NULL, KIND_UINT, FALSE, "300", OFF (auth_cache_ttl_s), 1, 86400 },
   { "REDIS_HOST", NULL, KIND_STRING, FALSE, NULL, OFF (redis_host) },
   { "REDIS_PORT", NULL, KIND_PORT, FALSE, "6379", OFF (redis_port) },
@@ -101,8 +101,9 @@ static const Setting table[] = {
   { "BROADCAST_AUTH_URL", NULL, KIND_URL, FALSE, NULL, OFF (broadcast_auth_url) },
   { "WEBHOOK_URL", NULL, KIND_URL, FALSE, NULL, OFF (webhook_url) },
   { "BROADCAST_API_KEY", NULL, KIND_STRING, TRUE, NULL, OFF (broadcast_api_key), 16 },
-  /* The seed's .env sets NODE_ENV for the Node server it replaces; accept it
-   * so that file can be reused unchanged, but nothing here depends on it. */
+  /* The Node audio server's .env sets NODE_ENV; accept it so that file can
+   * be reused unchanged (docs/laravel.md#the-node-audio-servers-env), but
+   * nothing here depends on it. */
   { "NODE_ENV", NULL, KIND_IGNORED, FALSE, NULL, 0 },
 };
 

@@ -49,7 +49,7 @@ find_setting (const char *name)
 }
 
 /* Key-file keys are the setting names in lower case; aliases are accepted
- * in the environment only, where the seed's .env puts them. */
+ * in the environment only, where the Node audio server's .env puts them. */
 static int
 find_key (const char *key)
 {

@@ -1,9 +1,9 @@
 /* roomcast: daemon configuration.
  *
- * Every setting has one name, the environment variable the Laravel app's
- * .env uses (PORT, REDIS_HOST, ...; docs/laravel.md, "roomcast settings").
- * The same name, lower-cased, is the key in the
- * [roomcast] group of the optional key file; CLI flags override by name too.
+ * Every setting has one name, the environment variable the Node audio
+ * server's .env uses (PORT, REDIS_HOST, ...; docs/laravel.md#the-node-audio-servers-env).
+ * The same name, lower-cased, is the key in the [roomcast] group of the
+ * optional key file; CLI flags override by name too.
  * Precedence: CLI flag > environment > key file > built-in default.
  */
 #pragma once

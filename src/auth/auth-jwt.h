@@ -1,4 +1,5 @@
-/* roomcast: the "jwt" auth provider (shared-secret tokens, as in seed 001).
+/* roomcast: the "jwt" auth provider (shared-secret tokens,
+ * docs/laravel.md#jwt-instead-of-sanctum).
  *
  * A token is accepted when it is a compact JWS (three base64url parts,
  * unpadded, canonical) whose header says alg "HS256" (anything else,

@@ -1,5 +1,5 @@
-/* roomcast: the "laravel" auth provider (docs/laravel.md: "What roomcast sends",
- * "Laravel side" and the Redis keys of docs/protocol.md).
+/* roomcast: the "laravel" auth provider (docs/laravel.md#what-roomcast-sends,
+ * docs/laravel.md#revocation-on-logout, docs/protocol.md#redis-keys-written).
  *
  * A token presented on CONNECT is refused when auth:revoked:{sha256} exists
  * in Redis, taken from auth:token:{sha256} when cached there, and otherwise

@@ -1,6 +1,6 @@
 /* roomcast: one gift transaction, as queued and as sent to Laravel (pure).
  *
- * The wire form is the contract's transaction object (docs/laravel.md, "Gifts"),
+ * The wire form is the transaction object of docs/laravel.md#gifts,
  * written once when the gift is accepted and stored as is in the queue:
  *
  *   {"transaction_id":"g_1700000000000_abc123_xyz99",
@@ -42,7 +42,7 @@ gboolean rc_gift_id_is_valid (const char *gift_id);
  * any JSON reader). *@out (nullable) gets the value. */
 gboolean rc_gift_user_id_is_numeric (const char *user_id, gint64 *out);
 
-/* "g_<ms>_<6 of [a-z0-9]>_<5 of [a-z0-9]>" (docs/laravel.md, "Gifts"). */
+/* "g_<ms>_<6 of [a-z0-9]>_<5 of [a-z0-9]>" (docs/laravel.md#gifts). */
 char *rc_gift_transaction_id_new (gint64 now_ms);
 gboolean rc_gift_transaction_id_is_valid (const char *id);
 

@@ -1,4 +1,5 @@
-/* roomcast: the seed's broadcast API for Laravel (X-WebSocket-API-Key).
+/* roomcast: the broadcast API for Laravel (X-WebSocket-API-Key; README.md,
+ * "Laravel broadcasting").
  *
  *   POST /api/broadcast {event, to: "user"|"channel"|"room",
  *                        user_id | channel | room_id, data}

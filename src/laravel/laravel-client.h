@@ -1,8 +1,8 @@
-/* roomcast: the Laravel internal API (docs/laravel.md: "What roomcast
- * sends", "Gifts", "Room status").
+/* roomcast: the Laravel internal API (docs/laravel.md#what-roomcast-sends,
+ * docs/laravel.md#the-gift-controller, docs/laravel.md#room-status).
  *
  * Every call is a POST to {LARAVEL_API_URL}/api/v1/internal/... with the
- * contract's headers: Content-Type and Accept application/json,
+ * same headers: Content-Type and Accept application/json,
  * X-Internal-Key, and Authorization: Bearer <user token> for auth/validate,
  * Bearer <internal key> for the other endpoints. Answers are parsed with
  * the strict JSON reader and the HTTP status becomes an RcLaravelError the

@@ -1,5 +1,5 @@
-/* roomcast: "cinema" watch-together (seed 002): the host plays a video URL and
- * the room follows.
+/* roomcast: "cinema" watch-together (docs/protocol.md#client--server): the host
+ * plays a video URL and the room follows.
  *
  * The server keeps {url, positionMs, playing, updatedAt} as of the host's last
  * start/sync; everyone gets cinema:state at each change and a late joiner gets

@@ -11,7 +11,7 @@
  *   RC_EFFECT_DETACH   `user_id` is no longer in room `room_id` (kicked, banned,
  *                      room closed, switched rooms): unbind their socket.
  *   RC_EFFECT_PERSIST  room `room_id` changed: `payload` is
- *                      {"state": <room:state JSON, docs/protocol.md "Redis keys written">,
+ *                      {"state": <room:state JSON, docs/protocol.md#redis-keys-written>,
  *                       "seats": [userId or null, ...]} to write to the store.
  *                      A closed room has status "CLOSED" and no seats.
  *

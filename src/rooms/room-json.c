@@ -1,7 +1,7 @@
 /* roomcast: JSON views of a room (client snapshot, events, store state).
  *
  * Field names are the wire contract with clients (camelCase, ids as strings)
- * and, for rc_room_state_json(), with Laravel (docs/protocol.md, "Redis keys written").
+ * and, for rc_room_state_json(), with Laravel (docs/protocol.md#redis-keys-written).
  */
 #include "rooms/room-private.h"
 

@@ -66,7 +66,8 @@ typedef enum {
   RC_ROOM_ROLE_HOST,
 } RcRoomRole;
 
-/* "CREATED", "ACTIVE", ...: the seed's status values. */
+/* "CREATED", "ACTIVE", ...: the status values of room:state
+ * (docs/protocol.md#lifecycle-and-the-grace-period). */
 const char *rc_room_status_name (RcRoomStatus status);
 /* "free" / "request". */
 const char *rc_seat_mode_name (RcSeatMode mode);
@@ -276,7 +277,7 @@ JsonObject *rc_room_snapshot (const RcRoom *room, const char *user_id, gint64 no
 JsonNode *rc_room_cinema_state_json (const RcRoom *room, gint64 now);
 /* {id,status,seatMode,seats,title?,hostId} */
 JsonNode *rc_room_info_json (const RcRoom *room);
-/* The room:state value (docs/protocol.md, "Redis keys written"):
+/* The room:state value (docs/protocol.md#redis-keys-written):
  * {id,status,participantCount,createdAt,lastActivityAt,speakers}. */
 JsonNode *rc_room_state_json (const RcRoom *room);
 

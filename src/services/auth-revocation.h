@@ -1,5 +1,5 @@
-/* roomcast: drop live sockets whose token was revoked (docs/laravel.md,
- * "Laravel side": revocation on logout).
+/* roomcast: drop live sockets whose token was revoked
+ * (docs/laravel.md#revocation-on-logout).
  *
  * Laravel revokes a token on logout with SETEX auth:revoked:{sha256} 86400 1.
  * The watcher keeps the token hashes of the connected sockets (from

@@ -24,7 +24,7 @@
  * Signals:
  *   "room-state-changed" (const char *room_id, JsonNode *state)
  *       after a room's stored state changed (coalesced): the room:state
- *       object of docs/protocol.md "Redis keys written", for the Laravel room status client.
+ *       object of docs/protocol.md#redis-keys-written, for the Laravel room status client.
  *   "room-changed" (const char *room_id)
  *       at once, after any operation that changed the room (seats, mutes,
  *       participants, closing), bindings already updated; the room may be

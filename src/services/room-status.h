@@ -1,8 +1,8 @@
 /* roomcast: tells Laravel when rooms go live, change size and close
- * (POST /api/v1/internal/rooms/{id}/status, docs/laravel.md "Room status").
+ * (POST /api/v1/internal/rooms/{id}/status, docs/laravel.md#room-status).
  *
  * Listens to the room service's "room-state-changed" signal and maps each
- * room's state to the contract's body:
+ * room's state to the body Laravel expects:
  *
  *   room created (first seen, not CLOSED)   {is_live:true,  participant_count:0}
  *   join / leave                            {is_live:true,  participant_count:N}

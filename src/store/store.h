@@ -6,7 +6,7 @@
  * inside the *_async call. A NULL callback makes the call fire-and-forget:
  * implementations then log failures themselves.
  *
- * Keys (docs/protocol.md, "Redis keys written"; `{roomId}` is the room's UUID):
+ * Keys (docs/protocol.md#redis-keys-written; `{roomId}` is the room's UUID):
  *
  *   room:state:{roomId}  string, JSON {id,status,participantCount,createdAt,
  *                        lastActivityAt,speakers}; written with a TTL

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A strict fake of the Laravel side of the audio-server contract.
 
-It implements the three internal endpoints of seed 000 (sections 2-4 and 7)
+It implements the three internal endpoints of docs/laravel.md#laravel-side
 the way a real Laravel app with that code would answer, so that roomcast's
 tests fail where production would:
 
@@ -18,7 +18,7 @@ input is empty and validation fails), the validator's 422
 answers a client that does not send "Accept: application/json" gets
 (redirects and HTML instead of JSON). Gift batches are idempotent by
 transaction_id; balances live in SQLite and each transaction is applied in
-its own database transaction, as in the seed's GiftController.
+its own database transaction, as docs/laravel.md#the-gift-controller says.
 
 Known simplification: the validator reports the first failing rule of each
 field (Laravel may list several for one field).
@@ -118,7 +118,7 @@ class State:
         return None
 
 
-# --- Laravel's validator, the rules the seed's controllers use ----------------------------
+# --- Laravel's validator, the rules of the controllers in docs/laravel.md ------------------
 
 
 def display(attribute):
@@ -466,7 +466,7 @@ class Handler(BaseHTTPRequestHandler):
         return 200, {"processed": processed, "failed": failed}
 
     def process_transaction(self, tx):
-        """The seed's processTransaction(): one database transaction per gift."""
+        """One database transaction per gift (docs/laravel.md#the-gift-controller)."""
         db = self.state.db
         with self.state.lock:
             if db.execute("SELECT 1 FROM gift_transactions WHERE transaction_id = ?",

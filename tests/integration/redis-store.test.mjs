@@ -1,6 +1,6 @@
-// Room state, seats, pinned owners and rate limits in a real Redis (seed
-// 000 section 6): the keys and shapes operators see, and rate limits that
-// two workers on the same Redis share.
+// Room state, seats, pinned owners and rate limits in a real Redis
+// (docs/protocol.md#redis-keys-written): the keys and shapes operators see,
+// and rate limits that two workers on the same Redis share.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, connect, request, next, waitFor } from "./lib/harness.mjs";

@@ -1,4 +1,4 @@
-// Room status updates to Laravel (docs/laravel.md, "Room status") against the strict
+// Room status updates to Laravel (docs/laravel.md#room-status) against the strict
 // fake Laravel: first join, coalesced join bursts, close with closed_at,
 // and a room Laravel does not know (404) that keeps working.
 import { test, describe, before, after } from "node:test";

@@ -117,7 +117,7 @@ test_unavailable (void)
   g_assert_cmpint (count, ==, -1);
 }
 
-/* The keys and shapes Laravel and operators see (docs/protocol.md, "Redis keys written"). */
+/* The keys and shapes Laravel and operators see (docs/protocol.md#redis-keys-written). */
 static void
 test_wire_format (void)
 {

@@ -319,7 +319,7 @@ test_user_json_valid (void)
   g_assert_cmpint (json_object_get_int_member (user->extra, "coin_balance"), ==, 500);
   g_assert_cmpuint (json_object_get_size (user->extra), ==, 7);
 
-  /* the seed's controller returns null for missing optional columns */
+  /* a controller returns null for missing optional columns */
   g_autoptr (RcUser) minimal = user_from ("{\"id\":1,\"name\":\"\",\"email\":\"a@b\","
                                           "\"avatar_url\":null,\"role\":null}", &error);
   g_assert_no_error (error);

@@ -1,5 +1,5 @@
 /* roomcast: unit tests of the configuration's key files: errors, a sample
- * file, the seed's .env, and the shipped data/roomcast.conf. */
+ * file, the Node audio server's .env, and the shipped data/roomcast.conf. */
 #include "config.h"
 #include "config-test-util.h"
 #include "roomcast-build-config.h"
@@ -84,9 +84,10 @@ test_file_sample (void)
   g_unlink (path);
 }
 
-/* The Laravel app's .env (docs/laravel.md, "roomcast settings"), placeholders filled in, loads as is. */
+/* The Node audio server's .env (docs/laravel.md#the-node-audio-servers-env),
+ * placeholders filled in, loads as is. */
 static void
-test_seed_env (void)
+test_node_server_env (void)
 {
   g_auto(GStrv) env = env_of (
     "NODE_ENV", "production", "PORT", "3030", "LOG_LEVEL", "info",
@@ -170,7 +171,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/config/file/errors", test_file_errors);
   g_test_add_func ("/config/file/sample", test_file_sample);
-  g_test_add_func ("/config/seed-env", test_seed_env);
+  g_test_add_func ("/config/node-server-env", test_node_server_env);
   g_test_add_func ("/config/file/shipped", test_shipped_conf);
   return g_test_run ();
 }

@@ -194,7 +194,8 @@ test_aliases (void)
     g_assert_cmpuint (config->rtc_max_port, ==, 3);
   }
 
-  /* Aliases exist for the seed's .env; the key file takes canonical names only. */
+  /* Aliases exist for the Node audio server's .env; the key file takes
+   * canonical names only. */
   g_assert_nonnull (strstr (message, "unknown key 'mediasoup_listen_ip'"));
   g_unlink (path);
 }
