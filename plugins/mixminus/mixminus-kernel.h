@@ -25,7 +25,8 @@
 extern "C" {
 #endif
 
-/* Seats a room can have; the interleaved output has one channel more. */
+/* Seats a room can have; the element has one output per seat (the mix
+ * without that seat) and one more, the full mix. */
 #define MIXMINUS_MAX_SEATS 64
 
 /* Limiter knee: unity gain up to -3 dBFS (10^(-3/20)). */

@@ -7,7 +7,8 @@
  * the Pusher HTTP API; each is encoded once and sent to every subscriber,
  * except the connection whose socket id Laravel named (toOthers()).
  *
- * Main loop only. Off (never created) without an app key.
+ * Main loop only. Off (never created) unless PUSHER_APP_ID, PUSHER_APP_KEY
+ * and PUSHER_APP_SECRET are all set.
  */
 #pragma once
 
@@ -38,9 +39,10 @@ typedef struct _RcRoomService RcRoomService;
 #define RC_TYPE_HUB (rc_hub_get_type ())
 G_DECLARE_FINAL_TYPE (RcHub, rc_hub, RC, HUB, GObject)
 
-/* NULL when the hub is off (no app key). */
+/* NULL when the hub is off (PUSHER_APP_ID, _KEY or _SECRET unset). */
 RcHub *rc_hub_new (const RcConfig *config);
-/* Registers /app/{key} (WebSocket) and the Pusher HTTP API /apps/{id}/... */
+/* Registers /app/{key} (WebSocket), the Pusher HTTP API /apps/{id}/... and
+ * POST /api/broadcast + GET /api/users/online (X-WebSocket-API-Key). */
 void rc_hub_attach (RcHub *self, SoupServer *soup);
 void rc_hub_add_health (RcHub *self, RcHealth *health);
 
@@ -60,8 +62,9 @@ guint rc_hub_broadcast_deliver (RcHub *self, const char *prefix, const char *red
                                 const char *payload, gsize len);
 
 /* Socket.IO clients on the same channels ("subscribe", "unsubscribe",
- * "client event"; private/presence authorised by BROADCAST_AUTH_URL), and
- * POST /api/broadcast + GET /api/users/online (X-WebSocket-API-Key). */
+ * "client event"; private/presence authorised by BROADCAST_AUTH_URL); with
+ * it, /api/broadcast reaches a user's Socket.IO connections and
+ * /api/users/online counts them. */
 void rc_hub_attach_sio (RcHub *self, RcSioServer *sio);
 
 /* Each audio room is also the presence channel presence-room.{roomId}: its

@@ -1,6 +1,6 @@
 /* roomcast: the rooms on the wire: Socket.IO events in, effects out.
  *
- * The only part of src/rooms/ that does I/O. It registers one handler per
+ * The I/O around the pure rooms of src/rooms/. It registers one handler per
  * client event on the RcSioServer (room:join, room:leave, room:close and every
  * event of room-commands.h), runs it through the RcRoomRegistry with the wall
  * clock, acknowledges it ({ok:true,...} or {ok:false,error:{code,message}}),
