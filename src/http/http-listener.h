@@ -12,7 +12,8 @@
  * closes a plain HTTP connection after its response (request_finished()
  * keeps a connection alive only for its own listeners), and rc-http-server
  * says so with "Connection: close": nothing waits idle, nothing leaks.
- * WebSocket upgrades are stolen by their handler as before.
+ * WebSocket upgrades are stolen by their handler, as with libsoup's own
+ * listener.
  *
  * - Accept errors never stop the listener: after EMFILE/ENFILE (or any
  *   other failure but "try again") it stops polling for a moment, backing
