@@ -17,6 +17,7 @@ DEBIAN_PACKAGES=(
   gstreamer1.0-nice gstreamer1.0-tools libnice-dev
   redis-server nodejs npm curl valgrind systemd python3
   chromium iproute2 graphviz
+  clang-format
   # python-socketio with what its default transports need (requests for
   # long-polling, websocket-client for the upgrade): tests/integration/polling
   python3-socketio python3-requests python3-websocket
