@@ -59,8 +59,9 @@ void rc_laravel_client_post_async (RcLaravelClient *self, const char *path,
 JsonNode *rc_laravel_client_post_finish (RcLaravelClient *self, GAsyncResult *result,
                                          GError **error);
 
-/* auth/validate with the user's @token (section 2); the result is the
- * answer as Laravel sent it, not yet validated (see auth-laravel.h). */
+/* auth/validate with the user's @token (docs/laravel.md#what-roomcast-sends);
+ * the result is the answer as Laravel sent it, not yet validated (see
+ * auth-laravel.h). */
 void rc_laravel_client_validate_token_async (RcLaravelClient *self, const char *token,
                                              GCancellable *cancellable,
                                              GAsyncReadyCallback callback,
@@ -68,10 +69,11 @@ void rc_laravel_client_validate_token_async (RcLaravelClient *self, const char *
 JsonNode *rc_laravel_client_validate_token_finish (RcLaravelClient *self,
                                                    GAsyncResult *result, GError **error);
 
-/* gifts/batch (section 3): POST {"transactions": @transactions} (a JSON
- * array of transaction objects, transfer none). The result is Laravel's
- * answer as sent (any JSON); checking it against the contract's
- * {processed, failed[]} is the caller's job (gifts/gift-batch.h). On an
+/* gifts/batch (docs/laravel.md#the-gift-controller): POST
+ * {"transactions": @transactions} (a JSON array of transaction objects,
+ * transfer none). The result is Laravel's answer as sent (any JSON);
+ * checking it against {processed, failed[]} is the caller's job
+ * (gifts/gift-batch.h). On an
  * HTTP error *@error_body (nullable) gets the answer's JSON body, if it had
  * one (a 422's "errors" name the refused transactions). */
 void rc_laravel_client_gift_batch_async (RcLaravelClient *self, JsonNode *transactions,
@@ -80,7 +82,7 @@ void rc_laravel_client_gift_batch_async (RcLaravelClient *self, JsonNode *transa
 JsonNode *rc_laravel_client_gift_batch_finish (RcLaravelClient *self, GAsyncResult *result,
                                                JsonNode **error_body, GError **error);
 
-/* rooms/{@room_id}/status (section 4): POST @body ({is_live,
+/* rooms/{@room_id}/status (docs/laravel.md#room-status): POST @body ({is_live,
  * participant_count[, closed_at]}, transfer none). Any 2xx is success
  * (200 {"success":true} or 204); 404 is RC_LARAVEL_ERROR_NOT_FOUND. */
 void rc_laravel_client_room_status_async (RcLaravelClient *self, const char *room_id,

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Run a command inside a fresh network namespace that has only `lo`, so
-# WebRTC in the browser tests can only ever use 127.0.0.1 (BRIEF section 4).
+# WebRTC in the browser tests can only ever use 127.0.0.1, like every other
+# media test.
 # As root: unshare -n; otherwise an unprivileged user namespace if the
 # kernel allows one. Without either, the command runs as is with
 # ROOMCAST_NETNS unset, and the tests that need media skip.

@@ -539,7 +539,7 @@ warm_up (void)
 }
 
 /* RC_MEDIA_TEST_MANY=N: N clients in this one process (not run by default;
- * for checking the many-peer client process the brief warns about). */
+ * for checking that one client process can hold many webrtcbin peers). */
 static void
 test_many (void)
 {
