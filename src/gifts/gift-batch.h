@@ -1,11 +1,12 @@
 /* roomcast: the batching policy and Laravel's batch answer (pure).
  *
- * The answer to POST gifts/batch (docs/laravel.md#the-gift-controller) is checked field by
- * field: {"processed": integer >= 0, "failed": [{"transaction_id": string,
- * "error": string, "sender_id": integer|string}, ...]}. Extra members are
- * ignored; anything else (not an object, a missing or mistyped member) is a
- * malformed answer, which the batcher treats like a failed request and
- * retries: a 200 we cannot read is no proof the batch was applied.
+ * The answer to POST gifts/batch (docs/laravel.md#the-gift-controller) is
+ * checked field by field: {"processed": integer >= 0, "failed":
+ * [{"transaction_id": string, "error": string, "sender_id": integer|string},
+ * ...]}. Extra members are ignored; anything else (not an object, a missing
+ * or mistyped member) is a malformed answer, which the batcher treats like a
+ * failed request and retries: a 200 we cannot read is no proof the batch
+ * was applied.
  */
 #pragma once
 

@@ -73,9 +73,9 @@ JsonNode *rc_laravel_client_validate_token_finish (RcLaravelClient *self,
  * {"transactions": @transactions} (a JSON array of transaction objects,
  * transfer none). The result is Laravel's answer as sent (any JSON);
  * checking it against {processed, failed[]} is the caller's job
- * (gifts/gift-batch.h). On an
- * HTTP error *@error_body (nullable) gets the answer's JSON body, if it had
- * one (a 422's "errors" name the refused transactions). */
+ * (gifts/gift-batch.h). On an HTTP error *@error_body (nullable) gets the
+ * answer's JSON body, if it had one (a 422's "errors" name the refused
+ * transactions). */
 void rc_laravel_client_gift_batch_async (RcLaravelClient *self, JsonNode *transactions,
                                          GCancellable *cancellable,
                                          GAsyncReadyCallback callback, gpointer user_data);
