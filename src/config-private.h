@@ -9,17 +9,17 @@ G_BEGIN_DECLS
 #define DAY_MS (24u * 60u * 60u * 1000u)
 
 typedef enum {
-  KIND_STRING,    /* free text; min = minimum length in bytes */
-  KIND_UINT,      /* decimal guint in [min, max] */
-  KIND_PORT,      /* guint in 1-65535 */
+  KIND_STRING,      /* free text; min = minimum length in bytes */
+  KIND_UINT,        /* decimal guint in [min, max] */
+  KIND_PORT,        /* guint in 1-65535 */
   KIND_LISTEN_PORT, /* guint in 0-65535; 0 = any free port, logged at start */
-  KIND_URL,       /* absolute http(s) URL, stored without trailing '/' */
-  KIND_IP,        /* numeric IPv4 or IPv6 address */
-  KIND_LOG_LEVEL, /* error|warn|warning|info|debug, sets two fields */
-  KIND_ORIGINS,   /* comma separated "*" or scheme://host[:port] */
-  KIND_ENUM,      /* one of Setting.choices, stored as an int-sized enum */
-  KIND_IGNORED,   /* accepted for the Node audio server's .env, no effect */
-  KIND_ICE_URLS,  /* comma separated stun:// (max = 1 URL) or turn(s):// URLs, see parse_ice_urls */
+  KIND_URL,         /* absolute http(s) URL, stored without trailing '/' */
+  KIND_IP,          /* numeric IPv4 or IPv6 address */
+  KIND_LOG_LEVEL,   /* error|warn|warning|info|debug, sets two fields */
+  KIND_ORIGINS,     /* comma separated "*" or scheme://host[:port] */
+  KIND_ENUM,        /* one of Setting.choices, stored as an int-sized enum */
+  KIND_IGNORED,     /* accepted for the Node audio server's .env, no effect */
+  KIND_ICE_URLS, /* comma separated stun:// (max = 1 URL) or turn(s):// URLs, see parse_ice_urls */
 } Kind;
 
 typedef struct {
@@ -28,15 +28,15 @@ typedef struct {
 } Choice;
 
 typedef struct {
-  const char *name;          /* environment variable and CLI override name */
-  const char *alias;         /* the Node audio server's MEDIASOUP_* name, environment only */
+  const char *name;  /* environment variable and CLI override name */
+  const char *alias; /* the Node audio server's MEDIASOUP_* name, environment only */
   Kind kind;
   gboolean secret;           /* never printed: errors and dump say <redacted> */
   const char *default_value; /* parsed like any value; NULL = unset */
   gsize offset;              /* field in RcConfig */
   guint min, max;
-  const Choice *choices;     /* KIND_ENUM, NULL-terminated */
-  gboolean reloadable;       /* applied by SIGHUP without a restart */
+  const Choice *choices; /* KIND_ENUM, NULL-terminated */
+  gboolean reloadable;   /* applied by SIGHUP without a restart */
 } Setting;
 
 /* The number of rows in the table; config-settings.c checks it at compile

@@ -7,9 +7,8 @@
 G_STATIC_ASSERT (sizeof (RcAuthKind) == sizeof (int));
 
 static const Choice bool_choices[] = {
-  { "true", TRUE }, { "false", FALSE }, { "yes", TRUE }, { "no", FALSE },
-  { "on", TRUE }, { "off", FALSE }, { "1", TRUE }, { "0", FALSE },
-  { NULL, 0 },
+  { "true", TRUE }, { "false", FALSE }, { "yes", TRUE }, { "no", FALSE }, { "on", TRUE },
+  { "off", FALSE }, { "1", TRUE },      { "0", FALSE },  { NULL, 0 },
 };
 
 static const Choice auth_choices[] = {
@@ -29,23 +28,30 @@ static const Setting table[] = {
   { "LOG_LEVEL", NULL, KIND_LOG_LEVEL, FALSE, "info", OFF (log_level), .reloadable = TRUE },
   { "CORS_ORIGINS", NULL, KIND_ORIGINS, FALSE, NULL, OFF (cors_origins), .reloadable = TRUE },
   { "WEB_ROOT", NULL, KIND_STRING, FALSE, "", OFF (web_root) },
-  { "SIO_PING_INTERVAL_MS", NULL, KIND_UINT, FALSE, "25000", OFF (ping_interval_ms), 1, DAY_MS },
+  { "SIO_PING_INTERVAL_MS", NULL, KIND_UINT, FALSE, "25000", OFF (ping_interval_ms), 1,
+    DAY_MS },
   { "SIO_PING_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "20000", OFF (ping_timeout_ms), 1, DAY_MS },
   { "SIO_MAX_PAYLOAD", NULL, KIND_UINT, FALSE, "1000000", OFF (max_payload), 1, G_MAXINT },
   /* Past it, or within the descriptor reserve, a connection gets a 503. */
-  { "HTTP_MAX_CONNECTIONS", NULL, KIND_UINT, FALSE, "50000", OFF (http_max_connections), 1, G_MAXINT },
+  { "HTTP_MAX_CONNECTIONS", NULL, KIND_UINT, FALSE, "50000", OFF (http_max_connections), 1,
+    G_MAXINT },
   /* A request's headers must be in this long after it starts, its body this
    * long after its headers (src/http/request-guard.h). */
-  { "HTTP_HEADER_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "10000", OFF (http_header_timeout_ms), 100, DAY_MS },
-  { "HTTP_BODY_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "30000", OFF (http_body_timeout_ms), 100, DAY_MS },
-  { "AUTH_PROVIDER", NULL, KIND_ENUM, FALSE, NULL, OFF (auth_provider), .choices = auth_choices },
+  { "HTTP_HEADER_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "10000", OFF (http_header_timeout_ms),
+    100, DAY_MS },
+  { "HTTP_BODY_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "30000", OFF (http_body_timeout_ms), 100,
+    DAY_MS },
+  { "AUTH_PROVIDER", NULL, KIND_ENUM, FALSE, NULL, OFF (auth_provider),
+    .choices = auth_choices },
   { "JWT_SECRET", NULL, KIND_STRING, TRUE, NULL, OFF (jwt_secret) },
   /* What a JWT must also carry (src/auth/auth-jwt.h); unset = not checked. */
   { "JWT_AUDIENCE", NULL, KIND_STRING, FALSE, NULL, OFF (jwt_audience) },
   { "JWT_ISSUER", NULL, KIND_STRING, FALSE, NULL, OFF (jwt_issuer) },
   { "JWT_USER_MODEL", NULL, KIND_STRING, FALSE, NULL, OFF (jwt_user_model) },
-  { "JWT_MAX_LIFETIME_S", NULL, KIND_UINT, FALSE, "86400", OFF (jwt_max_lifetime_s), 0, G_MAXINT },
-  { "JWT_TRUST_ROLE", NULL, KIND_ENUM, FALSE, "false", OFF (jwt_trust_role), .choices = bool_choices },
+  { "JWT_MAX_LIFETIME_S", NULL, KIND_UINT, FALSE, "86400", OFF (jwt_max_lifetime_s), 0,
+    G_MAXINT },
+  { "JWT_TRUST_ROLE", NULL, KIND_ENUM, FALSE, "false", OFF (jwt_trust_role),
+    .choices = bool_choices },
   /* Validated users stay cached for 5 minutes, as with the Node audio server. */
   { "AUTH_CACHE_TTL_S", NULL, KIND_UINT, FALSE, "300", OFF (auth_cache_ttl_s), 1, 86400 },
   { "REDIS_HOST", NULL, KIND_STRING, FALSE, NULL, OFF (redis_host) },
@@ -54,27 +60,35 @@ static const Setting table[] = {
   { "REDIS_DB", NULL, KIND_UINT, FALSE, "0", OFF (redis_db), 0, G_MAXINT },
   { "LARAVEL_API_URL", NULL, KIND_URL, FALSE, NULL, OFF (laravel_api_url) },
   { "LARAVEL_INTERNAL_KEY", NULL, KIND_STRING, TRUE, NULL, OFF (laravel_internal_key), 32 },
-  { "LARAVEL_CONNECT_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "2000", OFF (laravel_connect_timeout_ms), 1, DAY_MS },
+  { "LARAVEL_CONNECT_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "2000",
+    OFF (laravel_connect_timeout_ms), 1, DAY_MS },
   { "LARAVEL_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "5000", OFF (laravel_timeout_ms), 1, DAY_MS },
-  { "MAX_ROOMS_PER_WORKER", NULL, KIND_UINT, FALSE, "100", OFF (max_rooms_per_worker), 1, G_MAXINT, .reloadable = TRUE },
-  { "MAX_CLIENTS_PER_ROOM", NULL, KIND_UINT, FALSE, "50", OFF (max_clients_per_room), 1, G_MAXINT, .reloadable = TRUE },
-  { "RATE_LIMIT_MESSAGES_PER_MINUTE", NULL, KIND_UINT, FALSE, "60", OFF (rate_limit_per_minute), 1, G_MAXINT, .reloadable = TRUE },
+  { "MAX_ROOMS_PER_WORKER", NULL, KIND_UINT, FALSE, "100", OFF (max_rooms_per_worker), 1,
+    G_MAXINT, .reloadable = TRUE },
+  { "MAX_CLIENTS_PER_ROOM", NULL, KIND_UINT, FALSE, "50", OFF (max_clients_per_room), 1,
+    G_MAXINT, .reloadable = TRUE },
+  { "RATE_LIMIT_MESSAGES_PER_MINUTE", NULL, KIND_UINT, FALSE, "60", OFF (rate_limit_per_minute),
+    1, G_MAXINT, .reloadable = TRUE },
   { "SEATS_PER_ROOM", NULL, KIND_UINT, FALSE, "10", OFF (seats_per_room), 1, 64 },
   { "ROOM_GRACE_PERIOD_S", NULL, KIND_UINT, FALSE, "30", OFF (room_grace_s), 0, 86400 },
   /* Gifts: names this worker's in-flight list (gifts:inflight:{id}), the
    * dev ledger's price list, and gift:send per user and minute. */
   { "WORKER_ID", NULL, KIND_STRING, FALSE, "0", OFF (worker_id), 1 },
-  { "GIFTS_FILE", NULL, KIND_STRING, FALSE, ROOMCAST_DATADIR "/gifts.json", OFF (gifts_file), 1 },
-  { "GIFT_RATE_LIMIT_PER_MINUTE", NULL, KIND_UINT, FALSE, "600", OFF (gift_rate_limit_per_minute), 1, G_MAXINT, .reloadable = TRUE },
+  { "GIFTS_FILE", NULL, KIND_STRING, FALSE, ROOMCAST_DATADIR "/gifts.json", OFF (gifts_file),
+    1 },
+  { "GIFT_RATE_LIMIT_PER_MINUTE", NULL, KIND_UINT, FALSE, "600",
+    OFF (gift_rate_limit_per_minute), 1, G_MAXINT, .reloadable = TRUE },
   { "RTC_LISTEN_IP", "MEDIASOUP_LISTEN_IP", KIND_IP, FALSE, NULL, OFF (rtc_listen_ip) },
-  { "RTC_ANNOUNCED_IP", "MEDIASOUP_ANNOUNCED_IP", KIND_IP, FALSE, NULL, OFF (rtc_announced_ip) },
+  { "RTC_ANNOUNCED_IP", "MEDIASOUP_ANNOUNCED_IP", KIND_IP, FALSE, NULL,
+    OFF (rtc_announced_ip) },
   { "RTC_MIN_PORT", "MEDIASOUP_RTC_MIN_PORT", KIND_PORT, FALSE, "10000", OFF (rtc_min_port) },
   { "RTC_MAX_PORT", "MEDIASOUP_RTC_MAX_PORT", KIND_PORT, FALSE, "59999", OFF (rtc_max_port) },
   /* min = 0: stun:// URLs, min = 1: turn(s):// URLs with credentials (secret). */
   { "STUN_SERVER", NULL, KIND_ICE_URLS, FALSE, NULL, OFF (stun_server), 0, 1 },
   { "TURN_SERVERS", NULL, KIND_ICE_URLS, TRUE, NULL, OFF (turn_servers), 1, 16 },
   /* A client not connected this long after media:connect gets media:failed. */
-  { "RTC_CONNECT_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "15000", OFF (rtc_connect_timeout_ms), 100, 600000 },
+  { "RTC_CONNECT_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "15000", OFF (rtc_connect_timeout_ms),
+    100, 600000 },
   /* webrtcbin's own default is 200 ms: too much for conversation. */
   { "JITTER_LATENCY_MS", NULL, KIND_UINT, FALSE, "60", OFF (jitter_latency_ms), 0, 1000 },
   { "OPUS_BITRATE", NULL, KIND_UINT, FALSE, "32000", OFF (opus_bitrate), 6000, 510000 },
@@ -83,21 +97,25 @@ static const Setting table[] = {
   /* A room's shared mix is sent by one thread per this many peers. */
   /* false: no room pipelines (media:connect answers media_unavailable);
    * true: roomcastd refuses to start when an element is missing. */
-  { "MEDIA_ENABLED", NULL, KIND_ENUM, FALSE, "true", OFF (media_enabled), .choices = bool_choices },
+  { "MEDIA_ENABLED", NULL, KIND_ENUM, FALSE, "true", OFF (media_enabled),
+    .choices = bool_choices },
   { "MEDIA_FANOUT_PEERS", NULL, KIND_UINT, FALSE, "64", OFF (fanout_peers), 1, 100000 },
   /* Admin HTTP API key (secret); unset: LARAVEL_INTERNAL_KEY guards /admin. */
   { "ADMIN_API_KEY", NULL, KIND_STRING, TRUE, NULL, OFF (admin_api_key), 16 },
   /* SIGTERM drain bound; below systemd's TimeoutStopSec=30s. */
-  { "SHUTDOWN_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "20000", OFF (shutdown_timeout_ms), 100, 600000 },
+  { "SHUTDOWN_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "20000", OFF (shutdown_timeout_ms), 100,
+    600000 },
   /* Room recordings; created if missing, checked writable at startup (main.c). */
   { "RECORD_DIR", NULL, KIND_STRING, FALSE, NULL, OFF (record_dir) },
   /* Realtime hub: Laravel's pusher/reverb driver and Redis broadcaster.
    * BROADCAST_REDIS_DB unset = REDIS_DB (see parse_all). */
   { "PUSHER_APP_ID", "REVERB_APP_ID", KIND_STRING, FALSE, NULL, OFF (pusher_app_id), 1 },
   { "PUSHER_APP_KEY", "REVERB_APP_KEY", KIND_STRING, FALSE, NULL, OFF (pusher_app_key), 1 },
-  { "PUSHER_APP_SECRET", "REVERB_APP_SECRET", KIND_STRING, TRUE, NULL, OFF (pusher_app_secret), 1 },
+  { "PUSHER_APP_SECRET", "REVERB_APP_SECRET", KIND_STRING, TRUE, NULL, OFF (pusher_app_secret),
+    1 },
   { "BROADCAST_REDIS_DB", NULL, KIND_UINT, FALSE, NULL, OFF (broadcast_redis_db), 0, G_MAXINT },
-  { "BROADCAST_REDIS_PREFIX", NULL, KIND_STRING, FALSE, "laravel_database_", OFF (broadcast_redis_prefix) },
+  { "BROADCAST_REDIS_PREFIX", NULL, KIND_STRING, FALSE, "laravel_database_",
+    OFF (broadcast_redis_prefix) },
   { "BROADCAST_AUTH_URL", NULL, KIND_URL, FALSE, NULL, OFF (broadcast_auth_url) },
   { "WEBHOOK_URL", NULL, KIND_URL, FALSE, NULL, OFF (webhook_url) },
   { "BROADCAST_API_KEY", NULL, KIND_STRING, TRUE, NULL, OFF (broadcast_api_key), 16 },
@@ -106,7 +124,6 @@ static const Setting table[] = {
    * nothing here depends on it. */
   { "NODE_ENV", NULL, KIND_IGNORED, FALSE, NULL, 0 },
 };
-
 
 /* config.c sizes its per-setting arrays with RC_CONFIG_N_SETTINGS. */
 G_STATIC_ASSERT (G_N_ELEMENTS (table) == RC_CONFIG_N_SETTINGS);

@@ -19,11 +19,10 @@
 
 #define RC_GROUP "roomcast"
 
-G_DEFINE_QUARK (rc-config-error-quark, rc_config_error)
+G_DEFINE_QUARK (rc - config - error - quark, rc_config_error)
 
 #define settings rc_config_settings
 #define N_SETTINGS RC_CONFIG_N_SETTINGS
-
 
 /* "error" maps to CRITICAL, not ERROR: in GLib G_LOG_LEVEL_ERROR aborts the
  * process, so g_critical() is how a recoverable error is reported. */
@@ -32,10 +31,8 @@ static const struct {
   const char *canonical;
   GLogLevelFlags level;
 } log_levels[] = {
-  { "error", "error", G_LOG_LEVEL_CRITICAL },
-  { "warn", "warn", G_LOG_LEVEL_WARNING },
-  { "warning", "warn", G_LOG_LEVEL_WARNING },
-  { "info", "info", G_LOG_LEVEL_INFO },
+  { "error", "error", G_LOG_LEVEL_CRITICAL }, { "warn", "warn", G_LOG_LEVEL_WARNING },
+  { "warning", "warn", G_LOG_LEVEL_WARNING }, { "info", "info", G_LOG_LEVEL_INFO },
   { "debug", "debug", G_LOG_LEVEL_DEBUG },
 };
 
@@ -53,17 +50,15 @@ find_setting (const char *name)
 static int
 find_key (const char *key)
 {
-  for (guint i = 0; i < N_SETTINGS; i++)
-    {
-      g_autofree char *lower = g_ascii_strdown (settings[i].name, -1);
-      if (strcmp (lower, key) == 0)
-        return (int) i;
-    }
+  for (guint i = 0; i < N_SETTINGS; i++) {
+    g_autofree char *lower = g_ascii_strdown (settings[i].name, -1);
+    if (strcmp (lower, key) == 0)
+      return (int) i;
+  }
   return -1;
 }
 
-static void G_GNUC_PRINTF (2, 3)
-add_line (GPtrArray *errors, const char *fmt, ...)
+static void G_GNUC_PRINTF (2, 3) add_line (GPtrArray *errors, const char *fmt, ...)
 {
   va_list args;
 
@@ -75,8 +70,7 @@ add_line (GPtrArray *errors, const char *fmt, ...)
 /* Records "NAME: 'value' <why>"; a secret's value is replaced so it can
  * never reach a log or a terminal through an error message. */
 static void G_GNUC_PRINTF (4, 5)
-add_error (GPtrArray *errors, const Setting *s, const char *value,
-           const char *fmt, ...)
+  add_error (GPtrArray *errors, const Setting *s, const char *value, const char *fmt, ...)
 {
   g_autofree char *why = NULL;
   va_list args;
@@ -121,27 +115,25 @@ uri_has_extras (GUri *uri)
 static gboolean
 parse_url (const Setting *s, const char *value, char **field, GPtrArray *errors)
 {
-  g_autoptr(GUri) uri = NULL;
+  g_autoptr (GUri) uri = NULL;
   const char *scheme, *host;
   gsize len;
 
-  if (value == NULL)
-    {
-      set_string (field, NULL);
-      return TRUE;
-    }
+  if (value == NULL) {
+    set_string (field, NULL);
+    return TRUE;
+  }
   uri = g_uri_parse (value, G_URI_FLAGS_NONE, NULL);
   scheme = uri ? g_uri_get_scheme (uri) : NULL;
   host = uri ? g_uri_get_host (uri) : NULL;
   /* Credentials in the URL would be printed by the dump and in logs; the
    * internal key travels in a header instead. */
   if (uri == NULL || host == NULL || *host == '\0' || uri_has_extras (uri) ||
-      (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0))
-    {
-      add_error (errors, s, value,
-                 "is not an absolute http(s) URL (no credentials, query or fragment)");
-      return FALSE;
-    }
+      (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)) {
+    add_error (errors, s, value,
+               "is not an absolute http(s) URL (no credentials, query or fragment)");
+    return FALSE;
+  }
   /* Callers append endpoint paths ("/api/..."); a trailing '/' would double it. */
   len = strlen (value);
   while (len > 0 && value[len - 1] == '/')
@@ -156,7 +148,7 @@ parse_url (const Setting *s, const char *value, char **field, GPtrArray *errors)
 static gboolean
 is_ice_url (const char *item, gboolean turn)
 {
-  g_autoptr(GUri) uri = g_uri_parse (item, G_URI_FLAGS_NONE, NULL);
+  g_autoptr (GUri) uri = g_uri_parse (item, G_URI_FLAGS_NONE, NULL);
   const char *scheme, *host, *user, *query;
 
   if (uri == NULL)
@@ -170,7 +162,8 @@ is_ice_url (const char *item, gboolean turn)
     return FALSE;
   if (!turn)
     return g_ascii_strcasecmp (scheme, "stun") == 0 && user == NULL && query == NULL;
-  return (g_ascii_strcasecmp (scheme, "turn") == 0 || g_ascii_strcasecmp (scheme, "turns") == 0) &&
+  return (g_ascii_strcasecmp (scheme, "turn") == 0 ||
+          g_ascii_strcasecmp (scheme, "turns") == 0) &&
          user != NULL && strchr (user, ':') != NULL && user[0] != ':' &&
          (query == NULL || strcmp (query, "transport=udp") == 0 ||
           strcmp (query, "transport=tcp") == 0);
@@ -182,8 +175,8 @@ is_ice_url (const char *item, gboolean turn)
 static gboolean
 parse_ice_urls (const Setting *s, const char *value, char **field, GPtrArray *errors)
 {
-  g_auto(GStrv) parts = NULL;
-  g_autoptr(GPtrArray) list = NULL;
+  g_auto (GStrv) parts = NULL;
+  g_autoptr (GPtrArray) list = NULL;
   gboolean turn = s->min == 1;
 
   set_string (field, NULL);
@@ -191,44 +184,39 @@ parse_ice_urls (const Setting *s, const char *value, char **field, GPtrArray *er
     return TRUE;
   parts = g_strsplit (value, ",", -1);
   list = g_ptr_array_new ();
-  for (char **p = parts; *p != NULL; p++)
-    {
-      const char *item = g_strstrip (*p);
+  for (char **p = parts; *p != NULL; p++) {
+    const char *item = g_strstrip (*p);
 
-      if (*item == '\0')
-        continue;
-      if (!is_ice_url (item, turn))
-        {
-          add_error (errors, s, value, "item %u is not a %s URL", list->len + 1,
-                     turn ? "turn(s)://user:password@host[:port][?transport=udp|tcp]"
-                          : "stun://host[:port]");
-          return FALSE;
-        }
-      g_ptr_array_add (list, (gpointer) item);
-    }
-  if (list->len > s->max)
-    {
-      add_error (errors, s, value, "has more than %u URL%s", s->max, s->max == 1 ? "" : "s");
+    if (*item == '\0')
+      continue;
+    if (!is_ice_url (item, turn)) {
+      add_error (errors, s, value, "item %u is not a %s URL", list->len + 1,
+                 turn ? "turn(s)://user:password@host[:port][?transport=udp|tcp]"
+                      : "stun://host[:port]");
       return FALSE;
     }
-  if (list->len > 0)
-    {
-      g_ptr_array_add (list, NULL);
-      *field = g_strjoinv (",", (char **) list->pdata);
-    }
+    g_ptr_array_add (list, (gpointer) item);
+  }
+  if (list->len > s->max) {
+    add_error (errors, s, value, "has more than %u URL%s", s->max, s->max == 1 ? "" : "s");
+    return FALSE;
+  }
+  if (list->len > 0) {
+    g_ptr_array_add (list, NULL);
+    *field = g_strjoinv (",", (char **) list->pdata);
+  }
   return TRUE;
 }
 
 static gboolean
 parse_ip (const Setting *s, const char *value, char **field, GPtrArray *errors)
 {
-  g_autoptr(GInetAddress) addr = NULL;
+  g_autoptr (GInetAddress) addr = NULL;
 
-  if (value != NULL && (addr = g_inet_address_new_from_string (value)) == NULL)
-    {
-      add_error (errors, s, value, "is not an IP address");
-      return FALSE;
-    }
+  if (value != NULL && (addr = g_inet_address_new_from_string (value)) == NULL) {
+    add_error (errors, s, value, "is not an IP address");
+    return FALSE;
+  }
   set_string (field, value);
   return TRUE;
 }
@@ -238,7 +226,7 @@ parse_ip (const Setting *s, const char *value, char **field, GPtrArray *errors)
 static gboolean
 is_origin (const char *item)
 {
-  g_autoptr(GUri) uri = NULL;
+  g_autoptr (GUri) uri = NULL;
   const char *host;
 
   if (strcmp (item, "*") == 0)
@@ -254,34 +242,31 @@ is_origin (const char *item)
 static gboolean
 parse_origins (const Setting *s, const char *value, char ***field, GPtrArray *errors)
 {
-  g_auto(GStrv) parts = NULL;
-  g_autoptr(GPtrArray) list = NULL;
+  g_auto (GStrv) parts = NULL;
+  g_autoptr (GPtrArray) list = NULL;
 
   g_clear_pointer (field, g_strfreev);
   if (value == NULL)
     return TRUE;
   parts = g_strsplit (value, ",", -1);
   list = g_ptr_array_new_with_free_func (g_free);
-  for (char **p = parts; *p != NULL; p++)
-    {
-      const char *item = g_strstrip (*p);
+  for (char **p = parts; *p != NULL; p++) {
+    const char *item = g_strstrip (*p);
 
-      if (*item == '\0')
-        continue; /* tolerate "a,,b" and a trailing comma */
-      if (!is_origin (item))
-        {
-          add_error (errors, s, value,
-                     "is not a list of origins: '%s' is neither \"*\" nor scheme://host[:port]",
-                     item);
-          return FALSE;
-        }
-      g_ptr_array_add (list, g_strdup (item));
+    if (*item == '\0')
+      continue; /* tolerate "a,,b" and a trailing comma */
+    if (!is_origin (item)) {
+      add_error (errors, s, value,
+                 "is not a list of origins: '%s' is neither \"*\" nor scheme://host[:port]",
+                 item);
+      return FALSE;
     }
-  if (list->len > 0)
-    {
-      g_ptr_array_add (list, NULL);
-      *field = (char **) g_ptr_array_free (g_steal_pointer (&list), FALSE);
-    }
+    g_ptr_array_add (list, g_strdup (item));
+  }
+  if (list->len > 0) {
+    g_ptr_array_add (list, NULL);
+    *field = (char **) g_ptr_array_free (g_steal_pointer (&list), FALSE);
+  }
   return TRUE;
 }
 
@@ -289,12 +274,11 @@ static gboolean
 parse_log_level (const Setting *s, const char *value, RcConfig *config, GPtrArray *errors)
 {
   for (guint i = 0; i < G_N_ELEMENTS (log_levels); i++)
-    if (g_ascii_strcasecmp (value, log_levels[i].name) == 0)
-      {
-        config->log_level = log_levels[i].level;
-        set_string (&config->log_level_name, log_levels[i].canonical);
-        return TRUE;
-      }
+    if (g_ascii_strcasecmp (value, log_levels[i].name) == 0) {
+      config->log_level = log_levels[i].level;
+      set_string (&config->log_level_name, log_levels[i].canonical);
+      return TRUE;
+    }
   add_error (errors, s, value, "is not a log level (error, warn, info, debug)");
   return FALSE;
 }
@@ -302,16 +286,15 @@ parse_log_level (const Setting *s, const char *value, RcConfig *config, GPtrArra
 static gboolean
 parse_enum (const Setting *s, const char *value, int *field, GPtrArray *errors)
 {
-  g_autoptr(GString) names = NULL;
+  g_autoptr (GString) names = NULL;
 
   if (value == NULL)
     return TRUE; /* left for the caller to default */
   for (const Choice *c = s->choices; c->name != NULL; c++)
-    if (g_ascii_strcasecmp (value, c->name) == 0)
-      {
-        *field = c->value;
-        return TRUE;
-      }
+    if (g_ascii_strcasecmp (value, c->name) == 0) {
+      *field = c->value;
+      return TRUE;
+    }
   names = g_string_new (NULL);
   for (const Choice *c = s->choices; c->name != NULL; c++)
     g_string_append_printf (names, "%s%s", names->len ? ", " : "", c->name);
@@ -331,46 +314,44 @@ parse_setting (const Setting *s, const char *value, RcConfig *config, GPtrArray 
       s->kind != KIND_LISTEN_PORT)
     value = s->default_value;
 
-  switch (s->kind)
-    {
-    case KIND_STRING:
-      if (value != NULL && strlen (value) < s->min)
-        {
-          add_error (errors, s, value, "is shorter than %u characters", s->min);
-          return FALSE;
-        }
-      set_string (field, value);
-      return TRUE;
-    case KIND_UINT:
-      if (parse_uint (value, s->min, s->max, field))
-        return TRUE;
-      add_error (errors, s, value, "is not a whole number in %u-%u", s->min, s->max);
+  switch (s->kind) {
+  case KIND_STRING:
+    if (value != NULL && strlen (value) < s->min) {
+      add_error (errors, s, value, "is shorter than %u characters", s->min);
       return FALSE;
-    case KIND_PORT:
-      if (parse_uint (value, 1, 65535, field))
-        return TRUE;
-      add_error (errors, s, value, "is not a port number (1-65535)");
-      return FALSE;
-    case KIND_LISTEN_PORT:
-      if (parse_uint (value, 0, 65535, field))
-        return TRUE;
-      add_error (errors, s, value, "is not a port number (1-65535, or 0 for any free port)");
-      return FALSE;
-    case KIND_URL:
-      return parse_url (s, value, field, errors);
-    case KIND_IP:
-      return parse_ip (s, value, field, errors);
-    case KIND_LOG_LEVEL:
-      return parse_log_level (s, value, config, errors);
-    case KIND_ORIGINS:
-      return parse_origins (s, value, field, errors);
-    case KIND_ENUM:
-      return parse_enum (s, value, field, errors);
-    case KIND_IGNORED:
-      return TRUE;
-    case KIND_ICE_URLS:
-      return parse_ice_urls (s, value, field, errors);
     }
+    set_string (field, value);
+    return TRUE;
+  case KIND_UINT:
+    if (parse_uint (value, s->min, s->max, field))
+      return TRUE;
+    add_error (errors, s, value, "is not a whole number in %u-%u", s->min, s->max);
+    return FALSE;
+  case KIND_PORT:
+    if (parse_uint (value, 1, 65535, field))
+      return TRUE;
+    add_error (errors, s, value, "is not a port number (1-65535)");
+    return FALSE;
+  case KIND_LISTEN_PORT:
+    if (parse_uint (value, 0, 65535, field))
+      return TRUE;
+    add_error (errors, s, value, "is not a port number (1-65535, or 0 for any free port)");
+    return FALSE;
+  case KIND_URL:
+    return parse_url (s, value, field, errors);
+  case KIND_IP:
+    return parse_ip (s, value, field, errors);
+  case KIND_LOG_LEVEL:
+    return parse_log_level (s, value, config, errors);
+  case KIND_ORIGINS:
+    return parse_origins (s, value, field, errors);
+  case KIND_ENUM:
+    return parse_enum (s, value, field, errors);
+  case KIND_IGNORED:
+    return TRUE;
+  case KIND_ICE_URLS:
+    return parse_ice_urls (s, value, field, errors);
+  }
   g_assert_not_reached ();
 }
 
@@ -398,12 +379,11 @@ dev_pusher_credentials (const char **key, const char **secret)
   static char *dev_key, *dev_secret;
 
   /* Configuration is loaded on the main thread only. */
-  if (dev_secret == NULL)
-    {
-      g_autofree char *k = random_hex (8);
-      dev_key = g_strconcat ("dev-", k, NULL);
-      dev_secret = random_hex (16);
-    }
+  if (dev_secret == NULL) {
+    g_autofree char *k = random_hex (8);
+    dev_key = g_strconcat ("dev-", k, NULL);
+    dev_secret = random_hex (16);
+  }
   *key = dev_key;
   *secret = dev_secret;
 }
@@ -411,7 +391,7 @@ dev_pusher_credentials (const char **key, const char **secret)
 /* Parses every setting (raw value, else the table default) into @config,
  * recording in @ok which ones were valid. */
 static void
-parse_all (RcConfig *config, const char * const *raw, gboolean *ok, GPtrArray *errors)
+parse_all (RcConfig *config, const char *const *raw, gboolean *ok, GPtrArray *errors)
 {
   const char *auth = raw[find_setting ("AUTH_PROVIDER")];
 
@@ -436,7 +416,7 @@ parse_all (RcConfig *config, const char * const *raw, gboolean *ok, GPtrArray *e
   }
 
   if (auth == NULL || *auth == '\0')
-    config->auth_provider = config->dev ? RC_AUTH_DEV
+    config->auth_provider = config->dev          ? RC_AUTH_DEV
                             : config->jwt_secret ? RC_AUTH_JWT
                                                  : RC_AUTH_LARAVEL;
 }
@@ -444,14 +424,14 @@ parse_all (RcConfig *config, const char * const *raw, gboolean *ok, GPtrArray *e
 static gboolean
 is_loopback (const char *ip)
 {
-  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (ip);
+  g_autoptr (GInetAddress) address = g_inet_address_new_from_string (ip);
   return address != NULL && g_inet_address_get_is_loopback (address);
 }
 
 /* Rules between settings; a rule is skipped when a setting it reads was
  * itself invalid, since that is already reported. */
 static void
-cross_check (const RcConfig *config, const char * const *raw, const gboolean *ok,
+cross_check (const RcConfig *config, const char *const *raw, const gboolean *ok,
              GPtrArray *errors)
 {
   int min_port = find_setting ("RTC_MIN_PORT"), max_port = find_setting ("RTC_MAX_PORT");
@@ -481,95 +461,86 @@ cross_check (const RcConfig *config, const char * const *raw, const gboolean *ok
 
   if (!ok[auth])
     return;
-  switch (config->auth_provider)
-    {
-    case RC_AUTH_DEV:
-      if (!config->dev)
-        add_error (errors, &settings[auth], raw[auth], "is only allowed with --dev");
-      break;
-    case RC_AUTH_LARAVEL:
-      /* Also with --dev: an explicit laravel provider cannot work without them. */
-      if (ok[find_setting ("LARAVEL_API_URL")] && config->laravel_api_url == NULL)
-        add_line (errors, "LARAVEL_API_URL: required when AUTH_PROVIDER is laravel%s", dev_hint);
-      if (ok[find_setting ("LARAVEL_INTERNAL_KEY")] && config->laravel_internal_key == NULL)
-        add_line (errors, "LARAVEL_INTERNAL_KEY: required when AUTH_PROVIDER is laravel%s", dev_hint);
-      break;
-    case RC_AUTH_JWT:
-      if (ok[find_setting ("JWT_SECRET")] && config->jwt_secret == NULL)
-        add_line (errors, "JWT_SECRET: required when AUTH_PROVIDER is jwt");
-      break;
-    }
+  switch (config->auth_provider) {
+  case RC_AUTH_DEV:
+    if (!config->dev)
+      add_error (errors, &settings[auth], raw[auth], "is only allowed with --dev");
+    break;
+  case RC_AUTH_LARAVEL:
+    /* Also with --dev: an explicit laravel provider cannot work without them. */
+    if (ok[find_setting ("LARAVEL_API_URL")] && config->laravel_api_url == NULL)
+      add_line (errors, "LARAVEL_API_URL: required when AUTH_PROVIDER is laravel%s", dev_hint);
+    if (ok[find_setting ("LARAVEL_INTERNAL_KEY")] && config->laravel_internal_key == NULL)
+      add_line (errors, "LARAVEL_INTERNAL_KEY: required when AUTH_PROVIDER is laravel%s",
+                dev_hint);
+    break;
+  case RC_AUTH_JWT:
+    if (ok[find_setting ("JWT_SECRET")] && config->jwt_secret == NULL)
+      add_line (errors, "JWT_SECRET: required when AUTH_PROVIDER is jwt");
+    break;
+  }
 }
 
 static gboolean
-read_key_file (const char *path, const char **raw, GPtrArray *owned,
-               GPtrArray *errors, GError **error)
+read_key_file (const char *path, const char **raw, GPtrArray *owned, GPtrArray *errors,
+               GError **error)
 {
-  g_autoptr(GKeyFile) kf = g_key_file_new ();
-  g_autoptr(GError) local = NULL;
-  g_auto(GStrv) groups = NULL;
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autoptr (GError) local = NULL;
+  g_auto (GStrv) groups = NULL;
 
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local))
-    {
-      g_set_error (error, RC_CONFIG_ERROR, RC_CONFIG_ERROR_FILE,
-                   "%s: %s", path, local->message);
-      return FALSE;
-    }
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local)) {
+    g_set_error (error, RC_CONFIG_ERROR, RC_CONFIG_ERROR_FILE, "%s: %s", path, local->message);
+    return FALSE;
+  }
   groups = g_key_file_get_groups (kf, NULL);
-  for (char **g = groups; *g != NULL; g++)
-    {
-      g_auto(GStrv) keys = NULL;
+  for (char **g = groups; *g != NULL; g++) {
+    g_auto (GStrv) keys = NULL;
 
-      if (strcmp (*g, RC_GROUP) != 0)
-        {
-          add_line (errors, "%s: unknown group [%s] (settings belong in [" RC_GROUP "])",
-                    path, *g);
-          continue;
-        }
-      keys = g_key_file_get_keys (kf, *g, NULL, NULL);
-      for (char **k = keys; *k != NULL; k++)
-        {
-          int i = find_key (*k);
-          char *value;
-
-          /* A typo would otherwise silently leave the default in place. */
-          if (i < 0)
-            {
-              add_line (errors, "%s: unknown key '%s' in [" RC_GROUP "]", path, *k);
-              continue;
-            }
-          /* On a bad escape GLib returns a string *and* sets the error. */
-          value = g_key_file_get_string (kf, RC_GROUP, *k, &local);
-          if (local != NULL)
-            {
-              /* Our own words: GLib's could quote a secret value. */
-              add_line (errors, "%s: the value of '%s' has an invalid escape sequence", path, *k);
-              g_clear_error (&local);
-              g_free (value);
-              continue;
-            }
-          g_ptr_array_add (owned, value);
-          raw[i] = value;
-        }
+    if (strcmp (*g, RC_GROUP) != 0) {
+      add_line (errors, "%s: unknown group [%s] (settings belong in [" RC_GROUP "])", path, *g);
+      continue;
     }
+    keys = g_key_file_get_keys (kf, *g, NULL, NULL);
+    for (char **k = keys; *k != NULL; k++) {
+      int i = find_key (*k);
+      char *value;
+
+      /* A typo would otherwise silently leave the default in place. */
+      if (i < 0) {
+        add_line (errors, "%s: unknown key '%s' in [" RC_GROUP "]", path, *k);
+        continue;
+      }
+      /* On a bad escape GLib returns a string *and* sets the error. */
+      value = g_key_file_get_string (kf, RC_GROUP, *k, &local);
+      if (local != NULL) {
+        /* Our own words: GLib's could quote a secret value. */
+        add_line (errors, "%s: the value of '%s' has an invalid escape sequence", path, *k);
+        g_clear_error (&local);
+        g_free (value);
+        continue;
+      }
+      g_ptr_array_add (owned, value);
+      raw[i] = value;
+    }
+  }
   return TRUE;
 }
 
 static void
-read_environment (const char * const *envp, const char **raw)
+read_environment (const char *const *envp, const char **raw)
 {
   if (envp == NULL)
     return;
-  for (guint i = 0; i < N_SETTINGS; i++)
-    {
-      /* The canonical name wins: it is the one our own docs tell people to set. */
-      const char *value = g_environ_getenv ((char **) envp, settings[i].name);
+  for (guint i = 0; i < N_SETTINGS; i++) {
+    /* The canonical name wins: it is the one our own docs tell people to set. */
+    const char *value = g_environ_getenv ((char **) envp, settings[i].name);
 
-      if (value == NULL && settings[i].alias != NULL)
-        value = g_environ_getenv ((char **) envp, settings[i].alias);
-      if (value != NULL)
-        raw[i] = value;
-    }
+    if (value == NULL && settings[i].alias != NULL)
+      value = g_environ_getenv ((char **) envp, settings[i].alias);
+    if (value != NULL)
+      raw[i] = value;
+  }
 }
 
 static void
@@ -581,30 +552,28 @@ read_overrides (GHashTable *overrides, const char **raw, GPtrArray *errors)
   if (overrides == NULL)
     return;
   g_hash_table_iter_init (&iter, overrides);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      int i = find_setting (key);
+  while (g_hash_table_iter_next (&iter, &key, &value)) {
+    int i = find_setting (key);
 
-      if (i < 0)
-        add_line (errors, "%s: unknown setting", (const char *) key);
-      else if (value != NULL)
-        raw[i] = value;
-    }
+    if (i < 0)
+      add_line (errors, "%s: unknown setting", (const char *) key);
+    else if (value != NULL)
+      raw[i] = value;
+  }
 }
 
 static void
 config_clear (RcConfig *config)
 {
-  for (guint i = 0; i < N_SETTINGS; i++)
-    {
-      Kind kind = settings[i].kind;
-      gpointer field = G_STRUCT_MEMBER_P (config, settings[i].offset);
+  for (guint i = 0; i < N_SETTINGS; i++) {
+    Kind kind = settings[i].kind;
+    gpointer field = G_STRUCT_MEMBER_P (config, settings[i].offset);
 
-      if (kind == KIND_STRING || kind == KIND_URL || kind == KIND_IP || kind == KIND_ICE_URLS)
-        g_clear_pointer ((char **) field, g_free);
-      else if (kind == KIND_ORIGINS)
-        g_clear_pointer ((char ***) field, g_strfreev);
-    }
+    if (kind == KIND_STRING || kind == KIND_URL || kind == KIND_IP || kind == KIND_ICE_URLS)
+      g_clear_pointer ((char **) field, g_free);
+    else if (kind == KIND_ORIGINS)
+      g_clear_pointer ((char ***) field, g_strfreev);
+  }
   g_clear_pointer (&config->log_level_name, g_free);
 }
 
@@ -614,7 +583,7 @@ rc_config_new (void)
   RcConfig *config = g_new0 (RcConfig, 1);
   const char *raw[N_SETTINGS] = { NULL };
   gboolean ok[N_SETTINGS];
-  g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) errors = g_ptr_array_new_with_free_func (g_free);
 
   parse_all (config, raw, ok, errors);
   g_assert (errors->len == 0); /* the table's defaults must be valid */
@@ -631,14 +600,14 @@ rc_config_free (RcConfig *config)
 }
 
 gboolean
-rc_config_load (RcConfig *config, const char *path, const char * const *envp,
+rc_config_load (RcConfig *config, const char *path, const char *const *envp,
                 GHashTable *overrides, GError **error)
 {
   const char *raw[N_SETTINGS] = { NULL };
   gboolean ok[N_SETTINGS];
-  g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(RcConfig) next = NULL;
+  g_autoptr (GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) errors = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (RcConfig) next = NULL;
 
   g_return_val_if_fail (config != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -654,15 +623,14 @@ rc_config_load (RcConfig *config, const char *path, const char * const *envp,
   parse_all (next, raw, ok, errors);
   cross_check (next, raw, ok, errors);
 
-  if (errors->len > 0)
-    {
-      g_autofree char *message = NULL;
+  if (errors->len > 0) {
+    g_autofree char *message = NULL;
 
-      g_ptr_array_add (errors, NULL);
-      message = g_strjoinv ("\n", (char **) errors->pdata);
-      g_set_error_literal (error, RC_CONFIG_ERROR, RC_CONFIG_ERROR_INVALID, message);
-      return FALSE;
-    }
+    g_ptr_array_add (errors, NULL);
+    message = g_strjoinv ("\n", (char **) errors->pdata);
+    g_set_error_literal (error, RC_CONFIG_ERROR, RC_CONFIG_ERROR_INVALID, message);
+    return FALSE;
+  }
 
   /* Swap the new values in; the old ones are freed with the shell. */
   config_clear (config);
@@ -677,47 +645,43 @@ append_value (GString *out, const RcConfig *config, const Setting *s)
 {
   gconstpointer field = G_STRUCT_MEMBER_P (config, s->offset);
 
-  if (s->secret)
-    {
-      g_string_append (out, *(char * const *) field ? "<redacted>" : "<unset>");
-      return;
+  if (s->secret) {
+    g_string_append (out, *(char *const *) field ? "<redacted>" : "<unset>");
+    return;
+  }
+  switch (s->kind) {
+  case KIND_STRING:
+  case KIND_URL:
+  case KIND_IP:
+  case KIND_ICE_URLS:
+    if (*(char *const *) field != NULL)
+      g_string_append (out, *(char *const *) field);
+    break;
+  case KIND_UINT:
+  case KIND_PORT:
+  case KIND_LISTEN_PORT:
+    g_string_append_printf (out, "%u", *(const guint *) field);
+    break;
+  case KIND_LOG_LEVEL:
+    g_string_append (out, config->log_level_name);
+    break;
+  case KIND_ORIGINS:
+    if (*(char **const *) field != NULL) {
+      g_autofree char *joined = g_strjoinv (",", *(char **const *) field);
+      g_string_append (out, joined);
     }
-  switch (s->kind)
-    {
-    case KIND_STRING:
-    case KIND_URL:
-    case KIND_IP:
-    case KIND_ICE_URLS:
-      if (*(char * const *) field != NULL)
-        g_string_append (out, *(char * const *) field);
-      break;
-    case KIND_UINT:
-    case KIND_PORT:
-    case KIND_LISTEN_PORT:
-      g_string_append_printf (out, "%u", *(const guint *) field);
-      break;
-    case KIND_LOG_LEVEL:
-      g_string_append (out, config->log_level_name);
-      break;
-    case KIND_ORIGINS:
-      if (*(char ** const *) field != NULL)
-        {
-          g_autofree char *joined = g_strjoinv (",", *(char ** const *) field);
-          g_string_append (out, joined);
-        }
-      break;
-    case KIND_ENUM:
-      /* The first name of a value is its canonical one (true, not yes). */
-      for (const Choice *c = s->choices; c->name != NULL; c++)
-        if (c->value == *(const int *) field)
-          {
-            g_string_append (out, c->name);
-            break;
-          }
-      break;
-    case KIND_IGNORED:
-      break;
-    }
+    break;
+  case KIND_ENUM:
+    /* The first name of a value is its canonical one (true, not yes). */
+    for (const Choice *c = s->choices; c->name != NULL; c++)
+      if (c->value == *(const int *) field) {
+        g_string_append (out, c->name);
+        break;
+      }
+    break;
+  case KIND_IGNORED:
+    break;
+  }
 }
 
 char *
@@ -727,14 +691,13 @@ rc_config_dump (const RcConfig *config)
 
   g_return_val_if_fail (config != NULL, NULL);
 
-  for (guint i = 0; i < N_SETTINGS; i++)
-    {
-      if (settings[i].kind == KIND_IGNORED)
-        continue;
-      g_string_append_printf (out, "%s=", settings[i].name);
-      append_value (out, config, &settings[i]);
-      g_string_append_c (out, '\n');
-    }
+  for (guint i = 0; i < N_SETTINGS; i++) {
+    if (settings[i].kind == KIND_IGNORED)
+      continue;
+    g_string_append_printf (out, "%s=", settings[i].name);
+    append_value (out, config, &settings[i]);
+    g_string_append_c (out, '\n');
+  }
   return g_string_free (out, FALSE);
 }
 
@@ -745,63 +708,57 @@ copy_field (RcConfig *to, const RcConfig *from, const Setting *s)
   gpointer dst = G_STRUCT_MEMBER_P (to, s->offset);
   gconstpointer src = G_STRUCT_MEMBER_P (from, s->offset);
 
-  switch (s->kind)
-    {
-    case KIND_ORIGINS:
-      g_strfreev (*(char ***) dst);
-      *(char ***) dst = g_strdupv (*(char ** const *) src);
-      break;
-    case KIND_LOG_LEVEL:
-      to->log_level = from->log_level;
-      g_free (to->log_level_name);
-      to->log_level_name = g_strdup (from->log_level_name);
-      break;
-    case KIND_UINT:
-      *(guint *) dst = *(const guint *) src;
-      break;
-    default:
-      g_assert_not_reached (); /* only the kinds above are marked reloadable */
-    }
+  switch (s->kind) {
+  case KIND_ORIGINS:
+    g_strfreev (*(char ***) dst);
+    *(char ***) dst = g_strdupv (*(char **const *) src);
+    break;
+  case KIND_LOG_LEVEL:
+    to->log_level = from->log_level;
+    g_free (to->log_level_name);
+    to->log_level_name = g_strdup (from->log_level_name);
+    break;
+  case KIND_UINT:
+    *(guint *) dst = *(const guint *) src;
+    break;
+  default:
+    g_assert_not_reached (); /* only the kinds above are marked reloadable */
+  }
 }
 
 gboolean
-rc_config_reload (RcConfig *live, const RcConfig *fresh, char **reloaded,
-                  char **needs_restart)
+rc_config_reload (RcConfig *live, const RcConfig *fresh, char **reloaded, char **needs_restart)
 {
-  g_autoptr(GPtrArray) applied = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) pending = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) applied = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) pending = g_ptr_array_new_with_free_func (g_free);
 
   g_return_val_if_fail (live != NULL && fresh != NULL, FALSE);
 
-  for (guint i = 0; i < N_SETTINGS; i++)
-    {
-      const Setting *s = &settings[i];
-      g_autoptr(GString) before = g_string_new (NULL);
-      g_autoptr(GString) after = g_string_new (NULL);
+  for (guint i = 0; i < N_SETTINGS; i++) {
+    const Setting *s = &settings[i];
+    g_autoptr (GString) before = g_string_new (NULL);
+    g_autoptr (GString) after = g_string_new (NULL);
 
-      if (s->kind == KIND_IGNORED)
-        continue;
-      append_value (before, live, s);
-      append_value (after, fresh, s);
-      /* Secrets compare equal when both are set; compare them for real. */
-      if (s->secret)
-        {
-          const char *a = G_STRUCT_MEMBER (const char *, live, s->offset);
-          const char *b = G_STRUCT_MEMBER (const char *, fresh, s->offset);
-          if (g_strcmp0 (a, b) != 0)
-            g_ptr_array_add (pending, g_strdup (s->name));
-          continue;
-        }
-      if (g_str_equal (before->str, after->str))
-        continue;
-      if (s->reloadable)
-        {
-          copy_field (live, fresh, s);
-          g_ptr_array_add (applied, g_strdup_printf ("%s=%s", s->name, after->str));
-        }
-      else
+    if (s->kind == KIND_IGNORED)
+      continue;
+    append_value (before, live, s);
+    append_value (after, fresh, s);
+    /* Secrets compare equal when both are set; compare them for real. */
+    if (s->secret) {
+      const char *a = G_STRUCT_MEMBER (const char *, live, s->offset);
+      const char *b = G_STRUCT_MEMBER (const char *, fresh, s->offset);
+      if (g_strcmp0 (a, b) != 0)
         g_ptr_array_add (pending, g_strdup (s->name));
+      continue;
     }
+    if (g_str_equal (before->str, after->str))
+      continue;
+    if (s->reloadable) {
+      copy_field (live, fresh, s);
+      g_ptr_array_add (applied, g_strdup_printf ("%s=%s", s->name, after->str));
+    } else
+      g_ptr_array_add (pending, g_strdup (s->name));
+  }
   g_ptr_array_add (applied, NULL);
   g_ptr_array_add (pending, NULL);
   if (reloaded)

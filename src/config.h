@@ -28,58 +28,59 @@ typedef enum {
 
 typedef struct {
   /* server */
-  gboolean dev;                 /* --dev (CLI only): dev auth, defaults for a demo */
-  gboolean dev_remote;          /* --dev-remote (CLI only): let --dev listen beyond loopback */
-  gboolean dev_pusher_app;      /* set by loading: the hub uses --dev's per-process app */
-  char *listen_addr;            /* LISTEN_ADDR, default "127.0.0.1" */
-  guint port;                   /* PORT, default 3030 */
-  GLogLevelFlags log_level;     /* LOG_LEVEL: error|warn|info|debug (default info) */
-  char *log_level_name;         /* as given, normalised */
-  char **cors_origins;          /* CORS_ORIGINS, comma separated; NULL/empty or "*" = all */
-  char *web_root;               /* WEB_ROOT, default "" (disabled) */
+  gboolean dev;             /* --dev (CLI only): dev auth, defaults for a demo */
+  gboolean dev_remote;      /* --dev-remote (CLI only): let --dev listen beyond loopback */
+  gboolean dev_pusher_app;  /* set by loading: the hub uses --dev's per-process app */
+  char *listen_addr;        /* LISTEN_ADDR, default "127.0.0.1" */
+  guint port;               /* PORT, default 3030 */
+  GLogLevelFlags log_level; /* LOG_LEVEL: error|warn|info|debug (default info) */
+  char *log_level_name;     /* as given, normalised */
+  char **cors_origins;      /* CORS_ORIGINS, comma separated; NULL/empty or "*" = all */
+  char *web_root;           /* WEB_ROOT, default "" (disabled) */
 
   /* Socket.IO */
-  guint ping_interval_ms;       /* SIO_PING_INTERVAL_MS, default 25000 */
-  guint ping_timeout_ms;        /* SIO_PING_TIMEOUT_MS, default 20000 */
-  guint max_payload;            /* SIO_MAX_PAYLOAD bytes, default 1000000 */
-  guint http_max_connections;   /* HTTP_MAX_CONNECTIONS open at once (plain and WebSocket), default 50000 */
-  guint http_header_timeout_ms;  /* HTTP_HEADER_TIMEOUT_MS, default 10000 */
-  guint http_body_timeout_ms;    /* HTTP_BODY_TIMEOUT_MS, default 30000 */
+  guint ping_interval_ms; /* SIO_PING_INTERVAL_MS, default 25000 */
+  guint ping_timeout_ms;  /* SIO_PING_TIMEOUT_MS, default 20000 */
+  guint max_payload;      /* SIO_MAX_PAYLOAD bytes, default 1000000 */
+  guint
+    http_max_connections; /* HTTP_MAX_CONNECTIONS open at once (plain and WebSocket), default 50000 */
+  guint http_header_timeout_ms; /* HTTP_HEADER_TIMEOUT_MS, default 10000 */
+  guint http_body_timeout_ms;   /* HTTP_BODY_TIMEOUT_MS, default 30000 */
 
   /* auth */
-  RcAuthKind auth_provider;     /* AUTH_PROVIDER: dev|laravel|jwt; default dev with
+  RcAuthKind auth_provider; /* AUTH_PROVIDER: dev|laravel|jwt; default dev with
                                  * --dev, else jwt if JWT_SECRET set, else laravel */
-  char *jwt_secret;             /* JWT_SECRET (secret) */
-  char *jwt_audience;           /* JWT_AUDIENCE: aud must be (or hold) it; NULL = unchecked */
-  char *jwt_issuer;             /* JWT_ISSUER: iss must equal it; NULL = unchecked */
-  char *jwt_user_model;         /* JWT_USER_MODEL: prv must be its sha1 (tymon/jwt-auth) */
-  guint jwt_max_lifetime_s;     /* JWT_MAX_LIFETIME_S, default 86400; 0 = unbounded */
-  gboolean jwt_trust_role;      /* JWT_TRUST_ROLE, default false: role claim ignored */
-  guint auth_cache_ttl_s;       /* AUTH_CACHE_TTL_S, default 300: validated users cached */
+  char *jwt_secret;         /* JWT_SECRET (secret) */
+  char *jwt_audience;       /* JWT_AUDIENCE: aud must be (or hold) it; NULL = unchecked */
+  char *jwt_issuer;         /* JWT_ISSUER: iss must equal it; NULL = unchecked */
+  char *jwt_user_model;     /* JWT_USER_MODEL: prv must be its sha1 (tymon/jwt-auth) */
+  guint jwt_max_lifetime_s; /* JWT_MAX_LIFETIME_S, default 86400; 0 = unbounded */
+  gboolean jwt_trust_role;  /* JWT_TRUST_ROLE, default false: role claim ignored */
+  guint auth_cache_ttl_s;   /* AUTH_CACHE_TTL_S, default 300: validated users cached */
 
   /* Redis */
-  char *redis_host;             /* REDIS_HOST, default NULL = in-memory store */
-  guint redis_port;             /* REDIS_PORT, default 6379 */
-  char *redis_password;         /* REDIS_PASSWORD (secret) */
-  guint redis_db;               /* REDIS_DB, default 0 */
+  char *redis_host;     /* REDIS_HOST, default NULL = in-memory store */
+  guint redis_port;     /* REDIS_PORT, default 6379 */
+  char *redis_password; /* REDIS_PASSWORD (secret) */
+  guint redis_db;       /* REDIS_DB, default 0 */
 
   /* Laravel */
-  char *laravel_api_url;        /* LARAVEL_API_URL, http(s) URL without trailing '/' */
-  char *laravel_internal_key;   /* LARAVEL_INTERNAL_KEY (secret, >= 32 chars) */
+  char *laravel_api_url;            /* LARAVEL_API_URL, http(s) URL without trailing '/' */
+  char *laravel_internal_key;       /* LARAVEL_INTERNAL_KEY (secret, >= 32 chars) */
   guint laravel_connect_timeout_ms; /* LARAVEL_CONNECT_TIMEOUT_MS, default 2000 */
-  guint laravel_timeout_ms;     /* LARAVEL_TIMEOUT_MS, default 5000 */
+  guint laravel_timeout_ms;         /* LARAVEL_TIMEOUT_MS, default 5000 */
 
   /* limits and rooms */
-  guint max_rooms_per_worker;   /* MAX_ROOMS_PER_WORKER, default 100 */
-  guint max_clients_per_room;   /* MAX_CLIENTS_PER_ROOM, default 50 */
-  guint rate_limit_per_minute;  /* RATE_LIMIT_MESSAGES_PER_MINUTE, default 60 */
-  guint seats_per_room;         /* SEATS_PER_ROOM, default 10, 1..64 */
-  guint room_grace_s;           /* ROOM_GRACE_PERIOD_S, default 30 */
+  guint max_rooms_per_worker;  /* MAX_ROOMS_PER_WORKER, default 100 */
+  guint max_clients_per_room;  /* MAX_CLIENTS_PER_ROOM, default 50 */
+  guint rate_limit_per_minute; /* RATE_LIMIT_MESSAGES_PER_MINUTE, default 60 */
+  guint seats_per_room;        /* SEATS_PER_ROOM, default 10, 1..64 */
+  guint room_grace_s;          /* ROOM_GRACE_PERIOD_S, default 30 */
 
   /* gifts */
-  char *worker_id;              /* WORKER_ID, default "0": gifts:inflight:{id}; unique per
+  char *worker_id;  /* WORKER_ID, default "0": gifts:inflight:{id}; unique per
                                  * process sharing a Redis */
-  char *gifts_file;             /* GIFTS_FILE, default <datadir>/roomcast/gifts.json: dev ledger prices */
+  char *gifts_file; /* GIFTS_FILE, default <datadir>/roomcast/gifts.json: dev ledger prices */
   guint gift_rate_limit_per_minute; /* GIFT_RATE_LIMIT_PER_MINUTE, default 600 */
 
   /* RTC (MEDIASOUP_* names accepted as aliases) */
@@ -98,9 +99,9 @@ typedef struct {
   guint fanout_peers;           /* MEDIA_FANOUT_PEERS, default 64: peers per fan-out thread */
 
   /* operations */
-  char *admin_api_key;          /* ADMIN_API_KEY (secret, >= 16 chars): also opens /admin */
-  guint shutdown_timeout_ms;    /* SHUTDOWN_TIMEOUT_MS, default 20000: SIGTERM drain bound */
-  char *record_dir;             /* RECORD_DIR (--record DIR), default NULL = no recording:
+  char *admin_api_key;       /* ADMIN_API_KEY (secret, >= 16 chars): also opens /admin */
+  guint shutdown_timeout_ms; /* SHUTDOWN_TIMEOUT_MS, default 20000: SIGTERM drain bound */
+  char *record_dir;          /* RECORD_DIR (--record DIR), default NULL = no recording:
                                  * every room's full mix to DIR/<roomId>-<UTC>.ogg + .json */
 
   /* realtime hub (Pusher protocol, Laravel broadcasting); REVERB_APP_* aliases.
@@ -134,9 +135,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (RcConfig, rc_config_free)
  * Secret values never appear in messages. Without dev and without
  * LARAVEL_API_URL (when the auth provider is laravel) that is an error naming
  * LARAVEL_API_URL. */
-gboolean rc_config_load (RcConfig *config, const char *path,
-                         const char * const *envp, GHashTable *overrides,
-                         GError **error);
+gboolean rc_config_load (RcConfig *config, const char *path, const char *const *envp,
+                         GHashTable *overrides, GError **error);
 
 /* The effective configuration as "NAME=value" lines, sorted as declared,
  * secrets shown as "<redacted>" (or "<unset>"). */

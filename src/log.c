@@ -13,10 +13,14 @@ static gboolean to_journal;
 static int
 severity (GLogLevelFlags level)
 {
-  if (level & G_LOG_LEVEL_ERROR) return 0;
-  if (level & G_LOG_LEVEL_CRITICAL) return 1;
-  if (level & G_LOG_LEVEL_WARNING) return 2;
-  if (level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO)) return 3;
+  if (level & G_LOG_LEVEL_ERROR)
+    return 0;
+  if (level & G_LOG_LEVEL_CRITICAL)
+    return 1;
+  if (level & G_LOG_LEVEL_WARNING)
+    return 2;
+  if (level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO))
+    return 3;
   return 4;
 }
 
@@ -28,13 +32,12 @@ level_name (GLogLevelFlags level)
 }
 
 static GLogWriterOutput
-writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields,
-        gpointer user_data)
+writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
 {
   if (severity (level) > severity ((GLogLevelFlags) g_atomic_int_get (&threshold)))
     return G_LOG_WRITER_HANDLED;
-  if (to_journal && g_log_writer_journald (level, fields, n_fields, user_data)
-      == G_LOG_WRITER_HANDLED)
+  if (to_journal &&
+      g_log_writer_journald (level, fields, n_fields, user_data) == G_LOG_WRITER_HANDLED)
     return G_LOG_WRITER_HANDLED;
 
   const char *message = NULL, *domain = NULL;

@@ -47,19 +47,19 @@
 typedef struct {
   GMainLoop *loop;
   RcConfig *config;
-  const char *config_path;   /* for SIGHUP */
-  GHashTable *overrides;     /* CLI settings, for SIGHUP */
+  const char *config_path; /* for SIGHUP */
+  GHashTable *overrides;   /* CLI settings, for SIGHUP */
   RcHttpServer *http;
   RcSioServer *sio;
   RcRoomService *rooms;
   RcMediaService *media;
-  RcRedisClient *redis;           /* NULL without REDIS_HOST */
-  RcLaravelClient *laravel;       /* NULL without LARAVEL_API_URL */
-  RcRevocationWatcher *revocation; /* laravel auth with Redis only */
+  RcRedisClient *redis;              /* NULL without REDIS_HOST */
+  RcLaravelClient *laravel;          /* NULL without LARAVEL_API_URL */
+  RcRevocationWatcher *revocation;   /* laravel auth with Redis only */
   RcRoomStatusReporter *room_status; /* NULL without LARAVEL_API_URL */
   RcGiftService *gifts;
   RcAdminApi *admin;
-  RcDrain *drain;                 /* SIGTERM/SIGINT: see daemon/drain.h */
+  RcDrain *drain; /* SIGTERM/SIGINT: see daemon/drain.h */
 } Daemon;
 
 static gboolean
@@ -82,7 +82,7 @@ on_reload_signal (gpointer data)
   fresh->dev_remote = d->config->dev_remote;
   g_auto (GStrv) env = g_get_environ ();
   g_autoptr (GError) error = NULL;
-  if (!rc_config_load (fresh, d->config_path, (const char * const *) env, d->overrides,
+  if (!rc_config_load (fresh, d->config_path, (const char *const *) env, d->overrides,
                        &error)) {
     g_warning ("reload refused, keeping the running configuration:\n%s", error->message);
     rc_systemd_reloaded ();
@@ -182,8 +182,9 @@ make_auth_provider (const RcConfig *config, RcLaravelClient *laravel, RcRedisCli
 static gboolean
 start_gifts (Daemon *d, const RcConfig *config, RcRateGate *gate, GError **error)
 {
-  g_autoptr (RcGiftQueue) queue = d->redis ? rc_gift_queue_redis_new (d->redis, config->worker_id)
-                                           : rc_gift_queue_memory_new ();
+  g_autoptr (RcGiftQueue) queue = d->redis
+                                    ? rc_gift_queue_redis_new (d->redis, config->worker_id)
+                                    : rc_gift_queue_memory_new ();
   g_autoptr (RcGiftProcessor) processor = NULL;
   g_autoptr (RcGiftLedger) ledger = NULL;
   g_autoptr (RcGiftBatcher) batcher = NULL;
@@ -192,7 +193,8 @@ start_gifts (Daemon *d, const RcConfig *config, RcRateGate *gate, GError **error
     processor = rc_gift_processor_laravel_new (d->laravel);
   } else if (config->dev && !g_file_test (config->gifts_file, G_FILE_TEST_EXISTS)) {
     g_warning ("gifts: the dev ledger's price list GIFTS_FILE=%s does not exist; gifts are off "
-               "(point GIFTS_FILE at data/gifts.json)", config->gifts_file);
+               "(point GIFTS_FILE at data/gifts.json)",
+               config->gifts_file);
   } else if (config->dev) {
     ledger = rc_gift_ledger_new_from_file (config->gifts_file, error);
     if (!ledger)
@@ -210,10 +212,12 @@ start_gifts (Daemon *d, const RcConfig *config, RcRateGate *gate, GError **error
   d->gifts = rc_gift_service_new (d->sio, d->rooms, gate, queue, batcher, ledger, config);
   rc_gift_service_add_health (d->gifts, rc_http_server_get_health (d->http));
   if (processor)
-    g_info ("gifts: queued in %s (%s), batches of up to %u every %u ms to %s, in-flight list "
-            RC_GIFT_INFLIGHT_PREFIX "%s", rc_gift_queue_get_name (queue),
+    g_info ("gifts: queued in %s (%s), batches of up to %u every %u ms to %s, in-flight "
+            "list " RC_GIFT_INFLIGHT_PREFIX "%s",
+            rc_gift_queue_get_name (queue),
             rc_gift_queue_is_durable (queue) ? "durable" : "NOT durable", RC_GIFT_BATCH_MAX,
-            RC_GIFT_BATCH_INTERVAL_MS, rc_gift_processor_get_name (processor), config->worker_id);
+            RC_GIFT_BATCH_INTERVAL_MS, rc_gift_processor_get_name (processor),
+            config->worker_id);
   return TRUE;
 }
 
@@ -224,7 +228,7 @@ plugin_dir (void)
 {
   g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
   return g_strcmp0 (exe, ROOMCAST_BUILD_DAEMON) == 0 ? ROOMCAST_BUILD_PLUGINDIR
-                                                      : ROOMCAST_PLUGINDIR;
+                                                     : ROOMCAST_PLUGINDIR;
 }
 
 /* The room pipelines: GStreamer, our mixminus plugin (GST_PLUGIN_PATH, or
@@ -270,8 +274,8 @@ main (int argc, char **argv)
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
       "Read settings from this key file ([roomcast] group)", "FILE" },
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Listen on this TCP port (PORT)", "PORT" },
-    { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
-      "Listen on this IP address (LISTEN_ADDR)", "ADDR" },
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen, "Listen on this IP address (LISTEN_ADDR)",
+      "ADDR" },
     { "log-level", 0, 0, G_OPTION_ARG_STRING, &log_level,
       "error, warn, info or debug (LOG_LEVEL)", "LEVEL" },
     { "record", 0, 0, G_OPTION_ARG_FILENAME, &record_dir,
@@ -290,9 +294,10 @@ main (int argc, char **argv)
 
   setlocale (LC_ALL, "");
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- roomcast audio room server");
-  g_option_context_set_summary (ctx,
-    "Every setting can also come from the environment (PORT, REDIS_HOST, LARAVEL_API_URL, ...)\n"
-    "or a key file; precedence: flag > environment > file > default.");
+  g_option_context_set_summary (ctx, "Every setting can also come from the environment (PORT, "
+                                     "REDIS_HOST, LARAVEL_API_URL, ...)\n"
+                                     "or a key file; precedence: flag > environment > file > "
+                                     "default.");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_autoptr (GError) error = NULL;
   if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
@@ -307,7 +312,8 @@ main (int argc, char **argv)
   g_autoptr (RcConfig) config = rc_config_new ();
   config->dev = dev;
   config->dev_remote = dev_remote;
-  g_autoptr (GHashTable) overrides = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autoptr (GHashTable)
+    overrides = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   if (port >= 0)
     g_hash_table_insert (overrides, "PORT", g_strdup_printf ("%d", port));
   if (listen)
@@ -317,7 +323,7 @@ main (int argc, char **argv)
   if (record_dir)
     g_hash_table_insert (overrides, "RECORD_DIR", g_strdup (record_dir));
   g_auto (GStrv) env = g_get_environ ();
-  if (!rc_config_load (config, config_path, (const char * const *) env, overrides, &error)) {
+  if (!rc_config_load (config, config_path, (const char *const *) env, overrides, &error)) {
     fprintf (stderr, "roomcastd: invalid configuration:\n%s\n", error->message);
     return 2;
   }
@@ -328,7 +334,7 @@ main (int argc, char **argv)
   }
   if (config->record_dir && *config->record_dir && !config->media_enabled) {
     fprintf (stderr, "roomcastd: invalid configuration:\nRECORD_DIR: recording needs "
-             "MEDIA_ENABLED=true\n");
+                     "MEDIA_ENABLED=true\n");
     return 2;
   }
   if (check_config) {
@@ -413,7 +419,8 @@ main (int argc, char **argv)
     rc_redis_client_add_health (d.redis, rc_http_server_get_health (d.http));
   if (d.laravel)
     rc_laravel_client_add_health (d.laravel, rc_http_server_get_health (d.http));
-  if (d.redis && (config->auth_provider == RC_AUTH_LARAVEL || config->auth_provider == RC_AUTH_JWT))
+  if (d.redis &&
+      (config->auth_provider == RC_AUTH_LARAVEL || config->auth_provider == RC_AUTH_JWT))
     d.revocation = rc_revocation_watcher_new (d.sio, d.redis, RC_REVOCATION_CHECK_MS);
   /* Modules add to GET /admin/rooms/{id} with rc_admin_api_add_room_detail(). */
   d.admin = rc_admin_api_new (config, d.sio, d.rooms);
@@ -421,12 +428,13 @@ main (int argc, char **argv)
   /* "media" in room details, and GET /admin/rooms/{id}/pipeline.dot. */
   if (d.media)
     rc_media_debug_attach (d.admin, d.media);
-  RcDrainTargets drain_targets = { d.loop, config, d.sio, d.rooms, d.media, d.gifts,
-                                   d.room_status, hub };
+  RcDrainTargets drain_targets = { d.loop,  config,  d.sio,         d.rooms,
+                                   d.media, d.gifts, d.room_status, hub };
   d.drain = rc_drain_new (&drain_targets);
 
   if (!rc_http_server_listen (d.http, &error)) {
-    g_critical ("cannot listen on %s:%u: %s", config->listen_addr, config->port, error->message);
+    g_critical ("cannot listen on %s:%u: %s", config->listen_addr, config->port,
+                error->message);
     return 1;
   }
   g_info ("roomcastd %s listening on http://%s:%u (auth %s, log level %s)", ROOMCAST_VERSION,
