@@ -15,7 +15,8 @@ struct _RcDevAuth {
 static void rc_dev_auth_iface_init (RcAuthProviderInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (RcDevAuth, rc_dev_auth, G_TYPE_OBJECT,
-  G_IMPLEMENT_INTERFACE (RC_TYPE_AUTH_PROVIDER, rc_dev_auth_iface_init))
+                               G_IMPLEMENT_INTERFACE (RC_TYPE_AUTH_PROVIDER,
+                                                      rc_dev_auth_iface_init))
 
 #define MAX_NAME 64
 
@@ -34,15 +35,13 @@ is_decimal_id (const char *s)
 static gboolean
 is_role (const char *s)
 {
-  return g_str_equal (s, "user") || g_str_equal (s, "moderator") ||
-         g_str_equal (s, "admin");
+  return g_str_equal (s, "user") || g_str_equal (s, "moderator") || g_str_equal (s, "admin");
 }
 
 RcUser *
 rc_dev_auth_parse (const char *token, GError **error)
 {
-  if (!token || !g_str_has_prefix (token, "dev:") ||
-      !g_utf8_validate (token, -1, NULL)) {
+  if (!token || !g_str_has_prefix (token, "dev:") || !g_utf8_validate (token, -1, NULL)) {
     g_set_error_literal (error, RC_AUTH_ERROR, RC_AUTH_ERROR_UNAUTHENTICATED,
                          "not a dev token (expected dev:<id>:<name>[:<role>])");
     return NULL;
@@ -52,7 +51,8 @@ rc_dev_auth_parse (const char *token, GError **error)
   if (n < 3 || n > 4 || !is_decimal_id (parts[1]) || parts[2][0] == '\0' ||
       g_utf8_strlen (parts[2], -1) > MAX_NAME || (n == 4 && !is_role (parts[3]))) {
     g_set_error_literal (error, RC_AUTH_ERROR, RC_AUTH_ERROR_UNAUTHENTICATED,
-                         "malformed dev token (expected dev:<id>:<name>[:user|moderator|admin])");
+                         "malformed dev token (expected "
+                         "dev:<id>:<name>[:user|moderator|admin])");
     return NULL;
   }
   RcUser *user = rc_user_new (parts[1], parts[2], n == 4 ? parts[3] : "user");
@@ -68,8 +68,8 @@ rc_dev_auth_get_name (RcAuthProvider *provider)
 
 static void
 rc_dev_auth_authenticate_async (RcAuthProvider *provider, const char *token,
-                                GCancellable *cancellable,
-                                GAsyncReadyCallback callback, gpointer user_data)
+                                GCancellable *cancellable, GAsyncReadyCallback callback,
+                                gpointer user_data)
 {
   g_autoptr (GTask) task = g_task_new (provider, cancellable, callback, user_data);
   g_task_set_source_tag (task, rc_dev_auth_authenticate_async);
@@ -82,8 +82,7 @@ rc_dev_auth_authenticate_async (RcAuthProvider *provider, const char *token,
 }
 
 static RcUser *
-rc_dev_auth_authenticate_finish (RcAuthProvider *provider, GAsyncResult *result,
-                                 GError **error)
+rc_dev_auth_authenticate_finish (RcAuthProvider *provider, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, provider), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);

@@ -27,10 +27,10 @@ struct _RcJwtAuth {
 static void rc_jwt_auth_iface_init (RcAuthProviderInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (RcJwtAuth, rc_jwt_auth, G_TYPE_OBJECT,
-  G_IMPLEMENT_INTERFACE (RC_TYPE_AUTH_PROVIDER, rc_jwt_auth_iface_init))
+                               G_IMPLEMENT_INTERFACE (RC_TYPE_AUTH_PROVIDER,
+                                                      rc_jwt_auth_iface_init))
 
-static gboolean G_GNUC_PRINTF (2, 3)
-refuse (GError **error, const char *format, ...)
+static gboolean G_GNUC_PRINTF (2, 3) refuse (GError **error, const char *format, ...)
 {
   va_list ap;
   va_start (ap, format);
@@ -194,8 +194,9 @@ check_audience (JsonObject *claims, const char *audience, GError **error)
 {
   JsonNode *aud = json_object_get_member (claims, "aud");
   if (aud && member_value (claims, "aud", G_TYPE_STRING))
-    return g_str_equal (json_node_get_string (aud), audience) ? TRUE
-                                                              : refuse (error, "wrong audience");
+    return g_str_equal (json_node_get_string (aud), audience)
+             ? TRUE
+             : refuse (error, "wrong audience");
   if (aud && JSON_NODE_HOLDS_ARRAY (aud)) {
     JsonArray *list = json_node_get_array (aud);
     for (guint i = 0; i < json_array_get_length (list); i++) {
@@ -230,11 +231,13 @@ check_claims (JsonObject *claims, const RcJwtOptions *options, gint64 now_s, GEr
     return TRUE;
   if (options->audience && !check_audience (claims, options->audience, error))
     return FALSE;
-  if (options->issuer && !check_string_claim (claims, "iss", options->issuer, "JWT_ISSUER", error))
+  if (options->issuer &&
+      !check_string_claim (claims, "iss", options->issuer, "JWT_ISSUER", error))
     return FALSE;
   if (options->user_model) {
     /* tymon/jwt-auth: prv = sha1 (the user model's class name). */
-    g_autofree char *prv = g_compute_checksum_for_string (G_CHECKSUM_SHA1, options->user_model, -1);
+    g_autofree char *prv = g_compute_checksum_for_string (G_CHECKSUM_SHA1, options->user_model,
+                                                          -1);
     if (!check_string_claim (claims, "prv", prv, "JWT_USER_MODEL", error))
       return FALSE;
   }
@@ -313,8 +316,8 @@ rc_jwt_auth_verify (const char *token, const guint8 *secret, gsize secret_len,
     return NULL;
   }
   if (!check_header (header, error) ||
-      !check_signature (token, (gsize) (dot2 - token), dot2 + 1, strlen (dot2 + 1),
-                        secret, secret_len, error))
+      !check_signature (token, (gsize) (dot2 - token), dot2 + 1, strlen (dot2 + 1), secret,
+                        secret_len, error))
     return NULL;
   g_autoptr (JsonObject) claims = decode_json_part (dot1 + 1, (gsize) (dot2 - dot1 - 1));
   if (!claims) {
@@ -339,7 +342,8 @@ rc_jwt_auth_get_name (RcAuthProvider *provider)
 
 /* Reply to GET auth:revoked:{sha256}: the last word on a valid token. */
 static void
-on_revocation_reply (RcRedisClient *redis, redisReply *reply, const GError *error, gpointer data)
+on_revocation_reply (RcRedisClient *redis, redisReply *reply, const GError *error,
+                     gpointer data)
 {
   g_autoptr (GTask) task = data;
   RcUser *user = g_task_get_task_data (task);
@@ -360,8 +364,8 @@ on_revocation_reply (RcRedisClient *redis, redisReply *reply, const GError *erro
 
 static void
 rc_jwt_auth_authenticate_async (RcAuthProvider *provider, const char *token,
-                                GCancellable *cancellable,
-                                GAsyncReadyCallback callback, gpointer user_data)
+                                GCancellable *cancellable, GAsyncReadyCallback callback,
+                                gpointer user_data)
 {
   RcJwtAuth *self = RC_JWT_AUTH (provider);
   g_autoptr (GTask) task = g_task_new (provider, cancellable, callback, user_data);
@@ -384,8 +388,7 @@ rc_jwt_auth_authenticate_async (RcAuthProvider *provider, const char *token,
 }
 
 static RcUser *
-rc_jwt_auth_authenticate_finish (RcAuthProvider *provider, GAsyncResult *result,
-                                 GError **error)
+rc_jwt_auth_authenticate_finish (RcAuthProvider *provider, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, provider), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
@@ -415,15 +418,17 @@ rc_jwt_auth_new (const char *secret, const RcJwtOptions *options, RcRedisClient 
   self->redis = redis ? g_object_ref (redis) : NULL;
   if (self->secret_len < SHA256_LEN)
     g_warning ("JWT_SECRET is shorter than %d bytes: HS256 tokens signed with it can be "
-               "brute-forced; use a long random secret", SHA256_LEN);
+               "brute-forced; use a long random secret",
+               SHA256_LEN);
   g_info ("auth: jwt (HS256, exp required, %d s leeway on exp/nbf; lifetime %s%u s; aud %s, "
-          "iss %s, prv %s; role claim %s; revocation %s)", RC_JWT_LEEWAY_S,
-          self->options.max_lifetime_s ? "at most " : "not bounded, ",
+          "iss %s, prv %s; role claim %s; revocation %s)",
+          RC_JWT_LEEWAY_S, self->options.max_lifetime_s ? "at most " : "not bounded, ",
           self->options.max_lifetime_s, self->options.audience ? "checked" : "not checked",
           self->options.issuer ? "checked" : "not checked",
           self->options.user_model ? "checked" : "not checked",
           self->options.trust_role ? "trusted (JWT_TRUST_ROLE)" : "ignored",
-          redis ? "checked in Redis (" RC_AUTH_REVOKED_KEY_PREFIX "*)" : "NOT checked (no Redis)");
+          redis ? "checked in Redis (" RC_AUTH_REVOKED_KEY_PREFIX "*)"
+                : "NOT checked (no Redis)");
   return RC_AUTH_PROVIDER (self);
 }
 

@@ -28,23 +28,24 @@ typedef struct {
 struct _RcLaravelAuth {
   GObject parent_instance;
   RcLaravelClient *laravel;
-  RcRedisClient *redis;  /* nullable */
+  RcRedisClient *redis; /* nullable */
   guint ttl_s;
-  GHashTable *inflight;  /* token hash -> Lookup */
-  GHashTable *memcache;  /* token hash -> CacheEntry (without Redis) */
+  GHashTable *inflight; /* token hash -> Lookup */
+  GHashTable *memcache; /* token hash -> CacheEntry (without Redis) */
 };
 
 typedef struct {
-  RcLaravelAuth *self;   /* strong */
+  RcLaravelAuth *self; /* strong */
   char *hash;
-  char *token;           /* secret: wiped in lookup_free */
-  GPtrArray *waiters;    /* GTask */
+  char *token;        /* secret: wiped in lookup_free */
+  GPtrArray *waiters; /* GTask */
 } Lookup;
 
 static void rc_laravel_auth_iface_init (RcAuthProviderInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (RcLaravelAuth, rc_laravel_auth, G_TYPE_OBJECT,
-  G_IMPLEMENT_INTERFACE (RC_TYPE_AUTH_PROVIDER, rc_laravel_auth_iface_init))
+                               G_IMPLEMENT_INTERFACE (RC_TYPE_AUTH_PROVIDER,
+                                                      rc_laravel_auth_iface_init))
 
 static void
 count (const char *result)
@@ -167,8 +168,7 @@ lookup_finish (Lookup *lookup, RcUser *user, const GError *error)
   lookup_free (lookup);
 }
 
-static void
-lookup_fail (Lookup *lookup, int code, const char *result, const char *format, ...)
+static void lookup_fail (Lookup *lookup, int code, const char *result, const char *format, ...)
   G_GNUC_PRINTF (4, 5);
 
 static void
@@ -178,8 +178,8 @@ lookup_fail (Lookup *lookup, int code, const char *result, const char *format, .
   va_start (ap, format);
   g_autofree char *message = g_strdup_vprintf (format, ap);
   va_end (ap);
-  g_autoptr (GError) error = g_error_new (RC_AUTH_ERROR, code, "%s (token sha256 %.12s)",
-                                          message, lookup->hash);
+  g_autoptr (GError)
+    error = g_error_new (RC_AUTH_ERROR, code, "%s (token sha256 %.12s)", message, lookup->hash);
   count (result);
   lookup_finish (lookup, NULL, error);
 }
@@ -199,8 +199,8 @@ cache_store (RcLaravelAuth *self, const char *hash, RcUser *user, JsonNode *node
     g_autofree char *key = g_strconcat (RC_AUTH_TOKEN_KEY_PREFIX, hash, NULL);
     g_autofree char *ttl = g_strdup_printf ("%u", self->ttl_s);
     g_autofree char *json = rc_json_to_string (node);
-    rc_redis_client_call (self->redis, on_cache_written, g_strdup (hash),
-                          "SETEX", key, ttl, json, NULL);
+    rc_redis_client_call (self->redis, on_cache_written, g_strdup (hash), "SETEX", key, ttl,
+                          json, NULL);
     return;
   }
   gint64 now = g_get_monotonic_time ();
@@ -226,8 +226,8 @@ on_validated (GObject *source, GAsyncResult *result, gpointer data)
   Lookup *lookup = data;
   RcLaravelAuth *self = lookup->self;
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) node =
-    rc_laravel_client_validate_token_finish (RC_LARAVEL_CLIENT (source), result, &error);
+  g_autoptr (JsonNode)
+    node = rc_laravel_client_validate_token_finish (RC_LARAVEL_CLIENT (source), result, &error);
 
   if (!node) {
     if (g_error_matches (error, RC_LARAVEL_ERROR, RC_LARAVEL_ERROR_UNAUTHENTICATED))
@@ -328,8 +328,8 @@ rc_laravel_auth_get_name (RcAuthProvider *provider)
 
 static void
 rc_laravel_auth_authenticate_async (RcAuthProvider *provider, const char *token,
-                                    GCancellable *cancellable,
-                                    GAsyncReadyCallback callback, gpointer user_data)
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data)
 {
   RcLaravelAuth *self = RC_LARAVEL_AUTH (provider);
   GTask *task = g_task_new (provider, cancellable, callback, user_data);
@@ -395,8 +395,8 @@ rc_laravel_auth_new (RcLaravelClient *laravel, RcRedisClient *redis, guint cache
   self->ttl_s = cache_ttl_s;
   if (redis)
     g_info ("auth: laravel, users cached in Redis (%sSHA256) for %u s, revocations "
-            "read from %sSHA256", RC_AUTH_TOKEN_KEY_PREFIX, cache_ttl_s,
-            RC_AUTH_REVOKED_KEY_PREFIX);
+            "read from %sSHA256",
+            RC_AUTH_TOKEN_KEY_PREFIX, cache_ttl_s, RC_AUTH_REVOKED_KEY_PREFIX);
   else
     g_warning ("auth: laravel WITHOUT Redis (REDIS_HOST is not set): validated tokens are "
                "cached in this process for %u s and revocation (%s*) is NOT checked; a "

@@ -1,7 +1,7 @@
 /* roomcast: the auth provider interface and the user record; see auth-provider.h. */
 #include "auth/auth-provider.h"
 
-G_DEFINE_QUARK (rc-auth-error-quark, rc_auth_error)
+G_DEFINE_QUARK (rc - auth - error - quark, rc_auth_error)
 G_DEFINE_INTERFACE (RcAuthProvider, rc_auth_provider, G_TYPE_OBJECT)
 
 static void
@@ -18,13 +18,12 @@ rc_auth_provider_get_name (RcAuthProvider *self)
 
 void
 rc_auth_provider_authenticate_async (RcAuthProvider *self, const char *token,
-                                     GCancellable *cancellable,
-                                     GAsyncReadyCallback callback,
+                                     GCancellable *cancellable, GAsyncReadyCallback callback,
                                      gpointer user_data)
 {
   g_return_if_fail (RC_IS_AUTH_PROVIDER (self));
-  RC_AUTH_PROVIDER_GET_IFACE (self)->authenticate_async (self, token, cancellable,
-                                                         callback, user_data);
+  RC_AUTH_PROVIDER_GET_IFACE (self)->authenticate_async (self, token, cancellable, callback,
+                                                         user_data);
 }
 
 RcUser *
@@ -92,8 +91,8 @@ rc_user_to_public_json (const RcUser *user)
 gboolean
 rc_user_is_staff (const RcUser *user)
 {
-  return user && (g_strcmp0 (user->role, "admin") == 0 ||
-                  g_strcmp0 (user->role, "moderator") == 0);
+  return user &&
+         (g_strcmp0 (user->role, "admin") == 0 || g_strcmp0 (user->role, "moderator") == 0);
 }
 
 char *

@@ -23,7 +23,7 @@ typedef enum {
 /* The authenticated user, shared read-only by everything that needs it. */
 typedef struct {
   gatomicrefcount ref_count;
-  char *id;          /* user id as a string ("12345"); numeric for dev and Laravel */
+  char *id; /* user id as a string ("12345"); numeric for dev and Laravel */
   char *name;
   char *email;       /* nullable */
   char *role;        /* "user" when not given; "admin"/"moderator" may moderate any room */
@@ -51,19 +51,17 @@ struct _RcAuthProviderInterface {
 
   const char *(*get_name) (RcAuthProvider *self);
   void (*authenticate_async) (RcAuthProvider *self, const char *token,
-                              GCancellable *cancellable,
-                              GAsyncReadyCallback callback, gpointer user_data);
-  RcUser *(*authenticate_finish) (RcAuthProvider *self, GAsyncResult *result,
-                                  GError **error);
+                              GCancellable *cancellable, GAsyncReadyCallback callback,
+                              gpointer user_data);
+  RcUser *(*authenticate_finish) (RcAuthProvider *self, GAsyncResult *result, GError **error);
 };
 
 const char *rc_auth_provider_get_name (RcAuthProvider *self);
 void rc_auth_provider_authenticate_async (RcAuthProvider *self, const char *token,
                                           GCancellable *cancellable,
-                                          GAsyncReadyCallback callback,
-                                          gpointer user_data);
-RcUser *rc_auth_provider_authenticate_finish (RcAuthProvider *self,
-                                              GAsyncResult *result, GError **error);
+                                          GAsyncReadyCallback callback, gpointer user_data);
+RcUser *rc_auth_provider_authenticate_finish (RcAuthProvider *self, GAsyncResult *result,
+                                              GError **error);
 
 /* The dev provider (only with --dev): "dev:<numeric id>:<name>[:<role>]". */
 #define RC_TYPE_DEV_AUTH (rc_dev_auth_get_type ())
