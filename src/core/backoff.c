@@ -5,8 +5,9 @@ void
 rc_backoff_init (RcBackoff *backoff, guint min_ms, guint max_ms, guint jitter_pct)
 {
   g_return_if_fail (backoff != NULL && min_ms > 0 && max_ms >= min_ms && jitter_pct < 100);
-  *backoff = (RcBackoff) { .min_ms = min_ms, .max_ms = max_ms, .jitter_pct = jitter_pct,
-                           .next_ms = min_ms };
+  *backoff = (RcBackoff){
+    .min_ms = min_ms, .max_ms = max_ms, .jitter_pct = jitter_pct, .next_ms = min_ms
+  };
 }
 
 guint
@@ -15,8 +16,10 @@ rc_backoff_next (RcBackoff *backoff)
   guint64 delay = backoff->next_ms;
 
   if (backoff->jitter_pct > 0)
-    delay = delay * (guint) g_random_int_range ((gint32) (100 - backoff->jitter_pct),
-                                                (gint32) (101 + backoff->jitter_pct)) / 100;
+    delay = delay *
+            (guint) g_random_int_range ((gint32) (100 - backoff->jitter_pct),
+                                        (gint32) (101 + backoff->jitter_pct)) /
+            100;
   backoff->next_ms = (guint) MIN ((guint64) backoff->next_ms * 2, backoff->max_ms);
   backoff->failures++;
   return (guint) MAX (delay, 1);

@@ -39,8 +39,7 @@ ensure_registry (void)
 }
 
 void
-rc_metrics_counter_add (const char *name, const char *help, const char *labels,
-                        guint64 value)
+rc_metrics_counter_add (const char *name, const char *help, const char *labels, guint64 value)
 {
   g_return_if_fail (name != NULL);
   ensure_registry ();
@@ -89,11 +88,10 @@ rc_metrics_unregister_collector (RcMetricsCollector collector, gpointer user_dat
 }
 
 void
-rc_metrics_append_gauge (GString *out, const char *name, const char *help,
-                         double value)
+rc_metrics_append_gauge (GString *out, const char *name, const char *help, double value)
 {
-  g_string_append_printf (out, "# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n",
-                          name, help, name, name, value);
+  g_string_append_printf (out, "# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n", name, help, name,
+                          name, value);
 }
 
 char *
@@ -104,8 +102,8 @@ rc_metrics_render (void)
 
   for (guint i = 0; i < family_order->len; i++) {
     Family *f = g_ptr_array_index (family_order, i);
-    g_string_append_printf (out, "# HELP %s %s\n# TYPE %s counter\n",
-                            f->name, f->help, f->name);
+    g_string_append_printf (out, "# HELP %s %s\n# TYPE %s counter\n", f->name, f->help,
+                            f->name);
     for (guint j = 0; j < f->order->len; j++) {
       const char *labels = g_ptr_array_index (f->order, j);
       guint64 *v = g_hash_table_lookup (f->samples, labels);

@@ -13,8 +13,8 @@ G_BEGIN_DECLS
 
 /* Add @value to counter @name{@labels}. @labels is the inside of the braces,
  * e.g. "code=\"forbidden\"", or NULL. @help is used the first time. */
-void rc_metrics_counter_add (const char *name, const char *help,
-                             const char *labels, guint64 value);
+void rc_metrics_counter_add (const char *name, const char *help, const char *labels,
+                             guint64 value);
 #define rc_metrics_counter_inc(name, help, labels) \
   rc_metrics_counter_add ((name), (help), (labels), 1)
 
@@ -23,8 +23,7 @@ typedef void (*RcMetricsCollector) (GString *out, gpointer user_data);
 void rc_metrics_register_collector (RcMetricsCollector collector, gpointer user_data);
 void rc_metrics_unregister_collector (RcMetricsCollector collector, gpointer user_data);
 /* Append one gauge family with one sample (for collectors). */
-void rc_metrics_append_gauge (GString *out, const char *name, const char *help,
-                              double value);
+void rc_metrics_append_gauge (GString *out, const char *name, const char *help, double value);
 
 char *rc_metrics_render (void);
 /* Forget everything (tests). */
