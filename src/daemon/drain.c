@@ -23,9 +23,8 @@ elapsed_ms (RcDrain *drain)
 }
 
 /* One drain step as a structured journal entry. */
-static void G_GNUC_PRINTF (5, 6)
-drain_log (GLogLevelFlags level, const char *step, gint64 count, gint64 ms,
-           const char *format, ...)
+static void G_GNUC_PRINTF (5, 6) drain_log (GLogLevelFlags level, const char *step,
+                                            gint64 count, gint64 ms, const char *format, ...)
 {
   va_list args;
   va_start (args, format);
@@ -33,12 +32,9 @@ drain_log (GLogLevelFlags level, const char *step, gint64 count, gint64 ms,
   va_end (args);
   g_autofree char *count_text = g_strdup_printf ("%" G_GINT64_FORMAT, count);
   g_autofree char *ms_text = g_strdup_printf ("%" G_GINT64_FORMAT, ms);
-  g_log_structured (G_LOG_DOMAIN, level,
-                    "ROOMCAST_EVENT", "drain",
-                    "ROOMCAST_STEP", step,
-                    "ROOMCAST_COUNT", count_text,
-                    "ROOMCAST_DURATION_MS", ms_text,
-                    "MESSAGE", "drain: %s", message);
+  g_log_structured (G_LOG_DOMAIN, level, "ROOMCAST_EVENT", "drain", "ROOMCAST_STEP", step,
+                    "ROOMCAST_COUNT", count_text, "ROOMCAST_DURATION_MS", ms_text, "MESSAGE",
+                    "drain: %s", message);
 }
 
 static gboolean
@@ -59,15 +55,15 @@ poll_drain (gpointer data)
   }
   if (!drain->gifts_done) {
     gint64 left = 0;
-    gboolean flushed = drain->t.gifts == NULL || rc_gift_service_is_flushed (drain->t.gifts, &left);
+    gboolean flushed = drain->t.gifts == NULL ||
+                       rc_gift_service_is_flushed (drain->t.gifts, &left);
     if (flushed || late) {
       drain->gifts_done = TRUE;
       if (drain->t.gifts)
         rc_gift_service_shutdown (drain->t.gifts);
       if (flushed)
         drain_log (G_LOG_LEVEL_INFO, "gifts", 0, elapsed_ms (drain),
-                   "gift queue flushed after %" G_GINT64_FORMAT " ms",
-                   elapsed_ms (drain));
+                   "gift queue flushed after %" G_GINT64_FORMAT " ms", elapsed_ms (drain));
       else
         drain_log (G_LOG_LEVEL_WARNING, "gifts", left, elapsed_ms (drain),
                    "SHUTDOWN_TIMEOUT_MS reached with %" G_GINT64_FORMAT " gift(s) not yet "
@@ -76,8 +72,9 @@ poll_drain (gpointer data)
     }
   }
   if (!drain->status_done) {
-    guint n = drain->t.room_status ? rc_room_status_reporter_get_n_pending (drain->t.room_status)
-                                   : 0;
+    guint n = drain->t.room_status
+                ? rc_room_status_reporter_get_n_pending (drain->t.room_status)
+                : 0;
     if (n == 0 || late) {
       drain->status_done = TRUE;
       drain_log (n ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_INFO, "status", n, elapsed_ms (drain),
@@ -93,15 +90,17 @@ poll_drain (gpointer data)
                              : 0;
     if (n == 0 || late) {
       drain->recordings_done = TRUE;
-      drain_log (n ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_INFO, "recordings", n, elapsed_ms (drain),
+      drain_log (n ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_INFO, "recordings", n,
+                 elapsed_ms (drain),
                  "recordings finished after %" G_GINT64_FORMAT " ms (%u not finished)",
                  elapsed_ms (drain), n);
     }
   }
-  if (drain->clients_done && drain->gifts_done && drain->status_done && drain->recordings_done) {
+  if (drain->clients_done && drain->gifts_done && drain->status_done &&
+      drain->recordings_done) {
     drain->poll_source = 0;
-    drain_log (G_LOG_LEVEL_INFO, "done", 0, elapsed_ms (drain), "done in %" G_GINT64_FORMAT
-               " ms", elapsed_ms (drain));
+    drain_log (G_LOG_LEVEL_INFO, "done", 0, elapsed_ms (drain),
+               "done in %" G_GINT64_FORMAT " ms", elapsed_ms (drain));
     drain->quit = TRUE;
     g_main_loop_quit (drain->t.loop);
     return G_SOURCE_REMOVE;

@@ -37,10 +37,10 @@ typedef struct {
   const RcConfig *config;
   RcSioServer *sio;
   RcRoomService *rooms;
-  RcMediaService *media;               /* nullable */
-  RcGiftService *gifts;                /* nullable */
-  RcRoomStatusReporter *room_status;   /* nullable */
-  RcHub *hub;                          /* nullable */
+  RcMediaService *media;             /* nullable */
+  RcGiftService *gifts;              /* nullable */
+  RcRoomStatusReporter *room_status; /* nullable */
+  RcHub *hub;                        /* nullable */
 } RcDrainTargets;
 
 typedef struct _RcDrain RcDrain;

@@ -42,7 +42,8 @@ on_watchdog (gpointer data)
   if (liveness_func && !liveness_func (liveness_data, &why)) {
     if (!liveness_failing)
       g_warning ("systemd watchdog: not pinging: %s (systemd restarts the service at "
-                 "WatchdogSec= unless it recovers)", why);
+                 "WatchdogSec= unless it recovers)",
+                 why);
     liveness_failing = TRUE;
     return G_SOURCE_CONTINUE;
   }
