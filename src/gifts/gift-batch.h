@@ -31,7 +31,7 @@ G_BEGIN_DECLS
 
 typedef struct {
   char *transaction_id;
-  char *error;  /* sanitised: [a-z0-9_]{1,64}, else processing_error */
+  char *error; /* sanitised: [a-z0-9_]{1,64}, else processing_error */
 } RcGiftFailure;
 
 typedef struct {

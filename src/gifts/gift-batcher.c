@@ -18,24 +18,24 @@
 #define QUEUE_FAILURES_LOGGED 4
 
 typedef struct {
-  GPtrArray *items;   /* raw queue items of the valid transactions */
-  GPtrArray *txs;     /* RcGiftTransaction*, parallel to items */
-  GHashTable *by_id;  /* transaction id -> RcGiftTransaction* (in txs) */
-  gboolean resent;    /* sent before: duplicates mean "applied" */
+  GPtrArray *items;  /* raw queue items of the valid transactions */
+  GPtrArray *txs;    /* RcGiftTransaction*, parallel to items */
+  GHashTable *by_id; /* transaction id -> RcGiftTransaction* (in txs) */
+  gboolean resent;   /* sent before: duplicates mean "applied" */
 } Batch;
 
 struct _RcGiftBatcher {
   GObject parent_instance;
   RcGiftQueue *queue;
   RcGiftProcessor *processor;
-  Batch *batch;           /* NULL: none in flight */
-  gboolean answered;      /* the batch's answer is handled; delete it next */
-  gboolean shrink;        /* the in-flight list still has refused ones: replace it */
+  Batch *batch;      /* NULL: none in flight */
+  gboolean answered; /* the batch's answer is handled; delete it next */
+  gboolean shrink;   /* the in-flight list still has refused ones: replace it */
   gboolean busy;
   gboolean stopped;
-  guint queue_failures;   /* consecutive failed takes, to log an outage once */
+  guint queue_failures; /* consecutive failed takes, to log an outage once */
   guint timer;
-  RcBackoff retry;        /* consecutive failed sends of this batch */
+  RcBackoff retry; /* consecutive failed sends of this batch */
   gint64 n_pending;
 };
 
@@ -88,8 +88,10 @@ count (const char *name, const char *help, const char *label, const char *value,
 static void
 count_transactions (const char *result, guint64 n)
 {
-  count ("roomcast_gift_transactions_total", "Gift transactions handled by Laravel (or the "
-         "dev ledger), by result", "result", result, n);
+  count ("roomcast_gift_transactions_total",
+         "Gift transactions handled by Laravel (or the "
+         "dev ledger), by result",
+         "result", result, n);
 }
 
 /* --- timing -------------------------------------------------------------- */
@@ -125,10 +127,10 @@ next_tick (RcGiftBatcher *self)
 static void
 fail_transaction (RcGiftBatcher *self, const RcGiftTransaction *tx, const char *error)
 {
-  count ("roomcast_gift_failures_total", "Gift transactions that failed, by error code",
-         "code", error, 1);
-  g_signal_emit (self, signals[SIGNAL_TRANSACTION_FAILED], 0, tx->sender_id,
-                 tx->transaction_id, error, tx->room_id);
+  count ("roomcast_gift_failures_total", "Gift transactions that failed, by error code", "code",
+         error, 1);
+  g_signal_emit (self, signals[SIGNAL_TRANSACTION_FAILED], 0, tx->sender_id, tx->transaction_id,
+                 error, tx->room_id);
 }
 
 static void
@@ -137,28 +139,26 @@ handle_answer (RcGiftBatcher *self, RcGiftBatchAnswer *answer)
   Batch *batch = self->batch;
   guint failed = 0, duplicates = 0;
 
-  for (guint i = 0; i < answer->failed->len; i++)
-    {
-      RcGiftFailure *failure = g_ptr_array_index (answer->failed, i);
-      RcGiftTransaction *tx = g_hash_table_lookup (batch->by_id, failure->transaction_id);
+  for (guint i = 0; i < answer->failed->len; i++) {
+    RcGiftFailure *failure = g_ptr_array_index (answer->failed, i);
+    RcGiftTransaction *tx = g_hash_table_lookup (batch->by_id, failure->transaction_id);
 
-      if (tx == NULL)
-        {
-          g_warning ("gifts: Laravel reported a failure for %s, which is not in the batch",
-                     failure->transaction_id);
-          continue;
-        }
-      if (batch->resent && g_str_equal (failure->error, RC_GIFT_ERROR_DUPLICATE))
-        {
-          duplicates++; /* an earlier attempt was applied */
-          continue;
-        }
-      failed++;
-      fail_transaction (self, tx, failure->error);
+    if (tx == NULL) {
+      g_warning ("gifts: Laravel reported a failure for %s, which is not in the batch",
+                 failure->transaction_id);
+      continue;
     }
+    if (batch->resent && g_str_equal (failure->error, RC_GIFT_ERROR_DUPLICATE)) {
+      duplicates++; /* an earlier attempt was applied */
+      continue;
+    }
+    failed++;
+    fail_transaction (self, tx, failure->error);
+  }
   if (answer->processed + answer->failed->len != batch->txs->len)
     g_warning ("gifts: Laravel answered processed=%" G_GINT64_FORMAT " and %u failed for a "
-               "batch of %u", answer->processed, answer->failed->len, batch->txs->len);
+               "batch of %u",
+               answer->processed, answer->failed->len, batch->txs->len);
   count_transactions ("applied", batch->txs->len - failed - duplicates);
   count_transactions ("failed", failed);
   count_transactions ("duplicate_after_retry", duplicates);
@@ -175,30 +175,29 @@ static gboolean
 handle_rejection (RcGiftBatcher *self, GArray *rejected, const GError *error)
 {
   Batch *batch = self->batch;
-  g_autoptr(GHashTable) refused = g_hash_table_new (NULL, NULL);
+  g_autoptr (GHashTable) refused = g_hash_table_new (NULL, NULL);
   Batch *rest;
 
   g_critical ("gifts: Laravel refused a batch of %u (%s); %u transaction(s) fail with "
-              "processing_error and are dropped", batch->txs->len, error->message,
-              rejected ? rejected->len : batch->txs->len);
-  count ("roomcast_gift_batches_total", "Gift batches sent, by outcome", "result", "rejected", 1);
+              "processing_error and are dropped",
+              batch->txs->len, error->message, rejected ? rejected->len : batch->txs->len);
+  count ("roomcast_gift_batches_total", "Gift batches sent, by outcome", "result", "rejected",
+         1);
   for (guint i = 0; rejected != NULL && i < rejected->len; i++)
     g_hash_table_add (refused, GUINT_TO_POINTER (g_array_index (rejected, guint, i) + 1));
   rest = batch_new (batch->resent);
-  for (guint i = 0; i < batch->txs->len; i++)
-    {
-      if (rejected == NULL || g_hash_table_contains (refused, GUINT_TO_POINTER (i + 1)))
-        fail_transaction (self, g_ptr_array_index (batch->txs, i), RC_GIFT_ERROR_PROCESSING);
-      else
-        batch_add (rest, g_strdup (g_ptr_array_index (batch->items, i)),
-                   g_steal_pointer (&g_ptr_array_index (batch->txs, i)));
-    }
+  for (guint i = 0; i < batch->txs->len; i++) {
+    if (rejected == NULL || g_hash_table_contains (refused, GUINT_TO_POINTER (i + 1)))
+      fail_transaction (self, g_ptr_array_index (batch->txs, i), RC_GIFT_ERROR_PROCESSING);
+    else
+      batch_add (rest, g_strdup (g_ptr_array_index (batch->items, i)),
+                 g_steal_pointer (&g_ptr_array_index (batch->txs, i)));
+  }
   count_transactions ("failed", batch->txs->len - rest->txs->len);
-  if (rest->txs->len == 0)
-    {
-      batch_free (rest);
-      return FALSE;
-    }
+  if (rest->txs->len == 0) {
+    batch_free (rest);
+    return FALSE;
+  }
   /* The in-flight list must hold exactly what is sent next. */
   batch_free (g_steal_pointer (&self->batch));
   self->batch = rest;
@@ -213,17 +212,16 @@ handle_rejection (RcGiftBatcher *self, GArray *rejected, const GError *error)
 static void
 on_completed (GObject *source, GAsyncResult *result, gpointer data)
 {
-  g_autoptr(RcGiftBatcher) self = data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (RcGiftBatcher) self = data;
+  g_autoptr (GError) error = NULL;
 
   self->busy = FALSE;
-  if (!rc_gift_queue_complete_finish (RC_GIFT_QUEUE (source), result, &error))
-    {
-      /* The answer is handled; only the deletion is left. */
-      g_debug ("gifts: deleting the handled batch failed (%s); trying again", error->message);
-      arm (self, RC_GIFT_BATCH_INTERVAL_MS);
-      return;
-    }
+  if (!rc_gift_queue_complete_finish (RC_GIFT_QUEUE (source), result, &error)) {
+    /* The answer is handled; only the deletion is left. */
+    g_debug ("gifts: deleting the handled batch failed (%s); trying again", error->message);
+    arm (self, RC_GIFT_BATCH_INTERVAL_MS);
+    return;
+  }
   g_clear_pointer (&self->batch, batch_free);
   self->answered = FALSE;
   next_tick (self);
@@ -240,36 +238,33 @@ complete (RcGiftBatcher *self)
 static void
 on_processed (GObject *source, GAsyncResult *result, gpointer data)
 {
-  g_autoptr(RcGiftBatcher) self = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) rejected = NULL;
-  g_autoptr(RcGiftBatchAnswer) answer =
-    rc_gift_processor_process_finish (RC_GIFT_PROCESSOR (source), result, &rejected, &error);
+  g_autoptr (RcGiftBatcher) self = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) rejected = NULL;
+  g_autoptr (RcGiftBatchAnswer)
+    answer = rc_gift_processor_process_finish (RC_GIFT_PROCESSOR (source), result, &rejected,
+                                               &error);
 
   self->busy = FALSE;
-  if (answer != NULL)
-    {
-      if (rc_backoff_get_failures (&self->retry) > 0)
-        g_info ("gifts: batch of %u accepted after %u failed attempt(s)", self->batch->txs->len,
-                rc_backoff_get_failures (&self->retry));
-      rc_backoff_reset (&self->retry);
-      count ("roomcast_gift_batches_total", "Gift batches sent, by outcome", "result", "ok", 1);
-      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
-                        "ROOMCAST_EVENT", "gift-batch",
-                        "ROOMCAST_RESULT", "ok",
-                        "MESSAGE", "gifts: batch of %u processed by %s", self->batch->txs->len,
-                        rc_gift_processor_get_name (self->processor));
-      handle_answer (self, answer);
+  if (answer != NULL) {
+    if (rc_backoff_get_failures (&self->retry) > 0)
+      g_info ("gifts: batch of %u accepted after %u failed attempt(s)", self->batch->txs->len,
+              rc_backoff_get_failures (&self->retry));
+    rc_backoff_reset (&self->retry);
+    count ("roomcast_gift_batches_total", "Gift batches sent, by outcome", "result", "ok", 1);
+    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "ROOMCAST_EVENT", "gift-batch",
+                      "ROOMCAST_RESULT", "ok", "MESSAGE", "gifts: batch of %u processed by %s",
+                      self->batch->txs->len, rc_gift_processor_get_name (self->processor));
+    handle_answer (self, answer);
+    complete (self);
+    return;
+  }
+  if (g_error_matches (error, RC_GIFT_ERROR, RC_GIFT_ERROR_REJECTED)) {
+    rc_backoff_reset (&self->retry);
+    if (!handle_rejection (self, rejected, error))
       complete (self);
-      return;
-    }
-  if (g_error_matches (error, RC_GIFT_ERROR, RC_GIFT_ERROR_REJECTED))
-    {
-      rc_backoff_reset (&self->retry);
-      if (!handle_rejection (self, rejected, error))
-        complete (self);
-      return;
-    }
+    return;
+  }
   /* The batch may or may not have been applied: from now on it is "sent
    * before", and Laravel's duplicates of it mean done. */
   self->batch->resent = TRUE;
@@ -277,10 +272,9 @@ on_processed (GObject *source, GAsyncResult *result, gpointer data)
   count ("roomcast_gift_batches_total", "Gift batches sent, by outcome", "result", "retry", 1);
   rc_metrics_counter_inc ("roomcast_gift_retries_total", "Gift batch sends retried", NULL);
   if (rc_backoff_is_first (&self->retry))
-    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
-                      "ROOMCAST_EVENT", "gift-batch",
-                      "ROOMCAST_RESULT", "retry",
-                      "MESSAGE", "gifts: sending a batch of %u to %s failed (%s); keeping it and "
+    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "ROOMCAST_EVENT", "gift-batch",
+                      "ROOMCAST_RESULT", "retry", "MESSAGE",
+                      "gifts: sending a batch of %u to %s failed (%s); keeping it and "
                       "retrying with backoff (up to %u ms) while new gifts keep queueing",
                       self->batch->txs->len, rc_gift_processor_get_name (self->processor),
                       error->message, RC_GIFT_RETRY_MAX_MS);
@@ -293,12 +287,12 @@ on_processed (GObject *source, GAsyncResult *result, gpointer data)
 static void
 send_batch (RcGiftBatcher *self)
 {
-  g_autoptr(JsonArray) array = json_array_new ();
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+  g_autoptr (JsonArray) array = json_array_new ();
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_ARRAY);
 
   for (guint i = 0; i < self->batch->txs->len; i++)
-    json_array_add_element (array, rc_gift_transaction_to_node (g_ptr_array_index (self->batch->txs,
-                                                                                   i)));
+    json_array_add_element (array, rc_gift_transaction_to_node (
+                                     g_ptr_array_index (self->batch->txs, i)));
   json_node_set_array (node, array);
   self->busy = TRUE;
   rc_gift_processor_process_async (self->processor, node, on_processed, g_object_ref (self));
@@ -307,19 +301,17 @@ send_batch (RcGiftBatcher *self)
 static void
 on_replaced (GObject *source, GAsyncResult *result, gpointer data)
 {
-  g_autoptr(RcGiftBatcher) self = data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (RcGiftBatcher) self = data;
+  g_autoptr (GError) error = NULL;
 
   self->busy = FALSE;
-  if (!rc_gift_queue_replace_finish (RC_GIFT_QUEUE (source), result, &error))
-    {
-      /* The list still holds the refused ones too (a restart now would
+  if (!rc_gift_queue_replace_finish (RC_GIFT_QUEUE (source), result, &error)) {
+    /* The list still holds the refused ones too (a restart now would
        * send them again and report them twice): replace it before sending. */
-      g_debug ("gifts: shrinking the in-flight batch failed (%s); trying again",
-               error->message);
-      arm (self, RC_GIFT_BATCH_INTERVAL_MS);
-      return;
-    }
+    g_debug ("gifts: shrinking the in-flight batch failed (%s); trying again", error->message);
+    arm (self, RC_GIFT_BATCH_INTERVAL_MS);
+    return;
+  }
   self->shrink = FALSE;
   if (!self->stopped)
     send_batch (self);
@@ -328,54 +320,51 @@ on_replaced (GObject *source, GAsyncResult *result, gpointer data)
 static void
 on_taken (GObject *source, GAsyncResult *result, gpointer data)
 {
-  g_autoptr(RcGiftBatcher) self = data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (RcGiftBatcher) self = data;
+  g_autoptr (GError) error = NULL;
   gboolean resent = FALSE;
   gint64 n_pending = -1;
-  g_autoptr(GPtrArray) items = rc_gift_queue_take_finish (RC_GIFT_QUEUE (source), result,
-                                                          &resent, &n_pending, &error);
+  g_autoptr (GPtrArray) items = rc_gift_queue_take_finish (RC_GIFT_QUEUE (source), result,
+                                                           &resent, &n_pending, &error);
 
   self->busy = FALSE;
-  if (items == NULL)
-    {
-      /* Quiet for the first tries: Redis is still connecting at start. */
-      if (++self->queue_failures == QUEUE_FAILURES_LOGGED)
-        g_warning ("gifts: cannot take a batch (%s); trying again every %u ms", error->message,
-                   RC_GIFT_BATCH_INTERVAL_MS);
-      arm (self, RC_GIFT_BATCH_INTERVAL_MS);
-      return;
-    }
+  if (items == NULL) {
+    /* Quiet for the first tries: Redis is still connecting at start. */
+    if (++self->queue_failures == QUEUE_FAILURES_LOGGED)
+      g_warning ("gifts: cannot take a batch (%s); trying again every %u ms", error->message,
+                 RC_GIFT_BATCH_INTERVAL_MS);
+    arm (self, RC_GIFT_BATCH_INTERVAL_MS);
+    return;
+  }
   if (self->queue_failures >= QUEUE_FAILURES_LOGGED)
     g_info ("gifts: the queue answers again");
   self->queue_failures = 0;
   self->n_pending = n_pending;
-  if (items->len == 0)
-    {
-      next_tick (self);
-      return;
-    }
+  if (items->len == 0) {
+    next_tick (self);
+    return;
+  }
   self->batch = batch_new (resent);
-  for (guint i = 0; i < items->len; i++)
-    {
-      const char *item = g_ptr_array_index (items, i);
-      g_autoptr(GError) parse_error = NULL;
-      RcGiftTransaction *tx = rc_gift_transaction_parse (item, strlen (item), &parse_error);
+  for (guint i = 0; i < items->len; i++) {
+    const char *item = g_ptr_array_index (items, i);
+    g_autoptr (GError) parse_error = NULL;
+    RcGiftTransaction *tx = rc_gift_transaction_parse (item, strlen (item), &parse_error);
 
-      if (tx == NULL)
-        {
-          g_critical ("gifts: dropping a queued item that is not a gift transaction (%s): %.200s",
-                      parse_error->message, item);
-          count ("roomcast_gift_failures_total", "Gift transactions that failed, by error code",
-                 "code", "invalid_queue_item", 1);
-          continue;
-        }
-      batch_add (self->batch, g_strdup (item), tx);
+    if (tx == NULL) {
+      g_critical ("gifts: dropping a queued item that is not a gift transaction (%s): %.200s",
+                  parse_error->message, item);
+      count ("roomcast_gift_failures_total", "Gift transactions that failed, by error code",
+             "code", "invalid_queue_item", 1);
+      continue;
     }
+    batch_add (self->batch, g_strdup (item), tx);
+  }
   if (self->stopped)
     return; /* it stays in the in-flight list */
   if (resent)
     g_info ("gifts: sending the in-flight batch of %u again first (it was sent before; "
-            "duplicate_transaction answers count as applied)", self->batch->txs->len);
+            "duplicate_transaction answers count as applied)",
+            self->batch->txs->len);
   if (self->batch->txs->len == 0)
     complete (self);
   else
@@ -389,21 +378,18 @@ step (RcGiftBatcher *self)
   if (self->busy || self->stopped)
     return;
   g_clear_handle_id (&self->timer, g_source_remove);
-  if (self->batch != NULL && self->shrink)
-    {
-      self->busy = TRUE;
-      rc_gift_queue_replace_async (self->queue, self->batch->items, on_replaced,
-                                   g_object_ref (self));
-    }
-  else if (self->batch != NULL && self->answered)
+  if (self->batch != NULL && self->shrink) {
+    self->busy = TRUE;
+    rc_gift_queue_replace_async (self->queue, self->batch->items, on_replaced,
+                                 g_object_ref (self));
+  } else if (self->batch != NULL && self->answered)
     complete (self);
   else if (self->batch != NULL)
     send_batch (self);
-  else
-    {
-      self->busy = TRUE;
-      rc_gift_queue_take_async (self->queue, RC_GIFT_BATCH_MAX, on_taken, g_object_ref (self));
-    }
+  else {
+    self->busy = TRUE;
+    rc_gift_queue_take_async (self->queue, RC_GIFT_BATCH_MAX, on_taken, g_object_ref (self));
+  }
 }
 
 /* --- public -------------------------------------------------------------- */
@@ -499,13 +485,15 @@ static void
 rc_gift_batcher_class_init (RcGiftBatcherClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = rc_gift_batcher_dispose;
-  signals[SIGNAL_TRANSACTION_FAILED] =
-    g_signal_new ("transaction-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                  NULL, NULL, G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
-                  G_TYPE_STRING);
-  signals[SIGNAL_BATCH_PROCESSED] =
-    g_signal_new ("batch-processed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                  NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  signals[SIGNAL_TRANSACTION_FAILED] = g_signal_new ("transaction-failed",
+                                                     G_TYPE_FROM_CLASS (klass),
+                                                     G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                     G_TYPE_NONE, 4, G_TYPE_STRING,
+                                                     G_TYPE_STRING, G_TYPE_STRING,
+                                                     G_TYPE_STRING);
+  signals[SIGNAL_BATCH_PROCESSED] = g_signal_new ("batch-processed", G_TYPE_FROM_CLASS (klass),
+                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                  G_TYPE_NONE, 1, G_TYPE_POINTER);
 }
 
 static void

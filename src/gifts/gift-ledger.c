@@ -13,10 +13,10 @@
 struct _RcGiftLedger {
   GObject parent_instance;
   gint64 starting_balance;
-  GHashTable *prices;    /* gift id -> gint64* */
-  GHashTable *balances;  /* user id -> gint64* (coins) */
-  GHashTable *diamonds;  /* user id -> gint64* */
-  GHashTable *done;      /* transaction ids applied */
+  GHashTable *prices;   /* gift id -> gint64* */
+  GHashTable *balances; /* user id -> gint64* (coins) */
+  GHashTable *diamonds; /* user id -> gint64* */
+  GHashTable *done;     /* transaction ids applied */
 };
 
 static void rc_gift_ledger_iface_init (RcGiftProcessorInterface *iface);
@@ -39,11 +39,10 @@ account (RcGiftLedger *self, GHashTable *table, const char *user_id, gint64 init
 {
   gint64 *amount = g_hash_table_lookup (table, user_id);
 
-  if (amount == NULL)
-    {
-      amount = new_amount (initial);
-      g_hash_table_insert (table, g_strdup (user_id), amount);
-    }
+  if (amount == NULL) {
+    amount = new_amount (initial);
+    g_hash_table_insert (table, g_strdup (user_id), amount);
+  }
   return amount;
 }
 
@@ -97,21 +96,20 @@ ledger_process_async (RcGiftProcessor *processor, JsonNode *transactions,
                       GAsyncReadyCallback callback, gpointer user_data)
 {
   RcGiftLedger *self = RC_GIFT_LEDGER (processor);
-  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  g_autoptr (GTask) task = g_task_new (self, NULL, callback, user_data);
   JsonArray *array = json_node_get_array (transactions);
   RcGiftBatchAnswer *answer = rc_gift_batch_answer_new ();
 
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      g_autofree char *text = rc_json_to_string (json_array_get_element (array, i));
-      g_autoptr(RcGiftTransaction) tx = rc_gift_transaction_parse (text, strlen (text), NULL);
-      const char *error = tx ? apply (self, tx) : "processing_error";
+  for (guint i = 0; i < json_array_get_length (array); i++) {
+    g_autofree char *text = rc_json_to_string (json_array_get_element (array, i));
+    g_autoptr (RcGiftTransaction) tx = rc_gift_transaction_parse (text, strlen (text), NULL);
+    const char *error = tx ? apply (self, tx) : "processing_error";
 
-      if (error == NULL)
-        answer->processed++;
-      else
-        rc_gift_batch_answer_add_failure (answer, tx ? tx->transaction_id : "", error);
-    }
+    if (error == NULL)
+      answer->processed++;
+    else
+      rc_gift_batch_answer_add_failure (answer, tx ? tx->transaction_id : "", error);
+  }
   g_task_return_pointer (task, answer, (GDestroyNotify) rc_gift_batch_answer_free);
 }
 
@@ -137,7 +135,7 @@ int_value (JsonNode *node, gint64 min, gint64 max, gint64 *out)
 static gboolean
 load (RcGiftLedger *self, const char *json, gsize len, GError **error)
 {
-  g_autoptr(JsonNode) root = rc_json_parse_strict (json, len, NULL, error);
+  g_autoptr (JsonNode) root = rc_json_parse_strict (json, len, NULL, error);
   JsonObject *object;
   JsonNode *gifts;
 
@@ -147,49 +145,49 @@ load (RcGiftLedger *self, const char *json, gsize len, GError **error)
     goto bad;
   object = json_node_get_object (root);
   if (!int_value (json_object_get_member (object, "startingBalance"), 0, MAX_PRICE * 1000,
-                  &self->starting_balance))
-    {
-      g_set_error_literal (error, RC_JSON_ERROR, RC_JSON_ERROR_INVALID,
-                           "'startingBalance' must be an integer >= 0");
-      return FALSE;
-    }
+                  &self->starting_balance)) {
+    g_set_error_literal (error, RC_JSON_ERROR, RC_JSON_ERROR_INVALID,
+                         "'startingBalance' must be an integer >= 0");
+    return FALSE;
+  }
   gifts = json_object_get_member (object, "gifts");
   if (gifts == NULL || !JSON_NODE_HOLDS_ARRAY (gifts))
     goto bad;
-  for (guint i = 0; i < json_array_get_length (json_node_get_array (gifts)); i++)
-    {
-      JsonNode *gift = json_array_get_element (json_node_get_array (gifts), i);
-      JsonNode *id;
-      gint64 price;
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (gifts)); i++) {
+    JsonNode *gift = json_array_get_element (json_node_get_array (gifts), i);
+    JsonNode *id;
+    gint64 price;
 
-      if (!JSON_NODE_HOLDS_OBJECT (gift))
-        goto bad;
-      id = json_object_get_member (json_node_get_object (gift), "id");
-      if (id == NULL || !JSON_NODE_HOLDS_VALUE (id) ||
-          json_node_get_value_type (id) != G_TYPE_STRING ||
-          !rc_gift_id_is_valid (json_node_get_string (id)) ||
-          g_hash_table_contains (self->prices, json_node_get_string (id)) ||
-          !int_value (json_object_get_member (json_node_get_object (gift), "price"), 1,
-                      MAX_PRICE, &price))
-        {
-          g_set_error (error, RC_JSON_ERROR, RC_JSON_ERROR_INVALID,
-                       "gift %u: needs a unique 'id' (1-64 of [A-Za-z0-9_.-]) and a 'price' "
-                       "(integer 1-%" G_GINT64_FORMAT ")", i, MAX_PRICE);
-          return FALSE;
-        }
-      g_hash_table_insert (self->prices, g_strdup (json_node_get_string (id)), new_amount (price));
+    if (!JSON_NODE_HOLDS_OBJECT (gift))
+      goto bad;
+    id = json_object_get_member (json_node_get_object (gift), "id");
+    if (id == NULL || !JSON_NODE_HOLDS_VALUE (id) ||
+        json_node_get_value_type (id) != G_TYPE_STRING ||
+        !rc_gift_id_is_valid (json_node_get_string (id)) ||
+        g_hash_table_contains (self->prices, json_node_get_string (id)) ||
+        !int_value (json_object_get_member (json_node_get_object (gift), "price"), 1, MAX_PRICE,
+                    &price)) {
+      g_set_error (error, RC_JSON_ERROR, RC_JSON_ERROR_INVALID,
+                   "gift %u: needs a unique 'id' (1-64 of [A-Za-z0-9_.-]) and a 'price' "
+                   "(integer 1-%" G_GINT64_FORMAT ")",
+                   i, MAX_PRICE);
+      return FALSE;
     }
+    g_hash_table_insert (self->prices, g_strdup (json_node_get_string (id)),
+                         new_amount (price));
+  }
   return TRUE;
 bad:
   g_set_error_literal (error, RC_JSON_ERROR, RC_JSON_ERROR_INVALID,
-                       "expected {\"startingBalance\": N, \"gifts\": [{\"id\", \"price\"}, ...]}");
+                       "expected {\"startingBalance\": N, \"gifts\": [{\"id\", \"price\"}, "
+                       "...]}");
   return FALSE;
 }
 
 RcGiftLedger *
 rc_gift_ledger_new_from_data (const char *json, gsize len, GError **error)
 {
-  g_autoptr(RcGiftLedger) self = g_object_new (RC_TYPE_GIFT_LEDGER, NULL);
+  g_autoptr (RcGiftLedger) self = g_object_new (RC_TYPE_GIFT_LEDGER, NULL);
 
   if (!load (self, json, len, error))
     return NULL;
@@ -201,18 +199,17 @@ rc_gift_ledger_new_from_file (const char *path, GError **error)
 {
   g_autofree char *text = NULL;
   gsize len = 0;
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GError) local = NULL;
   RcGiftLedger *self;
 
   /* Read once at start, before the main loop serves anyone. */
   if (!g_file_get_contents (path, &text, &len, error))
     return NULL;
-  if (len > MAX_FILE_SIZE)
-    {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: larger than %d bytes", path,
-                   MAX_FILE_SIZE);
-      return NULL;
-    }
+  if (len > MAX_FILE_SIZE) {
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: larger than %d bytes", path,
+                 MAX_FILE_SIZE);
+    return NULL;
+  }
   self = rc_gift_ledger_new_from_data (text, len, &local);
   if (self == NULL)
     g_set_error (error, RC_JSON_ERROR, RC_JSON_ERROR_INVALID, "%s: %s", path, local->message);

@@ -33,26 +33,24 @@ laravel_get_name (RcGiftProcessor *processor)
 static void
 on_answer (GObject *source, GAsyncResult *result, gpointer data)
 {
-  g_autoptr(GTask) task = data;
+  g_autoptr (GTask) task = data;
   Call *call = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) error_body = NULL;
-  g_autoptr(JsonNode) answer = rc_laravel_client_gift_batch_finish (RC_LARAVEL_CLIENT (source),
-                                                                    result, &error_body, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) error_body = NULL;
+  g_autoptr (JsonNode)
+    answer = rc_laravel_client_gift_batch_finish (RC_LARAVEL_CLIENT (source), result,
+                                                  &error_body, &error);
   RcGiftBatchAnswer *parsed;
 
-  if (answer == NULL)
-    {
-      if (g_error_matches (error, RC_LARAVEL_ERROR, RC_LARAVEL_ERROR_VALIDATION))
-        {
-          call->rejected = rc_gift_batch_rejected_indices (error_body, call->n_transactions);
-          g_task_return_new_error (task, RC_GIFT_ERROR, RC_GIFT_ERROR_REJECTED, "%s",
-                                   error->message);
-        }
-      else
-        g_task_return_new_error (task, RC_GIFT_ERROR, RC_GIFT_ERROR_RETRY, "%s", error->message);
-      return;
-    }
+  if (answer == NULL) {
+    if (g_error_matches (error, RC_LARAVEL_ERROR, RC_LARAVEL_ERROR_VALIDATION)) {
+      call->rejected = rc_gift_batch_rejected_indices (error_body, call->n_transactions);
+      g_task_return_new_error (task, RC_GIFT_ERROR, RC_GIFT_ERROR_REJECTED, "%s",
+                               error->message);
+    } else
+      g_task_return_new_error (task, RC_GIFT_ERROR, RC_GIFT_ERROR_RETRY, "%s", error->message);
+    return;
+  }
   parsed = rc_gift_batch_answer_parse (answer, &error);
   if (parsed == NULL)
     g_task_return_new_error (task, RC_GIFT_ERROR, RC_GIFT_ERROR_RETRY,

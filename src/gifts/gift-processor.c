@@ -1,7 +1,7 @@
 /* roomcast: the gift processor interface's dispatch wrappers. */
 #include "gifts/gift-processor.h"
 
-G_DEFINE_QUARK (rc-gift-error-quark, rc_gift_error)
+G_DEFINE_QUARK (rc - gift - error - quark, rc_gift_error)
 G_DEFINE_INTERFACE (RcGiftProcessor, rc_gift_processor, G_TYPE_OBJECT)
 
 static void

@@ -32,7 +32,7 @@ memory_push_async (RcGiftQueue *queue, const char *transaction_id, const char *i
                    GAsyncReadyCallback callback, gpointer user_data)
 {
   RcGiftQueueMemory *self = RC_GIFT_QUEUE_MEMORY (queue);
-  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  g_autoptr (GTask) task = g_task_new (self, NULL, callback, user_data);
 
   g_task_set_source_tag (task, memory_push_async);
   g_queue_push_tail (&self->pending, g_strdup (item));
@@ -40,8 +40,7 @@ memory_push_async (RcGiftQueue *queue, const char *transaction_id, const char *i
 }
 
 static gboolean
-memory_push_finish (RcGiftQueue *queue, GAsyncResult *result, gint64 *n_pending,
-                    GError **error)
+memory_push_finish (RcGiftQueue *queue, GAsyncResult *result, gint64 *n_pending, GError **error)
 {
   g_autofree gint64 *count = g_task_propagate_pointer (G_TASK (result), error);
 
@@ -57,7 +56,7 @@ memory_take_async (RcGiftQueue *queue, guint max, GAsyncReadyCallback callback,
                    gpointer user_data)
 {
   RcGiftQueueMemory *self = RC_GIFT_QUEUE_MEMORY (queue);
-  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  g_autoptr (GTask) task = g_task_new (self, NULL, callback, user_data);
   RcGiftTake *take = g_new0 (RcGiftTake, 1);
 
   g_task_set_source_tag (task, memory_take_async);
@@ -84,7 +83,7 @@ static void
 memory_complete_async (RcGiftQueue *queue, GAsyncReadyCallback callback, gpointer user_data)
 {
   RcGiftQueueMemory *self = RC_GIFT_QUEUE_MEMORY (queue);
-  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  g_autoptr (GTask) task = g_task_new (self, NULL, callback, user_data);
 
   g_ptr_array_set_size (self->inflight, 0);
   g_task_return_boolean (task, TRUE);
@@ -101,7 +100,7 @@ memory_replace_async (RcGiftQueue *queue, GPtrArray *items, GAsyncReadyCallback 
                       gpointer user_data)
 {
   RcGiftQueueMemory *self = RC_GIFT_QUEUE_MEMORY (queue);
-  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  g_autoptr (GTask) task = g_task_new (self, NULL, callback, user_data);
 
   g_ptr_array_set_size (self->inflight, 0);
   for (guint i = 0; i < items->len; i++)

@@ -9,11 +9,10 @@
 #include "core/metrics.h"
 
 /* KEYS: pending, marker. ARGV: item, marker TTL. -> {pushed 0|1, LLEN pending} */
-static const char PUSH_LUA[] =
-  "if redis.call('SET', KEYS[2], '1', 'EX', ARGV[2], 'NX') then\n"
-  "  return {1, redis.call('RPUSH', KEYS[1], ARGV[1])}\n"
-  "end\n"
-  "return {0, redis.call('LLEN', KEYS[1])}\n";
+static const char PUSH_LUA[] = "if redis.call('SET', KEYS[2], '1', 'EX', ARGV[2], 'NX') then\n"
+                               "  return {1, redis.call('RPUSH', KEYS[1], ARGV[1])}\n"
+                               "end\n"
+                               "return {0, redis.call('LLEN', KEYS[1])}\n";
 
 /* KEYS: pending, inflight. ARGV: max. -> {resent 0|1, items, LLEN pending} */
 static const char TAKE_LUA[] =
@@ -34,32 +33,31 @@ static const char REPLACE_LUA[] =
 
 /* KEYS: pending, inflight, marker. ARGV: item.
  * -> 1 removed, 2 already taken by a worker, 0 never queued */
-static const char REMOVE_LUA[] =
-  "if redis.call('LREM', KEYS[1], 1, ARGV[1]) > 0 or\n"
-  "   redis.call('LREM', KEYS[2], 1, ARGV[1]) > 0 then\n"
-  "  redis.call('DEL', KEYS[3])\n"
-  "  return 1\n"
-  "end\n"
-  "if redis.call('EXISTS', KEYS[3]) == 1 then return 2 end\n"
-  "return 0\n";
+static const char REMOVE_LUA[] = "if redis.call('LREM', KEYS[1], 1, ARGV[1]) > 0 or\n"
+                                 "   redis.call('LREM', KEYS[2], 1, ARGV[1]) > 0 then\n"
+                                 "  redis.call('DEL', KEYS[3])\n"
+                                 "  return 1\n"
+                                 "end\n"
+                                 "if redis.call('EXISTS', KEYS[3]) == 1 then return 2 end\n"
+                                 "return 0\n";
 
 struct _RcGiftQueueRedis {
   GObject parent_instance;
   RcRedisClient *redis;
   char *inflight_key;
-  GQueue uncertain;        /* Uncertain* */
+  GQueue uncertain; /* Uncertain* */
   gulong connected_id;
-  guint retry_id;          /* settle again after a failed attempt */
+  guint retry_id; /* settle again after a failed attempt */
 };
 
 typedef struct {
-  RcGiftQueueRedis *self;  /* weak: entries die with the queue */
+  RcGiftQueueRedis *self; /* weak: entries die with the queue */
   char *transaction_id;
   char *marker_key;
   char *item;
-  GTask *task;             /* the sender still waits; NULL once refused */
+  GTask *task; /* the sender still waits; NULL once refused */
   guint deadline_id;
-  gboolean resolving;      /* a script for it is running */
+  gboolean resolving; /* a script for it is running */
   GList link;
 } Uncertain;
 
@@ -85,7 +83,8 @@ count_uncertain (const char *outcome)
   g_autofree char *labels = g_strdup_printf ("outcome=\"%s\"", outcome);
   rc_metrics_counter_inc ("roomcast_gift_push_uncertain_total",
                           "Gift pushes whose Redis connection dropped before the reply, "
-                          "by how they were resolved", labels);
+                          "by how they were resolved",
+                          labels);
 }
 
 static const char *
@@ -126,11 +125,10 @@ static void
 uncertain_free (Uncertain *u)
 {
   g_clear_handle_id (&u->deadline_id, g_source_remove);
-  if (u->task != NULL)
-    {
-      g_task_return_error (u->task, unavailable ("the queue was closed"));
-      g_clear_object (&u->task);
-    }
+  if (u->task != NULL) {
+    g_task_return_error (u->task, unavailable ("the queue was closed"));
+    g_clear_object (&u->task);
+  }
   g_free (u->transaction_id);
   g_free (u->marker_key);
   g_free (u->item);
@@ -157,27 +155,25 @@ static void
 on_repushed (RcRedisClient *redis, redisReply *reply, const GError *error, gpointer data)
 {
   Uncertain *u = data;
-  g_autoptr(RcGiftQueueRedis) self = u->self;
+  g_autoptr (RcGiftQueueRedis) self = u->self;
 
   u->resolving = FALSE;
-  if (error != NULL)
-    {
-      g_debug ("gifts: re-pushing %s failed (%s); trying again", u->transaction_id,
-               error->message);
-      /* Past its deadline the sender is refused now; from then on the
+  if (error != NULL) {
+    g_debug ("gifts: re-pushing %s failed (%s); trying again", u->transaction_id,
+             error->message);
+    /* Past its deadline the sender is refused now; from then on the
        * transaction must go rather than stay. */
-      if (u->task != NULL && u->deadline_id == 0)
-        refuse (u);
-      schedule_retry (self);
-      return;
-    }
+    if (u->task != NULL && u->deadline_id == 0)
+      refuse (u);
+    schedule_retry (self);
+    return;
+  }
   count_uncertain ("queued");
   g_info ("gifts: %s was queued after the Redis connection came back", u->transaction_id);
-  if (u->task != NULL)
-    {
-      g_task_return_pointer (u->task, rc_gift_count_new (push_reply_length (reply)), g_free);
-      g_clear_object (&u->task);
-    }
+  if (u->task != NULL) {
+    g_task_return_pointer (u->task, rc_gift_count_new (push_reply_length (reply)), g_free);
+    g_clear_object (&u->task);
+  }
   uncertain_done (u);
 }
 
@@ -185,26 +181,23 @@ static void
 on_removed (RcRedisClient *redis, redisReply *reply, const GError *error, gpointer data)
 {
   Uncertain *u = data;
-  g_autoptr(RcGiftQueueRedis) self = u->self;
+  g_autoptr (RcGiftQueueRedis) self = u->self;
 
   u->resolving = FALSE;
-  if (error != NULL)
-    {
-      g_debug ("gifts: removing %s failed (%s); trying again", u->transaction_id,
-               error->message);
-      schedule_retry (self);
-      return;
-    }
-  if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 2)
-    {
-      count_uncertain ("taken");
-      g_warning ("gifts: %s was refused to its sender (Redis unreachable for %u ms), but it "
-                 "had reached the queue and a worker has already taken it: it will be "
-                 "charged", u->transaction_id, RC_GIFT_PUSH_DEADLINE_MS);
-    }
-  else
+  if (error != NULL) {
+    g_debug ("gifts: removing %s failed (%s); trying again", u->transaction_id, error->message);
+    schedule_retry (self);
+    return;
+  }
+  if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 2) {
+    count_uncertain ("taken");
+    g_warning ("gifts: %s was refused to its sender (Redis unreachable for %u ms), but it "
+               "had reached the queue and a worker has already taken it: it will be "
+               "charged",
+               u->transaction_id, RC_GIFT_PUSH_DEADLINE_MS);
+  } else
     count_uncertain (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1 ? "removed"
-                                                                                : "absent");
+                                                                               : "absent");
   uncertain_done (u);
 }
 
@@ -215,23 +208,22 @@ resolve_all (RcGiftQueueRedis *self)
 {
   if (!rc_redis_client_is_connected (self->redis))
     return;
-  for (GList *l = self->uncertain.head; l != NULL; l = l->next)
-    {
-      Uncertain *u = l->data;
+  for (GList *l = self->uncertain.head; l != NULL; l = l->next) {
+    Uncertain *u = l->data;
 
-      if (u->resolving)
-        continue;
-      u->resolving = TRUE;
-      g_object_ref (self); /* dropped by the reply callback */
-      if (u->task != NULL)
-        run_push (self, u->marker_key, u->item, on_repushed, u);
-      else
-        {
-          const char *argv[] = { "EVAL", REMOVE_LUA, "3", RC_GIFT_PENDING_KEY,
-                                 self->inflight_key, u->marker_key, u->item };
-          rc_redis_client_commandv (self->redis, G_N_ELEMENTS (argv), argv, NULL, on_removed, u);
-        }
+    if (u->resolving)
+      continue;
+    u->resolving = TRUE;
+    g_object_ref (self); /* dropped by the reply callback */
+    if (u->task != NULL)
+      run_push (self, u->marker_key, u->item, on_repushed, u);
+    else {
+      const char *argv[] = {
+        "EVAL", REMOVE_LUA, "3", RC_GIFT_PENDING_KEY, self->inflight_key, u->marker_key, u->item
+      };
+      rc_redis_client_commandv (self->redis, G_N_ELEMENTS (argv), argv, NULL, on_removed, u);
     }
+  }
 }
 
 static gboolean
@@ -275,11 +267,10 @@ on_connected (GObject *redis, GParamSpec *pspec, gpointer data)
 {
   RcGiftQueueRedis *self = data;
 
-  if (rc_redis_client_is_connected (RC_REDIS_CLIENT (redis)) && self->uncertain.length > 0)
-    {
-      g_info ("gifts: Redis is back; settling %u interrupted push(es)", self->uncertain.length);
-      resolve_all (self);
-    }
+  if (rc_redis_client_is_connected (RC_REDIS_CLIENT (redis)) && self->uncertain.length > 0) {
+    g_info ("gifts: Redis is back; settling %u interrupted push(es)", self->uncertain.length);
+    resolve_all (self);
+  }
 }
 
 /* --- push ---------------------------------------------------------------- */
@@ -308,19 +299,17 @@ on_pushed (RcRedisClient *redis, redisReply *reply, const GError *error, gpointe
   RcGiftQueueRedis *self = g_task_get_source_object (push->task);
   Uncertain *u;
 
-  if (error == NULL)
-    {
-      g_task_return_pointer (push->task, rc_gift_count_new (push_reply_length (reply)), g_free);
-      push_free (push);
-      return;
-    }
-  if (!g_error_matches (error, RC_REDIS_ERROR, RC_REDIS_ERROR_CONNECTION_LOST))
-    {
-      /* Never sent, or refused by Redis: it did not land. */
-      g_task_return_error (push->task, unavailable (error->message));
-      push_free (push);
-      return;
-    }
+  if (error == NULL) {
+    g_task_return_pointer (push->task, rc_gift_count_new (push_reply_length (reply)), g_free);
+    push_free (push);
+    return;
+  }
+  if (!g_error_matches (error, RC_REDIS_ERROR, RC_REDIS_ERROR_CONNECTION_LOST)) {
+    /* Never sent, or refused by Redis: it did not land. */
+    g_task_return_error (push->task, unavailable (error->message));
+    push_free (push);
+    return;
+  }
   u = g_new0 (Uncertain, 1);
   u->self = self;
   u->link.data = u;
@@ -366,23 +355,21 @@ redis_push_finish (RcGiftQueue *queue, GAsyncResult *result, gint64 *n_pending, 
 static void
 on_taken (RcRedisClient *redis, redisReply *reply, const GError *error, gpointer data)
 {
-  g_autoptr(GTask) task = data;
+  g_autoptr (GTask) task = data;
   RcGiftTake *take;
   redisReply *items;
 
-  if (error != NULL)
-    {
-      g_task_return_error (task, unavailable (error->message));
-      return;
-    }
+  if (error != NULL) {
+    g_task_return_error (task, unavailable (error->message));
+    return;
+  }
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
       reply->element[0]->type != REDIS_REPLY_INTEGER ||
       reply->element[1]->type != REDIS_REPLY_ARRAY ||
-      reply->element[2]->type != REDIS_REPLY_INTEGER)
-    {
-      g_task_return_error (task, unavailable ("unexpected reply to the take script"));
-      return;
-    }
+      reply->element[2]->type != REDIS_REPLY_INTEGER) {
+    g_task_return_error (task, unavailable ("unexpected reply to the take script"));
+    return;
+  }
   items = reply->element[1];
   take = g_new0 (RcGiftTake, 1);
   take->items = g_ptr_array_new_full (items->elements, g_free);
@@ -401,16 +388,15 @@ redis_take_async (RcGiftQueue *queue, guint max, GAsyncReadyCallback callback,
   RcGiftQueueRedis *self = RC_GIFT_QUEUE_REDIS (queue);
   GTask *task = g_task_new (self, NULL, callback, user_data);
   g_autofree char *max_text = g_strdup_printf ("%u", max);
-  const char *argv[] = { "EVAL", TAKE_LUA, "2", RC_GIFT_PENDING_KEY, self->inflight_key,
+  const char *argv[] = { "EVAL",  TAKE_LUA, "2", RC_GIFT_PENDING_KEY, self->inflight_key,
                          max_text };
 
   g_task_set_source_tag (task, redis_take_async);
-  if (self->uncertain.length > 0)
-    {
-      g_task_return_error (task, unavailable ("settling interrupted pushes first"));
-      g_object_unref (task);
-      return;
-    }
+  if (self->uncertain.length > 0) {
+    g_task_return_error (task, unavailable ("settling interrupted pushes first"));
+    g_object_unref (task);
+    return;
+  }
   rc_redis_client_commandv (self->redis, G_N_ELEMENTS (argv), argv, NULL, on_taken, task);
 }
 
@@ -424,7 +410,7 @@ redis_take_finish (RcGiftQueue *queue, GAsyncResult *result, gboolean *resent,
 static void
 on_boolean_reply (RcRedisClient *redis, redisReply *reply, const GError *error, gpointer data)
 {
-  g_autoptr(GTask) task = data;
+  g_autoptr (GTask) task = data;
 
   if (error != NULL)
     g_task_return_error (task, unavailable (error->message));
@@ -453,7 +439,7 @@ redis_replace_async (RcGiftQueue *queue, GPtrArray *items, GAsyncReadyCallback c
                      gpointer user_data)
 {
   RcGiftQueueRedis *self = RC_GIFT_QUEUE_REDIS (queue);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
 
   g_ptr_array_add (argv, (gpointer) "EVAL");
   g_ptr_array_add (argv, (gpointer) REPLACE_LUA);
@@ -461,8 +447,9 @@ redis_replace_async (RcGiftQueue *queue, GPtrArray *items, GAsyncReadyCallback c
   g_ptr_array_add (argv, self->inflight_key);
   for (guint i = 0; i < items->len; i++)
     g_ptr_array_add (argv, g_ptr_array_index (items, i));
-  rc_redis_client_commandv (self->redis, (int) argv->len, (const char * const *) argv->pdata,
-                            NULL, on_boolean_reply, g_task_new (self, NULL, callback, user_data));
+  rc_redis_client_commandv (self->redis, (int) argv->len, (const char *const *) argv->pdata,
+                            NULL, on_boolean_reply,
+                            g_task_new (self, NULL, callback, user_data));
 }
 
 /* --- object -------------------------------------------------------------- */

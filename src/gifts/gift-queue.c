@@ -1,7 +1,7 @@
 /* roomcast: the gift queue interface's dispatch wrappers; see gift-queue.h. */
 #include "gifts/gift-queue.h"
 
-G_DEFINE_QUARK (rc-gift-queue-error-quark, rc_gift_queue_error)
+G_DEFINE_QUARK (rc - gift - queue - error - quark, rc_gift_queue_error)
 G_DEFINE_INTERFACE (RcGiftQueue, rc_gift_queue, G_TYPE_OBJECT)
 
 static void

@@ -75,15 +75,15 @@ gboolean rc_gift_queue_is_durable (RcGiftQueue *self);
  * not). */
 void rc_gift_queue_push_async (RcGiftQueue *self, const char *transaction_id, const char *item,
                                GAsyncReadyCallback callback, gpointer user_data);
-gboolean rc_gift_queue_push_finish (RcGiftQueue *self, GAsyncResult *result,
-                                    gint64 *n_pending, GError **error);
+gboolean rc_gift_queue_push_finish (RcGiftQueue *self, GAsyncResult *result, gint64 *n_pending,
+                                    GError **error);
 
 /* The batch to send (transfer full, strings; empty when there is nothing),
  * *@resent as above, *@n_pending the pending transactions left behind. */
 void rc_gift_queue_take_async (RcGiftQueue *self, guint max, GAsyncReadyCallback callback,
                                gpointer user_data);
-GPtrArray *rc_gift_queue_take_finish (RcGiftQueue *self, GAsyncResult *result,
-                                      gboolean *resent, gint64 *n_pending, GError **error);
+GPtrArray *rc_gift_queue_take_finish (RcGiftQueue *self, GAsyncResult *result, gboolean *resent,
+                                      gint64 *n_pending, GError **error);
 
 void rc_gift_queue_complete_async (RcGiftQueue *self, GAsyncReadyCallback callback,
                                    gpointer user_data);
@@ -93,8 +93,7 @@ gboolean rc_gift_queue_complete_finish (RcGiftQueue *self, GAsyncResult *result,
 /* @items: strings (transfer none). */
 void rc_gift_queue_replace_async (RcGiftQueue *self, GPtrArray *items,
                                   GAsyncReadyCallback callback, gpointer user_data);
-gboolean rc_gift_queue_replace_finish (RcGiftQueue *self, GAsyncResult *result,
-                                       GError **error);
+gboolean rc_gift_queue_replace_finish (RcGiftQueue *self, GAsyncResult *result, GError **error);
 
 /* --- for implementations --- */
 

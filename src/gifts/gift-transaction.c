@@ -31,7 +31,8 @@ rc_gift_id_is_valid (const char *gift_id)
     return FALSE;
   n = strlen (gift_id);
   return n >= 1 && n <= RC_GIFT_ID_MAX_LEN &&
-         strspn (gift_id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
+         strspn (gift_id,
+                 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
 }
 
 gboolean
@@ -118,7 +119,7 @@ add_user_id (JsonBuilder *b, const char *name, const char *id)
 JsonNode *
 rc_gift_transaction_to_node (const RcGiftTransaction *tx)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "transaction_id");
@@ -140,7 +141,7 @@ rc_gift_transaction_to_node (const RcGiftTransaction *tx)
 char *
 rc_gift_transaction_to_json (const RcGiftTransaction *tx)
 {
-  g_autoptr(JsonNode) node = rc_gift_transaction_to_node (tx);
+  g_autoptr (JsonNode) node = rc_gift_transaction_to_node (tx);
 
   return rc_json_to_string (node);
 }
@@ -193,8 +194,8 @@ fail (GError **error, const char *field)
 RcGiftTransaction *
 rc_gift_transaction_parse (const char *text, gsize len, GError **error)
 {
-  g_autoptr(JsonNode) node = rc_json_parse_strict (text, len, NULL, error);
-  g_autoptr(RcGiftTransaction) tx = g_new0 (RcGiftTransaction, 1);
+  g_autoptr (JsonNode) node = rc_json_parse_strict (text, len, NULL, error);
+  g_autoptr (RcGiftTransaction) tx = g_new0 (RcGiftTransaction, 1);
   JsonObject *o;
   const char *s;
 

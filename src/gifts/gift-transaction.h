@@ -26,7 +26,7 @@ G_BEGIN_DECLS
 typedef struct {
   char *transaction_id;
   char *room_id;
-  char *sender_id;     /* decimal for Laravel, any id for the dev ledger */
+  char *sender_id; /* decimal for Laravel, any id for the dev ledger */
   char *recipient_id;
   char *gift_id;
   gint64 quantity;     /* 1..RC_GIFT_QUANTITY_MAX */
