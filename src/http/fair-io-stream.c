@@ -26,7 +26,9 @@ counter_dispatch (GSource *source, GSourceFunc callback, gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-static GSourceFuncs counter_funcs = { counter_prepare, NULL, counter_dispatch, NULL, NULL, NULL };
+static GSourceFuncs counter_funcs = {
+  counter_prepare, NULL, counter_dispatch, NULL, NULL, NULL
+};
 
 static void
 ensure_counter (GMainContext *context)
@@ -64,14 +66,16 @@ struct _RcFairInputStream {
 
 static void fair_pollable_init (GPollableInputStreamInterface *iface);
 
-G_DEFINE_FINAL_TYPE_WITH_CODE (RcFairInputStream, rc_fair_input_stream, G_TYPE_FILTER_INPUT_STREAM,
+G_DEFINE_FINAL_TYPE_WITH_CODE (RcFairInputStream, rc_fair_input_stream,
+                               G_TYPE_FILTER_INPUT_STREAM,
                                G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_INPUT_STREAM,
                                                       fair_pollable_init))
 
 static GPollableInputStream *
 base_of (RcFairInputStream *self)
 {
-  return G_POLLABLE_INPUT_STREAM (g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (self)));
+  return G_POLLABLE_INPUT_STREAM (
+    g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (self)));
 }
 
 /* A new iteration (or, on a context without the counter, 10 ms) brings a
@@ -135,10 +139,12 @@ check_messages (RcFairInputStream *self, const void *buffer, gssize n, GError **
       rc_ws_frame_scan_feed (&self->scan, buffer, (gsize) n, self->max_message))
     return TRUE;
   rc_metrics_counter_inc ("roomcast_ws_messages_refused_total",
-                          "WebSocket connections closed for a message over the limit or bad framing",
+                          "WebSocket connections closed for a message over the limit or bad "
+                          "framing",
                           NULL);
   g_info ("http: closing a WebSocket: a message over %" G_GUINT64_FORMAT
-          " bytes (or frames that are not WebSocket framing)", self->max_message);
+          " bytes (or frames that are not WebSocket framing)",
+          self->max_message);
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
                "a WebSocket message over %" G_GUINT64_FORMAT " bytes", self->max_message);
   return FALSE;

@@ -17,7 +17,7 @@
 #include "roomcast-build-config.h"
 #include "core/metrics.h"
 
-G_DEFINE_QUARK (rc-http-client-error-quark, rc_http_client_error)
+G_DEFINE_QUARK (rc - http - client - error - quark, rc_http_client_error)
 
 /* Idle connections kept for reuse. */
 #define MAX_CACHED_CONNECTIONS 16
@@ -100,8 +100,9 @@ on_curl_timer (CURLM *multi, long timeout_ms, void *userp)
   GSource *source = (GSource *) self->source;
   if (g_source_is_destroyed (source))
     return 0;
-  g_source_set_ready_time (source, timeout_ms < 0 ? -1
-                           : g_get_monotonic_time () + (gint64) timeout_ms * 1000);
+  g_source_set_ready_time (source, timeout_ms < 0
+                                     ? -1
+                                     : g_get_monotonic_time () + (gint64) timeout_ms * 1000);
   return 0;
 }
 
@@ -311,7 +312,7 @@ header_is_safe (const char *h)
 
 void
 rc_http_client_request_async (RcHttpClient *self, const char *method, const char *url,
-                              const char * const *headers, GBytes *body,
+                              const char *const *headers, GBytes *body,
                               GCancellable *cancellable, GAsyncReadyCallback callback,
                               gpointer user_data)
 {
@@ -321,7 +322,7 @@ rc_http_client_request_async (RcHttpClient *self, const char *method, const char
 
 void
 rc_http_client_request_full_async (RcHttpClient *self, const char *method, const char *url,
-                                   const char * const *headers, GBytes *body,
+                                   const char *const *headers, GBytes *body,
                                    RcHttpRequestFlags flags, GCancellable *cancellable,
                                    GAsyncReadyCallback callback, gpointer user_data)
 {
@@ -332,7 +333,7 @@ rc_http_client_request_full_async (RcHttpClient *self, const char *method, const
   g_task_set_source_tag (task, rc_http_client_request_full_async);
   if (g_task_return_error_if_cancelled (task))
     return;
-  for (const char * const *h = headers; h && *h; h++)
+  for (const char *const *h = headers; h && *h; h++)
     if (!header_is_safe (*h)) {
       g_task_return_new_error (task, RC_HTTP_CLIENT_ERROR, RC_HTTP_CLIENT_ERROR_INVALID,
                                "refusing a header with a line break or without a name");
@@ -368,7 +369,7 @@ rc_http_client_request_full_async (RcHttpClient *self, const char *method, const
 
   /* "Expect:" stops curl from waiting for 100-continue on larger bodies. */
   req->headers = curl_slist_append (req->headers, "Expect:");
-  for (const char * const *h = headers; h && *h; h++)
+  for (const char *const *h = headers; h && *h; h++)
     req->headers = curl_slist_append (req->headers, *h);
   curl_easy_setopt (e, CURLOPT_HTTPHEADER, req->headers);
 
@@ -417,7 +418,8 @@ metrics_collector (GString *out, gpointer data)
 {
   RcHttpClient *self = data;
   rc_metrics_append_gauge (out, "roomcast_http_client_active",
-                           "Outbound HTTP requests in flight", g_hash_table_size (self->requests));
+                           "Outbound HTTP requests in flight",
+                           g_hash_table_size (self->requests));
 }
 
 RcHttpClient *

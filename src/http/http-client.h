@@ -19,9 +19,9 @@ GQuark rc_http_client_error_quark (void);
 typedef enum {
   RC_HTTP_CLIENT_ERROR_TIMEOUT,     /* connect or total timeout reached */
   RC_HTTP_CLIENT_ERROR_UNREACHABLE, /* name not resolved, connection refused or unroutable */
-  RC_HTTP_CLIENT_ERROR_FAILED,      /* connected, then no valid answer (reset, empty reply, TLS) */
-  RC_HTTP_CLIENT_ERROR_TOO_LARGE,   /* answer body over RC_HTTP_CLIENT_MAX_BODY */
-  RC_HTTP_CLIENT_ERROR_INVALID,     /* the request itself is unusable (bad URL or header) */
+  RC_HTTP_CLIENT_ERROR_FAILED, /* connected, then no valid answer (reset, empty reply, TLS) */
+  RC_HTTP_CLIENT_ERROR_TOO_LARGE, /* answer body over RC_HTTP_CLIENT_MAX_BODY */
+  RC_HTTP_CLIENT_ERROR_INVALID,   /* the request itself is unusable (bad URL or header) */
 } RcHttpClientError;
 
 /* Largest response body accepted: more is an error, not a memory problem. */
@@ -60,15 +60,14 @@ typedef enum {
  * followed. Cancelling @cancellable ends the request with
  * G_IO_ERROR_CANCELLED. */
 void rc_http_client_request_async (RcHttpClient *self, const char *method, const char *url,
-                                   const char * const *headers, GBytes *body,
+                                   const char *const *headers, GBytes *body,
                                    GCancellable *cancellable, GAsyncReadyCallback callback,
                                    gpointer user_data);
 /* The same, with @flags. */
-void rc_http_client_request_full_async (RcHttpClient *self, const char *method,
-                                        const char *url, const char * const *headers,
-                                        GBytes *body, RcHttpRequestFlags flags,
-                                        GCancellable *cancellable, GAsyncReadyCallback callback,
-                                        gpointer user_data);
+void rc_http_client_request_full_async (RcHttpClient *self, const char *method, const char *url,
+                                        const char *const *headers, GBytes *body,
+                                        RcHttpRequestFlags flags, GCancellable *cancellable,
+                                        GAsyncReadyCallback callback, gpointer user_data);
 RcHttpResponse *rc_http_client_request_finish (RcHttpClient *self, GAsyncResult *result,
                                                GError **error);
 

@@ -17,12 +17,14 @@
 /* Refusals and accept failures are logged at most this often. */
 #define LOG_INTERVAL_US (10 * G_USEC_PER_SEC)
 
-#define REFUSAL_BODY "{\"error\":{\"code\":\"overloaded\",\"message\":\"the server is at its connection limit; retry later\"}}"
-#define REFUSAL                                                 \
-  "HTTP/1.1 503 Service Unavailable\r\n"                        \
-  "Content-Type: application/json\r\n"                          \
-  "Retry-After: 5\r\n"                                          \
-  "Connection: close\r\n"                                       \
+#define REFUSAL_BODY \
+  "{\"error\":{\"code\":\"overloaded\",\"message\":\"the server is at its connection limit; " \
+  "retry later\"}}"
+#define REFUSAL \
+  "HTTP/1.1 503 Service Unavailable\r\n" \
+  "Content-Type: application/json\r\n" \
+  "Retry-After: 5\r\n" \
+  "Connection: close\r\n" \
   "Content-Length: %u\r\n\r\n" REFUSAL_BODY
 
 /* Open-connection count, shared with the sockets' weak references so a
@@ -50,9 +52,9 @@ struct _RcHttpListener {
   GObject parent_instance;
   SoupServer *soup;
   GSocket *socket;
-  GSource *source;        /* accept watch, NULL while backing off */
+  GSource *source; /* accept watch, NULL while backing off */
   guint backoff_id;
-  RcBackoff backoff;      /* accept failures of this episode */
+  RcBackoff backoff; /* accept failures of this episode */
   gint64 backoff_since_us;
   Counter *counter;
   guint max_connections;
@@ -62,7 +64,7 @@ struct _RcHttpListener {
   guint refused_since_log;
   /* The self-connection of check_alive(): its local address, as the
    * listener will see it as remote. */
-  gboolean probing;       /* a self-connection was attempted since the last check */
+  gboolean probing; /* a self-connection was attempted since the last check */
   GSocket *probe;
   GInetSocketAddress *probe_addr;
   gboolean probe_accepted;
@@ -72,10 +74,9 @@ G_DEFINE_FINAL_TYPE (RcHttpListener, rc_http_listener, G_TYPE_OBJECT)
 
 /* On the remote address object handed to libsoup: a weak reference to the
  * accepted socket, for rc_http_listener_shutdown_connection(). */
-static G_DEFINE_QUARK (rc-http-listener-socket, socket_of_remote)
+static G_DEFINE_QUARK (rc - http - listener - socket, socket_of_remote)
 
-static void
-weak_ref_free (gpointer data)
+  static void weak_ref_free (gpointer data)
 {
   g_weak_ref_clear (data);
   g_free (data);
@@ -118,14 +119,17 @@ static void
 back_off (RcHttpListener *self, const GError *error)
 {
   rc_metrics_counter_inc ("roomcast_http_accept_errors_total",
-                          "accept() failures on the HTTP port (the listener backs off and retries)",
+                          "accept() failures on the HTTP port (the listener backs off and "
+                          "retries)",
                           g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES)
-                            ? "reason=\"fd_limit\"" : "reason=\"other\"");
+                            ? "reason=\"fd_limit\""
+                            : "reason=\"other\"");
   guint delay = rc_backoff_next (&self->backoff);
   if (rc_backoff_is_first (&self->backoff)) {
     self->backoff_since_us = g_get_monotonic_time ();
     g_warning ("http: cannot accept connections: %s (%u descriptors allowed, %u open "
-               "connections); retrying", error->message, self->fd_limit, (guint) g_atomic_int_get (&self->counter->open));
+               "connections); retrying",
+               error->message, self->fd_limit, (guint) g_atomic_int_get (&self->counter->open));
   }
   unwatch (self);
   self->backoff_id = g_timeout_add (delay, on_backoff_over, self);
@@ -136,7 +140,8 @@ accepted_again (RcHttpListener *self)
 {
   if (rc_backoff_get_failures (&self->backoff) == 0)
     return;
-  g_message ("http: accepting connections again after %" G_GINT64_FORMAT " ms (%u failed attempts)",
+  g_message ("http: accepting connections again after %" G_GINT64_FORMAT
+             " ms (%u failed attempts)",
              (g_get_monotonic_time () - self->backoff_since_us) / 1000,
              rc_backoff_get_failures (&self->backoff));
   rc_backoff_reset (&self->backoff);
@@ -165,8 +170,9 @@ refuse (RcHttpListener *self, GSocket *client, const char *reason)
   self->refused_since_log++;
   if (now - self->last_refusal_log_us >= LOG_INTERVAL_US) {
     g_warning ("http: refusing new connections (%s): %u open, descriptor reserve %u of %u; "
-               "%u refused since the last message", reason, (guint) g_atomic_int_get (&self->counter->open),
-               self->fd_reserve, self->fd_limit, self->refused_since_log);
+               "%u refused since the last message",
+               reason, (guint) g_atomic_int_get (&self->counter->open), self->fd_reserve,
+               self->fd_limit, self->refused_since_log);
     self->last_refusal_log_us = now;
     self->refused_since_log = 0;
   }
@@ -185,7 +191,8 @@ is_probe (RcHttpListener *self, GSocket *client)
   if (!remote || !G_IS_INET_SOCKET_ADDRESS (remote))
     return FALSE;
   GInetSocketAddress *r = G_INET_SOCKET_ADDRESS (remote);
-  return g_inet_socket_address_get_port (r) == g_inet_socket_address_get_port (self->probe_addr) &&
+  return g_inet_socket_address_get_port (r) ==
+           g_inet_socket_address_get_port (self->probe_addr) &&
          g_inet_address_equal (g_inet_socket_address_get_address (r),
                                g_inet_socket_address_get_address (self->probe_addr));
 }
@@ -205,13 +212,15 @@ serve (RcHttpListener *self, GSocket *client)
     refuse (self, client, "fd_reserve");
     return;
   }
-  if (self->max_connections && (guint) g_atomic_int_get (&self->counter->open) >= self->max_connections) {
+  if (self->max_connections &&
+      (guint) g_atomic_int_get (&self->counter->open) >= self->max_connections) {
     refuse (self, client, "connection_cap");
     return;
   }
   g_socket_set_option (client, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
   g_autoptr (GSocketAddress) local = g_socket_get_local_address (client, &error);
-  g_autoptr (GSocketAddress) remote = local ? g_socket_get_remote_address (client, &error) : NULL;
+  g_autoptr (GSocketAddress) remote = local ? g_socket_get_remote_address (client, &error)
+                                            : NULL;
   if (!remote) {
     /* The client is gone already (ENOTCONN). */
     g_debug ("http: dropping a connection accepted after its client left: %s", error->message);
@@ -222,7 +231,8 @@ serve (RcHttpListener *self, GSocket *client)
   g_object_weak_ref (G_OBJECT (client), on_socket_finalized, counter_ref (self->counter));
   GWeakRef *socket_ref = g_new0 (GWeakRef, 1);
   g_weak_ref_init (socket_ref, client);
-  g_object_set_qdata_full (G_OBJECT (remote), socket_of_remote_quark (), socket_ref, weak_ref_free);
+  g_object_set_qdata_full (G_OBJECT (remote), socket_of_remote_quark (), socket_ref,
+                           weak_ref_free);
   g_autoptr (GSocketConnection) conn = g_socket_connection_factory_create_connection (client);
   /* Its fair share of the main loop: see fair-io-stream.h. */
   g_autoptr (GIOStream) fair = rc_fair_io_stream_new (G_IO_STREAM (conn));
@@ -283,12 +293,15 @@ rc_http_listener_check_alive (RcHttpListener *self)
   }
   GInetSocketAddress *isa = G_INET_SOCKET_ADDRESS (bound);
   GInetAddress *addr = g_inet_socket_address_get_address (isa);
-  g_autoptr (GInetAddress) target_addr = g_inet_address_get_is_any (addr)
-    ? g_inet_address_new_loopback (g_inet_address_get_family (addr)) : g_object_ref (addr);
-  g_autoptr (GSocketAddress) target =
-    g_inet_socket_address_new (target_addr, g_inet_socket_address_get_port (isa));
-  g_autoptr (GSocket) probe = g_socket_new (g_inet_address_get_family (addr), G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_TCP, &error);
+  g_autoptr (GInetAddress)
+    target_addr = g_inet_address_get_is_any (addr)
+                    ? g_inet_address_new_loopback (g_inet_address_get_family (addr))
+                    : g_object_ref (addr);
+  g_autoptr (GSocketAddress)
+    target = g_inet_socket_address_new (target_addr, g_inet_socket_address_get_port (isa));
+  g_autoptr (GSocket)
+    probe = g_socket_new (g_inet_address_get_family (addr), G_SOCKET_TYPE_STREAM,
+                          G_SOCKET_PROTOCOL_TCP, &error);
   if (probe)
     g_socket_set_blocking (probe, FALSE);
   if (!probe || (!g_socket_connect (probe, target, NULL, &error) &&
@@ -383,7 +396,8 @@ rc_http_listener_new (SoupServer *soup, GSocket *socket, guint max_connections)
   /* The soft limit, as it is now (roomcastd raised it to the hard one at
    * start-up). A sixteenth is kept free, at least 32 and at most 4,096. */
   self->fd_limit = getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
-    ? (guint) MIN (rl.rlim_cur, G_MAXINT) : G_MAXINT;
+                     ? (guint) MIN (rl.rlim_cur, G_MAXINT)
+                     : G_MAXINT;
   self->fd_reserve = CLAMP (self->fd_limit / 16, 32, 4096);
   self->fd_reserve = MIN (self->fd_reserve, self->fd_limit / 2);
   g_socket_set_blocking (socket, FALSE);

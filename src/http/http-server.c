@@ -12,7 +12,7 @@ struct _RcHttpServer {
   SoupServer *soup;
   RcHttpListener *listener; /* NULL until listening */
   RcHealth *health;
-  gint64 started_us;  /* monotonic */
+  gint64 started_us; /* monotonic */
   guint port;
 };
 
@@ -24,8 +24,8 @@ rc_http_reply_json (SoupServerMessage *msg, guint status, JsonNode *body)
   g_autofree char *text = rc_json_to_string (body);
   gsize len = strlen (text);
   soup_server_message_set_status (msg, status, NULL);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                "Cache-Control", "no-store");
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
+                                "no-store");
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
                                     g_steal_pointer (&text), len);
 }
@@ -56,13 +56,12 @@ is_get (SoupServerMessage *msg)
 }
 
 static void
-handle_health (SoupServer *server, SoupServerMessage *msg, const char *path,
-               GHashTable *query, gpointer data)
+handle_health (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+               gpointer data)
 {
   RcHttpServer *self = data;
   if (!is_get (msg)) {
-    rc_http_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
-                         "use GET");
+    rc_http_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed", "use GET");
     return;
   }
   g_autoptr (JsonBuilder) b = json_builder_new ();
@@ -80,12 +79,11 @@ handle_health (SoupServer *server, SoupServerMessage *msg, const char *path,
 }
 
 static void
-handle_metrics (SoupServer *server, SoupServerMessage *msg, const char *path,
-                GHashTable *query, gpointer data)
+handle_metrics (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+                gpointer data)
 {
   if (!is_get (msg)) {
-    rc_http_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
-                         "use GET");
+    rc_http_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed", "use GET");
     return;
   }
   char *text = rc_metrics_render ();
@@ -96,8 +94,8 @@ handle_metrics (SoupServer *server, SoupServerMessage *msg, const char *path,
 }
 
 static void
-handle_default (SoupServer *server, SoupServerMessage *msg, const char *path,
-                GHashTable *query, gpointer data)
+handle_default (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+                gpointer data)
 {
   rc_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", "no such endpoint");
 }
@@ -110,8 +108,8 @@ on_request_read (SoupServer *server, SoupServerMessage *msg, gpointer data)
 {
   SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
   if (!soup_message_headers_get_one (request, "Upgrade"))
-    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                  "Connection", "close");
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
+                                  "close");
 }
 
 static void
@@ -168,9 +166,9 @@ rc_http_server_listen (RcHttpServer *self, GError **error)
     return FALSE;
   }
   g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (addr, self->config->port);
-  g_autoptr (GSocket) socket = g_socket_new (g_inet_address_get_family (addr),
-                                             G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                                             error);
+  g_autoptr (GSocket)
+    socket = g_socket_new (g_inet_address_get_family (addr), G_SOCKET_TYPE_STREAM,
+                           G_SOCKET_PROTOCOL_TCP, error);
   if (!socket)
     return FALSE;
   g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
@@ -181,7 +179,8 @@ rc_http_server_listen (RcHttpServer *self, GError **error)
     return FALSE;
   self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   g_clear_object (&self->listener);
-  self->listener = rc_http_listener_new (self->soup, socket, self->config->http_max_connections);
+  self->listener = rc_http_listener_new (self->soup, socket,
+                                         self->config->http_max_connections);
   g_info ("http: %u connections at most, %u of the process's descriptors kept for the rest",
           self->config->http_max_connections, rc_http_listener_get_fd_reserve (self->listener));
   return TRUE;

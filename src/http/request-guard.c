@@ -20,11 +20,11 @@ typedef struct {
   gboolean headers_in, refused;
 } Watch;
 
-static G_DEFINE_QUARK (rc-request-guard, guard_of_soup)
-static G_DEFINE_QUARK (rc-request-guard-watch, watch_of_message)
+static G_DEFINE_QUARK (rc - request - guard,
+                       guard_of_soup) static G_DEFINE_QUARK (rc - request - guard - watch,
+                                                             watch_of_message)
 
-static void
-count_refusal (const char *reason)
+  static void count_refusal (const char *reason)
 {
   g_autofree char *labels = g_strdup_printf ("reason=\"%s\"", reason);
   rc_metrics_counter_inc ("roomcast_http_requests_refused_total",
@@ -84,17 +84,18 @@ static void
 refuse (Watch *w)
 {
   SoupMessageBody *body = soup_server_message_get_request_body (w->msg);
-  g_autofree char *text = g_strdup_printf (
-    "{\"error\":{\"code\":\"too_large\",\"message\":\"the request body is over %" G_GSIZE_FORMAT
-    " bytes\"}}", w->max);
+  g_autofree char *text = g_strdup_printf ("{\"error\":{\"code\":\"too_large\",\"message\":"
+                                           "\"the request body is over %" G_GSIZE_FORMAT
+                                           " bytes\"}}",
+                                           w->max);
   gsize len = strlen (text);
 
   w->refused = TRUE;
   soup_message_body_set_accumulate (body, FALSE);
   soup_message_body_truncate (body);
   soup_server_message_set_status (w->msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, NULL);
-  soup_message_headers_replace (soup_server_message_get_response_headers (w->msg),
-                                "Connection", "close");
+  soup_message_headers_replace (soup_server_message_get_response_headers (w->msg), "Connection",
+                                "close");
   soup_server_message_set_response (w->msg, "application/json", SOUP_MEMORY_TAKE,
                                     g_steal_pointer (&text), len);
   count_refusal ("body_too_large");

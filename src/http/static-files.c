@@ -17,15 +17,15 @@
 
 /* The page and its scripts come from this server only; media streams are
  * attached as srcObject, which CSP does not govern. */
-#define HTML_CSP                                                               \
+#define HTML_CSP \
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
-  "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "    \
+  "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; " \
   "frame-ancestors 'none'"
 
 struct _RcStaticFiles {
   GObject parent_instance;
-  char *root;    /* resolved, no trailing '/' unless it is "/" */
-  char *prefix;  /* root + "/": what every served file starts with */
+  char *root;   /* resolved, no trailing '/' unless it is "/" */
+  char *prefix; /* root + "/": what every served file starts with */
 };
 
 G_DEFINE_FINAL_TYPE (RcStaticFiles, rc_static_files, G_TYPE_OBJECT)
@@ -101,7 +101,7 @@ relative_path (const char *path, gboolean *trailing_slash)
   g_autoptr (GString) out = g_string_new (NULL);
   for (char **s = segments; *s; s++) {
     if (**s == '\0')
-      continue;  /* leading, doubled or trailing '/' */
+      continue; /* leading, doubled or trailing '/' */
     if (!segment_ok (*s))
       return NULL;
     if (out->len)
@@ -146,22 +146,22 @@ redirect_to_directory (SoupServerMessage *msg, const char *relative)
 {
   g_autofree char *escaped = g_uri_escape_string (relative, "/", FALSE);
   g_autofree char *location = g_strdup_printf ("/%s/", escaped);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                "Location", location);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Location",
+                                location);
   rc_http_reply_error (msg, SOUP_STATUS_MOVED_PERMANENTLY, "moved", "see Location");
 }
 
 static gboolean
 etag_matches (SoupServerMessage *msg, const char *etag)
 {
-  const char *inm = soup_message_headers_get_list (soup_server_message_get_request_headers (msg),
+  const char *inm = soup_message_headers_get_list (soup_server_message_get_request_headers (
+                                                     msg),
                                                    "If-None-Match");
   return inm && (strcmp (inm, "*") == 0 || strstr (inm, etag) != NULL);
 }
 
 static void
-set_headers (SoupServerMessage *msg, const char *name, const struct stat *st,
-             const char *etag)
+set_headers (SoupServerMessage *msg, const char *name, const struct stat *st, const char *etag)
 {
   SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
   const char *type = content_type_for (name);
@@ -183,9 +183,11 @@ set_headers (SoupServerMessage *msg, const char *name, const struct stat *st,
 static void
 serve_file (SoupServerMessage *msg, const char *real, const struct stat *st)
 {
-  g_autofree char *etag = g_strdup_printf ("\"%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x\"",
+  g_autofree char *etag = g_strdup_printf ("\"%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER
+                                           "x\"",
                                            (gint64) st->st_size,
-                                           (gint64) st->st_mtim.tv_sec * G_GINT64_CONSTANT (1000000000) +
+                                           (gint64) st->st_mtim.tv_sec *
+                                               G_GINT64_CONSTANT (1000000000) +
                                              st->st_mtim.tv_nsec);
   if (etag_matches (msg, etag)) {
     set_headers (msg, real, st, etag);
@@ -206,8 +208,8 @@ serve_file (SoupServerMessage *msg, const char *real, const struct stat *st)
 }
 
 static void
-handle_request (SoupServer *server, SoupServerMessage *msg, const char *path,
-                GHashTable *query, gpointer data)
+handle_request (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+                gpointer data)
 {
   RcStaticFiles *self = data;
   const char *method = soup_server_message_get_method (msg);
@@ -263,14 +265,15 @@ rc_static_files_new (const char *root, GError **error)
   }
   struct stat st;
   if (stat (resolved, &st) != 0 || !S_ISDIR (st.st_mode)) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY, "WEB_ROOT '%s' is not a directory",
-                 root);
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY,
+                 "WEB_ROOT '%s' is not a directory", root);
     free (resolved);
     return NULL;
   }
   RcStaticFiles *self = g_object_new (RC_TYPE_STATIC_FILES, NULL);
   self->root = g_strdup (resolved);
-  self->prefix = strcmp (resolved, "/") == 0 ? g_strdup ("/") : g_strconcat (resolved, "/", NULL);
+  self->prefix = strcmp (resolved, "/") == 0 ? g_strdup ("/")
+                                             : g_strconcat (resolved, "/", NULL);
   free (resolved);
   return self;
 }

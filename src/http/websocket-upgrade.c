@@ -20,8 +20,8 @@ rc_websocket_upgrade_check_client (SoupServerMessage *msg, const RcConfig *confi
                                    const char *refused_metric, const char *refused_help,
                                    gboolean draining)
 {
-  const char *origin = soup_message_headers_get_one (
-    soup_server_message_get_request_headers (msg), "Origin");
+  const char *origin =
+    soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Origin");
 
   if (origin && !rc_config_origin_allowed (config, origin)) {
     rc_metrics_counter_inc (refused_metric, refused_help, "reason=\"origin\"");

@@ -18,18 +18,21 @@ G_BEGIN_DECLS
 
 /* Zero-initialise it (RC_WS_FRAME_SCAN_INIT); the fields are private. */
 typedef struct {
-  guint8 state;          /* what the next byte is */
-  guint8 length_left;    /* extended payload length bytes still to come */
-  guint8 mask_left;      /* masking key bytes still to come */
+  guint8 state;       /* what the next byte is */
+  guint8 length_left; /* extended payload length bytes still to come */
+  guint8 mask_left;   /* masking key bytes still to come */
   guint8 opcode;
   gboolean fin;
-  gboolean in_message;   /* a text/binary frame without FIN was seen */
-  guint64 length;        /* payload length of the current frame */
+  gboolean in_message; /* a text/binary frame without FIN was seen */
+  guint64 length;      /* payload length of the current frame */
   guint64 payload_left;
-  guint64 message;       /* payload bytes of the current message so far */
+  guint64 message; /* payload bytes of the current message so far */
 } RcWsFrameScan;
 
-#define RC_WS_FRAME_SCAN_INIT { 0 }
+#define RC_WS_FRAME_SCAN_INIT \
+  { \
+    0 \
+  }
 
 /* Feeds the next @n bytes of the stream. FALSE as soon as a message's
  * payload passes @max_message bytes, or the stream is not WebSocket
