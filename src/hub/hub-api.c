@@ -57,7 +57,8 @@ one_event (RcHub *hub, JsonObject *e, gboolean batch, gboolean send)
 
   if (!name || !*name || strlen (name) > 200)
     return "name must be a string of 1-200 characters";
-  if (!data || !JSON_NODE_HOLDS_VALUE (data) || json_node_get_value_type (data) != G_TYPE_STRING)
+  if (!data || !JSON_NODE_HOLDS_VALUE (data) ||
+      json_node_get_value_type (data) != G_TYPE_STRING)
     return "data must be a string";
   if (strlen (json_node_get_string (data)) > MAX_EVENT_DATA)
     return "data is over 100 KB";
@@ -98,9 +99,11 @@ handle_events (RcHub *hub, SoupServerMessage *msg, JsonObject *body, gboolean ba
   g_autoptr (GPtrArray) events = g_ptr_array_new ();
   if (batch) {
     JsonNode *b = json_object_get_member (body, "batch");
-    if (!b || !JSON_NODE_HOLDS_ARRAY (b) || json_array_get_length (json_node_get_array (b)) == 0 ||
+    if (!b || !JSON_NODE_HOLDS_ARRAY (b) ||
+        json_array_get_length (json_node_get_array (b)) == 0 ||
         json_array_get_length (json_node_get_array (b)) > MAX_BATCH) {
-      refuse (msg, SOUP_STATUS_BAD_REQUEST, "invalid_body", "batch must be an array of 1-10 events");
+      refuse (msg, SOUP_STATUS_BAD_REQUEST, "invalid_body",
+              "batch must be an array of 1-10 events");
       return;
     }
     JsonArray *a = json_node_get_array (b);
@@ -129,7 +132,8 @@ handle_events (RcHub *hub, SoupServerMessage *msg, JsonObject *body, gboolean ba
     JsonObject *o = json_node_get_object (empty);
     json_object_set_array_member (o, "batch", json_array_new ());
     for (guint i = 0; i < events->len; i++)
-      json_array_add_object_element (json_object_get_array_member (o, "batch"), json_object_new ());
+      json_array_add_object_element (json_object_get_array_member (o, "batch"),
+                                     json_object_new ());
   }
   rc_http_reply_json (msg, SOUP_STATUS_OK, empty);
 }
@@ -141,7 +145,7 @@ info_has (GHashTable *query, const char *what)
   if (!info)
     return FALSE;
   g_auto (GStrv) parts = g_strsplit (info, ",", -1);
-  return g_strv_contains ((const char * const *) parts, what);
+  return g_strv_contains ((const char *const *) parts, what);
 }
 
 static void
@@ -183,7 +187,8 @@ handle_channel (RcHub *hub, SoupServerMessage *msg, const char *name, GHashTable
   gboolean occupied = rc_hub_channel_info (hub, name, &subs, &users);
   gboolean presence = rc_hub_channel_kind (name) == RC_HUB_CHANNEL_PRESENCE;
   if (info_has (query, "user_count") && !presence) {
-    refuse (msg, SOUP_STATUS_BAD_REQUEST, "invalid_query", "user_count is for presence channels");
+    refuse (msg, SOUP_STATUS_BAD_REQUEST, "invalid_query",
+            "user_count is for presence channels");
     return;
   }
   g_autoptr (JsonBuilder) b = json_builder_new ();
@@ -207,7 +212,8 @@ static void
 handle_users (RcHub *hub, SoupServerMessage *msg, const char *name)
 {
   if (rc_hub_channel_kind (name) != RC_HUB_CHANNEL_PRESENCE) {
-    refuse (msg, SOUP_STATUS_BAD_REQUEST, "invalid_query", "users are listed for presence channels only");
+    refuse (msg, SOUP_STATUS_BAD_REQUEST, "invalid_query",
+            "users are listed for presence channels only");
     return;
   }
   g_autoptr (GPtrArray) ids = rc_hub_channel_users (hub, name);
@@ -253,24 +259,26 @@ handle_apps (SoupServer *server, SoupServerMessage *msg, const char *path, GHash
     return;
   }
   const char *why = NULL;
-  if (!rc_hub_api_verify (config->pusher_app_key, config->pusher_app_secret, method, path, query,
-                          g_bytes_get_data (body, NULL), body_len, g_get_real_time () / G_USEC_PER_SEC,
-                          &why)) {
+  if (!rc_hub_api_verify (config->pusher_app_key, config->pusher_app_secret, method, path,
+                          query, g_bytes_get_data (body, NULL), body_len,
+                          g_get_real_time () / G_USEC_PER_SEC, &why)) {
     g_info ("Pusher HTTP API %s %s refused: %s", method, path, why);
     refuse (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized", why);
     return;
   }
 
   gboolean post = g_str_equal (method, "POST"), get = g_str_equal (method, "GET");
-  if (post && n == 4 && (g_str_equal (parts[3], "events") || g_str_equal (parts[3], "batch_events"))) {
+  if (post && n == 4 &&
+      (g_str_equal (parts[3], "events") || g_str_equal (parts[3], "batch_events"))) {
     g_autoptr (GError) error = NULL;
-    g_autoptr (JsonNode) root = rc_json_parse_strict (g_bytes_get_data (body, NULL), body_len,
-                                                      NULL, &error);
+    g_autoptr (JsonNode)
+      root = rc_json_parse_strict (g_bytes_get_data (body, NULL), body_len, NULL, &error);
     if (!root || !JSON_NODE_HOLDS_OBJECT (root)) {
       refuse (msg, SOUP_STATUS_BAD_REQUEST, "invalid_body", "the body must be a JSON object");
       return;
     }
-    handle_events (hub, msg, json_node_get_object (root), g_str_equal (parts[3], "batch_events"));
+    handle_events (hub, msg, json_node_get_object (root),
+                   g_str_equal (parts[3], "batch_events"));
   } else if (get && n == 4 && g_str_equal (parts[3], "channels")) {
     handle_channels (hub, msg, query);
   } else if (get && n == 5 && g_str_equal (parts[3], "channels") &&

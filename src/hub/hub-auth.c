@@ -49,8 +49,8 @@ rc_hub_channel_auth (const char *key, const char *secret, const char *socket_id,
                      const char *channel, const char *channel_data)
 {
   g_autofree char *to_sign = channel_data
-    ? g_strconcat (socket_id, ":", channel, ":", channel_data, NULL)
-    : g_strconcat (socket_id, ":", channel, NULL);
+                               ? g_strconcat (socket_id, ":", channel, ":", channel_data, NULL)
+                               : g_strconcat (socket_id, ":", channel, NULL);
   g_autofree char *mac = rc_hub_hmac_hex (secret, to_sign, -1);
   return g_strconcat (key, ":", mac, NULL);
 }
@@ -104,7 +104,7 @@ rc_hub_user_auth_valid (const char *key, const char *secret, const char *socket_
 static int
 compare_keys (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(char * const *) a, *(char * const *) b);
+  return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
 char *

@@ -32,9 +32,9 @@ gboolean rc_hub_secure_equal (const char *a, const char *b);
 char *rc_hub_channel_auth (const char *key, const char *secret, const char *socket_id,
                            const char *channel, const char *channel_data);
 /* TRUE if @auth is the signature above (@channel_data NULL for private). */
-gboolean rc_hub_channel_auth_valid (const char *key, const char *secret,
-                                    const char *socket_id, const char *channel,
-                                    const char *channel_data, const char *auth);
+gboolean rc_hub_channel_auth_valid (const char *key, const char *secret, const char *socket_id,
+                                    const char *channel, const char *channel_data,
+                                    const char *auth);
 
 /* Pusher user authentication (pusher:signin): the connection's own channel
  * for server-to-user events is "#server-to-user-{user id}". */

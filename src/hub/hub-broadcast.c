@@ -47,8 +47,8 @@ rc_hub_broadcast_deliver (RcHub *hub, const char *prefix, const char *redis_chan
   JsonNode *data = json_object_get_member (o, "data");
   JsonNode *socket = json_object_get_member (o, "socket");
   if (!event || !JSON_NODE_HOLDS_VALUE (event) ||
-      json_node_get_value_type (event) != G_TYPE_STRING ||
-      !*json_node_get_string (event) || strlen (json_node_get_string (event)) > 200) {
+      json_node_get_value_type (event) != G_TYPE_STRING || !*json_node_get_string (event) ||
+      strlen (json_node_get_string (event)) > 200) {
     drop_message (redis_channel, "\"event\" is not a non-empty string");
     return 0;
   }

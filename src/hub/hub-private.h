@@ -45,10 +45,10 @@ typedef void (*RcHubSendFunc) (RcHubClient *client, const char *channel, const c
 
 struct _RcHubClient {
   RcHub *hub;
-  char *socket_id;        /* "<int>.<int>" */
-  const char *protocol;   /* "pusher" | "socketio" (metrics label) */
-  GHashTable *channels;   /* name -> presence user id, or "" */
-  char *user_id;          /* signed in (pusher:signin) as; nullable */
+  char *socket_id;      /* "<int>.<int>" */
+  const char *protocol; /* "pusher" | "socketio" (metrics label) */
+  GHashTable *channels; /* name -> presence user id, or "" */
+  char *user_id;        /* signed in (pusher:signin) as; nullable */
   RcHubSendFunc send;
   /* End the connection (terminate_connections). */
   void (*close) (RcHubClient *client, int code, const char *reason);
@@ -75,8 +75,8 @@ void rc_hub_client_unregister (RcHub *hub, RcHubClient *client);
 /* Join @channel (already authorised). For presence, @user_id and
  * @user_info (nullable) describe the member; member_added goes to the others
  * on the user's first connection. FALSE if already subscribed. */
-gboolean rc_hub_join (RcHub *hub, RcHubClient *client, const char *channel,
-                      const char *user_id, JsonNode *user_info);
+gboolean rc_hub_join (RcHub *hub, RcHubClient *client, const char *channel, const char *user_id,
+                      JsonNode *user_info);
 void rc_hub_leave (RcHub *hub, RcHubClient *client, const char *channel);
 /* Relay a client event from @client to the others on @channel (@user_id:
  * the sender's presence id, nullable). Returns the number of receivers. */

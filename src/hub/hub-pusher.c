@@ -131,7 +131,8 @@ handle_subscribe (Conn *c, JsonObject *data)
     /* pusher-js subscribes to its own server-to-user channel after signin
      * (joined then already): only that user may. */
     g_autofree char *own = c->client.user_id
-      ? g_strconcat (RC_HUB_USER_CHANNEL_PREFIX, c->client.user_id, NULL) : NULL;
+                             ? g_strconcat (RC_HUB_USER_CHANNEL_PREFIX, c->client.user_id, NULL)
+                             : NULL;
     if (g_strcmp0 (own, channel) != 0) {
       refuse_subscription (c, channel, 403, "sign in as this user first (pusher:signin)");
       return;
@@ -168,7 +169,7 @@ handle_subscribe (Conn *c, JsonObject *data)
   if (kind == RC_HUB_CHANNEL_PRESENCE) {
     parsed = rc_json_parse_strict (channel_data, strlen (channel_data), NULL, NULL);
     JsonObject *o = parsed && JSON_NODE_HOLDS_OBJECT (parsed) ? json_node_get_object (parsed)
-                                                                : NULL;
+                                                              : NULL;
     user_id = o ? rc_hub_user_id_from_node (json_object_get_member (o, "user_id")) : NULL;
     if (!user_id) {
       refuse_subscription (c, channel, 400, "channel_data needs a user_id");
@@ -209,8 +210,10 @@ handle_signin (Conn *c, JsonObject *data)
     close_with (c, 4009, "Invalid signin signature");
     return;
   }
-  g_autoptr (JsonNode) parsed = rc_json_parse_strict (user_data, strlen (user_data), NULL, NULL);
-  JsonObject *o = parsed && JSON_NODE_HOLDS_OBJECT (parsed) ? json_node_get_object (parsed) : NULL;
+  g_autoptr (JsonNode)
+    parsed = rc_json_parse_strict (user_data, strlen (user_data), NULL, NULL);
+  JsonObject *o = parsed && JSON_NODE_HOLDS_OBJECT (parsed) ? json_node_get_object (parsed)
+                                                            : NULL;
   const char *id = member_string (o, "id");
   if (!rc_hub_user_id_valid (id)) {
     close_with (c, 4009, "user_data needs an id of 1-128 characters of A-Za-z0-9_-=@,.;");
@@ -269,7 +272,8 @@ on_message (SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer da
   c->last_seen_us = g_get_monotonic_time ();
   c->ping_sent_us = 0;
   g_autoptr (JsonNode) root = type == SOUP_WEBSOCKET_DATA_TEXT
-    ? rc_json_parse_strict (text, len, NULL, NULL) : NULL;
+                                ? rc_json_parse_strict (text, len, NULL, NULL)
+                                : NULL;
   JsonObject *msg = root && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
   const char *event = member_string (msg, "event");
   if (!event) {
@@ -399,7 +403,8 @@ on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
   c->last_seen_us = g_get_monotonic_time ();
   soup_websocket_connection_set_max_incoming_payload_size (ws, RC_HUB_MAX_MESSAGE);
   /* libsoup limits frames; a message of many fragments is ours to bound. */
-  rc_fair_io_stream_limit_ws_messages (soup_websocket_connection_get_io_stream (ws), RC_HUB_MAX_MESSAGE);
+  rc_fair_io_stream_limit_ws_messages (soup_websocket_connection_get_io_stream (ws),
+                                       RC_HUB_MAX_MESSAGE);
   soup_websocket_connection_set_keepalive_interval (ws, 0);
   g_hash_table_add (p->conns, c);
   g_signal_connect (ws, "message", G_CALLBACK (on_message), c);

@@ -46,8 +46,8 @@ id_member (JsonObject *o, const char *name)
 }
 
 static void
-handle_broadcast (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
-                  gpointer data)
+handle_broadcast (SoupServer *server, SoupServerMessage *msg, const char *path,
+                  GHashTable *query, gpointer data)
 {
   RcHub *hub = data;
   if (!g_str_equal (soup_server_message_get_method (msg), "POST")) {
@@ -56,22 +56,30 @@ handle_broadcast (SoupServer *server, SoupServerMessage *msg, const char *path, 
   }
   if (!authorised (hub, msg))
     return;
-  g_autoptr (GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  g_autoptr (GBytes)
+    body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
   gsize len = g_bytes_get_size (body);
-  g_autoptr (JsonNode) root = len <= MAX_BODY
-    ? rc_json_parse_strict (g_bytes_get_data (body, NULL), len, NULL, NULL) : NULL;
+  g_autoptr (JsonNode)
+    root = len <= MAX_BODY
+             ? rc_json_parse_strict (g_bytes_get_data (body, NULL), len, NULL, NULL)
+             : NULL;
   JsonObject *o = root && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
   const char *event = o && json_object_has_member (o, "event") &&
-                      JSON_NODE_HOLDS_VALUE (json_object_get_member (o, "event")) &&
-                      json_node_get_value_type (json_object_get_member (o, "event")) == G_TYPE_STRING
-                        ? json_object_get_string_member (o, "event") : NULL;
+                          JSON_NODE_HOLDS_VALUE (json_object_get_member (o, "event")) &&
+                          json_node_get_value_type (json_object_get_member (o, "event")) ==
+                            G_TYPE_STRING
+                        ? json_object_get_string_member (o, "event")
+                        : NULL;
   const char *to = o && json_object_has_member (o, "to") &&
-                   JSON_NODE_HOLDS_VALUE (json_object_get_member (o, "to")) &&
-                   json_node_get_value_type (json_object_get_member (o, "to")) == G_TYPE_STRING
-                     ? json_object_get_string_member (o, "to") : NULL;
+                       JSON_NODE_HOLDS_VALUE (json_object_get_member (o, "to")) &&
+                       json_node_get_value_type (json_object_get_member (o, "to")) ==
+                         G_TYPE_STRING
+                     ? json_object_get_string_member (o, "to")
+                     : NULL;
   if (!event || !*event || strlen (event) > 200 || !to) {
     rc_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_body",
-                         "expected {event, to, user_id|channel|room_id, data} (JSON, 256 KB max)");
+                         "expected {event, to, user_id|channel|room_id, data} (JSON, 256 KB "
+                         "max)");
     return;
   }
   JsonNode *payload = json_object_get_member (o, "data");
@@ -121,7 +129,7 @@ handle_broadcast (SoupServer *server, SoupServerMessage *msg, const char *path, 
 static int
 compare_ids (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(char * const *) a, *(char * const *) b);
+  return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
 static void

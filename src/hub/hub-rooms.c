@@ -66,7 +66,8 @@ note_participant (const RcRoomParticipantView *participant, gpointer data)
     return;
   g_autoptr (JsonNode) info = member_info (participant);
   char *text = rc_json_to_string (info);
-  const char *old = diff->before ? g_hash_table_lookup (diff->before, participant->user_id) : NULL;
+  const char *old = diff->before ? g_hash_table_lookup (diff->before, participant->user_id)
+                                 : NULL;
   if (!old || !g_str_equal (old, text))
     rc_hub_room_member_set (diff->hr->hub, diff->channel, participant->user_id, info);
   g_hash_table_insert (diff->now, g_strdup (participant->user_id), text);
@@ -115,7 +116,8 @@ rc_hub_rooms_deliver (RcHub *hub, const char *channel, const char *event, JsonNo
     return 0;
   /* Pusher HTTP API events carry their data as a JSON string. */
   g_autoptr (JsonNode) parsed = NULL;
-  if (data && JSON_NODE_HOLDS_VALUE (data) && json_node_get_value_type (data) == G_TYPE_STRING) {
+  if (data && JSON_NODE_HOLDS_VALUE (data) &&
+      json_node_get_value_type (data) == G_TYPE_STRING) {
     const char *s = json_node_get_string (data);
     parsed = rc_json_parse_strict (s, strlen (s), NULL, NULL);
   }

@@ -57,7 +57,8 @@ sio_send (RcHubClient *client, const char *channel, const char *event, JsonNode 
   const char *sio_event = event;
   JsonNode *payload = data;
 
-  if (data && JSON_NODE_HOLDS_VALUE (data) && json_node_get_value_type (data) == G_TYPE_STRING) {
+  if (data && JSON_NODE_HOLDS_VALUE (data) &&
+      json_node_get_value_type (data) == G_TYPE_STRING) {
     const char *s = json_node_get_string (data);
     parsed = rc_json_parse_strict (s, strlen (s), NULL, NULL);
     if (parsed)
@@ -70,7 +71,8 @@ sio_send (RcHubClient *client, const char *channel, const char *event, JsonNode 
   g_autoptr (JsonArray) a = json_array_new ();
   json_array_add_string_element (a, sio_event);
   json_array_add_string_element (a, channel);
-  json_array_add_element (a, payload ? json_node_copy (payload) : json_node_new (JSON_NODE_NULL));
+  json_array_add_element (a,
+                          payload ? json_node_copy (payload) : json_node_new (JSON_NODE_NULL));
   g_autoptr (JsonNode) node = json_node_init_array (json_node_alloc (), a);
   GString *frame = g_string_new ("42");
   rc_json_write (frame, node);
@@ -150,8 +152,8 @@ on_auth_reply (GObject *source, GAsyncResult *res, gpointer data)
 {
   AuthCall *call = data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (RcHttpResponse) r = rc_http_client_request_finish (RC_HTTP_CLIENT (source), res,
-                                                                &error);
+  g_autoptr (RcHttpResponse)
+    r = rc_http_client_request_finish (RC_HTTP_CLIENT (source), res, &error);
   g_autofree char *channel = call->channel;
   SioClient *c = call->client;
   g_free (call);
@@ -199,8 +201,8 @@ on_auth_reply (GObject *source, GAsyncResult *res, gpointer data)
 }
 
 /* Only these of the client's auth headers go to Laravel. */
-static const char *const forwarded[] = { "Authorization", "Cookie", "X-CSRF-TOKEN", "X-XSRF-TOKEN",
-                                         "X-Requested-With", NULL };
+static const char *const forwarded[] = { "Authorization", "Cookie",           "X-CSRF-TOKEN",
+                                         "X-XSRF-TOKEN",  "X-Requested-With", NULL };
 
 static void
 on_subscribe (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
@@ -210,13 +212,16 @@ on_subscribe (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data
   JsonNode *arg = json_array_get_length (args) > 0 ? json_array_get_element (args, 0) : NULL;
   JsonObject *o = arg && JSON_NODE_HOLDS_OBJECT (arg) ? json_node_get_object (arg) : NULL;
   const char *channel = o && json_object_has_member (o, "channel") &&
-                        JSON_NODE_HOLDS_VALUE (json_object_get_member (o, "channel")) &&
-                        json_node_get_value_type (json_object_get_member (o, "channel")) == G_TYPE_STRING
-                          ? json_object_get_string_member (o, "channel") : NULL;
+                            JSON_NODE_HOLDS_VALUE (json_object_get_member (o, "channel")) &&
+                            json_node_get_value_type (json_object_get_member (o, "channel")) ==
+                              G_TYPE_STRING
+                          ? json_object_get_string_member (o, "channel")
+                          : NULL;
   if (ack)
     rc_sio_ack_ok (ack, NULL);
   if (!c || !rc_hub_channel_name_valid (channel)) {
-    refuse (socket, channel && strlen (channel) <= 200 ? channel : "", 400, "invalid channel name");
+    refuse (socket, channel && strlen (channel) <= 200 ? channel : "", 400,
+            "invalid channel name");
     return;
   }
   if (rc_hub_channel_kind (channel) == RC_HUB_CHANNEL_PUBLIC) {
@@ -232,11 +237,13 @@ on_subscribe (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data
   g_ptr_array_add (headers, g_strdup ("Content-Type: application/json"));
   g_ptr_array_add (headers, g_strdup ("Accept: application/json"));
   JsonObject *auth = json_object_has_member (o, "auth") &&
-                     JSON_NODE_HOLDS_OBJECT (json_object_get_member (o, "auth"))
-                       ? json_object_get_object_member (o, "auth") : NULL;
+                         JSON_NODE_HOLDS_OBJECT (json_object_get_member (o, "auth"))
+                       ? json_object_get_object_member (o, "auth")
+                       : NULL;
   JsonObject *h = auth && json_object_has_member (auth, "headers") &&
-                  JSON_NODE_HOLDS_OBJECT (json_object_get_member (auth, "headers"))
-                    ? json_object_get_object_member (auth, "headers") : NULL;
+                      JSON_NODE_HOLDS_OBJECT (json_object_get_member (auth, "headers"))
+                    ? json_object_get_object_member (auth, "headers")
+                    : NULL;
   for (guint i = 0; h && forwarded[i]; i++) {
     GList *members = json_object_get_members (h);
     for (GList *l = members; l; l = l->next) {
@@ -262,7 +269,7 @@ on_subscribe (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data
   call->client = c;
   call->channel = g_strdup (channel);
   rc_http_client_request_async (hs->http, "POST", config->broadcast_auth_url,
-                                (const char * const *) headers->pdata, bytes, c->cancellable,
+                                (const char *const *) headers->pdata, bytes, c->cancellable,
                                 on_auth_reply, call);
 }
 
@@ -275,7 +282,8 @@ string_arg (JsonArray *args, const char *name, JsonObject **obj)
   if (obj)
     *obj = o;
   return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
-    ? json_node_get_string (n) : NULL;
+           ? json_node_get_string (n)
+           : NULL;
 }
 
 static void
@@ -303,7 +311,8 @@ on_client_event (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer d
       rc_hub_channel_kind (channel) == RC_HUB_CHANNEL_PUBLIC)
     return;
   if (!rc_hub_client_take_event (&c->client)) {
-    report (socket, "client_event_error", channel, 429, "Client event rejected due to rate limit");
+    report (socket, "client_event_error", channel, 429,
+            "Client event rejected due to rate limit");
     return;
   }
   JsonNode *payload = json_object_get_member (o, "data");
@@ -414,7 +423,8 @@ rc_hub_attach_sio (RcHub *hub, RcSioServer *sio)
   RcHubSio *hs = g_new0 (RcHubSio, 1);
   hs->hub = hub;
   hs->sio = g_object_ref (sio);
-  hs->http = rc_http_client_new (config->laravel_connect_timeout_ms, config->laravel_timeout_ms);
+  hs->http = rc_http_client_new (config->laravel_connect_timeout_ms,
+                                 config->laravel_timeout_ms);
   hs->clients = g_hash_table_new_full (NULL, NULL, NULL, sio_client_free);
   hs->online = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   hub->sio = hs;

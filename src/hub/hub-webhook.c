@@ -27,8 +27,8 @@ struct _RcHubWebhook {
   RcHub *hub;
   RcHttpClient *http;
   GCancellable *cancellable;
-  GQueue queue;          /* JsonNode* events not yet in a batch */
-  GBytes *inflight;      /* the batch being sent (or waiting to be retried) */
+  GQueue queue;     /* JsonNode* events not yet in a batch */
+  GBytes *inflight; /* the batch being sent (or waiting to be retried) */
   guint attempts;
   RcBackoff backoff;
   guint timer_id;
@@ -40,8 +40,8 @@ static void
 on_sent (GObject *source, GAsyncResult *res, gpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (RcHttpResponse) r = rc_http_client_request_finish (RC_HTTP_CLIENT (source), res,
-                                                                &error);
+  g_autoptr (RcHttpResponse)
+    r = rc_http_client_request_finish (RC_HTTP_CLIENT (source), res, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   RcHubWebhook *w = data;
@@ -59,8 +59,8 @@ on_sent (GObject *source, GAsyncResult *res, gpointer data)
   if (w->attempts >= MAX_ATTEMPTS) {
     g_warning ("webhook batch dropped after %u attempts (%s)", w->attempts,
                r ? "HTTP error status" : error->message);
-    rc_metrics_counter_inc ("roomcast_hub_webhooks_dropped_total",
-                            "Webhook batches given up", NULL);
+    rc_metrics_counter_inc ("roomcast_hub_webhooks_dropped_total", "Webhook batches given up",
+                            NULL);
     g_clear_pointer (&w->inflight, g_bytes_unref);
     w->attempts = 0;
     rc_backoff_reset (&w->backoff);
@@ -127,8 +127,8 @@ rc_hub_webhook (RcHub *hub, const char *name, const char *channel, const char *u
     return;
   if (g_queue_get_length (&w->queue) >= QUEUE_MAX) {
     json_node_unref (g_queue_pop_head (&w->queue));
-    rc_metrics_counter_inc ("roomcast_hub_webhook_failures_total", "Webhook attempts that failed",
-                            NULL);
+    rc_metrics_counter_inc ("roomcast_hub_webhook_failures_total",
+                            "Webhook attempts that failed", NULL);
   }
   JsonObject *o = json_object_new ();
   json_object_set_string_member (o, "name", name);

@@ -141,7 +141,8 @@ rc_hub_pusher_frame (const char *event, const char *channel, JsonNode *data,
   }
   json_builder_set_member_name (b, "data");
   /* Pusher carries data as a string holding JSON (pusher-js parses it). */
-  if (data && JSON_NODE_HOLDS_VALUE (data) && json_node_get_value_type (data) == G_TYPE_STRING) {
+  if (data && JSON_NODE_HOLDS_VALUE (data) &&
+      json_node_get_value_type (data) == G_TYPE_STRING) {
     json_builder_add_string_value (b, json_node_get_string (data));
   } else if (data) {
     g_autofree char *text = rc_json_to_string (data);
@@ -205,8 +206,8 @@ member_event_data (const char *user_id, JsonNode *info)
 
 /* Send to every client of @ch except @skip (nullable). */
 static guint
-fan_out (Channel *ch, const char *event, JsonNode *data, RcHubClient *skip,
-         const char *except, const char *user_id)
+fan_out (Channel *ch, const char *event, JsonNode *data, RcHubClient *skip, const char *except,
+         const char *user_id)
 {
   g_autofree char *frame = rc_hub_pusher_frame (event, ch->name, data, user_id);
   GHashTableIter it;
@@ -244,7 +245,8 @@ channel_get (RcHub *hub, const char *channel)
 static void
 channel_release (RcHub *hub, Channel *ch)
 {
-  if (g_hash_table_size (ch->clients) == 0 && (!ch->members || g_hash_table_size (ch->members) == 0))
+  if (g_hash_table_size (ch->clients) == 0 &&
+      (!ch->members || g_hash_table_size (ch->members) == 0))
     g_hash_table_remove (hub->channels, ch->name);
 }
 
@@ -478,7 +480,7 @@ rc_hub_channel_info (RcHub *hub, const char *channel, guint *subscriptions, guin
 static int
 compare_names (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(char * const *) a, *(char * const *) b);
+  return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
 GPtrArray *
