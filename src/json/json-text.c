@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-G_DEFINE_QUARK (rc-json-error-quark, rc_json_error)
+G_DEFINE_QUARK (rc - json - error - quark, rc_json_error)
 
 /* ---- Strict JSON syntax check (RFC 8259) ---------------------------------
  *
@@ -40,11 +40,10 @@ json_fail (JsonCheck *c, const char *problem)
 static gboolean
 json_unsupported (JsonCheck *c, const char *at, const char *problem)
 {
-  if (c->unsupported == NULL)
-    {
-      c->unsupported = problem;
-      c->unsupported_at = at;
-    }
+  if (c->unsupported == NULL) {
+    c->unsupported = problem;
+    c->unsupported_at = at;
+  }
   return TRUE;
 }
 
@@ -63,8 +62,7 @@ json_at_digit (const JsonCheck *c)
 static void
 json_skip_ws (JsonCheck *c)
 {
-  while (c->p < c->end &&
-         (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
+  while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
     c->p++;
 }
 
@@ -93,14 +91,13 @@ json_read_hex4 (JsonCheck *c, guint *unit)
   *unit = 0;
   if (c->end - c->p < 4)
     return json_fail (c, "truncated \\u escape");
-  for (int i = 0; i < 4; i++)
-    {
-      int v = g_ascii_xdigit_value (c->p[i]);
+  for (int i = 0; i < 4; i++) {
+    int v = g_ascii_xdigit_value (c->p[i]);
 
-      if (v < 0)
-        return json_fail (c, "invalid hex digit in \\u escape");
-      *unit = (*unit << 4) | (guint) v;
-    }
+    if (v < 0)
+      return json_fail (c, "invalid hex digit in \\u escape");
+    *unit = (*unit << 4) | (guint) v;
+  }
   c->p += 4;
   return TRUE;
 }
@@ -139,43 +136,44 @@ json_check_escape (JsonCheck *c)
   c->p++; /* the backslash */
   if (c->p == c->end)
     return json_fail (c, "unterminated string");
-  switch (*c->p)
-    {
-    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r':
-    case 't':
-      c->p++;
-      return TRUE;
-    case 'u':
-      c->p++;
-      return json_check_unicode_escape (c);
-    default:
-      return json_fail (c, "invalid escape sequence in string");
-    }
+  switch (*c->p) {
+  case '"':
+  case '\\':
+  case '/':
+  case 'b':
+  case 'f':
+  case 'n':
+  case 'r':
+  case 't':
+    c->p++;
+    return TRUE;
+  case 'u':
+    c->p++;
+    return json_check_unicode_escape (c);
+  default:
+    return json_fail (c, "invalid escape sequence in string");
+  }
 }
 
 static gboolean
 json_check_string (JsonCheck *c)
 {
   c->p++; /* the opening quote */
-  while (c->p < c->end)
-    {
-      guchar ch = (guchar) *c->p;
+  while (c->p < c->end) {
+    guchar ch = (guchar) *c->p;
 
-      if (ch == '"')
-        {
-          c->p++;
-          return TRUE;
-        }
-      if (ch < 0x20)
-        return json_fail (c, "control character in string");
-      if (ch == '\\')
-        {
-          if (!json_check_escape (c))
-            return FALSE;
-        }
-      else
-        c->p++;
+    if (ch == '"') {
+      c->p++;
+      return TRUE;
     }
+    if (ch < 0x20)
+      return json_fail (c, "control character in string");
+    if (ch == '\\') {
+      if (!json_check_escape (c))
+        return FALSE;
+    } else
+      c->p++;
+  }
   return json_fail (c, "unterminated string");
 }
 
@@ -187,13 +185,11 @@ json_check_number_range (JsonCheck *c, const char *start, gboolean integral)
   g_autofree char *text = g_strndup (start, (gsize) (c->p - start));
 
   errno = 0;
-  if (integral)
-    {
-      g_ascii_strtoll (text, NULL, 10);
-      if (errno == ERANGE)
-        return json_unsupported (c, start, "integer does not fit in 64 bits");
-    }
-  else if (!isfinite (g_ascii_strtod (text, NULL)))
+  if (integral) {
+    g_ascii_strtoll (text, NULL, 10);
+    if (errno == ERANGE)
+      return json_unsupported (c, start, "integer does not fit in 64 bits");
+  } else if (!isfinite (g_ascii_strtod (text, NULL)))
     return json_unsupported (c, start, "number is too large for a double");
   return TRUE;
 }
@@ -212,24 +208,22 @@ json_check_number (JsonCheck *c)
     json_skip_digits (c);
   else
     return json_fail (c, "invalid number");
-  if (json_at (c, '.'))
-    {
-      integral = FALSE;
+  if (json_at (c, '.')) {
+    integral = FALSE;
+    c->p++;
+    if (!json_at_digit (c))
+      return json_fail (c, "digit expected after '.' in number");
+    json_skip_digits (c);
+  }
+  if (json_at (c, 'e') || json_at (c, 'E')) {
+    integral = FALSE;
+    c->p++;
+    if (json_at (c, '+') || json_at (c, '-'))
       c->p++;
-      if (!json_at_digit (c))
-        return json_fail (c, "digit expected after '.' in number");
-      json_skip_digits (c);
-    }
-  if (json_at (c, 'e') || json_at (c, 'E'))
-    {
-      integral = FALSE;
-      c->p++;
-      if (json_at (c, '+') || json_at (c, '-'))
-        c->p++;
-      if (!json_at_digit (c))
-        return json_fail (c, "digit expected in number exponent");
-      json_skip_digits (c);
-    }
+    if (!json_at_digit (c))
+      return json_fail (c, "digit expected in number exponent");
+    json_skip_digits (c);
+  }
   return json_check_number_range (c, start, integral);
 }
 
@@ -240,43 +234,37 @@ json_check_container (JsonCheck *c, guint depth, gboolean is_object)
   char close = is_object ? '}' : ']';
 
   if (depth >= RC_JSON_MAX_DEPTH)
-    return json_fail (c, "nested deeper than "
-                      G_STRINGIFY (RC_JSON_MAX_DEPTH) " levels");
+    return json_fail (c, "nested deeper than " G_STRINGIFY (RC_JSON_MAX_DEPTH) " levels");
   c->p++;
   json_skip_ws (c);
-  if (json_at (c, close))
-    {
+  if (json_at (c, close)) {
+    c->p++;
+    return TRUE;
+  }
+  for (;;) {
+    if (is_object) {
+      if (!json_at (c, '"'))
+        return json_fail (c, "member name expected");
+      if (!json_check_string (c))
+        return FALSE;
+      json_skip_ws (c);
+      if (!json_at (c, ':'))
+        return json_fail (c, "':' expected after member name");
+      c->p++;
+      json_skip_ws (c);
+    }
+    if (!json_check_value (c, depth + 1))
+      return FALSE;
+    json_skip_ws (c);
+    if (json_at (c, close)) {
       c->p++;
       return TRUE;
     }
-  for (;;)
-    {
-      if (is_object)
-        {
-          if (!json_at (c, '"'))
-            return json_fail (c, "member name expected");
-          if (!json_check_string (c))
-            return FALSE;
-          json_skip_ws (c);
-          if (!json_at (c, ':'))
-            return json_fail (c, "':' expected after member name");
-          c->p++;
-          json_skip_ws (c);
-        }
-      if (!json_check_value (c, depth + 1))
-        return FALSE;
-      json_skip_ws (c);
-      if (json_at (c, close))
-        {
-          c->p++;
-          return TRUE;
-        }
-      if (!json_at (c, ','))
-        return json_fail (c, is_object ? "',' or '}' expected"
-                                       : "',' or ']' expected");
-      c->p++;
-      json_skip_ws (c);
-    }
+    if (!json_at (c, ','))
+      return json_fail (c, is_object ? "',' or '}' expected" : "',' or ']' expected");
+    c->p++;
+    json_skip_ws (c);
+  }
 }
 
 static gboolean
@@ -284,25 +272,24 @@ json_check_value (JsonCheck *c, guint depth)
 {
   if (c->p == c->end)
     return json_fail (c, "value expected");
-  switch (*c->p)
-    {
-    case '{':
-      return json_check_container (c, depth, TRUE);
-    case '[':
-      return json_check_container (c, depth, FALSE);
-    case '"':
-      return json_check_string (c);
-    case 't':
-      return json_check_literal (c, "true");
-    case 'f':
-      return json_check_literal (c, "false");
-    case 'n':
-      return json_check_literal (c, "null");
-    default:
-      if (*c->p == '-' || g_ascii_isdigit (*c->p))
-        return json_check_number (c);
-      return json_fail (c, "value expected");
-    }
+  switch (*c->p) {
+  case '{':
+    return json_check_container (c, depth, TRUE);
+  case '[':
+    return json_check_container (c, depth, FALSE);
+  case '"':
+    return json_check_string (c);
+  case 't':
+    return json_check_literal (c, "true");
+  case 'f':
+    return json_check_literal (c, "false");
+  case 'n':
+    return json_check_literal (c, "null");
+  default:
+    if (*c->p == '-' || g_ascii_isdigit (*c->p))
+      return json_check_number (c);
+    return json_fail (c, "value expected");
+  }
 }
 
 /* See json-text.h. */
@@ -310,53 +297,48 @@ JsonNode *
 rc_json_parse_strict (const char *text, gsize len, gsize *error_offset, GError **error)
 {
   JsonCheck c = { .p = text, .end = text + len };
-  g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GError) json_error = NULL;
+  g_autoptr (JsonParser) parser = NULL;
+  g_autoptr (GError) json_error = NULL;
 
   const char *bad_utf8 = NULL;
-  const char *nul = len > 0 ? memchr (text, '\0', len) : NULL;  /* memchr (NULL, 0) is UB */
+  const char *nul = len > 0 ? memchr (text, '\0', len) : NULL; /* memchr (NULL, 0) is UB */
 
-  if (!g_utf8_validate_len (text, nul ? (gsize) (nul - text) : len, &bad_utf8) || nul)
-    {
-      /* Whichever comes first: the NUL stops the UTF-8 check. */
-      if (error_offset)
-        *error_offset = (gsize) ((bad_utf8 && (!nul || bad_utf8 < nul) ? bad_utf8 : nul) - text);
-      g_set_error_literal (error, RC_JSON_ERROR, RC_JSON_ERROR_INVALID,
-                           nul && !(bad_utf8 && bad_utf8 < nul) ? "NUL byte in the text"
-                                                                : "not valid UTF-8");
-      return NULL;
-    }
+  if (!g_utf8_validate_len (text, nul ? (gsize) (nul - text) : len, &bad_utf8) || nul) {
+    /* Whichever comes first: the NUL stops the UTF-8 check. */
+    if (error_offset)
+      *error_offset = (gsize) ((bad_utf8 && (!nul || bad_utf8 < nul) ? bad_utf8 : nul) - text);
+    g_set_error_literal (error, RC_JSON_ERROR, RC_JSON_ERROR_INVALID,
+                         nul && !(bad_utf8 && bad_utf8 < nul) ? "NUL byte in the text"
+                                                              : "not valid UTF-8");
+    return NULL;
+  }
   json_skip_ws (&c);
-  if (json_check_value (&c, 0))
-    {
-      json_skip_ws (&c);
-      if (c.p != c.end)
-        json_fail (&c, "unexpected data after the JSON value");
-    }
-  if (c.problem != NULL)
-    {
-      if (error_offset)
-        *error_offset = (gsize) (c.p - text);
-      g_set_error_literal (error, RC_JSON_ERROR, RC_JSON_ERROR_INVALID, c.problem);
-      return NULL;
-    }
-  if (c.unsupported != NULL)
-    {
-      if (error_offset)
-        *error_offset = (gsize) (c.unsupported_at - text);
-      g_set_error_literal (error, RC_JSON_ERROR, RC_JSON_ERROR_UNSUPPORTED, c.unsupported);
-      return NULL;
-    }
+  if (json_check_value (&c, 0)) {
+    json_skip_ws (&c);
+    if (c.p != c.end)
+      json_fail (&c, "unexpected data after the JSON value");
+  }
+  if (c.problem != NULL) {
+    if (error_offset)
+      *error_offset = (gsize) (c.p - text);
+    g_set_error_literal (error, RC_JSON_ERROR, RC_JSON_ERROR_INVALID, c.problem);
+    return NULL;
+  }
+  if (c.unsupported != NULL) {
+    if (error_offset)
+      *error_offset = (gsize) (c.unsupported_at - text);
+    g_set_error_literal (error, RC_JSON_ERROR, RC_JSON_ERROR_UNSUPPORTED, c.unsupported);
+    return NULL;
+  }
 
   /* Cannot fail after the check above; kept as a safety net. */
   parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, text, len, &json_error))
-    {
-      if (error_offset)
-        *error_offset = 0;
-      g_set_error_literal (error, RC_JSON_ERROR, RC_JSON_ERROR_INVALID, json_error->message);
-      return NULL;
-    }
+  if (!json_parser_load_from_data (parser, text, len, &json_error)) {
+    if (error_offset)
+      *error_offset = 0;
+    g_set_error_literal (error, RC_JSON_ERROR, RC_JSON_ERROR_INVALID, json_error->message);
+    return NULL;
+  }
   return json_parser_steal_root (parser);
 }
 
@@ -369,29 +351,40 @@ rc_json_parse_strict (const char *text, gsize len, gsize *error_offset, GError *
 
 static void json_write (GString *out, JsonNode *node);
 
-
 static void
 json_write_string (GString *out, const char *s)
 {
   g_string_append_c (out, '"');
-  for (const guchar *p = (const guchar *) s; *p != '\0'; p++)
-    {
-      switch (*p)
-        {
-        case '"': g_string_append (out, "\\\""); break;
-        case '\\': g_string_append (out, "\\\\"); break;
-        case '\b': g_string_append (out, "\\b"); break;
-        case '\f': g_string_append (out, "\\f"); break;
-        case '\n': g_string_append (out, "\\n"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        case '\t': g_string_append (out, "\\t"); break;
-        default:
-          if (*p < 0x20)
-            g_string_append_printf (out, "\\u%04x", *p);
-          else
-            g_string_append_c (out, (char) *p);
-        }
+  for (const guchar *p = (const guchar *) s; *p != '\0'; p++) {
+    switch (*p) {
+    case '"':
+      g_string_append (out, "\\\"");
+      break;
+    case '\\':
+      g_string_append (out, "\\\\");
+      break;
+    case '\b':
+      g_string_append (out, "\\b");
+      break;
+    case '\f':
+      g_string_append (out, "\\f");
+      break;
+    case '\n':
+      g_string_append (out, "\\n");
+      break;
+    case '\r':
+      g_string_append (out, "\\r");
+      break;
+    case '\t':
+      g_string_append (out, "\\t");
+      break;
+    default:
+      if (*p < 0x20)
+        g_string_append_printf (out, "\\u%04x", *p);
+      else
+        g_string_append_c (out, (char) *p);
     }
+  }
   g_string_append_c (out, '"');
 }
 
@@ -404,17 +397,15 @@ json_write_double (GString *out, double v)
   static const char *const formats[] = { "%.15g", "%.16g", "%.17g" };
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
-  if (!isfinite (v))
-    {
-      g_string_append (out, "null"); /* what JSON.stringify() does */
-      return;
-    }
-  for (gsize i = 0; i < G_N_ELEMENTS (formats); i++)
-    {
-      g_ascii_formatd (buf, sizeof buf, formats[i], v);
-      if (g_ascii_strtod (buf, NULL) == v)
-        break;
-    }
+  if (!isfinite (v)) {
+    g_string_append (out, "null"); /* what JSON.stringify() does */
+    return;
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS (formats); i++) {
+    g_ascii_formatd (buf, sizeof buf, formats[i], v);
+    if (g_ascii_strtod (buf, NULL) == v)
+      break;
+  }
   g_string_append (out, buf);
   if (strpbrk (buf, ".eE") == NULL)
     g_string_append (out, ".0");
@@ -423,25 +414,24 @@ json_write_double (GString *out, double v)
 static void
 json_write_value (GString *out, JsonNode *node)
 {
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_INT64:
-      g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
-      break;
-    case G_TYPE_DOUBLE:
-      json_write_double (out, json_node_get_double (node));
-      break;
-    case G_TYPE_BOOLEAN:
-      g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
-      break;
-    case G_TYPE_STRING:
-      json_write_string (out, json_node_get_string (node));
-      break;
-    default:
-      g_critical ("JSON value of unexpected type %s",
-                  g_type_name (json_node_get_value_type (node)));
-      g_string_append (out, "null");
-    }
+  switch (json_node_get_value_type (node)) {
+  case G_TYPE_INT64:
+    g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
+    break;
+  case G_TYPE_DOUBLE:
+    json_write_double (out, json_node_get_double (node));
+    break;
+  case G_TYPE_BOOLEAN:
+    g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
+    break;
+  case G_TYPE_STRING:
+    json_write_string (out, json_node_get_string (node));
+    break;
+  default:
+    g_critical ("JSON value of unexpected type %s",
+                g_type_name (json_node_get_value_type (node)));
+    g_string_append (out, "null");
+  }
 }
 
 static void
@@ -450,14 +440,13 @@ json_write_object (GString *out, JsonObject *object)
   GList *names = json_object_get_members (object); /* insertion order */
 
   g_string_append_c (out, '{');
-  for (GList *l = names; l != NULL; l = l->next)
-    {
-      if (l != names)
-        g_string_append_c (out, ',');
-      json_write_string (out, l->data);
-      g_string_append_c (out, ':');
-      json_write (out, json_object_get_member (object, l->data));
-    }
+  for (GList *l = names; l != NULL; l = l->next) {
+    if (l != names)
+      g_string_append_c (out, ',');
+    json_write_string (out, l->data);
+    g_string_append_c (out, ':');
+    json_write (out, json_object_get_member (object, l->data));
+  }
   g_string_append_c (out, '}');
   g_list_free (names);
 }
@@ -468,34 +457,32 @@ json_write_array (GString *out, JsonArray *array)
   guint n = json_array_get_length (array);
 
   g_string_append_c (out, '[');
-  for (guint i = 0; i < n; i++)
-    {
-      if (i > 0)
-        g_string_append_c (out, ',');
-      json_write (out, json_array_get_element (array, i));
-    }
+  for (guint i = 0; i < n; i++) {
+    if (i > 0)
+      g_string_append_c (out, ',');
+    json_write (out, json_array_get_element (array, i));
+  }
   g_string_append_c (out, ']');
 }
 
 static void
 json_write (GString *out, JsonNode *node)
 {
-  switch (json_node_get_node_type (node))
-    {
-    case JSON_NODE_OBJECT:
-      json_write_object (out, json_node_get_object (node));
-      break;
-    case JSON_NODE_ARRAY:
-      json_write_array (out, json_node_get_array (node));
-      break;
-    case JSON_NODE_VALUE:
-      json_write_value (out, node);
-      break;
-    case JSON_NODE_NULL:
-    default:
-      g_string_append (out, "null");
-      break;
-    }
+  switch (json_node_get_node_type (node)) {
+  case JSON_NODE_OBJECT:
+    json_write_object (out, json_node_get_object (node));
+    break;
+  case JSON_NODE_ARRAY:
+    json_write_array (out, json_node_get_array (node));
+    break;
+  case JSON_NODE_VALUE:
+    json_write_value (out, node);
+    break;
+  case JSON_NODE_NULL:
+  default:
+    g_string_append (out, "null");
+    break;
+  }
 }
 
 void
