@@ -13,7 +13,7 @@
 #include "json/json-text.h"
 #include "core/metrics.h"
 
-G_DEFINE_QUARK (rc-laravel-error-quark, rc_laravel_error)
+G_DEFINE_QUARK (rc - laravel - error - quark, rc_laravel_error)
 
 /* The critical "wrong internal key" log repeats at most this often. */
 #define FORBIDDEN_LOG_INTERVAL_US (60 * G_USEC_PER_SEC)
@@ -24,9 +24,9 @@ struct _RcLaravelClient {
   GObject parent_instance;
   RcHttpClient *http;
   char *base_url;
-  char *key_header;     /* "X-Internal-Key: <key>" */
-  char *bearer_header;  /* "Authorization: Bearer <key>" */
-  const char *health;   /* static string, see laravel-client.h */
+  char *key_header;    /* "X-Internal-Key: <key>" */
+  char *bearer_header; /* "Authorization: Bearer <key>" */
+  const char *health;  /* static string, see laravel-client.h */
   gint64 last_forbidden_log;
 };
 
@@ -116,7 +116,8 @@ log_forbidden (RcLaravelClient *self, const char *path)
   g_critical ("Laravel refused our X-Internal-Key (HTTP 403 on POST %s): LARAVEL_INTERNAL_KEY "
               "does not match the key Laravel's internal.auth middleware expects "
               "(AUDIO_SERVER_INTERNAL_KEY in Laravel's .env). Every login, gift and room "
-              "update fails until it is fixed (this message repeats once a minute)", path);
+              "update fails until it is fixed (this message repeats once a minute)",
+              path);
 }
 
 /* Laravel's "message" member of an error body, shortened, or NULL. */
@@ -171,9 +172,9 @@ return_status_error (GTask *task, RcLaravelClient *self, const char *path,
     code = RC_LARAVEL_ERROR_UNEXPECTED;
     health = "unexpected_status";
   }
-  g_autoptr (GError) error = g_error_new (RC_LARAVEL_ERROR, code, "Laravel answered HTTP %u%s%s%s",
-                                          status, message ? " (" : "", message ? message : "",
-                                          message ? ")" : "");
+  g_autoptr (GError)
+    error = g_error_new (RC_LARAVEL_ERROR, code, "Laravel answered HTTP %u%s%s%s", status,
+                         message ? " (" : "", message ? message : "", message ? ")" : "");
   set_health (self, health, path, error);
   g_task_return_error (task, g_steal_pointer (&error));
 }
@@ -185,8 +186,8 @@ on_http_done (GObject *source, GAsyncResult *result, gpointer data)
   RcLaravelClient *self = g_task_get_source_object (task);
   Call *call = g_task_get_task_data (task);
   g_autoptr (GError) error = NULL;
-  g_autoptr (RcHttpResponse) response =
-    rc_http_client_request_finish (RC_HTTP_CLIENT (source), result, &error);
+  g_autoptr (RcHttpResponse)
+    response = rc_http_client_request_finish (RC_HTTP_CLIENT (source), result, &error);
 
   if (!response) {
     if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
@@ -196,10 +197,10 @@ on_http_done (GObject *source, GAsyncResult *result, gpointer data)
     gboolean timeout = g_error_matches (error, RC_HTTP_CLIENT_ERROR,
                                         RC_HTTP_CLIENT_ERROR_TIMEOUT);
     count_request (call->path, timeout ? "timeout" : "unreachable");
-    g_autoptr (GError) mapped = g_error_new (RC_LARAVEL_ERROR,
-                                             timeout ? RC_LARAVEL_ERROR_TIMEOUT
-                                                     : RC_LARAVEL_ERROR_UNREACHABLE,
-                                             "Laravel API: %s", error->message);
+    g_autoptr (GError)
+      mapped = g_error_new (RC_LARAVEL_ERROR,
+                            timeout ? RC_LARAVEL_ERROR_TIMEOUT : RC_LARAVEL_ERROR_UNREACHABLE,
+                            "Laravel API: %s", error->message);
     set_health (self, timeout ? "timeout" : "unreachable", call->path, mapped);
     g_task_return_error (task, g_steal_pointer (&mapped));
     return;
@@ -218,17 +219,19 @@ on_http_done (GObject *source, GAsyncResult *result, gpointer data)
   const char *text = g_bytes_get_data (response->body, &len);
   if (len == 0) {
     set_health (self, "ok", call->path, NULL);
-    g_task_return_pointer (task, json_node_new (JSON_NODE_NULL), (GDestroyNotify) json_node_unref);
+    g_task_return_pointer (task, json_node_new (JSON_NODE_NULL),
+                           (GDestroyNotify) json_node_unref);
     return;
   }
   gsize offset = 0;
   g_autoptr (GError) parse_error = NULL;
   JsonNode *node = rc_json_parse_strict (text, len, &offset, &parse_error);
   if (!node) {
-    g_autoptr (GError) mapped =
-      g_error_new (RC_LARAVEL_ERROR, RC_LARAVEL_ERROR_INVALID_RESPONSE,
-                   "Laravel answered HTTP %u with a body that is not JSON (byte %" G_GSIZE_FORMAT
-                   ": %s)", response->status, offset, parse_error->message);
+    g_autoptr (GError)
+      mapped = g_error_new (RC_LARAVEL_ERROR, RC_LARAVEL_ERROR_INVALID_RESPONSE,
+                            "Laravel answered HTTP %u with a body that is not JSON (byte "
+                            "%" G_GSIZE_FORMAT ": %s)",
+                            response->status, offset, parse_error->message);
     set_health (self, "invalid_response", call->path, mapped);
     g_task_return_error (task, g_steal_pointer (&mapped));
     return;
@@ -266,8 +269,8 @@ post_full_async (RcLaravelClient *self, const char *path, const char *bearer, Js
     bytes = g_bytes_new_take (json, strlen (json));
   }
   /* The HTTP client copies the headers: the token copy is wiped at once. */
-  rc_http_client_request_full_async (self->http, "POST", url, headers, bytes, flags, cancellable,
-                                     on_http_done, task);
+  rc_http_client_request_full_async (self->http, "POST", url, headers, bytes, flags,
+                                     cancellable, on_http_done, task);
   secret_free (user_bearer);
 }
 
@@ -289,8 +292,8 @@ rc_laravel_client_post_finish (RcLaravelClient *self, GAsyncResult *result, GErr
 
 void
 rc_laravel_client_validate_token_async (RcLaravelClient *self, const char *token,
-                                        GCancellable *cancellable,
-                                        GAsyncReadyCallback callback, gpointer user_data)
+                                        GCancellable *cancellable, GAsyncReadyCallback callback,
+                                        gpointer user_data)
 {
   g_return_if_fail (token != NULL);
   rc_laravel_client_post_async (self, RC_LARAVEL_VALIDATE_PATH, token, NULL, cancellable,
@@ -331,9 +334,9 @@ rc_laravel_client_gift_batch_finish (RcLaravelClient *self, GAsyncResult *result
 }
 
 void
-rc_laravel_client_room_status_async (RcLaravelClient *self, const char *room_id,
-                                     JsonNode *body, GCancellable *cancellable,
-                                     GAsyncReadyCallback callback, gpointer user_data)
+rc_laravel_client_room_status_async (RcLaravelClient *self, const char *room_id, JsonNode *body,
+                                     GCancellable *cancellable, GAsyncReadyCallback callback,
+                                     gpointer user_data)
 {
   g_return_if_fail (room_id != NULL && body != NULL);
   /* Room ids are UUIDs, but nothing from outside goes into a URL unescaped. */
@@ -382,8 +385,8 @@ RcLaravelClient *
 rc_laravel_client_new_from_config (const RcConfig *config)
 {
   g_return_val_if_fail (config->laravel_api_url && config->laravel_internal_key, NULL);
-  g_autoptr (RcHttpClient) http = rc_http_client_new (config->laravel_connect_timeout_ms,
-                                                      config->laravel_timeout_ms);
+  g_autoptr (RcHttpClient)
+    http = rc_http_client_new (config->laravel_connect_timeout_ms, config->laravel_timeout_ms);
   return rc_laravel_client_new (http, config->laravel_api_url, config->laravel_internal_key);
 }
 

@@ -52,9 +52,8 @@ RcLaravelClient *rc_laravel_client_new_from_config (const RcConfig *config);
 /* POST @body (nullable: empty body) as JSON to @path. @bearer is the token
  * for the Authorization header (nullable: the internal key). The result
  * is the parsed answer (a JSON null node for an empty 2xx body). */
-void rc_laravel_client_post_async (RcLaravelClient *self, const char *path,
-                                   const char *bearer, JsonNode *body,
-                                   GCancellable *cancellable,
+void rc_laravel_client_post_async (RcLaravelClient *self, const char *path, const char *bearer,
+                                   JsonNode *body, GCancellable *cancellable,
                                    GAsyncReadyCallback callback, gpointer user_data);
 JsonNode *rc_laravel_client_post_finish (RcLaravelClient *self, GAsyncResult *result,
                                          GError **error);
@@ -64,10 +63,9 @@ JsonNode *rc_laravel_client_post_finish (RcLaravelClient *self, GAsyncResult *re
  * auth-laravel.h). */
 void rc_laravel_client_validate_token_async (RcLaravelClient *self, const char *token,
                                              GCancellable *cancellable,
-                                             GAsyncReadyCallback callback,
-                                             gpointer user_data);
-JsonNode *rc_laravel_client_validate_token_finish (RcLaravelClient *self,
-                                                   GAsyncResult *result, GError **error);
+                                             GAsyncReadyCallback callback, gpointer user_data);
+JsonNode *rc_laravel_client_validate_token_finish (RcLaravelClient *self, GAsyncResult *result,
+                                                   GError **error);
 
 /* gifts/batch (docs/laravel.md#the-gift-controller): POST
  * {"transactions": @transactions} (a JSON array of transaction objects,
