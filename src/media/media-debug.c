@@ -50,8 +50,8 @@ add_peer (const RcRoomMediaPeerInfo *info, gpointer data)
   add_uint (b, "packetsIn", stats.packets_in);
   add_uint (b, "packetsOut", stats.packets_out);
   add_uint (b, "packetsOffered", stats.packets_offered);
-  add_uint (b, "packetsDropped", stats.packets_offered - MIN (stats.packets_out,
-                                                              stats.packets_offered));
+  add_uint (b, "packetsDropped",
+            stats.packets_offered - MIN (stats.packets_out, stats.packets_offered));
   add_uint (b, "bytesIn", stats.bytes_in);
   add_uint (b, "bytesOut", stats.bytes_out);
   json_builder_end_object (b);

@@ -2,7 +2,7 @@
  * media-error.h. */
 #include "media/media-error.h"
 
-G_DEFINE_QUARK (rc-media-error-quark, rc_media_error)
+G_DEFINE_QUARK (rc - media - error - quark, rc_media_error)
 
 GstElement *
 rc_media_make_element (const char *factory, const char *name, GError **error)
@@ -46,7 +46,8 @@ rc_media_link_pads (GstPad *src, GstPad *sink, GError **error)
   if (GST_PAD_LINK_SUCCESSFUL (ret))
     return TRUE;
   g_set_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_LINK, "cannot link %s:%s to %s:%s: %s",
-               GST_DEBUG_PAD_NAME (src), GST_DEBUG_PAD_NAME (sink), gst_pad_link_get_name (ret));
+               GST_DEBUG_PAD_NAME (src), GST_DEBUG_PAD_NAME (sink),
+               gst_pad_link_get_name (ret));
   return FALSE;
 }
 

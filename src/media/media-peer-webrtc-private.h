@@ -22,14 +22,14 @@ GST_DEBUG_CATEGORY_EXTERN (rc_media_peer_debug);
 struct _RcMediaPeerWebrtc {
   GObject parent_instance;
   const RcConfig *config;
-  GMainContext *context;   /* where events are handled and signals emitted */
+  GMainContext *context; /* where events are handled and signals emitted */
   char *name;
 
   GstElement *bin, *webrtc;
   GstPad *sink_ghost, *src_ghost;
-  GstPad *send_pad;        /* webrtcbin's request sink pad (never released) */
-  GstBin *parent;          /* the pipeline we were added to, ref */
-  GstPad *src_target;      /* webrtcbin src pad behind src_ghost; atomic pointer */
+  GstPad *send_pad;   /* webrtcbin's request sink pad (never released) */
+  GstBin *parent;     /* the pipeline we were added to, ref */
+  GstPad *src_target; /* webrtcbin src pad behind src_ghost; atomic pointer */
 
   /* main loop only */
   RcMediaPeerState state;
@@ -53,8 +53,15 @@ struct _RcMediaPeerWebrtc {
 };
 
 typedef enum {
-  EV_OFFER_CREATED, EV_LOCAL_SET, EV_REMOTE_SET, EV_STATS, /* promise replies */
-  EV_CANDIDATE, EV_GATHERING_DONE, EV_CONNECTION_STATE, EV_ICE_STATE, EV_SRC_PAD,
+  EV_OFFER_CREATED,
+  EV_LOCAL_SET,
+  EV_REMOTE_SET,
+  EV_STATS, /* promise replies */
+  EV_CANDIDATE,
+  EV_GATHERING_DONE,
+  EV_CONNECTION_STATE,
+  EV_ICE_STATE,
+  EV_SRC_PAD,
   EV_ERROR, /* an element of the peer's bin posted an ERROR */
 } RcWebrtcEventKind;
 
@@ -63,13 +70,13 @@ typedef struct {
   RcMediaPeerWebrtc *self; /* ref */
   RcWebrtcEventKind kind;
   GstPromiseResult result;
-  GstStructure *reply;     /* copy of the promise reply, nullable */
-  GTask *task;             /* EV_STATS */
+  GstStructure *reply; /* copy of the promise reply, nullable */
+  GTask *task;         /* EV_STATS */
   guint mline;
   char *candidate;
-  gint value;              /* EV_*_STATE: the new enum value */
-  GstPad *pad;             /* EV_SRC_PAD, ref */
-  char *message;           /* EV_ERROR: "<element>: <error message>" */
+  gint value;    /* EV_*_STATE: the new enum value */
+  GstPad *pad;   /* EV_SRC_PAD, ref */
+  char *message; /* EV_ERROR: "<element>: <error message>" */
 } RcWebrtcEvent;
 
 /* The peer's bin: a GstBin whose children's ERROR messages stop there and

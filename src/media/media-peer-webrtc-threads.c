@@ -153,7 +153,7 @@ on_notify_state (GObject *webrtc, GParamSpec *pspec, gpointer data)
     ev = event_new (data, EV_GATHERING_DONE);
   } else {
     ev = event_new (data, g_str_equal (pspec->name, "connection-state") ? EV_CONNECTION_STATE
-                                                                         : EV_ICE_STATE);
+                                                                        : EV_ICE_STATE);
   }
   ev->value = value;
   post (ev);
@@ -170,7 +170,8 @@ on_received (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
     atomic_fetch_add_explicit (&self->packets_in, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit (&self->bytes_in, gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info)),
+    atomic_fetch_add_explicit (&self->bytes_in,
+                               gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info)),
                                memory_order_relaxed);
   } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
     GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
@@ -215,7 +216,8 @@ on_sent (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
     atomic_fetch_add_explicit (&self->packets_out, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit (&self->bytes_out, gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info)),
+    atomic_fetch_add_explicit (&self->bytes_out,
+                               gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info)),
                                memory_order_relaxed);
   } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
     GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
@@ -327,10 +329,14 @@ rc_media_peer_webrtc_watch (RcMediaPeerWebrtc *self)
   gst_pad_set_event_function (self->sink_ghost, sink_event);
 
   g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
-  g_signal_connect (self->webrtc, "on-negotiation-needed", G_CALLBACK (on_negotiation_needed), self);
-  g_signal_connect (self->webrtc, "notify::ice-gathering-state", G_CALLBACK (on_notify_state), self);
-  g_signal_connect (self->webrtc, "notify::connection-state", G_CALLBACK (on_notify_state), self);
-  g_signal_connect (self->webrtc, "notify::ice-connection-state", G_CALLBACK (on_notify_state), self);
+  g_signal_connect (self->webrtc, "on-negotiation-needed", G_CALLBACK (on_negotiation_needed),
+                    self);
+  g_signal_connect (self->webrtc, "notify::ice-gathering-state", G_CALLBACK (on_notify_state),
+                    self);
+  g_signal_connect (self->webrtc, "notify::connection-state", G_CALLBACK (on_notify_state),
+                    self);
+  g_signal_connect (self->webrtc, "notify::ice-connection-state", G_CALLBACK (on_notify_state),
+                    self);
   g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (on_pad_added), self);
 }
 

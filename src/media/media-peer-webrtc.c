@@ -57,7 +57,8 @@ set_state (RcMediaPeerWebrtc *self, RcMediaPeerState state, const char *reason)
   if (self->state == RC_MEDIA_PEER_FAILED && state != RC_MEDIA_PEER_CLOSED)
     return;
   GST_INFO_OBJECT (self->bin, "state %s -> %s%s%s", rc_media_peer_state_to_string (self->state),
-                   rc_media_peer_state_to_string (state), reason ? ": " : "", reason ? reason : "");
+                   rc_media_peer_state_to_string (state), reason ? ": " : "",
+                   reason ? reason : "");
   self->state = state;
   rc_media_peer_emit_state_changed (RC_MEDIA_PEER (self), state, reason);
 }
@@ -169,7 +170,8 @@ static void
 on_src_pad (RcMediaPeerWebrtc *self, GstPad *pad)
 {
   if (self->src_target != NULL) {
-    GST_WARNING_OBJECT (self->bin, "ignoring a second incoming stream on %" GST_PTR_FORMAT, pad);
+    GST_WARNING_OBJECT (self->bin, "ignoring a second incoming stream on %" GST_PTR_FORMAT,
+                        pad);
     return;
   }
   if (!gst_ghost_pad_set_target (GST_GHOST_PAD (self->src_ghost), pad)) {
@@ -190,8 +192,9 @@ rc_media_peer_webrtc_dispatch (RcWebrtcEvent *ev)
     if (error)
       g_task_return_error (ev->task, error);
     else
-      g_task_return_pointer (ev->task, ev->reply ? gst_structure_copy (ev->reply)
-                                                 : gst_structure_new_empty ("stats"),
+      g_task_return_pointer (ev->task,
+                             ev->reply ? gst_structure_copy (ev->reply)
+                                       : gst_structure_new_empty ("stats"),
                              (GDestroyNotify) gst_structure_free);
     return;
   }
@@ -295,7 +298,8 @@ configure_ice (RcMediaPeerWebrtc *self, GError **error)
 
   g_object_get (self->webrtc, "ice-agent", &ice, NULL);
   if (ice == NULL) {
-    g_set_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_UNAVAILABLE, "webrtcbin has no ICE agent");
+    g_set_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_UNAVAILABLE,
+                 "webrtcbin has no ICE agent");
     return FALSE;
   }
   g_object_set (ice, "min-rtp-port", config->rtc_min_port, "max-rtp-port", config->rtc_max_port,
@@ -330,7 +334,8 @@ configure_ice (RcMediaPeerWebrtc *self, GError **error)
       gboolean ok = FALSE;
       g_signal_emit_by_name (self->webrtc, "add-turn-server", *u, &ok);
       if (!ok)
-        GST_WARNING_OBJECT (self->bin, "webrtcbin refused TURN server %u", (guint) (u - urls) + 1);
+        GST_WARNING_OBJECT (self->bin, "webrtcbin refused TURN server %u",
+                            (guint) (u - urls) + 1);
     }
   }
   return TRUE;
@@ -410,8 +415,8 @@ new_peer (const char *name, gpointer config, GError **error)
 RcMediaPeerFactory
 rc_media_peer_webrtc_factory (const RcConfig *config)
 {
-  g_return_val_if_fail (config != NULL, (RcMediaPeerFactory) { 0 });
-  return (RcMediaPeerFactory) { .new_peer = new_peer, .data = (gpointer) config };
+  g_return_val_if_fail (config != NULL, (RcMediaPeerFactory){ 0 });
+  return (RcMediaPeerFactory){ .new_peer = new_peer, .data = (gpointer) config };
 }
 
 /* --- RcMediaPeer ------------------------------------------------------------ */
@@ -433,8 +438,8 @@ peer_attach (RcMediaPeer *peer, GstBin *bin, GError **error)
   }
   self->parent = gst_object_ref (bin);
   if (!gst_element_sync_state_with_parent (self->bin)) {
-    g_set_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_UNAVAILABLE,
-                 "peer %s cannot start", self->name);
+    g_set_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_UNAVAILABLE, "peer %s cannot start",
+                 self->name);
     return FALSE;
   }
   return TRUE;
@@ -458,13 +463,13 @@ static gboolean
 check_usable (RcMediaPeerWebrtc *self, GTask *task, GTask *pending)
 {
   if (self->closed) {
-    g_task_return_new_error (task, RC_MEDIA_ERROR, RC_MEDIA_ERROR_CLOSED,
-                             "peer %s is closed", self->name);
+    g_task_return_new_error (task, RC_MEDIA_ERROR, RC_MEDIA_ERROR_CLOSED, "peer %s is closed",
+                             self->name);
     return FALSE;
   }
   if (self->parent == NULL || pending != NULL) {
-    g_task_return_new_error (task, RC_MEDIA_ERROR, RC_MEDIA_ERROR_STATE,
-                             "peer %s is %s", self->name,
+    g_task_return_new_error (task, RC_MEDIA_ERROR, RC_MEDIA_ERROR_STATE, "peer %s is %s",
+                             self->name,
                              self->parent ? "busy with the same operation" : "not attached");
     return FALSE;
   }
@@ -639,7 +644,8 @@ peer_close (RcMediaPeer *peer)
   if (self->closed)
     return;
   self->closed = TRUE;
-  GST_DEBUG_OBJECT (self->bin, "closing in state %s", rc_media_peer_state_to_string (self->state));
+  GST_DEBUG_OBJECT (self->bin, "closing in state %s",
+                    rc_media_peer_state_to_string (self->state));
   g_signal_handlers_disconnect_by_data (self->webrtc, self);
 
   /* 1. Out of the room's data flow: the room's payloader now gets

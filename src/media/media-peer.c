@@ -9,12 +9,13 @@ static guint signals[N_SIGNALS];
 static void
 rc_media_peer_default_init (RcMediaPeerInterface *iface)
 {
-  signals[SIGNAL_LOCAL_CANDIDATE] =
-    g_signal_new ("local-candidate", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
-  signals[SIGNAL_STATE_CHANGED] =
-    g_signal_new ("state-changed", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_STRING);
+  signals[SIGNAL_LOCAL_CANDIDATE] = g_signal_new ("local-candidate",
+                                                  G_TYPE_FROM_INTERFACE (iface),
+                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                  G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
+  signals[SIGNAL_STATE_CHANGED] = g_signal_new ("state-changed", G_TYPE_FROM_INTERFACE (iface),
+                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_STRING);
 }
 
 const char *
@@ -90,8 +91,7 @@ rc_media_peer_set_answer_finish (RcMediaPeer *self, GAsyncResult *result, GError
 }
 
 void
-rc_media_peer_add_remote_candidate (RcMediaPeer *self, guint mline_index,
-                                    const char *candidate)
+rc_media_peer_add_remote_candidate (RcMediaPeer *self, guint mline_index, const char *candidate)
 {
   g_return_if_fail (RC_IS_MEDIA_PEER (self));
   IFACE (self)->add_remote_candidate (self, mline_index, candidate);
@@ -126,15 +126,13 @@ rc_media_peer_close (RcMediaPeer *self)
 }
 
 void
-rc_media_peer_emit_local_candidate (RcMediaPeer *self, guint mline_index,
-                                    const char *candidate)
+rc_media_peer_emit_local_candidate (RcMediaPeer *self, guint mline_index, const char *candidate)
 {
   g_signal_emit (self, signals[SIGNAL_LOCAL_CANDIDATE], 0, mline_index, candidate);
 }
 
 void
-rc_media_peer_emit_state_changed (RcMediaPeer *self, RcMediaPeerState state,
-                                  const char *reason)
+rc_media_peer_emit_state_changed (RcMediaPeer *self, RcMediaPeerState state, const char *reason)
 {
   g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, (gint) state, reason);
 }

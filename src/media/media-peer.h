@@ -58,7 +58,7 @@ typedef struct {
   guint64 packets_offered; /* RTP packets the room pushed into the sink pad */
   guint64 packets_out;     /* ...of which the transport took (the rest was dropped) */
   guint64 bytes_out;
-  guint64 packets_in;      /* RTP packets received from the client */
+  guint64 packets_in; /* RTP packets received from the client */
   guint64 bytes_in;
 } RcMediaPeerStats;
 
@@ -74,9 +74,8 @@ struct _RcMediaPeerInterface {
   void (*create_offer_async) (RcMediaPeer *self, GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data);
   char *(*create_offer_finish) (RcMediaPeer *self, GAsyncResult *result, GError **error);
-  void (*set_answer_async) (RcMediaPeer *self, GstSDPMessage *answer,
-                            GCancellable *cancellable, GAsyncReadyCallback callback,
-                            gpointer user_data);
+  void (*set_answer_async) (RcMediaPeer *self, GstSDPMessage *answer, GCancellable *cancellable,
+                            GAsyncReadyCallback callback, gpointer user_data);
   gboolean (*set_answer_finish) (RcMediaPeer *self, GAsyncResult *result, GError **error);
   void (*add_remote_candidate) (RcMediaPeer *self, guint mline_index, const char *candidate);
   RcMediaPeerState (*get_state) (RcMediaPeer *self);

@@ -12,20 +12,19 @@
 
 #include <gio/gio.h>
 
-G_DEFINE_QUARK (rc-media-sdp-error-quark, rc_media_sdp_error)
+G_DEFINE_QUARK (rc - media - sdp - error - quark, rc_media_sdp_error)
 
 #define ICE_UFRAG_MIN 4
 #define ICE_PWD_MIN 22
 #define ICE_CRED_MAX 256
 
-static gboolean G_GNUC_PRINTF (2, 3)
-fail (GError **error, const char *format, ...)
+static gboolean G_GNUC_PRINTF (2, 3) fail (GError **error, const char *format, ...)
 {
   va_list args;
 
   va_start (args, format);
-  g_propagate_error (error, g_error_new_valist (RC_MEDIA_SDP_ERROR,
-                                                RC_MEDIA_SDP_ERROR_INVALID, format, args));
+  g_propagate_error (error, g_error_new_valist (RC_MEDIA_SDP_ERROR, RC_MEDIA_SDP_ERROR_INVALID,
+                                                format, args));
   va_end (args);
   return FALSE;
 }
@@ -173,8 +172,7 @@ check_direction (const GstSDPMessage *msg, const GstSDPMedia *media, GError **er
         (gst_sdp_message_get_attribute_val (msg, refused[i]) &&
          !gst_sdp_media_get_attribute_val (media, "sendrecv") &&
          !gst_sdp_media_get_attribute_val (media, "recvonly")))
-      return fail (error, "sdp: the answer is %s; it must be sendrecv or recvonly",
-                   refused[i]);
+      return fail (error, "sdp: the answer is %s; it must be sendrecv or recvonly", refused[i]);
   return TRUE;
 }
 
@@ -268,7 +266,7 @@ rc_media_sdp_parse_answer (const char *text, gsize len, const GstSDPMessage *off
     FAIL_NULL (error, "sdp: an o= (origin) line is required");
   if (gst_sdp_message_medias_len (msg) != 1)
     FAIL_NULL (error, "sdp: exactly one m-line is required, found %u",
-                 gst_sdp_message_medias_len (msg));
+               gst_sdp_message_medias_len (msg));
   if (!check_media (msg, offer, error))
     return NULL;
   return g_steal_pointer (&msg);

@@ -61,13 +61,13 @@ GstSDPMessage *rc_media_sdp_parse_answer (const char *text, gsize len,
 /* What a candidate line says, as far as the server cares. */
 typedef struct {
   char *foundation;
-  guint component;        /* 1 = RTP (rtcp-mux: the only one we use) */
-  char *transport;        /* "udp" or "tcp", lower-cased */
+  guint component; /* 1 = RTP (rtcp-mux: the only one we use) */
+  char *transport; /* "udp" or "tcp", lower-cased */
   guint32 priority;
   char *address;          /* as written: an IP literal or a host name */
   gboolean address_is_ip; /* FALSE for names (mDNS "….local") */
   guint port;
-  char *type;             /* "host", "srflx", "prflx", "relay" */
+  char *type; /* "host", "srflx", "prflx", "relay" */
 } RcMediaCandidate;
 
 void rc_media_candidate_clear (RcMediaCandidate *candidate);
@@ -77,8 +77,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RcMediaCandidate, rc_media_candidate_clear)
  * <transport> <priority> <address> <port> typ <type> [extensions]" (RFC 8839;
  * an "a=" prefix is refused, as browsers never send one). At most
  * RC_MEDIA_CANDIDATE_MAX_LEN bytes of printable ASCII. */
-gboolean rc_media_candidate_parse (const char *line, RcMediaCandidate *out,
-                                   GError **error);
+gboolean rc_media_candidate_parse (const char *line, RcMediaCandidate *out, GError **error);
 
 /* The candidate line with the address of a host candidate replaced by
  * @announced_ip when both are IP addresses of the same family (a 1:1 NAT
@@ -88,9 +87,9 @@ char *rc_media_candidate_rewrite_host (const char *line, const char *announced_i
 
 /* One trickled ICE candidate as carried by `media:ice`. */
 typedef struct {
-  char *candidate;   /* the line without "a=", or NULL = end of candidates */
+  char *candidate; /* the line without "a=", or NULL = end of candidates */
   guint mline_index;
-  char *mid;         /* nullable */
+  char *mid; /* nullable */
 } RcMediaIceCandidate;
 
 void rc_media_ice_candidate_free (RcMediaIceCandidate *candidate);

@@ -29,9 +29,9 @@ struct _RcMediaService {
   RcRoomService *rooms;
   const RcConfig *config;
   RcMediaPeerFactory peers; /* the rooms' transport: webrtcbin */
-  GHashTable *entries;   /* socket id -> Entry* */
-  GHashTable *medias;    /* room id -> RcRoomMedia* */
-  GHashTable *dirty;     /* room ids to re-route on the next idle */
+  GHashTable *entries;      /* socket id -> Entry* */
+  GHashTable *medias;       /* room id -> RcRoomMedia* */
+  GHashTable *dirty;        /* room ids to re-route on the next idle */
   guint reconcile_source;
   gulong changed_id, disconnected_id;
   guint64 closed_in, closed_out, closed_offered; /* packets of pipelines already freed */
@@ -75,8 +75,8 @@ remove_entry (RcMediaService *self, const char *socket_id, const char *reason)
   g_autofree char *labels = g_strdup_printf ("reason=\"%s\"", reason);
 
   if (g_hash_table_remove (self->entries, socket_id))
-    rc_metrics_counter_inc ("roomcast_media_peers_removed_total", "Media peers removed, by reason",
-                            labels);
+    rc_metrics_counter_inc ("roomcast_media_peers_removed_total",
+                            "Media peers removed, by reason", labels);
 }
 
 /* --- routing -------------------------------------------------------------- */
@@ -128,7 +128,8 @@ reconcile (RcMediaService *self, const char *room_id)
     }
     seat = rc_room_get_user_seat (room, e->user_id);
     s = seat >= 0 ? rc_room_get_seat (room, (guint) seat) : NULL;
-    rc_room_media_set_route (media, e->socket_id, seat, s != NULL && !s->muted && !s->mic_muted);
+    rc_room_media_set_route (media, e->socket_id, seat,
+                             s != NULL && !s->muted && !s->mic_muted);
   }
   for (guint i = 0; i < gone->len; i++)
     remove_entry (self, g_ptr_array_index (gone, i), closed ? "room_closed" : "left_room");
@@ -301,8 +302,8 @@ take_signal (RcRateLimiter *limiter, RcSioSocket *socket, RcSioAck *ack, const c
 {
   gint64 retry_after_ms = 0;
 
-  if (rc_rate_limiter_hit (limiter, rc_sio_socket_get_id (socket), g_get_monotonic_time () / 1000,
-                           &retry_after_ms))
+  if (rc_rate_limiter_hit (limiter, rc_sio_socket_get_id (socket),
+                           g_get_monotonic_time () / 1000, &retry_after_ms))
     return TRUE;
   g_autofree char *labels = g_strdup_printf ("event=\"%s\"", event);
   rc_metrics_counter_inc ("roomcast_media_signals_refused_total",
@@ -449,7 +450,8 @@ metrics_collector (GString *out, gpointer data)
   append_room_family (out, self, "roomcast_media_peers", "Media peers per room",
                       rc_room_media_get_n_peers);
   append_room_family (out, self, "roomcast_media_speakers",
-                      "Peers mixed into the room (seated, unmuted)", rc_room_media_get_n_speakers);
+                      "Peers mixed into the room (seated, unmuted)",
+                      rc_room_media_get_n_speakers);
   append_room_family (out, self, "roomcast_media_encoders",
                       "Opus encoders per room (speakers + 1)", rc_room_media_get_n_encoders);
   append_room_family (out, self, "roomcast_media_fanout_groups",
@@ -528,8 +530,10 @@ rc_media_service_new (RcSioServer *sio, RcRoomService *rooms, const RcConfig *co
   rc_sio_server_on (sio, "media:answer", handle_answer, self);
   rc_sio_server_on (sio, "media:ice", handle_ice, self);
   rc_sio_server_on (sio, "media:disconnect", handle_disconnect, self);
-  self->disconnected_id = g_signal_connect (sio, "disconnected", G_CALLBACK (on_disconnected), self);
-  self->changed_id = g_signal_connect (rooms, "room-changed", G_CALLBACK (on_room_changed), self);
+  self->disconnected_id = g_signal_connect (sio, "disconnected", G_CALLBACK (on_disconnected),
+                                            self);
+  self->changed_id = g_signal_connect (rooms, "room-changed", G_CALLBACK (on_room_changed),
+                                       self);
   rc_metrics_register_collector (metrics_collector, self);
   return self;
 }

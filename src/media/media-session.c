@@ -12,10 +12,10 @@ struct _RcMediaSession {
   guint connect_timeout_ms;
   GSource *timeout;
 
-  GstSDPMessage *offer;   /* our offer, once made: answers are checked against it */
-  char *mid;              /* its audio mid */
-  gboolean answered;      /* an answer was accepted (or is being applied) */
-  GPtrArray *held;        /* JsonNode media:ice payloads waiting for the offer to go out */
+  GstSDPMessage *offer;    /* our offer, once made: answers are checked against it */
+  char *mid;               /* its audio mid */
+  gboolean answered;       /* an answer was accepted (or is being applied) */
+  GPtrArray *held;         /* JsonNode media:ice payloads waiting for the offer to go out */
   guint remote_candidates; /* media:ice accepted so far */
   gboolean ended, closed;
 };
@@ -144,7 +144,8 @@ on_offer (GObject *source, GAsyncResult *result, gpointer data)
   OfferCall *call = data;
   RcMediaSession *self = call->self;
   g_autoptr (GError) error = NULL;
-  g_autofree char *sdp = rc_media_peer_create_offer_finish (RC_MEDIA_PEER (source), result, &error);
+  g_autofree char *sdp = rc_media_peer_create_offer_finish (RC_MEDIA_PEER (source), result,
+                                                            &error);
   g_autoptr (GPtrArray) held = NULL;
   const GstSDPMedia *media;
 
@@ -209,7 +210,8 @@ on_answer_set (GObject *source, GAsyncResult *result, gpointer data)
     if (call->ack && call->self->closed)
       rc_sio_ack_error (call->ack, "invalid_state", "the media session was closed");
     else if (call->ack)
-      rc_sio_ack_error (call->ack, "invalid_payload", "the answer was refused by the transport");
+      rc_sio_ack_error (call->ack, "invalid_payload",
+                        "the answer was refused by the transport");
     if (!call->self->closed) {
       g_info ("media: sid=%s: answer refused: %s", rc_sio_socket_get_id (call->self->socket),
               error->message);
@@ -261,7 +263,8 @@ rc_media_session_handle_answer (RcMediaSession *self, JsonArray *args, RcSioAck 
     return;
   }
   if (self->offer == NULL || self->answered) {
-    not_expected (ack, self->answered ? "an answer was already accepted" : "no offer was made yet");
+    not_expected (ack,
+                  self->answered ? "an answer was already accepted" : "no offer was made yet");
     return;
   }
   obj = json_node_get_object (node);
@@ -311,8 +314,8 @@ rc_media_session_handle_ice (RcMediaSession *self, JsonArray *args, RcSioAck *ac
   if (self->remote_candidates >= RC_MEDIA_MAX_REMOTE_CANDIDATES) {
     if (ack)
       rc_sio_ack_error (ack, "invalid_payload",
-                        "Too many ICE candidates: at most "
-                        G_STRINGIFY (RC_MEDIA_MAX_REMOTE_CANDIDATES) " per media session");
+                        "Too many ICE candidates: at most " G_STRINGIFY (
+                          RC_MEDIA_MAX_REMOTE_CANDIDATES) " per media session");
     return;
   }
   c = rc_media_ice_candidate_from_json (node, 1, self->mid, &error);
@@ -379,8 +382,8 @@ rc_media_session_class_init (RcMediaSessionClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = rc_media_session_dispose;
   G_OBJECT_CLASS (klass)->finalize = rc_media_session_finalize;
-  signals[SIGNAL_ENDED] = g_signal_new ("ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                        NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_ENDED] = g_signal_new ("ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                        0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void

@@ -12,8 +12,8 @@ struct _RcPipelineDump {
   GstElement *pipeline; /* ref */
   char *room_id;        /* made safe for a file name */
   GMainContext *context;
-  GSource *idle;        /* pending dump, or NULL */
-  GPtrArray *reasons;   /* distinct reasons of the pending dump (char *) */
+  GSource *idle;      /* pending dump, or NULL */
+  GPtrArray *reasons; /* distinct reasons of the pending dump (char *) */
   guint seq;
 };
 

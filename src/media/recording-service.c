@@ -209,7 +209,8 @@ detach (Recording *r, gboolean tell_room)
   g_hash_table_add (self->finishing, r);
   r->announce = tell_room;
   rc_room_recorder_stop (r->recorder);
-  rc_recording_sidecar_update (r->sidecar, lookup_room (self, r->room_id), g_get_monotonic_time ());
+  rc_recording_sidecar_update (r->sidecar, lookup_room (self, r->room_id),
+                               g_get_monotonic_time ());
   rc_recording_sidecar_end (r->sidecar, g_get_monotonic_time ());
   rc_recording_sidecar_set_status (r->sidecar, "finishing");
   write_sidecar (r);
@@ -226,7 +227,8 @@ on_recorder_done (RcRoomRecorder *recorder, const GError *error, gpointer data)
     detach (r, TRUE); /* failed while recording */
   if (error != NULL) {
     reason = g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NO_SPACE_LEFT)
-               ? "disk_full" : "error";
+               ? "disk_full"
+               : "error";
     g_warning ("room %s: recording %s stopped (%s): %s; the room goes on", r->room_id, r->file,
                reason, error->message);
     rc_metrics_counter_inc ("roomcast_recording_failures_total",
@@ -264,7 +266,8 @@ start_recording (RcRecordingService *self, const char *room_id, GError **error)
     return FALSE;
   }
   r->sidecar = rc_recording_sidecar_new (json, room_id, r->file, g_get_monotonic_time ());
-  rc_recording_sidecar_update (r->sidecar, lookup_room (self, room_id), g_get_monotonic_time ());
+  rc_recording_sidecar_update (r->sidecar, lookup_room (self, room_id),
+                               g_get_monotonic_time ());
   write_sidecar (r);
   g_hash_table_insert (self->active, r->room_id, r);
   g_info ("room %s: recording to %s", room_id, ogg);
@@ -406,8 +409,10 @@ rc_recording_service_new (RcSioServer *sio, RcRoomService *rooms, const RcConfig
   self->rooms = g_object_ref (rooms);
   self->config = config;
   rc_sio_server_on (sio, "room:record", handle_record, self);
-  self->changed_id = g_signal_connect (rooms, "room-changed", G_CALLBACK (on_room_changed), self);
-  self->joined_id = g_signal_connect (rooms, "socket-joined", G_CALLBACK (on_socket_joined), self);
+  self->changed_id = g_signal_connect (rooms, "room-changed", G_CALLBACK (on_room_changed),
+                                       self);
+  self->joined_id = g_signal_connect (rooms, "socket-joined", G_CALLBACK (on_socket_joined),
+                                      self);
   rc_metrics_register_collector (metrics_collector, self);
   return self;
 }

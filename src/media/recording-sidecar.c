@@ -7,8 +7,8 @@
 #include "json/json-text.h"
 
 typedef struct {
-  gint seat;       /* -1: not seated */
-  gboolean muted;  /* seated and muted (seat or mic) */
+  gint seat;      /* -1: not seated */
+  gboolean muted; /* seated and muted (seat or mic) */
 } UserState;
 
 struct _RcRecordingSidecar {
@@ -16,12 +16,12 @@ struct _RcRecordingSidecar {
   char *room_id;
   char *audio_file;
   gint64 started_us;
-  GDateTime *started;  /* UTC */
-  gint64 ended_us;     /* 0 = still recording */
+  GDateTime *started; /* UTC */
+  gint64 ended_us;    /* 0 = still recording */
   const char *status;
-  GHashTable *state;   /* user id -> UserState*: the room as last seen */
-  GPtrArray *order;    /* its user ids, oldest participant first */
-  GHashTable *seen;    /* user ids in participants */
+  GHashTable *state; /* user id -> UserState*: the room as last seen */
+  GPtrArray *order;  /* its user ids, oldest participant first */
+  GHashTable *seen;  /* user ids in participants */
   JsonArray *participants;
   JsonArray *events;
 };
@@ -115,8 +115,8 @@ note_participant (RcRecordingSidecar *sc, const RcRoomParticipantView *p)
 
 typedef struct {
   RcRecordingSidecar *sc;
-  GHashTable *next;  /* user id -> UserState* */
-  GPtrArray *order;  /* their ids, oldest participant first */
+  GHashTable *next; /* user id -> UserState* */
+  GPtrArray *order; /* their ids, oldest participant first */
 } Update;
 
 static void
@@ -199,7 +199,8 @@ rc_recording_sidecar_write (RcRecordingSidecar *sc, GError **error)
     g_autofree char *ended = utc_text (end);
 
     json_object_set_string_member (o, "ended", ended);
-    json_object_set_double_member (o, "durationS", (sc->ended_us - sc->started_us) / 1000 / 1000.0);
+    json_object_set_double_member (o, "durationS",
+                                   (sc->ended_us - sc->started_us) / 1000 / 1000.0);
   } else {
     json_object_set_null_member (o, "ended");
     json_object_set_null_member (o, "durationS");

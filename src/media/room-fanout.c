@@ -12,8 +12,8 @@ typedef struct {
   /* Groups >= 1: their own queue and tee, straight in the pipeline (a bin
    * would put the tee's pads out of the peers' reach); NULL for group 0. */
   GstElement *queue;
-  GstElement *tee;     /* the tee the group's peers hang off (ref) */
-  GstPad *feed;        /* group 0's tee pad feeding the queue (groups >= 1) */
+  GstElement *tee; /* the tee the group's peers hang off (ref) */
+  GstPad *feed;    /* group 0's tee pad feeding the queue (groups >= 1) */
   guint n_peers;
   /* Times the queue overflowed (atomic: its upstream streaming thread). */
   gsize overruns;
@@ -23,7 +23,7 @@ struct _RcRoomFanout {
   GstBin *pipeline;
   char *room_id;
   guint group_size;
-  GPtrArray *groups;   /* Group*, [0] = the encoder's tee */
+  GPtrArray *groups; /* Group*, [0] = the encoder's tee */
   guint next_number;
   guint64 dropped_by_removed;
 };

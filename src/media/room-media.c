@@ -35,7 +35,8 @@ GST_DEBUG_CATEGORY_STATIC (rc_room_media_debug);
  * up more stale audio than that. */
 #define ENCODER_QUEUE_MARGIN_MS 500
 #define ENCODER_QUEUE_DESC \
-  "queue leaky=downstream max-size-time=%" G_GUINT64_FORMAT " max-size-buffers=0 max-size-bytes=0"
+  "queue leaky=downstream max-size-time=%" G_GUINT64_FORMAT \
+  " max-size-buffers=0 max-size-bytes=0"
 
 static guint64
 upstream_ms (const RcConfig *config)
@@ -59,9 +60,9 @@ encoder_queue_ns (const RcConfig *config)
 typedef struct {
   RcRoomMedia *media;
   char *id;
-  char *user_id;      /* nullable */
-  char *name;         /* prefix of its elements' names: peer<N>[-<user id>] */
-  guint number;       /* the N */
+  char *user_id; /* nullable */
+  char *name;    /* prefix of its elements' names: peer<N>[-<user id>] */
+  guint number;  /* the N */
   RcMediaPeer *peer;
   GstElement *selector, *pay;
   GstPad *tee_pad;    /* the fan-out's src pad feeding sel_shared */
@@ -96,7 +97,7 @@ struct _RcRoomMedia {
   SeatLevel *levels; /* [n_seats] */
   guint next_peer;
   guint64 removed_in, removed_out, removed_offered; /* counters of removed peers */
-  RcPipelineDump *dump; /* NULL unless GST_DEBUG_DUMP_DOT_DIR is set */
+  RcPipelineDump *dump;  /* NULL unless GST_DEBUG_DUMP_DOT_DIR is set */
   GHashTable *mix_sinks; /* GstElement* -> its tee GstPad* (refs) */
   RcRoomFanout *fanout;  /* the shared mix to the peers, over threads */
 };
@@ -307,8 +308,8 @@ peer_free (gpointer data)
   media->removed_out += stats.packets_out;
   media->removed_offered += stats.packets_offered;
   g_info ("room %s: peer %s removed: %" G_GUINT64_FORMAT " packets offered, %" G_GUINT64_FORMAT
-          " sent, %" G_GUINT64_FORMAT " received", media->room_id, p->id, stats.packets_offered,
-          stats.packets_out, stats.packets_in);
+          " sent, %" G_GUINT64_FORMAT " received",
+          media->room_id, p->id, stats.packets_offered, stats.packets_out, stats.packets_in);
   GST_DEBUG ("room %s: peer %s removed", media->room_id, p->id);
   destroy_peer (p);
   rc_pipeline_dump_request (media->dump, "peer-removed");
@@ -430,8 +431,9 @@ rc_room_media_set_route (RcRoomMedia *media, const char *peer_id, gint seat, gbo
   if (p->seat >= 0) {
     /* Clients showing a speaking ring for this seat must see it go out. */
     if (media->levels[p->seat].reported && media->callbacks.speaking)
-      media->callbacks.speaking (media, p->id, (guint) p->seat, FALSE, -127.0, media->user_data);
-    media->levels[p->seat] = (SeatLevel) { 0 };
+      media->callbacks.speaking (media, p->id, (guint) p->seat, FALSE, -127.0,
+                                 media->user_data);
+    media->levels[p->seat] = (SeatLevel){ 0 };
   }
   p->seat = seat;
   p->mixed = mixed;
@@ -727,14 +729,15 @@ rc_room_media_new (const RcConfig *config, const char *room_id, guint n_seats,
   /* mixminus: live on its own clock so an empty room still streams
    * silence; a seat that joins with more latency than assumed would be cut
    * short, so assume the jitterbuffer's plus network/decoder slack. */
-  desc = g_strdup_printf ("mixminus name=mixer seats=%u force-live=true ignore-inactive-pads=true "
-                          "latency=20000000 min-upstream-latency=%" G_GUINT64_FORMAT " "
-                          "level-interval=%" G_GUINT64_FORMAT " "
-                          "mixer.mix ! " ENCODER_QUEUE_DESC " ! " OPUSENC_DESC " ! "
-                          "clocksync ! tee name=tee allow-not-linked=true",
-                          n_seats, upstream_ms (config) * GST_MSECOND,
-                          (guint64) LEVEL_INTERVAL_MS * GST_MSECOND, encoder_queue_ns (config),
-                          config->opus_bitrate, config->opus_complexity);
+  desc =
+    g_strdup_printf ("mixminus name=mixer seats=%u force-live=true ignore-inactive-pads=true "
+                     "latency=20000000 min-upstream-latency=%" G_GUINT64_FORMAT " "
+                     "level-interval=%" G_GUINT64_FORMAT " "
+                     "mixer.mix ! " ENCODER_QUEUE_DESC " ! " OPUSENC_DESC " ! "
+                     "clocksync ! tee name=tee allow-not-linked=true",
+                     n_seats, upstream_ms (config) * GST_MSECOND,
+                     (guint64) LEVEL_INTERVAL_MS * GST_MSECOND, encoder_queue_ns (config),
+                     config->opus_bitrate, config->opus_complexity);
   pipeline = gst_parse_launch_full (desc, NULL, GST_PARSE_FLAG_FATAL_ERRORS, error);
   if (pipeline == NULL)
     return NULL;
@@ -750,7 +753,8 @@ rc_room_media_new (const RcConfig *config, const char *room_id, guint n_seats,
   media->pipeline = pipeline;
   media->mixer = gst_bin_get_by_name (GST_BIN (pipeline), "mixer");
   media->tee = gst_bin_get_by_name (GST_BIN (pipeline), "tee");
-  media->fanout = rc_room_fanout_new (GST_BIN (pipeline), media->tee, config->fanout_peers, room_id);
+  media->fanout = rc_room_fanout_new (GST_BIN (pipeline), media->tee, config->fanout_peers,
+                                      room_id);
   media->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, peer_free);
   media->mix_sinks = g_hash_table_new_full (NULL, NULL, gst_object_unref, gst_object_unref);
   media->levels = g_new0 (SeatLevel, n_seats);

@@ -101,10 +101,10 @@ typedef struct {
   const char *user_id; /* nullable */
   const char *name;    /* its elements' name prefix in the pipeline */
   RcMediaPeer *peer;
-  gint seat;           /* -1: not seated */
-  gboolean mixed;      /* its voice goes into the mixer (seated, unmuted) */
-  gboolean own_mix;    /* it hears its own mix-minus (its own encoder runs) */
-  gboolean speaking;   /* mixed and its voice activity is on (as last reported) */
+  gint seat;         /* -1: not seated */
+  gboolean mixed;    /* its voice goes into the mixer (seated, unmuted) */
+  gboolean own_mix;  /* it hears its own mix-minus (its own encoder runs) */
+  gboolean speaking; /* mixed and its voice activity is on (as last reported) */
 } RcRoomMediaPeerInfo;
 typedef void (*RcRoomMediaPeerFunc) (const RcRoomMediaPeerInfo *info, gpointer user_data);
 /* Calls @func for each peer, oldest first. @func must not add or remove peers. */

@@ -60,7 +60,8 @@ on_new_sample (GstAppSink *sink, gpointer data)
   segment = gst_sample_get_segment (sample);
   if (buffer == NULL || segment == NULL || segment->format != GST_FORMAT_TIME)
     return GST_FLOW_OK;
-  running_time = gst_segment_to_running_time (segment, GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
+  running_time = gst_segment_to_running_time (segment, GST_FORMAT_TIME,
+                                              GST_BUFFER_PTS (buffer));
   if (!GST_CLOCK_TIME_IS_VALID (running_time))
     return GST_FLOW_OK;
   if (!GST_CLOCK_TIME_IS_VALID (rec->first_running_time))
@@ -124,9 +125,9 @@ static gboolean
 on_finish_timeout (gpointer data)
 {
   RcRoomRecorder *rec = data;
-  g_autoptr (GError) error = g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
-                                          "the file was not finished within %d ms",
-                                          RC_ROOM_RECORDER_FINISH_MS);
+  g_autoptr (GError)
+    error = g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
+                         "the file was not finished within %d ms", RC_ROOM_RECORDER_FINISH_MS);
 
   rec->timeout = 0;
   g_clear_handle_id (&rec->bus_watch, g_source_remove);
@@ -189,8 +190,8 @@ rc_room_recorder_start (RcRoomMedia *media, const char *path, RcRoomRecorderDone
     if (msg != NULL)
       gst_message_parse_error (msg, error, NULL);
     else
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
-                   "cannot open %s", path);
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE, "cannot open %s",
+                   path);
     rc_room_recorder_free (rec);
     return NULL;
   }
@@ -245,8 +246,9 @@ rc_room_recorder_free (RcRoomRecorder *rec)
   if (!rec->finished && rec->stopping) {
     /* The process is exiting: let the muxer write its last page. */
     g_autoptr (GstBus) bus = gst_element_get_bus (rec->pipeline);
-    g_autoptr (GstMessage) msg = gst_bus_timed_pop_filtered (
-        bus, RC_ROOM_RECORDER_FINISH_MS * GST_MSECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+    g_autoptr (GstMessage)
+      msg = gst_bus_timed_pop_filtered (bus, RC_ROOM_RECORDER_FINISH_MS * GST_MSECOND,
+                                        GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   }
   g_clear_handle_id (&rec->timeout, g_source_remove);
   if (rec->pipeline != NULL)
