@@ -3,7 +3,7 @@
 
 #include <stdarg.h>
 
-G_DEFINE_QUARK (rc-error-quark, rc_error)
+G_DEFINE_QUARK (rc - error - quark, rc_error)
 
 typedef struct {
   const char *name;
@@ -13,22 +13,22 @@ typedef struct {
 /* Indexed by RcErrorCode: keep in the enum's order. */
 static const ErrorEntry error_table[RC_ERROR_N_CODES] = {
   [RC_ERROR_UNAUTHENTICATED] = { "unauthenticated", "Authentication required" },
-  [RC_ERROR_FORBIDDEN]       = { "forbidden", "You are not allowed to do that" },
+  [RC_ERROR_FORBIDDEN] = { "forbidden", "You are not allowed to do that" },
   [RC_ERROR_INVALID_PAYLOAD] = { "invalid_payload", "Invalid payload" },
-  [RC_ERROR_NOT_IN_ROOM]     = { "not_in_room", "You are not in a room" },
-  [RC_ERROR_ROOM_FULL]       = { "room_full", "The room is full" },
-  [RC_ERROR_SERVER_FULL]     = { "server_full", "The server cannot open more rooms" },
-  [RC_ERROR_ROOM_CLOSED]     = { "room_closed", "The room is closed" },
-  [RC_ERROR_SEAT_TAKEN]      = { "seat_taken", "The seat is taken" },
-  [RC_ERROR_SEAT_LOCKED]     = { "seat_locked", "The seat is locked" },
-  [RC_ERROR_INVALID_SEAT]    = { "invalid_seat", "No such seat" },
-  [RC_ERROR_NOT_SEATED]      = { "not_seated", "You are not on a seat" },
-  [RC_ERROR_ALREADY_SEATED]  = { "already_seated", "You are already on that seat" },
-  [RC_ERROR_RATE_LIMITED]    = { "rate_limited", "Too many messages; slow down" },
-  [RC_ERROR_BANNED]          = { "banned", "You are banned from this room" },
-  [RC_ERROR_NOT_FOUND]       = { "not_found", "Not found" },
-  [RC_ERROR_UNKNOWN_EVENT]   = { "unknown_event", "Unknown event" },
-  [RC_ERROR_INTERNAL]        = { "internal", "Internal server error" },
+  [RC_ERROR_NOT_IN_ROOM] = { "not_in_room", "You are not in a room" },
+  [RC_ERROR_ROOM_FULL] = { "room_full", "The room is full" },
+  [RC_ERROR_SERVER_FULL] = { "server_full", "The server cannot open more rooms" },
+  [RC_ERROR_ROOM_CLOSED] = { "room_closed", "The room is closed" },
+  [RC_ERROR_SEAT_TAKEN] = { "seat_taken", "The seat is taken" },
+  [RC_ERROR_SEAT_LOCKED] = { "seat_locked", "The seat is locked" },
+  [RC_ERROR_INVALID_SEAT] = { "invalid_seat", "No such seat" },
+  [RC_ERROR_NOT_SEATED] = { "not_seated", "You are not on a seat" },
+  [RC_ERROR_ALREADY_SEATED] = { "already_seated", "You are already on that seat" },
+  [RC_ERROR_RATE_LIMITED] = { "rate_limited", "Too many messages; slow down" },
+  [RC_ERROR_BANNED] = { "banned", "You are banned from this room" },
+  [RC_ERROR_NOT_FOUND] = { "not_found", "Not found" },
+  [RC_ERROR_UNKNOWN_EVENT] = { "unknown_event", "Unknown event" },
+  [RC_ERROR_INTERNAL] = { "internal", "Internal server error" },
   [RC_ERROR_GIFT_UNAVAILABLE] = { "gift_unavailable", "Gifts cannot be sent right now" },
 };
 

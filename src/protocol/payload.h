@@ -26,31 +26,29 @@ JsonObject *rc_payload_object (JsonArray *args, GError **error);
 /* A string, trimmed of Unicode white space at both ends, whose length in
  * characters (not bytes) after trimming is within [@min_chars, @max_chars].
  * Absent optional field: TRUE with *@out = NULL. */
-gboolean rc_payload_get_string (JsonObject *object, const char *field,
-                                RcFieldFlags flags, guint min_chars, guint max_chars,
-                                char **out, GError **error);
+gboolean rc_payload_get_string (JsonObject *object, const char *field, RcFieldFlags flags,
+                                guint min_chars, guint max_chars, char **out, GError **error);
 
 /* An integer within [@min, @max]. Integral doubles (3.0) are accepted; other
  * numbers, strings and booleans are not. Absent optional field: *@out =
  * @default_value. */
-gboolean rc_payload_get_int (JsonObject *object, const char *field,
-                             RcFieldFlags flags, gint64 min, gint64 max,
-                             gint64 default_value, gint64 *out, GError **error);
+gboolean rc_payload_get_int (JsonObject *object, const char *field, RcFieldFlags flags,
+                             gint64 min, gint64 max, gint64 default_value, gint64 *out,
+                             GError **error);
 
 /* A JSON boolean. Absent optional field: *@out = @default_value. */
-gboolean rc_payload_get_bool (JsonObject *object, const char *field,
-                              RcFieldFlags flags, gboolean default_value,
-                              gboolean *out, GError **error);
+gboolean rc_payload_get_bool (JsonObject *object, const char *field, RcFieldFlags flags,
+                              gboolean default_value, gboolean *out, GError **error);
 
 /* A UUID in its canonical 8-4-4-4-12 hex form, returned lower-cased. */
-gboolean rc_payload_get_uuid (JsonObject *object, const char *field,
-                              RcFieldFlags flags, char **out, GError **error);
+gboolean rc_payload_get_uuid (JsonObject *object, const char *field, RcFieldFlags flags,
+                              char **out, GError **error);
 
 /* A user id: a non-negative integer (Laravel's ids arrive as numbers) or a
  * string of 1-64 printable ASCII characters without spaces. Returned as a
  * string ("12345"). */
-gboolean rc_payload_get_user_id (JsonObject *object, const char *field,
-                                 RcFieldFlags flags, char **out, GError **error);
+gboolean rc_payload_get_user_id (JsonObject *object, const char *field, RcFieldFlags flags,
+                                 char **out, GError **error);
 
 /* TRUE if @text is a canonical UUID (any version, either case). */
 gboolean rc_is_uuid (const char *text);
