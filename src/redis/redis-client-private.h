@@ -12,11 +12,11 @@
 G_BEGIN_DECLS
 
 typedef enum {
-  STATE_BACKOFF,     /* waiting for the next attempt */
-  STATE_RESOLVING,   /* GResolver working on the host name */
-  STATE_CONNECTING,  /* TCP connect + the handshake in progress */
+  STATE_BACKOFF,    /* waiting for the next attempt */
+  STATE_RESOLVING,  /* GResolver working on the host name */
+  STATE_CONNECTING, /* TCP connect + the handshake in progress */
   STATE_CONNECTED,
-  STATE_CLOSED,      /* disposed */
+  STATE_CLOSED, /* disposed */
 } State;
 
 struct _RcRedisClient {
@@ -28,24 +28,24 @@ struct _RcRedisClient {
   guint db;
 
   State state;
-  redisAsyncContext *ac;    /* ac->data is this client until it is dropped */
-  GSource *source;          /* the adapter's source for `ac` */
+  redisAsyncContext *ac; /* ac->data is this client until it is dropped */
+  GSource *source;       /* the adapter's source for `ac` */
   GCancellable *resolving;
-  GQueue untried;           /* resolved addresses (text) not tried yet */
-  GQueue inflight;          /* Pending, oldest first (Redis answers in order) */
+  GQueue untried;  /* resolved addresses (text) not tried yet */
+  GQueue inflight; /* Pending, oldest first (Redis answers in order) */
   guint retry_id, connect_timeout_id;
-  guint watchdog_id;        /* command deadlines, or subscribe mode's probe */
-  RcBackoff backoff;        /* failures count since the last successful connect */
-  char *endpoint;           /* "[subscriber ]host:port db N", for logs */
+  guint watchdog_id; /* command deadlines, or subscribe mode's probe */
+  RcBackoff backoff; /* failures count since the last successful connect */
+  char *endpoint;    /* "[subscriber ]host:port db N", for logs */
 
   /* subscribe mode (message_func set) */
   RcRedisMessageFunc message_func;
   gpointer message_data;
   char **channels, **patterns; /* NULL-terminated, never NULL */
-  char *subscriptions;      /* "a, b*", for logs */
-  guint unconfirmed;        /* subscriptions not confirmed on this connection */
+  char *subscriptions;         /* "a, b*", for logs */
+  guint unconfirmed;           /* subscriptions not confirmed on this connection */
   guint probe_ms;
-  gint64 last_rx_us;        /* when this connection last received a reply */
+  gint64 last_rx_us; /* when this connection last received a reply */
 };
 
 /* redis-client.c */

@@ -50,8 +50,7 @@ on_push (redisAsyncContext *ac, void *r, void *privdata)
   else if (is_string (e[0], "pmessage") && push->elements == 4)
     deliver (self, e[2], e[3]);
   else if ((is_string (e[0], "subscribe") || is_string (e[0], "psubscribe")) &&
-           self->state == STATE_CONNECTING && self->unconfirmed > 0 &&
-           --self->unconfirmed == 0)
+           self->state == STATE_CONNECTING && self->unconfirmed > 0 && --self->unconfirmed == 0)
     rc_redis_client_become_connected (self);
 }
 
@@ -106,10 +105,10 @@ on_probe (gpointer data)
 
 RcRedisClient *
 rc_redis_client_new_subscriber (const char *host, guint port, const char *password, guint db,
-                                const char * const *channels, const char * const *patterns,
+                                const char *const *channels, const char *const *patterns,
                                 RcRedisMessageFunc func, gpointer user_data)
 {
-  static const char * const none[] = { NULL };
+  static const char *const none[] = { NULL };
   g_return_val_if_fail (host != NULL && *host != '\0', NULL);
   g_return_val_if_fail (func != NULL, NULL);
   g_return_val_if_fail ((channels && channels[0]) || (patterns && patterns[0]), NULL);

@@ -35,7 +35,7 @@
 #include "core/metrics.h"
 #include "redis/redis-late.h"
 
-G_DEFINE_QUARK (rc-redis-error-quark, rc_redis_error)
+G_DEFINE_QUARK (rc - redis - error - quark, rc_redis_error)
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
@@ -43,8 +43,8 @@ G_DEFINE_QUARK (rc-redis-error-quark, rc_redis_error)
 #define WATCHDOG_INTERVAL_MS 500
 
 typedef struct {
-  GList link;              /* in RcRedisClient.inflight; data = this */
-  RcRedisClient *self;     /* NULL once orphaned by dispose */
+  GList link;          /* in RcRedisClient.inflight; data = this */
+  RcRedisClient *self; /* NULL once orphaned by dispose */
   RcRedisReplyFunc callback;
   gpointer user_data;
   gint64 sent_at;
@@ -71,10 +71,14 @@ static const char *
 error_label (int code)
 {
   switch (code) {
-  case RC_REDIS_ERROR_DISCONNECTED: return "reason=\"disconnected\"";
-  case RC_REDIS_ERROR_CONNECTION_LOST: return "reason=\"connection_lost\"";
-  case RC_REDIS_ERROR_REPLY: return "reason=\"reply\"";
-  default: return "reason=\"closed\"";
+  case RC_REDIS_ERROR_DISCONNECTED:
+    return "reason=\"disconnected\"";
+  case RC_REDIS_ERROR_CONNECTION_LOST:
+    return "reason=\"connection_lost\"";
+  case RC_REDIS_ERROR_REPLY:
+    return "reason=\"reply\"";
+  default:
+    return "reason=\"closed\"";
   }
 }
 
@@ -147,8 +151,8 @@ deliver_refusal (gpointer data)
 /* Answers a command that never reached hiredis, from an idle so that the
  * caller never sees its callback run inside its own call. */
 static void
-refuse (RcRedisClient *self, RcRedisReplyFunc callback, gpointer user_data,
-        int code, const char *message)
+refuse (RcRedisClient *self, RcRedisReplyFunc callback, gpointer user_data, int code,
+        const char *message)
 {
   Refusal *r = g_new0 (Refusal, 1);
   r->self = g_object_ref (self);
@@ -160,8 +164,8 @@ refuse (RcRedisClient *self, RcRedisReplyFunc callback, gpointer user_data,
 
 /* Queue a command on the current context; FALSE if hiredis refused it. */
 static gboolean
-send_command (RcRedisClient *self, int argc, const char * const *argv,
-              const size_t *argvlen, RcRedisReplyFunc callback, gpointer user_data)
+send_command (RcRedisClient *self, int argc, const char *const *argv, const size_t *argvlen,
+              RcRedisReplyFunc callback, gpointer user_data)
 {
   Pending *p = g_new0 (Pending, 1);
   p->link.data = p;
@@ -169,8 +173,8 @@ send_command (RcRedisClient *self, int argc, const char * const *argv,
   p->callback = callback;
   p->user_data = user_data;
   p->sent_at = g_get_monotonic_time ();
-  if (redisAsyncCommandArgv (self->ac, on_reply, p, argc, (const char **) argv,
-                             argvlen) != REDIS_OK) {
+  if (redisAsyncCommandArgv (self->ac, on_reply, p, argc, (const char **) argv, argvlen) !=
+      REDIS_OK) {
     g_free (p);
     return FALSE;
   }
@@ -222,8 +226,8 @@ retry_later (RcRedisClient *self, const char *why)
   self->state = STATE_BACKOFF;
   guint delay = rc_backoff_next (&self->backoff);
   if (rc_backoff_is_first (&self->backoff))
-    g_warning ("Redis %s: %s; retrying with backoff (up to %u ms)", self->endpoint,
-               why, BACKOFF_MAX_MS);
+    g_warning ("Redis %s: %s; retrying with backoff (up to %u ms)", self->endpoint, why,
+               BACKOFF_MAX_MS);
   else
     g_debug ("Redis %s: attempt %u failed: %s", self->endpoint,
              rc_backoff_get_failures (&self->backoff), why);
@@ -457,8 +461,7 @@ on_watchdog (gpointer data)
   if (self->ac && oldest &&
       g_get_monotonic_time () - oldest->sent_at > RC_REDIS_COMMAND_TIMEOUT_MS * 1000 &&
       !rc_redis_client_loop_is_behind (self)) {
-    g_autofree char *why = g_strdup_printf ("no reply for %u ms",
-                                            RC_REDIS_COMMAND_TIMEOUT_MS);
+    g_autofree char *why = g_strdup_printf ("no reply for %u ms", RC_REDIS_COMMAND_TIMEOUT_MS);
     rc_redis_client_drop_connection (self, why);
   }
   return G_SOURCE_CONTINUE;
@@ -467,9 +470,8 @@ on_watchdog (gpointer data)
 /* --- public --------------------------------------------------------------- */
 
 void
-rc_redis_client_commandv (RcRedisClient *self, int argc, const char * const *argv,
-                          const size_t *argvlen, RcRedisReplyFunc callback,
-                          gpointer user_data)
+rc_redis_client_commandv (RcRedisClient *self, int argc, const char *const *argv,
+                          const size_t *argvlen, RcRedisReplyFunc callback, gpointer user_data)
 {
   g_return_if_fail (RC_IS_REDIS_CLIENT (self));
   g_return_if_fail (argc > 0 && argv != NULL);
@@ -501,8 +503,8 @@ rc_redis_client_call (RcRedisClient *self, RcRedisReplyFunc callback, gpointer u
   for (const char *a = first_arg; a; a = va_arg (ap, const char *))
     g_ptr_array_add (args, (gpointer) a);
   va_end (ap);
-  rc_redis_client_commandv (self, (int) args->len, (const char * const *) args->pdata,
-                            NULL, callback, user_data);
+  rc_redis_client_commandv (self, (int) args->len, (const char *const *) args->pdata, NULL,
+                            callback, user_data);
 }
 
 gboolean
@@ -538,10 +540,10 @@ static void
 metrics_collector (GString *out, gpointer data)
 {
   RcRedisClient *self = data;
-  rc_metrics_append_gauge (out, "roomcast_redis_connected",
-                           "1 when the Redis connection is up", self->state == STATE_CONNECTED);
-  rc_metrics_append_gauge (out, "roomcast_redis_inflight",
-                           "Redis commands waiting for a reply", self->inflight.length);
+  rc_metrics_append_gauge (out, "roomcast_redis_connected", "1 when the Redis connection is up",
+                           self->state == STATE_CONNECTED);
+  rc_metrics_append_gauge (out, "roomcast_redis_inflight", "Redis commands waiting for a reply",
+                           self->inflight.length);
 }
 
 void
@@ -640,8 +642,7 @@ rc_redis_client_finalize (GObject *object)
 }
 
 static void
-rc_redis_client_get_property (GObject *object, guint prop_id, GValue *value,
-                              GParamSpec *pspec)
+rc_redis_client_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   RcRedisClient *self = RC_REDIS_CLIENT (object);
   switch (prop_id) {
@@ -663,8 +664,8 @@ rc_redis_client_class_init (RcRedisClientClass *klass)
   props[PROP_CONNECTED] =
     g_param_spec_boolean ("connected", "Connected",
                           "Whether the connection is up, authenticated and on its database",
-                          FALSE, G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
-                          G_PARAM_STATIC_STRINGS);
+                          FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
 

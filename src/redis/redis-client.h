@@ -36,10 +36,10 @@ G_BEGIN_DECLS
 GQuark rc_redis_error_quark (void);
 
 typedef enum {
-  RC_REDIS_ERROR_DISCONNECTED, /* not connected (connecting, backing off) */
+  RC_REDIS_ERROR_DISCONNECTED,    /* not connected (connecting, backing off) */
   RC_REDIS_ERROR_CONNECTION_LOST, /* dropped while the command was in flight */
-  RC_REDIS_ERROR_REPLY,        /* Redis answered with an error reply */
-  RC_REDIS_ERROR_CLOSED,       /* the client was disposed */
+  RC_REDIS_ERROR_REPLY,           /* Redis answered with an error reply */
+  RC_REDIS_ERROR_CLOSED,          /* the client was disposed */
 } RcRedisError;
 
 /* A command in flight longer than this is taken as a dead connection. */
@@ -53,8 +53,8 @@ G_DECLARE_FINAL_TYPE (RcRedisClient, rc_redis_client, RC, REDIS_CLIENT, GObject)
 
 /* @reply is valid during the call only and is never an error reply (those
  * arrive as RC_REDIS_ERROR_REPLY); exactly one of @reply and @error is set. */
-typedef void (*RcRedisReplyFunc) (RcRedisClient *client, redisReply *reply,
-                                  const GError *error, gpointer user_data);
+typedef void (*RcRedisReplyFunc) (RcRedisClient *client, redisReply *reply, const GError *error,
+                                  gpointer user_data);
 
 /* One message of a subscription: @channel and @payload are valid during
  * the call only; @payload is @len bytes and may hold NULs. */
@@ -65,8 +65,8 @@ typedef void (*RcRedisMessageFunc) (const char *channel, const char *payload, gs
  * connecting at once; watch the "connected" property (notify::connected). */
 RcRedisClient *rc_redis_client_new (const RcConfig *config);
 /* The same, from explicit parameters (tests). @password nullable. */
-RcRedisClient *rc_redis_client_new_full (const char *host, guint port,
-                                         const char *password, guint db);
+RcRedisClient *rc_redis_client_new_full (const char *host, guint port, const char *password,
+                                         guint db);
 
 /* Subscribe mode: after every connect (AUTH, SELECT) SUBSCRIBE @channels
  * and PSUBSCRIBE @patterns (NULL-terminated, nullable, not both empty),
@@ -76,8 +76,8 @@ RcRedisClient *rc_redis_client_new_full (const char *host, guint port,
  * metrics, which describe the command connection. @password nullable. */
 RcRedisClient *rc_redis_client_new_subscriber (const char *host, guint port,
                                                const char *password, guint db,
-                                               const char * const *channels,
-                                               const char * const *patterns,
+                                               const char *const *channels,
+                                               const char *const *patterns,
                                                RcRedisMessageFunc func, gpointer user_data);
 /* Subscribe mode: probe every @ms instead of RC_REDIS_PROBE_INTERVAL_MS
  * (tests). */
@@ -92,14 +92,13 @@ const char *rc_redis_client_get_state (RcRedisClient *self);
 /* Send one command. @argvlen may be NULL when every argument is a C string.
  * @callback (nullable) runs exactly once, never before this returns. Not
  * in subscribe mode. */
-void rc_redis_client_commandv (RcRedisClient *self, int argc, const char * const *argv,
+void rc_redis_client_commandv (RcRedisClient *self, int argc, const char *const *argv,
                                const size_t *argvlen, RcRedisReplyFunc callback,
                                gpointer user_data);
 /* Convenience: the arguments are C strings, NULL-terminated, e.g.
  * rc_redis_client_call (c, cb, data, "SETEX", key, "300", value, NULL). */
-void rc_redis_client_call (RcRedisClient *self, RcRedisReplyFunc callback,
-                           gpointer user_data, const char *first_arg, ...)
-  G_GNUC_NULL_TERMINATED;
+void rc_redis_client_call (RcRedisClient *self, RcRedisReplyFunc callback, gpointer user_data,
+                           const char *first_arg, ...) G_GNUC_NULL_TERMINATED;
 
 /* Adds "redis": "connected"|"connecting" to /health (degraded while not
  * connected). */

@@ -55,8 +55,8 @@ rc_redis_subscriber_new (const char *host, guint port, const char *password, gui
   g_return_val_if_fail (pattern != NULL, NULL);
   RcRedisSubscriber *self = g_object_new (RC_TYPE_REDIS_SUBSCRIBER, NULL);
   const char *patterns[] = { pattern, NULL };
-  self->client = rc_redis_client_new_subscriber (host, port, password, db, NULL, patterns,
-                                                 func, user_data);
+  self->client = rc_redis_client_new_subscriber (host, port, password, db, NULL, patterns, func,
+                                                 user_data);
   g_signal_connect (self->client, "notify::connected", G_CALLBACK (on_connected_changed), self);
   return self;
 }
