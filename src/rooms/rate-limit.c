@@ -3,8 +3,8 @@
 
 /* The accepted hits of one key: a ring of at most `limit` timestamps. */
 typedef struct {
-  guint head;   /* index of the oldest stored hit */
-  guint count;  /* stored hits */
+  guint head;    /* index of the oldest stored hit */
+  guint count;   /* stored hits */
   gint64 hits[]; /* limit entries */
 } HitRing;
 
@@ -48,11 +48,10 @@ ring_newest (const HitRing *ring, guint limit)
 static void
 ring_expire (HitRing *ring, guint limit, gint64 window_start)
 {
-  while (ring->count > 0 && ring->hits[ring->head] <= window_start)
-    {
-      ring->head = (ring->head + 1) % limit;
-      ring->count--;
-    }
+  while (ring->count > 0 && ring->hits[ring->head] <= window_start) {
+    ring->head = (ring->head + 1) % limit;
+    ring->count--;
+  }
 }
 
 /* The ring of @key with the hits that left the window dropped; created
@@ -66,11 +65,10 @@ live_ring (RcRateLimiter *limiter, const char *key, gint64 now_ms, gboolean crea
   if (now_ms - limiter->last_prune_ms >= limiter->window_ms)
     rc_rate_limiter_prune (limiter, now_ms);
   ring = g_hash_table_lookup (limiter->rings, key);
-  if (ring == NULL && create)
-    {
-      ring = g_malloc0 (sizeof (HitRing) + limiter->limit * sizeof (gint64));
-      g_hash_table_insert (limiter->rings, g_strdup (key), ring);
-    }
+  if (ring == NULL && create) {
+    ring = g_malloc0 (sizeof (HitRing) + limiter->limit * sizeof (gint64));
+    g_hash_table_insert (limiter->rings, g_strdup (key), ring);
+  }
   if (ring != NULL)
     ring_expire (ring, limiter->limit, now_ms - limiter->window_ms);
   return ring;
@@ -103,12 +101,11 @@ rc_rate_limiter_record (RcRateLimiter *limiter, const char *key, gint64 now_ms)
   if (limiter->limit == 0)
     return;
   ring = live_ring (limiter, key, now_ms, TRUE);
-  if (ring->count >= limiter->limit)
-    {
-      /* Recorded without a check: the oldest hit makes room. */
-      ring->head = (ring->head + 1) % limiter->limit;
-      ring->count--;
-    }
+  if (ring->count >= limiter->limit) {
+    /* Recorded without a check: the oldest hit makes room. */
+    ring->head = (ring->head + 1) % limiter->limit;
+    ring->count--;
+  }
   ring->hits[(ring->head + ring->count) % limiter->limit] = now_ms;
   ring->count++;
 }
@@ -131,13 +128,11 @@ rc_rate_limiter_prune (RcRateLimiter *limiter, gint64 now_ms)
 
   limiter->last_prune_ms = now_ms;
   g_hash_table_iter_init (&iter, limiter->rings);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      HitRing *ring = value;
-      if (ring->count == 0 ||
-          ring_newest (ring, limiter->limit) <= now_ms - limiter->window_ms)
-        g_hash_table_iter_remove (&iter);
-    }
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    HitRing *ring = value;
+    if (ring->count == 0 || ring_newest (ring, limiter->limit) <= now_ms - limiter->window_ms)
+      g_hash_table_iter_remove (&iter);
+  }
 }
 
 guint

@@ -28,12 +28,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (RcRateLimiter, rc_rate_limiter_free)
 /* Record a hit for @key at @now_ms. Returns TRUE if allowed; FALSE if the
  * limit is reached, with *@retry_after_ms (nullable) set to the milliseconds
  * until a hit would be allowed (always >= 1). */
-gboolean rc_rate_limiter_hit (RcRateLimiter *limiter, const char *key,
-                              gint64 now_ms, gint64 *retry_after_ms);
+gboolean rc_rate_limiter_hit (RcRateLimiter *limiter, const char *key, gint64 now_ms,
+                              gint64 *retry_after_ms);
 /* The two halves of rc_rate_limiter_hit(), to count only what succeeds:
  * check (records nothing), run the action, then record it. */
-gboolean rc_rate_limiter_check (RcRateLimiter *limiter, const char *key,
-                                gint64 now_ms, gint64 *retry_after_ms);
+gboolean rc_rate_limiter_check (RcRateLimiter *limiter, const char *key, gint64 now_ms,
+                                gint64 *retry_after_ms);
 void rc_rate_limiter_record (RcRateLimiter *limiter, const char *key, gint64 now_ms);
 
 /* Forget keys with no hit inside the window ending at @now_ms. Called

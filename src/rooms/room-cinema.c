@@ -14,11 +14,10 @@ require_cinema_host (RcRoom *room, const char *actor_id, GError **error)
 
   if (actor == NULL)
     return NULL;
-  if (!rc_room_can_manage (room, actor->user))
-    {
-      rc_error_set_printf (error, RC_ERROR_FORBIDDEN, "Only the host controls the cinema");
-      return NULL;
-    }
+  if (!rc_room_can_manage (room, actor->user)) {
+    rc_error_set_printf (error, RC_ERROR_FORBIDDEN, "Only the host controls the cinema");
+    return NULL;
+  }
   return actor;
 }
 
@@ -32,9 +31,8 @@ broadcast_state (RcRoom *room, const char *by, gint64 now, RcEffects *effects)
 }
 
 gboolean
-rc_room_cinema_start (RcRoom *room, const char *actor_id, const char *url,
-                      gint64 position_ms, gboolean playing, gint64 now,
-                      RcEffects *effects, GError **error)
+rc_room_cinema_start (RcRoom *room, const char *actor_id, const char *url, gint64 position_ms,
+                      gboolean playing, gint64 now, RcEffects *effects, GError **error)
 {
   g_return_val_if_fail (url != NULL && position_ms >= 0, FALSE);
   if (require_cinema_host (room, actor_id, error) == NULL)
@@ -50,17 +48,16 @@ rc_room_cinema_start (RcRoom *room, const char *actor_id, const char *url,
 }
 
 gboolean
-rc_room_cinema_sync (RcRoom *room, const char *actor_id, gint64 position_ms,
-                     gboolean playing, gint64 now, RcEffects *effects, GError **error)
+rc_room_cinema_sync (RcRoom *room, const char *actor_id, gint64 position_ms, gboolean playing,
+                     gint64 now, RcEffects *effects, GError **error)
 {
   g_return_val_if_fail (position_ms >= 0, FALSE);
   if (require_cinema_host (room, actor_id, error) == NULL)
     return FALSE;
-  if (!room->cinema.active)
-    {
-      rc_error_set_printf (error, RC_ERROR_NOT_FOUND, "No cinema session is running");
-      return FALSE;
-    }
+  if (!room->cinema.active) {
+    rc_error_set_printf (error, RC_ERROR_NOT_FOUND, "No cinema session is running");
+    return FALSE;
+  }
   room->cinema.position_ms = position_ms;
   room->cinema.playing = playing;
   room->cinema.updated_at = now;

@@ -18,18 +18,16 @@ get_seat (JsonObject *payload, RcFieldFlags flags, gint *seat, GError **error)
 {
   gint64 value;
 
-  if (!rc_payload_get_int (payload, "seat", flags, G_MININT32, G_MAXINT32, G_MININT64,
-                           &value, error))
+  if (!rc_payload_get_int (payload, "seat", flags, G_MININT32, G_MAXINT32, G_MININT64, &value,
+                           error))
     return FALSE;
   if (value == G_MININT64)
     *seat = -1;
-  else if (value < 0)
-    {
-      rc_error_set_printf (error, RC_ERROR_INVALID_SEAT, "Seat %" G_GINT64_FORMAT " does not exist",
-                           value);
-      return FALSE;
-    }
-  else
+  else if (value < 0) {
+    rc_error_set_printf (error, RC_ERROR_INVALID_SEAT,
+                         "Seat %" G_GINT64_FORMAT " does not exist", value);
+    return FALSE;
+  } else
     *seat = (gint) value;
   return TRUE;
 }
@@ -163,18 +161,17 @@ cmd_room_update (RcRoom *room, const char *actor, JsonObject *payload, gint64 no
 
   if (!rc_payload_get_string (payload, "seatMode", RC_FIELD_OPTIONAL, 1, 16, &mode_name, error))
     return FALSE;
-  if (mode_name != NULL && !rc_seat_mode_from_name (mode_name, &mode))
-    {
-      rc_error_set_printf (error, RC_ERROR_INVALID_PAYLOAD,
-                           "field 'seatMode' must be \"free\" or \"request\"");
-      return FALSE;
-    }
+  if (mode_name != NULL && !rc_seat_mode_from_name (mode_name, &mode)) {
+    rc_error_set_printf (error, RC_ERROR_INVALID_PAYLOAD,
+                         "field 'seatMode' must be \"free\" or \"request\"");
+    return FALSE;
+  }
   if (!rc_payload_get_string (payload, "title", RC_FIELD_OPTIONAL, 0, RC_TITLE_MAX_CHARS,
                               &title, error))
     return FALSE;
   has_title = title != NULL;
-  if (!rc_room_update (room, actor, mode_name ? &mode : NULL, has_title, title, now,
-                       effects, error))
+  if (!rc_room_update (room, actor, mode_name ? &mode : NULL, has_title, title, now, effects,
+                       error))
     return FALSE;
   json_object_set_member (reply, "room", rc_room_info_json (room));
   return TRUE;
@@ -188,7 +185,8 @@ cmd_room_moderator (RcRoom *room, const char *actor, JsonObject *payload, gint64
   gboolean moderator;
 
   return rc_payload_get_user_id (payload, "userId", RC_FIELD_REQUIRED, &user_id, error) &&
-         rc_payload_get_bool (payload, "moderator", RC_FIELD_REQUIRED, FALSE, &moderator, error) &&
+         rc_payload_get_bool (payload, "moderator", RC_FIELD_REQUIRED, FALSE, &moderator,
+                              error) &&
          rc_room_set_moderator (room, actor, user_id, moderator, now, effects, error);
 }
 
@@ -306,11 +304,10 @@ get_video_url (JsonObject *payload, char **url, GError **error)
   scheme = g_uri_parse_scheme (value);
   if (scheme == NULL ||
       (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0) ||
-      !g_uri_is_valid (value, G_URI_FLAGS_NONE, NULL))
-    {
-      rc_error_set_printf (error, RC_ERROR_INVALID_PAYLOAD, "field 'url' must be an http(s) URL");
-      return FALSE;
-    }
+      !g_uri_is_valid (value, G_URI_FLAGS_NONE, NULL)) {
+    rc_error_set_printf (error, RC_ERROR_INVALID_PAYLOAD, "field 'url' must be an http(s) URL");
+    return FALSE;
+  }
   *url = g_steal_pointer (&value);
   return TRUE;
 }
@@ -389,10 +386,10 @@ static const Command commands[] = {
   { "cinema:stop", cmd_cinema_stop },
 };
 
-static const char * const command_names[] = {
-  "seat:take", "seat:leave", "seat:request", "seat:invite", "seat:approve", "seat:lock",
-  "seat:mute", "seat:kick", "mic:mute", "room:update", "room:moderator", "chat:send",
-  "chat:delete", "typing", "user:kick", "user:ban", "user:unban", "cinema:start",
+static const char *const command_names[] = {
+  "seat:take",   "seat:leave",  "seat:request", "seat:invite", "seat:approve",   "seat:lock",
+  "seat:mute",   "seat:kick",   "mic:mute",     "room:update", "room:moderator", "chat:send",
+  "chat:delete", "typing",      "user:kick",    "user:ban",    "user:unban",     "cinema:start",
   "cinema:sync", "cinema:stop", NULL,
 };
 
@@ -413,7 +410,7 @@ rc_room_command_exists (const char *event)
   return find_command (event) != NULL;
 }
 
-const char * const *
+const char *const *
 rc_room_command_names (void)
 {
   return command_names;
@@ -437,20 +434,18 @@ rc_room_command_check_payload (const char *event, JsonObject *payload, GError **
 }
 
 gboolean
-rc_room_command_run (RcRoom *room, const char *actor_id, const char *event,
-                     JsonObject *payload, gint64 now, RcEffects *effects,
-                     JsonObject **reply, GError **error)
+rc_room_command_run (RcRoom *room, const char *actor_id, const char *event, JsonObject *payload,
+                     gint64 now, RcEffects *effects, JsonObject **reply, GError **error)
 {
   const Command *command = find_command (event);
-  g_autoptr(JsonObject) fields = NULL;
+  g_autoptr (JsonObject) fields = NULL;
 
   g_return_val_if_fail (reply != NULL, FALSE);
   *reply = NULL;
-  if (command == NULL)
-    {
-      rc_error_set_printf (error, RC_ERROR_UNKNOWN_EVENT, "Unknown event '%s'", event);
-      return FALSE;
-    }
+  if (command == NULL) {
+    rc_error_set_printf (error, RC_ERROR_UNKNOWN_EVENT, "Unknown event '%s'", event);
+    return FALSE;
+  }
   fields = json_object_new ();
   if (!command->func (room, actor_id, payload, now, effects, fields, error))
     return FALSE;

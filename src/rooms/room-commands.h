@@ -40,7 +40,7 @@ gboolean rc_room_command_run (RcRoom *room, const char *actor_id, const char *ev
 /* TRUE if rc_room_command_run() knows @event. */
 gboolean rc_room_command_exists (const char *event);
 /* The event names rc_room_command_run() knows, NULL-terminated. */
-const char * const *rc_room_command_names (void);
+const char *const *rc_room_command_names (void);
 
 /* The rate budget @event draws from: "chat" for chat:send, "typing" for
  * typing (one budget each per user, RATE_LIMIT_MESSAGES_PER_MINUTE), NULL
@@ -51,7 +51,6 @@ const char *rc_room_command_rate_bucket (const char *event);
  * rc_room_command_run() makes before it needs the room (invalid_payload
  * naming the field). Asked before the rate gate, so that an invalid event
  * costs no budget. */
-gboolean rc_room_command_check_payload (const char *event, JsonObject *payload,
-                                        GError **error);
+gboolean rc_room_command_check_payload (const char *event, JsonObject *payload, GError **error);
 
 G_END_DECLS

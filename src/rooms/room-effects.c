@@ -65,8 +65,8 @@ rc_effects_truncate (RcEffects *effects, guint length)
 
 void
 rc_effects_add_event (RcEffects *effects, RcEffectTarget target, const char *room_id,
-                      const char *user_id, const char *const *recipients,
-                      const char *event, JsonNode *payload)
+                      const char *user_id, const char *const *recipients, const char *event,
+                      JsonNode *payload)
 {
   RcEffect *effect;
 
@@ -102,16 +102,14 @@ rc_effects_add_persist (RcEffects *effects, const char *room_id, JsonNode *paylo
   RcEffect *effect;
 
   g_return_if_fail (effects != NULL && room_id != NULL && payload != NULL);
-  for (guint i = 0; i < effects->items->len; i++)
-    {
-      effect = g_ptr_array_index (effects->items, i);
-      if (effect->kind == RC_EFFECT_PERSIST && g_str_equal (effect->room_id, room_id))
-        {
-          json_node_unref (effect->payload);
-          effect->payload = payload;
-          return;
-        }
+  for (guint i = 0; i < effects->items->len; i++) {
+    effect = g_ptr_array_index (effects->items, i);
+    if (effect->kind == RC_EFFECT_PERSIST && g_str_equal (effect->room_id, room_id)) {
+      json_node_unref (effect->payload);
+      effect->payload = payload;
+      return;
     }
+  }
   effect = g_new0 (RcEffect, 1);
   effect->kind = RC_EFFECT_PERSIST;
   effect->target = RC_TARGET_ROOM;
@@ -123,11 +121,10 @@ rc_effects_add_persist (RcEffects *effects, const char *room_id, JsonNode *paylo
 gint
 rc_effects_find (const RcEffects *effects, guint from, RcEffectKind kind, const char *event)
 {
-  for (guint i = from; i < effects->items->len; i++)
-    {
-      const RcEffect *effect = g_ptr_array_index (effects->items, i);
-      if (effect->kind == kind && (event == NULL || g_strcmp0 (effect->event, event) == 0))
-        return (gint) i;
-    }
+  for (guint i = from; i < effects->items->len; i++) {
+    const RcEffect *effect = g_ptr_array_index (effects->items, i);
+    if (effect->kind == kind && (event == NULL || g_strcmp0 (effect->event, event) == 0))
+      return (gint) i;
+  }
   return -1;
 }

@@ -42,10 +42,10 @@ typedef struct {
   RcEffectKind kind;
   RcEffectTarget target;
   char *room_id;
-  char *user_id;       /* ROOM_EXCEPT: the one left out; USER, DETACH: the user */
-  char *event;         /* EVENT only */
-  JsonNode *payload;   /* EVENT and PERSIST */
-  GStrv recipients;    /* EVENT only: user ids, never NULL for EVENT */
+  char *user_id;     /* ROOM_EXCEPT: the one left out; USER, DETACH: the user */
+  char *event;       /* EVENT only */
+  JsonNode *payload; /* EVENT and PERSIST */
+  GStrv recipients;  /* EVENT only: user ids, never NULL for EVENT */
 } RcEffect;
 
 typedef struct _RcEffects RcEffects;
@@ -63,10 +63,9 @@ void rc_effects_truncate (RcEffects *effects, guint length);
 
 /* Append an event for @recipients (NULL-terminated, copied). @payload is
  * taken (transfer full). */
-void rc_effects_add_event (RcEffects *effects, RcEffectTarget target,
-                           const char *room_id, const char *user_id,
-                           const char *const *recipients, const char *event,
-                           JsonNode *payload);
+void rc_effects_add_event (RcEffects *effects, RcEffectTarget target, const char *room_id,
+                           const char *user_id, const char *const *recipients,
+                           const char *event, JsonNode *payload);
 void rc_effects_add_detach (RcEffects *effects, const char *room_id, const char *user_id);
 /* Append a persist effect for @room_id (@payload transfer full); if the list
  * already holds one for that room, its payload is replaced in place, so an

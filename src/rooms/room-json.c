@@ -101,13 +101,12 @@ rc_room_cinema_state_json (const RcRoom *room, gint64 now)
   JsonObject *object = json_object_new ();
 
   json_object_set_boolean_member (object, "active", room->cinema.active);
-  if (room->cinema.active)
-    {
-      json_object_set_string_member (object, "url", room->cinema.url);
-      json_object_set_int_member (object, "positionMs", rc_room_cinema_position (room, now));
-      json_object_set_boolean_member (object, "playing", room->cinema.playing);
-      json_object_set_int_member (object, "updatedAt", now);
-    }
+  if (room->cinema.active) {
+    json_object_set_string_member (object, "url", room->cinema.url);
+    json_object_set_int_member (object, "positionMs", rc_room_cinema_position (room, now));
+    json_object_set_boolean_member (object, "playing", room->cinema.playing);
+    json_object_set_int_member (object, "updatedAt", now);
+  }
   return rc_json_node_take_object (object);
 }
 
@@ -117,19 +116,18 @@ rc_room_requests_json (const RcRoom *room)
   JsonArray *array = json_array_new ();
   JsonNode *node = json_node_new (JSON_NODE_ARRAY);
 
-  for (guint i = 0; i < room->requests->len; i++)
-    {
-      RcSeatRequest *request = g_ptr_array_index (room->requests, i);
-      RcParticipant *participant = rc_room_participant (room, request->user_id);
-      JsonObject *object = json_object_new ();
+  for (guint i = 0; i < room->requests->len; i++) {
+    RcSeatRequest *request = g_ptr_array_index (room->requests, i);
+    RcParticipant *participant = rc_room_participant (room, request->user_id);
+    JsonObject *object = json_object_new ();
 
-      json_object_set_string_member (object, "userId", request->user_id);
-      if (participant != NULL)
-        json_object_set_member (object, "user", rc_room_user_to_json (participant->user));
-      set_optional_int (object, "seat", request->seat);
-      json_object_set_int_member (object, "requestedAt", request->requested_at);
-      json_array_add_object_element (array, object);
-    }
+    json_object_set_string_member (object, "userId", request->user_id);
+    if (participant != NULL)
+      json_object_set_member (object, "user", rc_room_user_to_json (participant->user));
+    set_optional_int (object, "seat", request->seat);
+    json_object_set_int_member (object, "requestedAt", request->requested_at);
+    json_array_add_object_element (array, object);
+  }
   json_node_take_array (node, array);
   return node;
 }
@@ -141,7 +139,7 @@ rc_room_snapshot (const RcRoom *room, const char *user_id, gint64 now)
   JsonArray *seats = json_array_new ();
   JsonArray *participants = json_array_new ();
   JsonObject *you = json_object_new ();
-  g_autoptr(GPtrArray) all = rc_room_sorted_participants (room, FALSE);
+  g_autoptr (GPtrArray) all = rc_room_sorted_participants (room, FALSE);
   RcParticipant *self = rc_room_participant (room, user_id);
 
   json_object_set_member (snapshot, "room", rc_room_info_json (room));
@@ -156,10 +154,13 @@ rc_room_snapshot (const RcRoom *room, const char *user_id, gint64 now)
   json_object_set_array_member (snapshot, "participants", participants);
 
   json_object_set_string_member (you, "userId", user_id);
-  json_object_set_string_member (you, "role", rc_room_role_name (rc_room_get_role (room, user_id)));
+  json_object_set_string_member (you, "role",
+                                 rc_room_role_name (rc_room_get_role (room, user_id)));
   set_optional_int (you, "seat", self ? self->seat : -1);
-  json_object_set_boolean_member (you, "canManage", self && rc_room_can_manage (room, self->user));
-  json_object_set_boolean_member (you, "canModerate", self && rc_room_can_moderate (room, self->user));
+  json_object_set_boolean_member (you, "canManage",
+                                  self && rc_room_can_manage (room, self->user));
+  json_object_set_boolean_member (you, "canModerate",
+                                  self && rc_room_can_moderate (room, self->user));
   json_object_set_object_member (snapshot, "you", you);
 
   if (room->cinema.active)

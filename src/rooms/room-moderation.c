@@ -9,32 +9,31 @@ require_moderator (RcRoom *room, const char *actor_id, GError **error)
 
   if (actor == NULL)
     return NULL;
-  if (!rc_room_can_moderate (room, actor->user))
-    {
-      rc_error_set_printf (error, RC_ERROR_FORBIDDEN, "Only the host or a moderator may do that");
-      return NULL;
-    }
+  if (!rc_room_can_moderate (room, actor->user)) {
+    rc_error_set_printf (error, RC_ERROR_FORBIDDEN, "Only the host or a moderator may do that");
+    return NULL;
+  }
   return actor;
 }
 
 /* Tell @target_id they were removed, then remove them. */
 static void
-remove_by_moderator (RcRoom *room, RcParticipant *actor, const char *target_id,
-                     gboolean banned, gint64 now, RcEffects *effects)
+remove_by_moderator (RcRoom *room, RcParticipant *actor, const char *target_id, gboolean banned,
+                     gint64 now, RcEffects *effects)
 {
   RcParticipant *target = rc_room_participant (room, target_id);
   JsonObject *payload;
 
   if (target == NULL)
     return;
-  if (target->connected)
-    {
-      payload = json_object_new ();
-      json_object_set_string_member (payload, "roomId", room->id);
-      json_object_set_string_member (payload, "by", actor->user->id);
-      json_object_set_boolean_member (payload, "banned", banned);
-      rc_room_send_to_user (room, effects, target_id, "kicked", rc_json_node_take_object (payload));
-    }
+  if (target->connected) {
+    payload = json_object_new ();
+    json_object_set_string_member (payload, "roomId", room->id);
+    json_object_set_string_member (payload, "by", actor->user->id);
+    json_object_set_boolean_member (payload, "banned", banned);
+    rc_room_send_to_user (room, effects, target_id, "kicked",
+                          rc_json_node_take_object (payload));
+  }
   rc_room_remove_participant (room, target_id, banned ? "banned" : "kicked", now, effects);
   rc_room_changed (room, now, effects);
 }
@@ -47,11 +46,10 @@ rc_room_kick_user (RcRoom *room, const char *actor_id, const char *target_id, gi
 
   if (actor == NULL)
     return FALSE;
-  if (!rc_room_has_participant (room, target_id))
-    {
-      rc_error_set_printf (error, RC_ERROR_NOT_FOUND, "User %s is not in this room", target_id);
-      return FALSE;
-    }
+  if (!rc_room_has_participant (room, target_id)) {
+    rc_error_set_printf (error, RC_ERROR_NOT_FOUND, "User %s is not in this room", target_id);
+    return FALSE;
+  }
   if (!rc_room_check_outranks (room, actor, target_id, error))
     return FALSE;
   remove_by_moderator (room, actor, target_id, FALSE, now, effects);
@@ -80,13 +78,12 @@ rc_room_remove_by_server (RcRoom *room, const char *target_id, gboolean ban, gin
 {
   if (ban)
     g_hash_table_add (room->bans, g_strdup (target_id));
-  if (!rc_room_has_participant (room, target_id))
-    {
-      if (ban)
-        return TRUE;
-      rc_error_set_printf (error, RC_ERROR_NOT_FOUND, "User %s is not in this room", target_id);
-      return FALSE;
-    }
+  if (!rc_room_has_participant (room, target_id)) {
+    if (ban)
+      return TRUE;
+    rc_error_set_printf (error, RC_ERROR_NOT_FOUND, "User %s is not in this room", target_id);
+    return FALSE;
+  }
   rc_room_remove_participant (room, target_id, ban ? "banned" : "kicked", now, effects);
   rc_room_changed (room, now, effects);
   return TRUE;
@@ -112,17 +109,15 @@ rc_room_set_moderator (RcRoom *room, const char *actor_id, const char *target_id
 
   if (actor == NULL)
     return FALSE;
-  if (!rc_room_can_manage (room, actor->user))
-    {
-      rc_error_set_printf (error, RC_ERROR_FORBIDDEN, "Only the host may name moderators");
-      return FALSE;
-    }
+  if (!rc_room_can_manage (room, actor->user)) {
+    rc_error_set_printf (error, RC_ERROR_FORBIDDEN, "Only the host may name moderators");
+    return FALSE;
+  }
   target = rc_room_participant (room, target_id);
-  if (target == NULL)
-    {
-      rc_error_set_printf (error, RC_ERROR_NOT_FOUND, "User %s is not in this room", target_id);
-      return FALSE;
-    }
+  if (target == NULL) {
+    rc_error_set_printf (error, RC_ERROR_NOT_FOUND, "User %s is not in this room", target_id);
+    return FALSE;
+  }
   if (moderator)
     changed = g_hash_table_add (room->moderators, g_strdup (target_id));
   else
@@ -167,8 +162,8 @@ rc_room_send_chat (RcRoom *room, const char *user_id, const char *text, gint64 n
 }
 
 gboolean
-rc_room_delete_chat (RcRoom *room, const char *actor_id, const char *message_id,
-                     gint64 now, RcEffects *effects, GError **error)
+rc_room_delete_chat (RcRoom *room, const char *actor_id, const char *message_id, gint64 now,
+                     RcEffects *effects, GError **error)
 {
   RcParticipant *actor = rc_room_require_actor (room, actor_id, error);
   RcChatRecord *record = NULL;
@@ -179,23 +174,20 @@ rc_room_delete_chat (RcRoom *room, const char *actor_id, const char *message_id,
   if (actor == NULL)
     return FALSE;
   for (link = room->chat_history.head; link != NULL; link = link->next)
-    if (g_str_equal (((RcChatRecord *) link->data)->id, message_id))
-      {
-        record = link->data;
-        break;
-      }
+    if (g_str_equal (((RcChatRecord *) link->data)->id, message_id)) {
+      record = link->data;
+      break;
+    }
   moderator = rc_room_can_moderate (room, actor->user);
   /* Authors may delete their own messages; only moderators anyone's. */
-  if (!moderator && (record == NULL || !g_str_equal (record->author_id, actor_id)))
-    {
-      rc_error_set_printf (error, RC_ERROR_FORBIDDEN, "Only moderators may delete messages");
-      return FALSE;
-    }
-  if (record == NULL)
-    {
-      rc_error_set_printf (error, RC_ERROR_NOT_FOUND, "No recent message with id %s", message_id);
-      return FALSE;
-    }
+  if (!moderator && (record == NULL || !g_str_equal (record->author_id, actor_id))) {
+    rc_error_set_printf (error, RC_ERROR_FORBIDDEN, "Only moderators may delete messages");
+    return FALSE;
+  }
+  if (record == NULL) {
+    rc_error_set_printf (error, RC_ERROR_NOT_FOUND, "No recent message with id %s", message_id);
+    return FALSE;
+  }
   g_queue_delete_link (&room->chat_history, link);
   rc_room_chat_record_free (record);
 
@@ -207,8 +199,8 @@ rc_room_delete_chat (RcRoom *room, const char *actor_id, const char *message_id,
 }
 
 gboolean
-rc_room_relay_typing (RcRoom *room, const char *user_id, gboolean is_typing,
-                      RcEffects *effects, GError **error)
+rc_room_relay_typing (RcRoom *room, const char *user_id, gboolean is_typing, RcEffects *effects,
+                      GError **error)
 {
   JsonObject *payload;
 

@@ -9,15 +9,15 @@ G_BEGIN_DECLS
 
 typedef struct {
   RcRoomUser *user;
-  gint seat;          /* -1 when not seated */
+  gint seat; /* -1 when not seated */
   gint64 joined_at;
   gboolean connected;
-  gint64 hold_until;  /* !connected: when the held seat is released */
+  gint64 hold_until; /* !connected: when the held seat is released */
 } RcParticipant;
 
 typedef struct {
   char *user_id;
-  gint seat;          /* the seat asked for, or -1 */
+  gint seat; /* the seat asked for, or -1 */
   gint64 requested_at;
 } RcSeatRequest;
 
@@ -38,20 +38,20 @@ struct _RcRoom {
   char *id;
   RcRoomStatus status;
   RcSeatMode seat_mode;
-  char *title;               /* nullable */
-  char *host_id;             /* NULL until the first join when not pinned */
+  char *title;   /* nullable */
+  char *host_id; /* NULL until the first join when not pinned */
   RcRoomSettings settings;
-  RcSeat *seats;             /* settings.n_seats */
-  GHashTable *participants;  /* user id -> RcParticipant* */
-  GHashTable *moderators;    /* set of user ids named by the host */
-  GHashTable *bans;          /* set of user ids */
-  GPtrArray *requests;       /* RcSeatRequest*, oldest first */
-  GHashTable *invitations;   /* user id -> GINT_TO_POINTER (seat or -1) */
-  GQueue chat_history;       /* RcChatRecord*, oldest first, bounded */
+  RcSeat *seats;            /* settings.n_seats */
+  GHashTable *participants; /* user id -> RcParticipant* */
+  GHashTable *moderators;   /* set of user ids named by the host */
+  GHashTable *bans;         /* set of user ids */
+  GPtrArray *requests;      /* RcSeatRequest*, oldest first */
+  GHashTable *invitations;  /* user id -> GINT_TO_POINTER (seat or -1) */
+  GQueue chat_history;      /* RcChatRecord*, oldest first, bounded */
   RcCinema cinema;
   gint64 created_at;
   gint64 last_activity_at;
-  gint64 empty_since;        /* -1 while someone is connected */
+  gint64 empty_since; /* -1 while someone is connected */
 };
 
 /* A node owning @object (transfer full): payloads are built as objects. */
@@ -77,17 +77,17 @@ gboolean rc_room_can_moderate (const RcRoom *room, const RcRoomUser *user);
 int rc_room_rank (const RcRoom *room, const char *user_id, const RcRoomUser *user);
 /* forbidden unless @actor outranks the target. */
 gboolean rc_room_check_outranks (const RcRoom *room, const RcParticipant *actor,
-                              const char *target_id, GError **error);
+                                 const char *target_id, GError **error);
 gboolean rc_room_check_seat_index (const RcRoom *room, gint seat, GError **error);
 
 /* Effects (room.c). */
 void rc_room_broadcast (const RcRoom *room, RcEffects *effects, const char *except_user,
-                     const char *event, JsonNode *payload);
-void rc_room_send_to_user (const RcRoom *room, RcEffects *effects, const char *user_id,
                         const char *event, JsonNode *payload);
+void rc_room_send_to_user (const RcRoom *room, RcEffects *effects, const char *user_id,
+                           const char *event, JsonNode *payload);
 /* To the connected host and admins (those who can answer seat requests). */
-void rc_room_send_to_managers (const RcRoom *room, RcEffects *effects,
-                            const char *event, JsonNode *payload);
+void rc_room_send_to_managers (const RcRoom *room, RcEffects *effects, const char *event,
+                               JsonNode *payload);
 void rc_room_emit_seat (const RcRoom *room, RcEffects *effects, guint index);
 /* Record activity and append the PERSIST effect. */
 void rc_room_changed (RcRoom *room, gint64 now, RcEffects *effects);
@@ -96,14 +96,14 @@ void rc_room_changed (RcRoom *room, gint64 now, RcEffects *effects);
 void rc_room_chat_record_free (gpointer record);
 void rc_room_vacate_seat (RcRoom *room, guint index, RcEffects *effects);
 void rc_room_place_on_seat (RcRoom *room, RcParticipant *participant, guint index,
-                         RcEffects *effects);
+                            RcEffects *effects);
 /* Remove the request of @user_id, if any, telling managers why. */
 void rc_room_drop_seat_request (RcRoom *room, const char *user_id, const char *reason,
-                             RcEffects *effects);
+                                RcEffects *effects);
 /* Remove a participant entirely: seat, requests, invitation, then
  * participant:left with @reason and DETACH. */
 void rc_room_remove_participant (RcRoom *room, const char *user_id, const char *reason,
-                              gint64 now, RcEffects *effects);
+                                 gint64 now, RcEffects *effects);
 
 /* JSON builders (room-json.c). */
 JsonNode *rc_room_seat_json (const RcRoom *room, guint index);

@@ -9,15 +9,15 @@
 #define MINUTE_MS G_GINT64_CONSTANT (60000)
 
 typedef struct {
-  char *host_id;   /* nullable */
+  char *host_id; /* nullable */
   gint64 closed_at;
 } Tombstone;
 
 struct _RcRoomRegistry {
   RcRoomRegistrySettings settings;
-  GHashTable *rooms;       /* room id -> RcRoom* */
-  GHashTable *user_rooms;  /* user id -> room id */
-  GHashTable *tombstones;  /* room id -> Tombstone* */
+  GHashTable *rooms;      /* room id -> RcRoom* */
+  GHashTable *user_rooms; /* user id -> room id */
+  GHashTable *tombstones; /* room id -> Tombstone* */
 };
 
 void
@@ -46,13 +46,15 @@ rc_room_registry_new (const RcRoomRegistrySettings *settings)
 
   g_return_val_if_fail (settings != NULL, NULL);
   g_return_val_if_fail (settings->room.n_seats >= 1 &&
-                        settings->room.n_seats <= RC_ROOM_MAX_SEATS, NULL);
+                          settings->room.n_seats <= RC_ROOM_MAX_SEATS,
+                        NULL);
   registry = g_new0 (RcRoomRegistry, 1);
   registry->settings = *settings;
   registry->rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) rc_room_free);
   registry->user_rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  registry->tombstones = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, tombstone_free);
+  registry->tombstones = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                tombstone_free);
   return registry;
 }
 
@@ -82,13 +84,12 @@ rc_room_registry_update_settings (RcRoomRegistry *registry,
 
   registry->settings.max_rooms = settings->max_rooms;
   registry->settings.closed_room_ttl_ms = settings->closed_room_ttl_ms;
-  if (settings->room.max_participants != registry->settings.room.max_participants)
-    {
-      registry->settings.room.max_participants = settings->room.max_participants;
-      g_hash_table_iter_init (&iter, registry->rooms);
-      while (g_hash_table_iter_next (&iter, NULL, &value))
-        rc_room_set_max_participants (value, settings->room.max_participants);
-    }
+  if (settings->room.max_participants != registry->settings.room.max_participants) {
+    registry->settings.room.max_participants = settings->room.max_participants;
+    g_hash_table_iter_init (&iter, registry->rooms);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      rc_room_set_max_participants (value, settings->room.max_participants);
+  }
 }
 
 guint
@@ -112,7 +113,7 @@ rc_room_registry_room_of (RcRoomRegistry *registry, const char *user_id)
 static gint
 compare_ids (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
 GPtrArray *
@@ -144,14 +145,13 @@ apply_bookkeeping (RcRoomRegistry *registry, RcEffects *effects, guint from)
   GHashTableIter iter;
   gpointer value;
 
-  for (guint i = from; i < rc_effects_get_length (effects); i++)
-    {
-      const RcEffect *effect = rc_effects_get (effects, i);
-      if (effect->kind == RC_EFFECT_DETACH &&
-          g_strcmp0 (g_hash_table_lookup (registry->user_rooms, effect->user_id),
-                     effect->room_id) == 0)
-        g_hash_table_remove (registry->user_rooms, effect->user_id);
-    }
+  for (guint i = from; i < rc_effects_get_length (effects); i++) {
+    const RcEffect *effect = rc_effects_get (effects, i);
+    if (effect->kind == RC_EFFECT_DETACH &&
+        g_strcmp0 (g_hash_table_lookup (registry->user_rooms, effect->user_id),
+                   effect->room_id) == 0)
+      g_hash_table_remove (registry->user_rooms, effect->user_id);
+  }
   g_hash_table_iter_init (&iter, registry->rooms);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     if (rc_room_get_status (value) == RC_ROOM_STATUS_CLOSED)
@@ -168,11 +168,10 @@ check_tombstone (RcRoomRegistry *registry, const char *room_id, const RcRoomUser
 
   if (tombstone == NULL)
     return TRUE;
-  if (now - tombstone->closed_at >= registry->settings.closed_room_ttl_ms)
-    {
-      g_hash_table_remove (registry->tombstones, room_id);
-      return TRUE;
-    }
+  if (now - tombstone->closed_at >= registry->settings.closed_room_ttl_ms) {
+    g_hash_table_remove (registry->tombstones, room_id);
+    return TRUE;
+  }
   if (rc_room_user_is_admin (user) || g_strcmp0 (tombstone->host_id, user->id) == 0)
     return TRUE;
   rc_error_set_printf (error, RC_ERROR_ROOM_CLOSED, "The room was closed by its host");
@@ -181,8 +180,7 @@ check_tombstone (RcRoomRegistry *registry, const char *room_id, const RcRoomUser
 
 JsonObject *
 rc_room_registry_join (RcRoomRegistry *registry, const char *room_id, const RcRoomUser *user,
-                       const char *pinned_owner, gint64 now, RcEffects *effects,
-                       GError **error)
+                       const char *pinned_owner, gint64 now, RcEffects *effects, GError **error)
 {
   RcRoom *room = rc_room_registry_lookup (registry, room_id);
   const char *current;
@@ -191,43 +189,37 @@ rc_room_registry_join (RcRoomRegistry *registry, const char *room_id, const RcRo
   g_return_val_if_fail (room_id != NULL && user != NULL, NULL);
 
   /* Check everything before touching the user's current room. */
-  if (room == NULL)
-    {
-      if (!check_tombstone (registry, room_id, user, now, error))
-        return NULL;
-      if (registry->settings.max_rooms > 0 &&
-          g_hash_table_size (registry->rooms) >= registry->settings.max_rooms)
-        {
-          rc_error_set (error, RC_ERROR_SERVER_FULL);
-          return NULL;
-        }
+  if (room == NULL) {
+    if (!check_tombstone (registry, room_id, user, now, error))
+      return NULL;
+    if (registry->settings.max_rooms > 0 &&
+        g_hash_table_size (registry->rooms) >= registry->settings.max_rooms) {
+      rc_error_set (error, RC_ERROR_SERVER_FULL);
+      return NULL;
     }
-  else if (!rc_room_check_can_join (room, user->id, error))
+  } else if (!rc_room_check_can_join (room, user->id, error))
     return NULL;
 
   current = rc_room_registry_room_of (registry, user->id);
-  if (current != NULL && !g_str_equal (current, room_id))
-    {
-      RcRoom *previous = rc_room_registry_lookup (registry, current);
-      if (previous != NULL)
-        rc_room_leave (previous, user->id, "switched", now, effects, NULL);
-      g_hash_table_remove (registry->user_rooms, user->id);
-    }
+  if (current != NULL && !g_str_equal (current, room_id)) {
+    RcRoom *previous = rc_room_registry_lookup (registry, current);
+    if (previous != NULL)
+      rc_room_leave (previous, user->id, "switched", now, effects, NULL);
+    g_hash_table_remove (registry->user_rooms, user->id);
+  }
 
-  if (room == NULL)
-    {
-      room = rc_room_new (room_id, pinned_owner, &registry->settings.room, now);
-      g_hash_table_insert (registry->rooms, g_strdup (room_id), room);
-      g_hash_table_remove (registry->tombstones, room_id);
-    }
-  if (!rc_room_join (room, user, now, effects, error))
-    {
-      /* Not reached after the checks above; keep the tables consistent anyway. */
-      rc_effects_truncate (effects, start);
-      if (rc_room_get_n_participants (room) == 0)
-        g_hash_table_remove (registry->rooms, room_id);
-      return NULL;
-    }
+  if (room == NULL) {
+    room = rc_room_new (room_id, pinned_owner, &registry->settings.room, now);
+    g_hash_table_insert (registry->rooms, g_strdup (room_id), room);
+    g_hash_table_remove (registry->tombstones, room_id);
+  }
+  if (!rc_room_join (room, user, now, effects, error)) {
+    /* Not reached after the checks above; keep the tables consistent anyway. */
+    rc_effects_truncate (effects, start);
+    if (rc_room_get_n_participants (room) == 0)
+      g_hash_table_remove (registry->rooms, room_id);
+    return NULL;
+  }
   apply_bookkeeping (registry, effects, start);
   g_hash_table_insert (registry->user_rooms, g_strdup (user->id), g_strdup (room_id));
   return rc_room_snapshot (room, user->id, now);
@@ -237,14 +229,14 @@ gboolean
 rc_room_registry_leave (RcRoomRegistry *registry, const char *user_id, gint64 now,
                         RcEffects *effects, GError **error)
 {
-  RcRoom *room = rc_room_registry_lookup (registry, rc_room_registry_room_of (registry, user_id));
+  RcRoom *room = rc_room_registry_lookup (registry,
+                                          rc_room_registry_room_of (registry, user_id));
   guint start = rc_effects_get_length (effects);
 
-  if (room == NULL)
-    {
-      rc_error_set (error, RC_ERROR_NOT_IN_ROOM);
-      return FALSE;
-    }
+  if (room == NULL) {
+    rc_error_set (error, RC_ERROR_NOT_IN_ROOM);
+    return FALSE;
+  }
   if (!rc_room_leave (room, user_id, "left", now, effects, error))
     return FALSE;
   apply_bookkeeping (registry, effects, start);
@@ -255,7 +247,8 @@ void
 rc_room_registry_disconnect (RcRoomRegistry *registry, const char *user_id, gint64 now,
                              RcEffects *effects)
 {
-  RcRoom *room = rc_room_registry_lookup (registry, rc_room_registry_room_of (registry, user_id));
+  RcRoom *room = rc_room_registry_lookup (registry,
+                                          rc_room_registry_room_of (registry, user_id));
   guint start = rc_effects_get_length (effects);
 
   if (room == NULL)
@@ -274,21 +267,18 @@ rc_room_registry_close (RcRoomRegistry *registry, const RcRoomUser *actor, const
   RcRoom *room;
   Tombstone *tombstone;
 
-  if (room_id == NULL)
-    {
-      room_id = rc_room_registry_room_of (registry, actor->id);
-      if (room_id == NULL)
-        {
-          rc_error_set (error, RC_ERROR_NOT_IN_ROOM);
-          return FALSE;
-        }
-    }
-  room = rc_room_registry_lookup (registry, room_id);
-  if (room == NULL)
-    {
-      rc_error_set_printf (error, RC_ERROR_NOT_FOUND, "No open room %s", room_id);
+  if (room_id == NULL) {
+    room_id = rc_room_registry_room_of (registry, actor->id);
+    if (room_id == NULL) {
+      rc_error_set (error, RC_ERROR_NOT_IN_ROOM);
       return FALSE;
     }
+  }
+  room = rc_room_registry_lookup (registry, room_id);
+  if (room == NULL) {
+    rc_error_set_printf (error, RC_ERROR_NOT_FOUND, "No open room %s", room_id);
+    return FALSE;
+  }
   id = g_strdup (room_id);
   host_id = g_strdup (rc_room_get_host_id (room));
   if (!rc_room_close_by (room, actor, now, effects, error))
@@ -306,7 +296,7 @@ void
 rc_room_registry_close_all (RcRoomRegistry *registry, const char *reason, gint64 now,
                             RcEffects *effects)
 {
-  g_autoptr(GPtrArray) ids = rc_room_registry_list_rooms (registry);
+  g_autoptr (GPtrArray) ids = rc_room_registry_list_rooms (registry);
   guint start = rc_effects_get_length (effects);
 
   for (guint i = 0; i < ids->len; i++)
@@ -331,17 +321,16 @@ rc_room_registry_close_room (RcRoomRegistry *registry, const char *room_id, cons
 
 gboolean
 rc_room_registry_remove_user (RcRoomRegistry *registry, const char *room_id,
-                              const char *user_id, gboolean ban, gint64 now,
-                              RcEffects *effects, GError **error)
+                              const char *user_id, gboolean ban, gint64 now, RcEffects *effects,
+                              GError **error)
 {
   RcRoom *room = rc_room_registry_lookup (registry, room_id);
   guint start = rc_effects_get_length (effects);
 
-  if (room == NULL)
-    {
-      rc_error_set_printf (error, RC_ERROR_NOT_FOUND, "No open room %s", room_id);
-      return FALSE;
-    }
+  if (room == NULL) {
+    rc_error_set_printf (error, RC_ERROR_NOT_FOUND, "No open room %s", room_id);
+    return FALSE;
+  }
   if (!rc_room_remove_by_server (room, user_id, ban, now, effects, error))
     return FALSE;
   apply_bookkeeping (registry, effects, start);
@@ -358,22 +347,19 @@ rc_room_registry_dispatch (RcRoomRegistry *registry, const char *user_id, const 
 
   g_return_val_if_fail (reply != NULL, FALSE);
   *reply = NULL;
-  if (!rc_room_command_exists (event))
-    {
-      rc_error_set_printf (error, RC_ERROR_UNKNOWN_EVENT, "Unknown event '%s'", event);
-      return FALSE;
-    }
+  if (!rc_room_command_exists (event)) {
+    rc_error_set_printf (error, RC_ERROR_UNKNOWN_EVENT, "Unknown event '%s'", event);
+    return FALSE;
+  }
   room = rc_room_registry_lookup (registry, rc_room_registry_room_of (registry, user_id));
-  if (room == NULL || !rc_room_is_connected (room, user_id))
-    {
-      rc_error_set (error, RC_ERROR_NOT_IN_ROOM);
-      return FALSE;
-    }
-  if (!rc_room_command_run (room, user_id, event, payload, now, effects, reply, error))
-    {
-      rc_effects_truncate (effects, start);
-      return FALSE;
-    }
+  if (room == NULL || !rc_room_is_connected (room, user_id)) {
+    rc_error_set (error, RC_ERROR_NOT_IN_ROOM);
+    return FALSE;
+  }
+  if (!rc_room_command_run (room, user_id, event, payload, now, effects, reply, error)) {
+    rc_effects_truncate (effects, start);
+    return FALSE;
+  }
   apply_bookkeeping (registry, effects, start);
   return TRUE;
 }
@@ -386,31 +372,29 @@ rc_room_registry_next_deadline (RcRoomRegistry *registry)
   gint64 deadline = -1;
 
   g_hash_table_iter_init (&iter, registry->rooms);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      gint64 room_deadline = rc_room_get_next_deadline (value);
-      if (room_deadline >= 0 && (deadline < 0 || room_deadline < deadline))
-        deadline = room_deadline;
-    }
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    gint64 room_deadline = rc_room_get_next_deadline (value);
+    if (room_deadline >= 0 && (deadline < 0 || room_deadline < deadline))
+      deadline = room_deadline;
+  }
   return deadline;
 }
 
 void
 rc_room_registry_tick (RcRoomRegistry *registry, gint64 now, RcEffects *effects)
 {
-  g_autoptr(GPtrArray) ids = rc_room_registry_list_rooms (registry);
+  g_autoptr (GPtrArray) ids = rc_room_registry_list_rooms (registry);
   guint start = rc_effects_get_length (effects);
   GHashTableIter iter;
   gpointer value;
 
   /* Sorted ids: the effects of one tick come in a reproducible order. */
-  for (guint i = 0; i < ids->len; i++)
-    {
-      RcRoom *room = rc_room_registry_lookup (registry, g_ptr_array_index (ids, i));
-      gint64 deadline = rc_room_get_next_deadline (room);
-      if (deadline >= 0 && deadline <= now)
-        rc_room_tick (room, now, effects);
-    }
+  for (guint i = 0; i < ids->len; i++) {
+    RcRoom *room = rc_room_registry_lookup (registry, g_ptr_array_index (ids, i));
+    gint64 deadline = rc_room_get_next_deadline (room);
+    if (deadline >= 0 && deadline <= now)
+      rc_room_tick (room, now, effects);
+  }
   g_clear_pointer (&ids, g_ptr_array_unref);
   apply_bookkeeping (registry, effects, start);
 

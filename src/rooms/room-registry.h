@@ -25,9 +25,9 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  guint max_rooms;             /* MAX_ROOMS_PER_WORKER; 0 = unlimited */
-  gint64 closed_room_ttl_ms;   /* see above */
-  RcRoomSettings room;         /* what each new room gets (room.h) */
+  guint max_rooms;           /* MAX_ROOMS_PER_WORKER; 0 = unlimited */
+  gint64 closed_room_ttl_ms; /* see above */
+  RcRoomSettings room;       /* what each new room gets (room.h) */
 } RcRoomRegistrySettings;
 
 /* 100 rooms, closed rooms refused for 10 min; rooms of 10 seats, 50
@@ -61,14 +61,14 @@ gboolean rc_room_registry_needs_owner (RcRoomRegistry *registry, const char *roo
  * snapshot (see rc_room_snapshot()) or NULL with server_full, room_full,
  * banned, room_closed. */
 JsonObject *rc_room_registry_join (RcRoomRegistry *registry, const char *room_id,
-                                   const RcRoomUser *user, const char *pinned_owner,
-                                   gint64 now, RcEffects *effects, GError **error);
+                                   const RcRoomUser *user, const char *pinned_owner, gint64 now,
+                                   RcEffects *effects, GError **error);
 /* room:leave. not_in_room if the user is in no room. */
-gboolean rc_room_registry_leave (RcRoomRegistry *registry, const char *user_id,
-                                 gint64 now, RcEffects *effects, GError **error);
+gboolean rc_room_registry_leave (RcRoomRegistry *registry, const char *user_id, gint64 now,
+                                 RcEffects *effects, GError **error);
 /* The user's connection dropped (seat held for the grace period). */
-void rc_room_registry_disconnect (RcRoomRegistry *registry, const char *user_id,
-                                  gint64 now, RcEffects *effects);
+void rc_room_registry_disconnect (RcRoomRegistry *registry, const char *user_id, gint64 now,
+                                  RcEffects *effects);
 /* room:close by @actor: their room, or @room_id (nullable) for an admin
  * closing a room they are not in. */
 gboolean rc_room_registry_close (RcRoomRegistry *registry, const RcRoomUser *actor,

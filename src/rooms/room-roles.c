@@ -15,13 +15,15 @@
 const char *
 rc_room_role_name (RcRoomRole role)
 {
-  switch (role)
-    {
-    case RC_ROOM_ROLE_HOST: return "host";
-    case RC_ROOM_ROLE_MODERATOR: return "moderator";
-    case RC_ROOM_ROLE_MEMBER:
-    default: return "member";
-    }
+  switch (role) {
+  case RC_ROOM_ROLE_HOST:
+    return "host";
+  case RC_ROOM_ROLE_MODERATOR:
+    return "moderator";
+  case RC_ROOM_ROLE_MEMBER:
+  default:
+    return "member";
+  }
 }
 
 /* --- users --- */
@@ -111,18 +113,17 @@ rc_room_rank (const RcRoom *room, const char *user_id, const RcRoomUser *user)
 }
 
 gboolean
-rc_room_check_outranks (const RcRoom *room, const RcParticipant *actor,
-                        const char *target_id, GError **error)
+rc_room_check_outranks (const RcRoom *room, const RcParticipant *actor, const char *target_id,
+                        GError **error)
 {
   RcParticipant *target = rc_room_participant (room, target_id);
   int actor_rank = rc_room_rank (room, actor->user->id, actor->user);
   int target_rank = rc_room_rank (room, target_id, target ? target->user : NULL);
 
-  if (actor_rank <= target_rank)
-    {
-      rc_error_set_printf (error, RC_ERROR_FORBIDDEN,
-                           "You cannot moderate a user of equal or higher rank");
-      return FALSE;
-    }
+  if (actor_rank <= target_rank) {
+    rc_error_set_printf (error, RC_ERROR_FORBIDDEN,
+                         "You cannot moderate a user of equal or higher rank");
+    return FALSE;
+  }
   return TRUE;
 }

@@ -6,14 +6,18 @@
 const char *
 rc_room_status_name (RcRoomStatus status)
 {
-  switch (status)
-    {
-    case RC_ROOM_STATUS_CREATED: return "CREATED";
-    case RC_ROOM_STATUS_ACTIVE: return "ACTIVE";
-    case RC_ROOM_STATUS_CLOSING: return "CLOSING";
-    case RC_ROOM_STATUS_CLOSED: return "CLOSED";
-    default: return "CLOSED";
-    }
+  switch (status) {
+  case RC_ROOM_STATUS_CREATED:
+    return "CREATED";
+  case RC_ROOM_STATUS_ACTIVE:
+    return "ACTIVE";
+  case RC_ROOM_STATUS_CLOSING:
+    return "CLOSING";
+  case RC_ROOM_STATUS_CLOSED:
+    return "CLOSED";
+  default:
+    return "CLOSED";
+  }
 }
 
 const char *
@@ -79,7 +83,8 @@ rc_room_new (const char *id, const char *host_id, const RcRoomSettings *settings
   room->host_id = g_strdup (host_id);
   room->settings = *settings;
   room->seats = g_new0 (RcSeat, settings->n_seats);
-  room->participants = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, participant_free);
+  room->participants = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                              participant_free);
   room->moderators = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   room->bans = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   room->requests = g_ptr_array_new_with_free_func (request_free);
@@ -126,12 +131,36 @@ rc_room_set_max_participants (RcRoom *room, guint max_participants)
 
 /* --- accessors --- */
 
-const char *rc_room_get_id (const RcRoom *room) { return room->id; }
-RcRoomStatus rc_room_get_status (const RcRoom *room) { return room->status; }
-const char *rc_room_get_host_id (const RcRoom *room) { return room->host_id; }
-RcSeatMode rc_room_get_seat_mode (const RcRoom *room) { return room->seat_mode; }
-const char *rc_room_get_title (const RcRoom *room) { return room->title; }
-guint rc_room_get_n_seats (const RcRoom *room) { return room->settings.n_seats; }
+const char *
+rc_room_get_id (const RcRoom *room)
+{
+  return room->id;
+}
+RcRoomStatus
+rc_room_get_status (const RcRoom *room)
+{
+  return room->status;
+}
+const char *
+rc_room_get_host_id (const RcRoom *room)
+{
+  return room->host_id;
+}
+RcSeatMode
+rc_room_get_seat_mode (const RcRoom *room)
+{
+  return room->seat_mode;
+}
+const char *
+rc_room_get_title (const RcRoom *room)
+{
+  return room->title;
+}
+guint
+rc_room_get_n_seats (const RcRoom *room)
+{
+  return room->settings.n_seats;
+}
 
 const RcSeat *
 rc_room_get_seat (const RcRoom *room, guint index)
@@ -198,7 +227,8 @@ gboolean
 rc_room_has_seat_request (const RcRoom *room, const char *user_id)
 {
   for (guint i = 0; i < room->requests->len; i++)
-    if (g_str_equal (((RcSeatRequest *) g_ptr_array_index (room->requests, i))->user_id, user_id))
+    if (g_str_equal (((RcSeatRequest *) g_ptr_array_index (room->requests, i))->user_id,
+                     user_id))
       return TRUE;
   return FALSE;
 }
@@ -206,8 +236,8 @@ rc_room_has_seat_request (const RcRoom *room, const char *user_id)
 static gint
 compare_by_join (gconstpointer a, gconstpointer b)
 {
-  const RcParticipant *pa = *(RcParticipant * const *) a;
-  const RcParticipant *pb = *(RcParticipant * const *) b;
+  const RcParticipant *pa = *(RcParticipant *const *) a;
+  const RcParticipant *pb = *(RcParticipant *const *) b;
 
   if (pa->joined_at != pb->joined_at)
     return pa->joined_at < pb->joined_at ? -1 : 1;
@@ -232,7 +262,7 @@ rc_room_sorted_participants (const RcRoom *room, gboolean connected_only)
 GPtrArray *
 rc_room_list_connected (const RcRoom *room)
 {
-  g_autoptr(GPtrArray) participants = rc_room_sorted_participants (room, TRUE);
+  g_autoptr (GPtrArray) participants = rc_room_sorted_participants (room, TRUE);
   GPtrArray *ids = g_ptr_array_sized_new (participants->len);
 
   for (guint i = 0; i < participants->len; i++)
@@ -243,25 +273,24 @@ rc_room_list_connected (const RcRoom *room)
 void
 rc_room_foreach_participant (const RcRoom *room, RcRoomParticipantFunc func, gpointer user_data)
 {
-  g_autoptr(GPtrArray) participants = rc_room_sorted_participants (room, FALSE);
+  g_autoptr (GPtrArray) participants = rc_room_sorted_participants (room, FALSE);
 
-  for (guint i = 0; i < participants->len; i++)
-    {
-      const RcParticipant *participant = g_ptr_array_index (participants, i);
-      const RcSeat *seat = participant->seat >= 0 ? &room->seats[participant->seat] : NULL;
-      RcRoomParticipantView view = {
-        .user_id = participant->user->id,
-        .name = participant->user->name,
-        .avatar_url = participant->user->avatar_url,
-        .role = rc_room_get_role (room, participant->user->id),
-        .seat = participant->seat,
-        .seat_muted = seat != NULL && seat->muted,
-        .mic_muted = seat != NULL && seat->mic_muted,
-        .connected = participant->connected,
-      };
+  for (guint i = 0; i < participants->len; i++) {
+    const RcParticipant *participant = g_ptr_array_index (participants, i);
+    const RcSeat *seat = participant->seat >= 0 ? &room->seats[participant->seat] : NULL;
+    RcRoomParticipantView view = {
+      .user_id = participant->user->id,
+      .name = participant->user->name,
+      .avatar_url = participant->user->avatar_url,
+      .role = rc_room_get_role (room, participant->user->id),
+      .seat = participant->seat,
+      .seat_muted = seat != NULL && seat->muted,
+      .mic_muted = seat != NULL && seat->mic_muted,
+      .connected = participant->connected,
+    };
 
-      func (&view, user_data);
-    }
+    func (&view, user_data);
+  }
 }
 
 gint64
@@ -276,24 +305,22 @@ rc_room_get_next_deadline (const RcRoom *room)
   if (room->empty_since >= 0)
     deadline = room->empty_since + room->settings.grace_ms;
   g_hash_table_iter_init (&iter, room->participants);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      RcParticipant *participant = value;
-      if (!participant->connected && (deadline < 0 || participant->hold_until < deadline))
-        deadline = participant->hold_until;
-    }
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    RcParticipant *participant = value;
+    if (!participant->connected && (deadline < 0 || participant->hold_until < deadline))
+      deadline = participant->hold_until;
+  }
   return deadline;
 }
 
 gboolean
 rc_room_check_seat_index (const RcRoom *room, gint seat, GError **error)
 {
-  if (seat < 0 || (guint) seat >= room->settings.n_seats)
-    {
-      rc_error_set_printf (error, RC_ERROR_INVALID_SEAT, "Seat %d does not exist (0-%u)",
-                           seat, room->settings.n_seats - 1);
-      return FALSE;
-    }
+  if (seat < 0 || (guint) seat >= room->settings.n_seats) {
+    rc_error_set_printf (error, RC_ERROR_INVALID_SEAT, "Seat %d does not exist (0-%u)", seat,
+                         room->settings.n_seats - 1);
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -302,17 +329,15 @@ rc_room_require_actor (const RcRoom *room, const char *user_id, GError **error)
 {
   RcParticipant *participant;
 
-  if (room->status >= RC_ROOM_STATUS_CLOSING)
-    {
-      rc_error_set (error, RC_ERROR_ROOM_CLOSED);
-      return NULL;
-    }
+  if (room->status >= RC_ROOM_STATUS_CLOSING) {
+    rc_error_set (error, RC_ERROR_ROOM_CLOSED);
+    return NULL;
+  }
   participant = rc_room_participant (room, user_id);
-  if (participant == NULL || !participant->connected)
-    {
-      rc_error_set (error, RC_ERROR_NOT_IN_ROOM);
-      return NULL;
-    }
+  if (participant == NULL || !participant->connected) {
+    rc_error_set (error, RC_ERROR_NOT_IN_ROOM);
+    return NULL;
+  }
   return participant;
 }
 
@@ -320,33 +345,30 @@ rc_room_require_actor (const RcRoom *room, const char *user_id, GError **error)
 
 static void
 add_event_for (const RcRoom *room, RcEffects *effects, RcEffectTarget target,
-               const char *user_id, GPtrArray *recipients, const char *event,
-               JsonNode *payload)
+               const char *user_id, GPtrArray *recipients, const char *event, JsonNode *payload)
 {
   /* An event nobody would receive is not worth an effect. */
-  if (recipients->len == 0)
-    {
-      json_node_unref (payload);
-      return;
-    }
+  if (recipients->len == 0) {
+    json_node_unref (payload);
+    return;
+  }
   g_ptr_array_add (recipients, NULL);
   rc_effects_add_event (effects, target, room->id, user_id,
-                        (const char * const *) recipients->pdata, event, payload);
+                        (const char *const *) recipients->pdata, event, payload);
 }
 
 void
 rc_room_broadcast (const RcRoom *room, RcEffects *effects, const char *except_user,
                    const char *event, JsonNode *payload)
 {
-  g_autoptr(GPtrArray) ids = rc_room_list_connected (room);
+  g_autoptr (GPtrArray) ids = rc_room_list_connected (room);
 
   if (except_user != NULL)
     for (guint i = 0; i < ids->len; i++)
-      if (g_str_equal (g_ptr_array_index (ids, i), except_user))
-        {
-          g_ptr_array_remove_index (ids, i);
-          break;
-        }
+      if (g_str_equal (g_ptr_array_index (ids, i), except_user)) {
+        g_ptr_array_remove_index (ids, i);
+        break;
+      }
   add_event_for (room, effects, except_user ? RC_TARGET_ROOM_EXCEPT : RC_TARGET_ROOM,
                  except_user, ids, event, payload);
 }
@@ -355,7 +377,7 @@ void
 rc_room_send_to_user (const RcRoom *room, RcEffects *effects, const char *user_id,
                       const char *event, JsonNode *payload)
 {
-  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+  g_autoptr (GPtrArray) ids = g_ptr_array_new ();
 
   g_ptr_array_add (ids, (gpointer) user_id);
   add_event_for (room, effects, RC_TARGET_USER, user_id, ids, event, payload);
@@ -365,15 +387,14 @@ void
 rc_room_send_to_managers (const RcRoom *room, RcEffects *effects, const char *event,
                           JsonNode *payload)
 {
-  g_autoptr(GPtrArray) participants = rc_room_sorted_participants (room, TRUE);
-  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+  g_autoptr (GPtrArray) participants = rc_room_sorted_participants (room, TRUE);
+  g_autoptr (GPtrArray) ids = g_ptr_array_new ();
 
-  for (guint i = 0; i < participants->len; i++)
-    {
-      RcParticipant *participant = g_ptr_array_index (participants, i);
-      if (rc_room_can_manage (room, participant->user))
-        g_ptr_array_add (ids, participant->user->id);
-    }
+  for (guint i = 0; i < participants->len; i++) {
+    RcParticipant *participant = g_ptr_array_index (participants, i);
+    if (rc_room_can_manage (room, participant->user))
+      g_ptr_array_add (ids, participant->user->id);
+  }
   add_event_for (room, effects, RC_TARGET_MANAGERS, NULL, ids, event, payload);
 }
 
@@ -394,12 +415,10 @@ rc_room_changed (RcRoom *room, gint64 now, RcEffects *effects)
 static void
 update_empty_since (RcRoom *room, gint64 now)
 {
-  if (rc_room_get_n_connected (room) == 0)
-    {
-      if (room->empty_since < 0)
-        room->empty_since = now;
-    }
-  else
+  if (rc_room_get_n_connected (room) == 0) {
+    if (room->empty_since < 0)
+      room->empty_since = now;
+  } else
     room->empty_since = -1;
 }
 
@@ -436,25 +455,23 @@ void
 rc_room_drop_seat_request (RcRoom *room, const char *user_id, const char *reason,
                            RcEffects *effects)
 {
-  for (guint i = 0; i < room->requests->len; i++)
-    {
-      RcSeatRequest *request = g_ptr_array_index (room->requests, i);
-      if (g_str_equal (request->user_id, user_id))
-        {
-          JsonObject *payload = json_object_new ();
-          json_object_set_string_member (payload, "userId", user_id);
-          json_object_set_string_member (payload, "reason", reason);
-          g_ptr_array_remove_index (room->requests, i);
-          rc_room_send_to_managers (room, effects, "seat:request_cancelled",
-                                    rc_json_node_take_object (payload));
-          return;
-        }
+  for (guint i = 0; i < room->requests->len; i++) {
+    RcSeatRequest *request = g_ptr_array_index (room->requests, i);
+    if (g_str_equal (request->user_id, user_id)) {
+      JsonObject *payload = json_object_new ();
+      json_object_set_string_member (payload, "userId", user_id);
+      json_object_set_string_member (payload, "reason", reason);
+      g_ptr_array_remove_index (room->requests, i);
+      rc_room_send_to_managers (room, effects, "seat:request_cancelled",
+                                rc_json_node_take_object (payload));
+      return;
     }
+  }
 }
 
 void
-rc_room_remove_participant (RcRoom *room, const char *user_id, const char *reason,
-                            gint64 now, RcEffects *effects)
+rc_room_remove_participant (RcRoom *room, const char *user_id, const char *reason, gint64 now,
+                            RcEffects *effects)
 {
   g_autofree char *id = NULL;
   gpointer stolen_key, stolen_value;
@@ -487,22 +504,19 @@ rc_room_remove_participant (RcRoom *room, const char *user_id, const char *reaso
 gboolean
 rc_room_check_can_join (const RcRoom *room, const char *user_id, GError **error)
 {
-  if (room->status >= RC_ROOM_STATUS_CLOSING)
-    {
-      rc_error_set (error, RC_ERROR_ROOM_CLOSED);
-      return FALSE;
-    }
-  if (rc_room_is_banned (room, user_id))
-    {
-      rc_error_set (error, RC_ERROR_BANNED);
-      return FALSE;
-    }
+  if (room->status >= RC_ROOM_STATUS_CLOSING) {
+    rc_error_set (error, RC_ERROR_ROOM_CLOSED);
+    return FALSE;
+  }
+  if (rc_room_is_banned (room, user_id)) {
+    rc_error_set (error, RC_ERROR_BANNED);
+    return FALSE;
+  }
   if (!rc_room_has_participant (room, user_id) && room->settings.max_participants > 0 &&
-      rc_room_get_n_participants (room) >= room->settings.max_participants)
-    {
-      rc_error_set (error, RC_ERROR_ROOM_FULL);
-      return FALSE;
-    }
+      rc_room_get_n_participants (room) >= room->settings.max_participants) {
+    rc_error_set (error, RC_ERROR_ROOM_FULL);
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -517,21 +531,20 @@ rc_room_join (RcRoom *room, const RcRoomUser *user, gint64 now, RcEffects *effec
   if (!rc_room_check_can_join (room, user->id, error))
     return FALSE;
   participant = rc_room_participant (room, user->id);
-  if (participant != NULL)
-    {
-      /* The same user again: refresh their profile, resume a held seat. */
-      rc_room_user_free (participant->user);
-      participant->user = rc_room_user_copy (user);
-      if (participant->connected)
-        return TRUE; /* a replacement connection: nothing changed for others */
-      participant->connected = TRUE;
-      participant->hold_until = 0;
-      update_empty_since (room, now);
-      rc_room_broadcast (room, effects, user->id, "participant:joined",
-                         rc_room_participant_json (room, participant));
-      rc_room_changed (room, now, effects);
-      return TRUE;
-    }
+  if (participant != NULL) {
+    /* The same user again: refresh their profile, resume a held seat. */
+    rc_room_user_free (participant->user);
+    participant->user = rc_room_user_copy (user);
+    if (participant->connected)
+      return TRUE; /* a replacement connection: nothing changed for others */
+    participant->connected = TRUE;
+    participant->hold_until = 0;
+    update_empty_since (room, now);
+    rc_room_broadcast (room, effects, user->id, "participant:joined",
+                       rc_room_participant_json (room, participant));
+    rc_room_changed (room, now, effects);
+    return TRUE;
+  }
 
   /* Roles decision: without a pinned owner the first joiner hosts the room. */
   if (room->host_id == NULL)
@@ -557,11 +570,10 @@ gboolean
 rc_room_leave (RcRoom *room, const char *user_id, const char *reason, gint64 now,
                RcEffects *effects, GError **error)
 {
-  if (!rc_room_has_participant (room, user_id))
-    {
-      rc_error_set (error, RC_ERROR_NOT_IN_ROOM);
-      return FALSE;
-    }
+  if (!rc_room_has_participant (room, user_id)) {
+    rc_error_set (error, RC_ERROR_NOT_IN_ROOM);
+    return FALSE;
+  }
   rc_room_remove_participant (room, user_id, reason ? reason : "left", now, effects);
   rc_room_changed (room, now, effects);
   return TRUE;
@@ -575,12 +587,11 @@ rc_room_disconnect (RcRoom *room, const char *user_id, gint64 now, RcEffects *ef
 
   if (participant == NULL || !participant->connected || room->status >= RC_ROOM_STATUS_CLOSING)
     return;
-  if (participant->seat < 0 || room->settings.grace_ms <= 0)
-    {
-      rc_room_remove_participant (room, user_id, "disconnected", now, effects);
-      rc_room_changed (room, now, effects);
-      return;
-    }
+  if (participant->seat < 0 || room->settings.grace_ms <= 0) {
+    rc_room_remove_participant (room, user_id, "disconnected", now, effects);
+    rc_room_changed (room, now, effects);
+    return;
+  }
 
   /* Hold the seat: the user may be back within the grace period. */
   participant->connected = FALSE;
@@ -598,26 +609,23 @@ rc_room_disconnect (RcRoom *room, const char *user_id, gint64 now, RcEffects *ef
 void
 rc_room_tick (RcRoom *room, gint64 now, RcEffects *effects)
 {
-  g_autoptr(GPtrArray) participants = NULL;
+  g_autoptr (GPtrArray) participants = NULL;
   gboolean changed = FALSE;
 
   if (room->status >= RC_ROOM_STATUS_CLOSING)
     return;
-  if (room->empty_since >= 0 && now >= room->empty_since + room->settings.grace_ms)
-    {
-      rc_room_close (room, "empty", now, effects);
-      return;
-    }
+  if (room->empty_since >= 0 && now >= room->empty_since + room->settings.grace_ms) {
+    rc_room_close (room, "empty", now, effects);
+    return;
+  }
   participants = rc_room_sorted_participants (room, FALSE);
-  for (guint i = 0; i < participants->len; i++)
-    {
-      RcParticipant *participant = g_ptr_array_index (participants, i);
-      if (!participant->connected && participant->hold_until <= now)
-        {
-          rc_room_remove_participant (room, participant->user->id, "timeout", now, effects);
-          changed = TRUE;
-        }
+  for (guint i = 0; i < participants->len; i++) {
+    RcParticipant *participant = g_ptr_array_index (participants, i);
+    if (!participant->connected && participant->hold_until <= now) {
+      rc_room_remove_participant (room, participant->user->id, "timeout", now, effects);
+      changed = TRUE;
     }
+  }
   if (changed)
     rc_room_changed (room, now, effects);
 }
@@ -625,7 +633,7 @@ rc_room_tick (RcRoom *room, gint64 now, RcEffects *effects)
 void
 rc_room_close (RcRoom *room, const char *reason, gint64 now, RcEffects *effects)
 {
-  g_autoptr(GPtrArray) participants = NULL;
+  g_autoptr (GPtrArray) participants = NULL;
   JsonObject *payload;
 
   if (room->status >= RC_ROOM_STATUS_CLOSING)
@@ -635,8 +643,7 @@ rc_room_close (RcRoom *room, const char *reason, gint64 now, RcEffects *effects)
   payload = json_object_new ();
   json_object_set_string_member (payload, "roomId", room->id);
   json_object_set_string_member (payload, "reason", reason);
-  rc_room_broadcast (room, effects, NULL, "room:closed",
-                     rc_json_node_take_object (payload));
+  rc_room_broadcast (room, effects, NULL, "room:closed", rc_json_node_take_object (payload));
 
   participants = rc_room_sorted_participants (room, FALSE);
   for (guint i = 0; i < participants->len; i++)
@@ -661,16 +668,15 @@ rc_room_close_by (RcRoom *room, const RcRoomUser *actor, gint64 now, RcEffects *
 {
   gboolean is_host = room->host_id != NULL && g_strcmp0 (room->host_id, actor->id) == 0;
 
-  if (room->status >= RC_ROOM_STATUS_CLOSING)
-    {
-      rc_error_set (error, RC_ERROR_ROOM_CLOSED);
-      return FALSE;
-    }
-  if (!is_host && !rc_room_user_is_admin (actor))
-    {
-      rc_error_set_printf (error, RC_ERROR_FORBIDDEN, "Only the host or an admin may close the room");
-      return FALSE;
-    }
+  if (room->status >= RC_ROOM_STATUS_CLOSING) {
+    rc_error_set (error, RC_ERROR_ROOM_CLOSED);
+    return FALSE;
+  }
+  if (!is_host && !rc_room_user_is_admin (actor)) {
+    rc_error_set_printf (error, RC_ERROR_FORBIDDEN,
+                         "Only the host or an admin may close the room");
+    return FALSE;
+  }
   rc_room_close (room, is_host ? "closed_by_host" : "closed_by_admin", now, effects);
   return TRUE;
 }
@@ -685,39 +691,34 @@ rc_room_update (RcRoom *room, const char *actor_id, const RcSeatMode *seat_mode,
 
   if (actor == NULL)
     return FALSE;
-  if (!rc_room_can_manage (room, actor->user))
-    {
-      rc_error_set_printf (error, RC_ERROR_FORBIDDEN, "Only the host may change the room");
-      return FALSE;
-    }
+  if (!rc_room_can_manage (room, actor->user)) {
+    rc_error_set_printf (error, RC_ERROR_FORBIDDEN, "Only the host may change the room");
+    return FALSE;
+  }
 
-  if (seat_mode != NULL && *seat_mode != room->seat_mode)
-    {
-      room->seat_mode = *seat_mode;
+  if (seat_mode != NULL && *seat_mode != room->seat_mode) {
+    room->seat_mode = *seat_mode;
+    changed = TRUE;
+  }
+  if (set_title) {
+    const char *new_title = (title != NULL && *title != '\0') ? title : NULL;
+    if (g_strcmp0 (new_title, room->title) != 0) {
+      g_free (room->title);
+      room->title = g_strdup (new_title);
       changed = TRUE;
     }
-  if (set_title)
-    {
-      const char *new_title = (title != NULL && *title != '\0') ? title : NULL;
-      if (g_strcmp0 (new_title, room->title) != 0)
-        {
-          g_free (room->title);
-          room->title = g_strdup (new_title);
-          changed = TRUE;
-        }
-    }
+  }
   if (!changed)
     return TRUE;
 
   rc_room_broadcast (room, effects, NULL, "room:updated", rc_room_info_json (room));
   /* Free mode needs no requests: tell the host they are gone. */
   if (room->seat_mode == RC_SEAT_MODE_FREE)
-    while (room->requests->len > 0)
-      {
-        g_autofree char *user_id =
-          g_strdup (((RcSeatRequest *) g_ptr_array_index (room->requests, 0))->user_id);
-        rc_room_drop_seat_request (room, user_id, "mode_changed", effects);
-      }
+    while (room->requests->len > 0) {
+      g_autofree char *user_id = g_strdup (
+        ((RcSeatRequest *) g_ptr_array_index (room->requests, 0))->user_id);
+      rc_room_drop_seat_request (room, user_id, "mode_changed", effects);
+    }
   rc_room_changed (room, now, effects);
   return TRUE;
 }

@@ -84,8 +84,8 @@ typedef struct {
   char *role;       /* auth role: "user", "moderator", "admin", ... */
 } RcRoomUser;
 
-RcRoomUser *rc_room_user_new (const char *id, const char *name,
-                              const char *avatar_url, const char *role);
+RcRoomUser *rc_room_user_new (const char *id, const char *name, const char *avatar_url,
+                              const char *role);
 RcRoomUser *rc_room_user_copy (const RcRoomUser *user);
 void rc_room_user_free (RcRoomUser *user);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RcRoomUser, rc_room_user_free)
@@ -111,8 +111,8 @@ typedef struct {
 typedef struct _RcRoom RcRoom;
 
 /* @host_id: the pinned owner, or NULL to make the first joiner the host. */
-RcRoom *rc_room_new (const char *id, const char *host_id,
-                     const RcRoomSettings *settings, gint64 now);
+RcRoom *rc_room_new (const char *id, const char *host_id, const RcRoomSettings *settings,
+                     gint64 now);
 void rc_room_free (RcRoom *room);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RcRoom, rc_room_free)
 
@@ -171,16 +171,15 @@ gboolean rc_room_check_can_join (const RcRoom *room, const char *user_id, GError
 /* Join, or rejoin: a user already in the room (e.g. a new connection, or a
  * reconnect within the grace period) keeps their seat and role. Fails with
  * banned, room_closed or room_full. */
-gboolean rc_room_join (RcRoom *room, const RcRoomUser *user, gint64 now,
-                       RcEffects *effects, GError **error);
+gboolean rc_room_join (RcRoom *room, const RcRoomUser *user, gint64 now, RcEffects *effects,
+                       GError **error);
 /* Leave on request (room:leave, or switching rooms). @reason goes to the
  * others in participant:left ("left", "switched"). not_in_room if absent. */
-gboolean rc_room_leave (RcRoom *room, const char *user_id, const char *reason,
-                        gint64 now, RcEffects *effects, GError **error);
+gboolean rc_room_leave (RcRoom *room, const char *user_id, const char *reason, gint64 now,
+                        RcEffects *effects, GError **error);
 /* The user's connection dropped: a seated participant's seat is held until
  * now + grace; others leave at once. No-op for a non-participant. */
-void rc_room_disconnect (RcRoom *room, const char *user_id, gint64 now,
-                         RcEffects *effects);
+void rc_room_disconnect (RcRoom *room, const char *user_id, gint64 now, RcEffects *effects);
 /* Expire seat holds and close the room if it has been empty for the grace
  * period. */
 void rc_room_tick (RcRoom *room, gint64 now, RcEffects *effects);
@@ -193,8 +192,8 @@ gboolean rc_room_close_by (RcRoom *room, const RcRoomUser *actor, gint64 now,
 /* room:update: @seat_mode (nullable = unchanged); @title (with @set_title,
  * NULL or "" clears it). Manage right. */
 gboolean rc_room_update (RcRoom *room, const char *actor_id, const RcSeatMode *seat_mode,
-                         gboolean set_title, const char *title, gint64 now,
-                         RcEffects *effects, GError **error);
+                         gboolean set_title, const char *title, gint64 now, RcEffects *effects,
+                         GError **error);
 
 /* --- seats (room-seats.c); @seat -1 means "any free seat" --- */
 
@@ -203,8 +202,8 @@ gboolean rc_room_update (RcRoom *room, const char *actor_id, const RcSeatMode *s
 gint rc_room_take_seat (RcRoom *room, const char *user_id, gint seat, gint64 now,
                         RcEffects *effects, GError **error);
 /* Leave one's seat; without a seat, cancels a pending seat request. */
-gboolean rc_room_leave_seat (RcRoom *room, const char *user_id, gint64 now,
-                             RcEffects *effects, GError **error);
+gboolean rc_room_leave_seat (RcRoom *room, const char *user_id, gint64 now, RcEffects *effects,
+                             GError **error);
 /* Request mode: queue a request the host sees (seat:requested); *@taken is
  * -1. Whoever may sit directly (free mode, moderators, invitees) takes the
  * seat instead and *@taken is its index. */
@@ -214,16 +213,16 @@ gboolean rc_room_invite_to_seat (RcRoom *room, const char *actor_id, const char 
                                  gint seat, gint64 now, RcEffects *effects, GError **error);
 /* Seat a requester: the given seat, else the requested one if free, else
  * the first free unlocked seat. Returns the seat or -1 with @error. */
-gint rc_room_approve_seat (RcRoom *room, const char *actor_id, const char *target_id,
-                           gint seat, gint64 now, RcEffects *effects, GError **error);
+gint rc_room_approve_seat (RcRoom *room, const char *actor_id, const char *target_id, gint seat,
+                           gint64 now, RcEffects *effects, GError **error);
 gboolean rc_room_lock_seat (RcRoom *room, const char *actor_id, gint seat, gboolean locked,
                             gint64 now, RcEffects *effects, GError **error);
 gboolean rc_room_mute_seat (RcRoom *room, const char *actor_id, gint seat, gboolean muted,
                             gint64 now, RcEffects *effects, GError **error);
-gboolean rc_room_kick_from_seat (RcRoom *room, const char *actor_id, gint seat,
-                                 gint64 now, RcEffects *effects, GError **error);
-gboolean rc_room_set_mic_muted (RcRoom *room, const char *user_id, gboolean muted,
-                                gint64 now, RcEffects *effects, GError **error);
+gboolean rc_room_kick_from_seat (RcRoom *room, const char *actor_id, gint seat, gint64 now,
+                                 RcEffects *effects, GError **error);
+gboolean rc_room_set_mic_muted (RcRoom *room, const char *user_id, gboolean muted, gint64 now,
+                                RcEffects *effects, GError **error);
 
 /* --- moderation and chat (room-moderation.c) --- */
 
@@ -259,8 +258,7 @@ gboolean rc_room_cinema_start (RcRoom *room, const char *actor_id, const char *u
                                gint64 position_ms, gboolean playing, gint64 now,
                                RcEffects *effects, GError **error);
 gboolean rc_room_cinema_sync (RcRoom *room, const char *actor_id, gint64 position_ms,
-                              gboolean playing, gint64 now, RcEffects *effects,
-                              GError **error);
+                              gboolean playing, gint64 now, RcEffects *effects, GError **error);
 gboolean rc_room_cinema_stop (RcRoom *room, const char *actor_id, gint64 now,
                               RcEffects *effects, GError **error);
 /* The playback position at @now, extrapolated from the last sync while
