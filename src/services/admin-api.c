@@ -27,7 +27,7 @@ struct _RcAdminApi {
   const RcConfig *config;
   RcSioServer *sio;
   RcRoomService *rooms;
-  GArray *details; /* Detail */
+  GArray *details;   /* Detail */
   GArray *resources; /* Resource */
 };
 
@@ -82,7 +82,8 @@ check_access (RcAdminApi *self, SoupServerMessage *msg)
                          "the admin API is off: set ADMIN_API_KEY or LARAVEL_INTERNAL_KEY");
     return "admin_disabled";
   }
-  const char *given = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+  const char *given = soup_message_headers_get_one (soup_server_message_get_request_headers (
+                                                      msg),
                                                     ADMIN_KEY_HEADER);
   /* Both keys are always compared, so the timing says nothing about which
    * one is configured. */
@@ -181,7 +182,8 @@ room_detail (RcAdminApi *self, SoupServerMessage *msg, RcRoom *room)
   g_autoptr (JsonObject) snap = rc_room_snapshot (room, "", g_get_real_time () / 1000);
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  static const char *const members[] = { "room", "seats", "participants", "cinema", "requests" };
+  static const char *const members[] = { "room", "seats", "participants", "cinema",
+                                         "requests" };
   for (guint i = 0; i < G_N_ELEMENTS (members); i++) {
     if (!json_object_has_member (snap, members[i]))
       continue;
@@ -208,10 +210,9 @@ close_room (RcAdminApi *self, SoupServerMessage *msg, RcRoom *room)
   g_autofree char *id = g_strdup (rc_room_get_id (room));
   guint n = rc_room_get_n_participants (room);
   rc_room_service_close_room (self->rooms, id, "closed_by_admin");
-  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
-                    "ROOMCAST_EVENT", "admin-room-close",
-                    "ROOMCAST_ROOM_ID", id,
-                    "MESSAGE", "admin: closed room %s (%u participant(s))", id, n);
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "ROOMCAST_EVENT", "admin-room-close",
+                    "ROOMCAST_ROOM_ID", id, "MESSAGE",
+                    "admin: closed room %s (%u participant(s))", id, n);
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "ok");
@@ -274,7 +275,8 @@ parse_kick_body (SoupServerMessage *msg, char **room_id, gboolean *ban, char **r
     if (!ok) {
       g_autofree char *m = g_strdup_printf ("%s: unknown member or invalid value (expected "
                                             "roomId: string, ban: boolean, reason: 1-%u "
-                                            "characters)", name, ADMIN_MAX_REASON);
+                                            "characters)",
+                                            name, ADMIN_MAX_REASON);
       rc_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_payload", m);
       return FALSE;
     }
@@ -308,7 +310,8 @@ kick_user (RcAdminApi *self, SoupServerMessage *msg, const char *user_id)
     g_autoptr (GError) error = NULL;
     removed = rc_room_service_remove_user (self->rooms, room_id, user_id, ban, &error);
     if (!removed && !ban && sockets->len == 0) {
-      rc_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", "the user is not in that room");
+      rc_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "not_found",
+                           "the user is not in that room");
       return SOUP_STATUS_NOT_FOUND;
     }
   } else if (sockets->len == 0) {
@@ -337,10 +340,8 @@ kick_user (RcAdminApi *self, SoupServerMessage *msg, const char *user_id)
     rc_sio_socket_emit (socket, "kicked", kicked);
     rc_sio_socket_disconnect (socket, disconnect_reason);
   }
-  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
-                    "ROOMCAST_EVENT", "admin-kick",
-                    "ROOMCAST_USER_ID", user_id,
-                    "ROOMCAST_ROOM_ID", room_id ? room_id : "",
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "ROOMCAST_EVENT", "admin-kick",
+                    "ROOMCAST_USER_ID", user_id, "ROOMCAST_ROOM_ID", room_id ? room_id : "",
                     "MESSAGE", "admin: kicked user %s (%u connection(s), room %s%s)", user_id,
                     sockets->len, room_id ? room_id : "-", ban ? ", banned" : "");
   g_autoptr (JsonBuilder) b = json_builder_new ();
@@ -446,8 +447,8 @@ route (RcAdminApi *self, SoupServerMessage *msg, const char *path, const char **
 }
 
 static void
-handle_admin (SoupServer *server, SoupServerMessage *msg, const char *path,
-              GHashTable *query, gpointer data)
+handle_admin (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+              gpointer data)
 {
   RcAdminApi *self = data;
   const char *endpoint = "other";
@@ -455,8 +456,7 @@ handle_admin (SoupServer *server, SoupServerMessage *msg, const char *path,
   const char *refused = check_access (self, msg);
   if (refused != NULL) {
     status = SOUP_STATUS_FORBIDDEN;
-    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
-                      "ROOMCAST_EVENT", "admin-refused",
+    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "ROOMCAST_EVENT", "admin-refused",
                       "MESSAGE", "admin: refused %s %s from %s (%s)",
                       soup_server_message_get_method (msg), path,
                       soup_server_message_get_remote_host (msg), refused);
@@ -465,8 +465,10 @@ handle_admin (SoupServer *server, SoupServerMessage *msg, const char *path,
     g_debug ("admin: %s %s -> %u", soup_server_message_get_method (msg), path, status);
   }
   g_autofree char *labels = g_strdup_printf ("endpoint=\"%s\",status=\"%u\"", endpoint, status);
-  rc_metrics_counter_inc ("roomcast_admin_requests_total", "Admin API requests by endpoint "
-                          "and status", labels);
+  rc_metrics_counter_inc ("roomcast_admin_requests_total",
+                          "Admin API requests by endpoint "
+                          "and status",
+                          labels);
 }
 
 void
@@ -478,9 +480,11 @@ rc_admin_api_attach (RcAdminApi *self, SoupServer *soup)
   rc_request_guard_limit_body (soup, "/admin/", ADMIN_MAX_BODY);
   const RcConfig *config = self->config;
   if (has_key (config))
-    g_info ("admin API at /admin, guarded by %s", config->admin_api_key && config->laravel_internal_key
-            ? "ADMIN_API_KEY or LARAVEL_INTERNAL_KEY" : config->admin_api_key
-            ? "ADMIN_API_KEY" : "LARAVEL_INTERNAL_KEY");
+    g_info ("admin API at /admin, guarded by %s",
+            config->admin_api_key && config->laravel_internal_key
+              ? "ADMIN_API_KEY or LARAVEL_INTERNAL_KEY"
+            : config->admin_api_key ? "ADMIN_API_KEY"
+                                    : "LARAVEL_INTERNAL_KEY");
   else if (config->dev)
     g_warning ("admin API at /admin WITHOUT a key (dev mode): open to 127.0.0.1 and ::1 only");
   else
@@ -500,7 +504,8 @@ rc_admin_api_add_room_resource (RcAdminApi *self, const char *name, RcAdminRoomR
                                 gpointer user_data)
 {
   g_return_if_fail (RC_IS_ADMIN_API (self) && name != NULL && handler != NULL);
-  g_return_if_fail (*name != '\0' && strchr (name, '/') == NULL && !g_str_equal (name, "close"));
+  g_return_if_fail (*name != '\0' && strchr (name, '/') == NULL &&
+                    !g_str_equal (name, "close"));
   Resource r = { g_strdup (name), handler, user_data };
   g_array_append_val (self->resources, r);
 }

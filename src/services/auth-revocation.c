@@ -15,16 +15,16 @@
 
 struct _RcRevocationWatcher {
   GObject parent_instance;
-  RcSioServer *sio;        /* not owned; outlives us */
+  RcSioServer *sio; /* not owned; outlives us */
   RcRedisClient *redis;
-  GHashTable *tracked;     /* token hash -> GPtrArray of RcSioSocket (ref) */
+  GHashTable *tracked; /* token hash -> GPtrArray of RcSioSocket (ref) */
   guint timer_id;
-  guint outstanding;       /* MGETs in flight */
+  guint outstanding; /* MGETs in flight */
 };
 
 typedef struct {
   GWeakRef watcher;
-  GPtrArray *hashes;       /* char *, in MGET order */
+  GPtrArray *hashes; /* char *, in MGET order */
 } Chunk;
 
 G_DEFINE_FINAL_TYPE (RcRevocationWatcher, rc_revocation_watcher, G_TYPE_OBJECT)
@@ -126,7 +126,7 @@ send_chunk (RcRevocationWatcher *self, GPtrArray *hashes)
   g_weak_ref_init (&chunk->watcher, self);
   chunk->hashes = g_ptr_array_ref (hashes);
   self->outstanding++;
-  rc_redis_client_commandv (self->redis, (int) keys->len, (const char * const *) keys->pdata,
+  rc_redis_client_commandv (self->redis, (int) keys->len, (const char *const *) keys->pdata,
                             NULL, on_mget_reply, chunk);
 }
 

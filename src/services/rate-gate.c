@@ -14,10 +14,10 @@ typedef struct {
 
 struct _RcRateGate {
   GObject parent_instance;
-  RcStore *store;       /* nullable */
-  RcStoreClock clock;   /* of the in-process counting */
+  RcStore *store;     /* nullable */
+  RcStoreClock clock; /* of the in-process counting */
   gpointer clock_data;
-  GHashTable *buckets;  /* name -> Bucket* */
+  GHashTable *buckets; /* name -> Bucket* */
   gboolean store_failing;
 };
 
@@ -71,14 +71,13 @@ local_hit (RcRateGate *self, Hit *hit)
 {
   Bucket *bucket = g_hash_table_lookup (self->buckets, hit->bucket);
 
-  if (bucket == NULL || bucket->limit != hit->limit || bucket->window_ms != hit->window_ms)
-    {
-      bucket = g_new0 (Bucket, 1);
-      bucket->limiter = rc_rate_limiter_new (hit->limit, hit->window_ms);
-      bucket->limit = hit->limit;
-      bucket->window_ms = hit->window_ms;
-      g_hash_table_replace (self->buckets, g_strdup (hit->bucket), bucket);
-    }
+  if (bucket == NULL || bucket->limit != hit->limit || bucket->window_ms != hit->window_ms) {
+    bucket = g_new0 (Bucket, 1);
+    bucket->limiter = rc_rate_limiter_new (hit->limit, hit->window_ms);
+    bucket->limit = hit->limit;
+    bucket->window_ms = hit->window_ms;
+    g_hash_table_replace (self->buckets, g_strdup (hit->bucket), bucket);
+  }
   return rc_rate_limiter_hit (bucket->limiter, hit->subject, self->clock (self->clock_data),
                               &hit->retry_after_ms);
 }
@@ -93,29 +92,28 @@ return_answer (GTask *task, Hit *hit, gboolean allowed)
 static void
 on_store_hit (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GTask) task = user_data;
+  g_autoptr (GTask) task = user_data;
   RcRateGate *self = g_task_get_source_object (task);
   Hit *hit = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gint64 n = 0, reset_in_ms = 0;
 
-  if (!rc_store_rate_limit_hit_finish (RC_STORE (source), result, &n, &reset_in_ms, &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-      if (!self->store_failing)
-        g_warning ("rate limits: the store failed (%s); counting in this process until it "
-                   "answers again", error->message);
-      self->store_failing = TRUE;
-      rc_metrics_counter_inc ("roomcast_rate_limit_fallbacks_total",
-                              "Rate-limit hits counted in process because the store failed",
-                              NULL);
-      return_answer (task, hit, local_hit (self, hit));
+  if (!rc_store_rate_limit_hit_finish (RC_STORE (source), result, &n, &reset_in_ms, &error)) {
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+    if (!self->store_failing)
+      g_warning ("rate limits: the store failed (%s); counting in this process until it "
+                 "answers again",
+                 error->message);
+    self->store_failing = TRUE;
+    rc_metrics_counter_inc ("roomcast_rate_limit_fallbacks_total",
+                            "Rate-limit hits counted in process because the store failed",
+                            NULL);
+    return_answer (task, hit, local_hit (self, hit));
+    return;
+  }
   if (self->store_failing)
     g_info ("rate limits: the store answers again");
   self->store_failing = FALSE;
@@ -128,7 +126,7 @@ rc_rate_gate_hit_async (RcRateGate *self, const char *bucket, const char *subjec
                         gint64 window_ms, GCancellable *cancellable,
                         GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autoptr(GTask) task = NULL;
+  g_autoptr (GTask) task = NULL;
   Hit *hit;
 
   g_return_if_fail (RC_IS_RATE_GATE (self));
@@ -147,12 +145,11 @@ rc_rate_gate_hit_async (RcRateGate *self, const char *bucket, const char *subjec
     return_answer (task, hit, TRUE);
   else if (self->store == NULL)
     return_answer (task, hit, local_hit (self, hit));
-  else
-    {
-      g_autofree char *key = g_strdup_printf ("%s:%s", bucket, subject);
-      rc_store_rate_limit_hit_async (self->store, key, window_ms, cancellable, on_store_hit,
-                                     g_steal_pointer (&task));
-    }
+  else {
+    g_autofree char *key = g_strdup_printf ("%s:%s", bucket, subject);
+    rc_store_rate_limit_hit_async (self->store, key, window_ms, cancellable, on_store_hit,
+                                   g_steal_pointer (&task));
+  }
 }
 
 gboolean

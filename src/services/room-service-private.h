@@ -26,7 +26,7 @@ struct _RcRoomService {
   GHashTable *pending_saves; /* room id -> JsonNode* (PERSIST payload) */
   GPtrArray *handlers;       /* EventHandler* */
   GCancellable *cancellable;
-  RcRateGate *rate_gate;     /* chat:send and typing budgets */
+  RcRateGate *rate_gate; /* chat:send and typing budgets */
   guint flush_source;
   guint timer_source;
   gint64 timer_deadline;

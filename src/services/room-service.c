@@ -27,7 +27,6 @@ guint rc_room_service_signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (RcRoomService, rc_room_service, G_TYPE_OBJECT)
 
-
 static RcRoomUser *
 room_user_from (RcUser *user)
 {
@@ -87,7 +86,8 @@ ack_error (RcSioAck *ack, const GError *error, JsonObject *fields)
   if (error->domain != RC_ERROR)
     g_warning ("room event failed: %s", error->message);
   if (ack != NULL)
-    rc_sio_ack_error_full (ack, rc_error_wire_code (error), rc_error_wire_message (error), fields);
+    rc_sio_ack_error_full (ack, rc_error_wire_code (error), rc_error_wire_message (error),
+                           fields);
 }
 
 static void
@@ -104,26 +104,23 @@ finish_join (RcRoomService *self, RcSioSocket *socket, RcSioAck *ack, const char
              const char *pinned_owner)
 {
   RcUser *user = rc_sio_socket_get_user (socket);
-  g_autoptr(RcRoomUser) member = room_user_from (user);
-  g_autoptr(JsonObject) snapshot = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (RcRoomUser) member = room_user_from (user);
+  g_autoptr (JsonObject) snapshot = NULL;
+  g_autoptr (GError) error = NULL;
   gboolean creates = rc_room_registry_needs_owner (self->registry, room_id);
 
   sync_settings (self);
-  snapshot = rc_room_registry_join (self->registry, room_id, member, pinned_owner, rc_room_service_now_ms (),
-                                    self->effects, &error);
-  if (snapshot == NULL)
-    {
-      ack_error (ack, error, NULL);
-      rc_room_service_apply_effects (self);
-      return;
-    }
+  snapshot = rc_room_registry_join (self->registry, room_id, member, pinned_owner,
+                                    rc_room_service_now_ms (), self->effects, &error);
+  if (snapshot == NULL) {
+    ack_error (ack, error, NULL);
+    rc_room_service_apply_effects (self);
+    return;
+  }
   if (creates)
-    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
-                      "ROOMCAST_EVENT", "room-created",
-                      "ROOMCAST_ROOM_ID", room_id,
-                      "ROOMCAST_USER_ID", user->id,
-                      "MESSAGE", "room open: %s (host %s%s)", room_id,
+    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "ROOMCAST_EVENT", "room-created",
+                      "ROOMCAST_ROOM_ID", room_id, "ROOMCAST_USER_ID", user->id, "MESSAGE",
+                      "room open: %s (host %s%s)", room_id,
                       rc_room_get_host_id (rc_room_registry_lookup (self->registry, room_id)),
                       pinned_owner ? ", pinned by the store" : ", first joiner");
   bind_socket (self, user->id, socket, room_id);
@@ -148,18 +145,18 @@ on_owner_found (GObject *source, GAsyncResult *result, gpointer data)
 {
   JoinRequest *request = data;
   RcRoomService *self = request->self;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *owner = rc_store_get_room_owner_finish (RC_STORE (source), result, &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->registry == NULL)
-    {
-      join_request_free (request);
-      return;
-    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->registry == NULL) {
+    join_request_free (request);
+    return;
+  }
   /* The pin is optional: without an answer the first joiner hosts. */
   if (error != NULL)
     g_warning ("store: looking up the owner of room %s failed (%s); "
-               "the first joiner will host it", request->room_id, error->message);
+               "the first joiner will host it",
+               request->room_id, error->message);
   if (rc_sio_socket_is_connected (request->socket))
     finish_join (self, request->socket, request->ack, request->room_id, owner);
   join_request_free (request);
@@ -169,23 +166,21 @@ static void
 handle_join (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
 {
   RcRoomService *self = ((EventHandler *) data)->self;
-  g_autoptr(JsonObject) payload = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonObject) payload = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *room_id = NULL;
   JoinRequest *request;
 
   payload = rc_payload_object (args, &error);
   if (payload == NULL ||
-      !rc_payload_get_uuid (payload, "roomId", RC_FIELD_REQUIRED, &room_id, &error))
-    {
-      ack_error (ack, error, NULL);
-      return;
-    }
-  if (!rc_room_registry_needs_owner (self->registry, room_id))
-    {
-      finish_join (self, socket, ack, room_id, NULL);
-      return;
-    }
+      !rc_payload_get_uuid (payload, "roomId", RC_FIELD_REQUIRED, &room_id, &error)) {
+    ack_error (ack, error, NULL);
+    return;
+  }
+  if (!rc_room_registry_needs_owner (self->registry, room_id)) {
+    finish_join (self, socket, ack, room_id, NULL);
+    return;
+  }
   request = g_new0 (JoinRequest, 1);
   request->self = g_object_ref (self);
   request->socket = g_object_ref (socket);
@@ -201,13 +196,13 @@ static void
 handle_leave (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
 {
   RcRoomService *self = ((EventHandler *) data)->self;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (!is_bound (self, socket))
     rc_error_set (&error, RC_ERROR_NOT_IN_ROOM);
   else
-    rc_room_registry_leave (self->registry, rc_sio_socket_get_user (socket)->id, rc_room_service_now_ms (),
-                            self->effects, &error);
+    rc_room_registry_leave (self->registry, rc_sio_socket_get_user (socket)->id,
+                            rc_room_service_now_ms (), self->effects, &error);
   if (error != NULL)
     ack_error (ack, error, NULL);
   else
@@ -219,21 +214,21 @@ static void
 handle_close (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
 {
   RcRoomService *self = ((EventHandler *) data)->self;
-  g_autoptr(RcRoomUser) actor = room_user_from (rc_sio_socket_get_user (socket));
-  g_autoptr(JsonObject) payload = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (RcRoomUser) actor = room_user_from (rc_sio_socket_get_user (socket));
+  g_autoptr (JsonObject) payload = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *room_id = NULL;
 
   /* {roomId} lets an admin close a room they are not in. */
   payload = rc_payload_object (args, &error);
   if (payload != NULL &&
-      rc_payload_get_uuid (payload, "roomId", RC_FIELD_OPTIONAL, &room_id, &error))
-    {
-      if (room_id == NULL && !is_bound (self, socket))
-        rc_error_set (&error, RC_ERROR_NOT_IN_ROOM);
-      else
-        rc_room_registry_close (self->registry, actor, room_id, rc_room_service_now_ms (), self->effects, &error);
-    }
+      rc_payload_get_uuid (payload, "roomId", RC_FIELD_OPTIONAL, &room_id, &error)) {
+    if (room_id == NULL && !is_bound (self, socket))
+      rc_error_set (&error, RC_ERROR_NOT_IN_ROOM);
+    else
+      rc_room_registry_close (self->registry, actor, room_id, rc_room_service_now_ms (),
+                              self->effects, &error);
+  }
   if (error != NULL)
     ack_error (ack, error, NULL);
   else
@@ -245,17 +240,17 @@ static void
 dispatch_room_event (RcRoomService *self, const char *event, RcSioSocket *socket,
                      JsonObject *payload, RcSioAck *ack)
 {
-  g_autoptr(JsonObject) reply = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonObject) reply = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (!is_bound (self, socket))
     rc_error_set (&error, RC_ERROR_NOT_IN_ROOM);
-  else
-    {
-      sync_settings (self);
-      rc_room_registry_dispatch (self->registry, rc_sio_socket_get_user (socket)->id,
-                                 event, payload, rc_room_service_now_ms (), self->effects, &reply, &error);
-    }
+  else {
+    sync_settings (self);
+    rc_room_registry_dispatch (self->registry, rc_sio_socket_get_user (socket)->id, event,
+                               payload, rc_room_service_now_ms (), self->effects, &reply,
+                               &error);
+  }
   if (error != NULL)
     ack_error (ack, error, reply);
   else
@@ -288,21 +283,19 @@ on_gate_answer (GObject *source, GAsyncResult *result, gpointer data)
   GatedEvent *gated = data;
   RcRoomService *self = gated->self;
   gint64 retry_after_ms = 0;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gboolean allowed = rc_rate_gate_hit_finish (RC_RATE_GATE (source), result, &retry_after_ms,
                                               &error);
 
   if (self->registry == NULL || error != NULL)
     ; /* the service is gone */
-  else if (!allowed)
-    {
-      g_autoptr(JsonObject) fields = json_object_new ();
-      json_object_set_int_member (fields, "retryAfterMs", retry_after_ms);
-      rc_error_set_printf (&error, RC_ERROR_RATE_LIMITED,
-                           "Too many messages; retry in %" G_GINT64_FORMAT " ms", retry_after_ms);
-      ack_error (gated->ack, error, fields);
-    }
-  else if (rc_sio_socket_is_connected (gated->socket))
+  else if (!allowed) {
+    g_autoptr (JsonObject) fields = json_object_new ();
+    json_object_set_int_member (fields, "retryAfterMs", retry_after_ms);
+    rc_error_set_printf (&error, RC_ERROR_RATE_LIMITED,
+                         "Too many messages; retry in %" G_GINT64_FORMAT " ms", retry_after_ms);
+    ack_error (gated->ack, error, fields);
+  } else if (rc_sio_socket_is_connected (gated->socket))
     dispatch_room_event (self, gated->event, gated->socket, gated->payload, gated->ack);
   gated_event_free (gated);
 }
@@ -312,34 +305,32 @@ handle_room_event (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer
 {
   EventHandler *handler = data;
   RcRoomService *self = handler->self;
-  g_autoptr(JsonObject) payload = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonObject) payload = NULL;
+  g_autoptr (GError) error = NULL;
   const char *bucket = rc_room_command_rate_bucket (handler->event);
 
   payload = rc_payload_object (args, &error);
-  if (payload == NULL)
-    {
-      ack_error (ack, error, NULL);
-      return;
-    }
+  if (payload == NULL) {
+    ack_error (ack, error, NULL);
+    return;
+  }
   /* Only an event that can go out draws on the budget: the room and the
    * payload are checked first. */
   if (bucket != NULL && is_bound (self, socket) &&
-      rc_room_command_check_payload (handler->event, payload, NULL))
-    {
-      /* Counted by the gate first (one budget per user and bucket; in Redis
+      rc_room_command_check_payload (handler->event, payload, NULL)) {
+    /* Counted by the gate first (one budget per user and bucket; in Redis
        * shared by every worker), dispatched when the gate allows it. */
-      GatedEvent *pending = g_new0 (GatedEvent, 1);
-      pending->self = g_object_ref (self);
-      pending->event = handler->event;
-      pending->socket = g_object_ref (socket);
-      pending->payload = json_object_ref (payload);
-      pending->ack = ack ? rc_sio_ack_ref (ack) : NULL;
-      rc_rate_gate_hit_async (self->rate_gate, bucket, rc_sio_socket_get_user (socket)->id,
-                              self->config->rate_limit_per_minute, 60000, self->cancellable,
-                              on_gate_answer, pending);
-      return;
-    }
+    GatedEvent *pending = g_new0 (GatedEvent, 1);
+    pending->self = g_object_ref (self);
+    pending->event = handler->event;
+    pending->socket = g_object_ref (socket);
+    pending->payload = json_object_ref (payload);
+    pending->ack = ack ? rc_sio_ack_ref (ack) : NULL;
+    rc_rate_gate_hit_async (self->rate_gate, bucket, rc_sio_socket_get_user (socket)->id,
+                            self->config->rate_limit_per_minute, 60000, self->cancellable,
+                            on_gate_answer, pending);
+    return;
+  }
   dispatch_room_event (self, handler->event, socket, payload, ack);
 }
 
@@ -353,7 +344,8 @@ on_disconnected (RcSioServer *sio, RcSioSocket *socket, const char *reason, gpoi
   if (user == NULL || !is_bound (self, socket))
     return;
   g_hash_table_remove (self->bindings, user->id);
-  rc_room_registry_disconnect (self->registry, user->id, rc_room_service_now_ms (), self->effects);
+  rc_room_registry_disconnect (self->registry, user->id, rc_room_service_now_ms (),
+                               self->effects);
   rc_room_service_apply_effects (self);
 }
 
@@ -362,12 +354,12 @@ on_disconnected (RcSioServer *sio, RcSioSocket *socket, const char *reason, gpoi
 static guint
 count_participants (RcRoomService *self)
 {
-  g_autoptr(GPtrArray) ids = rc_room_registry_list_rooms (self->registry);
+  g_autoptr (GPtrArray) ids = rc_room_registry_list_rooms (self->registry);
   guint n = 0;
 
   for (guint i = 0; i < ids->len; i++)
-    n += rc_room_get_n_participants (rc_room_registry_lookup (self->registry,
-                                                              g_ptr_array_index (ids, i)));
+    n += rc_room_get_n_participants (
+      rc_room_registry_lookup (self->registry, g_ptr_array_index (ids, i)));
   return n;
 }
 
@@ -443,7 +435,7 @@ void
 rc_room_service_broadcast (RcRoomService *self, const char *room_id, const char *event,
                            JsonNode *payload)
 {
-  g_autoptr(JsonArray) args = json_array_new ();
+  g_autoptr (JsonArray) args = json_array_new ();
   g_autofree char *frame = NULL;
   GHashTableIter iter;
   gpointer value;
@@ -453,15 +445,13 @@ rc_room_service_broadcast (RcRoomService *self, const char *room_id, const char 
   json_array_add_element (args, json_node_copy (payload));
   frame = rc_sio_encode_event ("/", -1, event, args);
   g_hash_table_iter_init (&iter, self->bindings);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      Binding *binding = value;
-      if (g_str_equal (binding->room_id, room_id))
-        {
-          rc_sio_socket_send_frame (binding->socket, frame);
-          sent++;
-        }
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    Binding *binding = value;
+    if (g_str_equal (binding->room_id, room_id)) {
+      rc_sio_socket_send_frame (binding->socket, frame);
+      sent++;
     }
+  }
   rc_metrics_counter_add ("roomcast_room_messages_out_total",
                           "Room events sent to clients (one per recipient)", NULL, sent);
 }
@@ -472,7 +462,8 @@ rc_room_service_close_room (RcRoomService *self, const char *room_id, const char
   g_return_if_fail (RC_IS_ROOM_SERVICE (self) && room_id != NULL && reason != NULL);
   if (self->registry == NULL)
     return;
-  rc_room_registry_close_room (self->registry, room_id, reason, rc_room_service_now_ms (), self->effects);
+  rc_room_registry_close_room (self->registry, room_id, reason, rc_room_service_now_ms (),
+                               self->effects);
   rc_room_service_apply_effects (self);
 }
 
@@ -481,13 +472,12 @@ rc_room_service_remove_user (RcRoomService *self, const char *room_id, const cha
                              gboolean ban, GError **error)
 {
   g_return_val_if_fail (RC_IS_ROOM_SERVICE (self) && room_id != NULL && user_id != NULL, FALSE);
-  if (self->registry == NULL)
-    {
-      rc_error_set_printf (error, RC_ERROR_NOT_FOUND, "No open room %s", room_id);
-      return FALSE;
-    }
-  if (!rc_room_registry_remove_user (self->registry, room_id, user_id, ban, rc_room_service_now_ms (),
-                                     self->effects, error))
+  if (self->registry == NULL) {
+    rc_error_set_printf (error, RC_ERROR_NOT_FOUND, "No open room %s", room_id);
+    return FALSE;
+  }
+  if (!rc_room_registry_remove_user (self->registry, room_id, user_id, ban,
+                                     rc_room_service_now_ms (), self->effects, error))
     return FALSE;
   rc_room_service_apply_effects (self);
   return TRUE;
@@ -499,15 +489,16 @@ rc_room_service_shutdown (RcRoomService *self)
   g_return_if_fail (RC_IS_ROOM_SERVICE (self));
   if (self->registry == NULL)
     return;
-  g_info ("rooms: closing %u room(s) for shutdown", rc_room_registry_get_n_rooms (self->registry));
-  rc_room_registry_close_all (self->registry, "server_shutdown", rc_room_service_now_ms (), self->effects);
+  g_info ("rooms: closing %u room(s) for shutdown",
+          rc_room_registry_get_n_rooms (self->registry));
+  rc_room_registry_close_all (self->registry, "server_shutdown", rc_room_service_now_ms (),
+                              self->effects);
   rc_room_service_apply_effects (self);
   /* Write now rather than on the next iteration: the loop is winding down. */
-  if (self->flush_source != 0)
-    {
-      g_clear_handle_id (&self->flush_source, g_source_remove);
-      rc_room_service_flush_saves (self);
-    }
+  if (self->flush_source != 0) {
+    g_clear_handle_id (&self->flush_source, g_source_remove);
+    rc_room_service_flush_saves (self);
+  }
 }
 
 /* --- construction --- */
@@ -533,14 +524,14 @@ event_handler_free (gpointer data)
 }
 
 RcRoomService *
-rc_room_service_new (RcSioServer *sio, RcStore *store, RcRateGate *gate,
-                     const RcConfig *config)
+rc_room_service_new (RcSioServer *sio, RcStore *store, RcRateGate *gate, const RcConfig *config)
 {
   RcRoomService *self;
   RcRoomRegistrySettings settings;
 
-  g_return_val_if_fail (RC_IS_SIO_SERVER (sio) && RC_IS_STORE (store) && RC_IS_RATE_GATE (gate) &&
-                        config != NULL, NULL);
+  g_return_val_if_fail (RC_IS_SIO_SERVER (sio) && RC_IS_STORE (store) &&
+                          RC_IS_RATE_GATE (gate) && config != NULL,
+                        NULL);
   self = g_object_new (RC_TYPE_ROOM_SERVICE, NULL);
   self->sio = g_object_ref (sio);
   self->store = g_object_ref (store);
@@ -557,12 +548,14 @@ rc_room_service_new (RcSioServer *sio, RcStore *store, RcRateGate *gate,
   add_handler (self, "room:join", handle_join);
   add_handler (self, "room:leave", handle_leave);
   add_handler (self, "room:close", handle_close);
-  for (const char * const *event = rc_room_command_names (); *event != NULL; event++)
+  for (const char *const *event = rc_room_command_names (); *event != NULL; event++)
     add_handler (self, *event, handle_room_event);
-  self->disconnected_id = g_signal_connect (sio, "disconnected", G_CALLBACK (on_disconnected), self);
+  self->disconnected_id = g_signal_connect (sio, "disconnected", G_CALLBACK (on_disconnected),
+                                            self);
   rc_metrics_register_collector (metrics_collector, self);
   g_info ("rooms: %u seats, grace %u s, at most %u rooms of %u clients, %u messages/min "
-          "counted in %s", settings.room.n_seats, config->room_grace_s, settings.max_rooms,
+          "counted in %s",
+          settings.room.n_seats, config->room_grace_s, settings.max_rooms,
           settings.room.max_participants, config->rate_limit_per_minute,
           rc_rate_gate_get_backend (gate));
   return self;
@@ -573,23 +566,21 @@ rc_room_service_dispose (GObject *object)
 {
   RcRoomService *self = RC_ROOM_SERVICE (object);
 
-  if (self->sio != NULL)
-    {
-      g_clear_signal_handler (&self->disconnected_id, self->sio);
-      for (guint i = 0; i < self->handlers->len; i++)
-        rc_sio_server_off_by_data (self->sio, g_ptr_array_index (self->handlers, i), "internal",
-                                   "rooms are not available");
-      rc_metrics_unregister_collector (metrics_collector, self);
-    }
+  if (self->sio != NULL) {
+    g_clear_signal_handler (&self->disconnected_id, self->sio);
+    for (guint i = 0; i < self->handlers->len; i++)
+      rc_sio_server_off_by_data (self->sio, g_ptr_array_index (self->handlers, i), "internal",
+                                 "rooms are not available");
+    rc_metrics_unregister_collector (metrics_collector, self);
+  }
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->timer_source, g_source_remove);
   /* Last writes go out fire-and-forget. */
-  if (self->flush_source != 0)
-    {
-      g_clear_handle_id (&self->flush_source, g_source_remove);
-      if (self->store != NULL)
-        rc_room_service_flush_saves (self);
-    }
+  if (self->flush_source != 0) {
+    g_clear_handle_id (&self->flush_source, g_source_remove);
+    if (self->store != NULL)
+      rc_room_service_flush_saves (self);
+  }
   g_hash_table_remove_all (self->bindings);
   g_clear_pointer (&self->registry, rc_room_registry_free);
   g_clear_object (&self->sio);
@@ -618,15 +609,18 @@ rc_room_service_class_init (RcRoomServiceClass *klass)
 
   object_class->dispose = rc_room_service_dispose;
   object_class->finalize = rc_room_service_finalize;
-  signals[SIGNAL_ROOM_STATE_CHANGED] =
-    g_signal_new ("room-state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, JSON_TYPE_NODE);
-  signals[SIGNAL_ROOM_CHANGED] =
-    g_signal_new ("room-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
-  signals[SIGNAL_SOCKET_JOINED] =
-    g_signal_new ("socket-joined", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, RC_TYPE_SIO_SOCKET);
+  signals[SIGNAL_ROOM_STATE_CHANGED] = g_signal_new ("room-state-changed",
+                                                     G_TYPE_FROM_CLASS (klass),
+                                                     G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                     G_TYPE_NONE, 2, G_TYPE_STRING,
+                                                     JSON_TYPE_NODE);
+  signals[SIGNAL_ROOM_CHANGED] = g_signal_new ("room-changed", G_TYPE_FROM_CLASS (klass),
+                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                               G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_SOCKET_JOINED] = g_signal_new ("socket-joined", G_TYPE_FROM_CLASS (klass),
+                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                G_TYPE_NONE, 2, G_TYPE_STRING,
+                                                RC_TYPE_SIO_SOCKET);
 }
 
 static void

@@ -18,36 +18,36 @@
 typedef struct {
   gboolean live;
   gint64 count;
-  gint64 closed_at_ms;   /* live == FALSE only */
+  gint64 closed_at_ms; /* live == FALSE only */
 } Status;
 
 typedef struct {
-  RcRoomStatusReporter *owner;   /* weak: rooms die with it */
+  RcRoomStatusReporter *owner; /* weak: rooms die with it */
   char *id;
   Status want;
-  guint64 gen;           /* bumped on every change of `want` */
+  guint64 gen; /* bumped on every change of `want` */
   guint64 posted_gen;
-  gboolean created;      /* "room created" {true, 0} still to send */
-  gboolean urgent;       /* `want` is a close: no debounce */
+  gboolean created; /* "room created" {true, 0} still to send */
+  gboolean urgent;  /* `want` is a close: no debounce */
   gboolean in_flight;
-  guint timer;           /* debounce or retry */
-  RcBackoff retry;       /* failed tries of the current news */
-  gboolean known;        /* seen open and not closed since */
+  guint timer;     /* debounce or retry */
+  RcBackoff retry; /* failed tries of the current news */
+  gboolean known;  /* seen open and not closed since */
   gboolean not_found_logged;
-  gboolean failing;      /* a failure series was logged */
+  gboolean failing; /* a failure series was logged */
 } Room;
 
 struct _RcRoomStatusReporter {
   GObject parent_instance;
   RcLaravelClient *laravel;
-  GHashTable *rooms;     /* id -> Room* */
+  GHashTable *rooms; /* id -> Room* */
   GCancellable *cancellable;
 };
 
 typedef struct {
-  RcRoomStatusReporter *self;    /* ref */
+  RcRoomStatusReporter *self; /* ref */
   char *room_id;
-  guint64 gen;           /* generation posted (0 for "created") */
+  guint64 gen; /* generation posted (0 for "created") */
   gboolean closing;
 } Post;
 
@@ -68,7 +68,7 @@ room_free (gpointer data)
 char *
 rc_room_status_format_time (gint64 unix_ms)
 {
-  g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc (unix_ms / 1000);
+  g_autoptr (GDateTime) t = g_date_time_new_from_unix_utc (unix_ms / 1000);
   g_autofree char *base = t ? g_date_time_format (t, "%Y-%m-%dT%H:%M:%S") : NULL;
 
   return base ? g_strdup_printf ("%s.%03dZ", base, (int) (unix_ms % 1000)) : NULL;
@@ -77,15 +77,14 @@ rc_room_status_format_time (gint64 unix_ms)
 static JsonNode *
 body_for (const Status *status)
 {
-  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr (JsonObject) object = json_object_new ();
 
   json_object_set_boolean_member (object, "is_live", status->live);
   json_object_set_int_member (object, "participant_count", status->live ? status->count : 0);
-  if (!status->live)
-    {
-      g_autofree char *closed_at = rc_room_status_format_time (status->closed_at_ms);
-      json_object_set_string_member (object, "closed_at", closed_at);
-    }
+  if (!status->live) {
+    g_autofree char *closed_at = rc_room_status_format_time (status->closed_at_ms);
+    json_object_set_string_member (object, "closed_at", closed_at);
+  }
   return json_node_init_object (json_node_alloc (), object);
 }
 
@@ -131,18 +130,16 @@ pump (RcRoomStatusReporter *self, Room *room)
 {
   if (room->in_flight)
     return; /* its completion pumps again */
-  if (!has_news (room))
-    {
-      if (!room->known)
-        g_hash_table_remove (self->rooms, room->id);
-      return;
-    }
-  if (room->created || room->urgent)
-    {
-      g_clear_handle_id (&room->timer, g_source_remove);
-      send_now (self, room);
-      return;
-    }
+  if (!has_news (room)) {
+    if (!room->known)
+      g_hash_table_remove (self->rooms, room->id);
+    return;
+  }
+  if (room->created || room->urgent) {
+    g_clear_handle_id (&room->timer, g_source_remove);
+    send_now (self, room);
+    return;
+  }
   if (room->timer == 0)
     arm (room, RC_ROOM_STATUS_DEBOUNCE_MS);
 }
@@ -168,27 +165,26 @@ is_retryable (const GError *error)
 static gboolean
 handle_failure (Room *room, const Post *post, const GError *error)
 {
-  if (g_error_matches (error, RC_LARAVEL_ERROR, RC_LARAVEL_ERROR_NOT_FOUND))
-    {
-      count_post ("not_found");
-      if (!room->not_found_logged)
-        g_warning ("room status: Laravel does not know room %s (HTTP 404); the room works "
-                   "on, and further 404s for it are not logged", room->id);
-      room->not_found_logged = TRUE;
-      return FALSE;
-    }
+  if (g_error_matches (error, RC_LARAVEL_ERROR, RC_LARAVEL_ERROR_NOT_FOUND)) {
+    count_post ("not_found");
+    if (!room->not_found_logged)
+      g_warning ("room status: Laravel does not know room %s (HTTP 404); the room works "
+                 "on, and further 404s for it are not logged",
+                 room->id);
+    room->not_found_logged = TRUE;
+    return FALSE;
+  }
   if (is_retryable (error) &&
-      rc_backoff_get_failures (&room->retry) + 1 < RC_ROOM_STATUS_MAX_ATTEMPTS)
-    {
-      guint delay = rc_backoff_next (&room->retry);
-      count_post ("retry");
-      if (!room->failing)
-        g_warning ("room status: update of room %s failed (%s); retrying with backoff",
-                   room->id, error->message);
-      room->failing = TRUE;
-      arm (room, delay);
-      return TRUE;
-    }
+      rc_backoff_get_failures (&room->retry) + 1 < RC_ROOM_STATUS_MAX_ATTEMPTS) {
+    guint delay = rc_backoff_next (&room->retry);
+    count_post ("retry");
+    if (!room->failing)
+      g_warning ("room status: update of room %s failed (%s); retrying with backoff", room->id,
+                 error->message);
+    room->failing = TRUE;
+    arm (room, delay);
+    return TRUE;
+  }
   count_post ("failed");
   g_warning ("room status: giving up on the %s update of room %s: %s",
              post->closing ? "close" : "live", room->id, error->message);
@@ -200,30 +196,27 @@ on_posted (GObject *source, GAsyncResult *result, gpointer data)
 {
   Post *post = data;
   RcRoomStatusReporter *self = post->self;
-  g_autoptr(GError) error = NULL;
-  gboolean ok = rc_laravel_client_room_status_finish (RC_LARAVEL_CLIENT (source), result, &error);
+  g_autoptr (GError) error = NULL;
+  gboolean ok = rc_laravel_client_room_status_finish (RC_LARAVEL_CLIENT (source), result,
+                                                      &error);
   Room *room;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      post_free (post);
-      return;
-    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    post_free (post);
+    return;
+  }
   room = g_hash_table_lookup (self->rooms, post->room_id);
   g_assert (room != NULL && room->in_flight); /* rooms in flight are never forgotten */
   room->in_flight = FALSE;
-  if (ok)
-    {
-      count_post ("ok");
-      if (room->failing)
-        g_info ("room status: updates of room %s go through again", room->id);
-      room->failing = FALSE;
-    }
-  else if (handle_failure (room, post, error))
-    {
-      post_free (post);
-      return;
-    }
+  if (ok) {
+    count_post ("ok");
+    if (room->failing)
+      g_info ("room status: updates of room %s go through again", room->id);
+    room->failing = FALSE;
+  } else if (handle_failure (room, post, error)) {
+    post_free (post);
+    return;
+  }
   rc_backoff_reset (&room->retry);
   if (post->gen == 0)
     room->created = FALSE;
@@ -238,7 +231,7 @@ send_now (RcRoomStatusReporter *self, Room *room)
 {
   static const Status created = { TRUE, 0, 0 };
   Post *post = g_new0 (Post, 1);
-  g_autoptr(JsonNode) body = NULL;
+  g_autoptr (JsonNode) body = NULL;
   const Status *status = room->created ? &created : &room->want;
 
   post->self = g_object_ref (self);
@@ -247,11 +240,10 @@ send_now (RcRoomStatusReporter *self, Room *room)
   post->closing = !status->live;
   body = body_for (status);
   room->in_flight = TRUE;
-  if (g_log_get_debug_enabled ())
-    {
-      g_autofree char *text = rc_json_to_string (body);
-      g_debug ("room status: room %s -> %s", room->id, text);
-    }
+  if (g_log_get_debug_enabled ()) {
+    g_autofree char *text = rc_json_to_string (body);
+    g_debug ("room status: room %s -> %s", room->id, text);
+  }
   rc_laravel_client_room_status_async (self->laravel, room->id, body, self->cancellable,
                                        on_posted, post);
 }
@@ -262,44 +254,40 @@ on_state_changed (RcRoomService *rooms, const char *room_id, JsonNode *state, gp
 {
   RcRoomStatusReporter *self = data;
   JsonObject *object = JSON_NODE_HOLDS_OBJECT (state) ? json_node_get_object (state) : NULL;
-  const char *status = object ? json_object_get_string_member_with_default (object, "status", "")
-                              : "";
-  gint64 count = object ? json_object_get_int_member_with_default (object, "participantCount", 0)
-                        : 0;
+  const char *status = object
+                         ? json_object_get_string_member_with_default (object, "status", "")
+                         : "";
+  gint64 count = object
+                   ? json_object_get_int_member_with_default (object, "participantCount", 0)
+                   : 0;
   Room *room = g_hash_table_lookup (self->rooms, room_id);
   gboolean fresh = room == NULL;
 
-  if (fresh)
-    {
-      room = g_new0 (Room, 1);
-      rc_backoff_init (&room->retry, RETRY_BASE_MS, RETRY_MAX_MS, 0);
-      room->owner = self;
-      room->id = g_strdup (room_id);
-      g_hash_table_insert (self->rooms, room->id, room);
-    }
-  if (g_str_equal (status, "CLOSED"))
-    {
-      if (!fresh && !room->known)
-        return; /* this close is already on its way */
-      room->known = FALSE;
-      room->created = FALSE; /* superseded */
-      room->want = (Status) { FALSE, 0, g_get_real_time () / 1000 };
-      room->urgent = TRUE;
-    }
-  else if (!room->known)
-    {
-      room->known = TRUE;
-      room->created = TRUE;
-      room->want = (Status) { TRUE, MAX (count, 0), 0 };
-      room->urgent = FALSE;
-    }
-  else if (room->want.live && room->want.count == count)
+  if (fresh) {
+    room = g_new0 (Room, 1);
+    rc_backoff_init (&room->retry, RETRY_BASE_MS, RETRY_MAX_MS, 0);
+    room->owner = self;
+    room->id = g_strdup (room_id);
+    g_hash_table_insert (self->rooms, room->id, room);
+  }
+  if (g_str_equal (status, "CLOSED")) {
+    if (!fresh && !room->known)
+      return; /* this close is already on its way */
+    room->known = FALSE;
+    room->created = FALSE; /* superseded */
+    room->want = (Status){ FALSE, 0, g_get_real_time () / 1000 };
+    room->urgent = TRUE;
+  } else if (!room->known) {
+    room->known = TRUE;
+    room->created = TRUE;
+    room->want = (Status){ TRUE, MAX (count, 0), 0 };
+    room->urgent = FALSE;
+  } else if (room->want.live && room->want.count == count)
     return; /* a seat or a setting changed: nothing for Laravel */
-  else
-    {
-      room->want = (Status) { TRUE, MAX (count, 0), 0 };
-      room->urgent = FALSE;
-    }
+  else {
+    room->want = (Status){ TRUE, MAX (count, 0), 0 };
+    room->urgent = FALSE;
+  }
   room->gen++;
   if (room->urgent)
     rc_backoff_reset (&room->retry);
@@ -332,7 +320,8 @@ rc_room_status_reporter_new (RcRoomService *rooms, RcLaravelClient *laravel)
   /* Disconnected automatically when this object goes away. */
   g_signal_connect_object (rooms, "room-state-changed", G_CALLBACK (on_state_changed), self, 0);
   g_info ("room status: rooms going live, their participant counts and closes are posted to "
-          "Laravel (coalesced, %u ms debounce)", RC_ROOM_STATUS_DEBOUNCE_MS);
+          "Laravel (coalesced, %u ms debounce)",
+          RC_ROOM_STATUS_DEBOUNCE_MS);
   return self;
 }
 

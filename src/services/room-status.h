@@ -39,7 +39,8 @@ G_DECLARE_FINAL_TYPE (RcRoomStatusReporter, rc_room_status_reporter, RC, ROOM_ST
                       GObject)
 
 /* Starts following @rooms; posts through @laravel. */
-RcRoomStatusReporter *rc_room_status_reporter_new (RcRoomService *rooms, RcLaravelClient *laravel);
+RcRoomStatusReporter *rc_room_status_reporter_new (RcRoomService *rooms,
+                                                   RcLaravelClient *laravel);
 /* Rooms with an update waiting or in flight (shutdown waits for 0). */
 guint rc_room_status_reporter_get_n_pending (RcRoomStatusReporter *self);
 
