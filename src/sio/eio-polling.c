@@ -38,8 +38,8 @@ struct _RcEioPolling {
 G_DEFINE_FINAL_TYPE (RcEioPolling, rc_eio_polling, RC_TYPE_EIO_TRANSPORT)
 
 static const char *const http_error_messages[] = {
-  "Transport unknown", "Session ID unknown", "Bad handshake method", "Bad request",
-  "Forbidden", "Unsupported protocol version",
+  "Transport unknown", "Session ID unknown", "Bad handshake method",
+  "Bad request",       "Forbidden",          "Unsupported protocol version",
 };
 
 void
@@ -48,11 +48,12 @@ rc_eio_reply_error (SoupServerMessage *msg, RcEioHttpError error)
   g_return_if_fail (error < G_N_ELEMENTS (http_error_messages));
   char *body = g_strdup_printf ("{\"code\":%d,\"message\":\"%s\"}", error,
                                 http_error_messages[error]);
-  soup_server_message_set_status (msg, error == RC_EIO_HTTP_FORBIDDEN ? SOUP_STATUS_FORBIDDEN
-                                                                     : SOUP_STATUS_BAD_REQUEST,
+  soup_server_message_set_status (msg,
+                                  error == RC_EIO_HTTP_FORBIDDEN ? SOUP_STATUS_FORBIDDEN
+                                                                 : SOUP_STATUS_BAD_REQUEST,
                                   NULL);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                "Cache-Control", "no-store");
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
+                                "no-store");
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body,
                                     strlen (body));
 }
@@ -82,8 +83,8 @@ answer_poll (RcEioPolling *self, SoupServerMessage *msg, gboolean held, gboolean
     g_string_append_c (body, '6');
   gsize len = body->len;
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                "Cache-Control", "no-store");
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
+                                "no-store");
   soup_server_message_set_response (msg, "text/plain; charset=UTF-8", SOUP_MEMORY_TAKE,
                                     g_string_free (body, FALSE), len);
   if (held)
@@ -310,7 +311,9 @@ on_probe_upgraded (RcEioTransport *to, gpointer owner)
 }
 
 static const RcEioTransportHandlers probe_handlers = {
-  on_probe_packet, on_probe_closed, on_probe_upgraded,
+  on_probe_packet,
+  on_probe_closed,
+  on_probe_upgraded,
 };
 
 static gboolean
@@ -331,7 +334,8 @@ upgrade (RcEioTransport *transport, RcEioTransport *probe)
     return FALSE;
   self->probe = g_object_ref (probe);
   rc_eio_transport_set_handlers (probe, &probe_handlers, self);
-  self->upgrade_timeout_id = g_timeout_add (RC_EIO_UPGRADE_TIMEOUT_MS, on_upgrade_timeout, self);
+  self->upgrade_timeout_id = g_timeout_add (RC_EIO_UPGRADE_TIMEOUT_MS, on_upgrade_timeout,
+                                            self);
   return TRUE;
 }
 
@@ -409,7 +413,8 @@ handle_post (RcEioPolling *self, SoupServerMessage *msg)
   g_autoptr (RcEioPolling) keep = g_object_ref (self);
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *type = soup_message_headers_get_content_type (headers, NULL);
-  g_autoptr (GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  g_autoptr (GBytes)
+    body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
   gsize len;
   const char *data = g_bytes_get_data (body, &len);
 
@@ -454,8 +459,8 @@ handle_post (RcEioPolling *self, SoupServerMessage *msg)
     return;
   }
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                "Cache-Control", "no-store");
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
+                                "no-store");
   /* text/html, as engine.io answers: some browsers offer to download a
    * text/plain answer. */
   soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC, "ok", 2);

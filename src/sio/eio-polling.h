@@ -45,7 +45,8 @@ G_DECLARE_FINAL_TYPE (RcEioPolling, rc_eio_polling, RC, EIO_POLLING, RcEioTransp
 /* @max_payload: the longest POST body; @max_queued: the most bytes held for
  * a client that does not poll; @close_timeout_ms: how long a closing
  * session waits for the poll that carries its last packets. */
-RcEioTransport *rc_eio_polling_new (guint max_payload, gsize max_queued, guint close_timeout_ms);
+RcEioTransport *rc_eio_polling_new (guint max_payload, gsize max_queued,
+                                    guint close_timeout_ms);
 
 /* A GET or POST for this session (any other method: 400). The server has
  * checked the query, the sid and the Origin. */

@@ -59,8 +59,8 @@ typedef struct {
 
 /* @handlers (static storage) and @owner replace the previous ones; NULL
  * handlers detach the owner. */
-void rc_eio_transport_set_handlers (RcEioTransport *self, const RcEioTransportHandlers *handlers,
-                                    gpointer owner);
+void rc_eio_transport_set_handlers (RcEioTransport *self,
+                                    const RcEioTransportHandlers *handlers, gpointer owner);
 /* "websocket" or "polling", as Engine.IO names them. */
 const char *rc_eio_transport_get_name (RcEioTransport *self);
 void rc_eio_transport_send (RcEioTransport *self, const char *packet);

@@ -26,11 +26,12 @@ on_closed (SoupWebsocketConnection *ws, gpointer data)
   g_autofree char *derived = NULL;
   const char *reason = self->close_reason;
 
-  if (!reason && (soup_websocket_connection_get_close_code (ws) == SOUP_WEBSOCKET_CLOSE_TOO_BIG ||
-                  self->error_reason))
-    reason = derived = g_strdup_printf ("protocol error: %s",
-                                        self->error_reason ? self->error_reason
-                                                           : "message too big");
+  if (!reason &&
+      (soup_websocket_connection_get_close_code (ws) == SOUP_WEBSOCKET_CLOSE_TOO_BIG ||
+       self->error_reason))
+    reason = derived = g_strdup_printf ("protocol error: %s", self->error_reason
+                                                                ? self->error_reason
+                                                                : "message too big");
   rc_eio_transport_report_closed (RC_EIO_TRANSPORT (self), reason);
 }
 
@@ -78,7 +79,8 @@ rc_eio_websocket_new (SoupWebsocketConnection *ws, guint max_payload)
   /* libsoup closes with 1009 past this; the Engine.IO packet is the message. */
   soup_websocket_connection_set_max_incoming_payload_size (ws, max_payload);
   /* libsoup limits frames; a message of many fragments is ours to bound. */
-  rc_fair_io_stream_limit_ws_messages (soup_websocket_connection_get_io_stream (ws), max_payload);
+  rc_fair_io_stream_limit_ws_messages (soup_websocket_connection_get_io_stream (ws),
+                                       max_payload);
   /* Engine.IO pings itself. */
   soup_websocket_connection_set_keepalive_interval (ws, 0);
   g_signal_connect (ws, "message", G_CALLBACK (on_message), self);

@@ -12,18 +12,16 @@
 #include <math.h>
 #include <string.h>
 
-G_DEFINE_QUARK (rc-sio-error-quark, rc_sio_error)
+G_DEFINE_QUARK (rc - sio - error - quark, rc_sio_error)
 
 static const char *const sio_type_names[] = {
-  "CONNECT", "DISCONNECT", "EVENT", "ACK", "CONNECT_ERROR", "BINARY_EVENT",
-  "BINARY_ACK",
+  "CONNECT", "DISCONNECT", "EVENT", "ACK", "CONNECT_ERROR", "BINARY_EVENT", "BINARY_ACK",
 };
 
 /* Event names the Socket.IO libraries use for themselves: a client emitting
  * one would confuse the listeners on the other side. */
 static const char *const reserved_events[] = {
-  "connect", "connect_error", "disconnect", "disconnecting", "newListener",
-  "removeListener",
+  "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener",
 };
 
 RcSioPacket *
@@ -51,27 +49,22 @@ rc_sio_packet_free (RcSioPacket *packet)
 /* ---- Engine.IO ---------------------------------------------------------- */
 
 gboolean
-rc_eio_decode (const char *frame, gsize len, RcEioType *type,
-               const char **payload, gsize *payload_len, GError **error)
+rc_eio_decode (const char *frame, gsize len, RcEioType *type, const char **payload,
+               gsize *payload_len, GError **error)
 {
   g_return_val_if_fail (frame != NULL || len == 0, FALSE);
-  g_return_val_if_fail (type != NULL && payload != NULL && payload_len != NULL,
-                        FALSE);
+  g_return_val_if_fail (type != NULL && payload != NULL && payload_len != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (len == 0)
-    {
-      g_set_error_literal (error, RC_SIO_ERROR, RC_SIO_ERROR_MALFORMED,
-                           "empty Engine.IO frame");
-      return FALSE;
-    }
-  if (frame[0] < '0' || frame[0] > '6')
-    {
-      g_set_error (error, RC_SIO_ERROR, RC_SIO_ERROR_MALFORMED,
-                   "unknown Engine.IO packet type (first byte 0x%02x)",
-                   (guchar) frame[0]);
-      return FALSE;
-    }
+  if (len == 0) {
+    g_set_error_literal (error, RC_SIO_ERROR, RC_SIO_ERROR_MALFORMED, "empty Engine.IO frame");
+    return FALSE;
+  }
+  if (frame[0] < '0' || frame[0] > '6') {
+    g_set_error (error, RC_SIO_ERROR, RC_SIO_ERROR_MALFORMED,
+                 "unknown Engine.IO packet type (first byte 0x%02x)", (guchar) frame[0]);
+    return FALSE;
+  }
   *type = (RcEioType) (frame[0] - '0');
   *payload = frame + 1;
   *payload_len = len - 1;
@@ -83,7 +76,7 @@ rc_eio_decode (const char *frame, gsize len, RcEioType *type,
 static JsonNode *
 parse_json (const char *packet, const char *p, const char *end, GError **error)
 {
-  g_autoptr(GError) json_error = NULL;
+  g_autoptr (GError) json_error = NULL;
   gsize offset = 0;
   JsonNode *node = rc_json_parse_strict (p, end - p, &offset, &json_error);
 
@@ -115,20 +108,18 @@ check_nsp (const char *nsp, gsize len, GError **error)
   if (len == 0 || nsp[0] != '/')
     problem = "namespace must start with '/'";
   else if (len > RC_SIO_MAX_NSP_LEN)
-    problem = "namespace is longer than " G_STRINGIFY (RC_SIO_MAX_NSP_LEN)
-              " bytes";
+    problem = "namespace is longer than " G_STRINGIFY (RC_SIO_MAX_NSP_LEN) " bytes";
   else if (!g_utf8_validate (nsp, len, NULL))
     problem = "namespace is not valid UTF-8";
   else
-    for (gsize i = 0; i < len && problem == NULL; i++)
-      {
-        /* ',' ends the namespace on the wire; control characters would
+    for (gsize i = 0; i < len && problem == NULL; i++) {
+      /* ',' ends the namespace on the wire; control characters would
          * only ever serve to forge log lines. */
-        if (nsp[i] == ',')
-          problem = "namespace contains ','";
-        else if ((guchar) nsp[i] < 0x20 || nsp[i] == 0x7f)
-          problem = "namespace contains a control character";
-      }
+      if (nsp[i] == ',')
+        problem = "namespace contains ','";
+      else if ((guchar) nsp[i] < 0x20 || nsp[i] == 0x7f)
+        problem = "namespace contains a control character";
+    }
   return problem == NULL || malformed (error, problem);
 }
 
@@ -144,8 +135,7 @@ is_reserved_event (const char *name)
 static gboolean
 is_json_string (JsonNode *node)
 {
-  return JSON_NODE_HOLDS_VALUE (node) &&
-         json_node_get_value_type (node) == G_TYPE_STRING;
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
 }
 
 /* EVENT data: ["name", args...] with a usable name. */
@@ -163,13 +153,11 @@ check_event (JsonNode *data, GError **error)
   name = json_array_get_element (array, 0);
   if (!is_json_string (name))
     return malformed (error, "EVENT name (first array item) must be a string");
-  if (is_reserved_event (json_node_get_string (name)))
-    {
-      g_set_error (error, RC_SIO_ERROR, RC_SIO_ERROR_MALFORMED,
-                   "EVENT name \"%s\" is reserved by Socket.IO",
-                   json_node_get_string (name));
-      return FALSE;
-    }
+  if (is_reserved_event (json_node_get_string (name))) {
+    g_set_error (error, RC_SIO_ERROR, RC_SIO_ERROR_MALFORMED,
+                 "EVENT name \"%s\" is reserved by Socket.IO", json_node_get_string (name));
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -179,30 +167,29 @@ check_event (JsonNode *data, GError **error)
 static const char *
 shape_problem (RcSioType type, gint64 id, JsonNode *data)
 {
-  switch (type)
-    {
-    case RC_SIO_CONNECT:
-      if (data != NULL && !JSON_NODE_HOLDS_OBJECT (data))
-        return "CONNECT data must be a JSON object";
-      return id >= 0 ? "CONNECT cannot carry an ack id" : NULL;
-    case RC_SIO_DISCONNECT:
-      if (data != NULL)
-        return "DISCONNECT cannot carry data";
-      return id >= 0 ? "DISCONNECT cannot carry an ack id" : NULL;
-    case RC_SIO_ACK:
-      if (data == NULL || !JSON_NODE_HOLDS_ARRAY (data))
-        return "ACK data must be a JSON array";
-      return id < 0 ? "ACK needs an ack id" : NULL;
-    case RC_SIO_CONNECT_ERROR:
-      if (data == NULL || !JSON_NODE_HOLDS_OBJECT (data))
-        return "CONNECT_ERROR data must be a JSON object";
-      return id >= 0 ? "CONNECT_ERROR cannot carry an ack id" : NULL;
-    case RC_SIO_EVENT:
-    case RC_SIO_BINARY_EVENT:
-    case RC_SIO_BINARY_ACK:
-    default:
-      return "not an encodable packet type";
-    }
+  switch (type) {
+  case RC_SIO_CONNECT:
+    if (data != NULL && !JSON_NODE_HOLDS_OBJECT (data))
+      return "CONNECT data must be a JSON object";
+    return id >= 0 ? "CONNECT cannot carry an ack id" : NULL;
+  case RC_SIO_DISCONNECT:
+    if (data != NULL)
+      return "DISCONNECT cannot carry data";
+    return id >= 0 ? "DISCONNECT cannot carry an ack id" : NULL;
+  case RC_SIO_ACK:
+    if (data == NULL || !JSON_NODE_HOLDS_ARRAY (data))
+      return "ACK data must be a JSON array";
+    return id < 0 ? "ACK needs an ack id" : NULL;
+  case RC_SIO_CONNECT_ERROR:
+    if (data == NULL || !JSON_NODE_HOLDS_OBJECT (data))
+      return "CONNECT_ERROR data must be a JSON object";
+    return id >= 0 ? "CONNECT_ERROR cannot carry an ack id" : NULL;
+  case RC_SIO_EVENT:
+  case RC_SIO_BINARY_EVENT:
+  case RC_SIO_BINARY_ACK:
+  default:
+    return "not an encodable packet type";
+  }
 }
 
 static gboolean
@@ -236,20 +223,17 @@ check_text (const char *payload, gsize len, GError **error)
   if (len == 0)
     return malformed (error, "empty Socket.IO packet");
   nul = memchr (payload, '\0', len);
-  if (nul != NULL)
-    {
-      g_set_error (error, RC_SIO_ERROR, RC_SIO_ERROR_MALFORMED,
-                   "NUL byte at byte %" G_GSIZE_FORMAT " of the packet",
-                   (gsize) (nul - payload));
-      return FALSE;
-    }
-  if (!g_utf8_validate (payload, len, &bad))
-    {
-      g_set_error (error, RC_SIO_ERROR, RC_SIO_ERROR_MALFORMED,
-                   "invalid UTF-8 at byte %" G_GSIZE_FORMAT " of the packet",
-                   (gsize) (bad - payload));
-      return FALSE;
-    }
+  if (nul != NULL) {
+    g_set_error (error, RC_SIO_ERROR, RC_SIO_ERROR_MALFORMED,
+                 "NUL byte at byte %" G_GSIZE_FORMAT " of the packet", (gsize) (nul - payload));
+    return FALSE;
+  }
+  if (!g_utf8_validate (payload, len, &bad)) {
+    g_set_error (error, RC_SIO_ERROR, RC_SIO_ERROR_MALFORMED,
+                 "invalid UTF-8 at byte %" G_GSIZE_FORMAT " of the packet",
+                 (gsize) (bad - payload));
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -260,21 +244,17 @@ read_type (Reader *r, RcSioType *type, GError **error)
 {
   char c = *r->p;
 
-  if (c < '0' || c > '6')
-    {
-      g_set_error (error, RC_SIO_ERROR, RC_SIO_ERROR_MALFORMED,
-                   "unknown Socket.IO packet type (first byte 0x%02x)",
-                   (guchar) c);
-      return FALSE;
-    }
+  if (c < '0' || c > '6') {
+    g_set_error (error, RC_SIO_ERROR, RC_SIO_ERROR_MALFORMED,
+                 "unknown Socket.IO packet type (first byte 0x%02x)", (guchar) c);
+    return FALSE;
+  }
   *type = (RcSioType) (c - '0');
-  if (*type == RC_SIO_BINARY_EVENT || *type == RC_SIO_BINARY_ACK)
-    {
-      g_set_error (error, RC_SIO_ERROR, RC_SIO_ERROR_UNSUPPORTED,
-                   "%s packets (binary attachments) are not supported",
-                   sio_type_names[*type]);
-      return FALSE;
-    }
+  if (*type == RC_SIO_BINARY_EVENT || *type == RC_SIO_BINARY_ACK) {
+    g_set_error (error, RC_SIO_ERROR, RC_SIO_ERROR_UNSUPPORTED,
+                 "%s packets (binary attachments) are not supported", sio_type_names[*type]);
+    return FALSE;
+  }
   r->p++;
   return TRUE;
 }
@@ -286,11 +266,10 @@ read_namespace (Reader *r, char **nsp, GError **error)
 {
   const char *comma, *nsp_end;
 
-  if (r->p == r->end || *r->p != '/')
-    {
-      *nsp = g_strdup ("/");
-      return TRUE;
-    }
+  if (r->p == r->end || *r->p != '/') {
+    *nsp = g_strdup ("/");
+    return TRUE;
+  }
   comma = memchr (r->p, ',', (gsize) (r->end - r->p));
   nsp_end = comma != NULL ? comma : r->end;
   if (!check_nsp (r->p, (gsize) (nsp_end - r->p), error))
@@ -310,14 +289,13 @@ read_ack_id (Reader *r, gint64 *id, GError **error)
   *id = -1;
   if (r->p == r->end || !g_ascii_isdigit (*r->p))
     return TRUE;
-  for (; r->p < r->end && g_ascii_isdigit (*r->p); r->p++)
-    {
-      int digit = *r->p - '0';
+  for (; r->p < r->end && g_ascii_isdigit (*r->p); r->p++) {
+    int digit = *r->p - '0';
 
-      if (value > (RC_SIO_MAX_ACK_ID - digit) / 10)
-        return malformed (error, "ack id is larger than 2^53-1");
-      value = value * 10 + digit;
-    }
+    if (value > (RC_SIO_MAX_ACK_ID - digit) / 10)
+      return malformed (error, "ack id is larger than 2^53-1");
+    value = value * 10 + digit;
+  }
   *id = value;
   return TRUE;
 }
@@ -340,18 +318,16 @@ rc_sio_decode (const char *payload, gsize len, GError **error)
   RcSioType type;
   g_autofree char *nsp = NULL;
   gint64 id;
-  g_autoptr(JsonNode) data = NULL;
+  g_autoptr (JsonNode) data = NULL;
 
   g_return_val_if_fail (payload != NULL || len == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (!check_text (payload, len, error))
     return NULL;
-  r = (Reader) { .start = payload, .p = payload, .end = payload + len };
-  if (!read_type (&r, &type, error) ||
-      !read_namespace (&r, &nsp, error) ||
-      !read_ack_id (&r, &id, error) ||
-      !read_data (&r, &data, error) ||
+  r = (Reader){ .start = payload, .p = payload, .end = payload + len };
+  if (!read_type (&r, &type, error) || !read_namespace (&r, &nsp, error) ||
+      !read_ack_id (&r, &id, error) || !read_data (&r, &data, error) ||
       !check_shape (type, id, data, error))
     return NULL;
   return rc_sio_packet_new (type, nsp, id, g_steal_pointer (&data));
@@ -366,8 +342,9 @@ rc_sio_decode_header (const char *payload, gsize len, RcSioType *type, char **ns
   g_return_val_if_fail (type != NULL && nsp != NULL && id != NULL, FALSE);
   if (!check_text (payload, len, NULL))
     return FALSE;
-  r = (Reader) { .start = payload, .p = payload, .end = payload + len };
-  if (!read_type (&r, type, NULL) || !read_namespace (&r, &n, NULL) || !read_ack_id (&r, id, NULL))
+  r = (Reader){ .start = payload, .p = payload, .end = payload + len };
+  if (!read_type (&r, type, NULL) || !read_namespace (&r, &n, NULL) ||
+      !read_ack_id (&r, id, NULL))
     return FALSE;
   *nsp = g_steal_pointer (&n);
   return TRUE;
@@ -379,15 +356,15 @@ rc_sio_decode_header (const char *payload, gsize len, RcSioType *type, char **ns
 static gboolean
 packet_is_encodable (const RcSioPacket *packet)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
-  if (packet->nsp != NULL &&
-      check_nsp (packet->nsp, strlen (packet->nsp), &error) &&
+  if (packet->nsp != NULL && check_nsp (packet->nsp, strlen (packet->nsp), &error) &&
       check_shape (packet->type, packet->id, packet->data, &error))
     return TRUE;
   g_critical ("refusing to encode an invalid Socket.IO %s packet: %s",
               (guint) packet->type < G_N_ELEMENTS (sio_type_names)
-                ? sio_type_names[packet->type] : "(unknown type)",
+                ? sio_type_names[packet->type]
+                : "(unknown type)",
               error != NULL ? error->message : "namespace is NULL");
   return FALSE;
 }
@@ -403,11 +380,10 @@ rc_sio_encode_frame (const RcSioPacket *packet)
 
   out = g_string_new ("4");
   g_string_append_c (out, (char) ('0' + packet->type));
-  if (strcmp (packet->nsp, "/") != 0)
-    {
-      g_string_append (out, packet->nsp);
-      g_string_append_c (out, ',');
-    }
+  if (strcmp (packet->nsp, "/") != 0) {
+    g_string_append (out, packet->nsp);
+    g_string_append_c (out, ',');
+  }
   if (packet->id >= 0)
     g_string_append_printf (out, "%" G_GINT64_FORMAT, packet->id);
   if (packet->data != NULL)
@@ -417,10 +393,9 @@ rc_sio_encode_frame (const RcSioPacket *packet)
 
 /* Encodes a packet that lives only for this call, without copying @nsp. */
 static char *
-encode_array_packet (RcSioType type, const char *nsp, gint64 id,
-                     JsonArray *array)
+encode_array_packet (RcSioType type, const char *nsp, gint64 id, JsonArray *array)
 {
-  g_autoptr(JsonNode) data = json_node_init_array (json_node_alloc (), array);
+  g_autoptr (JsonNode) data = json_node_init_array (json_node_alloc (), array);
   RcSioPacket packet = {
     .type = type,
     .nsp = (char *) (nsp != NULL ? nsp : "/"),
@@ -432,11 +407,10 @@ encode_array_packet (RcSioType type, const char *nsp, gint64 id,
 }
 
 char *
-rc_sio_encode_event (const char *nsp, gint64 ack_id, const char *event,
-                     JsonArray *args)
+rc_sio_encode_event (const char *nsp, gint64 ack_id, const char *event, JsonArray *args)
 {
   guint n;
-  g_autoptr(JsonArray) array = NULL;
+  g_autoptr (JsonArray) array = NULL;
 
   g_return_val_if_fail (event != NULL, NULL);
 
@@ -445,15 +419,14 @@ rc_sio_encode_event (const char *nsp, gint64 ack_id, const char *event,
   json_array_add_string_element (array, event);
   /* json_node_copy() shares containers by reference: cheap. */
   for (guint i = 0; i < n; i++)
-    json_array_add_element (array,
-                            json_node_copy (json_array_get_element (args, i)));
+    json_array_add_element (array, json_node_copy (json_array_get_element (args, i)));
   return encode_array_packet (RC_SIO_EVENT, nsp, ack_id, array);
 }
 
 char *
 rc_sio_encode_ack (const char *nsp, gint64 ack_id, JsonArray *args)
 {
-  g_autoptr(JsonArray) empty = NULL;
+  g_autoptr (JsonArray) empty = NULL;
 
   if (args == NULL)
     args = empty = json_array_new ();
@@ -461,23 +434,21 @@ rc_sio_encode_ack (const char *nsp, gint64 ack_id, JsonArray *args)
 }
 
 char *
-rc_eio_encode_open (const char *sid, gboolean upgrade_to_websocket,
-                    guint ping_interval_ms, guint ping_timeout_ms,
-                    guint64 max_payload)
+rc_eio_encode_open (const char *sid, gboolean upgrade_to_websocket, guint ping_interval_ms,
+                    guint ping_timeout_ms, guint64 max_payload)
 {
   GString *out;
 
   g_return_val_if_fail (sid != NULL, NULL);
 
-  g_autoptr(JsonNode) sid_node = json_node_init_string (json_node_alloc (), sid);
+  g_autoptr (JsonNode) sid_node = json_node_init_string (json_node_alloc (), sid);
 
   out = g_string_new ("0{\"sid\":");
   rc_json_write (out, sid_node);
   g_string_append_printf (out,
                           ",\"upgrades\":%s,\"pingInterval\":%u"
-                          ",\"pingTimeout\":%u,\"maxPayload\":%" G_GUINT64_FORMAT
-                          "}",
-                          upgrade_to_websocket ? "[\"websocket\"]" : "[]",
-                          ping_interval_ms, ping_timeout_ms, max_payload);
+                          ",\"pingTimeout\":%u,\"maxPayload\":%" G_GUINT64_FORMAT "}",
+                          upgrade_to_websocket ? "[\"websocket\"]" : "[]", ping_interval_ms,
+                          ping_timeout_ms, max_payload);
   return g_string_free (out, FALSE);
 }

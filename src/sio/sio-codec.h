@@ -69,9 +69,9 @@ typedef enum {
 /* One decoded Socket.IO packet. */
 typedef struct {
   RcSioType type;
-  char *nsp;        /* namespace, "/" when absent; never NULL */
-  gint64 id;        /* ack id, or -1 when absent */
-  JsonNode *data;   /* payload or NULL. EVENT/ACK: an array (EVENT: first item is
+  char *nsp;      /* namespace, "/" when absent; never NULL */
+  gint64 id;      /* ack id, or -1 when absent */
+  JsonNode *data; /* payload or NULL. EVENT/ACK: an array (EVENT: first item is
                      * the event name, a non-reserved string). CONNECT: an object
                      * or NULL. CONNECT_ERROR: object. DISCONNECT: NULL. */
 } RcSioPacket;
@@ -85,9 +85,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (RcSioPacket, rc_sio_packet_free)
 /* Engine.IO: split a text frame into its type and payload (payload points
  * into @frame, @payload_len bytes). Fails on an empty frame or an unknown type
  * digit. */
-gboolean rc_eio_decode (const char *frame, gsize len, RcEioType *type,
-                        const char **payload, gsize *payload_len,
-                        GError **error);
+gboolean rc_eio_decode (const char *frame, gsize len, RcEioType *type, const char **payload,
+                        gsize *payload_len, GError **error);
 
 /* Socket.IO: decode the payload of an Engine.IO MESSAGE frame. Validates the
  * shape rules of the protocol: an EVENT's data is a non-empty array whose first
@@ -121,15 +120,13 @@ char *rc_sio_encode_frame (const RcSioPacket *packet);
 /* Convenience encoders for the common frames; all return a complete
  * Engine.IO text frame. @nsp NULL means "/"; @ack_id -1 means none (the ACK
  * needs one); @args may be NULL (no arguments) and is not modified. */
-char *rc_sio_encode_event (const char *nsp, gint64 ack_id, const char *event,
-                           JsonArray *args);
+char *rc_sio_encode_event (const char *nsp, gint64 ack_id, const char *event, JsonArray *args);
 char *rc_sio_encode_ack (const char *nsp, gint64 ack_id, JsonArray *args);
 
 /* Engine.IO open packet, exactly: 0{"sid":…,"upgrades":[],"pingInterval":…,
  * "pingTimeout":…,"maxPayload":…} (@sid is JSON-escaped); "upgrades" is
  * ["websocket"] with @upgrade_to_websocket (a session opened by polling). */
 char *rc_eio_encode_open (const char *sid, gboolean upgrade_to_websocket,
-                          guint ping_interval_ms, guint ping_timeout_ms,
-                          guint64 max_payload);
+                          guint ping_interval_ms, guint ping_timeout_ms, guint64 max_payload);
 
 G_END_DECLS

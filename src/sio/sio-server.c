@@ -69,7 +69,8 @@ static gboolean
 refuse_client (RcSioServer *self, SoupServerMessage *msg, gboolean draining)
 {
   return !rc_websocket_upgrade_check_client (msg, self->config, "roomcast_sio_refused_total",
-                                             "Refused Socket.IO requests (WebSocket upgrades and polling)",
+                                             "Refused Socket.IO requests (WebSocket upgrades "
+                                             "and polling)",
                                              draining);
 }
 
@@ -109,7 +110,8 @@ handle_sio_http (SoupServer *server, SoupServerMessage *msg, const char *path,
    * then an upgrade of a polling session must name a live one. Passed: no
    * status set, libsoup completes the handshake and calls on_websocket. */
   if (!rc_websocket_upgrade_check (msg, self->config, "roomcast_sio_refused_total",
-                                   "Refused Socket.IO requests (WebSocket upgrades and polling)",
+                                   "Refused Socket.IO requests (WebSocket upgrades and "
+                                   "polling)",
                                    self->shutting_down))
     return;
   if (query_get (query, "sid"))
@@ -216,8 +218,8 @@ static void
 handle_polling (RcSioServer *self, SoupServerMessage *msg, GHashTable *query)
 {
   const char *method = soup_server_message_get_method (msg);
-  const char *origin = soup_message_headers_get_one (
-    soup_server_message_get_request_headers (msg), "Origin");
+  const char *origin =
+    soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Origin");
   const char *sid = query_get (query, "sid");
 
   if (refuse_client (self, msg, FALSE))
@@ -234,10 +236,11 @@ handle_polling (RcSioServer *self, SoupServerMessage *msg, GHashTable *query)
     }
     if (refuse_client (self, msg, self->shutting_down))
       return;
-    g_autoptr (RcEioTransport) transport =
-      rc_eio_polling_new (self->config->max_payload,
-                          MAX ((gsize) self->config->max_payload, POLLING_MIN_QUEUED),
-                          self->config->ping_timeout_ms);
+    g_autoptr (RcEioTransport)
+      transport = rc_eio_polling_new (self->config->max_payload,
+                                      MAX ((gsize) self->config->max_payload,
+                                           POLLING_MIN_QUEUED),
+                                      self->config->ping_timeout_ms);
     open_session (self, msg, query, transport);
     /* Answered at once: the open packet is queued. */
     rc_eio_polling_handle_request (RC_EIO_POLLING (transport), msg);
@@ -273,7 +276,8 @@ handle_sio_early (SoupServer *server, SoupServerMessage *msg, const char *path,
       g_strcmp0 (query_get (query, "transport"), "polling") != 0)
     return;
   goffset length = soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
-                   ? soup_message_headers_get_content_length (headers) : -1;
+                     ? soup_message_headers_get_content_length (headers)
+                     : -1;
   if (length >= 0 && length <= self->config->max_payload)
     return;
 
@@ -291,8 +295,9 @@ handle_sio_early (SoupServer *server, SoupServerMessage *msg, const char *path,
                                              length, self->config->max_payload);
   rc_http_reply_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
                        "the body is longer than maxPayload (SIO_MAX_PAYLOAD)");
-  RcSioSocket *socket = g_hash_table_lookup (self->sockets, query_get (query, "sid") ?
-                                                            query_get (query, "sid") : "");
+  RcSioSocket *socket = g_hash_table_lookup (self->sockets, query_get (query, "sid")
+                                                              ? query_get (query, "sid")
+                                                              : "");
   if (socket && RC_IS_EIO_POLLING (rc_sio_socket_get_transport (socket)))
     rc_eio_polling_abort (RC_EIO_POLLING (rc_sio_socket_get_transport (socket)), reason);
 }
@@ -304,19 +309,18 @@ on_authenticated (GObject *source, GAsyncResult *result, gpointer data)
 {
   g_autoptr (RcSioSocket) socket = data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (RcUser) user = rc_auth_provider_authenticate_finish (RC_AUTH_PROVIDER (source),
-                                                                  result, &error);
+  g_autoptr (RcUser)
+    user = rc_auth_provider_authenticate_finish (RC_AUTH_PROVIDER (source), result, &error);
   rc_sio_socket_auth_done (socket, user, error);
 }
 
 void
-rc_sio_server_socket_authenticate (RcSioServer *self, RcSioSocket *socket,
-                                   const char *token)
+rc_sio_server_socket_authenticate (RcSioServer *self, RcSioSocket *socket, const char *token)
 {
   if (!token || !*token) {
-    g_autoptr (GError) error = g_error_new_literal (RC_AUTH_ERROR,
-                                                    RC_AUTH_ERROR_UNAUTHENTICATED,
-                                                    "no token in the CONNECT auth object");
+    g_autoptr (GError)
+      error = g_error_new_literal (RC_AUTH_ERROR, RC_AUTH_ERROR_UNAUTHENTICATED,
+                                   "no token in the CONNECT auth object");
     rc_sio_socket_auth_done (socket, NULL, error);
     return;
   }
@@ -338,7 +342,8 @@ replace_older_connections (RcSioServer *self, RcSioSocket *socket)
     if (old == socket)
       continue;
     g_autoptr (JsonObject) obj = json_object_new ();
-    json_object_set_string_member (obj, "reason", "another connection of this user replaced this one");
+    json_object_set_string_member (obj, "reason",
+                                   "another connection of this user replaced this one");
     g_autoptr (JsonNode) arg = json_node_init_object (json_node_alloc (), obj);
     rc_sio_socket_emit (old, "replaced", arg);
     rc_sio_socket_disconnect (old, "replaced by a new connection of the same user");
@@ -352,10 +357,8 @@ rc_sio_server_socket_connected (RcSioServer *self, RcSioSocket *socket)
   replace_older_connections (self, socket);
   self->n_connected++;
   rc_metrics_counter_inc ("roomcast_connections_total", "Socket.IO connections accepted", NULL);
-  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
-                    "ROOMCAST_EVENT", "connection-open",
-                    "ROOMCAST_USER_ID", user->id,
-                    "ROOMCAST_SID", rc_sio_socket_get_id (socket),
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "ROOMCAST_EVENT", "connection-open",
+                    "ROOMCAST_USER_ID", user->id, "ROOMCAST_SID", rc_sio_socket_get_id (socket),
                     "MESSAGE", "connection open: sid=%s user=%s (%s) role=%s peer=%s",
                     rc_sio_socket_get_id (socket), user->id, user->name, user->role,
                     rc_sio_socket_get_peer (socket));
@@ -370,24 +373,24 @@ rc_sio_server_socket_closed (RcSioServer *self, RcSioSocket *socket, const char 
 
   if (user) {
     self->n_connected--;
-    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
-                      "ROOMCAST_EVENT", "connection-close",
-                      "ROOMCAST_USER_ID", user->id,
-                      "ROOMCAST_SID", rc_sio_socket_get_id (socket),
-                      "MESSAGE", "connection close: sid=%s user=%s reason=%s",
+    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "ROOMCAST_EVENT", "connection-close",
+                      "ROOMCAST_USER_ID", user->id, "ROOMCAST_SID",
+                      rc_sio_socket_get_id (socket), "MESSAGE",
+                      "connection close: sid=%s user=%s reason=%s",
                       rc_sio_socket_get_id (socket), user->id, reason);
     g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0, socket, reason);
   } else {
     g_info ("connection close before connect: peer=%s reason=%s",
             rc_sio_socket_get_peer (socket), reason);
   }
-  g_autofree char *labels = g_strdup_printf ("reason=\"%s\"",
-                                             g_str_has_prefix (reason, "parse error") ? "parse_error"
-                                             : g_str_has_prefix (reason, "protocol error") ? "protocol_error"
-                                             : g_str_has_prefix (reason, "auth refused") ? "auth_refused"
-                                             : g_str_equal (reason, "ping timeout") ? "ping_timeout"
-                                             : g_str_equal (reason, "transport close") ? "transport_close"
-                                             : "other");
+  g_autofree char *labels =
+    g_strdup_printf ("reason=\"%s\"",
+                     g_str_has_prefix (reason, "parse error")      ? "parse_error"
+                     : g_str_has_prefix (reason, "protocol error") ? "protocol_error"
+                     : g_str_has_prefix (reason, "auth refused")   ? "auth_refused"
+                     : g_str_equal (reason, "ping timeout")        ? "ping_timeout"
+                     : g_str_equal (reason, "transport close")     ? "transport_close"
+                                                                   : "other");
   rc_metrics_counter_inc ("roomcast_disconnections_total",
                           "Closed Socket.IO transports, by reason", labels);
   g_hash_table_remove (self->sockets, rc_sio_socket_get_eio_sid (socket));
@@ -583,12 +586,13 @@ static void
 rc_sio_server_class_init (RcSioServerClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = rc_sio_server_finalize;
-  signals[SIGNAL_CONNECTED] =
-    g_signal_new ("connected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 1, RC_TYPE_SIO_SOCKET);
-  signals[SIGNAL_DISCONNECTED] =
-    g_signal_new ("disconnected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 2, RC_TYPE_SIO_SOCKET, G_TYPE_STRING);
+  signals[SIGNAL_CONNECTED] = g_signal_new ("connected", G_TYPE_FROM_CLASS (klass),
+                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                            1, RC_TYPE_SIO_SOCKET);
+  signals[SIGNAL_DISCONNECTED] = g_signal_new ("disconnected", G_TYPE_FROM_CLASS (klass),
+                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                               G_TYPE_NONE, 2, RC_TYPE_SIO_SOCKET,
+                                               G_TYPE_STRING);
 }
 
 static void

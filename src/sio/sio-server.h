@@ -29,10 +29,10 @@ void rc_sio_server_attach (RcSioServer *self, SoupServer *soup);
 
 /* Called for a client event. @args are the event's arguments after the name
  * (never NULL; may be empty). @ack is NULL when the client asked for none. */
-typedef void (*RcSioEventHandler) (RcSioSocket *socket, JsonArray *args,
-                                   RcSioAck *ack, gpointer user_data);
-void rc_sio_server_on (RcSioServer *self, const char *event,
-                       RcSioEventHandler handler, gpointer user_data);
+typedef void (*RcSioEventHandler) (RcSioSocket *socket, JsonArray *args, RcSioAck *ack,
+                                   gpointer user_data);
+void rc_sio_server_on (RcSioServer *self, const char *event, RcSioEventHandler handler,
+                       gpointer user_data);
 /* A service that goes away before the server: every event it registered
  * with @user_data is answered {ok:false, error:{@code, @message}} from now
  * on (static strings) instead of reaching it. */

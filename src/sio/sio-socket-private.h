@@ -28,10 +28,9 @@ void rc_sio_socket_start (RcSioSocket *self);
 void rc_sio_server_socket_authenticate (RcSioServer *server, RcSioSocket *socket,
                                         const char *token);
 void rc_sio_server_socket_connected (RcSioServer *server, RcSioSocket *socket);
-void rc_sio_server_socket_event (RcSioServer *server, RcSioSocket *socket,
-                                 const char *event, JsonArray *args, RcSioAck *ack);
-void rc_sio_server_socket_closed (RcSioServer *server, RcSioSocket *socket,
-                                  const char *reason);
+void rc_sio_server_socket_event (RcSioServer *server, RcSioSocket *socket, const char *event,
+                                 JsonArray *args, RcSioAck *ack);
+void rc_sio_server_socket_closed (RcSioServer *server, RcSioSocket *socket, const char *reason);
 /* Completes authentication started by rc_sio_server_socket_authenticate(). */
 void rc_sio_socket_auth_done (RcSioSocket *self, RcUser *user, const GError *error);
 

@@ -35,7 +35,7 @@ struct _RcSioSocket {
   guint ping_id;         /* next server ping */
   guint pong_timeout_id; /* waiting for the client's pong */
   guint connect_timeout_id;
-  char *close_reason;    /* why we closed, when we did */
+  char *close_reason; /* why we closed, when we did */
 };
 
 G_DEFINE_FINAL_TYPE (RcSioSocket, rc_sio_socket, G_TYPE_OBJECT)
@@ -67,8 +67,8 @@ send_text (RcSioSocket *self, const char *frame)
   if (self->state == STATE_CLOSED)
     return;
   rc_eio_transport_send (self->transport, frame);
-  rc_metrics_counter_inc ("roomcast_sio_frames_out_total",
-                          "Engine.IO frames sent to clients", NULL);
+  rc_metrics_counter_inc ("roomcast_sio_frames_out_total", "Engine.IO frames sent to clients",
+                          NULL);
 }
 
 /* --- timers ------------------------------------------------------------ */
@@ -232,9 +232,9 @@ send_connect_error (RcSioSocket *self, const char *nsp, const char *message)
 {
   g_autoptr (JsonObject) obj = json_object_new ();
   json_object_set_string_member (obj, "message", message);
-  g_autoptr (RcSioPacket) p =
-    rc_sio_packet_new (RC_SIO_CONNECT_ERROR, nsp, -1,
-                       json_node_init_object (json_node_alloc (), obj));
+  g_autoptr (RcSioPacket)
+    p = rc_sio_packet_new (RC_SIO_CONNECT_ERROR, nsp, -1,
+                           json_node_init_object (json_node_alloc (), obj));
   g_autofree char *frame = rc_sio_encode_frame (p);
   send_text (self, frame);
 }
@@ -255,8 +255,7 @@ handle_packet (RcSioSocket *self, RcSioPacket *packet)
       return; /* a second CONNECT is ignored, as the reference server does */
     g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
     self->state = STATE_AUTHENTICATING;
-    rc_sio_server_socket_authenticate (self->server, self,
-                                       connect_token (self, packet->data));
+    rc_sio_server_socket_authenticate (self->server, self, connect_token (self, packet->data));
     return;
 
   case RC_SIO_DISCONNECT:
@@ -300,7 +299,8 @@ answer_unsupported (RcSioSocket *self, const char *payload, gsize len, const GEr
     return FALSE;
   rc_metrics_counter_inc ("roomcast_sio_unsupported_values_total",
                           "Events refused for a JSON value that cannot be represented "
-                          "(integer beyond 64 bits, \\u0000, lone surrogate)", NULL);
+                          "(integer beyond 64 bits, \\u0000, lone surrogate)",
+                          NULL);
   if (self->state != STATE_CONNECTED || !g_str_equal (nsp, "/"))
     return TRUE; /* ignored, as the same event would be */
   if (id < 0) {
@@ -390,8 +390,8 @@ on_transport_closed (const char *transport_reason, gpointer data)
     return;
 
   const char *reason = self->close_reason ? self->close_reason
-                     : transport_reason ? transport_reason
-                     : "transport close";
+                       : transport_reason ? transport_reason
+                                          : "transport close";
   g_object_ref (self);
   self->state = STATE_CLOSED;
   stop_timers (self);
@@ -414,7 +414,9 @@ on_transport_upgraded (RcEioTransport *to, gpointer data)
 }
 
 static const RcEioTransportHandlers transport_handlers = {
-  on_transport_packet, on_transport_closed, on_transport_upgraded,
+  on_transport_packet,
+  on_transport_closed,
+  on_transport_upgraded,
 };
 
 /* Start closing the transport; on_transport_closed finishes the job. With
@@ -451,8 +453,8 @@ socket_abort (RcSioSocket *self, const char *reason)
 /* --- server-facing ----------------------------------------------------- */
 
 RcSioSocket *
-rc_sio_socket_new (RcSioServer *server, RcEioTransport *transport,
-                   const char *peer, const char *query_token, const char *header_token)
+rc_sio_socket_new (RcSioServer *server, RcEioTransport *transport, const char *peer,
+                   const char *query_token, const char *header_token)
 {
   RcSioSocket *self = g_object_new (RC_TYPE_SIO_SOCKET, NULL);
 
@@ -505,9 +507,11 @@ rc_sio_socket_auth_done (RcSioSocket *self, RcUser *user, const GError *error)
   if (self->state != STATE_AUTHENTICATING)
     return; /* closed meanwhile */
   if (!user) {
-    send_connect_error (self, "/", error && error->domain == RC_AUTH_ERROR &&
-                        error->code == RC_AUTH_ERROR_UNAVAILABLE
-                        ? "auth_unavailable" : "unauthenticated");
+    send_connect_error (self, "/",
+                        error && error->domain == RC_AUTH_ERROR &&
+                            error->code == RC_AUTH_ERROR_UNAVAILABLE
+                          ? "auth_unavailable"
+                          : "unauthenticated");
     self->state = STATE_OPEN;
     g_autofree char *reason = g_strdup_printf ("auth refused: %s",
                                                error ? error->message : "no user");
@@ -520,8 +524,9 @@ rc_sio_socket_auth_done (RcSioSocket *self, RcUser *user, const GError *error)
 
   g_autoptr (JsonObject) obj = json_object_new ();
   json_object_set_string_member (obj, "sid", self->sid);
-  g_autoptr (RcSioPacket) p = rc_sio_packet_new (RC_SIO_CONNECT, "/", -1,
-                                                 json_node_init_object (json_node_alloc (), obj));
+  g_autoptr (RcSioPacket)
+    p = rc_sio_packet_new (RC_SIO_CONNECT, "/", -1,
+                           json_node_init_object (json_node_alloc (), obj));
   g_autofree char *frame = rc_sio_encode_frame (p);
   send_text (self, frame);
   rc_sio_server_socket_connected (self->server, self);
