@@ -14,7 +14,6 @@ typedef struct {
   gint64 expires_at; /* clock ms, 0 = never */
 } Entry;
 
-
 struct _RcStoreMemory {
   GObject parent_instance;
   GHashTable *keys; /* key -> Entry* */
@@ -25,7 +24,8 @@ struct _RcStoreMemory {
 static void rc_store_memory_iface_init (RcStoreInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (RcStoreMemory, rc_store_memory, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (RC_TYPE_STORE, rc_store_memory_iface_init))
+                               G_IMPLEMENT_INTERFACE (RC_TYPE_STORE,
+                                                      rc_store_memory_iface_init))
 
 static void
 entry_free (gpointer data)
@@ -56,11 +56,10 @@ lookup_live (RcStoreMemory *self, const char *key)
 {
   Entry *entry = g_hash_table_lookup (self->keys, key);
 
-  if (entry != NULL && entry->expires_at != 0 && entry->expires_at <= now_ms (self))
-    {
-      g_hash_table_remove (self->keys, key);
-      return NULL;
-    }
+  if (entry != NULL && entry->expires_at != 0 && entry->expires_at <= now_ms (self)) {
+    g_hash_table_remove (self->keys, key);
+    return NULL;
+  }
   return entry;
 }
 
@@ -83,11 +82,10 @@ start_task (RcStoreMemory *self, gpointer source_tag, GCancellable *cancellable,
   GTask *task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, source_tag);
-  if (g_task_return_error_if_cancelled (task))
-    {
-      g_object_unref (task);
-      return NULL;
-    }
+  if (g_task_return_error_if_cancelled (task)) {
+    g_object_unref (task);
+    return NULL;
+  }
   return task;
 }
 
@@ -104,7 +102,8 @@ memory_save_room_state_async (RcStore *store, const char *room_id, const char *s
 {
   RcStoreMemory *self = RC_STORE_MEMORY (store);
   g_autofree char *key = rc_store_key_room_state (room_id);
-  GTask *task = start_task (self, memory_save_room_state_async, cancellable, callback, user_data);
+  GTask *task = start_task (self, memory_save_room_state_async, cancellable, callback,
+                            user_data);
   Entry *entry;
 
   if (task == NULL)
@@ -137,7 +136,8 @@ memory_get_room_state_async (RcStore *store, const char *room_id, GCancellable *
 {
   RcStoreMemory *self = RC_STORE_MEMORY (store);
   g_autofree char *key = rc_store_key_room_state (room_id);
-  GTask *task = start_task (self, memory_get_room_state_async, cancellable, callback, user_data);
+  GTask *task = start_task (self, memory_get_room_state_async, cancellable, callback,
+                            user_data);
 
   if (task == NULL)
     return;
@@ -152,14 +152,14 @@ memory_get_room_state_finish (RcStore *store, GAsyncResult *result, GError **err
 }
 
 static void
-memory_save_seats_async (RcStore *store, const char *room_id, const char * const *seats,
-                         guint n_seats, GCancellable *cancellable,
-                         GAsyncReadyCallback callback, gpointer user_data)
+memory_save_seats_async (RcStore *store, const char *room_id, const char *const *seats,
+                         guint n_seats, GCancellable *cancellable, GAsyncReadyCallback callback,
+                         gpointer user_data)
 {
   RcStoreMemory *self = RC_STORE_MEMORY (store);
   g_autofree char *key = rc_store_key_room_seats (room_id);
   GTask *task = start_task (self, memory_save_seats_async, cancellable, callback, user_data);
-  g_autoptr(GHashTable) hash = NULL;
+  g_autoptr (GHashTable) hash = NULL;
 
   if (task == NULL)
     return;
@@ -196,14 +196,13 @@ memory_get_seats_async (RcStore *store, const char *room_id, GCancellable *cance
     return;
   copy = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   entry = lookup_live (self, key);
-  if (entry != NULL && entry->hash != NULL)
-    {
-      GHashTableIter iter;
-      gpointer field, value;
-      g_hash_table_iter_init (&iter, entry->hash);
-      while (g_hash_table_iter_next (&iter, &field, &value))
-        g_hash_table_insert (copy, g_strdup (field), g_strdup (value));
-    }
+  if (entry != NULL && entry->hash != NULL) {
+    GHashTableIter iter;
+    gpointer field, value;
+    g_hash_table_iter_init (&iter, entry->hash);
+    while (g_hash_table_iter_next (&iter, &field, &value))
+      g_hash_table_insert (copy, g_strdup (field), g_strdup (value));
+  }
   g_task_return_pointer (task, copy, (GDestroyNotify) g_hash_table_unref);
   g_object_unref (task);
 }
@@ -244,7 +243,8 @@ memory_rate_limit_hit_async (RcStore *store, const char *key, gint64 window_ms,
 {
   RcStoreMemory *self = RC_STORE_MEMORY (store);
   g_autofree char *full_key = rc_store_key_rate_limit (key);
-  GTask *task = start_task (self, memory_rate_limit_hit_async, cancellable, callback, user_data);
+  GTask *task = start_task (self, memory_rate_limit_hit_async, cancellable, callback,
+                            user_data);
   RateLimitResult *hit;
   Entry *entry;
   gint64 now, count;
@@ -253,14 +253,12 @@ memory_rate_limit_hit_async (RcStore *store, const char *key, gint64 window_ms,
     return;
   now = now_ms (self);
   entry = lookup_live (self, full_key);
-  if (entry == NULL)
-    {
-      /* First hit of a window: the counter expires when the window ends. */
-      entry = replace_entry (self, full_key);
-      entry->expires_at = now + window_ms;
-      count = 1;
-    }
-  else
+  if (entry == NULL) {
+    /* First hit of a window: the counter expires when the window ends. */
+    entry = replace_entry (self, full_key);
+    entry->expires_at = now + window_ms;
+    count = 1;
+  } else
     count = g_ascii_strtoll (entry->string ? entry->string : "0", NULL, 10) + 1;
   g_free (entry->string);
   entry->string = g_strdup_printf ("%" G_GINT64_FORMAT, count);
@@ -286,7 +284,8 @@ memory_get_room_owner_async (RcStore *store, const char *room_id, GCancellable *
 {
   RcStoreMemory *self = RC_STORE_MEMORY (store);
   g_autofree char *key = rc_store_key_room_owner (room_id);
-  GTask *task = start_task (self, memory_get_room_owner_async, cancellable, callback, user_data);
+  GTask *task = start_task (self, memory_get_room_owner_async, cancellable, callback,
+                            user_data);
 
   if (task == NULL)
     return;
@@ -307,7 +306,8 @@ memory_set_room_owner_async (RcStore *store, const char *room_id, const char *us
 {
   RcStoreMemory *self = RC_STORE_MEMORY (store);
   g_autofree char *key = rc_store_key_room_owner (room_id);
-  GTask *task = start_task (self, memory_set_room_owner_async, cancellable, callback, user_data);
+  GTask *task = start_task (self, memory_set_room_owner_async, cancellable, callback,
+                            user_data);
 
   if (task == NULL)
     return;
@@ -333,12 +333,11 @@ rc_store_memory_get_n_keys (RcStoreMemory *self)
   gint64 now = now_ms (self);
 
   g_hash_table_iter_init (&iter, self->keys);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      Entry *entry = value;
-      if (entry->expires_at != 0 && entry->expires_at <= now)
-        g_hash_table_iter_remove (&iter);
-    }
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    Entry *entry = value;
+    if (entry->expires_at != 0 && entry->expires_at <= now)
+      g_hash_table_iter_remove (&iter);
+  }
   return g_hash_table_size (self->keys);
 }
 

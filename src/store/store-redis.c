@@ -23,22 +23,20 @@ static const char SAVE_SEATS_LUA[] =
 /* One hit in a fixed window that starts with its first hit. The TTL repair
  * covers a counter left without expiry (e.g. written by hand), which would
  * otherwise block its user forever. */
-static const char RATE_LIMIT_LUA[] =
-  "local n = redis.call('INCR', KEYS[1])\n"
-  "local ttl = redis.call('PTTL', KEYS[1])\n"
-  "if n == 1 or ttl < 0 then\n"
-  "  redis.call('PEXPIRE', KEYS[1], ARGV[1])\n"
-  "  ttl = tonumber(ARGV[1])\n"
-  "end\n"
-  "return {n, ttl}\n";
+static const char RATE_LIMIT_LUA[] = "local n = redis.call('INCR', KEYS[1])\n"
+                                     "local ttl = redis.call('PTTL', KEYS[1])\n"
+                                     "if n == 1 or ttl < 0 then\n"
+                                     "  redis.call('PEXPIRE', KEYS[1], ARGV[1])\n"
+                                     "  ttl = tonumber(ARGV[1])\n"
+                                     "end\n"
+                                     "return {n, ttl}\n";
 
 typedef enum {
-  REPLY_OK,      /* any non-error reply is success */
-  REPLY_STRING,  /* bulk string or nil */
-  REPLY_HASH,    /* HGETALL array */
-  REPLY_RATE,    /* {count, ttl} */
+  REPLY_OK,     /* any non-error reply is success */
+  REPLY_STRING, /* bulk string or nil */
+  REPLY_HASH,   /* HGETALL array */
+  REPLY_RATE,   /* {count, ttl} */
 } ReplyKind;
-
 
 struct _RcStoreRedis {
   GObject parent_instance;
@@ -48,8 +46,8 @@ struct _RcStoreRedis {
 typedef struct {
   GTask *task;
   ReplyKind kind;
-  gboolean forget;   /* no callback: log failures here */
-  const char *what;  /* for that log */
+  gboolean forget;  /* no callback: log failures here */
+  const char *what; /* for that log */
 } Op;
 
 static void rc_store_redis_iface_init (RcStoreInterface *iface);
@@ -66,29 +64,27 @@ store_error_from (const GError *error)
 static void
 op_fail (Op *op, GError *error)
 {
-  if (op->forget)
-    {
-      rc_metrics_counter_inc ("roomcast_store_errors_total", "Failed store writes", NULL);
-      g_warning ("store: %s failed: %s", op->what, error->message);
-    }
+  if (op->forget) {
+    rc_metrics_counter_inc ("roomcast_store_errors_total", "Failed store writes", NULL);
+    g_warning ("store: %s failed: %s", op->what, error->message);
+  }
   g_task_return_error (op->task, error);
 }
 
 static GHashTable *
 hash_from_reply (redisReply *reply, GError **error)
 {
-  g_autoptr(GHashTable) hash = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr (GHashTable) hash = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 2 != 0)
     goto bad;
-  for (size_t i = 0; i < reply->elements; i += 2)
-    {
-      redisReply *field = reply->element[i], *value = reply->element[i + 1];
-      if (field->type != REDIS_REPLY_STRING || value->type != REDIS_REPLY_STRING)
-        goto bad;
-      g_hash_table_insert (hash, g_strndup (field->str, field->len),
-                           g_strndup (value->str, value->len));
-    }
+  for (size_t i = 0; i < reply->elements; i += 2) {
+    redisReply *field = reply->element[i], *value = reply->element[i + 1];
+    if (field->type != REDIS_REPLY_STRING || value->type != REDIS_REPLY_STRING)
+      goto bad;
+    g_hash_table_insert (hash, g_strndup (field->str, field->len),
+                         g_strndup (value->str, value->len));
+  }
   return g_steal_pointer (&hash);
 bad:
   g_set_error_literal (error, RC_STORE_ERROR, RC_STORE_ERROR_INVALID,
@@ -103,12 +99,11 @@ rate_from_reply (redisReply *reply, GError **error)
 
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
       reply->element[0]->type != REDIS_REPLY_INTEGER ||
-      reply->element[1]->type != REDIS_REPLY_INTEGER)
-    {
-      g_set_error_literal (error, RC_STORE_ERROR, RC_STORE_ERROR_INVALID,
-                           "Redis: unexpected reply to the rate-limit script");
-      return NULL;
-    }
+      reply->element[1]->type != REDIS_REPLY_INTEGER) {
+    g_set_error_literal (error, RC_STORE_ERROR, RC_STORE_ERROR_INVALID,
+                         "Redis: unexpected reply to the rate-limit script");
+    return NULL;
+  }
   hit = g_new0 (RateLimitResult, 1);
   hit->count = reply->element[0]->integer;
   hit->reset_in_ms = MAX (reply->element[1]->integer, 0);
@@ -119,66 +114,61 @@ static void
 on_reply (RcRedisClient *client, redisReply *reply, const GError *error, gpointer user_data)
 {
   g_autofree Op *op = user_data;
-  g_autoptr(GTask) task = op->task;
+  g_autoptr (GTask) task = op->task;
   GError *local = NULL;
 
-  if (error != NULL)
-    {
-      op_fail (op, store_error_from (error));
-      return;
-    }
-  switch (op->kind)
-    {
-    case REPLY_OK:
-      g_task_return_boolean (task, TRUE);
-      return;
-    case REPLY_STRING:
-      if (reply->type == REDIS_REPLY_NIL)
-        g_task_return_pointer (task, NULL, NULL);
-      else if (reply->type == REDIS_REPLY_STRING)
-        g_task_return_pointer (task, g_strndup (reply->str, reply->len), g_free);
-      else
-        op_fail (op, g_error_new_literal (RC_STORE_ERROR, RC_STORE_ERROR_INVALID,
-                                          "Redis: the key does not hold a string"));
-      return;
-    case REPLY_HASH:
-      {
-        GHashTable *hash = hash_from_reply (reply, &local);
-        if (hash != NULL)
-          g_task_return_pointer (task, hash, (GDestroyNotify) g_hash_table_unref);
-        else
-          op_fail (op, local);
-        return;
-      }
-    case REPLY_RATE:
-      {
-        RateLimitResult *hit = rate_from_reply (reply, &local);
-        if (hit != NULL)
-          g_task_return_pointer (task, hit, g_free);
-        else
-          op_fail (op, local);
-        return;
-      }
-    default:
-      g_assert_not_reached ();
-    }
+  if (error != NULL) {
+    op_fail (op, store_error_from (error));
+    return;
+  }
+  switch (op->kind) {
+  case REPLY_OK:
+    g_task_return_boolean (task, TRUE);
+    return;
+  case REPLY_STRING:
+    if (reply->type == REDIS_REPLY_NIL)
+      g_task_return_pointer (task, NULL, NULL);
+    else if (reply->type == REDIS_REPLY_STRING)
+      g_task_return_pointer (task, g_strndup (reply->str, reply->len), g_free);
+    else
+      op_fail (op, g_error_new_literal (RC_STORE_ERROR, RC_STORE_ERROR_INVALID,
+                                        "Redis: the key does not hold a string"));
+    return;
+  case REPLY_HASH: {
+    GHashTable *hash = hash_from_reply (reply, &local);
+    if (hash != NULL)
+      g_task_return_pointer (task, hash, (GDestroyNotify) g_hash_table_unref);
+    else
+      op_fail (op, local);
+    return;
+  }
+  case REPLY_RATE: {
+    RateLimitResult *hit = rate_from_reply (reply, &local);
+    if (hit != NULL)
+      g_task_return_pointer (task, hit, g_free);
+    else
+      op_fail (op, local);
+    return;
+  }
+  default:
+    g_assert_not_reached ();
+  }
 }
 
 /* Start @argv for a task tagged @source_tag; the reply becomes its result. */
 static void
-run (RcStoreRedis *self, gpointer source_tag, ReplyKind kind, const char *what,
-     int argc, const char * const *argv, GCancellable *cancellable,
-     GAsyncReadyCallback callback, gpointer user_data)
+run (RcStoreRedis *self, gpointer source_tag, ReplyKind kind, const char *what, int argc,
+     const char *const *argv, GCancellable *cancellable, GAsyncReadyCallback callback,
+     gpointer user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   Op *op;
 
   g_task_set_source_tag (task, source_tag);
-  if (g_task_return_error_if_cancelled (task))
-    {
-      g_object_unref (task);
-      return;
-    }
+  if (g_task_return_error_if_cancelled (task)) {
+    g_object_unref (task);
+    return;
+  }
   op = g_new0 (Op, 1);
   op->task = task;
   op->kind = kind;
@@ -230,25 +220,24 @@ redis_get_room_state_finish (RcStore *store, GAsyncResult *result, GError **erro
 }
 
 static void
-redis_save_seats_async (RcStore *store, const char *room_id, const char * const *seats,
-                        guint n_seats, GCancellable *cancellable,
-                        GAsyncReadyCallback callback, gpointer user_data)
+redis_save_seats_async (RcStore *store, const char *room_id, const char *const *seats,
+                        guint n_seats, GCancellable *cancellable, GAsyncReadyCallback callback,
+                        gpointer user_data)
 {
   g_autofree char *key = rc_store_key_room_seats (room_id);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
 
   g_ptr_array_add (argv, g_strdup ("EVAL"));
   g_ptr_array_add (argv, g_strdup (SAVE_SEATS_LUA));
   g_ptr_array_add (argv, g_strdup ("1"));
   g_ptr_array_add (argv, g_strdup (key));
   for (guint i = 0; i < n_seats; i++)
-    if (seats[i] != NULL)
-      {
-        g_ptr_array_add (argv, g_strdup_printf ("%u", i));
-        g_ptr_array_add (argv, g_strdup (seats[i]));
-      }
+    if (seats[i] != NULL) {
+      g_ptr_array_add (argv, g_strdup_printf ("%u", i));
+      g_ptr_array_add (argv, g_strdup (seats[i]));
+    }
   run (RC_STORE_REDIS (store), redis_save_seats_async, REPLY_OK, "saving room seats",
-       (int) argv->len, (const char * const *) argv->pdata, cancellable, callback, user_data);
+       (int) argv->len, (const char *const *) argv->pdata, cancellable, callback, user_data);
 }
 
 static gboolean
@@ -301,8 +290,9 @@ redis_rate_limit_hit_async (RcStore *store, const char *key, gint64 window_ms,
   g_autofree char *window = g_strdup_printf ("%" G_GINT64_FORMAT, window_ms);
   const char *argv[] = { "EVAL", RATE_LIMIT_LUA, "1", full_key, window };
 
-  run (RC_STORE_REDIS (store), redis_rate_limit_hit_async, REPLY_RATE, "counting a rate limit hit",
-       G_N_ELEMENTS (argv), argv, cancellable, callback, user_data);
+  run (RC_STORE_REDIS (store), redis_rate_limit_hit_async, REPLY_RATE,
+       "counting a rate limit hit", G_N_ELEMENTS (argv), argv, cancellable, callback,
+       user_data);
 }
 
 static gboolean
@@ -320,8 +310,8 @@ redis_get_room_owner_async (RcStore *store, const char *room_id, GCancellable *c
   g_autofree char *key = rc_store_key_room_owner (room_id);
   const char *argv[] = { "GET", key };
 
-  run (RC_STORE_REDIS (store), redis_get_room_owner_async, REPLY_STRING,
-       "reading a room owner", G_N_ELEMENTS (argv), argv, cancellable, callback, user_data);
+  run (RC_STORE_REDIS (store), redis_get_room_owner_async, REPLY_STRING, "reading a room owner",
+       G_N_ELEMENTS (argv), argv, cancellable, callback, user_data);
 }
 
 static char *

@@ -2,7 +2,7 @@
 #include "store/store.h"
 #include "store/store-task.h"
 
-G_DEFINE_QUARK (rc-store-error-quark, rc_store_error)
+G_DEFINE_QUARK (rc - store - error - quark, rc_store_error)
 G_DEFINE_INTERFACE (RcStore, rc_store, G_TYPE_OBJECT)
 
 static void
@@ -76,7 +76,7 @@ rc_store_get_room_state_finish (RcStore *self, GAsyncResult *result, GError **er
 }
 
 void
-rc_store_save_seats_async (RcStore *self, const char *room_id, const char * const *seats,
+rc_store_save_seats_async (RcStore *self, const char *room_id, const char *const *seats,
                            guint n_seats, GCancellable *cancellable,
                            GAsyncReadyCallback callback, gpointer user_data)
 {
@@ -120,7 +120,8 @@ rc_store_delete_room_async (RcStore *self, const char *room_id, GCancellable *ca
                             GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (RC_IS_STORE (self) && room_id != NULL);
-  RC_STORE_GET_IFACE (self)->delete_room_async (self, room_id, cancellable, callback, user_data);
+  RC_STORE_GET_IFACE (self)->delete_room_async (self, room_id, cancellable, callback,
+                                                user_data);
 }
 
 gboolean

@@ -67,7 +67,7 @@ struct _RcStoreInterface {
                                 GAsyncReadyCallback callback, gpointer user_data);
   char *(*get_room_state_finish) (RcStore *self, GAsyncResult *result, GError **error);
 
-  void (*save_seats_async) (RcStore *self, const char *room_id, const char * const *seats,
+  void (*save_seats_async) (RcStore *self, const char *room_id, const char *const *seats,
                             guint n_seats, GCancellable *cancellable,
                             GAsyncReadyCallback callback, gpointer user_data);
   gboolean (*save_seats_finish) (RcStore *self, GAsyncResult *result, GError **error);
@@ -101,28 +101,25 @@ const char *rc_store_get_name (RcStore *self);
 
 /* SET room:state:{room_id} @state_json PX @ttl_ms (RC_STORE_ROOM_STATE_TTL_MS
  * in production). */
-void rc_store_save_room_state_async (RcStore *self, const char *room_id,
-                                     const char *state_json, gint64 ttl_ms,
-                                     GCancellable *cancellable,
+void rc_store_save_room_state_async (RcStore *self, const char *room_id, const char *state_json,
+                                     gint64 ttl_ms, GCancellable *cancellable,
                                      GAsyncReadyCallback callback, gpointer user_data);
 gboolean rc_store_save_room_state_finish (RcStore *self, GAsyncResult *result, GError **error);
 
 /* The stored JSON text, or NULL (no error) if absent or expired. */
 void rc_store_get_room_state_async (RcStore *self, const char *room_id,
-                                    GCancellable *cancellable,
-                                    GAsyncReadyCallback callback, gpointer user_data);
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data);
 char *rc_store_get_room_state_finish (RcStore *self, GAsyncResult *result, GError **error);
 
 /* Replace room:seats:{room_id} with @seats[i] (user id, or NULL for a free
  * seat) for i < @n_seats. No occupied seat deletes the hash. */
-void rc_store_save_seats_async (RcStore *self, const char *room_id,
-                                const char * const *seats, guint n_seats,
-                                GCancellable *cancellable,
+void rc_store_save_seats_async (RcStore *self, const char *room_id, const char *const *seats,
+                                guint n_seats, GCancellable *cancellable,
                                 GAsyncReadyCallback callback, gpointer user_data);
 gboolean rc_store_save_seats_finish (RcStore *self, GAsyncResult *result, GError **error);
 /* Delete room:seats:{room_id}; finish with rc_store_save_seats_finish(). */
-void rc_store_clear_seats_async (RcStore *self, const char *room_id,
-                                 GCancellable *cancellable,
+void rc_store_clear_seats_async (RcStore *self, const char *room_id, GCancellable *cancellable,
                                  GAsyncReadyCallback callback, gpointer user_data);
 
 /* The seats hash as a new table "index" -> "userId" (empty if absent). */
@@ -140,22 +137,22 @@ gboolean rc_store_delete_room_finish (RcStore *self, GAsyncResult *result, GErro
  * in the current window including this one; *@reset_in_ms the time until the
  * window ends (the counter expires). */
 void rc_store_rate_limit_hit_async (RcStore *self, const char *key, gint64 window_ms,
-                                    GCancellable *cancellable,
-                                    GAsyncReadyCallback callback, gpointer user_data);
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data);
 gboolean rc_store_rate_limit_hit_finish (RcStore *self, GAsyncResult *result, gint64 *count,
                                          gint64 *reset_in_ms, GError **error);
 
 /* The pinned owner of @room_id (room:owner:{roomId}) or NULL (no error). */
 void rc_store_get_room_owner_async (RcStore *self, const char *room_id,
-                                    GCancellable *cancellable,
-                                    GAsyncReadyCallback callback, gpointer user_data);
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data);
 char *rc_store_get_room_owner_finish (RcStore *self, GAsyncResult *result, GError **error);
 
 /* Pin (@user_id) or unpin (NULL) the owner. Laravel's job in production; for
  * tests and tools. */
 void rc_store_set_room_owner_async (RcStore *self, const char *room_id, const char *user_id,
-                                    GCancellable *cancellable,
-                                    GAsyncReadyCallback callback, gpointer user_data);
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data);
 gboolean rc_store_set_room_owner_finish (RcStore *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS
