@@ -37,6 +37,11 @@ static const Setting table[] = {
     G_MAXINT },
   /* A request's headers must be in this long after it starts, its body this
    * long after its headers (src/http/request-guard.h). */
+  /* A WebSocket client that stops reading is closed past this many unsent
+   * bytes, or this long without progress (src/http/send-backlog.h). */
+  { "WS_MAX_UNSENT_BYTES", NULL, KIND_UINT, FALSE, "4194304", OFF (ws_max_unsent_bytes), 65536,
+    G_MAXINT },
+  { "WS_SEND_STALL_MS", NULL, KIND_UINT, FALSE, "30000", OFF (ws_send_stall_ms), 1000, DAY_MS },
   { "HTTP_HEADER_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "10000", OFF (http_header_timeout_ms),
     100, DAY_MS },
   { "HTTP_BODY_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "30000", OFF (http_body_timeout_ms), 100,

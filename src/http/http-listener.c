@@ -218,6 +218,10 @@ serve (RcHttpListener *self, GSocket *client)
     return;
   }
   g_socket_set_option (client, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+  /* A peer that acknowledges nothing (gone, or a zero window it never
+   * reopens) is dropped by the kernel instead of holding our buffers. */
+  g_socket_set_option (client, IPPROTO_TCP, TCP_USER_TIMEOUT, RC_HTTP_TCP_USER_TIMEOUT_MS,
+                       NULL);
   g_autoptr (GSocketAddress) local = g_socket_get_local_address (client, &error);
   g_autoptr (GSocketAddress) remote = local ? g_socket_get_remote_address (client, &error)
                                             : NULL;
@@ -340,14 +344,10 @@ rc_http_listener_shutdown_connection (GSocketAddress *remote)
   g_autoptr (GSocket) socket = socket_ref ? g_weak_ref_get (socket_ref) : NULL;
   if (socket == NULL || g_socket_is_closed (socket))
     return FALSE;
-  /* An abort, not a goodbye: with a zero linger the close that follows
-   * sends a reset, so a client still sending learns at once (a graceful
-   * close left it blocked on a full window until FIN-WAIT-2 timed out,
-   * about a minute). libsoup reads end-of-stream and closes it itself. */
-  struct linger abort_on_close = { .l_onoff = 1, .l_linger = 0 };
-  setsockopt (g_socket_get_fd (socket), SOL_SOCKET, SO_LINGER, &abort_on_close,
-              sizeof abort_on_close);
-  return g_socket_shutdown (socket, TRUE, TRUE, NULL);
+  /* An abort, not a goodbye: a client still sending learns at once (a
+   * graceful close left it blocked on a full window until FIN-WAIT-2 timed
+   * out, about a minute). libsoup reads end-of-stream and closes it. */
+  return rc_http_socket_abort (socket);
 }
 
 guint

@@ -431,9 +431,9 @@ rc_room_service_lookup_socket_room (RcRoomService *self, RcSioSocket *socket,
   return rc_room_service_lookup (self, id);
 }
 
-void
-rc_room_service_broadcast (RcRoomService *self, const char *room_id, const char *event,
-                           JsonNode *payload)
+static void
+broadcast (RcRoomService *self, const char *room_id, const char *event, JsonNode *payload,
+           gboolean is_volatile)
 {
   g_autoptr (JsonArray) args = json_array_new ();
   g_autofree char *frame = NULL;
@@ -448,12 +448,29 @@ rc_room_service_broadcast (RcRoomService *self, const char *room_id, const char 
   while (g_hash_table_iter_next (&iter, NULL, &value)) {
     Binding *binding = value;
     if (g_str_equal (binding->room_id, room_id)) {
-      rc_sio_socket_send_frame (binding->socket, frame);
+      if (!is_volatile)
+        rc_sio_socket_send_frame (binding->socket, frame);
+      else if (!rc_sio_socket_send_volatile_frame (binding->socket, frame))
+        continue;
       sent++;
     }
   }
   rc_metrics_counter_add ("roomcast_room_messages_out_total",
                           "Room events sent to clients (one per recipient)", NULL, sent);
+}
+
+void
+rc_room_service_broadcast (RcRoomService *self, const char *room_id, const char *event,
+                           JsonNode *payload)
+{
+  broadcast (self, room_id, event, payload, FALSE);
+}
+
+void
+rc_room_service_broadcast_volatile (RcRoomService *self, const char *room_id, const char *event,
+                                    JsonNode *payload)
+{
+  broadcast (self, room_id, event, payload, TRUE);
 }
 
 void

@@ -70,6 +70,10 @@ RcRoom *rc_room_service_lookup_socket_room (RcRoomService *self, RcSioSocket *so
  * @room_id, encoded once. For modules beside the rooms (gifts). */
 void rc_room_service_broadcast (RcRoomService *self, const char *room_id, const char *event,
                                 JsonNode *payload);
+/* The same for an event that only carries current state ("speaking"): not
+ * sent to a client that stopped reading (rc_sio_socket_send_volatile_frame). */
+void rc_room_service_broadcast_volatile (RcRoomService *self, const char *room_id,
+                                         const char *event, JsonNode *payload);
 /* Close @room_id with @reason (e.g. "media_error"): room:closed to its
  * clients, everyone detached, stored as CLOSED. No-op if it is not open. */
 void rc_room_service_close_room (RcRoomService *self, const char *room_id, const char *reason);

@@ -148,7 +148,10 @@ on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
   g_autoptr (GHashTable) query = NULL;
   if (g_uri_get_query (uri))
     query = g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_NONE, NULL);
-  g_autoptr (RcEioTransport) transport = rc_eio_websocket_new (ws, self->config->max_payload);
+  g_autoptr (RcEioTransport)
+    transport = rc_eio_websocket_new (ws, self->config->max_payload,
+                                      self->config->ws_max_unsent_bytes,
+                                      self->config->ws_send_stall_ms);
   const char *sid = query_get (query, "sid");
 
   if (!sid) {

@@ -581,6 +581,21 @@ rc_sio_socket_send_frame (RcSioSocket *self, const char *frame)
     send_text (self, frame);
 }
 
+gboolean
+rc_sio_socket_send_volatile_frame (RcSioSocket *self, const char *frame)
+{
+  g_return_val_if_fail (RC_IS_SIO_SOCKET (self) && frame, FALSE);
+  if (!rc_sio_socket_is_connected (self))
+    return FALSE;
+  if (rc_eio_transport_is_congested (self->transport)) {
+    rc_metrics_counter_inc ("roomcast_sio_volatile_dropped_total",
+                            "Current-state events not sent to a congested client", NULL);
+    return FALSE;
+  }
+  send_text (self, frame);
+  return TRUE;
+}
+
 void
 rc_sio_socket_disconnect (RcSioSocket *self, const char *reason)
 {
