@@ -429,7 +429,8 @@ rc_fair_io_stream_abort (RcFairIOStream *self)
   g_return_val_if_fail (RC_IS_FAIR_IO_STREAM (self), FALSE);
   if (!G_IS_SOCKET_CONNECTION (self->base))
     return FALSE;
-  return rc_http_socket_abort (g_socket_connection_get_socket (G_SOCKET_CONNECTION (self->base)));
+  return rc_http_socket_abort (
+    g_socket_connection_get_socket (G_SOCKET_CONNECTION (self->base)));
 }
 
 guint64
