@@ -37,6 +37,11 @@ static const Setting table[] = {
     G_MAXINT },
   /* A request's headers must be in this long after it starts, its body this
    * long after its headers (src/http/request-guard.h). */
+  /* Every event of one Socket.IO connection: a token bucket (sio-server.c). */
+  { "SIO_EVENTS_PER_SECOND", NULL, KIND_UINT, FALSE, "20", OFF (sio_events_per_second), 1,
+    1000000, .reloadable = TRUE },
+  { "SIO_EVENTS_BURST", NULL, KIND_UINT, FALSE, "60", OFF (sio_events_burst), 1, 1000000,
+    .reloadable = TRUE },
   /* A WebSocket client that stops reading is closed past this many unsent
    * bytes, or this long without progress (src/http/send-backlog.h). */
   { "WS_MAX_UNSENT_BYTES", NULL, KIND_UINT, FALSE, "4194304", OFF (ws_max_unsent_bytes), 65536,

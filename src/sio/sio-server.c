@@ -406,6 +406,21 @@ rc_sio_server_socket_event (RcSioServer *self, RcSioSocket *socket, const char *
                             JsonArray *args, RcSioAck *ack)
 {
   rc_metrics_counter_inc ("roomcast_messages_in_total", "Socket.IO events received", NULL);
+  /* One budget for every event of a socket, on top of each event's own
+   * limits: a client cannot keep the loop busy with cheap events. */
+  gint64 retry_after_ms = 0;
+  if (!rc_token_bucket_take (rc_sio_socket_get_event_budget (socket),
+                             self->config->sio_events_per_second,
+                             self->config->sio_events_burst, g_get_monotonic_time (),
+                             &retry_after_ms)) {
+    rc_metrics_counter_inc ("roomcast_sio_events_limited_total",
+                            "Socket.IO events refused by the per-socket budget", NULL);
+    if (ack)
+      rc_sio_ack_rate_limited (ack,
+                               "too many events on this connection (SIO_EVENTS_PER_SECOND)",
+                               retry_after_ms);
+    return;
+  }
   Handler *h = g_hash_table_lookup (self->handlers, event);
   if (!h) {
     g_debug ("sid=%s: no handler for event '%s'", rc_sio_socket_get_id (socket), event);

@@ -21,6 +21,7 @@ typedef enum {
 
 struct _RcSioSocket {
   GObject parent_instance;
+  RcTokenBucket event_budget;
 
   RcSioServer *server; /* weak: the server outlives its sockets */
   RcEioTransport *transport;
@@ -485,6 +486,12 @@ const char *
 rc_sio_socket_get_eio_sid (RcSioSocket *self)
 {
   return self->eio_sid;
+}
+
+RcTokenBucket *
+rc_sio_socket_get_event_budget (RcSioSocket *self)
+{
+  return &self->event_budget;
 }
 
 RcEioTransport *

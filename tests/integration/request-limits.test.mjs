@@ -210,3 +210,28 @@ test("a never-ending fragment chain is cut off at the message limit on /socket.i
   assert.equal((await request(s, "whoami", {})).ok, true);
   s.close();
 });
+
+test("every socket has an event budget: a burst past it is refused with rate_limited, others go on", async () => {
+  const budgeted = await startServer({ env: { SIO_EVENTS_PER_SECOND: "10", SIO_EVENTS_BURST: "30" } });
+  try {
+    const flooder = await connect(budgeted, "dev:1:Flo");
+    const other = await connect(budgeted, "dev:2:Oth");
+    const acks = await Promise.all(Array.from({ length: 100 }, () => request(flooder, "whoami")));
+    const ok = acks.filter((a) => a.ok).length;
+    const limited = acks.filter((a) => a.error?.code === "rate_limited");
+    console.log(`# 100 events at once: ${ok} accepted, ${limited.length} rate_limited`);
+    assert.ok(ok >= 30 && ok <= 32, `${ok} accepted (burst 30)`);
+    assert.equal(ok + limited.length, 100);
+    assert.ok(limited.every((a) => a.error.retryAfterMs >= 1 && a.error.retryAfterMs <= 100));
+    assert.equal((await request(other, "whoami")).ok, true, "another socket has its own budget");
+    const retry = limited.at(-1).error.retryAfterMs;
+    await new Promise((r) => setTimeout(r, retry + 20)); // the budget promises a token by then
+    assert.equal((await request(flooder, "whoami")).ok, true);
+    const metrics = await (await fetch(`${budgeted.url}/metrics`)).text();
+    assert.match(metrics, /roomcast_sio_events_limited_total \d+/);
+    flooder.close();
+    other.close();
+  } finally {
+    await budgeted.stop();
+  }
+});

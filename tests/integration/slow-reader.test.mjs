@@ -11,7 +11,7 @@ import fs from "node:fs";
 import { once } from "node:events";
 import { randomUUID } from "node:crypto";
 import WebSocket from "ws";
-import { startServer, waitFor, connect, request, TIME_SCALE } from "./lib/harness.mjs";
+import { startServer, waitFor, connect, request, TIME_SCALE, UNLIMITED_EVENTS } from "./lib/harness.mjs";
 import { pusherApi } from "./lib/pusher.mjs";
 
 const MB = 1024 * 1024;
@@ -50,7 +50,7 @@ async function stalledMember(server, token, roomId) {
 }
 
 test("a room member that stops reading is closed, memory stays bounded, the room goes on", async () => {
-  const server = await startServer({ env: { WS_MAX_UNSENT_BYTES: String(MB), LOG_LEVEL: "info" } });
+  const server = await startServer({ env: { ...UNLIMITED_EVENTS, WS_MAX_UNSENT_BYTES: String(MB), LOG_LEVEL: "info" } });
   const pid = server.proc.pid;
   const roomId = randomUUID();
   const host = await connect(server, "dev:1:Host");
@@ -93,7 +93,7 @@ test("a room member that stops reading is closed, memory stays bounded, the room
 });
 
 test("a Pusher subscriber that stops reading is closed (4100, then a reset)", async () => {
-  const server = await startServer({ env: { WS_MAX_UNSENT_BYTES: String(MB) } });
+  const server = await startServer({ env: { ...UNLIMITED_EVENTS, WS_MAX_UNSENT_BYTES: String(MB) } });
   const ws = new WebSocket(`ws://127.0.0.1:${server.port}/app/dev-key?protocol=7&client=js&version=8.4.0`);
   const inbox = [];
   ws.on("message", (m) => inbox.push(JSON.parse(m.toString())));
@@ -120,7 +120,7 @@ test("a Pusher subscriber that stops reading is closed (4100, then a reset)", as
 });
 
 test("a member whose socket makes no progress for WS_SEND_STALL_MS is closed below the byte cap", async () => {
-  const server = await startServer({ env: { WS_MAX_UNSENT_BYTES: String(512 * MB), WS_SEND_STALL_MS: "1000" } });
+  const server = await startServer({ env: { ...UNLIMITED_EVENTS, WS_MAX_UNSENT_BYTES: String(512 * MB), WS_SEND_STALL_MS: "1000" } });
   const roomId = randomUUID();
   const host = await connect(server, "dev:1:Host");
   assert.equal((await request(host, "room:join", { roomId })).ok, true);
