@@ -96,12 +96,8 @@ handle_broadcast (SoupServer *server, SoupServerMessage *msg, const char *path,
       return;
     }
     RcSioServer *sio = rc_hub_get_sio (hub);
-    if (sio) {
-      g_autoptr (GPtrArray) sockets = rc_sio_server_find_user (sio, user_id);
-      for (guint i = 0; i < sockets->len; i++)
-        rc_sio_socket_emit (g_ptr_array_index (sockets, i), event, payload);
-      delivered += sockets->len;
-    }
+    if (sio)
+      delivered += rc_sio_server_emit_to_user (sio, user_id, event, payload);
     channel = g_strdup_printf ("private-App.Models.User.%s", user_id);
   } else if (g_str_equal (to, "channel")) {
     channel = id_member (o, "channel");

@@ -126,7 +126,8 @@ rc_hub_rooms_deliver (RcHub *hub, const char *channel, const char *event, JsonNo
   g_autoptr (GPtrArray) users = rc_room_list_connected (room);
   guint n = 0;
   for (guint i = 0; i < users->len; i++) {
-    g_autoptr (GPtrArray) sockets = rc_sio_server_find_user (sio, g_ptr_array_index (users, i));
+    g_autoptr (GPtrArray)
+      sockets = rc_sio_server_list_user_sockets (sio, g_ptr_array_index (users, i));
     for (guint j = 0; j < sockets->len; j++) {
       RcSioSocket *socket = g_ptr_array_index (sockets, j);
       const char *bound = rc_room_service_get_socket_room (hr->rooms, socket);

@@ -11,6 +11,7 @@
 #include "sio/sio-socket-private.h"
 #include "sio/eio-polling.h"
 #include "sio/eio-websocket.h"
+#include "sio/sio-codec.h"
 #include "http/http-server.h"
 #include "http/websocket-upgrade.h"
 #include "http/request-guard.h"
@@ -339,7 +340,7 @@ static void
 replace_older_connections (RcSioServer *self, RcSioSocket *socket)
 {
   RcUser *user = rc_sio_socket_get_user (socket);
-  g_autoptr (GPtrArray) same = rc_sio_server_find_user (self, user->id);
+  g_autoptr (GPtrArray) same = rc_sio_server_list_user_sockets (self, user->id);
   for (guint i = 0; i < same->len; i++) {
     RcSioSocket *old = g_ptr_array_index (same, i);
     if (old == socket)
@@ -540,8 +541,9 @@ rc_sio_server_get_n_connections (RcSioServer *self)
 }
 
 GPtrArray *
-rc_sio_server_find_user (RcSioServer *self, const char *user_id)
+rc_sio_server_list_user_sockets (RcSioServer *self, const char *user_id)
 {
+  g_return_val_if_fail (RC_IS_SIO_SERVER (self) && user_id, NULL);
   GPtrArray *found = g_ptr_array_new_with_free_func (g_object_unref);
   GHashTableIter iter;
   gpointer value;
@@ -552,6 +554,23 @@ rc_sio_server_find_user (RcSioServer *self, const char *user_id)
       g_ptr_array_add (found, g_object_ref (value));
   }
   return found;
+}
+
+guint
+rc_sio_server_emit_to_user (RcSioServer *self, const char *user_id, const char *event,
+                            JsonNode *arg)
+{
+  g_return_val_if_fail (RC_IS_SIO_SERVER (self) && user_id && event, 0);
+  g_autoptr (GPtrArray) sockets = rc_sio_server_list_user_sockets (self, user_id);
+  if (sockets->len == 0)
+    return 0;
+  g_autoptr (JsonArray) args = json_array_new ();
+  if (arg)
+    json_array_add_element (args, json_node_copy (arg));
+  g_autofree char *frame = rc_sio_encode_event ("/", -1, event, args);
+  for (guint i = 0; i < sockets->len; i++)
+    rc_sio_socket_send_frame (g_ptr_array_index (sockets, i), frame);
+  return sockets->len;
 }
 
 void
