@@ -332,33 +332,11 @@ rc_sio_server_socket_authenticate (RcSioServer *self, RcSioSocket *socket, const
                                        g_object_ref (socket));
 }
 
-/* One live Socket.IO connection per user: a user who connects again (a new
- * tab, an app restart before the old socket timed out) replaces the old
- * connection, which is told why before it is dropped. Its room seat is held
- * by the room service's grace period, so the new connection gets it back. */
-static void
-replace_older_connections (RcSioServer *self, RcSioSocket *socket)
-{
-  RcUser *user = rc_sio_socket_get_user (socket);
-  g_autoptr (GPtrArray) same = rc_sio_server_list_user_sockets (self, user->id);
-  for (guint i = 0; i < same->len; i++) {
-    RcSioSocket *old = g_ptr_array_index (same, i);
-    if (old == socket)
-      continue;
-    g_autoptr (JsonObject) obj = json_object_new ();
-    json_object_set_string_member (obj, "reason",
-                                   "another connection of this user replaced this one");
-    g_autoptr (JsonNode) arg = json_node_init_object (json_node_alloc (), obj);
-    rc_sio_socket_emit (old, "replaced", arg);
-    rc_sio_socket_disconnect (old, "replaced by a new connection of the same user");
-  }
-}
-
 void
 rc_sio_server_socket_connected (RcSioServer *self, RcSioSocket *socket)
 {
   RcUser *user = rc_sio_socket_get_user (socket);
-  replace_older_connections (self, socket);
+  /* Not unique per user: a user may hold any number of connections. */
   self->n_connected++;
   rc_metrics_counter_inc ("roomcast_connections_total", "Socket.IO connections accepted", NULL);
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "ROOMCAST_EVENT", "connection-open",
