@@ -3,8 +3,10 @@
  *
  *   POST /api/broadcast {event, to: "user"|"channel"|"room",
  *                        user_id | channel | room_id, data}
- *     user    -> the user's Socket.IO connections (event, data) and the
- *                channel private-App.Models.User.{id} (Echo's user channel)
+ *     user    -> every connection of the user: its Socket.IO connections
+ *                (event, data) and the Pusher connections signed in as it
+ *                (#server-to-user-{id}); and the channel
+ *                private-App.Models.User.{id} (Echo's user channel)
  *     channel -> that channel, every protocol
  *     room    -> presence-room.{id}
  *   GET /api/users/online -> {"users": [ids…], "count": n}
@@ -13,7 +15,6 @@
  */
 #include "hub/hub-private.h"
 #include "http/request-guard.h"
-#include "sio/sio-server.h"
 #include "http/http-server.h"
 
 #include <string.h>
@@ -95,9 +96,13 @@ handle_broadcast (SoupServer *server, SoupServerMessage *msg, const char *path,
       rc_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_body", "user_id is required");
       return;
     }
-    RcSioServer *sio = rc_hub_get_sio (hub);
-    if (sio)
-      delivered += rc_sio_server_emit_to_user (sio, user_id, event, payload);
+    /* Every connection of the user: its Socket.IO connections and the
+     * Pusher connections signed in as it (#server-to-user-{id}); then
+     * Echo's user channel. */
+    g_autofree char *own = g_strconcat (RC_HUB_USER_CHANNEL_PREFIX, user_id, NULL);
+    delivered += rc_hub_user_channel_valid (own)
+                   ? rc_hub_publish (hub, own, event, payload, NULL, "broadcast_api")
+                   : rc_hub_sio_deliver_to_user (hub, user_id, event, payload, NULL);
     channel = g_strdup_printf ("private-App.Models.User.%s", user_id);
   } else if (g_str_equal (to, "channel")) {
     channel = id_member (o, "channel");

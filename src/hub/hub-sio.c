@@ -22,6 +22,7 @@
 #include "http/http-client.h"
 #include "core/metrics.h"
 #include "json/json-text.h"
+#include "sio/sio-codec.h"
 #include "sio/sio-server.h"
 
 struct _RcHubSio {
@@ -400,6 +401,31 @@ rc_hub_sio_online_users (RcHub *hub)
       g_ptr_array_add (ids, g_strdup (k));
   }
   return ids;
+}
+
+guint
+rc_hub_sio_deliver_to_user (RcHub *hub, const char *user_id, const char *event, JsonNode *data,
+                            const char *except)
+{
+  RcHubSio *hs = hub->sio;
+  if (!hs)
+    return 0;
+  g_autoptr (GPtrArray) sockets = rc_sio_server_list_user_sockets (hs->sio, user_id);
+  if (sockets->len == 0)
+    return 0;
+  g_autoptr (JsonArray) args = json_array_new ();
+  json_array_add_element (args, rc_hub_emit_data (data));
+  g_autofree char *frame = rc_sio_encode_event ("/", -1, event, args);
+  guint n = 0;
+  for (guint i = 0; i < sockets->len; i++) {
+    RcSioSocket *socket = g_ptr_array_index (sockets, i);
+    SioClient *c = client_of (hs, socket);
+    if (except && c && g_str_equal (c->client.socket_id, except))
+      continue;
+    rc_sio_socket_send_frame (socket, frame);
+    n++;
+  }
+  return n;
 }
 
 const char *
