@@ -308,6 +308,18 @@ test("an Echo socket.io connector beside the room socket: both stay up, the user
   const online = await (await fetch(`${server.url}/api/users/online`,
                                     { headers: { "X-WebSocket-API-Key": API_KEY } })).json();
   assert.equal(online.users.filter((id) => id === "85").length, 1);
+
+  // Another room socket of the user taking the room over: still one member,
+  // no leaving or joining.
+  const replaced = next(room, "replaced");
+  const tab = await open("dev:85:Dee");
+  assert.equal((await request(tab, "room:join", { roomId })).you.seat, 0);
+  await replaced;
+  await pusherApi(server, "POST", "/apps/dev/events",
+                  { name: "marker", channel: `presence-room.${roomId}`, data: "{}" });
+  await waitFor(() => changes.length === 2, 5000, "second marker");
+  assert.deepEqual(changes, [["marker"], ["marker"]]);
+  assert.equal(echo.connector.socket.connected, true);
 });
 
 test("the daemon logged no GLib criticals or warnings from libraries", () => {
