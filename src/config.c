@@ -19,7 +19,11 @@
 
 #define RC_GROUP "roomcast"
 
-G_DEFINE_QUARK (rc - config - error - quark, rc_config_error)
+GQuark
+rc_config_error_quark (void)
+{
+  return g_quark_from_static_string ("rc-config-error-quark");
+}
 
 #define settings rc_config_settings
 #define N_SETTINGS RC_CONFIG_N_SETTINGS

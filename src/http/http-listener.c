@@ -74,9 +74,14 @@ G_DEFINE_FINAL_TYPE (RcHttpListener, rc_http_listener, G_TYPE_OBJECT)
 
 /* On the remote address object handed to libsoup: a weak reference to the
  * accepted socket, for rc_http_listener_shutdown_connection(). */
-static G_DEFINE_QUARK (rc - http - listener - socket, socket_of_remote)
+static GQuark
+socket_of_remote_quark (void)
+{
+  return g_quark_from_static_string ("rc-http-listener-socket");
+}
 
-  static void weak_ref_free (gpointer data)
+static void
+weak_ref_free (gpointer data)
 {
   g_weak_ref_clear (data);
   g_free (data);

@@ -20,11 +20,20 @@ typedef struct {
   gboolean headers_in, refused;
 } Watch;
 
-static G_DEFINE_QUARK (rc - request - guard,
-                       guard_of_soup) static G_DEFINE_QUARK (rc - request - guard - watch,
-                                                             watch_of_message)
+static GQuark
+guard_of_soup_quark (void)
+{
+  return g_quark_from_static_string ("rc-request-guard");
+}
 
-  static void count_refusal (const char *reason)
+static GQuark
+watch_of_message_quark (void)
+{
+  return g_quark_from_static_string ("rc-request-guard-watch");
+}
+
+static void
+count_refusal (const char *reason)
 {
   g_autofree char *labels = g_strdup_printf ("reason=\"%s\"", reason);
   rc_metrics_counter_inc ("roomcast_http_requests_refused_total",
