@@ -37,6 +37,11 @@ static const Setting table[] = {
     G_MAXINT },
   /* A request's headers must be in this long after it starts, its body this
    * long after its headers (src/http/request-guard.h). */
+  /* Connections one client address may hold (src/http/client-ip.h); the
+   * client of a trusted proxy's connection is taken from X-Forwarded-For. */
+  { "HTTP_MAX_CONNECTIONS_PER_IP", NULL, KIND_UINT, FALSE, "1000",
+    OFF (http_max_connections_per_ip), 0, G_MAXINT },
+  { "TRUSTED_PROXIES", NULL, KIND_STRING, FALSE, NULL, OFF (trusted_proxies) },
   /* Every event of one Socket.IO connection: a token bucket (sio-server.c). */
   { "SIO_EVENTS_PER_SECOND", NULL, KIND_UINT, FALSE, "20", OFF (sio_events_per_second), 1,
     1000000, .reloadable = TRUE },

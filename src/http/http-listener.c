@@ -341,6 +341,14 @@ rc_http_listener_get_n_connections (RcHttpListener *self)
   return (guint) g_atomic_int_get (&self->counter->open);
 }
 
+GSocket *
+rc_http_listener_get_socket (GSocketAddress *remote)
+{
+  g_return_val_if_fail (G_IS_SOCKET_ADDRESS (remote), NULL);
+  GWeakRef *socket_ref = g_object_get_qdata (G_OBJECT (remote), socket_of_remote_quark ());
+  return socket_ref ? g_weak_ref_get (socket_ref) : NULL;
+}
+
 gboolean
 rc_http_listener_shutdown_connection (GSocketAddress *remote)
 {

@@ -63,6 +63,9 @@ gboolean rc_http_listener_check_alive (RcHttpListener *self);
  * frees it as for any client that left. FALSE if @remote is not a
  * connection of an RcHttpListener or it is closed already. */
 gboolean rc_http_listener_shutdown_connection (GSocketAddress *remote);
+/* The socket of the connection accepted from @remote (as above), a new
+ * reference, or NULL. */
+GSocket *rc_http_listener_get_socket (GSocketAddress *remote);
 /* The descriptors kept free for what is not a client connection. */
 guint rc_http_listener_get_fd_reserve (RcHttpListener *self);
 
