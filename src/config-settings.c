@@ -20,8 +20,9 @@ static const Choice auth_choices[] = {
 
 #define OFF(field) G_STRUCT_OFFSET (RcConfig, field)
 
-/* Table order is the dump order; it follows RcConfig. AUTH_PROVIDER has no
- * table default because it depends on --dev and JWT_SECRET (see parse_all). */
+/* Table order is the dump order; it follows RcConfig. AUTH_PROVIDER and the
+ * RTC_ALLOW_*_CANDIDATES have no table default because they depend on --dev
+ * (and JWT_SECRET; see parse_all). */
 static const Setting table[] = {
   { "LISTEN_ADDR", NULL, KIND_IP, FALSE, "127.0.0.1", OFF (listen_addr) },
   { "PORT", NULL, KIND_LISTEN_PORT, FALSE, "3030", OFF (port) },
@@ -115,6 +116,12 @@ static const Setting table[] = {
   { "MEDIA_ENABLED", NULL, KIND_ENUM, FALSE, "true", OFF (media_enabled),
     .choices = bool_choices },
   { "MEDIA_FANOUT_PEERS", NULL, KIND_UINT, FALSE, "64", OFF (fanout_peers), 1, 100000 },
+  /* Which client candidates the server's ICE may send STUN to besides
+   * global unicast addresses; unset: false, true with --dev (see parse_all). */
+  { "RTC_ALLOW_LOOPBACK_CANDIDATES", NULL, KIND_ENUM, FALSE, NULL,
+    OFF (rtc_allow_loopback_candidates), .choices = bool_choices },
+  { "RTC_ALLOW_PRIVATE_CANDIDATES", NULL, KIND_ENUM, FALSE, NULL,
+    OFF (rtc_allow_private_candidates), .choices = bool_choices },
   /* Admin HTTP API key (secret); unset: LARAVEL_INTERNAL_KEY guards /admin. */
   { "ADMIN_API_KEY", NULL, KIND_STRING, TRUE, NULL, OFF (admin_api_key), 16 },
   /* SIGTERM drain bound; below systemd's TimeoutStopSec=30s. */

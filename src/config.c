@@ -419,6 +419,15 @@ parse_all (RcConfig *config, const char *const *raw, gboolean *ok, GPtrArray *er
     set_string (&config->pusher_app_secret, secret);
   }
 
+  /* --dev runs on one machine: its clients' candidates are loopback or
+   * private addresses. "KEY=" is unset, as for the other enums. */
+  const char *loopback = raw[find_setting ("RTC_ALLOW_LOOPBACK_CANDIDATES")];
+  const char *private = raw[find_setting ("RTC_ALLOW_PRIVATE_CANDIDATES")];
+  if (loopback == NULL || *loopback == '\0')
+    config->rtc_allow_loopback_candidates = config->dev;
+  if (private == NULL || *private == '\0')
+    config->rtc_allow_private_candidates = config->dev;
+
   if (auth == NULL || *auth == '\0')
     config->auth_provider = config->dev          ? RC_AUTH_DEV
                             : config->jwt_secret ? RC_AUTH_JWT

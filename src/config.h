@@ -105,6 +105,12 @@ typedef struct {
   gboolean media_enabled;       /* MEDIA_ENABLED, default true: false = rooms without audio */
   guint fanout_peers;           /* MEDIA_FANOUT_PEERS, default 64: peers per fan-out thread */
 
+  /* Remote ICE candidates the server may send to besides global unicast
+   * ones (src/media/candidate-filter.h); default false, true with --dev. */
+  gboolean rtc_allow_loopback_candidates; /* RTC_ALLOW_LOOPBACK_CANDIDATES: 127/8, ::1 */
+  gboolean rtc_allow_private_candidates;  /* RTC_ALLOW_PRIVATE_CANDIDATES: RFC 1918,
+                                           * 100.64/10, fc00::/7, link-local */
+
   /* operations */
   char *admin_api_key;       /* ADMIN_API_KEY (secret, >= 16 chars): also opens /admin */
   guint shutdown_timeout_ms; /* SHUTDOWN_TIMEOUT_MS, default 20000: SIGTERM drain bound */

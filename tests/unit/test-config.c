@@ -22,6 +22,7 @@ static const char default_dump[] =
   "RTC_LISTEN_IP=\n" "RTC_ANNOUNCED_IP=\n" "RTC_MIN_PORT=10000\n" "RTC_MAX_PORT=59999\n"
   "STUN_SERVER=\n" "TURN_SERVERS=<unset>\n" "RTC_CONNECT_TIMEOUT_MS=15000\n"
   "JITTER_LATENCY_MS=60\n" "OPUS_BITRATE=32000\n" "OPUS_COMPLEXITY=10\n" "MEDIA_ENABLED=true\n" "MEDIA_FANOUT_PEERS=64\n"
+  "RTC_ALLOW_LOOPBACK_CANDIDATES=false\n" "RTC_ALLOW_PRIVATE_CANDIDATES=false\n"
   "ADMIN_API_KEY=<unset>\n" "SHUTDOWN_TIMEOUT_MS=20000\n" "RECORD_DIR=\n"
   "PUSHER_APP_ID=\n" "PUSHER_APP_KEY=\n" "PUSHER_APP_SECRET=<unset>\n"
   "BROADCAST_REDIS_DB=0\n" "BROADCAST_REDIS_PREFIX=laravel_database_\n"
@@ -78,10 +79,16 @@ test_defaults (void)
   g_assert_cmpuint (config->opus_complexity, ==, 10);
   g_assert_cmpstr (dump, ==, default_dump);
 
-  /* --dev changes only the auth default and the hub's demo credentials. */
+  /* --dev changes only the auth default, the hub's demo credentials and
+   * the candidates allowed (its clients are on the same machine). */
   g_assert_cmpint (dev->auth_provider, ==, RC_AUTH_DEV);
+  g_assert_false (config->rtc_allow_loopback_candidates);
+  g_assert_false (config->rtc_allow_private_candidates);
+  g_assert_true (dev->rtc_allow_loopback_candidates);
+  g_assert_true (dev->rtc_allow_private_candidates);
   expected_dev = g_string_new (default_dump);
   g_assert_cmpuint (g_string_replace (expected_dev, "AUTH_PROVIDER=laravel\n", "AUTH_PROVIDER=dev\n", 0), ==, 1);
+  g_assert_cmpuint (g_string_replace (expected_dev, "_CANDIDATES=false\n", "_CANDIDATES=true\n", 0), ==, 2);
   g_autofree char *dev_key_line = g_strdup_printf ("PUSHER_APP_KEY=%s\n", dev->pusher_app_key);
   g_autofree char *dev_app = g_strconcat ("PUSHER_APP_ID=dev\n", dev_key_line,
                                           "PUSHER_APP_SECRET=<redacted>\n", NULL);
@@ -107,6 +114,29 @@ test_auth_default (void)
   g_assert_cmpint (laravel->auth_provider, ==, RC_AUTH_LARAVEL);
   g_assert_cmpint (dev->auth_provider, ==, RC_AUTH_DEV);
   g_assert_cmpint (explicit_jwt->auth_provider, ==, RC_AUTH_JWT);
+}
+
+/* RTC_ALLOW_*_CANDIDATES: false by default, true with --dev, and whatever
+ * is set explicitly either way ("KEY=" is unset). */
+static void
+test_candidate_defaults (void)
+{
+  g_auto(GStrv) off = env_of ("RTC_ALLOW_LOOPBACK_CANDIDATES", "false",
+                              "RTC_ALLOW_PRIVATE_CANDIDATES", "no", NULL);
+  g_auto(GStrv) on = env_of ("RTC_ALLOW_LOOPBACK_CANDIDATES", "true",
+                             "RTC_ALLOW_PRIVATE_CANDIDATES", "1", "JWT_SECRET", SECRET, NULL);
+  g_auto(GStrv) empty = env_of ("RTC_ALLOW_LOOPBACK_CANDIDATES", "",
+                                "RTC_ALLOW_PRIVATE_CANDIDATES", "", NULL);
+  g_autoptr(RcConfig) dev_off = load_ok (TRUE, NULL, off, NULL);
+  g_autoptr(RcConfig) dev_empty = load_ok (TRUE, NULL, empty, NULL);
+  g_autoptr(RcConfig) prod_on = load_ok (FALSE, NULL, on, NULL);
+
+  g_assert_false (dev_off->rtc_allow_loopback_candidates);
+  g_assert_false (dev_off->rtc_allow_private_candidates);
+  g_assert_true (dev_empty->rtc_allow_loopback_candidates);
+  g_assert_true (dev_empty->rtc_allow_private_candidates);
+  g_assert_true (prod_on->rtc_allow_loopback_candidates);
+  g_assert_true (prod_on->rtc_allow_private_candidates);
 }
 
 static void
@@ -702,6 +732,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/config/defaults", test_defaults);
   g_test_add_func ("/config/auth-default", test_auth_default);
+  g_test_add_func ("/config/candidate-defaults", test_candidate_defaults);
   g_test_add_func ("/config/precedence", test_precedence);
   g_test_add_func ("/config/empty-means-unset", test_empty_means_unset);
   g_test_add_func ("/config/aliases", test_aliases);
