@@ -353,7 +353,8 @@ handle_connect (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer da
   e->socket_id = g_strdup (socket_id);
   e->room_id = g_strdup (room_id);
   e->user_id = g_strdup (rc_sio_socket_get_user (socket)->id);
-  e->session = rc_media_session_new (socket, peer, self->config->rtc_connect_timeout_ms);
+  e->session = rc_media_session_new (socket, peer, self->config->rtc_connect_timeout_ms,
+                                     rc_candidate_allow_from_config (self->config));
   e->ended_id = g_signal_connect (e->session, "ended", G_CALLBACK (on_session_ended), e);
   g_hash_table_insert (self->entries, e->socket_id, e);
   reconcile (self, room_id); /* already seated: speak as soon as connected */

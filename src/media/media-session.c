@@ -1,5 +1,6 @@
 /* roomcast: media:* signalling of one client; see media-session.h. */
 #include "media/media-session.h"
+#include "core/metrics.h"
 #include "media/media-sdp.h"
 
 #include <string.h>
@@ -10,13 +11,15 @@ struct _RcMediaSession {
   RcMediaPeer *peer;
   GCancellable *cancellable;
   guint connect_timeout_ms;
+  RcCandidateAllow allow; /* remote candidates the filter lets through */
   GSource *timeout;
 
   GstSDPMessage *offer;    /* our offer, once made: answers are checked against it */
   char *mid;               /* its audio mid */
   gboolean answered;       /* an answer was accepted (or is being applied) */
   GPtrArray *held;         /* JsonNode media:ice payloads waiting for the offer to go out */
-  guint remote_candidates; /* media:ice accepted so far */
+  guint remote_candidates; /* media:ice and answer candidates taken, refused ones too */
+  gboolean logged_refusal; /* one refused candidate was logged at info level */
   gboolean ended, closed;
 };
 
@@ -98,13 +101,15 @@ on_state_changed (RcMediaPeer *peer, gint state, const char *reason, gpointer da
 }
 
 RcMediaSession *
-rc_media_session_new (RcSioSocket *socket, RcMediaPeer *peer, guint connect_timeout_ms)
+rc_media_session_new (RcSioSocket *socket, RcMediaPeer *peer, guint connect_timeout_ms,
+                      RcCandidateAllow allow)
 {
   RcMediaSession *self = g_object_new (RC_TYPE_MEDIA_SESSION, NULL);
 
   self->socket = g_object_ref (socket);
   self->peer = g_object_ref (peer);
   self->connect_timeout_ms = connect_timeout_ms;
+  self->allow = allow;
   self->cancellable = g_cancellable_new ();
   self->held = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
   g_signal_connect (peer, "local-candidate", G_CALLBACK (on_local_candidate), self);
@@ -112,11 +117,31 @@ rc_media_session_new (RcSioSocket *socket, RcMediaPeer *peer, guint connect_time
   return self;
 }
 
+/* A remote candidate the filter refused: counted, and logged (at info once
+ * per session: a client sends many, mDNS names from every browser). */
+static void
+count_refusal (RcMediaSession *self, const char *where, const char *reason, const char *message)
+{
+  g_autofree char *labels = g_strdup_printf ("reason=\"%s\"", reason);
+
+  rc_metrics_counter_inc ("roomcast_media_candidates_refused_total",
+                          "Remote ICE candidates refused, by reason", labels);
+  if (self->logged_refusal) {
+    g_debug ("media: sid=%s: %s: refused %s", rc_sio_socket_get_id (self->socket), where,
+             message);
+    return;
+  }
+  self->logged_refusal = TRUE;
+  g_info ("media: sid=%s: %s: refused %s (further refusals of this session at debug level)",
+          rc_sio_socket_get_id (self->socket), where, message);
+}
+
 /* --- the offer ------------------------------------------------------------ */
 
 typedef struct {
   RcMediaSession *self; /* ref */
   RcSioAck *ack;        /* ref, nullable */
+  JsonArray *refused;   /* the answer's refused candidates for its ack, nullable */
 } OfferCall;
 
 static void
@@ -125,6 +150,8 @@ offer_call_free (OfferCall *call)
   g_object_unref (call->self);
   if (call->ack)
     rc_sio_ack_unref (call->ack);
+  if (call->refused)
+    json_array_unref (call->refused);
   g_free (call);
 }
 
@@ -218,7 +245,11 @@ on_answer_set (GObject *source, GAsyncResult *result, gpointer data)
       fail (call->self, "negotiation_failed");
     }
   } else if (call->ack) {
-    rc_sio_ack_ok (call->ack, NULL);
+    g_autoptr (JsonObject) fields = json_object_new ();
+    if (call->refused)
+      json_object_set_array_member (fields, "refusedCandidates",
+                                    json_array_ref (call->refused));
+    rc_sio_ack_ok (call->ack, fields);
   }
   offer_call_free (call);
 }
@@ -245,6 +276,38 @@ not_expected (RcSioAck *ack, const char *what)
     rc_sio_ack_error (ack, "invalid_state", what);
 }
 
+/* The answer's a=candidate lines go through the same filter as media:ice:
+ * the refused ones are taken out before webrtcbin sees the answer (the rest
+ * of a browser's answer is good, and its other candidates may well be) and
+ * listed for the ack in *@refused (NULL when none was). The lines count
+ * towards RC_MEDIA_MAX_REMOTE_CANDIDATES; FALSE past it, or for a malformed
+ * line. */
+static gboolean
+filter_answer_candidates (RcMediaSession *self, GstSDPMessage *answer, JsonArray **refused,
+                          GError **error)
+{
+  g_autoptr (GPtrArray)
+    refusals = g_ptr_array_new_with_free_func ((GDestroyNotify) rc_candidate_refusal_free);
+  guint room = RC_MEDIA_MAX_REMOTE_CANDIDATES - self->remote_candidates;
+  guint kept = 0;
+
+  if (!rc_candidate_filter_answer (answer, self->allow, room, &kept, refusals, error))
+    return FALSE;
+  self->remote_candidates += kept + refusals->len;
+  *refused = refusals->len ? json_array_sized_new (refusals->len) : NULL;
+  for (guint i = 0; i < refusals->len; i++) {
+    RcCandidateRefusal *r = g_ptr_array_index (refusals, i);
+    JsonObject *o = json_object_new ();
+
+    count_refusal (self, "media:answer", r->reason, r->message);
+    json_object_set_string_member (o, "candidate", r->candidate);
+    json_object_set_string_member (o, "reason", r->reason);
+    json_object_set_string_member (o, "message", r->message);
+    json_array_add_object_element (*refused, o);
+  }
+  return TRUE;
+}
+
 void
 rc_media_session_handle_answer (RcMediaSession *self, JsonArray *args, RcSioAck *ack)
 {
@@ -252,6 +315,7 @@ rc_media_session_handle_answer (RcMediaSession *self, JsonArray *args, RcSioAck 
   JsonObject *obj;
   JsonNode *sdp, *type;
   g_autoptr (GError) error = NULL;
+  g_autoptr (JsonArray) refused = NULL;
   GstSDPMessage *answer;
   OfferCall *call;
 
@@ -280,7 +344,8 @@ rc_media_session_handle_answer (RcMediaSession *self, JsonArray *args, RcSioAck 
   }
   answer = rc_media_sdp_parse_answer (json_node_get_string (sdp),
                                       strlen (json_node_get_string (sdp)), self->offer, &error);
-  if (answer == NULL) {
+  if (answer == NULL || !filter_answer_candidates (self, answer, &refused, &error)) {
+    g_clear_pointer (&answer, gst_sdp_message_free);
     if (ack)
       rc_sio_ack_error (ack, "invalid_payload", error->message);
     return;
@@ -289,6 +354,7 @@ rc_media_session_handle_answer (RcMediaSession *self, JsonArray *args, RcSioAck 
   call = g_new0 (OfferCall, 1);
   call->self = g_object_ref (self);
   call->ack = ack ? rc_sio_ack_ref (ack) : NULL;
+  call->refused = g_steal_pointer (&refused);
   rc_media_peer_set_answer_async (self->peer, answer, self->cancellable, on_answer_set, call);
 }
 
@@ -301,6 +367,7 @@ rc_media_session_handle_ice (RcMediaSession *self, JsonArray *args, RcSioAck *ac
   g_autoptr (RcMediaIceCandidate) c = NULL;
   g_autoptr (GError) error = NULL;
   g_auto (RcMediaCandidate) parsed = { 0 };
+  const char *reason = NULL;
 
   g_return_if_fail (RC_IS_MEDIA_SESSION (self));
   if (node == NULL)
@@ -324,16 +391,18 @@ rc_media_session_handle_ice (RcMediaSession *self, JsonArray *args, RcSioAck *ac
       rc_sio_ack_error (ack, "invalid_payload", error->message);
     return;
   }
-  /* A host name (mDNS "….local") would make the server resolve a name the
-   * client chose; its other candidates (srflx, prflx) reach us anyway. */
-  if (c->candidate && rc_media_candidate_parse (c->candidate, &parsed, NULL) &&
-      !parsed.address_is_ip) {
-    g_debug ("media: sid=%s: ignoring candidate with a host name",
-             rc_sio_socket_get_id (self->socket));
-  } else {
-    rc_media_peer_add_remote_candidate (self->peer, c->mline_index, c->candidate);
-  }
   self->remote_candidates++;
+  /* The same filter as the answer's candidates: a refused one never
+   * reaches webrtcbin (host names included: it would resolve them). */
+  if (c->candidate && rc_media_candidate_parse (c->candidate, &parsed, &error) &&
+      !rc_candidate_check (&parsed, self->allow, &reason, &error))
+    count_refusal (self, "media:ice", reason, error->message);
+  if (error != NULL) {
+    if (ack)
+      rc_sio_ack_error (ack, "invalid_payload", error->message);
+    return;
+  }
+  rc_media_peer_add_remote_candidate (self->peer, c->mline_index, c->candidate);
   if (ack)
     rc_sio_ack_ok (ack, NULL);
 }

@@ -16,28 +16,38 @@
  * payload is acknowledged {ok:false, error:{code:"invalid_payload", message}},
  * and so is every media:ice past RC_MEDIA_MAX_REMOTE_CANDIDATES (a browser
  * sends a handful; each one is an operation on webrtcbin's thread);
- * an answer when none is expected gets "invalid_state". After media:failed
+ * an answer when none is expected gets "invalid_state". Remote candidates,
+ * from media:ice or the answer's a=candidate lines, pass the candidate
+ * filter (candidate-filter.h) or never reach the peer: a refused media:ice
+ * gets invalid_payload saying why, a refused line of an otherwise good
+ * answer is taken out of it and listed in the ack's refusedCandidates
+ * [{candidate, reason, message}]; each is counted in
+ * roomcast_media_candidates_refused_total{reason}. After media:failed
  * the session emits "ended" and its owner removes it (rc_media_session_close
  * closes the peer; the owner then removes its own per-peer elements).
  * Everything runs on the main loop.
  */
 #pragma once
 
+#include "media/candidate-filter.h"
 #include "media/media-peer.h"
 #include "sio/sio-socket.h"
 
 G_BEGIN_DECLS
 
-/* Remote candidates accepted per session (end-of-candidates included). */
+/* Remote candidates taken per session: media:ice (end-of-candidates and
+ * refused ones included) and the answer's a=candidate lines. */
 #define RC_MEDIA_MAX_REMOTE_CANDIDATES 50
 
 #define RC_TYPE_MEDIA_SESSION (rc_media_session_get_type ())
 G_DECLARE_FINAL_TYPE (RcMediaSession, rc_media_session, RC, MEDIA_SESSION, GObject)
 
 /* @peer must be attached to its pipeline; the session keeps references to
- * @socket and @peer. @connect_timeout_ms counts from rc_media_session_start(). */
+ * @socket and @peer. @connect_timeout_ms counts from rc_media_session_start().
+ * @allow: the remote candidates let through besides global unicast ones
+ * (rc_candidate_allow_from_config()). */
 RcMediaSession *rc_media_session_new (RcSioSocket *socket, RcMediaPeer *peer,
-                                      guint connect_timeout_ms);
+                                      guint connect_timeout_ms, RcCandidateAllow allow);
 
 /* Makes the offer and answers @ack with it; with @ack NULL, sends it as a
  * `media:offer` event instead. */

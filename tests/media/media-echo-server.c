@@ -184,7 +184,8 @@ on_media_connect (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer 
   pay_sink = gst_element_get_static_pad (p->pay, "sink");
   gst_pad_link (p->tee_pad, pay_sink);
 
-  p->session = rc_media_session_new (socket, peer, echo->config->rtc_connect_timeout_ms);
+  p->session = rc_media_session_new (socket, peer, echo->config->rtc_connect_timeout_ms,
+                                    rc_candidate_allow_from_config (echo->config));
   g_signal_connect (p->session, "ended", G_CALLBACK (on_session_ended), p);
   g_hash_table_insert (echo->peers, socket, p);
   g_info ("%s: media:connect from %s", p->name, rc_sio_socket_get_id (socket));
