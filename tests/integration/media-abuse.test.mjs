@@ -26,10 +26,11 @@
 // ICE on loopback anyway.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import dgram from "node:dgram";
 import fs from "node:fs";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
-import { SOURCE_ROOT, TIME_SCALE, startServer, connect, request, UNLIMITED_EVENTS } from "./lib/harness.mjs";
+import { SOURCE_ROOT, TIME_SCALE, startServer, connect, request, waitFor, UNLIMITED_EVENTS } from "./lib/harness.mjs";
 
 const ROOM = "ab05e000-0000-4000-8000-000000000001";
 // A sanitizer build handles a media:ice in tens of milliseconds while the
@@ -134,6 +135,7 @@ before(async () => {
 after(async () => {
   for (const s of sockets) s.close();
   if (server) assert.equal(await server.stop(), 0, server.logs().slice(-4000));
+  if (strict) await strict.stop();
 });
 
 test("100,000 media:ice without an answer: 50 accepted, then invalid_payload or rate_limited", async () => {
@@ -266,4 +268,178 @@ test("GET /health answered throughout the flood, each within 100 ms", () => {
   assert.equal(failures.length, 0, summary);
   assert.ok(samples.length > 0, summary);
   assert.ok(max < HEALTH_BUDGET_MS, summary);
+});
+
+// --- Candidates the server must not try --------------------------------------
+//
+// Each remote candidate a member sends makes the server's ICE agent send STUN
+// binding requests, from the server's own network, to the address and port it
+// names: 10.0.0.1:6379, 192.168.1.1:53, 127.0.0.1:22, 127.0.0.53:53 or
+// 224.0.0.251:5353 used to be tried. Without RTC_ALLOW_LOOPBACK_CANDIDATES /
+// RTC_ALLOW_PRIVATE_CANDIDATES, such candidates, via media:ice or inside the
+// SDP answer, are refused (invalid_payload naming why; an answer's are dropped
+// and listed in its ack), counted in roomcast_media_candidates_refused_total
+// {reason}, and never tried: a UDP socket this test owns on 127.0.0.2 stands
+// for a service on the server's network and must receive nothing. The same
+// candidate on the --dev server above (loopback allowed by default) does get
+// the server's STUN there, which shows that the listening works. Candidates
+// that would leave the machine are only sent inside the network namespace.
+const SINK_IP = "127.0.0.2";
+const IN_NETNS = process.env.ROOMCAST_NETNS === "1";
+const QUIET_MS = 2000 * TIME_SCALE; // the control gets its first STUN within ~100 ms
+
+let strict; // a server with the settings off (--dev would allow loopback)
+
+async function udpSink() {
+  const socket = dgram.createSocket("udp4");
+  const packets = [];
+  socket.on("message", (msg, from) => packets.push({ msg, from }));
+  await new Promise((resolve, reject) => {
+    socket.once("error", reject);
+    socket.bind(0, SINK_IP, resolve);
+  });
+  return { port: socket.address().port, packets, close: () => socket.close() };
+}
+
+const isStunBindingRequest = (msg) =>
+  msg.length >= 20 && msg.readUInt16BE(0) === 0x0001 && msg.readUInt32BE(4) === 0x2112a442;
+
+// A client that joined a room and got an offer; answer() sends a minimal
+// answer of the Chrome shape with these a=candidate lines.
+async function mediaSession(target, token, roomId) {
+  const socket = await connect(target, token);
+  sockets.push(socket);
+  assert.equal((await request(socket, "room:join", { roomId })).ok, true);
+  const offerAck = await request(socket, "media:connect", {});
+  assert.equal(offerAck.ok, true, JSON.stringify(offerAck));
+  const sdp = offerAck.offer.sdp;
+  const mid = /^a=mid:(\S+)\r?$/m.exec(sdp)[1];
+  const pt = /^a=rtpmap:(\d+) opus\/48000\/2\r?$/im.exec(sdp)[1];
+  const answer = (candidates = []) => request(socket, "media:answer", {
+    type: "answer",
+    sdp: [
+      "v=0", "o=- 4611731400430051336 2 IN IP4 127.0.0.1", "s=-", "t=0 0", `a=group:BUNDLE ${mid}`,
+      `m=audio 9 UDP/TLS/RTP/SAVPF ${pt}`, "c=IN IP4 0.0.0.0", "a=ice-ufrag:Wq3P",
+      "a=ice-pwd:Qk9d1LJm3ZrZRrzcFfd1hRvB",
+      "a=fingerprint:sha-256 6B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:A1:2C:19:08",
+      "a=setup:active", `a=mid:${mid}`, "a=recvonly", "a=rtcp-mux", `a=rtpmap:${pt} opus/48000/2`,
+      ...candidates.map((c) => `a=${c}`), "",
+    ].join("\r\n"),
+  });
+  const ice = (candidate) => request(socket, "media:ice", { candidate, sdpMLineIndex: 0, sdpMid: mid });
+  return { socket, answer, ice };
+}
+
+const udp = (address, port, type = "host") => `candidate:1 1 udp 2122260223 ${address} ${port} typ ${type}`;
+
+async function refusedCounts(target) {
+  const metrics = await (await fetch(`${target.url}/metrics`)).text();
+  const counts = {};
+  for (const m of metrics.matchAll(/^roomcast_media_candidates_refused_total\{reason="([a-z_]+)"\} (\d+)$/gm))
+    counts[m[1]] = Number(m[2]);
+  return counts;
+}
+
+test("media:ice: hostile candidates are refused, say why, are counted and get no packet", async () => {
+  strict = await startServer({
+    env: {
+      GST_PLUGIN_PATH: process.env.GST_PLUGIN_PATH || path.join(SOURCE_ROOT, "build/plugins"),
+      RTC_LISTEN_IP: "127.0.0.1",
+      RTC_ALLOW_LOOPBACK_CANDIDATES: "false",
+      RTC_ALLOW_PRIVATE_CANDIDATES: "false",
+    },
+  });
+  const sink = await udpSink();
+  try {
+    const s = await mediaSession(strict, "dev:910:Prober", "ab05e000-0000-4000-8000-000000000002");
+    assert.equal((await s.answer()).ok, true);
+    const hostile = [
+      [udp(SINK_IP, sink.port), "loopback", /127\.0\.0\.2 is a loopback address \(127\.0\.0\.0\/8, loopback\).*RTC_ALLOW_LOOPBACK_CANDIDATES=true/],
+      [udp("127.0.0.1", 22), "loopback", /127\.0\.0\.1 is a loopback address/],
+      [udp("127.0.0.53", 53), "loopback", /127\.0\.0\.53 is a loopback address/],
+      [udp("::1", 50000), "loopback", /::1 is a loopback address/],
+      [udp("::ffff:127.0.0.2", sink.port), "loopback", /::ffff:127\.0\.0\.2 is a loopback address/],
+      [udp("0.0.0.0", sink.port), "unspecified", /not a unicast address a peer can have \(0\.0\.0\.0\/8/],
+      [udp("0a1b2c3d-4e5f-4789-8bcd-ef0123456789.local", sink.port), "hostname", /is a host name \(an mDNS/],
+      [udp("127.1", sink.port), "hostname", /127\.1 is a host name/],
+      [`candidate:1 1 tcp 1518280447 ${SINK_IP} ${sink.port} typ host tcptype passive`, "tcp", /tcp candidates are not used/],
+    ];
+    if (IN_NETNS) {
+      hostile.push(
+        [udp("10.0.0.1", 6379), "private", /10\.0\.0\.1 is a private address \(10\.0\.0\.0\/8, RFC 1918\).*RTC_ALLOW_PRIVATE_CANDIDATES=true/],
+        [udp("192.168.1.1", 53), "private", /192\.168\.1\.1 is a private address/],
+        [udp("224.0.0.251", 5353), "multicast", /224\.0\.0\.251 is not a unicast address a peer can have \(224\.0\.0\.0\/4, multicast\)/],
+        [udp("169.254.169.254", 50000), "link_local", /a link-local address/],
+        [udp("100.64.0.1", 50000), "private", /carrier-grade NAT/],
+        [udp("fd00::1", 50000), "private", /unique local/],
+        [udp("198.51.100.7", 50000, "srflx"), "documentation", /documentation/],
+      );
+    }
+    const expected = {};
+    for (const [candidate, reason, message] of hostile) {
+      const ack = await s.ice(candidate);
+      assert.equal(ack.ok, false, `${candidate}: ${JSON.stringify(ack)}`);
+      assert.equal(ack.error.code, "invalid_payload", `${candidate}: ${JSON.stringify(ack)}`);
+      assert.match(ack.error.message, message, candidate);
+      expected[reason] = (expected[reason] ?? 0) + 1;
+    }
+    // Over, and nothing of it was tried.
+    assert.equal((await s.ice(null)).ok, true);
+    await new Promise((r) => setTimeout(r, QUIET_MS));
+    assert.deepEqual(sink.packets.map((p) => `${p.from.address}:${p.from.port}`), [],
+                     "the server sent packets to a refused candidate");
+    assert.deepEqual(await refusedCounts(strict), expected);
+  } finally {
+    sink.close();
+  }
+});
+
+test("media:answer: its hostile candidates are dropped, listed in the ack, and get no packet", async () => {
+  assert.ok(strict, "the strict server did not start");
+  const sink = await udpSink();
+  try {
+    const before = await refusedCounts(strict);
+    const s = await mediaSession(strict, "dev:911:Answerer", "ab05e000-0000-4000-8000-000000000003");
+    const candidates = [
+      [udp(SINK_IP, sink.port), "loopback"],
+      [udp("::ffff:127.0.0.2", sink.port), "loopback"],
+      [udp("abcdef01-2345-4789-8bcd-ef0123456789.local", sink.port), "hostname"],
+      ...(IN_NETNS ? [[udp("10.0.0.1", 6379), "private"], [udp("224.0.0.251", 5353), "multicast"]] : []),
+    ];
+    const ack = await s.answer(candidates.map(([c]) => c));
+    assert.equal(ack.ok, true, JSON.stringify(ack));
+    assert.deepEqual(ack.refusedCandidates.map((r) => [r.candidate, r.reason]), candidates);
+    for (const r of ack.refusedCandidates) assert.match(r.message, /^candidate: /);
+    await new Promise((r) => setTimeout(r, QUIET_MS));
+    assert.deepEqual(sink.packets.map((p) => `${p.from.address}:${p.from.port}`), [],
+                     "the server sent packets to a refused candidate");
+    const after = await refusedCounts(strict);
+    for (const [, reason] of candidates) before[reason] = (before[reason] ?? 0) + 1;
+    assert.deepEqual(after, before);
+  } finally {
+    sink.close();
+    assert.equal(await strict.stop(), 0, strict.logs().slice(-4000));
+  }
+});
+
+test("control: where loopback is allowed (--dev), the same candidates get the server's STUN", async () => {
+  const viaIce = await udpSink();
+  const viaAnswer = await udpSink();
+  try {
+    const s = await mediaSession(server, "dev:912:Control", "ab05e000-0000-4000-8000-000000000004");
+    const ack = await s.answer([udp(SINK_IP, viaAnswer.port)]);
+    assert.equal(ack.ok, true, JSON.stringify(ack));
+    assert.equal(ack.refusedCandidates, undefined);
+    assert.equal((await s.ice(udp(SINK_IP, viaIce.port))).ok, true);
+    await waitFor(() => viaIce.packets.length > 0 && viaAnswer.packets.length > 0, 5000,
+                  "STUN from the server on both sinks");
+    for (const { msg, from } of [...viaIce.packets, ...viaAnswer.packets]) {
+      assert.ok(isStunBindingRequest(msg), `not a STUN binding request: ${msg.toString("hex")}`);
+      assert.equal(from.address, "127.0.0.1");
+    }
+    assert.equal((await request(s.socket, "media:disconnect")).ok, true);
+  } finally {
+    viaIce.close();
+    viaAnswer.close();
+  }
 });
