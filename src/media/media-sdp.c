@@ -7,6 +7,7 @@
  * compared with the offer it answers.
  */
 #include "media/media-sdp.h"
+#include "media/dtls-fingerprint.h"
 
 #include <string.h>
 
@@ -147,19 +148,20 @@ check_ice_credentials (const GstSDPMessage *msg, const GstSDPMedia *media, GErro
   return TRUE;
 }
 
-/* a=fingerprint:<hash> XX:XX:... and a=setup:active|passive. */
+/* a=fingerprint:<hash> XX:XX:... (every one, of a hash function the peer's
+ * certificate can be checked with: dtls-fingerprint.h) and
+ * a=setup:active|passive. */
 static gboolean
 check_dtls (const GstSDPMessage *msg, const GstSDPMedia *media, GError **error)
 {
-  const char *fp = get_attr (msg, media, "fingerprint");
+  g_auto (GStrv) fingerprints = rc_dtls_fingerprints_of (msg, 0);
   const char *setup = get_attr (msg, media, "setup");
-  const char *space = fp ? strchr (fp, ' ') : NULL;
 
-  if (space == NULL || space == fp || space[1] == '\0')
+  if (fingerprints[0] == NULL)
     return fail (error, "sdp: a DTLS a=fingerprint is required");
-  for (const char *p = space + 1; *p; p++)
-    if (!g_ascii_isxdigit (*p) && *p != ':')
-      return fail (error, "sdp: a=fingerprint is not a hex fingerprint");
+  for (guint i = 0; fingerprints[i]; i++)
+    if (!rc_dtls_fingerprint_check (fingerprints[i], error))
+      return FALSE;
   if (g_strcmp0 (setup, "active") != 0 && g_strcmp0 (setup, "passive") != 0)
     return fail (error, "sdp: an answer needs a=setup:active or a=setup:passive");
   return TRUE;
