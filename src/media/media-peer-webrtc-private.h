@@ -37,12 +37,17 @@ struct _RcMediaPeerWebrtc {
   gboolean closed, gathering_done, offered;
   GTask *offer_task, *answer_task;
   char *offer_text;
+  GStrv remote_fingerprints; /* the answer's a=fingerprint values */
 
   /* TRUE while connected (ICE and DTLS up), set by the main loop: the sink
    * pad drops everything else, so the room's thread never reaches
    * webrtcbin's or the transport's block probes, and the first packet the
    * client gets is current */
   gint accepting;
+  /* TRUE once the main loop found the certificate of the peer's DTLS
+   * handshake to be the one its answer names (dtls-fingerprint.h): until
+   * then what arrives from the peer is dropped, and nothing is sent */
+  gint certificate_verified;
   /* the sink pad's streaming thread only (under its stream lock): its
    * sticky events were replayed into webrtcbin since accepting last
    * became TRUE */

@@ -162,12 +162,16 @@ on_notify_state (GObject *webrtc, GParamSpec *pspec, gpointer data)
 /* Streaming thread: count what the client sends; drop it until the main loop
  * has linked this pad behind the bin's src pad (and forever for a second
  * stream, which one audio transceiver should never carry), and while the
- * room leaves the bin's src pad unlinked. */
+ * room leaves the bin's src pad unlinked. Before the main loop verified the
+ * peer's certificate (DTLS completes, and SRTP flows, before it can), what
+ * arrives is not the client's for sure: dropped uncounted. */
 static GstPadProbeReturn
 on_received (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
   RcMediaPeerWebrtc *self = data;
 
+  if (!g_atomic_int_get (&self->certificate_verified))
+    return GST_PAD_PROBE_DROP;
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
     atomic_fetch_add_explicit (&self->packets_in, 1, memory_order_relaxed);
     atomic_fetch_add_explicit (&self->bytes_in,

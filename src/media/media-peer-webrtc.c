@@ -30,8 +30,13 @@
  *    therefore posted as idle sources, which always run in the main loop.
  *  - webrtcbin drops a request made after it stopped without replying to
  *    its promise, so close() completes pending operations itself.
+ *  - nothing in webrtcbin or the dtls elements compares the peer's DTLS
+ *    certificate with the answer's a=fingerprint (dtls-fingerprint.h): the
+ *    peer does at "connected" and fails with "dtls_failed" on a mismatch;
+ *    until it matched, the sink pad sends nothing and the src probe drops.
  */
 #include "media/media-peer-webrtc-private.h"
+#include "media/dtls-fingerprint.h"
 #include "media/media-sdp.h"
 
 #include <string.h>
@@ -142,12 +147,48 @@ on_candidate (RcMediaPeerWebrtc *self, RcWebrtcEvent *ev)
   rc_media_peer_emit_local_candidate (RC_MEDIA_PEER (self), ev->mline, line);
 }
 
+/* Whether the certificate the peer showed in the DTLS handshake is the one
+ * its answer names; sets certificate_verified. Called once DTLS is up, when
+ * webrtcbin's transport has the certificate. */
+static gboolean
+verify_certificate (RcMediaPeerWebrtc *self)
+{
+  g_autoptr (GstWebRTCRTPTransceiver) trans = NULL;
+  g_autoptr (GstWebRTCRTPSender) sender = NULL;
+  g_autoptr (GstWebRTCDTLSTransport) transport = NULL;
+  g_autofree char *pem = NULL;
+  gboolean ok;
+
+  g_object_get (self->send_pad, "transceiver", &trans, NULL);
+  if (trans)
+    g_object_get (trans, "sender", &sender, NULL);
+  if (sender)
+    g_object_get (sender, "transport", &transport, NULL);
+  if (transport)
+    g_object_get (transport, "remote-certificate", &pem, NULL);
+  ok = pem &&
+       rc_dtls_certificate_matches (pem, (const char *const *) self->remote_fingerprints);
+  g_atomic_int_set (&self->certificate_verified, ok);
+  if (!ok)
+    GST_WARNING_OBJECT (self->bin, "DTLS: %s",
+                        pem ? "not the certificate of the a=fingerprint"
+                            : "no certificate from the peer");
+  return ok;
+}
+
 static void
 on_connection_state (RcMediaPeerWebrtc *self, gint value)
 {
-  /* ICE and DTLS up: from now on the sink pad passes audio to webrtcbin;
-   * in any other state it drops it. */
-  g_atomic_int_set (&self->accepting, value == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED);
+  gboolean connected = value == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED;
+
+  if (connected && !verify_certificate (self)) {
+    g_atomic_int_set (&self->accepting, FALSE);
+    set_state (self, RC_MEDIA_PEER_FAILED, "dtls_failed");
+    return;
+  }
+  /* ICE and DTLS up, the peer the answer names: from now on the sink pad
+   * passes audio to webrtcbin; in any other state it drops it. */
+  g_atomic_int_set (&self->accepting, connected);
   switch (value) {
   case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED:
     set_state (self, RC_MEDIA_PEER_CONNECTED, NULL);
@@ -520,6 +561,8 @@ peer_set_answer_async (RcMediaPeer *peer, GstSDPMessage *answer, GCancellable *c
     return;
   }
   self->answer_task = g_steal_pointer (&task);
+  g_strfreev (self->remote_fingerprints);
+  self->remote_fingerprints = rc_dtls_fingerprints_of (answer, 0);
   set_state (self, RC_MEDIA_PEER_CONNECTING, NULL);
   desc = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER, answer);
   promise = rc_media_peer_webrtc_promise_new (self, EV_REMOTE_SET, NULL);
@@ -739,6 +782,7 @@ rc_media_peer_webrtc_finalize (GObject *object)
   g_clear_object (&self->bin);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_free (self->offer_text);
+  g_strfreev (self->remote_fingerprints);
   g_free (self->name);
   G_OBJECT_CLASS (rc_media_peer_webrtc_parent_class)->finalize (object);
 }

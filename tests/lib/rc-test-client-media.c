@@ -88,12 +88,25 @@ on_answer_ack (RcTestClient *self, JsonArray *args, gpointer data)
   }
 }
 
+/* @sdp with every a=fingerprint value replaced by @fingerprint. */
+static char *
+replace_fingerprint (const char *sdp, const char *fingerprint)
+{
+  g_autoptr (GRegex) re = g_regex_new ("^a=fingerprint:[^\r\n]*", G_REGEX_MULTILINE, 0, NULL);
+  g_autofree char *line = g_strconcat ("a=fingerprint:", fingerprint, NULL);
+
+  return g_regex_replace_literal (re, sdp, -1, 0, line, 0, NULL);
+}
+
 static void
 on_local_set (RcTestClient *self, RcTestMedia *m, const char *sdp)
 {
   g_autoptr (JsonObject) answer = json_object_new ();
   g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autofree char *forged = NULL;
 
+  if (self->answer_fingerprint)
+    sdp = forged = replace_fingerprint (sdp, self->answer_fingerprint);
   json_object_set_string_member (answer, "type", "answer");
   json_object_set_string_member (answer, "sdp", sdp);
   json_node_set_object (node, answer);

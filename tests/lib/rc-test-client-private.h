@@ -18,7 +18,7 @@ struct _RcTestClient {
   GMainContext *context;
 
   /* options, copied */
-  char *url, *token, *local_ip;
+  char *url, *token, *local_ip, *answer_fingerprint;
   double tone_hz;
   double *probe_hz;
   guint n_probe_hz;

@@ -37,6 +37,7 @@ rc_test_client_new (const RcTestClientOptions *options)
   self->no_decode = options->no_decode;
   self->no_answer = options->no_answer;
   self->latency_ms = options->latency_ms ? options->latency_ms : 60;
+  self->answer_fingerprint = g_strdup (options->answer_fingerprint);
   return self;
 }
 
@@ -378,6 +379,7 @@ rc_test_client_finalize (GObject *object)
   g_free (self->url);
   g_free (self->token);
   g_free (self->local_ip);
+  g_free (self->answer_fingerprint);
   g_free (self->probe_hz);
   g_free (self->error);
   g_free (self->last_ack_error);

@@ -37,6 +37,9 @@ typedef struct {
   gboolean no_answer;     /* take the offer, never answer (timeout tests) */
   const char *local_ip;   /* ICE: gather on this address only; NULL = 127.0.0.1 */
   guint latency_ms;       /* receive jitterbuffer; 0 = 60 */
+  /* Sent as the answer's a=fingerprint value instead of the real one
+   * ("sha-256 AB:…"): a peer whose certificate the answer does not name. */
+  const char *answer_fingerprint;
 } RcTestClientOptions;
 
 typedef enum {

@@ -148,6 +148,12 @@ is_connected (gpointer data)
 RcTestClient *
 client_new (double tone, gboolean no_answer)
 {
+  return client_new_forged (tone, no_answer, NULL);
+}
+
+RcTestClient *
+client_new_forged (double tone, gboolean no_answer, const char *answer_fingerprint)
+{
   guint user = ++fx.next_user;
   g_autofree char *token = g_strdup_printf ("dev:%u:tester%u", user, user);
   /* A 200 ms jitterbuffer: this process may be starved on a loaded CI
@@ -155,6 +161,7 @@ client_new (double tone, gboolean no_answer)
   RcTestClientOptions opts = {
     .url = fx.url, .token = token, .tone_hz = tone, .probe_hz = probe_hz,
     .n_probe_hz = G_N_ELEMENTS (probe_hz), .no_answer = no_answer, .latency_ms = 200,
+    .answer_fingerprint = answer_fingerprint,
   };
   RcTestClient *c = rc_test_client_new (&opts);
 

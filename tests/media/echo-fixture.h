@@ -41,6 +41,10 @@ void pop_server (void);
 /* A client with a fresh dev token, connected (Socket.IO) to the server;
  * @tone > 0: it sends that sine; @no_answer: it never answers offers. */
 RcTestClient *client_new (double tone, gboolean no_answer);
+/* The same, whose answers carry @answer_fingerprint (nullable: the real
+ * one) as their a=fingerprint value. */
+RcTestClient *client_new_forged (double tone, gboolean no_answer,
+                                 const char *answer_fingerprint);
 
 typedef struct {
   RcTestClient **clients;

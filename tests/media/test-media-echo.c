@@ -8,7 +8,8 @@
  * never answers is dropped with media:failed without disturbing the
  * others, connect/disconnect cycles (also before and during negotiation)
  * leave no threads or fds behind, RTC_ANNOUNCED_IP rewrites the signalled
- * candidates, and bad answers and candidates are refused with their code.
+ * candidates, bad answers and candidates are refused with their code, and
+ * an answer whose a=fingerprint is not the client's certificate fails.
  * `measure` prints the server's threads, RSS and CPU per listener.
  *
  * Knobs: RC_MEDIA_TEST_STRICT=1 (no packet may go missing: a quiet machine),
@@ -471,6 +472,57 @@ test_refusals (void)
   rc_test_client_close (c);
 }
 
+static gboolean
+connected_or_failed (gpointer data)
+{
+  RcTestMediaState state = rc_test_client_get_media_state (data);
+
+  return state == RC_TEST_MEDIA_CONNECTED || state == RC_TEST_MEDIA_FAILED;
+}
+
+/* A client whose answer names another certificate than the one it shows in
+ * the DTLS handshake, as a man in the middle of the media path would:
+ * webrtcbin 1.22 does not compare them (the server peer does), and the
+ * client's own webrtcbin completes DTLS and sends its 1000 Hz. The server
+ * must take none of it, send it nothing, and end the session with
+ * media:failed {dtls_failed}. */
+static void
+test_wrong_fingerprint (void)
+{
+  g_autoptr (RcTestClient) c = client_new_forged (
+    1000.0, FALSE,
+    "sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
+    "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF");
+  g_autoptr (JsonObject) stats = NULL;
+  PeerCount none = { c, 0 };
+  RcTestClientCounters k;
+  JsonArray *peers;
+
+  rc_test_client_start_media (c);
+  g_assert_true (rc_test_wait_until (connect_timeout_ms () + 5000, connected_or_failed, c));
+  /* Whichever came first: the client's DTLS may be up and sending. */
+  rc_test_run_for (500);
+  stats = server_stats (c);
+  peers = json_object_get_array_member (stats, "peers");
+  for (guint i = 0; i < json_array_get_length (peers); i++) {
+    JsonObject *p = json_array_get_object_element (peers, i);
+    g_test_message ("server peer %s: %s, %" G_GINT64_FORMAT " packets in",
+                    json_object_get_string_member (p, "name"),
+                    json_object_get_string_member (p, "state"),
+                    json_object_get_int_member (p, "packetsIn"));
+    g_assert_cmpstr (json_object_get_string_member (p, "state"), !=, "connected");
+    g_assert_cmpint (json_object_get_int_member (p, "packetsIn"), ==, 0);
+  }
+  if (!rc_test_wait_until (connect_timeout_ms () + 5000, has_failed, c))
+    describe (c, "wrong fingerprint");
+  g_assert_cmpint (rc_test_client_get_media_state (c), ==, RC_TEST_MEDIA_FAILED);
+  g_assert_cmpstr (rc_test_client_get_failed_reason (c), ==, "dtls_failed");
+  rc_test_client_get_counters (c, &k);
+  g_assert_cmpuint (k.packets, ==, 0);
+  g_assert_true (rc_test_wait_until (20000, server_has_peers, &none));
+  rc_test_client_close (c);
+}
+
 /* Server cost per connected listener: threads, RSS and CPU with 10 peers
  * versus none, over the same 3 s. Printed, not asserted (speed claims belong in
  * benchmarks). */
@@ -593,6 +645,7 @@ main (int argc, char **argv)
   g_test_add_func ("/media/echo/ten-clients", test_ten_clients);
   g_test_add_func ("/media/echo/no-answer-timeout", test_no_answer_timeout);
   g_test_add_func ("/media/echo/refusals", test_refusals);
+  g_test_add_func ("/media/echo/wrong-fingerprint", test_wrong_fingerprint);
   g_test_add_func ("/media/echo/announced-ip", test_announced_ip);
   g_test_add_func ("/media/echo/cycles", test_cycles);
   g_test_add_func ("/media/echo/measure", test_measure);
