@@ -25,8 +25,8 @@ static const Ipv4Range ipv4_ranges[] = {
   { 0x00000000, 8, RC_ADDRESS_UNSPECIFIED, "0.0.0.0/8, \"this network\"" },
   { 0x0a000000, 8, RC_ADDRESS_PRIVATE, "10.0.0.0/8, RFC 1918" },
   { 0x64400000, 10, RC_ADDRESS_PRIVATE, "100.64.0.0/10, carrier-grade NAT" },
-  { 0x7f000000, 8, RC_ADDRESS_LOOPBACK, "127.0.0.0/8, loopback" },
-  { 0xa9fe0000, 16, RC_ADDRESS_LINK_LOCAL, "169.254.0.0/16, link-local" },
+  { 0x7f000000, 8, RC_ADDRESS_LOOPBACK, "127.0.0.0/8" },
+  { 0xa9fe0000, 16, RC_ADDRESS_LINK_LOCAL, "169.254.0.0/16" },
   { 0xac100000, 12, RC_ADDRESS_PRIVATE, "172.16.0.0/12, RFC 1918" },
   { 0xc0000000, 24, RC_ADDRESS_RESERVED, "192.0.0.0/24, IETF protocol assignments" },
   { 0xc0000200, 24, RC_ADDRESS_DOCUMENTATION, "192.0.2.0/24, documentation" },
@@ -67,7 +67,7 @@ typedef struct {
 /* First match wins: the specific ranges before the blocks that hold them. */
 static const Ipv6Range ipv6_ranges[] = {
   { { 0 }, 128, RC_ADDRESS_UNSPECIFIED, "::, unspecified" },
-  { { [15] = 1 }, 128, RC_ADDRESS_LOOPBACK, "::1, loopback" },
+  { { [15] = 1 }, 128, RC_ADDRESS_LOOPBACK, "::1" },
   { { [10] = 0xff, [11] = 0xff }, 96, RC_ADDRESS_NOT_IP, "IPv4-mapped" },
   { { 0x00, 0x64, 0xff, 0x9b }, 96, RC_ADDRESS_NOT_IP, "NAT64" },
   { { 0x00, 0x64, 0xff, 0x9b, 0x00, 0x01 },
@@ -86,7 +86,7 @@ static const Ipv6Range ipv6_ranges[] = {
   { { 0x20, 0x02 }, 16, RC_ADDRESS_NOT_IP, "6to4" },
   { { 0x20 }, 3, RC_ADDRESS_GLOBAL, "global unicast" },
   { { 0xfc }, 7, RC_ADDRESS_PRIVATE, "fc00::/7, unique local" },
-  { { 0xfe, 0x80 }, 10, RC_ADDRESS_LINK_LOCAL, "fe80::/10, link-local" },
+  { { 0xfe, 0x80 }, 10, RC_ADDRESS_LINK_LOCAL, "fe80::/10" },
   { { 0xfe, 0xc0 }, 10, RC_ADDRESS_PRIVATE, "fec0::/10, site-local" },
   { { 0xff }, 8, RC_ADDRESS_MULTICAST, "ff00::/8, multicast" },
   { { 0 }, 0, RC_ADDRESS_RESERVED, "outside 2000::/3, reserved" },
