@@ -55,16 +55,20 @@ holds (JsonNode *node, GType type)
          json_node_get_value_type (node) == type;
 }
 
+gboolean
+rc_gift_error_code_is_valid (const char *code)
+{
+  gsize n = code ? strlen (code) : 0;
+
+  return n > 0 && n <= MAX_ERROR_CODE_LEN &&
+         strspn (code, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
+}
+
 /* Error codes go to clients and into metric labels: only plain tokens pass. */
 static char *
 sanitize_code (const char *code)
 {
-  gsize n = strlen (code);
-
-  if (n == 0 || n > MAX_ERROR_CODE_LEN ||
-      strspn (code, "abcdefghijklmnopqrstuvwxyz0123456789_") != n)
-    return g_strdup (RC_GIFT_ERROR_PROCESSING);
-  return g_strdup (code);
+  return g_strdup (rc_gift_error_code_is_valid (code) ? code : RC_GIFT_ERROR_PROCESSING);
 }
 
 static gpointer

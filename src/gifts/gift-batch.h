@@ -39,6 +39,10 @@ typedef struct {
   GPtrArray *failed; /* RcGiftFailure* */
 } RcGiftBatchAnswer;
 
+/* A plain error code: 1-64 of [a-z0-9_] (they reach clients and metric
+ * labels; the answer's others become processing_error). */
+gboolean rc_gift_error_code_is_valid (const char *code);
+
 RcGiftBatchAnswer *rc_gift_batch_answer_new (void);
 void rc_gift_batch_answer_add_failure (RcGiftBatchAnswer *answer, const char *transaction_id,
                                        const char *error);

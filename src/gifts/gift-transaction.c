@@ -195,12 +195,17 @@ RcGiftTransaction *
 rc_gift_transaction_parse (const char *text, gsize len, GError **error)
 {
   g_autoptr (JsonNode) node = rc_json_parse_strict (text, len, NULL, error);
+
+  return node ? rc_gift_transaction_from_node (node, error) : NULL;
+}
+
+RcGiftTransaction *
+rc_gift_transaction_from_node (JsonNode *node, GError **error)
+{
   g_autoptr (RcGiftTransaction) tx = g_new0 (RcGiftTransaction, 1);
   JsonObject *o;
   const char *s;
 
-  if (node == NULL)
-    return NULL;
   if (!JSON_NODE_HOLDS_OBJECT (node))
     return fail (error, "(object)");
   o = json_node_get_object (node);

@@ -52,5 +52,7 @@ char *rc_gift_transaction_to_json (const RcGiftTransaction *tx);
 JsonNode *rc_gift_transaction_to_node (const RcGiftTransaction *tx);
 /* Parse a queued item; NULL with an error naming the problem. */
 RcGiftTransaction *rc_gift_transaction_parse (const char *text, gsize len, GError **error);
+/* The same checks on an already parsed @node (transfer none). */
+RcGiftTransaction *rc_gift_transaction_from_node (JsonNode *node, GError **error);
 
 G_END_DECLS

@@ -1,10 +1,11 @@
 /* roomcast: the pure gift code: transaction ids and wire form, strict
- * parsing of queued items, Laravel's batch answer and 422 bodies, the
- * retry delays, and the dev ledger's batch semantics. */
+ * parsing of queued items and of outcomes, Laravel's batch answer and 422
+ * bodies, the retry delays, and the dev ledger's batch semantics. */
 #include <string.h>
 
 #include "gifts/gift-batch.h"
 #include "gifts/gift-ledger.h"
+#include "gifts/gift-outcome.h"
 #include "gifts/gift-transaction.h"
 #include "json/json-text.h"
 
@@ -278,6 +279,63 @@ test_ledger_file_errors (void)
     }
 }
 
+/* An outcome carries the whole transaction and, if it failed, a plain
+ * error code; anything else is refused. */
+static void
+test_outcome (void)
+{
+  RcGiftTransaction tx = { .transaction_id = (char *) "g_1700000000000_abc123_xyz99",
+                           .room_id = (char *) ROOM, .sender_id = (char *) "45",
+                           .recipient_id = (char *) "99", .gift_id = (char *) "heart_bomb",
+                           .quantity = 10, .timestamp_ms = 1700000000000 };
+  static const char *bad[] = {
+    "", "[]", "{}", "{\"transaction\":1}", "{\"transaction\":{}}",
+    "{\"transaction\":{\"transaction_id\":\"t\"}}",
+  };
+  g_autofree char *applied = rc_gift_outcome_to_json (&tx, NULL);
+  g_autofree char *failed = rc_gift_outcome_to_json (&tx, "insufficient_balance");
+  g_autoptr(RcGiftOutcome) a = NULL, f = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpstr (applied, ==, "{\"transaction\":{\"transaction_id\":\"g_1700000000000_abc123_xyz99\","
+                   "\"room_id\":\"" ROOM "\",\"sender_id\":45,\"recipient_id\":99,"
+                   "\"gift_id\":\"heart_bomb\",\"quantity\":10,\"timestamp\":1700000000000}}");
+  a = rc_gift_outcome_parse (applied, strlen (applied), &error);
+  g_assert_no_error (error);
+  g_assert_null (a->error);
+  g_assert_cmpstr (a->tx->room_id, ==, ROOM);
+  g_assert_cmpstr (a->tx->sender_id, ==, "45");
+  g_assert_cmpint (a->tx->quantity, ==, 10);
+  f = rc_gift_outcome_parse (failed, strlen (failed), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (f->error, ==, "insufficient_balance");
+  g_assert_cmpstr (f->tx->transaction_id, ==, tx.transaction_id);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) e = NULL;
+      g_assert_null (rc_gift_outcome_parse (bad[i], strlen (bad[i]), &e));
+      g_assert_nonnull (e);
+    }
+  /* Error codes reach clients and metric labels: plain tokens only. */
+  for (const char *const *code = (const char *const[]) { "", "Bad", "a b", "<x>", "null", NULL };
+       *code != NULL; code++)
+    {
+      g_autoptr(GError) e = NULL;
+      g_autofree char *text = NULL;
+      g_autoptr(RcGiftOutcome) o = NULL;
+      g_autofree char *quoted = g_strcmp0 (*code, "null") == 0 ? g_strdup ("null")
+                                                               : g_strdup_printf ("\"%s\"", *code);
+
+      text = g_strdup_printf ("{\"transaction\":%.*s,\"error\":%s}",
+                              (int) (strlen (applied) - strlen ("{\"transaction\":") - 1),
+                              applied + strlen ("{\"transaction\":"), quoted);
+      o = rc_gift_outcome_parse (text, strlen (text), &e);
+      g_assert_null (o);
+      g_assert_error (e, RC_JSON_ERROR, RC_JSON_ERROR_INVALID);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -285,6 +343,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gifts/transaction/ids", test_ids);
   g_test_add_func ("/gifts/transaction/wire-form", test_wire_form);
   g_test_add_func ("/gifts/transaction/parse-refuses", test_parse_refuses);
+  g_test_add_func ("/gifts/transaction/outcome", test_outcome);
   g_test_add_func ("/gifts/batch/answer", test_answer);
   g_test_add_func ("/gifts/batch/rejected-indices", test_rejected_indices);
   g_test_add_func ("/gifts/ledger/batches", test_ledger);
