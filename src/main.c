@@ -182,9 +182,8 @@ make_auth_provider (const RcConfig *config, RcLaravelClient *laravel, RcRedisCli
 static gboolean
 start_gifts (Daemon *d, const RcConfig *config, RcRateGate *gate, GError **error)
 {
-  g_autoptr (RcGiftQueue) queue = d->redis
-                                    ? rc_gift_queue_redis_new (d->redis, config->worker_id)
-                                    : rc_gift_queue_memory_new ();
+  g_autoptr (RcGiftQueue) queue = d->redis ? rc_gift_queue_redis_new (d->redis, config)
+                                           : rc_gift_queue_memory_new ();
   g_autoptr (RcGiftProcessor) processor = NULL;
   g_autoptr (RcGiftLedger) ledger = NULL;
   g_autoptr (RcGiftBatcher) batcher = NULL;

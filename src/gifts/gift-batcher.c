@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "gifts/gift-outcome.h"
 #include "gifts/gift-transaction.h"
 #include "core/backoff.h"
 #include "core/metrics.h"
@@ -18,10 +19,11 @@
 #define QUEUE_FAILURES_LOGGED 4
 
 typedef struct {
-  GPtrArray *items;  /* raw queue items of the valid transactions */
-  GPtrArray *txs;    /* RcGiftTransaction*, parallel to items */
-  GHashTable *by_id; /* transaction id -> RcGiftTransaction* (in txs) */
-  gboolean resent;   /* sent before: duplicates mean "applied" */
+  GPtrArray *items;    /* raw queue items of the valid transactions */
+  GPtrArray *txs;      /* RcGiftTransaction*, parallel to items */
+  GHashTable *by_id;   /* transaction id -> RcGiftTransaction* (in txs) */
+  GPtrArray *outcomes; /* decided, not yet published (gift-outcome.h JSON) */
+  gboolean resent;     /* sent before: duplicates mean "applied" */
 } Batch;
 
 struct _RcGiftBatcher {
@@ -39,7 +41,7 @@ struct _RcGiftBatcher {
   gint64 n_pending;
 };
 
-enum { SIGNAL_TRANSACTION_FAILED, SIGNAL_BATCH_PROCESSED, N_SIGNALS };
+enum { SIGNAL_BATCH_PROCESSED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (RcGiftBatcher, rc_gift_batcher, G_TYPE_OBJECT)
@@ -54,6 +56,7 @@ batch_free (Batch *batch)
   g_hash_table_unref (batch->by_id);
   g_ptr_array_unref (batch->items);
   g_ptr_array_unref (batch->txs);
+  g_ptr_array_unref (batch->outcomes);
   g_free (batch);
 }
 
@@ -65,6 +68,7 @@ batch_new (gboolean resent)
   batch->items = g_ptr_array_new_with_free_func (g_free);
   batch->txs = g_ptr_array_new_with_free_func ((GDestroyNotify) rc_gift_transaction_free);
   batch->by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  batch->outcomes = g_ptr_array_new_with_free_func (g_free);
   batch->resent = resent;
   return batch;
 }
@@ -124,36 +128,44 @@ next_tick (RcGiftBatcher *self)
 
 /* --- answers ------------------------------------------------------------- */
 
+/* @tx ended: applied (@error NULL) or failed with @error. Told to its room
+ * or sender when the batch's next queue step publishes it. */
 static void
-fail_transaction (RcGiftBatcher *self, const RcGiftTransaction *tx, const char *error)
+decide (Batch *batch, const RcGiftTransaction *tx, const char *error)
 {
-  count ("roomcast_gift_failures_total", "Gift transactions that failed, by error code", "code",
-         error, 1);
-  g_signal_emit (self, signals[SIGNAL_TRANSACTION_FAILED], 0, tx->sender_id, tx->transaction_id,
-                 error, tx->room_id);
+  if (error != NULL)
+    count ("roomcast_gift_failures_total", "Gift transactions that failed, by error code",
+           "code", error, 1);
+  g_ptr_array_add (batch->outcomes, rc_gift_outcome_to_json (tx, error));
 }
 
 static void
 handle_answer (RcGiftBatcher *self, RcGiftBatchAnswer *answer)
 {
   Batch *batch = self->batch;
+  g_autoptr (GHashTable) errors = g_hash_table_new (g_str_hash, g_str_equal);
   guint failed = 0, duplicates = 0;
 
   for (guint i = 0; i < answer->failed->len; i++) {
     RcGiftFailure *failure = g_ptr_array_index (answer->failed, i);
-    RcGiftTransaction *tx = g_hash_table_lookup (batch->by_id, failure->transaction_id);
 
-    if (tx == NULL) {
+    if (!g_hash_table_contains (batch->by_id, failure->transaction_id))
       g_warning ("gifts: Laravel reported a failure for %s, which is not in the batch",
                  failure->transaction_id);
-      continue;
-    }
-    if (batch->resent && g_str_equal (failure->error, RC_GIFT_ERROR_DUPLICATE)) {
+    else
+      g_hash_table_insert (errors, failure->transaction_id, failure->error);
+  }
+  /* Not in failed[]: applied (the answer's "processed"). */
+  for (guint i = 0; i < batch->txs->len; i++) {
+    RcGiftTransaction *tx = g_ptr_array_index (batch->txs, i);
+    const char *error = g_hash_table_lookup (errors, tx->transaction_id);
+
+    if (error != NULL && batch->resent && g_str_equal (error, RC_GIFT_ERROR_DUPLICATE)) {
       duplicates++; /* an earlier attempt was applied */
-      continue;
-    }
-    failed++;
-    fail_transaction (self, tx, failure->error);
+      error = NULL;
+    } else if (error != NULL)
+      failed++;
+    decide (batch, tx, error);
   }
   if (answer->processed + answer->failed->len != batch->txs->len)
     g_warning ("gifts: Laravel answered processed=%" G_GINT64_FORMAT " and %u failed for a "
@@ -188,7 +200,7 @@ handle_rejection (RcGiftBatcher *self, GArray *rejected, const GError *error)
   rest = batch_new (batch->resent);
   for (guint i = 0; i < batch->txs->len; i++) {
     if (rejected == NULL || g_hash_table_contains (refused, GUINT_TO_POINTER (i + 1)))
-      fail_transaction (self, g_ptr_array_index (batch->txs, i), RC_GIFT_ERROR_PROCESSING);
+      decide (batch, g_ptr_array_index (batch->txs, i), RC_GIFT_ERROR_PROCESSING);
     else
       batch_add (rest, g_strdup (g_ptr_array_index (batch->items, i)),
                  g_steal_pointer (&g_ptr_array_index (batch->txs, i)));
@@ -198,12 +210,19 @@ handle_rejection (RcGiftBatcher *self, GArray *rejected, const GError *error)
     batch_free (rest);
     return FALSE;
   }
-  /* The in-flight list must hold exactly what is sent next. */
+  /* The in-flight list must hold exactly what is sent next; the refused
+   * ones are told with that step. */
+  {
+    GPtrArray *empty = rest->outcomes;
+    rest->outcomes = batch->outcomes;
+    batch->outcomes = empty;
+  }
   batch_free (g_steal_pointer (&self->batch));
   self->batch = rest;
   self->shrink = TRUE;
   self->busy = TRUE;
-  rc_gift_queue_replace_async (self->queue, rest->items, on_replaced, g_object_ref (self));
+  rc_gift_queue_replace_async (self->queue, rest->items, rest->outcomes, on_replaced,
+                               g_object_ref (self));
   return TRUE;
 }
 
@@ -217,8 +236,9 @@ on_completed (GObject *source, GAsyncResult *result, gpointer data)
 
   self->busy = FALSE;
   if (!rc_gift_queue_complete_finish (RC_GIFT_QUEUE (source), result, &error)) {
-    /* The answer is handled; only the deletion is left. */
-    g_debug ("gifts: deleting the handled batch failed (%s); trying again", error->message);
+    /* The answer is handled; publishing it and deleting the batch (one
+     * step, done once even if it ran and only its reply was lost) is left. */
+    g_debug ("gifts: completing the handled batch failed (%s); trying again", error->message);
     arm (self, RC_GIFT_BATCH_INTERVAL_MS);
     return;
   }
@@ -227,12 +247,14 @@ on_completed (GObject *source, GAsyncResult *result, gpointer data)
   next_tick (self);
 }
 
+/* The batch is handled: publish its outcomes and forget it. */
 static void
 complete (RcGiftBatcher *self)
 {
   self->answered = TRUE;
   self->busy = TRUE;
-  rc_gift_queue_complete_async (self->queue, on_completed, g_object_ref (self));
+  rc_gift_queue_complete_async (self->queue, self->batch->outcomes, on_completed,
+                                g_object_ref (self));
 }
 
 static void
@@ -313,6 +335,7 @@ on_replaced (GObject *source, GAsyncResult *result, gpointer data)
     return;
   }
   self->shrink = FALSE;
+  g_ptr_array_set_size (self->batch->outcomes, 0); /* published */
   if (!self->stopped)
     send_batch (self);
 }
@@ -380,8 +403,8 @@ step (RcGiftBatcher *self)
   g_clear_handle_id (&self->timer, g_source_remove);
   if (self->batch != NULL && self->shrink) {
     self->busy = TRUE;
-    rc_gift_queue_replace_async (self->queue, self->batch->items, on_replaced,
-                                 g_object_ref (self));
+    rc_gift_queue_replace_async (self->queue, self->batch->items, self->batch->outcomes,
+                                 on_replaced, g_object_ref (self));
   } else if (self->batch != NULL && self->answered)
     complete (self);
   else if (self->batch != NULL)
@@ -485,12 +508,6 @@ static void
 rc_gift_batcher_class_init (RcGiftBatcherClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = rc_gift_batcher_dispose;
-  signals[SIGNAL_TRANSACTION_FAILED] = g_signal_new ("transaction-failed",
-                                                     G_TYPE_FROM_CLASS (klass),
-                                                     G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                                     G_TYPE_NONE, 4, G_TYPE_STRING,
-                                                     G_TYPE_STRING, G_TYPE_STRING,
-                                                     G_TYPE_STRING);
   signals[SIGNAL_BATCH_PROCESSED] = g_signal_new ("batch-processed", G_TYPE_FROM_CLASS (klass),
                                                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                   G_TYPE_NONE, 1, G_TYPE_POINTER);

@@ -1,4 +1,5 @@
-/* roomcast: moves queued gifts to Laravel, one batch at a time.
+/* roomcast: moves queued gifts to Laravel, one batch at a time, and tells
+ * how each ended.
  *
  * Every RC_GIFT_BATCH_INTERVAL_MS (at once when RC_GIFT_BATCH_MAX or more
  * are pending) it takes a batch from the queue (gift-queue.h: this worker's
@@ -6,29 +7,36 @@
  * anything new) and sends it to the processor. Only one batch is ever in
  * flight; gifts keep queueing meanwhile. Then:
  *
- *   answer       each failed[] entry goes to its sender ("transaction-failed"),
- *                except duplicate_transaction in a batch that was sent before
- *                (a retry, or a batch recovered after a restart): the earlier
- *                attempt may have been applied without us hearing the answer,
- *                and Laravel's idempotency turned this one into a duplicate,
- *                so it counts as done. In a batch never sent before, a
- *                duplicate is a real failure (a transaction id used twice).
- *                Then the in-flight batch is deleted.
+ *   answer       every transaction of the batch gets an outcome
+ *                (gift-outcome.h): failed with its failed[] error, or
+ *                applied. duplicate_transaction in a batch that was sent
+ *                before (a retry, or a batch recovered after a restart)
+ *                counts as applied: the earlier attempt may have been
+ *                applied without us hearing the answer, and Laravel's
+ *                idempotency turned this one into a duplicate. In a batch
+ *                never sent before, a duplicate is a real failure (a
+ *                transaction id used twice). Then the queue's complete step
+ *                publishes the outcomes and deletes the in-flight batch in
+ *                one go, so an outcome is told once even if this process
+ *                dies on the way (see gift-queue.h).
  *   RETRY        keep the batch, send it again after 500 ms, 1 s, 2 s, ...
  *                up to 30 s (forever: the gifts were acknowledged and must
  *                not be lost; an operator sees the warning and the metrics)
  *   REJECTED     (422) the refused transactions fail with processing_error
  *                and are dropped, loudly logged with Laravel's message; the
  *                rest of the batch, if the answer named which were refused,
- *                is sent again at once. A refusal cannot repeat forever:
- *                every round drops at least one transaction.
+ *                is sent again at once (the replace step that shrinks the
+ *                in-flight list publishes the refused ones' outcomes). A
+ *                refusal cannot repeat forever: every round drops at least
+ *                one transaction.
+ *
+ * Nothing is told before the processor has answered: a gift is announced
+ * to its room only once it is real.
  *
  * Transactions in the queue that are not valid JSON transactions (edited by
  * hand, say) are logged as critical and dropped with their batch.
  *
  * Signals:
- *   "transaction-failed" (const char *sender_id, const char *transaction_id,
- *                         const char *error, const char *room_id)
  *   "batch-processed"    (gpointer GPtrArray of RcGiftTransaction*) after an
  *                         answer: every transaction of the batch
  */

@@ -1,6 +1,7 @@
 /* roomcast: the in-process gift queue; see gift-queue-memory.h. Every
  * operation completes at once and reports through a GTask (so on a later
- * main-loop iteration, like the Redis queue). */
+ * main-loop iteration, like the Redis queue); outcomes are emitted during
+ * the complete or replace call, before its callback. */
 #include "gifts/gift-queue-memory.h"
 
 struct _RcGiftQueueMemory {
@@ -80,12 +81,21 @@ memory_take_finish (RcGiftQueue *queue, GAsyncResult *result, gboolean *resent,
 }
 
 static void
-memory_complete_async (RcGiftQueue *queue, GAsyncReadyCallback callback, gpointer user_data)
+emit_outcomes (RcGiftQueueMemory *self, GPtrArray *outcomes)
+{
+  for (guint i = 0; i < outcomes->len; i++)
+    rc_gift_queue_emit_outcome (RC_GIFT_QUEUE (self), g_ptr_array_index (outcomes, i));
+}
+
+static void
+memory_complete_async (RcGiftQueue *queue, GPtrArray *outcomes, GAsyncReadyCallback callback,
+                       gpointer user_data)
 {
   RcGiftQueueMemory *self = RC_GIFT_QUEUE_MEMORY (queue);
   g_autoptr (GTask) task = g_task_new (self, NULL, callback, user_data);
 
   g_ptr_array_set_size (self->inflight, 0);
+  emit_outcomes (self, outcomes);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -96,8 +106,8 @@ memory_boolean_finish (RcGiftQueue *queue, GAsyncResult *result, GError **error)
 }
 
 static void
-memory_replace_async (RcGiftQueue *queue, GPtrArray *items, GAsyncReadyCallback callback,
-                      gpointer user_data)
+memory_replace_async (RcGiftQueue *queue, GPtrArray *items, GPtrArray *outcomes,
+                      GAsyncReadyCallback callback, gpointer user_data)
 {
   RcGiftQueueMemory *self = RC_GIFT_QUEUE_MEMORY (queue);
   g_autoptr (GTask) task = g_task_new (self, NULL, callback, user_data);
@@ -105,6 +115,7 @@ memory_replace_async (RcGiftQueue *queue, GPtrArray *items, GAsyncReadyCallback 
   g_ptr_array_set_size (self->inflight, 0);
   for (guint i = 0; i < items->len; i++)
     g_ptr_array_add (self->inflight, g_strdup (g_ptr_array_index (items, i)));
+  emit_outcomes (self, outcomes);
   g_task_return_boolean (task, TRUE);
 }
 

@@ -3,8 +3,11 @@
  * Each operation's GTask travels through its Redis command as user_data
  * (the Redis client calls back exactly once). Pushes interrupted by a lost
  * connection become Uncertain entries, resolved on the next connect.
+ * Outcomes arrive on a subscribe-mode connection of the queue's own.
  */
 #include "gifts/gift-queue-redis.h"
+
+#include <string.h>
 
 #include "core/metrics.h"
 
@@ -25,10 +28,28 @@ static const char TAKE_LUA[] =
   "end\n"
   "return {0, items, redis.call('LLEN', KEYS[1])}\n";
 
-/* KEYS: inflight. ARGV: the items to keep. */
-static const char REPLACE_LUA[] =
+/* An in-flight list of another length than the one this worker left
+ * there means that the step already ran (its reply was lost): the list
+ * was deleted or shrunk (a replace always drops at least one item).
+ *
+ * KEYS: inflight. ARGV: channel, expected length, outcomes.
+ * -> 1 done now, 0 done before */
+static const char COMPLETE_LUA[] =
+  "local n = redis.call('LLEN', KEYS[1])\n"
+  "if n == 0 or n ~= tonumber(ARGV[2]) then return 0 end\n"
+  "for i = 3, #ARGV do redis.call('PUBLISH', ARGV[1], ARGV[i]) end\n"
   "redis.call('DEL', KEYS[1])\n"
-  "if #ARGV > 0 then redis.call('RPUSH', KEYS[1], unpack(ARGV)) end\n"
+  "return 1\n";
+
+/* KEYS: inflight. ARGV: channel, expected length, number of items to keep,
+ * the items, outcomes. -> 1 done now, 0 done before */
+static const char REPLACE_LUA[] =
+  "local n = redis.call('LLEN', KEYS[1])\n"
+  "if n == 0 or n ~= tonumber(ARGV[2]) then return 0 end\n"
+  "local keep = tonumber(ARGV[3])\n"
+  "redis.call('DEL', KEYS[1])\n"
+  "redis.call('RPUSH', KEYS[1], unpack(ARGV, 4, 3 + keep))\n"
+  "for i = 4 + keep, #ARGV do redis.call('PUBLISH', ARGV[1], ARGV[i]) end\n"
   "return 1\n";
 
 /* KEYS: pending, inflight, marker. ARGV: item.
@@ -44,8 +65,11 @@ static const char REMOVE_LUA[] = "if redis.call('LREM', KEYS[1], 1, ARGV[1]) > 0
 struct _RcGiftQueueRedis {
   GObject parent_instance;
   RcRedisClient *redis;
+  RcRedisClient *outcomes; /* subscribe mode, on outcomes_channel */
   char *inflight_key;
-  GQueue uncertain; /* Uncertain* */
+  char *outcomes_channel;
+  guint inflight_len; /* the in-flight list's length as this worker left it */
+  GQueue uncertain;   /* Uncertain* */
   gulong connected_id;
   guint retry_id; /* settle again after a failed attempt */
 };
@@ -356,6 +380,7 @@ static void
 on_taken (RcRedisClient *redis, redisReply *reply, const GError *error, gpointer data)
 {
   g_autoptr (GTask) task = data;
+  RcGiftQueueRedis *self = g_task_get_source_object (task);
   RcGiftTake *take;
   redisReply *items;
 
@@ -371,6 +396,7 @@ on_taken (RcRedisClient *redis, redisReply *reply, const GError *error, gpointer
     return;
   }
   items = reply->element[1];
+  self->inflight_len = items->elements;
   take = g_new0 (RcGiftTake, 1);
   take->items = g_ptr_array_new_full (items->elements, g_free);
   take->resent = reply->element[0]->integer == 1;
@@ -407,25 +433,64 @@ redis_take_finish (RcGiftQueue *queue, GAsyncResult *result, gboolean *resent,
   return rc_gift_take_propagate (G_TASK (result), resent, n_pending, error);
 }
 
+/* A complete or replace step: what the list holds once it ran. */
+typedef struct {
+  GTask *task;
+  guint len_after;
+} Step;
+
 static void
-on_boolean_reply (RcRedisClient *redis, redisReply *reply, const GError *error, gpointer data)
+on_step_reply (RcRedisClient *redis, redisReply *reply, const GError *error, gpointer data)
 {
-  g_autoptr (GTask) task = data;
+  Step *step = data;
+  RcGiftQueueRedis *self = g_task_get_source_object (step->task);
 
   if (error != NULL)
-    g_task_return_error (task, unavailable (error->message));
-  else
-    g_task_return_boolean (task, TRUE);
+    g_task_return_error (step->task, unavailable (error->message));
+  else {
+    if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 0)
+      g_debug ("gifts: %s was handled already (a reply had been lost)", self->inflight_key);
+    self->inflight_len = step->len_after;
+    g_task_return_boolean (step->task, TRUE);
+  }
+  g_object_unref (step->task);
+  g_free (step);
+}
+
+/* EVAL @script on the in-flight list: channel, expected length, @extra
+ * (transfer none, strings), then @outcomes. */
+static void
+run_step (RcGiftQueueRedis *self, const char *script, GPtrArray *extra, GPtrArray *outcomes,
+          guint len_after, GTask *task)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *expected = g_strdup_printf ("%u", self->inflight_len);
+  Step *step = g_new0 (Step, 1);
+
+  step->task = task;
+  step->len_after = len_after;
+  g_ptr_array_add (argv, (gpointer) "EVAL");
+  g_ptr_array_add (argv, (gpointer) script);
+  g_ptr_array_add (argv, (gpointer) "1");
+  g_ptr_array_add (argv, self->inflight_key);
+  g_ptr_array_add (argv, self->outcomes_channel);
+  g_ptr_array_add (argv, expected);
+  for (guint i = 0; extra != NULL && i < extra->len; i++)
+    g_ptr_array_add (argv, g_ptr_array_index (extra, i));
+  for (guint i = 0; i < outcomes->len; i++)
+    g_ptr_array_add (argv, g_ptr_array_index (outcomes, i));
+  rc_redis_client_commandv (self->redis, (int) argv->len, (const char *const *) argv->pdata,
+                            NULL, on_step_reply, step);
 }
 
 static void
-redis_complete_async (RcGiftQueue *queue, GAsyncReadyCallback callback, gpointer user_data)
+redis_complete_async (RcGiftQueue *queue, GPtrArray *outcomes, GAsyncReadyCallback callback,
+                      gpointer user_data)
 {
   RcGiftQueueRedis *self = RC_GIFT_QUEUE_REDIS (queue);
-  const char *argv[] = { "DEL", self->inflight_key };
 
-  rc_redis_client_commandv (self->redis, G_N_ELEMENTS (argv), argv, NULL, on_boolean_reply,
-                            g_task_new (self, NULL, callback, user_data));
+  run_step (self, COMPLETE_LUA, NULL, outcomes, 0,
+            g_task_new (self, NULL, callback, user_data));
 }
 
 static gboolean
@@ -435,21 +500,38 @@ redis_boolean_finish (RcGiftQueue *queue, GAsyncResult *result, GError **error)
 }
 
 static void
-redis_replace_async (RcGiftQueue *queue, GPtrArray *items, GAsyncReadyCallback callback,
-                     gpointer user_data)
+redis_replace_async (RcGiftQueue *queue, GPtrArray *items, GPtrArray *outcomes,
+                     GAsyncReadyCallback callback, gpointer user_data)
 {
   RcGiftQueueRedis *self = RC_GIFT_QUEUE_REDIS (queue);
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GPtrArray) extra = g_ptr_array_new_with_free_func (g_free);
 
-  g_ptr_array_add (argv, (gpointer) "EVAL");
-  g_ptr_array_add (argv, (gpointer) REPLACE_LUA);
-  g_ptr_array_add (argv, (gpointer) "1");
-  g_ptr_array_add (argv, self->inflight_key);
+  g_ptr_array_add (extra, g_strdup_printf ("%u", items->len));
   for (guint i = 0; i < items->len; i++)
-    g_ptr_array_add (argv, g_ptr_array_index (items, i));
-  rc_redis_client_commandv (self->redis, (int) argv->len, (const char *const *) argv->pdata,
-                            NULL, on_boolean_reply,
-                            g_task_new (self, NULL, callback, user_data));
+    g_ptr_array_add (extra, g_strdup (g_ptr_array_index (items, i)));
+  run_step (self, REPLACE_LUA, extra, outcomes, items->len,
+            g_task_new (self, NULL, callback, user_data));
+}
+
+/* --- outcomes ------------------------------------------------------------ */
+
+static void
+on_outcome_message (const char *channel, const char *payload, gsize len, gpointer data)
+{
+  RcGiftQueueRedis *self = data;
+
+  if (memchr (payload, '\0', len) != NULL) {
+    g_warning ("gifts: ignoring a message with a NUL byte on %s", self->outcomes_channel);
+    return;
+  }
+  rc_gift_queue_emit_outcome (RC_GIFT_QUEUE (self), payload);
+}
+
+gboolean
+rc_gift_queue_redis_is_listening (RcGiftQueueRedis *self)
+{
+  g_return_val_if_fail (RC_IS_GIFT_QUEUE_REDIS (self), FALSE);
+  return rc_redis_client_is_connected (self->outcomes);
 }
 
 /* --- object -------------------------------------------------------------- */
@@ -461,6 +543,7 @@ rc_gift_queue_redis_dispose (GObject *object)
 
   if (self->redis != NULL)
     g_clear_signal_handler (&self->connected_id, self->redis);
+  g_clear_object (&self->outcomes);
   g_clear_handle_id (&self->retry_id, g_source_remove);
   /* Entries still resolving hold a reference: none is left here. */
   g_queue_clear_full (&self->uncertain, (GDestroyNotify) uncertain_free);
@@ -474,6 +557,7 @@ rc_gift_queue_redis_finalize (GObject *object)
   RcGiftQueueRedis *self = RC_GIFT_QUEUE_REDIS (object);
 
   g_free (self->inflight_key);
+  g_free (self->outcomes_channel);
   G_OBJECT_CLASS (rc_gift_queue_redis_parent_class)->finalize (object);
 }
 
@@ -508,14 +592,21 @@ rc_gift_queue_redis_iface_init (RcGiftQueueInterface *iface)
 }
 
 RcGiftQueue *
-rc_gift_queue_redis_new (RcRedisClient *redis, const char *worker_id)
+rc_gift_queue_redis_new (RcRedisClient *redis, const RcConfig *config)
 {
   RcGiftQueueRedis *self;
+  const char *channels[2] = { NULL, NULL };
 
-  g_return_val_if_fail (RC_IS_REDIS_CLIENT (redis) && worker_id != NULL, NULL);
+  g_return_val_if_fail (RC_IS_REDIS_CLIENT (redis) && config != NULL, NULL);
+  g_return_val_if_fail (config->redis_host != NULL && config->worker_id != NULL, NULL);
   self = g_object_new (RC_TYPE_GIFT_QUEUE_REDIS, NULL);
   self->redis = g_object_ref (redis);
-  self->inflight_key = g_strconcat (RC_GIFT_INFLIGHT_PREFIX, worker_id, NULL);
+  self->inflight_key = g_strconcat (RC_GIFT_INFLIGHT_PREFIX, config->worker_id, NULL);
+  self->outcomes_channel = g_strdup_printf (RC_GIFT_OUTCOMES_PREFIX "%u", config->redis_db);
+  channels[0] = self->outcomes_channel;
+  self->outcomes = rc_redis_client_new_subscriber (config->redis_host, config->redis_port,
+                                                   config->redis_password, config->redis_db,
+                                                   channels, NULL, on_outcome_message, self);
   self->connected_id = g_signal_connect (redis, "notify::connected", G_CALLBACK (on_connected),
                                          self);
   return RC_GIFT_QUEUE (self);

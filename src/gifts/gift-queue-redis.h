@@ -8,8 +8,16 @@
  *   take      LRANGE gifts:inflight:{worker}; if empty, LRANGE gifts:pending
  *             0..max-1, LTRIM them away and RPUSH them to the in-flight list
  *             (a crash between those steps cannot happen: one script)
- *   complete  DEL gifts:inflight:{worker}
- *   replace   DEL + RPUSH gifts:inflight:{worker}
+ *   complete  PUBLISH each outcome on gifts:outcomes:{REDIS_DB}, then DEL
+ *             gifts:inflight:{worker}
+ *   replace   DEL + RPUSH gifts:inflight:{worker}, PUBLISH the outcomes
+ *
+ * complete and replace run only if the in-flight list still has the length
+ * this worker left it with (from its take or its last replace): otherwise
+ * they ran already and their reply was lost, and running them again would
+ * tell the outcomes twice. Every queue subscribes to gifts:outcomes:{db}
+ * on a connection of its own (Redis's pub/sub channels are shared by all
+ * databases, hence the db in the name) and emits what it receives.
  *
  * A push whose connection dropped before the reply ("did it land?") is not
  * answered at once: when Redis is back, the same idempotent push runs
@@ -23,6 +31,7 @@
  */
 #pragma once
 
+#include "config.h"
 #include "gifts/gift-queue.h"
 #include "redis/redis-client.h"
 
@@ -31,12 +40,16 @@ G_BEGIN_DECLS
 #define RC_GIFT_PUSH_DEADLINE_MS 3000
 #define RC_GIFT_MARKER_TTL_S 600
 #define RC_GIFT_MARKER_PREFIX "gifts:queued:"
+#define RC_GIFT_OUTCOMES_PREFIX "gifts:outcomes:"
 
 #define RC_TYPE_GIFT_QUEUE_REDIS (rc_gift_queue_redis_get_type ())
 G_DECLARE_FINAL_TYPE (RcGiftQueueRedis, rc_gift_queue_redis, RC, GIFT_QUEUE_REDIS, GObject)
 
-/* The queue of worker @worker_id (its in-flight list is
- * gifts:inflight:{worker_id}) on the shared @redis. */
-RcGiftQueue *rc_gift_queue_redis_new (RcRedisClient *redis, const char *worker_id);
+/* The queue of worker config->worker_id (its in-flight list is
+ * gifts:inflight:{worker_id}) on the shared @redis; it subscribes to the
+ * outcomes with a connection of its own to config's REDIS_*. */
+RcGiftQueue *rc_gift_queue_redis_new (RcRedisClient *redis, const RcConfig *config);
+/* TRUE while the outcomes subscription is up (/health). */
+gboolean rc_gift_queue_redis_is_listening (RcGiftQueueRedis *self);
 
 G_END_DECLS

@@ -9,9 +9,13 @@ rc_gift_queue_error_quark (void)
 
 G_DEFINE_INTERFACE (RcGiftQueue, rc_gift_queue, G_TYPE_OBJECT)
 
+static guint outcome_signal;
+
 static void
 rc_gift_queue_default_init (RcGiftQueueInterface *iface)
 {
+  outcome_signal = g_signal_new ("outcome", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0,
+                                 NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 const char *
@@ -61,11 +65,11 @@ rc_gift_queue_take_finish (RcGiftQueue *self, GAsyncResult *result, gboolean *re
 }
 
 void
-rc_gift_queue_complete_async (RcGiftQueue *self, GAsyncReadyCallback callback,
-                              gpointer user_data)
+rc_gift_queue_complete_async (RcGiftQueue *self, GPtrArray *outcomes,
+                              GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_return_if_fail (RC_IS_GIFT_QUEUE (self));
-  RC_GIFT_QUEUE_GET_IFACE (self)->complete_async (self, callback, user_data);
+  g_return_if_fail (RC_IS_GIFT_QUEUE (self) && outcomes != NULL);
+  RC_GIFT_QUEUE_GET_IFACE (self)->complete_async (self, outcomes, callback, user_data);
 }
 
 gboolean
@@ -76,11 +80,12 @@ rc_gift_queue_complete_finish (RcGiftQueue *self, GAsyncResult *result, GError *
 }
 
 void
-rc_gift_queue_replace_async (RcGiftQueue *self, GPtrArray *items, GAsyncReadyCallback callback,
-                             gpointer user_data)
+rc_gift_queue_replace_async (RcGiftQueue *self, GPtrArray *items, GPtrArray *outcomes,
+                             GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_return_if_fail (RC_IS_GIFT_QUEUE (self) && items != NULL);
-  RC_GIFT_QUEUE_GET_IFACE (self)->replace_async (self, items, callback, user_data);
+  g_return_if_fail (RC_IS_GIFT_QUEUE (self) && items != NULL && items->len > 0);
+  g_return_if_fail (outcomes != NULL);
+  RC_GIFT_QUEUE_GET_IFACE (self)->replace_async (self, items, outcomes, callback, user_data);
 }
 
 gboolean
@@ -123,4 +128,11 @@ rc_gift_count_new (gint64 n)
 
   *count = n;
   return count;
+}
+
+void
+rc_gift_queue_emit_outcome (RcGiftQueue *self, const char *message)
+{
+  g_return_if_fail (RC_IS_GIFT_QUEUE (self) && message != NULL);
+  g_signal_emit (self, outcome_signal, 0, message);
 }

@@ -1,4 +1,5 @@
-/* roomcast: where accepted gifts wait for Laravel.
+/* roomcast: where accepted gifts wait for Laravel, and how the outcome of
+ * each reaches every roomcastd.
  *
  * Two lists per deployment, in Redis (gift-queue-redis.c) or, without
  * REDIS_HOST, in this process (gift-queue-memory.c, lost on exit):
@@ -8,15 +9,31 @@
  *   gifts:inflight:{workerId}  the batch this worker is sending; it stays
  *                              until Laravel's answer is handled
  *
- * push      queue one transaction; success means durably queued (only then
- *           is the gift acknowledged to its sender)
+ * push      queue one transaction; success means durably queued (only
+ *           then is the gift acknowledged to its sender)
  * take      this worker's in-flight batch if there is one (resent = TRUE:
  *           it was sent before, maybe by a process that crashed), else move
  *           up to @max pending transactions into a new in-flight batch in one
  *           atomic step (resent = FALSE)
- * complete  the in-flight batch is handled: forget it
+ * complete  the in-flight batch is handled: publish @outcomes (gift-outcome.h)
+ *           and forget the batch, in one atomic step
  * replace   keep only @items of the in-flight batch (after Laravel refused
- *           some of its transactions)
+ *           some of its transactions) and publish @outcomes (those of the
+ *           refused ones), in one atomic step
+ *
+ * Publishing with the step that forgets (or shrinks) the in-flight list is
+ * what makes every outcome told exactly once: a process that dies before
+ * the step told nothing and its successor sends the batch again (Laravel
+ * answers duplicate_transaction for what it applied, which the batcher
+ * counts as applied), and one that dies after it left nothing to send
+ * again. A complete or replace retried after a lost reply does nothing if
+ * the first attempt ran.
+ *
+ * Every outcome published by any worker of the deployment (every process
+ * on the same Redis and REDIS_DB; without Redis, this process) is emitted
+ * once by each process's queue as the "outcome" signal (const char
+ * *message). An outcome published while a process's subscription is down
+ * (Redis unreachable from it) does not reach that process.
  *
  * GIO-style async pairs; callbacks run later from the main loop. Failures
  * are RC_GIFT_QUEUE_ERROR_UNAVAILABLE (Redis down: refuse new gifts, retry
@@ -57,11 +74,12 @@ struct _RcGiftQueueInterface {
   GPtrArray *(*take_finish) (RcGiftQueue *self, GAsyncResult *result, gboolean *resent,
                              gint64 *n_pending, GError **error);
 
-  void (*complete_async) (RcGiftQueue *self, GAsyncReadyCallback callback, gpointer user_data);
+  void (*complete_async) (RcGiftQueue *self, GPtrArray *outcomes, GAsyncReadyCallback callback,
+                          gpointer user_data);
   gboolean (*complete_finish) (RcGiftQueue *self, GAsyncResult *result, GError **error);
 
-  void (*replace_async) (RcGiftQueue *self, GPtrArray *items, GAsyncReadyCallback callback,
-                         gpointer user_data);
+  void (*replace_async) (RcGiftQueue *self, GPtrArray *items, GPtrArray *outcomes,
+                         GAsyncReadyCallback callback, gpointer user_data);
   gboolean (*replace_finish) (RcGiftQueue *self, GAsyncResult *result, GError **error);
 };
 
@@ -85,13 +103,14 @@ void rc_gift_queue_take_async (RcGiftQueue *self, guint max, GAsyncReadyCallback
 GPtrArray *rc_gift_queue_take_finish (RcGiftQueue *self, GAsyncResult *result, gboolean *resent,
                                       gint64 *n_pending, GError **error);
 
-void rc_gift_queue_complete_async (RcGiftQueue *self, GAsyncReadyCallback callback,
-                                   gpointer user_data);
+/* @outcomes: strings (transfer none), maybe empty. */
+void rc_gift_queue_complete_async (RcGiftQueue *self, GPtrArray *outcomes,
+                                   GAsyncReadyCallback callback, gpointer user_data);
 gboolean rc_gift_queue_complete_finish (RcGiftQueue *self, GAsyncResult *result,
                                         GError **error);
 
-/* @items: strings (transfer none). */
-void rc_gift_queue_replace_async (RcGiftQueue *self, GPtrArray *items,
+/* @items, @outcomes: strings (transfer none); @items not empty. */
+void rc_gift_queue_replace_async (RcGiftQueue *self, GPtrArray *items, GPtrArray *outcomes,
                                   GAsyncReadyCallback callback, gpointer user_data);
 gboolean rc_gift_queue_replace_finish (RcGiftQueue *self, GAsyncResult *result, GError **error);
 
@@ -110,5 +129,7 @@ GPtrArray *rc_gift_take_propagate (GTask *task, gboolean *resent, gint64 *n_pend
                                    GError **error);
 /* A g_free()-able copy of @n (push results). */
 gint64 *rc_gift_count_new (gint64 n);
+/* Emit "outcome" for @message (an outcome received or published). */
+void rc_gift_queue_emit_outcome (RcGiftQueue *self, const char *message);
 
 G_END_DECLS

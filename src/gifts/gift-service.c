@@ -2,13 +2,19 @@
  *
  * A gift:send travels: handler (cheap checks) -> rate gate (async) ->
  * re-check (the sender may have left meanwhile) -> queue push (async) ->
- * ack + gift:sent. Each async hop holds a SendRequest with references to
- * everything it needs; a request whose socket is gone before the push is
- * dropped unqueued (nobody could be told about it).
+ * ack. Each async hop holds a SendRequest with references to everything
+ * it needs; a request whose socket is gone before the push is dropped
+ * unqueued (nobody could be told about it). What happens to the gift
+ * afterwards comes back as an outcome from the queue, from whichever
+ * worker's batcher sent it: gift:sent or gift:failed.
  */
 #include "gifts/gift-service.h"
 
+#include <string.h>
+
+#include "gifts/gift-outcome.h"
 #include "gifts/gift-queue-memory.h"
+#include "gifts/gift-queue-redis.h"
 #include "gifts/gift-transaction.h"
 #include "core/metrics.h"
 #include "protocol/errors.h"
@@ -26,7 +32,7 @@ struct _RcGiftService {
   RcGiftLedger *ledger;   /* nullable */
   const RcConfig *config;
   GCancellable *cancellable;
-  gulong failed_id, processed_id;
+  gulong outcome_id, processed_id;
   gboolean gone; /* disposed: late callbacks do nothing */
 };
 
@@ -163,26 +169,16 @@ on_pushed (GObject *source, GAsyncResult *result, gpointer data)
     send_request_free (request);
     return;
   }
+  /* Accepted and durably queued: the sender's "pending". The room hears of
+   * the gift once it is applied (on_outcome). */
   count_request ("queued");
   if (request->ack != NULL) {
     g_autoptr (JsonObject) fields = json_object_new ();
     json_object_set_string_member (fields, "transactionId", tx->transaction_id);
     rc_sio_ack_ok (request->ack, fields);
   }
-  if (!self->gone) {
-    g_autoptr (JsonObject) event = json_object_new ();
-    g_autoptr (JsonNode) node = NULL;
-
-    json_object_set_string_member (event, "transactionId", tx->transaction_id);
-    json_object_set_string_member (event, "from", tx->sender_id);
-    json_object_set_string_member (event, "to", tx->recipient_id);
-    json_object_set_string_member (event, "giftId", tx->gift_id);
-    json_object_set_int_member (event, "quantity", tx->quantity);
-    json_object_set_int_member (event, "ts", tx->timestamp_ms);
-    node = json_node_init_object (json_node_alloc (), event);
-    rc_room_service_broadcast (self->rooms, tx->room_id, "gift:sent", node);
+  if (!self->gone)
     rc_gift_batcher_notify_pending (self->batcher, n_pending);
-  }
   send_request_free (request);
 }
 
@@ -294,19 +290,39 @@ handle_balance (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer da
   rc_sio_ack_ok (ack, json_node_get_object (node));
 }
 
+/* How a gift ended, from the batcher of any worker (gift-queue.h): an
+ * applied gift is announced to its room, a failed one told to its sender,
+ * each to the connections of this process. */
 static void
-on_transaction_failed (RcGiftBatcher *batcher, const char *sender_id,
-                       const char *transaction_id, const char *error, const char *room_id,
-                       gpointer data)
+on_outcome (RcGiftQueue *queue, const char *message, gpointer data)
 {
   RcGiftService *self = data;
-  g_autoptr (JsonObject) object = json_object_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RcGiftOutcome) outcome = rc_gift_outcome_parse (message, strlen (message), &error);
+  g_autoptr (JsonObject) event = json_object_new ();
   g_autoptr (JsonNode) node = NULL;
+  RcGiftTransaction *tx;
 
-  json_object_set_string_member (object, "transactionId", transaction_id);
-  json_object_set_string_member (object, "error", error);
-  node = json_node_init_object (json_node_alloc (), object);
-  emit_to_user (self, sender_id, "gift:failed", node);
+  if (outcome == NULL) {
+    g_warning ("gifts: ignoring an outcome that is not one (%s): %.200s", error->message,
+               message);
+    return;
+  }
+  tx = outcome->tx;
+  json_object_set_string_member (event, "transactionId", tx->transaction_id);
+  if (outcome->error != NULL) {
+    json_object_set_string_member (event, "error", outcome->error);
+    node = json_node_init_object (json_node_alloc (), event);
+    emit_to_user (self, tx->sender_id, "gift:failed", node);
+    return;
+  }
+  json_object_set_string_member (event, "from", tx->sender_id);
+  json_object_set_string_member (event, "to", tx->recipient_id);
+  json_object_set_string_member (event, "giftId", tx->gift_id);
+  json_object_set_int_member (event, "quantity", tx->quantity);
+  json_object_set_int_member (event, "ts", tx->timestamp_ms);
+  node = json_node_init_object (json_node_alloc (), event);
+  rc_room_service_broadcast (self->rooms, tx->room_id, "gift:sent", node);
 }
 
 /* Dev ledger: every sender of the batch learns their new balance. */
@@ -338,6 +354,13 @@ health_contributor (JsonBuilder *b, gpointer data)
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "queue");
   json_builder_add_string_value (b, rc_gift_queue_get_name (self->queue));
+  /* Whether outcomes of every worker reach this one's clients. */
+  json_builder_set_member_name (b, "outcomes");
+  json_builder_add_string_value (b, !RC_IS_GIFT_QUEUE_REDIS (self->queue) ? "in-process"
+                                    : rc_gift_queue_redis_is_listening (
+                                        RC_GIFT_QUEUE_REDIS (self->queue))
+                                      ? "subscribed"
+                                      : "connecting");
   json_builder_set_member_name (b, "to");
   json_builder_add_string_value (b, self->batcher == NULL ? "disabled"
                                     : self->ledger        ? "dev-ledger"
@@ -410,9 +433,8 @@ rc_gift_service_new (RcSioServer *sio, RcRoomService *rooms, RcRateGate *gate,
   self->config = config;
   rc_sio_server_on (sio, "gift:send", handle_send, self);
   rc_sio_server_on (sio, "gift:balance", handle_balance, self);
+  self->outcome_id = g_signal_connect (queue, "outcome", G_CALLBACK (on_outcome), self);
   if (batcher != NULL) {
-    self->failed_id = g_signal_connect (batcher, "transaction-failed",
-                                        G_CALLBACK (on_transaction_failed), self);
     self->processed_id = g_signal_connect (batcher, "batch-processed",
                                            G_CALLBACK (on_batch_processed), self);
   }
@@ -429,10 +451,10 @@ rc_gift_service_dispose (GObject *object)
   if (self->sio != NULL) {
     rc_sio_server_off_by_data (self->sio, self, "gift_unavailable", "gifts are not available");
   }
-  if (self->batcher != NULL) {
-    g_clear_signal_handler (&self->failed_id, self->batcher);
+  if (self->queue != NULL)
+    g_clear_signal_handler (&self->outcome_id, self->queue);
+  if (self->batcher != NULL)
     g_clear_signal_handler (&self->processed_id, self->batcher);
-  }
   g_clear_object (&self->sio);
   g_clear_object (&self->rooms);
   g_clear_object (&self->gate);

@@ -13,10 +13,18 @@
  * user ids are numeric (Laravel's users.id); the per-user budget
  * GIFT_RATE_LIMIT_PER_MINUTE (rate_limited, through the rate gate). Then the
  * transaction is built and pushed to the queue, and ONLY when the queue says
- * it is durably stored is the gift acknowledged and gift:sent broadcast. A
- * queue that cannot take it (Redis down) gives gift_unavailable: nothing is
- * charged for a gift that was not acknowledged (see gift-queue-redis.h for
- * the one narrow exception, logged).
+ * it is durably stored is the gift acknowledged: the ack is the sender's
+ * "pending". A queue that cannot take it (Redis down) gives
+ * gift_unavailable: nothing is charged for a gift that was not
+ * acknowledged (see gift-queue-redis.h for the one narrow exception,
+ * logged).
+ *
+ * gift:sent and gift:failed come from the outcomes the queue emits
+ * (gift-queue.h), published by the batcher of whichever worker sent the
+ * gift, once Laravel (or the dev ledger) has answered: a gift is shown to
+ * its room only once it was applied, and a refused one never. Every
+ * roomcastd announces to its own connections: gift:sent to the room named
+ * by the transaction, gift:failed to the sender's connections.
  */
 #pragma once
 
@@ -41,9 +49,10 @@ G_DECLARE_FINAL_TYPE (RcGiftService, rc_gift_service, RC, GIFT_SERVICE, GObject)
 RcGiftService *rc_gift_service_new (RcSioServer *sio, RcRoomService *rooms, RcRateGate *gate,
                                     RcGiftQueue *queue, RcGiftBatcher *batcher,
                                     RcGiftLedger *ledger, const RcConfig *config);
-/* "gifts": {"queue": "redis"|"memory", "to": "laravel"|"dev-ledger"|"disabled",
- * "pending": n, "inflight": n, "failedAttempts": n} in /health (never
- * degrades it: Laravel and Redis report their own state). */
+/* "gifts": {"queue": "redis"|"memory", "outcomes": "subscribed"|"connecting"|
+ * "in-process", "to": "laravel"|"dev-ledger"|"disabled", "pending": n,
+ * "inflight": n, "failedAttempts": n} in /health (never degrades it:
+ * Laravel and Redis report their own state). */
 void rc_gift_service_add_health (RcGiftService *self, RcHealth *health);
 /* TRUE when nothing acknowledged is left to send: no batcher, or no batch
  * in flight and an empty queue at the batcher's last look (the SIGTERM

@@ -2,10 +2,12 @@
  * processor: retries keep the batch and turn duplicates into "applied",
  * a duplicate in a batch never sent before is a failure, a 422 drops the
  * refused transactions and resends the rest, a full queue is taken at
- * once, and one batch is in flight at a time. */
+ * once, and one batch is in flight at a time. Every transaction gets
+ * exactly one outcome, and only after the processor answered for it. */
 #include <string.h>
 
 #include "gifts/gift-batcher.h"
+#include "gifts/gift-outcome.h"
 #include "gifts/gift-queue-memory.h"
 #include "gifts/gift-transaction.h"
 #include "json/json-text.h"
@@ -31,6 +33,7 @@ struct _TestProcessor {
   GPtrArray *steps;     /* owns the Steps */
   GPtrArray *batches;   /* sizes (GUINT_TO_POINTER) */
   guint in_flight, max_in_flight;
+  guint answered;       /* answers given so far */
 };
 
 static void test_processor_iface_init (RcGiftProcessorInterface *iface);
@@ -55,6 +58,7 @@ answer_later (gpointer data)
   Reply *reply = data;
 
   reply->self->in_flight--;
+  reply->self->answered++;
   g_task_return_pointer (reply->task, NULL, NULL); /* the outcome is in the task's data */
   g_object_unref (reply->task);
   g_free (reply);
@@ -162,17 +166,29 @@ typedef struct {
   TestProcessor *processor;
   RcGiftBatcher *batcher;
   GPtrArray *failures;  /* "txid:code" */
+  GHashTable *applied;  /* txid -> the processor's answers when it was told */
+  GHashTable *told;     /* txid of every outcome, to catch one told twice */
   guint processed;      /* transactions in batch-processed */
 } Fixture;
 
 static void
-on_failed (RcGiftBatcher *b, const char *sender, const char *id, const char *code,
-           const char *room, gpointer data)
+on_outcome (RcGiftQueue *queue, const char *message, gpointer data)
 {
   Fixture *fx = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RcGiftOutcome) outcome = rc_gift_outcome_parse (message, strlen (message), &error);
 
-  g_assert_cmpstr (room, ==, ROOM);
-  g_ptr_array_add (fx->failures, g_strdup_printf ("%s:%s", id, code));
+  g_assert_no_error (error);
+  g_assert_cmpstr (outcome->tx->room_id, ==, ROOM);
+  /* Told once, and never before the processor has answered. */
+  g_assert_true (g_hash_table_add (fx->told, g_strdup (outcome->tx->transaction_id)));
+  g_assert_cmpuint (fx->processor->answered, >, 0);
+  if (outcome->error != NULL)
+    g_ptr_array_add (fx->failures, g_strdup_printf ("%s:%s", outcome->tx->transaction_id,
+                                                    outcome->error));
+  else
+    g_hash_table_insert (fx->applied, g_strdup (outcome->tx->transaction_id),
+                         GUINT_TO_POINTER (fx->processor->answered));
 }
 
 static void
@@ -187,13 +203,15 @@ setup (Fixture *fx, gconstpointer data)
   fx->queue = rc_gift_queue_memory_new ();
   fx->processor = g_object_new (TEST_TYPE_PROCESSOR, NULL);
   fx->failures = g_ptr_array_new_with_free_func (g_free);
+  fx->applied = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  fx->told = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_signal_connect (fx->queue, "outcome", G_CALLBACK (on_outcome), fx);
 }
 
 static void
 start (Fixture *fx)
 {
   fx->batcher = rc_gift_batcher_new (fx->queue, RC_GIFT_PROCESSOR (fx->processor));
-  g_signal_connect (fx->batcher, "transaction-failed", G_CALLBACK (on_failed), fx);
   g_signal_connect (fx->batcher, "batch-processed", G_CALLBACK (on_processed), fx);
 }
 
@@ -206,6 +224,8 @@ teardown (Fixture *fx, gconstpointer data)
   g_clear_object (&fx->processor);
   g_clear_object (&fx->queue);
   g_ptr_array_unref (fx->failures);
+  g_hash_table_unref (fx->applied);
+  g_hash_table_unref (fx->told);
 }
 
 static void
@@ -278,6 +298,15 @@ test_retry_then_duplicates (Fixture *fx, gconstpointer data)
   start (fx);
   wait_processed (fx, 5);
   g_assert_cmpuint (fx->failures->len, ==, 0);
+  /* Applied, told once each, and only after the answer that said so. */
+  g_assert_cmpuint (g_hash_table_size (fx->applied), ==, 5);
+  {
+    GHashTableIter iter;
+    gpointer answers;
+    g_hash_table_iter_init (&iter, fx->applied);
+    while (g_hash_table_iter_next (&iter, NULL, &answers))
+      g_assert_cmpuint (GPOINTER_TO_UINT (answers), ==, 3);
+  }
   g_assert_cmpuint (fx->processor->batches->len, ==, 3);
   for (guint i = 0; i < 3; i++)
     g_assert_cmpuint (GPOINTER_TO_UINT (fx->processor->batches->pdata[i]), ==, 5);
@@ -298,6 +327,7 @@ test_fresh_duplicate_fails (Fixture *fx, gconstpointer data)
   wait_processed (fx, 3);
   g_assert_cmpuint (fx->failures->len, ==, 3);
   g_assert_true (g_str_has_suffix (fx->failures->pdata[2], ":insufficient_balance"));
+  g_assert_cmpuint (g_hash_table_size (fx->applied), ==, 0);
 }
 
 static void
@@ -310,6 +340,7 @@ test_rejected (Fixture *fx, gconstpointer data)
   wait_processed (fx, 2);
   g_assert_cmpuint (fx->failures->len, ==, 1);
   g_assert_true (g_str_has_suffix (fx->failures->pdata[0], ":processing_error"));
+  g_assert_cmpuint (g_hash_table_size (fx->applied), ==, 2);
   g_assert_cmpuint (fx->processor->batches->len, ==, 2);
   g_assert_cmpuint (GPOINTER_TO_UINT (fx->processor->batches->pdata[1]), ==, 2);
   g_assert_cmpuint (rc_gift_queue_memory_get_length (RC_GIFT_QUEUE_MEMORY (fx->queue)), ==, 0);
@@ -326,6 +357,7 @@ test_full_batches (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (GPOINTER_TO_UINT (fx->processor->batches->pdata[1]), ==, 200);
   g_assert_cmpuint (GPOINTER_TO_UINT (fx->processor->batches->pdata[2]), ==, 50);
   g_assert_cmpuint (fx->processor->max_in_flight, ==, 1);
+  g_assert_cmpuint (g_hash_table_size (fx->applied), ==, 450);
 }
 
 /* The batcher warns about failed sends and logs a 422 as critical, on

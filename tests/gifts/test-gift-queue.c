@@ -1,9 +1,11 @@
 /* roomcast: the gift queue contract (gift-queue.h) on the memory queue and
  * on the Redis queue against a real redis-server (skipped without one):
  * atomic takes, the in-flight batch first and flagged as sent before,
- * complete and replace; for Redis also idempotent pushes, recovery of a
- * dead worker's batch by its successor, per-worker lists and refusal while
- * Redis is down. */
+ * complete and replace with the outcomes they publish; for Redis also
+ * idempotent pushes, recovery of a dead
+ * worker's batch by its successor, per-worker lists, outcomes reaching
+ * every worker once (and not again from a step retried after it ran),
+ * and refusal while Redis is down. */
 #include <string.h>
 
 #include "gifts/gift-queue-memory.h"
@@ -12,6 +14,37 @@
 
 static RcTestRedis *server;
 static guint worker_seq;
+
+/* Every outcome a queue emitted, as "a,b,c". */
+static void
+on_outcome (RcGiftQueue *queue, const char *message, gpointer data)
+{
+  GString *told = data;
+
+  if (told->len > 0)
+    g_string_append_c (told, ',');
+  g_string_append (told, message);
+}
+
+static GString *
+listen_outcomes (RcGiftQueue *queue)
+{
+  GString *told = g_string_new (NULL);
+
+  g_signal_connect (queue, "outcome", G_CALLBACK (on_outcome), told);
+  return told;
+}
+
+/* A NULL-terminated list as a GPtrArray (strings, transfer none). */
+static GPtrArray *
+strings_va (const char *first, va_list ap)
+{
+  GPtrArray *array = g_ptr_array_new ();
+
+  for (const char *s = first; s != NULL; s = va_arg (ap, const char *))
+    g_ptr_array_add (array, (gpointer) s);
+  return array;
+}
 
 typedef struct {
   GAsyncResult *result;
@@ -67,30 +100,39 @@ take (RcGiftQueue *queue, guint max, gboolean *resent, gint64 *n_pending)
   return g_strjoinv (",", (char **) items->pdata);
 }
 
+/* Complete, publishing the NULL-terminated outcomes. */
 static void
-complete (RcGiftQueue *queue)
+complete (RcGiftQueue *queue, ...)
 {
   Waiter w = { 0 };
   g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) outcomes = NULL;
+  va_list ap;
 
-  rc_gift_queue_complete_async (queue, on_result, &w);
+  va_start (ap, queue);
+  outcomes = strings_va (va_arg (ap, const char *), ap);
+  va_end (ap);
+  rc_gift_queue_complete_async (queue, outcomes, on_result, &w);
   result = wait_result (&w);
   g_assert_true (rc_gift_queue_complete_finish (queue, result, NULL));
 }
 
+/* Keep the NULL-terminated items, publishing @outcome (nullable). */
 static void
-replace (RcGiftQueue *queue, const char *first, ...)
+replace (RcGiftQueue *queue, const char *outcome, const char *first, ...)
 {
   Waiter w = { 0 };
   g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GPtrArray) items = g_ptr_array_new ();
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GPtrArray) outcomes = g_ptr_array_new ();
   va_list ap;
 
   va_start (ap, first);
-  for (const char *s = first; s != NULL; s = va_arg (ap, const char *))
-    g_ptr_array_add (items, (gpointer) s);
+  items = strings_va (first, ap);
   va_end (ap);
-  rc_gift_queue_replace_async (queue, items, on_result, &w);
+  if (outcome != NULL)
+    g_ptr_array_add (outcomes, (gpointer) outcome);
+  rc_gift_queue_replace_async (queue, items, outcomes, on_result, &w);
   result = wait_result (&w);
   g_assert_true (rc_gift_queue_replace_finish (queue, result, NULL));
 }
@@ -125,33 +167,56 @@ check_contract (RcGiftQueue *queue)
   g_assert_cmpint (n, ==, 3);
 
   /* Laravel refused "b": the in-flight batch shrinks, still sent before. */
-  replace (queue, "a", "c", NULL);
+  replace (queue, NULL, "a", "c", NULL);
   g_clear_pointer (&b1_again, g_free);
   b1_again = take (queue, 3, &resent, NULL);
   g_assert_cmpstr (b1_again, ==, "a,c");
   g_assert_true (resent);
 
-  complete (queue);
+  complete (queue, NULL);
   b2 = take (queue, 2, &resent, &n);
   g_assert_cmpstr (b2, ==, "d,e");
   g_assert_false (resent);
   g_assert_cmpint (n, ==, 1);
-  complete (queue);
+  complete (queue, NULL);
   b3 = take (queue, 200, &resent, &n);
   g_assert_cmpstr (b3, ==, "f");
   g_assert_cmpint (n, ==, 0);
-  complete (queue);
+  complete (queue, NULL);
+}
+
+/* Outcomes go out with the step that publishes them, in order. */
+static void
+check_outcomes (RcGiftQueue *queue, GString *told, gboolean wait)
+{
+  g_autofree char *batch = NULL;
+
+  push (queue, "o1", "a");
+  push (queue, "o2", "b");
+  push (queue, "o3", "c");
+  batch = take (queue, 10, NULL, NULL);
+  g_assert_cmpstr (batch, ==, "a,b,c");
+  replace (queue, "refused-b", "a", "c", NULL);
+  complete (queue, "applied-a", "failed-c", NULL);
+  if (wait)
+    while (strlen (told->str) < strlen ("refused-b,applied-a,failed-c"))
+      g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (told->str, ==, "refused-b,applied-a,failed-c");
 }
 
 static void
 test_memory (void)
 {
   g_autoptr(RcGiftQueue) queue = rc_gift_queue_memory_new ();
+  GString *told = listen_outcomes (queue);
 
   g_assert_false (rc_gift_queue_is_durable (queue));
   check_contract (queue);
+  g_assert_cmpstr (told->str, ==, "");
+  check_outcomes (queue, told, FALSE);
   push (queue, "t7", "g");
   g_assert_cmpuint (rc_gift_queue_memory_get_length (RC_GIFT_QUEUE_MEMORY (queue)), ==, 1);
+  g_string_free (told, TRUE);
 }
 
 /* Commands on one connection run in order: whatever this client sends
@@ -163,13 +228,38 @@ flush_redis (RcRedisClient *client)
 }
 
 static RcGiftQueue *
+redis_queue_on (RcRedisClient *client, guint port, const char *worker)
+{
+  g_autoptr(RcConfig) config = rc_config_new ();
+
+  g_free (config->redis_host);
+  config->redis_host = g_strdup ("127.0.0.1");
+  config->redis_port = port;
+  g_free (config->worker_id);
+  config->worker_id = g_strdup (worker);
+  return rc_gift_queue_redis_new (client, config);
+}
+
+static RcGiftQueue *
 redis_queue (RcRedisClient **client_out, const char *worker)
 {
   RcRedisClient *client = rc_test_redis_connect (server);
-  RcGiftQueue *queue = rc_gift_queue_redis_new (client, worker);
+  RcGiftQueue *queue = redis_queue_on (client, server->port, worker);
 
   *client_out = client;
   return queue;
+}
+
+static void
+wait_listening (RcGiftQueue *queue)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while (!rc_gift_queue_redis_is_listening (RC_GIFT_QUEUE_REDIS (queue)))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
 }
 
 static void
@@ -214,7 +304,7 @@ test_redis_idempotent_push (void)
   g_assert_cmpint (push (queue, "g_1_cccccc_ddddd", "{\"x\":2}"), ==, 2);
   batch = take (queue, 10, NULL, NULL);
   g_assert_cmpstr (batch, ==, "{\"x\":1},{\"x\":2}");
-  complete (queue);
+  complete (queue, NULL);
 }
 
 /* A worker that died with a batch in flight: its successor (same
@@ -253,15 +343,74 @@ test_redis_recovery (void)
   recovered = take (successor, 10, &resent, NULL);
   g_assert_cmpstr (recovered, ==, "a,b");
   g_assert_true (resent);
-  complete (successor);
-  complete (other);
+  complete (successor, NULL);
+  complete (other, NULL);
+}
+
+/* Outcomes one worker publishes reach every worker's queue once; a step
+ * retried after it ran (its reply lost: the list is already gone or
+ * shrunk) succeeds and publishes nothing again. */
+static void
+test_redis_outcomes (void)
+{
+  g_autoptr(RcRedisClient) c1 = NULL, c2 = NULL;
+  g_autoptr(RcGiftQueue) q1 = NULL, q2 = NULL;
+  g_autofree char *w1 = NULL, *w2 = NULL, *batch = NULL;
+  GString *told1, *told2;
+  const char *all = "refused-b,applied-a,failed-c";
+
+  if (server == NULL)
+    {
+      g_test_skip ("redis-server is not installed");
+      return;
+    }
+  w1 = g_strdup_printf ("w%u", ++worker_seq);
+  w2 = g_strdup_printf ("w%u", ++worker_seq);
+  q1 = redis_queue (&c1, w1);
+  q2 = redis_queue (&c2, w2);
+  flush_redis (c1);
+  told1 = listen_outcomes (q1);
+  told2 = listen_outcomes (q2);
+  wait_listening (q1);
+  wait_listening (q2);
+  check_outcomes (q1, told1, TRUE);
+  while (strlen (told2->str) < strlen (all))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (told2->str, ==, all);
+
+  /* Lost replies: what the first attempt did is already done. */
+  push (q1, "r1", "x");
+  push (q1, "r2", "y");
+  batch = take (q1, 10, NULL, NULL);
+  g_assert_cmpstr (batch, ==, "x,y");
+  g_string_truncate (told1, 0);
+  g_string_truncate (told2, 0);
+  {
+    g_autofree char *key = g_strconcat ("gifts:inflight:", w1, NULL);
+    rc_redis_client_call (c1, NULL, NULL, "LTRIM", key, "0", "0", NULL);
+    replace (q1, "told-twice", "x", NULL);
+    rc_redis_client_call (c1, NULL, NULL, "DEL", key, NULL);
+    complete (q1, "told-twice", NULL);
+  }
+  /* A marker published after them arrives after them (one connection). */
+  push (q1, "r3", "z");
+  g_clear_pointer (&batch, g_free);
+  batch = take (q1, 10, NULL, NULL);
+  g_assert_cmpstr (batch, ==, "z");
+  complete (q1, "last", NULL);
+  while (strlen (told1->str) < strlen ("last") || strlen (told2->str) < strlen ("last"))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (told2->str, ==, "last");
+  g_assert_cmpstr (told1->str, ==, "last");
+  g_string_free (told1, TRUE);
+  g_string_free (told2, TRUE);
 }
 
 static void
 test_redis_down (void)
 {
   g_autoptr(RcRedisClient) client = rc_redis_client_new_full ("127.0.0.1", 1, NULL, 0);
-  g_autoptr(RcGiftQueue) queue = rc_gift_queue_redis_new (client, "0");
+  g_autoptr(RcGiftQueue) queue = redis_queue_on (client, 1, "0");
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   Waiter w = { 0 };
@@ -293,6 +442,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gifts/queue/redis", test_redis_contract);
   g_test_add_func ("/gifts/queue/redis-idempotent-push", test_redis_idempotent_push);
   g_test_add_func ("/gifts/queue/redis-recovery", test_redis_recovery);
+  g_test_add_func ("/gifts/queue/redis-outcomes", test_redis_outcomes);
   g_test_add_func ("/gifts/queue/redis-down", test_redis_down);
   status = g_test_run ();
   rc_test_redis_stop (server);

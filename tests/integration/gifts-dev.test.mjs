@@ -1,6 +1,7 @@
 // Gifts with --dev alone: the in-process queue and the dev ledger
 // (data/gifts.json prices, 1000 coins per user), the gift:send checks, the
-// ack-then-broadcast order, gift:failed and gift:balance.
+// ack then gift:sent once the ledger applied the gift (never for one it
+// refused), gift:failed and gift:balance.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
@@ -22,7 +23,7 @@ describe("gifts in dev mode", () => {
     await server?.stop();
   });
 
-  test("a gift is acknowledged, broadcast to the room and charged by the dev ledger", async () => {
+  test("a gift is acknowledged, charged by the dev ledger and then broadcast to the room", async () => {
     const seenByBob = next(bob, "gift:sent");
     const seenByAlice = next(alice, "gift:sent");
     const balance = next(alice, "gift:balance");
@@ -44,10 +45,13 @@ describe("gifts in dev mode", () => {
     assert.deepEqual(await request(bob, "gift:balance"), { ok: true, balance: 1000 });
   });
 
-  test("insufficient balance and unknown gifts come back as gift:failed", async () => {
+  test("insufficient balance and unknown gifts come back as gift:failed, never to the room", async () => {
     const failed = [];
     const onFailed = (e) => failed.push(e);
+    const seen = [];
+    const onSent = (e) => seen.push(e.transactionId);
     bob.on("gift:failed", onFailed);
+    alice.on("gift:sent", onSent);
     const tooMuch = await request(bob, "gift:send", { recipientId: "501", giftId: "rocket", quantity: 3 });
     const unknown = await request(bob, "gift:send", { recipientId: "501", giftId: "unicorn" });
     assert.equal(tooMuch.ok, true); // queued: the ledger decides later
@@ -63,6 +67,9 @@ describe("gifts in dev mode", () => {
     const two = await request(bob, "gift:send", { recipientId: "501", giftId: "rocket", quantity: 2 });
     assert.equal(two.ok, true);
     await waitFor(async () => (await request(bob, "gift:balance")).balance === 0, 5000, "balance 0");
+    await waitFor(() => seen.includes(two.transactionId), 5000, "the paid gift announced");
+    alice.off("gift:sent", onSent);
+    assert.deepEqual(seen, [two.transactionId], "the room saw only the gift the ledger applied");
   });
 
   test("gift:send is validated before anything is queued", async () => {

@@ -1,8 +1,9 @@
 // Gifts to Laravel through Redis: the fake Laravel's SQLite ledger must end
-// with exactly the acknowledged gifts, each applied once, whatever fails on
-// the way: 30 % of batch requests failing (500, connections dropped before
-// and after processing), roomcastd killed with SIGKILL mid-flood and
-// restarted on the same Redis, Redis restarted mid-run.
+// with exactly the acknowledged gifts, each applied once and announced once
+// to its room, whatever fails on the way: 30 % of batch requests failing
+// (500, connections dropped before and after processing), roomcastd killed
+// with SIGKILL mid-flood and restarted on the same Redis, Redis restarted
+// mid-run. gifts-announce.test.mjs covers when gift:sent is sent.
 //
 // Users log in with dev tokens (--dev) while LARAVEL_API_URL makes gifts go
 // to the fake Laravel: auth is covered by laravel-auth.test.mjs.
@@ -79,10 +80,11 @@ describe("10,000 gifts while Laravel fails 30 % of batch requests", () => {
     await redis?.destroy();
   });
 
-  test("the ledger holds exactly the acknowledged gifts, each once; the poor hear insufficient_balance", async () => {
+  test("the ledger holds exactly the acknowledged gifts, each once, each announced once; the poor hear insufficient_balance", async () => {
     const ROOMS = 5, PER_ROOM = 10, GIFTS_EACH = 200;
     await laravel.addGift({ id: "rose", price: 1 });
     const senders = []; // { id, socket, rich }
+    const announced = []; // per room: transactionId -> times its recipient heard gift:sent
     for (let r = 0; r < ROOMS; r++) {
       const recipient = 1000 + r;
       const ids = Array.from({ length: PER_ROOM }, (_, i) => 1100 + r * PER_ROOM + i);
@@ -94,6 +96,9 @@ describe("10,000 gifts while Laravel fails 30 % of batch requests", () => {
       }
       const joined = await joinAll(server, [recipient, ...ids], roomId(r));
       sockets.push(...joined);
+      const heard = new Map();
+      joined[0].on("gift:sent", (e) => heard.set(e.transactionId, (heard.get(e.transactionId) ?? 0) + 1));
+      announced.push(heard);
       ids.forEach((id, i) => senders.push({ id, socket: joined[i + 1], rich: i >= 2, recipient }));
     }
     const failed = new Map(); // transactionId -> { error, sender }
@@ -138,6 +143,14 @@ describe("10,000 gifts while Laravel fails 30 % of batch requests", () => {
       assert.equal(user.coin_balance, s.rich ? 800 : 0, `balance of ${s.id}`);
       assert.equal(applied.filter((id) => acked.get(id) === s.id).length, s.rich ? 200 : 50);
     }
+    // Each room heard gift:sent exactly once for each of its applied gifts,
+    // retries and duplicate_transaction answers notwithstanding, and never
+    // for a failed one.
+    const roomOf = new Map(senders.map((s) => [s.id, s.recipient - 1000]));
+    await waitFor(() => announced.reduce((n, heard) => n + heard.size, 0) >= applied.length, ms(20000),
+      "every applied gift announced");
+    for (const id of applied) assert.equal(announced[roomOf.get(acked.get(id))].get(id), 1, `${id} announced`);
+    assert.equal(announced.reduce((n, heard) => n + heard.size, 0), applied.length, "only applied gifts announced");
     // The faults really happened, and their retries were counted.
     const calls = await laravel.calls(BATCH_PATH);
     const statuses = calls.map((c) => c.status);

@@ -205,7 +205,8 @@ test("delivery resumes after Redis kills the subscription (CLIENT KILL TYPE pubs
   assert.equal(await health(), "subscribed");
   const lost = await metric("roomcast_hub_redis_disconnects_total");
 
-  assert.equal(await redis.command("CLIENT", "KILL", "TYPE", "pubsub"), 1);
+  // Every subscriber connection goes: the hub's, and the gift outcomes' (src/gifts).
+  assert.ok(await redis.command("CLIENT", "KILL", "TYPE", "pubsub") >= 1);
   await waitFor(async () => (await metric("roomcast_hub_redis_disconnects_total")) === lost + 1,
     5000, "the lost subscription counted");
   await waitFor(async () => (await health()) === "subscribed", 5000, "subscribed again");
