@@ -88,12 +88,15 @@ static const Setting table[] = {
   { "SEATS_PER_ROOM", NULL, KIND_UINT, FALSE, "10", OFF (seats_per_room), 1, 64 },
   { "ROOM_GRACE_PERIOD_S", NULL, KIND_UINT, FALSE, "30", OFF (room_grace_s), 0, 86400 },
   /* Gifts: names this worker's in-flight list (gifts:inflight:{id}), the
-   * dev ledger's price list, and gift:send per user and minute. */
+   * dev ledger's price list, gift:send per user and minute, and how many
+   * accepted gifts may wait for Laravel before gift:send is refused. */
   { "WORKER_ID", NULL, KIND_STRING, FALSE, "0", OFF (worker_id), 1 },
   { "GIFTS_FILE", NULL, KIND_STRING, FALSE, ROOMCAST_DATADIR "/gifts.json", OFF (gifts_file),
     1 },
   { "GIFT_RATE_LIMIT_PER_MINUTE", NULL, KIND_UINT, FALSE, "600",
     OFF (gift_rate_limit_per_minute), 1, G_MAXINT, .reloadable = TRUE },
+  { "GIFT_QUEUE_MAX_PENDING", NULL, KIND_UINT, FALSE, "100000", OFF (gift_queue_max_pending), 1,
+    G_MAXINT, .reloadable = TRUE },
   { "RTC_LISTEN_IP", "MEDIASOUP_LISTEN_IP", KIND_IP, FALSE, NULL, OFF (rtc_listen_ip) },
   { "RTC_ANNOUNCED_IP", "MEDIASOUP_ANNOUNCED_IP", KIND_IP, FALSE, NULL,
     OFF (rtc_announced_ip) },

@@ -89,6 +89,7 @@ typedef struct {
                                  * process sharing a Redis */
   char *gifts_file; /* GIFTS_FILE, default <datadir>/roomcast/gifts.json: dev ledger prices */
   guint gift_rate_limit_per_minute; /* GIFT_RATE_LIMIT_PER_MINUTE, default 600 */
+  guint gift_queue_max_pending; /* GIFT_QUEUE_MAX_PENDING, default 100000: gifts:pending cap */
 
   /* RTC (MEDIASOUP_* names accepted as aliases) */
   char *rtc_listen_ip;          /* RTC_LISTEN_IP / MEDIASOUP_LISTEN_IP, default NULL = all */
@@ -157,8 +158,8 @@ char *rc_config_dump (const RcConfig *config);
 
 /* SIGHUP: apply to @live what may change safely in a running server
  * (LOG_LEVEL, CORS_ORIGINS, MAX_ROOMS_PER_WORKER, MAX_CLIENTS_PER_ROOM,
- * RATE_LIMIT_MESSAGES_PER_MINUTE, GIFT_RATE_LIMIT_PER_MINUTE) from @fresh, a newly
- * loaded configuration.
+ * RATE_LIMIT_MESSAGES_PER_MINUTE, GIFT_RATE_LIMIT_PER_MINUTE,
+ * GIFT_QUEUE_MAX_PENDING) from @fresh, a newly loaded configuration.
  * *@reloaded lists what changed as "NAME=value, ..." and *@needs_restart the
  * names of other settings that differ (values not shown: they may be
  * secret); both may be empty strings. Returns TRUE if anything was applied. */

@@ -30,12 +30,17 @@ memory_is_durable (RcGiftQueue *queue)
 
 static void
 memory_push_async (RcGiftQueue *queue, const char *transaction_id, const char *item,
-                   GAsyncReadyCallback callback, gpointer user_data)
+                   guint max_pending, GAsyncReadyCallback callback, gpointer user_data)
 {
   RcGiftQueueMemory *self = RC_GIFT_QUEUE_MEMORY (queue);
   g_autoptr (GTask) task = g_task_new (self, NULL, callback, user_data);
 
   g_task_set_source_tag (task, memory_push_async);
+  if (self->pending.length >= max_pending) {
+    g_task_return_new_error (task, RC_GIFT_QUEUE_ERROR, RC_GIFT_QUEUE_ERROR_FULL,
+                             "%u gifts are waiting already", self->pending.length);
+    return;
+  }
   g_queue_push_tail (&self->pending, g_strdup (item));
   g_task_return_pointer (task, rc_gift_count_new (self->pending.length), g_free);
 }

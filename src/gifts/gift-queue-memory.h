@@ -1,9 +1,9 @@
 /* roomcast: the gift queue in this process (no REDIS_HOST).
  *
- * Same semantics as the Redis queue (gift-queue.h), never unavailable,
- * outcomes emitted in this process only, and not durable: gifts not yet
- * accepted by Laravel are lost when the process stops (the daemon says so
- * at start, and counts what is lost at exit).
+ * Same semantics as the Redis queue (gift-queue.h), never unavailable (but
+ * full at max_pending), outcomes emitted in this process only, and not
+ * durable: gifts not yet accepted by Laravel are lost when the process
+ * stops (the daemon says so at start, and counts what is lost at exit).
  */
 #pragma once
 

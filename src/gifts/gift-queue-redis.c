@@ -11,11 +11,15 @@
 
 #include "core/metrics.h"
 
-/* KEYS: pending, marker. ARGV: item, marker TTL. -> {pushed 0|1, LLEN pending} */
-static const char PUSH_LUA[] = "if redis.call('SET', KEYS[2], '1', 'EX', ARGV[2], 'NX') then\n"
-                               "  return {1, redis.call('RPUSH', KEYS[1], ARGV[1])}\n"
+/* KEYS: pending, marker. ARGV: item, marker TTL, max pending.
+ * -> {1 pushed | 0 queued before | -1 full, LLEN pending} */
+static const char PUSH_LUA[] = "if redis.call('EXISTS', KEYS[2]) == 1 then\n"
+                               "  return {0, redis.call('LLEN', KEYS[1])}\n"
                                "end\n"
-                               "return {0, redis.call('LLEN', KEYS[1])}\n";
+                               "local n = redis.call('LLEN', KEYS[1])\n"
+                               "if n >= tonumber(ARGV[3]) then return {-1, n} end\n"
+                               "redis.call('SET', KEYS[2], '1', 'EX', ARGV[2])\n"
+                               "return {1, redis.call('RPUSH', KEYS[1], ARGV[1])}\n";
 
 /* KEYS: pending, inflight. ARGV: max. -> {resent 0|1, items, LLEN pending} */
 static const char TAKE_LUA[] =
@@ -79,6 +83,7 @@ typedef struct {
   char *transaction_id;
   char *marker_key;
   char *item;
+  guint max_pending;
   GTask *task; /* the sender still waits; NULL once refused */
   guint deadline_id;
   gboolean resolving; /* a script for it is running */
@@ -99,6 +104,15 @@ unavailable (const char *why)
 {
   return g_error_new (RC_GIFT_QUEUE_ERROR, RC_GIFT_QUEUE_ERROR_UNAVAILABLE,
                       "the gift queue (Redis) is unavailable: %s", why);
+}
+
+static GError *
+full (gint64 n_pending)
+{
+  return g_error_new (RC_GIFT_QUEUE_ERROR, RC_GIFT_QUEUE_ERROR_FULL,
+                      "%" G_GINT64_FORMAT " gifts are waiting in " RC_GIFT_PENDING_KEY
+                      " already",
+                      n_pending);
 }
 
 static void
@@ -123,7 +137,7 @@ redis_is_durable (RcGiftQueue *queue)
   return TRUE;
 }
 
-/* {pushed, length} -> length, or -1 if the reply has another shape. */
+/* {status, length} -> length, or -1 if the reply has another shape. */
 static gint64
 push_reply_length (redisReply *reply)
 {
@@ -133,12 +147,33 @@ push_reply_length (redisReply *reply)
   return reply->element[1]->integer;
 }
 
+/* The push script said the queue is full. */
+static gboolean
+push_reply_full (redisReply *reply)
+{
+  return reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
+         reply->element[0]->type == REDIS_REPLY_INTEGER && reply->element[0]->integer == -1;
+}
+
+/* Answer @task from the push script's @reply. */
 static void
-run_push (RcGiftQueueRedis *self, const char *marker_key, const char *item,
+return_push (GTask *task, redisReply *reply)
+{
+  if (push_reply_full (reply))
+    g_task_return_error (task, full (push_reply_length (reply)));
+  else
+    g_task_return_pointer (task, rc_gift_count_new (push_reply_length (reply)), g_free);
+}
+
+static void
+run_push (RcGiftQueueRedis *self, const char *marker_key, const char *item, guint max_pending,
           RcRedisReplyFunc callback, gpointer data)
 {
   g_autofree char *ttl = g_strdup_printf ("%u", RC_GIFT_MARKER_TTL_S);
-  const char *argv[] = { "EVAL", PUSH_LUA, "2", RC_GIFT_PENDING_KEY, marker_key, item, ttl };
+  g_autofree char *max = g_strdup_printf ("%u", max_pending);
+  const char *argv[] = {
+    "EVAL", PUSH_LUA, "2", RC_GIFT_PENDING_KEY, marker_key, item, ttl, max
+  };
 
   rc_redis_client_commandv (self->redis, G_N_ELEMENTS (argv), argv, NULL, callback, data);
 }
@@ -192,10 +227,16 @@ on_repushed (RcRedisClient *redis, redisReply *reply, const GError *error, gpoin
     schedule_retry (self);
     return;
   }
-  count_uncertain ("queued");
-  g_info ("gifts: %s was queued after the Redis connection came back", u->transaction_id);
+  if (push_reply_full (reply)) {
+    count_uncertain ("refused");
+    g_info ("gifts: %s was not queued: the queue filled up while Redis was away",
+            u->transaction_id);
+  } else {
+    count_uncertain ("queued");
+    g_info ("gifts: %s was queued after the Redis connection came back", u->transaction_id);
+  }
   if (u->task != NULL) {
-    g_task_return_pointer (u->task, rc_gift_count_new (push_reply_length (reply)), g_free);
+    return_push (u->task, reply);
     g_clear_object (&u->task);
   }
   uncertain_done (u);
@@ -240,7 +281,7 @@ resolve_all (RcGiftQueueRedis *self)
     u->resolving = TRUE;
     g_object_ref (self); /* dropped by the reply callback */
     if (u->task != NULL)
-      run_push (self, u->marker_key, u->item, on_repushed, u);
+      run_push (self, u->marker_key, u->item, u->max_pending, on_repushed, u);
     else {
       const char *argv[] = {
         "EVAL", REMOVE_LUA, "3", RC_GIFT_PENDING_KEY, self->inflight_key, u->marker_key, u->item
@@ -304,6 +345,7 @@ typedef struct {
   char *transaction_id;
   char *marker_key;
   char *item;
+  guint max_pending;
 } Push;
 
 static void
@@ -324,7 +366,7 @@ on_pushed (RcRedisClient *redis, redisReply *reply, const GError *error, gpointe
   Uncertain *u;
 
   if (error == NULL) {
-    g_task_return_pointer (push->task, rc_gift_count_new (push_reply_length (reply)), g_free);
+    return_push (push->task, reply);
     push_free (push);
     return;
   }
@@ -340,6 +382,7 @@ on_pushed (RcRedisClient *redis, redisReply *reply, const GError *error, gpointe
   u->transaction_id = g_steal_pointer (&push->transaction_id);
   u->marker_key = g_steal_pointer (&push->marker_key);
   u->item = g_steal_pointer (&push->item);
+  u->max_pending = push->max_pending;
   u->task = g_steal_pointer (&push->task);
   u->deadline_id = g_timeout_add (RC_GIFT_PUSH_DEADLINE_MS, on_deadline, u);
   g_queue_push_tail_link (&self->uncertain, &u->link);
@@ -349,7 +392,7 @@ on_pushed (RcRedisClient *redis, redisReply *reply, const GError *error, gpointe
 
 static void
 redis_push_async (RcGiftQueue *queue, const char *transaction_id, const char *item,
-                  GAsyncReadyCallback callback, gpointer user_data)
+                  guint max_pending, GAsyncReadyCallback callback, gpointer user_data)
 {
   RcGiftQueueRedis *self = RC_GIFT_QUEUE_REDIS (queue);
   Push *push = g_new0 (Push, 1);
@@ -359,7 +402,8 @@ redis_push_async (RcGiftQueue *queue, const char *transaction_id, const char *it
   push->transaction_id = g_strdup (transaction_id);
   push->marker_key = g_strconcat (RC_GIFT_MARKER_PREFIX, transaction_id, NULL);
   push->item = g_strdup (item);
-  run_push (self, push->marker_key, push->item, on_pushed, push);
+  push->max_pending = max_pending;
+  run_push (self, push->marker_key, push->item, max_pending, on_pushed, push);
 }
 
 static gboolean

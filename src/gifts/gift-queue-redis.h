@@ -2,9 +2,10 @@
  *
  * Every step is one Lua script, atomic on the server:
  *
- *   push      SET gifts:queued:{transactionId} 1 EX 600 NX, and only if
- *             that marker is new, RPUSH gifts:pending: pushing the same
- *             transaction twice queues it once
+ *   push      if the marker gifts:queued:{transactionId} exists, nothing
+ *             (pushing the same transaction twice queues it once); else if
+ *             gifts:pending holds max_pending items, refuse (full); else
+ *             SET the marker (EX 600) and RPUSH gifts:pending
  *   take      LRANGE gifts:inflight:{worker}; if empty, LRANGE gifts:pending
  *             0..max-1, LTRIM them away and RPUSH them to the in-flight list
  *             (a crash between those steps cannot happen: one script)

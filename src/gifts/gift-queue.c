@@ -34,10 +34,12 @@ rc_gift_queue_is_durable (RcGiftQueue *self)
 
 void
 rc_gift_queue_push_async (RcGiftQueue *self, const char *transaction_id, const char *item,
-                          GAsyncReadyCallback callback, gpointer user_data)
+                          guint max_pending, GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (RC_IS_GIFT_QUEUE (self) && transaction_id != NULL && item != NULL);
-  RC_GIFT_QUEUE_GET_IFACE (self)->push_async (self, transaction_id, item, callback, user_data);
+  g_return_if_fail (max_pending > 0);
+  RC_GIFT_QUEUE_GET_IFACE (self)->push_async (self, transaction_id, item, max_pending, callback,
+                                              user_data);
 }
 
 gboolean

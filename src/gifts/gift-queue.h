@@ -9,8 +9,10 @@
  *   gifts:inflight:{workerId}  the batch this worker is sending; it stays
  *                              until Laravel's answer is handled
  *
- * push      queue one transaction; success means durably queued (only
- *           then is the gift acknowledged to its sender)
+ * push      queue one transaction, unless @max_pending transactions are
+ *           already waiting (RC_GIFT_QUEUE_ERROR_FULL); success means
+ *           durably queued (only then is the gift acknowledged to its
+ *           sender)
  * take      this worker's in-flight batch if there is one (resent = TRUE:
  *           it was sent before, maybe by a process that crashed), else move
  *           up to @max pending transactions into a new in-flight batch in one
@@ -37,7 +39,7 @@
  *
  * GIO-style async pairs; callbacks run later from the main loop. Failures
  * are RC_GIFT_QUEUE_ERROR_UNAVAILABLE (Redis down: refuse new gifts, retry
- * the batch steps later).
+ * the batch steps later) and RC_GIFT_QUEUE_ERROR_FULL (push only).
  */
 #pragma once
 
@@ -50,6 +52,7 @@ GQuark rc_gift_queue_error_quark (void);
 
 typedef enum {
   RC_GIFT_QUEUE_ERROR_UNAVAILABLE,
+  RC_GIFT_QUEUE_ERROR_FULL, /* @max_pending transactions are waiting */
 } RcGiftQueueError;
 
 #define RC_GIFT_PENDING_KEY "gifts:pending"
@@ -65,7 +68,7 @@ struct _RcGiftQueueInterface {
   gboolean (*is_durable) (RcGiftQueue *self);
 
   void (*push_async) (RcGiftQueue *self, const char *transaction_id, const char *item,
-                      GAsyncReadyCallback callback, gpointer user_data);
+                      guint max_pending, GAsyncReadyCallback callback, gpointer user_data);
   gboolean (*push_finish) (RcGiftQueue *self, GAsyncResult *result, gint64 *n_pending,
                            GError **error);
 
@@ -88,11 +91,12 @@ const char *rc_gift_queue_get_name (RcGiftQueue *self);
 /* TRUE if queued gifts survive this process (Redis). */
 gboolean rc_gift_queue_is_durable (RcGiftQueue *self);
 
-/* Queue @item (the wire JSON of transaction @transaction_id). *@n_pending
- * (nullable) is the length of gifts:pending afterwards, when known (-1 if
- * not). */
+/* Queue @item (the wire JSON of transaction @transaction_id) if fewer
+ * than @max_pending (> 0) are pending. *@n_pending (nullable) is the
+ * length of gifts:pending afterwards, when known (-1 if not). */
 void rc_gift_queue_push_async (RcGiftQueue *self, const char *transaction_id, const char *item,
-                               GAsyncReadyCallback callback, gpointer user_data);
+                               guint max_pending, GAsyncReadyCallback callback,
+                               gpointer user_data);
 gboolean rc_gift_queue_push_finish (RcGiftQueue *self, GAsyncResult *result, gint64 *n_pending,
                                     GError **error);
 

@@ -160,10 +160,19 @@ on_pushed (GObject *source, GAsyncResult *result, gpointer data)
 
   if (!rc_gift_queue_push_finish (RC_GIFT_QUEUE (source), result, &n_pending, &error)) {
     g_autoptr (GError) refusal = NULL;
-    rc_error_set_printf (&refusal, RC_ERROR_GIFT_UNAVAILABLE,
-                         "The gift could not be queued (%s); nothing was charged, try again",
-                         rc_gift_queue_is_durable (self->queue) ? "Redis is unavailable"
-                                                                : "queue unavailable");
+    if (g_error_matches (error, RC_GIFT_QUEUE_ERROR, RC_GIFT_QUEUE_ERROR_FULL)) {
+      rc_metrics_counter_inc ("roomcast_gift_queue_full_total",
+                              "gift:send refused because GIFT_QUEUE_MAX_PENDING gifts were "
+                              "waiting for Laravel",
+                              NULL);
+      rc_error_set_printf (&refusal, RC_ERROR_GIFT_UNAVAILABLE,
+                           "Too many gifts are waiting to be processed; nothing was charged, "
+                           "try again later");
+    } else
+      rc_error_set_printf (&refusal, RC_ERROR_GIFT_UNAVAILABLE,
+                           "The gift could not be queued (%s); nothing was charged, try again",
+                           rc_gift_queue_is_durable (self->queue) ? "Redis is unavailable"
+                                                                  : "queue unavailable");
     g_debug ("gifts: %s refused: %s", tx->transaction_id, error->message);
     refuse (request->ack, refusal, NULL);
     send_request_free (request);
@@ -217,7 +226,8 @@ on_gate (GObject *source, GAsyncResult *result, gpointer data)
   tx->timestamp_ms = g_get_real_time () / 1000;
   tx->transaction_id = rc_gift_transaction_id_new (tx->timestamp_ms);
   item = rc_gift_transaction_to_json (tx);
-  rc_gift_queue_push_async (self->queue, tx->transaction_id, item, on_pushed, request);
+  rc_gift_queue_push_async (self->queue, tx->transaction_id, item,
+                            self->config->gift_queue_max_pending, on_pushed, request);
 }
 
 static void

@@ -14,10 +14,10 @@
  * GIFT_RATE_LIMIT_PER_MINUTE (rate_limited, through the rate gate). Then the
  * transaction is built and pushed to the queue, and ONLY when the queue says
  * it is durably stored is the gift acknowledged: the ack is the sender's
- * "pending". A queue that cannot take it (Redis down) gives
- * gift_unavailable: nothing is charged for a gift that was not
- * acknowledged (see gift-queue-redis.h for the one narrow exception,
- * logged).
+ * "pending". A queue that cannot take it (Redis down, or
+ * GIFT_QUEUE_MAX_PENDING gifts waiting) gives gift_unavailable: nothing is
+ * charged for a gift that was not acknowledged (see gift-queue-redis.h for
+ * the one narrow exception, logged).
  *
  * gift:sent and gift:failed come from the outcomes the queue emits
  * (gift-queue.h), published by the batcher of whichever worker sent the

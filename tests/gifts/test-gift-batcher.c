@@ -251,7 +251,7 @@ queue_gifts (Fixture *fx, guint n)
                                .sender_id = (char *) "1", .recipient_id = (char *) "2",
                                .gift_id = (char *) "rose", .quantity = 1, .timestamp_ms = 1 };
       g_autofree char *item = rc_gift_transaction_to_json (&tx);
-      rc_gift_queue_push_async (fx->queue, id, item, on_pushed, fx);
+      rc_gift_queue_push_async (fx->queue, id, item, 100000, on_pushed, fx);
     }
 }
 

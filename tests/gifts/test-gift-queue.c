@@ -1,8 +1,8 @@
 /* roomcast: the gift queue contract (gift-queue.h) on the memory queue and
  * on the Redis queue against a real redis-server (skipped without one):
  * atomic takes, the in-flight batch first and flagged as sent before,
- * complete and replace with the outcomes they publish; for Redis also
- * idempotent pushes, recovery of a dead
+ * complete and replace with the outcomes they publish, the pending cap;
+ * for Redis also idempotent pushes (even when full), recovery of a dead
  * worker's batch by its successor, per-worker lists, outcomes reaching
  * every worker once (and not again from a step retried after it ran),
  * and refusal while Redis is down. */
@@ -11,6 +11,8 @@
 #include "gifts/gift-queue-memory.h"
 #include "gifts/gift-queue-redis.h"
 #include "redis-test-server.h"
+
+#define NO_CAP 100000
 
 static RcTestRedis *server;
 static guint worker_seq;
@@ -67,19 +69,33 @@ wait_result (Waiter *w)
   return g_steal_pointer (&w->result);
 }
 
+/* The push's pending count, or -3 when the queue was full. */
 static gint64
-push (RcGiftQueue *queue, const char *id, const char *item)
+push_capped (RcGiftQueue *queue, const char *id, const char *item, guint max_pending)
 {
   Waiter w = { 0 };
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   gint64 n = -2;
 
-  rc_gift_queue_push_async (queue, id, item, on_result, &w);
+  rc_gift_queue_push_async (queue, id, item, max_pending, on_result, &w);
   g_assert_null (w.result);
   result = wait_result (&w);
-  g_assert_true (rc_gift_queue_push_finish (queue, result, &n, &error));
+  if (!rc_gift_queue_push_finish (queue, result, &n, &error))
+    {
+      g_assert_error (error, RC_GIFT_QUEUE_ERROR, RC_GIFT_QUEUE_ERROR_FULL);
+      return -3;
+    }
   g_assert_no_error (error);
+  return n;
+}
+
+static gint64
+push (RcGiftQueue *queue, const char *id, const char *item)
+{
+  gint64 n = push_capped (queue, id, item, NO_CAP);
+
+  g_assert_cmpint (n, !=, -3);
   return n;
 }
 
@@ -204,6 +220,26 @@ check_outcomes (RcGiftQueue *queue, GString *told, gboolean wait)
   g_assert_cmpstr (told->str, ==, "refused-b,applied-a,failed-c");
 }
 
+/* At @max pending a push is refused; taking a batch makes room again. */
+static void
+check_cap (RcGiftQueue *queue)
+{
+  g_autofree char *batch = NULL;
+
+  g_assert_cmpint (push_capped (queue, "c1", "a", 2), ==, 1);
+  g_assert_cmpint (push_capped (queue, "c2", "b", 2), ==, 2);
+  g_assert_cmpint (push_capped (queue, "c3", "c", 2), ==, -3);
+  batch = take (queue, 1, NULL, NULL);
+  g_assert_cmpstr (batch, ==, "a");
+  g_assert_cmpint (push_capped (queue, "c3", "c", 2), ==, 2);
+  g_assert_cmpint (push_capped (queue, "c4", "d", 2), ==, -3);
+  complete (queue, NULL);
+  g_clear_pointer (&batch, g_free);
+  batch = take (queue, 10, NULL, NULL);
+  g_assert_cmpstr (batch, ==, "b,c");
+  complete (queue, NULL);
+}
+
 static void
 test_memory (void)
 {
@@ -214,6 +250,7 @@ test_memory (void)
   check_contract (queue);
   g_assert_cmpstr (told->str, ==, "");
   check_outcomes (queue, told, FALSE);
+  check_cap (queue);
   push (queue, "t7", "g");
   g_assert_cmpuint (rc_gift_queue_memory_get_length (RC_GIFT_QUEUE_MEMORY (queue)), ==, 1);
   g_string_free (told, TRUE);
@@ -406,6 +443,28 @@ test_redis_outcomes (void)
   g_string_free (told2, TRUE);
 }
 
+/* The cap on Redis; a transaction queued before is no new one. */
+static void
+test_redis_full (void)
+{
+  g_autoptr(RcRedisClient) client = NULL;
+  g_autoptr(RcGiftQueue) queue = NULL;
+  g_autofree char *worker = NULL;
+
+  if (server == NULL)
+    {
+      g_test_skip ("redis-server is not installed");
+      return;
+    }
+  worker = g_strdup_printf ("w%u", ++worker_seq);
+  queue = redis_queue (&client, worker);
+  flush_redis (client);
+  check_cap (queue);
+  g_assert_cmpint (push_capped (queue, "d1", "a", 2), ==, 1);
+  g_assert_cmpint (push_capped (queue, "d2", "b", 2), ==, 2);
+  g_assert_cmpint (push_capped (queue, "d1", "a", 2), ==, 2);
+}
+
 static void
 test_redis_down (void)
 {
@@ -415,7 +474,7 @@ test_redis_down (void)
   g_autoptr(GError) error = NULL;
   Waiter w = { 0 };
 
-  rc_gift_queue_push_async (queue, "t", "x", on_result, &w);
+  rc_gift_queue_push_async (queue, "t", "x", NO_CAP, on_result, &w);
   result = wait_result (&w);
   g_assert_false (rc_gift_queue_push_finish (queue, result, NULL, &error));
   g_assert_error (error, RC_GIFT_QUEUE_ERROR, RC_GIFT_QUEUE_ERROR_UNAVAILABLE);
@@ -443,6 +502,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gifts/queue/redis-idempotent-push", test_redis_idempotent_push);
   g_test_add_func ("/gifts/queue/redis-recovery", test_redis_recovery);
   g_test_add_func ("/gifts/queue/redis-outcomes", test_redis_outcomes);
+  g_test_add_func ("/gifts/queue/redis-full", test_redis_full);
   g_test_add_func ("/gifts/queue/redis-down", test_redis_down);
   status = g_test_run ();
   rc_test_redis_stop (server);

@@ -2,7 +2,8 @@
 // strict fake Laravel's ledger is the witness), never for a gift Laravel
 // refused (its sender alone gets gift:failed), exactly once for a batch
 // re-sent after roomcastd was killed, and whichever roomcastd on the same
-// Redis sent the batch.
+// Redis sent the batch. Past GIFT_QUEUE_MAX_PENDING waiting gifts, gift:send
+// answers gift_unavailable.
 //
 // Users log in with dev tokens (--dev) while LARAVEL_API_URL makes gifts go
 // to the fake Laravel, as in gifts-laravel.test.mjs.
@@ -258,5 +259,48 @@ describe("two roomcastd on one Redis", () => {
     // Node A never got an answer: the gifts it holds are announced by nobody.
     assert.ok((await stuckLaravel.calls(BATCH_PATH)).length >= 1, "node A took a batch too");
     assert.deepEqual(rich.failed, []);
+  });
+});
+
+describe("the pending queue's cap", () => {
+  let laravel, redis, server, members;
+  before(async () => {
+    [laravel, redis] = await Promise.all([startFakeLaravel({ internalKey: KEY, autoCreateRooms: true }), startRedis()]);
+    await laravel.addGift({ id: "heart", price: 10 });
+    await addUsers(laravel, { 5400: 0, 5401: 1000 });
+    server = await startGiftServer(serverEnv(laravel, redis, { GIFT_QUEUE_MAX_PENDING: "3" }));
+  });
+  after(async () => {
+    closeAll(members);
+    await server?.stop();
+    await laravel?.stop();
+    await redis?.destroy();
+  });
+
+  test("answers gift_unavailable past GIFT_QUEUE_MAX_PENDING, counted in /metrics; nothing accepted is lost", async () => {
+    members = await joinAll(server, [5400, 5401], roomId(5));
+    const sender = members[5401];
+    // Laravel is down: the first gift goes in flight and stays there.
+    await laravel.fault({ path: BATCH_PATH, count: null, status: 500 });
+    const accepted = [await sendGift(sender, 5400, "heart")];
+    await waitFor(async () => (await redis.command("EXISTS", "gifts:inflight:0")) === 1, ms(5000), "a batch in flight");
+    for (let i = 0; i < 3; i++) accepted.push(await sendGift(sender, 5400, "heart"));
+    assert.equal(await redis.command("LLEN", "gifts:pending"), 3);
+    const refused = await request(sender.socket, "gift:send", { recipientId: 5400, giftId: "heart" });
+    assert.equal(refused.ok, false);
+    assert.equal(refused.error.code, "gift_unavailable");
+    assert.match(refused.error.message, /Too many gifts are waiting/);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(metrics, /roomcast_gift_queue_full_total 1\b/);
+    assert.match(metrics, /roomcast_gift_requests_total\{result="gift_unavailable"\} 1\b/);
+
+    // Laravel is back: every accepted gift is applied and announced once.
+    await laravel.clearFaults();
+    await waitFor(async () => (await laravel.ledger()).length === accepted.length &&
+                              accepted.every((id) => timesSeen(members[5400], id) === 1),
+      ms(40000), "the accepted gifts applied and announced");
+    assert.deepEqual((await laravel.ledger()).map((r) => r.transaction_id).sort(), [...accepted].sort());
+    assert.equal(members[5400].sent.length, accepted.length);
+    assert.equal((await laravel.getUser(5401)).coin_balance, 1000 - 10 * accepted.length);
   });
 });

@@ -1,7 +1,7 @@
 // Gifts with --dev alone: the in-process queue and the dev ledger
 // (data/gifts.json prices, 1000 coins per user), the gift:send checks, the
 // ack then gift:sent once the ledger applied the gift (never for one it
-// refused), gift:failed and gift:balance.
+// refused), gift:failed, gift:balance and the pending queue's cap.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
@@ -120,6 +120,36 @@ test("the gift rate limit refuses with rate_limited and retryAfterMs", async () 
     assert.ok(refused.error.retryAfterMs > 0 && refused.error.retryAfterMs <= 60000);
     // Another user has a budget of their own.
     assert.equal((await request(b, "gift:send", { recipientId: 601, giftId: "rose" })).ok, true);
+    a.close();
+    b.close();
+  } finally {
+    await server.stop();
+  }
+});
+
+test("past GIFT_QUEUE_MAX_PENDING waiting gifts, gift:send answers gift_unavailable", async () => {
+  const server = await startServer({ args: ["--dev"], env: { GIFT_QUEUE_MAX_PENDING: "2" } });
+  try {
+    const [a, b] = await Promise.all([connect(server, "dev:801:A"), connect(server, "dev:802:B")]);
+    for (const s of [a, b]) await request(s, "room:join", { roomId: ROOM });
+    const seen = [];
+    b.on("gift:sent", (e) => seen.push(e.transactionId));
+    // Sent together, faster than a batch every 500 ms takes them.
+    const acks = await Promise.all(Array.from({ length: 8 },
+      () => request(a, "gift:send", { recipientId: 802, giftId: "rose" })));
+    const accepted = acks.filter((ack) => ack.ok).map((ack) => ack.transactionId);
+    const refused = acks.filter((ack) => !ack.ok);
+    assert.ok(refused.length > 0, "no gift was refused");
+    for (const ack of refused) {
+      assert.equal(ack.error.code, "gift_unavailable");
+      assert.match(ack.error.message, /Too many gifts are waiting/);
+    }
+    // What was accepted is charged and announced, nothing else.
+    await waitFor(() => seen.length === accepted.length, 5000, "the accepted gifts announced");
+    assert.deepEqual(seen.sort(), accepted.sort());
+    assert.deepEqual(await request(a, "gift:balance"), { ok: true, balance: 1000 - accepted.length });
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(metrics, new RegExp(`roomcast_gift_queue_full_total ${refused.length}\\b`));
     a.close();
     b.close();
   } finally {
