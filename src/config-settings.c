@@ -29,6 +29,10 @@ static const Setting table[] = {
   { "LOG_LEVEL", NULL, KIND_LOG_LEVEL, FALSE, "info", OFF (log_level), .reloadable = TRUE },
   { "CORS_ORIGINS", NULL, KIND_ORIGINS, FALSE, NULL, OFF (cors_origins), .reloadable = TRUE },
   { "WEB_ROOT", NULL, KIND_STRING, FALSE, "", OFF (web_root) },
+  /* Both or neither; read and checked at load (config-tls.h), read again on
+   * SIGHUP for a renewed certificate. Changing the paths needs a restart. */
+  { "TLS_CERT_FILE", NULL, KIND_STRING, FALSE, NULL, OFF (tls_cert_file) },
+  { "TLS_KEY_FILE", NULL, KIND_STRING, FALSE, NULL, OFF (tls_key_file) },
   { "SIO_PING_INTERVAL_MS", NULL, KIND_UINT, FALSE, "25000", OFF (ping_interval_ms), 1,
     DAY_MS },
   { "SIO_PING_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "20000", OFF (ping_timeout_ms), 1, DAY_MS },

@@ -8,6 +8,7 @@
  * one restart per typo. The caller's RcConfig is only replaced on success.
  */
 #include "config-private.h"
+#include "config-tls.h"
 
 #include <errno.h>
 #include <string.h>
@@ -481,6 +482,18 @@ cross_check (const RcConfig *config, const char *const *raw, const gboolean *ok,
                "is not a loopback address, and --dev accepts anyone's dev token: listen on "
                "127.0.0.1 or ::1, or add --dev-remote if every machine that can reach this "
                "address may act as any user");
+
+  /* HTTPS: both files or neither, and usable (config-tls.h). */
+  const char *cert = config->tls_cert_file, *key = config->tls_key_file;
+  if ((cert == NULL) != (key == NULL))
+    add_line (errors, "%s: required with %s (set both or neither)",
+              cert ? "TLS_KEY_FILE" : "TLS_CERT_FILE", cert ? "TLS_CERT_FILE" : "TLS_KEY_FILE");
+  else if (cert != NULL) {
+    g_autoptr (GError) tls_error = NULL;
+    g_autoptr (GTlsCertificate) usable = rc_config_load_tls_certificate (cert, key, &tls_error);
+    if (usable == NULL)
+      add_line (errors, "%s", tls_error->message);
+  }
 
   if (ok[min_port] && ok[max_port] && config->rtc_min_port > config->rtc_max_port)
     add_error (errors, &settings[min_port],

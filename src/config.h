@@ -37,6 +37,9 @@ typedef struct {
   char *log_level_name;     /* as given, normalised */
   char **cors_origins;      /* CORS_ORIGINS, comma separated; NULL/empty or "*" = all */
   char *web_root;           /* WEB_ROOT, default "" (disabled) */
+  char *tls_cert_file;      /* TLS_CERT_FILE: PEM certificate (chain); with TLS_KEY_FILE,
+                                 * the port serves HTTPS/WSS (config-tls.h) */
+  char *tls_key_file;       /* TLS_KEY_FILE: PEM private key, unencrypted */
 
   /* Socket.IO */
   guint ping_interval_ms; /* SIO_PING_INTERVAL_MS, default 25000 */

@@ -11,13 +11,16 @@ BUILD_DIR=${ROOMCAST_BUILD_DIR:-$ROOT/build}
 DEBIAN_PACKAGES=(
   build-essential meson ninja-build pkg-config
   libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libhiredis-dev
-  libcurl4-openssl-dev libsystemd-dev
+  libcurl4-openssl-dev libsystemd-dev libgnutls28-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-nice gstreamer1.0-tools libnice-dev
   redis-server nodejs npm curl valgrind systemd python3
   chromium iproute2 graphviz
   clang-format
+  # TLS_CERT_FILE: GLib's TLS backend (GnuTLS); the openssl CLI makes the
+  # tests' certificates
+  glib-networking openssl
   # python-socketio with what its default transports need (requests for
   # long-polling, websocket-client for the upgrade): tests/integration/polling
   python3-socketio python3-requests python3-websocket

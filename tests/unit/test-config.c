@@ -10,7 +10,7 @@
 
 static const char default_dump[] =
   "LISTEN_ADDR=127.0.0.1\n" "PORT=3030\n" "LOG_LEVEL=info\n" "CORS_ORIGINS=\n"
-  "WEB_ROOT=\n" "SIO_PING_INTERVAL_MS=25000\n" "SIO_PING_TIMEOUT_MS=20000\n"
+  "WEB_ROOT=\n" "TLS_CERT_FILE=\n" "TLS_KEY_FILE=\n" "SIO_PING_INTERVAL_MS=25000\n" "SIO_PING_TIMEOUT_MS=20000\n"
   "SIO_MAX_PAYLOAD=1000000\n" "HTTP_MAX_CONNECTIONS=50000\n" "HTTP_MAX_CONNECTIONS_PER_IP=1000\n" "TRUSTED_PROXIES=\n" "SIO_EVENTS_PER_SECOND=20\n" "SIO_EVENTS_BURST=60\n" "WS_MAX_UNSENT_BYTES=4194304\n" "WS_SEND_STALL_MS=30000\n" "HTTP_HEADER_TIMEOUT_MS=10000\n" "HTTP_BODY_TIMEOUT_MS=30000\n" "AUTH_PROVIDER=laravel\n" "JWT_SECRET=<unset>\n" "JWT_AUDIENCE=\n" "JWT_ISSUER=\n" "JWT_USER_MODEL=\n" "JWT_MAX_LIFETIME_S=86400\n" "JWT_TRUST_ROLE=false\n"
   "AUTH_CACHE_TTL_S=300\n"
   "REDIS_HOST=\n" "REDIS_PORT=6379\n" "REDIS_PASSWORD=<unset>\n" "REDIS_DB=0\n"
@@ -679,6 +679,22 @@ test_hub_settings (void)
 }
 
 /* --dev accepts anyone's dev token: it listens on loopback unless told. */
+/* TLS_CERT_FILE and TLS_KEY_FILE: both or neither, and read at load (what
+ * is wrong with a file: test-tls-listener.c). */
+static void
+test_tls_files (void)
+{
+  g_autofree char *alone = env_error ("TLS_CERT_FILE", "/nonexistent/cert.pem");
+  g_assert_cmpstr (alone, ==, "TLS_KEY_FILE: required with TLS_CERT_FILE (set both or neither)");
+  g_autofree char *key_alone = env_error ("TLS_KEY_FILE", "/nonexistent/key.pem");
+  g_assert_cmpstr (key_alone, ==, "TLS_CERT_FILE: required with TLS_KEY_FILE (set both or neither)");
+  g_auto (GStrv) env = env_of ("TLS_CERT_FILE", "/nonexistent/cert.pem", "TLS_KEY_FILE",
+                               "/nonexistent/key.pem", NULL);
+  g_autofree char *missing = load_error (TRUE, NULL, env, NULL);
+  g_assert_cmpstr (missing, ==,
+                   "TLS_CERT_FILE: '/nonexistent/cert.pem' cannot be read: No such file or directory");
+}
+
 static void
 test_dev_loopback_only (void)
 {
@@ -756,6 +772,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/hub", test_hub_settings);
   g_test_add_func ("/config/overrides", test_overrides);
   g_test_add_func ("/config/dev-loopback-only", test_dev_loopback_only);
+  g_test_add_func ("/config/tls-files", test_tls_files);
 
   return g_test_run ();
 }
