@@ -120,13 +120,21 @@ fair_is_readable (GPollableInputStream *stream)
   return self->left > 0 && g_pollable_input_stream_is_readable (base_of (self));
 }
 
-/* Ready when the socket is: by the next dispatch the budget is new. */
+/* Ready when the base is, or, out of budget, at the next iteration, when
+ * the budget is new: data the reader did not get may wait where the base's
+ * own source does not look (what a TLS connection decrypted of a record
+ * waits in the TLS library, not in the socket). */
 static GSource *
 fair_create_source (GPollableInputStream *stream, GCancellable *cancellable)
 {
   RcFairInputStream *self = RC_FAIR_INPUT_STREAM (stream);
-  GSource *base = g_pollable_input_stream_create_source (base_of (self), NULL);
-  GSource *source = g_pollable_source_new_full (stream, base, cancellable);
+  GSource *base;
+  GSource *source;
+
+  refill (self);
+  base = self->left > 0 ? g_pollable_input_stream_create_source (base_of (self), NULL)
+                        : g_timeout_source_new (self->counted ? 0 : 10);
+  source = g_pollable_source_new_full (stream, base, cancellable);
 
   g_source_unref (base);
   return source;
@@ -211,7 +219,8 @@ G_DECLARE_FINAL_TYPE (RcCountingOutputStream, rc_counting_output_stream, RC,
 
 struct _RcCountingOutputStream {
   GFilterOutputStream parent_instance;
-  guint64 written; /* main loop only, as every writer of a connection */
+  guint64 written;  /* main loop only, as every writer of a connection */
+  gboolean blocked; /* the last write would have blocked */
 };
 
 static void counting_pollable_init (GPollableOutputStreamInterface *iface);
@@ -270,10 +279,16 @@ counting_write_nonblocking (GPollableOutputStream *stream, const void *buffer, g
                             GError **error)
 {
   RcCountingOutputStream *self = RC_COUNTING_OUTPUT_STREAM (stream);
+  GError *local = NULL;
   gssize n = g_pollable_output_stream_write_nonblocking (output_base_of (self), buffer, count,
-                                                         NULL, error);
+                                                         NULL, &local);
   if (n > 0)
     self->written += (guint64) n;
+  /* A TLS connection keeps the record it could not send whole, to send it
+   * first next time. */
+  self->blocked = n < 0 && g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+  if (local)
+    g_propagate_error (error, local);
   return n;
 }
 
@@ -301,7 +316,8 @@ rc_counting_output_stream_init (RcCountingOutputStream *self)
 
 struct _RcFairIOStream {
   GIOStream parent_instance;
-  GIOStream *base;
+  GIOStream *base;               /* the accepted connection, or the TLS connection over it */
+  GSocketConnection *connection; /* the accepted connection; NULL for other bases */
   GInputStream *input;
   GOutputStream *output;
 };
@@ -320,6 +336,20 @@ get_output_stream (GIOStream *stream)
   return RC_FAIR_IO_STREAM (stream)->output;
 }
 
+/* TLS says goodbye with a close_notify alert, and glib-networking writes it
+ * blocking: on the main loop, only when that cannot block, that is when no
+ * earlier record still waits in the TLS library (the last write went
+ * through) and the socket has room. Otherwise the connection just ends; the
+ * client's HTTP or WebSocket framing tells it whether it got everything. */
+static gboolean
+may_say_goodbye (RcFairIOStream *self)
+{
+  GSocket *socket = g_socket_connection_get_socket (self->connection);
+
+  return !RC_COUNTING_OUTPUT_STREAM (self->output)->blocked && !g_socket_is_closed (socket) &&
+         g_socket_condition_check (socket, G_IO_OUT | G_IO_ERR | G_IO_HUP) == G_IO_OUT;
+}
+
 static gboolean
 close_fn (GIOStream *stream, GCancellable *cancellable, GError **error)
 {
@@ -329,11 +359,18 @@ close_fn (GIOStream *stream, GCancellable *cancellable, GError **error)
    * both of its halves and the socket. */
   g_input_stream_close (self->input, NULL, NULL);
   g_output_stream_close (self->output, NULL, NULL);
+  if (G_IS_TLS_CONNECTION (self->base) && self->connection) {
+    if (!may_say_goodbye (self))
+      return g_io_stream_close (G_IO_STREAM (self->connection), cancellable, error);
+    /* A bound in case the above is wrong: a blocked write fails after 1 s. */
+    g_socket_set_timeout (g_socket_connection_get_socket (self->connection), 1);
+  }
   return g_io_stream_close (self->base, cancellable, error);
 }
 
-/* Closing a socket does not block: done at once on the caller's thread, as
- * GSocketConnection does, never on a worker thread (GIOStream's default). */
+/* Closing a socket (and, see above, a TLS connection) does not block: done
+ * at once on the caller's thread, as GSocketConnection does, never on a
+ * worker thread (GIOStream's default, and GTlsConnection's). */
 static void
 close_async (GIOStream *stream, int io_priority, GCancellable *cancellable,
              GAsyncReadyCallback callback, gpointer user_data)
@@ -365,6 +402,13 @@ rc_fair_io_stream_new (GIOStream *base)
 
   ensure_counter (context);
   self->base = g_object_ref (base);
+  GIOStream *below = base;
+  if (G_IS_TLS_CONNECTION (base)) {
+    g_object_get (base, "base-io-stream", &below, NULL);
+    g_object_unref (below); /* borrowed: @base holds it */
+  }
+  if (G_IS_SOCKET_CONNECTION (below))
+    self->connection = G_SOCKET_CONNECTION (g_object_ref (below));
   input = g_object_new (RC_TYPE_FAIR_INPUT_STREAM, "base-stream",
                         g_io_stream_get_input_stream (base), "close-base-stream", FALSE, NULL);
   input->counted = counted_context == context;
@@ -427,10 +471,10 @@ gboolean
 rc_fair_io_stream_abort (RcFairIOStream *self)
 {
   g_return_val_if_fail (RC_IS_FAIR_IO_STREAM (self), FALSE);
-  if (!G_IS_SOCKET_CONNECTION (self->base))
+  if (self->connection == NULL)
     return FALSE;
-  return rc_http_socket_abort (
-    g_socket_connection_get_socket (G_SOCKET_CONNECTION (self->base)));
+  /* Under TLS too: the socket, not the TLS connection (no alert, no wait). */
+  return rc_http_socket_abort (g_socket_connection_get_socket (self->connection));
 }
 
 guint64
@@ -447,6 +491,7 @@ rc_fair_io_stream_finalize (GObject *object)
 
   g_object_unref (self->input);
   g_object_unref (self->output);
+  g_clear_object (&self->connection);
   g_object_unref (self->base);
   G_OBJECT_CLASS (rc_fair_io_stream_parent_class)->finalize (object);
 }

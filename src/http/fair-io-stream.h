@@ -13,7 +13,13 @@
  * until the next one, so libsoup returns to the loop and the
  * rest of the data waits in the socket (and, past its buffer, in the
  * client's TCP window) while the other sources run. Output and closing are
- * the wrapped connection's own.
+ * the wrapped connection's own, except that the close of a TLS connection
+ * never blocks (its close_notify is sent only when it can be at once).
+ *
+ * The wrapped connection is the accepted GSocketConnection, or the TLS
+ * connection over it (HTTPS, tls-handshake.h): reads and limits then count
+ * the plain text, and rc_fair_io_stream_abort() reaches the socket under
+ * the TLS.
  */
 #pragma once
 
@@ -32,7 +38,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (RcFairIOStream, rc_fair_io_stream, RC, FAIR_IO_STREAM, GIOStream)
 
 /* Wrap @base (its input and output must be pollable, as a
- * GSocketConnection's are). Iterations are counted on the thread-default
+ * GSocketConnection's and a GTlsConnection's are). Iterations are counted on the thread-default
  * main context of the caller, which must be the one libsoup runs on. */
 GIOStream *rc_fair_io_stream_new (GIOStream *base);
 
@@ -53,7 +59,8 @@ RcFairIOStream *rc_fair_io_stream_find (GIOStream *stream);
  * at once. FALSE if it is closed already. */
 gboolean rc_http_socket_abort (GSocket *socket);
 /* The same for the connection under @self (a client's, accepted by
- * http-listener.c). */
+ * http-listener.c, under its TLS if any). FALSE for a base without a
+ * socket. */
 gboolean rc_fair_io_stream_abort (RcFairIOStream *self);
 /* Bytes written to the connection so far. */
 guint64 rc_fair_io_stream_get_bytes_written (RcFairIOStream *self);
