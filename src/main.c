@@ -92,6 +92,8 @@ on_reload_signal (gpointer data)
   rc_config_reload (d->config, fresh, &reloaded, &restart);
   rc_log_set_level (d->config->log_level);
   g_info ("reloaded configuration: %s", *reloaded ? reloaded : "nothing changed");
+  /* A renewed certificate at the same paths (the paths need a restart). */
+  rc_http_server_reload_tls (d->http);
   if (*restart)
     g_warning ("changed settings that need a restart to apply: %s", restart);
   rc_systemd_reloaded ();
@@ -436,9 +438,10 @@ main (int argc, char **argv)
                 error->message);
     return 1;
   }
-  g_info ("roomcastd %s listening on http://%s:%u (auth %s, log level %s)", ROOMCAST_VERSION,
-          config->listen_addr, rc_http_server_get_port (d.http),
-          rc_auth_provider_get_name (auth), config->log_level_name);
+  g_info ("roomcastd %s listening on %s://%s:%u (auth %s, log level %s)", ROOMCAST_VERSION,
+          rc_http_server_is_tls (d.http) ? "https" : "http", config->listen_addr,
+          rc_http_server_get_port (d.http), rc_auth_provider_get_name (auth),
+          config->log_level_name);
   /* For the developer at the terminal, never through the logger (whose
    * sinks may be the journal or a file): the secret signs private-channel
    * auth. stderr, as stdout can be a test's TAP stream. */

@@ -1,6 +1,7 @@
 /* roomcast: accepting HTTP connections ourselves; see http-listener.h. */
 #include "http/http-listener.h"
 #include "http/fair-io-stream.h"
+#include "http/tls-handshake.h"
 #include "core/backoff.h"
 #include "core/metrics.h"
 
@@ -68,7 +69,28 @@ struct _RcHttpListener {
   GSocket *probe;
   GInetSocketAddress *probe_addr;
   gboolean probe_accepted;
+  /* HTTPS (rc_http_listener_set_tls()): NULL = plain HTTP. */
+  GTlsCertificate *tls_certificate;
+  guint tls_timeout_ms;
+  GHashTable *handshakes; /* the Handshakes in progress */
 };
+
+/* A connection between its accept and the end of its TLS handshake. */
+typedef struct {
+  RcHttpListener *self;
+  GSocketAddress *local, *remote; /* for libsoup, as accepted */
+  RcTlsHandshake *handshake;
+} Handshake;
+
+static void
+handshake_free (gpointer data)
+{
+  Handshake *h = data;
+
+  g_object_unref (h->local);
+  g_object_unref (h->remote);
+  g_free (h);
+}
 
 G_DEFINE_FINAL_TYPE (RcHttpListener, rc_http_listener, G_TYPE_OBJECT)
 
@@ -202,6 +224,32 @@ is_probe (RcHttpListener *self, GSocket *client)
                                g_inet_socket_address_get_address (self->probe_addr));
 }
 
+/* libsoup serves @stream (the accepted connection, or the TLS connection
+ * over it) from here. */
+static void
+hand_to_soup (RcHttpListener *self, GIOStream *stream, GSocketAddress *local,
+              GSocketAddress *remote)
+{
+  g_autoptr (GError) error = NULL;
+  /* Its fair share of the main loop: see fair-io-stream.h. */
+  g_autoptr (GIOStream) fair = rc_fair_io_stream_new (stream);
+
+  /* Cannot fail in libsoup 3.2; it owns the connection from here. */
+  if (!soup_server_accept_iostream (self->soup, fair, local, remote, &error))
+    g_warning ("http: libsoup refused a connection: %s", error->message);
+}
+
+static void
+on_handshake_done (GIOStream *tls, gpointer data)
+{
+  Handshake *h = data;
+
+  g_hash_table_steal (h->self->handshakes, h);
+  if (tls)
+    hand_to_soup (h->self, tls, h->local, h->remote);
+  handshake_free (h);
+}
+
 static void
 serve (RcHttpListener *self, GSocket *client)
 {
@@ -243,12 +291,19 @@ serve (RcHttpListener *self, GSocket *client)
   g_object_set_qdata_full (G_OBJECT (remote), socket_of_remote_quark (), socket_ref,
                            weak_ref_free);
   g_autoptr (GSocketConnection) conn = g_socket_connection_factory_create_connection (client);
-  /* Its fair share of the main loop: see fair-io-stream.h. */
-  g_autoptr (GIOStream) fair = rc_fair_io_stream_new (G_IO_STREAM (conn));
   rc_metrics_counter_inc ("roomcast_http_connections_total", "Connections accepted", NULL);
-  /* Cannot fail in libsoup 3.2; it owns the connection from here. */
-  if (!soup_server_accept_iostream (self->soup, fair, local, remote, &error))
-    g_warning ("http: libsoup refused a connection: %s", error->message);
+  if (self->tls_certificate == NULL) {
+    hand_to_soup (self, G_IO_STREAM (conn), local, remote);
+    return;
+  }
+  /* HTTPS: libsoup gets the connection once its handshake is done. */
+  Handshake *h = g_new0 (Handshake, 1);
+  h->self = self;
+  h->local = g_steal_pointer (&local);
+  h->remote = g_steal_pointer (&remote);
+  g_hash_table_add (self->handshakes, h);
+  h->handshake = rc_tls_handshake_start (conn, self->tls_certificate, self->tls_timeout_ms,
+                                         on_handshake_done, h);
 }
 
 static gboolean
@@ -371,10 +426,36 @@ rc_http_listener_get_fd_reserve (RcHttpListener *self)
 }
 
 void
+rc_http_listener_set_tls (RcHttpListener *self, GTlsCertificate *certificate,
+                          guint handshake_timeout_ms)
+{
+  g_return_if_fail (RC_IS_HTTP_LISTENER (self));
+  g_return_if_fail (certificate == NULL || G_IS_TLS_CERTIFICATE (certificate));
+  g_set_object (&self->tls_certificate, certificate);
+  self->tls_timeout_ms = handshake_timeout_ms;
+}
+
+GTlsCertificate *
+rc_http_listener_get_tls_certificate (RcHttpListener *self)
+{
+  g_return_val_if_fail (RC_IS_HTTP_LISTENER (self), NULL);
+  return self->tls_certificate;
+}
+
+void
 rc_http_listener_close (RcHttpListener *self)
 {
   g_return_if_fail (RC_IS_HTTP_LISTENER (self));
   unwatch (self);
+  /* Connections still in their handshake are not HTTP connections yet:
+   * they go, as those still in the backlog do. */
+  GHashTableIter iter;
+  gpointer h;
+  g_hash_table_iter_init (&iter, self->handshakes);
+  while (g_hash_table_iter_next (&iter, &h, NULL)) {
+    rc_tls_handshake_cancel (((Handshake *) h)->handshake);
+    g_hash_table_iter_remove (&iter);
+  }
   g_clear_handle_id (&self->backoff_id, g_source_remove);
   if (self->probe) {
     g_socket_close (self->probe, NULL);
@@ -427,6 +508,8 @@ rc_http_listener_finalize (GObject *object)
   rc_metrics_unregister_collector (collect, self);
   rc_http_listener_close (self);
   g_clear_object (&self->probe_addr);
+  g_clear_object (&self->tls_certificate);
+  g_hash_table_unref (self->handshakes);
   counter_unref (self->counter);
   g_object_unref (self->soup);
   G_OBJECT_CLASS (rc_http_listener_parent_class)->finalize (object);
@@ -444,4 +527,5 @@ rc_http_listener_init (RcHttpListener *self)
   rc_backoff_init (&self->backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS, 0);
   self->counter = g_new0 (Counter, 1);
   g_atomic_ref_count_init (&self->counter->ref);
+  self->handshakes = g_hash_table_new_full (NULL, NULL, handshake_free, NULL);
 }

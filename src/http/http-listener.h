@@ -29,7 +29,13 @@
  *   (fair-io-stream.h), so no client holds the loop.
  * - rc_http_listener_check_alive() proves the listener accepts: it
  *   connects to itself and reports whether the previous such connection
- *   was accepted. The systemd watchdog is pinged only while it is.
+ *   was accepted. The systemd watchdog is pinged only while it is. Its
+ *   plain TCP connection is recognised and closed before any TLS.
+ * - With a certificate (rc_http_listener_set_tls()) every connection is
+ *   HTTPS: accepted, checked and counted as above, then handed to libsoup
+ *   only once its TLS handshake is done (tls-handshake.h: asynchronous, on
+ *   a worker thread, within a deadline). The fair stream wraps the TLS
+ *   connection, so budgets and WebSocket limits count the plain text.
  */
 #pragma once
 
@@ -46,8 +52,16 @@ G_DECLARE_FINAL_TYPE (RcHttpListener, rc_http_listener, RC, HTTP_LISTENER, GObje
  * @max_connections accepted connections (plain HTTP and WebSocket) are open
  * at once; 0 means no cap but the descriptor reserve. */
 RcHttpListener *rc_http_listener_new (SoupServer *soup, GSocket *socket, guint max_connections);
+/* Serve HTTPS from now on: connections accepted after this call get a TLS
+ * handshake with @certificate (NULL: plain HTTP again), which must be over
+ * within @handshake_timeout_ms of the accept. Connections already accepted
+ * keep the certificate they got. */
+void rc_http_listener_set_tls (RcHttpListener *self, GTlsCertificate *certificate,
+                               guint handshake_timeout_ms);
+/* The certificate new connections get (NULL: plain HTTP). */
+GTlsCertificate *rc_http_listener_get_tls_certificate (RcHttpListener *self);
 /* Close the listening socket (connections already accepted are not
- * affected). Idempotent. */
+ * affected, but those still in their TLS handshake are reset). Idempotent. */
 void rc_http_listener_close (RcHttpListener *self);
 /* Accepted connections whose socket is still open. */
 guint rc_http_listener_get_n_connections (RcHttpListener *self);

@@ -2,6 +2,7 @@
 #include "http/http-server.h"
 #include "http/http-listener.h"
 #include "http/request-guard.h"
+#include "config-tls.h"
 #include "core/metrics.h"
 #include "json/json-text.h"
 #include "roomcast-build-config.h"
@@ -155,6 +156,23 @@ rc_http_server_get_soup (RcHttpServer *self)
   return self->soup;
 }
 
+/* "<what> the certificate of FILE (SHA-256 AB:…, valid until …)": what an
+ * operator compares with `openssl x509 -noout -fingerprint -sha256`. */
+static void
+log_certificate (const char *what, GTlsCertificate *certificate, const char *file)
+{
+  g_autofree char *fingerprint = rc_config_tls_fingerprint (certificate);
+  g_autoptr (GDateTime) until = NULL;
+  g_object_get (certificate, "not-valid-after", &until, NULL);
+  g_autofree char *until_text = until ? g_date_time_format_iso8601 (until) : g_strdup ("?");
+
+  g_info ("http: %s the certificate of %s (SHA-256 %s, valid until %s)", what, file,
+          fingerprint, until_text);
+  if (until && g_date_time_to_unix (until) < g_get_real_time () / G_USEC_PER_SEC)
+    g_warning ("http: the TLS certificate of %s expired on %s: clients will refuse it", file,
+               until_text);
+}
+
 /* GSocket's default backlog is 10: a burst of clients (a room filling up, a
  * reconnect storm after a blip) would see SYNs dropped and retried seconds
  * later. Listen on our own socket with a backlog sized for bursts. */
@@ -181,13 +199,50 @@ rc_http_server_listen (RcHttpServer *self, GError **error)
   g_autoptr (GSocketAddress) bound = g_socket_get_local_address (socket, error);
   if (!bound)
     return FALSE;
+  g_autoptr (GTlsCertificate) certificate = NULL;
+  if (self->config->tls_cert_file) {
+    certificate = rc_config_load_tls_certificate (self->config->tls_cert_file,
+                                                  self->config->tls_key_file, error);
+    if (!certificate)
+      return FALSE;
+    log_certificate ("serving HTTPS with", certificate, self->config->tls_cert_file);
+  }
   self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   g_clear_object (&self->listener);
   self->listener = rc_http_listener_new (self->soup, socket,
                                          self->config->http_max_connections);
+  if (certificate)
+    rc_http_listener_set_tls (self->listener, certificate,
+                              self->config->http_header_timeout_ms);
   g_info ("http: %u connections at most, %u of the process's descriptors kept for the rest",
           self->config->http_max_connections, rc_http_listener_get_fd_reserve (self->listener));
   return TRUE;
+}
+
+gboolean
+rc_http_server_reload_tls (RcHttpServer *self)
+{
+  g_return_val_if_fail (RC_IS_HTTP_SERVER (self), FALSE);
+  if (!rc_http_server_is_tls (self))
+    return FALSE;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GTlsCertificate)
+    certificate = rc_config_load_tls_certificate (self->config->tls_cert_file,
+                                                  self->config->tls_key_file, &error);
+  if (!certificate) {
+    g_warning ("http: keeping the running TLS certificate: %s", error->message);
+    return FALSE;
+  }
+  rc_http_listener_set_tls (self->listener, certificate, self->config->http_header_timeout_ms);
+  log_certificate ("new connections get", certificate, self->config->tls_cert_file);
+  return TRUE;
+}
+
+gboolean
+rc_http_server_is_tls (RcHttpServer *self)
+{
+  g_return_val_if_fail (RC_IS_HTTP_SERVER (self), FALSE);
+  return self->listener && rc_http_listener_get_tls_certificate (self->listener);
 }
 
 RcHttpListener *

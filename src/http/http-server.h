@@ -2,7 +2,8 @@
  *
  * One SoupServer on the main loop serves /health, /metrics, the Socket.IO
  * endpoint (registered by RcSioServer) and later the web root and admin API.
- * Anything unknown gets a 404 JSON body.
+ * Anything unknown gets a 404 JSON body. With TLS_CERT_FILE and TLS_KEY_FILE
+ * it is HTTPS (and WSS), through its RcHttpListener.
  */
 #pragma once
 
@@ -25,6 +26,15 @@ gboolean rc_http_server_listen (RcHttpServer *self, GError **error);
 RcHttpListener *rc_http_server_get_listener (RcHttpServer *self);
 /* The port actually bound (useful with port 0). */
 guint rc_http_server_get_port (RcHttpServer *self);
+/* Whether the port serves HTTPS (TLS_CERT_FILE, TLS_KEY_FILE); FALSE
+ * before listen(). */
+gboolean rc_http_server_is_tls (RcHttpServer *self);
+/* SIGHUP: read TLS_CERT_FILE and TLS_KEY_FILE again (a renewed certificate
+ * at the same paths). Connections accepted from now on get the new
+ * certificate, those open keep theirs. A file that cannot be used keeps
+ * the running certificate and says why in the log. FALSE if nothing
+ * changed (or without TLS). */
+gboolean rc_http_server_reload_tls (RcHttpServer *self);
 /* Stop accepting connections and drop plain HTTP ones (WebSockets stay). */
 void rc_http_server_stop_listening (RcHttpServer *self);
 
