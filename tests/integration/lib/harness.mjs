@@ -1,8 +1,9 @@
 // Test harness: start a real roomcastd and connect real socket.io clients.
 //
 // The daemon binary comes from $ROOMCASTD (set by meson) or build/src/roomcastd.
-// Every server listens on 127.0.0.1 with --port 0; the port is read from its
-// "listening on" log line, so tests never race for ports.
+// Every server listens on 127.0.0.1 with --port 0; the port (and http or
+// https, with TLS_CERT_FILE) is read from its "listening on" log line, so
+// tests never race for ports.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
@@ -26,7 +27,8 @@ export const UNLIMITED_EVENTS = { SIO_EVENTS_PER_SECOND: "1000000", SIO_EVENTS_B
 // random one per start; tests configure this one as an operator would.
 export const TEST_PUSHER_APP = { PUSHER_APP_ID: "dev", PUSHER_APP_KEY: "dev-key", PUSHER_APP_SECRET: "dev-secret" };
 
-// Start roomcastd. Resolves once it listens: { url, port, proc, logs(), stop() }.
+// Start roomcastd. Resolves once it listens: { url, port, proc, logs(), stop() }
+// (url: https://… when it serves TLS).
 // `nofile` runs it with that RLIMIT_NOFILE (soft and hard, through util-linux's
 // prlimit, which execs it: proc.pid is the daemon's). `binary` runs another
 // roomcastd than $ROOMCASTD (a copy, to look like an installed one).
@@ -47,11 +49,11 @@ export async function startServer({ args = ["--dev"], env = {}, timeoutMs = 1000
   proc.stderr.on("data", onData);
   const exited = once(proc, "exit");
 
-  const port = await new Promise((resolve, reject) => {
+  const [scheme, port] = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`roomcastd did not start:\n${output}`)), timeoutMs * TIME_SCALE);
     const check = () => {
-      const m = output.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
-      if (m) { clearTimeout(timer); proc.stderr.off("data", check); resolve(Number(m[1])); }
+      const m = output.match(/listening on (https?):\/\/127\.0\.0\.1:(\d+)/);
+      if (m) { clearTimeout(timer); proc.stderr.off("data", check); resolve([m[1], Number(m[2])]); }
     };
     proc.stderr.on("data", check);
     exited.then(([code]) => { clearTimeout(timer); reject(new Error(`roomcastd exited (${code}):\n${output}`)); });
@@ -60,7 +62,7 @@ export async function startServer({ args = ["--dev"], env = {}, timeoutMs = 1000
 
   const server = {
     port,
-    url: `http://127.0.0.1:${port}`,
+    url: `${scheme}://127.0.0.1:${port}`,
     proc,
     exited,
     logs: () => output,
