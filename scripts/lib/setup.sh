@@ -18,9 +18,10 @@ DEBIAN_PACKAGES=(
   redis-server nodejs npm curl valgrind systemd python3
   chromium iproute2 graphviz
   clang-format
-  # TLS_CERT_FILE: GLib's TLS backend (GnuTLS); the openssl CLI makes the
-  # tests' certificates
-  glib-networking openssl
+  # TLS: GLib's backend for TLS_CERT_FILE (GnuTLS); the openssl CLI for the
+  # tests' certificates; nginx for tests/integration/nginx-proxy, which runs
+  # data/nginx/roomcast.conf (Debian also enables nginx.service on port 80)
+  glib-networking openssl nginx
   # python-socketio with what its default transports need (requests for
   # long-polling, websocket-client for the upgrade): tests/integration/polling
   python3-socketio python3-requests python3-websocket
