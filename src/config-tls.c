@@ -105,6 +105,12 @@ rc_config_load_tls_certificate (const char *cert_file, const char *key_file, GEr
   return g_steal_pointer (&certificate);
 }
 
+void
+rc_config_tls_set_priority (void)
+{
+  g_setenv ("G_TLS_GNUTLS_PRIORITY", RC_TLS_PRIORITY, FALSE);
+}
+
 char *
 rc_config_tls_fingerprint (GTlsCertificate *certificate)
 {

@@ -21,6 +21,15 @@ G_BEGIN_DECLS
 GTlsCertificate *rc_config_load_tls_certificate (const char *cert_file, const char *key_file,
                                                  GError **error);
 
+/* TLS 1.2 and 1.3 only, for every GIO TLS connection of the process
+ * (glib-networking's GnuTLS would accept 1.0 and 1.1 too): sets
+ * G_TLS_GNUTLS_PRIORITY to RC_TLS_PRIORITY unless the environment has it
+ * (an operator's own choice wins). Call it first thing in main(), before
+ * any thread starts and before any TLS connection: glib-networking reads
+ * it once. */
+#define RC_TLS_PRIORITY "NORMAL:%COMPAT:-VERS-TLS1.1:-VERS-TLS1.0"
+void rc_config_tls_set_priority (void);
+
 /* The SHA-256 fingerprint of @certificate (its DER form) as colon-separated
  * upper-case hex, as `openssl x509 -fingerprint -sha256` and browsers show it. */
 char *rc_config_tls_fingerprint (GTlsCertificate *certificate);

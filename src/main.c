@@ -12,6 +12,7 @@
 
 #include "roomcast-build-config.h"
 #include "config.h"
+#include "config-tls.h"
 #include "log.h"
 #include "auth/auth-provider.h"
 #include "auth/auth-jwt.h"
@@ -294,6 +295,8 @@ main (int argc, char **argv)
   };
 
   setlocale (LC_ALL, "");
+  /* HTTPS (TLS_CERT_FILE) with TLS 1.2 and 1.3 only: before any thread. */
+  rc_config_tls_set_priority ();
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- roomcast audio room server");
   g_option_context_set_summary (ctx, "Every setting can also come from the environment (PORT, "
                                      "REDIS_HOST, LARAVEL_API_URL, ...)\n"

@@ -81,6 +81,18 @@ test("the port serves HTTPS: the start line says https and logs the certificate"
   assert.equal(health.status, "ok");
 });
 
+test("TLS 1.0 and 1.1 are refused (RC_TLS_PRIORITY), 1.2 and 1.3 accepted", async () => {
+  const handshake = (minVersion, maxVersion) => new Promise((resolve, reject) => {
+    const s = tls.connect({ host: "127.0.0.1", port: server.port, ca: ca.ca, servername: "localhost",
+                            minVersion, maxVersion, ciphers: "DEFAULT@SECLEVEL=0" },
+                          () => { resolve(s.getProtocol()); s.end(); });
+    s.once("error", reject);
+  });
+  await assert.rejects(handshake("TLSv1", "TLSv1.1"));
+  assert.equal(await handshake("TLSv1.2", "TLSv1.2"), "TLSv1.2");
+  assert.equal(await handshake("TLSv1.3", "TLSv1.3"), "TLSv1.3");
+});
+
 test("socket.io-client over https (polling, then the upgrade) and over wss: join a room and chat", async () => {
   const roomId = randomUUID();
   const polling = await client("dev:1:Ann");
