@@ -7,11 +7,13 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
+import fs from "node:fs";
 import http from "node:http";
+import path from "node:path";
 import WebSocket from "ws";
-import { startServer, connect, request, next, waitFor, TIME_SCALE } from "./lib/harness.mjs";
+import { startServer, connect, request, next, waitFor, SOURCE_ROOT, TIME_SCALE } from "./lib/harness.mjs";
 import { makeCa, fetchTrusting } from "./lib/tls.mjs";
-import { startNginx } from "./lib/nginx.mjs";
+import { startNginx, SHIPPED_CONF } from "./lib/nginx.mjs";
 import { pusherApi } from "./lib/pusher.mjs";
 
 let ca, roomcast, proxy, get;
@@ -154,4 +156,16 @@ test("connections per client address are limited (limit_conn): the rest get 429"
   const open = statuses.filter((s) => s === 101).length;
   assert.ok(open <= 64, `${open} WebSockets open at once from one address`);
   assert.ok(statuses.filter((s) => s === 429).length >= 80 - 64 - 2, JSON.stringify(statuses));
+});
+
+test("the docs show the shipped file: whole in operations.md, its limits in security.md", () => {
+  const shipped = fs.readFileSync(SHIPPED_CONF, "utf8");
+  const blocks = (doc) => [...fs.readFileSync(path.join(SOURCE_ROOT, "docs", doc), "utf8")
+    .matchAll(/^( *)```nginx\n([\s\S]*?)^\1```$/gm)].map((m) => m[2].replace(new RegExp(`^${m[1]}`, "gm"), ""));
+  assert.ok(blocks("operations.md").includes(shipped), "docs/operations.md shows data/nginx/roomcast.conf as it is");
+  const lines = new Set(shipped.split("\n").map((l) => l.trim()));
+  const excerpt = blocks("security.md");
+  assert.equal(excerpt.length, 1);
+  for (const line of excerpt[0].split("\n").map((l) => l.trim()).filter(Boolean))
+    assert.ok(lines.has(line), `docs/security.md: "${line}" is not in data/nginx/roomcast.conf`);
 });
