@@ -183,8 +183,9 @@ on_socket_finalized (gpointer data, GObject *where_the_object_was)
   counter_unref (c);
 }
 
-/* Answer 503 without reading the request and close. Best effort: the
- * socket is new, so its send buffer has room for these few bytes. */
+/* Answer 503 without reading the request and close (with TLS: only
+ * close). Best effort: the socket is new, so its send buffer has room for
+ * these few bytes. */
 static void
 refuse (RcHttpListener *self, GSocket *client, const char *reason)
 {
@@ -203,7 +204,10 @@ refuse (RcHttpListener *self, GSocket *client, const char *reason)
     self->last_refusal_log_us = now;
     self->refused_since_log = 0;
   }
-  g_socket_send (client, text, strlen (text), NULL, NULL);
+  /* A TLS client would read plain text as a broken handshake: it just
+   * sees the connection end. */
+  if (self->tls_certificate == NULL)
+    g_socket_send (client, text, strlen (text), NULL, NULL);
   g_socket_shutdown (client, FALSE, TRUE, NULL);
   g_socket_close (client, NULL);
 }

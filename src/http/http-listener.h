@@ -22,7 +22,8 @@
  * - A reserve of descriptors below RLIMIT_NOFILE is kept for what is not a
  *   client (media peers, Redis, Laravel, recordings): a connection whose
  *   descriptor falls in the reserve, or past HTTP_MAX_CONNECTIONS, is
- *   answered 503 and closed at once (roomcast_http_connections_refused_total).
+ *   answered 503 and closed at once (roomcast_http_connections_refused_total;
+ *   with TLS only closed, no plain text to a TLS client).
  * - Accepted sockets get TCP_USER_TIMEOUT: data (or zero-window probes)
  *   unacknowledged for RC_HTTP_TCP_USER_TIMEOUT_MS ends the connection.
  * - Each connection reads at most a budget per main-loop iteration

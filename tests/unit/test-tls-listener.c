@@ -76,6 +76,23 @@ metric (const char *name, const char *labels)
   return p ? g_ascii_strtoull (p + strlen (prefix), NULL, 10) : 0;
 }
 
+/* The listener warns when it refuses a connection (test_connection_cap),
+ * and warnings are fatal in a GTest program: count that one instead. */
+static guint warned_refusing;
+
+static GLogWriterOutput
+writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0 &&
+        (level & G_LOG_LEVEL_WARNING) &&
+        strstr (fields[i].value, "http: refusing new connections")) {
+      warned_refusing++;
+      return G_LOG_WRITER_HANDLED;
+    }
+  return g_log_writer_default (level, fields, n_fields, data);
+}
+
 /* --- the server ---------------------------------------------------------- */
 
 static void
@@ -94,7 +111,8 @@ typedef struct {
 } Server;
 
 static void
-server_start (Server *s, GTlsCertificate *certificate, guint timeout_ms)
+server_start_capped (Server *s, GTlsCertificate *certificate, guint timeout_ms,
+                     guint max_connections)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
@@ -110,9 +128,15 @@ server_start (Server *s, GTlsCertificate *certificate, guint timeout_ms)
   g_assert_true (g_socket_listen (s->socket, &error));
   s->address = g_socket_get_local_address (s->socket, &error);
   g_assert_no_error (error);
-  s->listener = rc_http_listener_new (s->soup, s->socket, 0);
+  s->listener = rc_http_listener_new (s->soup, s->socket, max_connections);
   rc_http_listener_set_tls (s->listener, certificate, timeout_ms);
   g_assert_true (rc_http_listener_get_tls_certificate (s->listener) == certificate);
+}
+
+static void
+server_start (Server *s, GTlsCertificate *certificate, guint timeout_ms)
+{
+  server_start_capped (s, certificate, timeout_ms, 0);
 }
 
 static gboolean
@@ -391,10 +415,37 @@ test_close_during_handshake (void)
   server_stop (&s);
 }
 
+/* Past HTTP_MAX_CONNECTIONS a TLS client is closed without a word: a 503
+ * in plain text would read as a broken handshake. */
+static void
+test_connection_cap (void)
+{
+  static const char hello[] = { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01 };
+  g_autoptr (GTlsCertificate) one = load ("one");
+  g_autoptr (GError) error = NULL;
+  Server s = { 0 };
+  Client c = { .kind = CLIENT_BYTES, .bytes = hello, .n_bytes = sizeof hello };
+
+  server_start_capped (&s, one, 60000, 1);
+  g_autoptr (GSocket) quiet = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_true (g_socket_connect (quiet, s.address, NULL, &error));
+  g_assert_true (rc_test_wait_until (5000, one_connection, s.listener));
+  client_run (&c, &s);
+  g_assert_cmpuint (c.response->len, ==, 0);
+  client_clear (&c);
+  g_assert_cmpuint (
+    metric ("roomcast_http_connections_refused_total", "reason=\"connection_cap\""), ==, 1);
+  g_assert_cmpuint (warned_refusing, ==, 1);
+  g_socket_close (quiet, NULL);
+  server_stop (&s);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_log_set_writer_func (writer, NULL, NULL);
   if (!g_tls_backend_supports_tls (g_tls_backend_get_default ())) {
     g_test_skip ("no TLS backend (glib-networking)");
     return g_test_run ();
@@ -411,6 +462,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tls-listener/deadline", test_deadline);
   g_test_add_func ("/tls-listener/self-check", test_self_check);
   g_test_add_func ("/tls-listener/close-during-handshake", test_close_during_handshake);
+  g_test_add_func ("/tls-listener/connection-cap", test_connection_cap);
   int status = g_test_run ();
 
   g_autofree char *rm = g_strdup_printf ("rm -rf %s", dir);
