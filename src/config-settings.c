@@ -57,7 +57,9 @@ static const Setting table[] = {
   { "REDIS_HOST", NULL, KIND_STRING, FALSE, NULL, OFF (redis_host) },
   { "REDIS_PORT", NULL, KIND_PORT, FALSE, "6379", OFF (redis_port) },
   { "REDIS_PASSWORD", NULL, KIND_STRING, TRUE, NULL, OFF (redis_password) },
-  { "REDIS_DB", NULL, KIND_UINT, FALSE, "0", OFF (redis_db), 0, G_MAXINT },
+  /* 3, as the Node audio server's .env (docs/laravel.md): apart from the
+   * Laravel app's own databases (0 and 1 by default). */
+  { "REDIS_DB", NULL, KIND_UINT, FALSE, "3", OFF (redis_db), 0, G_MAXINT },
   { "LARAVEL_API_URL", NULL, KIND_URL, FALSE, NULL, OFF (laravel_api_url) },
   { "LARAVEL_INTERNAL_KEY", NULL, KIND_STRING, TRUE, NULL, OFF (laravel_internal_key), 32 },
   { "LARAVEL_CONNECT_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "2000",

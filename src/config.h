@@ -62,7 +62,7 @@ typedef struct {
   char *redis_host;     /* REDIS_HOST, default NULL = in-memory store */
   guint redis_port;     /* REDIS_PORT, default 6379 */
   char *redis_password; /* REDIS_PASSWORD (secret) */
-  guint redis_db;       /* REDIS_DB, default 0 */
+  guint redis_db;       /* REDIS_DB, default 3 */
 
   /* Laravel */
   char *laravel_api_url;            /* LARAVEL_API_URL, http(s) URL without trailing '/' */

@@ -230,7 +230,7 @@ describe("laravel auth with Redis", () => {
 
     await redis.restart();
     await waitFor(async () => (await health(server)).redis === "connected", 8000, "redis reconnected");
-    await server.waitForLog(/Redis 127\.0\.0\.1:\d+ db 0: connected again/);
+    await server.waitForLog(/Redis 127\.0\.0\.1:\d+ db 3: connected again/);
     const s = await connect(server, other.token);
     s.close();
     assert.ok(live.connected, "sockets survive a Redis outage");

@@ -13,7 +13,7 @@ static const char default_dump[] =
   "WEB_ROOT=\n" "SIO_PING_INTERVAL_MS=25000\n" "SIO_PING_TIMEOUT_MS=20000\n"
   "SIO_MAX_PAYLOAD=1000000\n" "HTTP_MAX_CONNECTIONS=50000\n" "HTTP_HEADER_TIMEOUT_MS=10000\n" "HTTP_BODY_TIMEOUT_MS=30000\n" "AUTH_PROVIDER=laravel\n" "JWT_SECRET=<unset>\n" "JWT_AUDIENCE=\n" "JWT_ISSUER=\n" "JWT_USER_MODEL=\n" "JWT_MAX_LIFETIME_S=86400\n" "JWT_TRUST_ROLE=false\n"
   "AUTH_CACHE_TTL_S=300\n"
-  "REDIS_HOST=\n" "REDIS_PORT=6379\n" "REDIS_PASSWORD=<unset>\n" "REDIS_DB=0\n"
+  "REDIS_HOST=\n" "REDIS_PORT=6379\n" "REDIS_PASSWORD=<unset>\n" "REDIS_DB=3\n"
   "LARAVEL_API_URL=\n" "LARAVEL_INTERNAL_KEY=<unset>\n"
   "LARAVEL_CONNECT_TIMEOUT_MS=2000\n" "LARAVEL_TIMEOUT_MS=5000\n"
   "MAX_ROOMS_PER_WORKER=100\n" "MAX_CLIENTS_PER_ROOM=50\n"
@@ -24,7 +24,7 @@ static const char default_dump[] =
   "JITTER_LATENCY_MS=60\n" "OPUS_BITRATE=32000\n" "OPUS_COMPLEXITY=10\n" "MEDIA_ENABLED=true\n" "MEDIA_FANOUT_PEERS=64\n"
   "ADMIN_API_KEY=<unset>\n" "SHUTDOWN_TIMEOUT_MS=20000\n" "RECORD_DIR=\n"
   "PUSHER_APP_ID=\n" "PUSHER_APP_KEY=\n" "PUSHER_APP_SECRET=<unset>\n"
-  "BROADCAST_REDIS_DB=0\n" "BROADCAST_REDIS_PREFIX=laravel_database_\n"
+  "BROADCAST_REDIS_DB=3\n" "BROADCAST_REDIS_PREFIX=laravel_database_\n"
   "BROADCAST_AUTH_URL=\n" "WEBHOOK_URL=\n" "BROADCAST_API_KEY=<unset>\n";
 
 static void
@@ -52,7 +52,7 @@ test_defaults (void)
   g_assert_null (config->redis_host);
   g_assert_cmpuint (config->redis_port, ==, 6379);
   g_assert_null (config->redis_password);
-  g_assert_cmpuint (config->redis_db, ==, 0);
+  g_assert_cmpuint (config->redis_db, ==, 3);
   g_assert_null (config->laravel_api_url);
   g_assert_null (config->laravel_internal_key);
   g_assert_cmpuint (config->laravel_connect_timeout_ms, ==, 2000);
@@ -216,13 +216,13 @@ test_invalid_uint (void)
 
   {
     g_autofree char *message = env_error ("REDIS_DB", "4294967296");
-    g_auto(GStrv) env = env_of ("SEATS_PER_ROOM", "64", "ROOM_GRACE_PERIOD_S", "0", "REDIS_DB", "3", NULL);
+    g_auto(GStrv) env = env_of ("SEATS_PER_ROOM", "64", "ROOM_GRACE_PERIOD_S", "0", "REDIS_DB", "4", NULL);
     g_autoptr(RcConfig) config = load_ok (TRUE, NULL, env, NULL);
 
     g_assert_true (g_str_has_prefix (message, "REDIS_DB: '4294967296' is not a whole number"));
     g_assert_cmpuint (config->seats_per_room, ==, 64);
     g_assert_cmpuint (config->room_grace_s, ==, 0);
-    g_assert_cmpuint (config->redis_db, ==, 3);
+    g_assert_cmpuint (config->redis_db, ==, 4);
   }
 }
 
@@ -608,7 +608,7 @@ static void
 test_hub_settings (void)
 {
   g_auto(GStrv) env = env_of ("JWT_SECRET", "jwt", "REVERB_APP_ID", "42", "REVERB_APP_KEY", "k3y",
-                              "PUSHER_APP_SECRET", SECRET, "REDIS_DB", "3",
+                              "PUSHER_APP_SECRET", SECRET, "REDIS_DB", "4",
                               "BROADCAST_API_KEY", "0123456789abcdef" SECRET,
                               "WEBHOOK_URL", "http://127.0.0.1:9/hooks/", NULL);
   g_auto(GStrv) env_db = env_of ("REDIS_DB", "3", "BROADCAST_REDIS_DB", "5",
@@ -624,7 +624,7 @@ test_hub_settings (void)
   g_assert_cmpstr (config->pusher_app_id, ==, "42");
   g_assert_cmpstr (config->pusher_app_key, ==, "k3y");
   g_assert_cmpstr (config->pusher_app_secret, ==, SECRET);
-  g_assert_cmpuint (config->broadcast_redis_db, ==, 3);
+  g_assert_cmpuint (config->broadcast_redis_db, ==, 4);
   g_assert_cmpstr (config->webhook_url, ==, "http://127.0.0.1:9/hooks");
   g_assert_null (strstr (dump, SECRET));
   g_assert_nonnull (strstr (dump, "\nPUSHER_APP_SECRET=<redacted>\n"));
