@@ -37,11 +37,12 @@ typedef struct {
   guint min, max;
   const Choice *choices; /* KIND_ENUM, NULL-terminated */
   gboolean reloadable;   /* applied by SIGHUP without a restart */
+  gboolean keep_empty;   /* KIND_STRING: "NAME=" is the empty value, not "unset" */
 } Setting;
 
 /* The number of rows in the table; config-settings.c checks it at compile
  * time, so adding a setting means changing this number too. */
-#define RC_CONFIG_N_SETTINGS 59
+#define RC_CONFIG_N_SETTINGS 60
 
 extern const Setting *const rc_config_settings;
 

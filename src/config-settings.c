@@ -60,6 +60,11 @@ static const Setting table[] = {
   /* 3, as the Node audio server's .env (docs/laravel.md): apart from the
    * Laravel app's own databases (0 and 1 by default). */
   { "REDIS_DB", NULL, KIND_UINT, FALSE, "3", OFF (redis_db), 0, G_MAXINT },
+  /* The key prefix of Laravel's Redis connection (its REDIS_PREFIX): auth
+   * keys written through the Redis facade carry it (src/auth/token-keys.h);
+   * empty = Laravel writes without one. */
+  { "LARAVEL_REDIS_PREFIX", NULL, KIND_STRING, FALSE, "laravel_database_",
+    OFF (laravel_redis_prefix), .keep_empty = TRUE },
   { "LARAVEL_API_URL", NULL, KIND_URL, FALSE, NULL, OFF (laravel_api_url) },
   { "LARAVEL_INTERNAL_KEY", NULL, KIND_STRING, TRUE, NULL, OFF (laravel_internal_key), 32 },
   { "LARAVEL_CONNECT_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "2000",
@@ -110,14 +115,15 @@ static const Setting table[] = {
   /* Room recordings; created if missing, checked writable at startup (main.c). */
   { "RECORD_DIR", NULL, KIND_STRING, FALSE, NULL, OFF (record_dir) },
   /* Realtime hub: Laravel's pusher/reverb driver and Redis broadcaster.
-   * BROADCAST_REDIS_DB unset = REDIS_DB (see parse_all). */
+   * BROADCAST_REDIS_DB unset = REDIS_DB, BROADCAST_REDIS_PREFIX unset =
+   * LARAVEL_REDIS_PREFIX (see parse_all). */
   { "PUSHER_APP_ID", "REVERB_APP_ID", KIND_STRING, FALSE, NULL, OFF (pusher_app_id), 1 },
   { "PUSHER_APP_KEY", "REVERB_APP_KEY", KIND_STRING, FALSE, NULL, OFF (pusher_app_key), 1 },
   { "PUSHER_APP_SECRET", "REVERB_APP_SECRET", KIND_STRING, TRUE, NULL, OFF (pusher_app_secret),
     1 },
   { "BROADCAST_REDIS_DB", NULL, KIND_UINT, FALSE, NULL, OFF (broadcast_redis_db), 0, G_MAXINT },
-  { "BROADCAST_REDIS_PREFIX", NULL, KIND_STRING, FALSE, "laravel_database_",
-    OFF (broadcast_redis_prefix) },
+  { "BROADCAST_REDIS_PREFIX", NULL, KIND_STRING, FALSE, NULL, OFF (broadcast_redis_prefix),
+    .keep_empty = TRUE },
   { "BROADCAST_AUTH_URL", NULL, KIND_URL, FALSE, NULL, OFF (broadcast_auth_url) },
   { "WEBHOOK_URL", NULL, KIND_URL, FALSE, NULL, OFF (webhook_url) },
   { "BROADCAST_API_KEY", NULL, KIND_STRING, TRUE, NULL, OFF (broadcast_api_key), 16 },

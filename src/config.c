@@ -308,10 +308,11 @@ parse_setting (const Setting *s, const char *value, RcConfig *config, GPtrArray 
 {
   gpointer field = G_STRUCT_MEMBER_P (config, s->offset);
 
-  /* As in a .env file, "KEY=" means "not set" for text-like settings. A
-   * number has no such reading, so an empty one is an error below. */
-  if (value != NULL && *value == '\0' && s->kind != KIND_UINT && s->kind != KIND_PORT &&
-      s->kind != KIND_LISTEN_PORT)
+  /* As in a .env file, "KEY=" means "not set" for text-like settings (but
+   * for a prefix, where empty is a value). A number has no such reading, so
+   * an empty one is an error below. */
+  if (value != NULL && *value == '\0' && !s->keep_empty && s->kind != KIND_UINT &&
+      s->kind != KIND_PORT && s->kind != KIND_LISTEN_PORT)
     value = s->default_value;
 
   switch (s->kind) {
@@ -396,14 +397,17 @@ parse_all (RcConfig *config, const char *const *raw, gboolean *ok, GPtrArray *er
   const char *auth = raw[find_setting ("AUTH_PROVIDER")];
 
   int bdb = find_setting ("BROADCAST_REDIS_DB");
+  int bprefix = find_setting ("BROADCAST_REDIS_PREFIX");
 
   for (guint i = 0; i < N_SETTINGS; i++)
-    ok[i] = (int) i == bdb && raw[i] == NULL
-              ? TRUE /* unset: follows REDIS_DB, below */
+    ok[i] = ((int) i == bdb || (int) i == bprefix) && raw[i] == NULL
+              ? TRUE /* unset: follows REDIS_DB or LARAVEL_REDIS_PREFIX, below */
               : parse_setting (&settings[i], raw[i] ? raw[i] : settings[i].default_value,
                                config, errors);
   if (raw[bdb] == NULL)
     config->broadcast_redis_db = config->redis_db;
+  if (raw[bprefix] == NULL)
+    set_string (&config->broadcast_redis_prefix, config->laravel_redis_prefix);
 
   /* --dev runs the hub with credentials of its own unless a key is given. */
   config->dev_pusher_app = config->dev && config->pusher_app_key == NULL;

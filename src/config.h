@@ -59,10 +59,11 @@ typedef struct {
   guint auth_cache_ttl_s;   /* AUTH_CACHE_TTL_S, default 300: validated users cached */
 
   /* Redis */
-  char *redis_host;     /* REDIS_HOST, default NULL = in-memory store */
-  guint redis_port;     /* REDIS_PORT, default 6379 */
-  char *redis_password; /* REDIS_PASSWORD (secret) */
-  guint redis_db;       /* REDIS_DB, default 3 */
+  char *redis_host;           /* REDIS_HOST, default NULL = in-memory store */
+  guint redis_port;           /* REDIS_PORT, default 6379 */
+  char *redis_password;       /* REDIS_PASSWORD (secret) */
+  guint redis_db;             /* REDIS_DB, default 3 */
+  char *laravel_redis_prefix; /* LARAVEL_REDIS_PREFIX, default "laravel_database_"; "" = none */
 
   /* Laravel */
   char *laravel_api_url;            /* LARAVEL_API_URL, http(s) URL without trailing '/' */
@@ -112,7 +113,7 @@ typedef struct {
   char *pusher_app_key;         /* PUSHER_APP_KEY */
   char *pusher_app_secret;      /* PUSHER_APP_SECRET (secret) */
   guint broadcast_redis_db;     /* BROADCAST_REDIS_DB, default REDIS_DB */
-  char *broadcast_redis_prefix; /* BROADCAST_REDIS_PREFIX, default "laravel_database_" */
+  char *broadcast_redis_prefix; /* BROADCAST_REDIS_PREFIX, default LARAVEL_REDIS_PREFIX */
   char *broadcast_auth_url;     /* BROADCAST_AUTH_URL: Laravel's /broadcasting/auth */
   char *webhook_url;            /* WEBHOOK_URL: Pusher-style webhooks */
   char *broadcast_api_key;      /* BROADCAST_API_KEY (secret): X-WebSocket-API-Key */

@@ -159,7 +159,8 @@ make_auth_provider (const RcConfig *config, RcLaravelClient *laravel, RcRedisCli
                "never expose this server");
     return rc_dev_auth_new ();
   case RC_AUTH_LARAVEL:
-    return rc_laravel_auth_new (laravel, redis, config->auth_cache_ttl_s);
+    return rc_laravel_auth_new (laravel, redis, config->auth_cache_ttl_s,
+                                config->laravel_redis_prefix);
   case RC_AUTH_JWT: {
     RcJwtOptions options = {
       .audience = config->jwt_audience,
@@ -168,7 +169,7 @@ make_auth_provider (const RcConfig *config, RcLaravelClient *laravel, RcRedisCli
       .max_lifetime_s = config->jwt_max_lifetime_s,
       .trust_role = config->jwt_trust_role,
     };
-    return rc_jwt_auth_new (config->jwt_secret, &options, redis);
+    return rc_jwt_auth_new (config->jwt_secret, &options, redis, config->laravel_redis_prefix);
   }
   default:
     g_set_error (error, RC_CONFIG_ERROR, RC_CONFIG_ERROR_INVALID, "AUTH_PROVIDER: unknown");
@@ -421,7 +422,8 @@ main (int argc, char **argv)
     rc_laravel_client_add_health (d.laravel, rc_http_server_get_health (d.http));
   if (d.redis &&
       (config->auth_provider == RC_AUTH_LARAVEL || config->auth_provider == RC_AUTH_JWT))
-    d.revocation = rc_revocation_watcher_new (d.sio, d.redis, RC_REVOCATION_CHECK_MS);
+    d.revocation = rc_revocation_watcher_new (d.sio, d.redis, config->laravel_redis_prefix,
+                                              RC_REVOCATION_CHECK_MS);
   /* Modules add to GET /admin/rooms/{id} with rc_admin_api_add_room_detail(). */
   d.admin = rc_admin_api_new (config, d.sio, d.rooms);
   rc_admin_api_attach (d.admin, rc_http_server_get_soup (d.http));

@@ -19,8 +19,9 @@
  * another guard's model is refused), and a maximum lifetime (`exp` at most
  * that far ahead of now, and of `iat` when present). With Redis, the
  * provider also refuses a token whose revocation marker exists
- * (auth:revoked:{sha256}, as for Sanctum tokens), and the revocation
- * watcher drops live sockets whose token is revoked.
+ * (auth:revoked:{sha256} in any of the forms of auth/token-keys.h, as for
+ * Sanctum tokens), and the revocation watcher drops live sockets whose
+ * token is revoked.
  */
 #pragma once
 
@@ -44,9 +45,10 @@ typedef struct {
 #define RC_TYPE_JWT_AUTH (rc_jwt_auth_get_type ())
 G_DECLARE_FINAL_TYPE (RcJwtAuth, rc_jwt_auth, RC, JWT_AUTH, GObject)
 
-/* @options is copied; @redis (nullable) is where revocation markers are. */
+/* @options is copied; @redis (nullable) is where revocation markers are,
+ * also under @laravel_prefix (LARAVEL_REDIS_PREFIX; nullable or empty = none). */
 RcAuthProvider *rc_jwt_auth_new (const char *secret, const RcJwtOptions *options,
-                                 RcRedisClient *redis);
+                                 RcRedisClient *redis, const char *laravel_prefix);
 
 /* Verify @token against @secret and @options (NULL: none of the optional
  * checks, role not trusted) at time @now_s (Unix seconds). NULL with

@@ -171,4 +171,12 @@ describe("jwt auth: audience, issuer, prv, lifetime, role, revocation", () => {
     await refused(live, "revoked token reconnecting");
     await server.waitForLog(/auth refused: jwt: token revoked/);
   });
+
+  test("a JWT revoked through Laravel's Redis facade (prefixed key) is refused too", async () => {
+    const t = sign(strict({ sub: "8" }));
+    (await connect(server, t)).close();
+    const hash = createHash("sha256").update(t).digest("hex");
+    await redis.command("SETEX", `laravel_database_auth:revoked:${hash}`, "86400", "1");
+    await refused(t, "revoked under LARAVEL_REDIS_PREFIX");
+  });
 });

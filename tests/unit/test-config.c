@@ -14,6 +14,7 @@ static const char default_dump[] =
   "SIO_MAX_PAYLOAD=1000000\n" "HTTP_MAX_CONNECTIONS=50000\n" "HTTP_HEADER_TIMEOUT_MS=10000\n" "HTTP_BODY_TIMEOUT_MS=30000\n" "AUTH_PROVIDER=laravel\n" "JWT_SECRET=<unset>\n" "JWT_AUDIENCE=\n" "JWT_ISSUER=\n" "JWT_USER_MODEL=\n" "JWT_MAX_LIFETIME_S=86400\n" "JWT_TRUST_ROLE=false\n"
   "AUTH_CACHE_TTL_S=300\n"
   "REDIS_HOST=\n" "REDIS_PORT=6379\n" "REDIS_PASSWORD=<unset>\n" "REDIS_DB=3\n"
+  "LARAVEL_REDIS_PREFIX=laravel_database_\n"
   "LARAVEL_API_URL=\n" "LARAVEL_INTERNAL_KEY=<unset>\n"
   "LARAVEL_CONNECT_TIMEOUT_MS=2000\n" "LARAVEL_TIMEOUT_MS=5000\n"
   "MAX_ROOMS_PER_WORKER=100\n" "MAX_CLIENTS_PER_ROOM=50\n"
@@ -153,6 +154,28 @@ test_empty_means_unset (void)
   g_assert_cmpstr (config->listen_addr, ==, "127.0.0.1");
   g_assert_cmpstr (config->log_level_name, ==, "info");
   g_unlink (path);
+}
+
+/* A prefix is a value even when empty; BROADCAST_REDIS_PREFIX follows
+ * LARAVEL_REDIS_PREFIX unless set. */
+static void
+test_redis_prefixes (void)
+{
+  g_auto(GStrv) none = env_of ("LARAVEL_REDIS_PREFIX", "", NULL);
+  g_auto(GStrv) custom = env_of ("LARAVEL_REDIS_PREFIX", "app-database-", NULL);
+  g_auto(GStrv) both = env_of ("LARAVEL_REDIS_PREFIX", "app_", "BROADCAST_REDIS_PREFIX", "", NULL);
+  g_autoptr(RcConfig) c_none = load_ok (TRUE, NULL, none, NULL);
+  g_autoptr(RcConfig) c_custom = load_ok (TRUE, NULL, custom, NULL);
+  g_autoptr(RcConfig) c_both = load_ok (TRUE, NULL, both, NULL);
+  g_autofree char *dump = rc_config_dump (c_none);
+
+  g_assert_cmpstr (c_none->laravel_redis_prefix, ==, "");
+  g_assert_cmpstr (c_none->broadcast_redis_prefix, ==, "");
+  g_assert_nonnull (strstr (dump, "\nLARAVEL_REDIS_PREFIX=\n"));
+  g_assert_cmpstr (c_custom->laravel_redis_prefix, ==, "app-database-");
+  g_assert_cmpstr (c_custom->broadcast_redis_prefix, ==, "app-database-");
+  g_assert_cmpstr (c_both->laravel_redis_prefix, ==, "app_");
+  g_assert_cmpstr (c_both->broadcast_redis_prefix, ==, "");
 }
 
 static void
@@ -704,6 +727,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/auth-default", test_auth_default);
   g_test_add_func ("/config/precedence", test_precedence);
   g_test_add_func ("/config/empty-means-unset", test_empty_means_unset);
+  g_test_add_func ("/config/redis-prefixes", test_redis_prefixes);
   g_test_add_func ("/config/aliases", test_aliases);
   g_test_add_func ("/config/invalid/uint", test_invalid_uint);
   g_test_add_func ("/config/invalid/port", test_invalid_port);
