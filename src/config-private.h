@@ -18,6 +18,7 @@ typedef enum {
   KIND_LOG_LEVEL,   /* error|warn|warning|info|debug, sets two fields */
   KIND_ORIGINS,     /* comma separated "*" or scheme://host[:port] */
   KIND_ENUM,        /* one of Setting.choices, stored as an int-sized enum */
+  KIND_FLAGS,       /* comma separated Setting.choices (one bit each), ORed into an int */
   KIND_IGNORED,     /* accepted for the Node audio server's .env, no effect */
   KIND_ICE_URLS, /* comma separated stun:// (max = 1 URL) or turn(s):// URLs, see parse_ice_urls */
 } Kind;
@@ -35,7 +36,7 @@ typedef struct {
   const char *default_value; /* parsed like any value; NULL = unset */
   gsize offset;              /* field in RcConfig */
   guint min, max;
-  const Choice *choices; /* KIND_ENUM, NULL-terminated */
+  const Choice *choices; /* KIND_ENUM and KIND_FLAGS, NULL-terminated */
   gboolean reloadable;   /* applied by SIGHUP without a restart */
   gboolean keep_empty;   /* KIND_STRING: "NAME=" is the empty value, not "unset" */
 } Setting;

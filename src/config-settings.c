@@ -3,7 +3,7 @@
 #include "config-private.h"
 #include "roomcast-build-config.h"
 
-/* KIND_ENUM writes through an int pointer. */
+/* KIND_ENUM and KIND_FLAGS write through an int pointer. */
 G_STATIC_ASSERT (sizeof (RcAuthKind) == sizeof (int));
 
 static const Choice bool_choices[] = {
@@ -41,7 +41,8 @@ static const Setting table[] = {
     100, DAY_MS },
   { "HTTP_BODY_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "30000", OFF (http_body_timeout_ms), 100,
     DAY_MS },
-  { "AUTH_PROVIDER", NULL, KIND_ENUM, FALSE, NULL, OFF (auth_provider),
+  /* "laravel,jwt": JWTs checked here, other tokens by Laravel (main.c). */
+  { "AUTH_PROVIDER", NULL, KIND_FLAGS, FALSE, NULL, OFF (auth_provider),
     .choices = auth_choices },
   { "JWT_SECRET", NULL, KIND_STRING, TRUE, NULL, OFF (jwt_secret) },
   /* What a JWT must also carry (src/auth/auth-jwt.h); unset = not checked. */

@@ -302,6 +302,38 @@ parse_enum (const Setting *s, const char *value, int *field, GPtrArray *errors)
   return FALSE;
 }
 
+/* "a,b": the OR of the named choices; blanks around names are allowed. */
+static gboolean
+parse_flags (const Setting *s, const char *value, int *field, GPtrArray *errors)
+{
+  g_auto (GStrv) parts = NULL;
+  g_autoptr (GString) names = NULL;
+  int flags = 0;
+
+  if (value == NULL)
+    return TRUE; /* left for the caller to default */
+  parts = g_strsplit (value, ",", -1);
+  for (char **p = parts; *p != NULL; p++) {
+    const char *item = g_strstrip (*p);
+    const Choice *c = s->choices;
+
+    while (c->name != NULL && g_ascii_strcasecmp (item, c->name) != 0)
+      c++;
+    if (c->name == NULL)
+      goto invalid;
+    flags |= c->value;
+  }
+  *field = flags;
+  return TRUE;
+
+invalid:
+  names = g_string_new (NULL);
+  for (const Choice *c = s->choices; c->name != NULL; c++)
+    g_string_append_printf (names, "%s%s", names->len ? ", " : "", c->name);
+  add_error (errors, s, value, "is not a comma separated list of %s", names->str);
+  return FALSE;
+}
+
 /* Parses @value (NULL = unset) into @config; FALSE after adding an error. */
 static gboolean
 parse_setting (const Setting *s, const char *value, RcConfig *config, GPtrArray *errors)
@@ -348,6 +380,8 @@ parse_setting (const Setting *s, const char *value, RcConfig *config, GPtrArray 
     return parse_origins (s, value, field, errors);
   case KIND_ENUM:
     return parse_enum (s, value, field, errors);
+  case KIND_FLAGS:
+    return parse_flags (s, value, field, errors);
   case KIND_IGNORED:
     return TRUE;
   case KIND_ICE_URLS:
@@ -419,10 +453,12 @@ parse_all (RcConfig *config, const char *const *raw, gboolean *ok, GPtrArray *er
     set_string (&config->pusher_app_secret, secret);
   }
 
+  /* JWT_SECRET adds JWTs to Sanctum tokens; it never turns Laravel off
+   * (that takes AUTH_PROVIDER=jwt). */
   if (auth == NULL || *auth == '\0')
-    config->auth_provider = config->dev          ? RC_AUTH_DEV
-                            : config->jwt_secret ? RC_AUTH_JWT
-                                                 : RC_AUTH_LARAVEL;
+    config->auth_provider = config->dev
+                              ? RC_AUTH_DEV
+                              : RC_AUTH_LARAVEL | (config->jwt_secret ? RC_AUTH_JWT : 0);
 }
 
 static gboolean
@@ -465,24 +501,24 @@ cross_check (const RcConfig *config, const char *const *raw, const gboolean *ok,
 
   if (!ok[auth])
     return;
-  switch (config->auth_provider) {
-  case RC_AUTH_DEV:
-    if (!config->dev)
-      add_error (errors, &settings[auth], raw[auth], "is only allowed with --dev");
-    break;
-  case RC_AUTH_LARAVEL:
-    /* Also with --dev: an explicit laravel provider cannot work without them. */
+  if ((config->auth_provider & RC_AUTH_DEV) && config->auth_provider != RC_AUTH_DEV)
+    add_error (errors, &settings[auth], raw[auth], "cannot combine dev with another provider");
+  else if (config->auth_provider == RC_AUTH_DEV && !config->dev)
+    add_error (errors, &settings[auth], raw[auth], "is only allowed with --dev");
+  if (config->auth_provider & RC_AUTH_LARAVEL) {
+    /* Also with --dev: an explicit laravel provider cannot work without them;
+     * JWT_SECRET alone does not turn Laravel off (parse_all): say how to. */
+    const char *hint = (raw[auth] == NULL || *raw[auth] == '\0') && config->jwt_secret
+                         ? " (or AUTH_PROVIDER=jwt to accept JWTs only)"
+                         : dev_hint;
     if (ok[find_setting ("LARAVEL_API_URL")] && config->laravel_api_url == NULL)
-      add_line (errors, "LARAVEL_API_URL: required when AUTH_PROVIDER is laravel%s", dev_hint);
+      add_line (errors, "LARAVEL_API_URL: required when AUTH_PROVIDER is laravel%s", hint);
     if (ok[find_setting ("LARAVEL_INTERNAL_KEY")] && config->laravel_internal_key == NULL)
-      add_line (errors, "LARAVEL_INTERNAL_KEY: required when AUTH_PROVIDER is laravel%s",
-                dev_hint);
-    break;
-  case RC_AUTH_JWT:
-    if (ok[find_setting ("JWT_SECRET")] && config->jwt_secret == NULL)
-      add_line (errors, "JWT_SECRET: required when AUTH_PROVIDER is jwt");
-    break;
+      add_line (errors, "LARAVEL_INTERNAL_KEY: required when AUTH_PROVIDER is laravel%s", hint);
   }
+  if ((config->auth_provider & RC_AUTH_JWT) && ok[find_setting ("JWT_SECRET")] &&
+      config->jwt_secret == NULL)
+    add_line (errors, "JWT_SECRET: required when AUTH_PROVIDER is jwt");
 }
 
 static gboolean
@@ -683,6 +719,13 @@ append_value (GString *out, const RcConfig *config, const Setting *s)
         break;
       }
     break;
+  case KIND_FLAGS: {
+    gsize start = out->len;
+    for (const Choice *c = s->choices; c->name != NULL; c++)
+      if (*(const int *) field & c->value)
+        g_string_append_printf (out, "%s%s", out->len > start ? "," : "", c->name);
+    break;
+  }
   case KIND_IGNORED:
     break;
   }

@@ -20,10 +20,11 @@ typedef enum {
   RC_CONFIG_ERROR_FILE,    /* the key file could not be read or parsed */
 } RcConfigError;
 
+/* Bits of AUTH_PROVIDER, a comma separated list ("laravel,jwt"). */
 typedef enum {
-  RC_AUTH_DEV,
-  RC_AUTH_LARAVEL,
-  RC_AUTH_JWT,
+  RC_AUTH_DEV = 1 << 0,
+  RC_AUTH_LARAVEL = 1 << 1,
+  RC_AUTH_JWT = 1 << 2,
 } RcAuthKind;
 
 typedef struct {
@@ -48,8 +49,8 @@ typedef struct {
   guint http_body_timeout_ms;   /* HTTP_BODY_TIMEOUT_MS, default 30000 */
 
   /* auth */
-  RcAuthKind auth_provider; /* AUTH_PROVIDER: dev|laravel|jwt; default dev with
-                                 * --dev, else jwt if JWT_SECRET set, else laravel */
+  RcAuthKind auth_provider; /* AUTH_PROVIDER: dev, or laravel and/or jwt; default dev
+                                 * with --dev, else laravel, plus jwt if JWT_SECRET set */
   char *jwt_secret;         /* JWT_SECRET (secret) */
   char *jwt_audience;       /* JWT_AUDIENCE: aud must be (or hold) it; NULL = unchecked */
   char *jwt_issuer;         /* JWT_ISSUER: iss must equal it; NULL = unchecked */

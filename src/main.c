@@ -14,6 +14,7 @@
 #include "config.h"
 #include "log.h"
 #include "auth/auth-provider.h"
+#include "auth/auth-composite.h"
 #include "auth/auth-jwt.h"
 #include "auth/auth-laravel.h"
 #include "services/auth-revocation.h"
@@ -148,20 +149,22 @@ static_health (JsonBuilder *b, gpointer data)
   return TRUE;
 }
 
-/* rc_config_load() has checked that the chosen provider's settings exist. */
+/* rc_config_load() has checked that the chosen providers' settings exist
+ * and that dev is alone. laravel and jwt together: a JWT to jwt, any other
+ * token to Laravel (auth/auth-composite.h). */
 static RcAuthProvider *
-make_auth_provider (const RcConfig *config, RcLaravelClient *laravel, RcRedisClient *redis,
-                    GError **error)
+make_auth_provider (const RcConfig *config, RcLaravelClient *laravel, RcRedisClient *redis)
 {
-  switch (config->auth_provider) {
-  case RC_AUTH_DEV:
+  if (config->auth_provider == RC_AUTH_DEV) {
     g_warning ("dev mode: tokens dev:<id>:<name>[:<role>] are accepted without checks; "
                "never expose this server");
     return rc_dev_auth_new ();
-  case RC_AUTH_LARAVEL:
-    return rc_laravel_auth_new (laravel, redis, config->auth_cache_ttl_s,
-                                config->laravel_redis_prefix);
-  case RC_AUTH_JWT: {
+  }
+  g_autoptr (RcAuthProvider) sanctum = NULL, jwt = NULL;
+  if (config->auth_provider & RC_AUTH_LARAVEL)
+    sanctum = rc_laravel_auth_new (laravel, redis, config->auth_cache_ttl_s,
+                                   config->laravel_redis_prefix);
+  if (config->auth_provider & RC_AUTH_JWT) {
     RcJwtOptions options = {
       .audience = config->jwt_audience,
       .issuer = config->jwt_issuer,
@@ -169,12 +172,11 @@ make_auth_provider (const RcConfig *config, RcLaravelClient *laravel, RcRedisCli
       .max_lifetime_s = config->jwt_max_lifetime_s,
       .trust_role = config->jwt_trust_role,
     };
-    return rc_jwt_auth_new (config->jwt_secret, &options, redis, config->laravel_redis_prefix);
+    jwt = rc_jwt_auth_new (config->jwt_secret, &options, redis, config->laravel_redis_prefix);
   }
-  default:
-    g_set_error (error, RC_CONFIG_ERROR, RC_CONFIG_ERROR_INVALID, "AUTH_PROVIDER: unknown");
-    return NULL;
-  }
+  if (sanctum && jwt)
+    return rc_composite_auth_new (jwt, sanctum);
+  return sanctum ? g_steal_pointer (&sanctum) : g_steal_pointer (&jwt);
 }
 
 /* The gift pipeline: queue (Redis or memory) -> batcher -> Laravel, or the
@@ -359,11 +361,7 @@ main (int argc, char **argv)
     d.redis = rc_redis_client_new (config);
   if (config->laravel_api_url && config->laravel_internal_key)
     d.laravel = rc_laravel_client_new_from_config (config);
-  g_autoptr (RcAuthProvider) auth = make_auth_provider (config, d.laravel, d.redis, &error);
-  if (!auth) {
-    g_critical ("cannot start: %s", error->message);
-    return 2;
-  }
+  g_autoptr (RcAuthProvider) auth = make_auth_provider (config, d.laravel, d.redis);
 
   g_autoptr (RcStaticFiles) web = NULL;
   if (config->web_root && *config->web_root) {
@@ -420,8 +418,7 @@ main (int argc, char **argv)
     rc_redis_client_add_health (d.redis, rc_http_server_get_health (d.http));
   if (d.laravel)
     rc_laravel_client_add_health (d.laravel, rc_http_server_get_health (d.http));
-  if (d.redis &&
-      (config->auth_provider == RC_AUTH_LARAVEL || config->auth_provider == RC_AUTH_JWT))
+  if (d.redis && (config->auth_provider & (RC_AUTH_LARAVEL | RC_AUTH_JWT)))
     d.revocation = rc_revocation_watcher_new (d.sio, d.redis, config->laravel_redis_prefix,
                                               RC_REVOCATION_CHECK_MS);
   /* Modules add to GET /admin/rooms/{id} with rc_admin_api_add_room_detail(). */

@@ -296,6 +296,22 @@ user_from_claims (JsonObject *claims, gboolean trust_role, GError **error)
   return user;
 }
 
+gboolean
+rc_auth_token_is_jwt (const char *token)
+{
+  g_return_val_if_fail (token != NULL, FALSE);
+  const char *dot1 = strchr (token, '.');
+  const char *dot2 = dot1 ? strchr (dot1 + 1, '.') : NULL;
+  if (!dot2 || strchr (dot2 + 1, '.') || dot1 == token || dot2 == dot1 + 1 || dot2[1] == '\0' ||
+      strlen (token) > RC_AUTH_MAX_TOKEN_LEN)
+    return FALSE;
+  for (const char *p = token; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_' && *p != '.')
+      return FALSE;
+  g_autoptr (JsonObject) header = decode_json_part (token, (gsize) (dot1 - token));
+  return header != NULL;
+}
+
 RcUser *
 rc_jwt_auth_verify (const char *token, const guint8 *secret, gsize secret_len,
                     const RcJwtOptions *options, gint64 now_s, GError **error)

@@ -1,5 +1,5 @@
 /* roomcast: the "jwt" auth provider (shared-secret tokens,
- * docs/laravel.md#jwt-instead-of-sanctum).
+ * docs/laravel.md#jwt-instead-of-sanctum-or-next-to-it).
  *
  * A token is accepted when it is a compact JWS (three base64url parts,
  * unpadded, canonical) whose header says alg "HS256" (anything else,
@@ -49,6 +49,11 @@ G_DECLARE_FINAL_TYPE (RcJwtAuth, rc_jwt_auth, RC, JWT_AUTH, GObject)
  * also under @laravel_prefix (LARAVEL_REDIS_PREFIX; nullable or empty = none). */
 RcAuthProvider *rc_jwt_auth_new (const char *secret, const RcJwtOptions *options,
                                  RcRedisClient *redis, const char *laravel_prefix);
+
+/* TRUE if @token has a JWT's shape: three non-empty base64url parts joined
+ * by dots, the first a JSON object (a header). Says nothing of its
+ * validity; a Sanctum token "id|secret" never has this shape. */
+gboolean rc_auth_token_is_jwt (const char *token);
 
 /* Verify @token against @secret and @options (NULL: none of the optional
  * checks, role not trusted) at time @now_s (Unix seconds). NULL with

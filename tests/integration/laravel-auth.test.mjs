@@ -6,7 +6,7 @@
 // down), coalescing of concurrent logins, and Redis restarts.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import net from "node:net";
 import { startServer, connect, request, next, waitFor } from "./lib/harness.mjs";
 import { startFakeLaravel, VALIDATE_PATH } from "./lib/fake-laravel.mjs";
@@ -341,6 +341,46 @@ describe("laravel auth with another LARAVEL_REDIS_PREFIX", () => {
     s.close();
     await redis.command("SETEX", keyForms("auth:revoked:", token, "talent_database_")["stored hash, prefixed"], "86400", "1");
     await assert.rejects(connect(server, token), refusedWith("unauthenticated"));
+  });
+});
+
+// JWT_SECRET next to the Laravel settings: both kinds of token, each checked
+// by its own provider (AUTH_PROVIDER defaults to laravel,jwt).
+describe("laravel and jwt together", () => {
+  const JWT_SECRET = "jwt-secret-next-to-laravel-0123456789abcdef";
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const jwt = (claims, secret = JWT_SECRET) => {
+    const input = `${b64({ alg: "HS256", typ: "JWT" })}.${b64(claims)}`;
+    return `${input}.${createHmac("sha256", secret).update(input).digest("base64url")}`;
+  };
+  let laravel, server;
+  before(async () => {
+    laravel = await startFakeLaravel({ internalKey: KEY });
+    // AUTH_PROVIDER unset: its default with JWT_SECRET and Laravel's settings.
+    server = await startServer({ args: [], env: laravelEnv(laravel, null, { AUTH_PROVIDER: "", JWT_SECRET }) });
+  });
+  after(async () => {
+    await server?.stop();
+    await laravel?.stop();
+  });
+
+  test("JWT_SECRET does not turn Sanctum off: Sanctum tokens go to Laravel, JWTs are checked here", async () => {
+    assert.match(server.logs(), /listening on .*\(auth laravel,jwt,/);
+    const { id, token } = await newUser(laravel);
+    const s1 = await connect(server, token);
+    assert.equal((await request(s1, "whoami")).user.id, String(id));
+    s1.close();
+    assert.equal((await validateCalls(laravel, token)).length, 1);
+
+    await laravel.clearCalls();
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    const s2 = await connect(server, jwt({ sub: "77", name: "Jo", exp }));
+    assert.equal((await request(s2, "whoami")).user.id, "77");
+    s2.close();
+    // A JWT with a bad signature is refused by the jwt provider, never sent to Laravel.
+    await assert.rejects(connect(server, jwt({ sub: "77", exp }, "another-secret-0123456789abcdef")),
+                         refusedWith("unauthenticated"));
+    assert.equal((await validateCalls(laravel)).length, 0, "no JWT reached Laravel");
   });
 });
 

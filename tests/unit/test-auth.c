@@ -366,6 +366,20 @@ test_user_json_invalid (void)
 }
 
 static void
+test_token_is_jwt (void)
+{
+  g_autofree char *jwt = make_token ("{\"sub\":\"1\",\"exp\":1}");
+  g_assert_true (rc_auth_token_is_jwt (jwt));
+  /* eyJ9 is base64url of "{}": a header, however empty. */
+  g_assert_true (rc_auth_token_is_jwt ("e30.e30.x"));
+  const char *not_jwt[] = { "5|abcdef0123456789", "dev:1:Alice", "a.b", "a.b.c.d", ".e30.x",
+                            "e30..x", "e30.e30.", "e30.e30.x|y", "YWJj.e30.x" /* "abc" */ };
+  for (guint i = 0; i < G_N_ELEMENTS (not_jwt); i++)
+    if (rc_auth_token_is_jwt (not_jwt[i]))
+      g_error ("%s taken for a JWT", not_jwt[i]);
+}
+
+static void
 test_token_shape (void)
 {
   g_assert_true (rc_auth_token_is_well_formed ("1|abcDEF123"));
@@ -439,6 +453,7 @@ main (int argc, char **argv)
   g_test_add_func ("/auth/laravel/user-json/valid", test_user_json_valid);
   g_test_add_func ("/auth/laravel/user-json/invalid", test_user_json_invalid);
   g_test_add_func ("/auth/laravel/token-shape", test_token_shape);
+  g_test_add_func ("/auth/jwt/shape", test_token_is_jwt);
   g_test_add_func ("/auth/token-keys", test_token_keys);
   return g_test_run ();
 }

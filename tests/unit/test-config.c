@@ -91,23 +91,39 @@ test_defaults (void)
   g_assert_cmpstr (dev_dump, ==, expected_dev->str);
 }
 
+/* JWT_SECRET adds JWTs to Sanctum tokens and never turns Laravel off;
+ * JWTs alone take AUTH_PROVIDER=jwt. */
 static void
 test_auth_default (void)
 {
   g_auto(GStrv) jwt_env = env_of ("JWT_SECRET", SECRET, NULL);
   g_auto(GStrv) laravel_env = env_of ("LARAVEL_API_URL", API_URL, "LARAVEL_INTERNAL_KEY", SECRET, NULL);
+  g_auto(GStrv) both_env = env_of ("JWT_SECRET", SECRET, "LARAVEL_API_URL", API_URL,
+                                   "LARAVEL_INTERNAL_KEY", SECRET, NULL);
   g_auto(GStrv) explicit_env = env_of ("AUTH_PROVIDER", "JWT", "JWT_SECRET", SECRET,
                                       "LARAVEL_API_URL", API_URL, "LARAVEL_INTERNAL_KEY", SECRET, NULL);
-  g_autoptr(RcConfig) jwt = load_ok (FALSE, NULL, jwt_env, NULL);
+  g_auto(GStrv) list_env = env_of ("AUTH_PROVIDER", " jwt , Laravel", "JWT_SECRET", SECRET,
+                                   "LARAVEL_API_URL", API_URL, "LARAVEL_INTERNAL_KEY", SECRET, NULL);
+  g_autofree char *jwt_only_msg = load_error (FALSE, NULL, jwt_env, NULL);
   g_autoptr(RcConfig) laravel = load_ok (FALSE, NULL, laravel_env, NULL);
+  g_autoptr(RcConfig) both = load_ok (FALSE, NULL, both_env, NULL);
   g_autoptr(RcConfig) dev = load_ok (TRUE, NULL, jwt_env, NULL);
   g_autoptr(RcConfig) explicit_jwt = load_ok (FALSE, NULL, explicit_env, NULL);
+  g_autoptr(RcConfig) list = load_ok (FALSE, NULL, list_env, NULL);
+  g_autofree char *both_dump = rc_config_dump (both);
+  g_autofree char *list_dump = rc_config_dump (list);
 
-  g_assert_cmpint (jwt->auth_provider, ==, RC_AUTH_JWT);
-  g_assert_cmpstr (jwt->jwt_secret, ==, SECRET);
+  g_assert_cmpstr (jwt_only_msg, ==,
+                   "LARAVEL_API_URL: required when AUTH_PROVIDER is laravel (or AUTH_PROVIDER=jwt to accept JWTs only)\n"
+                   "LARAVEL_INTERNAL_KEY: required when AUTH_PROVIDER is laravel (or AUTH_PROVIDER=jwt to accept JWTs only)");
   g_assert_cmpint (laravel->auth_provider, ==, RC_AUTH_LARAVEL);
+  g_assert_cmpint (both->auth_provider, ==, RC_AUTH_LARAVEL | RC_AUTH_JWT);
+  g_assert_cmpstr (both->jwt_secret, ==, SECRET);
+  g_assert_nonnull (strstr (both_dump, "\nAUTH_PROVIDER=laravel,jwt\n"));
   g_assert_cmpint (dev->auth_provider, ==, RC_AUTH_DEV);
   g_assert_cmpint (explicit_jwt->auth_provider, ==, RC_AUTH_JWT);
+  g_assert_cmpint (list->auth_provider, ==, RC_AUTH_LARAVEL | RC_AUTH_JWT);
+  g_assert_nonnull (strstr (list_dump, "\nAUTH_PROVIDER=laravel,jwt\n"));
 }
 
 static void
@@ -475,12 +491,16 @@ test_auth_requirements (void)
                                    "LARAVEL_INTERNAL_KEY", SECRET, NULL);
   g_auto(GStrv) laravel = env_of ("AUTH_PROVIDER", "laravel", NULL);
   g_auto(GStrv) unknown = env_of ("AUTH_PROVIDER", "oauth", NULL);
+  g_auto(GStrv) dev_jwt = env_of ("AUTH_PROVIDER", "dev,jwt", "JWT_SECRET", SECRET, NULL);
+  g_auto(GStrv) both = env_of ("AUTH_PROVIDER", "laravel,jwt", NULL);
   g_autofree char *nothing_msg = load_error (FALSE, NULL, NULL, NULL);
   g_autofree char *url_only_msg = load_error (FALSE, NULL, url_only, NULL);
   g_autofree char *jwt_msg = load_error (FALSE, NULL, jwt, NULL);
   g_autofree char *dev_msg = load_error (FALSE, NULL, dev_auth, NULL);
   g_autofree char *dev_laravel_msg = load_error (TRUE, NULL, laravel, NULL);
   g_autofree char *unknown_msg = load_error (TRUE, NULL, unknown, NULL);
+  g_autofree char *dev_jwt_msg = load_error (TRUE, NULL, dev_jwt, NULL);
+  g_autofree char *both_msg = load_error (FALSE, NULL, both, NULL);
   g_autoptr(RcConfig) dev = load_ok (TRUE, NULL, dev_auth, NULL);
 
   g_assert_cmpstr (nothing_msg, ==,
@@ -494,7 +514,13 @@ test_auth_requirements (void)
   g_assert_cmpstr (dev_laravel_msg, ==,
                    "LARAVEL_API_URL: required when AUTH_PROVIDER is laravel\n"
                    "LARAVEL_INTERNAL_KEY: required when AUTH_PROVIDER is laravel");
-  g_assert_cmpstr (unknown_msg, ==, "AUTH_PROVIDER: 'oauth' is not one of dev, laravel, jwt");
+  g_assert_cmpstr (unknown_msg, ==,
+                   "AUTH_PROVIDER: 'oauth' is not a comma separated list of dev, laravel, jwt");
+  g_assert_cmpstr (dev_jwt_msg, ==, "AUTH_PROVIDER: 'dev,jwt' cannot combine dev with another provider");
+  g_assert_cmpstr (both_msg, ==,
+                   "LARAVEL_API_URL: required when AUTH_PROVIDER is laravel (or run with --dev)\n"
+                   "LARAVEL_INTERNAL_KEY: required when AUTH_PROVIDER is laravel (or run with --dev)\n"
+                   "JWT_SECRET: required when AUTH_PROVIDER is jwt");
   g_assert_cmpint (dev->auth_provider, ==, RC_AUTH_DEV);
 }
 
@@ -534,7 +560,8 @@ test_ip (void)
       for (guint i = 0; i < G_N_ELEMENTS (good); i++)
         {
           /* --dev listens on loopback only: LISTEN_ADDR is tried with JWT auth. */
-          g_auto(GStrv) env = env_of (names[n], good[i], "JWT_SECRET", n == 0 ? "jwt" : "", NULL);
+          g_auto(GStrv) env = env_of (names[n], good[i], "JWT_SECRET", n == 0 ? "jwt" : "",
+                                      "AUTH_PROVIDER", n == 0 ? "jwt" : "", NULL);
           g_autoptr(RcConfig) config = load_ok (n != 0, NULL, env, NULL);
           g_autofree char *dump = rc_config_dump (config);
           g_autofree char *line = g_strdup_printf ("%s=%s\n", names[n], good[i]);
@@ -630,7 +657,7 @@ test_secrets_in_dump (void)
 static void
 test_hub_settings (void)
 {
-  g_auto(GStrv) env = env_of ("JWT_SECRET", "jwt", "REVERB_APP_ID", "42", "REVERB_APP_KEY", "k3y",
+  g_auto(GStrv) env = env_of ("AUTH_PROVIDER", "jwt", "JWT_SECRET", "jwt", "REVERB_APP_ID", "42", "REVERB_APP_KEY", "k3y",
                               "PUSHER_APP_SECRET", SECRET, "REDIS_DB", "4",
                               "BROADCAST_API_KEY", "0123456789abcdef" SECRET,
                               "WEBHOOK_URL", "http://127.0.0.1:9/hooks/", NULL);
@@ -680,7 +707,7 @@ test_dev_loopback_only (void)
   g_autofree char *message = load_error (TRUE, NULL, NULL, any);
   g_autofree char *message6 = load_error (TRUE, NULL, NULL, any6);
   g_autoptr(RcConfig) ok6 = load_ok (TRUE, NULL, NULL, lo6);
-  g_auto(GStrv) jwt = env_of ("JWT_SECRET", "jwt", NULL);
+  g_auto(GStrv) jwt = env_of ("AUTH_PROVIDER", "jwt", "JWT_SECRET", "jwt", NULL);
   g_autoptr(RcConfig) production = load_ok (FALSE, NULL, jwt, any);
   g_autoptr(RcConfig) remote = rc_config_new ();
   g_autoptr(GError) error = NULL;
