@@ -47,4 +47,17 @@ typedef struct {
 
 extern const Setting *const rc_config_settings;
 
+/* config-values.c: one setting's value, and the error list every problem
+ * goes to (config.c reports them all at once). */
+
+/* Parses @value (NULL = unset) into @config; FALSE after adding an error. */
+gboolean rc_config_parse_setting (const Setting *s, const char *value, RcConfig *config,
+                                  GPtrArray *errors);
+void rc_config_add_line (GPtrArray *errors, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+/* Records "NAME: 'value' <why>"; a secret's value is replaced so it can
+ * never reach a log or a terminal through an error message. */
+void rc_config_add_error (GPtrArray *errors, const Setting *s, const char *value,
+                          const char *fmt, ...) G_GNUC_PRINTF (4, 5);
+void rc_config_set_string (char **field, const char *value);
+
 G_END_DECLS
