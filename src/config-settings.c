@@ -127,7 +127,20 @@ static const Setting table[] = {
     .keep_empty = TRUE },
   { "BROADCAST_AUTH_URL", NULL, KIND_URL, FALSE, NULL, OFF (broadcast_auth_url) },
   { "WEBHOOK_URL", NULL, KIND_URL, FALSE, NULL, OFF (webhook_url) },
-  { "BROADCAST_API_KEY", NULL, KIND_STRING, TRUE, NULL, OFF (broadcast_api_key), 16 },
+  /* LARAVEL_API_KEY: the name the seed's realtime server .env gives it. */
+  { "BROADCAST_API_KEY", "LARAVEL_API_KEY", KIND_STRING, TRUE, NULL, OFF (broadcast_api_key),
+    16 },
+  /* Laravel's name of a user's private channel, {id} the user id (checked
+   * in config.c); /api/broadcast to "user" publishes on private-<it>. */
+  { "BROADCAST_USER_CHANNEL", NULL, KIND_STRING, FALSE, "App.Models.User.{id}",
+    OFF (broadcast_user_channel), 1 },
+  /* Members of one presence channel, the same for Pusher and Socket.IO:
+   * enough for a global "online users" channel of one node. */
+  { "PRESENCE_MAX_MEMBERS", NULL, KIND_UINT, FALSE, "10000", OFF (presence_max_members), 1,
+    1000000 },
+  /* user_online / user_offline to the Socket.IO clients (src/hub/hub-users.c). */
+  { "USER_PRESENCE_EVENTS", NULL, KIND_ENUM, FALSE, "true", OFF (user_presence_events),
+    .choices = bool_choices },
   /* The Node audio server's .env sets NODE_ENV; accept it so that file can
    * be reused unchanged (docs/laravel.md#the-node-audio-servers-env), but
    * nothing here depends on it. */

@@ -125,6 +125,22 @@ is_loopback (const char *ip)
   return address != NULL && g_inet_address_get_is_loopback (address);
 }
 
+/* The hub publishes on private-<@pattern> with {id} replaced by a user id:
+ * one {id}, and otherwise the characters of a channel name (hub/hub-auth.h). */
+static gboolean
+user_channel_valid (const char *pattern)
+{
+  const char *id = strstr (pattern, "{id}");
+  if (!id || strstr (id + 4, "{id}"))
+    return FALSE;
+  g_autofree char *rest = g_strdup_printf ("%.*s%s", (int) (id - pattern), pattern, id + 4);
+  gsize len = strlen (rest);
+  return len >= 1 && len <= 60 &&
+         strspn (rest,
+                 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-=@,.;") ==
+           len;
+}
+
 /* Rules between settings; a rule is skipped when a setting it reads was
  * itself invalid, since that is already reported. */
 static void
@@ -151,6 +167,12 @@ cross_check (const RcConfig *config, const char *const *raw, const gboolean *ok,
       "is not a loopback address, and --dev accepts anyone's dev token: listen on "
       "127.0.0.1 or ::1, or add --dev-remote if every machine that can reach this "
       "address may act as any user");
+
+  int user_channel = find_setting ("BROADCAST_USER_CHANNEL");
+  if (ok[user_channel] && !user_channel_valid (config->broadcast_user_channel))
+    rc_config_add_error (errors, &settings[user_channel], config->broadcast_user_channel,
+                         "is not a channel name with one {id} (and 1-60 of A-Za-z0-9_-=@,.; "
+                         "around it), e.g. App.Models.User.{id} or user.{id}");
 
   if (ok[min_port] && ok[max_port] && config->rtc_min_port > config->rtc_max_port)
     rc_config_add_error (errors, &settings[min_port],

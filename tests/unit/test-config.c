@@ -26,7 +26,9 @@ static const char default_dump[] =
   "ADMIN_API_KEY=<unset>\n" "SHUTDOWN_TIMEOUT_MS=20000\n" "RECORD_DIR=\n"
   "PUSHER_APP_ID=\n" "PUSHER_APP_KEY=\n" "PUSHER_APP_SECRET=<unset>\n"
   "BROADCAST_REDIS_DB=3\n" "BROADCAST_REDIS_PREFIX=laravel_database_\n"
-  "BROADCAST_AUTH_URL=\n" "WEBHOOK_URL=\n" "BROADCAST_API_KEY=<unset>\n";
+  "BROADCAST_AUTH_URL=\n" "WEBHOOK_URL=\n" "BROADCAST_API_KEY=<unset>\n"
+  "BROADCAST_USER_CHANNEL=App.Models.User.{id}\n" "PRESENCE_MAX_MEMBERS=10000\n"
+  "USER_PRESENCE_EVENTS=true\n";
 
 static void
 test_defaults (void)
@@ -694,6 +696,25 @@ test_hub_settings (void)
   g_assert_cmpuint (db->broadcast_redis_db, ==, 5);
   g_assert_cmpstr (db->broadcast_redis_prefix, ==, "laravel-database-");
   g_assert_cmpstr (short_key, ==, "BROADCAST_API_KEY: <redacted> is shorter than 16 characters");
+
+  /* The seed realtime server's name for the key; the user channel pattern. */
+  g_auto(GStrv) seed = env_of ("LARAVEL_API_KEY", "0123456789abcdef" SECRET,
+                               "BROADCAST_USER_CHANNEL", "user.{id}", "PRESENCE_MAX_MEMBERS", "5",
+                               "USER_PRESENCE_EVENTS", "false", NULL);
+  g_autoptr(RcConfig) seeded = load_ok (TRUE, NULL, seed, NULL);
+  g_assert_cmpstr (seeded->broadcast_api_key, ==, "0123456789abcdef" SECRET);
+  g_assert_cmpstr (seeded->broadcast_user_channel, ==, "user.{id}");
+  g_assert_cmpuint (seeded->presence_max_members, ==, 5);
+  g_assert_false (seeded->user_presence_events);
+  g_assert_true (plain->user_presence_events);
+  static const char *bad_channels[] = { "user", "user.{id}.{id}", "private user.{id}", "{id}",
+                                        "a-very-long-channel-name-that-goes-on-and-on-and-on-and-on-and-on.{id}" };
+  for (guint i = 0; i < G_N_ELEMENTS (bad_channels); i++)
+    {
+      g_autofree char *message = env_error ("BROADCAST_USER_CHANNEL", bad_channels[i]);
+      g_assert_true (g_str_has_prefix (message, "BROADCAST_USER_CHANNEL: "));
+      g_assert_nonnull (strstr (message, "is not a channel name with one {id}"));
+    }
   g_assert_nonnull (strstr (bad_url, "BROADCAST_AUTH_URL"));
 }
 
