@@ -423,7 +423,8 @@ main (int argc, char **argv)
   }
   d.sio = rc_sio_server_new (config, auth);
   rc_sio_server_attach (d.sio, rc_http_server_get_soup (d.http));
-  /* The realtime hub (Laravel broadcasting): off without an app key. */
+  /* The realtime hub (Laravel broadcasting): off without a Pusher app,
+   * BROADCAST_API_KEY and BROADCAST_AUTH_URL (hub/hub.h). */
   g_autoptr (RcHub) hub = rc_hub_new (config);
   if (hub) {
     rc_hub_attach (hub, rc_http_server_get_soup (d.http));
