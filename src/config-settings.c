@@ -37,6 +37,21 @@ static const Setting table[] = {
     G_MAXINT },
   /* A request's headers must be in this long after it starts, its body this
    * long after its headers (src/http/request-guard.h). */
+  /* Connections one client address may hold (src/http/client-ip.h); the
+   * client of a trusted proxy's connection is taken from X-Forwarded-For. */
+  { "HTTP_MAX_CONNECTIONS_PER_IP", NULL, KIND_UINT, FALSE, "1000",
+    OFF (http_max_connections_per_ip), 0, G_MAXINT },
+  { "TRUSTED_PROXIES", NULL, KIND_STRING, FALSE, NULL, OFF (trusted_proxies) },
+  /* Every event of one Socket.IO connection: a token bucket (sio-server.c). */
+  { "SIO_EVENTS_PER_SECOND", NULL, KIND_UINT, FALSE, "20", OFF (sio_events_per_second), 1,
+    1000000, .reloadable = TRUE },
+  { "SIO_EVENTS_BURST", NULL, KIND_UINT, FALSE, "60", OFF (sio_events_burst), 1, 1000000,
+    .reloadable = TRUE },
+  /* A WebSocket client that stops reading is closed past this many unsent
+   * bytes, or this long without progress (src/http/send-backlog.h). */
+  { "WS_MAX_UNSENT_BYTES", NULL, KIND_UINT, FALSE, "4194304", OFF (ws_max_unsent_bytes), 65536,
+    G_MAXINT },
+  { "WS_SEND_STALL_MS", NULL, KIND_UINT, FALSE, "30000", OFF (ws_send_stall_ms), 1000, DAY_MS },
   { "HTTP_HEADER_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "10000", OFF (http_header_timeout_ms),
     100, DAY_MS },
   { "HTTP_BODY_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "30000", OFF (http_body_timeout_ms), 100,

@@ -19,7 +19,11 @@
 
 #define RC_GROUP "roomcast"
 
-G_DEFINE_QUARK (rc - config - error - quark, rc_config_error)
+GQuark
+rc_config_error_quark (void)
+{
+  return g_quark_from_static_string ("rc-config-error-quark");
+}
 
 #define settings rc_config_settings
 #define N_SETTINGS RC_CONFIG_N_SETTINGS
@@ -158,6 +162,21 @@ cross_check (const RcConfig *config, const char *const *raw, const gboolean *ok,
                                   "0123456789_.-") != strlen (config->worker_id)))
     rc_config_add_error (errors, &settings[find_setting ("WORKER_ID")], config->worker_id,
                          "is not 1-64 letters, digits, '_', '.' or '-'");
+
+  /* Each entry an address or a CIDR range (src/http/client-ip.c uses them). */
+  int proxies = find_setting ("TRUSTED_PROXIES");
+  g_auto (GStrv)
+    proxy_list = g_strsplit (config->trusted_proxies ? config->trusted_proxies : "", ",", -1);
+  for (char **p = proxy_list; ok[proxies] && *p; p++) {
+    g_autofree char *entry = g_strstrip (g_strdup (*p));
+    g_autoptr (GInetAddressMask)
+      mask = *entry ? g_inet_address_mask_new_from_string (entry, NULL) : NULL;
+    if (*entry && mask == NULL) {
+      rc_config_add_error (errors, &settings[proxies], config->trusted_proxies,
+                           "has '%s', which is not an IP address or CIDR range", entry);
+      break;
+    }
+  }
 
   /* --dev accepts unchecked dev tokens: anyone who reaches it is anyone. */
   int listen = find_setting ("LISTEN_ADDR");

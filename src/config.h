@@ -45,6 +45,13 @@ typedef struct {
   guint max_payload;      /* SIO_MAX_PAYLOAD bytes, default 1000000 */
   guint
     http_max_connections; /* HTTP_MAX_CONNECTIONS open at once (plain and WebSocket), default 50000 */
+  guint
+    http_max_connections_per_ip; /* HTTP_MAX_CONNECTIONS_PER_IP, default 1000; 0 = no limit */
+  char *trusted_proxies; /* TRUSTED_PROXIES: addresses/CIDRs whose X-Forwarded-For counts */
+  guint sio_events_per_second;  /* SIO_EVENTS_PER_SECOND, default 20: every event of a socket */
+  guint sio_events_burst;       /* SIO_EVENTS_BURST, default 60 */
+  guint ws_max_unsent_bytes;    /* WS_MAX_UNSENT_BYTES, default 4 MiB: a slow reader's cap */
+  guint ws_send_stall_ms;       /* WS_SEND_STALL_MS, default 30000 */
   guint http_header_timeout_ms; /* HTTP_HEADER_TIMEOUT_MS, default 10000 */
   guint http_body_timeout_ms;   /* HTTP_BODY_TIMEOUT_MS, default 30000 */
 

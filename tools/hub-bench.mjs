@@ -144,7 +144,9 @@ async function main() {
 
   const redis = await startRedis();
   const server = await startServer({
-    env: { REDIS_HOST: "127.0.0.1", REDIS_PORT: String(redis.port), LOG_LEVEL: "info" },
+    // Thousands of connections from one address: no per-address limit.
+    env: { REDIS_HOST: "127.0.0.1", REDIS_PORT: String(redis.port), LOG_LEVEL: "info",
+           HTTP_MAX_CONNECTIONS_PER_IP: "0" },
   });
   const pid = server.proc.pid;
   // A stuck phase prints the daemon's last words instead of hanging.

@@ -49,7 +49,7 @@ const ERROR_TEXT = {
   disconnected: "Not connected to the server. Reconnecting…",
   timeout: "The server did not answer in time. Try again.",
   connect_failed: "Cannot reach the server. Is roomcastd running?",
-  replaced: "You joined from another tab or device, so this one was disconnected.",
+  replaced: "You joined from another tab or device, which is in the room now. Join again here to come back.",
   mic_denied: "The microphone is not available (permission denied, or no device). Others cannot hear you.",
   media_failed: "The audio connection failed. Retrying…",
 };
@@ -222,7 +222,7 @@ async function signIn() {
 
 const CONNECTION_TEXT = {
   idle: "Offline", connecting: "Connecting…", connected: "Online",
-  reconnecting: "Reconnecting…", disconnected: "Offline", replaced: "Signed in elsewhere",
+  reconnecting: "Reconnecting…", disconnected: "Offline",
 };
 const MEDIA_TEXT = {
   idle: "audio: off", connecting: "audio: connecting…", connected: "audio: live",
@@ -647,10 +647,7 @@ function init() {
     try { await navigator.clipboard.writeText(url.href); toast("Room link copied."); } catch { toast(url.href, { ms: 10000 }); }
   });
 
-  client.on("connection", ({ state }) => {
-    renderConnection();
-    if (state === "replaced") signinMessage(ERROR_TEXT.replaced);
-  });
+  client.on("connection", renderConnection);
   client.on("room", renderRoom);
   client.on("seats", () => {
     if (client.seated) pendingRequest = false;

@@ -14,17 +14,18 @@
 //
 // Every request returns a promise: the server's ack fields, or a rejection
 // with a RoomcastError whose `code` is the server's error code (or one of
-// the client's own: disconnected, timeout, connect_failed, replaced,
-// mic_denied, media_failed, media_unsupported). Errors that belong to no
-// request (media failure, a refused gift, a replaced connection) arrive as
-// the "error" event.
+// the client's own: disconnected, timeout, connect_failed, mic_denied,
+// media_failed, media_unsupported). Errors that belong to no request (media
+// failure, a refused gift) arrive as the "error" event.
 //
 // Events (client.on(name, fn) returns an unsubscribe function; fn gets the
 // payload): connection {state, reason?}, room {room, you} (null when out of a
 // room), participants [participant], seats [seat], requests [request],
 // speaking {userId, seat, speaking, level}, chat {type: "message", message} |
 // {type: "deleted", messageId, by}, typing {userId, isTyping}, gift {…},
-// invited {seat, by, byUser}, cinema {…}, closed {roomId, reason, by?},
+// invited {seat, by, byUser}, cinema {…}, closed {roomId, reason, by?}
+// (reason "replaced": this user joined a room from another tab or device,
+// which is in the room now; this client stays connected, in no room),
 // media {state, reason?, stream?}, mic {live, muted}, stats {…}, error RoomcastError.
 import { io } from "./vendor/socket.io.esm.min.js";
 
@@ -71,7 +72,7 @@ export class RoomcastClient extends EventTarget {
 
     this.socket = null;
     this.user = null;              // whoami: {id, name, role, avatarUrl?}
-    this.connectionState = "idle"; // idle | connecting | connected | reconnecting | disconnected | replaced
+    this.connectionState = "idle"; // idle | connecting | connected | reconnecting | disconnected
     this.roomId = null;            // the room we want to be in (rejoined after a blip)
     this.#clearRoom();
 
@@ -113,7 +114,6 @@ export class RoomcastClient extends EventTarget {
   async connect({ url = globalThis.location?.origin, token } = {}) {
     if (!token) throw new RoomcastError("unauthenticated", "a token is required");
     this.disconnect();
-    this.#replaced = false;
     this.#everConnected = false;
     const socket = io(url, {
       transports: ["websocket"],
@@ -159,7 +159,7 @@ export class RoomcastClient extends EventTarget {
     this.roomId = null;
     this.#clearRoom();
     if (hadRoom) this.#emitRoom();
-    if (this.connectionState !== "idle" && this.connectionState !== "replaced") this.#setConnection("disconnected");
+    if (this.connectionState !== "idle") this.#setConnection("disconnected");
   }
 
   whoami() { return this.request("whoami"); }
@@ -270,7 +270,6 @@ export class RoomcastClient extends EventTarget {
   #offerWaiter = null;
   #statsTimer = null;
   #lastInbound = null;
-  #replaced = false;
   #everConnected = false;
   #serverReconnects = 0;
   #serverReconnectTimer = null;
@@ -291,10 +290,9 @@ export class RoomcastClient extends EventTarget {
     });
     socket.io.on("reconnect_attempt", () => this.#setConnection("reconnecting"));
 
-    socket.on("replaced", (p) => {
-      this.#replaced = true;
-      this.#emitError(new RoomcastError("replaced", p?.reason ?? "this user connected again elsewhere"));
-    });
+    // Another connection of this user joined a room: it has our room (and
+    // seat) now. We stay connected, out of the room, and do not rejoin.
+    socket.on("replaced", ({ roomId } = {}) => this.#leftRoom({ roomId: roomId ?? this.roomId, reason: "replaced" }));
 
     socket.on("participant:joined", (p) => { this.#upsertParticipant(p); this.#emit("participants", this.participantList); });
     socket.on("participant:updated", (p) => { this.#upsertParticipant(p); this.#emit("participants", this.participantList); });
@@ -372,14 +370,6 @@ export class RoomcastClient extends EventTarget {
   #onDisconnect(reason) {
     this.#stopMedia();
     if (reason === "io client disconnect") return;
-    if (this.#replaced) {
-      this.roomId = null;
-      this.#releaseMic();
-      this.#clearRoom();
-      this.#emitRoom();
-      this.#setConnection("replaced", reason);
-      return;
-    }
     this.#setConnection("reconnecting", reason);
     if (reason === "io server disconnect") {
       // Shutdown or a revoked token: socket.io does not reconnect by itself.

@@ -1,7 +1,12 @@
 /* roomcast: the auth provider interface and the user record; see auth-provider.h. */
 #include "auth/auth-provider.h"
 
-G_DEFINE_QUARK (rc - auth - error - quark, rc_auth_error)
+GQuark
+rc_auth_error_quark (void)
+{
+  return g_quark_from_static_string ("rc-auth-error-quark");
+}
+
 G_DEFINE_INTERFACE (RcAuthProvider, rc_auth_provider, G_TYPE_OBJECT)
 
 static void

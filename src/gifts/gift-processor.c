@@ -1,7 +1,12 @@
 /* roomcast: the gift processor interface's dispatch wrappers. */
 #include "gifts/gift-processor.h"
 
-G_DEFINE_QUARK (rc - gift - error - quark, rc_gift_error)
+GQuark
+rc_gift_error_quark (void)
+{
+  return g_quark_from_static_string ("rc-gift-error-quark");
+}
+
 G_DEFINE_INTERFACE (RcGiftProcessor, rc_gift_processor, G_TYPE_OBJECT)
 
 static void

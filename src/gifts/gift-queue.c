@@ -1,7 +1,12 @@
 /* roomcast: the gift queue interface's dispatch wrappers; see gift-queue.h. */
 #include "gifts/gift-queue.h"
 
-G_DEFINE_QUARK (rc - gift - queue - error - quark, rc_gift_queue_error)
+GQuark
+rc_gift_queue_error_quark (void)
+{
+  return g_quark_from_static_string ("rc-gift-queue-error-quark");
+}
+
 G_DEFINE_INTERFACE (RcGiftQueue, rc_gift_queue, G_TYPE_OBJECT)
 
 static void

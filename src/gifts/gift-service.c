@@ -70,10 +70,7 @@ send_request_free (SendRequest *request)
 static void
 emit_to_user (RcGiftService *self, const char *user_id, const char *event, JsonNode *payload)
 {
-  g_autoptr (GPtrArray) sockets = rc_sio_server_find_user (self->sio, user_id);
-
-  for (guint i = 0; i < sockets->len; i++)
-    rc_sio_socket_emit (g_ptr_array_index (sockets, i), event, payload);
+  rc_sio_server_emit_to_user (self->sio, user_id, event, payload);
 }
 
 /* --- validation ---------------------------------------------------------- */

@@ -3,6 +3,8 @@
 #include "http/ws-frame-scan.h"
 #include "core/metrics.h"
 
+#include <sys/socket.h>
+
 /* --- main-loop iterations ------------------------------------------------------
  *
  * A source of the highest priority whose prepare() runs at the start of
@@ -201,12 +203,107 @@ rc_fair_input_stream_init (RcFairInputStream *self)
   self->left = RC_FAIR_READ_BUDGET;
 }
 
+/* --- the output stream: counts what reached the socket -------------------- */
+
+#define RC_TYPE_COUNTING_OUTPUT_STREAM (rc_counting_output_stream_get_type ())
+G_DECLARE_FINAL_TYPE (RcCountingOutputStream, rc_counting_output_stream, RC,
+                      COUNTING_OUTPUT_STREAM, GFilterOutputStream)
+
+struct _RcCountingOutputStream {
+  GFilterOutputStream parent_instance;
+  guint64 written; /* main loop only, as every writer of a connection */
+};
+
+static void counting_pollable_init (GPollableOutputStreamInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (RcCountingOutputStream, rc_counting_output_stream,
+                               G_TYPE_FILTER_OUTPUT_STREAM,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_OUTPUT_STREAM,
+                                                      counting_pollable_init))
+
+static GPollableOutputStream *
+output_base_of (RcCountingOutputStream *self)
+{
+  return G_POLLABLE_OUTPUT_STREAM (
+    g_filter_output_stream_get_base_stream (G_FILTER_OUTPUT_STREAM (self)));
+}
+
+static gssize
+counting_write (GOutputStream *stream, const void *buffer, gsize count,
+                GCancellable *cancellable, GError **error)
+{
+  RcCountingOutputStream *self = RC_COUNTING_OUTPUT_STREAM (stream);
+  gssize n = g_output_stream_write (G_OUTPUT_STREAM (output_base_of (self)), buffer, count,
+                                    cancellable, error);
+  if (n > 0)
+    self->written += (guint64) n;
+  return n;
+}
+
+static gboolean
+counting_can_poll (GPollableOutputStream *stream)
+{
+  return g_pollable_output_stream_can_poll (
+    output_base_of (RC_COUNTING_OUTPUT_STREAM (stream)));
+}
+
+static gboolean
+counting_is_writable (GPollableOutputStream *stream)
+{
+  return g_pollable_output_stream_is_writable (
+    output_base_of (RC_COUNTING_OUTPUT_STREAM (stream)));
+}
+
+static GSource *
+counting_create_source (GPollableOutputStream *stream, GCancellable *cancellable)
+{
+  RcCountingOutputStream *self = RC_COUNTING_OUTPUT_STREAM (stream);
+  GSource *base = g_pollable_output_stream_create_source (output_base_of (self), NULL);
+  GSource *source = g_pollable_source_new_full (stream, base, cancellable);
+
+  g_source_unref (base);
+  return source;
+}
+
+static gssize
+counting_write_nonblocking (GPollableOutputStream *stream, const void *buffer, gsize count,
+                            GError **error)
+{
+  RcCountingOutputStream *self = RC_COUNTING_OUTPUT_STREAM (stream);
+  gssize n = g_pollable_output_stream_write_nonblocking (output_base_of (self), buffer, count,
+                                                         NULL, error);
+  if (n > 0)
+    self->written += (guint64) n;
+  return n;
+}
+
+static void
+counting_pollable_init (GPollableOutputStreamInterface *iface)
+{
+  iface->can_poll = counting_can_poll;
+  iface->is_writable = counting_is_writable;
+  iface->create_source = counting_create_source;
+  iface->write_nonblocking = counting_write_nonblocking;
+}
+
+static void
+rc_counting_output_stream_class_init (RcCountingOutputStreamClass *klass)
+{
+  G_OUTPUT_STREAM_CLASS (klass)->write_fn = counting_write;
+}
+
+static void
+rc_counting_output_stream_init (RcCountingOutputStream *self)
+{
+}
+
 /* --- the I/O stream --------------------------------------------------------- */
 
 struct _RcFairIOStream {
   GIOStream parent_instance;
   GIOStream *base;
   GInputStream *input;
+  GOutputStream *output;
 };
 
 G_DEFINE_FINAL_TYPE (RcFairIOStream, rc_fair_io_stream, G_TYPE_IO_STREAM)
@@ -220,7 +317,7 @@ get_input_stream (GIOStream *stream)
 static GOutputStream *
 get_output_stream (GIOStream *stream)
 {
-  return g_io_stream_get_output_stream (RC_FAIR_IO_STREAM (stream)->base);
+  return RC_FAIR_IO_STREAM (stream)->output;
 }
 
 static gboolean
@@ -231,6 +328,7 @@ close_fn (GIOStream *stream, GCancellable *cancellable, GError **error)
   /* The input wrapper does not close its base; the base stream closes
    * both of its halves and the socket. */
   g_input_stream_close (self->input, NULL, NULL);
+  g_output_stream_close (self->output, NULL, NULL);
   return g_io_stream_close (self->base, cancellable, error);
 }
 
@@ -271,31 +369,75 @@ rc_fair_io_stream_new (GIOStream *base)
                         g_io_stream_get_input_stream (base), "close-base-stream", FALSE, NULL);
   input->counted = counted_context == context;
   self->input = G_INPUT_STREAM (input);
+  self->output = g_object_new (RC_TYPE_COUNTING_OUTPUT_STREAM, "base-stream",
+                               g_io_stream_get_output_stream (base), "close-base-stream", FALSE,
+                               NULL);
   g_main_context_unref (context);
   return G_IO_STREAM (self);
+}
+
+RcFairIOStream *
+rc_fair_io_stream_find (GIOStream *stream)
+{
+  g_return_val_if_fail (G_IS_IO_STREAM (stream), NULL);
+
+  /* libsoup wraps the stream it was given in a SoupIOStream. */
+  while (!RC_IS_FAIR_IO_STREAM (stream)) {
+    GIOStream *base = NULL;
+    if (!g_object_class_find_property (G_OBJECT_GET_CLASS (stream), "base-iostream"))
+      return NULL;
+    g_object_get (stream, "base-iostream", &base, NULL);
+    if (base == NULL)
+      return NULL;
+    /* The wrapper holds its base: borrowing it is safe while @stream lives. */
+    g_object_unref (base);
+    stream = base;
+  }
+  return RC_FAIR_IO_STREAM (stream);
 }
 
 gboolean
 rc_fair_io_stream_limit_ws_messages (GIOStream *stream, guint64 max_bytes)
 {
   g_return_val_if_fail (G_IS_IO_STREAM (stream) && max_bytes > 0, FALSE);
-  g_autoptr (GIOStream) s = g_object_ref (stream);
-
-  /* libsoup wraps the stream it was given in a SoupIOStream. */
-  while (!RC_IS_FAIR_IO_STREAM (s)) {
-    GIOStream *base = NULL;
-    if (!g_object_class_find_property (G_OBJECT_GET_CLASS (s), "base-iostream"))
-      return FALSE;
-    g_object_get (s, "base-iostream", &base, NULL);
-    if (base == NULL)
-      return FALSE;
-    g_object_unref (s);
-    s = base;
-  }
-  RcFairInputStream *input = RC_FAIR_INPUT_STREAM (RC_FAIR_IO_STREAM (s)->input);
+  RcFairIOStream *fair = rc_fair_io_stream_find (stream);
+  if (fair == NULL)
+    return FALSE;
+  RcFairInputStream *input = RC_FAIR_INPUT_STREAM (fair->input);
   input->max_message = max_bytes;
   input->scan = (RcWsFrameScan) RC_WS_FRAME_SCAN_INIT;
   return TRUE;
+}
+
+gboolean
+rc_http_socket_abort (GSocket *socket)
+{
+  g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
+  if (g_socket_is_closed (socket))
+    return FALSE;
+  /* A zero linger: the close that follows sends a reset, and what is
+   * queued for the peer is dropped instead of waiting for it. */
+  struct linger abort_on_close = { .l_onoff = 1, .l_linger = 0 };
+  setsockopt (g_socket_get_fd (socket), SOL_SOCKET, SO_LINGER, &abort_on_close,
+              sizeof abort_on_close);
+  return g_socket_shutdown (socket, TRUE, TRUE, NULL);
+}
+
+gboolean
+rc_fair_io_stream_abort (RcFairIOStream *self)
+{
+  g_return_val_if_fail (RC_IS_FAIR_IO_STREAM (self), FALSE);
+  if (!G_IS_SOCKET_CONNECTION (self->base))
+    return FALSE;
+  return rc_http_socket_abort (
+    g_socket_connection_get_socket (G_SOCKET_CONNECTION (self->base)));
+}
+
+guint64
+rc_fair_io_stream_get_bytes_written (RcFairIOStream *self)
+{
+  g_return_val_if_fail (RC_IS_FAIR_IO_STREAM (self), 0);
+  return RC_COUNTING_OUTPUT_STREAM (self->output)->written;
 }
 
 static void
@@ -304,6 +446,7 @@ rc_fair_io_stream_finalize (GObject *object)
   RcFairIOStream *self = RC_FAIR_IO_STREAM (object);
 
   g_object_unref (self->input);
+  g_object_unref (self->output);
   g_object_unref (self->base);
   G_OBJECT_CLASS (rc_fair_io_stream_parent_class)->finalize (object);
 }

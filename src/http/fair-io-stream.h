@@ -45,4 +45,17 @@ GIOStream *rc_fair_io_stream_new (GIOStream *base);
  * not one of ours. */
 gboolean rc_fair_io_stream_limit_ws_messages (GIOStream *stream, guint64 max_bytes);
 
+/* The RcFairIOStream under @stream (itself, or what libsoup wrapped around
+ * it), or NULL; not a new reference: it lives as long as @stream. */
+RcFairIOStream *rc_fair_io_stream_find (GIOStream *stream);
+/* Abort @socket: shut down both ways with a zero linger, so the close that
+ * follows resets it and drops what is queued; whoever reads it sees its end
+ * at once. FALSE if it is closed already. */
+gboolean rc_http_socket_abort (GSocket *socket);
+/* The same for the connection under @self (a client's, accepted by
+ * http-listener.c). */
+gboolean rc_fair_io_stream_abort (RcFairIOStream *self);
+/* Bytes written to the connection so far. */
+guint64 rc_fair_io_stream_get_bytes_written (RcFairIOStream *self);
+
 G_END_DECLS

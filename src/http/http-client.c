@@ -17,7 +17,11 @@
 #include "roomcast-build-config.h"
 #include "core/metrics.h"
 
-G_DEFINE_QUARK (rc - http - client - error - quark, rc_http_client_error)
+GQuark
+rc_http_client_error_quark (void)
+{
+  return g_quark_from_static_string ("rc-http-client-error-quark");
+}
 
 /* Idle connections kept for reuse. */
 #define MAX_CACHED_CONNECTIONS 16

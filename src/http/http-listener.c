@@ -74,9 +74,14 @@ G_DEFINE_FINAL_TYPE (RcHttpListener, rc_http_listener, G_TYPE_OBJECT)
 
 /* On the remote address object handed to libsoup: a weak reference to the
  * accepted socket, for rc_http_listener_shutdown_connection(). */
-static G_DEFINE_QUARK (rc - http - listener - socket, socket_of_remote)
+static GQuark
+socket_of_remote_quark (void)
+{
+  return g_quark_from_static_string ("rc-http-listener-socket");
+}
 
-  static void weak_ref_free (gpointer data)
+static void
+weak_ref_free (gpointer data)
 {
   g_weak_ref_clear (data);
   g_free (data);
@@ -218,6 +223,10 @@ serve (RcHttpListener *self, GSocket *client)
     return;
   }
   g_socket_set_option (client, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+  /* A peer that acknowledges nothing (gone, or a zero window it never
+   * reopens) is dropped by the kernel instead of holding our buffers. */
+  g_socket_set_option (client, IPPROTO_TCP, TCP_USER_TIMEOUT, RC_HTTP_TCP_USER_TIMEOUT_MS,
+                       NULL);
   g_autoptr (GSocketAddress) local = g_socket_get_local_address (client, &error);
   g_autoptr (GSocketAddress) remote = local ? g_socket_get_remote_address (client, &error)
                                             : NULL;
@@ -332,6 +341,14 @@ rc_http_listener_get_n_connections (RcHttpListener *self)
   return (guint) g_atomic_int_get (&self->counter->open);
 }
 
+GSocket *
+rc_http_listener_get_socket (GSocketAddress *remote)
+{
+  g_return_val_if_fail (G_IS_SOCKET_ADDRESS (remote), NULL);
+  GWeakRef *socket_ref = g_object_get_qdata (G_OBJECT (remote), socket_of_remote_quark ());
+  return socket_ref ? g_weak_ref_get (socket_ref) : NULL;
+}
+
 gboolean
 rc_http_listener_shutdown_connection (GSocketAddress *remote)
 {
@@ -340,14 +357,10 @@ rc_http_listener_shutdown_connection (GSocketAddress *remote)
   g_autoptr (GSocket) socket = socket_ref ? g_weak_ref_get (socket_ref) : NULL;
   if (socket == NULL || g_socket_is_closed (socket))
     return FALSE;
-  /* An abort, not a goodbye: with a zero linger the close that follows
-   * sends a reset, so a client still sending learns at once (a graceful
-   * close left it blocked on a full window until FIN-WAIT-2 timed out,
-   * about a minute). libsoup reads end-of-stream and closes it itself. */
-  struct linger abort_on_close = { .l_onoff = 1, .l_linger = 0 };
-  setsockopt (g_socket_get_fd (socket), SOL_SOCKET, SO_LINGER, &abort_on_close,
-              sizeof abort_on_close);
-  return g_socket_shutdown (socket, TRUE, TRUE, NULL);
+  /* An abort, not a goodbye: a client still sending learns at once (a
+   * graceful close left it blocked on a full window until FIN-WAIT-2 timed
+   * out, about a minute). libsoup reads end-of-stream and closes it. */
+  return rc_http_socket_abort (socket);
 }
 
 guint

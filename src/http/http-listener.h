@@ -23,6 +23,8 @@
  *   client (media peers, Redis, Laravel, recordings): a connection whose
  *   descriptor falls in the reserve, or past HTTP_MAX_CONNECTIONS, is
  *   answered 503 and closed at once (roomcast_http_connections_refused_total).
+ * - Accepted sockets get TCP_USER_TIMEOUT: data (or zero-window probes)
+ *   unacknowledged for RC_HTTP_TCP_USER_TIMEOUT_MS ends the connection.
  * - Each connection reads at most a budget per main-loop iteration
  *   (fair-io-stream.h), so no client holds the loop.
  * - rc_http_listener_check_alive() proves the listener accepts: it
@@ -34,6 +36,8 @@
 #include <libsoup/soup.h>
 
 G_BEGIN_DECLS
+
+#define RC_HTTP_TCP_USER_TIMEOUT_MS 30000
 
 #define RC_TYPE_HTTP_LISTENER (rc_http_listener_get_type ())
 G_DECLARE_FINAL_TYPE (RcHttpListener, rc_http_listener, RC, HTTP_LISTENER, GObject)
@@ -59,6 +63,9 @@ gboolean rc_http_listener_check_alive (RcHttpListener *self);
  * frees it as for any client that left. FALSE if @remote is not a
  * connection of an RcHttpListener or it is closed already. */
 gboolean rc_http_listener_shutdown_connection (GSocketAddress *remote);
+/* The socket of the connection accepted from @remote (as above), a new
+ * reference, or NULL. */
+GSocket *rc_http_listener_get_socket (GSocketAddress *remote);
 /* The descriptors kept free for what is not a client connection. */
 guint rc_http_listener_get_fd_reserve (RcHttpListener *self);
 

@@ -137,6 +137,10 @@ rc_http_server_new (const RcConfig *config)
   rc_request_guard_install (self->soup);
   rc_request_guard_set_timeouts (self->soup, config->http_header_timeout_ms,
                                  config->http_body_timeout_ms);
+  /* config.c checked TRUSTED_PROXIES already. */
+  if (!rc_request_guard_limit_clients (self->soup, config->trusted_proxies,
+                                       config->http_max_connections_per_ip, NULL))
+    g_warn_if_reached ();
   soup_server_add_handler (self->soup, NULL, handle_default, self, NULL);
   soup_server_add_handler (self->soup, "/health", handle_health, self, NULL);
   soup_server_add_handler (self->soup, "/metrics", handle_metrics, self, NULL);

@@ -1,6 +1,7 @@
 /* roomcast: bounds on a request before its handler; see request-guard.h. */
 #include "http/request-guard.h"
 #include "http/http-listener.h"
+#include "http/client-ip.h"
 #include "core/metrics.h"
 
 #include <string.h>
@@ -9,6 +10,8 @@
 typedef struct {
   GHashTable *limits; /* path prefix -> max body bytes (GSIZE_TO_POINTER) */
   guint header_ms, body_ms;
+  RcClientIps *ips; /* connections per client address; NULL: not counted */
+  gint64 last_ip_log_us;
 } RcRequestGuard;
 
 /* One request's watch, freed with its message. */
@@ -20,11 +23,20 @@ typedef struct {
   gboolean headers_in, refused;
 } Watch;
 
-static G_DEFINE_QUARK (rc - request - guard,
-                       guard_of_soup) static G_DEFINE_QUARK (rc - request - guard - watch,
-                                                             watch_of_message)
+static GQuark
+guard_of_soup_quark (void)
+{
+  return g_quark_from_static_string ("rc-request-guard");
+}
 
-  static void count_refusal (const char *reason)
+static GQuark
+watch_of_message_quark (void)
+{
+  return g_quark_from_static_string ("rc-request-guard-watch");
+}
+
+static void
+count_refusal (const char *reason)
 {
   g_autofree char *labels = g_strdup_printf ("reason=\"%s\"", reason);
   rc_metrics_counter_inc ("roomcast_http_requests_refused_total",
@@ -79,6 +91,47 @@ start_timer (Watch *w, guint ms)
   w->timer = g_timeout_add (ms, on_deadline, w);
 }
 
+/* The request's connection counted for its client address; FALSE (and a
+ * 503 answer) past HTTP_MAX_CONNECTIONS_PER_IP. */
+static gboolean
+admit_client (Watch *w, SoupMessageHeaders *headers)
+{
+  RcRequestGuard *guard = w->guard;
+  GSocketAddress *remote = soup_server_message_get_remote_address (w->msg);
+
+  if (guard->ips == NULL || !G_IS_INET_SOCKET_ADDRESS (remote))
+    return TRUE;
+  g_autoptr (GSocket) socket = rc_http_listener_get_socket (remote);
+  if (socket == NULL)
+    return TRUE;
+  g_autofree char *client =
+    rc_client_ips_resolve (guard->ips,
+                           g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)),
+                           soup_message_headers_get_one (headers, "X-Forwarded-For"));
+  if (rc_client_ips_admit (guard->ips, socket, client))
+    return TRUE;
+
+  gint64 now = g_get_monotonic_time ();
+  if (now - guard->last_ip_log_us > 10 * G_USEC_PER_SEC) {
+    guard->last_ip_log_us = now;
+    g_info ("http: refusing connections from %s: HTTP_MAX_CONNECTIONS_PER_IP reached "
+            "(logged at most every 10 s)",
+            client);
+  }
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (w->msg), FALSE);
+  soup_server_message_set_status (w->msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL);
+  soup_message_headers_replace (soup_server_message_get_response_headers (w->msg), "Connection",
+                                "close");
+  soup_message_headers_replace (soup_server_message_get_response_headers (w->msg),
+                                "Retry-After", "5");
+  const char *text = "{\"error\":{\"code\":\"too_many_connections\",\"message\":\"this "
+                     "address holds too many connections (HTTP_MAX_CONNECTIONS_PER_IP)\"}}";
+  soup_server_message_set_response (w->msg, "application/json", SOUP_MEMORY_STATIC, text,
+                                    strlen (text));
+  count_refusal ("ip_connections");
+  return FALSE;
+}
+
 /* Nothing more of the body is stored, and the answer is a 413. */
 static void
 refuse (Watch *w)
@@ -110,6 +163,10 @@ on_got_headers (SoupServerMessage *msg, gpointer data)
 
   g_clear_handle_id (&w->timer, g_source_remove);
   w->headers_in = TRUE;
+  if (!admit_client (w, headers)) {
+    w->refused = TRUE;
+    return;
+  }
   w->max = limit_for (w->guard, g_uri_get_path (soup_server_message_get_uri (msg)));
   if (encoding == SOUP_ENCODING_NONE ||
       (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
@@ -162,6 +219,7 @@ guard_free (gpointer data)
 {
   RcRequestGuard *self = data;
   g_hash_table_unref (self->limits);
+  rc_client_ips_free (self->ips);
   g_free (self);
 }
 
@@ -200,4 +258,18 @@ rc_request_guard_limit_body (SoupServer *soup, const char *prefix, gsize max_byt
   RcRequestGuard *self = guard_of (soup);
   g_return_if_fail (self != NULL);
   g_hash_table_replace (self->limits, g_strdup (prefix), GSIZE_TO_POINTER (max_bytes));
+}
+
+gboolean
+rc_request_guard_limit_clients (SoupServer *soup, const char *trusted_proxies, guint max_per_ip,
+                                GError **error)
+{
+  RcRequestGuard *self = guard_of (soup);
+  g_return_val_if_fail (self != NULL, FALSE);
+  RcClientIps *ips = rc_client_ips_new (trusted_proxies, max_per_ip, error);
+  if (ips == NULL)
+    return FALSE;
+  rc_client_ips_free (self->ips);
+  self->ips = ips;
+  return TRUE;
 }

@@ -19,8 +19,12 @@
  *   body within HTTP_BODY_TIMEOUT_MS of the headers; past either the
  *   connection is shut down.
  *
+ * - Connections per client address (client-ip.h): past
+ *   HTTP_MAX_CONNECTIONS_PER_IP, a connection's first request is answered
+ *   503 {"error":{"code":"too_many_connections"}} and the connection closed.
+ *
  * Every refusal is counted in roomcast_http_requests_refused_total{reason}
- * (body_too_large, header_timeout, body_timeout). WebSocket messages are
+ * (body_too_large, header_timeout, body_timeout, ip_connections). WebSocket messages are
  * bounded elsewhere (fair-io-stream.h).
  */
 #pragma once
@@ -38,6 +42,12 @@ G_BEGIN_DECLS
 void rc_request_guard_install (SoupServer *soup);
 /* Sets the deadlines (HTTP_HEADER_TIMEOUT_MS, HTTP_BODY_TIMEOUT_MS). */
 void rc_request_guard_set_timeouts (SoupServer *soup, guint header_ms, guint body_ms);
+
+/* Count connections per client (X-Forwarded-For from @trusted_proxies),
+ * at most @max_per_ip each (0: counted, not limited). FALSE (error set)
+ * for a bad @trusted_proxies entry. */
+gboolean rc_request_guard_limit_clients (SoupServer *soup, const char *trusted_proxies,
+                                         guint max_per_ip, GError **error);
 
 /* Requests whose path starts with @prefix may carry up to @max_bytes of
  * body. Call it next to soup_server_add_handler() for the same path, on a

@@ -128,6 +128,16 @@ guint rc_hub_rooms_deliver (RcHub *hub, const char *channel, const char *event, 
                             const char *except);
 /* The hub socket id of a Socket.IO connection (hub-sio.c), or NULL. */
 const char *rc_hub_sio_socket_id (RcHub *hub, RcSioSocket *socket);
+/* An event for user @user_id (#server-to-user-{id}, /api/broadcast to:user)
+ * to every Socket.IO connection of that user, as emit(@event, data), except
+ * the one whose hub socket id is @except (hub-sio.c). Returns how many; 0
+ * without Socket.IO. */
+guint rc_hub_sio_deliver_to_user (RcHub *hub, const char *user_id, const char *event,
+                                  JsonNode *data, const char *except);
+/* @data as a plain emit(event, data) carries it (transfer full): a JSON
+ * string (Pusher HTTP API events carry their data so) parsed, anything else
+ * as is, NULL as {}. */
+JsonNode *rc_hub_emit_data (JsonNode *data);
 
 /* Socket.IO users online (hub-sio.c); empty without Socket.IO. */
 GPtrArray *rc_hub_sio_online_users (RcHub *hub);

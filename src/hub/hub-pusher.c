@@ -8,6 +8,7 @@
  */
 #include "hub/hub-private.h"
 #include "http/fair-io-stream.h"
+#include "http/send-backlog.h"
 #include "http/http-server.h"
 #include "http/websocket-upgrade.h"
 
@@ -33,13 +34,28 @@ typedef struct {
   gint64 last_seen_us;
   gint64 ping_sent_us; /* 0: no ping outstanding */
   gboolean registered;
+  RcSendBacklog backlog;
 } Conn;
 
 static void
 conn_send_text (Conn *c, const char *text)
 {
-  if (soup_websocket_connection_get_state (c->ws) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_send_text (c->ws, text);
+  g_autofree char *slow = NULL;
+
+  if (soup_websocket_connection_get_state (c->ws) != SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+  if (!rc_send_backlog_add (&c->backlog, strlen (text), &slow)) {
+    /* 4100: Pusher's "over capacity", clients reconnect after a back-off.
+     * No pusher:error first: it would wait behind what the client does not read. */
+    rc_metrics_counter_inc ("roomcast_ws_slow_consumers_closed_total",
+                            "WebSockets closed because their client stopped reading",
+                            "endpoint=\"pusher\"");
+    g_info ("hub: closing a Pusher connection: %s", slow);
+    soup_websocket_connection_close (c->ws, 4100, "slow consumer");
+    rc_send_backlog_abort (&c->backlog);
+    return;
+  }
+  soup_websocket_connection_send_text (c->ws, text);
 }
 
 static void
@@ -404,6 +420,8 @@ on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
   c->client.send = conn_send;
   c->client.close = conn_close;
   c->last_seen_us = g_get_monotonic_time ();
+  rc_send_backlog_init (&c->backlog, soup_websocket_connection_get_io_stream (ws),
+                        config->ws_max_unsent_bytes, config->ws_send_stall_ms);
   soup_websocket_connection_set_max_incoming_payload_size (ws, RC_HUB_MAX_MESSAGE);
   /* libsoup limits frames; a message of many fragments is ours to bound. */
   rc_fair_io_stream_limit_ws_messages (soup_websocket_connection_get_io_stream (ws),

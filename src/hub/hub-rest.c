@@ -3,9 +3,11 @@
  *
  *   POST /api/broadcast {event, to: "user"|"channel"|"thread"|"room",
  *                        user_id | channel | thread_id | room_id, data}
- *     user    -> the user's Socket.IO connections (event, data) and the
- *                channel private-<BROADCAST_USER_CHANNEL> (Echo's user
- *                channel, private-App.Models.User.{id} by default)
+ *     user    -> every connection of the user: its Socket.IO connections
+ *                (event, data) and the Pusher connections signed in as it
+ *                (#server-to-user-{id}); and the channel
+ *                private-<BROADCAST_USER_CHANNEL> (Echo's user channel,
+ *                private-App.Models.User.{id} by default)
  *     channel -> that channel, every protocol
  *     thread  -> private-thread.{thread_id}
  *     room    -> presence-room.{id}
@@ -16,7 +18,6 @@
  */
 #include "hub/hub-private.h"
 #include "http/request-guard.h"
-#include "sio/sio-server.h"
 #include "http/http-server.h"
 
 #include <string.h>
@@ -99,13 +100,13 @@ handle_broadcast (SoupServer *server, SoupServerMessage *msg, const char *path,
       rc_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_body", "user_id is required");
       return;
     }
-    RcSioServer *sio = rc_hub_get_sio (hub);
-    if (sio) {
-      g_autoptr (GPtrArray) sockets = rc_sio_server_find_user (sio, user_id);
-      for (guint i = 0; i < sockets->len; i++)
-        rc_sio_socket_emit (g_ptr_array_index (sockets, i), event, payload);
-      delivered += sockets->len;
-    }
+    /* Every connection of the user: its Socket.IO connections and the
+     * Pusher connections signed in as it (#server-to-user-{id}); then
+     * Echo's user channel. */
+    g_autofree char *own = g_strconcat (RC_HUB_USER_CHANNEL_PREFIX, user_id, NULL);
+    delivered += rc_hub_user_channel_valid (own)
+                   ? rc_hub_publish (hub, own, event, payload, NULL, "broadcast_api")
+                   : rc_hub_sio_deliver_to_user (hub, user_id, event, payload, NULL);
     channel = rc_hub_user_channel (hub, user_id);
   } else if (g_str_equal (to, "channel")) {
     channel = id_member (o, "channel");

@@ -114,19 +114,12 @@ rc_hub_rooms_deliver (RcHub *hub, const char *channel, const char *event, JsonNo
   RcRoom *room = rc_room_service_lookup (hr->rooms, room_id);
   if (!room)
     return 0;
-  /* Pusher HTTP API events carry their data as a JSON string. */
-  g_autoptr (JsonNode) parsed = NULL;
-  if (data && JSON_NODE_HOLDS_VALUE (data) &&
-      json_node_get_value_type (data) == G_TYPE_STRING) {
-    const char *s = json_node_get_string (data);
-    parsed = rc_json_parse_strict (s, strlen (s), NULL, NULL);
-  }
-  g_autoptr (JsonNode) empty = rc_json_node_take_object (NULL);
-  JsonNode *payload = parsed ? parsed : data ? data : empty;
+  g_autoptr (JsonNode) payload = rc_hub_emit_data (data);
   g_autoptr (GPtrArray) users = rc_room_list_connected (room);
   guint n = 0;
   for (guint i = 0; i < users->len; i++) {
-    g_autoptr (GPtrArray) sockets = rc_sio_server_find_user (sio, g_ptr_array_index (users, i));
+    g_autoptr (GPtrArray)
+      sockets = rc_sio_server_list_user_sockets (sio, g_ptr_array_index (users, i));
     for (guint j = 0; j < sockets->len; j++) {
       RcSioSocket *socket = g_ptr_array_index (sockets, j);
       const char *bound = rc_room_service_get_socket_room (hr->rooms, socket);

@@ -22,6 +22,7 @@
 #include "http/http-client.h"
 #include "core/metrics.h"
 #include "json/json-text.h"
+#include "sio/sio-codec.h"
 #include "sio/sio-server.h"
 
 struct _RcHubSio {
@@ -422,12 +423,9 @@ rc_hub_sio_emit_all (RcHub *hub, const char *event, JsonNode *data)
   RcHubSio *hs = hub->sio;
   if (!hs)
     return 0;
-  g_autoptr (JsonArray) a = json_array_new ();
-  json_array_add_string_element (a, event);
-  json_array_add_element (a, json_node_copy (data));
-  g_autoptr (JsonNode) node = json_node_init_array (json_node_alloc (), a);
-  GString *frame = g_string_new ("42");
-  rc_json_write (frame, node);
+  g_autoptr (JsonArray) args = json_array_new ();
+  json_array_add_element (args, json_node_copy (data));
+  g_autofree char *frame = rc_sio_encode_event ("/", -1, event, args);
   /* Collected first: a send can end a connection, and with it its entry. */
   g_autoptr (GPtrArray) sockets = g_ptr_array_new_with_free_func (g_object_unref);
   GHashTableIter it;
@@ -437,9 +435,33 @@ rc_hub_sio_emit_all (RcHub *hub, const char *event, JsonNode *data)
     if (rc_sio_socket_is_connected (socket))
       g_ptr_array_add (sockets, g_object_ref (socket));
   for (guint i = 0; i < sockets->len; i++)
-    rc_sio_socket_send_frame (g_ptr_array_index (sockets, i), frame->str);
-  g_string_free (frame, TRUE);
+    rc_sio_socket_send_frame (g_ptr_array_index (sockets, i), frame);
   return sockets->len;
+}
+
+guint
+rc_hub_sio_deliver_to_user (RcHub *hub, const char *user_id, const char *event, JsonNode *data,
+                            const char *except)
+{
+  RcHubSio *hs = hub->sio;
+  if (!hs)
+    return 0;
+  g_autoptr (GPtrArray) sockets = rc_sio_server_list_user_sockets (hs->sio, user_id);
+  if (sockets->len == 0)
+    return 0;
+  g_autoptr (JsonArray) args = json_array_new ();
+  json_array_add_element (args, rc_hub_emit_data (data));
+  g_autofree char *frame = rc_sio_encode_event ("/", -1, event, args);
+  guint n = 0;
+  for (guint i = 0; i < sockets->len; i++) {
+    RcSioSocket *socket = g_ptr_array_index (sockets, i);
+    SioClient *c = client_of (hs, socket);
+    if (except && c && g_str_equal (c->client.socket_id, except))
+      continue;
+    rc_sio_socket_send_frame (socket, frame);
+    n++;
+  }
+  return n;
 }
 
 const char *

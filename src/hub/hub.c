@@ -435,9 +435,26 @@ rc_hub_publish (RcHub *self, const char *channel, const char *event, JsonNode *d
   guint n = ch ? fan_out (ch, event, data, NULL, except, NULL) : 0;
   /* presence-room.{id}: the audio room's own connections too. */
   n += rc_hub_rooms_deliver (self, channel, event, data, except);
+  /* #server-to-user-{id}: every connection of the user, Socket.IO ones too. */
+  if (g_str_has_prefix (channel, RC_HUB_USER_CHANNEL_PREFIX))
+    n += rc_hub_sio_deliver_to_user (self, channel + strlen (RC_HUB_USER_CHANNEL_PREFIX), event,
+                                     data, except);
   rc_metrics_counter_add ("roomcast_hub_messages_out_total", "Hub events sent to connections",
                           labels, n);
   return n;
+}
+
+JsonNode *
+rc_hub_emit_data (JsonNode *data)
+{
+  if (data && JSON_NODE_HOLDS_VALUE (data) &&
+      json_node_get_value_type (data) == G_TYPE_STRING) {
+    const char *s = json_node_get_string (data);
+    JsonNode *parsed = rc_json_parse_strict (s, strlen (s), NULL, NULL);
+    if (parsed)
+      return parsed;
+  }
+  return data ? json_node_ref (data) : rc_json_node_take_object (NULL);
 }
 
 gboolean

@@ -67,8 +67,8 @@ guint rc_hub_broadcast_deliver (RcHub *self, const char *prefix, const char *red
 
 /* Socket.IO clients on the same channels ("subscribe", "unsubscribe",
  * "client event"; private/presence authorised by BROADCAST_AUTH_URL); with
- * it, /api/broadcast reaches a user's Socket.IO connections and
- * /api/users/online counts them. */
+ * it, events for a user (/api/broadcast to:user, #server-to-user-{id}) reach
+ * every Socket.IO connection of that user and /api/users/online counts them. */
 void rc_hub_attach_sio (RcHub *self, RcSioServer *sio);
 
 /* Each audio room is also the presence channel presence-room.{roomId}: its

@@ -5,7 +5,11 @@
 #include <math.h>
 #include <string.h>
 
-G_DEFINE_QUARK (rc - json - error - quark, rc_json_error)
+GQuark
+rc_json_error_quark (void)
+{
+  return g_quark_from_static_string ("rc-json-error-quark");
+}
 
 /* ---- Strict JSON syntax check (RFC 8259) ---------------------------------
  *

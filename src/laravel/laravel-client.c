@@ -13,7 +13,11 @@
 #include "json/json-text.h"
 #include "core/metrics.h"
 
-G_DEFINE_QUARK (rc - laravel - error - quark, rc_laravel_error)
+GQuark
+rc_laravel_error_quark (void)
+{
+  return g_quark_from_static_string ("rc-laravel-error-quark");
+}
 
 /* The critical "wrong internal key" log repeats at most this often. */
 #define FORBIDDEN_LOG_INTERVAL_US (60 * G_USEC_PER_SEC)

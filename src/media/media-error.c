@@ -2,7 +2,11 @@
  * media-error.h. */
 #include "media/media-error.h"
 
-G_DEFINE_QUARK (rc - media - error - quark, rc_media_error)
+GQuark
+rc_media_error_quark (void)
+{
+  return g_quark_from_static_string ("rc-media-error-quark");
+}
 
 GstElement *
 rc_media_make_element (const char *factory, const char *name, GError **error)

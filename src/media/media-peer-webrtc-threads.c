@@ -314,9 +314,42 @@ sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
   return TRUE;
 }
 
+/* webrtcbin's receiving thread (its jitterbuffer's), into the room. Every
+ * flow return but OK pauses that jitterbuffer for good: the probe above
+ * drops while the peer is unlinked, but the room may unlink it, or stop
+ * the chain it feeds, between that check and the push (a mute, a seat
+ * change), and the NOT_LINKED or FLUSHING that push returns would silence
+ * the peer until it reconnects. What the room refuses is dropped here. */
+static GstFlowReturn
+src_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
+{
+  GstFlowReturn ret = gst_proxy_pad_chain_default (pad, parent, buffer);
+
+  if (ret != GST_FLOW_OK)
+    GST_LOG_OBJECT (pad, "the room refused a buffer (%s): dropped", gst_flow_get_name (ret));
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+src_chain_list (GstPad *pad, GstObject *parent, GstBufferList *list)
+{
+  GstFlowReturn ret = gst_proxy_pad_chain_list_default (pad, parent, list);
+
+  if (ret != GST_FLOW_OK)
+    GST_LOG_OBJECT (pad, "the room refused a buffer list (%s): dropped",
+                    gst_flow_get_name (ret));
+  return GST_FLOW_OK;
+}
+
 void
 rc_media_peer_webrtc_watch (RcMediaPeerWebrtc *self)
 {
+  GstPad *received = GST_PAD (gst_proxy_pad_get_internal (GST_PROXY_PAD (self->src_ghost)));
+
+  gst_pad_set_chain_function (received, src_chain);
+  gst_pad_set_chain_list_function (received, src_chain_list);
+  gst_object_unref (received);
+
   GstPad *internal = GST_PAD (gst_proxy_pad_get_internal (GST_PROXY_PAD (self->send_pad)));
 
   /* After webrtcbin's own block probe: only what the transport took. */

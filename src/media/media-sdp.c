@@ -12,7 +12,11 @@
 
 #include <gio/gio.h>
 
-G_DEFINE_QUARK (rc - media - sdp - error - quark, rc_media_sdp_error)
+GQuark
+rc_media_sdp_error_quark (void)
+{
+  return g_quark_from_static_string ("rc-media-sdp-error-quark");
+}
 
 #define ICE_UFRAG_MIN 4
 #define ICE_PWD_MIN 22

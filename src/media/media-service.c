@@ -230,7 +230,8 @@ on_speaking (RcRoomMedia *media, const char *peer_id, guint seat, gboolean speak
   json_builder_add_double_value (b, (double) (gint) level_db); /* dBFS, whole */
   json_builder_end_object (b);
   payload = json_builder_get_root (b);
-  rc_room_service_broadcast (self->rooms, e->room_id, "speaking", payload);
+  /* Current state only: a client that stopped reading gets the next one. */
+  rc_room_service_broadcast_volatile (self->rooms, e->room_id, "speaking", payload);
 }
 
 static const RcRoomMediaCallbacks media_callbacks = {

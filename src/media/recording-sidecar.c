@@ -24,6 +24,7 @@ struct _RcRecordingSidecar {
   GHashTable *seen;  /* user ids in participants */
   JsonArray *participants;
   JsonArray *events;
+  guint events_dropped, participants_dropped; /* past the caps (see the header) */
 };
 
 RcRecordingSidecar *
@@ -67,8 +68,13 @@ static void
 add_event (RcRecordingSidecar *sc, gint64 now_us, const char *type, const char *user_id,
            gint seat)
 {
-  JsonObject *e = json_object_new ();
+  JsonObject *e;
 
+  if (json_array_get_length (sc->events) >= RC_RECORDING_SIDECAR_MAX_EVENTS) {
+    sc->events_dropped++;
+    return;
+  }
+  e = json_object_new ();
   /* Milliseconds are enough and keep the numbers short. */
   json_object_set_double_member (e, "t", MAX (now_us - sc->started_us, 0) / 1000 / 1000.0);
   json_object_set_string_member (e, "type", type);
@@ -83,8 +89,12 @@ static void
 diff_user (RcRecordingSidecar *sc, gint64 now_us, const char *user_id, const UserState *old,
            const UserState *now)
 {
-  if (old == NULL && now != NULL)
+  if (old == NULL && now != NULL) {
     add_event (sc, now_us, "join", user_id, -1);
+    if (!g_hash_table_contains (sc->seen, user_id) &&
+        json_array_get_length (sc->participants) >= RC_RECORDING_SIDECAR_MAX_PARTICIPANTS)
+      sc->participants_dropped++;
+  }
   if (old != NULL && old->seat >= 0 && (now == NULL || now->seat != old->seat))
     add_event (sc, now_us, "unseat", user_id, old->seat);
   if (now != NULL && now->seat >= 0 && (old == NULL || old->seat != now->seat))
@@ -105,6 +115,10 @@ note_participant (RcRecordingSidecar *sc, const RcRoomParticipantView *p)
   JsonObject *entry;
 
   if (g_hash_table_contains (sc->seen, p->user_id))
+    return;
+  /* Past the cap: not listed, and not remembered either (the memory stays
+   * bounded too); diff_user() counts their joins. */
+  if (json_array_get_length (sc->participants) >= RC_RECORDING_SIDECAR_MAX_PARTICIPANTS)
     return;
   g_hash_table_add (sc->seen, g_strdup (p->user_id));
   entry = json_object_new ();
@@ -140,7 +154,7 @@ rc_recording_sidecar_update (RcRecordingSidecar *sc, const RcRoom *room, gint64 
   g_autoptr (GHashTable) next = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr (GPtrArray) order = g_ptr_array_new_with_free_func (g_free);
   Update u = { .sc = sc, .next = next, .order = order };
-  guint before = json_array_get_length (sc->events);
+  guint before = json_array_get_length (sc->events) + sc->events_dropped;
 
   if (room != NULL && rc_room_get_status (room) != RC_ROOM_STATUS_CLOSED)
     rc_room_foreach_participant (room, note_state, &u);
@@ -159,7 +173,7 @@ rc_recording_sidecar_update (RcRecordingSidecar *sc, const RcRoom *room, gint64 
   sc->state = g_steal_pointer (&next);
   g_ptr_array_unref (sc->order);
   sc->order = g_steal_pointer (&order);
-  return json_array_get_length (sc->events) > before;
+  return json_array_get_length (sc->events) + sc->events_dropped > before;
 }
 
 void
@@ -208,6 +222,10 @@ rc_recording_sidecar_write (RcRecordingSidecar *sc, GError **error)
   json_object_set_string_member (o, "status", sc->status);
   json_object_set_array_member (o, "participants", json_array_ref (sc->participants));
   json_object_set_array_member (o, "events", json_array_ref (sc->events));
+  if (sc->participants_dropped > 0)
+    json_object_set_int_member (o, "participantsDropped", sc->participants_dropped);
+  if (sc->events_dropped > 0)
+    json_object_set_int_member (o, "eventsDropped", sc->events_dropped);
   json_node_set_object (node, o);
   rc_json_write (text, node);
   g_string_append_c (text, '\n');

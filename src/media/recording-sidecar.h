@@ -13,6 +13,13 @@
  * comparing the room's registry state with the previous one, so every
  * change is seen whatever operation made it.
  *
+ * A room that churns for hours must not make the file (rewritten on the
+ * main loop) grow without bound: past RC_RECORDING_SIDECAR_MAX_EVENTS events
+ * or RC_RECORDING_SIDECAR_MAX_PARTICIPANTS participants the rest are
+ * counted, not listed: "eventsDropped" (events not listed) and
+ * "participantsDropped" (joins of participants not listed), present only
+ * when not 0.
+ *
  * The file is replaced atomically (temporary file + rename) at the start,
  * at most once per second while events come, and at the end: a reader
  * never sees half a file. "status" says whether the .ogg is final:
@@ -26,6 +33,9 @@
 #include "rooms/room.h"
 
 G_BEGIN_DECLS
+
+#define RC_RECORDING_SIDECAR_MAX_EVENTS 10000
+#define RC_RECORDING_SIDECAR_MAX_PARTICIPANTS 2000
 
 typedef struct _RcRecordingSidecar RcRecordingSidecar;
 

@@ -3,7 +3,11 @@
 
 #include <stdarg.h>
 
-G_DEFINE_QUARK (rc - error - quark, rc_error)
+GQuark
+rc_error_quark (void)
+{
+  return g_quark_from_static_string ("rc-error-quark");
+}
 
 typedef struct {
   const char *name;

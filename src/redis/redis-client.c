@@ -35,7 +35,11 @@
 #include "core/metrics.h"
 #include "redis/redis-late.h"
 
-G_DEFINE_QUARK (rc - redis - error - quark, rc_redis_error)
+GQuark
+rc_redis_error_quark (void)
+{
+  return g_quark_from_static_string ("rc-redis-error-quark");
+}
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000

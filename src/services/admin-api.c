@@ -304,7 +304,7 @@ kick_user (RcAdminApi *self, SoupServerMessage *msg, const char *user_id)
                          "ban needs roomId (the user is in no room)");
     return SOUP_STATUS_BAD_REQUEST;
   }
-  g_autoptr (GPtrArray) sockets = rc_sio_server_find_user (self->sio, user_id);
+  g_autoptr (GPtrArray) sockets = rc_sio_server_list_user_sockets (self->sio, user_id);
   gboolean removed = FALSE;
   if (room_id != NULL) {
     g_autoptr (GError) error = NULL;

@@ -99,6 +99,28 @@ ack_ok (RcSioAck *ack, JsonObject *fields)
 
 /* --- room:join --- */
 
+/* @old, another connection of the same user, was the one taking part in
+ * @old_room until a join of theirs to @room_id took the presence over: it
+ * stays connected, out of any room, and is told so. In the same room nothing
+ * changed for the registry (no effects), so "room-changed" says that the
+ * bound socket did: the media service then closes @old's session. */
+static void
+take_over (RcRoomService *self, RcSioSocket *old, const char *old_room, const char *room_id)
+{
+  gboolean same_room = g_str_equal (old_room, room_id);
+  g_autoptr (JsonObject) payload = json_object_new ();
+  g_autoptr (JsonNode) arg = NULL;
+
+  json_object_set_string_member (payload, "roomId", old_room);
+  json_object_set_string_member (payload, "reason", same_room ? "taken_over" : "switched");
+  arg = json_node_init_object (json_node_alloc (), payload);
+  rc_sio_socket_emit (old, "replaced", arg);
+  g_info ("room %s: user %s joined from another connection; connection %s is out of room %s",
+          room_id, rc_sio_socket_get_user (old)->id, rc_sio_socket_get_id (old), old_room);
+  if (same_room)
+    g_signal_emit (self, signals[SIGNAL_ROOM_CHANGED], 0, room_id);
+}
+
 static void
 finish_join (RcRoomService *self, RcSioSocket *socket, RcSioAck *ack, const char *room_id,
              const char *pinned_owner)
@@ -108,6 +130,9 @@ finish_join (RcRoomService *self, RcSioSocket *socket, RcSioAck *ack, const char
   g_autoptr (JsonObject) snapshot = NULL;
   g_autoptr (GError) error = NULL;
   gboolean creates = rc_room_registry_needs_owner (self->registry, room_id);
+  Binding *previous;
+  g_autoptr (RcSioSocket) replaced = NULL;
+  g_autofree char *replaced_room = NULL;
 
   sync_settings (self);
   snapshot = rc_room_registry_join (self->registry, room_id, member, pinned_owner,
@@ -123,10 +148,18 @@ finish_join (RcRoomService *self, RcSioSocket *socket, RcSioAck *ack, const char
                       "room open: %s (host %s%s)", room_id,
                       rc_room_get_host_id (rc_room_registry_lookup (self->registry, room_id)),
                       pinned_owner ? ", pinned by the store" : ", first joiner");
+  /* One connection per user takes part in a room: this one from now on. */
+  previous = g_hash_table_lookup (self->bindings, user->id);
+  if (previous != NULL && previous->socket != socket) {
+    replaced = g_object_ref (previous->socket);
+    replaced_room = g_strdup (previous->room_id);
+  }
   bind_socket (self, user->id, socket, room_id);
   /* The snapshot first: everything broadcast afterwards is news to the joiner. */
   ack_ok (ack, snapshot);
   rc_room_service_apply_effects (self);
+  if (replaced != NULL)
+    take_over (self, replaced, replaced_room, room_id);
   g_signal_emit (self, signals[SIGNAL_SOCKET_JOINED], 0, room_id, socket);
 }
 
@@ -431,9 +464,9 @@ rc_room_service_lookup_socket_room (RcRoomService *self, RcSioSocket *socket,
   return rc_room_service_lookup (self, id);
 }
 
-void
-rc_room_service_broadcast (RcRoomService *self, const char *room_id, const char *event,
-                           JsonNode *payload)
+static void
+broadcast (RcRoomService *self, const char *room_id, const char *event, JsonNode *payload,
+           gboolean is_volatile)
 {
   g_autoptr (JsonArray) args = json_array_new ();
   g_autofree char *frame = NULL;
@@ -448,12 +481,29 @@ rc_room_service_broadcast (RcRoomService *self, const char *room_id, const char 
   while (g_hash_table_iter_next (&iter, NULL, &value)) {
     Binding *binding = value;
     if (g_str_equal (binding->room_id, room_id)) {
-      rc_sio_socket_send_frame (binding->socket, frame);
+      if (!is_volatile)
+        rc_sio_socket_send_frame (binding->socket, frame);
+      else if (!rc_sio_socket_send_volatile_frame (binding->socket, frame))
+        continue;
       sent++;
     }
   }
   rc_metrics_counter_add ("roomcast_room_messages_out_total",
                           "Room events sent to clients (one per recipient)", NULL, sent);
+}
+
+void
+rc_room_service_broadcast (RcRoomService *self, const char *room_id, const char *event,
+                           JsonNode *payload)
+{
+  broadcast (self, room_id, event, payload, FALSE);
+}
+
+void
+rc_room_service_broadcast_volatile (RcRoomService *self, const char *room_id, const char *event,
+                                    JsonNode *payload)
+{
+  broadcast (self, room_id, event, payload, TRUE);
 }
 
 void

@@ -10,12 +10,19 @@
  * coalesced per main-loop iteration. One GLib timer is armed for the
  * registry's next deadline (seat holds, empty rooms).
  *
- * Connections: a user's socket is bound to their room by room:join. Events
- * from a socket that is not the user's bound socket get not_in_room; when
- * the bound socket disconnects, the user's seat is held for the grace period
- * (ROOM_GRACE_PERIOD_S) and a room:join from a new connection within it
- * resumes it. Replacing the old connection of a user who connects again
- * (the `replaced` event) is the Socket.IO layer's job.
+ * Connections: a user may hold any number of Socket.IO connections (tabs,
+ * devices, an Echo connector), but takes part in at most one room through
+ * exactly one of them: room:join binds that socket to the room (the "bound
+ * socket"). Room events from any other connection of the user get
+ * not_in_room. When a second connection of the user joins, it takes the
+ * presence over: in the same room the participant stays as it was (seat,
+ * role, mutes; nothing is broadcast) and only the bound socket changes; in
+ * another room the user switches rooms. Either way the older connection gets
+ * `replaced {roomId, reason: "taken_over"|"switched"}`, stays connected and
+ * is in no room, and "room-changed" lets the media service close its
+ * session. When the bound socket disconnects, the user's seat is held for
+ * the grace period (ROOM_GRACE_PERIOD_S) and a room:join from any
+ * connection within it resumes it; other connections closing change nothing.
  *
  * A new room's host is the owner Laravel pinned in the store
  * (room:owner:{roomId}), looked up only when a join would create the room,
@@ -27,8 +34,9 @@
  *       object of docs/protocol.md#redis-keys-written, for the Laravel room status client.
  *   "room-changed" (const char *room_id)
  *       at once, after any operation that changed the room (seats, mutes,
- *       participants, closing), bindings already updated; the room may be
- *       gone from the registry (closed). For the media service.
+ *       participants, closing) or which connection a participant takes part
+ *       through, bindings already updated; the room may be gone from the
+ *       registry (closed). For the media service.
  *   "socket-joined" (const char *room_id, RcSioSocket *socket)
  *       a connection's room:join succeeded (a first join, a second
  *       connection of the same user, or a rejoin within the grace period),
@@ -70,6 +78,10 @@ RcRoom *rc_room_service_lookup_socket_room (RcRoomService *self, RcSioSocket *so
  * @room_id, encoded once. For modules beside the rooms (gifts). */
 void rc_room_service_broadcast (RcRoomService *self, const char *room_id, const char *event,
                                 JsonNode *payload);
+/* The same for an event that only carries current state ("speaking"): not
+ * sent to a client that stopped reading (rc_sio_socket_send_volatile_frame). */
+void rc_room_service_broadcast_volatile (RcRoomService *self, const char *room_id,
+                                         const char *event, JsonNode *payload);
 /* Close @room_id with @reason (e.g. "media_error"): room:closed to its
  * clients, everyone detached, stored as CLOSED. No-op if it is not open. */
 void rc_room_service_close_room (RcRoomService *self, const char *room_id, const char *reason);

@@ -9,6 +9,7 @@
  */
 #include "sio/eio-polling.h"
 
+#include "http/send-backlog.h"
 #include <string.h>
 
 #define SEPARATOR '\x1e'
@@ -522,6 +523,14 @@ rc_eio_polling_finalize (GObject *object)
   G_OBJECT_CLASS (rc_eio_polling_parent_class)->finalize (object);
 }
 
+/* A client that does not poll for a while: packets carrying only current
+ * state are dropped rather than queued (send-backlog.h's threshold). */
+static gboolean
+congested (RcEioTransport *transport)
+{
+  return RC_EIO_POLLING (transport)->queue->len > RC_SEND_BACKLOG_CONGESTED_BYTES;
+}
+
 static void
 rc_eio_polling_class_init (RcEioPollingClass *klass)
 {
@@ -534,6 +543,7 @@ rc_eio_polling_class_init (RcEioPollingClass *klass)
   transport_class->send = send_packet;
   transport_class->close = close_transport;
   transport_class->upgrade = upgrade;
+  transport_class->congested = congested;
 }
 
 static void

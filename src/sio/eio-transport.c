@@ -47,6 +47,14 @@ rc_eio_transport_is_closed (RcEioTransport *self)
 }
 
 gboolean
+rc_eio_transport_is_congested (RcEioTransport *self)
+{
+  g_return_val_if_fail (RC_IS_EIO_TRANSPORT (self), FALSE);
+  RcEioTransportClass *klass = RC_EIO_TRANSPORT_GET_CLASS (self);
+  return klass->congested != NULL && klass->congested (self);
+}
+
+gboolean
 rc_eio_transport_upgrade (RcEioTransport *self, RcEioTransport *probe)
 {
   g_return_val_if_fail (RC_IS_EIO_TRANSPORT (self) && RC_IS_EIO_TRANSPORT (probe), FALSE);

@@ -39,6 +39,9 @@ struct _RcEioTransportClass {
   /* Take @probe (a transport just opened for this session) through the
    * Engine.IO upgrade; NULL when this transport cannot be upgraded. */
   gboolean (*upgrade) (RcEioTransport *self, RcEioTransport *probe);
+  /* TRUE while so much waits for the client that a packet carrying only
+   * current state is better dropped (NULL: never). */
+  gboolean (*congested) (RcEioTransport *self);
 };
 
 typedef struct {
@@ -65,6 +68,8 @@ void rc_eio_transport_set_handlers (RcEioTransport *self,
 const char *rc_eio_transport_get_name (RcEioTransport *self);
 void rc_eio_transport_send (RcEioTransport *self, const char *packet);
 void rc_eio_transport_close (RcEioTransport *self);
+/* See the class's congested(). */
+gboolean rc_eio_transport_is_congested (RcEioTransport *self);
 /* TRUE once the closed handler was called. */
 gboolean rc_eio_transport_is_closed (RcEioTransport *self);
 /* Start the upgrade of @self's session to @probe (a transport of the same

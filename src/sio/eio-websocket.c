@@ -1,12 +1,17 @@
 /* roomcast: the Engine.IO WebSocket transport; see eio-websocket.h. */
 #include "sio/eio-websocket.h"
 #include "http/fair-io-stream.h"
+#include "http/send-backlog.h"
+#include "core/metrics.h"
+
+#include <string.h>
 
 struct _RcEioWebsocket {
   RcEioTransport parent_instance;
   SoupWebsocketConnection *ws;
   char *close_reason; /* why we closed it, when the client did wrong */
   char *error_reason; /* a protocol error libsoup reported */
+  RcSendBacklog backlog;
 };
 
 G_DEFINE_FINAL_TYPE (RcEioWebsocket, rc_eio_websocket, RC_TYPE_EIO_TRANSPORT)
@@ -15,8 +20,29 @@ static void
 send_packet (RcEioTransport *transport, const char *packet)
 {
   RcEioWebsocket *self = RC_EIO_WEBSOCKET (transport);
-  if (soup_websocket_connection_get_state (self->ws) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_send_text (self->ws, packet);
+  g_autofree char *slow = NULL;
+
+  if (soup_websocket_connection_get_state (self->ws) != SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+  if (!rc_send_backlog_add (&self->backlog, strlen (packet), &slow)) {
+    /* A client that does not read must not make us keep everything. */
+    rc_metrics_counter_inc ("roomcast_ws_slow_consumers_closed_total",
+                            "WebSockets closed because their client stopped reading",
+                            "endpoint=\"socket.io\"");
+    if (!self->close_reason)
+      self->close_reason = g_steal_pointer (&slow);
+    soup_websocket_connection_close (self->ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
+                                     "slow consumer");
+    rc_send_backlog_abort (&self->backlog);
+    return;
+  }
+  soup_websocket_connection_send_text (self->ws, packet);
+}
+
+static gboolean
+congested (RcEioTransport *transport)
+{
+  return rc_send_backlog_congested (&RC_EIO_WEBSOCKET (transport)->backlog);
 }
 
 static void
@@ -72,10 +98,13 @@ on_error (SoupWebsocketConnection *ws, GError *error, gpointer data)
 }
 
 RcEioTransport *
-rc_eio_websocket_new (SoupWebsocketConnection *ws, guint max_payload)
+rc_eio_websocket_new (SoupWebsocketConnection *ws, guint max_payload, guint64 max_unsent,
+                      guint stall_ms)
 {
   RcEioWebsocket *self = g_object_new (RC_TYPE_EIO_WEBSOCKET, NULL);
   self->ws = g_object_ref (ws);
+  rc_send_backlog_init (&self->backlog, soup_websocket_connection_get_io_stream (ws),
+                        max_unsent, stall_ms);
   /* libsoup closes with 1009 past this; the Engine.IO packet is the message. */
   soup_websocket_connection_set_max_incoming_payload_size (ws, max_payload);
   /* libsoup limits frames; a message of many fragments is ours to bound. */
@@ -120,6 +149,7 @@ rc_eio_websocket_class_init (RcEioWebsocketClass *klass)
   transport_class->name = "websocket";
   transport_class->send = send_packet;
   transport_class->close = close_transport;
+  transport_class->congested = congested;
 }
 
 static void

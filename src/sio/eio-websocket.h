@@ -5,6 +5,9 @@
  * closed with "parse error: binary frames are not supported". libsoup
  * closes with 1009 a message longer than @max_payload; that and any other
  * protocol error libsoup reports become the "protocol error: …" reason.
+ * A client that stops reading is closed (1008) once @max_unsent bytes wait
+ * for it, or nothing was written for @stall_ms while more than a little
+ * waits (send-backlog.h): "slow consumer: …".
  */
 #pragma once
 
@@ -18,6 +21,7 @@ G_DECLARE_FINAL_TYPE (RcEioWebsocket, rc_eio_websocket, RC, EIO_WEBSOCKET, RcEio
 
 /* Carries packets on @ws (open, transfer none: the transport takes a
  * reference). */
-RcEioTransport *rc_eio_websocket_new (SoupWebsocketConnection *ws, guint max_payload);
+RcEioTransport *rc_eio_websocket_new (SoupWebsocketConnection *ws, guint max_payload,
+                                      guint64 max_unsent, guint stall_ms);
 
 G_END_DECLS

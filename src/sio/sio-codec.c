@@ -12,7 +12,11 @@
 #include <math.h>
 #include <string.h>
 
-G_DEFINE_QUARK (rc - sio - error - quark, rc_sio_error)
+GQuark
+rc_sio_error_quark (void)
+{
+  return g_quark_from_static_string ("rc-sio-error-quark");
+}
 
 static const char *const sio_type_names[] = {
   "CONNECT", "DISCONNECT", "EVENT", "ACK", "CONNECT_ERROR", "BINARY_EVENT", "BINARY_ACK",

@@ -11,6 +11,7 @@
 #include "sio/sio-socket-private.h"
 #include "sio/eio-polling.h"
 #include "sio/eio-websocket.h"
+#include "sio/sio-codec.h"
 #include "http/http-server.h"
 #include "http/websocket-upgrade.h"
 #include "http/request-guard.h"
@@ -148,7 +149,10 @@ on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
   g_autoptr (GHashTable) query = NULL;
   if (g_uri_get_query (uri))
     query = g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_NONE, NULL);
-  g_autoptr (RcEioTransport) transport = rc_eio_websocket_new (ws, self->config->max_payload);
+  g_autoptr (RcEioTransport)
+    transport = rc_eio_websocket_new (ws, self->config->max_payload,
+                                      self->config->ws_max_unsent_bytes,
+                                      self->config->ws_send_stall_ms);
   const char *sid = query_get (query, "sid");
 
   if (!sid) {
@@ -328,33 +332,11 @@ rc_sio_server_socket_authenticate (RcSioServer *self, RcSioSocket *socket, const
                                        g_object_ref (socket));
 }
 
-/* One live Socket.IO connection per user: a user who connects again (a new
- * tab, an app restart before the old socket timed out) replaces the old
- * connection, which is told why before it is dropped. Its room seat is held
- * by the room service's grace period, so the new connection gets it back. */
-static void
-replace_older_connections (RcSioServer *self, RcSioSocket *socket)
-{
-  RcUser *user = rc_sio_socket_get_user (socket);
-  g_autoptr (GPtrArray) same = rc_sio_server_find_user (self, user->id);
-  for (guint i = 0; i < same->len; i++) {
-    RcSioSocket *old = g_ptr_array_index (same, i);
-    if (old == socket)
-      continue;
-    g_autoptr (JsonObject) obj = json_object_new ();
-    json_object_set_string_member (obj, "reason",
-                                   "another connection of this user replaced this one");
-    g_autoptr (JsonNode) arg = json_node_init_object (json_node_alloc (), obj);
-    rc_sio_socket_emit (old, "replaced", arg);
-    rc_sio_socket_disconnect (old, "replaced by a new connection of the same user");
-  }
-}
-
 void
 rc_sio_server_socket_connected (RcSioServer *self, RcSioSocket *socket)
 {
   RcUser *user = rc_sio_socket_get_user (socket);
-  replace_older_connections (self, socket);
+  /* Not unique per user: a user may hold any number of connections. */
   self->n_connected++;
   rc_metrics_counter_inc ("roomcast_connections_total", "Socket.IO connections accepted", NULL);
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "ROOMCAST_EVENT", "connection-open",
@@ -403,6 +385,21 @@ rc_sio_server_socket_event (RcSioServer *self, RcSioSocket *socket, const char *
                             JsonArray *args, RcSioAck *ack)
 {
   rc_metrics_counter_inc ("roomcast_messages_in_total", "Socket.IO events received", NULL);
+  /* One budget for every event of a socket, on top of each event's own
+   * limits: a client cannot keep the loop busy with cheap events. */
+  gint64 retry_after_ms = 0;
+  if (!rc_token_bucket_take (rc_sio_socket_get_event_budget (socket),
+                             self->config->sio_events_per_second,
+                             self->config->sio_events_burst, g_get_monotonic_time (),
+                             &retry_after_ms)) {
+    rc_metrics_counter_inc ("roomcast_sio_events_limited_total",
+                            "Socket.IO events refused by the per-socket budget", NULL);
+    if (ack)
+      rc_sio_ack_rate_limited (ack,
+                               "too many events on this connection (SIO_EVENTS_PER_SECOND)",
+                               retry_after_ms);
+    return;
+  }
   Handler *h = g_hash_table_lookup (self->handlers, event);
   if (!h) {
     g_debug ("sid=%s: no handler for event '%s'", rc_sio_socket_get_id (socket), event);
@@ -522,8 +519,9 @@ rc_sio_server_get_n_connections (RcSioServer *self)
 }
 
 GPtrArray *
-rc_sio_server_find_user (RcSioServer *self, const char *user_id)
+rc_sio_server_list_user_sockets (RcSioServer *self, const char *user_id)
 {
+  g_return_val_if_fail (RC_IS_SIO_SERVER (self) && user_id, NULL);
   GPtrArray *found = g_ptr_array_new_with_free_func (g_object_unref);
   GHashTableIter iter;
   gpointer value;
@@ -534,6 +532,23 @@ rc_sio_server_find_user (RcSioServer *self, const char *user_id)
       g_ptr_array_add (found, g_object_ref (value));
   }
   return found;
+}
+
+guint
+rc_sio_server_emit_to_user (RcSioServer *self, const char *user_id, const char *event,
+                            JsonNode *arg)
+{
+  g_return_val_if_fail (RC_IS_SIO_SERVER (self) && user_id && event, 0);
+  g_autoptr (GPtrArray) sockets = rc_sio_server_list_user_sockets (self, user_id);
+  if (sockets->len == 0)
+    return 0;
+  g_autoptr (JsonArray) args = json_array_new ();
+  if (arg)
+    json_array_add_element (args, json_node_copy (arg));
+  g_autofree char *frame = rc_sio_encode_event ("/", -1, event, args);
+  for (guint i = 0; i < sockets->len; i++)
+    rc_sio_socket_send_frame (g_ptr_array_index (sockets, i), frame);
+  return sockets->len;
 }
 
 void

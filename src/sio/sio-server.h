@@ -48,8 +48,15 @@ void rc_sio_server_off_by_data (RcSioServer *self, gpointer user_data, const cha
 void rc_sio_server_add_health (RcSioServer *self, RcHealth *health);
 
 guint rc_sio_server_get_n_connections (RcSioServer *self);
-/* Connected sockets of @user_id (transfer container; may be empty). */
-GPtrArray *rc_sio_server_find_user (RcSioServer *self, const char *user_id);
+/* A user may hold any number of connections at once (tabs, devices, an Echo
+ * connector beside the room socket); what a user takes part in with one of
+ * them (a room) is the application's business. */
+/* Every connected socket of @user_id (transfer container; may be empty). */
+GPtrArray *rc_sio_server_list_user_sockets (RcSioServer *self, const char *user_id);
+/* Emit @event with @arg (transfer none, nullable), encoded once, to every
+ * connected socket of @user_id; returns how many. */
+guint rc_sio_server_emit_to_user (RcSioServer *self, const char *user_id, const char *event,
+                                  JsonNode *arg);
 /* Refuse new connections (503 shutting_down); the open ones stay. */
 void rc_sio_server_stop_accepting (RcSioServer *self);
 /* Emit @event with @arg (transfer none, nullable) to every connected

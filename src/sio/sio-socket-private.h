@@ -2,6 +2,7 @@
 #pragma once
 
 #include "sio/sio-socket.h"
+#include "core/token-bucket.h"
 #include "sio/eio-transport.h"
 
 G_BEGIN_DECLS
@@ -17,6 +18,8 @@ RcSioSocket *rc_sio_socket_new (RcSioServer *server, RcEioTransport *transport,
 const char *rc_sio_socket_get_eio_sid (RcSioSocket *self);
 /* What carries the session now (transfer none). */
 RcEioTransport *rc_sio_socket_get_transport (RcSioSocket *self);
+/* The socket's event budget (sio-server.c spends it). */
+RcTokenBucket *rc_sio_socket_get_event_budget (RcSioSocket *self);
 /* Start moving the session to @probe, a transport the client opened for it
  * (see rc_eio_transport_upgrade()). FALSE: not possible (closing, not on
  * polling, already upgrading); the caller closes @probe. */

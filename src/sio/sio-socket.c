@@ -21,6 +21,7 @@ typedef enum {
 
 struct _RcSioSocket {
   GObject parent_instance;
+  RcTokenBucket event_budget;
 
   RcSioServer *server; /* weak: the server outlives its sockets */
   RcEioTransport *transport;
@@ -487,6 +488,12 @@ rc_sio_socket_get_eio_sid (RcSioSocket *self)
   return self->eio_sid;
 }
 
+RcTokenBucket *
+rc_sio_socket_get_event_budget (RcSioSocket *self)
+{
+  return &self->event_budget;
+}
+
 RcEioTransport *
 rc_sio_socket_get_transport (RcSioSocket *self)
 {
@@ -579,6 +586,21 @@ rc_sio_socket_send_frame (RcSioSocket *self, const char *frame)
   g_return_if_fail (RC_IS_SIO_SOCKET (self) && frame);
   if (rc_sio_socket_is_connected (self))
     send_text (self, frame);
+}
+
+gboolean
+rc_sio_socket_send_volatile_frame (RcSioSocket *self, const char *frame)
+{
+  g_return_val_if_fail (RC_IS_SIO_SOCKET (self) && frame, FALSE);
+  if (!rc_sio_socket_is_connected (self))
+    return FALSE;
+  if (rc_eio_transport_is_congested (self->transport)) {
+    rc_metrics_counter_inc ("roomcast_sio_volatile_dropped_total",
+                            "Current-state events not sent to a congested client", NULL);
+    return FALSE;
+  }
+  send_text (self, frame);
+  return TRUE;
 }
 
 void

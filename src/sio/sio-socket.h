@@ -26,6 +26,11 @@ void rc_sio_socket_emit (RcSioSocket *self, const char *event, JsonNode *arg);
 /* Send an already-encoded Engine.IO text frame (see rc_sio_encode_event()):
  * broadcasts encode once and send the same frame to every member. */
 void rc_sio_socket_send_frame (RcSioSocket *self, const char *frame);
+/* The same for a frame that only carries current state (who is speaking):
+ * dropped while the client's transport is congested (it stopped reading or
+ * polling), counted in roomcast_sio_volatile_dropped_total; the next such
+ * frame brings the client up to date. FALSE when dropped. */
+gboolean rc_sio_socket_send_volatile_frame (RcSioSocket *self, const char *frame);
 /* Close the connection: sends a Socket.IO DISCONNECT, then closes the
  * WebSocket. @reason is logged and reported to the "disconnected" handlers. */
 void rc_sio_socket_disconnect (RcSioSocket *self, const char *reason);

@@ -2,7 +2,12 @@
 #include "store/store.h"
 #include "store/store-task.h"
 
-G_DEFINE_QUARK (rc - store - error - quark, rc_store_error)
+GQuark
+rc_store_error_quark (void)
+{
+  return g_quark_from_static_string ("rc-store-error-quark");
+}
+
 G_DEFINE_INTERFACE (RcStore, rc_store, G_TYPE_OBJECT)
 
 static void

@@ -211,17 +211,20 @@ describe("web demo", { skip: missing ?? false }, () => {
       await alice.locator("#chat-log li.msg", { hasText: "back again" }).waitFor();
     });
 
-    test("Bob signing in from another tab replaces the first tab, which says so and stays out", async () => {
+    test("Bob joining from another tab takes his seat there; the first tab says so, stays connected and out", async () => {
       const bob2 = await newPage(browser, { viewport: PHONE, name: "bob2" });
       pages.push(bob2);
       await joinRoom(bob2, server, "dev:2:Bob", roomId);
-      await bob.locator('#conn[data-state="replaced"]').waitFor();
       await bob.locator('#toasts .toast.error[data-code="replaced"]').waitFor();
       await bob.locator("#signin").waitFor({ state: "visible" });
       // The new tab has his seat, and the old one does not come back.
       await bob2.locator('#seats .seat.mine[data-index="3"]').waitFor();
       await alice.locator('#seats .seat[data-index="3"][data-user-id="2"]').waitFor();
-      assert.equal(await bob.evaluate(() => window.roomcastApp.client.connectionState), "replaced");
+      assert.equal(await bob.evaluate(() => window.roomcastApp.client.roomId), null);
+      // Still connected: several connections per user.
+      assert.equal(await bob.locator("#conn").getAttribute("data-state"), "connected");
+      const who = await bob.evaluate(() => window.roomcastApp.client.whoami());
+      assert.equal(who.user.id, "2");
     });
   });
 

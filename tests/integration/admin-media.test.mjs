@@ -17,7 +17,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { SOURCE_ROOT, startServer, connect, request, waitFor } from "./lib/harness.mjs";
+import { SOURCE_ROOT, startServer, connect, request, next, waitFor } from "./lib/harness.mjs";
 
 const ADMIN_KEY = "admin-key-for-media-tests-0123456789";
 const TURN_PASSWORD = "turn-password-never-shown-4242";
@@ -155,6 +155,31 @@ describe("room pipelines in the admin API", () => {
     assert.equal(post.status, 405);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     assert.match(metrics, /roomcast_admin_requests_total\{endpoint="pipeline.dot",status="404"\} \d+/);
+  });
+
+  test("a second connection of a user taking the room over: the old peer goes, the new one connects", async () => {
+    const room = roomId(5);
+    const first = await joined(server, "dev:342:Mia", room);
+    sockets.push(first);
+    assert.equal((await request(first, "seat:take", { seat: 0 })).ok, true);
+    await mediaConnect(first);
+    const media = async () => (await adminJson(server, `/admin/rooms/${room}`)).body.media;
+    const old = (await media()).peerList;
+    assert.deepEqual(old.map((p) => [p.userId, p.seat]), [["342", 0]]);
+
+    const replaced = next(first, "replaced");
+    const second = await joined(server, "dev:342:Mia", room);
+    sockets.push(second);
+    assert.deepEqual((await replaced)[0], { roomId: room, reason: "taken_over" });
+    await waitFor(async () => (await media()).peers === 0, 5000, "the old connection's peer removed");
+    assert.equal((await request(first, "media:ice", { candidate: null })).error.code, "invalid_state");
+    assert.equal((await request(first, "media:connect", {})).error.code, "not_in_room");
+
+    await mediaConnect(second);
+    const now = (await media()).peerList;
+    assert.deepEqual(now.map((p) => [p.userId, p.seat, p.mixed]), [["342", 0, true]]);
+    assert.notEqual(now[0].element, old[0].element, "a new peer");
+    assert.equal(first.connected, true);
   });
 
   test("two peers: pipeline.dot is a dot graph naming both users' peers; media stats; dumps", async (t) => {

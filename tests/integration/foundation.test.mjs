@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import WebSocket from "ws";
 import { spawnSync } from "node:child_process";
-import { startServer, connect, request, next, waitFor, ROOMCASTD } from "./lib/harness.mjs";
+import { startServer, connect, request, next, waitFor, ROOMCASTD, UNLIMITED_EVENTS } from "./lib/harness.mjs";
 
 describe("command line", () => {
   const run = (args, env = {}) => {
@@ -57,7 +57,7 @@ describe("command line", () => {
 
 describe("HTTP", () => {
   let server;
-  before(async () => { server = await startServer(); });
+  before(async () => { server = await startServer({ env: UNLIMITED_EVENTS }); });
   after(async () => { await server.stop(); });
 
   test("/health reports status, version, uptime and counts", async () => {

@@ -8,7 +8,7 @@
 // to the fake Laravel: auth is covered by laravel-auth.test.mjs.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, connect, request, waitFor } from "./lib/harness.mjs";
+import { startServer, connect, request, waitFor, UNLIMITED_EVENTS } from "./lib/harness.mjs";
 import { startFakeLaravel } from "./lib/fake-laravel.mjs";
 import { startRedis } from "./lib/redis.mjs";
 
@@ -16,7 +16,7 @@ const KEY = "internal-key-for-gift-tests-0123456789abcdef";
 const BATCH_PATH = "/api/v1/internal/gifts/batch";
 
 function serverEnv(laravel, redis, extra = {}) {
-  return {
+  return { ...UNLIMITED_EVENTS,
     LARAVEL_API_URL: laravel.url,
     LARAVEL_INTERNAL_KEY: KEY,
     LARAVEL_TIMEOUT_MS: "3000",

@@ -19,7 +19,7 @@ import { randomUUID } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import WebSocket from "ws";
 import { io } from "socket.io-client";
-import { startServer, waitFor, connect, request, next, TIME_SCALE } from "./lib/harness.mjs";
+import { startServer, waitFor, connect, request, next, TIME_SCALE, UNLIMITED_EVENTS } from "./lib/harness.mjs";
 import { DEV, hmacHex, makeEcho, echoConnected } from "./lib/pusher.mjs";
 
 const MB = 1024 * 1024;
@@ -115,7 +115,7 @@ function rawRequest(port, path, { headers = "", waitForServerClose = false, time
 }
 
 test("plain HTTP connections give back their descriptors", async (t) => {
-  const server = await startServer();
+  const server = await startServer({ env: UNLIMITED_EVENTS });
   t.after(() => stop(server));
   const pid = server.proc.pid;
 
@@ -239,7 +239,7 @@ test("at a low descriptor limit new connections get 503 and the server accepts a
 });
 
 test("room changes and pusher:signin do not grow the daemon's memory", async (t) => {
-  const server = await startServer({ env: { LOG_LEVEL: "info" } });
+  const server = await startServer({ env: { ...UNLIMITED_EVENTS, LOG_LEVEL: "info" } });
   const closers = [];
   t.after(async () => {
     for (const c of closers) { try { c(); } catch { /* already closed */ } }
@@ -408,7 +408,7 @@ test("long-polling sessions give back their descriptors and memory", async (t) =
 });
 
 test("an event with an unrepresentable JSON value gets invalid_payload; the connection stays", async (t) => {
-  const server = await startServer();
+  const server = await startServer({ env: UNLIMITED_EVENTS });
   t.after(() => stop(server));
   const socket = await connect(server, "dev:1:Ann");
   t.after(() => socket.close());
@@ -475,7 +475,7 @@ function healthPoller(url) {
 // here; tens of seconds against a sanitizer build). Each connection now
 // reads a budget per main-loop iteration (src/http/fair-io-stream.c).
 test("a flooding client does not hold the main loop", async (t) => {
-  const server = await startServer();
+  const server = await startServer({ env: UNLIMITED_EVENTS });
   t.after(() => stop(server));
   const socket = await connect(server, "dev:1:Ann");
   t.after(() => socket.close());

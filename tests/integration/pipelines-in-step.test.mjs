@@ -23,10 +23,14 @@ function defined(text, name) {
 // The C string literals (and macro names) from `start` (the first one
 // after `after`) up to the first comma or closing parenthesis outside a
 // literal, concatenated.
+// `start` matches across any whitespace (clang-format may wrap the call).
 function literalChain(text, start, macros = {}, after = "") {
-  let i = text.indexOf(start, text.indexOf(after));
-  assert.ok(i >= 0, `no ${start}`);
-  i += start.length;
+  const pattern = new RegExp(start.trim().split(/\s+/)
+    .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("\\s*"), "g");
+  pattern.lastIndex = Math.max(0, text.indexOf(after));
+  const found = pattern.exec(text);
+  assert.ok(found, `no ${start}`);
+  let i = found.index + found[0].length;
   let out = "";
   for (;;) {
     while (/\s|\\/.test(text[i])) i++;

@@ -79,20 +79,21 @@ test("the worked sequence happens as documented", async () => {
   bob.close();
 });
 
-test("a user connecting again replaces the older connection", async () => {
+test("a second connection of a user joining the room takes it over; the first stays connected", async () => {
   const roomId = "7a1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b";
   const first = await connect(server, "dev:5:Eve");
   await request(first, "room:join", { roomId });
   assert.deepEqual(await request(first, "seat:take", { seat: 3 }), { ok: true, seat: 3 });
-  const replaced = next(first, "replaced");
-  const gone = next(first, "disconnect");
   const second = await connect(server, "dev:5:Eve");
-  assert.match((await replaced)[0].reason, /replaced/);
-  assert.equal((await gone)[0], "io server disconnect");
   assert.equal((await request(second, "whoami")).user.id, "5");
-  // The seat was held through the switch: joining again gets it back.
-  const rejoined = await request(second, "room:join", { roomId });
-  assert.equal(rejoined.you.seat, 3);
-  assert.equal(rejoined.seats[3].userId, "5");
+  assert.equal(first.connected, true, "connecting again disconnects nobody");
+  const replaced = next(first, "replaced");
+  const joined = await request(second, "room:join", { roomId });
+  assert.equal(joined.you.seat, 3);
+  assert.equal(joined.seats[3].userId, "5");
+  assert.deepEqual((await replaced)[0], { roomId, reason: "taken_over" });
+  assert.equal((await request(first, "whoami")).user.id, "5");
+  assert.equal((await request(first, "seat:leave", {})).error.code, "not_in_room");
+  first.close();
   second.close();
 });

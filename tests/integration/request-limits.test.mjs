@@ -210,3 +210,80 @@ test("a never-ending fragment chain is cut off at the message limit on /socket.i
   assert.equal((await request(s, "whoami", {})).ok, true);
   s.close();
 });
+
+test("every socket has an event budget: a burst past it is refused with rate_limited, others go on", async () => {
+  const budgeted = await startServer({ env: { SIO_EVENTS_PER_SECOND: "10", SIO_EVENTS_BURST: "30" } });
+  try {
+    const flooder = await connect(budgeted, "dev:1:Flo");
+    const other = await connect(budgeted, "dev:2:Oth");
+    const acks = await Promise.all(Array.from({ length: 100 }, () => request(flooder, "whoami")));
+    const ok = acks.filter((a) => a.ok).length;
+    const limited = acks.filter((a) => a.error?.code === "rate_limited");
+    console.log(`# 100 events at once: ${ok} accepted, ${limited.length} rate_limited`);
+    assert.ok(ok >= 30 && ok <= 32, `${ok} accepted (burst 30)`);
+    assert.equal(ok + limited.length, 100);
+    assert.ok(limited.every((a) => a.error.retryAfterMs >= 1 && a.error.retryAfterMs <= 100));
+    assert.equal((await request(other, "whoami")).ok, true, "another socket has its own budget");
+    const retry = limited.at(-1).error.retryAfterMs;
+    await new Promise((r) => setTimeout(r, retry + 20)); // the budget promises a token by then
+    assert.equal((await request(flooder, "whoami")).ok, true);
+    const metrics = await (await fetch(`${budgeted.url}/metrics`)).text();
+    assert.match(metrics, /roomcast_sio_events_limited_total \d+/);
+    flooder.close();
+    other.close();
+  } finally {
+    await budgeted.stop();
+  }
+});
+
+// A raw Socket.IO WebSocket with @headers: resolves "open" once the server
+// sent its open packet, or the HTTP status of a refused upgrade.
+function rawSocketIo(port, headers) {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`, { headers });
+    ws.on("message", () => resolve({ ws, status: "open" }));
+    ws.on("unexpected-response", (req, res) => resolve({ ws, status: res.statusCode }));
+    ws.on("error", () => {});
+  });
+}
+
+test("connections per client address: past the limit 503; X-Forwarded-For only from trusted proxies", async () => {
+  const capped = await startServer({ env: { HTTP_MAX_CONNECTIONS_PER_IP: "3", TRUSTED_PROXIES: "127.0.0.1" } });
+  const direct = await startServer({ env: { HTTP_MAX_CONNECTIONS_PER_IP: "3" } });
+  const open = [];
+  try {
+    // Behind a trusted proxy (127.0.0.1): counted per forwarded client.
+    const xff = (ip) => ({ "X-Forwarded-For": `198.51.100.9, ${ip}` });
+    for (let i = 0; i < 3; i++) {
+      const r = await rawSocketIo(capped.port, xff("203.0.113.7"));
+      assert.equal(r.status, "open");
+      open.push(r.ws);
+    }
+    const fourth = await rawSocketIo(capped.port, xff("203.0.113.7"));
+    assert.equal(fourth.status, 503, "a fourth WebSocket of the same client is refused");
+    const other = await rawSocketIo(capped.port, xff("203.0.113.8"));
+    assert.equal(other.status, "open", "another client is not affected");
+    open.push(other.ws);
+    const refused = await fetch(`${capped.url}/health`, { headers: xff("203.0.113.7") });
+    assert.equal(refused.status, 503);
+    assert.equal((await refused.json()).error.code, "too_many_connections");
+    // A closed connection gives its place back.
+    open.shift().close();
+    await waitFor(async () => (await rawSocketIo(capped.port, xff("203.0.113.7"))).status === "open",
+                  5000, "a place freed");
+    // Direct (no trusted proxy): X-Forwarded-For is the client's claim, ignored.
+    for (let i = 0; i < 3; i++) {
+      const r = await rawSocketIo(direct.port, { "X-Forwarded-For": `10.0.0.${i}` });
+      assert.equal(r.status, "open");
+      open.push(r.ws);
+    }
+    const spoofed = await rawSocketIo(direct.port, { "X-Forwarded-For": "10.0.0.99" });
+    assert.equal(spoofed.status, 503, "a forged X-Forwarded-For does not escape the limit");
+    const metrics = await (await fetch(`${capped.url}/metrics`, { headers: xff("203.0.113.50") })).text();
+    assert.match(metrics, /roomcast_http_requests_refused_total\{reason="ip_connections"\} \d+/);
+  } finally {
+    for (const ws of open) ws.terminate();
+    await capped.stop();
+    await direct.stop();
+  }
+});

@@ -55,6 +55,9 @@ start_server (void)
    * to some of them through further threads (room-fanout.h), so every
    * check below also covers those. */
   g_subprocess_launcher_setenv (l, "MEDIA_FANOUT_PEERS", "4", TRUE);
+  /* Media is under test, not the per-connection event budget. */
+  g_subprocess_launcher_setenv (l, "SIO_EVENTS_PER_SECOND", "1000000", TRUE);
+  g_subprocess_launcher_setenv (l, "SIO_EVENTS_BURST", "1000000", TRUE);
   g_subprocess_launcher_unsetenv (l, "G_DEBUG"); /* the daemon's 1.22.0 rtpsession race */
   g_subprocess_launcher_unsetenv (l, "REDIS_HOST");
   g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);

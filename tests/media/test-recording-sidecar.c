@@ -195,11 +195,45 @@ test_seat_mute_and_text (Fixture *f, gconstpointer data)
                                   "{\"userId\":\"2\",\"name\":\"Bob \\\"B\\\"\"}],\"events\":["));
 }
 
+/* Hours of churn: the file (and the memory behind it) stays bounded. */
+static void
+test_caps (Fixture *f, gconstpointer data)
+{
+  const guint users = 5100; /* a join and a leave each: 10,200 events */
+  g_autoptr (JsonObject) o = NULL;
+  GStatBuf st;
+
+  for (guint i = 0; i < users; i++) {
+    g_autofree char *id = g_strdup_printf ("%u", 1000 + i);
+    g_autoptr (RcEffects) effects = rc_effects_new ();
+    g_autoptr (GError) error = NULL;
+
+    join (f, id, "Churn");
+    update (f, i * 10);
+    g_assert_true (rc_room_leave (f->room, id, "left", T0_US / 1000 + i * 10 + 5, effects, &error));
+    g_assert_true (update (f, i * 10 + 5));
+  }
+  o = read_back (f);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "participants")), ==,
+                    RC_RECORDING_SIDECAR_MAX_PARTICIPANTS);
+  g_assert_cmpint (json_object_get_int_member (o, "participantsDropped"), ==,
+                   users - RC_RECORDING_SIDECAR_MAX_PARTICIPANTS);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "events")), ==,
+                    RC_RECORDING_SIDECAR_MAX_EVENTS);
+  g_assert_cmpint (json_object_get_int_member (o, "eventsDropped"), ==,
+                   2 * users - RC_RECORDING_SIDECAR_MAX_EVENTS);
+  g_assert_cmpint (g_stat (f->path, &st), ==, 0);
+  g_test_message ("%u users joined and left: %" G_GINT64_FORMAT " bytes of sidecar", users,
+                  (gint64) st.st_size);
+  g_assert_cmpint (st.st_size, <, 1024 * 1024);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/recording-sidecar/events", Fixture, NULL, setup, test_events, teardown);
+  g_test_add ("/recording-sidecar/caps", Fixture, NULL, setup, test_caps, teardown);
   g_test_add ("/recording-sidecar/seat-mute-and-text", Fixture, NULL, setup,
               test_seat_mute_and_text, teardown);
   return g_test_run ();

@@ -148,6 +148,65 @@ test_presence (void)
   }
 }
 
+/* An event for a user reaches the connections on their #server-to-user-
+ * channel (signed in as them), and only those; without Socket.IO nothing
+ * else. */
+static void
+test_user_events (void)
+{
+  g_autoptr (RcConfig) config = dev_config ();
+  g_autoptr (RcHub) hub = rc_hub_new (config);
+  Fake c[3];
+  for (guint i = 0; i < 3; i++) {
+    c[i] = (Fake) { .client.protocol = "pusher", .client.send = fake_send,
+                    .frames = g_ptr_array_new_with_free_func (g_free) };
+    rc_hub_client_register (hub, &c[i].client);
+  }
+  rc_hub_join (hub, &c[0].client, RC_HUB_USER_CHANNEL_PREFIX "7", NULL, NULL);
+  rc_hub_join (hub, &c[1].client, RC_HUB_USER_CHANNEL_PREFIX "7", NULL, NULL);
+  rc_hub_join (hub, &c[2].client, RC_HUB_USER_CHANNEL_PREFIX "8", NULL, NULL);
+  g_autoptr (JsonNode) data = json_from_string ("{\"n\":1}", NULL);
+  g_assert_cmpuint (rc_hub_publish (hub, RC_HUB_USER_CHANNEL_PREFIX "7", "notice", data, NULL,
+                                    "test"),
+                    ==, 2);
+  g_assert_cmpuint (c[0].frames->len, ==, 1);
+  g_assert_cmpuint (c[1].frames->len, ==, 1);
+  g_assert_cmpuint (c[2].frames->len, ==, 0);
+  /* toOthers() */
+  g_assert_cmpuint (rc_hub_publish (hub, RC_HUB_USER_CHANNEL_PREFIX "7", "notice", data,
+                                    c[0].client.socket_id, "test"),
+                    ==, 1);
+  g_assert_cmpuint (c[0].frames->len, ==, 1);
+  g_assert_cmpuint (rc_hub_sio_deliver_to_user (hub, "7", "notice", data, NULL), ==, 0);
+  for (guint i = 0; i < 3; i++) {
+    rc_hub_client_unregister (hub, &c[i].client);
+    g_ptr_array_unref (c[i].frames);
+    g_free (c[i].client.socket_id);
+    g_hash_table_unref (c[i].client.channels);
+  }
+}
+
+/* What a plain emit(event, data) carries: Pusher API data strings parsed. */
+static void
+test_emit_data (void)
+{
+  const struct {
+    const char *in, *out;
+  } cases[] = {
+    { "\"{\\\"a\\\":1}\"", "{\"a\":1}" }, /* a JSON string holding an object */
+    { "\"hello\"", "\"hello\"" },               /* not JSON inside: as is */
+    { "{\"a\":[1,2]}", "{\"a\":[1,2]}" },
+    { "3", "3" },
+    { NULL, "{}" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (JsonNode) in = cases[i].in ? json_from_string (cases[i].in, NULL) : NULL;
+    g_autoptr (JsonNode) out = rc_hub_emit_data (in);
+    g_autofree char *text = json_to_string (out, FALSE);
+    g_assert_cmpstr (text, ==, cases[i].out);
+  }
+}
+
 static void
 test_off_without_key (void)
 {
@@ -256,6 +315,8 @@ main (int argc, char **argv)
   g_log_set_writer_func (writer, NULL, NULL);
   g_test_add_func ("/hub/broadcast-parsing", test_broadcast_parsing);
   g_test_add_func ("/hub/presence", test_presence);
+  g_test_add_func ("/hub/user-events", test_user_events);
+  g_test_add_func ("/hub/emit-data", test_emit_data);
   g_test_add_func ("/hub/off-without-key", test_off_without_key);
   g_test_add_func ("/hub/on-without-pusher", test_on_without_pusher);
   g_test_add_func ("/hub/presence-cap", test_presence_cap);

@@ -18,6 +18,10 @@ export const ROOMCASTD = process.env.ROOMCASTD || path.join(SOURCE_ROOT, "build/
 // multiplied by it; what the result must be never changes.
 export const TIME_SCALE = Math.max(1, Number(process.env.ROOMCAST_TEST_TIME_SCALE) || 1);
 
+// For tests whose flood is the point (load, leaks, other limits): the
+// per-socket event budget (SIO_EVENTS_PER_SECOND) out of the way.
+export const UNLIMITED_EVENTS = { SIO_EVENTS_PER_SECOND: "1000000", SIO_EVENTS_BURST: "1000000" };
+
 // The Pusher app the hub tests sign with (lib/pusher.mjs DEV). --dev draws a
 // random one per start; tests configure this one as an operator would.
 export const TEST_PUSHER_APP = { PUSHER_APP_ID: "dev", PUSHER_APP_KEY: "dev-key", PUSHER_APP_SECRET: "dev-secret" };
