@@ -111,9 +111,12 @@ describe("the seed's RealtimeNotificationService against roomcast", () => {
 
   test("user_online / user_offline reach the other clients; online-status follows", async () => {
     const watcher = await open(7, "Watcher");
-    const online = next(watcher, "user_online");
+    const seen = { user_online: [], user_offline: [] };
+    for (const e of Object.keys(seen)) watcher.on(e, (d) => seen[e].push(d));
+    const about = (e, id) => seen[e].find((d) => d.user_id === id);
     const jo = await open(8, "Jo");
-    const [came] = await online;
+    await waitFor(() => about("user_online", 8), 5000, "user_online of 8");
+    const came = about("user_online", 8);
     assert.equal(came.user_id, 8);
     assert.equal(came.user_name, "Jo");
     assert.equal(came.is_online, true);
@@ -125,9 +128,9 @@ describe("the seed's RealtimeNotificationService against roomcast", () => {
     assert.equal(status.body.user_id, 8);
     assert.equal(status.body.online, true);
 
-    const offline = next(watcher, "user_offline");
     jo.close();
-    const [went] = await offline;
+    await waitFor(() => about("user_offline", 8), 5000, "user_offline of 8");
+    const went = about("user_offline", 8);
     assert.equal(went.user_id, 8);
     assert.equal(went.is_online, false);
     status = await curl(`${server.url}/api/users/8/online-status`, { method: "GET" });
