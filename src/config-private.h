@@ -18,6 +18,7 @@ typedef enum {
   KIND_LOG_LEVEL,   /* error|warn|warning|info|debug, sets two fields */
   KIND_ORIGINS,     /* comma separated "*" or scheme://host[:port] */
   KIND_ENUM,        /* one of Setting.choices, stored as an int-sized enum */
+  KIND_FLAGS,       /* comma separated Setting.choices (one bit each), ORed into an int */
   KIND_IGNORED,     /* accepted for the Node audio server's .env, no effect */
   KIND_ICE_URLS, /* comma separated stun:// (max = 1 URL) or turn(s):// URLs, see parse_ice_urls */
 } Kind;
@@ -35,14 +36,28 @@ typedef struct {
   const char *default_value; /* parsed like any value; NULL = unset */
   gsize offset;              /* field in RcConfig */
   guint min, max;
-  const Choice *choices; /* KIND_ENUM, NULL-terminated */
+  const Choice *choices; /* KIND_ENUM and KIND_FLAGS, NULL-terminated */
   gboolean reloadable;   /* applied by SIGHUP without a restart */
+  gboolean keep_empty;   /* KIND_STRING: "NAME=" is the empty value, not "unset" */
 } Setting;
 
 /* The number of rows in the table; config-settings.c checks it at compile
  * time, so adding a setting means changing this number too. */
-#define RC_CONFIG_N_SETTINGS 70
+#define RC_CONFIG_N_SETTINGS 74
 
 extern const Setting *const rc_config_settings;
+
+/* config-values.c: one setting's value, and the error list every problem
+ * goes to (config.c reports them all at once). */
+
+/* Parses @value (NULL = unset) into @config; FALSE after adding an error. */
+gboolean rc_config_parse_setting (const Setting *s, const char *value, RcConfig *config,
+                                  GPtrArray *errors);
+void rc_config_add_line (GPtrArray *errors, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+/* Records "NAME: 'value' <why>"; a secret's value is replaced so it can
+ * never reach a log or a terminal through an error message. */
+void rc_config_add_error (GPtrArray *errors, const Setting *s, const char *value,
+                          const char *fmt, ...) G_GNUC_PRINTF (4, 5);
+void rc_config_set_string (char **field, const char *value);
 
 G_END_DECLS

@@ -3,7 +3,7 @@
 #include "config-private.h"
 #include "roomcast-build-config.h"
 
-/* KIND_ENUM writes through an int pointer. */
+/* KIND_ENUM and KIND_FLAGS write through an int pointer. */
 G_STATIC_ASSERT (sizeof (RcAuthKind) == sizeof (int));
 
 static const Choice bool_choices[] = {
@@ -61,7 +61,8 @@ static const Setting table[] = {
     100, DAY_MS },
   { "HTTP_BODY_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "30000", OFF (http_body_timeout_ms), 100,
     DAY_MS },
-  { "AUTH_PROVIDER", NULL, KIND_ENUM, FALSE, NULL, OFF (auth_provider),
+  /* "laravel,jwt": JWTs checked here, other tokens by Laravel (main.c). */
+  { "AUTH_PROVIDER", NULL, KIND_FLAGS, FALSE, NULL, OFF (auth_provider),
     .choices = auth_choices },
   { "JWT_SECRET", NULL, KIND_STRING, TRUE, NULL, OFF (jwt_secret) },
   /* What a JWT must also carry (src/auth/auth-jwt.h); unset = not checked. */
@@ -77,7 +78,14 @@ static const Setting table[] = {
   { "REDIS_HOST", NULL, KIND_STRING, FALSE, NULL, OFF (redis_host) },
   { "REDIS_PORT", NULL, KIND_PORT, FALSE, "6379", OFF (redis_port) },
   { "REDIS_PASSWORD", NULL, KIND_STRING, TRUE, NULL, OFF (redis_password) },
-  { "REDIS_DB", NULL, KIND_UINT, FALSE, "0", OFF (redis_db), 0, G_MAXINT },
+  /* 3, as the Node audio server's .env (docs/laravel.md): apart from the
+   * Laravel app's own databases (0 and 1 by default). */
+  { "REDIS_DB", NULL, KIND_UINT, FALSE, "3", OFF (redis_db), 0, G_MAXINT },
+  /* The key prefix of Laravel's Redis connection (its REDIS_PREFIX): auth
+   * keys written through the Redis facade carry it (src/auth/token-keys.h);
+   * empty = Laravel writes without one. */
+  { "LARAVEL_REDIS_PREFIX", NULL, KIND_STRING, FALSE, "laravel_database_",
+    OFF (laravel_redis_prefix), .keep_empty = TRUE },
   { "LARAVEL_API_URL", NULL, KIND_URL, FALSE, NULL, OFF (laravel_api_url) },
   { "LARAVEL_INTERNAL_KEY", NULL, KIND_STRING, TRUE, NULL, OFF (laravel_internal_key), 32 },
   { "LARAVEL_CONNECT_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "2000",
@@ -137,17 +145,31 @@ static const Setting table[] = {
   /* Room recordings; created if missing, checked writable at startup (main.c). */
   { "RECORD_DIR", NULL, KIND_STRING, FALSE, NULL, OFF (record_dir) },
   /* Realtime hub: Laravel's pusher/reverb driver and Redis broadcaster.
-   * BROADCAST_REDIS_DB unset = REDIS_DB (see parse_all). */
+   * BROADCAST_REDIS_DB unset = REDIS_DB, BROADCAST_REDIS_PREFIX unset =
+   * LARAVEL_REDIS_PREFIX (see parse_all). */
   { "PUSHER_APP_ID", "REVERB_APP_ID", KIND_STRING, FALSE, NULL, OFF (pusher_app_id), 1 },
   { "PUSHER_APP_KEY", "REVERB_APP_KEY", KIND_STRING, FALSE, NULL, OFF (pusher_app_key), 1 },
   { "PUSHER_APP_SECRET", "REVERB_APP_SECRET", KIND_STRING, TRUE, NULL, OFF (pusher_app_secret),
     1 },
   { "BROADCAST_REDIS_DB", NULL, KIND_UINT, FALSE, NULL, OFF (broadcast_redis_db), 0, G_MAXINT },
-  { "BROADCAST_REDIS_PREFIX", NULL, KIND_STRING, FALSE, "laravel_database_",
-    OFF (broadcast_redis_prefix) },
+  { "BROADCAST_REDIS_PREFIX", NULL, KIND_STRING, FALSE, NULL, OFF (broadcast_redis_prefix),
+    .keep_empty = TRUE },
   { "BROADCAST_AUTH_URL", NULL, KIND_URL, FALSE, NULL, OFF (broadcast_auth_url) },
   { "WEBHOOK_URL", NULL, KIND_URL, FALSE, NULL, OFF (webhook_url) },
-  { "BROADCAST_API_KEY", NULL, KIND_STRING, TRUE, NULL, OFF (broadcast_api_key), 16 },
+  /* LARAVEL_API_KEY: the name the seed's realtime server .env gives it. */
+  { "BROADCAST_API_KEY", "LARAVEL_API_KEY", KIND_STRING, TRUE, NULL, OFF (broadcast_api_key),
+    16 },
+  /* Laravel's name of a user's private channel, {id} the user id (checked
+   * in config.c); /api/broadcast to "user" publishes on private-<it>. */
+  { "BROADCAST_USER_CHANNEL", NULL, KIND_STRING, FALSE, "App.Models.User.{id}",
+    OFF (broadcast_user_channel), 1 },
+  /* Members of one presence channel, the same for Pusher and Socket.IO:
+   * enough for a global "online users" channel of one node. */
+  { "PRESENCE_MAX_MEMBERS", NULL, KIND_UINT, FALSE, "10000", OFF (presence_max_members), 1,
+    1000000 },
+  /* user_online / user_offline to the Socket.IO clients (src/hub/hub-users.c). */
+  { "USER_PRESENCE_EVENTS", NULL, KIND_ENUM, FALSE, "true", OFF (user_presence_events),
+    .choices = bool_choices },
   /* The Node audio server's .env sets NODE_ENV; accept it so that file can
    * be reused unchanged (docs/laravel.md#the-node-audio-servers-env), but
    * nothing here depends on it. */

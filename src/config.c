@@ -29,18 +29,6 @@ rc_config_error_quark (void)
 #define settings rc_config_settings
 #define N_SETTINGS RC_CONFIG_N_SETTINGS
 
-/* "error" maps to CRITICAL, not ERROR: in GLib G_LOG_LEVEL_ERROR aborts the
- * process, so g_critical() is how a recoverable error is reported. */
-static const struct {
-  const char *name;
-  const char *canonical;
-  GLogLevelFlags level;
-} log_levels[] = {
-  { "error", "error", G_LOG_LEVEL_CRITICAL }, { "warn", "warn", G_LOG_LEVEL_WARNING },
-  { "warning", "warn", G_LOG_LEVEL_WARNING }, { "info", "info", G_LOG_LEVEL_INFO },
-  { "debug", "debug", G_LOG_LEVEL_DEBUG },
-};
-
 static int
 find_setting (const char *name)
 {
@@ -61,303 +49,6 @@ find_key (const char *key)
       return (int) i;
   }
   return -1;
-}
-
-static void G_GNUC_PRINTF (2, 3) add_line (GPtrArray *errors, const char *fmt, ...)
-{
-  va_list args;
-
-  va_start (args, fmt);
-  g_ptr_array_add (errors, g_strdup_vprintf (fmt, args));
-  va_end (args);
-}
-
-/* Records "NAME: 'value' <why>"; a secret's value is replaced so it can
- * never reach a log or a terminal through an error message. */
-static void G_GNUC_PRINTF (4, 5)
-  add_error (GPtrArray *errors, const Setting *s, const char *value, const char *fmt, ...)
-{
-  g_autofree char *why = NULL;
-  va_list args;
-
-  va_start (args, fmt);
-  why = g_strdup_vprintf (fmt, args);
-  va_end (args);
-  if (s->secret)
-    add_line (errors, "%s: <redacted> %s", s->name, why);
-  else
-    add_line (errors, "%s: '%s' %s", s->name, value ? value : "", why);
-}
-
-static void
-set_string (char **field, const char *value)
-{
-  g_free (*field);
-  *field = g_strdup (value);
-}
-
-/* g_ascii_string_to_unsigned() refuses empty strings, signs, blanks,
- * trailing garbage and overflow, which is exactly what a count or a port
- * must refuse. */
-static gboolean
-parse_uint (const char *value, guint min, guint max, guint *out)
-{
-  guint64 v;
-
-  if (value == NULL || !g_ascii_string_to_unsigned (value, 10, min, max, &v, NULL))
-    return FALSE;
-  *out = (guint) v;
-  return TRUE;
-}
-
-static gboolean
-uri_has_extras (GUri *uri)
-{
-  return g_uri_get_userinfo (uri) != NULL || g_uri_get_query (uri) != NULL ||
-         g_uri_get_fragment (uri) != NULL;
-}
-
-static gboolean
-parse_url (const Setting *s, const char *value, char **field, GPtrArray *errors)
-{
-  g_autoptr (GUri) uri = NULL;
-  const char *scheme, *host;
-  gsize len;
-
-  if (value == NULL) {
-    set_string (field, NULL);
-    return TRUE;
-  }
-  uri = g_uri_parse (value, G_URI_FLAGS_NONE, NULL);
-  scheme = uri ? g_uri_get_scheme (uri) : NULL;
-  host = uri ? g_uri_get_host (uri) : NULL;
-  /* Credentials in the URL would be printed by the dump and in logs; the
-   * internal key travels in a header instead. */
-  if (uri == NULL || host == NULL || *host == '\0' || uri_has_extras (uri) ||
-      (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)) {
-    add_error (errors, s, value,
-               "is not an absolute http(s) URL (no credentials, query or fragment)");
-    return FALSE;
-  }
-  /* Callers append endpoint paths ("/api/..."); a trailing '/' would double it. */
-  len = strlen (value);
-  while (len > 0 && value[len - 1] == '/')
-    len--;
-  g_free (*field);
-  *field = g_strndup (value, len);
-  return TRUE;
-}
-
-/* One ICE server URL as webrtcbin takes it: stun://host[:port] (@turn FALSE)
- * or turn(s)://user:password@host[:port][?transport=udp|tcp] (@turn TRUE). */
-static gboolean
-is_ice_url (const char *item, gboolean turn)
-{
-  g_autoptr (GUri) uri = g_uri_parse (item, G_URI_FLAGS_NONE, NULL);
-  const char *scheme, *host, *user, *query;
-
-  if (uri == NULL)
-    return FALSE;
-  scheme = g_uri_get_scheme (uri);
-  host = g_uri_get_host (uri);
-  user = g_uri_get_userinfo (uri);
-  query = g_uri_get_query (uri);
-  if (host == NULL || *host == '\0' || *g_uri_get_path (uri) != '\0' ||
-      g_uri_get_fragment (uri) != NULL)
-    return FALSE;
-  if (!turn)
-    return g_ascii_strcasecmp (scheme, "stun") == 0 && user == NULL && query == NULL;
-  return (g_ascii_strcasecmp (scheme, "turn") == 0 ||
-          g_ascii_strcasecmp (scheme, "turns") == 0) &&
-         user != NULL && strchr (user, ':') != NULL && user[0] != ':' &&
-         (query == NULL || strcmp (query, "transport=udp") == 0 ||
-          strcmp (query, "transport=tcp") == 0);
-}
-
-/* Stored as given (comma separated, blanks removed); webrtcbin parses the
- * URLs again. Errors name the position, never the URL: TURN URLs hold a
- * password. */
-static gboolean
-parse_ice_urls (const Setting *s, const char *value, char **field, GPtrArray *errors)
-{
-  g_auto (GStrv) parts = NULL;
-  g_autoptr (GPtrArray) list = NULL;
-  gboolean turn = s->min == 1;
-
-  set_string (field, NULL);
-  if (value == NULL)
-    return TRUE;
-  parts = g_strsplit (value, ",", -1);
-  list = g_ptr_array_new ();
-  for (char **p = parts; *p != NULL; p++) {
-    const char *item = g_strstrip (*p);
-
-    if (*item == '\0')
-      continue;
-    if (!is_ice_url (item, turn)) {
-      add_error (errors, s, value, "item %u is not a %s URL", list->len + 1,
-                 turn ? "turn(s)://user:password@host[:port][?transport=udp|tcp]"
-                      : "stun://host[:port]");
-      return FALSE;
-    }
-    g_ptr_array_add (list, (gpointer) item);
-  }
-  if (list->len > s->max) {
-    add_error (errors, s, value, "has more than %u URL%s", s->max, s->max == 1 ? "" : "s");
-    return FALSE;
-  }
-  if (list->len > 0) {
-    g_ptr_array_add (list, NULL);
-    *field = g_strjoinv (",", (char **) list->pdata);
-  }
-  return TRUE;
-}
-
-static gboolean
-parse_ip (const Setting *s, const char *value, char **field, GPtrArray *errors)
-{
-  g_autoptr (GInetAddress) addr = NULL;
-
-  if (value != NULL && (addr = g_inet_address_new_from_string (value)) == NULL) {
-    add_error (errors, s, value, "is not an IP address");
-    return FALSE;
-  }
-  set_string (field, value);
-  return TRUE;
-}
-
-/* An Origin header is exactly scheme://host[:port]; anything with a path
- * (even a trailing '/') could never match one, so it is refused here. */
-static gboolean
-is_origin (const char *item)
-{
-  g_autoptr (GUri) uri = NULL;
-  const char *host;
-
-  if (strcmp (item, "*") == 0)
-    return TRUE;
-  uri = g_uri_parse (item, G_URI_FLAGS_NONE, NULL);
-  if (uri == NULL)
-    return FALSE;
-  host = g_uri_get_host (uri);
-  return host != NULL && *host != '\0' && *g_uri_get_path (uri) == '\0' &&
-         !uri_has_extras (uri);
-}
-
-static gboolean
-parse_origins (const Setting *s, const char *value, char ***field, GPtrArray *errors)
-{
-  g_auto (GStrv) parts = NULL;
-  g_autoptr (GPtrArray) list = NULL;
-
-  g_clear_pointer (field, g_strfreev);
-  if (value == NULL)
-    return TRUE;
-  parts = g_strsplit (value, ",", -1);
-  list = g_ptr_array_new_with_free_func (g_free);
-  for (char **p = parts; *p != NULL; p++) {
-    const char *item = g_strstrip (*p);
-
-    if (*item == '\0')
-      continue; /* tolerate "a,,b" and a trailing comma */
-    if (!is_origin (item)) {
-      add_error (errors, s, value,
-                 "is not a list of origins: '%s' is neither \"*\" nor scheme://host[:port]",
-                 item);
-      return FALSE;
-    }
-    g_ptr_array_add (list, g_strdup (item));
-  }
-  if (list->len > 0) {
-    g_ptr_array_add (list, NULL);
-    *field = (char **) g_ptr_array_free (g_steal_pointer (&list), FALSE);
-  }
-  return TRUE;
-}
-
-static gboolean
-parse_log_level (const Setting *s, const char *value, RcConfig *config, GPtrArray *errors)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (log_levels); i++)
-    if (g_ascii_strcasecmp (value, log_levels[i].name) == 0) {
-      config->log_level = log_levels[i].level;
-      set_string (&config->log_level_name, log_levels[i].canonical);
-      return TRUE;
-    }
-  add_error (errors, s, value, "is not a log level (error, warn, info, debug)");
-  return FALSE;
-}
-
-static gboolean
-parse_enum (const Setting *s, const char *value, int *field, GPtrArray *errors)
-{
-  g_autoptr (GString) names = NULL;
-
-  if (value == NULL)
-    return TRUE; /* left for the caller to default */
-  for (const Choice *c = s->choices; c->name != NULL; c++)
-    if (g_ascii_strcasecmp (value, c->name) == 0) {
-      *field = c->value;
-      return TRUE;
-    }
-  names = g_string_new (NULL);
-  for (const Choice *c = s->choices; c->name != NULL; c++)
-    g_string_append_printf (names, "%s%s", names->len ? ", " : "", c->name);
-  add_error (errors, s, value, "is not one of %s", names->str);
-  return FALSE;
-}
-
-/* Parses @value (NULL = unset) into @config; FALSE after adding an error. */
-static gboolean
-parse_setting (const Setting *s, const char *value, RcConfig *config, GPtrArray *errors)
-{
-  gpointer field = G_STRUCT_MEMBER_P (config, s->offset);
-
-  /* As in a .env file, "KEY=" means "not set" for text-like settings. A
-   * number has no such reading, so an empty one is an error below. */
-  if (value != NULL && *value == '\0' && s->kind != KIND_UINT && s->kind != KIND_PORT &&
-      s->kind != KIND_LISTEN_PORT)
-    value = s->default_value;
-
-  switch (s->kind) {
-  case KIND_STRING:
-    if (value != NULL && strlen (value) < s->min) {
-      add_error (errors, s, value, "is shorter than %u characters", s->min);
-      return FALSE;
-    }
-    set_string (field, value);
-    return TRUE;
-  case KIND_UINT:
-    if (parse_uint (value, s->min, s->max, field))
-      return TRUE;
-    add_error (errors, s, value, "is not a whole number in %u-%u", s->min, s->max);
-    return FALSE;
-  case KIND_PORT:
-    if (parse_uint (value, 1, 65535, field))
-      return TRUE;
-    add_error (errors, s, value, "is not a port number (1-65535)");
-    return FALSE;
-  case KIND_LISTEN_PORT:
-    if (parse_uint (value, 0, 65535, field))
-      return TRUE;
-    add_error (errors, s, value, "is not a port number (1-65535, or 0 for any free port)");
-    return FALSE;
-  case KIND_URL:
-    return parse_url (s, value, field, errors);
-  case KIND_IP:
-    return parse_ip (s, value, field, errors);
-  case KIND_LOG_LEVEL:
-    return parse_log_level (s, value, config, errors);
-  case KIND_ORIGINS:
-    return parse_origins (s, value, field, errors);
-  case KIND_ENUM:
-    return parse_enum (s, value, field, errors);
-  case KIND_IGNORED:
-    return TRUE;
-  case KIND_ICE_URLS:
-    return parse_ice_urls (s, value, field, errors);
-  }
-  g_assert_not_reached ();
 }
 
 /* @n_bytes of the kernel's randomness in hex: for --dev's Pusher app, whose
@@ -401,23 +92,27 @@ parse_all (RcConfig *config, const char *const *raw, gboolean *ok, GPtrArray *er
   const char *auth = raw[find_setting ("AUTH_PROVIDER")];
 
   int bdb = find_setting ("BROADCAST_REDIS_DB");
+  int bprefix = find_setting ("BROADCAST_REDIS_PREFIX");
 
   for (guint i = 0; i < N_SETTINGS; i++)
-    ok[i] = (int) i == bdb && raw[i] == NULL
-              ? TRUE /* unset: follows REDIS_DB, below */
-              : parse_setting (&settings[i], raw[i] ? raw[i] : settings[i].default_value,
-                               config, errors);
+    ok[i] = ((int) i == bdb || (int) i == bprefix) && raw[i] == NULL
+              ? TRUE /* unset: follows REDIS_DB or LARAVEL_REDIS_PREFIX, below */
+              : rc_config_parse_setting (&settings[i],
+                                         raw[i] ? raw[i] : settings[i].default_value, config,
+                                         errors);
   if (raw[bdb] == NULL)
     config->broadcast_redis_db = config->redis_db;
+  if (raw[bprefix] == NULL)
+    rc_config_set_string (&config->broadcast_redis_prefix, config->laravel_redis_prefix);
 
   /* --dev runs the hub with credentials of its own unless a key is given. */
   config->dev_pusher_app = config->dev && config->pusher_app_key == NULL;
   if (config->dev_pusher_app) {
     const char *key, *secret;
     dev_pusher_credentials (&key, &secret);
-    set_string (&config->pusher_app_id, "dev");
-    set_string (&config->pusher_app_key, key);
-    set_string (&config->pusher_app_secret, secret);
+    rc_config_set_string (&config->pusher_app_id, "dev");
+    rc_config_set_string (&config->pusher_app_key, key);
+    rc_config_set_string (&config->pusher_app_secret, secret);
   }
 
   /* --dev runs on one machine: its clients' candidates are loopback or
@@ -429,10 +124,12 @@ parse_all (RcConfig *config, const char *const *raw, gboolean *ok, GPtrArray *er
   if (private == NULL || *private == '\0')
     config->rtc_allow_private_candidates = config->dev;
 
+  /* JWT_SECRET adds JWTs to Sanctum tokens; it never turns Laravel off
+   * (that takes AUTH_PROVIDER=jwt). */
   if (auth == NULL || *auth == '\0')
-    config->auth_provider = config->dev          ? RC_AUTH_DEV
-                            : config->jwt_secret ? RC_AUTH_JWT
-                                                 : RC_AUTH_LARAVEL;
+    config->auth_provider = config->dev
+                              ? RC_AUTH_DEV
+                              : RC_AUTH_LARAVEL | (config->jwt_secret ? RC_AUTH_JWT : 0);
 }
 
 static gboolean
@@ -440,6 +137,22 @@ is_loopback (const char *ip)
 {
   g_autoptr (GInetAddress) address = g_inet_address_new_from_string (ip);
   return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+/* The hub publishes on private-<@pattern> with {id} replaced by a user id:
+ * one {id}, and otherwise the characters of a channel name (hub/hub-auth.h). */
+static gboolean
+user_channel_valid (const char *pattern)
+{
+  const char *id = strstr (pattern, "{id}");
+  if (!id || strstr (id + 4, "{id}"))
+    return FALSE;
+  g_autofree char *rest = g_strdup_printf ("%.*s%s", (int) (id - pattern), pattern, id + 4);
+  gsize len = strlen (rest);
+  return len >= 1 && len <= 60 &&
+         strspn (rest,
+                 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-=@,.;") ==
+           len;
 }
 
 /* Rules between settings; a rule is skipped when a setting it reads was
@@ -457,8 +170,8 @@ cross_check (const RcConfig *config, const char *const *raw, const gboolean *ok,
       (strlen (config->worker_id) > 64 ||
        strspn (config->worker_id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                                   "0123456789_.-") != strlen (config->worker_id)))
-    add_error (errors, &settings[find_setting ("WORKER_ID")], config->worker_id,
-               "is not 1-64 letters, digits, '_', '.' or '-'");
+    rc_config_add_error (errors, &settings[find_setting ("WORKER_ID")], config->worker_id,
+                         "is not 1-64 letters, digits, '_', '.' or '-'");
 
   /* Each entry an address or a CIDR range (src/http/client-ip.c uses them). */
   int proxies = find_setting ("TRUSTED_PROXIES");
@@ -469,8 +182,8 @@ cross_check (const RcConfig *config, const char *const *raw, const gboolean *ok,
     g_autoptr (GInetAddressMask)
       mask = *entry ? g_inet_address_mask_new_from_string (entry, NULL) : NULL;
     if (*entry && mask == NULL) {
-      add_error (errors, &settings[proxies], config->trusted_proxies,
-                 "has '%s', which is not an IP address or CIDR range", entry);
+      rc_config_add_error (errors, &settings[proxies], config->trusted_proxies,
+                           "has '%s', which is not an IP address or CIDR range", entry);
       break;
     }
   }
@@ -478,48 +191,60 @@ cross_check (const RcConfig *config, const char *const *raw, const gboolean *ok,
   /* --dev accepts unchecked dev tokens: anyone who reaches it is anyone. */
   int listen = find_setting ("LISTEN_ADDR");
   if (config->dev && !config->dev_remote && ok[listen] && !is_loopback (config->listen_addr))
-    add_error (errors, &settings[listen], config->listen_addr,
-               "is not a loopback address, and --dev accepts anyone's dev token: listen on "
-               "127.0.0.1 or ::1, or add --dev-remote if every machine that can reach this "
-               "address may act as any user");
+    rc_config_add_error (
+      errors, &settings[listen], config->listen_addr,
+      "is not a loopback address, and --dev accepts anyone's dev token: listen on "
+      "127.0.0.1 or ::1, or add --dev-remote if every machine that can reach this "
+      "address may act as any user");
+
+  int user_channel = find_setting ("BROADCAST_USER_CHANNEL");
+  if (ok[user_channel] && !user_channel_valid (config->broadcast_user_channel))
+    rc_config_add_error (errors, &settings[user_channel], config->broadcast_user_channel,
+                         "is not a channel name with one {id} (and 1-60 of A-Za-z0-9_-=@,.; "
+                         "around it), e.g. App.Models.User.{id} or user.{id}");
 
   /* HTTPS: both files or neither, and usable (config-tls.h). */
   const char *cert = config->tls_cert_file, *key = config->tls_key_file;
   if ((cert == NULL) != (key == NULL))
-    add_line (errors, "%s: required with %s (set both or neither)",
-              cert ? "TLS_KEY_FILE" : "TLS_CERT_FILE", cert ? "TLS_CERT_FILE" : "TLS_KEY_FILE");
+    rc_config_add_line (errors, "%s: required with %s (set both or neither)",
+                        cert ? "TLS_KEY_FILE" : "TLS_CERT_FILE",
+                        cert ? "TLS_CERT_FILE" : "TLS_KEY_FILE");
   else if (cert != NULL) {
     g_autoptr (GError) tls_error = NULL;
     g_autoptr (GTlsCertificate) usable = rc_config_load_tls_certificate (cert, key, &tls_error);
     if (usable == NULL)
-      add_line (errors, "%s", tls_error->message);
+      rc_config_add_line (errors, "%s", tls_error->message);
   }
 
   if (ok[min_port] && ok[max_port] && config->rtc_min_port > config->rtc_max_port)
-    add_error (errors, &settings[min_port],
-               raw[min_port] ? raw[min_port] : settings[min_port].default_value,
-               "is greater than RTC_MAX_PORT (%u)", config->rtc_max_port);
+    rc_config_add_error (errors, &settings[min_port],
+                         raw[min_port] ? raw[min_port] : settings[min_port].default_value,
+                         "is greater than RTC_MAX_PORT (%u)", config->rtc_max_port);
 
   if (!ok[auth])
     return;
-  switch (config->auth_provider) {
-  case RC_AUTH_DEV:
-    if (!config->dev)
-      add_error (errors, &settings[auth], raw[auth], "is only allowed with --dev");
-    break;
-  case RC_AUTH_LARAVEL:
-    /* Also with --dev: an explicit laravel provider cannot work without them. */
+  if ((config->auth_provider & RC_AUTH_DEV) && config->auth_provider != RC_AUTH_DEV)
+    rc_config_add_error (errors, &settings[auth], raw[auth],
+                         "cannot combine dev with another provider");
+  else if (config->auth_provider == RC_AUTH_DEV && !config->dev)
+    rc_config_add_error (errors, &settings[auth], raw[auth], "is only allowed with --dev");
+  if (config->auth_provider & RC_AUTH_LARAVEL) {
+    /* Also with --dev: an explicit laravel provider cannot work without them;
+     * JWT_SECRET alone does not turn Laravel off (parse_all): say how to. */
+    const char *hint = (raw[auth] == NULL || *raw[auth] == '\0') && config->jwt_secret
+                         ? " (or AUTH_PROVIDER=jwt to accept JWTs only)"
+                         : dev_hint;
     if (ok[find_setting ("LARAVEL_API_URL")] && config->laravel_api_url == NULL)
-      add_line (errors, "LARAVEL_API_URL: required when AUTH_PROVIDER is laravel%s", dev_hint);
+      rc_config_add_line (errors, "LARAVEL_API_URL: required when AUTH_PROVIDER is laravel%s",
+                          hint);
     if (ok[find_setting ("LARAVEL_INTERNAL_KEY")] && config->laravel_internal_key == NULL)
-      add_line (errors, "LARAVEL_INTERNAL_KEY: required when AUTH_PROVIDER is laravel%s",
-                dev_hint);
-    break;
-  case RC_AUTH_JWT:
-    if (ok[find_setting ("JWT_SECRET")] && config->jwt_secret == NULL)
-      add_line (errors, "JWT_SECRET: required when AUTH_PROVIDER is jwt");
-    break;
+      rc_config_add_line (errors,
+                          "LARAVEL_INTERNAL_KEY: required when AUTH_PROVIDER is laravel%s",
+                          hint);
   }
+  if ((config->auth_provider & RC_AUTH_JWT) && ok[find_setting ("JWT_SECRET")] &&
+      config->jwt_secret == NULL)
+    rc_config_add_line (errors, "JWT_SECRET: required when AUTH_PROVIDER is jwt");
 }
 
 static gboolean
@@ -539,7 +264,8 @@ read_key_file (const char *path, const char **raw, GPtrArray *owned, GPtrArray *
     g_auto (GStrv) keys = NULL;
 
     if (strcmp (*g, RC_GROUP) != 0) {
-      add_line (errors, "%s: unknown group [%s] (settings belong in [" RC_GROUP "])", path, *g);
+      rc_config_add_line (errors, "%s: unknown group [%s] (settings belong in [" RC_GROUP "])",
+                          path, *g);
       continue;
     }
     keys = g_key_file_get_keys (kf, *g, NULL, NULL);
@@ -549,14 +275,15 @@ read_key_file (const char *path, const char **raw, GPtrArray *owned, GPtrArray *
 
       /* A typo would otherwise silently leave the default in place. */
       if (i < 0) {
-        add_line (errors, "%s: unknown key '%s' in [" RC_GROUP "]", path, *k);
+        rc_config_add_line (errors, "%s: unknown key '%s' in [" RC_GROUP "]", path, *k);
         continue;
       }
       /* On a bad escape GLib returns a string *and* sets the error. */
       value = g_key_file_get_string (kf, RC_GROUP, *k, &local);
       if (local != NULL) {
         /* Our own words: GLib's could quote a secret value. */
-        add_line (errors, "%s: the value of '%s' has an invalid escape sequence", path, *k);
+        rc_config_add_line (errors, "%s: the value of '%s' has an invalid escape sequence",
+                            path, *k);
         g_clear_error (&local);
         g_free (value);
         continue;
@@ -597,7 +324,7 @@ read_overrides (GHashTable *overrides, const char **raw, GPtrArray *errors)
     int i = find_setting (key);
 
     if (i < 0)
-      add_line (errors, "%s: unknown setting", (const char *) key);
+      rc_config_add_line (errors, "%s: unknown setting", (const char *) key);
     else if (value != NULL)
       raw[i] = value;
   }
@@ -720,6 +447,13 @@ append_value (GString *out, const RcConfig *config, const Setting *s)
         break;
       }
     break;
+  case KIND_FLAGS: {
+    gsize start = out->len;
+    for (const Choice *c = s->choices; c->name != NULL; c++)
+      if (*(const int *) field & c->value)
+        g_string_append_printf (out, "%s%s", out->len > start ? "," : "", c->name);
+    break;
+  }
   case KIND_IGNORED:
     break;
   }

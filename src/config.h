@@ -20,10 +20,11 @@ typedef enum {
   RC_CONFIG_ERROR_FILE,    /* the key file could not be read or parsed */
 } RcConfigError;
 
+/* Bits of AUTH_PROVIDER, a comma separated list ("laravel,jwt"). */
 typedef enum {
-  RC_AUTH_DEV,
-  RC_AUTH_LARAVEL,
-  RC_AUTH_JWT,
+  RC_AUTH_DEV = 1 << 0,
+  RC_AUTH_LARAVEL = 1 << 1,
+  RC_AUTH_JWT = 1 << 2,
 } RcAuthKind;
 
 typedef struct {
@@ -58,8 +59,8 @@ typedef struct {
   guint http_body_timeout_ms;   /* HTTP_BODY_TIMEOUT_MS, default 30000 */
 
   /* auth */
-  RcAuthKind auth_provider; /* AUTH_PROVIDER: dev|laravel|jwt; default dev with
-                                 * --dev, else jwt if JWT_SECRET set, else laravel */
+  RcAuthKind auth_provider; /* AUTH_PROVIDER: dev, or laravel and/or jwt; default dev
+                                 * with --dev, else laravel, plus jwt if JWT_SECRET set */
   char *jwt_secret;         /* JWT_SECRET (secret) */
   char *jwt_audience;       /* JWT_AUDIENCE: aud must be (or hold) it; NULL = unchecked */
   char *jwt_issuer;         /* JWT_ISSUER: iss must equal it; NULL = unchecked */
@@ -69,10 +70,11 @@ typedef struct {
   guint auth_cache_ttl_s;   /* AUTH_CACHE_TTL_S, default 300: validated users cached */
 
   /* Redis */
-  char *redis_host;     /* REDIS_HOST, default NULL = in-memory store */
-  guint redis_port;     /* REDIS_PORT, default 6379 */
-  char *redis_password; /* REDIS_PASSWORD (secret) */
-  guint redis_db;       /* REDIS_DB, default 0 */
+  char *redis_host;           /* REDIS_HOST, default NULL = in-memory store */
+  guint redis_port;           /* REDIS_PORT, default 6379 */
+  char *redis_password;       /* REDIS_PASSWORD (secret) */
+  guint redis_db;             /* REDIS_DB, default 3 */
+  char *laravel_redis_prefix; /* LARAVEL_REDIS_PREFIX, default "laravel_database_"; "" = none */
 
   /* Laravel */
   char *laravel_api_url;            /* LARAVEL_API_URL, http(s) URL without trailing '/' */
@@ -124,15 +126,20 @@ typedef struct {
   /* realtime hub (Pusher protocol, Laravel broadcasting); REVERB_APP_* aliases.
    * With --dev and no key: id "dev", and a key ("dev-" + 16 hex digits) and
    * secret (32 hex digits) drawn at random once per process (dev_pusher_app).
-   * No app key (and not --dev) = the hub is off. */
-  char *pusher_app_id;          /* PUSHER_APP_ID */
-  char *pusher_app_key;         /* PUSHER_APP_KEY */
-  char *pusher_app_secret;      /* PUSHER_APP_SECRET (secret) */
-  guint broadcast_redis_db;     /* BROADCAST_REDIS_DB, default REDIS_DB */
-  char *broadcast_redis_prefix; /* BROADCAST_REDIS_PREFIX, default "laravel_database_" */
-  char *broadcast_auth_url;     /* BROADCAST_AUTH_URL: Laravel's /broadcasting/auth */
-  char *webhook_url;            /* WEBHOOK_URL: Pusher-style webhooks */
-  char *broadcast_api_key;      /* BROADCAST_API_KEY (secret): X-WebSocket-API-Key */
+   * The hub is off without a Pusher app (id, key and secret), a
+   * BROADCAST_API_KEY and a BROADCAST_AUTH_URL (and without --dev). */
+  char *pusher_app_id;           /* PUSHER_APP_ID */
+  char *pusher_app_key;          /* PUSHER_APP_KEY */
+  char *pusher_app_secret;       /* PUSHER_APP_SECRET (secret) */
+  guint broadcast_redis_db;      /* BROADCAST_REDIS_DB, default REDIS_DB */
+  char *broadcast_redis_prefix;  /* BROADCAST_REDIS_PREFIX, default LARAVEL_REDIS_PREFIX */
+  char *broadcast_auth_url;      /* BROADCAST_AUTH_URL: Laravel's /broadcasting/auth */
+  char *webhook_url;             /* WEBHOOK_URL: Pusher-style webhooks */
+  char *broadcast_api_key;       /* BROADCAST_API_KEY / LARAVEL_API_KEY (secret):
+                                 * X-WebSocket-API-Key */
+  char *broadcast_user_channel;  /* BROADCAST_USER_CHANNEL, default "App.Models.User.{id}" */
+  guint presence_max_members;    /* PRESENCE_MAX_MEMBERS, default 10000 */
+  gboolean user_presence_events; /* USER_PRESENCE_EVENTS, default true */
 } RcConfig;
 
 /* A configuration holding the built-in defaults. */

@@ -15,8 +15,10 @@
 #include "config-tls.h"
 #include "log.h"
 #include "auth/auth-provider.h"
+#include "auth/auth-composite.h"
 #include "auth/auth-jwt.h"
 #include "auth/auth-laravel.h"
+#include "auth/laravel-check.h"
 #include "services/auth-revocation.h"
 #include "http/http-server.h"
 #include "core/metrics.h"
@@ -56,6 +58,7 @@ typedef struct {
   RcMediaService *media;
   RcRedisClient *redis;              /* NULL without REDIS_HOST */
   RcLaravelClient *laravel;          /* NULL without LARAVEL_API_URL */
+  RcLaravelCheck *laravel_check;     /* "laravel_check" in /health, with laravel */
   RcRevocationWatcher *revocation;   /* laravel auth with Redis only */
   RcRoomStatusReporter *room_status; /* NULL without LARAVEL_API_URL */
   RcGiftService *gifts;
@@ -151,19 +154,22 @@ static_health (JsonBuilder *b, gpointer data)
   return TRUE;
 }
 
-/* rc_config_load() has checked that the chosen provider's settings exist. */
+/* rc_config_load() has checked that the chosen providers' settings exist
+ * and that dev is alone. laravel and jwt together: a JWT to jwt, any other
+ * token to Laravel (auth/auth-composite.h). */
 static RcAuthProvider *
-make_auth_provider (const RcConfig *config, RcLaravelClient *laravel, RcRedisClient *redis,
-                    GError **error)
+make_auth_provider (const RcConfig *config, RcLaravelClient *laravel, RcRedisClient *redis)
 {
-  switch (config->auth_provider) {
-  case RC_AUTH_DEV:
+  if (config->auth_provider == RC_AUTH_DEV) {
     g_warning ("dev mode: tokens dev:<id>:<name>[:<role>] are accepted without checks; "
                "never expose this server");
     return rc_dev_auth_new ();
-  case RC_AUTH_LARAVEL:
-    return rc_laravel_auth_new (laravel, redis, config->auth_cache_ttl_s);
-  case RC_AUTH_JWT: {
+  }
+  g_autoptr (RcAuthProvider) sanctum = NULL, jwt = NULL;
+  if (config->auth_provider & RC_AUTH_LARAVEL)
+    sanctum = rc_laravel_auth_new (laravel, redis, config->auth_cache_ttl_s,
+                                   config->laravel_redis_prefix);
+  if (config->auth_provider & RC_AUTH_JWT) {
     RcJwtOptions options = {
       .audience = config->jwt_audience,
       .issuer = config->jwt_issuer,
@@ -171,12 +177,42 @@ make_auth_provider (const RcConfig *config, RcLaravelClient *laravel, RcRedisCli
       .max_lifetime_s = config->jwt_max_lifetime_s,
       .trust_role = config->jwt_trust_role,
     };
-    return rc_jwt_auth_new (config->jwt_secret, &options, redis);
+    jwt = rc_jwt_auth_new (config->jwt_secret, &options, redis, config->laravel_redis_prefix);
   }
-  default:
-    g_set_error (error, RC_CONFIG_ERROR, RC_CONFIG_ERROR_INVALID, "AUTH_PROVIDER: unknown");
-    return NULL;
+  if (sanctum && jwt)
+    return rc_composite_auth_new (jwt, sanctum);
+  return sanctum ? g_steal_pointer (&sanctum) : g_steal_pointer (&jwt);
+}
+
+static void
+on_laravel_checked (RcLaravelCheck *check, gpointer data)
+{
+  g_main_loop_quit (data);
+}
+
+/* --check-laravel: one validate call with a token that cannot be valid,
+ * the verdict on stdout (laravel-check.h). 0 when Laravel is reachable and
+ * takes our key, 1 otherwise, 2 without Laravel settings. */
+static int
+check_laravel (const RcConfig *config)
+{
+  if (!config->laravel_api_url || !config->laravel_internal_key) {
+    fprintf (stderr, "roomcastd --check-laravel: LARAVEL_API_URL and LARAVEL_INTERNAL_KEY "
+                     "are not both set: there is no Laravel to check\n");
+    return 2;
   }
+  rc_log_init (config->log_level);
+  g_autoptr (RcLaravelClient) laravel = rc_laravel_client_new_from_config (config);
+  g_autoptr (RcLaravelCheck) check = rc_laravel_check_new (laravel);
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  printf ("POST %s%s with a token that cannot be valid...\n", config->laravel_api_url,
+          RC_LARAVEL_VALIDATE_PATH);
+  fflush (stdout);
+  rc_laravel_check_start (check, on_laravel_checked, loop);
+  g_main_loop_run (loop);
+  printf ("%s: %s\n", rc_laravel_check_get_result (check),
+          rc_laravel_check_get_message (check));
+  return g_str_equal (rc_laravel_check_get_result (check), "ok") ? 0 : 1;
 }
 
 /* The gift pipeline: queue (Redis or memory) -> batcher -> Laravel, or the
@@ -269,7 +305,8 @@ start_media (Daemon *d, RcConfig *config)
 int
 main (int argc, char **argv)
 {
-  gboolean dev = FALSE, dev_remote = FALSE, check_config = FALSE, version = FALSE;
+  gboolean dev = FALSE, dev_remote = FALSE, check_config = FALSE, check_laravel_flag = FALSE,
+           version = FALSE;
   g_autofree char *config_path = NULL, *listen = NULL, *log_level = NULL, *record_dir = NULL;
   gint port = -1;
   GOptionEntry entries[] = {
@@ -289,6 +326,10 @@ main (int argc, char **argv)
       NULL },
     { "check-config", 0, 0, G_OPTION_ARG_NONE, &check_config,
       "Print the effective configuration (secrets redacted) and exit: 0 if valid, 2 if not",
+      NULL },
+    { "check-laravel", 0, 0, G_OPTION_ARG_NONE, &check_laravel_flag,
+      "Call Laravel's auth/validate with a token that cannot be valid and say whether Laravel "
+      "is reachable and takes LARAVEL_INTERNAL_KEY; exit 0 if so",
       NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     G_OPTION_ENTRY_NULL
@@ -346,6 +387,8 @@ main (int argc, char **argv)
     printf ("%s", dump);
     return 0;
   }
+  if (check_laravel_flag)
+    return check_laravel (config);
 
   rc_log_init (config->log_level);
   /* hiredis and OpenSSL write to sockets with write(2): a peer that has
@@ -362,11 +405,7 @@ main (int argc, char **argv)
     d.redis = rc_redis_client_new (config);
   if (config->laravel_api_url && config->laravel_internal_key)
     d.laravel = rc_laravel_client_new_from_config (config);
-  g_autoptr (RcAuthProvider) auth = make_auth_provider (config, d.laravel, d.redis, &error);
-  if (!auth) {
-    g_critical ("cannot start: %s", error->message);
-    return 2;
-  }
+  g_autoptr (RcAuthProvider) auth = make_auth_provider (config, d.laravel, d.redis);
 
   g_autoptr (RcStaticFiles) web = NULL;
   if (config->web_root && *config->web_root) {
@@ -388,7 +427,8 @@ main (int argc, char **argv)
   }
   d.sio = rc_sio_server_new (config, auth);
   rc_sio_server_attach (d.sio, rc_http_server_get_soup (d.http));
-  /* The realtime hub (Laravel broadcasting): off without an app key. */
+  /* The realtime hub (Laravel broadcasting): off without a Pusher app,
+   * BROADCAST_API_KEY and BROADCAST_AUTH_URL (hub/hub.h). */
   g_autoptr (RcHub) hub = rc_hub_new (config);
   if (hub) {
     rc_hub_attach (hub, rc_http_server_get_soup (d.http));
@@ -421,11 +461,14 @@ main (int argc, char **argv)
   }
   if (d.redis)
     rc_redis_client_add_health (d.redis, rc_http_server_get_health (d.http));
-  if (d.laravel)
+  if (d.laravel) {
     rc_laravel_client_add_health (d.laravel, rc_http_server_get_health (d.http));
-  if (d.redis &&
-      (config->auth_provider == RC_AUTH_LARAVEL || config->auth_provider == RC_AUTH_JWT))
-    d.revocation = rc_revocation_watcher_new (d.sio, d.redis, RC_REVOCATION_CHECK_MS);
+    d.laravel_check = rc_laravel_check_new (d.laravel);
+    rc_laravel_check_add_health (d.laravel_check, rc_http_server_get_health (d.http));
+  }
+  if (d.redis && (config->auth_provider & (RC_AUTH_LARAVEL | RC_AUTH_JWT)))
+    d.revocation = rc_revocation_watcher_new (d.sio, d.redis, config->laravel_redis_prefix,
+                                              RC_REVOCATION_CHECK_MS);
   /* Modules add to GET /admin/rooms/{id} with rc_admin_api_add_room_detail(). */
   d.admin = rc_admin_api_new (config, d.sio, d.rooms);
   rc_admin_api_attach (d.admin, rc_http_server_get_soup (d.http));
@@ -479,6 +522,7 @@ main (int argc, char **argv)
   g_clear_object (&store);
   g_clear_object (&d.sio);
   g_clear_object (&d.http);
+  g_clear_object (&d.laravel_check);
   g_clear_object (&auth);
   g_clear_object (&d.laravel);
   g_clear_object (&d.redis);

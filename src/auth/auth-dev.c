@@ -5,6 +5,7 @@
  * never available in production because main() installs it only with --dev.
  */
 #include "auth/auth-provider.h"
+#include "auth/token-keys.h"
 
 #include <string.h>
 
@@ -56,7 +57,7 @@ rc_dev_auth_parse (const char *token, GError **error)
     return NULL;
   }
   RcUser *user = rc_user_new (parts[1], parts[2], n == 4 ? parts[3] : "user");
-  user->token_hash = rc_token_hash (token);
+  user->token_hashes = rc_token_hashes (token);
   return user;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "auth/auth-laravel.h"
+#include "auth/token-keys.h"
 #include "json/json-text.h"
 
 #define SHA256_LEN 32
@@ -22,6 +23,7 @@ struct _RcJwtAuth {
   gsize secret_len;
   RcJwtOptions options; /* its strings owned */
   RcRedisClient *redis; /* nullable */
+  char *laravel_prefix; /* nullable */
 };
 
 static void rc_jwt_auth_iface_init (RcAuthProviderInterface *iface);
@@ -294,6 +296,22 @@ user_from_claims (JsonObject *claims, gboolean trust_role, GError **error)
   return user;
 }
 
+gboolean
+rc_auth_token_is_jwt (const char *token)
+{
+  g_return_val_if_fail (token != NULL, FALSE);
+  const char *dot1 = strchr (token, '.');
+  const char *dot2 = dot1 ? strchr (dot1 + 1, '.') : NULL;
+  if (!dot2 || strchr (dot2 + 1, '.') || dot1 == token || dot2 == dot1 + 1 || dot2[1] == '\0' ||
+      strlen (token) > RC_AUTH_MAX_TOKEN_LEN)
+    return FALSE;
+  for (const char *p = token; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_' && *p != '.')
+      return FALSE;
+  g_autoptr (JsonObject) header = decode_json_part (token, (gsize) (dot1 - token));
+  return header != NULL;
+}
+
 RcUser *
 rc_jwt_auth_verify (const char *token, const guint8 *secret, gsize secret_len,
                     const RcJwtOptions *options, gint64 now_s, GError **error)
@@ -328,7 +346,7 @@ rc_jwt_auth_verify (const char *token, const guint8 *secret, gsize secret_len,
     return NULL;
   RcUser *user = user_from_claims (claims, options && options->trust_role, error);
   if (user)
-    user->token_hash = rc_token_hash (token);
+    user->token_hashes = rc_token_hashes (token);
   return user;
 }
 
@@ -340,7 +358,8 @@ rc_jwt_auth_get_name (RcAuthProvider *provider)
   return "jwt";
 }
 
-/* Reply to GET auth:revoked:{sha256}: the last word on a valid token. */
+/* Reply to MGET of the token's revocation keys (auth/token-keys.h): the
+ * last word on a valid token. */
 static void
 on_revocation_reply (RcRedisClient *redis, redisReply *reply, const GError *error,
                      gpointer data)
@@ -348,17 +367,18 @@ on_revocation_reply (RcRedisClient *redis, redisReply *reply, const GError *erro
   g_autoptr (GTask) task = data;
   RcUser *user = g_task_get_task_data (task);
 
-  if (error || reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+  if (error || reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
     /* Fail closed, as for Sanctum tokens: a revocation cannot be checked. */
     g_task_return_new_error (task, RC_AUTH_ERROR, RC_AUTH_ERROR_UNAVAILABLE,
                              "jwt: the revocation list in Redis cannot be read");
     return;
   }
-  if (reply->type != REDIS_REPLY_NIL) {
-    g_task_return_new_error (task, RC_AUTH_ERROR, RC_AUTH_ERROR_UNAUTHENTICATED,
-                             "jwt: token revoked");
-    return;
-  }
+  for (size_t i = 0; i < reply->elements; i++)
+    if (reply->element[i]->type != REDIS_REPLY_NIL) {
+      g_task_return_new_error (task, RC_AUTH_ERROR, RC_AUTH_ERROR_UNAUTHENTICATED,
+                               "jwt: token revoked");
+      return;
+    }
   g_task_return_pointer (task, rc_user_ref (user), (GDestroyNotify) rc_user_unref);
 }
 
@@ -382,9 +402,14 @@ rc_jwt_auth_authenticate_async (RcAuthProvider *provider, const char *token,
     return;
   }
   g_task_set_task_data (task, user, (GDestroyNotify) rc_user_unref);
-  g_autofree char *key = g_strconcat (RC_AUTH_REVOKED_KEY_PREFIX, user->token_hash, NULL);
-  rc_redis_client_call (self->redis, on_revocation_reply, g_steal_pointer (&task), "GET", key,
-                        NULL);
+  g_auto (GStrv) keys = rc_token_keys ((const char *const *) user->token_hashes,
+                                       RC_AUTH_REVOKED_KEY_PREFIX, self->laravel_prefix);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, "MGET");
+  for (char **k = keys; *k; k++)
+    g_ptr_array_add (argv, *k);
+  rc_redis_client_commandv (self->redis, (int) argv->len, (const char *const *) argv->pdata,
+                            NULL, on_revocation_reply, g_steal_pointer (&task));
 }
 
 static RcUser *
@@ -403,7 +428,8 @@ rc_jwt_auth_iface_init (RcAuthProviderInterface *iface)
 }
 
 RcAuthProvider *
-rc_jwt_auth_new (const char *secret, const RcJwtOptions *options, RcRedisClient *redis)
+rc_jwt_auth_new (const char *secret, const RcJwtOptions *options, RcRedisClient *redis,
+                 const char *laravel_prefix)
 {
   g_return_val_if_fail (secret != NULL && *secret != '\0', NULL);
   RcJwtAuth *self = g_object_new (RC_TYPE_JWT_AUTH, NULL);
@@ -416,6 +442,7 @@ rc_jwt_auth_new (const char *secret, const RcJwtOptions *options, RcRedisClient 
     self->options.user_model = g_strdup (options->user_model);
   }
   self->redis = redis ? g_object_ref (redis) : NULL;
+  self->laravel_prefix = laravel_prefix && *laravel_prefix ? g_strdup (laravel_prefix) : NULL;
   if (self->secret_len < SHA256_LEN)
     g_warning ("JWT_SECRET is shorter than %d bytes: HS256 tokens signed with it can be "
                "brute-forced; use a long random secret",
@@ -443,6 +470,7 @@ rc_jwt_auth_finalize (GObject *object)
   g_free ((char *) self->options.issuer);
   g_free ((char *) self->options.user_model);
   g_clear_object (&self->redis);
+  g_free (self->laravel_prefix);
   G_OBJECT_CLASS (rc_jwt_auth_parent_class)->finalize (object);
 }
 

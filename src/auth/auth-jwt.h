@@ -1,5 +1,5 @@
 /* roomcast: the "jwt" auth provider (shared-secret tokens,
- * docs/laravel.md#jwt-instead-of-sanctum).
+ * docs/laravel.md#jwt-instead-of-sanctum-or-next-to-it).
  *
  * A token is accepted when it is a compact JWS (three base64url parts,
  * unpadded, canonical) whose header says alg "HS256" (anything else,
@@ -19,8 +19,9 @@
  * another guard's model is refused), and a maximum lifetime (`exp` at most
  * that far ahead of now, and of `iat` when present). With Redis, the
  * provider also refuses a token whose revocation marker exists
- * (auth:revoked:{sha256}, as for Sanctum tokens), and the revocation
- * watcher drops live sockets whose token is revoked.
+ * (auth:revoked:{sha256} in any of the forms of auth/token-keys.h, as for
+ * Sanctum tokens), and the revocation watcher drops live sockets whose
+ * token is revoked.
  */
 #pragma once
 
@@ -44,9 +45,15 @@ typedef struct {
 #define RC_TYPE_JWT_AUTH (rc_jwt_auth_get_type ())
 G_DECLARE_FINAL_TYPE (RcJwtAuth, rc_jwt_auth, RC, JWT_AUTH, GObject)
 
-/* @options is copied; @redis (nullable) is where revocation markers are. */
+/* @options is copied; @redis (nullable) is where revocation markers are,
+ * also under @laravel_prefix (LARAVEL_REDIS_PREFIX; nullable or empty = none). */
 RcAuthProvider *rc_jwt_auth_new (const char *secret, const RcJwtOptions *options,
-                                 RcRedisClient *redis);
+                                 RcRedisClient *redis, const char *laravel_prefix);
+
+/* TRUE if @token has a JWT's shape: three non-empty base64url parts joined
+ * by dots, the first a JSON object (a header). Says nothing of its
+ * validity; a Sanctum token "id|secret" never has this shape. */
+gboolean rc_auth_token_is_jwt (const char *token);
 
 /* Verify @token against @secret and @options (NULL: none of the optional
  * checks, role not trusted) at time @now_s (Unix seconds). NULL with

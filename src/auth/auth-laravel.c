@@ -2,12 +2,13 @@
  *
  * One Lookup per token hash in flight: the first CONNECT with a token
  * starts it, later ones with the same token wait on it, and all get the
- * same answer. A lookup is one Redis round trip (MGET of the revocation
- * marker and the cached user, so a revoked token is refused even while its
- * user is still cached), then, on a miss, one Laravel call whose user is
- * written back with SETEX. The token itself lives only in the lookup (for
- * the Authorization header) and is wiped when the lookup ends; logs and
- * Redis keys use its SHA-256.
+ * same answer. A lookup is one Redis round trip (one MGET of every form of
+ * the revocation marker and of the cached user, auth/token-keys.h, so a
+ * revoked token is refused even while its user is still cached), then, on
+ * a miss, one Laravel call whose user is written back with SETEX under
+ * every cache key. The token itself lives only in the lookup (for the
+ * Authorization header) and is wiped when the lookup ends; logs and Redis
+ * keys use its SHA-256.
  */
 #include "auth/auth-laravel.h"
 
@@ -29,6 +30,7 @@ struct _RcLaravelAuth {
   GObject parent_instance;
   RcLaravelClient *laravel;
   RcRedisClient *redis; /* nullable */
+  char *laravel_prefix; /* LARAVEL_REDIS_PREFIX, nullable */
   guint ttl_s;
   GHashTable *inflight; /* token hash -> Lookup */
   GHashTable *memcache; /* token hash -> CacheEntry (without Redis) */
@@ -36,9 +38,11 @@ struct _RcLaravelAuth {
 
 typedef struct {
   RcLaravelAuth *self; /* strong */
-  char *hash;
-  char *token;        /* secret: wiped in lookup_free */
-  GPtrArray *waiters; /* GTask */
+  char **hashes;       /* rc_token_hashes (); hashes[0] keys the in-flight table */
+  char **revoked_keys; /* with Redis: every auth:revoked: form */
+  char **cache_keys;   /* with Redis: every auth:token: form, the contract's first */
+  char *token;         /* secret: wiped in lookup_free */
+  GPtrArray *waiters;  /* GTask */
 } Lookup;
 
 static void rc_laravel_auth_iface_init (RcAuthProviderInterface *iface);
@@ -145,7 +149,9 @@ lookup_free (Lookup *lookup)
     memset (lookup->token, 0, strlen (lookup->token));
     g_free (lookup->token);
   }
-  g_free (lookup->hash);
+  g_strfreev (lookup->hashes);
+  g_strfreev (lookup->revoked_keys);
+  g_strfreev (lookup->cache_keys);
   g_ptr_array_unref (lookup->waiters);
   g_object_unref (lookup->self);
   g_free (lookup);
@@ -157,7 +163,7 @@ lookup_free (Lookup *lookup)
 static void
 lookup_finish (Lookup *lookup, RcUser *user, const GError *error)
 {
-  g_hash_table_steal (lookup->self->inflight, lookup->hash);
+  g_hash_table_steal (lookup->self->inflight, lookup->hashes[0]);
   for (guint i = 0; i < lookup->waiters->len; i++) {
     GTask *task = g_ptr_array_index (lookup->waiters, i);
     if (user)
@@ -178,8 +184,8 @@ lookup_fail (Lookup *lookup, int code, const char *result, const char *format, .
   va_start (ap, format);
   g_autofree char *message = g_strdup_vprintf (format, ap);
   va_end (ap);
-  g_autoptr (GError)
-    error = g_error_new (RC_AUTH_ERROR, code, "%s (token sha256 %.12s)", message, lookup->hash);
+  g_autoptr (GError) error = g_error_new (RC_AUTH_ERROR, code, "%s (token sha256 %.12s)",
+                                          message, lookup->hashes[0]);
   count (result);
   lookup_finish (lookup, NULL, error);
 }
@@ -192,15 +198,18 @@ on_cache_written (RcRedisClient *redis, redisReply *reply, const GError *error, 
     g_debug ("auth: could not cache the user of token sha256 %.12s: %s", hash, error->message);
 }
 
+/* The user under every cache key of the token: deleting any one of them
+ * (whichever form Laravel's logout uses) makes the next connect ask Laravel. */
 static void
-cache_store (RcLaravelAuth *self, const char *hash, RcUser *user, JsonNode *node)
+cache_store (RcLaravelAuth *self, Lookup *lookup, RcUser *user, JsonNode *node)
 {
+  const char *hash = lookup->hashes[0];
   if (self->redis) {
-    g_autofree char *key = g_strconcat (RC_AUTH_TOKEN_KEY_PREFIX, hash, NULL);
     g_autofree char *ttl = g_strdup_printf ("%u", self->ttl_s);
     g_autofree char *json = rc_json_to_string (node);
-    rc_redis_client_call (self->redis, on_cache_written, g_strdup (hash), "SETEX", key, ttl,
-                          json, NULL);
+    for (char **key = lookup->cache_keys; *key; key++)
+      rc_redis_client_call (self->redis, on_cache_written, g_strdup (hash), "SETEX", *key, ttl,
+                            json, NULL);
     return;
   }
   gint64 now = g_get_monotonic_time ();
@@ -246,8 +255,8 @@ on_validated (GObject *source, GAsyncResult *result, gpointer data)
     lookup_fail (lookup, RC_AUTH_ERROR_UNAVAILABLE, "invalid_answer", "%s", invalid->message);
     return;
   }
-  user->token_hash = g_strdup (lookup->hash);
-  cache_store (self, lookup->hash, user, node);
+  user->token_hashes = g_strdupv (lookup->hashes);
+  cache_store (self, lookup, user, node);
   count ("validated");
   lookup_finish (lookup, user, NULL);
 }
@@ -259,11 +268,13 @@ validate_with_laravel (Lookup *lookup)
                                           on_validated, lookup);
 }
 
-/* Reply to MGET auth:revoked:{h} auth:token:{h}. */
+/* Reply to MGET <revoked_keys> <cache_keys>. */
 static void
 on_cache_reply (RcRedisClient *redis, redisReply *reply, const GError *error, gpointer data)
 {
   Lookup *lookup = data;
+  guint n_revoked = g_strv_length (lookup->revoked_keys);
+  guint n_cached = g_strv_length (lookup->cache_keys);
 
   /* Fail closed: without Redis the revocation list cannot be checked. */
   if (error) {
@@ -271,29 +282,39 @@ on_cache_reply (RcRedisClient *redis, redisReply *reply, const GError *error, gp
                  "cannot check the token against Redis: %s", error->message);
     return;
   }
-  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != n_revoked + n_cached) {
     lookup_fail (lookup, RC_AUTH_ERROR_UNAVAILABLE, "redis_unavailable",
                  "unexpected Redis answer to MGET");
     return;
   }
-  if (reply->element[0]->type != REDIS_REPLY_NIL) {
-    lookup_fail (lookup, RC_AUTH_ERROR_UNAUTHENTICATED, "revoked", "token revoked");
-    return;
-  }
-  redisReply *cached = reply->element[1];
-  if (cached->type == REDIS_REPLY_STRING) {
-    g_autoptr (GError) invalid = NULL;
-    g_autoptr (JsonNode) node = rc_json_parse_strict (cached->str, cached->len, NULL, &invalid);
-    g_autoptr (RcUser) user = node ? rc_laravel_auth_user_from_json (node, &invalid) : NULL;
-    if (user) {
-      user->token_hash = g_strdup (lookup->hash);
-      count ("cache_hit");
-      lookup_finish (lookup, user, NULL);
+  for (guint i = 0; i < n_revoked; i++)
+    if (reply->element[i]->type != REDIS_REPLY_NIL) {
+      /* Which form Laravel wrote, for whoever debugs a logout. */
+      guint n_hashes = g_strv_length (lookup->hashes);
+      lookup_fail (lookup, RC_AUTH_ERROR_UNAUTHENTICATED, "revoked",
+                   "token revoked (%s key, hash of the %s)",
+                   i < n_hashes ? "unprefixed" : "LARAVEL_REDIS_PREFIX",
+                   i % n_hashes == 0 ? "token" : "token Sanctum stores");
       return;
     }
-    g_warning ("auth: ignoring the unusable cached user in %s%.12s...: %s",
-               RC_AUTH_TOKEN_KEY_PREFIX, lookup->hash, invalid->message);
+  /* A cache key deleted in any of its forms is a miss. */
+  for (guint i = n_revoked; i < reply->elements; i++)
+    if (reply->element[i]->type != REDIS_REPLY_STRING) {
+      validate_with_laravel (lookup);
+      return;
+    }
+  redisReply *cached = reply->element[n_revoked];
+  g_autoptr (GError) invalid = NULL;
+  g_autoptr (JsonNode) node = rc_json_parse_strict (cached->str, cached->len, NULL, &invalid);
+  g_autoptr (RcUser) user = node ? rc_laravel_auth_user_from_json (node, &invalid) : NULL;
+  if (user) {
+    user->token_hashes = g_strdupv (lookup->hashes);
+    count ("cache_hit");
+    lookup_finish (lookup, user, NULL);
+    return;
   }
+  g_warning ("auth: ignoring the unusable cached user in %s%.12s...: %s",
+             RC_AUTH_TOKEN_KEY_PREFIX, lookup->hashes[0], invalid->message);
   validate_with_laravel (lookup);
 }
 
@@ -301,20 +322,30 @@ static void
 lookup_start (Lookup *lookup)
 {
   RcLaravelAuth *self = lookup->self;
+  const char *hash = lookup->hashes[0];
   if (self->redis) {
-    g_autofree char *revoked = g_strconcat (RC_AUTH_REVOKED_KEY_PREFIX, lookup->hash, NULL);
-    g_autofree char *cached = g_strconcat (RC_AUTH_TOKEN_KEY_PREFIX, lookup->hash, NULL);
-    rc_redis_client_call (self->redis, on_cache_reply, lookup, "MGET", revoked, cached, NULL);
+    const char *const *hashes = (const char *const *) lookup->hashes;
+    lookup->revoked_keys = rc_token_keys (hashes, RC_AUTH_REVOKED_KEY_PREFIX,
+                                          self->laravel_prefix);
+    lookup->cache_keys = rc_token_keys (hashes, RC_AUTH_TOKEN_KEY_PREFIX, self->laravel_prefix);
+    g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+    g_ptr_array_add (argv, "MGET");
+    for (char **k = lookup->revoked_keys; *k; k++)
+      g_ptr_array_add (argv, *k);
+    for (char **k = lookup->cache_keys; *k; k++)
+      g_ptr_array_add (argv, *k);
+    rc_redis_client_commandv (self->redis, (int) argv->len, (const char *const *) argv->pdata,
+                              NULL, on_cache_reply, lookup);
     return;
   }
-  CacheEntry *entry = g_hash_table_lookup (self->memcache, lookup->hash);
+  CacheEntry *entry = g_hash_table_lookup (self->memcache, hash);
   if (entry && entry->expires_us > g_get_monotonic_time ()) {
     count ("cache_hit");
     lookup_finish (lookup, entry->user, NULL);
     return;
   }
   if (entry)
-    g_hash_table_remove (self->memcache, lookup->hash);
+    g_hash_table_remove (self->memcache, hash);
   validate_with_laravel (lookup);
 }
 
@@ -344,8 +375,8 @@ rc_laravel_auth_authenticate_async (RcAuthProvider *provider, const char *token,
     g_object_unref (task);
     return;
   }
-  g_autofree char *hash = rc_token_hash (token);
-  Lookup *lookup = g_hash_table_lookup (self->inflight, hash);
+  g_auto (GStrv) hashes = rc_token_hashes (token);
+  Lookup *lookup = g_hash_table_lookup (self->inflight, hashes[0]);
   if (lookup) {
     count ("coalesced");
     g_ptr_array_add (lookup->waiters, task);
@@ -353,11 +384,11 @@ rc_laravel_auth_authenticate_async (RcAuthProvider *provider, const char *token,
   }
   lookup = g_new0 (Lookup, 1);
   lookup->self = g_object_ref (self);
-  lookup->hash = g_steal_pointer (&hash);
+  lookup->hashes = g_steal_pointer (&hashes);
   lookup->token = g_strdup (token);
   lookup->waiters = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_add (lookup->waiters, task);
-  g_hash_table_insert (self->inflight, lookup->hash, lookup);
+  g_hash_table_insert (self->inflight, lookup->hashes[0], lookup);
   lookup_start (lookup);
 }
 
@@ -385,18 +416,22 @@ cache_entry_free (CacheEntry *entry)
 }
 
 RcAuthProvider *
-rc_laravel_auth_new (RcLaravelClient *laravel, RcRedisClient *redis, guint cache_ttl_s)
+rc_laravel_auth_new (RcLaravelClient *laravel, RcRedisClient *redis, guint cache_ttl_s,
+                     const char *laravel_prefix)
 {
   g_return_val_if_fail (RC_IS_LARAVEL_CLIENT (laravel), NULL);
   g_return_val_if_fail (cache_ttl_s > 0, NULL);
   RcLaravelAuth *self = g_object_new (RC_TYPE_LARAVEL_AUTH, NULL);
   self->laravel = g_object_ref (laravel);
   self->redis = redis ? g_object_ref (redis) : NULL;
+  self->laravel_prefix = laravel_prefix && *laravel_prefix ? g_strdup (laravel_prefix) : NULL;
   self->ttl_s = cache_ttl_s;
   if (redis)
     g_info ("auth: laravel, users cached in Redis (%sSHA256) for %u s, revocations "
-            "read from %sSHA256",
-            RC_AUTH_TOKEN_KEY_PREFIX, cache_ttl_s, RC_AUTH_REVOKED_KEY_PREFIX);
+            "read from %sSHA256 (also %s-prefixed, and for Sanctum tokens also the hash of "
+            "Sanctum's stored token hash)",
+            RC_AUTH_TOKEN_KEY_PREFIX, cache_ttl_s, RC_AUTH_REVOKED_KEY_PREFIX,
+            self->laravel_prefix ? self->laravel_prefix : "not");
   else
     g_warning ("auth: laravel WITHOUT Redis (REDIS_HOST is not set): validated tokens are "
                "cached in this process for %u s and revocation (%s*) is NOT checked; a "
@@ -414,6 +449,7 @@ rc_laravel_auth_finalize (GObject *object)
   g_hash_table_unref (self->memcache);
   g_clear_object (&self->laravel);
   g_clear_object (&self->redis);
+  g_free (self->laravel_prefix);
   G_OBJECT_CLASS (rc_laravel_auth_parent_class)->finalize (object);
 }
 

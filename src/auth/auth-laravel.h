@@ -14,22 +14,22 @@
 #pragma once
 
 #include "auth/auth-provider.h"
+#include "auth/token-keys.h"
 #include "laravel/laravel-client.h"
 #include "redis/redis-client.h"
 
 G_BEGIN_DECLS
 
-#define RC_AUTH_TOKEN_KEY_PREFIX "auth:token:"
-#define RC_AUTH_REVOKED_KEY_PREFIX "auth:revoked:"
 /* Longest token accepted (a Sanctum token is ~50 bytes, a JWT a few hundred). */
 #define RC_AUTH_MAX_TOKEN_LEN 4096
 
 #define RC_TYPE_LARAVEL_AUTH (rc_laravel_auth_get_type ())
 G_DECLARE_FINAL_TYPE (RcLaravelAuth, rc_laravel_auth, RC, LARAVEL_AUTH, GObject)
 
-/* @redis nullable: in-process cache, no revocation. */
+/* @redis nullable: in-process cache, no revocation. @laravel_prefix
+ * (LARAVEL_REDIS_PREFIX, nullable or empty = none): see auth/token-keys.h. */
 RcAuthProvider *rc_laravel_auth_new (RcLaravelClient *laravel, RcRedisClient *redis,
-                                     guint cache_ttl_s);
+                                     guint cache_ttl_s, const char *laravel_prefix);
 
 /* The user in a validate answer (or a cached copy of one): an object with
  * integer `id` (> 0), string `name` and `email`, optional string-or-null

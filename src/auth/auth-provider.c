@@ -70,7 +70,7 @@ rc_user_unref (RcUser *user)
   g_free (user->role);
   g_free (user->avatar_url);
   g_clear_pointer (&user->extra, json_object_unref);
-  g_free (user->token_hash);
+  g_strfreev (user->token_hashes);
   g_free (user);
 }
 
@@ -98,11 +98,4 @@ rc_user_is_staff (const RcUser *user)
 {
   return user &&
          (g_strcmp0 (user->role, "admin") == 0 || g_strcmp0 (user->role, "moderator") == 0);
-}
-
-char *
-rc_token_hash (const char *token)
-{
-  g_return_val_if_fail (token != NULL, NULL);
-  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, token, -1);
 }

@@ -29,7 +29,9 @@ typedef struct {
   char *role;        /* "user" when not given; "admin"/"moderator" may moderate any room */
   char *avatar_url;  /* nullable */
   JsonObject *extra; /* every field the backend returned, nullable */
-  char *token_hash;  /* hex sha256 of the token (never the token), for revocation */
+  /* The token's hex SHA-256 forms (never the token): [0] is sha256(token),
+   * its identity; all of them name its Redis keys (auth/token-keys.h). */
+  char **token_hashes;
 } RcUser;
 
 RcUser *rc_user_new (const char *id, const char *name, const char *role);
@@ -40,8 +42,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (RcUser, rc_user_unref)
 JsonNode *rc_user_to_public_json (const RcUser *user);
 /* TRUE for "admin" and "moderator". */
 gboolean rc_user_is_staff (const RcUser *user);
-/* Lower-case hex SHA-256 of @token: the only form a token may be logged or stored in. */
-char *rc_token_hash (const char *token);
 
 #define RC_TYPE_AUTH_PROVIDER (rc_auth_provider_get_type ())
 G_DECLARE_INTERFACE (RcAuthProvider, rc_auth_provider, RC, AUTH_PROVIDER, GObject)

@@ -3,6 +3,7 @@
 
 #include "hub/hub.h"
 #include "hub/hub-auth.h"
+#include "auth/auth-provider.h"
 
 /* Only hub-sio.c needs the Socket.IO side in full. */
 typedef struct _RcSioSocket RcSioSocket;
@@ -17,6 +18,10 @@ typedef struct _RcHubBroadcast RcHubBroadcast; /* hub-broadcast.c */
 typedef struct _RcHubRooms RcHubRooms;         /* hub-rooms.c */
 typedef struct _RcHubSio RcHubSio;             /* hub-sio.c */
 typedef struct _RcHubPusher RcHubPusher;       /* hub-pusher.c */
+typedef struct _RcHubUsers RcHubUsers;         /* hub-users.c */
+
+/* Users whose last-seen time is kept (the oldest are forgotten first). */
+#define RC_HUB_LAST_SEEN_MAX 100000
 
 struct _RcHub {
   GObject parent_instance;
@@ -30,6 +35,8 @@ struct _RcHub {
   RcHubRooms *rooms;
   RcHubSio *sio;
   RcHubPusher *pusher;
+  RcHubUsers *users;
+  gboolean stopping; /* rc_hub_stop_accepting: the drain has begun */
 };
 
 void rc_hub_webhook_free (RcHubWebhook *webhook);
@@ -37,6 +44,7 @@ void rc_hub_broadcast_free (RcHubBroadcast *broadcast);
 void rc_hub_rooms_free (RcHubRooms *rooms);
 void rc_hub_sio_free (RcHubSio *sio);
 void rc_hub_pusher_free (RcHubPusher *pusher);
+void rc_hub_users_free (RcHubUsers *users);
 
 /* Send one event to one client. @pusher_frame is the event already encoded
  * as a Pusher message (shared by every Pusher client of a fan-out). */
@@ -85,6 +93,10 @@ guint rc_hub_client_event (RcHub *hub, RcHubClient *client, const char *channel,
 /* {"presence":{"ids":[…],"hash":{id:info},"count":n}} of a presence channel. */
 JsonNode *rc_hub_presence_data (RcHub *hub, const char *channel);
 guint rc_hub_presence_count (RcHub *hub, const char *channel);
+/* FALSE when @user_id would be a new member of @channel and it already has
+ * PRESENCE_MAX_MEMBERS (the cap of Pusher and Socket.IO subscriptions; the
+ * audio room's own members are not capped here). */
+gboolean rc_hub_presence_has_room (RcHub *hub, const char *channel, const char *user_id);
 
 /* Encode a Pusher message: {"event","channel"?,"data":<data as a JSON
  * string>, "user_id"?}. @data NULL = "{}". */
@@ -129,9 +141,38 @@ JsonNode *rc_hub_emit_data (JsonNode *data);
 
 /* Socket.IO users online (hub-sio.c); empty without Socket.IO. */
 GPtrArray *rc_hub_sio_online_users (RcHub *hub);
+/* TRUE if @user_id has a Socket.IO connection. */
+gboolean rc_hub_sio_user_online (RcHub *hub, const char *user_id);
+/* Emit @event with @data to every Socket.IO connection, encoded once;
+ * returns how many. */
+guint rc_hub_sio_emit_all (RcHub *hub, const char *event, JsonNode *data);
+/* TRUE if @user_id is a member of the presence channel @channel. */
+gboolean rc_hub_channel_has_member (RcHub *hub, const char *channel, const char *user_id);
+
+/* Who is online (hub-users.c). */
+void rc_hub_users_start (RcHub *hub);
+/* hub-sio.c: a user's first Socket.IO connection came, their last went:
+ * user_online / user_offline (USER_PRESENCE_EVENTS), last seen recorded. */
+void rc_hub_user_connected (RcHub *hub, const RcUser *user);
+void rc_hub_user_disconnected (RcHub *hub, const RcUser *user);
+/* @user_id stopped being online somewhere (a presence channel): now. */
+void rc_hub_user_seen (RcHub *hub, const char *user_id);
+/* Real time (µs) @user_id was last seen going, 0 if not known. */
+gint64 rc_hub_user_last_seen (RcHub *hub, const char *user_id);
+/* A Socket.IO connection, or a member of any presence channel. */
+gboolean rc_hub_user_is_online (RcHub *hub, const char *user_id);
+/* A user id as Laravel writes it: a number when it is one, else a string. */
+JsonNode *rc_hub_user_id_node (const char *user_id);
+/* "2024-01-15T10:00:00.000000Z" */
+char *rc_hub_iso8601 (gint64 real_us);
 RcSioServer *rc_hub_get_sio (RcHub *hub);
-/* /api/broadcast and /api/users/online (hub-rest.c). */
+/* /api/broadcast, /api/users/online and /api/users/{id}/online-status
+ * (hub-rest.c). */
 void rc_hub_rest_attach (RcHub *hub, SoupServer *soup);
+/* private-<BROADCAST_USER_CHANNEL> for @user_id: Echo's user channel. */
+char *rc_hub_user_channel (RcHub *hub, const char *user_id);
+/* /api/broadcast {to: "thread", thread_id}: this prefix and the id. */
+#define RC_HUB_THREAD_CHANNEL_PREFIX "private-thread."
 
 /* Webhooks (hub-webhook.c): queue one event; nothing without WEBHOOK_URL.
  * @data (nullable) is sent as a JSON string. */

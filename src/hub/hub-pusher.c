@@ -192,8 +192,11 @@ handle_subscribe (Conn *c, JsonObject *data)
       return;
     }
     user_info = json_object_get_member (o, "user_info");
-    if (rc_hub_presence_count (hub, channel) >= RC_HUB_MAX_PRESENCE_MEMBERS) {
-      refuse_subscription (c, channel, 403, "presence channel is full (100 members)");
+    if (!rc_hub_presence_has_room (hub, channel, user_id)) {
+      g_autofree char *why = g_strdup_printf ("presence channel is full (%u members, "
+                                              "PRESENCE_MAX_MEMBERS)",
+                                              config->presence_max_members);
+      refuse_subscription (c, channel, 403, why);
       return;
     }
   }

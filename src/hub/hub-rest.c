@@ -1,17 +1,20 @@
-/* roomcast: the broadcast API for Laravel (X-WebSocket-API-Key; README.md,
- * "Laravel broadcasting").
+/* roomcast: the broadcast API for Laravel (X-WebSocket-API-Key;
+ * docs/laravel.md#the-broadcast-api).
  *
- *   POST /api/broadcast {event, to: "user"|"channel"|"room",
- *                        user_id | channel | room_id, data}
+ *   POST /api/broadcast {event, to: "user"|"channel"|"thread"|"room",
+ *                        user_id | channel | thread_id | room_id, data}
  *     user    -> every connection of the user: its Socket.IO connections
  *                (event, data) and the Pusher connections signed in as it
  *                (#server-to-user-{id}); and the channel
- *                private-App.Models.User.{id} (Echo's user channel)
+ *                private-<BROADCAST_USER_CHANNEL> (Echo's user channel,
+ *                private-App.Models.User.{id} by default)
  *     channel -> that channel, every protocol
+ *     thread  -> private-thread.{thread_id}
  *     room    -> presence-room.{id}
  *   GET /api/users/online -> {"users": [ids…], "count": n}
+ *   GET /api/users/{id}/online-status -> {"user_id", "online", "last_seen"}
  *
- * Without BROADCAST_API_KEY both answer 403.
+ * Without BROADCAST_API_KEY all answer 403.
  */
 #include "hub/hub-private.h"
 #include "http/request-guard.h"
@@ -23,6 +26,7 @@
 #include "json/json-text.h"
 
 #define MAX_BODY (256 * 1024)
+#define USERS_PATH "/api/users/"
 
 static gboolean
 authorised (RcHub *hub, SoupServerMessage *msg)
@@ -79,8 +83,8 @@ handle_broadcast (SoupServer *server, SoupServerMessage *msg, const char *path,
                      : NULL;
   if (!event || !*event || strlen (event) > 200 || !to) {
     rc_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_body",
-                         "expected {event, to, user_id|channel|room_id, data} (JSON, 256 KB "
-                         "max)");
+                         "expected {event, to, user_id|channel|thread_id|room_id, data} (JSON, "
+                         "256 KB max)");
     return;
   }
   JsonNode *payload = json_object_get_member (o, "data");
@@ -103,20 +107,23 @@ handle_broadcast (SoupServer *server, SoupServerMessage *msg, const char *path,
     delivered += rc_hub_user_channel_valid (own)
                    ? rc_hub_publish (hub, own, event, payload, NULL, "broadcast_api")
                    : rc_hub_sio_deliver_to_user (hub, user_id, event, payload, NULL);
-    channel = g_strdup_printf ("private-App.Models.User.%s", user_id);
+    channel = rc_hub_user_channel (hub, user_id);
   } else if (g_str_equal (to, "channel")) {
     channel = id_member (o, "channel");
+  } else if (g_str_equal (to, "thread")) {
+    g_autofree char *thread = id_member (o, "thread_id");
+    channel = thread ? g_strconcat (RC_HUB_THREAD_CHANNEL_PREFIX, thread, NULL) : NULL;
   } else if (g_str_equal (to, "room")) {
     g_autofree char *room = id_member (o, "room_id");
     channel = room ? g_strdup_printf ("presence-room.%s", room) : NULL;
   } else {
     rc_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_body",
-                         "to must be \"user\", \"channel\" or \"room\"");
+                         "to must be \"user\", \"channel\", \"thread\" or \"room\"");
     return;
   }
   if (!rc_hub_channel_name_valid (channel)) {
     rc_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_body",
-                         "missing or invalid channel, user_id or room_id");
+                         "missing or invalid channel, user_id, thread_id or room_id");
     return;
   }
   delivered += rc_hub_publish (hub, channel, event, payload, NULL, "broadcast_api");
@@ -172,10 +179,58 @@ handle_online (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   rc_http_reply_json (msg, SOUP_STATUS_OK, rn);
 }
 
+char *
+rc_hub_user_channel (RcHub *hub, const char *user_id)
+{
+  /* config.c checked that the pattern has exactly one {id}. */
+  const char *pattern = rc_hub_get_config (hub)->broadcast_user_channel;
+  const char *id = strstr (pattern, "{id}");
+  return g_strdup_printf ("private-%.*s%s%s", (int) (id - pattern), pattern, user_id, id + 4);
+}
+
+/* GET /api/users/{id}/online-status: {"user_id", "online", "last_seen"}; last
+ * seen is now while online, when they went if this process saw it, else null. */
+static void
+handle_user (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+             gpointer data)
+{
+  RcHub *hub = data;
+  const char *rest = path + strlen (USERS_PATH);
+  const char *slash = strchr (rest, '/');
+  g_autofree char *user_id = slash ? g_strndup (rest, (gsize) (slash - rest)) : NULL;
+  if (!slash || !g_str_equal (slash, "/online-status") || !rc_hub_user_id_valid (user_id)) {
+    rc_http_reply_error (msg, SOUP_STATUS_NOT_FOUND, "not_found",
+                         "GET /api/users/{id}/online-status or /api/users/online");
+    return;
+  }
+  if (!g_str_equal (soup_server_message_get_method (msg), "GET")) {
+    rc_http_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed", "use GET");
+    return;
+  }
+  if (!authorised (hub, msg))
+    return;
+  gboolean online = rc_hub_user_is_online (hub, user_id);
+  gint64 seen = online ? g_get_real_time () : rc_hub_user_last_seen (hub, user_id);
+  g_autoptr (JsonObject) reply = json_object_new ();
+  json_object_set_member (reply, "user_id", rc_hub_user_id_node (user_id));
+  json_object_set_boolean_member (reply, "online", online);
+  if (seen) {
+    g_autofree char *iso = rc_hub_iso8601 (seen);
+    json_object_set_string_member (reply, "last_seen", iso);
+  } else {
+    json_object_set_null_member (reply, "last_seen");
+  }
+  g_autoptr (JsonNode) rn = json_node_init_object (json_node_alloc (), reply);
+  rc_http_reply_json (msg, SOUP_STATUS_OK, rn);
+}
+
 void
 rc_hub_rest_attach (RcHub *hub, SoupServer *soup)
 {
   soup_server_add_handler (soup, "/api/broadcast", handle_broadcast, hub, NULL);
   rc_request_guard_limit_body (soup, "/api/broadcast", MAX_BODY);
   soup_server_add_handler (soup, "/api/users/online", handle_online, hub, NULL);
+  /* With the '/': SoupServer matches handler paths as string prefixes, and
+   * /api/users/online (longer) stays its own. */
+  soup_server_add_handler (soup, USERS_PATH, handle_user, hub, NULL);
 }

@@ -197,6 +197,10 @@ on_auth_reply (GObject *source, GAsyncResult *res, gpointer data)
       refuse (c->socket, channel, 403, "the auth answer has no channel_data.user_id");
       return;
     }
+    if (!rc_hub_presence_has_room (c->client.hub, channel, user_id)) {
+      refuse (c->socket, channel, 403, "presence channel is full (PRESENCE_MAX_MEMBERS)");
+      return;
+    }
   }
   join (c, channel, user_id, info);
 }
@@ -353,6 +357,8 @@ on_connected (RcSioServer *sio, RcSioSocket *socket, gpointer data)
   if (user) {
     guint n = GPOINTER_TO_UINT (g_hash_table_lookup (hs->online, user->id));
     g_hash_table_insert (hs->online, g_strdup (user->id), GUINT_TO_POINTER (n + 1));
+    if (n == 0)
+      rc_hub_user_connected (hs->hub, user);
   }
   rc_metrics_counter_inc ("roomcast_hub_connections_total", "Hub connections accepted",
                           "protocol=\"socketio\"");
@@ -367,10 +373,12 @@ on_disconnected (RcSioServer *sio, RcSioSocket *socket, const char *reason, gpoi
   RcUser *user = rc_sio_socket_get_user (socket);
   if (user) {
     guint n = GPOINTER_TO_UINT (g_hash_table_lookup (hs->online, user->id));
-    if (n <= 1)
+    if (n <= 1) {
       g_hash_table_remove (hs->online, user->id);
-    else
+      rc_hub_user_disconnected (hs->hub, user);
+    } else {
       g_hash_table_insert (hs->online, g_strdup (user->id), GUINT_TO_POINTER (n - 1));
+    }
   }
 }
 
@@ -401,6 +409,34 @@ rc_hub_sio_online_users (RcHub *hub)
       g_ptr_array_add (ids, g_strdup (k));
   }
   return ids;
+}
+
+gboolean
+rc_hub_sio_user_online (RcHub *hub, const char *user_id)
+{
+  return hub->sio && g_hash_table_contains (hub->sio->online, user_id);
+}
+
+guint
+rc_hub_sio_emit_all (RcHub *hub, const char *event, JsonNode *data)
+{
+  RcHubSio *hs = hub->sio;
+  if (!hs)
+    return 0;
+  g_autoptr (JsonArray) args = json_array_new ();
+  json_array_add_element (args, json_node_copy (data));
+  g_autofree char *frame = rc_sio_encode_event ("/", -1, event, args);
+  /* Collected first: a send can end a connection, and with it its entry. */
+  g_autoptr (GPtrArray) sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter it;
+  gpointer socket;
+  g_hash_table_iter_init (&it, hs->clients);
+  while (g_hash_table_iter_next (&it, &socket, NULL))
+    if (rc_sio_socket_is_connected (socket))
+      g_ptr_array_add (sockets, g_object_ref (socket));
+  for (guint i = 0; i < sockets->len; i++)
+    rc_sio_socket_send_frame (g_ptr_array_index (sockets, i), frame);
+  return sockets->len;
 }
 
 guint

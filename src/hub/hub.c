@@ -271,6 +271,7 @@ member_maybe_removed (RcHub *hub, Channel *ch, const char *user_id, Member *m,
    * Pusher clients look the member up and ignore it). */
   g_autoptr (JsonNode) data = member_event_data (id, member_info (m));
   g_hash_table_remove (ch->members, id);
+  rc_hub_user_seen (hub, id);
   fan_out (ch, "pusher_internal:member_removed", data, skip, NULL, NULL);
   rc_hub_webhook (hub, "member_removed", ch->name, id, NULL, NULL, NULL);
   return TRUE;
@@ -358,6 +359,23 @@ rc_hub_room_member_unset (RcHub *hub, const char *channel, const char *user_id)
   if (!member_maybe_removed (hub, ch, user_id, m, NULL))
     g_clear_pointer (&m->room_info, json_node_unref); /* back to the subscriber's info */
   channel_release (hub, ch);
+}
+
+gboolean
+rc_hub_channel_has_member (RcHub *hub, const char *channel, const char *user_id)
+{
+  Channel *ch = g_hash_table_lookup (hub->channels, channel);
+  return ch && ch->members && g_hash_table_contains (ch->members, user_id);
+}
+
+gboolean
+rc_hub_presence_has_room (RcHub *hub, const char *channel, const char *user_id)
+{
+  Channel *ch = g_hash_table_lookup (hub->channels, channel);
+  if (!ch || !ch->members)
+    return TRUE;
+  return g_hash_table_contains (ch->members, user_id) ||
+         g_hash_table_size (ch->members) < hub->config->presence_max_members;
 }
 
 guint
@@ -568,6 +586,7 @@ void
 rc_hub_stop_accepting (RcHub *self)
 {
   g_return_if_fail (RC_IS_HUB (self));
+  self->stopping = TRUE; /* the drain's disconnects are not users going offline */
   rc_hub_pusher_stop_accepting (self);
 }
 
@@ -584,8 +603,9 @@ rc_hub_shutdown (RcHub *self)
  *  3. webhook: what follows is the hub going away, not channels emptying,
  *     so no webhook is queued for it (and the batch in flight is cancelled);
  *  4. the front-ends, Socket.IO then Pusher: their connections leave their
- *     channels (member_removed to those still open) while the channel table
- *     is still there;
+ *     channels (member_removed to those still open, last seen noted) while
+ *     the channel table and the users are still there;
+ *  5. users;
  * then the tables, empty of connections by now. */
 static void
 rc_hub_teardown (RcHub *self)
@@ -595,6 +615,7 @@ rc_hub_teardown (RcHub *self)
   g_clear_pointer (&self->webhook, rc_hub_webhook_free);
   g_clear_pointer (&self->sio, rc_hub_sio_free);
   g_clear_pointer (&self->pusher, rc_hub_pusher_free);
+  g_clear_pointer (&self->users, rc_hub_users_free);
   g_clear_pointer (&self->channels, g_hash_table_unref);
   g_clear_pointer (&self->clients, g_hash_table_unref);
 }
@@ -621,22 +642,47 @@ rc_hub_init (RcHub *self)
   self->channels = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, channel_free);
 }
 
+static gboolean
+has_pusher_app (const RcConfig *config)
+{
+  return config->pusher_app_key && config->pusher_app_secret && config->pusher_app_id;
+}
+
 RcHub *
 rc_hub_new (const RcConfig *config)
 {
-  if (!config->pusher_app_key || !config->pusher_app_secret || !config->pusher_app_id)
+  gboolean app = has_pusher_app (config);
+  if (!app && (config->pusher_app_key || config->pusher_app_secret || config->pusher_app_id))
+    g_warning ("hub: PUSHER_APP_ID, PUSHER_APP_KEY and PUSHER_APP_SECRET go together; with "
+               "one missing, the Pusher endpoints (/app/{key}, /apps/{id}) are off");
+  if (!app && !config->broadcast_api_key && !config->broadcast_auth_url)
     return NULL;
   RcHub *self = g_object_new (RC_TYPE_HUB, NULL);
   self->config = config;
   rc_metrics_register_collector (collect_metrics, self);
-  rc_hub_webhook_start (self);
+  rc_hub_users_start (self);
+  /* Webhooks are signed with the app's secret. */
+  if (app)
+    rc_hub_webhook_start (self);
+  else if (config->webhook_url)
+    g_warning ("hub: WEBHOOK_URL needs the Pusher app (webhooks are signed with "
+               "PUSHER_APP_SECRET): no webhooks are sent");
+  g_info ("hub: Pusher protocol %s, /api/broadcast %s, Socket.IO channels (private ones %s), "
+          "presence channels of at most %u members",
+          app ? "on" : "off (no PUSHER_APP_*)",
+          config->broadcast_api_key ? "on" : "off (no BROADCAST_API_KEY)",
+          config->broadcast_auth_url ? "authorised by BROADCAST_AUTH_URL"
+                                     : "refused: no BROADCAST_AUTH_URL",
+          config->presence_max_members);
   return self;
 }
 
 void
 rc_hub_attach (RcHub *self, SoupServer *soup)
 {
-  rc_hub_pusher_attach (self, soup);
-  rc_hub_api_attach (self, soup);
+  if (has_pusher_app (self->config)) {
+    rc_hub_pusher_attach (self, soup);
+    rc_hub_api_attach (self, soup);
+  }
   rc_hub_rest_attach (self, soup);
 }

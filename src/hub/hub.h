@@ -7,8 +7,11 @@
  * the Pusher HTTP API; each is encoded once and sent to every subscriber,
  * except the connection whose socket id Laravel named (toOthers()).
  *
- * Main loop only. Off (never created) unless PUSHER_APP_ID, PUSHER_APP_KEY
- * and PUSHER_APP_SECRET are all set.
+ * Main loop only. Off (never created) unless a Pusher app (PUSHER_APP_ID,
+ * PUSHER_APP_KEY and PUSHER_APP_SECRET, all three), BROADCAST_API_KEY or
+ * BROADCAST_AUTH_URL is set. The Pusher endpoints (/app/{key}, /apps/{id})
+ * and webhooks need the Pusher app; /api/broadcast needs only its key, and
+ * the Socket.IO side and the Redis broadcaster need neither.
  */
 #pragma once
 
@@ -30,7 +33,6 @@ G_BEGIN_DECLS
 #define RC_HUB_MAX_MESSAGE 65536
 #define RC_HUB_MAX_EVENT_DATA 10240
 #define RC_HUB_MAX_CONNECTIONS 100000
-#define RC_HUB_MAX_PRESENCE_MEMBERS 100
 
 /* Only hub-sio.c and hub-rooms.c need these in full. */
 typedef struct _RcSioServer RcSioServer;
@@ -39,10 +41,12 @@ typedef struct _RcRoomService RcRoomService;
 #define RC_TYPE_HUB (rc_hub_get_type ())
 G_DECLARE_FINAL_TYPE (RcHub, rc_hub, RC, HUB, GObject)
 
-/* NULL when the hub is off (PUSHER_APP_ID, _KEY or _SECRET unset). */
+/* NULL when the hub is off (no Pusher app, BROADCAST_API_KEY nor
+ * BROADCAST_AUTH_URL). */
 RcHub *rc_hub_new (const RcConfig *config);
-/* Registers /app/{key} (WebSocket), the Pusher HTTP API /apps/{id}/... and
- * POST /api/broadcast + GET /api/users/online (X-WebSocket-API-Key). */
+/* Registers, with a Pusher app, /app/{key} (WebSocket) and the Pusher HTTP
+ * API /apps/{id}/...; and always POST /api/broadcast, GET /api/users/online
+ * and GET /api/users/{id}/online-status (X-WebSocket-API-Key). */
 void rc_hub_attach (RcHub *self, SoupServer *soup);
 void rc_hub_add_health (RcHub *self, RcHealth *health);
 

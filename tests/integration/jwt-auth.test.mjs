@@ -4,7 +4,7 @@ import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac, createSign, generateKeyPairSync } from "node:crypto";
 import { createHash } from "node:crypto";
-import { startServer, connect, request, next } from "./lib/harness.mjs";
+import { startServer, connect, request, next, waitFor } from "./lib/harness.mjs";
 import { startRedis } from "./lib/redis.mjs";
 
 const SECRET = "jwt-secret-for-tests-0123456789abcdef0123456789";
@@ -133,6 +133,9 @@ describe("jwt auth: audience, issuer, prv, lifetime, role, revocation", () => {
         JWT_USER_MODEL: "App\\Models\\User", JWT_MAX_LIFETIME_S: "3600",
       },
     });
+    // Logins fail closed until Redis answers (revocations cannot be read).
+    await waitFor(async () => (await (await fetch(`${server.url}/health`)).json()).redis === "connected",
+                  5000, "redis connected");
   });
   after(async () => {
     await server.stop();
@@ -170,5 +173,13 @@ describe("jwt auth: audience, issuer, prv, lifetime, role, revocation", () => {
     assert.deepEqual(await revokedEvent, [{ reason: "token revoked" }]);
     await refused(live, "revoked token reconnecting");
     await server.waitForLog(/auth refused: jwt: token revoked/);
+  });
+
+  test("a JWT revoked through Laravel's Redis facade (prefixed key) is refused too", async () => {
+    const t = sign(strict({ sub: "8" }));
+    (await connect(server, t)).close();
+    const hash = createHash("sha256").update(t).digest("hex");
+    await redis.command("SETEX", `laravel_database_auth:revoked:${hash}`, "86400", "1");
+    await refused(t, "revoked under LARAVEL_REDIS_PREFIX");
   });
 });

@@ -1,11 +1,12 @@
 // The "laravel" auth provider against a strict fake Laravel and a real
 // redis-server: validation and its headers, the Redis cache, revocation at
-// connect and of live sockets, fail-closed behaviour (Laravel down, slow,
-// 5xx, wrong internal key, bad answers, Redis down), coalescing of
-// concurrent logins, and Redis restarts.
+// connect and of live sockets in every form a Laravel app writes it (the
+// contract's TokenRevocationService as written included), fail-closed
+// behaviour (Laravel down, slow, 5xx, wrong internal key, bad answers, Redis
+// down), coalescing of concurrent logins, and Redis restarts.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import net from "node:net";
 import { startServer, connect, request, next, waitFor } from "./lib/harness.mjs";
 import { startFakeLaravel, VALIDATE_PATH } from "./lib/fake-laravel.mjs";
@@ -13,6 +14,19 @@ import { startRedis } from "./lib/redis.mjs";
 
 const KEY = "internal-key-for-tests-0123456789abcdef";
 const sha256 = (s) => createHash("sha256").update(s).digest("hex");
+// What Sanctum stores for "id|secret" ($token->token), and the seed's
+// TokenRevocationService's hash of it.
+const storedHash = (token) => sha256(token.slice(token.indexOf("|") + 1));
+// Every form of a token's key (src/auth/token-keys.h): the hash of the token
+// or of Sanctum's stored hash, without or with Laravel's Redis prefix.
+function keyForms(kind, token, prefix = "laravel_database_") {
+  return {
+    "token hash, unprefixed": `${kind}${sha256(token)}`,
+    "stored hash, unprefixed": `${kind}${sha256(storedHash(token))}`,
+    "token hash, prefixed": `${prefix}${kind}${sha256(token)}`,
+    "stored hash, prefixed": `${prefix}${kind}${sha256(storedHash(token))}`,
+  };
+}
 const usedTokens = [];
 let nextUser = 100;
 
@@ -143,6 +157,62 @@ describe("laravel auth with Redis", () => {
     assert.equal((await validateCalls(laravel, token)).length, 1, "no Laravel call for a revoked token");
   });
 
+  const FORMS = Object.keys(keyForms("auth:revoked:", "1|x"));
+
+  for (const form of FORMS) {
+    test(`a revocation marker keyed by the ${form} refuses the token even while cached`, async () => {
+      const { token } = await newUser(laravel);
+      (await connect(server, token)).close();
+      const keys = keyForms("auth:revoked:", token);
+      await redis.command("SETEX", keys[form], "86400", "1");
+      await assert.rejects(connect(server, token), refusedWith("unauthenticated"));
+      assert.equal((await validateCalls(laravel, token)).length, 1, "no Laravel call for a revoked token");
+    });
+  }
+
+  test("the contract's TokenRevocationService as written (hash of $token->token, through the Redis facade) revokes", async () => {
+    const { token } = await newUser(laravel);
+    const live = await connect(server, token);
+    const revokedEvent = next(live, "auth:revoked", 6000);
+    // TokenRevocationService::revoke($token->token), Redis facade prefix laravel_database_:
+    const hash = sha256(storedHash(token));
+    await redis.command("SETEX", `laravel_database_auth:revoked:${hash}`, "86400", "1");
+    await redis.command("DEL", `laravel_database_auth:token:${hash}`);
+    assert.deepEqual(await revokedEvent, [{ reason: "token revoked" }]);
+    await assert.rejects(connect(server, token), refusedWith("unauthenticated"));
+    await server.waitForLog(/token revoked \(LARAVEL_REDIS_PREFIX key, hash of the token Sanctum stores\)/);
+  });
+
+  for (const form of FORMS) {
+    test(`a live socket is dropped when its token is revoked by the ${form}`, async () => {
+      const { token } = await newUser(laravel);
+      const s = await connect(server, token);
+      const disconnected = next(s, "disconnect", 6000);
+      await redis.command("SETEX", keyForms("auth:revoked:", token)[form], "86400", "1");
+      const [reason] = await disconnected;
+      assert.equal(reason, "io server disconnect");
+    });
+  }
+
+  test("the validated user is cached under every form; deleting any one makes the next connect ask Laravel", async () => {
+    for (const form of FORMS) {
+      const { token } = await newUser(laravel);
+      (await connect(server, token)).close();
+      const keys = keyForms("auth:token:", token);
+      await waitFor(async () => (await Promise.all(Object.values(keys).map((k) => redis.command("EXISTS", k))))
+        .every((n) => n === 1), 5000, "every cache key written");
+      for (const k of Object.values(keys)) {
+        const ttl = await redis.command("TTL", k);
+        assert.ok(ttl > 250 && ttl <= 300, `${k}: TTL ${ttl}`);
+      }
+      (await connect(server, token)).close();
+      assert.equal((await validateCalls(laravel, token)).length, 1, "served from the cache");
+      await redis.command("DEL", keys[form]);
+      (await connect(server, token)).close();
+      assert.equal((await validateCalls(laravel, token)).length, 2, `${form} deleted: validated again`);
+    }
+  });
+
   test("a live socket is told and dropped within 5 s once its token is revoked", async () => {
     const { token } = await newUser(laravel);
     const other = await newUser(laravel);
@@ -230,7 +300,7 @@ describe("laravel auth with Redis", () => {
 
     await redis.restart();
     await waitFor(async () => (await health(server)).redis === "connected", 8000, "redis reconnected");
-    await server.waitForLog(/Redis 127\.0\.0\.1:\d+ db 0: connected again/);
+    await server.waitForLog(/Redis 127\.0\.0\.1:\d+ db 3: connected again/);
     const s = await connect(server, other.token);
     s.close();
     assert.ok(live.connected, "sockets survive a Redis outage");
@@ -248,6 +318,69 @@ describe("laravel auth with Redis", () => {
     await waitFor(async () => (await health(server)).redis === "connected", 8000, "redis reconnected");
     (await connect(server, token)).close();
     assert.equal(server.proc.exitCode, null);
+  });
+});
+
+describe("laravel auth with another LARAVEL_REDIS_PREFIX", () => {
+  let laravel, redis, server;
+  before(async () => {
+    [laravel, redis] = await Promise.all([startFakeLaravel({ internalKey: KEY }), startRedis()]);
+    server = await startServer({ args: [], env: laravelEnv(laravel, redis, { LARAVEL_REDIS_PREFIX: "talent_database_" }) });
+    await waitFor(async () => (await health(server)).redis === "connected", 5000, "redis connected");
+  });
+  after(async () => {
+    await server?.stop();
+    await laravel?.stop();
+    await redis?.destroy();
+  });
+
+  test("markers under that prefix revoke; under the default prefix they do not", async () => {
+    const { token } = await newUser(laravel);
+    await redis.command("SETEX", keyForms("auth:revoked:", token)["stored hash, prefixed"], "86400", "1");
+    const s = await connect(server, token);
+    s.close();
+    await redis.command("SETEX", keyForms("auth:revoked:", token, "talent_database_")["stored hash, prefixed"], "86400", "1");
+    await assert.rejects(connect(server, token), refusedWith("unauthenticated"));
+  });
+});
+
+// JWT_SECRET next to the Laravel settings: both kinds of token, each checked
+// by its own provider (AUTH_PROVIDER defaults to laravel,jwt).
+describe("laravel and jwt together", () => {
+  const JWT_SECRET = "jwt-secret-next-to-laravel-0123456789abcdef";
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const jwt = (claims, secret = JWT_SECRET) => {
+    const input = `${b64({ alg: "HS256", typ: "JWT" })}.${b64(claims)}`;
+    return `${input}.${createHmac("sha256", secret).update(input).digest("base64url")}`;
+  };
+  let laravel, server;
+  before(async () => {
+    laravel = await startFakeLaravel({ internalKey: KEY });
+    // AUTH_PROVIDER unset: its default with JWT_SECRET and Laravel's settings.
+    server = await startServer({ args: [], env: laravelEnv(laravel, null, { AUTH_PROVIDER: "", JWT_SECRET }) });
+  });
+  after(async () => {
+    await server?.stop();
+    await laravel?.stop();
+  });
+
+  test("JWT_SECRET does not turn Sanctum off: Sanctum tokens go to Laravel, JWTs are checked here", async () => {
+    assert.match(server.logs(), /listening on .*\(auth laravel,jwt,/);
+    const { id, token } = await newUser(laravel);
+    const s1 = await connect(server, token);
+    assert.equal((await request(s1, "whoami")).user.id, String(id));
+    s1.close();
+    assert.equal((await validateCalls(laravel, token)).length, 1);
+
+    await laravel.clearCalls();
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    const s2 = await connect(server, jwt({ sub: "77", name: "Jo", exp }));
+    assert.equal((await request(s2, "whoami")).user.id, "77");
+    s2.close();
+    // A JWT with a bad signature is refused by the jwt provider, never sent to Laravel.
+    await assert.rejects(connect(server, jwt({ sub: "77", exp }, "another-secret-0123456789abcdef")),
+                         refusedWith("unauthenticated"));
+    assert.equal((await validateCalls(laravel)).length, 0, "no JWT reached Laravel");
   });
 });
 

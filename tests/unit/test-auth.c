@@ -1,8 +1,10 @@
-/* roomcast: unit tests of the JWT verifier (src/auth/auth-jwt.c) and of the
- * validation of Laravel's user JSON (src/auth/auth-laravel.c). Tokens are
- * built here with GLib's HMAC so every case is exact. */
+/* roomcast: unit tests of the JWT verifier (src/auth/auth-jwt.c), of the
+ * validation of Laravel's user JSON (src/auth/auth-laravel.c) and of a
+ * token's Redis keys (src/auth/token-keys.c). Tokens are built here with
+ * GLib's HMAC so every case is exact. */
 #include "auth/auth-jwt.h"
 #include "auth/auth-laravel.h"
+#include "auth/token-keys.h"
 #include "json/json-text.h"
 
 #include <string.h>
@@ -92,8 +94,9 @@ test_jwt_valid (void)
   g_assert_cmpstr (user->role, ==, "moderator");
   g_assert_cmpstr (user->avatar_url, ==, "https://a/b");
   g_assert_cmpstr (json_object_get_string_member (user->extra, "plan"), ==, "gold");
-  g_autofree char *hash = rc_token_hash (token);
-  g_assert_cmpstr (user->token_hash, ==, hash);
+  g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, token, -1);
+  g_assert_cmpstr (user->token_hashes[0], ==, hash);
+  g_assert_null (user->token_hashes[1]); /* not a Sanctum token */
 }
 
 static void
@@ -363,6 +366,20 @@ test_user_json_invalid (void)
 }
 
 static void
+test_token_is_jwt (void)
+{
+  g_autofree char *jwt = make_token ("{\"sub\":\"1\",\"exp\":1}");
+  g_assert_true (rc_auth_token_is_jwt (jwt));
+  /* eyJ9 is base64url of "{}": a header, however empty. */
+  g_assert_true (rc_auth_token_is_jwt ("e30.e30.x"));
+  const char *not_jwt[] = { "5|abcdef0123456789", "dev:1:Alice", "a.b", "a.b.c.d", ".e30.x",
+                            "e30..x", "e30.e30.", "e30.e30.x|y", "YWJj.e30.x" /* "abc" */ };
+  for (guint i = 0; i < G_N_ELEMENTS (not_jwt); i++)
+    if (rc_auth_token_is_jwt (not_jwt[i]))
+      g_error ("%s taken for a JWT", not_jwt[i]);
+}
+
+static void
 test_token_shape (void)
 {
   g_assert_true (rc_auth_token_is_well_formed ("1|abcDEF123"));
@@ -374,6 +391,52 @@ test_token_shape (void)
   const char *bad[] = { NULL, "", "a b", "a\r\nX-Evil: 1", "tab\there", "caf\xc3\xa9", "\x7f" };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     g_assert_false (rc_auth_token_is_well_formed (bad[i]));
+}
+
+/* Expected values computed independently (Python's hashlib). */
+#define SANCTUM_TOKEN "5|abcdef"
+#define H_TOKEN "c07cb69ccf3b65c5a09cc68911d994f6ec1938e6a2fca88f6b03f115f4dfee03"
+/* sha256(hex(sha256("abcdef"))): the hash of what Sanctum stores. */
+#define H_STORED "1c3951fc51112a02ae7a82720fbed831a07bcde22bdaffefdea17392b6687620"
+
+static void
+test_token_keys (void)
+{
+  g_auto (GStrv) sanctum = rc_token_hashes (SANCTUM_TOKEN);
+  g_assert_cmpuint (g_strv_length (sanctum), ==, 2);
+  g_assert_cmpstr (sanctum[0], ==, H_TOKEN);
+  g_assert_cmpstr (sanctum[1], ==, H_STORED);
+
+  /* Only "<digits>|<secret>" has a Sanctum form. */
+  const char *plain[] = { "eyJ.eyJ.sig", "abc|def", "|abc", "5|", "nobar" };
+  for (guint i = 0; i < G_N_ELEMENTS (plain); i++) {
+    g_auto (GStrv) h = rc_token_hashes (plain[i]);
+    g_assert_cmpuint (g_strv_length (h), ==, 1);
+  }
+
+  const char *const *hashes = (const char *const *) sanctum;
+  g_auto (GStrv) revoked = rc_token_keys (hashes, RC_AUTH_REVOKED_KEY_PREFIX, "laravel_database_");
+  const char *const expected[] = {
+    "auth:revoked:" H_TOKEN,
+    "auth:revoked:" H_STORED,
+    "laravel_database_auth:revoked:" H_TOKEN,
+    "laravel_database_auth:revoked:" H_STORED,
+    NULL,
+  };
+  g_assert_cmpstrv (revoked, expected);
+
+  /* No prefix: the unprefixed forms only. */
+  g_auto (GStrv) cache = rc_token_keys (hashes, RC_AUTH_TOKEN_KEY_PREFIX, "");
+  const char *const expected_cache[] = { "auth:token:" H_TOKEN, "auth:token:" H_STORED, NULL };
+  g_assert_cmpstrv (cache, expected_cache);
+  g_auto (GStrv) none = rc_token_keys (hashes, RC_AUTH_TOKEN_KEY_PREFIX, NULL);
+  g_assert_cmpstrv (none, expected_cache);
+
+  g_auto (GStrv) jwt = rc_token_hashes ("eyJ.eyJ.sig");
+  g_auto (GStrv) jwt_keys = rc_token_keys ((const char *const *) jwt, RC_AUTH_REVOKED_KEY_PREFIX,
+                                           "app-database-");
+  g_assert_cmpuint (g_strv_length (jwt_keys), ==, 2);
+  g_assert_true (g_str_has_prefix (jwt_keys[1], "app-database-auth:revoked:"));
 }
 
 int
@@ -390,5 +453,7 @@ main (int argc, char **argv)
   g_test_add_func ("/auth/laravel/user-json/valid", test_user_json_valid);
   g_test_add_func ("/auth/laravel/user-json/invalid", test_user_json_invalid);
   g_test_add_func ("/auth/laravel/token-shape", test_token_shape);
+  g_test_add_func ("/auth/jwt/shape", test_token_is_jwt);
+  g_test_add_func ("/auth/token-keys", test_token_keys);
   return g_test_run ();
 }

@@ -13,7 +13,8 @@ static const char default_dump[] =
   "WEB_ROOT=\n" "TLS_CERT_FILE=\n" "TLS_KEY_FILE=\n" "SIO_PING_INTERVAL_MS=25000\n" "SIO_PING_TIMEOUT_MS=20000\n"
   "SIO_MAX_PAYLOAD=1000000\n" "HTTP_MAX_CONNECTIONS=50000\n" "HTTP_MAX_CONNECTIONS_PER_IP=1000\n" "TRUSTED_PROXIES=\n" "SIO_EVENTS_PER_SECOND=20\n" "SIO_EVENTS_BURST=60\n" "WS_MAX_UNSENT_BYTES=4194304\n" "WS_SEND_STALL_MS=30000\n" "HTTP_HEADER_TIMEOUT_MS=10000\n" "HTTP_BODY_TIMEOUT_MS=30000\n" "AUTH_PROVIDER=laravel\n" "JWT_SECRET=<unset>\n" "JWT_AUDIENCE=\n" "JWT_ISSUER=\n" "JWT_USER_MODEL=\n" "JWT_MAX_LIFETIME_S=86400\n" "JWT_TRUST_ROLE=false\n"
   "AUTH_CACHE_TTL_S=300\n"
-  "REDIS_HOST=\n" "REDIS_PORT=6379\n" "REDIS_PASSWORD=<unset>\n" "REDIS_DB=0\n"
+  "REDIS_HOST=\n" "REDIS_PORT=6379\n" "REDIS_PASSWORD=<unset>\n" "REDIS_DB=3\n"
+  "LARAVEL_REDIS_PREFIX=laravel_database_\n"
   "LARAVEL_API_URL=\n" "LARAVEL_INTERNAL_KEY=<unset>\n"
   "LARAVEL_CONNECT_TIMEOUT_MS=2000\n" "LARAVEL_TIMEOUT_MS=5000\n"
   "MAX_ROOMS_PER_WORKER=100\n" "MAX_CLIENTS_PER_ROOM=50\n"
@@ -26,8 +27,10 @@ static const char default_dump[] =
   "RTC_ALLOW_LOOPBACK_CANDIDATES=false\n" "RTC_ALLOW_PRIVATE_CANDIDATES=false\n"
   "ADMIN_API_KEY=<unset>\n" "SHUTDOWN_TIMEOUT_MS=20000\n" "RECORD_DIR=\n"
   "PUSHER_APP_ID=\n" "PUSHER_APP_KEY=\n" "PUSHER_APP_SECRET=<unset>\n"
-  "BROADCAST_REDIS_DB=0\n" "BROADCAST_REDIS_PREFIX=laravel_database_\n"
-  "BROADCAST_AUTH_URL=\n" "WEBHOOK_URL=\n" "BROADCAST_API_KEY=<unset>\n";
+  "BROADCAST_REDIS_DB=3\n" "BROADCAST_REDIS_PREFIX=laravel_database_\n"
+  "BROADCAST_AUTH_URL=\n" "WEBHOOK_URL=\n" "BROADCAST_API_KEY=<unset>\n"
+  "BROADCAST_USER_CHANNEL=App.Models.User.{id}\n" "PRESENCE_MAX_MEMBERS=10000\n"
+  "USER_PRESENCE_EVENTS=true\n";
 
 static void
 test_defaults (void)
@@ -54,7 +57,7 @@ test_defaults (void)
   g_assert_null (config->redis_host);
   g_assert_cmpuint (config->redis_port, ==, 6379);
   g_assert_null (config->redis_password);
-  g_assert_cmpuint (config->redis_db, ==, 0);
+  g_assert_cmpuint (config->redis_db, ==, 3);
   g_assert_null (config->laravel_api_url);
   g_assert_null (config->laravel_internal_key);
   g_assert_cmpuint (config->laravel_connect_timeout_ms, ==, 2000);
@@ -98,23 +101,39 @@ test_defaults (void)
   g_assert_cmpstr (dev_dump, ==, expected_dev->str);
 }
 
+/* JWT_SECRET adds JWTs to Sanctum tokens and never turns Laravel off;
+ * JWTs alone take AUTH_PROVIDER=jwt. */
 static void
 test_auth_default (void)
 {
   g_auto(GStrv) jwt_env = env_of ("JWT_SECRET", SECRET, NULL);
   g_auto(GStrv) laravel_env = env_of ("LARAVEL_API_URL", API_URL, "LARAVEL_INTERNAL_KEY", SECRET, NULL);
+  g_auto(GStrv) both_env = env_of ("JWT_SECRET", SECRET, "LARAVEL_API_URL", API_URL,
+                                   "LARAVEL_INTERNAL_KEY", SECRET, NULL);
   g_auto(GStrv) explicit_env = env_of ("AUTH_PROVIDER", "JWT", "JWT_SECRET", SECRET,
                                       "LARAVEL_API_URL", API_URL, "LARAVEL_INTERNAL_KEY", SECRET, NULL);
-  g_autoptr(RcConfig) jwt = load_ok (FALSE, NULL, jwt_env, NULL);
+  g_auto(GStrv) list_env = env_of ("AUTH_PROVIDER", " jwt , Laravel", "JWT_SECRET", SECRET,
+                                   "LARAVEL_API_URL", API_URL, "LARAVEL_INTERNAL_KEY", SECRET, NULL);
+  g_autofree char *jwt_only_msg = load_error (FALSE, NULL, jwt_env, NULL);
   g_autoptr(RcConfig) laravel = load_ok (FALSE, NULL, laravel_env, NULL);
+  g_autoptr(RcConfig) both = load_ok (FALSE, NULL, both_env, NULL);
   g_autoptr(RcConfig) dev = load_ok (TRUE, NULL, jwt_env, NULL);
   g_autoptr(RcConfig) explicit_jwt = load_ok (FALSE, NULL, explicit_env, NULL);
+  g_autoptr(RcConfig) list = load_ok (FALSE, NULL, list_env, NULL);
+  g_autofree char *both_dump = rc_config_dump (both);
+  g_autofree char *list_dump = rc_config_dump (list);
 
-  g_assert_cmpint (jwt->auth_provider, ==, RC_AUTH_JWT);
-  g_assert_cmpstr (jwt->jwt_secret, ==, SECRET);
+  g_assert_cmpstr (jwt_only_msg, ==,
+                   "LARAVEL_API_URL: required when AUTH_PROVIDER is laravel (or AUTH_PROVIDER=jwt to accept JWTs only)\n"
+                   "LARAVEL_INTERNAL_KEY: required when AUTH_PROVIDER is laravel (or AUTH_PROVIDER=jwt to accept JWTs only)");
   g_assert_cmpint (laravel->auth_provider, ==, RC_AUTH_LARAVEL);
+  g_assert_cmpint (both->auth_provider, ==, RC_AUTH_LARAVEL | RC_AUTH_JWT);
+  g_assert_cmpstr (both->jwt_secret, ==, SECRET);
+  g_assert_nonnull (strstr (both_dump, "\nAUTH_PROVIDER=laravel,jwt\n"));
   g_assert_cmpint (dev->auth_provider, ==, RC_AUTH_DEV);
   g_assert_cmpint (explicit_jwt->auth_provider, ==, RC_AUTH_JWT);
+  g_assert_cmpint (list->auth_provider, ==, RC_AUTH_LARAVEL | RC_AUTH_JWT);
+  g_assert_nonnull (strstr (list_dump, "\nAUTH_PROVIDER=laravel,jwt\n"));
 }
 
 /* RTC_ALLOW_*_CANDIDATES: false by default, true with --dev, and whatever
@@ -125,7 +144,8 @@ test_candidate_defaults (void)
   g_auto(GStrv) off = env_of ("RTC_ALLOW_LOOPBACK_CANDIDATES", "false",
                               "RTC_ALLOW_PRIVATE_CANDIDATES", "no", NULL);
   g_auto(GStrv) on = env_of ("RTC_ALLOW_LOOPBACK_CANDIDATES", "true",
-                             "RTC_ALLOW_PRIVATE_CANDIDATES", "1", "JWT_SECRET", SECRET, NULL);
+                             "RTC_ALLOW_PRIVATE_CANDIDATES", "1", "AUTH_PROVIDER", "jwt",
+                             "JWT_SECRET", SECRET, NULL);
   g_auto(GStrv) empty = env_of ("RTC_ALLOW_LOOPBACK_CANDIDATES", "",
                                 "RTC_ALLOW_PRIVATE_CANDIDATES", "", NULL);
   g_autoptr(RcConfig) dev_off = load_ok (TRUE, NULL, off, NULL);
@@ -184,6 +204,28 @@ test_empty_means_unset (void)
   g_assert_cmpstr (config->listen_addr, ==, "127.0.0.1");
   g_assert_cmpstr (config->log_level_name, ==, "info");
   g_unlink (path);
+}
+
+/* A prefix is a value even when empty; BROADCAST_REDIS_PREFIX follows
+ * LARAVEL_REDIS_PREFIX unless set. */
+static void
+test_redis_prefixes (void)
+{
+  g_auto(GStrv) none = env_of ("LARAVEL_REDIS_PREFIX", "", NULL);
+  g_auto(GStrv) custom = env_of ("LARAVEL_REDIS_PREFIX", "app-database-", NULL);
+  g_auto(GStrv) both = env_of ("LARAVEL_REDIS_PREFIX", "app_", "BROADCAST_REDIS_PREFIX", "", NULL);
+  g_autoptr(RcConfig) c_none = load_ok (TRUE, NULL, none, NULL);
+  g_autoptr(RcConfig) c_custom = load_ok (TRUE, NULL, custom, NULL);
+  g_autoptr(RcConfig) c_both = load_ok (TRUE, NULL, both, NULL);
+  g_autofree char *dump = rc_config_dump (c_none);
+
+  g_assert_cmpstr (c_none->laravel_redis_prefix, ==, "");
+  g_assert_cmpstr (c_none->broadcast_redis_prefix, ==, "");
+  g_assert_nonnull (strstr (dump, "\nLARAVEL_REDIS_PREFIX=\n"));
+  g_assert_cmpstr (c_custom->laravel_redis_prefix, ==, "app-database-");
+  g_assert_cmpstr (c_custom->broadcast_redis_prefix, ==, "app-database-");
+  g_assert_cmpstr (c_both->laravel_redis_prefix, ==, "app_");
+  g_assert_cmpstr (c_both->broadcast_redis_prefix, ==, "");
 }
 
 static void
@@ -247,13 +289,13 @@ test_invalid_uint (void)
 
   {
     g_autofree char *message = env_error ("REDIS_DB", "4294967296");
-    g_auto(GStrv) env = env_of ("SEATS_PER_ROOM", "64", "ROOM_GRACE_PERIOD_S", "0", "REDIS_DB", "3", NULL);
+    g_auto(GStrv) env = env_of ("SEATS_PER_ROOM", "64", "ROOM_GRACE_PERIOD_S", "0", "REDIS_DB", "4", NULL);
     g_autoptr(RcConfig) config = load_ok (TRUE, NULL, env, NULL);
 
     g_assert_true (g_str_has_prefix (message, "REDIS_DB: '4294967296' is not a whole number"));
     g_assert_cmpuint (config->seats_per_room, ==, 64);
     g_assert_cmpuint (config->room_grace_s, ==, 0);
-    g_assert_cmpuint (config->redis_db, ==, 3);
+    g_assert_cmpuint (config->redis_db, ==, 4);
   }
 }
 
@@ -483,12 +525,16 @@ test_auth_requirements (void)
                                    "LARAVEL_INTERNAL_KEY", SECRET, NULL);
   g_auto(GStrv) laravel = env_of ("AUTH_PROVIDER", "laravel", NULL);
   g_auto(GStrv) unknown = env_of ("AUTH_PROVIDER", "oauth", NULL);
+  g_auto(GStrv) dev_jwt = env_of ("AUTH_PROVIDER", "dev,jwt", "JWT_SECRET", SECRET, NULL);
+  g_auto(GStrv) both = env_of ("AUTH_PROVIDER", "laravel,jwt", NULL);
   g_autofree char *nothing_msg = load_error (FALSE, NULL, NULL, NULL);
   g_autofree char *url_only_msg = load_error (FALSE, NULL, url_only, NULL);
   g_autofree char *jwt_msg = load_error (FALSE, NULL, jwt, NULL);
   g_autofree char *dev_msg = load_error (FALSE, NULL, dev_auth, NULL);
   g_autofree char *dev_laravel_msg = load_error (TRUE, NULL, laravel, NULL);
   g_autofree char *unknown_msg = load_error (TRUE, NULL, unknown, NULL);
+  g_autofree char *dev_jwt_msg = load_error (TRUE, NULL, dev_jwt, NULL);
+  g_autofree char *both_msg = load_error (FALSE, NULL, both, NULL);
   g_autoptr(RcConfig) dev = load_ok (TRUE, NULL, dev_auth, NULL);
 
   g_assert_cmpstr (nothing_msg, ==,
@@ -502,7 +548,13 @@ test_auth_requirements (void)
   g_assert_cmpstr (dev_laravel_msg, ==,
                    "LARAVEL_API_URL: required when AUTH_PROVIDER is laravel\n"
                    "LARAVEL_INTERNAL_KEY: required when AUTH_PROVIDER is laravel");
-  g_assert_cmpstr (unknown_msg, ==, "AUTH_PROVIDER: 'oauth' is not one of dev, laravel, jwt");
+  g_assert_cmpstr (unknown_msg, ==,
+                   "AUTH_PROVIDER: 'oauth' is not a comma separated list of dev, laravel, jwt");
+  g_assert_cmpstr (dev_jwt_msg, ==, "AUTH_PROVIDER: 'dev,jwt' cannot combine dev with another provider");
+  g_assert_cmpstr (both_msg, ==,
+                   "LARAVEL_API_URL: required when AUTH_PROVIDER is laravel (or run with --dev)\n"
+                   "LARAVEL_INTERNAL_KEY: required when AUTH_PROVIDER is laravel (or run with --dev)\n"
+                   "JWT_SECRET: required when AUTH_PROVIDER is jwt");
   g_assert_cmpint (dev->auth_provider, ==, RC_AUTH_DEV);
 }
 
@@ -542,7 +594,8 @@ test_ip (void)
       for (guint i = 0; i < G_N_ELEMENTS (good); i++)
         {
           /* --dev listens on loopback only: LISTEN_ADDR is tried with JWT auth. */
-          g_auto(GStrv) env = env_of (names[n], good[i], "JWT_SECRET", n == 0 ? "jwt" : "", NULL);
+          g_auto(GStrv) env = env_of (names[n], good[i], "JWT_SECRET", n == 0 ? "jwt" : "",
+                                      "AUTH_PROVIDER", n == 0 ? "jwt" : "", NULL);
           g_autoptr(RcConfig) config = load_ok (n != 0, NULL, env, NULL);
           g_autofree char *dump = rc_config_dump (config);
           g_autofree char *line = g_strdup_printf ("%s=%s\n", names[n], good[i]);
@@ -638,8 +691,8 @@ test_secrets_in_dump (void)
 static void
 test_hub_settings (void)
 {
-  g_auto(GStrv) env = env_of ("JWT_SECRET", "jwt", "REVERB_APP_ID", "42", "REVERB_APP_KEY", "k3y",
-                              "PUSHER_APP_SECRET", SECRET, "REDIS_DB", "3",
+  g_auto(GStrv) env = env_of ("AUTH_PROVIDER", "jwt", "JWT_SECRET", "jwt", "REVERB_APP_ID", "42", "REVERB_APP_KEY", "k3y",
+                              "PUSHER_APP_SECRET", SECRET, "REDIS_DB", "4",
                               "BROADCAST_API_KEY", "0123456789abcdef" SECRET,
                               "WEBHOOK_URL", "http://127.0.0.1:9/hooks/", NULL);
   g_auto(GStrv) env_db = env_of ("REDIS_DB", "3", "BROADCAST_REDIS_DB", "5",
@@ -655,7 +708,7 @@ test_hub_settings (void)
   g_assert_cmpstr (config->pusher_app_id, ==, "42");
   g_assert_cmpstr (config->pusher_app_key, ==, "k3y");
   g_assert_cmpstr (config->pusher_app_secret, ==, SECRET);
-  g_assert_cmpuint (config->broadcast_redis_db, ==, 3);
+  g_assert_cmpuint (config->broadcast_redis_db, ==, 4);
   g_assert_cmpstr (config->webhook_url, ==, "http://127.0.0.1:9/hooks");
   g_assert_null (strstr (dump, SECRET));
   g_assert_nonnull (strstr (dump, "\nPUSHER_APP_SECRET=<redacted>\n"));
@@ -675,6 +728,25 @@ test_hub_settings (void)
   g_assert_cmpuint (db->broadcast_redis_db, ==, 5);
   g_assert_cmpstr (db->broadcast_redis_prefix, ==, "laravel-database-");
   g_assert_cmpstr (short_key, ==, "BROADCAST_API_KEY: <redacted> is shorter than 16 characters");
+
+  /* The seed realtime server's name for the key; the user channel pattern. */
+  g_auto(GStrv) seed = env_of ("LARAVEL_API_KEY", "0123456789abcdef" SECRET,
+                               "BROADCAST_USER_CHANNEL", "user.{id}", "PRESENCE_MAX_MEMBERS", "5",
+                               "USER_PRESENCE_EVENTS", "false", NULL);
+  g_autoptr(RcConfig) seeded = load_ok (TRUE, NULL, seed, NULL);
+  g_assert_cmpstr (seeded->broadcast_api_key, ==, "0123456789abcdef" SECRET);
+  g_assert_cmpstr (seeded->broadcast_user_channel, ==, "user.{id}");
+  g_assert_cmpuint (seeded->presence_max_members, ==, 5);
+  g_assert_false (seeded->user_presence_events);
+  g_assert_true (plain->user_presence_events);
+  static const char *bad_channels[] = { "user", "user.{id}.{id}", "private user.{id}", "{id}",
+                                        "a-very-long-channel-name-that-goes-on-and-on-and-on-and-on-and-on.{id}" };
+  for (guint i = 0; i < G_N_ELEMENTS (bad_channels); i++)
+    {
+      g_autofree char *message = env_error ("BROADCAST_USER_CHANNEL", bad_channels[i]);
+      g_assert_true (g_str_has_prefix (message, "BROADCAST_USER_CHANNEL: "));
+      g_assert_nonnull (strstr (message, "is not a channel name with one {id}"));
+    }
   g_assert_nonnull (strstr (bad_url, "BROADCAST_AUTH_URL"));
 }
 
@@ -704,7 +776,7 @@ test_dev_loopback_only (void)
   g_autofree char *message = load_error (TRUE, NULL, NULL, any);
   g_autofree char *message6 = load_error (TRUE, NULL, NULL, any6);
   g_autoptr(RcConfig) ok6 = load_ok (TRUE, NULL, NULL, lo6);
-  g_auto(GStrv) jwt = env_of ("JWT_SECRET", "jwt", NULL);
+  g_auto(GStrv) jwt = env_of ("AUTH_PROVIDER", "jwt", "JWT_SECRET", "jwt", NULL);
   g_autoptr(RcConfig) production = load_ok (FALSE, NULL, jwt, any);
   g_autoptr(RcConfig) remote = rc_config_new ();
   g_autoptr(GError) error = NULL;
@@ -752,6 +824,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/candidate-defaults", test_candidate_defaults);
   g_test_add_func ("/config/precedence", test_precedence);
   g_test_add_func ("/config/empty-means-unset", test_empty_means_unset);
+  g_test_add_func ("/config/redis-prefixes", test_redis_prefixes);
   g_test_add_func ("/config/aliases", test_aliases);
   g_test_add_func ("/config/invalid/uint", test_invalid_uint);
   g_test_add_func ("/config/invalid/port", test_invalid_port);

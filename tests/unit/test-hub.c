@@ -214,6 +214,100 @@ test_off_without_key (void)
   g_assert_null (rc_hub_new (config));
 }
 
+/* /api/broadcast's key alone, or Laravel's /broadcasting/auth alone, turns
+ * the hub on without any Pusher setting. */
+static void
+test_on_without_pusher (void)
+{
+  g_autoptr (RcConfig) api = rc_config_new ();
+  api->broadcast_api_key = g_strdup ("a-broadcast-api-key-0123456789");
+  g_autoptr (RcHub) hub = rc_hub_new (api);
+  g_assert_nonnull (hub);
+  g_assert_null (hub->webhook);
+  g_autoptr (RcConfig) auth = rc_config_new ();
+  auth->broadcast_auth_url = g_strdup ("http://127.0.0.1:9/broadcasting/auth");
+  g_autoptr (RcHub) hub2 = rc_hub_new (auth);
+  g_assert_nonnull (hub2);
+}
+
+static void
+test_presence_cap (void)
+{
+  g_autoptr (RcConfig) config = dev_config ();
+  config->presence_max_members = 2;
+  g_autoptr (RcHub) hub = rc_hub_new (config);
+  Fake c[2];
+  for (guint i = 0; i < 2; i++) {
+    c[i] = (Fake) { .client.protocol = "pusher", .client.send = fake_send,
+                    .frames = g_ptr_array_new_with_free_func (g_free) };
+    rc_hub_client_register (hub, &c[i].client);
+  }
+  g_assert_true (rc_hub_presence_has_room (hub, "presence-online-users", "1"));
+  rc_hub_join (hub, &c[0].client, "presence-online-users", "1", NULL);
+  rc_hub_join (hub, &c[1].client, "presence-online-users", "2", NULL);
+  g_assert_false (rc_hub_presence_has_room (hub, "presence-online-users", "3"));
+  /* A member's further connection is not a new member. */
+  g_assert_true (rc_hub_presence_has_room (hub, "presence-online-users", "2"));
+  g_assert_true (rc_hub_channel_has_member (hub, "presence-online-users", "1"));
+  g_assert_true (rc_hub_user_is_online (hub, "1"));
+  g_assert_false (rc_hub_user_is_online (hub, "3"));
+  g_assert_cmpint (rc_hub_user_last_seen (hub, "2"), ==, 0);
+  rc_hub_client_unregister (hub, &c[1].client);
+  g_assert_false (rc_hub_user_is_online (hub, "2"));
+  g_assert_cmpint (rc_hub_user_last_seen (hub, "2"), >, 0);
+  g_assert_true (rc_hub_presence_has_room (hub, "presence-online-users", "3"));
+  for (guint i = 0; i < 2; i++) {
+    rc_hub_client_unregister (hub, &c[i].client);
+    g_ptr_array_unref (c[i].frames);
+    g_free (c[i].client.socket_id);
+    g_hash_table_unref (c[i].client.channels);
+  }
+}
+
+static void
+test_user_names (void)
+{
+  g_autoptr (RcConfig) config = dev_config ();
+  g_autoptr (RcHub) hub = rc_hub_new (config);
+  g_autofree char *laravel = rc_hub_user_channel (hub, "5");
+  g_assert_cmpstr (laravel, ==, "private-App.Models.User.5");
+  g_free (config->broadcast_user_channel);
+  config->broadcast_user_channel = g_strdup ("user.{id}.inbox");
+  g_autofree char *custom = rc_hub_user_channel (hub, "5");
+  g_assert_cmpstr (custom, ==, "private-user.5.inbox");
+
+  const struct {
+    const char *id;
+    gboolean number;
+  } ids[] = { { "42", TRUE }, { "042", FALSE }, { "abc", FALSE }, { "-1", FALSE },
+              { "9007199254740993", FALSE }, { "7a", FALSE } };
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++) {
+    g_autoptr (JsonNode) n = rc_hub_user_id_node (ids[i].id);
+    g_assert_cmpint (json_node_get_value_type (n) == G_TYPE_INT64, ==, ids[i].number);
+  }
+  g_autofree char *iso = rc_hub_iso8601 (G_GINT64_CONSTANT (1705312800123456));
+  g_assert_cmpstr (iso, ==, "2024-01-15T10:00:00.123456Z");
+}
+
+/* Last seen is kept for the RC_HUB_LAST_SEEN_MAX users seen last. */
+static void
+test_last_seen_bounded (void)
+{
+  g_autoptr (RcConfig) config = dev_config ();
+  g_autoptr (RcHub) hub = rc_hub_new (config);
+  char id[16];
+  for (guint i = 0; i <= RC_HUB_LAST_SEEN_MAX; i++) {
+    g_snprintf (id, sizeof id, "%u", i);
+    rc_hub_user_seen (hub, id);
+    if (i == 1)
+      rc_hub_user_seen (hub, "0"); /* seen again: the youngest now */
+  }
+  g_assert_cmpint (rc_hub_user_last_seen (hub, "0"), >, 0);
+  g_assert_cmpint (rc_hub_user_last_seen (hub, "1"), ==, 0); /* the oldest, forgotten */
+  g_snprintf (id, sizeof id, "%u", RC_HUB_LAST_SEEN_MAX);
+  g_assert_cmpint (rc_hub_user_last_seen (hub, id), >, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -224,5 +318,9 @@ main (int argc, char **argv)
   g_test_add_func ("/hub/user-events", test_user_events);
   g_test_add_func ("/hub/emit-data", test_emit_data);
   g_test_add_func ("/hub/off-without-key", test_off_without_key);
+  g_test_add_func ("/hub/on-without-pusher", test_on_without_pusher);
+  g_test_add_func ("/hub/presence-cap", test_presence_cap);
+  g_test_add_func ("/hub/user-names", test_user_names);
+  g_test_add_func ("/hub/last-seen-bounded", test_last_seen_bounded);
   return g_test_run ();
 }

@@ -1,6 +1,7 @@
 // A real redis-server for tests: on 127.0.0.1, a free port, a temporary
 // directory (AOF on, no RDB snapshots), stoppable and restartable on the
-// same port. `command()` speaks RESP to it directly (no npm module needed).
+// same port. `command()` speaks RESP to it directly (no npm module needed), on
+// roomcastd's default database (REDIS_DB=3); `commandOn(db, ...)` on another.
 //
 //   const redis = await startRedis();
 //   await redis.command("SETEX", "auth:revoked:" + hash, "86400", "1");
@@ -51,27 +52,35 @@ function launch(port, dir, timeoutMs) {
   return { proc, exited, ready, logs: () => output };
 }
 
-// One RESP command on a fresh connection; resolves with the decoded reply
-// (strings, numbers, null, arrays) or rejects with the Redis error.
-export function redisCommand(port, ...args) {
+// roomcastd's REDIS_DB when the environment does not set it.
+export const DEFAULT_DB = 3;
+
+function encode(args) {
+  let req = `*${args.length}\r\n`;
+  for (const a of args) {
+    const s = Buffer.from(String(a));
+    req += `$${s.length}\r\n${s}\r\n`;
+  }
+  return req;
+}
+
+// One RESP command on database `db`, on a fresh connection (SELECT, then the
+// command); resolves with the decoded reply (strings, numbers, null, arrays)
+// or rejects with the Redis error.
+export function redisCommand(port, db, ...args) {
   return new Promise((resolve, reject) => {
     const sock = net.createConnection({ host: "127.0.0.1", port });
     let buf = Buffer.alloc(0);
     sock.on("error", reject);
-    sock.on("connect", () => {
-      let req = `*${args.length}\r\n`;
-      for (const a of args) {
-        const s = Buffer.from(String(a));
-        req += `$${s.length}\r\n${s}\r\n`;
-      }
-      sock.write(req);
-    });
+    sock.on("connect", () => sock.write(encode(["SELECT", db]) + encode(args)));
     sock.on("data", (chunk) => {
       buf = Buffer.concat([buf, chunk]);
-      const parsed = parse(buf, 0);
+      const selected = parse(buf, 0);
+      const parsed = selected && parse(buf, selected.next);
       if (!parsed) return;
       sock.end();
-      if (parsed.value instanceof Error) reject(parsed.value);
+      if (selected.value instanceof Error) reject(selected.value);
+      else if (parsed.value instanceof Error) reject(parsed.value);
       else resolve(parsed.value);
     });
   });
@@ -130,7 +139,8 @@ export async function startRedis({ timeoutMs = 10000 } = {}) {
     host: "127.0.0.1",
     get port() { return port; },
     logs: () => current.logs(),
-    command: (...args) => redisCommand(port, ...args),
+    command: (...args) => redisCommand(port, DEFAULT_DB, ...args),
+    commandOn: (db, ...args) => redisCommand(port, db, ...args),
     get running() { return current.proc.exitCode === null && current.proc.signalCode === null; },
     async stop(signal = "SIGTERM") {
       if (!redis.running) return;
