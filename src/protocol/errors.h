@@ -28,6 +28,8 @@
  *   internal          a server-side failure (store down, bug); retry later
  *   gift_unavailable  a gift cannot be queued durably now (Redis down) or
  *                     gifts are not set up on this server; nothing was charged
+ *   room_not_found    room:join of a room the app does not know (ROOM_OWNERSHIP
+ *                     laravel or pinned): nothing was created
  */
 #pragma once
 
@@ -57,9 +59,10 @@ typedef enum {
   RC_ERROR_UNKNOWN_EVENT,
   RC_ERROR_INTERNAL,
   RC_ERROR_GIFT_UNAVAILABLE,
+  RC_ERROR_ROOM_NOT_FOUND,
 } RcErrorCode;
 
-#define RC_ERROR_N_CODES (RC_ERROR_GIFT_UNAVAILABLE + 1)
+#define RC_ERROR_N_CODES (RC_ERROR_ROOM_NOT_FOUND + 1)
 
 /* The wire name ("seat_taken"); "internal" for values outside the table. */
 const char *rc_error_code_name (RcErrorCode code);
