@@ -5,6 +5,7 @@
 
 /* KIND_ENUM and KIND_FLAGS write through an int pointer. */
 G_STATIC_ASSERT (sizeof (RcAuthKind) == sizeof (int));
+G_STATIC_ASSERT (sizeof (RcRoomOwnership) == sizeof (int));
 
 static const Choice bool_choices[] = {
   { "true", TRUE }, { "false", FALSE }, { "yes", TRUE }, { "no", FALSE }, { "on", TRUE },
@@ -18,11 +19,18 @@ static const Choice auth_choices[] = {
   { NULL, 0 },
 };
 
+static const Choice ownership_choices[] = {
+  { "pinned", RC_ROOM_OWNERSHIP_PINNED },
+  { "laravel", RC_ROOM_OWNERSHIP_LARAVEL },
+  { "open", RC_ROOM_OWNERSHIP_OPEN },
+  { NULL, 0 },
+};
+
 #define OFF(field) G_STRUCT_OFFSET (RcConfig, field)
 
-/* Table order is the dump order; it follows RcConfig. AUTH_PROVIDER and the
- * RTC_ALLOW_*_CANDIDATES have no table default because they depend on --dev
- * (and JWT_SECRET; see parse_all). */
+/* Table order is the dump order; it follows RcConfig. AUTH_PROVIDER,
+ * ROOM_OWNERSHIP and the RTC_ALLOW_*_CANDIDATES have no table default because
+ * they depend on --dev (and JWT_SECRET, LARAVEL_API_URL; see parse_all). */
 static const Setting table[] = {
   { "LISTEN_ADDR", NULL, KIND_IP, FALSE, "127.0.0.1", OFF (listen_addr) },
   { "PORT", NULL, KIND_LISTEN_PORT, FALSE, "3030", OFF (port) },
@@ -99,6 +107,13 @@ static const Setting table[] = {
     1, G_MAXINT, .reloadable = TRUE },
   { "SEATS_PER_ROOM", NULL, KIND_UINT, FALSE, "10", OFF (seats_per_room), 1, 64 },
   { "ROOM_GRACE_PERIOD_S", NULL, KIND_UINT, FALSE, "30", OFF (room_grace_s), 0, 86400 },
+  /* Who may open a room and who hosts it (src/services/room-service.h). */
+  { "ROOM_OWNERSHIP", NULL, KIND_ENUM, FALSE, NULL, OFF (room_ownership),
+    .choices = ownership_choices },
+  /* room:join calls that open a room, per user and minute: one user must
+   * not fill MAX_ROOMS_PER_WORKER with fresh room ids. */
+  { "ROOM_CREATE_RATE_LIMIT_PER_MINUTE", NULL, KIND_UINT, FALSE, "10",
+    OFF (room_create_rate_limit), 0, G_MAXINT, .reloadable = TRUE },
   /* Gifts: names this worker's in-flight list (gifts:inflight:{id}), the
    * dev ledger's price list, gift:send per user and minute, and how many
    * accepted gifts may wait for Laravel before gift:send is refused. */

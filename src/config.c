@@ -90,6 +90,7 @@ static void
 parse_all (RcConfig *config, const char *const *raw, gboolean *ok, GPtrArray *errors)
 {
   const char *auth = raw[find_setting ("AUTH_PROVIDER")];
+  const char *ownership = raw[find_setting ("ROOM_OWNERSHIP")];
 
   int bdb = find_setting ("BROADCAST_REDIS_DB");
   int bprefix = find_setting ("BROADCAST_REDIS_PREFIX");
@@ -130,6 +131,12 @@ parse_all (RcConfig *config, const char *const *raw, gboolean *ok, GPtrArray *er
     config->auth_provider = config->dev
                               ? RC_AUTH_DEV
                               : RC_AUTH_LARAVEL | (config->jwt_secret ? RC_AUTH_JWT : 0);
+
+  /* Rooms belong to the app; only the demo lets any room id be opened. */
+  if (ownership == NULL || *ownership == '\0')
+    config->room_ownership = config->dev               ? RC_ROOM_OWNERSHIP_OPEN
+                             : config->laravel_api_url ? RC_ROOM_OWNERSHIP_LARAVEL
+                                                       : RC_ROOM_OWNERSHIP_PINNED;
 }
 
 static gboolean
@@ -220,6 +227,17 @@ cross_check (const RcConfig *config, const char *const *raw, const gboolean *ok,
     rc_config_add_error (errors, &settings[min_port],
                          raw[min_port] ? raw[min_port] : settings[min_port].default_value,
                          "is greater than RTC_MAX_PORT (%u)", config->rtc_max_port);
+
+  /* The status call that decides whether a room exists needs Laravel (the
+   * laravel auth provider's rule below already names the same settings). */
+  int ownership = find_setting ("ROOM_OWNERSHIP");
+  if (ok[ownership] && config->room_ownership == RC_ROOM_OWNERSHIP_LARAVEL &&
+      !(ok[auth] && config->auth_provider == RC_AUTH_LARAVEL)) {
+    if (ok[find_setting ("LARAVEL_API_URL")] && config->laravel_api_url == NULL)
+      add_line (errors, "LARAVEL_API_URL: required when ROOM_OWNERSHIP is laravel");
+    if (ok[find_setting ("LARAVEL_INTERNAL_KEY")] && config->laravel_internal_key == NULL)
+      add_line (errors, "LARAVEL_INTERNAL_KEY: required when ROOM_OWNERSHIP is laravel");
+  }
 
   if (!ok[auth])
     return;

@@ -27,6 +27,14 @@ typedef enum {
   RC_AUTH_JWT = 1 << 2,
 } RcAuthKind;
 
+/* ROOM_OWNERSHIP: who may bring a room into existence, and who hosts it
+ * (docs/security.md#rooms-and-their-owners). */
+typedef enum {
+  RC_ROOM_OWNERSHIP_PINNED,  /* only rooms pinned in room:owner:{id} (Redis, admin API) */
+  RC_ROOM_OWNERSHIP_LARAVEL, /* only rooms Laravel's status call knows; its owner hosts */
+  RC_ROOM_OWNERSHIP_OPEN,    /* any room id; the pin, else the first joiner, hosts */
+} RcRoomOwnership;
+
 typedef struct {
   /* server */
   gboolean dev;             /* --dev (CLI only): dev auth, defaults for a demo */
@@ -88,6 +96,12 @@ typedef struct {
   guint rate_limit_per_minute; /* RATE_LIMIT_MESSAGES_PER_MINUTE, default 60 */
   guint seats_per_room;        /* SEATS_PER_ROOM, default 10, 1..64 */
   guint room_grace_s;          /* ROOM_GRACE_PERIOD_S, default 30 */
+
+  /* who opens rooms */
+  RcRoomOwnership room_ownership; /* ROOM_OWNERSHIP: pinned|laravel|open; default open with
+                                   * --dev, else laravel with LARAVEL_API_URL, else pinned */
+  guint room_create_rate_limit;   /* ROOM_CREATE_RATE_LIMIT_PER_MINUTE, default 10: room:join
+                                   * opening a room, per user; 0 = unlimited */
 
   /* gifts */
   char *worker_id;  /* WORKER_ID, default "0": gifts:inflight:{id}; unique per
@@ -168,8 +182,9 @@ char *rc_config_dump (const RcConfig *config);
 
 /* SIGHUP: apply to @live what may change safely in a running server
  * (LOG_LEVEL, CORS_ORIGINS, MAX_ROOMS_PER_WORKER, MAX_CLIENTS_PER_ROOM,
- * RATE_LIMIT_MESSAGES_PER_MINUTE, GIFT_RATE_LIMIT_PER_MINUTE,
- * GIFT_QUEUE_MAX_PENDING) from @fresh, a newly loaded configuration.
+ * RATE_LIMIT_MESSAGES_PER_MINUTE, ROOM_CREATE_RATE_LIMIT_PER_MINUTE,
+ * GIFT_RATE_LIMIT_PER_MINUTE, GIFT_QUEUE_MAX_PENDING) from @fresh, a newly
+ * loaded configuration.
  * *@reloaded lists what changed as "NAME=value, ..." and *@needs_restart the
  * names of other settings that differ (values not shown: they may be
  * secret); both may be empty strings. Returns TRUE if anything was applied. */

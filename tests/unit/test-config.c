@@ -19,6 +19,7 @@ static const char default_dump[] =
   "LARAVEL_CONNECT_TIMEOUT_MS=2000\n" "LARAVEL_TIMEOUT_MS=5000\n"
   "MAX_ROOMS_PER_WORKER=100\n" "MAX_CLIENTS_PER_ROOM=50\n"
   "RATE_LIMIT_MESSAGES_PER_MINUTE=60\n" "SEATS_PER_ROOM=10\n" "ROOM_GRACE_PERIOD_S=30\n"
+  "ROOM_OWNERSHIP=pinned\n" "ROOM_CREATE_RATE_LIMIT_PER_MINUTE=10\n"
   "WORKER_ID=0\n" "GIFTS_FILE=" ROOMCAST_DATADIR "/gifts.json\n" "GIFT_RATE_LIMIT_PER_MINUTE=600\n"
   "GIFT_QUEUE_MAX_PENDING=100000\n"
   "RTC_LISTEN_IP=\n" "RTC_ANNOUNCED_IP=\n" "RTC_MIN_PORT=10000\n" "RTC_MAX_PORT=59999\n"
@@ -67,6 +68,8 @@ test_defaults (void)
   g_assert_cmpuint (config->rate_limit_per_minute, ==, 60);
   g_assert_cmpuint (config->seats_per_room, ==, 10);
   g_assert_cmpuint (config->room_grace_s, ==, 30);
+  g_assert_cmpint (config->room_ownership, ==, RC_ROOM_OWNERSHIP_PINNED);
+  g_assert_cmpuint (config->room_create_rate_limit, ==, 10);
   g_assert_cmpstr (config->worker_id, ==, "0");
   g_assert_cmpstr (config->gifts_file, ==, ROOMCAST_DATADIR "/gifts.json");
   g_assert_cmpuint (config->gift_rate_limit_per_minute, ==, 600);
@@ -83,15 +86,18 @@ test_defaults (void)
   g_assert_cmpuint (config->opus_complexity, ==, 10);
   g_assert_cmpstr (dump, ==, default_dump);
 
-  /* --dev changes only the auth default, the hub's demo credentials and
-   * the candidates allowed (its clients are on the same machine). */
+  /* --dev changes only the auth and room ownership defaults, the hub's demo
+   * credentials and the candidates allowed (its clients are on the same
+   * machine). */
   g_assert_cmpint (dev->auth_provider, ==, RC_AUTH_DEV);
+  g_assert_cmpint (dev->room_ownership, ==, RC_ROOM_OWNERSHIP_OPEN);
   g_assert_false (config->rtc_allow_loopback_candidates);
   g_assert_false (config->rtc_allow_private_candidates);
   g_assert_true (dev->rtc_allow_loopback_candidates);
   g_assert_true (dev->rtc_allow_private_candidates);
   expected_dev = g_string_new (default_dump);
   g_assert_cmpuint (g_string_replace (expected_dev, "AUTH_PROVIDER=laravel\n", "AUTH_PROVIDER=dev\n", 0), ==, 1);
+  g_assert_cmpuint (g_string_replace (expected_dev, "ROOM_OWNERSHIP=pinned\n", "ROOM_OWNERSHIP=open\n", 0), ==, 1);
   g_assert_cmpuint (g_string_replace (expected_dev, "_CANDIDATES=false\n", "_CANDIDATES=true\n", 0), ==, 2);
   g_autofree char *dev_key_line = g_strdup_printf ("PUSHER_APP_KEY=%s\n", dev->pusher_app_key);
   g_autofree char *dev_app = g_strconcat ("PUSHER_APP_ID=dev\n", dev_key_line,
@@ -158,6 +164,39 @@ test_candidate_defaults (void)
   g_assert_true (dev_empty->rtc_allow_private_candidates);
   g_assert_true (prod_on->rtc_allow_loopback_candidates);
   g_assert_true (prod_on->rtc_allow_private_candidates);
+}
+
+/* ROOM_OWNERSHIP: open only as --dev's default; laravel needs Laravel. */
+static void
+test_room_ownership (void)
+{
+  g_auto(GStrv) laravel_env = env_of ("LARAVEL_API_URL", API_URL, "LARAVEL_INTERNAL_KEY", SECRET, NULL);
+  g_auto(GStrv) jwt_env = env_of ("JWT_SECRET", SECRET, NULL);
+  g_auto(GStrv) jwt_laravel_env = env_of ("JWT_SECRET", SECRET, "ROOM_OWNERSHIP", "laravel", NULL);
+  g_auto(GStrv) jwt_url_only_env = env_of ("JWT_SECRET", SECRET, "LARAVEL_API_URL", API_URL, NULL);
+  g_auto(GStrv) explicit_env = env_of ("LARAVEL_API_URL", API_URL, "LARAVEL_INTERNAL_KEY", SECRET,
+                                      "ROOM_OWNERSHIP", "Open", NULL);
+  g_auto(GStrv) unknown_env = env_of ("ROOM_OWNERSHIP", "anyone", NULL);
+  g_autoptr(RcConfig) laravel = load_ok (FALSE, NULL, laravel_env, NULL);
+  g_autoptr(RcConfig) jwt = load_ok (FALSE, NULL, jwt_env, NULL);
+  g_autoptr(RcConfig) dev_laravel = load_ok (TRUE, NULL, laravel_env, NULL);
+  g_autoptr(RcConfig) explicit_open = load_ok (FALSE, NULL, explicit_env, NULL);
+  g_autofree char *jwt_laravel_msg = load_error (FALSE, NULL, jwt_laravel_env, NULL);
+  g_autofree char *jwt_url_only_msg = load_error (FALSE, NULL, jwt_url_only_env, NULL);
+  g_autofree char *unknown_msg = load_error (TRUE, NULL, unknown_env, NULL);
+
+  g_assert_cmpint (laravel->room_ownership, ==, RC_ROOM_OWNERSHIP_LARAVEL);
+  g_assert_cmpint (jwt->room_ownership, ==, RC_ROOM_OWNERSHIP_PINNED);
+  g_assert_cmpint (dev_laravel->room_ownership, ==, RC_ROOM_OWNERSHIP_OPEN);
+  g_assert_cmpint (explicit_open->room_ownership, ==, RC_ROOM_OWNERSHIP_OPEN);
+  g_assert_cmpstr (jwt_laravel_msg, ==,
+                   "LARAVEL_API_URL: required when ROOM_OWNERSHIP is laravel\n"
+                   "LARAVEL_INTERNAL_KEY: required when ROOM_OWNERSHIP is laravel");
+  /* LARAVEL_API_URL alone makes laravel the default, which needs the key. */
+  g_assert_cmpstr (jwt_url_only_msg, ==,
+                   "LARAVEL_INTERNAL_KEY: required when ROOM_OWNERSHIP is laravel");
+  g_assert_cmpstr (unknown_msg, ==,
+                   "ROOM_OWNERSHIP: 'anyone' is not one of pinned, laravel, open");
 }
 
 static void
@@ -822,6 +861,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/defaults", test_defaults);
   g_test_add_func ("/config/auth-default", test_auth_default);
   g_test_add_func ("/config/candidate-defaults", test_candidate_defaults);
+  g_test_add_func ("/config/room-ownership", test_room_ownership);
   g_test_add_func ("/config/precedence", test_precedence);
   g_test_add_func ("/config/empty-means-unset", test_empty_means_unset);
   g_test_add_func ("/config/redis-prefixes", test_redis_prefixes);
