@@ -39,7 +39,7 @@ struct _RcRoom {
   RcRoomStatus status;
   RcSeatMode seat_mode;
   char *title;   /* nullable */
-  char *host_id; /* NULL until the first join when not pinned */
+  char *host_id; /* NULL: no owner; the first joiner's unless owner_hosts_only */
   RcRoomSettings settings;
   RcSeat *seats;            /* settings.n_seats */
   GHashTable *participants; /* user id -> RcParticipant* */

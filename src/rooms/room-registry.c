@@ -28,6 +28,7 @@ rc_room_registry_settings_init_default (RcRoomRegistrySettings *settings)
   settings->room.n_seats = 10;
   settings->room.max_participants = 50;
   settings->room.grace_ms = 30000;
+  settings->room.owner_hosts_only = FALSE;
 }
 
 static void
@@ -178,9 +179,23 @@ check_tombstone (RcRoomRegistry *registry, const char *room_id, const RcRoomUser
   return FALSE;
 }
 
+gboolean
+rc_room_registry_check_create (RcRoomRegistry *registry, const char *room_id,
+                               const RcRoomUser *user, gint64 now, GError **error)
+{
+  if (!check_tombstone (registry, room_id, user, now, error))
+    return FALSE;
+  if (registry->settings.max_rooms > 0 &&
+      g_hash_table_size (registry->rooms) >= registry->settings.max_rooms) {
+    rc_error_set (error, RC_ERROR_SERVER_FULL);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 JsonObject *
 rc_room_registry_join (RcRoomRegistry *registry, const char *room_id, const RcRoomUser *user,
-                       const char *pinned_owner, gint64 now, RcEffects *effects, GError **error)
+                       const char *owner, gint64 now, RcEffects *effects, GError **error)
 {
   RcRoom *room = rc_room_registry_lookup (registry, room_id);
   const char *current;
@@ -190,13 +205,8 @@ rc_room_registry_join (RcRoomRegistry *registry, const char *room_id, const RcRo
 
   /* Check everything before touching the user's current room. */
   if (room == NULL) {
-    if (!check_tombstone (registry, room_id, user, now, error))
+    if (!rc_room_registry_check_create (registry, room_id, user, now, error))
       return NULL;
-    if (registry->settings.max_rooms > 0 &&
-        g_hash_table_size (registry->rooms) >= registry->settings.max_rooms) {
-      rc_error_set (error, RC_ERROR_SERVER_FULL);
-      return NULL;
-    }
   } else if (!rc_room_check_can_join (room, user->id, error))
     return NULL;
 
@@ -209,7 +219,7 @@ rc_room_registry_join (RcRoomRegistry *registry, const char *room_id, const RcRo
   }
 
   if (room == NULL) {
-    room = rc_room_new (room_id, pinned_owner, &registry->settings.room, now);
+    room = rc_room_new (room_id, owner, &registry->settings.room, now);
     g_hash_table_insert (registry->rooms, g_strdup (room_id), room);
     g_hash_table_remove (registry->tombstones, room_id);
   }

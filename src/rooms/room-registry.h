@@ -13,10 +13,12 @@
  *    host and admins (who reopen it). This stops clients that auto-rejoin
  *    from re-creating the room a host just ended, with themselves as host.
  *
- * Owner decision (see room.h): the owner of a new room is the pinned owner
- * from the store (room:owner:{roomId}, written by Laravel) if there is one,
- * else its first joiner. The caller looks the pin up only when
- * rc_room_registry_needs_owner() says the join would create the room.
+ * Owner decision (see room.h): the owner of a new room is the one the caller
+ * passes (named by the app: Laravel, or the store's room:owner:{roomId});
+ * without one, its first joiner, or nobody with room.owner_hosts_only.
+ * Whether a room may be created at all (ROOM_OWNERSHIP) is the caller's
+ * decision: it asks only when rc_room_registry_needs_owner() says the join
+ * would create the room, after rc_room_registry_check_create().
  */
 #pragma once
 
@@ -31,7 +33,7 @@ typedef struct {
 } RcRoomRegistrySettings;
 
 /* 100 rooms, closed rooms refused for 10 min; rooms of 10 seats, 50
- * participants, 30 s grace. */
+ * participants, 30 s grace, hosted by their first joiner without an owner. */
 void rc_room_registry_settings_init_default (RcRoomRegistrySettings *settings);
 
 typedef struct _RcRoomRegistry RcRoomRegistry;
@@ -55,13 +57,19 @@ const char *rc_room_registry_room_of (RcRoomRegistry *registry, const char *user
 GPtrArray *rc_room_registry_list_rooms (RcRoomRegistry *registry);
 /* TRUE if a join to @room_id would create the room. */
 gboolean rc_room_registry_needs_owner (RcRoomRegistry *registry, const char *room_id);
+/* What would refuse @user's join creating @room_id whoever owns it:
+ * room_closed (closed by its host or an admin a moment ago) and server_full.
+ * The caller checks this before looking the owner up, so that a refused
+ * join costs no lookup; rc_room_registry_join() checks it again. */
+gboolean rc_room_registry_check_create (RcRoomRegistry *registry, const char *room_id,
+                                        const RcRoomUser *user, gint64 now, GError **error);
 
-/* room:join. Creates the room if needed (@pinned_owner nullable, used only
- * then), leaves the user's previous room, joins or rejoins. Returns the join
- * snapshot (see rc_room_snapshot()) or NULL with server_full, room_full,
- * banned, room_closed. */
+/* room:join. Creates the room if needed (@owner nullable, used only then:
+ * see the owner decision above), leaves the user's previous room, joins or
+ * rejoins. Returns the join snapshot (see rc_room_snapshot()) or NULL with
+ * server_full, room_full, banned, room_closed. */
 JsonObject *rc_room_registry_join (RcRoomRegistry *registry, const char *room_id,
-                                   const RcRoomUser *user, const char *pinned_owner, gint64 now,
+                                   const RcRoomUser *user, const char *owner, gint64 now,
                                    RcEffects *effects, GError **error);
 /* room:leave. not_in_room if the user is in no room. */
 gboolean rc_room_registry_leave (RcRoomRegistry *registry, const char *user_id, gint64 now,

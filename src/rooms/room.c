@@ -546,8 +546,9 @@ rc_room_join (RcRoom *room, const RcRoomUser *user, gint64 now, RcEffects *effec
     return TRUE;
   }
 
-  /* Roles decision: without a pinned owner the first joiner hosts the room. */
-  if (room->host_id == NULL)
+  /* Roles decision: without an owner the first joiner hosts the room, unless
+   * only the app makes hosts. */
+  if (room->host_id == NULL && !room->settings.owner_hosts_only)
     room->host_id = g_strdup (user->id);
 
   participant = g_new0 (RcParticipant, 1);

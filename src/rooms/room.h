@@ -11,8 +11,10 @@
  * connected participant closes after the grace period (rc_room_tick).
  *
  * Roles (decision, see also room-registry.h):
- *  - The room has one host id, fixed at creation: the owner pinned by Laravel
- *    (store key room:owner:{roomId}) or else the first user to join. Nobody
+ *  - The room has one host id, fixed at creation: the owner the app named
+ *    (Laravel, or the store key room:owner:{roomId}); without one, the first
+ *    user to join, or nobody when settings.owner_hosts_only (ROOM_OWNERSHIP
+ *    laravel or pinned: only the app makes hosts). Nobody
  *    else ever becomes host: a listener joining an existing room is a member.
  *    If the host leaves, the room keeps the host id and the host has their
  *    powers back when they rejoin.
@@ -99,6 +101,9 @@ typedef struct {
   guint n_seats;          /* 1..RC_ROOM_MAX_SEATS */
   guint max_participants; /* MAX_CLIENTS_PER_ROOM; 0 = unlimited */
   gint64 grace_ms;        /* ROOM_GRACE_PERIOD_S in ms */
+  /* TRUE: a room created without an owner has no host; FALSE: its first
+   * joiner hosts it (ROOM_OWNERSHIP=open). */
+  gboolean owner_hosts_only;
 } RcRoomSettings;
 
 typedef struct {
@@ -110,7 +115,8 @@ typedef struct {
 
 typedef struct _RcRoom RcRoom;
 
-/* @host_id: the pinned owner, or NULL to make the first joiner the host. */
+/* @host_id: the room's owner, or NULL: its first joiner hosts it, or nobody
+ * with settings->owner_hosts_only. */
 RcRoom *rc_room_new (const char *id, const char *host_id, const RcRoomSettings *settings,
                      gint64 now);
 void rc_room_free (RcRoom *room);

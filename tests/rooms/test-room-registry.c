@@ -31,6 +31,11 @@ test_server_full (void)
   g_assert_null (fx_join (&fx, ROOM_C, "3", &error));
   g_assert_error (error, RC_ERROR, RC_ERROR_SERVER_FULL);
   g_clear_error (&error);
+  /* The same answer before anyone is asked who owns ROOM_C. */
+  g_assert_false (rc_room_registry_check_create (fx.registry, ROOM_C, fx_user (&fx, "3", NULL),
+                                                 fx.now, &error));
+  g_assert_error (error, RC_ERROR, RC_ERROR_SERVER_FULL);
+  g_clear_error (&error);
   /* Joining an open room is still fine. */
   fx_join_ok (&fx, ROOM_A, "3");
   /* A failed join leaves the user where they were. */
@@ -265,6 +270,12 @@ test_next_deadline_and_tombstones (void)
   g_assert_null (fx_join (&fx, ROOM_C, "4", &error));
   g_assert_error (error, RC_ERROR, RC_ERROR_ROOM_CLOSED);
   g_clear_error (&error);
+  g_assert_false (rc_room_registry_check_create (fx.registry, ROOM_C, fx_user (&fx, "4", NULL),
+                                                 fx.now, &error));
+  g_assert_error (error, RC_ERROR, RC_ERROR_ROOM_CLOSED);
+  g_clear_error (&error);
+  g_assert_true (rc_room_registry_check_create (fx.registry, ROOM_C, fx_user (&fx, "3", NULL),
+                                                fx.now, NULL));
   fx.now += rc_room_registry_get_settings (fx.registry)->closed_room_ttl_ms;
   fx_join_ok (&fx, ROOM_C, "4");
   g_assert_cmpstr (rc_room_get_host_id (fx_room (&fx, ROOM_C)), ==, "4");

@@ -234,6 +234,42 @@ test_pinned_owner (void)
   fixture_clear (&fx);
 }
 
+/* ROOM_OWNERSHIP laravel/pinned: only the app makes hosts. A room created
+ * without an owner has none; its first joiner is a member. */
+static void
+test_owner_hosts_only (void)
+{
+  RoomFixture fx;
+  RcRoomRegistrySettings settings;
+  g_autoptr(JsonObject) snapshot = NULL;
+  g_autoptr(GError) error = NULL;
+
+  rc_room_registry_settings_init_default (&settings);
+  settings.room.owner_hosts_only = TRUE;
+  fixture_init (&fx, &settings);
+  snapshot = fx_join (&fx, ROOM_A, "2", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (snapshot, "you"),
+                                                  "role"), ==, "member");
+  g_assert_null (rc_room_get_host_id (fx_room (&fx, ROOM_A)));
+  g_assert_true (json_object_get_null_member (json_object_get_object_member (snapshot, "room"),
+                                              "hostId"));
+  fx_send_fails (&fx, "2", "room:update", "{\"title\":\"mine\"}", RC_ERROR_FORBIDDEN);
+  /* Staff still manage it. */
+  fx_user (&fx, "9", "admin");
+  fx_join_ok (&fx, ROOM_A, "9");
+  fx_send_ok (&fx, "9", "room:update", "{\"title\":\"theirs\"}");
+  g_clear_pointer (&snapshot, json_object_unref);
+
+  /* An owner named by the app hosts as before. */
+  snapshot = rc_room_registry_join (fx.registry, ROOM_B, fx_user (&fx, "3", NULL), "3", fx.now,
+                                    fx.effects, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (snapshot, "you"),
+                                                  "role"), ==, "host");
+  fixture_clear (&fx);
+}
+
 static void
 test_room_moderator (void)
 {
@@ -270,6 +306,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rooms/roles/chat-delete", test_chat_delete_rights);
   g_test_add_func ("/rooms/roles/owner-is-first-joiner", test_owner_is_first_joiner);
   g_test_add_func ("/rooms/roles/pinned-owner", test_pinned_owner);
+  g_test_add_func ("/rooms/roles/owner-hosts-only", test_owner_hosts_only);
   g_test_add_func ("/rooms/roles/room-moderator", test_room_moderator);
   return g_test_run ();
 }
