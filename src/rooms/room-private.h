@@ -51,7 +51,8 @@ struct _RcRoom {
   RcCinema cinema;
   gint64 created_at;
   gint64 last_activity_at;
-  gint64 empty_since; /* -1 while someone is connected */
+  gint64 empty_since;   /* -1 while someone is connected */
+  gboolean ever_seated; /* someone sat on a seat: an empty room waits for the grace period */
 };
 
 /* A node owning @object (transfer full): payloads are built as objects. */

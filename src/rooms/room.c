@@ -293,6 +293,14 @@ rc_room_foreach_participant (const RcRoom *room, RcRoomParticipantFunc func, gpo
   }
 }
 
+/* When a room empty since empty_since closes: after the grace period, or at
+ * once if nobody ever sat on a seat (nobody can come back to one). */
+static gint64
+empty_deadline (const RcRoom *room)
+{
+  return room->empty_since + (room->ever_seated ? room->settings.grace_ms : 0);
+}
+
 gint64
 rc_room_get_next_deadline (const RcRoom *room)
 {
@@ -303,7 +311,7 @@ rc_room_get_next_deadline (const RcRoom *room)
   if (room->status >= RC_ROOM_STATUS_CLOSING)
     return -1;
   if (room->empty_since >= 0)
-    deadline = room->empty_since + room->settings.grace_ms;
+    deadline = empty_deadline (room);
   g_hash_table_iter_init (&iter, room->participants);
   while (g_hash_table_iter_next (&iter, NULL, &value)) {
     RcParticipant *participant = value;
@@ -446,6 +454,7 @@ rc_room_place_on_seat (RcRoom *room, RcParticipant *participant, guint index,
   room->seats[index].user_id = g_strdup (participant->user->id);
   room->seats[index].mic_muted = FALSE;
   participant->seat = index;
+  room->ever_seated = TRUE;
   g_hash_table_remove (room->invitations, participant->user->id);
   rc_room_drop_seat_request (room, participant->user->id, "seated", effects);
   rc_room_emit_seat (room, effects, index);
@@ -615,7 +624,7 @@ rc_room_tick (RcRoom *room, gint64 now, RcEffects *effects)
 
   if (room->status >= RC_ROOM_STATUS_CLOSING)
     return;
-  if (room->empty_since >= 0 && now >= room->empty_since + room->settings.grace_ms) {
+  if (room->empty_since >= 0 && now >= empty_deadline (room)) {
     rc_room_close (room, "empty", now, effects);
     return;
   }

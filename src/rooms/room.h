@@ -8,7 +8,9 @@
  *
  * Lifecycle: CREATED (rc_room_new) -> ACTIVE (first join) -> CLOSING -> CLOSED
  * (rc_room_close: room:closed is broadcast, everyone detached). A room with no
- * connected participant closes after the grace period (rc_room_tick).
+ * connected participant closes after the grace period (rc_room_tick), or at
+ * once if nobody ever sat on one of its seats: nobody's seat is held, and an
+ * abandoned room must not take a place under MAX_ROOMS_PER_WORKER.
  *
  * Roles (decision, see also room-registry.h):
  *  - The room has one host id, fixed at creation: the owner the app named

@@ -244,6 +244,7 @@ test_grace_close (void)
   g_assert_cmpint (rc_room_registry_next_deadline (fx.registry), ==, -1);
   fx_join_ok (&fx, ROOM_A, "1");
   fx_join_ok (&fx, ROOM_A, "2");
+  fx_send_ok (&fx, "1", "seat:take", NULL);
   g_assert_cmpint (rc_room_registry_next_deadline (fx.registry), ==, -1);
 
   fx.now += 5000;
@@ -270,6 +271,35 @@ test_grace_close (void)
   /* Closed for emptiness: anyone may start it again. */
   fx_join_ok (&fx, ROOM_A, "2");
   g_assert_cmpstr (rc_room_get_host_id (fx_room (&fx, ROOM_A)), ==, "2");
+  fixture_clear (&fx);
+}
+
+/* A room nobody ever sat in closes as soon as it is empty: nobody has a
+ * seat to come back to, and it must not hold a place under max_rooms. */
+static void
+test_never_seated_closes_at_once (void)
+{
+  RoomFixture fx;
+
+  fixture_init (&fx, NULL);
+  fx_join_ok (&fx, ROOM_A, "1");
+  fx_join_ok (&fx, ROOM_A, "2");
+  fx.now += 1000;
+  fx_leave (&fx, "1");
+  g_assert_cmpint (rc_room_registry_next_deadline (fx.registry), ==, -1);
+  rc_room_registry_disconnect (fx.registry, "2", fx.now, fx.effects);
+  g_assert_cmpint (rc_room_registry_next_deadline (fx.registry), ==, fx.now);
+  rc_effects_clear (fx.effects);
+  rc_room_registry_tick (fx.registry, fx.now, fx.effects);
+  g_assert_cmpuint (rc_room_registry_get_n_rooms (fx.registry), ==, 0);
+  g_assert_cmpstr (json_object_get_string_member (persisted_state (&fx), "status"), ==, "CLOSED");
+
+  /* A seat taken once, even left again, gives the room its grace period. */
+  fx_join_ok (&fx, ROOM_B, "3");
+  fx_send_ok (&fx, "3", "seat:take", NULL);
+  fx_send_ok (&fx, "3", "seat:leave", NULL);
+  fx_leave (&fx, "3");
+  g_assert_cmpint (rc_room_registry_next_deadline (fx.registry), ==, fx.now + 30000);
   fixture_clear (&fx);
 }
 
@@ -556,6 +586,8 @@ main (int argc, char **argv)
   g_test_add_func ("/rooms/lifecycle/close-by-host", test_close_by_host);
   g_test_add_func ("/rooms/lifecycle/close-by-admin", test_close_by_admin_from_outside);
   g_test_add_func ("/rooms/lifecycle/grace-close", test_grace_close);
+  g_test_add_func ("/rooms/lifecycle/never-seated-closes-at-once",
+                   test_never_seated_closes_at_once);
   g_test_add_func ("/rooms/lifecycle/seat-hold", test_seat_hold);
   g_test_add_func ("/rooms/lifecycle/everyone-drops", test_everyone_drops);
   g_test_add_func ("/rooms/lifecycle/chat", test_chat);

@@ -252,6 +252,9 @@ test_next_deadline_and_tombstones (void)
   fixture_init (&fx, NULL);
   fx_join_ok (&fx, ROOM_A, "1");
   fx_join_ok (&fx, ROOM_B, "2");
+  /* Rooms someone sat in wait for the grace period once empty. */
+  fx_send_ok (&fx, "1", "seat:take", NULL);
+  fx_send_ok (&fx, "2", "seat:take", NULL);
   fx.now += 1000;
   fx_leave (&fx, "2");
   fx.now += 1000;
