@@ -349,12 +349,55 @@ rc_laravel_client_room_status_async (RcLaravelClient *self, const char *room_id,
   rc_laravel_client_post_async (self, path, NULL, body, cancellable, callback, user_data);
 }
 
+/* The owner_id member of a room status answer: TRUE with *@owner_id set
+ * (NULL when absent or null), FALSE if it is there but not a user id. */
+static gboolean
+parse_owner_id (JsonNode *answer, char **owner_id)
+{
+  JsonNode *member = JSON_NODE_HOLDS_OBJECT (answer)
+                       ? json_object_get_member (json_node_get_object (answer), "owner_id")
+                       : NULL;
+  *owner_id = NULL;
+  if (member == NULL || JSON_NODE_HOLDS_NULL (member))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (member))
+    return FALSE;
+  if (json_node_get_value_type (member) == G_TYPE_INT64) {
+    gint64 id = json_node_get_int (member);
+    if (id < 1)
+      return FALSE;
+    *owner_id = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+    return TRUE;
+  }
+  if (json_node_get_value_type (member) == G_TYPE_STRING) {
+    /* Some database drivers hand Laravel its integer ids as strings. */
+    const char *text = json_node_get_string (member);
+    gsize len = strlen (text);
+    if (len == 0 || len > 19 || text[0] == '0' || strspn (text, "0123456789") != len)
+      return FALSE;
+    *owner_id = g_strdup (text);
+    return TRUE;
+  }
+  return FALSE;
+}
+
 gboolean
 rc_laravel_client_room_status_finish (RcLaravelClient *self, GAsyncResult *result,
-                                      GError **error)
+                                      char **owner_id, GError **error)
 {
   g_autoptr (JsonNode) answer = rc_laravel_client_post_finish (self, result, error);
-  return answer != NULL;
+
+  if (owner_id)
+    *owner_id = NULL;
+  if (answer == NULL)
+    return FALSE;
+  if (owner_id && !parse_owner_id (answer, owner_id)) {
+    g_set_error_literal (error, RC_LARAVEL_ERROR, RC_LARAVEL_ERROR_INVALID_RESPONSE,
+                         "Laravel's room status answer has an owner_id that is not a user id "
+                         "(a positive integer or null)");
+    return FALSE;
+  }
+  return TRUE;
 }
 
 static gboolean

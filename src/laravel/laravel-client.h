@@ -82,12 +82,17 @@ JsonNode *rc_laravel_client_gift_batch_finish (RcLaravelClient *self, GAsyncResu
 
 /* rooms/{@room_id}/status (docs/laravel.md#room-status): POST @body ({is_live,
  * participant_count[, closed_at]}, transfer none). Any 2xx is success
- * (200 {"success":true} or 204); 404 is RC_LARAVEL_ERROR_NOT_FOUND. */
+ * (200 {"success":true} or 204); 404 is RC_LARAVEL_ERROR_NOT_FOUND.
+ * *@owner_id (nullable) is set to the room's owner if the answer names one:
+ * the optional `owner_id` (a positive integer, or its decimal string) of a
+ * JSON object answer, as a string; NULL when absent or null. With @owner_id
+ * asked for, an owner_id of any other form is
+ * RC_LARAVEL_ERROR_INVALID_RESPONSE: guessing who hosts would be worse. */
 void rc_laravel_client_room_status_async (RcLaravelClient *self, const char *room_id,
                                           JsonNode *body, GCancellable *cancellable,
                                           GAsyncReadyCallback callback, gpointer user_data);
 gboolean rc_laravel_client_room_status_finish (RcLaravelClient *self, GAsyncResult *result,
-                                               GError **error);
+                                               char **owner_id, GError **error);
 
 /* "laravel": "ok" | "configured" (no call yet) | "unreachable" | "timeout" |
  * "server_error" | "invalid_internal_key" | "invalid_response", from the

@@ -197,7 +197,7 @@ on_posted (GObject *source, GAsyncResult *result, gpointer data)
   Post *post = data;
   RcRoomStatusReporter *self = post->self;
   g_autoptr (GError) error = NULL;
-  gboolean ok = rc_laravel_client_room_status_finish (RC_LARAVEL_CLIENT (source), result,
+  gboolean ok = rc_laravel_client_room_status_finish (RC_LARAVEL_CLIENT (source), result, NULL,
                                                       &error);
   Room *room;
 
