@@ -11,6 +11,8 @@
 #include "core/backoff.h"
 #include "core/metrics.h"
 #include "json/json-text.h"
+#include "protocol/errors.h"
+#include "services/room-opener.h"
 
 #define RETRY_BASE_MS 1000
 #define RETRY_MAX_MS (RETRY_BASE_MS << (RC_ROOM_STATUS_MAX_ATTEMPTS - 2))
@@ -34,7 +36,8 @@ typedef struct {
   RcBackoff retry; /* failed tries of the current news */
   gboolean known;  /* seen open and not closed since */
   gboolean not_found_logged;
-  gboolean failing; /* a failure series was logged */
+  gboolean failing;   /* a failure series was logged */
+  GPtrArray *openers; /* GTask*: joins waiting for the "created" answer (RcRoomOpener) */
 } Room;
 
 struct _RcRoomStatusReporter {
@@ -42,6 +45,7 @@ struct _RcRoomStatusReporter {
   RcLaravelClient *laravel;
   GHashTable *rooms; /* id -> Room* */
   GCancellable *cancellable;
+  gboolean open_failing; /* a series of failed opens was logged */
 };
 
 typedef struct {
@@ -49,11 +53,35 @@ typedef struct {
   char *room_id;
   guint64 gen; /* generation posted (0 for "created") */
   gboolean closing;
+  GPtrArray *openers; /* GTask*: what this "created" POST answers; nullable */
 } Post;
 
-G_DEFINE_FINAL_TYPE (RcRoomStatusReporter, rc_room_status_reporter, G_TYPE_OBJECT)
+static void rc_room_status_reporter_opener_init (RcRoomOpenerInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (RcRoomStatusReporter, rc_room_status_reporter, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (RC_TYPE_ROOM_OPENER,
+                                                      rc_room_status_reporter_opener_init))
 
 static void pump (RcRoomStatusReporter *self, Room *room);
+
+/* Answer every task of @openers (nullable) with @error, then free it. */
+static void
+fail_openers (GPtrArray *openers, const GError *error)
+{
+  if (openers == NULL)
+    return;
+  for (guint i = 0; i < openers->len; i++)
+    g_task_return_error (g_ptr_array_index (openers, i), g_error_copy (error));
+  g_ptr_array_unref (openers);
+}
+
+static void
+cancel_openers (GPtrArray *openers)
+{
+  g_autoptr (GError) cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                      "the room status reporter is stopping");
+  fail_openers (openers, cancelled);
+}
 
 static void
 room_free (gpointer data)
@@ -61,6 +89,7 @@ room_free (gpointer data)
   Room *room = data;
 
   g_clear_handle_id (&room->timer, g_source_remove);
+  cancel_openers (g_steal_pointer (&room->openers));
   g_free (room->id);
   g_free (room);
 }
@@ -89,9 +118,15 @@ body_for (const Status *status)
 }
 
 static gboolean
+has_openers (const Room *room)
+{
+  return room->openers != NULL && room->openers->len > 0;
+}
+
+static gboolean
 has_news (const Room *room)
 {
-  return room->created || room->gen != room->posted_gen;
+  return room->created || room->gen != room->posted_gen || has_openers (room);
 }
 
 static void
@@ -135,7 +170,7 @@ pump (RcRoomStatusReporter *self, Room *room)
       g_hash_table_remove (self->rooms, room->id);
     return;
   }
-  if (room->created || room->urgent) {
+  if (room->created || room->urgent || has_openers (room)) {
     g_clear_handle_id (&room->timer, g_source_remove);
     send_now (self, room);
     return;
@@ -147,6 +182,7 @@ pump (RcRoomStatusReporter *self, Room *room)
 static void
 post_free (Post *post)
 {
+  cancel_openers (g_steal_pointer (&post->openers)); /* answered ones are gone already */
   g_object_unref (post->self);
   g_free (post->room_id);
   g_free (post);
@@ -191,14 +227,52 @@ handle_failure (Room *room, const Post *post, const GError *error)
   return FALSE;
 }
 
+/* The answer to a "created" POST that joins wait for: tell them, and if
+ * the room may not open, forget it (no retry: the joiners are refused
+ * now). TRUE if the room opens. */
+static gboolean
+answer_openers (RcRoomStatusReporter *self, Room *room, Post *post, gboolean ok,
+                const char *owner_id, const GError *error)
+{
+  g_autoptr (GPtrArray) openers = g_steal_pointer (&post->openers);
+
+  if (ok) {
+    if (self->open_failing)
+      g_info ("room status: Laravel answers room openings again");
+    self->open_failing = FALSE;
+    for (guint i = 0; i < openers->len; i++)
+      g_task_return_pointer (g_ptr_array_index (openers, i), g_strdup (owner_id), g_free);
+    return TRUE;
+  }
+  if (g_error_matches (error, RC_LARAVEL_ERROR, RC_LARAVEL_ERROR_NOT_FOUND)) {
+    g_autoptr (GError) unknown = NULL;
+    count_post ("not_found");
+    g_debug ("room status: Laravel does not know room %s: it is not opened", room->id);
+    rc_error_set_printf (&unknown, RC_ERROR_ROOM_NOT_FOUND, "No room %s", room->id);
+    fail_openers (g_steal_pointer (&openers), unknown);
+  } else {
+    count_post ("failed");
+    if (!self->open_failing)
+      g_warning ("room status: cannot ask Laravel whether room %s exists (%s); joins that "
+                 "would open a room are refused until it answers",
+                 room->id, error->message);
+    self->open_failing = TRUE;
+    fail_openers (g_steal_pointer (&openers), error);
+  }
+  room->created = FALSE;
+  room->known = FALSE;
+  return FALSE;
+}
+
 static void
 on_posted (GObject *source, GAsyncResult *result, gpointer data)
 {
   Post *post = data;
   RcRoomStatusReporter *self = post->self;
   g_autoptr (GError) error = NULL;
-  gboolean ok = rc_laravel_client_room_status_finish (RC_LARAVEL_CLIENT (source), result, NULL,
-                                                      &error);
+  g_autofree char *owner_id = NULL;
+  gboolean ok = rc_laravel_client_room_status_finish (RC_LARAVEL_CLIENT (source), result,
+                                                      post->openers ? &owner_id : NULL, &error);
   Room *room;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
@@ -208,6 +282,12 @@ on_posted (GObject *source, GAsyncResult *result, gpointer data)
   room = g_hash_table_lookup (self->rooms, post->room_id);
   g_assert (room != NULL && room->in_flight); /* rooms in flight are never forgotten */
   room->in_flight = FALSE;
+  if (post->openers != NULL && !answer_openers (self, room, post, ok, owner_id, error)) {
+    rc_backoff_reset (&room->retry);
+    post_free (post);
+    pump (self, room);
+    return;
+  }
   if (ok) {
     count_post ("ok");
     if (room->failing)
@@ -232,12 +312,15 @@ send_now (RcRoomStatusReporter *self, Room *room)
   static const Status created = { TRUE, 0, 0 };
   Post *post = g_new0 (Post, 1);
   g_autoptr (JsonNode) body = NULL;
-  const Status *status = room->created ? &created : &room->want;
+  gboolean creating = room->created || has_openers (room);
+  const Status *status = creating ? &created : &room->want;
 
   post->self = g_object_ref (self);
   post->room_id = g_strdup (room->id);
-  post->gen = room->created ? 0 : room->gen;
+  post->gen = creating ? 0 : room->gen;
   post->closing = !status->live;
+  if (has_openers (room))
+    post->openers = g_steal_pointer (&room->openers);
   body = body_for (status);
   room->in_flight = TRUE;
   if (g_log_get_debug_enabled ()) {
@@ -246,6 +329,22 @@ send_now (RcRoomStatusReporter *self, Room *room)
   }
   rc_laravel_client_room_status_async (self->laravel, room->id, body, self->cancellable,
                                        on_posted, post);
+}
+
+/* The entry of @room_id, created if needed. */
+static Room *
+ensure_room (RcRoomStatusReporter *self, const char *room_id)
+{
+  Room *room = g_hash_table_lookup (self->rooms, room_id);
+
+  if (room == NULL) {
+    room = g_new0 (Room, 1);
+    rc_backoff_init (&room->retry, RETRY_BASE_MS, RETRY_MAX_MS, 0);
+    room->owner = self;
+    room->id = g_strdup (room_id);
+    g_hash_table_insert (self->rooms, room->id, room);
+  }
+  return room;
 }
 
 /* The room service wrote a room's state (coalesced per main-loop turn). */
@@ -260,16 +359,9 @@ on_state_changed (RcRoomService *rooms, const char *room_id, JsonNode *state, gp
   gint64 count = object
                    ? json_object_get_int_member_with_default (object, "participantCount", 0)
                    : 0;
-  Room *room = g_hash_table_lookup (self->rooms, room_id);
-  gboolean fresh = room == NULL;
+  gboolean fresh = g_hash_table_lookup (self->rooms, room_id) == NULL;
+  Room *room = ensure_room (self, room_id);
 
-  if (fresh) {
-    room = g_new0 (Room, 1);
-    rc_backoff_init (&room->retry, RETRY_BASE_MS, RETRY_MAX_MS, 0);
-    room->owner = self;
-    room->id = g_strdup (room_id);
-    g_hash_table_insert (self->rooms, room->id, room);
-  }
   if (g_str_equal (status, "CLOSED")) {
     if (!fresh && !room->known)
       return; /* this close is already on its way */
@@ -292,6 +384,56 @@ on_state_changed (RcRoomService *rooms, const char *room_id, JsonNode *state, gp
   if (room->urgent)
     rc_backoff_reset (&room->retry);
   pump (self, room);
+}
+
+/* RcRoomOpener: the room's "created" update, posted before the room
+ * exists; its answer is the opener's. The room is then known and live with
+ * nobody in it, which is what the POST says. */
+static void
+opener_open_async (RcRoomOpener *opener, const char *room_id, GCancellable *cancellable,
+                   GAsyncReadyCallback callback, gpointer user_data)
+{
+  RcRoomStatusReporter *self = RC_ROOM_STATUS_REPORTER (opener);
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Room *room = ensure_room (self, room_id);
+
+  g_task_set_source_tag (task, opener_open_async);
+  if (room->openers == NULL)
+    room->openers = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (room->openers, task);
+  room->known = TRUE;
+  room->created = TRUE;
+  room->want = (Status){ TRUE, 0, 0 };
+  room->urgent = FALSE;
+  room->gen++;
+  room->posted_gen = room->gen; /* "created" says all there is */
+  pump (self, room);
+}
+
+static gboolean
+opener_open_finish (RcRoomOpener *opener, GAsyncResult *result, char **owner_id, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  char *owner;
+
+  g_return_val_if_fail (g_task_is_valid (result, opener), FALSE);
+  owner = g_task_propagate_pointer (G_TASK (result), &local);
+  if (local != NULL) {
+    g_propagate_error (error, g_steal_pointer (&local));
+    return FALSE;
+  }
+  if (owner_id)
+    *owner_id = owner;
+  else
+    g_free (owner);
+  return TRUE;
+}
+
+static void
+rc_room_status_reporter_opener_init (RcRoomOpenerInterface *iface)
+{
+  iface->open_async = opener_open_async;
+  iface->open_finish = opener_open_finish;
 }
 
 guint

@@ -23,6 +23,14 @@
  * the first of a series. Network errors, timeouts and 5xx are retried with
  * backoff (1 s doubling, RC_ROOM_STATUS_MAX_ATTEMPTS tries per state);
  * newer state replaces the one being retried.
+ *
+ * The reporter is also the room service's RcRoomOpener (room-opener.h) with
+ * ROOM_OWNERSHIP=laravel: opening a room is posting its "created" update
+ * before the room exists, and the answer decides. 2xx: the room opens, with
+ * the owner_id the answer names (laravel-client.h); 404: room_not_found;
+ * anything else: the join is refused. That POST is not retried (a joiner
+ * waits for it) and takes its turn like any other: after whatever is in
+ * flight for the room; the room's later updates follow it as usual.
  */
 #pragma once
 
@@ -38,7 +46,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (RcRoomStatusReporter, rc_room_status_reporter, RC, ROOM_STATUS_REPORTER,
                       GObject)
 
-/* Starts following @rooms; posts through @laravel. */
+/* Starts following @rooms; posts through @laravel. Implements
+ * RcRoomOpener. */
 RcRoomStatusReporter *rc_room_status_reporter_new (RcRoomService *rooms,
                                                    RcLaravelClient *laravel);
 /* Rooms with an update waiting or in flight (shutdown waits for 0). */
