@@ -451,9 +451,13 @@ main (int argc, char **argv)
   if (hub)
     rc_hub_attach_rooms (hub, d.rooms); /* presence-room.{roomId} */
   start_media (&d, config);
-  if (d.laravel)
+  if (d.laravel) {
     d.room_status = rc_room_status_reporter_new (d.rooms, d.laravel);
-  else
+    /* ROOM_OWNERSHIP=laravel: a room opens when its first status call
+     * answers that Laravel knows it. */
+    if (config->room_ownership == RC_ROOM_OWNERSHIP_LARAVEL)
+      rc_room_service_set_opener (d.rooms, RC_ROOM_OPENER (d.room_status));
+  } else
     g_info ("room status: no LARAVEL_API_URL, room status is not posted anywhere");
   if (!start_gifts (&d, config, gate, &error)) {
     g_critical ("cannot start: GIFTS_FILE: %s", error->message);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "services/room-service.h"
+#include "services/room-opener.h"
 #include "rooms/room-effects.h"
 #include "rooms/room-registry.h"
 
@@ -26,7 +27,10 @@ struct _RcRoomService {
   GHashTable *pending_saves; /* room id -> JsonNode* (PERSIST payload) */
   GPtrArray *handlers;       /* EventHandler* */
   GCancellable *cancellable;
-  RcRateGate *rate_gate; /* chat:send and typing budgets */
+  RcRateGate *rate_gate; /* chat:send, typing and room creation budgets */
+  RcRoomOpener *opener;  /* ROOM_OWNERSHIP=laravel: asks Laravel; nullable */
+  GHashTable *openings;  /* room id -> Opening*: joins waiting for an owner lookup */
+  gboolean warned_no_owner;
   guint flush_source;
   guint timer_source;
   gint64 timer_deadline;
@@ -43,5 +47,19 @@ gint64 rc_room_service_now_ms (void);
 void rc_room_service_apply_effects (RcRoomService *self);
 /* Write the coalesced room states now (shutdown). */
 gboolean rc_room_service_flush_saves (gpointer self);
+
+/* Acknowledge a refused event with @error (and @fields, nullable), counted
+ * in roomcast_room_errors_total (room-service.c). */
+void rc_room_service_refuse (RcSioAck *ack, const GError *error, JsonObject *fields);
+/* Admit @socket's user to @room_id, creating it with @owner (nullable) if
+ * it is not open (room-service.c). */
+void rc_room_service_finish_join (RcRoomService *self, RcSioSocket *socket, RcSioAck *ack,
+                                  const char *room_id, const char *owner);
+/* room:join of a room that is not open: the creation checks, budget and
+ * owner lookup of room-service-open.c, then rc_room_service_finish_join(). */
+void rc_room_service_open_and_join (RcRoomService *self, RcSioSocket *socket, RcSioAck *ack,
+                                    const char *room_id);
+/* Frees an Opening (the openings table's value free function). */
+void rc_room_service_opening_free (gpointer opening);
 
 G_END_DECLS

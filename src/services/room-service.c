@@ -14,14 +14,6 @@ typedef struct {
   char *event;
 } EventHandler;
 
-/* A room:join waiting for the store's pinned owner. */
-typedef struct {
-  RcRoomService *self; /* ref */
-  RcSioSocket *socket; /* ref */
-  RcSioAck *ack;       /* ref, nullable */
-  char *room_id;
-} JoinRequest;
-
 guint rc_room_service_signals[N_SIGNALS];
 #define signals rc_room_service_signals
 
@@ -90,6 +82,12 @@ ack_error (RcSioAck *ack, const GError *error, JsonObject *fields)
                            fields);
 }
 
+void
+rc_room_service_refuse (RcSioAck *ack, const GError *error, JsonObject *fields)
+{
+  ack_error (ack, error, fields);
+}
+
 static void
 ack_ok (RcSioAck *ack, JsonObject *fields)
 {
@@ -121,9 +119,9 @@ take_over (RcRoomService *self, RcSioSocket *old, const char *old_room, const ch
     g_signal_emit (self, signals[SIGNAL_ROOM_CHANGED], 0, room_id);
 }
 
-static void
-finish_join (RcRoomService *self, RcSioSocket *socket, RcSioAck *ack, const char *room_id,
-             const char *pinned_owner)
+void
+rc_room_service_finish_join (RcRoomService *self, RcSioSocket *socket, RcSioAck *ack,
+                             const char *room_id, const char *owner)
 {
   RcUser *user = rc_sio_socket_get_user (socket);
   g_autoptr (RcRoomUser) member = room_user_from (user);
@@ -135,19 +133,22 @@ finish_join (RcRoomService *self, RcSioSocket *socket, RcSioAck *ack, const char
   g_autofree char *replaced_room = NULL;
 
   sync_settings (self);
-  snapshot = rc_room_registry_join (self->registry, room_id, member, pinned_owner,
+  snapshot = rc_room_registry_join (self->registry, room_id, member, owner,
                                     rc_room_service_now_ms (), self->effects, &error);
   if (snapshot == NULL) {
     ack_error (ack, error, NULL);
     rc_room_service_apply_effects (self);
     return;
   }
-  if (creates)
+  if (creates) {
+    const char *host = rc_room_get_host_id (rc_room_registry_lookup (self->registry, room_id));
     g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "ROOMCAST_EVENT", "room-created",
                       "ROOMCAST_ROOM_ID", room_id, "ROOMCAST_USER_ID", user->id, "MESSAGE",
-                      "room open: %s (host %s%s)", room_id,
-                      rc_room_get_host_id (rc_room_registry_lookup (self->registry, room_id)),
-                      pinned_owner ? ", pinned by the store" : ", first joiner");
+                      "room open: %s (host %s%s)", room_id, host ? host : "nobody",
+                      owner  ? ", named by the app"
+                      : host ? ", first joiner"
+                             : "");
+  }
   /* One connection per user takes part in a room: this one from now on. */
   previous = g_hash_table_lookup (self->bindings, user->id);
   if (previous != NULL && previous->socket != socket) {
@@ -164,45 +165,12 @@ finish_join (RcRoomService *self, RcSioSocket *socket, RcSioAck *ack, const char
 }
 
 static void
-join_request_free (JoinRequest *request)
-{
-  g_object_unref (request->self);
-  g_object_unref (request->socket);
-  g_clear_pointer (&request->ack, rc_sio_ack_unref);
-  g_free (request->room_id);
-  g_free (request);
-}
-
-static void
-on_owner_found (GObject *source, GAsyncResult *result, gpointer data)
-{
-  JoinRequest *request = data;
-  RcRoomService *self = request->self;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *owner = rc_store_get_room_owner_finish (RC_STORE (source), result, &error);
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->registry == NULL) {
-    join_request_free (request);
-    return;
-  }
-  /* The pin is optional: without an answer the first joiner hosts. */
-  if (error != NULL)
-    g_warning ("store: looking up the owner of room %s failed (%s); "
-               "the first joiner will host it",
-               request->room_id, error->message);
-  if (rc_sio_socket_is_connected (request->socket))
-    finish_join (self, request->socket, request->ack, request->room_id, owner);
-  join_request_free (request);
-}
-
-static void
 handle_join (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
 {
   RcRoomService *self = ((EventHandler *) data)->self;
   g_autoptr (JsonObject) payload = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *room_id = NULL;
-  JoinRequest *request;
 
   payload = rc_payload_object (args, &error);
   if (payload == NULL ||
@@ -210,17 +178,10 @@ handle_join (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
     ack_error (ack, error, NULL);
     return;
   }
-  if (!rc_room_registry_needs_owner (self->registry, room_id)) {
-    finish_join (self, socket, ack, room_id, NULL);
-    return;
-  }
-  request = g_new0 (JoinRequest, 1);
-  request->self = g_object_ref (self);
-  request->socket = g_object_ref (socket);
-  request->ack = ack ? rc_sio_ack_ref (ack) : NULL;
-  request->room_id = g_steal_pointer (&room_id);
-  rc_store_get_room_owner_async (self->store, request->room_id, self->cancellable,
-                                 on_owner_found, request);
+  if (rc_room_registry_needs_owner (self->registry, room_id))
+    rc_room_service_open_and_join (self, socket, ack, room_id);
+  else
+    rc_room_service_finish_join (self, socket, ack, room_id, NULL);
 }
 
 /* --- room:leave, room:close, everything else --- */
@@ -573,6 +534,24 @@ event_handler_free (gpointer data)
   g_free (handler);
 }
 
+static const char *
+ownership_name (RcRoomOwnership ownership)
+{
+  return ownership == RC_ROOM_OWNERSHIP_LARAVEL  ? "laravel"
+         : ownership == RC_ROOM_OWNERSHIP_PINNED ? "pinned"
+                                                 : "open";
+}
+
+static const char *
+ownership_rule (RcRoomOwnership ownership)
+{
+  return ownership == RC_ROOM_OWNERSHIP_LARAVEL
+           ? "rooms Laravel knows, hosted by the owner it names"
+         : ownership == RC_ROOM_OWNERSHIP_PINNED
+           ? "rooms pinned in room:owner:{id}, hosted by that user"
+           : "any room id, hosted by its pinned owner or else its first joiner";
+}
+
 RcRoomService *
 rc_room_service_new (RcSioServer *sio, RcStore *store, RcRateGate *gate, const RcConfig *config)
 {
@@ -593,6 +572,8 @@ rc_room_service_new (RcSioServer *sio, RcStore *store, RcRateGate *gate, const R
   settings.room.n_seats = CLAMP (config->seats_per_room, 1, RC_ROOM_MAX_SEATS);
   settings.room.max_participants = config->max_clients_per_room;
   settings.room.grace_ms = (gint64) config->room_grace_s * 1000;
+  /* Only the app makes hosts, except in the demo's open rooms. */
+  settings.room.owner_hosts_only = config->room_ownership != RC_ROOM_OWNERSHIP_OPEN;
   self->registry = rc_room_registry_new (&settings);
 
   add_handler (self, "room:join", handle_join);
@@ -608,6 +589,9 @@ rc_room_service_new (RcSioServer *sio, RcStore *store, RcRateGate *gate, const R
           settings.room.n_seats, config->room_grace_s, settings.max_rooms,
           settings.room.max_participants, config->rate_limit_per_minute,
           rc_rate_gate_get_backend (gate));
+  g_info ("rooms: ROOM_OWNERSHIP=%s (%s), at most %u new rooms per user and minute",
+          ownership_name (config->room_ownership), ownership_rule (config->room_ownership),
+          config->room_create_rate_limit);
   return self;
 }
 
@@ -632,10 +616,12 @@ rc_room_service_dispose (GObject *object)
       rc_room_service_flush_saves (self);
   }
   g_hash_table_remove_all (self->bindings);
+  g_hash_table_remove_all (self->openings);
   g_clear_pointer (&self->registry, rc_room_registry_free);
   g_clear_object (&self->sio);
   g_clear_object (&self->store);
   g_clear_object (&self->rate_gate);
+  g_clear_object (&self->opener);
   G_OBJECT_CLASS (rc_room_service_parent_class)->dispose (object);
 }
 
@@ -646,6 +632,7 @@ rc_room_service_finalize (GObject *object)
 
   g_ptr_array_unref (self->handlers);
   g_hash_table_unref (self->bindings);
+  g_hash_table_unref (self->openings);
   g_hash_table_unref (self->pending_saves);
   rc_effects_free (self->effects);
   g_object_unref (self->cancellable);
@@ -681,6 +668,8 @@ rc_room_service_init (RcRoomService *self)
   self->pending_saves = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                (GDestroyNotify) json_node_unref);
   self->handlers = g_ptr_array_new_with_free_func (event_handler_free);
+  self->openings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          rc_room_service_opening_free);
   self->cancellable = g_cancellable_new ();
   self->timer_deadline = -1;
 }

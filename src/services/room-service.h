@@ -24,9 +24,14 @@
  * the grace period (ROOM_GRACE_PERIOD_S) and a room:join from any
  * connection within it resumes it; other connections closing change nothing.
  *
- * A new room's host is the owner Laravel pinned in the store
- * (room:owner:{roomId}), looked up only when a join would create the room,
- * or else the first user to join (see room-registry.h).
+ * Rooms belong to the app (ROOM_OWNERSHIP): a join that would create a room
+ * is admitted only once the room's owner is decided, looked up only then
+ * (room-service-open.c): with laravel, Laravel's answer to the room's first
+ * status call (rc_room_service_set_opener()) and its owner_id, or else the
+ * store's room:owner:{roomId}; with pinned, that key (written by Laravel or
+ * POST /admin/rooms); with open (--dev), that key or else the first joiner.
+ * An unknown room answers room_not_found, a failed lookup internal. Each
+ * user opens at most ROOM_CREATE_RATE_LIMIT_PER_MINUTE rooms a minute.
  *
  * Signals:
  *   "room-state-changed" (const char *room_id, JsonNode *state)
@@ -48,6 +53,7 @@
 #include "config.h"
 #include "core/health.h"
 #include "services/rate-gate.h"
+#include "services/room-opener.h"
 #include "rooms/room-registry.h"
 #include "sio/sio-server.h"
 #include "store/store.h"
@@ -64,6 +70,9 @@ G_DECLARE_FINAL_TYPE (RcRoomService, rc_room_service, RC, ROOM_SERVICE, GObject)
  * service before the server. */
 RcRoomService *rc_room_service_new (RcSioServer *sio, RcStore *store, RcRateGate *gate,
                                     const RcConfig *config);
+/* ROOM_OWNERSHIP=laravel: @opener (nullable, referenced) is asked whether
+ * a room exists before it is created; without one such joins are refused. */
+void rc_room_service_set_opener (RcRoomService *self, RcRoomOpener *opener);
 /* Add "rooms" (open rooms) and "participants" to /health. */
 void rc_room_service_add_health (RcRoomService *self, RcHealth *health);
 RcRoomRegistry *rc_room_service_get_registry (RcRoomService *self);
