@@ -5,6 +5,7 @@
 #include "core/metrics.h"
 #include "json/json-text.h"
 #include "protocol/errors.h"
+#include "protocol/payload.h"
 
 #define ADMIN_KEY_HEADER "X-Internal-Key"
 #define ADMIN_MAX_BODY 4096
@@ -135,6 +136,14 @@ reply_builder (SoupServerMessage *msg, guint status, JsonBuilder *b)
 {
   g_autoptr (JsonNode) node = json_builder_get_root (b);
   rc_http_reply_json (msg, status, node);
+}
+
+static void
+count_request (const char *endpoint, guint status)
+{
+  g_autofree char *labels = g_strdup_printf ("endpoint=\"%s\",status=\"%u\"", endpoint, status);
+  rc_metrics_counter_inc ("roomcast_admin_requests_total",
+                          "Admin API requests by endpoint and status", labels);
 }
 
 static guint
@@ -366,6 +375,136 @@ kick_user (RcAdminApi *self, SoupServerMessage *msg, const char *user_id)
   return SOUP_STATUS_OK;
 }
 
+/* The POST /admin/rooms body: exactly {id: UUID, ownerId: string | integer
+ * >= 1 | null}. FALSE (400 sent) otherwise. */
+static gboolean
+parse_pin_body (SoupServerMessage *msg, char **room_id, char **owner_id)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr (JsonNode) root = NULL;
+  gboolean has_owner = FALSE;
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+
+  if (body != NULL && body->length > 0)
+    root = rc_json_parse_strict (body->data, body->length, NULL, NULL);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
+    rc_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_payload",
+                         "the body must be a JSON object {id, ownerId}");
+    return FALSE;
+  }
+  json_object_iter_init (&iter, json_node_get_object (root));
+  while (json_object_iter_next (&iter, &name, &value)) {
+    gboolean ok = FALSE;
+    GType type = JSON_NODE_HOLDS_VALUE (value) ? json_node_get_value_type (value) : G_TYPE_NONE;
+    if (g_str_equal (name, "id") && type == G_TYPE_STRING &&
+        rc_is_uuid (json_node_get_string (value))) {
+      g_free (*room_id);
+      *room_id = g_strdup (json_node_get_string (value));
+      ok = TRUE;
+    } else if (g_str_equal (name, "ownerId")) {
+      g_clear_pointer (owner_id, g_free);
+      if (JSON_NODE_HOLDS_NULL (value))
+        ok = TRUE;
+      else if (type == G_TYPE_STRING && valid_id (json_node_get_string (value))) {
+        *owner_id = g_strdup (json_node_get_string (value));
+        ok = TRUE;
+      } else if (type == G_TYPE_INT64 && json_node_get_int (value) >= 1) {
+        /* Laravel's users.id */
+        *owner_id = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (value));
+        ok = TRUE;
+      }
+      has_owner = ok;
+    }
+    if (!ok) {
+      g_autofree char *m = g_strdup_printf ("%s: unknown member or invalid value (expected id: "
+                                            "a UUID, ownerId: a user id or null)",
+                                            name);
+      rc_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_payload", m);
+      return FALSE;
+    }
+  }
+  if (*room_id == NULL || !has_owner) {
+    rc_http_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_payload",
+                         *room_id == NULL ? "id is required" : "ownerId is required");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* A POST /admin/rooms waiting for the store. */
+typedef struct {
+  RcRoomService *rooms;   /* ref */
+  SoupServerMessage *msg; /* ref, paused */
+  char *room_id;
+  char *owner_id; /* nullable: unpinned */
+} Pin;
+
+static void
+on_pinned (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Pin *pin = data;
+  g_autoptr (GError) error = NULL;
+  guint status = SOUP_STATUS_OK;
+
+  if (!rc_room_service_pin_owner_finish (RC_ROOM_SERVICE (source), result, &error)) {
+    g_warning ("admin: pinning the owner of room %s failed: %s", pin->room_id, error->message);
+    status = SOUP_STATUS_SERVICE_UNAVAILABLE;
+    rc_http_reply_error (pin->msg, status, "internal", "the store did not answer; retry later");
+  } else {
+    RcRoom *room = rc_room_service_lookup (pin->rooms, pin->room_id);
+    g_autoptr (JsonBuilder) b = json_builder_new ();
+    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "ROOMCAST_EVENT", "admin-room-pin",
+                      "ROOMCAST_ROOM_ID", pin->room_id, "MESSAGE", "admin: room %s %s%s",
+                      pin->room_id, pin->owner_id ? "pinned to owner " : "unpinned",
+                      pin->owner_id ? pin->owner_id : "");
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "ok");
+    json_builder_add_boolean_value (b, TRUE);
+    json_builder_set_member_name (b, "roomId");
+    json_builder_add_string_value (b, pin->room_id);
+    json_builder_set_member_name (b, "ownerId");
+    if (pin->owner_id)
+      json_builder_add_string_value (b, pin->owner_id);
+    else
+      json_builder_add_null_value (b);
+    /* An open room keeps the host it has: the pin is for its next opening. */
+    json_builder_set_member_name (b, "open");
+    json_builder_add_boolean_value (b, room != NULL);
+    json_builder_end_object (b);
+    reply_builder (pin->msg, status, b);
+  }
+  count_request ("rooms_pin", status);
+  soup_server_message_unpause (pin->msg);
+  g_object_unref (pin->rooms);
+  g_object_unref (pin->msg);
+  g_free (pin->room_id);
+  g_free (pin->owner_id);
+  g_free (pin);
+}
+
+/* POST /admin/rooms: pin a room's owner (room:owner:{id}). Answered when the
+ * store has; returns 0 (counted then). */
+static guint
+pin_room (RcAdminApi *self, SoupServerMessage *msg)
+{
+  g_autofree char *room_id = NULL, *owner_id = NULL;
+  Pin *pin;
+
+  if (!parse_pin_body (msg, &room_id, &owner_id))
+    return soup_server_message_get_status (msg);
+  pin = g_new0 (Pin, 1);
+  pin->rooms = g_object_ref (self->rooms);
+  pin->msg = g_object_ref (msg);
+  pin->room_id = g_steal_pointer (&room_id);
+  pin->owner_id = g_steal_pointer (&owner_id);
+  soup_server_message_pause (msg);
+  rc_room_service_pin_owner_async (self->rooms, pin->room_id, pin->owner_id, NULL, on_pinned,
+                                   pin);
+  return 0;
+}
+
 static guint
 method_not_allowed (SoupServerMessage *msg, const char *allowed)
 {
@@ -418,8 +557,10 @@ route (RcAdminApi *self, SoupServerMessage *msg, const char *path, const char **
     n--;
 
   if (n == 3 && g_str_equal (parts[2], "rooms")) {
-    *endpoint = "rooms";
-    return get ? list_rooms (self, msg) : method_not_allowed (msg, "GET");
+    *endpoint = post ? "rooms_pin" : "rooms";
+    return get    ? list_rooms (self, msg)
+           : post ? pin_room (self, msg)
+                  : method_not_allowed (msg, "GET, POST");
   }
   if (n == 5 && g_str_equal (parts[2], "rooms") && !g_str_equal (parts[4], "close"))
     return room_resource (self, msg, get, parts[3], parts[4], endpoint);
@@ -464,11 +605,8 @@ handle_admin (SoupServer *server, SoupServerMessage *msg, const char *path, GHas
     status = route (self, msg, path, &endpoint);
     g_debug ("admin: %s %s -> %u", soup_server_message_get_method (msg), path, status);
   }
-  g_autofree char *labels = g_strdup_printf ("endpoint=\"%s\",status=\"%u\"", endpoint, status);
-  rc_metrics_counter_inc ("roomcast_admin_requests_total",
-                          "Admin API requests by endpoint "
-                          "and status",
-                          labels);
+  if (status != 0) /* 0: answered later, and counted then */
+    count_request (endpoint, status);
 }
 
 void

@@ -2,6 +2,11 @@
  *
  *   GET  /admin/rooms                 open rooms: id, status, participants,
  *                                     seated, seatMode, createdAt
+ *   POST /admin/rooms                 body {id, ownerId}: pin the owner of
+ *                                     room id (room:owner:{id}; ownerId null
+ *                                     unpins): with ROOM_OWNERSHIP=pinned the
+ *                                     room may then be opened, and whoever
+ *                                     opens it, ownerId hosts it
  *   GET  /admin/rooms/{id}            one room: room, seats, participants
  *                                     (roles, seats) and what the detail
  *                                     contributors add (media: encoders, stats)

@@ -332,3 +332,36 @@ rc_room_service_set_opener (RcRoomService *self, RcRoomOpener *opener)
   g_return_if_fail (opener == NULL || RC_IS_ROOM_OPENER (opener));
   g_set_object (&self->opener, opener);
 }
+
+static void
+on_owner_pinned (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (GTask) task = data;
+  GError *error = NULL;
+
+  if (rc_store_set_room_owner_finish (RC_STORE (source), result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+rc_room_service_pin_owner_async (RcRoomService *self, const char *room_id, const char *owner_id,
+                                 GCancellable *cancellable, GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (RC_IS_ROOM_SERVICE (self) && room_id != NULL);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, rc_room_service_pin_owner_async);
+  rc_store_set_room_owner_async (self->store, room_id, owner_id, cancellable, on_owner_pinned,
+                                 task);
+}
+
+gboolean
+rc_room_service_pin_owner_finish (RcRoomService *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -73,6 +73,16 @@ RcRoomService *rc_room_service_new (RcSioServer *sio, RcStore *store, RcRateGate
 /* ROOM_OWNERSHIP=laravel: @opener (nullable, referenced) is asked whether
  * a room exists before it is created; without one such joins are refused. */
 void rc_room_service_set_opener (RcRoomService *self, RcRoomOpener *opener);
+/* The admin API's POST /admin/rooms: pin @owner_id (NULL: unpin) as the
+ * owner of @room_id, in the store's room:owner:{roomId} (shared by every
+ * worker on a Redis, in process without). The pin decides the room's next
+ * opening (with pinned: whether it may open at all); an open room keeps
+ * its host. */
+void rc_room_service_pin_owner_async (RcRoomService *self, const char *room_id,
+                                      const char *owner_id, GCancellable *cancellable,
+                                      GAsyncReadyCallback callback, gpointer user_data);
+gboolean rc_room_service_pin_owner_finish (RcRoomService *self, GAsyncResult *result,
+                                           GError **error);
 /* Add "rooms" (open rooms) and "participants" to /health. */
 void rc_room_service_add_health (RcRoomService *self, RcHealth *health);
 RcRoomRegistry *rc_room_service_get_registry (RcRoomService *self);

@@ -17,12 +17,13 @@
  *                        deleted when no seat is occupied
  *   ratelimit:{key}      string counter: INCR, expiry set on the first hit
  *                        of a window (fixed window)
- *   room:owner:{roomId}  string userId, OPTIONAL, written by Laravel (never by
- *                        roomcast, except through set_room_owner for tests and
- *                        tools): the user who owns the room. When the key
- *                        exists as a room is created, that user is its host,
- *                        instead of the first user to join. Laravel sets it
- *                        when a room is created in the app, e.g.
+ *   room:owner:{roomId}  string userId, written by Laravel or by roomcast's
+ *                        admin API (POST /admin/rooms, through
+ *                        set_room_owner): the user who owns the room. When
+ *                        the key exists as a room is created, that user is
+ *                        its host; with ROOM_OWNERSHIP=pinned a room without
+ *                        it cannot be opened at all. Laravel sets it when a
+ *                        room is created in the app, e.g.
  *                        `Redis::set("room:owner:$room->uuid", $room->owner_id)`
  *                        (on the Redis DB roomcast uses, REDIS_DB).
  *
@@ -148,8 +149,8 @@ void rc_store_get_room_owner_async (RcStore *self, const char *room_id,
                                     gpointer user_data);
 char *rc_store_get_room_owner_finish (RcStore *self, GAsyncResult *result, GError **error);
 
-/* Pin (@user_id) or unpin (NULL) the owner. Laravel's job in production; for
- * tests and tools. */
+/* Pin (@user_id) or unpin (NULL) the owner: Laravel writes the key itself,
+ * the admin API (POST /admin/rooms) through this. */
 void rc_store_set_room_owner_async (RcStore *self, const char *room_id, const char *user_id,
                                     GCancellable *cancellable, GAsyncReadyCallback callback,
                                     gpointer user_data);
