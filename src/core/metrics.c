@@ -11,6 +11,7 @@ typedef struct {
 typedef struct {
   RcMetricsCollector collector;
   gpointer user_data;
+  gboolean admin; /* rendered by rc_metrics_render_admin() only */
 } Collector;
 
 static GHashTable *families; /* name -> Family* */
@@ -69,7 +70,15 @@ void
 rc_metrics_register_collector (RcMetricsCollector collector, gpointer user_data)
 {
   ensure_registry ();
-  Collector c = { collector, user_data };
+  Collector c = { collector, user_data, FALSE };
+  g_array_append_val (collectors, c);
+}
+
+void
+rc_metrics_register_admin_collector (RcMetricsCollector collector, gpointer user_data)
+{
+  ensure_registry ();
+  Collector c = { collector, user_data, TRUE };
   g_array_append_val (collectors, c);
 }
 
@@ -94,8 +103,8 @@ rc_metrics_append_gauge (GString *out, const char *name, const char *help, doubl
                           name, value);
 }
 
-char *
-rc_metrics_render (void)
+static char *
+render (gboolean admin)
 {
   ensure_registry ();
   GString *out = g_string_new (NULL);
@@ -115,9 +124,27 @@ rc_metrics_render (void)
   }
   for (guint i = 0; i < collectors->len; i++) {
     Collector *c = &g_array_index (collectors, Collector, i);
-    c->collector (out, c->user_data);
+    if (!c->admin)
+      c->collector (out, c->user_data);
+  }
+  for (guint i = 0; admin && i < collectors->len; i++) {
+    Collector *c = &g_array_index (collectors, Collector, i);
+    if (c->admin)
+      c->collector (out, c->user_data);
   }
   return g_string_free (out, FALSE);
+}
+
+char *
+rc_metrics_render (void)
+{
+  return render (FALSE);
+}
+
+char *
+rc_metrics_render_admin (void)
+{
+  return render (TRUE);
 }
 
 void

@@ -424,18 +424,55 @@ health_contributor (JsonBuilder *builder, gpointer data)
   return TRUE;
 }
 
-static void
-append_room_family (GString *out, RcMediaService *self, const char *name, const char *help,
-                    guint (*get) (RcRoomMedia *))
-{
-  GHashTableIter iter;
-  gpointer key, value;
+/* The rooms' media figures: on /metrics summed over the rooms (no room ids
+ * for everyone to read), per room on /admin/metrics. */
+static const struct {
+  const char *name; /* on /metrics; per room with "room_" after "media_" */
+  const char *help;
+  guint (*get) (RcRoomMedia *);
+} room_families[] = {
+  { "peers", "Media peers", rc_room_media_get_n_peers },
+  { "speakers", "Peers mixed into a room (seated, unmuted)", rc_room_media_get_n_speakers },
+  { "encoders", "Opus encoders (speakers + 1 per room)", rc_room_media_get_n_encoders },
+  { "fanout_groups", "Threads sending a room's shared mix to its peers",
+    rc_room_media_get_n_fanout_groups },
+};
 
-  g_string_append_printf (out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
-  g_hash_table_iter_init (&iter, self->medias);
-  while (g_hash_table_iter_next (&iter, &key, &value)) {
-    g_autofree char *escaped = g_strescape (key, NULL);
-    g_string_append_printf (out, "%s{room=\"%s\"} %u\n", name, escaped, get (value));
+static void
+append_room_totals (GString *out, RcMediaService *self)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (room_families); i++) {
+    g_autofree char *name = g_strconcat ("roomcast_media_", room_families[i].name, NULL);
+    g_autofree char *help = g_strconcat (room_families[i].help, ", all rooms", NULL);
+    GHashTableIter iter;
+    gpointer value;
+    guint total = 0;
+
+    g_hash_table_iter_init (&iter, self->medias);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      total += room_families[i].get (value);
+    rc_metrics_append_gauge (out, name, help, total);
+  }
+}
+
+static void
+admin_metrics_collector (GString *out, gpointer data)
+{
+  RcMediaService *self = data;
+
+  for (guint i = 0; i < G_N_ELEMENTS (room_families); i++) {
+    g_autofree char *name = g_strconcat ("roomcast_media_room_", room_families[i].name, NULL);
+    GHashTableIter iter;
+    gpointer key, value;
+
+    g_string_append_printf (out, "# HELP %s %s, per room\n# TYPE %s gauge\n", name,
+                            room_families[i].help, name);
+    g_hash_table_iter_init (&iter, self->medias);
+    while (g_hash_table_iter_next (&iter, &key, &value)) {
+      g_autofree char *escaped = g_strescape (key, NULL);
+      g_string_append_printf (out, "%s{room=\"%s\"} %u\n", name, escaped,
+                              room_families[i].get (value));
+    }
   }
 }
 
@@ -449,16 +486,7 @@ metrics_collector (GString *out, gpointer data)
 
   rc_metrics_append_gauge (out, "roomcast_media_rooms", "Rooms with a media pipeline",
                            g_hash_table_size (self->medias));
-  append_room_family (out, self, "roomcast_media_peers", "Media peers per room",
-                      rc_room_media_get_n_peers);
-  append_room_family (out, self, "roomcast_media_speakers",
-                      "Peers mixed into the room (seated, unmuted)",
-                      rc_room_media_get_n_speakers);
-  append_room_family (out, self, "roomcast_media_encoders",
-                      "Opus encoders per room (speakers + 1)", rc_room_media_get_n_encoders);
-  append_room_family (out, self, "roomcast_media_fanout_groups",
-                      "Threads sending a room's shared mix to its peers",
-                      rc_room_media_get_n_fanout_groups);
+  append_room_totals (out, self);
   g_hash_table_iter_init (&iter, self->medias);
   while (g_hash_table_iter_next (&iter, NULL, &value)) {
     guint64 i, o, f;
@@ -537,6 +565,7 @@ rc_media_service_new (RcSioServer *sio, RcRoomService *rooms, const RcConfig *co
   self->changed_id = g_signal_connect (rooms, "room-changed", G_CALLBACK (on_room_changed),
                                        self);
   rc_metrics_register_collector (metrics_collector, self);
+  rc_metrics_register_admin_collector (admin_metrics_collector, self);
   return self;
 }
 
@@ -550,6 +579,7 @@ rc_media_service_dispose (GObject *object)
     g_clear_signal_handler (&self->disconnected_id, self->sio);
     g_clear_signal_handler (&self->changed_id, self->rooms);
     rc_metrics_unregister_collector (metrics_collector, self);
+    rc_metrics_unregister_collector (admin_metrics_collector, self);
     rc_media_service_shutdown (self);
     /* The closed peers' webrtcbins stop on a teardown thread: done before
      * the process goes on to exit. */

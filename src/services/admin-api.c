@@ -522,6 +522,18 @@ not_found (SoupServerMessage *msg, const char *what)
   return SOUP_STATUS_NOT_FOUND;
 }
 
+/* GET /admin/metrics: /metrics and the series that name rooms. */
+static guint
+metrics (SoupServerMessage *msg)
+{
+  char *text = rc_metrics_render_admin ();
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/plain; version=0.0.4; charset=utf-8",
+                                    SOUP_MEMORY_TAKE, text, strlen (text));
+  return SOUP_STATUS_OK;
+}
+
 /* GET /admin/rooms/{id}/{name}: a registered resource of an open room. */
 static guint
 room_resource (RcAdminApi *self, SoupServerMessage *msg, gboolean get, const char *room_id,
@@ -575,6 +587,10 @@ route (RcAdminApi *self, SoupServerMessage *msg, const char *path, const char **
     if (room == NULL || rc_room_get_status (room) == RC_ROOM_STATUS_CLOSED)
       return not_found (msg, "no such room");
     return close ? close_room (self, msg, room) : room_detail (self, msg, room);
+  }
+  if (n == 3 && g_str_equal (parts[2], "metrics")) {
+    *endpoint = "metrics";
+    return get ? metrics (msg) : method_not_allowed (msg, "GET");
   }
   if (n == 5 && g_str_equal (parts[2], "users") && g_str_equal (parts[4], "kick")) {
     *endpoint = "user_kick";

@@ -13,6 +13,9 @@
  *   POST /admin/rooms/{id}/close      room:closed {reason:"closed_by_admin"}
  *   GET  /admin/rooms/{id}/{resource} what a resource module serves, e.g.
  *                                     pipeline.dot (src/media/media-debug.h)
+ *   GET  /admin/metrics               /metrics, then the series per room
+ *                                     (core/metrics.h: room ids are for
+ *                                     the admin key only)
  *   POST /admin/users/{id}/kick       body (optional) {roomId?, ban?, reason?}:
  *                                     `kicked` to each connection of the user,
  *                                     then they are disconnected

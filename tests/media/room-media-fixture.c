@@ -86,13 +86,13 @@ server_pid (void)
   return atoi (g_subprocess_get_identifier (fx.server));
 }
 
-/* A value of roomcastd's /metrics: @line_prefix is the sample up to the
- * value, e.g. `roomcast_media_encoders{room="…"}`; -1 when absent. */
-double
-metric (const char *line_prefix)
+/* A value of roomcastd's metrics at @path: @line_prefix is the sample up
+ * to the value; -1 when absent. */
+static double
+scrape (const char *path, const char *line_prefix)
 {
   g_autoptr (SoupSession) session = soup_session_new ();
-  g_autofree char *uri = g_strdup_printf ("%s/metrics", fx.url);
+  g_autofree char *uri = g_strdup_printf ("%s%s", fx.url, path);
   g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
   g_autoptr (GBytes) body = soup_session_send_and_read (session, msg, NULL, NULL);
   g_auto (GStrv) lines = NULL;
@@ -108,10 +108,17 @@ metric (const char *line_prefix)
 }
 
 double
+metric (const char *line_prefix)
+{
+  return scrape ("/metrics", line_prefix);
+}
+
+/* Series per room are on /admin/metrics only (open to loopback in --dev). */
+double
 room_metric (const char *name, const char *room)
 {
   g_autofree char *p = g_strdup_printf ("%s{room=\"%s\"}", name, room);
-  return metric (p);
+  return scrape ("/admin/metrics", p);
 }
 
 /* --- clients ------------------------------------------------------------------ */

@@ -49,7 +49,7 @@ void start_server (void);
 void stop_server (void);
 int server_pid (void);
 double metric (const char *line_prefix);
-/* A per-room gauge from /metrics. */
+/* A per-room gauge from /admin/metrics, e.g. roomcast_media_room_peers. */
 double room_metric (const char *name, const char *room);
 /* Emits @event {json} and waits for a successful ack; returns its time. */
 gint64 request (RcTestClient *c, const char *event, const char *json);

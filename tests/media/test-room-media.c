@@ -97,9 +97,9 @@ test_mix_minus (void)
                       i == 4 ? "room B speaker" : "room B listener");
   g_test_message ("room A: %.0f peers, %.0f speakers, %.0f encoders; packets in %.0f out %.0f "
                   "offered %.0f",
-                  room_metric ("roomcast_media_peers", ROOM_A),
-                  room_metric ("roomcast_media_speakers", ROOM_A),
-                  room_metric ("roomcast_media_encoders", ROOM_A),
+                  room_metric ("roomcast_media_room_peers", ROOM_A),
+                  room_metric ("roomcast_media_room_speakers", ROOM_A),
+                  room_metric ("roomcast_media_room_encoders", ROOM_A),
                   metric ("roomcast_media_packets_in_total"),
                   metric ("roomcast_media_packets_out_total"),
                   metric ("roomcast_media_packets_offered_total"));
@@ -110,8 +110,8 @@ test_mix_minus (void)
   g_test_message ("speaking events at the listener: %u, from %u speakers", speaking_events,
                   g_hash_table_size (speaking_on));
   g_assert_cmpuint (speaking_events, <=, 6);
-  g_assert_cmpfloat (room_metric ("roomcast_media_encoders", ROOM_A), ==, 4);
-  g_assert_cmpfloat (room_metric ("roomcast_media_encoders", ROOM_B), ==, 2);
+  g_assert_cmpfloat (room_metric ("roomcast_media_room_encoders", ROOM_A), ==, 4);
+  g_assert_cmpfloat (room_metric ("roomcast_media_room_encoders", ROOM_B), ==, 2);
 }
 
 /* A listener who sends a tone is not heard until seated; once seated the
@@ -195,11 +195,11 @@ test_seat_switch (void)
   rc_test_run_for (1000);
   describe (sw, "switcher, seated");
   g_assert_true (rc_test_wait_until (3000, own_tone_absent, sw));
-  g_assert_cmpfloat (room_metric ("roomcast_media_encoders", ROOM_A), ==, 5);
+  g_assert_cmpfloat (room_metric ("roomcast_media_room_encoders", ROOM_A), ==, 5);
 
   t = request (sw, "mic:mute", "{\"muted\":true}");
   wait_hear (lis, F1000, FALSE, t, "mic muted: the listener no longer hears it");
-  g_assert_cmpfloat (room_metric ("roomcast_media_encoders", ROOM_A), ==, 4);
+  g_assert_cmpfloat (room_metric ("roomcast_media_room_encoders", ROOM_A), ==, 4);
   t = request (sw, "mic:mute", "{\"muted\":false}");
   wait_hear (lis, F1000, TRUE, t, "mic unmuted: heard again");
   /* Mute and unmute in quick succession: each time the room unlinks the
@@ -250,7 +250,7 @@ test_failing_peers (void)
   };
   RcTestClient *silent = rc_test_client_new (&opts);
   RcTestClient *no_ice;
-  double peers_before = room_metric ("roomcast_media_peers", ROOM_A);
+  double peers_before = room_metric ("roomcast_media_room_peers", ROOM_A);
   RcTestClientCounters k0, k1;
   gint64 t0, t1;
 
@@ -278,7 +278,7 @@ test_failing_peers (void)
   g_assert_cmpfloat ((double) (k1.packets - k0.packets), >, 0.8 * 50 * ((t1 - t0) / 1e6) - 20);
   g_assert_true (rc_test_wait_until (3000, hears_room_a, lis));
   rc_test_run_for (300);
-  g_assert_cmpfloat (room_metric ("roomcast_media_peers", ROOM_A), ==, peers_before);
+  g_assert_cmpfloat (room_metric ("roomcast_media_room_peers", ROOM_A), ==, peers_before);
   rc_test_client_close (silent);
   rc_test_client_close (no_ice);
   g_object_unref (silent);
@@ -421,9 +421,9 @@ test_forty_peers (void)
       describe (c[i], "client");
     g_assert_not_reached ();
   }
-  g_assert_cmpfloat (room_metric ("roomcast_media_encoders", ROOM_C), ==, 6);
-  g_assert_cmpfloat (room_metric ("roomcast_media_peers", ROOM_C), ==, 40);
-  g_assert_cmpfloat (room_metric ("roomcast_media_fanout_groups", ROOM_C), ==, 10);
+  g_assert_cmpfloat (room_metric ("roomcast_media_room_encoders", ROOM_C), ==, 6);
+  g_assert_cmpfloat (room_metric ("roomcast_media_room_peers", ROOM_C), ==, 40);
+  g_assert_cmpfloat (room_metric ("roomcast_media_room_fanout_groups", ROOM_C), ==, 10);
   g_test_message ("measuring 5 speakers + 35 listeners for %u ms (roomcastd pid %d)",
                   measure_ms, pid);
   group_packets (&g, packets0);
@@ -469,7 +469,7 @@ test_forty_peers (void)
   for (guint i = 0; i < 5; i++)
     request (c[i], "seat:leave", "{}");
   rc_test_run_for (1000);
-  g_assert_cmpfloat (room_metric ("roomcast_media_encoders", ROOM_C), ==, 1);
+  g_assert_cmpfloat (room_metric ("roomcast_media_room_encoders", ROOM_C), ==, 1);
   g_test_message ("measuring 40 listeners for %u ms (roomcastd pid %d)", measure_ms, pid);
   cpu0 = rc_test_cpu_ms (pid);
   t0 = g_get_monotonic_time ();
@@ -523,7 +523,7 @@ test_cycles (void)
   g_assert_cmpuint (rc_test_count_threads (pid), <=, threads0 + 4);
   g_assert_cmpuint (rc_test_count_fds (pid), <=, fds0 + 8);
   g_assert_cmpuint (rc_test_rss_kib (pid), <=, rss0 + 16 * 1024);
-  g_assert_cmpfloat (room_metric ("roomcast_media_peers", ROOM_D), ==, 1);
+  g_assert_cmpfloat (room_metric ("roomcast_media_room_peers", ROOM_D), ==, 1);
   rc_test_client_close (host);
   g_object_unref (host);
 }
