@@ -7,7 +7,8 @@ tests fail where production would:
 
   POST /api/v1/internal/auth/validate        internal.auth + auth:sanctum
   POST /api/v1/internal/gifts/batch          internal.auth, validation, SQLite ledger
-  POST /api/v1/internal/rooms/{id}/status    internal.auth, validation, 404 unknown room
+  POST /api/v1/internal/rooms/{id}/status    internal.auth, validation, 404 unknown room,
+                                             owner_id (the room's user_id) in the answer
 
 Laravel behaviour reproduced: route matching (404/405 JSON), the
 internal.auth middleware (403 {"message":"Invalid internal key."}, compared
@@ -24,7 +25,7 @@ Known simplification: the validator reports the first failing rule of each
 field (Laravel may list several for one field).
 
 A control API under /_control/ (no key) lets tests register users, tokens,
-gifts and rooms, read the ledger, balances and every call received, and
+gifts and rooms (with their owner), read the ledger, balances and every call received, and
 inject faults (HTTP 500 for the next N calls, a delay, a dropped
 connection before or after processing, a canned body), each optionally
 applying to a random share of the calls only ("probability", reproducible
@@ -65,8 +66,8 @@ CREATE TABLE gift_transactions (transaction_id TEXT PRIMARY KEY, room_id TEXT NO
                     gift_id TEXT NOT NULL, quantity INTEGER NOT NULL,
                     total_cost INTEGER NOT NULL, recipient_share INTEGER NOT NULL,
                     created_at TEXT NOT NULL);
-CREATE TABLE rooms (id TEXT PRIMARY KEY, is_live INTEGER, participant_count INTEGER,
-                    closed_at TEXT, last_activity_at TEXT);
+CREATE TABLE rooms (id TEXT PRIMARY KEY, user_id INTEGER REFERENCES users(id), is_live INTEGER,
+                    participant_count INTEGER, closed_at TEXT, last_activity_at TEXT);
 CREATE TABLE room_status_updates (seq INTEGER PRIMARY KEY AUTOINCREMENT, room_id TEXT NOT NULL,
                     body TEXT NOT NULL, received_at TEXT NOT NULL);
 """
@@ -527,7 +528,12 @@ class Handler(BaseHTTPRequestHandler):
                         now_iso(), room_id))
             db.execute("INSERT INTO room_status_updates (room_id, body, received_at) VALUES (?, ?, ?)",
                        (room_id, json.dumps(data), now_iso()))
-        return 200, {"success": True}
+            owner = db.execute("SELECT user_id FROM rooms WHERE id = ?", (room_id,)).fetchone()["user_id"]
+        # The optional extension of docs/laravel.md#room-status: the owner (rooms.user_id), when
+        # the room has one, as Laravel serialises an integer column.
+        if owner is None:
+            return 200, {"success": True}
+        return 200, {"success": True, "owner_id": owner}
 
     # -- the control API for tests --
 
@@ -583,8 +589,11 @@ class Handler(BaseHTTPRequestHandler):
                             int(bool(body.get("processing_error")))))
             raise Reply(200, {"ok": True})
         if method == "POST" and path == "/rooms":
+            # {id, owner_id?}: a room of the app, owned by that user (rooms.user_id).
             with state.lock:
                 db.execute("INSERT OR IGNORE INTO rooms (id) VALUES (?)", (body["id"],))
+                if "owner_id" in body:
+                    db.execute("UPDATE rooms SET user_id = ? WHERE id = ?", (body["owner_id"], body["id"]))
             raise Reply(200, {"ok": True})
         m = re.match(r"^/rooms/([^/]+)$", path)
         if method == "GET" and m:

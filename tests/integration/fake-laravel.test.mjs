@@ -119,6 +119,11 @@ describe("fake Laravel", () => {
     const room = await laravel.getRoom(ROOM);
     assert.equal(room.room.is_live, 0);
     assert.equal(room.updates.length, 1);
+    // The optional extension: a room with an owner names it.
+    const owned = "7d0c5a1e-2b3c-4d5e-8f90-a1b2c3d4e5f6";
+    await laravel.addRoom(owned, 1);
+    res = await post(`/rooms/${owned}/status`, { is_live: true, participant_count: 0 });
+    assert.deepEqual(await res.json(), { success: true, owner_id: 1 });
   });
 
   test("faults: 500 for the next N calls, canned bodies, dropped connections; calls are recorded", async () => {

@@ -59,7 +59,8 @@ export async function startFakeLaravel({ internalKey, autoCreateRooms = false, p
     addToken: (token, userId) => control("POST", "/tokens", { token, user_id: userId }),
     deleteToken: (token) => control("POST", "/tokens/delete", { token }),
     addGift: (gift) => control("POST", "/gifts", gift),
-    addRoom: (id) => control("POST", "/rooms", { id }),
+    // ownerId (optional): the room's owner, named as owner_id in status answers.
+    addRoom: (id, ownerId) => control("POST", "/rooms", ownerId === undefined ? { id } : { id, owner_id: ownerId }),
     getRoom: (id) => control("GET", `/rooms/${encodeURIComponent(id)}`),
     ledger: () => control("GET", "/ledger"),
     calls: (prefix = "") => control("GET", `/calls?path=${encodeURIComponent(prefix)}`),
