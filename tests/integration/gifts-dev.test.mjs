@@ -183,7 +183,8 @@ test("with Laravel, non-numeric user ids are refused with a clear error", async 
   };
   const server = await startServer({
     args: [],
-    env: { AUTH_PROVIDER: "jwt", JWT_SECRET: secret, REDIS_HOST: "",
+    // This Laravel is unreachable, so it cannot open rooms: any room id opens here.
+    env: { AUTH_PROVIDER: "jwt", JWT_SECRET: secret, REDIS_HOST: "", ROOM_OWNERSHIP: "open",
            LARAVEL_API_URL: "http://127.0.0.1:9", LARAVEL_INTERNAL_KEY: "k".repeat(40) },
   });
   try {
