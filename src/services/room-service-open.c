@@ -25,7 +25,6 @@
  */
 #include "services/room-service-private.h"
 
-#include "core/metrics.h"
 #include "protocol/errors.h"
 
 #define ROOM_CREATE_BUCKET "room_create"
@@ -211,7 +210,6 @@ on_opened (GObject *source, GAsyncResult *result, gpointer data)
   RcRoomService *self = lookup->self;
   g_autoptr (GError) error = NULL;
   g_autofree char *owner = NULL;
-
   Opening *opening;
 
   rc_room_opener_open_finish (RC_ROOM_OPENER (source), result, &owner, &error);
@@ -291,9 +289,8 @@ on_budget (GObject *source, GAsyncResult *result, gpointer data)
     rc_room_service_refuse (joiner->ack, error, fields);
   } else if (!rc_room_registry_needs_owner (self->registry, budget->room_id))
     rc_room_service_finish_join (self, joiner->socket, joiner->ack, budget->room_id, NULL);
-  else if (!wait_for_opening (self, budget->room_id, &budget->joiner)) {
+  else if (!wait_for_opening (self, budget->room_id, &budget->joiner))
     start_opening (self, budget->room_id, g_steal_pointer (&budget->joiner));
-  }
   budget_free (budget);
 }
 
