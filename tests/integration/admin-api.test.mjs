@@ -96,7 +96,9 @@ describe("admin API with keys", () => {
     assert.equal(unknownClose.status, 404);
     assert.equal(unknownClose.body.error.code, "not_found");
     assert.equal((await admin(server, "GET", "/admin/nothing")).status, 404);
-    assert.equal((await admin(server, "POST", "/admin/rooms")).status, 405);
+    assert.equal((await admin(server, "PUT", "/admin/rooms")).status, 405);
+    // POST /admin/rooms pins an owner: it needs {id, ownerId} (room-ownership.test.mjs).
+    assert.equal((await admin(server, "POST", "/admin/rooms")).status, 400);
     assert.equal((await admin(server, "DELETE", `/admin/rooms/${roomId(1)}`)).status, 405);
     assert.equal((await admin(server, "GET", `/admin/rooms/${roomId(1)}/close`)).status, 405);
     assert.equal((await admin(server, "GET", "/admin/users/201/kick")).status, 405);
