@@ -234,9 +234,10 @@ cross_check (const RcConfig *config, const char *const *raw, const gboolean *ok,
   if (ok[ownership] && config->room_ownership == RC_ROOM_OWNERSHIP_LARAVEL &&
       !(ok[auth] && config->auth_provider == RC_AUTH_LARAVEL)) {
     if (ok[find_setting ("LARAVEL_API_URL")] && config->laravel_api_url == NULL)
-      add_line (errors, "LARAVEL_API_URL: required when ROOM_OWNERSHIP is laravel");
+      rc_config_add_line (errors, "LARAVEL_API_URL: required when ROOM_OWNERSHIP is laravel");
     if (ok[find_setting ("LARAVEL_INTERNAL_KEY")] && config->laravel_internal_key == NULL)
-      add_line (errors, "LARAVEL_INTERNAL_KEY: required when ROOM_OWNERSHIP is laravel");
+      rc_config_add_line (errors,
+                          "LARAVEL_INTERNAL_KEY: required when ROOM_OWNERSHIP is laravel");
   }
 
   if (!ok[auth])
