@@ -171,9 +171,11 @@ static void
 test_room_ownership (void)
 {
   g_auto(GStrv) laravel_env = env_of ("LARAVEL_API_URL", API_URL, "LARAVEL_INTERNAL_KEY", SECRET, NULL);
-  g_auto(GStrv) jwt_env = env_of ("JWT_SECRET", SECRET, NULL);
-  g_auto(GStrv) jwt_laravel_env = env_of ("JWT_SECRET", SECRET, "ROOM_OWNERSHIP", "laravel", NULL);
-  g_auto(GStrv) jwt_url_only_env = env_of ("JWT_SECRET", SECRET, "LARAVEL_API_URL", API_URL, NULL);
+  g_auto(GStrv) jwt_env = env_of ("AUTH_PROVIDER", "jwt", "JWT_SECRET", SECRET, NULL);
+  g_auto(GStrv) jwt_laravel_env = env_of ("AUTH_PROVIDER", "jwt", "JWT_SECRET", SECRET,
+                                          "ROOM_OWNERSHIP", "laravel", NULL);
+  g_auto(GStrv) jwt_url_only_env = env_of ("AUTH_PROVIDER", "jwt", "JWT_SECRET", SECRET,
+                                           "LARAVEL_API_URL", API_URL, NULL);
   g_auto(GStrv) explicit_env = env_of ("LARAVEL_API_URL", API_URL, "LARAVEL_INTERNAL_KEY", SECRET,
                                       "ROOM_OWNERSHIP", "Open", NULL);
   g_auto(GStrv) unknown_env = env_of ("ROOM_OWNERSHIP", "anyone", NULL);
