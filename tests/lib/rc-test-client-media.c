@@ -378,6 +378,7 @@ rc_test_client_start_media (RcTestClient *self)
   g_clear_pointer (&self->receiver, rc_test_receiver_free);
   self->receiver = rc_test_receiver_new (self->log_label, !self->no_decode, self->probe_hz,
                                          self->n_probe_hz);
+  rc_test_receiver_set_own_tone (self->receiver, self->tone_hz);
   g_clear_pointer (&self->failed_reason, g_free);
   self->media_state = RC_TEST_MEDIA_OFFERED;
   if (!build (self, m)) {

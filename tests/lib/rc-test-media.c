@@ -13,6 +13,32 @@
 #define RTP_CLOCK_RATE 48000
 #define ANALYSIS_WINDOW 4800 /* 100 ms at 48 kHz */
 
+static const RcTestMediaTaps *taps;
+
+void
+rc_test_media_set_taps (const RcTestMediaTaps *t)
+{
+  taps = t;
+}
+
+/* Streaming thread: the raw tone, to the send tap. */
+static GstPadProbeReturn
+on_tone (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  double tone_hz = *(double *) data;
+  GstBuffer *buf = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER (info));
+  g_autoptr (GstElement) src = gst_pad_get_parent_element (pad);
+  GstMapInfo map;
+
+  GST_PAD_PROBE_INFO_DATA (info) = buf;
+  if (src && GST_BUFFER_PTS_IS_VALID (buf) && gst_buffer_map (buf, &map, GST_MAP_READWRITE)) {
+    taps->send (tone_hz, gst_element_get_base_time (src) + GST_BUFFER_PTS (buf),
+                (float *) map.data, map.size / sizeof (float));
+    gst_buffer_unmap (buf, &map);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
 GstElement *
 rc_test_webrtc_new (const char *local_ip, guint latency_ms, GstElement **webrtc)
 {
@@ -43,8 +69,9 @@ rc_test_tone_add (GstElement *pipeline, GstElement *webrtc, double tone_hz, guin
 {
   g_autofree char *ssrc_prop = ssrc ? g_strdup_printf (" ssrc=%u", ssrc) : g_strdup ("");
   g_autofree char *desc = g_strdup_printf (
-    "audiotestsrc is-live=true wave=sine freq=%g volume=0.25 samplesperbuffer=960 ! "
-    "audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=1 ! "
+    "audiotestsrc name=tone is-live=true wave=sine freq=%g volume=0.25 samplesperbuffer=960 ! "
+    "audio/x-raw,format=F32LE,rate=48000,channels=1 ! audioconvert ! audioresample ! "
+    "audio/x-raw,rate=48000,channels=1 ! "
     "opusenc bitrate=32000 frame-size=20 inband-fec=true ! rtpopuspay name=pay pt=%u%s",
     tone_hz, pt, ssrc_prop);
   g_autoptr (GError) error = NULL;
@@ -55,6 +82,14 @@ rc_test_tone_add (GstElement *pipeline, GstElement *webrtc, double tone_hz, guin
   if (send == NULL)
     return NULL;
   gst_bin_add (GST_BIN (pipeline), send);
+  if (taps && taps->send) {
+    g_autoptr (GstElement) tone = gst_bin_get_by_name (GST_BIN (send), "tone");
+    g_autoptr (GstPad) tone_src = gst_element_get_static_pad (tone, "src");
+    double *hz = g_new (double, 1);
+
+    *hz = tone_hz;
+    gst_pad_add_probe (tone_src, GST_PAD_PROBE_TYPE_BUFFER, on_tone, hz, g_free);
+  }
   src = gst_element_get_static_pad (send, "src");
   sink = gst_element_request_pad_simple (webrtc, "sink_%u");
   if (sink == NULL || gst_pad_link (src, sink) != GST_PAD_LINK_OK)
@@ -70,6 +105,7 @@ struct _RcTestReceiver {
   char *label;
   gboolean decode;
   guint n_probe_hz;
+  double own_hz;      /* for the receive tap */
   GstPad *linked_src; /* the webrtcbin src pad whose buffers may pass (atomic) */
 
   /* written by streaming threads under @lock */
@@ -108,6 +144,12 @@ rc_test_receiver_free (RcTestReceiver *self)
   g_mutex_clear (&self->lock);
   g_free (self->label);
   g_free (self);
+}
+
+void
+rc_test_receiver_set_own_tone (RcTestReceiver *self, double tone_hz)
+{
+  self->own_hz = tone_hz;
 }
 
 /* Streaming thread: RTP counters, taken before decoding. */
@@ -151,7 +193,8 @@ on_rtp (GstPad *pad, GstPadProbeInfo *info, gpointer data)
     g_mutex_unlock (&self->lock);
     gst_rtp_buffer_unmap (&rtp);
   }
-  return g_atomic_pointer_get (&self->linked_src) == pad ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+  return g_atomic_pointer_get (&self->linked_src) == pad ? GST_PAD_PROBE_OK
+                                                         : GST_PAD_PROBE_DROP;
 }
 
 void
@@ -170,6 +213,11 @@ on_sample (GstAppSink *sink, gpointer data)
   GstMapInfo map;
 
   if (buf && gst_buffer_map (buf, &map, GST_MAP_READ)) {
+    if (taps && taps->receive) {
+      g_autoptr (GstClock) clock = gst_system_clock_obtain ();
+      taps->receive (self, self->own_hz, (const float *) map.data, map.size / sizeof (float),
+                     gst_clock_get_time (clock));
+    }
     g_mutex_lock (&self->lock);
     self->counters.samples += map.size / sizeof (float);
     if (self->goertzel) {
@@ -202,8 +250,8 @@ rc_test_receiver_link (RcTestReceiver *self, GstElement *pipeline, GstPad *pad)
     GstElement *conv = gst_element_factory_make ("audioconvert", NULL);
     GstElement *res = gst_element_factory_make ("audioresample", NULL);
     GstElement *sinkel = gst_element_factory_make ("appsink", NULL);
-    g_autoptr (GstCaps) caps =
-      gst_caps_from_string ("audio/x-raw,format=F32LE,channels=1,rate=48000");
+    g_autoptr (GstCaps)
+      caps = gst_caps_from_string ("audio/x-raw,format=F32LE,channels=1,rate=48000");
     GstAppSinkCallbacks callbacks = { .new_sample = on_sample };
     GstElement *chain[] = { sinkel, res, conv, dec }; /* downstream first */
 
@@ -239,7 +287,7 @@ rc_test_receiver_get_level_db (RcTestReceiver *self, guint index)
 
   g_mutex_lock (&self->lock);
   db = self->goertzel && index < self->n_probe_hz ? rc_goertzel_level_db (self->goertzel, index)
-                                                   : RC_GOERTZEL_FLOOR_DB;
+                                                  : RC_GOERTZEL_FLOOR_DB;
   g_mutex_unlock (&self->lock);
   return db;
 }

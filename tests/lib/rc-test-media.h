@@ -63,6 +63,22 @@ void rc_test_receiver_get_counters (RcTestReceiver *self, RcTestClientCounters *
 /* Level of probe_hz[@index] in the last analysed window (dBFS). */
 double rc_test_receiver_get_level_db (RcTestReceiver *self, guint index);
 
+/* Latency taps (tools/roomcast-loadgen's mouth-to-ear measurement), called
+ * on streaming threads: @send may rewrite a tone's raw audio (F32 mono
+ * 48 kHz, @n samples) whose first sample was captured at clock time @mouth;
+ * @receive sees a decoding receiver's audio when it arrives (clock time
+ * @ear). The clock is the system clock every test pipeline uses, so times
+ * of different pipelines compare. Set once, before any pipeline starts;
+ * NULL: none. */
+typedef struct {
+  void (*send) (double tone_hz, GstClockTime mouth, float *samples, gsize n);
+  void (*receive) (RcTestReceiver *receiver, double own_hz, const float *samples, gsize n,
+                   GstClockTime ear);
+} RcTestMediaTaps;
+void rc_test_media_set_taps (const RcTestMediaTaps *taps);
+/* The tone the receiver's own client sends (0: none), passed to the tap. */
+void rc_test_receiver_set_own_tone (RcTestReceiver *self, double tone_hz);
+
 typedef enum {
   RC_TEST_WEBRTC_PROMISE,   /* a promise of rc_test_webrtc_events_promise() resolved */
   RC_TEST_WEBRTC_CANDIDATE, /* on-ice-candidate */

@@ -201,6 +201,7 @@ janus_media_new (const JanusMediaOptions *options, const JanusMediaCallbacks *ca
   m->start_us = g_get_monotonic_time ();
   m->receiver = rc_test_receiver_new ("janus media", options->decode, options->probe_hz,
                                       options->decode ? options->n_probe_hz : 0);
+  rc_test_receiver_set_own_tone (m->receiver, options->tone_hz);
   if (!build (m, options->local_ip)) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot build the client pipeline");
     janus_media_free (m);

@@ -20,6 +20,7 @@
 #include <gst/gst.h>
 
 #include "loadgen.h"
+#include "loadgen-latency.h"
 #include "rc-test-util.h"
 
 /* Speakers' tones: no odd-order intermodulation product up to the fifth
@@ -79,6 +80,7 @@ open_window (Loadgen *lg)
   lg->measure_start_us = g_get_monotonic_time ();
   lg->lag_max_us = lg->lag_sum_us = lg->lag_ticks = 0;
   lg->measuring = TRUE;
+  loadgen_latency_window (TRUE);
   g_printerr ("roomcast-loadgen: measuring for %.0f s\n", lg->seconds);
 }
 
@@ -86,6 +88,7 @@ static void
 close_window (Loadgen *lg)
 {
   lg->measure_end_us = g_get_monotonic_time ();
+  loadgen_latency_window (FALSE);
   loadgen_proc_read (lg->server_pid, &lg->server_after);
   loadgen_proc_read (0, &lg->self_after);
   lg->machine_after_ms = loadgen_machine_busy_ms ();
@@ -225,6 +228,7 @@ main (int argc, char **argv)
   };
   g_autofree char *target = NULL;
   char **room_ids = NULL;
+  gboolean latency = FALSE;
   gboolean ok;
   GOptionEntry entries[] = {
     { "target", 0, 0, G_OPTION_ARG_STRING, &target, "roomcast (default) or janus", "NAME" },
@@ -244,6 +248,9 @@ main (int argc, char **argv)
     { "ramp-per-s", 0, 0, G_OPTION_ARG_DOUBLE, &lg.ramp_per_s, "peers started per second (50)", "R" },
     { "server-pid", 0, 0, G_OPTION_ARG_INT, &lg.server_pid, "server process for /proc figures", "PID" },
     { "local-ip", 0, 0, G_OPTION_ARG_STRING, &lg.local_ip, "ICE address (127.0.0.1)", "IP" },
+    { "latency", 0, 0, G_OPTION_ARG_NONE, &latency,
+      "key the speakers' tones and measure mouth-to-ear latency (replaces the audio check)",
+      NULL },
     { "json", 0, 0, G_OPTION_ARG_FILENAME, &lg.json_path, "final figures here (stdout)", "FILE" },
     { NULL },
   };
@@ -280,6 +287,8 @@ main (int argc, char **argv)
   g_strfreev (room_ids);
 
   build_peers (&lg);
+  if (latency)
+    loadgen_latency_enable (lg.tones, lg.n_tones);
   loadgen_proc_read (lg.server_pid, &lg.server_before);
   lg.loop = g_main_loop_new (NULL, FALSE);
   lg.t0_us = g_get_monotonic_time ();
