@@ -28,6 +28,7 @@ static struct {
   double tones[LOADGEN_MAX_TONES];
   guint n;
   gint open; /* atomic */
+  gboolean only_heard;
   GstClockTime window_start, window_end;
   GArray *sent[LOADGEN_MAX_TONES];      /* GstClockTime mouth, ascending */
   guint64 last_slot[LOADGEN_MAX_TONES]; /* dedupe: several senders of one tone */
@@ -152,6 +153,12 @@ loadgen_latency_enable (const double *tones, guint n)
   rc_test_media_set_taps (&taps);
 }
 
+void
+loadgen_latency_only_heard (void)
+{
+  L.only_heard = TRUE;
+}
+
 gboolean
 loadgen_latency_enabled (void)
 {
@@ -226,7 +233,8 @@ collect (Kind *kind, Receiver *r)
     GArray *sent = L.sent[i], *got = r->onsets[i];
     GstClockTimeDiff lag;
 
-    if (fabs (L.tones[i] - r->own_hz) < 0.5 || sent->len == 0)
+    if (fabs (L.tones[i] - r->own_hz) < 0.5 || sent->len == 0 ||
+        (L.only_heard && got->len == 0))
       continue;
     lag = modal_lag (sent, got);
     /* keys whose onset could have arrived within the window */

@@ -28,6 +28,8 @@ void loadgen_latency_enable (const double *tones, guint n);
 gboolean loadgen_latency_enabled (void);
 /* Onsets sent or received while the window is open are counted. */
 void loadgen_latency_window (gboolean open);
+/* Receivers expect only the tones they heard at all (the baseline's pairs). */
+void loadgen_latency_only_heard (void);
 /* Adds a "latency" member to @b and prints a line per kind to stderr. */
 void loadgen_latency_report (JsonBuilder *b, const char *label);
 
