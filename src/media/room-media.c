@@ -19,24 +19,70 @@ GST_DEBUG_CATEGORY_STATIC (rc_room_media_debug);
 
 /* What the mixer assumes upstream of a seat: the jitterbuffer
  * (JITTER_LATENCY_MS) plus network and decoder slack. */
-#define UPSTREAM_SLACK_MS 60
+#define UPSTREAM_SLACK_MS 20
 
 /* Every encoder has a leaky queue in front. It holds what the mixer
- * renders ahead of time: mixminus renders a period as soon as every seat
- * has delivered it, while the clocksync after the encoder releases it only
- * at its running time plus the whole upstream latency (the mixer's worst
- * case: JITTER_LATENCY_MS + UPSTREAM_SLACK_MS, its period and latency, and
- * the encoder's: 230 ms measured with the defaults). The queue must hold
- * that difference, up to the whole latency, or it leaks: with 200 ms it
- * did, at a steady 1-33 % of every packet depending on how early the
- * seats' audio came. It holds the assumed upstream latency plus
- * ENCODER_QUEUE_MARGIN_MS (620 ms with the defaults), so it leaks only when
- * the encoder's thread is starved, and then a starved thread cannot build
- * up more stale audio than that. */
+ * renders ahead of the clocksync after the encoder: mixminus renders a
+ * period as soon as every seat has delivered it, and the clocksync releases
+ * it at its running time + PACE_MS. When the clocksync still waited for
+ * the whole upstream latency (230 ms measured) a 200 ms queue leaked a
+ * steady 1-33 % of every packet. It holds the assumed upstream latency
+ * plus ENCODER_QUEUE_MARGIN_MS (580 ms with the defaults), so it leaks only
+ * when the encoder's thread is starved, and then a starved thread cannot
+ * build up more stale audio than that. */
 #define ENCODER_QUEUE_MARGIN_MS 500
 #define ENCODER_QUEUE_DESC \
   "queue leaky=downstream max-size-time=%" G_GUINT64_FORMAT \
   " max-size-buffers=0 max-size-bytes=0"
+
+/* Every encoder is followed by a clocksync, so packets leave at a steady
+ * pace and never in a burst after a late period: a clocksync releases a
+ * buffer at its running time + the latency upstream of it (the mixer's
+ * deadline, see above, + the encoder's) + its ts-offset. Waiting for that
+ * whole latency would hold every packet for the worst case (the deadline of
+ * a seat that is late or lost) although the mix is finished as soon as the
+ * seats delivered it: pace_clocksync() sets the ts-offset so that a packet
+ * leaves at its running time + PACE_MS instead (a period that was mixed
+ * later, at its deadline, leaves at once). PACE_MS covers the arrival
+ * spread of the seats' packets, the decoders, mixing and encoding. */
+#define PACE_MS 20
+
+static void
+pace_clocksync (GstElement *clocksync)
+{
+  g_autoptr (GstPad) sink = gst_element_get_static_pad (clocksync, "sink");
+  g_autoptr (GstQuery) query = gst_query_new_latency ();
+  GstClockTime min = 0;
+  gboolean live = FALSE;
+
+  if (sink == NULL || !gst_pad_peer_query (sink, query))
+    return;
+  gst_query_parse_latency (query, &live, &min, NULL);
+  if (!live || !GST_CLOCK_TIME_IS_VALID (min))
+    return;
+  g_object_set (clocksync, "ts-offset",
+                (gint64) (PACE_MS * GST_MSECOND) -
+                  (gint64) MIN (min, (GstClockTime) G_MAXINT64),
+                NULL);
+}
+
+/* Main loop: every clocksync of the room, after a latency change. */
+static void
+pace_clocksyncs (GstBin *bin)
+{
+  g_autoptr (GstIterator) it = gst_bin_iterate_recurse (bin);
+  GValue item = G_VALUE_INIT;
+
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object (&item);
+    GstElementFactory *f = gst_element_get_factory (e);
+
+    if (f && g_str_equal (GST_OBJECT_NAME (f), "clocksync"))
+      pace_clocksync (e);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+}
 
 static guint64
 upstream_ms (const RcConfig *config)
@@ -254,6 +300,7 @@ start_own_mix (Peer *p, GError **error)
     stop_own_mix (p);
     return FALSE;
   }
+  pace_clocksyncs (GST_BIN (p->own_bin));
   /* Switch now, not on the first own packet: at worst one 20 ms frame is
    * missing, and the payloader keeps numbering without a gap. */
   g_object_set (p->selector, "active-pad", p->sel_own, NULL);
@@ -680,6 +727,7 @@ on_bus (GstBus *bus, GstMessage *msg, gpointer data)
   case GST_MESSAGE_LATENCY:
     /* Peers and seats come and go in a live pipeline. */
     gst_bin_recalculate_latency (GST_BIN (media->pipeline));
+    pace_clocksyncs (GST_BIN (media->pipeline));
     break;
   case GST_MESSAGE_STATE_CHANGED:
     if (GST_MESSAGE_SRC (msg) == GST_OBJECT (media->pipeline)) {

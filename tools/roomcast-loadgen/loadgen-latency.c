@@ -13,7 +13,7 @@
 #define OFF_DB (-30.0)
 #define MAX_LAG_NS (1500 * GST_MSECOND)
 #define BIN_NS (10 * GST_MSECOND)
-#define MATCH_NS (30 * GST_MSECOND)
+#define MATCH_NS (40 * GST_MSECOND)
 #define RATE 48000.0
 
 typedef struct {
