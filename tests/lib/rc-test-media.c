@@ -193,8 +193,7 @@ on_rtp (GstPad *pad, GstPadProbeInfo *info, gpointer data)
     g_mutex_unlock (&self->lock);
     gst_rtp_buffer_unmap (&rtp);
   }
-  return g_atomic_pointer_get (&self->linked_src) == pad ? GST_PAD_PROBE_OK
-                                                         : GST_PAD_PROBE_DROP;
+  return g_atomic_pointer_get (&self->linked_src) == pad ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
 }
 
 void
@@ -250,8 +249,8 @@ rc_test_receiver_link (RcTestReceiver *self, GstElement *pipeline, GstPad *pad)
     GstElement *conv = gst_element_factory_make ("audioconvert", NULL);
     GstElement *res = gst_element_factory_make ("audioresample", NULL);
     GstElement *sinkel = gst_element_factory_make ("appsink", NULL);
-    g_autoptr (GstCaps)
-      caps = gst_caps_from_string ("audio/x-raw,format=F32LE,channels=1,rate=48000");
+    g_autoptr (GstCaps) caps =
+      gst_caps_from_string ("audio/x-raw,format=F32LE,channels=1,rate=48000");
     GstAppSinkCallbacks callbacks = { .new_sample = on_sample };
     GstElement *chain[] = { sinkel, res, conv, dec }; /* downstream first */
 
@@ -287,7 +286,7 @@ rc_test_receiver_get_level_db (RcTestReceiver *self, guint index)
 
   g_mutex_lock (&self->lock);
   db = self->goertzel && index < self->n_probe_hz ? rc_goertzel_level_db (self->goertzel, index)
-                                                  : RC_GOERTZEL_FLOOR_DB;
+                                                   : RC_GOERTZEL_FLOOR_DB;
   g_mutex_unlock (&self->lock);
   return db;
 }

@@ -22,8 +22,8 @@ struct _JanusApi {
   gint64 session_id, handle_id;
   guint keepalive;
   guint n_transactions;
-  GQueue queue;     /* JsonObject *: requests for the handle, oldest first */
-  gboolean posting; /* the queue head is on its way */
+  GQueue queue;      /* JsonObject *: requests for the handle, oldest first */
+  gboolean posting;  /* the queue head is on its way */
 };
 
 typedef void (*ReplyFunc) (JanusApi *self, JsonObject *reply);
@@ -90,8 +90,8 @@ static JsonNode *
 finish (JanusApi *self, GObject *source, GAsyncResult *result)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes)
-    body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  g_autoptr (GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+                                                               &error);
   SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
   g_autofree char *reason = NULL;
   JsonNode *node;
@@ -134,10 +134,9 @@ on_post (GObject *source, GAsyncResult *result, gpointer data)
         req->func (self, o);
     } else {
       JsonObject *err = janus_api_get_object (o, "error");
-      g_autofree char *reason =
-        g_strdup_printf ("janus: %s",
-                         err ? json_object_get_string_member_with_default (err, "reason", "?")
-                             : "unexpected reply");
+      g_autofree char *reason = g_strdup_printf (
+        "janus: %s", err ? json_object_get_string_member_with_default (err, "reason", "?")
+                         : "unexpected reply");
       fail (self, reason);
     }
   }
@@ -366,8 +365,8 @@ janus_api_trickle (JanusApi *self, const char *mid, guint mline_index, const cha
 static void
 on_destroyed (GObject *source, GAsyncResult *result, gpointer data)
 {
-  g_autoptr (GBytes)
-    body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
+  g_autoptr (GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+                                                               NULL);
 }
 
 void

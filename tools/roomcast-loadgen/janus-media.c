@@ -17,7 +17,7 @@
   "application/x-rtp, media=(string)audio, clock-rate=(int)48000, " \
   "encoding-name=(string)OPUS, encoding-params=(string)2, payload=(int)111, " \
   "useinbandfec=(string)1, minptime=(string)10"
-#define JITTERBUFFER_MS 60 /* as RcTestClient's default */
+#define JITTERBUFFER_MS 60  /* as RcTestClient's default */
 
 struct _JanusMedia {
   JanusMediaCallbacks callbacks;
@@ -29,7 +29,7 @@ struct _JanusMedia {
   GstElement *pipeline, *webrtc;
   RcTestWebrtcEvents *events; /* webrtcbin callbacks, posted to the creator's context */
   gboolean answered;
-  RcTestReceiver *receiver; /* freed after the pipeline went to NULL */
+  RcTestReceiver *receiver;   /* freed after the pipeline went to NULL */
 };
 
 /* What each webrtcbin promise was for. */
@@ -90,8 +90,7 @@ handle_reply (JanusMedia *m, const RcTestWebrtcEvent *ev)
   }
   case TAG_LOCAL_SET:
     if (reply_ok (m, ev, "set-local-description"))
-      m->callbacks.offer (g_object_get_data (G_OBJECT (m->webrtc), "janus-offer"),
-                          m->user_data);
+      m->callbacks.offer (g_object_get_data (G_OBJECT (m->webrtc), "janus-offer"), m->user_data);
     break;
   case TAG_REMOTE_SET:
     reply_ok (m, ev, "set-remote-description");
@@ -146,8 +145,8 @@ build_transceiver (JanusMedia *m)
      * mid header extension): the offer is made before the payloader's caps
      * reach webrtcbin, so the SSRC is chosen here, for both. */
     guint32 ssrc = g_random_int_range (1, G_MAXINT32);
-    g_autoptr (GstPad)
-      sink = rc_test_tone_add (m->pipeline, m->webrtc, m->tone_hz, OPUS_PT, ssrc, NULL);
+    g_autoptr (GstPad) sink = rc_test_tone_add (m->pipeline, m->webrtc, m->tone_hz, OPUS_PT, ssrc,
+                                                NULL);
 
     if (sink == NULL)
       return FALSE;

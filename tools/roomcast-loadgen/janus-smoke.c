@@ -109,7 +109,7 @@ int
 main (int argc, char **argv)
 {
   const LoadPeerClass *klass = &load_peer_janus_class;
-  g_autofree char *url = NULL; /* GOption does not free defaults: set after parsing */
+  g_autofree char *url = NULL;      /* GOption does not free defaults: set after parsing */
   g_autofree char *room = NULL;
   g_autofree char *local_ip = NULL;
   gint n_speakers = 3, n_listeners = 5, seconds = 10, decode_listeners = 1, janus_pid = 0;
@@ -120,16 +120,14 @@ main (int argc, char **argv)
     { "local-ip", 0, 0, G_OPTION_ARG_STRING, &local_ip, "client ICE address", "IP" },
     { "speakers", 0, 0, G_OPTION_ARG_INT, &n_speakers, "speakers", "N" },
     { "listeners", 0, 0, G_OPTION_ARG_INT, &n_listeners, "listeners", "N" },
-    { "decode-listeners", 0, 0, G_OPTION_ARG_INT, &decode_listeners, "decoding listeners",
-      "N" },
+    { "decode-listeners", 0, 0, G_OPTION_ARG_INT, &decode_listeners, "decoding listeners", "N" },
     { "seconds", 0, 0, G_OPTION_ARG_INT, &seconds, "measuring time", "S" },
     { "janus-pid", 0, 0, G_OPTION_ARG_INT, &janus_pid, "Janus process, for its CPU", "PID" },
     { "abandon", 0, 0, G_OPTION_ARG_INT, &n_abandon,
       "first start and free this many speakers + listeners mid-negotiation", "N" },
     { NULL },
   };
-  g_autoptr (GOptionContext)
-    octx = g_option_context_new ("- Janus AudioBridge load-peer check");
+  g_autoptr (GOptionContext) octx = g_option_context_new ("- Janus AudioBridge load-peer check");
   g_autoptr (GError) error = NULL;
   g_autofree double *tones = NULL;
   guint64 my_cpu0, janus_cpu0 = 0;
@@ -156,11 +154,8 @@ main (int argc, char **argv)
     tones[i] = 440.0 + 220.0 * i;
 
   for (gint i = 0; i < 2 * n_abandon; i++) {
-    LoadPeerOptions o = { .target_url = url,
-                          .room = room,
-                          .local_ip = local_ip,
-                          .display = "abandoned",
-                          .tone_hz = i % 2 ? 0 : 1000.0 };
+    LoadPeerOptions o = { .target_url = url, .room = room, .local_ip = local_ip,
+                          .display = "abandoned", .tone_hz = i % 2 ? 0 : 1000.0 };
     LoadPeer *peer = klass->create (&o);
 
     /* freed at different points of the signalling: before the session,
@@ -174,11 +169,8 @@ main (int argc, char **argv)
   for (gint i = 0; i < n_speakers + n_listeners; i++) {
     Slot *s = g_new0 (Slot, 1);
     g_autofree char *display = NULL;
-    LoadPeerOptions o = { .target_url = url,
-                          .room = room,
-                          .local_ip = local_ip,
-                          .probe_hz = tones,
-                          .n_probe_hz = n_speakers };
+    LoadPeerOptions o = { .target_url = url, .room = room, .local_ip = local_ip,
+                          .probe_hz = tones, .n_probe_hz = n_speakers };
 
     s->levels = g_array_new (FALSE, FALSE, sizeof (double));
     s->speaker = i < n_speakers;
@@ -234,10 +226,8 @@ main (int argc, char **argv)
       ok = FALSE;
     g_print ("%-8s %2u %-9s %s pps %.1f gaps %" G_GUINT64_FORMAT " jitter %.2f ms "
              "first %.0f ms%s%s\n",
-             s->speaker ? "speaker" : "listener", i,
-             state == LOAD_PEER_CONNECTED ? "connected"
-             : state == LOAD_PEER_FAILED  ? "FAILED"
-                                          : "?",
+             s->speaker ? "speaker" : "listener", i, state == LOAD_PEER_CONNECTED ? "connected"
+                                                     : state == LOAD_PEER_FAILED ? "FAILED" : "?",
              klass->get_error (s->peer) ? klass->get_error (s->peer) : "", pps,
              c.seq_gaps - s->before.seq_gaps, c.jitter_ms,
              c.first_packet_us ? (c.first_packet_us - c.start_us) / 1e3 : -1.0,

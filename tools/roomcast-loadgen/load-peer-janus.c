@@ -139,13 +139,11 @@ on_plugin_event (LoadPeer *self, JsonObject *message)
   JsonObject *data = plugindata ? janus_api_get_object (plugindata, "data") : NULL;
   JsonObject *jsep = janus_api_get_object (message, "jsep");
   const char *type = jsep ? json_object_get_string_member_with_default (jsep, "type", "") : "";
-  const char *sdp = jsep ? json_object_get_string_member_with_default (jsep, "sdp", NULL)
-                         : NULL;
+  const char *sdp = jsep ? json_object_get_string_member_with_default (jsep, "sdp", NULL) : NULL;
 
   if (data && json_object_has_member (data, "error")) {
-    g_autofree char *reason =
-      g_strdup_printf ("audiobridge: %s",
-                       json_object_get_string_member_with_default (data, "error", "?"));
+    g_autofree char *reason = g_strdup_printf (
+      "audiobridge: %s", json_object_get_string_member_with_default (data, "error", "?"));
     peer_fail (self, reason);
     return;
   }
@@ -163,8 +161,7 @@ static void
 on_remote_candidate (LoadPeer *self, JsonObject *message)
 {
   JsonObject *c = janus_api_get_object (message, "candidate");
-  const char *line = c ? json_object_get_string_member_with_default (c, "candidate", NULL)
-                       : NULL;
+  const char *line = c ? json_object_get_string_member_with_default (c, "candidate", NULL) : NULL;
   gint64 mline = c ? json_object_get_int_member_with_default (c, "sdpMLineIndex", 0) : 0;
 
   /* Janus half-trickles (its candidates are in its answer); just in case. */
@@ -185,9 +182,8 @@ on_janus_event (JsonObject *message, gpointer data)
   } else if (g_str_equal (janus, "trickle")) {
     on_remote_candidate (self, message);
   } else if (g_str_equal (janus, "hangup") || g_str_equal (janus, "detached")) {
-    g_autofree char *reason =
-      g_strdup_printf ("janus: %s (%s)", janus,
-                       json_object_get_string_member_with_default (message, "reason", "?"));
+    g_autofree char *reason = g_strdup_printf (
+      "janus: %s (%s)", janus, json_object_get_string_member_with_default (message, "reason", "?"));
     peer_fail (self, reason);
   }
 }
@@ -227,14 +223,11 @@ static void
 janus_start (LoadPeer *self)
 {
   JanusApiCallbacks api_callbacks = { .event = on_janus_event, .failed = on_janus_failed };
-  JanusMediaCallbacks media_callbacks = { .offer = on_offer,
-                                          .candidate = on_local_candidate,
+  JanusMediaCallbacks media_callbacks = { .offer = on_offer, .candidate = on_local_candidate,
                                           .connected = on_connected,
                                           .failed = on_media_failed };
-  JanusMediaOptions media_options = { .local_ip = self->local_ip,
-                                      .tone_hz = self->tone_hz,
-                                      .decode = self->decode,
-                                      .probe_hz = self->probe_hz,
+  JanusMediaOptions media_options = { .local_ip = self->local_ip, .tone_hz = self->tone_hz,
+                                      .decode = self->decode, .probe_hz = self->probe_hz,
                                       .n_probe_hz = self->n_probe_hz };
   g_autoptr (GError) error = NULL;
 

@@ -65,8 +65,7 @@ ack_ok (JsonArray *args, const char **code)
   *code = "no ack object";
   if (o && json_object_get_boolean_member_with_default (o, "ok", FALSE))
     return TRUE;
-  err = o && json_object_has_member (o, "error") ? json_object_get_object_member (o, "error")
-                                                 : NULL;
+  err = o && json_object_has_member (o, "error") ? json_object_get_object_member (o, "error") : NULL;
   if (err)
     *code = json_object_get_string_member_with_default (err, "code", "?");
   return FALSE;
@@ -130,13 +129,9 @@ static void
 roomcast_start (LoadPeer *p)
 {
   RcTestClientOptions o = {
-    .url = p->url,
-    .token = p->token,
-    .tone_hz = p->options.tone_hz,
-    .probe_hz = p->probe_hz,
-    .n_probe_hz = p->options.decode ? p->options.n_probe_hz : 0,
-    .no_decode = !p->options.decode,
-    .local_ip = p->local_ip,
+    .url = p->url, .token = p->token, .tone_hz = p->options.tone_hz,
+    .probe_hz = p->probe_hz, .n_probe_hz = p->options.decode ? p->options.n_probe_hz : 0,
+    .no_decode = !p->options.decode, .local_ip = p->local_ip,
   };
 
   g_return_if_fail (p->client == NULL);

@@ -26,7 +26,7 @@ void
 loadgen_proc_read (int pid, LoadgenProc *proc)
 {
   if (pid < 0) {
-    *proc = (LoadgenProc){ 0 };
+    *proc = (LoadgenProc) { 0 };
     return;
   }
   proc->cpu_ms = rc_test_cpu_ms (pid);
@@ -42,11 +42,10 @@ loadgen_machine_busy_ms (void)
 
   /* cpu  user nice system idle iowait irq softirq steal */
   if (!g_file_get_contents ("/proc/stat", &stat, NULL, NULL) ||
-      sscanf (stat,
-              "cpu %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
-              " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
-              " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
-              &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 8)
+      sscanf (stat, "cpu %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+              " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %"
+              G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+              &v[6], &v[7]) != 8)
     return 0;
   return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) * 1000 / sysconf (_SC_CLK_TCK);
 }
@@ -105,20 +104,17 @@ loadgen_report_second (Loadgen *lg)
   }
   loadgen_proc_read (lg->server_pid, &server);
   loadgen_proc_read (0, &self);
-  g_printerr (
-    "[%6.1fs] %s peers %u/%u connected, %u failed | rx %" G_GUINT64_FORMAT
-    " pkt/s of %.0f, seq gaps %.2f %%, jitter p50 %.2f p95 %.2f ms | CPU server %.1f %%, "
-    "loadgen %.1f %%\n",
-    (now - lg->t0_us) / 1e6,
-    lg->measuring          ? "measure"
-    : lg->all_connected_us ? "warmup "
-                           : "connect",
-    n_conn, lg->peers->len, n_failed, packets,
-    lg->sec_us ? n_conn * LOADGEN_PACKETS_PER_S * (now - lg->sec_us) / 1e6 : 0.0,
-    packets + gaps ? 100.0 * gaps / (packets + gaps) : 0.0, percentile (jitter, 50),
-    percentile (jitter, 95),
-    lg->sec_us && lg->server_pid > 0 ? cpu_pct (&lg->server_sec, &server, now - lg->sec_us) : 0,
-    lg->sec_us ? cpu_pct (&lg->self_sec, &self, now - lg->sec_us) : 0);
+  g_printerr ("[%6.1fs] %s peers %u/%u connected, %u failed | rx %" G_GUINT64_FORMAT
+              " pkt/s of %.0f, seq gaps %.2f %%, jitter p50 %.2f p95 %.2f ms | CPU server %.1f %%, "
+              "loadgen %.1f %%\n",
+              (now - lg->t0_us) / 1e6,
+              lg->measuring ? "measure" : lg->all_connected_us ? "warmup " : "connect",
+              n_conn, lg->peers->len, n_failed, packets,
+              lg->sec_us ? n_conn * LOADGEN_PACKETS_PER_S * (now - lg->sec_us) / 1e6 : 0.0,
+              packets + gaps ? 100.0 * gaps / (packets + gaps) : 0.0, percentile (jitter, 50),
+              percentile (jitter, 95),
+              lg->sec_us && lg->server_pid > 0 ? cpu_pct (&lg->server_sec, &server, now - lg->sec_us) : 0,
+              lg->sec_us ? cpu_pct (&lg->self_sec, &self, now - lg->sec_us) : 0);
   lg->server_sec = server;
   lg->self_sec = self;
   lg->sec_us = now;
@@ -191,8 +187,8 @@ check_audio (Loadgen *lg, LoadgenPeer *p, guint index, JsonBuilder *failures)
           quietest = MIN (quietest, db);
       } else if (pass == 1 && forbidden && db >= quietest - ABSENT_UNDER_DB) {
         g_string_append_printf (why, "hears %s %.0f Hz (%.1f dB, quietest heard %.1f dB); ",
-                                s == p ? "its own" : "another room's", lg->tones[s->speaker],
-                                db, quietest);
+                                s == p ? "its own" : "another room's", lg->tones[s->speaker], db,
+                                quietest);
       }
     }
   }
@@ -259,23 +255,20 @@ loadgen_report_final (Loadgen *lg)
       const char *e = lg->klass->get_error (p->peer);
       char *k = g_strdup (e ? e : "?");
       n_failed++;
-      g_hash_table_replace (errors, k,
-                            GUINT_TO_POINTER (
-                              GPOINTER_TO_UINT (g_hash_table_lookup (errors, k)) + 1));
+      g_hash_table_replace (errors, k, GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (errors, k)) + 1));
     }
     if (p->state != LOAD_PEER_CONNECTED)
       continue;
     n_conn++;
     lg->klass->get_counters (p->peer, &c);
     if (c.first_packet_us)
-      g_array_append_val (join, (double){ (c.first_packet_us - c.start_us) / 1000.0 });
+      g_array_append_val (join, (double) { (c.first_packet_us - c.start_us) / 1000.0 });
     if (window_us > 0) {
       guint64 got = c.packets - p->at_measure.packets;
       packets += got;
       gaps += c.seq_gaps - p->at_measure.seq_gaps;
       silent += got == 0;
-      g_array_append_val (rate,
-                          (double){ 100.0 * got / (LOADGEN_PACKETS_PER_S * window_us / 1e6) });
+      g_array_append_val (rate, (double) { 100.0 * got / (LOADGEN_PACKETS_PER_S * window_us / 1e6) });
       g_array_append_val (jitter, c.jitter_ms);
     }
   }
@@ -287,8 +280,7 @@ loadgen_report_final (Loadgen *lg)
   while (g_hash_table_iter_next (&it, &key, &value))
     add_int (b, key, GPOINTER_TO_UINT (value));
   json_builder_end_object (b);
-  add_double (b, "settle_s",
-              lg->all_connected_us ? (lg->all_connected_us - lg->t0_us) / 1e6 : -1);
+  add_double (b, "settle_s", lg->all_connected_us ? (lg->all_connected_us - lg->t0_us) / 1e6 : -1);
   add_percentiles (b, "join_ms", join);
   add_double (b, "measure_s", window_us / 1e6);
   add_int (b, "packets", packets);
@@ -310,14 +302,12 @@ loadgen_report_final (Loadgen *lg)
   add_proc (b, "loadgen", getpid (), NULL, &lg->self_at_measure, &lg->self_after, window_us);
   /* Everything else running on the machine meanwhile (other jobs, the
    * kernel's softirqs): a busy machine makes every figure less reliable. */
-  add_double (b, "machine_cpu_pct",
-              window_us > 0 ? 100.0 * (lg->machine_after_ms - lg->machine_at_measure_ms) /
-                                (window_us / 1000.0)
-                            : 0);
+  add_double (b, "machine_cpu_pct", window_us > 0 ? 100.0 * (lg->machine_after_ms -
+                                                             lg->machine_at_measure_ms) /
+                                                        (window_us / 1000.0) : 0);
   add_int (b, "cores", sysconf (_SC_NPROCESSORS_ONLN));
   add_double (b, "loadgen_lag_max_ms", lg->lag_max_us / 1000.0);
-  add_double (b, "loadgen_lag_mean_ms",
-              lg->lag_ticks ? lg->lag_sum_us / 1000.0 / lg->lag_ticks : 0);
+  add_double (b, "loadgen_lag_mean_ms", lg->lag_ticks ? lg->lag_sum_us / 1000.0 / lg->lag_ticks : 0);
   g_file_get_contents ("/proc/loadavg", &loadavg, NULL, NULL);
   json_builder_set_member_name (b, "loadavg");
   json_builder_add_string_value (b, loadavg ? g_strstrip (loadavg) : "");

@@ -149,13 +149,9 @@ start_next (gpointer data)
     if (p->peer == NULL) {
       g_autofree char *token = NULL, *display = NULL;
       LoadPeerOptions o = {
-        .target_url = lg->url,
-        .room = lg->room_ids[p->room],
-        .tone_hz = p->speaker >= 0 ? lg->tones[p->speaker] : 0,
-        .decode = p->decode,
-        .probe_hz = lg->tones,
-        .n_probe_hz = lg->n_tones + 1,
-        .local_ip = lg->local_ip,
+        .target_url = lg->url, .room = lg->room_ids[p->room],
+        .tone_hz = p->speaker >= 0 ? lg->tones[p->speaker] : 0, .decode = p->decode,
+        .probe_hz = lg->tones, .n_probe_hz = lg->n_tones + 1, .local_ip = lg->local_ip,
       };
       guint seat = 0;
 
@@ -256,15 +252,8 @@ int
 main (int argc, char **argv)
 {
   Loadgen lg = {
-    .speakers = 5,
-    .listeners = 20,
-    .rooms = 1,
-    .decode_listeners = 2,
-    .seconds = 20,
-    .warmup = 2,
-    .connect_timeout = 0,
-    .ramp_per_s = 50,
-    .server_pid = -1, /* none */
+    .speakers = 5, .listeners = 20, .rooms = 1, .decode_listeners = 2, .seconds = 20,
+    .warmup = 2, .connect_timeout = 0, .ramp_per_s = 50, .server_pid = -1, /* none */
   };
   g_autofree char *target = NULL;
   char **room_ids = NULL;
@@ -285,18 +274,15 @@ main (int argc, char **argv)
     { "warmup", 0, 0, G_OPTION_ARG_DOUBLE, &lg.warmup, "after all connected (2)", "S" },
     { "connect-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &lg.connect_timeout,
       "give up waiting for peers (30 + peers / 4)", "S" },
-    { "ramp-per-s", 0, 0, G_OPTION_ARG_DOUBLE, &lg.ramp_per_s, "peers started per second (50)",
-      "R" },
-    { "server-pid", 0, 0, G_OPTION_ARG_INT, &lg.server_pid, "server process for /proc figures",
-      "PID" },
+    { "ramp-per-s", 0, 0, G_OPTION_ARG_DOUBLE, &lg.ramp_per_s, "peers started per second (50)", "R" },
+    { "server-pid", 0, 0, G_OPTION_ARG_INT, &lg.server_pid, "server process for /proc figures", "PID" },
     { "local-ip", 0, 0, G_OPTION_ARG_STRING, &lg.local_ip, "ICE address (127.0.0.1)", "IP" },
     { "latency", 0, 0, G_OPTION_ARG_NONE, &latency,
       "key the speakers' tones and measure mouth-to-ear latency (replaces the audio check)",
       NULL },
     { "baseline", 0, 0, G_OPTION_ARG_NONE, &baseline,
       "no server: one direct client pair per tone, latency only (--url not needed)", NULL },
-    { "json", 0, 0, G_OPTION_ARG_FILENAME, &lg.json_path, "final figures here (stdout)",
-      "FILE" },
+    { "json", 0, 0, G_OPTION_ARG_FILENAME, &lg.json_path, "final figures here (stdout)", "FILE" },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- roomcast / Janus AudioBridge load");
@@ -311,8 +297,8 @@ main (int argc, char **argv)
   if (baseline)
     return run_baseline (&lg);
   lg.klass = target == NULL || g_str_equal (target, "roomcast") ? &load_peer_roomcast_class
-             : g_str_equal (target, "janus")                    ? &load_peer_janus_class
-                                                                : NULL;
+             : g_str_equal (target, "janus")                     ? &load_peer_janus_class
+                                                                 : NULL;
   if (lg.klass == NULL || lg.url == NULL || lg.rooms < 1 || lg.rooms > 64 || lg.seconds <= 0 ||
       lg.speakers + lg.listeners == 0 || lg.ramp_per_s <= 0 || lg.server_pid == 0 ||
       (room_ids && g_strv_length (room_ids) != lg.rooms)) {
@@ -322,8 +308,7 @@ main (int argc, char **argv)
   }
   if (lg.speakers > LOADGEN_MAX_TONES)
     g_printerr ("roomcast-loadgen: more than %d speakers: tones repeat, the audio check "
-                "cannot tell them apart\n",
-                LOADGEN_MAX_TONES);
+                "cannot tell them apart\n", LOADGEN_MAX_TONES);
   if (lg.connect_timeout <= 0)
     lg.connect_timeout = 30 + (lg.speakers + lg.listeners) / 4.0;
   lg.room_ids = g_new0 (char *, lg.rooms + 1);
