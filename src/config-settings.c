@@ -178,6 +178,12 @@ static const Setting table[] = {
    * in config.c); /api/broadcast to "user" publishes on private-<it>. */
   { "BROADCAST_USER_CHANNEL", NULL, KIND_STRING, FALSE, "App.Models.User.{id}",
     OFF (broadcast_user_channel), 1 },
+  /* The hub's own Pusher connections (also never above half the process's
+   * descriptors), and the channels one connection may join (both paths). */
+  { "HUB_MAX_CONNECTIONS", NULL, KIND_UINT, FALSE, "20000", OFF (hub_max_connections), 1,
+    G_MAXINT },
+  { "HUB_MAX_CHANNELS_PER_CONNECTION", NULL, KIND_UINT, FALSE, "100",
+    OFF (hub_max_channels_per_connection), 0, 100000 },
   /* Members of one presence channel, the same for Pusher and Socket.IO:
    * enough for a global "online users" channel of one node. */
   { "PRESENCE_MAX_MEMBERS", NULL, KIND_UINT, FALSE, "10000", OFF (presence_max_members), 1,

@@ -142,18 +142,20 @@ typedef struct {
    * secret (32 hex digits) drawn at random once per process (dev_pusher_app).
    * The hub is off without a Pusher app (id, key and secret), a
    * BROADCAST_API_KEY and a BROADCAST_AUTH_URL (and without --dev). */
-  char *pusher_app_id;           /* PUSHER_APP_ID */
-  char *pusher_app_key;          /* PUSHER_APP_KEY */
-  char *pusher_app_secret;       /* PUSHER_APP_SECRET (secret) */
-  guint broadcast_redis_db;      /* BROADCAST_REDIS_DB, default REDIS_DB */
-  char *broadcast_redis_prefix;  /* BROADCAST_REDIS_PREFIX, default LARAVEL_REDIS_PREFIX */
-  char *broadcast_auth_url;      /* BROADCAST_AUTH_URL: Laravel's /broadcasting/auth */
-  char *webhook_url;             /* WEBHOOK_URL: Pusher-style webhooks */
-  char *broadcast_api_key;       /* BROADCAST_API_KEY / LARAVEL_API_KEY (secret):
+  char *pusher_app_id;          /* PUSHER_APP_ID */
+  char *pusher_app_key;         /* PUSHER_APP_KEY */
+  char *pusher_app_secret;      /* PUSHER_APP_SECRET (secret) */
+  guint broadcast_redis_db;     /* BROADCAST_REDIS_DB, default REDIS_DB */
+  char *broadcast_redis_prefix; /* BROADCAST_REDIS_PREFIX, default LARAVEL_REDIS_PREFIX */
+  char *broadcast_auth_url;     /* BROADCAST_AUTH_URL: Laravel's /broadcasting/auth */
+  char *webhook_url;            /* WEBHOOK_URL: Pusher-style webhooks */
+  char *broadcast_api_key;      /* BROADCAST_API_KEY / LARAVEL_API_KEY (secret):
                                  * X-WebSocket-API-Key */
-  char *broadcast_user_channel;  /* BROADCAST_USER_CHANNEL, default "App.Models.User.{id}" */
-  guint presence_max_members;    /* PRESENCE_MAX_MEMBERS, default 10000 */
-  gboolean user_presence_events; /* USER_PRESENCE_EVENTS, default true */
+  char *broadcast_user_channel; /* BROADCAST_USER_CHANNEL, default "App.Models.User.{id}" */
+  guint hub_max_connections;    /* HUB_MAX_CONNECTIONS, default 20000 */
+  guint hub_max_channels_per_connection; /* HUB_MAX_CHANNELS_PER_CONNECTION, default 100 */
+  guint presence_max_members;            /* PRESENCE_MAX_MEMBERS, default 10000 */
+  gboolean user_presence_events;         /* USER_PRESENCE_EVENTS, default true */
 } RcConfig;
 
 /* A configuration holding the built-in defaults. */

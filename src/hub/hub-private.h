@@ -26,8 +26,9 @@ typedef struct _RcHubUsers RcHubUsers;         /* hub-users.c */
 struct _RcHub {
   GObject parent_instance;
   const RcConfig *config;
-  GHashTable *clients;  /* socket id -> RcHubClient (not owned) */
-  GHashTable *channels; /* name -> channel (opaque, hub.c) */
+  GHashTable *clients;   /* socket id -> RcHubClient (not owned) */
+  GHashTable *channels;  /* name -> channel (opaque, hub.c) */
+  guint max_connections; /* HUB_MAX_CONNECTIONS, at most half the descriptors */
   /* Each part is set by its own start or attach function and NULL while
    * it is off; rc_hub_teardown (hub.c) frees them in the order it states. */
   RcHubWebhook *webhook;
@@ -190,5 +191,9 @@ void rc_hub_pusher_shutdown (RcHub *hub);
 
 const RcConfig *rc_hub_get_config (RcHub *hub);
 GHashTable *rc_hub_get_channels (RcHub *hub); /* name -> channel (opaque) */
+
+/* TRUE when @client may not join another channel: it holds
+ * HUB_MAX_CHANNELS_PER_CONNECTION already (@channel is not one of them). */
+gboolean rc_hub_client_at_channel_limit (RcHub *self, RcHubClient *client, const char *channel);
 
 G_END_DECLS

@@ -143,6 +143,12 @@ handle_subscribe (Conn *c, JsonObject *data)
   const char *auth = member_string (data, "auth");
   const char *channel_data = member_string (data, "channel_data");
 
+  if (channel && rc_hub_client_at_channel_limit (hub, &c->client, channel)) {
+    refuse_subscription (c, channel, 429,
+                         "too many channels on this connection "
+                         "(HUB_MAX_CHANNELS_PER_CONNECTION)");
+    return;
+  }
   if (rc_hub_user_channel_valid (channel)) {
     /* pusher-js subscribes to its own server-to-user channel after signin
      * (joined then already): only that user may. */
@@ -444,7 +450,7 @@ on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
     close_with (c, 4007, "Unsupported protocol version");
     return;
   }
-  if (rc_hub_get_n_connections (p->hub) >= RC_HUB_MAX_CONNECTIONS) {
+  if (rc_hub_get_n_connections (p->hub) >= rc_hub_get_max_connections (p->hub)) {
     close_with (c, 4100, "Over capacity");
     return;
   }

@@ -229,6 +229,11 @@ on_subscribe (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data
             "invalid channel name");
     return;
   }
+  if (rc_hub_client_at_channel_limit (hs->hub, &c->client, channel)) {
+    refuse (socket, channel, 429,
+            "too many channels on this connection (HUB_MAX_CHANNELS_PER_CONNECTION)");
+    return;
+  }
   if (rc_hub_channel_kind (channel) == RC_HUB_CHANNEL_PUBLIC) {
     join (c, channel, NULL, NULL);
     return;

@@ -10,6 +10,7 @@
  */
 #include "hub/hub-private.h"
 
+#include <sys/resource.h>
 #include <string.h>
 
 #include "core/metrics.h"
@@ -274,6 +275,26 @@ member_maybe_removed (RcHub *hub, Channel *ch, const char *user_id, Member *m,
   rc_hub_user_seen (hub, id);
   fan_out (ch, "pusher_internal:member_removed", data, skip, NULL, NULL);
   rc_hub_webhook (hub, "member_removed", ch->name, id, NULL, NULL, NULL);
+  return TRUE;
+}
+
+guint
+rc_hub_get_max_connections (RcHub *self)
+{
+  return self->max_connections;
+}
+
+gboolean
+rc_hub_client_at_channel_limit (RcHub *hub, RcHubClient *client, const char *channel)
+{
+  guint max = hub->config->hub_max_channels_per_connection;
+  if (max == 0 || g_hash_table_contains (client->channels, channel) ||
+      g_hash_table_size (client->channels) < max)
+    return FALSE;
+  rc_metrics_counter_inc ("roomcast_hub_subscriptions_refused_total",
+                          "Channel subscriptions refused: the connection holds "
+                          "HUB_MAX_CHANNELS_PER_CONNECTION",
+                          NULL);
   return TRUE;
 }
 
@@ -659,6 +680,13 @@ rc_hub_new (const RcConfig *config)
     return NULL;
   RcHub *self = g_object_new (RC_TYPE_HUB, NULL);
   self->config = config;
+  /* Below the descriptor limit (raised at start-up already), so a Pusher
+   * flood cannot take every descriptor the rooms and media need. */
+  struct rlimit rl = { 0 };
+  guint fd_half = getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+                    ? (guint) MIN (rl.rlim_cur / 2, G_MAXUINT)
+                    : G_MAXUINT;
+  self->max_connections = MIN (config->hub_max_connections, fd_half);
   rc_metrics_register_collector (collect_metrics, self);
   rc_hub_users_start (self);
   /* Webhooks are signed with the app's secret. */
@@ -668,12 +696,13 @@ rc_hub_new (const RcConfig *config)
     g_warning ("hub: WEBHOOK_URL needs the Pusher app (webhooks are signed with "
                "PUSHER_APP_SECRET): no webhooks are sent");
   g_info ("hub: Pusher protocol %s, /api/broadcast %s, Socket.IO channels (private ones %s), "
-          "presence channels of at most %u members",
+          "presence channels of at most %u members, at most %u connections of %u channels each",
           app ? "on" : "off (no PUSHER_APP_*)",
           config->broadcast_api_key ? "on" : "off (no BROADCAST_API_KEY)",
           config->broadcast_auth_url ? "authorised by BROADCAST_AUTH_URL"
                                      : "refused: no BROADCAST_AUTH_URL",
-          config->presence_max_members);
+          config->presence_max_members, self->max_connections,
+          config->hub_max_channels_per_connection);
   return self;
 }
 

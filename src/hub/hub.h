@@ -32,7 +32,8 @@ G_BEGIN_DECLS
 /* Largest message a client may send, and largest event data (10 KB, as Pusher). */
 #define RC_HUB_MAX_MESSAGE 65536
 #define RC_HUB_MAX_EVENT_DATA 10240
-#define RC_HUB_MAX_CONNECTIONS 100000
+/* The hub's connections (Pusher WebSockets) are capped at
+ * HUB_MAX_CONNECTIONS, and never above half the process's descriptors. */
 
 /* Only hub-sio.c and hub-rooms.c need these in full. */
 typedef struct _RcSioServer RcSioServer;
@@ -86,5 +87,6 @@ void rc_hub_stop_accepting (RcHub *self);
 void rc_hub_shutdown (RcHub *self);
 
 guint rc_hub_get_n_connections (RcHub *self);
+guint rc_hub_get_max_connections (RcHub *self);
 
 G_END_DECLS

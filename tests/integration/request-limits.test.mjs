@@ -15,6 +15,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
+import { rawClient } from "./lib/pusher.mjs";
 import { randomUUID } from "node:crypto";
 import { startServer, waitFor, connect, request, TIME_SCALE } from "./lib/harness.mjs";
 
@@ -285,5 +286,32 @@ test("connections per client address: past the limit 503; X-Forwarded-For only f
     for (const ws of open) ws.terminate();
     await capped.stop();
     await direct.stop();
+  }
+});
+
+test("the hub caps channels per connection (429) and its own connections (4100)", async () => {
+  const hub = await startServer({ env: { HUB_MAX_CHANNELS_PER_CONNECTION: "3", HUB_MAX_CONNECTIONS: "2" } });
+  const clients = [];
+  try {
+    const a = await rawClient(hub);
+    clients.push(a);
+    await a.next((m) => m.event === "pusher:connection_established");
+    for (let i = 0; i < 4; i++) a.send("pusher:subscribe", { channel: `news-${i}` });
+    for (let i = 0; i < 3; i++)
+      await a.next((m) => m.event === "pusher_internal:subscription_succeeded" && m.channel === `news-${i}`);
+    const refused = await a.next((m) => m.event === "pusher:subscription_error" && m.channel === "news-3");
+    assert.equal(refused.data.status, 429);
+    const b = await rawClient(hub);
+    clients.push(b);
+    await b.next((m) => m.event === "pusher:connection_established");
+    const c = await rawClient(hub);
+    clients.push(c);
+    await waitFor(() => c.closed !== null, 5000, "the third connection closed");
+    assert.equal(c.closed.code, 4100);
+    const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+    assert.match(metrics, /roomcast_hub_subscriptions_refused_total 1\b/);
+  } finally {
+    for (const x of clients) x.ws.terminate();
+    await hub.stop();
   }
 });
