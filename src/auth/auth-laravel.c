@@ -34,6 +34,10 @@ struct _RcLaravelAuth {
   guint ttl_s;
   GHashTable *inflight; /* token hash -> Lookup */
   GHashTable *memcache; /* token hash -> CacheEntry (without Redis) */
+  /* Tokens Laravel refused, for RC_AUTH_NEGATIVE_CACHE_S: a flood of junk
+   * tokens costs Laravel one call per token, not one per attempt. */
+  GHashTable *refused;  /* token hash -> expiry (monotonic us, gint64 *) */
+  GQueue refused_order; /* its keys, oldest first (not owned) */
 };
 
 typedef struct {
@@ -229,6 +233,34 @@ cache_store (RcLaravelAuth *self, Lookup *lookup, RcUser *user, JsonNode *node)
   g_hash_table_replace (self->memcache, g_strdup (hash), entry);
 }
 
+static gboolean
+recently_refused (RcLaravelAuth *self, const char *hash)
+{
+  gint64 *expires = g_hash_table_lookup (self->refused, hash);
+  return expires != NULL && *expires > g_get_monotonic_time ();
+}
+
+static void
+remember_refused (RcLaravelAuth *self, const char *hash)
+{
+  gint64 expires = g_get_monotonic_time () + (gint64) RC_AUTH_NEGATIVE_CACHE_S * G_USEC_PER_SEC;
+  gint64 *known = g_hash_table_lookup (self->refused, hash);
+
+  if (known != NULL) {
+    *known = expires;
+    return;
+  }
+  /* Bounded: past the cap the oldest goes (an early forget only costs one
+   * more Laravel call). The queue owns its copies of the keys. */
+  while (self->refused_order.length >= RC_AUTH_NEGATIVE_CACHE_MAX) {
+    char *oldest = g_queue_pop_head (&self->refused_order);
+    g_hash_table_remove (self->refused, oldest);
+    g_free (oldest);
+  }
+  g_hash_table_insert (self->refused, g_strdup (hash), g_memdup2 (&expires, sizeof expires));
+  g_queue_push_tail (&self->refused_order, g_strdup (hash));
+}
+
 static void
 on_validated (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -239,10 +271,11 @@ on_validated (GObject *source, GAsyncResult *result, gpointer data)
     node = rc_laravel_client_validate_token_finish (RC_LARAVEL_CLIENT (source), result, &error);
 
   if (!node) {
-    if (g_error_matches (error, RC_LARAVEL_ERROR, RC_LARAVEL_ERROR_UNAUTHENTICATED))
+    if (g_error_matches (error, RC_LARAVEL_ERROR, RC_LARAVEL_ERROR_UNAUTHENTICATED)) {
+      remember_refused (self, lookup->hashes[0]);
       lookup_fail (lookup, RC_AUTH_ERROR_UNAUTHENTICATED, "unauthenticated",
                    "Laravel does not know this token: %s", error->message);
-    else
+    } else
       lookup_fail (lookup, RC_AUTH_ERROR_UNAVAILABLE, "unavailable",
                    "cannot validate with Laravel: %s", error->message);
     return;
@@ -376,6 +409,14 @@ rc_laravel_auth_authenticate_async (RcAuthProvider *provider, const char *token,
     return;
   }
   g_auto (GStrv) hashes = rc_token_hashes (token);
+  if (recently_refused (self, hashes[0])) {
+    count ("refused_cached");
+    g_task_return_new_error (task, RC_AUTH_ERROR, RC_AUTH_ERROR_UNAUTHENTICATED,
+                             "Laravel refused this token less than %d s ago",
+                             RC_AUTH_NEGATIVE_CACHE_S);
+    g_object_unref (task);
+    return;
+  }
   Lookup *lookup = g_hash_table_lookup (self->inflight, hashes[0]);
   if (lookup) {
     count ("coalesced");
@@ -447,6 +488,8 @@ rc_laravel_auth_finalize (GObject *object)
   /* Lookups hold a reference: none can be in flight here. */
   g_hash_table_unref (self->inflight);
   g_hash_table_unref (self->memcache);
+  g_hash_table_unref (self->refused);
+  g_queue_clear_full (&self->refused_order, g_free);
   g_clear_object (&self->laravel);
   g_clear_object (&self->redis);
   g_free (self->laravel_prefix);
@@ -463,6 +506,8 @@ static void
 rc_laravel_auth_init (RcLaravelAuth *self)
 {
   self->inflight = g_hash_table_new (g_str_hash, g_str_equal);
+  self->refused = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_queue_init (&self->refused_order);
   self->memcache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) cache_entry_free);
 }

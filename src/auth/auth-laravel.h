@@ -23,6 +23,12 @@ G_BEGIN_DECLS
 /* Longest token accepted (a Sanctum token is ~50 bytes, a JWT a few hundred). */
 #define RC_AUTH_MAX_TOKEN_LEN 4096
 
+/* A token Laravel refused (401) is refused here for this long without
+ * asking again, for the last this many tokens: a flood of junk tokens costs
+ * Laravel one call per distinct token, not one per attempt. */
+#define RC_AUTH_NEGATIVE_CACHE_S 30
+#define RC_AUTH_NEGATIVE_CACHE_MAX 10000
+
 #define RC_TYPE_LARAVEL_AUTH (rc_laravel_auth_get_type ())
 G_DECLARE_FINAL_TYPE (RcLaravelAuth, rc_laravel_auth, RC, LARAVEL_AUTH, GObject)
 

@@ -27,6 +27,10 @@ rc_laravel_error_quark (void)
 struct _RcLaravelClient {
   GObject parent_instance;
   RcHttpClient *http;
+  /* Token validation on connections of its own: a flood of junk tokens
+   * must not queue gift batches and room status behind it (nor the
+   * reverse). NULL: validation shares @http. */
+  RcHttpClient *auth_http;
   char *base_url;
   char *key_header;    /* "X-Internal-Key: <key>" */
   char *bearer_header; /* "Authorization: Bearer <key>" */
@@ -273,8 +277,11 @@ post_full_async (RcLaravelClient *self, const char *path, const char *bearer, Js
     bytes = g_bytes_new_take (json, strlen (json));
   }
   /* The HTTP client copies the headers: the token copy is wiped at once. */
-  rc_http_client_request_full_async (self->http, "POST", url, headers, bytes, flags,
-                                     cancellable, on_http_done, task);
+  RcHttpClient *http = self->auth_http && g_str_equal (path, RC_LARAVEL_VALIDATE_PATH)
+                         ? self->auth_http
+                         : self->http;
+  rc_http_client_request_full_async (http, "POST", url, headers, bytes, flags, cancellable,
+                                     on_http_done, task);
   secret_free (user_bearer);
 }
 
@@ -434,7 +441,11 @@ rc_laravel_client_new_from_config (const RcConfig *config)
   g_return_val_if_fail (config->laravel_api_url && config->laravel_internal_key, NULL);
   g_autoptr (RcHttpClient)
     http = rc_http_client_new (config->laravel_connect_timeout_ms, config->laravel_timeout_ms);
-  return rc_laravel_client_new (http, config->laravel_api_url, config->laravel_internal_key);
+  RcLaravelClient *self = rc_laravel_client_new (http, config->laravel_api_url,
+                                                 config->laravel_internal_key);
+  self->auth_http = rc_http_client_new (config->laravel_connect_timeout_ms,
+                                        config->laravel_timeout_ms);
+  return self;
 }
 
 static void
@@ -442,6 +453,7 @@ rc_laravel_client_finalize (GObject *object)
 {
   RcLaravelClient *self = RC_LARAVEL_CLIENT (object);
   g_clear_object (&self->http);
+  g_clear_object (&self->auth_http);
   g_free (self->base_url);
   secret_free (self->key_header);
   secret_free (self->bearer_header);

@@ -46,7 +46,9 @@ G_DECLARE_FINAL_TYPE (RcLaravelClient, rc_laravel_client, RC, LARAVEL_CLIENT, GO
 /* @base_url without a trailing '/' (as config.c stores it). */
 RcLaravelClient *rc_laravel_client_new (RcHttpClient *http, const char *base_url,
                                         const char *internal_key);
-/* From LARAVEL_API_URL, LARAVEL_INTERNAL_KEY and the timeouts. */
+/* From LARAVEL_API_URL, LARAVEL_INTERNAL_KEY and the timeouts; token
+ * validation gets HTTP connections of its own (at most 8, as the rest), so
+ * neither a junk-token flood nor a slow gift batch queues the other. */
 RcLaravelClient *rc_laravel_client_new_from_config (const RcConfig *config);
 
 /* POST @body (nullable: empty body) as JSON to @path. @bearer is the token

@@ -129,6 +129,17 @@ describe("laravel auth with Redis", () => {
     assert.equal(await redis.command("EXISTS", `auth:token:${sha256(token)}`), 0);
   });
 
+  test("a token Laravel refused is refused again without asking it, for a while", async () => {
+    await laravel.clearCalls();
+    const token = "998|junk-token-for-the-negative-cache-0000000000";
+    usedTokens.push(token);
+    for (let i = 0; i < 20; i++)
+      await assert.rejects(connect(server, token), refusedWith("unauthenticated"));
+    assert.equal((await validateCalls(laravel, token)).length, 1, "one Laravel call for 20 attempts");
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(metrics, /roomcast_auth_laravel_total\{result="refused_cached"\} 19\b/);
+  });
+
   test("a malformed token is refused without asking Laravel", async () => {
     await laravel.clearCalls();
     await assert.rejects(connect(server, "has spaces\r\nX-Evil: 1"), refusedWith("unauthenticated"));
