@@ -55,6 +55,9 @@ static const Setting table[] = {
   { "HTTP_MAX_CONNECTIONS_PER_IP", NULL, KIND_UINT, FALSE, "1000",
     OFF (http_max_connections_per_ip), 0, G_MAXINT },
   { "TRUSTED_PROXIES", NULL, KIND_STRING, FALSE, NULL, OFF (trusted_proxies) },
+  /* Socket.IO authentications per client address (sio-server.c). */
+  { "AUTH_ATTEMPTS_PER_IP_PER_MINUTE", NULL, KIND_UINT, FALSE, "120",
+    OFF (auth_attempts_per_ip_per_minute), 0, 1000000, .reloadable = TRUE },
   /* Every event of one Socket.IO connection: a token bucket (sio-server.c). */
   { "SIO_EVENTS_PER_SECOND", NULL, KIND_UINT, FALSE, "20", OFF (sio_events_per_second), 1,
     1000000, .reloadable = TRUE },

@@ -59,6 +59,8 @@ typedef struct {
   guint
     http_max_connections_per_ip; /* HTTP_MAX_CONNECTIONS_PER_IP, default 1000; 0 = no limit */
   char *trusted_proxies; /* TRUSTED_PROXIES: addresses/CIDRs whose X-Forwarded-For counts */
+  guint
+    auth_attempts_per_ip_per_minute; /* AUTH_ATTEMPTS_PER_IP_PER_MINUTE, default 120; 0 = off */
   guint sio_events_per_second;  /* SIO_EVENTS_PER_SECOND, default 20: every event of a socket */
   guint sio_events_burst;       /* SIO_EVENTS_BURST, default 60 */
   guint ws_max_unsent_bytes;    /* WS_MAX_UNSENT_BYTES, default 4 MiB: a slow reader's cap */

@@ -18,6 +18,7 @@ GQuark rc_auth_error_quark (void);
 typedef enum {
   RC_AUTH_ERROR_UNAUTHENTICATED, /* token missing, malformed, unknown, revoked or expired */
   RC_AUTH_ERROR_UNAVAILABLE,     /* the backend could not answer: fail closed */
+  RC_AUTH_ERROR_RATE_LIMITED, /* too many attempts from this address (AUTH_ATTEMPTS_PER_IP_PER_MINUTE) */
 } RcAuthError;
 
 /* The authenticated user, shared read-only by everything that needs it. */

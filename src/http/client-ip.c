@@ -1,5 +1,6 @@
 /* roomcast: client addresses and their connection counts; see client-ip.h. */
 #include "http/client-ip.h"
+#include "http/http-listener.h"
 
 #include <string.h>
 
@@ -176,4 +177,17 @@ rc_client_ips_get_count (RcClientIps *self, const char *client)
   n = GPOINTER_TO_UINT (g_hash_table_lookup (self->counts->counts, client));
   g_mutex_unlock (&self->counts->lock);
   return n;
+}
+
+char *
+rc_client_ips_client_of (GSocketAddress *remote)
+{
+  if (!G_IS_INET_SOCKET_ADDRESS (remote))
+    return NULL;
+  g_autoptr (GSocket) socket = rc_http_listener_get_socket (remote);
+  Counted *c = socket ? g_object_get_qdata (G_OBJECT (socket), counted_quark ()) : NULL;
+  if (c != NULL)
+    return g_strdup (c->client);
+  return g_inet_address_to_string (
+    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
 }

@@ -31,6 +31,10 @@ char *rc_client_ips_resolve (RcClientIps *self, GInetAddress *peer,
  * (nothing counted) when @client already holds the maximum. A socket
  * counted before is not counted again (TRUE). */
 gboolean rc_client_ips_admit (RcClientIps *self, GSocket *socket, const char *client);
+/* The client address of the connection @remote (as
+ * soup_server_message_get_remote_address() gives it) was counted for, else
+ * @remote's own address, as text; NULL if it has none. */
+char *rc_client_ips_client_of (GSocketAddress *remote);
 /* Open connections counted for @client. */
 guint rc_client_ips_get_count (RcClientIps *self, const char *client);
 

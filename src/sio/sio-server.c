@@ -15,6 +15,8 @@
 #include "http/http-server.h"
 #include "http/websocket-upgrade.h"
 #include "http/request-guard.h"
+#include "http/client-ip.h"
+#include "core/token-bucket.h"
 #include "core/metrics.h"
 
 typedef struct {
@@ -29,6 +31,8 @@ struct _RcSioServer {
   RcAuthProvider *auth;
   GHashTable *sockets;  /* eio sid -> RcSioSocket (ref) */
   GHashTable *handlers; /* event name -> Handler */
+  GHashTable
+    *auth_budgets; /* client address -> RcTokenBucket (AUTH_ATTEMPTS_PER_IP_PER_MINUTE) */
   guint n_connected;
   gboolean shutting_down;
 };
@@ -129,6 +133,9 @@ open_session (RcSioServer *self, SoupServerMessage *msg, GHashTable *query,
   g_autofree char *header_token = bearer_token (msg);
   RcSioSocket *socket = rc_sio_socket_new (self, transport, peer, query_get (query, "token"),
                                            header_token);
+  g_autofree char *client = rc_client_ips_client_of (
+    soup_server_message_get_remote_address (msg));
+  rc_sio_socket_set_client_address (socket, client);
   g_hash_table_insert (self->sockets, g_strdup (rc_sio_socket_get_eio_sid (socket)), socket);
   g_autofree char *labels = g_strdup_printf ("transport=\"%s\"",
                                              rc_eio_transport_get_name (transport));
@@ -318,6 +325,39 @@ on_authenticated (GObject *source, GAsyncResult *result, gpointer data)
   rc_sio_socket_auth_done (socket, user, error);
 }
 
+/* One authentication attempt from @client (nullable or loopback: not
+ * limited); FALSE past its budget (AUTH_ATTEMPTS_PER_IP_PER_MINUTE, bursts
+ * of as many). Idle budgets are forgotten once the table is large. */
+static gboolean
+take_auth_attempt (RcSioServer *self, const char *client)
+{
+  guint per_minute = self->config->auth_attempts_per_ip_per_minute;
+  gint64 now = g_get_monotonic_time ();
+  RcTokenBucket *bucket;
+
+  if (client == NULL || per_minute == 0)
+    return TRUE;
+  /* Loopback is this machine: a local proxy not listed in TRUSTED_PROXIES
+   * would otherwise make every user one address. */
+  g_autoptr (GInetAddress) address = g_inet_address_new_from_string (client);
+  if (address == NULL || g_inet_address_get_is_loopback (address))
+    return TRUE;
+  bucket = g_hash_table_lookup (self->auth_budgets, client);
+  if (bucket == NULL) {
+    if (g_hash_table_size (self->auth_budgets) >= 10000) {
+      GHashTableIter iter;
+      gpointer value;
+      g_hash_table_iter_init (&iter, self->auth_budgets);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        if (now - ((RcTokenBucket *) value)->last_us > 60 * G_USEC_PER_SEC)
+          g_hash_table_iter_remove (&iter);
+    }
+    bucket = g_new0 (RcTokenBucket, 1);
+    g_hash_table_insert (self->auth_budgets, g_strdup (client), bucket);
+  }
+  return rc_token_bucket_take (bucket, per_minute / 60.0, per_minute, now, NULL);
+}
+
 void
 rc_sio_server_socket_authenticate (RcSioServer *self, RcSioSocket *socket, const char *token)
 {
@@ -325,6 +365,17 @@ rc_sio_server_socket_authenticate (RcSioServer *self, RcSioSocket *socket, const
     g_autoptr (GError)
       error = g_error_new_literal (RC_AUTH_ERROR, RC_AUTH_ERROR_UNAUTHENTICATED,
                                    "no token in the CONNECT auth object");
+    rc_sio_socket_auth_done (socket, NULL, error);
+    return;
+  }
+  if (!take_auth_attempt (self, rc_sio_socket_get_client_address (socket))) {
+    g_autoptr (GError)
+      error = g_error_new_literal (RC_AUTH_ERROR, RC_AUTH_ERROR_RATE_LIMITED,
+                                   "too many authentication attempts from this address");
+    rc_metrics_counter_inc ("roomcast_auth_attempts_limited_total",
+                            "Socket.IO authentications refused: "
+                            "AUTH_ATTEMPTS_PER_IP_PER_MINUTE",
+                            NULL);
     rc_sio_socket_auth_done (socket, NULL, error);
     return;
   }
@@ -593,6 +644,7 @@ rc_sio_server_finalize (GObject *object)
   rc_metrics_unregister_collector (metrics_collector, self);
   g_hash_table_unref (self->sockets);
   g_hash_table_unref (self->handlers);
+  g_hash_table_unref (self->auth_budgets);
   g_clear_object (&self->auth);
   G_OBJECT_CLASS (rc_sio_server_parent_class)->finalize (object);
 }
@@ -615,4 +667,5 @@ rc_sio_server_init (RcSioServer *self)
 {
   self->sockets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->handlers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->auth_budgets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }

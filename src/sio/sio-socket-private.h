@@ -18,6 +18,10 @@ RcSioSocket *rc_sio_socket_new (RcSioServer *server, RcEioTransport *transport,
 const char *rc_sio_socket_get_eio_sid (RcSioSocket *self);
 /* What carries the session now (transfer none). */
 RcEioTransport *rc_sio_socket_get_transport (RcSioSocket *self);
+/* The client's address (X-Forwarded-For from a trusted proxy), for the
+ * per-address authentication budget; nullable. */
+void rc_sio_socket_set_client_address (RcSioSocket *self, const char *address);
+const char *rc_sio_socket_get_client_address (RcSioSocket *self);
 /* The socket's event budget (sio-server.c spends it). */
 RcTokenBucket *rc_sio_socket_get_event_budget (RcSioSocket *self);
 /* Start moving the session to @probe, a transport the client opened for it

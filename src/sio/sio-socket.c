@@ -22,6 +22,7 @@ typedef enum {
 struct _RcSioSocket {
   GObject parent_instance;
   RcTokenBucket event_budget;
+  char *client_address;
 
   RcSioServer *server; /* weak: the server outlives its sockets */
   RcEioTransport *transport;
@@ -488,6 +489,19 @@ rc_sio_socket_get_eio_sid (RcSioSocket *self)
   return self->eio_sid;
 }
 
+void
+rc_sio_socket_set_client_address (RcSioSocket *self, const char *address)
+{
+  g_free (self->client_address);
+  self->client_address = g_strdup (address);
+}
+
+const char *
+rc_sio_socket_get_client_address (RcSioSocket *self)
+{
+  return self->client_address;
+}
+
 RcTokenBucket *
 rc_sio_socket_get_event_budget (RcSioSocket *self)
 {
@@ -514,10 +528,11 @@ rc_sio_socket_auth_done (RcSioSocket *self, RcUser *user, const GError *error)
   if (self->state != STATE_AUTHENTICATING)
     return; /* closed meanwhile */
   if (!user) {
+    gboolean ours = error && error->domain == RC_AUTH_ERROR;
     send_connect_error (self, "/",
-                        error && error->domain == RC_AUTH_ERROR &&
-                            error->code == RC_AUTH_ERROR_UNAVAILABLE
-                          ? "auth_unavailable"
+                        ours && error->code == RC_AUTH_ERROR_UNAVAILABLE ? "auth_unavailable"
+                        : ours && error->code == RC_AUTH_ERROR_RATE_LIMITED
+                          ? "rate_limited"
                           : "unauthenticated");
     self->state = STATE_OPEN;
     g_autofree char *reason = g_strdup_printf ("auth refused: %s",
@@ -615,6 +630,7 @@ rc_sio_socket_finalize (GObject *object)
 {
   RcSioSocket *self = RC_SIO_SOCKET (object);
 
+  g_free (self->client_address);
   stop_timers (self);
   if (self->transport) {
     rc_eio_transport_set_handlers (self->transport, NULL, NULL);

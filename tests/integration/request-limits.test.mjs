@@ -315,3 +315,24 @@ test("the hub caps channels per connection (429) and its own connections (4100)"
     await hub.stop();
   }
 });
+
+test("authentications per client address: past the budget connect_error rate_limited", async () => {
+  const server = await startServer({ env: { AUTH_ATTEMPTS_PER_IP_PER_MINUTE: "5", TRUSTED_PROXIES: "127.0.0.1" } });
+  const sockets = [];
+  const attempt = (ip, token = "dev:5:Eve") => connect(server, token, { extraHeaders: { "X-Forwarded-For": ip } })
+    .then((s) => { sockets.push(s); return "ok"; }, (err) => err.message);
+  try {
+    const results = [];
+    for (let i = 0; i < 8; i++) results.push(await attempt("203.0.113.77"));
+    console.log(`# 8 authentications from one address: ${results.join(", ")}`);
+    assert.deepEqual(results.slice(0, 5), ["ok", "ok", "ok", "ok", "ok"]);
+    assert.ok(results.slice(5).every((r) => r === "rate_limited"), results.join(","));
+    assert.equal(await attempt("203.0.113.78"), "ok", "another address has its own budget");
+    assert.equal(await attempt("127.0.0.1"), "ok", "loopback is not limited");
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(metrics, /roomcast_auth_attempts_limited_total 3\b/);
+  } finally {
+    for (const s of sockets) s.close();
+    await server.stop();
+  }
+});
