@@ -15,7 +15,10 @@
  * per second of audio (10 ms/s = 1 % of one core) and the ratio. It also
  * times the bare kernel (sum, minus-own, limiter, levels) for reference.
  * Each figure is the best of --repeat runs. (L) marks kernel figures where
- * the peaks made the limiter run. Not a test: it prints numbers.
+ * the peaks made the limiter run. --kernel times only the kernel, for a
+ * quiet room (the graphs' sources) and a loud one (every seat a full-scale
+ * 200 Hz sine, in phase: every output is limited), in microseconds per
+ * period and nanoseconds per output sample. Not a test: it prints numbers.
  */
 #include <gst/gst.h>
 #include <stdio.h>
@@ -146,21 +149,26 @@ measure (gchar * (*describe) (guint, guint), guint seats, double seconds,
 }
 
 /* The arithmetic alone, as the element does one 10 ms period for `seats`
- * seats of the same signal level as the graphs' sources: load and measure
- * each input, sum, render every output (total - own, through the limiter
- * when the peaks require it) and the mix. Microseconds per period. */
+ * seats: load and measure each input, sum, render every output (total -
+ * own, through the limiter when the peaks require it) and the mix. Quiet:
+ * the graphs' sources (-26 dBFS); loud: full-scale 200 Hz sines in phase,
+ * a period of the sine per period of input, so every period is the same.
+ * Microseconds per period. */
 static double
-kernel_us_per_period (guint seats, gboolean * limited)
+kernel_us_per_period (guint seats, gboolean loud, gboolean * limited)
 {
   const guint iterations = 20000;
-  float *in = g_new (float, FRAMES);
+  float *in = g_new (float, (gsize) FRAMES * seats);
   float *load = g_new (float, (gsize) FRAMES * seats);
   float *total = g_new (float, FRAMES);
   float *out = g_new (float, (gsize) FRAMES * (seats + 1));
   struct timespec a, b;
 
-  for (guint i = 0; i < FRAMES; i++)      /* -26 dBFS, like the sources */
-    in[i] = 0.05f * sinf (2.0f * (float) G_PI * 440.0f * i / 48000.0f);
+  for (guint s = 0; s < seats; s++)
+    for (guint i = 0; i < FRAMES; i++)
+      in[(gsize) s * FRAMES + i] = loud ?
+          sinf (2.0f * (float) G_PI * 200.0f * i / 48000.0f) :
+          0.05f * sinf (2.0f * (float) G_PI * 440.0f * i / 48000.0f);
   clock_gettime (CLOCK_MONOTONIC, &a);
   for (guint it = 0; it < iterations; it++) {
     float peak = 0.0f;
@@ -171,7 +179,7 @@ kernel_us_per_period (guint seats, gboolean * limited)
       float *x = load + (gsize) s * FRAMES;
       MixMinusLevel level = { 0 };
 
-      mixminus_load_f32 (x, in, FRAMES, 1);
+      mixminus_load_f32 (x, in + (gsize) s * FRAMES, FRAMES, 1);
       mixminus_measure (x, FRAMES, &level);
       mixminus_accumulate (total, x, FRAMES);
       peak = MAX (peak, level.peak);
@@ -193,13 +201,45 @@ kernel_us_per_period (guint seats, gboolean * limited)
       iterations;
 }
 
+/* The kernel alone for each room size: best of `repeat` timings, quiet and
+ * loud, per period and per output sample (N + 1 outputs of FRAMES). */
+static void
+print_kernel_table (gchar ** sizes, guint repeat)
+{
+  printf ("# mixminus kernel: 48 kHz mono F32, %u-frame periods, best of %u "
+      "runs of 20000 periods\n# quiet: sines at -26 dBFS; loud: full-scale "
+      "200 Hz sines in phase\n# ns/sample: per output sample, N + 1 outputs "
+      "per period\n\n", FRAMES, MAX (repeat, 1));
+  printf ("| seats | quiet us/period | quiet ns/sample | loud us/period "
+      "| loud ns/sample |\n");
+  printf ("|------:|----------------:|----------------:|---------------:"
+      "|---------------:|\n");
+  for (gchar ** p = sizes; *p; p++) {
+    guint n = (guint) g_ascii_strtoull (*p, NULL, 10);
+    double us[2] = { G_MAXDOUBLE, G_MAXDOUBLE };
+    gboolean limited[2] = { FALSE, FALSE };
+
+    if (n < 1 || n > MIXMINUS_MAX_SEATS)
+      continue;
+    for (guint r = 0; r < MAX (repeat, 1); r++)
+      for (guint loud = 0; loud < 2; loud++)
+        us[loud] = MIN (us[loud], kernel_us_per_period (n, loud,
+                &limited[loud]));
+    printf ("| %5u | %11.2f%s | %15.3f | %10.2f%s | %14.3f |\n", n, us[0],
+        limited[0] ? " (L)" : "    ", us[0] * 1000.0 / ((n + 1) * FRAMES),
+        us[1], limited[1] ? " (L)" : "    ",
+        us[1] * 1000.0 / ((n + 1) * FRAMES));
+    fflush (stdout);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
   double seconds = 60.0, stock_seconds = 0.0;
   gint repeat = 3;
   gchar *seats_arg = NULL;
-  gboolean no_stock = FALSE;
+  gboolean no_stock = FALSE, kernel_only = FALSE;
   GOptionEntry entries[] = {
     {"seconds", 's', 0, G_OPTION_ARG_DOUBLE, &seconds,
         "Seconds of audio per run (default 60)", "S"},
@@ -215,6 +255,8 @@ main (int argc, char **argv)
         "Comma-separated room sizes (default 2,4,8,16,32,64)", "LIST"},
     {"no-stock", 0, 0, G_OPTION_ARG_NONE, &no_stock,
         "Skip the stock audiomixer graph", NULL},
+    {"kernel", 0, 0, G_OPTION_ARG_NONE, &kernel_only,
+        "Only time the bare kernel, quiet and loud rooms", NULL},
     {NULL}
   };
   GOptionContext *ctx = g_option_context_new ("- mixminus CPU benchmark");
@@ -232,11 +274,17 @@ main (int argc, char **argv)
     return 2;
   }
   g_option_context_free (ctx);
+  sizes = g_strsplit (seats_arg ? seats_arg : "2,4,8,16,32,64", ",", -1);
+  g_free (seats_arg);
+  if (kernel_only) {
+    print_kernel_table (sizes, repeat);
+    g_strfreev (sizes);
+    return 0;
+  }
   if (gst_element_factory_find ("mixminus") == NULL) {
     g_printerr ("mixminus not found; set GST_PLUGIN_PATH to build/plugins\n");
     return 1;
   }
-  sizes = g_strsplit (seats_arg ? seats_arg : "2,4,8,16,32,64", ",", -1);
 
   printf ("# mixminus benchmark: 48 kHz mono F32, 10 ms buffers, %s, "
       "fakesink sync=false\n# %ld online CPUs, %s, %.0f s of audio "
@@ -268,7 +316,7 @@ main (int argc, char **argv)
     }
     {
       gboolean limited;
-      double kernel = kernel_us_per_period (n, &limited);
+      double kernel = kernel_us_per_period (n, FALSE, &limited);
 
       printf ("| %5u | %7.2f | %12.2f | %6.3f | %9.2f | %6.2f | %16.1f | "
           "%12.2f%s |\n", n, base, mm, mm / 10.0, stock, stock / 10.0,
@@ -278,6 +326,5 @@ main (int argc, char **argv)
     fflush (stdout);
   }
   g_strfreev (sizes);
-  g_free (seats_arg);
   return 0;
 }
