@@ -238,6 +238,182 @@ mixminus_render_s16 (int16_t *restrict out, const float *restrict total,
   }
 }
 
+/* ------------------------------------------------------------ limiter */
+
+void
+mixminus_limiter_configure (MixMinusLimiterConfig * config, unsigned rate,
+    float threshold)
+{
+  uint64_t lookahead = (uint64_t) rate * MIXMINUS_LIMITER_LOOKAHEAD_US /
+      1000000u;
+  double release = exp (-1e6 / ((double) rate * MIXMINUS_LIMITER_RELEASE_US));
+
+  lookahead = lookahead < 1 ? 1 : lookahead;
+  lookahead = lookahead > MIXMINUS_LIMITER_MAX_LOOKAHEAD ?
+      MIXMINUS_LIMITER_MAX_LOOKAHEAD : lookahead;
+  config->threshold = threshold > 1.0f ? 1.0f : threshold;
+  config->threshold = config->threshold > 0.0f ? config->threshold : 1e-6f;
+  config->lookahead = (uint32_t) lookahead;
+  config->hold = (uint32_t) ((uint64_t) rate * MIXMINUS_LIMITER_HOLD_US /
+      1000000u);
+  config->release = (float) release;
+  config->release_block = (float) pow (release, (double) lookahead);
+}
+
+void
+mixminus_limiter_reset (MixMinusLimiter * limiter)
+{
+  memset (limiter, 0, sizeof (*limiter));
+  limiter->gain = 1.0f;
+}
+
+/* x[i] *= the gain moving linearly from g0 (before x[0]) to g1 (at
+ * x[n - 1]); the result is kept within full scale against rounding. An int
+ * index, not a running sum, so that the loop vectorises. */
+static void
+ramp_gain (float *restrict x, size_t n, float g0, float g1)
+{
+  const float step = (g1 - g0) / (float) n;
+
+  for (int i = 0; i < (int) n; i++) {
+    float y = x[i] * (g0 + step * (float) (i + 1));
+
+    y = y > 1.0f ? 1.0f : y;
+    y = y < -1.0f ? -1.0f : y;
+    x[i] = y;
+  }
+}
+
+/* The limiter on the delayed stream s[0 .. m + lookahead): rewrites
+ * s[0 .. m) as output and only reads the lookahead after it. Block by
+ * block of `lookahead` samples (the last may be shorter): the envelope at a
+ * block's end covers that block and the next one, so the gains at both
+ * ends of every block, and the line between them, are at most threshold /
+ * that block's peak. */
+static void
+limiter_run (const MixMinusLimiterConfig * c, MixMinusLimiter * lim,
+    float *s, size_t m)
+{
+  const size_t ahead = c->lookahead;
+  float g0 = lim->gain, env = lim->envelope;
+  uint32_t hold = lim->hold;
+  float peak = mixminus_peak (s, m < ahead ? m : ahead);
+
+  for (size_t a = 0; a < m;) {
+    const size_t len = m - a < ahead ? m - a : ahead;
+    const float next = mixminus_peak (s + a + len, ahead);
+    const float w = peak > next ? peak : next;
+    float g1;
+
+    if (w >= env) {             /* attack: at once, and hold it */
+      env = w;
+      hold = c->hold;
+    } else if (hold >= len) {
+      hold -= (uint32_t) len;
+    } else {                    /* release */
+      float decayed = env * (len == ahead ? c->release_block :
+          powf (c->release, (float) len));
+
+      hold = 0;
+      env = w > decayed ? w : decayed;
+    }
+    g1 = env > c->threshold ? c->threshold / env : 1.0f;
+    if (g0 != 1.0f || g1 != 1.0f)
+      ramp_gain (s + a, len, g0, g1);
+    g0 = g1;
+    peak = next;                /* covers the next block (it may be shorter) */
+    a += len;
+  }
+  lim->gain = g0;
+  lim->envelope = env;
+  lim->hold = hold;
+}
+
+/* Whether the gain is known to stay 1 for this render: at rest, and no
+ * output sample can reach the threshold (the margin covers the rounding of
+ * total - own and of the bound, far below 0.1 %). */
+static bool
+limiter_stays_at_rest (const MixMinusLimiterConfig * c,
+    const MixMinusLimiter * lim, float peak_bound)
+{
+  return lim->gain == 1.0f && lim->envelope <= c->threshold &&
+      peak_bound <= c->threshold * 0.999f;
+}
+
+#define LIMIT_CHUNK 512
+
+/* Renders through the limiter chunk by chunk, in a buffer that holds the
+ * delay line followed by the chunk's input; exactly one of out_f32 and
+ * out_s16 is set. */
+static void
+render_limited (float *out_f32, int16_t *out_s16, const float *total,
+    const float *own, size_t n, bool at_rest,
+    const MixMinusLimiterConfig * c, MixMinusLimiter * lim)
+{
+  const size_t ahead = c->lookahead;
+  const size_t chunk = LIMIT_CHUNK / ahead * ahead;
+  float s[LIMIT_CHUNK + MIXMINUS_LIMITER_MAX_LOOKAHEAD];
+
+  memcpy (s, lim->delay, ahead * sizeof (float));
+  for (size_t done = 0; done < n;) {
+    const size_t m = n - done < chunk ? n - done : chunk;
+
+    subtract (s + ahead, total + done, own ? own + done : NULL, m);
+    if (!at_rest)
+      limiter_run (c, lim, s, m);
+    if (out_f32) {
+      memcpy (out_f32 + done, s, m * sizeof (float));
+    } else {
+      for (size_t i = 0; i < m; i++)
+        out_s16[done + i] = to_s16 (s[i]);
+    }
+    memmove (s, s + m, ahead * sizeof (float));
+    done += m;
+  }
+  memcpy (lim->delay, s, ahead * sizeof (float));
+}
+
+void
+mixminus_render_limited_f32 (float *restrict out, const float *restrict total,
+    const float *restrict own, size_t n, float peak_bound,
+    const MixMinusLimiterConfig * config, MixMinusLimiter * limiter)
+{
+  const size_t ahead = config->lookahead;
+  float *delay = limiter->delay;
+
+  if (!limiter_stays_at_rest (config, limiter, peak_bound)) {
+    render_limited (out, NULL, total, own, n, false, config, limiter);
+    return;
+  }
+  /* At rest the limiter is a delay line: copy straight into out. */
+  limiter->envelope = 0.0f;
+  limiter->hold = 0;
+  if (n >= ahead) {
+    memcpy (out, delay, ahead * sizeof (float));
+    subtract (out + ahead, total, own, n - ahead);
+    subtract (delay, total + n - ahead, own ? own + n - ahead : NULL, ahead);
+  } else {
+    memcpy (out, delay, n * sizeof (float));
+    memmove (delay, delay + n, (ahead - n) * sizeof (float));
+    subtract (delay + ahead - n, total, own, n);
+  }
+}
+
+void
+mixminus_render_limited_s16 (int16_t *restrict out,
+    const float *restrict total, const float *restrict own, size_t n,
+    float peak_bound, const MixMinusLimiterConfig * config,
+    MixMinusLimiter * limiter)
+{
+  const bool at_rest = limiter_stays_at_rest (config, limiter, peak_bound);
+
+  if (at_rest) {
+    limiter->envelope = 0.0f;
+    limiter->hold = 0;
+  }
+  render_limited (NULL, out, total, own, n, at_rest, config, limiter);
+}
+
 double
 mixminus_to_db (double amplitude)
 {

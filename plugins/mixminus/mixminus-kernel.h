@@ -87,6 +87,68 @@ void mixminus_render_f32 (float *out, const float *total, const float *own,
 void mixminus_render_s16 (int16_t *out, const float *total, const float *own,
     size_t n, bool limit);
 
+/* The limiter: a gain that rides each output's peaks, so a loud room gets
+ * quieter instead of distorted. The output is the input delayed by the
+ * lookahead and multiplied by a gain that is exactly 1 while the peaks stay
+ * at or below the threshold (so quiet rooms are bit-exact) and otherwise
+ * threshold / envelope, where the envelope is the peak level of the
+ * samples about to come out and the next lookahead (attack: one lookahead
+ * ahead), held for the hold time and then released exponentially. The
+ * gain is set at the end of every block of `lookahead` samples and moves
+ * linearly across the block, so no sample ever leaves above the threshold
+ * and the waveform is scaled, not clipped: a steady loud tone comes out as
+ * the same tone, quieter. */
+#define MIXMINUS_LIMITER_LOOKAHEAD_US 1000     /* also the attack time */
+#define MIXMINUS_LIMITER_HOLD_US 10000 /* a 50 Hz half-wave: no ripple */
+#define MIXMINUS_LIMITER_RELEASE_US 100000     /* time constant */
+/* Lookahead samples at most: 1 ms up to 192 kHz, less above. */
+#define MIXMINUS_LIMITER_MAX_LOOKAHEAD 192
+
+/* The limiter's settings for one sample rate and threshold, shared by all
+ * the outputs of a mixer. */
+typedef struct
+{
+  float threshold;              /* linear, in (0, 1] */
+  uint32_t lookahead;           /* samples: the delay and the gain block */
+  uint32_t hold;                /* samples the envelope holds a peak */
+  float release;                /* envelope decay per sample */
+  float release_block;          /* the same over `lookahead` samples */
+} MixMinusLimiterConfig;
+
+/* One output's limiter: its delay line and gain. Outputs have different
+ * sums, so each has its own. */
+typedef struct
+{
+  float gain;                   /* gain at the last sample output */
+  float envelope;               /* held and released peak level */
+  uint32_t hold;                /* samples the envelope still holds */
+  float delay[MIXMINUS_LIMITER_MAX_LOOKAHEAD];  /* input not output yet */
+} MixMinusLimiter;
+
+/* Fills *config for `rate` Hz and a linear `threshold` (clamped to
+ * (0, 1]). The lookahead is MIXMINUS_LIMITER_LOOKAHEAD_US rounded down to
+ * whole samples (at least 1, at most MIXMINUS_LIMITER_MAX_LOOKAHEAD). */
+void mixminus_limiter_configure (MixMinusLimiterConfig * config,
+    unsigned rate, float threshold);
+
+/* Back to rest: unity gain and a delay line of silence. */
+void mixminus_limiter_reset (MixMinusLimiter * limiter);
+
+/* Renders one output through its limiter: out[i] is total - own (own ==
+ * NULL: total) delayed by config->lookahead samples, the first ones from
+ * the delay line, times the limiter's gain. `peak_bound` is an upper bound
+ * of |total - own| over the n samples (peak(total) + peak(own) will do, or
+ * INFINITY): when it is below the threshold and the limiter is at rest,
+ * the gain is known to stay 1 and only the delay is done. */
+void mixminus_render_limited_f32 (float *out, const float *total,
+    const float *own, size_t n, float peak_bound,
+    const MixMinusLimiterConfig * config, MixMinusLimiter * limiter);
+
+/* Same with S16 output, rounded and saturated as mixminus_render_s16. */
+void mixminus_render_limited_s16 (int16_t *out, const float *total,
+    const float *own, size_t n, float peak_bound,
+    const MixMinusLimiterConfig * config, MixMinusLimiter * limiter);
+
 /* Converts a linear amplitude or RMS to dBFS, floored at
  * MIXMINUS_LEVEL_FLOOR_DB for silence. */
 #define MIXMINUS_LEVEL_FLOOR_DB (-200.0)

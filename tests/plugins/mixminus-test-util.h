@@ -8,6 +8,8 @@
 #include <gst/audio/audio.h>
 #include <math.h>
 
+#include "goertzel-amplitude.h"
+
 #define RATE 48000
 #define PERIOD_FRAMES 480       /* 10 ms, the default output-buffer-duration */
 #define PERIOD (10 * GST_MSECOND)
@@ -58,24 +60,6 @@ make_s16_buffer (guint seat, guint64 first_frame, guint frames, SampleFunc fn)
   GST_BUFFER_DURATION (buf) = gst_util_uint64_scale (first_frame + frames,
       GST_SECOND, RATE) - GST_BUFFER_PTS (buf);
   return buf;
-}
-
-/* Goertzel power of frequency `freq` in x[0..n) at `rate`, normalised so a
- * sine of amplitude A gives A (the amplitude estimate). */
-static inline double
-goertzel_amplitude (const float *x, gsize n, double freq, double rate)
-{
-  double w = 2.0 * G_PI * freq / rate;
-  double coeff = 2.0 * cos (w);
-  double s1 = 0.0, s2 = 0.0;
-
-  for (gsize i = 0; i < n; i++) {
-    double s0 = x[i] + coeff * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  double power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
-  return 2.0 * sqrt (MAX (power, 0.0)) / (double) n;
 }
 
 #endif /* ROOMCAST_MIXMINUS_TEST_UTIL_H */
