@@ -2,6 +2,7 @@
  *   gstmixminus.c         the element: properties, pad requests, states
  *   gstmixminus-pads.c    pad functions: chain, events, queries
  *   gstmixminus-output.c  timeline, rendering and pushing of periods
+ *   gstmixminus-levels.c  the mixminus-levels messages
  *   gstmixminus-timer.c   live deadlines and the upstream latency
  * Not installed, not API.
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -192,6 +193,11 @@ GstFlowReturn gst_mix_minus_write_locked (GstMixMinus * self,
     guint64 frames);
 GstClockTime gst_mix_minus_offset_to_running_time (GstMixMinus * self,
     guint64 offset);
+
+/* gstmixminus-levels.c */
+GstMessage *gst_mix_minus_account_levels_locked (GstMixMinus * self,
+    const MixMinusLevel * level, const gboolean * active, guint64 frames,
+    GstClockTime pts, GstClockTime end);
 
 /* gstmixminus-timer.c */
 gboolean gst_mix_minus_query_upstream_latency (GstMixMinus * self,
