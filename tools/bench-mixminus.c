@@ -150,10 +150,11 @@ measure (gchar * (*describe) (guint, guint), guint seats, double seconds,
 
 /* The arithmetic alone, as the element does one 10 ms period for `seats`
  * seats: load and measure each input, sum, render every output (total -
- * own, through the limiter when the peaks require it) and the mix. Quiet:
- * the graphs' sources (-26 dBFS); loud: full-scale 200 Hz sines in phase,
- * a period of the sine per period of input, so every period is the same.
- * Microseconds per period. */
+ * own) and the mix, each through its own limiter at the element's default
+ * threshold (-1 dBFS). Quiet: the graphs' sources (-26 dBFS); loud:
+ * full-scale 200 Hz sines in phase, a period of the sine per period of
+ * input, so every period is the same. Microseconds per period; *limited
+ * says whether the limiters' gain was below 1. */
 static double
 kernel_us_per_period (guint seats, gboolean loud, gboolean * limited)
 {
@@ -162,8 +163,14 @@ kernel_us_per_period (guint seats, gboolean loud, gboolean * limited)
   float *load = g_new (float, (gsize) FRAMES * seats);
   float *total = g_new (float, FRAMES);
   float *out = g_new (float, (gsize) FRAMES * (seats + 1));
+  float *own_peak = g_new (float, seats);
+  MixMinusLimiter *limiter = g_new (MixMinusLimiter, seats + 1);
+  MixMinusLimiterConfig config;
   struct timespec a, b;
 
+  mixminus_limiter_configure (&config, 48000, powf (10.0f, -1.0f / 20.0f));
+  for (guint s = 0; s <= seats; s++)
+    mixminus_limiter_reset (&limiter[s]);
   for (guint s = 0; s < seats; s++)
     for (guint i = 0; i < FRAMES; i++)
       in[(gsize) s * FRAMES + i] = loud ?
@@ -171,8 +178,7 @@ kernel_us_per_period (guint seats, gboolean loud, gboolean * limited)
           0.05f * sinf (2.0f * (float) G_PI * 440.0f * i / 48000.0f);
   clock_gettime (CLOCK_MONOTONIC, &a);
   for (guint it = 0; it < iterations; it++) {
-    float peak = 0.0f;
-    gboolean limit;
+    float total_peak;
 
     memset (total, 0, FRAMES * sizeof (float));
     for (guint s = 0; s < seats; s++) {
@@ -182,17 +188,21 @@ kernel_us_per_period (guint seats, gboolean loud, gboolean * limited)
       mixminus_load_f32 (x, in + (gsize) s * FRAMES, FRAMES, 1);
       mixminus_measure (x, FRAMES, &level);
       mixminus_accumulate (total, x, FRAMES);
-      peak = MAX (peak, level.peak);
+      own_peak[s] = level.peak;
     }
-    limit = mixminus_needs_limit (mixminus_peak (total, FRAMES), peak);
-    *limited = limit;
+    total_peak = mixminus_peak (total, FRAMES);
     for (guint s = 0; s <= seats; s++)
-      mixminus_render_f32 (out + (gsize) s * FRAMES, total,
-          s < seats ? load + (gsize) s * FRAMES : NULL, FRAMES, limit);
+      mixminus_render_limited_f32 (out + (gsize) s * FRAMES, total,
+          s < seats ? load + (gsize) s * FRAMES : NULL, FRAMES,
+          total_peak + (s < seats ? own_peak[s] : 0.0f), &config,
+          &limiter[s]);
   }
   clock_gettime (CLOCK_MONOTONIC, &b);
   if (out[seats] == 12345.0f)   /* keep the work observable */
     printf ("?");
+  *limited = limiter[seats].gain < 1.0f;
+  g_free (own_peak);
+  g_free (limiter);
   g_free (in);
   g_free (load);
   g_free (total);

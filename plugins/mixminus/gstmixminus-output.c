@@ -14,6 +14,16 @@
  * the latency property, as GstAggregator does) and, if it expires before
  * the period went out, forces it out with missing seats as silence.
  *
+ * Each output goes through its own limiter, which delays it by the
+ * lookahead: rendering the period [start, end) of the inputs gives every
+ * output the samples [start - lookahead, end - lookahead), timestamped as
+ * such, so timestamps stay the inputs' and the lookahead is latency (the
+ * buffer leaves at its deadline, lookahead later than its own). An output
+ * whose limiter starts over (the first period, after a flush, or linked
+ * while others ran) does not push the silence its delay line starts with;
+ * when every seat ended, one more short period of silence drains the delay
+ * lines.
+ *
  * A seat can run up to GST_MIX_MINUS_RING_PERIODS ahead of the output; then
  * its thread waits, and is woken only after the output advanced half the
  * ring, so threads racing ahead in non-live pipelines do not ping-pong.
@@ -86,11 +96,28 @@ gst_mix_minus_set_rate_locked (GstMixMinus * self, gint rate)
   self->capacity = self->period * GST_MIX_MINUS_RING_PERIODS;
   g_free (self->total);
   self->total = g_new0 (gfloat, self->period);
+  /* the threshold is read for every period, it may change while playing */
+  mixminus_limiter_configure (&self->limiter_config, (unsigned) rate, 1.0f);
+  self->lookahead = self->limiter ? self->limiter_config.lookahead : 0;
+  self->silent_run = self->lookahead;
   for (guint s = 0; s < MIXMINUS_MAX_SEATS; s++)
     if (self->seat[s])
       gst_mix_minus_ensure_ring_locked (self, self->seat[s]);
-  GST_INFO_OBJECT (self, "rate %d, %" G_GUINT64_FORMAT " samples per period",
-      rate, self->period);
+  GST_INFO_OBJECT (self, "rate %d, %" G_GUINT64_FORMAT " samples per period, "
+      "limiter lookahead %" G_GUINT64_FORMAT, rate, self->period,
+      self->lookahead);
+}
+
+/* How long the limiter delays the outputs (and adds to the latency): its
+ * lookahead once the rate is known, else the nominal one. */
+GstClockTime
+gst_mix_minus_lookahead_duration_locked (GstMixMinus * self)
+{
+  if (!self->limiter)
+    return 0;
+  if (self->rate == 0)
+    return MIXMINUS_LIMITER_LOOKAHEAD_US * GST_USECOND;
+  return gst_util_uint64_scale_ceil (self->lookahead, GST_SECOND, self->rate);
 }
 
 GstClockTime
@@ -155,6 +182,13 @@ gst_mix_minus_reset_locked (GstMixMinus * self, gboolean full)
   gst_flow_combiner_reset (self->flow_combiner);
   self->level_frames = 0;
   self->level_start = GST_CLOCK_TIME_NONE;
+  self->silent_run = self->lookahead;   /* the delay lines restart silent */
+  for (gint i = -1; i < MIXMINUS_MAX_SEATS; i++) {
+    GstMixMinusSrcPad *pad = i < 0 ? self->mix_pad : self->output[i];
+
+    if (pad)
+      pad->limiter_next = G_MAXUINT64;
+  }
   for (guint s = 0; s < MIXMINUS_MAX_SEATS; s++) {
     GstMixMinusSeat *seat = self->seat[s];
 
@@ -177,6 +211,7 @@ gst_mix_minus_reset_locked (GstMixMinus * self, gboolean full)
   if (full) {
     self->rate = 0;
     self->period = self->capacity = 0;
+    self->lookahead = 0;
     g_clear_pointer (&self->total, g_free);
     gst_audio_info_init (&self->out_info);
     self->need_negotiate = TRUE;
@@ -332,7 +367,9 @@ typedef enum
 
 /* Is the period at out_offset complete? Every seat that is not at EOS must
  * have written it, unless the live timer forced it. When every seat ended,
- * what they left is drained (last buffer possibly short), then EOS. */
+ * what they left is drained (last buffer possibly short), and the
+ * lookahead after it that the limiters' delay lines still hold, then
+ * EOS. */
 static PeriodState
 period_state_locked (GstMixMinus * self, guint64 * frames)
 {
@@ -355,7 +392,7 @@ period_state_locked (GstMixMinus * self, guint64 * frames)
     if (seat->eos) {
       ended++;
       if (seat->storage)
-        drained = MAX (drained, seat->ring.filled);
+        drained = MAX (drained, seat->eos_offset + self->lookahead);
       continue;
     }
     open++;
@@ -383,6 +420,11 @@ typedef struct
   GstPad *pad;
   gint seat;
   GstEvent *events[3];          /* stream-start, caps, segment (or NULL) */
+  /* this period's buffer */
+  gboolean restart;             /* the output's limiter starts over */
+  guint64 skip;                 /* leading samples not pushed */
+  guint64 offset;               /* output offset of the first one pushed */
+  GstClockTime pts, duration;
 } Output;
 
 /* Collects the linked outputs and the sticky events each still needs. */
@@ -457,23 +499,25 @@ push_eos_locked (GstMixMinus * self)
 }
 
 /* Renders every output of one period into one memory block (one plane per
- * output) and wraps each plane in its own buffer without copying. */
+ * output) and wraps each plane, less the samples to skip, in its own
+ * buffer without copying (NULL when nothing is left). With `limiter`,
+ * each output goes through its own limiter. */
 static void
 render_period (GstMixMinus * self, GstMixMinusSeat ** seats, guint n_seats,
     guint64 start, guint64 frames, const GstAudioInfo * info,
-    Output * outs, guint n_outs, GstBuffer ** bufs, MixMinusLevel * level,
-    gboolean * gap)
+    const MixMinusLimiterConfig * limiter, Output * outs, guint n_outs,
+    GstBuffer ** bufs, MixMinusLevel * level, gboolean * gap)
 {
   const gboolean s16 = GST_AUDIO_INFO_FORMAT (info) == GST_AUDIO_FORMAT_S16;
-  const gsize plane = frames * (s16 ? sizeof (gint16) : sizeof (gfloat));
+  const gsize bps = s16 ? sizeof (gint16) : sizeof (gfloat);
+  const gsize plane = frames * bps;
+  const guint64 ahead = limiter ? limiter->lookahead : 0;
   gfloat *total = self->total;
-  float max_peak = 0.0f;
+  float max_peak = 0.0f, total_peak = 0.0f;
   GstBuffer *block;
   GstMapInfo map;
-  gboolean limit;
 
   memset (total, 0, frames * sizeof (gfloat));
-  *gap = TRUE;
   for (guint s = 0; s < n_seats; s++) {
     const gfloat *x;
 
@@ -484,30 +528,81 @@ render_period (GstMixMinus * self, GstMixMinusSeat ** seats, guint n_seats,
     mixminus_accumulate (total, x, frames);
     max_peak = MAX (max_peak, level[s].peak);
   }
-  *gap = max_peak == 0.0f;
-  limit = mixminus_needs_limit (mixminus_peak (total, frames), max_peak);
+  /* The outputs carry [start - ahead, end - ahead): silent if every input
+   * was since start - ahead. */
+  self->silent_run = max_peak == 0.0f ? self->silent_run + frames : 0;
+  *gap = self->silent_run >= frames + ahead;
 
   if (n_outs == 0)
     return;
+  if (limiter)
+    total_peak = mixminus_peak (total, frames);
   block = gst_buffer_new_allocate (NULL, plane * n_outs, NULL);
   gst_buffer_map (block, &map, GST_MAP_WRITE);
   for (guint k = 0; k < n_outs; k++) {
     gint seat = outs[k].seat;
     const gfloat *own = seat >= 0 && (guint) seat < n_seats && seats[seat] ?
         mixminus_ring_period (&seats[seat]->ring, start) : NULL;
+    gpointer out = map.data + k * plane;
 
-    if (s16)
-      mixminus_render_s16 ((int16_t *) (map.data + k * plane), total, own,
-          frames, limit);
-    else
-      mixminus_render_f32 ((float *) (map.data + k * plane), total, own,
-          frames, limit);
+    if (limiter) {
+      MixMinusLimiter *state = &((GstMixMinusSrcPad *) outs[k].pad)->limiter;
+      /* |total - own| <= peak (total) + peak (own) */
+      float bound = total_peak + (own ? level[seat].peak : 0.0f);
+
+      if (s16)
+        mixminus_render_limited_s16 (out, total, own, frames, bound, limiter,
+            state);
+      else
+        mixminus_render_limited_f32 (out, total, own, frames, bound, limiter,
+            state);
+    } else if (s16) {
+      mixminus_render_s16 (out, total, own, frames);
+    } else {
+      mixminus_render_f32 (out, total, own, frames);
+    }
   }
   gst_buffer_unmap (block, &map);
-  for (guint k = 0; k < n_outs; k++)
-    bufs[k] = gst_buffer_copy_region (block, GST_BUFFER_COPY_MEMORY,
-        k * plane, plane);
+  for (guint k = 0; k < n_outs; k++) {
+    gsize skip = outs[k].skip * bps;
+
+    bufs[k] = skip < plane ? gst_buffer_copy_region (block,
+        GST_BUFFER_COPY_MEMORY, k * plane + skip, plane - skip) : NULL;
+  }
   gst_buffer_unref (block);
+}
+
+/* Restarts an output's limiter unless it rendered the period before, and
+ * decides how many leading samples of this one not to push: the silence a
+ * restarted delay line begins with. Called by the token holder. */
+static void
+prepare_limiter (Output * o, guint64 start, guint64 frames, guint64 ahead)
+{
+  GstMixMinusSrcPad *pad = (GstMixMinusSrcPad *) o->pad;
+
+  if (pad->limiter_next != start) {
+    mixminus_limiter_reset (&pad->limiter);
+    pad->limiter_skip = ahead;
+    o->restart = TRUE;
+  }
+  o->skip = MIN (pad->limiter_skip, frames);
+  pad->limiter_skip -= o->skip;
+  pad->limiter_next = start + frames;
+}
+
+/* Position (in the output segment) and duration of the output samples
+ * [first, last). */
+static void
+output_times_locked (GstMixMinus * self, guint64 first, guint64 last,
+    GstClockTime * pts, GstClockTime * duration)
+{
+  GstClockTime rt = gst_mix_minus_offset_to_running_time (self, first);
+
+  *duration = gst_mix_minus_offset_to_running_time (self, last) - rt;
+  *pts = gst_segment_position_from_running_time (&self->out_segment,
+      GST_FORMAT_TIME, rt);
+  if (!GST_CLOCK_TIME_IS_VALID (*pts))
+    *pts = rt;
 }
 
 /* Takes the period at out_offset, renders and pushes it with the lock
@@ -516,6 +611,8 @@ static void
 output_period_locked (GstMixMinus * self, guint64 frames)
 {
   const guint64 start = self->out_offset, end = start + frames;
+  const guint64 ahead = self->lookahead;
+  const guint64 out_end = end > ahead ? end - ahead : 0;
   const guint epoch = self->epoch;
   const guint n_seats = self->seats;
   GstMixMinusSeat *seats[MIXMINUS_MAX_SEATS] = { NULL };
@@ -525,7 +622,8 @@ output_period_locked (GstMixMinus * self, guint64 frames)
   GstBuffer *bufs[MIXMINUS_MAX_SEATS + 1];
   GstFlowReturn flows[MIXMINUS_MAX_SEATS + 1];
   GstAudioInfo info = self->out_info;
-  GstClockTime rt, pts, duration;
+  MixMinusLimiterConfig limiter = self->limiter_config;
+  GstClockTime pts, duration, position, unused;
   GstMessage *msg = NULL;
   GstFlowReturn ret = GST_FLOW_OK;
   gboolean gap;
@@ -542,34 +640,42 @@ output_period_locked (GstMixMinus * self, guint64 frames)
     seats[s] = gst_mix_minus_seat_ref (seat);
   }
   n_outs = collect_outputs_locked (self, outs, FALSE);
-  rt = gst_mix_minus_offset_to_running_time (self, start);
-  duration = gst_mix_minus_offset_to_running_time (self, end) - rt;
-  pts = gst_segment_position_from_running_time (&self->out_segment,
-      GST_FORMAT_TIME, rt);
-  if (!GST_CLOCK_TIME_IS_VALID (pts))
-    pts = rt;
+  limiter.threshold = (float) pow (10.0, self->limiter_threshold / 20.0);
+  output_times_locked (self, start, end, &pts, &duration);
+  output_times_locked (self, out_end, out_end, &position, &unused);
+  for (guint k = 0; k < n_outs; k++) {
+    Output *o = &outs[k];
+
+    if (ahead > 0)
+      prepare_limiter (o, start, frames, ahead);
+    /* what is pushed is at least the first sample since the restart */
+    o->offset = start + o->skip > ahead ? start + o->skip - ahead : 0;
+    output_times_locked (self, o->offset, out_end, &o->pts, &o->duration);
+  }
   self->out_offset = end;
   if (self->timer_parked && self->forced_until > start)
     g_cond_signal (&self->timer_cond);
   g_mutex_unlock (&self->lock);
 
-  render_period (self, seats, n_seats, start, frames, &info, outs, n_outs,
-      bufs, level, &gap);
+  render_period (self, seats, n_seats, start, frames, &info,
+      ahead > 0 ? &limiter : NULL, outs, n_outs, bufs, level, &gap);
   for (guint k = 0; k < n_outs; k++) {
-    GST_BUFFER_PTS (bufs[k]) = pts;
-    GST_BUFFER_DURATION (bufs[k]) = duration;
-    GST_BUFFER_OFFSET (bufs[k]) = start;
-    GST_BUFFER_OFFSET_END (bufs[k]) = end;
+    if (bufs[k] == NULL)
+      continue;
+    GST_BUFFER_PTS (bufs[k]) = outs[k].pts;
+    GST_BUFFER_DURATION (bufs[k]) = outs[k].duration;
+    GST_BUFFER_OFFSET (bufs[k]) = outs[k].offset;
+    GST_BUFFER_OFFSET_END (bufs[k]) = out_end;
     if (gap)
       GST_BUFFER_FLAG_SET (bufs[k], GST_BUFFER_FLAG_GAP);
-    if (start == 0)
+    if (start == 0 || outs[k].restart)
       GST_BUFFER_FLAG_SET (bufs[k], GST_BUFFER_FLAG_DISCONT);
   }
 
   g_mutex_lock (&self->lock);
   if (epoch == self->epoch) {
     self->consumed = end;
-    self->out_segment.position = pts + duration;
+    self->out_segment.position = position;
     msg = gst_mix_minus_account_levels_locked (self, level, active, frames,
         pts, pts + duration);
     if (self->consumed - self->last_wake >= self->capacity / 2)
@@ -584,7 +690,7 @@ output_period_locked (GstMixMinus * self, guint64 frames)
     gst_element_post_message (GST_ELEMENT (self), msg);
   for (guint k = 0; k < n_outs; k++) {
     send_events (&outs[k]);
-    flows[k] = gst_pad_push (outs[k].pad, bufs[k]);
+    flows[k] = bufs[k] ? gst_pad_push (outs[k].pad, bufs[k]) : GST_FLOW_OK;
   }
 
   g_mutex_lock (&self->lock);

@@ -238,6 +238,7 @@ gst_mix_minus_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
     case GST_EVENT_EOS:
       g_mutex_lock (&self->lock);
       seat->eos = TRUE;
+      seat->eos_offset = seat->storage ? seat->ring.filled : 0;
       gst_mix_minus_try_output_locked (self);
       g_mutex_unlock (&self->lock);
       break;
@@ -434,7 +435,8 @@ src_latency (GstMixMinus * self, GstQuery * query)
   self->upstream_min = min;
   live |= self->force_live;
   min = MAX (min, self->min_upstream_latency);
-  own = self->period_duration + self->latency;
+  own = self->period_duration + self->latency +
+      gst_mix_minus_lookahead_duration_locked (self);
   g_mutex_unlock (&self->lock);
   gst_query_set_latency (query, live, min + own,
       GST_CLOCK_TIME_IS_VALID (max) ? max + own : GST_CLOCK_TIME_NONE);

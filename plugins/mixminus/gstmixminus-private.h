@@ -40,6 +40,8 @@ GST_DEBUG_CATEGORY_EXTERN (gst_mix_minus_debug);
 #define GST_MIX_MINUS_DEFAULT_LEVEL_INTERVAL (100 * GST_MSECOND)
 #define GST_MIX_MINUS_DEFAULT_PERIOD (10 * GST_MSECOND)
 #define GST_MIX_MINUS_DEFAULT_ALIGNMENT_THRESHOLD (40 * GST_MSECOND)
+#define GST_MIX_MINUS_DEFAULT_LIMITER TRUE
+#define GST_MIX_MINUS_DEFAULT_LIMITER_THRESHOLD (-1.0)  /* dBFS */
 
 /* One seat: its input pad's state and its ring. Reference counted because
  * the output thread reads the ring without the lock while the pad may be
@@ -51,6 +53,8 @@ typedef struct
   gboolean released;
   gboolean flushing;
   gboolean eos;
+  guint64 eos_offset;           /* where its input ended (ring.filled at EOS;
+                                 * later silence does not move it) */
   gboolean got_data;            /* received a buffer since the last reset */
   GstAudioInfo info;            /* input format; rate is the element's */
   GstSegment segment;
@@ -84,6 +88,15 @@ struct _GstMixMinusSrcPad
   gboolean need_stream_start;
   gboolean need_caps;
   gboolean need_segment;
+
+  /* This output's limiter, used by the output token holder only (reset
+   * also by gst_mix_minus_reset_locked, when nobody holds the token). */
+  MixMinusLimiter limiter;
+  guint64 limiter_next;         /* output offset it expects next; anything
+                                 * else (a reset, unlinked periods) restarts
+                                 * it */
+  guint64 limiter_skip;         /* leading silence of a restarted delay line
+                                 * still to drop */
 };
 
 #define GST_TYPE_MIX_MINUS_SRC_PAD (gst_mix_minus_src_pad_get_type ())
@@ -113,6 +126,8 @@ struct _GstMixMinus
   guint64 start_time;
   gboolean ignore_inactive_pads;
   gboolean force_live;
+  gboolean limiter;
+  gdouble limiter_threshold;    /* dBFS */
 
   GstMixMinusSeat *seat[MIXMINUS_MAX_SEATS];    /* one reference each */
   GstMixMinusSrcPad *output[MIXMINUS_MAX_SEATS];        /* src_%u, weak */
@@ -130,6 +145,11 @@ struct _GstMixMinus
   guint waiters;
   gboolean outputting;          /* some thread holds the output token */
   gfloat *total;                /* [period] render scratch, token holder */
+  MixMinusLimiterConfig limiter_config; /* for the rate, when limiting */
+  guint64 lookahead;            /* samples the limiter delays the output:
+                                 * fixed with the rate, 0 without limiter */
+  guint64 silent_run;           /* token holder: silent input samples up to
+                                 * out_offset (for GAP with the delay) */
   guint epoch;                  /* bumped by every reset */
   gboolean flushing;
   gboolean eos_sent;
@@ -193,6 +213,7 @@ GstFlowReturn gst_mix_minus_write_locked (GstMixMinus * self,
     guint64 frames);
 GstClockTime gst_mix_minus_offset_to_running_time (GstMixMinus * self,
     guint64 offset);
+GstClockTime gst_mix_minus_lookahead_duration_locked (GstMixMinus * self);
 
 /* gstmixminus-levels.c */
 GstMessage *gst_mix_minus_account_levels_locked (GstMixMinus * self,

@@ -18,11 +18,20 @@
  *
  * The total is summed once per sample and each output is the total minus
  * the seat's own input, so the cost grows with N, not N². Mixing is in
- * float; each output then goes through a soft limiter: unity gain up to
- * -3 dBFS, a smooth knee above, and never beyond full scale, so a loud room
- * never wraps around or hard-clips. The limiter is a static curve (no
- * look-ahead, no added latency) and is skipped when the seats' peaks cannot
- * reach the knee.
+ * float; each output then goes through its own limiter (every output has a
+ * different sum), so a loud room gets quieter instead of wrapping around,
+ * clipping or distorting. The limiter rides a gain: exactly 1, so the
+ * output is bit for bit the sum, while the output's peaks stay at or below
+ * #GstMixMinus:limiter-threshold; above it the gain falls just enough, one
+ * lookahead of 1 ms before the peak comes out, holds for 10 ms and recovers
+ * with a 100 ms time constant. A loud steady tone comes out as the same
+ * tone, quieter, and never beyond the threshold. The lookahead delays every
+ * output by 1 ms (48 samples at 48 kHz) and is part of the reported
+ * latency. Timestamps stay the inputs': an output's first buffer (after
+ * the start, a flush, or when it is linked later) is 1 ms short, and when
+ * every seat has ended the last 1 ms comes out as one short buffer before
+ * EOS. #GstMixMinus:limiter=false gives the plain sum without delay (F32
+ * outputs may then exceed full scale; S16 ones saturate).
  *
  * Timing follows #GstAggregator: the output is cut in periods of
  * #GstMixMinus:output-buffer-duration. A period goes out as soon as every
@@ -30,7 +39,9 @@
  * out at the latest when the pipeline clock passes its running time plus
  * the upstream latency, one period and #GstMixMinus:latency, with the seats
  * that missed it as silence. The latency reported downstream is the
- * upstream latency plus one period plus #GstMixMinus:latency. Seats and
+ * upstream latency plus one period plus #GstMixMinus:latency plus the
+ * limiter's lookahead (each output buffer carries the mix of one lookahead
+ * earlier, and so leaves that much after its own deadline). Seats and
  * outputs can be requested and released in PLAYING; stop or unlink what
  * feeds a seat before releasing it. Flushing seeks are sent to every seat.
  *
@@ -97,6 +108,8 @@ enum
   PROP_IGNORE_INACTIVE_PADS,
   PROP_ALIGNMENT_THRESHOLD,
   PROP_FORCE_LIVE,
+  PROP_LIMITER,
+  PROP_LIMITER_THRESHOLD,
 };
 
 enum
@@ -159,6 +172,7 @@ gst_mix_minus_src_pad_init (GstMixMinusSrcPad * pad)
 {
   pad->seat = -1;
   pad->need_stream_start = pad->need_caps = pad->need_segment = TRUE;
+  pad->limiter_next = G_MAXUINT64;
 }
 
 #define parent_class gst_mix_minus_parent_class
@@ -434,6 +448,16 @@ gst_mix_minus_set_property (GObject * object, guint prop_id,
       self->force_live = g_value_get_boolean (value);
       g_cond_signal (&self->timer_cond);
       break;
+    case PROP_LIMITER:
+      /* the lookahead is part of the latency and fixed with the rate */
+      if (self->rate == 0)
+        self->limiter = g_value_get_boolean (value);
+      else
+        GST_WARNING_OBJECT (self, "limiter is fixed while streaming");
+      break;
+    case PROP_LIMITER_THRESHOLD:
+      self->limiter_threshold = g_value_get_double (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -478,6 +502,12 @@ gst_mix_minus_get_property (GObject * object, guint prop_id,
       break;
     case PROP_FORCE_LIVE:
       g_value_set_boolean (value, self->force_live);
+      break;
+    case PROP_LIMITER:
+      g_value_set_boolean (value, self->limiter);
+      break;
+    case PROP_LIMITER_THRESHOLD:
+      g_value_set_double (value, self->limiter_threshold);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -576,6 +606,19 @@ gst_mix_minus_class_init (GstMixMinusClass * klass)
           "room nobody speaks in still streams silence",
           FALSE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_LIMITER,
+      g_param_spec_boolean ("limiter", "Limiter",
+          "Keep every output at or below limiter-threshold by riding its "
+          "gain (delays the outputs by 1 ms, added to the latency); false "
+          "gives the plain sum",
+          GST_MIX_MINUS_DEFAULT_LIMITER, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_LIMITER_THRESHOLD,
+      g_param_spec_double ("limiter-threshold", "Limiter threshold",
+          "Peak level (dBFS) the limiter keeps every output at or below; "
+          "quieter outputs are the exact sum", -40.0, 0.0,
+          GST_MIX_MINUS_DEFAULT_LIMITER_THRESHOLD, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
 
   gst_element_class_add_static_pad_template_with_gtype (element_class,
       &sink_template, GST_TYPE_MIX_MINUS_PAD);
@@ -586,7 +629,7 @@ gst_mix_minus_class_init (GstMixMinusClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "Mix-minus audio mixer", "Generic/Audio/Mixer",
       "Mixes N seats and outputs, for each seat, everyone but that seat "
-      "(src_N) and everyone (mix), with a soft limiter and per-seat levels",
+      "(src_N) and everyone (mix), with a limiter and per-seat levels",
       "roomcast developers");
 
   element_class->request_new_pad =
@@ -612,6 +655,8 @@ gst_mix_minus_init (GstMixMinus * self)
   self->level_interval = GST_MIX_MINUS_DEFAULT_LEVEL_INTERVAL;
   self->period_duration = GST_MIX_MINUS_DEFAULT_PERIOD;
   self->alignment_threshold = GST_MIX_MINUS_DEFAULT_ALIGNMENT_THRESHOLD;
+  self->limiter = GST_MIX_MINUS_DEFAULT_LIMITER;
+  self->limiter_threshold = GST_MIX_MINUS_DEFAULT_LIMITER_THRESHOLD;
   self->start_time_selection = GST_AGGREGATOR_START_TIME_SELECTION_ZERO;
   self->start_time = GST_CLOCK_TIME_NONE;
   self->flow_combiner = gst_flow_combiner_new ();

@@ -129,43 +129,6 @@ mixminus_measure (const float *restrict x, size_t n, MixMinusLevel * level)
   level->peak = peak > level->peak ? peak : level->peak;
 }
 
-static inline float
-limit_one (float x)
-{
-  const float knee = MIXMINUS_LIMIT_KNEE;
-  const float range = 1.0f - MIXMINUS_LIMIT_KNEE;
-  const float a = fabsf (x);
-  /* Above the knee: knee + range * u / (1 + u) with u = (a - knee) / range,
-   * written as 1 - range^2 / (range + a - knee) so that every step is a
-   * monotonic IEEE operation and the float result is monotonic too. Both
-   * branches are computed and one is selected, which vectorises. */
-  const float d = a - knee;
-  const float soft = 1.0f - (range * range) / (range + d);
-  const float above = soft > knee ? soft : knee;
-  const float y = d > 0.0f ? above : a;
-  return copysignf (y, x);
-}
-
-float
-mixminus_limit_sample (float x)
-{
-  return limit_one (x);
-}
-
-void
-mixminus_limit (float *x, size_t n)
-{
-  for (size_t i = 0; i < n; i++)
-    x[i] = limit_one (x[i]);
-}
-
-bool
-mixminus_needs_limit (float total_peak, float max_own_peak)
-{
-  /* The margin covers the rounding of total - own, far below 0.1 %. */
-  return total_peak + max_own_peak > MIXMINUS_LIMIT_KNEE * 0.999f;
-}
-
 /* out = total - own (own may be NULL), no limiting. */
 static void
 subtract (float *restrict out, const float *restrict total,
@@ -179,35 +142,11 @@ subtract (float *restrict out, const float *restrict total,
   }
 }
 
-/* Limits y in place, block by block, only where some sample is beyond the
- * knee: the check is much cheaper than the limiter's division, loud
- * passages are usually short, and the caller's "may need limiting" bound
- * is often loose. (The limiter is the identity below the knee, so this is
- * exactly mixminus_limit.) */
-#define LIMIT_BLOCK 64
-
-static void
-limit_if_needed (float *y, size_t n)
-{
-  const float knee = MIXMINUS_LIMIT_KNEE;
-  uint32_t knee_bits;
-
-  memcpy (&knee_bits, &knee, sizeof (knee_bits));
-  for (size_t i = 0; i < n; i += LIMIT_BLOCK) {
-    size_t run = n - i < LIMIT_BLOCK ? n - i : LIMIT_BLOCK;
-
-    if (max_magnitude_bits (y + i, run) > knee_bits)
-      mixminus_limit (y + i, run);
-  }
-}
-
 void
 mixminus_render_f32 (float *restrict out, const float *restrict total,
-    const float *restrict own, size_t n, bool limit)
+    const float *restrict own, size_t n)
 {
   subtract (out, total, own, n);
-  if (limit)
-    limit_if_needed (out, n);
 }
 
 /* Scales to S16 full scale, rounds half away from zero and saturates. */
@@ -223,7 +162,7 @@ to_s16 (float y)
 
 void
 mixminus_render_s16 (int16_t *restrict out, const float *restrict total,
-    const float *restrict own, size_t n, bool limit)
+    const float *restrict own, size_t n)
 {
   float y[256];
 
@@ -231,8 +170,6 @@ mixminus_render_s16 (int16_t *restrict out, const float *restrict total,
     size_t run = n - done < 256 ? n - done : 256;
 
     subtract (y, total + done, own ? own + done : NULL, run);
-    if (limit)
-      limit_if_needed (y, run);
     for (size_t i = 0; i < run; i++)
       out[done + i] = to_s16 (y[i]);
   }
@@ -267,32 +204,32 @@ mixminus_limiter_reset (MixMinusLimiter * limiter)
   limiter->gain = 1.0f;
 }
 
-/* x[i] *= the gain moving linearly from g0 (before x[0]) to g1 (at
- * x[n - 1]); the result is kept within full scale against rounding. An int
- * index, not a running sum, so that the loop vectorises. */
+/* y[i] = x[i] times the gain moving linearly from g0 (before x[0]) to g1
+ * (at x[n - 1]), kept within full scale against rounding; y may be x. An
+ * int index, not a running sum, so that the loop vectorises. */
 static void
-ramp_gain (float *restrict x, size_t n, float g0, float g1)
+ramp_gain (float *y, const float *x, size_t n, float g0, float g1)
 {
   const float step = (g1 - g0) / (float) n;
 
   for (int i = 0; i < (int) n; i++) {
-    float y = x[i] * (g0 + step * (float) (i + 1));
+    float v = x[i] * (g0 + step * (float) (i + 1));
 
-    y = y > 1.0f ? 1.0f : y;
-    y = y < -1.0f ? -1.0f : y;
-    x[i] = y;
+    v = v > 1.0f ? 1.0f : v;
+    v = v < -1.0f ? -1.0f : v;
+    y[i] = v;
   }
 }
 
-/* The limiter on the delayed stream s[0 .. m + lookahead): rewrites
- * s[0 .. m) as output and only reads the lookahead after it. Block by
- * block of `lookahead` samples (the last may be shorter): the envelope at a
- * block's end covers that block and the next one, so the gains at both
- * ends of every block, and the line between them, are at most threshold /
- * that block's peak. */
+/* The limiter on the delayed stream s[0 .. m + lookahead): writes the
+ * output of s[0 .. m) to y[0 .. m) (y may be s) and only reads the
+ * lookahead after it. Block by block of `lookahead` samples (the last may
+ * be shorter): the envelope at a block's end covers that block and the
+ * next one, so the gains at both ends of every block, and the line between
+ * them, are at most threshold / that block's peak. */
 static void
 limiter_run (const MixMinusLimiterConfig * c, MixMinusLimiter * lim,
-    float *s, size_t m)
+    const float *s, size_t m, float *y)
 {
   const size_t ahead = c->lookahead;
   float g0 = lim->gain, env = lim->envelope;
@@ -319,7 +256,9 @@ limiter_run (const MixMinusLimiterConfig * c, MixMinusLimiter * lim,
     }
     g1 = env > c->threshold ? c->threshold / env : 1.0f;
     if (g0 != 1.0f || g1 != 1.0f)
-      ramp_gain (s + a, len, g0, g1);
+      ramp_gain (y + a, s + a, len, g0, g1);
+    else if (y != s)
+      memcpy (y + a, s + a, len * sizeof (float));
     g0 = g1;
     peak = next;                /* covers the next block (it may be shorter) */
     a += len;
@@ -346,7 +285,7 @@ limiter_stays_at_rest (const MixMinusLimiterConfig * c,
  * delay line followed by the chunk's input; exactly one of out_f32 and
  * out_s16 is set. */
 static void
-render_limited (float *out_f32, int16_t *out_s16, const float *total,
+render_limited (float *out_f32, int16_t * out_s16, const float *total,
     const float *own, size_t n, bool at_rest,
     const MixMinusLimiterConfig * c, MixMinusLimiter * lim)
 {
@@ -359,11 +298,11 @@ render_limited (float *out_f32, int16_t *out_s16, const float *total,
     const size_t m = n - done < chunk ? n - done : chunk;
 
     subtract (s + ahead, total + done, own ? own + done : NULL, m);
-    if (!at_rest)
-      limiter_run (c, lim, s, m);
-    if (out_f32) {
+    if (out_f32 && at_rest)
       memcpy (out_f32 + done, s, m * sizeof (float));
-    } else {
+    else if (!at_rest)
+      limiter_run (c, lim, s, m, out_f32 ? out_f32 + done : s);
+    if (out_s16) {
       for (size_t i = 0; i < m; i++)
         out_s16[done + i] = to_s16 (s[i]);
     }

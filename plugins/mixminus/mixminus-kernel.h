@@ -5,10 +5,12 @@
  * plain arrays, the unit test checks them sample by sample, the benchmark
  * times them. One mixing period for a room of N seats is:
  *
- *   mixminus_load_*      each seat's input to mono float
- *   mixminus_measure     each seat's peak and energy (levels, limiter)
- *   mixminus_accumulate  total += seat, once per seat
- *   mixminus_render_*    for each output: total - own seat, limited
+ *   mixminus_load_*              each seat's input to mono float
+ *   mixminus_measure             each seat's peak and energy (levels, and
+ *                                the limiter's peak bound)
+ *   mixminus_accumulate          total += seat, once per seat
+ *   mixminus_render_limited_*    for each output: total - own, through
+ *                                that output's limiter
  *
  * Mixing is O(N): the total is summed once and each seat's output is
  * total - own, never a sum over the other N - 1 seats. All arrays are
@@ -28,9 +30,6 @@ extern "C" {
 /* Seats a room can have; the element has one output per seat (the mix
  * without that seat) and one more, the full mix. */
 #define MIXMINUS_MAX_SEATS 64
-
-/* Limiter knee: unity gain up to -3 dBFS (10^(-3/20)). */
-#define MIXMINUS_LIMIT_KNEE 0.70794578438413791f
 
 /* Float inputs are clamped to +-this (+60 dBFS) and NaN becomes 0, so one
  * broken decoder cannot poison the whole room's mix. */
@@ -60,32 +59,18 @@ void mixminus_accumulate (float *total, const float *x, size_t n);
 /* Accumulates sum of squares and peak of x[0..n) into *level. */
 void mixminus_measure (const float *x, size_t n, MixMinusLevel * level);
 
-/* The soft limiter's transfer curve for one sample: identity for
- * |x| <= knee, then knee + r*u/(1+u) with u = (|x| - knee)/r and
- * r = 1 - knee: continuous with slope 1 at the knee, monotonic, odd,
- * and never beyond full scale (|y| <= 1). */
-float mixminus_limit_sample (float x);
-
-/* Applies the limiter to x[0..n) in place. */
-void mixminus_limit (float *x, size_t n);
-
 /* Largest |x[i]| for i < n (finite inputs). */
 float mixminus_peak (const float *x, size_t n);
 
-/* Whether some output of the period may exceed the knee and so needs the
- * limiter: every output is total - own, and |total - own| <= peak(total) +
- * peak(own). When it returns false the limiter would be the identity. */
-bool mixminus_needs_limit (float total_peak, float max_own_peak);
-
-/* Renders one output: out[i] = total[i] - own[i] (own == NULL: the full
- * mix, out[i] = total[i]), through the limiter when `limit` is true. */
+/* Renders one output without a limiter: out[i] = total[i] - own[i]
+ * (own == NULL: the full mix, out[i] = total[i]). */
 void mixminus_render_f32 (float *out, const float *total, const float *own,
-    size_t n, bool limit);
+    size_t n);
 
 /* Same with S16 output: the float result is scaled by 32768, rounded to
  * nearest and saturated, so it can never wrap around. */
 void mixminus_render_s16 (int16_t *out, const float *total, const float *own,
-    size_t n, bool limit);
+    size_t n);
 
 /* The limiter: a gain that rides each output's peaks, so a loud room gets
  * quieter instead of distorted. The output is the input delayed by the

@@ -118,15 +118,12 @@ check_render_exact (unsigned seats)
     max_peak = MAX (max_peak, level.peak);
   }
   g_assert_cmpfloat (max_peak, ==, 20.0f / 512.0f);
-  if (seats <= 16)
-    g_assert_false (mixminus_needs_limit (mixminus_peak (total, frames),
-            max_peak));
 
   for (unsigned c = 0; c <= seats; c++) {
     const float *own = c < seats ? in + c * frames : NULL;
 
-    mixminus_render_f32 (out, total, own, frames, false);
-    mixminus_render_s16 (out16, total, own, frames, false);
+    mixminus_render_f32 (out, total, own, frames);
+    mixminus_render_s16 (out16, total, own, frames);
     for (size_t f = 0; f < frames; f++) {
       double expect = 0.0;
 
@@ -138,14 +135,6 @@ check_render_exact (unsigned seats)
        * saturated where 64 seats exceed full scale) */
       g_assert_cmpint (out16[f], ==,
           (int) CLAMP (lround (expect * 32768.0), -32768, 32767));
-    }
-    /* Below the knee the limiter is the identity: same result with it on. */
-    if (seats <= 16) {
-      float limited[480];
-
-      mixminus_render_f32 (limited, total, own, frames, true);
-      g_assert_cmpmem (limited, sizeof (limited), out,
-          frames * sizeof (float));
     }
   }
   g_free (total);
@@ -164,109 +153,13 @@ test_render_exact (void)
 }
 
 static void
-test_limiter_curve (void)
-{
-  const float knee = MIXMINUS_LIMIT_KNEE;
-  float prev = 0.0f;
-
-  /* Exact identity up to the knee. */
-  for (int i = 0; i <= 1000; i++) {
-    float x = knee * (float) i / 1000.0f;
-
-    g_assert_cmpfloat (mixminus_limit_sample (x), ==, x);
-    g_assert_cmpfloat (mixminus_limit_sample (-x), ==, -x);
-  }
-  /* Monotonic, odd, within full scale, far beyond full scale. */
-  for (int i = 0; i <= 200000; i++) {
-    float x = (float) i / 1000.0f;
-    float y = mixminus_limit_sample (x);
-
-    g_assert_cmpfloat (y, >=, prev);
-    g_assert_cmpfloat (y, <=, 1.0f);
-    g_assert_cmpfloat (mixminus_limit_sample (-x), ==, -y);
-    prev = y;
-  }
-  g_assert_cmpfloat (mixminus_limit_sample (64000.0f), <=, 1.0f);
-  g_assert_cmpfloat (mixminus_limit_sample (-64000.0f), >=, -1.0f);
-  /* Smooth at the knee: slope 1 on both sides. */
-  {
-    float e = 1e-3f;
-    float below = (mixminus_limit_sample (knee) -
-        mixminus_limit_sample (knee - e)) / e;
-    float above = (mixminus_limit_sample (knee + e) -
-        mixminus_limit_sample (knee)) / e;
-
-    g_assert_cmpfloat (fabsf (below - 1.0f), <, 1e-3f);
-    g_assert_cmpfloat (fabsf (above - 1.0f), <, 1e-2f);
-  }
-  /* Ten full-scale seats in phase stay loud but below full scale. */
-  g_assert_cmpfloat (mixminus_limit_sample (10.0f), >, 0.98f);
-  g_assert_cmpfloat (mixminus_limit_sample (10.0f), <, 1.0f);
-
-  /* The in-place array version matches the scalar one. */
-  {
-    float x[37];
-
-    for (size_t i = 0; i < G_N_ELEMENTS (x); i++)
-      x[i] = ((float) i - 18.0f) / 4.0f;
-    mixminus_limit (x, G_N_ELEMENTS (x));
-    for (size_t i = 0; i < G_N_ELEMENTS (x); i++)
-      g_assert_cmpfloat (x[i], ==,
-          mixminus_limit_sample (((float) i - 18.0f) / 4.0f));
-  }
-}
-
-static void
-test_render_limited (void)
-{
-  enum { SEATS = 10, FRAMES = 96 };
-  float total[FRAMES] = { 0 }, x[FRAMES];
-  float out[FRAMES], mix[FRAMES];
-  int16_t out16[FRAMES];
-  MixMinusLevel level = { 0.0, 0.0f };
-
-  /* Ten full-scale sines in phase. */
-  for (size_t f = 0; f < FRAMES; f++)
-    x[f] = sinf (2.0f * (float) G_PI * (float) f / 48.0f);
-  for (unsigned s = 0; s < SEATS; s++) {
-    mixminus_measure (x, FRAMES, &level);
-    mixminus_accumulate (total, x, FRAMES);
-  }
-  g_assert_true (mixminus_needs_limit (mixminus_peak (total, FRAMES),
-          level.peak));
-
-  mixminus_render_f32 (out, total, x, FRAMES, true);
-  mixminus_render_f32 (mix, total, NULL, FRAMES, true);
-  mixminus_render_s16 (out16, total, x, FRAMES, true);
-  for (size_t f = 0; f < FRAMES; f++) {
-    float raw = total[f] - x[f];
-
-    g_assert_cmpfloat (out[f], ==, mixminus_limit_sample (raw));
-    g_assert_cmpfloat (mix[f], ==, mixminus_limit_sample (total[f]));
-    for (int k = 0; k < 2; k++) {
-      float y = k ? mix[f] : out[f];
-      float r = k ? total[f] : raw;
-
-      g_assert_cmpfloat (fabsf (y), <=, 1.0f);
-      /* no sign flip, no fold-back: same sign, never quieter than the
-       * knee when the raw sum is above it */
-      g_assert_true ((y > 0) == (r > 0) && (y < 0) == (r < 0));
-      if (fabsf (r) > MIXMINUS_LIMIT_KNEE)
-        g_assert_cmpfloat (fabsf (y), >=, MIXMINUS_LIMIT_KNEE);
-    }
-    g_assert_true ((out16[f] > 0) == (raw > 0.0001f)
-        || fabsf (raw) <= 0.0001f);
-  }
-}
-
-static void
 test_s16_saturation (void)
 {
   float total[4] = { 0.99999f, -1.0f, 0.4999f / 32768.0f, 2.0f };
   int16_t out[4];
 
-  /* Unlimited rendering still saturates instead of wrapping. */
-  mixminus_render_s16 (out, total, NULL, 4, false);
+  /* Rendering without a limiter still saturates instead of wrapping. */
+  mixminus_render_s16 (out, total, NULL, 4);
   g_assert_cmpint (out[0], ==, 32767);
   g_assert_cmpint (out[1], ==, -32768);
   g_assert_cmpint (out[2], ==, 0);
@@ -274,7 +167,7 @@ test_s16_saturation (void)
 }
 
 static void
-test_peak_and_needs_limit (void)
+test_peak (void)
 {
   float x[37];
 
@@ -282,10 +175,6 @@ test_peak_and_needs_limit (void)
     x[i] = (i % 3 ? -1.0f : 1.0f) * (float) i / 64.0f;
   g_assert_cmpfloat (mixminus_peak (x, G_N_ELEMENTS (x)), ==, 36.0f / 64.0f);
   g_assert_cmpfloat (mixminus_peak (x, 0), ==, 0.0f);
-
-  g_assert_false (mixminus_needs_limit (0.5f, 0.2f));
-  g_assert_true (mixminus_needs_limit (0.5f, 0.25f));
-  g_assert_true (mixminus_needs_limit (0.1f, 0.7f));
 }
 
 /* ------------------------------------------------------------ limiter */
@@ -648,11 +537,8 @@ main (int argc, char **argv)
   g_test_add_func ("/mixminus-kernel/accumulate", test_accumulate);
   g_test_add_func ("/mixminus-kernel/measure", test_measure);
   g_test_add_func ("/mixminus-kernel/render-exact", test_render_exact);
-  g_test_add_func ("/mixminus-kernel/limiter-curve", test_limiter_curve);
-  g_test_add_func ("/mixminus-kernel/render-limited", test_render_limited);
   g_test_add_func ("/mixminus-kernel/s16-saturation", test_s16_saturation);
-  g_test_add_func ("/mixminus-kernel/peak-needs-limit",
-      test_peak_and_needs_limit);
+  g_test_add_func ("/mixminus-kernel/peak", test_peak);
   g_test_add_func ("/mixminus-kernel/limiter/configure",
       test_limiter_configure);
   g_test_add_func ("/mixminus-kernel/limiter/exact-below-threshold",
