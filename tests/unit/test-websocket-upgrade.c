@@ -6,6 +6,7 @@
  * A SoupServer on 127.0.0.1 calls the check from its pre-handler as
  * /socket.io/ and /app/{key} do; each client runs blocking in a thread of
  * its own while the main loop is iterated until it is done. */
+#include "http/http-listener.h"
 #include "http/websocket-upgrade.h"
 #include "core/metrics.h"
 
@@ -44,6 +45,8 @@ typedef struct {
   RcConfig *config;
   gboolean draining;
   SoupServer *soup;
+  GSocket *socket;
+  RcHttpListener *listener;
   guint port;
   guint upgraded;
 } Fixture;
@@ -74,11 +77,20 @@ setup (Fixture *f, gconstpointer data)
   f->soup = soup_server_new (NULL, NULL);
   soup_server_add_handler (f->soup, "/ws", on_http, f, NULL);
   soup_server_add_websocket_handler (f->soup, "/ws", NULL, NULL, on_websocket, f, NULL);
-  g_assert_true (soup_server_listen_local (f->soup, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  /* roomcastd's own listener: libsoup 3.2's leaks each accepted socket
+   * (http-listener.h), which valgrind reports. */
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any_port = g_inet_socket_address_new (lo, 0);
+  f->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                            &error);
   g_assert_no_error (error);
-  GSList *uris = soup_server_get_uris (f->soup);
-  f->port = (guint) g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  g_assert_true (g_socket_bind (f->socket, any_port, TRUE, &error));
+  g_assert_true (g_socket_listen (f->socket, &error));
+  g_assert_no_error (error);
+  g_autoptr (GSocketAddress) bound = g_socket_get_local_address (f->socket, &error);
+  g_assert_no_error (error);
+  f->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  f->listener = rc_http_listener_new (f->soup, f->socket, 0);
   rc_metrics_reset ();
   logged_refusals = 0;
 }
@@ -86,6 +98,9 @@ setup (Fixture *f, gconstpointer data)
 static void
 teardown (Fixture *f, gconstpointer data)
 {
+  rc_http_listener_close (f->listener);
+  g_clear_object (&f->listener);
+  g_clear_object (&f->socket);
   soup_server_disconnect (f->soup);
   g_clear_object (&f->soup);
   rc_config_free (f->config);
