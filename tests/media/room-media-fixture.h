@@ -18,9 +18,10 @@
 
 /* Probe frequencies: the three speakers of room A, the seat switcher, room
  * B's speaker, and one nobody sends (the noise floor). 440/660/880 Hz make
- * intermodulation products at every multiple of 220 Hz once the soft
- * limiter works (three tones at half scale), so the others stay off that
- * grid: 1030, 1700 and the floor 1370 Hz. */
+ * intermodulation products at every multiple of 220 Hz wherever the mix is
+ * limited (three tones at half scale go over full scale, and the limiter's
+ * gain moves with them), so the others stay off that grid: 1030, 1700 and
+ * the floor 1370 Hz. */
 #define N_PROBES 6
 extern const double probe_hz[N_PROBES];
 enum { F440, F660, F880, F1000, F1320, FLOOR };
