@@ -1,5 +1,5 @@
 /* roomcast: the media pipeline of one room; see room-media.h. */
-#include "media/room-media.h"
+#include "media/room-media-private.h"
 
 #include "media/media-sdp.h"
 #include "media/pipeline-dump.h"
@@ -102,51 +102,6 @@ encoder_queue_ns (const RcConfig *config)
 #define OPUSENC_DESC \
   "opusenc bitrate=%u complexity=%u frame-size=20 audio-type=voice inband-fec=true dtx=true " \
   "packet-loss-percentage=10"
-
-typedef struct {
-  RcRoomMedia *media;
-  char *id;
-  char *user_id; /* nullable */
-  char *name;    /* prefix of its elements' names: peer<N>[-<user id>] */
-  guint number;  /* the N */
-  RcMediaPeer *peer;
-  GstElement *selector, *pay;
-  GstPad *tee_pad;    /* the fan-out's src pad feeding sel_shared */
-  GstPad *sel_shared; /* selector sink for the shared mix */
-  /* Its personal mix-minus, while mixed. */
-  GstElement *own_bin;
-  GstPad *mm_src, *sel_own;
-  /* Its voice into the mixer, while mixed. */
-  GstElement *in_bin;
-  GstPad *mm_sink;
-  gint seat;
-  gboolean mixed; /* routed into the mixer: seated and unmuted */
-} Peer;
-
-typedef struct {
-  gboolean on;
-  gint64 quiet_since; /* monotonic ms, 0 = not quiet */
-  gint64 last_sent;   /* monotonic ms of the last event */
-  gboolean reported;  /* what the clients were last told */
-} SeatLevel;
-
-struct _RcRoomMedia {
-  const RcConfig *config;
-  char *room_id;
-  guint n_seats;
-  RcMediaPeerFactory peer_factory;
-  RcRoomMediaCallbacks callbacks;
-  gpointer user_data;
-  GstElement *pipeline, *mixer, *tee;
-  GstBus *bus;
-  GHashTable *peers; /* id -> Peer* */
-  SeatLevel *levels; /* [n_seats] */
-  guint next_peer;
-  guint64 removed_in, removed_out, removed_offered; /* counters of removed peers */
-  RcPipelineDump *dump;  /* NULL unless GST_DEBUG_DUMP_DOT_DIR is set */
-  GHashTable *mix_sinks; /* GstElement* -> its tee GstPad* (refs) */
-  RcRoomFanout *fanout;  /* the shared mix to the peers, over threads */
-};
 
 static void
 ensure_debug (void)
@@ -494,119 +449,6 @@ rc_room_media_set_route (RcRoomMedia *media, const char *peer_id, gint seat, gbo
     p->mixed = FALSE;
   }
   GST_INFO ("room %s: %s seat %d mixed %d", media->room_id, peer_id, seat, p->mixed);
-}
-
-guint
-rc_room_media_get_n_peers (RcRoomMedia *media)
-{
-  return g_hash_table_size (media->peers);
-}
-
-guint
-rc_room_media_get_n_speakers (RcRoomMedia *media)
-{
-  GHashTableIter iter;
-  gpointer value;
-  guint n = 0;
-
-  g_hash_table_iter_init (&iter, media->peers);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    n += ((Peer *) value)->in_bin != NULL;
-  return n;
-}
-
-guint
-rc_room_media_get_n_encoders (RcRoomMedia *media)
-{
-  GHashTableIter iter;
-  gpointer value;
-  guint n = 1; /* the shared full mix */
-
-  g_hash_table_iter_init (&iter, media->peers);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    n += ((Peer *) value)->own_bin != NULL;
-  return n;
-}
-
-guint
-rc_room_media_get_n_fanout_groups (RcRoomMedia *media)
-{
-  return rc_room_fanout_get_n_groups (media->fanout);
-}
-
-guint64
-rc_room_media_get_fanout_dropped (RcRoomMedia *media)
-{
-  return rc_room_fanout_get_dropped (media->fanout);
-}
-
-void
-rc_room_media_get_packets (RcRoomMedia *media, guint64 *packets_in, guint64 *packets_out,
-                           guint64 *packets_offered)
-{
-  GHashTableIter iter;
-  gpointer value;
-
-  *packets_in = media->removed_in;
-  *packets_out = media->removed_out;
-  *packets_offered = media->removed_offered;
-  g_hash_table_iter_init (&iter, media->peers);
-  while (g_hash_table_iter_next (&iter, NULL, &value)) {
-    RcMediaPeerStats stats;
-
-    rc_media_peer_get_stats (((Peer *) value)->peer, &stats);
-    *packets_in += stats.packets_in;
-    *packets_out += stats.packets_out;
-    *packets_offered += stats.packets_offered;
-  }
-}
-
-static gint
-compare_peer_number (gconstpointer a, gconstpointer b)
-{
-  guint na = (*(Peer *const *) a)->number, nb = (*(Peer *const *) b)->number;
-
-  return na < nb ? -1 : na > nb;
-}
-
-void
-rc_room_media_foreach_peer (RcRoomMedia *media, RcRoomMediaPeerFunc func, gpointer user_data)
-{
-  g_autoptr (GPtrArray) peers = g_ptr_array_new ();
-  GHashTableIter iter;
-  gpointer value;
-
-  g_hash_table_iter_init (&iter, media->peers);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    g_ptr_array_add (peers, value);
-  g_ptr_array_sort (peers, compare_peer_number);
-  for (guint i = 0; i < peers->len; i++) {
-    Peer *p = g_ptr_array_index (peers, i);
-    RcRoomMediaPeerInfo info = {
-      .id = p->id,
-      .user_id = p->user_id,
-      .name = p->name,
-      .peer = p->peer,
-      .seat = p->seat,
-      .mixed = p->in_bin != NULL,
-      .own_mix = p->own_bin != NULL,
-      .speaking = p->mixed && p->seat >= 0 && media->levels[p->seat].reported,
-    };
-
-    func (&info, user_data);
-  }
-}
-
-const char *
-rc_room_media_get_room_id (RcRoomMedia *media)
-{
-  return media->room_id;
-}
-
-GstElement *
-rc_room_media_get_pipeline (RcRoomMedia *media)
-{
-  return media->pipeline;
 }
 
 /* --- mix sinks (recordings) ------------------------------------------------ */

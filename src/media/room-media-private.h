@@ -1,0 +1,56 @@
+/* roomcast: what room-media.c and room-media-views.c share of a room's
+ * pipeline; see room-media.h. Main loop only. */
+#pragma once
+
+#include "media/room-media.h"
+#include "media/pipeline-dump.h"
+#include "media/room-fanout.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  RcRoomMedia *media;
+  char *id;
+  char *user_id; /* nullable */
+  char *name;    /* prefix of its elements' names: peer<N>[-<user id>] */
+  guint number;  /* the N */
+  RcMediaPeer *peer;
+  GstElement *selector, *pay;
+  GstPad *tee_pad;    /* the fan-out's src pad feeding sel_shared */
+  GstPad *sel_shared; /* selector sink for the shared mix */
+  /* Its personal mix-minus, while mixed. */
+  GstElement *own_bin;
+  GstPad *mm_src, *sel_own;
+  /* Its voice into the mixer, while mixed. */
+  GstElement *in_bin;
+  GstPad *mm_sink;
+  gint seat;
+  gboolean mixed; /* routed into the mixer: seated and unmuted */
+} Peer;
+
+typedef struct {
+  gboolean on;
+  gint64 quiet_since; /* monotonic ms, 0 = not quiet */
+  gint64 last_sent;   /* monotonic ms of the last event */
+  gboolean reported;  /* what the clients were last told */
+} SeatLevel;
+
+struct _RcRoomMedia {
+  const RcConfig *config;
+  char *room_id;
+  guint n_seats;
+  RcMediaPeerFactory peer_factory;
+  RcRoomMediaCallbacks callbacks;
+  gpointer user_data;
+  GstElement *pipeline, *mixer, *tee;
+  GstBus *bus;
+  GHashTable *peers; /* id -> Peer* */
+  SeatLevel *levels; /* [n_seats] */
+  guint next_peer;
+  guint64 removed_in, removed_out, removed_offered; /* counters of removed peers */
+  RcPipelineDump *dump;  /* NULL unless GST_DEBUG_DUMP_DOT_DIR is set */
+  GHashTable *mix_sinks; /* GstElement* -> its tee GstPad* (refs) */
+  RcRoomFanout *fanout;  /* the shared mix to the peers, over threads */
+};
+
+G_END_DECLS
