@@ -93,6 +93,9 @@ GstElement *rc_media_peer_webrtc_bin_new (RcMediaPeerWebrtc *peer, const char *n
 /* threads half: connect the webrtcbin callbacks and probes of @self (once
  * its bin is built), and make promises whose reply becomes an event. */
 void rc_media_peer_webrtc_watch (RcMediaPeerWebrtc *self);
+/* media-peer-webrtc-build.c: webrtcbin in its bin, configured (codec,
+ * ICE), its pads ghosted; FALSE with @error naming what failed. */
+gboolean rc_media_peer_webrtc_build_bin (RcMediaPeerWebrtc *self, GError **error);
 GstPromise *rc_media_peer_webrtc_promise_new (RcMediaPeerWebrtc *self, RcWebrtcEventKind kind,
                                               GTask *task);
 /* The error of a promise reply event, or NULL when it succeeded. */
