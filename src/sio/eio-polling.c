@@ -528,7 +528,9 @@ rc_eio_polling_finalize (GObject *object)
 static gboolean
 congested (RcEioTransport *transport)
 {
-  return RC_EIO_POLLING (transport)->queue->len > RC_SEND_BACKLOG_CONGESTED_BYTES;
+  RcEioPolling *self = RC_EIO_POLLING (transport);
+  /* queue is NULL while nothing waits (a poll just took it). */
+  return self->queue != NULL && self->queue->len > RC_SEND_BACKLOG_CONGESTED_BYTES;
 }
 
 static void
