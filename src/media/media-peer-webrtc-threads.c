@@ -325,24 +325,24 @@ sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
  * change), and the NOT_LINKED or FLUSHING that push returns would silence
  * the peer until it reconnects. What the room refuses is dropped here. */
 static GstFlowReturn
+room_refused (GstPad *pad, GstFlowReturn ret)
+{
+  if (ret != GST_FLOW_NOT_LINKED && ret != GST_FLOW_FLUSHING)
+    return ret; /* a real error of the room's chain is not hidden */
+  GST_LOG_OBJECT (pad, "the room is rewiring (%s): dropped", gst_flow_get_name (ret));
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
 src_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
 {
-  GstFlowReturn ret = gst_proxy_pad_chain_default (pad, parent, buffer);
-
-  if (ret != GST_FLOW_OK)
-    GST_LOG_OBJECT (pad, "the room refused a buffer (%s): dropped", gst_flow_get_name (ret));
-  return GST_FLOW_OK;
+  return room_refused (pad, gst_proxy_pad_chain_default (pad, parent, buffer));
 }
 
 static GstFlowReturn
 src_chain_list (GstPad *pad, GstObject *parent, GstBufferList *list)
 {
-  GstFlowReturn ret = gst_proxy_pad_chain_list_default (pad, parent, list);
-
-  if (ret != GST_FLOW_OK)
-    GST_LOG_OBJECT (pad, "the room refused a buffer list (%s): dropped",
-                    gst_flow_get_name (ret));
-  return GST_FLOW_OK;
+  return room_refused (pad, gst_proxy_pad_chain_list_default (pad, parent, list));
 }
 
 void

@@ -409,6 +409,8 @@ peer_set_answer_async (RcMediaPeer *peer, GstSDPMessage *answer, GCancellable *c
   self->answer_task = g_steal_pointer (&task);
   g_strfreev (self->remote_fingerprints);
   self->remote_fingerprints = rc_dtls_fingerprints_of (answer, 0);
+  /* A new answer is a new DTLS peer: checked again before anything flows. */
+  g_atomic_int_set (&self->certificate_verified, FALSE);
   set_state (self, RC_MEDIA_PEER_CONNECTING, NULL);
   desc = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER, answer);
   promise = rc_media_peer_webrtc_promise_new (self, EV_REMOTE_SET, NULL);
