@@ -2,6 +2,7 @@
 #include "http/request-guard.h"
 #include "http/http-listener.h"
 #include "http/client-ip.h"
+#include "http/http-server.h"
 #include "core/metrics.h"
 
 #include <string.h>
@@ -119,15 +120,12 @@ admit_client (Watch *w, SoupMessageHeaders *headers)
             client);
   }
   soup_message_body_set_accumulate (soup_server_message_get_request_body (w->msg), FALSE);
-  soup_server_message_set_status (w->msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL);
+  rc_http_reply_error (w->msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "too_many_connections",
+                       "this address holds too many connections (HTTP_MAX_CONNECTIONS_PER_IP)");
   soup_message_headers_replace (soup_server_message_get_response_headers (w->msg), "Connection",
                                 "close");
   soup_message_headers_replace (soup_server_message_get_response_headers (w->msg),
                                 "Retry-After", "5");
-  const char *text = "{\"error\":{\"code\":\"too_many_connections\",\"message\":\"this "
-                     "address holds too many connections (HTTP_MAX_CONNECTIONS_PER_IP)\"}}";
-  soup_server_message_set_response (w->msg, "application/json", SOUP_MEMORY_STATIC, text,
-                                    strlen (text));
   count_refusal ("ip_connections");
   return FALSE;
 }
@@ -137,20 +135,16 @@ static void
 refuse (Watch *w)
 {
   SoupMessageBody *body = soup_server_message_get_request_body (w->msg);
-  g_autofree char *text = g_strdup_printf ("{\"error\":{\"code\":\"too_large\",\"message\":"
-                                           "\"the request body is over %" G_GSIZE_FORMAT
-                                           " bytes\"}}",
-                                           w->max);
-  gsize len = strlen (text);
+  g_autofree char *message = g_strdup_printf ("the request body is over %" G_GSIZE_FORMAT
+                                              " bytes",
+                                              w->max);
 
   w->refused = TRUE;
   soup_message_body_set_accumulate (body, FALSE);
   soup_message_body_truncate (body);
-  soup_server_message_set_status (w->msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, NULL);
+  rc_http_reply_error (w->msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large", message);
   soup_message_headers_replace (soup_server_message_get_response_headers (w->msg), "Connection",
                                 "close");
-  soup_server_message_set_response (w->msg, "application/json", SOUP_MEMORY_TAKE,
-                                    g_steal_pointer (&text), len);
   count_refusal ("body_too_large");
 }
 

@@ -33,6 +33,7 @@ struct _RcSioServer {
   GHashTable *handlers; /* event name -> Handler */
   GHashTable
     *auth_budgets; /* client address -> RcTokenBucket (AUTH_ATTEMPTS_PER_IP_PER_MINUTE) */
+  gint64 auth_budgets_pruned_us;
   guint n_connected;
   gboolean shutting_down;
 };
@@ -43,6 +44,8 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (RcSioServer, rc_sio_server, G_TYPE_OBJECT)
 
 #define SIO_PATH "/socket.io"
+/* Client addresses with an authentication budget at most. */
+#define AUTH_BUDGETS_MAX 10000
 
 const RcConfig *
 rc_sio_server_get_config (RcSioServer *self)
@@ -344,14 +347,22 @@ take_auth_attempt (RcSioServer *self, const char *client)
     return TRUE;
   bucket = g_hash_table_lookup (self->auth_budgets, client);
   if (bucket == NULL) {
-    if (g_hash_table_size (self->auth_budgets) >= 10000) {
+    /* Bounded: at the cap, forget the idle budgets (at most once a
+     * minute: a scan per new address would be O(n) on the main loop);
+     * if none is idle, this address is not tracked rather than the
+     * table growing. */
+    if (g_hash_table_size (self->auth_budgets) >= AUTH_BUDGETS_MAX &&
+        now - self->auth_budgets_pruned_us > 60 * G_USEC_PER_SEC) {
       GHashTableIter iter;
       gpointer value;
+      self->auth_budgets_pruned_us = now;
       g_hash_table_iter_init (&iter, self->auth_budgets);
       while (g_hash_table_iter_next (&iter, NULL, &value))
         if (now - ((RcTokenBucket *) value)->last_us > 60 * G_USEC_PER_SEC)
           g_hash_table_iter_remove (&iter);
     }
+    if (g_hash_table_size (self->auth_budgets) >= AUTH_BUDGETS_MAX)
+      return TRUE;
     bucket = g_new0 (RcTokenBucket, 1);
     g_hash_table_insert (self->auth_budgets, g_strdup (client), bucket);
   }
