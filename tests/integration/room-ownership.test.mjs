@@ -155,6 +155,8 @@ describe("ROOM_OWNERSHIP=laravel (the default with LARAVEL_API_URL)", () => {
     await laravel.addRoom(id);
     assert.equal((await request(socket, "room:join", { roomId: id })).ok, true);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.ok((await openRooms(server)).includes(id), "the room is open");
+    assert.ok(!metrics.includes(id), "/metrics names the room");
     for (const open of await openRooms(server)) assert.ok(!metrics.includes(open), `/metrics names ${open}`);
     assert.match(metrics, /roomcast_room_errors_total\{code="room_not_found"\} 1/);
     assert.equal((await admin(server, "GET", "/admin/metrics", { key: null })).status, 403);

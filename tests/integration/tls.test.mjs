@@ -118,6 +118,7 @@ test("big messages over wss are read whole, however the read budget splits their
     // Answered (not_in_room) only once read whole.
     const ack = await request(socket, "chat:send", { text: "z".repeat(size) });
     assert.equal(ack.ok, false, `${size} bytes`);
+    assert.equal(ack.error.code, "not_in_room", `${size} bytes: read whole, then refused for the room`);
   }
 });
 
