@@ -38,9 +38,13 @@ async function open(token) {
 }
 
 // Every event a socket receives, in order: [name, payload].
+// Every event but user_online/user_offline, which go to every connection
+// by design (docs/protocol.md) whenever any user comes or goes.
 function record(socket) {
   const got = [];
-  socket.onAny((event, payload) => got.push([event, payload]));
+  socket.onAny((event, payload) => {
+    if (event !== "user_online" && event !== "user_offline") got.push([event, payload]);
+  });
   return got;
 }
 
