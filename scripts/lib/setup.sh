@@ -15,6 +15,8 @@ DEBIAN_PACKAGES=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-nice gstreamer1.0-tools libnice-dev
+  # icelitesink: OpenSSL (DTLS, SRTP); libsrtp2 as the tests' reference
+  libssl-dev libsrtp2-dev
   redis-server nodejs npm curl valgrind systemd python3
   chromium iproute2 graphviz
   clang-format
