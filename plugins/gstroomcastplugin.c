@@ -7,14 +7,20 @@
 
 #include <gst/gst.h>
 
+#include "icelite/gsticelitesink.h"
 #include "mixminus/gstmixminus.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
-  return GST_ELEMENT_REGISTER (mixminus, plugin);
+  gboolean ok = TRUE;
+
+  ok &= GST_ELEMENT_REGISTER (mixminus, plugin);
+  ok &= GST_ELEMENT_REGISTER (icelitesink, plugin);
+  return ok;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, roomcast,
-    "roomcast audio-room elements: mixminus (O(N) mix-minus mixer)",
+    "roomcast audio-room elements: mixminus (O(N) mix-minus mixer), "
+    "icelitesink (ICE-lite DTLS-SRTP fan-out to listeners)",
     plugin_init, VERSION, "LGPL", GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)
