@@ -241,10 +241,15 @@ gst_ice_lite_sink_request_new_pad (GstElement * element,
   GstPad *pad;
 
   GST_OBJECT_LOCK (sink);
-  if (req_name != NULL && g_str_has_prefix (req_name, "sink_"))
+  if (req_name != NULL && g_str_has_prefix (req_name, "sink_")) {
+    /* "sink_7" asked for: automatic names continue after it */
+    guint64 n = g_ascii_strtoull (req_name + 5, NULL, 10);
     name = g_strdup (req_name);
-  else
+    if (n < G_MAXUINT && n >= sink->next_pad_id)
+      sink->next_pad_id = (guint) n + 1;
+  } else {
     name = g_strdup_printf ("sink_%u", sink->next_pad_id++);
+  }
   GST_OBJECT_UNLOCK (sink);
 
   pad = g_object_new (GST_TYPE_ICE_LITE_SINK_PAD, "name", name, "direction",
