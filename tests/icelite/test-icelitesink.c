@@ -504,6 +504,51 @@ test_port_range_full (void)
   close (fd);
 }
 
+/* The launch line of the element's documentation (read from its source, so
+ * the two cannot drift) runs to EOS without an error, with num-buffers. */
+static void
+test_launch_line (void)
+{
+  const char *root = g_getenv ("ROOMCAST_SOURCE_ROOT");
+  g_autofree char *path = NULL, *source = NULL, *line = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) parts = NULL;
+  GstElement *pipeline;
+  GstBus *bus;
+  GstMessage *msg;
+  const char *start;
+
+  if (root == NULL) {
+    g_test_skip ("ROOMCAST_SOURCE_ROOT is not set");
+    return;
+  }
+  path = g_build_filename (root, "plugins", "icelite", "gsticelitesink.c",
+      NULL);
+  g_assert_true (g_file_get_contents (path, &source, NULL, NULL));
+  start = strstr (source, " * gst-launch-1.0 ");
+  g_assert_nonnull (start);
+  line = g_strndup (start + strlen (" * gst-launch-1.0 "),
+      strcspn (start + strlen (" * gst-launch-1.0 "), "\n"));
+  parts = g_strsplit (line, "audiotestsrc ", 2);
+  g_assert_cmpuint (g_strv_length (parts), ==, 2);
+  g_free (line);
+  line = g_strconcat (parts[0], "audiotestsrc num-buffers=25 ", parts[1], NULL);
+  g_test_message ("%s", line);
+
+  pipeline = gst_parse_launch (line, &error);
+  g_assert_no_error (error);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  bus = gst_element_get_bus (pipeline);
+  msg = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND * time_scale,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_assert_nonnull (msg);
+  g_assert_cmpint (GST_MESSAGE_TYPE (msg), ==, GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_object_unref (bus);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -525,5 +570,6 @@ main (int argc, char **argv)
   ADD ("cycles-leave-nothing", test_cycles_leave_nothing, 0);
   ADD ("refusals", test_refusals, 0);
   g_test_add_func ("/icelite/sink/port-range-full", test_port_range_full);
+  g_test_add_func ("/icelite/sink/launch-line", test_launch_line);
   return g_test_run ();
 }
