@@ -377,7 +377,8 @@ test_rtcp (Fixture * f, gconstpointer data)
   g_assert_cmpuint (icelite_test_client_get_sender_reports (c), >, 0);
 }
 
-/* Releasing a pad leaves its peers with no stream until they get one. */
+/* Releasing a pad leaves its peers with no stream until they get one;
+ * pads come and go while PLAYING. */
 static void
 test_release_pad (Fixture * f, gconstpointer data)
 {
@@ -396,6 +397,17 @@ test_release_pad (Fixture * f, gconstpointer data)
   push_rtp (f->h[0], 96, 2, 961, 9, "here");
   g_assert_true (icelite_test_client_recv_rtp (c, &rtp, scaled_ms (2000)));
   g_assert_cmpmem (rtp.payload, rtp.payload_len, "here", 4);
+
+  /* a pad requested while PLAYING carries a stream at once */
+  f->h[1] = gst_harness_new_with_element (f->sink, "sink_%u", NULL);
+  gst_harness_set_src_caps_str (f->h[1], RTP_CAPS);
+  f->pad[1] = gst_pad_get_peer (f->h[1]->srcpad);
+  g_assert_cmpstr (GST_PAD_NAME (f->pad[1]), ==, "sink_2");
+  g_signal_emit_by_name (f->sink, "set-peer-source", "rp", f->pad[1], &ok);
+  g_assert_true (ok);
+  push_rtp (f->h[1], 96, 3, 1, 9, "new-pad");
+  g_assert_true (icelite_test_client_recv_rtp (c, &rtp, scaled_ms (2000)));
+  g_assert_cmpmem (rtp.payload, rtp.payload_len, "new-pad", 7);
 }
 
 static guint
