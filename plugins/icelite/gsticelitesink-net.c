@@ -331,7 +331,7 @@ net_thread_main (gpointer data)
       break;
     if (fds[1].revents & POLLIN) {
       guint64 v;
-      (void) read (sink->wake_fd, &v, sizeof v);
+      (void) read (fds[1].fd, &v, sizeof v);
       woken = TRUE;
     }
     now = g_get_monotonic_time ();
@@ -339,7 +339,7 @@ net_thread_main (gpointer data)
       for (guint n = 0; n < RECV_BUDGET; n++) {
         struct sockaddr_storage from;
         socklen_t from_len = sizeof from;
-        ssize_t r = recvfrom (sink->fd, buf, sizeof buf, MSG_DONTWAIT,
+        ssize_t r = recvfrom (fds[0].fd, buf, sizeof buf, MSG_DONTWAIT,
             (struct sockaddr *) &from, &from_len);
         if (r <= 0)
           break;
@@ -424,7 +424,7 @@ gst_ice_lite_sink_net_start (GstIceLiteSink * sink, GError ** error)
   guint min_port, max_port, port = 0;
   GHashTableIter iter;
   gpointer value;
-  int fd;
+  int fd, wake_fd;
 
   GST_OBJECT_LOCK (sink);
   address = g_strdup (sink->bind_address);
@@ -435,8 +435,8 @@ gst_ice_lite_sink_net_start (GstIceLiteSink * sink, GError ** error)
   fd = bind_in_range (sink, address, min_port, max_port, &port, error);
   if (fd < 0)
     return FALSE;
-  sink->wake_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (sink->wake_fd < 0) {
+  wake_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd < 0) {
     g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
         "no eventfd: %s", g_strerror (errno));
     close (fd);
@@ -446,6 +446,7 @@ gst_ice_lite_sink_net_start (GstIceLiteSink * sink, GError ** error)
 
   g_mutex_lock (&sink->table_lock);
   sink->fd = fd;
+  sink->wake_fd = wake_fd;
   rc_icelite_peer_table_iter_init (sink->table, &iter);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     ((RcIcelitePeer *) value)->fd = fd;
@@ -460,6 +461,7 @@ gst_ice_lite_sink_net_start (GstIceLiteSink * sink, GError ** error)
   return TRUE;
 }
 
+/* With the table lock held: wake_fd is closed under it. */
 void
 gst_ice_lite_sink_net_wake (GstIceLiteSink * sink)
 {
@@ -474,26 +476,29 @@ gst_ice_lite_sink_net_stop (GstIceLiteSink * sink)
 {
   GHashTableIter iter;
   gpointer value;
-  int fd;
+  int fd, wake_fd;
 
   if (sink->thread != NULL) {
     g_atomic_int_set (&sink->stopping, 1);
+    g_mutex_lock (&sink->table_lock);
     gst_ice_lite_sink_net_wake (sink);
+    g_mutex_unlock (&sink->table_lock);
     g_thread_join (sink->thread);
     sink->thread = NULL;
   }
   g_mutex_lock (&sink->table_lock);
   fd = sink->fd;
   sink->fd = -1;
+  wake_fd = sink->wake_fd;
+  sink->wake_fd = -1;
   rc_icelite_peer_table_iter_init (sink->table, &iter);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     ((RcIcelitePeer *) value)->fd = -1;
   g_mutex_unlock (&sink->table_lock);
   if (fd >= 0)
     close (fd);
-  if (sink->wake_fd >= 0)
-    close (sink->wake_fd);
-  sink->wake_fd = -1;
+  if (wake_fd >= 0)
+    close (wake_fd);
   g_clear_pointer (&sink->stun, rc_icelite_stun_free);
   GST_OBJECT_LOCK (sink);
   sink->port = 0;

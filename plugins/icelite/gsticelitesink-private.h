@@ -47,7 +47,8 @@ struct _GstIceLiteSink {
   GMutex table_lock;
   RcIcelitePeerTable *table;
 
-  /* network: set up at NULL→READY, torn down at READY→NULL */
+  /* network: set up at NULL→READY, torn down at READY→NULL; fd and
+   * wake_fd change under table_lock */
   int fd;
   int wake_fd;
   GThread *thread;
@@ -71,7 +72,8 @@ void gst_ice_lite_sink_emit_peer_state (GstIceLiteSink * sink,
 /* gsticelitesink-net.c */
 gboolean gst_ice_lite_sink_net_start (GstIceLiteSink * sink, GError ** error);
 void gst_ice_lite_sink_net_stop (GstIceLiteSink * sink);
-/* Makes the network thread run its timers now (a fingerprint arrived). */
+/* Makes the network thread run its timers now (a fingerprint arrived).
+ * Call with table_lock held. */
 void gst_ice_lite_sink_net_wake (GstIceLiteSink * sink);
 /* The DTLS send function of a peer's endpoint. */
 void gst_ice_lite_sink_net_dtls_send (const guint8 * data, gsize len,

@@ -363,13 +363,11 @@ gst_ice_lite_sink_set_peer_remote (GstIceLiteSink * sink, const char *peer_id,
     g_free (peer->remote_fingerprint);
     peer->remote_fingerprint = g_strdup (remote_fingerprint);
     peer->fingerprint_pending = TRUE;
+    /* the network thread applies it (and may then report "connected") */
+    gst_ice_lite_sink_net_wake (sink);
   }
   g_mutex_unlock (&sink->table_lock);
-  if (peer == NULL)
-    return FALSE;
-  /* the network thread applies it (and may then report "connected") */
-  gst_ice_lite_sink_net_wake (sink);
-  return TRUE;
+  return peer != NULL;
 }
 
 static gboolean
