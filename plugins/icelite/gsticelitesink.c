@@ -256,7 +256,6 @@ gst_ice_lite_sink_request_new_pad (GstElement * element,
       GST_PAD_SINK, "template", templ, NULL);
   gst_pad_set_chain_function (pad, gst_ice_lite_sink_chain);
   gst_pad_set_event_function (pad, gst_ice_lite_sink_event);
-  GST_PAD_SET_PROXY_ALLOCATION (pad);
   if (!gst_element_add_pad (element, pad)) {
     GST_WARNING_OBJECT (sink, "a pad named %s exists", name);
     gst_object_unref (pad);
@@ -559,6 +558,19 @@ gst_ice_lite_sink_change_state (GstElement * element,
   return ret;
 }
 
+/* Packets go out as they come (no clock sync): whatever latency the
+ * pipeline configures is fine, and a bin must know it was taken. */
+static gboolean
+gst_ice_lite_sink_send_event (GstElement * element, GstEvent * event)
+{
+  if (GST_EVENT_TYPE (event) == GST_EVENT_LATENCY) {
+    gst_event_unref (event);
+    return TRUE;
+  }
+  return GST_ELEMENT_CLASS (gst_ice_lite_sink_parent_class)->send_event
+      (element, event);
+}
+
 /* ---- life cycle ---- */
 
 static void
@@ -751,6 +763,7 @@ gst_ice_lite_sink_class_init (GstIceLiteSinkClass * klass)
   element_class->release_pad = GST_DEBUG_FUNCPTR (gst_ice_lite_sink_release_pad);
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_ice_lite_sink_change_state);
+  element_class->send_event = GST_DEBUG_FUNCPTR (gst_ice_lite_sink_send_event);
   gst_type_mark_as_plugin_api (GST_TYPE_ICE_LITE_SINK_PAD, 0);
 }
 
