@@ -174,16 +174,29 @@ handle_dtls (GstIceLiteSink * sink, const guint8 * buf, gsize len,
     GArray * events)
 {
   RcIcelitePeer *peer;
+  RcDtlsState state;
 
   g_mutex_lock (&sink->table_lock);
   peer = rc_icelite_peer_table_lookup_addr (sink->table, from, from_len);
-  if (peer != NULL && peer->state != RC_ICELITE_PEER_FAILED) {
-    RcDtlsState state;
-    rc_icelite_addr_set (&peer->dtls_addr, from, from_len);
-    state = rc_dtls_endpoint_handle_datagram (peer->dtls, buf, len);
-    dtls_progress (sink, peer, state, now, events);
+  if (peer == NULL || peer->state == RC_ICELITE_PEER_FAILED) {
+    g_mutex_unlock (&sink->table_lock);
+    return;
   }
+  rc_icelite_peer_ref (peer);
+  rc_icelite_addr_set (&peer->dtls_addr, from, from_len);
   g_mutex_unlock (&sink->table_lock);
+
+  /* The handshake's crypto (ECDHE, an ECDSA signature: a few hundred µs)
+   * runs without the table lock, so the streaming threads never wait for
+   * it. Only this thread touches the endpoint (and dtls_addr); the
+   * reference keeps the peer alive if remove-peer comes meanwhile. */
+  state = rc_dtls_endpoint_handle_datagram (peer->dtls, buf, len);
+
+  g_mutex_lock (&sink->table_lock);
+  if (!peer->removed)
+    dtls_progress (sink, peer, state, now, events);
+  g_mutex_unlock (&sink->table_lock);
+  rc_icelite_peer_unref (peer);
 }
 
 static void

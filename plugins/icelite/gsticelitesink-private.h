@@ -9,8 +9,11 @@
  *   pad's own batch under table_lock (reading peers, advancing their RTP
  *   header and SRTP state) and sends it with the lock released.
  * - the network thread (gsticelitesink-net.c) receives STUN, DTLS and RTCP
- *   and runs the timers (DTLS retransmission, consent, sender reports),
- *   all under table_lock; it emits peer-state-changed with no lock held.
+ *   and runs the timers (DTLS retransmission, consent, sender reports)
+ *   under table_lock, except a received DTLS datagram's handshake work,
+ *   done with a reference to the peer and the lock released (only this
+ *   thread touches a peer's DTLS endpoint); it emits peer-state-changed
+ *   with no lock held.
  * Counters of the whole element are under stats_lock.
  */
 #pragma once

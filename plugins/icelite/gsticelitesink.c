@@ -327,7 +327,7 @@ gst_ice_lite_sink_add_peer (GstIceLiteSink * sink, const char *peer_id,
     g_mutex_unlock (&sink->table_lock);
     GST_WARNING_OBJECT (sink, "add-peer %s refused: id or ufrag in use",
         peer_id);
-    rc_icelite_peer_free (peer);
+    rc_icelite_peer_unref (peer);
     return FALSE;
   }
   rc_icelite_peer_table_set_source (sink->table, peer, source);

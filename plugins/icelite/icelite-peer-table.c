@@ -101,6 +101,7 @@ rc_icelite_peer_new (const char *id, const char *local_ufrag,
 {
   RcIcelitePeer *peer = g_new0 (RcIcelitePeer, 1);
 
+  peer->ref_count = 1;
   peer->id = g_strdup (id);
   peer->local_ufrag = g_strdup (local_ufrag);
   peer->local_pwd = g_strdup (local_pwd);
@@ -110,10 +111,17 @@ rc_icelite_peer_new (const char *id, const char *local_ufrag,
   return peer;
 }
 
-void
-rc_icelite_peer_free (RcIcelitePeer * peer)
+RcIcelitePeer *
+rc_icelite_peer_ref (RcIcelitePeer * peer)
 {
-  if (peer == NULL)
+  g_atomic_int_inc (&peer->ref_count);
+  return peer;
+}
+
+void
+rc_icelite_peer_unref (RcIcelitePeer * peer)
+{
+  if (peer == NULL || !g_atomic_int_dec_and_test (&peer->ref_count))
     return;
   rc_dtls_endpoint_free (peer->dtls);
   rc_srtp_context_free (peer->srtp_tx);
@@ -138,7 +146,7 @@ rc_icelite_peer_table_new (void)
   RcIcelitePeerTable *table = g_new0 (RcIcelitePeerTable, 1);
 
   table->by_id = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-      (GDestroyNotify) rc_icelite_peer_free);
+      (GDestroyNotify) rc_icelite_peer_unref);
   table->by_ufrag = g_hash_table_new (g_str_hash, g_str_equal);
   table->by_addr = g_hash_table_new (addr_hash, addr_equal);
   table->by_source = g_hash_table_new_full (NULL, NULL, NULL,
@@ -197,6 +205,7 @@ rc_icelite_peer_table_remove (RcIcelitePeerTable * table, const char *id)
     if (g_hash_table_lookup (table->by_addr, &peer->addrs[i]) == peer)
       g_hash_table_remove (table->by_addr, &peer->addrs[i]);
   g_hash_table_remove (table->by_ufrag, peer->local_ufrag);
+  peer->removed = TRUE;
   g_hash_table_remove (table->by_id, id);
   return TRUE;
 }

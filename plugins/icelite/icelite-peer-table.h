@@ -9,7 +9,9 @@
  * (the stream a sink pad carries) for the sending path.
  *
  * Not thread-safe: the element holds its table lock around every call and
- * every access to a peer's fields.
+ * every access to a peer's fields, except the DTLS endpoint, which only the
+ * network thread touches (with a reference, outside the lock, for the
+ * handshake's crypto).
  */
 #pragma once
 
@@ -35,6 +37,8 @@ typedef enum {
 } RcIcelitePeerState;
 
 typedef struct _RcIcelitePeer {
+  gint ref_count;               /* atomic: the table's + the network thread's */
+  gboolean removed;             /* out of the table, alive until unreffed */
   char *id;
   char *local_ufrag;
   char *local_pwd;
@@ -79,11 +83,11 @@ const char *rc_icelite_peer_state_to_string (RcIcelitePeerState state);
 RcIcelitePeerTable *rc_icelite_peer_table_new (void);
 void rc_icelite_peer_table_free (RcIcelitePeerTable * table);
 
-/* Takes ownership of @peer; FALSE (and @peer untouched) if its id or local
- * ufrag is taken. */
+/* Takes the caller's reference to @peer; FALSE (and @peer untouched) if
+ * its id or local ufrag is taken. */
 gboolean rc_icelite_peer_table_add (RcIcelitePeerTable * table,
     RcIcelitePeer * peer);
-/* Removes and frees. */
+/* Removes (marks removed) and drops the table's reference. */
 gboolean rc_icelite_peer_table_remove (RcIcelitePeerTable * table,
     const char *id);
 RcIcelitePeer *rc_icelite_peer_table_lookup (RcIcelitePeerTable * table,
@@ -112,7 +116,8 @@ void rc_icelite_peer_table_iter_init (RcIcelitePeerTable * table,
 
 RcIcelitePeer *rc_icelite_peer_new (const char *id, const char *local_ufrag,
     const char *local_pwd, guint8 payload_type, guint32 ssrc);
-void rc_icelite_peer_free (RcIcelitePeer * peer);
+RcIcelitePeer *rc_icelite_peer_ref (RcIcelitePeer * peer);
+void rc_icelite_peer_unref (RcIcelitePeer * peer);
 
 /* "ip:port" */
 char *rc_icelite_addr_to_string (const RcIceliteAddr * addr);

@@ -216,7 +216,7 @@ test_peer_table (void)
   g_assert_true (rc_icelite_peer_table_add (table, a));
   g_assert_true (rc_icelite_peer_table_add (table, b));
   g_assert_false (rc_icelite_peer_table_add (table, dup));
-  rc_icelite_peer_free (dup);
+  rc_icelite_peer_unref (dup);
   g_assert_true (rc_icelite_peer_table_lookup_ufrag (table, "ufB1") == b);
 
   /* addresses: five checks from five ports keep the last four */
