@@ -159,16 +159,18 @@ gst_ice_lite_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
   while (fd >= 0) {
     GPtrArray *peers = rc_icelite_peer_table_peers_of (sink->table, pad);
     RcIcelitePeer *peer;
+    gsize wire_len;
 
     if (peers == NULL || i >= peers->len)
       break;
     peer = g_ptr_array_index (peers, i++);
     if (peer->state != RC_ICELITE_PEER_CONNECTED || peer->selected.len == 0)
       continue;
-    if (rc_icelite_batch_add (batch, map.data, map.size, &peer->rewrite,
-            peer->srtp_tx, &peer->selected, now)) {
+    wire_len = rc_icelite_batch_add (batch, map.data, map.size,
+        &peer->rewrite, peer->srtp_tx, &peer->selected, now);
+    if (wire_len > 0) {
       peer->packets_sent++;
-      peer->bytes_sent += map.size;
+      peer->bytes_sent += wire_len;
       peer->payload_octets += (guint32) (map.size - 12);
     }
     if (rc_icelite_batch_is_full (batch)) {

@@ -116,7 +116,7 @@ rc_icelite_batch_is_full (RcIceliteBatch * batch)
   return batch->n == RC_ICELITE_BATCH_SIZE;
 }
 
-gboolean
+gsize
 rc_icelite_batch_add (RcIceliteBatch * batch, const guint8 * packet,
     gsize len, RcIceliteRewrite * rw, RcSrtpContext * srtp,
     const RcIceliteAddr * dest, gint64 now_us)
@@ -128,18 +128,18 @@ rc_icelite_batch_add (RcIceliteBatch * batch, const guint8 * packet,
   if (i == RC_ICELITE_BATCH_SIZE || len < 12
       || len + RC_SRTP_MAX_TRAILER > RC_ICELITE_SLOT_SIZE
       || dest->len == 0 || dest->len > sizeof batch->dest[i])
-    return FALSE;
+    return 0;
   slot = batch->data[i];
   memcpy (slot, packet, len);
   rc_icelite_rewrite_apply (rw, slot, now_us);
   if (!rc_srtp_context_protect_rtp (srtp, slot, len, RC_ICELITE_SLOT_SIZE,
           &out_len))
-    return FALSE;
+    return 0;
   batch->iov[i].iov_len = out_len;
   memcpy (&batch->dest[i], &dest->ss, dest->len);
   batch->msgs[i].msg_hdr.msg_namelen = dest->len;
   batch->n++;
-  return TRUE;
+  return out_len;
 }
 
 guint

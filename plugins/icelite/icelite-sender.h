@@ -59,9 +59,9 @@ void rc_icelite_batch_free (RcIceliteBatch * batch);
 guint rc_icelite_batch_length (RcIceliteBatch * batch);
 gboolean rc_icelite_batch_is_full (RcIceliteBatch * batch);
 /* Copies @packet into the next slot, rewrites it with @rw, protects it
- * with @srtp, addressed to @dest. FALSE (slot not used) if the batch is
- * full, the packet too big or not RTP. */
-gboolean rc_icelite_batch_add (RcIceliteBatch * batch, const guint8 * packet,
+ * with @srtp, addressed to @dest. Returns the protected length, 0 (slot
+ * not used) if the batch is full, the packet too big or not RTP. */
+gsize rc_icelite_batch_add (RcIceliteBatch * batch, const guint8 * packet,
     gsize len, RcIceliteRewrite * rw, RcSrtpContext * srtp,
     const RcIceliteAddr * dest, gint64 now_us);
 /* Sends the batch on non-blocking @fd with as few sendmmsg calls as it

@@ -170,12 +170,12 @@ test_batch (void)
     tx_ctx[i] = rc_srtp_context_new (RC_SRTP_PROFILE_AES128_CM_HMAC_SHA1_80,
         key, salt, NULL);
     rc_icelite_rewrite_init (&rw[i], 100, i);
-    g_assert_true (rc_icelite_batch_add (batch, packet, sizeof packet, &rw[i],
-            tx_ctx[i], &dest, 0));
+    g_assert_cmpuint (rc_icelite_batch_add (batch, packet, sizeof packet,
+            &rw[i], tx_ctx[i], &dest, 0), ==, sizeof packet + 10);
   }
   g_assert_true (rc_icelite_batch_is_full (batch));
-  g_assert_false (rc_icelite_batch_add (batch, packet, sizeof packet, &rw[0],
-          tx_ctx[0], &dest, 0));
+  g_assert_cmpuint (rc_icelite_batch_add (batch, packet, sizeof packet,
+          &rw[0], tx_ctx[0], &dest, 0), ==, 0);
   g_assert_cmpuint (rc_icelite_batch_flush (batch, tx, &bytes, &calls,
           &dropped), ==, RC_ICELITE_BATCH_SIZE);
   g_assert_cmpuint (calls, ==, 1);
