@@ -178,7 +178,8 @@ handle_dtls (GstIceLiteSink * sink, const guint8 * buf, gsize len,
 
   g_mutex_lock (&sink->table_lock);
   peer = rc_icelite_peer_table_lookup_addr (sink->table, from, from_len);
-  if (peer == NULL || peer->state == RC_ICELITE_PEER_FAILED) {
+  if (peer == NULL || peer->state == RC_ICELITE_PEER_FAILED
+      || peer->dtls == NULL) {
     g_mutex_unlock (&sink->table_lock);
     return;
   }
@@ -211,6 +212,13 @@ handle_rtcp (GstIceLiteSink * sink, guint8 * buf, gsize len,
   if (peer != NULL && peer->srtp_rx != NULL
       && rc_srtp_context_unprotect_rtcp (peer->srtp_rx, buf, len, &plain_len)) {
     RcIceliteReportBlock block;
+    /* SRTCP from the client proves it has finished the handshake (it has
+     * the keys): the DTLS association, ~75 KiB of OpenSSL state kept only
+     * to answer a retransmitted final flight, can go. */
+    if (peer->dtls != NULL && peer->state == RC_ICELITE_PEER_CONNECTED) {
+      g_clear_pointer (&peer->dtls, rc_dtls_endpoint_free);
+      GST_DEBUG_OBJECT (sink, "peer %s: DTLS state released", peer->id);
+    }
     if (rc_icelite_rtcp_find_report (buf, plain_len, peer->rewrite.ssrc,
             &block)) {
       gint rtt = rc_icelite_rtcp_rtt_ms (&block, rc_icelite_ntp_now ());
@@ -278,13 +286,12 @@ run_timers (GstIceLiteSink * sink, gint64 now, GArray * events)
 
     if (peer->state == RC_ICELITE_PEER_FAILED)
       continue;
-    if (peer->fingerprint_pending) {
-      peer->fingerprint_pending = FALSE;
+    if (peer->dtls != NULL && peer->fingerprint_pending)
       dtls_progress (sink, peer,
           rc_dtls_endpoint_set_remote_fingerprint (peer->dtls,
               peer->remote_fingerprint), now, events);
-    }
-    deadline = rc_dtls_endpoint_get_deadline (peer->dtls);
+    peer->fingerprint_pending = FALSE;
+    deadline = peer->dtls ? rc_dtls_endpoint_get_deadline (peer->dtls) : -1;
     if (deadline >= 0 && deadline <= now) {
       dtls_progress (sink, peer, rc_dtls_endpoint_handle_timeout (peer->dtls),
           now, events);

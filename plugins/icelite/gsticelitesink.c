@@ -422,6 +422,8 @@ gst_ice_lite_sink_get_peer_stats (GstIceLiteSink * sink, const char *peer_id)
         "payload-type", G_TYPE_UINT, (guint) peer->rewrite.payload_type,
         "remote-address", G_TYPE_STRING, addr,
         "nominated", G_TYPE_BOOLEAN, peer->nominated,
+        "dtls-released", G_TYPE_BOOLEAN,
+        peer->state == RC_ICELITE_PEER_CONNECTED && peer->dtls == NULL,
         "srtp-profile", G_TYPE_STRING, peer->srtp_tx == NULL ? NULL :
         rc_srtp_profile_openssl_name (peer->srtp_profile),
         "have-report", G_TYPE_BOOLEAN, peer->have_report,

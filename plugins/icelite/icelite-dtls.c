@@ -126,6 +126,8 @@ make_ssl_ctx (RcDtlsCertificate * cert, gboolean is_server)
   }
   SSL_CTX_set_verify (ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
       accept_any_certificate);
+  /* after the handshake an association is idle: give its buffers back */
+  SSL_CTX_set_mode (ctx, SSL_MODE_RELEASE_BUFFERS);
   return ctx;
 }
 

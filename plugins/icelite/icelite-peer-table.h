@@ -59,7 +59,7 @@ typedef struct _RcIcelitePeer {
   gint64 added_us;
   gint64 last_check_us;         /* 0: never */
 
-  RcDtlsEndpoint *dtls;
+  RcDtlsEndpoint *dtls;         /* NULL once released (after SRTCP came) */
   RcSrtpContext *srtp_tx;
   RcSrtpContext *srtp_rx;
   RcSrtpProfile srtp_profile;

@@ -124,12 +124,14 @@ test("Chromium hears icelitesink and a switch of stream keeps its SSRC", { skip:
     assert.ok(after[0].packetsLost <= 2, `packets lost: ${after[0].packetsLost}`);
     assert.equal(await page.evaluate(() => window.renegotiations), 0);
 
-    // the element's view: connected, sending, and receiver reports coming in
+    // the element's view: connected, receiver reports coming in, and (the
+    // client's SRTCP proving its handshake done) the DTLS state released
     let stats = "";
     await waitFor(async () => {
       server.send("stats p1");
       stats = await server.next("stats p1");
-      return /state=\(string\)connected/.test(stats) && /have-report=\(boolean\)true/.test(stats);
+      return /state=\(string\)connected/.test(stats) && /have-report=\(boolean\)true/.test(stats) &&
+        /dtls-released=\(boolean\)true/.test(stats);
     }, 15000, "Chromium's receiver reports in get-peer-stats");
     console.log(stats);
   } finally {

@@ -336,7 +336,8 @@ test_consent_expires (Fixture * f, gconstpointer data)
   g_assert_true (wait_event (f, "silent|failed|ice_timeout", 5000));
 }
 
-/* Receiver reports in (into get-peer-stats), sender reports out. */
+/* Receiver reports in (into get-peer-stats; the first one releases the
+ * DTLS state), sender reports out, and media still flows. */
 static void
 test_rtcp (Fixture * f, gconstpointer data)
 {
@@ -366,6 +367,14 @@ test_rtcp (Fixture * f, gconstpointer data)
     }
   }
   g_assert_true (have);
+  {
+    /* the client's SRTCP proved its handshake done: DTLS state released */
+    g_autoptr (GstStructure) s = peer_stats (f, "rt");
+    gboolean released = FALSE;
+    g_assert_true (gst_structure_get_boolean (s, "dtls-released", &released));
+    g_assert_true (released);
+    g_assert_cmpstr (gst_structure_get_string (s, "state"), ==, "connected");
+  }
 
   /* the element reports once a second about what it sent */
   while (icelite_test_client_get_sender_reports (c) == 0
