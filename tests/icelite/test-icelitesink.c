@@ -525,6 +525,43 @@ test_port_range_full (void)
   close (fd);
 }
 
+/* bind-address: IPv6 binds too; what is not an address fails READY. */
+static void
+test_bind_address (void)
+{
+  GstElement *sink = gst_element_factory_make ("icelitesink", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *announced = NULL;
+  guint port = 0;
+
+  gst_element_set_bus (sink, bus);
+  g_object_set (sink, "bind-address", "::1", NULL);
+  g_object_get (sink, "announced-address", &announced, NULL);
+  g_assert_cmpstr (announced, ==, "::1");
+  g_assert_cmpint (gst_element_set_state (sink, GST_STATE_READY), ==,
+      GST_STATE_CHANGE_SUCCESS);
+  g_object_get (sink, "port", &port, NULL);
+  g_assert_cmpuint (port, >, 0);
+  g_assert_cmpint (gst_element_set_state (sink, GST_STATE_NULL), ==,
+      GST_STATE_CHANGE_SUCCESS);
+  g_object_get (sink, "port", &port, NULL);
+  g_assert_cmpuint (port, ==, 0);
+
+  g_object_set (sink, "bind-address", "example.org", NULL);
+  g_assert_cmpint (gst_element_set_state (sink, GST_STATE_READY), ==,
+      GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  g_assert_nonnull (msg);
+  gst_message_parse_error (msg, &error, NULL);
+  g_assert_nonnull (strstr (error->message, "not an IP address"));
+  gst_message_unref (msg);
+  gst_element_set_bus (sink, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+}
+
 /* The launch line of the element's documentation (read from its source, so
  * the two cannot drift) runs to EOS without an error, with num-buffers. */
 static void
@@ -591,6 +628,7 @@ main (int argc, char **argv)
   ADD ("cycles-leave-nothing", test_cycles_leave_nothing, 0);
   ADD ("refusals", test_refusals, 0);
   g_test_add_func ("/icelite/sink/port-range-full", test_port_range_full);
+  g_test_add_func ("/icelite/sink/bind-address", test_bind_address);
   g_test_add_func ("/icelite/sink/launch-line", test_launch_line);
   return g_test_run ();
 }
