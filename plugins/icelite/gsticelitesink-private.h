@@ -1,4 +1,4 @@
-/* roomcast: icelitesink internals shared by its two source files
+/* roomcast: icelitesink internals shared by its source files
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Threads and what they may touch:
@@ -67,6 +67,20 @@ struct _GstIceLiteSink {
 
   guint next_pad_id;            /* object lock */
 };
+
+/* gsticelitesink-signals.c: the action signals' class handlers */
+gboolean gst_ice_lite_sink_add_peer (GstIceLiteSink * sink,
+    const char *peer_id, const char *local_ufrag, const char *local_pwd,
+    guint payload_type, guint ssrc, GstPad * source);
+gboolean gst_ice_lite_sink_set_peer_remote (GstIceLiteSink * sink,
+    const char *peer_id, const char *remote_ufrag, const char *remote_pwd,
+    const char *remote_fingerprint);
+gboolean gst_ice_lite_sink_set_peer_source (GstIceLiteSink * sink,
+    const char *peer_id, GstPad * source);
+gboolean gst_ice_lite_sink_remove_peer (GstIceLiteSink * sink,
+    const char *peer_id);
+GstStructure *gst_ice_lite_sink_get_peer_stats (GstIceLiteSink * sink,
+    const char *peer_id);
 
 /* gsticelitesink.c: emits peer-state-changed (no lock held) */
 void gst_ice_lite_sink_emit_peer_state (GstIceLiteSink * sink,
