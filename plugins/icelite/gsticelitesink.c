@@ -40,7 +40,6 @@
 #include "roomcast-build-config.h"
 #endif
 
-
 #include "gsticelitesink-private.h"
 
 GST_DEBUG_CATEGORY (gst_ice_lite_sink_debug);
