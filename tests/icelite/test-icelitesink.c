@@ -419,6 +419,69 @@ test_release_pad (Fixture * f, gconstpointer data)
   g_assert_cmpmem (rtp.payload, rtp.payload_len, "new-pad", 7);
 }
 
+typedef struct {
+  Fixture *f;
+  guint index;
+  gint heard;                   /* atomic */
+} StormClient;
+
+/* One client of the storm, on its own thread: connect, hear a packet. */
+static gpointer
+storm_client (gpointer data)
+{
+  StormClient *sc = data;
+  g_autofree char *ufrag = g_strdup_printf ("ufrgST%u", sc->index);
+  g_autofree char *id = g_strdup_printf ("st%u", sc->index);
+  g_autoptr (IceliteTestClient) c =
+      icelite_test_client_new (sc->f->port, ufrag, SERVER_PWD);
+  gboolean ok = FALSE;
+  IceliteTestRtp rtp;
+
+  g_signal_emit_by_name (sc->f->sink, "set-peer-remote", id,
+      icelite_test_client_get_ufrag (c), icelite_test_client_get_pwd (c),
+      icelite_test_client_get_fingerprint (c), &ok);
+  if (ok && icelite_test_client_connect (c, sc->f->fingerprint,
+          scaled_ms (10000)))
+    g_atomic_int_set (&sc->heard, icelite_test_client_recv_rtp (c, &rtp,
+            scaled_ms (5000)));
+  return NULL;
+}
+
+/* 30 listeners join at once while the stream flows (the handshakes run
+ * outside the table lock, next to the streaming thread): every one hears
+ * it. */
+static void
+test_join_storm (Fixture * f, gconstpointer data)
+{
+  StormClient clients[30];
+  GThread *threads[30];
+  gboolean all = FALSE;
+  guint i = 0;
+
+  for (guint n = 0; n < G_N_ELEMENTS (clients); n++) {
+    g_autofree char *ufrag = g_strdup_printf ("ufrgST%u", n);
+    g_autofree char *id = g_strdup_printf ("st%u", n);
+    clients[n] = (StormClient) { f, n, 0 };
+    g_assert_true (add_peer (f, id, ufrag, 111, 100 + n, f->pad[0]));
+  }
+  for (guint n = 0; n < G_N_ELEMENTS (clients); n++)
+    threads[n] = g_thread_new ("storm", storm_client, &clients[n]);
+  /* a packet every 5 ms until every thread is done */
+  while (!all) {
+    push_rtp (f->h[0], 96, (guint16) i, 960 * i, 9, "storm");
+    i++;
+    g_usleep (5000);
+    all = TRUE;
+    for (guint n = 0; n < G_N_ELEMENTS (clients); n++)
+      all = all && (g_atomic_int_get (&clients[n].heard)
+          || i > 4000 * time_scale);
+  }
+  for (guint n = 0; n < G_N_ELEMENTS (clients); n++) {
+    g_thread_join (threads[n]);
+    g_assert_true (clients[n].heard);
+  }
+}
+
 static guint
 count_fds (void)
 {
@@ -626,6 +689,7 @@ main (int argc, char **argv)
   ADD ("rtcp", test_rtcp, 0);
   ADD ("release-pad", test_release_pad, 0);
   ADD ("cycles-leave-nothing", test_cycles_leave_nothing, 0);
+  ADD ("join-storm", test_join_storm, 0);
   ADD ("refusals", test_refusals, 0);
   g_test_add_func ("/icelite/sink/port-range-full", test_port_range_full);
   g_test_add_func ("/icelite/sink/bind-address", test_bind_address);
