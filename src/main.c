@@ -434,6 +434,9 @@ main (int argc, char **argv)
     rc_hub_attach (hub, rc_http_server_get_soup (d.http));
     rc_hub_add_health (hub, rc_http_server_get_health (d.http));
     rc_hub_start_redis (hub, rc_http_server_get_health (d.http));
+    /* Events and presence across the nodes on the same Redis. */
+    if (d.redis)
+      rc_hub_start_cluster (hub, d.redis, rc_http_server_get_health (d.http));
     rc_hub_attach_sio (hub, d.sio);
   }
   rc_sio_server_add_health (d.sio, rc_http_server_get_health (d.http));

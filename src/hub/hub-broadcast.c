@@ -6,6 +6,7 @@
  * except the connection whose socket id is "socket" (toOthers()).
  */
 #include "hub/hub-private.h"
+#include "hub/hub-cluster.h"
 #include "redis/redis-subscriber.h"
 
 #include <string.h>
@@ -64,7 +65,7 @@ rc_hub_broadcast_deliver (RcHub *hub, const char *prefix, const char *redis_chan
     }
     except = json_node_get_string (socket);
   }
-  return rc_hub_publish (hub, channel, json_node_get_string (event), data, except, "redis");
+  return rc_hub_deliver (hub, channel, json_node_get_string (event), data, except, "redis");
 }
 
 struct _RcHubBroadcast {
@@ -77,6 +78,9 @@ static void
 on_message (const char *channel, const char *payload, gsize len, gpointer data)
 {
   RcHubBroadcast *b = data;
+  /* With an empty prefix the pattern also matches the nodes' own channel. */
+  if (g_str_has_prefix (channel, RC_HUB_CLUSTER_CHANNEL_PREFIX))
+    return;
   rc_hub_broadcast_deliver (b->hub, b->prefix, channel, payload, len);
 }
 

@@ -19,6 +19,7 @@ typedef struct _RcHubRooms RcHubRooms;         /* hub-rooms.c */
 typedef struct _RcHubSio RcHubSio;             /* hub-sio.c */
 typedef struct _RcHubPusher RcHubPusher;       /* hub-pusher.c */
 typedef struct _RcHubUsers RcHubUsers;         /* hub-users.c */
+typedef struct _RcHubCluster RcHubCluster;     /* hub-cluster*.c */
 
 /* Users whose last-seen time is kept (the oldest are forgotten first). */
 #define RC_HUB_LAST_SEEN_MAX 100000
@@ -37,7 +38,8 @@ struct _RcHub {
   RcHubSio *sio;
   RcHubPusher *pusher;
   RcHubUsers *users;
-  gboolean stopping; /* rc_hub_stop_accepting: the drain has begun */
+  RcHubCluster *cluster; /* NULL: one node (no Redis) */
+  gboolean stopping;     /* rc_hub_stop_accepting: the drain has begun */
 };
 
 void rc_hub_webhook_free (RcHubWebhook *webhook);
@@ -46,6 +48,7 @@ void rc_hub_rooms_free (RcHubRooms *rooms);
 void rc_hub_sio_free (RcHubSio *sio);
 void rc_hub_pusher_free (RcHubPusher *pusher);
 void rc_hub_users_free (RcHubUsers *users);
+void rc_hub_cluster_free (RcHubCluster *cluster);
 
 /* Send one event to one client. @pusher_frame is the event already encoded
  * as a Pusher message (shared by every Pusher client of a fan-out). */
@@ -91,6 +94,27 @@ void rc_hub_leave (RcHub *hub, RcHubClient *client, const char *channel);
  * the sender's presence id, nullable). Returns the number of receivers. */
 guint rc_hub_client_event (RcHub *hub, RcHubClient *client, const char *channel,
                            const char *event, JsonNode *data, const char *user_id);
+/* rc_hub_client_event's delivery to this node's connections only: every
+ * subscriber of @channel but the one with socket id @except (the sender, on
+ * another node). */
+guint rc_hub_client_event_local (RcHub *hub, const char *channel, const char *event,
+                                 JsonNode *data, const char *except, const char *user_id);
+/* rc_hub_publish's delivery to this node's connections only (what
+ * Laravel's Redis broadcaster and the other nodes' events get). */
+guint rc_hub_deliver (RcHub *hub, const char *channel, const char *event, JsonNode *data,
+                      const char *except, const char *source);
+/* rc_hub_terminate_user on this node's connections only. */
+guint rc_hub_terminate_user_local (RcHub *hub, const char *user_id);
+
+/* The cluster (hub-cluster.c): tell the other nodes (nothing without
+ * Redis). @kind: "publish" (@channel, @event, @data, except @except),
+ * "client" (the same, from presence member @user_id), "terminate"
+ * (@user_id). */
+void rc_hub_cluster_send (RcHub *hub, const char *kind, const char *channel, const char *event,
+                          JsonNode *data, const char *except, const char *user_id);
+/* This node's id in the cluster; NULL without Redis. */
+const char *rc_hub_cluster_node (RcHub *hub);
+
 /* {"presence":{"ids":[…],"hash":{id:info},"count":n}} of a presence channel. */
 JsonNode *rc_hub_presence_data (RcHub *hub, const char *channel);
 guint rc_hub_presence_count (RcHub *hub, const char *channel);

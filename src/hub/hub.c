@@ -447,7 +447,7 @@ rc_hub_presence_data (RcHub *hub, const char *channel)
 }
 
 guint
-rc_hub_publish (RcHub *self, const char *channel, const char *event, JsonNode *data,
+rc_hub_deliver (RcHub *self, const char *channel, const char *event, JsonNode *data,
                 const char *except, const char *source)
 {
   Channel *ch = g_hash_table_lookup (self->channels, channel);
@@ -463,6 +463,14 @@ rc_hub_publish (RcHub *self, const char *channel, const char *event, JsonNode *d
   rc_metrics_counter_add ("roomcast_hub_messages_out_total", "Hub events sent to connections",
                           labels, n);
   return n;
+}
+
+guint
+rc_hub_publish (RcHub *self, const char *channel, const char *event, JsonNode *data,
+                const char *except, const char *source)
+{
+  rc_hub_cluster_send (self, "publish", channel, event, data, except, NULL);
+  return rc_hub_deliver (self, channel, event, data, except, source);
 }
 
 JsonNode *
@@ -508,20 +516,36 @@ rc_hub_user_id_from_node (JsonNode *n)
   return NULL;
 }
 
+/* The client event to this node's subscribers but @skip (the sender, here)
+ * or the one with socket id @except (the sender, elsewhere). */
+static guint
+client_event_fan_out (RcHub *hub, const char *channel, const char *event, JsonNode *data,
+                      RcHubClient *skip, const char *except, const char *user_id)
+{
+  Channel *ch = g_hash_table_lookup (hub->channels, channel);
+  guint n = ch ? fan_out (ch, event, data, skip, except, user_id) : 0;
+  rc_metrics_counter_add ("roomcast_hub_messages_out_total", "Hub events sent to connections",
+                          "source=\"client\"", n);
+  return n;
+}
+
 guint
 rc_hub_client_event (RcHub *hub, RcHubClient *client, const char *channel, const char *event,
                      JsonNode *data, const char *user_id)
 {
-  Channel *ch = g_hash_table_lookup (hub->channels, channel);
   rc_metrics_counter_inc ("roomcast_hub_messages_in_total", "Hub events received",
                           "source=\"client\"");
-  if (!ch)
-    return 0;
-  guint n = fan_out (ch, event, data, client, NULL, user_id);
+  rc_hub_cluster_send (hub, "client", channel, event, data, client->socket_id, user_id);
+  /* Once for the cluster: the other nodes only deliver it. */
   rc_hub_webhook (hub, "client_event", channel, user_id, event, data, client->socket_id);
-  rc_metrics_counter_add ("roomcast_hub_messages_out_total", "Hub events sent to connections",
-                          "source=\"client\"", n);
-  return n;
+  return client_event_fan_out (hub, channel, event, data, client, NULL, user_id);
+}
+
+guint
+rc_hub_client_event_local (RcHub *hub, const char *channel, const char *event, JsonNode *data,
+                           const char *except, const char *user_id)
+{
+  return client_event_fan_out (hub, channel, event, data, NULL, except, user_id);
 }
 
 gboolean
@@ -572,6 +596,13 @@ rc_hub_channel_users (RcHub *hub, const char *channel)
 guint
 rc_hub_terminate_user (RcHub *hub, const char *user_id)
 {
+  rc_hub_cluster_send (hub, "terminate", NULL, NULL, NULL, NULL, user_id);
+  return rc_hub_terminate_user_local (hub, user_id);
+}
+
+guint
+rc_hub_terminate_user_local (RcHub *hub, const char *user_id)
+{
   GPtrArray *victims = g_ptr_array_new ();
   GHashTableIter it;
   gpointer v;
@@ -619,7 +650,7 @@ rc_hub_shutdown (RcHub *self)
 
 /* The parts go in this order (each field is NULL before its part is freed,
  * so nothing reaches a part while it goes):
- *  1. broadcast: no more events come in from Redis;
+ *  1. broadcast, cluster: no more events come in from Redis;
  *  2. rooms: the room service's changes stop moving presence-room members;
  *  3. webhook: what follows is the hub going away, not channels emptying,
  *     so no webhook is queued for it (and the batch in flight is cancelled);
@@ -632,6 +663,7 @@ static void
 rc_hub_teardown (RcHub *self)
 {
   g_clear_pointer (&self->broadcast, rc_hub_broadcast_free);
+  g_clear_pointer (&self->cluster, rc_hub_cluster_free);
   g_clear_pointer (&self->rooms, rc_hub_rooms_free);
   g_clear_pointer (&self->webhook, rc_hub_webhook_free);
   g_clear_pointer (&self->sio, rc_hub_sio_free);

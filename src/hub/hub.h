@@ -52,9 +52,10 @@ void rc_hub_attach (RcHub *self, SoupServer *soup);
 void rc_hub_add_health (RcHub *self, RcHealth *health);
 
 /* Deliver @event with @data (any JSON; nullable = {}) on @channel to every
- * subscriber except the connection with socket id @except (nullable).
+ * subscriber except the connection with socket id @except (nullable), on
+ * every node of the cluster (rc_hub_start_cluster).
  * @source labels the metrics ("redis", "api", "client", ...). Returns the
- * number of connections it was sent to. */
+ * number of this node's connections it was sent to. */
 guint rc_hub_publish (RcHub *self, const char *channel, const char *event, JsonNode *data,
                       const char *except, const char *source);
 
@@ -65,6 +66,12 @@ void rc_hub_start_redis (RcHub *self, RcHealth *health);
 /* Deliver one broadcaster payload published on @redis_channel (tests). */
 guint rc_hub_broadcast_deliver (RcHub *self, const char *prefix, const char *redis_channel,
                                 const char *payload, gsize len);
+
+/* Several nodes on one Redis: what is published on this node reaches the
+ * other nodes' connections (hub-cluster.c). @redis is the daemon's command
+ * connection (kept); @health (nullable) gets a "hub_cluster" member. */
+typedef struct _RcRedisClient RcRedisClient;
+void rc_hub_start_cluster (RcHub *self, RcRedisClient *redis, RcHealth *health);
 
 /* Socket.IO clients on the same channels ("subscribe", "unsubscribe",
  * "client event"; private/presence authorised by BROADCAST_AUTH_URL); with
