@@ -138,6 +138,19 @@ handle_events (RcHub *hub, SoupServerMessage *msg, JsonObject *body, gboolean ba
   rc_http_reply_json (msg, SOUP_STATUS_OK, empty);
 }
 
+static int
+compare_counts (gconstpointer a, gconstpointer b)
+{
+  return strcmp ((*(RcHubChannelCount *const *) a)->name,
+                 (*(RcHubChannelCount *const *) b)->name);
+}
+
+static int
+compare_ids (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
 static gboolean
 info_has (GHashTable *query, const char *what)
 {
@@ -148,29 +161,26 @@ info_has (GHashTable *query, const char *what)
   return g_strv_contains ((const char *const *) parts, what);
 }
 
+/* GET /apps/{id}/channels: @counts (RcHubChannelCount*, any order). */
 static void
-handle_channels (RcHub *hub, SoupServerMessage *msg, GHashTable *query)
+reply_channels (SoupServerMessage *msg, GHashTable *query, GPtrArray *counts)
 {
   const char *prefix = query ? g_hash_table_lookup (query, "filter_by_prefix") : NULL;
   gboolean users = info_has (query, "user_count");
-  if (users && !g_str_has_prefix (prefix ? prefix : "", "presence-")) {
-    refuse (msg, SOUP_STATUS_BAD_REQUEST, "invalid_query",
-            "info=user_count needs filter_by_prefix=presence-");
-    return;
-  }
-  g_autoptr (GPtrArray) names = rc_hub_list_channels (hub, prefix);
+  g_ptr_array_sort (counts, compare_counts);
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "channels");
   json_builder_begin_object (b);
-  for (guint i = 0; i < names->len; i++) {
-    guint subs, n_users;
-    rc_hub_channel_info (hub, g_ptr_array_index (names, i), &subs, &n_users);
-    json_builder_set_member_name (b, g_ptr_array_index (names, i));
+  for (guint i = 0; i < counts->len; i++) {
+    RcHubChannelCount *c = g_ptr_array_index (counts, i);
+    if (prefix && !g_str_has_prefix (c->name, prefix))
+      continue;
+    json_builder_set_member_name (b, c->name);
     json_builder_begin_object (b);
     if (users) {
       json_builder_set_member_name (b, "user_count");
-      json_builder_add_int_value (b, n_users);
+      json_builder_add_int_value (b, c->users);
     }
     json_builder_end_object (b);
   }
@@ -180,43 +190,34 @@ handle_channels (RcHub *hub, SoupServerMessage *msg, GHashTable *query)
   rc_http_reply_json (msg, SOUP_STATUS_OK, root);
 }
 
+/* GET /apps/{id}/channels/{name}: @counts holds it, or nothing. */
 static void
-handle_channel (RcHub *hub, SoupServerMessage *msg, const char *name, GHashTable *query)
+reply_channel (SoupServerMessage *msg, GHashTable *query, GPtrArray *counts)
 {
-  guint subs, users;
-  gboolean occupied = rc_hub_channel_info (hub, name, &subs, &users);
-  gboolean presence = rc_hub_channel_kind (name) == RC_HUB_CHANNEL_PRESENCE;
-  if (info_has (query, "user_count") && !presence) {
-    refuse (msg, SOUP_STATUS_BAD_REQUEST, "invalid_query",
-            "user_count is for presence channels");
-    return;
-  }
+  RcHubChannelCount *c = counts->len ? g_ptr_array_index (counts, 0) : NULL;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "occupied");
-  json_builder_add_boolean_value (b, occupied);
+  json_builder_add_boolean_value (b, c != NULL);
   if (info_has (query, "user_count")) {
     json_builder_set_member_name (b, "user_count");
-    json_builder_add_int_value (b, users);
+    json_builder_add_int_value (b, c ? c->users : 0);
   }
   if (info_has (query, "subscription_count")) {
     json_builder_set_member_name (b, "subscription_count");
-    json_builder_add_int_value (b, subs);
+    json_builder_add_int_value (b, c ? c->subscriptions : 0);
   }
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   rc_http_reply_json (msg, SOUP_STATUS_OK, root);
 }
 
+/* GET /apps/{id}/channels/{name}/users: @ids (NULL: none), sorted here. */
 static void
-handle_users (RcHub *hub, SoupServerMessage *msg, const char *name)
+reply_users (SoupServerMessage *msg, GPtrArray *ids)
 {
-  if (rc_hub_channel_kind (name) != RC_HUB_CHANNEL_PRESENCE) {
-    refuse (msg, SOUP_STATUS_BAD_REQUEST, "invalid_query",
-            "users are listed for presence channels only");
-    return;
-  }
-  g_autoptr (GPtrArray) ids = rc_hub_channel_users (hub, name);
+  if (ids)
+    g_ptr_array_sort (ids, compare_ids);
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "users");
@@ -231,6 +232,133 @@ handle_users (RcHub *hub, SoupServerMessage *msg, const char *name)
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   rc_http_reply_json (msg, SOUP_STATUS_OK, root);
+}
+
+/* A question for the cluster (Redis): the request waits, paused. */
+typedef struct {
+  SoupServerMessage *msg;
+  GHashTable *query; /* nullable */
+  char *channel;     /* nullable: every channel */
+} Ask;
+
+static Ask *
+ask_new (SoupServerMessage *msg, GHashTable *query, const char *channel)
+{
+  Ask *a = g_new0 (Ask, 1);
+  a->msg = g_object_ref (msg);
+  a->query = query ? g_hash_table_ref (query) : NULL;
+  a->channel = g_strdup (channel);
+  soup_server_message_pause (msg);
+  return a;
+}
+
+static void
+ask_done (Ask *a)
+{
+  soup_server_message_unpause (a->msg);
+  g_object_unref (a->msg);
+  g_clear_pointer (&a->query, g_hash_table_unref);
+  g_free (a->channel);
+  g_free (a);
+}
+
+static GPtrArray *
+local_counts (RcHub *hub, const char *only)
+{
+  GPtrArray *counts = g_ptr_array_new_with_free_func (rc_hub_channel_count_free);
+  g_autoptr (GPtrArray) names = NULL;
+  if (!only)
+    names = rc_hub_list_channels (hub, NULL);
+  for (guint i = 0; only ? i < 1 : i < names->len; i++) {
+    RcHubChannelCount *c = g_new0 (RcHubChannelCount, 1);
+    c->name = g_strdup (only ? only : g_ptr_array_index (names, i));
+    if (rc_hub_channel_info (hub, c->name, &c->subscriptions, &c->users))
+      g_ptr_array_add (counts, c);
+    else
+      rc_hub_channel_count_free (c);
+  }
+  return counts;
+}
+
+static void
+on_counts (RcHub *hub, GPtrArray *counts, gpointer data)
+{
+  Ask *a = data;
+  if (!hub) {
+    soup_server_message_set_status (a->msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL);
+  } else if (!counts) {
+    refuse (a->msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "cluster_unavailable",
+            "Redis did not answer: the cluster's channels are not known");
+  } else if (a->channel) {
+    reply_channel (a->msg, a->query, counts);
+  } else {
+    reply_channels (a->msg, a->query, counts);
+  }
+  ask_done (a);
+}
+
+static void
+on_ids (RcHub *hub, GPtrArray *ids, gpointer data)
+{
+  Ask *a = data;
+  if (!hub)
+    soup_server_message_set_status (a->msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL);
+  else if (!ids)
+    refuse (a->msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "cluster_unavailable",
+            "Redis did not answer: the cluster's members are not known");
+  else
+    reply_users (a->msg, ids);
+  ask_done (a);
+}
+
+static void
+handle_channels (RcHub *hub, SoupServerMessage *msg, GHashTable *query)
+{
+  const char *prefix = query ? g_hash_table_lookup (query, "filter_by_prefix") : NULL;
+  gboolean users = info_has (query, "user_count");
+  if (users && !g_str_has_prefix (prefix ? prefix : "", "presence-")) {
+    refuse (msg, SOUP_STATUS_BAD_REQUEST, "invalid_query",
+            "info=user_count needs filter_by_prefix=presence-");
+    return;
+  }
+  Ask *a = ask_new (msg, query, NULL);
+  if (!rc_hub_cluster_channels (hub, NULL, on_counts, a)) {
+    g_autoptr (GPtrArray) counts = local_counts (hub, NULL); /* one node */
+    on_counts (hub, counts, a);
+  }
+}
+
+static void
+handle_channel (RcHub *hub, SoupServerMessage *msg, const char *name, GHashTable *query)
+{
+  gboolean presence = rc_hub_channel_kind (name) == RC_HUB_CHANNEL_PRESENCE;
+  if (info_has (query, "user_count") && !presence) {
+    refuse (msg, SOUP_STATUS_BAD_REQUEST, "invalid_query",
+            "user_count is for presence channels");
+    return;
+  }
+  Ask *a = ask_new (msg, query, name);
+  if (!rc_hub_cluster_channels (hub, name, on_counts, a)) {
+    g_autoptr (GPtrArray) counts = local_counts (hub, name);
+    on_counts (hub, counts, a);
+  }
+}
+
+static void
+handle_users (RcHub *hub, SoupServerMessage *msg, const char *name)
+{
+  if (rc_hub_channel_kind (name) != RC_HUB_CHANNEL_PRESENCE) {
+    refuse (msg, SOUP_STATUS_BAD_REQUEST, "invalid_query",
+            "users are listed for presence channels only");
+    return;
+  }
+  Ask *a = ask_new (msg, NULL, name);
+  if (!rc_hub_cluster_users (hub, name, on_ids, a)) {
+    g_autoptr (GPtrArray) ids = rc_hub_channel_users (hub, name);
+    if (!ids)
+      ids = g_ptr_array_new ();
+    on_ids (hub, ids, a);
+  }
 }
 
 static void

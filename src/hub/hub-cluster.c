@@ -30,6 +30,7 @@
 void
 rc_hub_cluster_free (RcHubCluster *cl)
 {
+  rc_hub_cluster_presence_stop (cl);
   g_clear_object (&cl->subscriber);
   g_clear_object (&cl->redis);
   g_free (cl->node);
@@ -150,6 +151,10 @@ on_message (const char *redis_channel, const char *payload, gsize len, gpointer 
       rc_hub_deliver (hub, channel, event, payload_data, except, "cluster");
     else if (g_str_equal (kind, "client") && event)
       rc_hub_client_event_local (hub, channel, event, payload_data, except, user_id);
+    else if (g_str_equal (kind, "member_added") && user_id)
+      rc_hub_member_event_local (hub, channel, TRUE, user_id, payload_data, except);
+    else if (g_str_equal (kind, "member_removed") && user_id)
+      rc_hub_member_event_local (hub, channel, FALSE, user_id, payload_data, except);
   }
 }
 
@@ -181,6 +186,7 @@ rc_hub_start_cluster (RcHub *hub, RcRedisClient *redis, RcHealth *health)
                                                    config->redis_password, config->redis_db,
                                                    channels, NULL, on_message, cl);
   hub->cluster = cl;
+  rc_hub_cluster_presence_start (cl);
   if (health)
     rc_health_add (health, on_health, cl);
   g_info ("hub: cluster node %s: events cross nodes on Redis channel %s", cl->node,

@@ -62,6 +62,11 @@ struct _RcHubClient {
   GHashTable *channels; /* name -> presence user id, or "" */
   char *user_id;        /* signed in (pusher:signin) as; nullable */
   RcHubSendFunc send;
+  /* Joined presence @channel: the members, {"presence":{ids,hash,count}}
+   * (send subscription_succeeded). Called from rc_hub_join with one node, on
+   * Redis's answer in a cluster (not at all if the client left first).
+   * Nullable. */
+  void (*presence_joined) (RcHubClient *client, const char *channel, JsonNode *presence);
   /* End the connection (terminate_connections). */
   void (*close) (RcHubClient *client, int code, const char *reason);
   gpointer impl;
@@ -112,6 +117,59 @@ guint rc_hub_terminate_user_local (RcHub *hub, const char *user_id);
  * (@user_id). */
 void rc_hub_cluster_send (RcHub *hub, const char *kind, const char *channel, const char *event,
                           JsonNode *data, const char *except, const char *user_id);
+/* Presence in a cluster (hub-cluster-presence.c): every subscription and
+ * every presence connection is counted per node in Redis; a channel is
+ * occupied / vacated, a member added / removed, on the cluster's count. */
+void rc_hub_cluster_subscribed (RcHub *hub, const char *channel, int delta);
+/* A connection (@socket_id; NULL: the audio room) of @user_id joined
+ * presence @channel: the joiner gets the cluster's members
+ * (rc_hub_presence_joined), the others member_added if the user is new to
+ * the channel anywhere. @override: @info replaces the stored user_info. */
+void rc_hub_cluster_member_join (RcHub *hub, const char *socket_id, const char *channel,
+                                 const char *user_id, JsonNode *info, gboolean override);
+void rc_hub_cluster_member_info (RcHub *hub, const char *channel, const char *user_id,
+                                 JsonNode *info);
+void rc_hub_cluster_member_leave (RcHub *hub, const char *channel, const char *user_id);
+/* A user's first Socket.IO connection on this node came (@online) or its
+ * last went: /api/users/online counts them cluster-wide. */
+void rc_hub_cluster_sio_user (RcHub *hub, const char *user_id, gboolean online);
+/* Hand @presence to the connection @socket_id if it is still on @channel. */
+void rc_hub_presence_joined (RcHub *hub, const char *socket_id, const char *channel,
+                             JsonNode *presence);
+/* member_added / member_removed decided elsewhere: to this node's
+ * subscribers of @channel but @except (nullable). */
+void rc_hub_member_event_local (RcHub *hub, const char *channel, gboolean added,
+                                const char *user_id, JsonNode *info, const char *except);
+
+/* One channel as the Pusher HTTP API reports it. */
+typedef struct {
+  char *name;
+  guint subscriptions;
+  guint users; /* presence members */
+} RcHubChannelCount;
+void rc_hub_channel_count_free (gpointer count);
+/* @hub is NULL when the hub went away meanwhile (free @data only); @counts
+ * (RcHubChannelCount*) / @ids is NULL when Redis did not answer. */
+typedef void (*RcHubCountsFunc) (RcHub *hub, GPtrArray *counts, gpointer data);
+typedef void (*RcHubIdsFunc) (RcHub *hub, GPtrArray *ids, gpointer data);
+/* The cluster's occupied channels (or only @only, nullable) with their
+ * counts summed over the nodes, later to @func. FALSE (nothing called)
+ * without a cluster: ask this node. */
+gboolean rc_hub_cluster_channels (RcHub *hub, const char *only, RcHubCountsFunc func,
+                                  gpointer data);
+/* The members of presence @channel, or (NULL) of every presence channel,
+ * across the cluster (unsorted, may repeat); FALSE without a cluster. */
+gboolean rc_hub_cluster_users (RcHub *hub, const char *channel, RcHubIdsFunc func,
+                               gpointer data);
+/* Every channel of this node with its subscriber count, and every presence
+ * member with its connections here (the audio room counts one) and
+ * user_info (nullable): what the cluster's resync writes. */
+typedef void (*RcHubLocalChannelFunc) (const char *channel, guint subscriptions, gpointer data);
+typedef void (*RcHubLocalMemberFunc) (const char *channel, const char *user_id,
+                                      guint connections, JsonNode *info, gpointer data);
+void rc_hub_foreach_local (RcHub *hub, RcHubLocalChannelFunc channel_func,
+                           RcHubLocalMemberFunc member_func, gpointer data);
+
 /* This node's id in the cluster; NULL without Redis. */
 const char *rc_hub_cluster_node (RcHub *hub);
 

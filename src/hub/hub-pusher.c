@@ -207,12 +207,15 @@ handle_subscribe (Conn *c, JsonObject *data)
     }
   }
   rc_hub_join (hub, &c->client, channel, user_id, user_info);
-  if (kind == RC_HUB_CHANNEL_PRESENCE) {
-    g_autoptr (JsonNode) presence = rc_hub_presence_data (hub, channel);
-    send_event (c, "pusher_internal:subscription_succeeded", channel, presence);
-  } else {
+  /* Presence: subscription_succeeded carries the members (conn_presence_joined). */
+  if (kind != RC_HUB_CHANNEL_PRESENCE)
     send_event (c, "pusher_internal:subscription_succeeded", channel, NULL);
-  }
+}
+
+static void
+conn_presence_joined (RcHubClient *client, const char *channel, JsonNode *presence)
+{
+  send_event ((Conn *) client, "pusher_internal:subscription_succeeded", channel, presence);
 }
 
 /* pusher:signin {auth: "key:HMAC(secret, socket_id::user::user_data)",
@@ -425,6 +428,7 @@ on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
   c->client.protocol = "pusher";
   c->client.send = conn_send;
   c->client.close = conn_close;
+  c->client.presence_joined = conn_presence_joined;
   c->last_seen_us = g_get_monotonic_time ();
   rc_send_backlog_init (&c->backlog, soup_websocket_connection_get_io_stream (ws),
                         config->ws_max_unsent_bytes, config->ws_send_stall_ms);

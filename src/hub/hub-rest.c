@@ -140,6 +140,42 @@ compare_ids (gconstpointer a, gconstpointer b)
   return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
+/* {"users":[…],"count":n}: @ids (Socket.IO users and presence members,
+ * possibly repeated) each once, sorted. */
+static void
+reply_online (SoupServerMessage *msg, GPtrArray *ids)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GPtrArray) all = g_ptr_array_new ();
+  for (guint i = 0; i < ids->len; i++)
+    if (g_hash_table_add (seen, g_ptr_array_index (ids, i)))
+      g_ptr_array_add (all, g_ptr_array_index (ids, i));
+  g_ptr_array_sort (all, compare_ids);
+  g_autoptr (JsonArray) users = json_array_new ();
+  for (guint i = 0; i < all->len; i++)
+    json_array_add_string_element (users, g_ptr_array_index (all, i));
+  g_autoptr (JsonObject) reply = json_object_new ();
+  json_object_set_array_member (reply, "users", json_array_ref (users));
+  json_object_set_int_member (reply, "count", all->len);
+  g_autoptr (JsonNode) rn = json_node_init_object (json_node_alloc (), reply);
+  rc_http_reply_json (msg, SOUP_STATUS_OK, rn);
+}
+
+static void
+on_online (RcHub *hub, GPtrArray *ids, gpointer data)
+{
+  SoupServerMessage *msg = data;
+  if (!hub)
+    soup_server_message_set_status (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL);
+  else if (!ids)
+    rc_http_reply_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "cluster_unavailable",
+                         "Redis did not answer: who is online in the cluster is not known");
+  else
+    reply_online (msg, ids);
+  soup_server_message_unpause (msg);
+  g_object_unref (msg);
+}
+
 static void
 handle_online (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
                gpointer data)
@@ -151,32 +187,20 @@ handle_online (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   }
   if (!authorised (hub, msg))
     return;
-  /* Socket.IO users and presence members, each once. */
-  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr (GPtrArray) sio = rc_hub_sio_online_users (hub);
-  for (guint i = 0; i < sio->len; i++)
-    g_hash_table_add (seen, g_strdup (g_ptr_array_index (sio, i)));
+  soup_server_message_pause (msg);
+  g_object_ref (msg);
+  /* In a cluster, Redis knows every node's (hub-cluster-presence.c). */
+  if (rc_hub_cluster_users (hub, NULL, on_online, msg))
+    return;
+  /* One node: Socket.IO users and presence members. */
+  g_autoptr (GPtrArray) ids = rc_hub_sio_online_users (hub);
   g_autoptr (GPtrArray) presence = rc_hub_list_channels (hub, "presence-");
   for (guint i = 0; i < presence->len; i++) {
-    g_autoptr (GPtrArray) ids = rc_hub_channel_users (hub, g_ptr_array_index (presence, i));
-    for (guint j = 0; ids && j < ids->len; j++)
-      g_hash_table_add (seen, g_strdup (g_ptr_array_index (ids, j)));
+    g_autoptr (GPtrArray) members = rc_hub_channel_users (hub, g_ptr_array_index (presence, i));
+    for (guint j = 0; members && j < members->len; j++)
+      g_ptr_array_add (ids, g_strdup (g_ptr_array_index (members, j)));
   }
-  g_autoptr (GPtrArray) all = g_ptr_array_new ();
-  GHashTableIter it;
-  gpointer k;
-  g_hash_table_iter_init (&it, seen);
-  while (g_hash_table_iter_next (&it, &k, NULL))
-    g_ptr_array_add (all, k);
-  g_ptr_array_sort (all, compare_ids);
-  g_autoptr (JsonArray) users = json_array_new ();
-  for (guint i = 0; i < all->len; i++)
-    json_array_add_string_element (users, g_ptr_array_index (all, i));
-  g_autoptr (JsonObject) reply = json_object_new ();
-  json_object_set_array_member (reply, "users", json_array_ref (users));
-  json_object_set_int_member (reply, "count", all->len);
-  g_autoptr (JsonNode) rn = json_node_init_object (json_node_alloc (), reply);
-  rc_http_reply_json (msg, SOUP_STATUS_OK, rn);
+  on_online (hub, ids, msg);
 }
 
 char *

@@ -118,16 +118,18 @@ refuse (RcSioSocket *socket, const char *channel, guint status, const char *mess
   report (socket, "subscription_error", channel, status, message);
 }
 
-/* Join and answer: presence:subscribed with the members for presence. */
+/* Join; for presence, sio_presence_joined answers presence:subscribed with
+ * the members. */
 static void
 join (SioClient *c, const char *channel, const char *user_id, JsonNode *user_info)
 {
-  RcHub *hub = c->client.hub;
-  if (!rc_hub_join (hub, &c->client, channel, user_id, user_info))
-    return;
-  if (rc_hub_channel_kind (channel) != RC_HUB_CHANNEL_PRESENCE)
-    return;
-  g_autoptr (JsonNode) presence = rc_hub_presence_data (hub, channel);
+  rc_hub_join (c->client.hub, &c->client, channel, user_id, user_info);
+}
+
+static void
+sio_presence_joined (RcHubClient *client, const char *channel, JsonNode *presence)
+{
+  SioClient *c = (SioClient *) client;
   JsonObject *p = json_object_get_object_member (json_node_get_object (presence), "presence");
   JsonObject *hash = json_object_get_object_member (p, "hash");
   JsonArray *ids = json_object_get_array_member (p, "ids");
@@ -356,6 +358,7 @@ on_connected (RcSioServer *sio, RcSioSocket *socket, gpointer data)
   c->client.protocol = "socketio";
   c->client.send = sio_send;
   c->client.close = sio_close;
+  c->client.presence_joined = sio_presence_joined;
   rc_hub_client_register (hs->hub, &c->client);
   g_hash_table_insert (hs->clients, socket, c);
   RcUser *user = rc_sio_socket_get_user (socket);

@@ -144,12 +144,14 @@ announce (RcHub *hub, const RcUser *user, gboolean online)
 void
 rc_hub_user_connected (RcHub *hub, const RcUser *user)
 {
+  rc_hub_cluster_sio_user (hub, user->id, TRUE);
   announce (hub, user, TRUE);
 }
 
 void
 rc_hub_user_disconnected (RcHub *hub, const RcUser *user)
 {
+  rc_hub_cluster_sio_user (hub, user->id, FALSE);
   rc_hub_user_seen (hub, user->id);
   announce (hub, user, FALSE);
 }

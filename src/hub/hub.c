@@ -251,9 +251,13 @@ channel_release (RcHub *hub, Channel *ch)
     g_hash_table_remove (hub->channels, ch->name);
 }
 
+/* One node: member_added now. In a cluster, Redis decides whether the user
+ * is new to the channel anywhere (hub-cluster-presence.c). */
 static void
 member_added (RcHub *hub, Channel *ch, const char *user_id, Member *m, RcHubClient *skip)
 {
+  if (hub->cluster)
+    return;
   g_autoptr (JsonNode) data = member_event_data (user_id, member_info (m));
   fan_out (ch, "pusher_internal:member_added", data, skip, NULL, NULL);
   rc_hub_webhook (hub, "member_added", ch->name, user_id, NULL, NULL, NULL);
@@ -272,6 +276,8 @@ member_maybe_removed (RcHub *hub, Channel *ch, const char *user_id, Member *m,
    * Pusher clients look the member up and ignore it). */
   g_autoptr (JsonNode) data = member_event_data (id, member_info (m));
   g_hash_table_remove (ch->members, id);
+  if (hub->cluster)
+    return TRUE; /* member_removed when the user's last connection anywhere goes */
   rc_hub_user_seen (hub, id);
   fan_out (ch, "pusher_internal:member_removed", data, skip, NULL, NULL);
   rc_hub_webhook (hub, "member_removed", ch->name, id, NULL, NULL, NULL);
@@ -305,7 +311,9 @@ rc_hub_join (RcHub *hub, RcHubClient *client, const char *channel, const char *u
   if (g_hash_table_contains (client->channels, channel))
     return FALSE;
   Channel *ch = channel_get (hub, channel);
-  if (g_hash_table_size (ch->clients) == 0 && channel[0] != '#')
+  if (hub->cluster && channel[0] != '#')
+    rc_hub_cluster_subscribed (hub, channel, 1); /* occupied: on the cluster's count */
+  else if (g_hash_table_size (ch->clients) == 0 && channel[0] != '#')
     rc_hub_webhook (hub, "channel_occupied", channel, NULL, NULL, NULL, NULL);
   g_hash_table_add (ch->clients, client);
   g_hash_table_insert (client->channels, g_strdup (channel),
@@ -322,8 +330,38 @@ rc_hub_join (RcHub *hub, RcHubClient *client, const char *channel, const char *u
       g_hash_table_insert (ch->members, g_strdup (user_id), m);
       member_added (hub, ch, user_id, m, client);
     }
+    /* The joiner's member list: the cluster's, from Redis, or this node's. */
+    if (hub->cluster) {
+      rc_hub_cluster_member_join (hub, client->socket_id, channel, user_id, user_info, FALSE);
+    } else if (client->presence_joined) {
+      g_autoptr (JsonNode) presence = rc_hub_presence_data (hub, channel);
+      client->presence_joined (client, channel, presence);
+    }
   }
   return TRUE;
+}
+
+void
+rc_hub_presence_joined (RcHub *hub, const char *socket_id, const char *channel,
+                        JsonNode *presence)
+{
+  RcHubClient *client = g_hash_table_lookup (hub->clients, socket_id);
+  if (client && client->presence_joined && g_hash_table_contains (client->channels, channel))
+    client->presence_joined (client, channel, presence);
+}
+
+void
+rc_hub_member_event_local (RcHub *hub, const char *channel, gboolean added, const char *user_id,
+                           JsonNode *info, const char *except)
+{
+  Channel *ch = g_hash_table_lookup (hub->channels, channel);
+  if (!added)
+    rc_hub_user_seen (hub, user_id);
+  if (!ch)
+    return;
+  g_autoptr (JsonNode) data = member_event_data (user_id, info);
+  fan_out (ch, added ? "pusher_internal:member_added" : "pusher_internal:member_removed", data,
+           NULL, except, NULL);
 }
 
 void
@@ -344,9 +382,13 @@ rc_hub_leave (RcHub *hub, RcHubClient *client, const char *channel)
     if (m && m->connections > 0) {
       m->connections--;
       member_maybe_removed (hub, ch, user_id, m, client);
+      if (hub->cluster)
+        rc_hub_cluster_member_leave (hub, channel, user_id);
     }
   }
-  if (g_hash_table_size (ch->clients) == 0 && channel[0] != '#')
+  if (hub->cluster && channel[0] != '#')
+    rc_hub_cluster_subscribed (hub, channel, -1); /* vacated: on the cluster's count */
+  else if (g_hash_table_size (ch->clients) == 0 && channel[0] != '#')
     rc_hub_webhook (hub, "channel_vacated", channel, NULL, NULL, NULL, NULL);
   channel_release (hub, ch);
 }
@@ -362,11 +404,17 @@ rc_hub_room_member_set (RcHub *hub, const char *channel, const char *user_id, Js
     m = g_new0 (Member, 1);
     g_hash_table_insert (ch->members, g_strdup (user_id), m);
   }
+  gboolean was_in_room = m->in_room;
   m->in_room = TRUE;
   g_clear_pointer (&m->room_info, json_node_unref);
   m->room_info = info ? json_node_copy (info) : NULL;
   if (is_new)
     member_added (hub, ch, user_id, m, NULL);
+  /* The room counts as one more connection of the user; its view wins. */
+  if (hub->cluster && !was_in_room)
+    rc_hub_cluster_member_join (hub, NULL, channel, user_id, info, TRUE);
+  else if (hub->cluster)
+    rc_hub_cluster_member_info (hub, channel, user_id, info);
 }
 
 void
@@ -377,6 +425,8 @@ rc_hub_room_member_unset (RcHub *hub, const char *channel, const char *user_id)
   if (!m || !m->in_room)
     return;
   m->in_room = FALSE;
+  if (hub->cluster)
+    rc_hub_cluster_member_leave (hub, channel, user_id);
   if (!member_maybe_removed (hub, ch, user_id, m, NULL))
     g_clear_pointer (&m->room_info, json_node_unref); /* back to the subscriber's info */
   channel_release (hub, ch);
@@ -555,6 +605,37 @@ rc_hub_channel_info (RcHub *hub, const char *channel, guint *subscriptions, guin
   *subscriptions = ch ? g_hash_table_size (ch->clients) : 0;
   *users = ch && ch->members ? g_hash_table_size (ch->members) : 0;
   return ch != NULL;
+}
+
+void
+rc_hub_channel_count_free (gpointer count)
+{
+  RcHubChannelCount *c = count;
+  g_free (c->name);
+  g_free (c);
+}
+
+void
+rc_hub_foreach_local (RcHub *hub, RcHubLocalChannelFunc channel_func,
+                      RcHubLocalMemberFunc member_func, gpointer data)
+{
+  GHashTableIter it, mi;
+  gpointer v, k, mv;
+  g_hash_table_iter_init (&it, hub->channels);
+  while (g_hash_table_iter_next (&it, NULL, &v)) {
+    Channel *ch = v;
+    if (ch->name[0] == '#')
+      continue;
+    if (g_hash_table_size (ch->clients) > 0)
+      channel_func (ch->name, g_hash_table_size (ch->clients), data);
+    if (!ch->members)
+      continue;
+    g_hash_table_iter_init (&mi, ch->members);
+    while (g_hash_table_iter_next (&mi, &k, &mv)) {
+      Member *m = mv;
+      member_func (ch->name, k, m->connections + (m->in_room ? 1 : 0), member_info (m), data);
+    }
+  }
 }
 
 static int

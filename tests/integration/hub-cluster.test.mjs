@@ -3,12 +3,16 @@
 // subscribers of every node exactly once, whichever way it was published.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, waitFor } from "./lib/harness.mjs";
+import http from "node:http";
+import { once } from "node:events";
+import { startServer, waitFor, TIME_SCALE } from "./lib/harness.mjs";
 import { startRedis } from "./lib/redis.mjs";
 import { DEV, hmacHex, rawClient, signChannel, pusherApi } from "./lib/pusher.mjs";
 
 const API_KEY = "cluster-api-key-0123456789";
 let redis;
+let hooks; // the fake webhook receiver
+const hookEvents = []; // every webhook event received, verified
 let nodes = []; // [A, B, C]
 const clients = [];
 
@@ -16,10 +20,23 @@ function nodeEnv(id) {
   return {
     REDIS_HOST: "127.0.0.1", REDIS_PORT: String(redis.port), WORKER_ID: id,
     BROADCAST_API_KEY: API_KEY,
+    WEBHOOK_URL: `http://127.0.0.1:${hooks.address().port}/pusher/webhook`,
   };
 }
 
 before(async () => {
+  hooks = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => { body += c; });
+    req.on("end", () => {
+      if (req.headers["x-pusher-signature"] === hmacHex(DEV.secret, body))
+        hookEvents.push(...JSON.parse(body).events);
+      res.writeHead(200);
+      res.end();
+    });
+  });
+  hooks.listen(0, "127.0.0.1");
+  await once(hooks, "listening");
   redis = await startRedis();
   nodes = await Promise.all(["a", "b", "c"].map((id) => startServer({ env: nodeEnv(id) })));
   // Every node listens on the cluster channel before the tests publish.
@@ -33,6 +50,7 @@ after(async () => {
   for (const c of clients) { try { c.ws.close(); } catch { /* closed */ } }
   for (const n of nodes) await n.stop();
   if (redis) await redis.stop();
+  if (hooks) { hooks.closeAllConnections(); hooks.close(); }
 });
 
 async function connect(node) {
@@ -46,8 +64,17 @@ async function connect(node) {
 async function subscribe(c, channel, channelData) {
   const auth = channel.startsWith("public") ? undefined : signChannel(c.socketId, channel, channelData);
   c.send("pusher:subscribe", { channel, auth, channel_data: channelData });
-  await c.next((m) => m.event === "pusher_internal:subscription_succeeded" && m.channel === channel);
+  return c.next((m) => m.event === "pusher_internal:subscription_succeeded" && m.channel === channel);
 }
+
+// Join presence `channel` as user `id`: resolves with the members it was given.
+async function join(c, channel, id) {
+  const ok = await subscribe(c, channel, JSON.stringify({ user_id: id, user_info: { name: `user ${id}` } }));
+  return ok.data.presence;
+}
+
+const memberEvents = (c, channel, kind, id) => c.messages.filter((m) => m.event === `pusher_internal:member_${kind}` &&
+  m.channel === channel && (id === undefined || m.data.user_id === id));
 
 const count = (c, event, channel) => c.messages.filter((m) => m.event === event && (!channel || m.channel === channel)).length;
 
@@ -144,4 +171,116 @@ test("user-targeted events and terminate_connections reach the user on another n
   assert.equal((await pusherApi(B, "POST", "/apps/dev/users/42/terminate_connections", {})).status, 200);
   await waitFor(() => u1.closed && u2.closed, 5000, "user 42's connections closed on A and C");
   assert.equal(stranger.closed, null);
+});
+
+test("presence is cluster-wide: member_added once per user across nodes and tabs, member_removed with the last connection anywhere", async () => {
+  const [A, B, C] = nodes;
+  const ch = "presence-lobby";
+  const observer = await connect(C);
+  assert.deepEqual((await join(observer, ch, "9")).ids, ["9"]);
+
+  const tab1 = await connect(A);
+  const first = await join(tab1, ch, "1");
+  assert.deepEqual([...first.ids].sort(), ["1", "9"]);
+  assert.deepEqual(first.hash["9"], { name: "user 9" });
+  await waitFor(() => memberEvents(observer, ch, "added", "1").length === 1, 5000, "member_added on C");
+
+  const tab2 = await connect(B); // user 1's second tab, on another node
+  assert.deepEqual([...(await join(tab2, ch, "1")).ids].sort(), ["1", "9"]);
+  const two = await connect(B);
+  await join(two, ch, "2");
+  for (const c of [observer, tab1, tab2])
+    await waitFor(() => memberEvents(c, ch, "added", "2").length === 1, 5000, "user 2 added everywhere");
+  assert.equal(memberEvents(observer, ch, "added", "1").length, 1, "one member_added for two tabs");
+  assert.equal(memberEvents(tab1, ch, "added", "1").length, 0, "nobody is told about themselves");
+
+  // The cluster's view, asked of a node that holds only the observer.
+  const info = await pusherApi(C, "GET", `/apps/dev/channels/${ch}`, undefined, { query: { info: "user_count,subscription_count" } });
+  assert.deepEqual(info.body, { occupied: true, user_count: 3, subscription_count: 4 });
+  const users = await pusherApi(C, "GET", `/apps/dev/channels/${ch}/users`);
+  assert.deepEqual(users.body.users.map((u) => u.id), ["1", "2", "9"]);
+  const list = await pusherApi(A, "GET", "/apps/dev/channels", undefined, { query: { filter_by_prefix: "presence-", info: "user_count" } });
+  assert.deepEqual(list.body.channels[ch], { user_count: 3 });
+  const online = await (await fetch(`${A.url}/api/users/online`, { headers: { "X-WebSocket-API-Key": API_KEY } })).json();
+  for (const id of ["1", "2", "9"]) assert.ok(online.users.includes(id), `user ${id} online`);
+
+  // One of user 1's tabs goes: still a member.
+  tab1.ws.close();
+  await waitFor(async () => (await pusherApi(C, "GET", `/apps/dev/channels/${ch}`, undefined,
+    { query: { info: "subscription_count" } })).body.subscription_count === 3, 5000, "tab 1 gone");
+  await pusherApi(A, "POST", "/apps/dev/events", { name: "marker", channel: ch, data: "{}" });
+  await waitFor(() => count(observer, "marker") === 1, 5000, "marker");
+  assert.equal(memberEvents(observer, ch, "removed", "1").length, 0, "user 1 still has a tab");
+
+  // The last one goes: member_removed once, everywhere.
+  tab2.ws.close();
+  for (const c of [observer, two])
+    await waitFor(() => memberEvents(c, ch, "removed", "1").length === 1, 5000, "user 1 removed");
+  const after = await pusherApi(B, "GET", `/apps/dev/channels/${ch}/users`);
+  assert.deepEqual(after.body.users.map((u) => u.id), ["2", "9"]);
+});
+
+test("a member on a node killed with SIGKILL is removed by the cluster", async () => {
+  const [A] = nodes;
+  const ch = "presence-doomed";
+  const D = await startServer({ env: nodeEnv("d") });
+  try {
+    await waitFor(async () => (await (await fetch(`${D.url}/health`)).json()).hub_cluster === "subscribed", 10000, "D subscribed");
+    const observer = await connect(A);
+    await join(observer, ch, "9");
+    const victim = await connect(D);
+    await join(victim, ch, "5");
+    await waitFor(() => memberEvents(observer, ch, "added", "5").length === 1, 5000, "user 5 added");
+    const killedAt = Date.now();
+    D.proc.kill("SIGKILL");
+    await D.exited;
+    // Documented bound: NODE_TTL_MS + SWEEP_MS = 8 s.
+    await waitFor(() => memberEvents(observer, ch, "removed", "5").length === 1, 15000, "user 5 removed after the kill");
+    console.log(`member_removed ${Date.now() - killedAt} ms after kill -9 (bound 8000 ms, time scale ${TIME_SCALE})`);
+    const users = await pusherApi(A, "GET", `/apps/dev/channels/${ch}/users`);
+    assert.deepEqual(users.body.users.map((u) => u.id), ["9"]);
+    await waitFor(() => hookEvents.some((e) => e.name === "member_removed" && e.channel === ch && e.user_id === "5"),
+      5000, "member_removed webhook");
+  } finally {
+    await D.stop("SIGKILL");
+  }
+});
+
+test("webhooks are sent once for the cluster: occupied, member_added, vacated", async () => {
+  const [A, B] = nodes;
+  const ch = "presence-hooked";
+  const a = await connect(A);
+  const b = await connect(B);
+  await join(a, ch, "1");
+  await join(b, ch, "2");
+  const b2 = await connect(B);
+  await join(b2, ch, "2"); // a second tab
+  for (const c of [a, b, b2]) c.ws.close();
+  const of = (name) => hookEvents.filter((e) => e.name === name && e.channel === ch);
+  await waitFor(() => of("channel_vacated").length >= 1 && of("member_removed").length >= 2, 5000, "vacated");
+  // Let any duplicate arrive: a marker channel occupied and vacated later, by A then B.
+  const m = await connect(A);
+  await subscribe(m, "public-hook-marker");
+  m.ws.close();
+  await waitFor(() => hookEvents.some((e) => e.name === "channel_vacated" && e.channel === "public-hook-marker"), 5000, "marker");
+  assert.equal(of("channel_occupied").length, 1);
+  assert.equal(of("channel_vacated").length, 1);
+  assert.deepEqual(of("member_added").map((e) => e.user_id).sort(), ["1", "2"]);
+  assert.deepEqual(of("member_removed").map((e) => e.user_id).sort(), ["1", "2"]);
+  assert.ok(hookEvents.findIndex((e) => e.name === "channel_occupied" && e.channel === ch) <
+    hookEvents.findIndex((e) => e.name === "channel_vacated" && e.channel === ch));
+});
+
+test("a client event webhook is sent once, by the sender's node", async () => {
+  const [A, B] = nodes;
+  const a = await connect(A);
+  const b = await connect(B);
+  await subscribe(a, "private-hook-chat");
+  await subscribe(b, "private-hook-chat");
+  a.send("client-hello", { x: 1 }, "private-hook-chat");
+  await waitFor(() => count(b, "client-hello") === 1, 5000, "delivered");
+  a.ws.close();
+  b.ws.close();
+  await waitFor(() => hookEvents.some((e) => e.name === "channel_vacated" && e.channel === "private-hook-chat"), 5000, "vacated");
+  assert.equal(hookEvents.filter((e) => e.name === "client_event" && e.channel === "private-hook-chat").length, 1);
 });

@@ -10,10 +10,12 @@ import { io } from "socket.io-client";
 import Echo from "laravel-echo";
 import { startServer, waitFor, connect, request } from "./lib/harness.mjs";
 import { makeEcho, echoConnected, signChannel, pusherApi } from "./lib/pusher.mjs";
+import { startRedis } from "./lib/redis.mjs";
 
 const API_KEY = "test-broadcast-api-key-rooms-0123";
 let server;
 let laravel;
+let redis; // HUB_TEST_REDIS=1: the same tests with Redis (presence kept there, hub-cluster.c)
 const closers = [];
 
 before(async () => {
@@ -36,10 +38,12 @@ before(async () => {
   });
   laravel.listen(0, "127.0.0.1");
   await once(laravel, "listening");
+  if (process.env.HUB_TEST_REDIS === "1") redis = await startRedis();
   server = await startServer({
     env: {
       BROADCAST_AUTH_URL: `http://127.0.0.1:${laravel.address().port}/broadcasting/auth`,
       BROADCAST_API_KEY: API_KEY,
+      ...(redis ? { REDIS_HOST: "127.0.0.1", REDIS_PORT: String(redis.port) } : {}),
     },
   });
 });
@@ -48,6 +52,7 @@ after(async () => {
   for (const c of closers) { try { c(); } catch { /* already closed */ } }
   if (server) await server.stop();
   if (laravel) laravel.close();
+  if (redis) await redis.stop();
 });
 
 // An audio-room participant: a roomcast Socket.IO connection that joined.
