@@ -6,6 +6,15 @@
 //   node tools/hub-bench.mjs [--idle 10000] [--fanout 1000,5000] [--workers 4]
 //                            [--rounds 20] [--burst 20]
 //
+// Cluster mode: the same C Pusher connections (all subscribed to one
+// channel) held by one node, then spread evenly over N nodes on one Redis;
+// each round one event published through the first node's Pusher HTTP API
+// reaches all C (on the other nodes through the hub's cluster channel):
+// p50/p95 delivery latency of both setups, in the same invocation.
+//
+//   node tools/hub-bench.mjs --cluster 3 [--connections 10000] [--rounds 20]
+//                            [--workers 4]
+//
 // The clients are --workers node processes (forked from this file), so that
 // 10,000 sockets fit and one node event loop is not the bottleneck; the
 // soft open-files limit is raised to the hard one (re-executing under
@@ -96,6 +105,8 @@ if (process.argv[2] === "--worker") {
   });
   process.on("disconnect", () => process.exit(0)); // the parent is gone
   process.send({ ready: true });
+} else if (process.argv.includes("--cluster")) {
+  await clusterMain();
 } else {
   await main();
 }
@@ -107,6 +118,135 @@ function arg(name, fallback) {
   return i > 0 ? process.argv[i + 1] : fallback;
 }
 
+// Raise the soft open-files limit to @needFds by re-running this script
+// under `ulimit -n`; TRUE when the caller must stop (the child runs).
+function raiseFileLimit(needFds) {
+  const soft = Number(spawnSync("sh", ["-c", "ulimit -n"]).stdout.toString());
+  const hard = spawnSync("sh", ["-c", "ulimit -Hn"]).stdout.toString().trim();
+  if (soft >= needFds || process.env.HUB_BENCH_ULIMIT) return false;
+  if (hard !== "unlimited" && Number(hard) < needFds) {
+    console.error(`open-files hard limit ${hard} < ${needFds}: ask for fewer connections or raise it`);
+    process.exit(2);
+  }
+  const limit = hard === "unlimited" ? needFds : hard;
+  const child = spawn("sh", ["-c", `ulimit -n ${limit} && exec "$0" "$@"`, process.execPath, self,
+    ...process.argv.slice(2)], { stdio: "inherit", env: { ...process.env, HUB_BENCH_ULIMIT: "1" } });
+  child.on("exit", (code) => process.exit(code ?? 1));
+  return true;
+}
+
+// Forked clients and a request/answer helper over IPC.
+function forkWorkers(n) {
+  const workers = [];
+  for (let i = 0; i < n; i++) {
+    const w = fork(self, ["--worker"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    w.inbox = [];
+    w.waiters = [];
+    w.on("message", (m) => {
+      const k = w.waiters.findIndex((x) => x.key in m);
+      if (k >= 0) w.waiters.splice(k, 1)[0].resolve(m);
+      else w.inbox.push(m);
+    });
+    workers.push(w);
+  }
+  const reply = (w, key) => {
+    const k = w.inbox.findIndex((m) => key in m);
+    if (k >= 0) return Promise.resolve(w.inbox.splice(k, 1)[0]);
+    return new Promise((resolve) => w.waiters.push({ key, resolve }));
+  };
+  const all = (cmd, key) => Promise.all(workers.map((w) => { if (cmd) w.send(cmd); return reply(w, key); }));
+  const share = (total, i) => Math.floor(total / n) + (i < total % n ? 1 : 0);
+  const close = async () => {
+    for (const w of workers) w.send({ cmd: "close" });
+    await Promise.all(workers.map((w) => new Promise((r) => (w.exitCode !== null ? r() : w.once("exit", r)))));
+  };
+  return { workers, reply, all, share, close };
+}
+
+function pctl(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function procCpu(pid) {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, seconds (USER_HZ 100)
+}
+
+async function clusterMain() {
+  const NODES = Number(arg("cluster", 3));
+  const C = Number(arg("connections", 10000));
+  const WORKERS = Number(arg("workers", 4));
+  const ROUNDS = Number(arg("rounds", 20));
+  if (raiseFileLimit(C + 512)) return;
+  const { startServer, waitFor } = await import("../tests/integration/lib/harness.mjs");
+  const { startRedis } = await import("../tests/integration/lib/redis.mjs");
+  const { pusherApi } = await import("../tests/integration/lib/pusher.mjs");
+  const redis = await startRedis();
+  const load = () => fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  const result = { date: new Date().toISOString(), connections: C, rounds: ROUNDS, workers: WORKERS, runs: [] };
+
+  for (const n of [1, NODES]) {
+    const nodes = await Promise.all(Array.from({ length: n }, (_, i) => startServer({
+      env: { REDIS_HOST: "127.0.0.1", REDIS_PORT: String(redis.port), LOG_LEVEL: "info",
+             HTTP_MAX_CONNECTIONS_PER_IP: "0", WORKER_ID: `bench-${n}-${i}` },
+    })));
+    for (const node of nodes)
+      await waitFor(async () => (await (await fetch(`${node.url}/health`)).json()).hub_cluster === "subscribed",
+        10000, "cluster channel");
+    const run = { nodes: n, loadavg_at_start: load() };
+    const { workers, reply, all, share, close } = forkWorkers(WORKERS);
+    await all(null, "ready");
+    // Each worker spreads its connections evenly over the nodes.
+    let t = now();
+    await Promise.all(workers.map(async (w, i) => {
+      const mine = share(C, i);
+      for (let j = 0; j < n; j++) {
+        const k = Math.floor(mine / n) + (j < mine % n ? 1 : 0);
+        if (k === 0) continue;
+        w.send({ cmd: "open", port: nodes[j].port, n: k, channel: "all", slice: Math.ceil(200 / WORKERS) });
+        await reply(w, "opened");
+      }
+    }));
+    run.connect_and_subscribe_s = +((now() - t) / 1000).toFixed(1);
+    // The cluster's count (Redis), asked of the first node, says all are in.
+    const subs = async () => (await pusherApi(nodes[0], "GET", "/apps/dev/channels/all", undefined,
+      { query: { info: "subscription_count" } })).body.subscription_count;
+    await waitFor(async () => (await subs()) === C, 60000, "every subscription counted");
+    run.subscription_count_reported = await subs();
+
+    const lat = [];
+    const lastOfRound = [];
+    const cpu0 = nodes.map((x) => procCpu(x.proc.pid));
+    t = now();
+    for (let r = 0; r < ROUNDS; r++) {
+      await Promise.all(workers.map((w, i) => { w.send({ cmd: "expect", count: share(C, i) }); return reply(w, "expecting"); }));
+      await pusherApi(nodes[0], "POST", "/apps/dev/events",
+        { name: "tick", channel: "all", data: JSON.stringify({ t: now(), r }) });
+      const round = (await all(null, "done")).flatMap((d) => d.done);
+      lat.push(...round);
+      lastOfRound.push(Math.max(...round));
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    const wall = (now() - t) / 1000;
+    lat.sort((a, b) => a - b);
+    lastOfRound.sort((a, b) => a - b);
+    run.latency_ms = { p50: +pctl(lat, 50).toFixed(1), p95: +pctl(lat, 95).toFixed(1), max: +lat[lat.length - 1].toFixed(1) };
+    run.deliveries = lat.length;
+    run.last_receipt_ms_median_of_rounds = +pctl(lastOfRound, 50).toFixed(1);
+    run.rounds_cpu_s_per_node = nodes.map((x, i) => +(procCpu(x.proc.pid) - cpu0[i]).toFixed(2));
+    run.rounds_wall_s = +wall.toFixed(1);
+    result.runs.push(run);
+    console.error(JSON.stringify(run));
+    await close();
+    for (const node of nodes) await node.stop();
+  }
+  const [one, many] = result.runs;
+  result.p95_cluster_over_single = +(many.latency_ms.p95 / one.latency_ms.p95).toFixed(2);
+  result.p50_cluster_over_single = +(many.latency_ms.p50 / one.latency_ms.p50).toFixed(2);
+  console.log(JSON.stringify(result, null, 1));
+  await redis.destroy();
+}
+
 async function main() {
   const IDLE = Number(arg("idle", 10000));
   const FANOUT = String(arg("fanout", "1000,5000")).split(",").map(Number).filter((n) => n > 0);
@@ -116,19 +256,7 @@ async function main() {
   const needFds = IDLE + 512;
 
   // Open files: the daemon holds IDLE sockets; raise the soft limit once.
-  const soft = Number(spawnSync("sh", ["-c", "ulimit -n"]).stdout.toString());
-  const hard = spawnSync("sh", ["-c", "ulimit -Hn"]).stdout.toString().trim();
-  if (soft < needFds && !process.env.HUB_BENCH_ULIMIT) {
-    if (hard !== "unlimited" && Number(hard) < needFds) {
-      console.error(`open-files hard limit ${hard} < ${needFds}: lower --idle or raise it`);
-      process.exit(2);
-    }
-    const limit = hard === "unlimited" ? needFds : hard;
-    const child = spawn("sh", ["-c", `ulimit -n ${limit} && exec "$0" "$@"`, process.execPath, self,
-      ...process.argv.slice(2)], { stdio: "inherit", env: { ...process.env, HUB_BENCH_ULIMIT: "1" } });
-    child.on("exit", (code) => process.exit(code ?? 1));
-    return;
-  }
+  if (raiseFileLimit(needFds)) return;
   if (Math.max(...FANOUT, 0) > IDLE) {
     console.error("--fanout sizes must not exceed --idle (subscribers are idle connections)");
     process.exit(2);
@@ -136,10 +264,7 @@ async function main() {
 
   const { startServer, waitFor } = await import("../tests/integration/lib/harness.mjs");
   const { startRedis } = await import("../tests/integration/lib/redis.mjs");
-  const procStat = (pid) => {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, seconds (USER_HZ 100)
-  };
+  const procStat = procCpu;
   const rssKb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))[1]);
 
   const redis = await startRedis();
@@ -158,26 +283,7 @@ async function main() {
   await waitFor(async () => (await (await fetch(`${server.url}/health`)).json()).broadcast_redis === "subscribed",
     10000, "Redis subscriber");
 
-  // Workers, and a request/answer helper over IPC.
-  const workers = [];
-  for (let i = 0; i < WORKERS; i++) {
-    const w = fork(self, ["--worker"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    w.inbox = [];
-    w.waiters = [];
-    w.on("message", (m) => {
-      const k = w.waiters.findIndex((x) => x.key in m);
-      if (k >= 0) w.waiters.splice(k, 1)[0].resolve(m);
-      else w.inbox.push(m);
-    });
-    workers.push(w);
-  }
-  const reply = (w, key) => {
-    const k = w.inbox.findIndex((m) => key in m);
-    if (k >= 0) return Promise.resolve(w.inbox.splice(k, 1)[0]);
-    return new Promise((resolve) => w.waiters.push({ key, resolve }));
-  };
-  const all = (cmd, key) => Promise.all(workers.map((w) => { if (cmd) w.send(cmd); return reply(w, key); }));
-  const share = (n, i) => Math.floor(n / WORKERS) + (i < n % WORKERS ? 1 : 0);
+  const { workers, reply, all, share, close } = forkWorkers(WORKERS);
   const clientCpu = async () => (await all({ cmd: "cpu" }, "cpu")).reduce((s, m) => s + m.cpu, 0) +
     (process.cpuUsage().user + process.cpuUsage().system) / 1e6;
   await all(null, "ready");
@@ -215,7 +321,6 @@ async function main() {
   };
 
   // 2. Fan-out: S of the idle connections also subscribe to fan-S.
-  const pctl = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
   const publish = (channel, data) => redis.command("PUBLISH", `laravel_database_${channel}`,
     JSON.stringify({ event: "tick", data, socket: null }));
   result.fanout = [];
@@ -278,8 +383,7 @@ async function main() {
   clearTimeout(watchdog);
   console.log(JSON.stringify(result, null, 1));
 
-  for (const w of workers) w.send({ cmd: "close" });
-  await Promise.all(workers.map((w) => new Promise((r) => w.once("exit", r))));
+  await close();
   await server.stop();
   await redis.destroy();
 }
