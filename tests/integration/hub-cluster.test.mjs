@@ -284,3 +284,25 @@ test("a client event webhook is sent once, by the sender's node", async () => {
   await waitFor(() => hookEvents.some((e) => e.name === "channel_vacated" && e.channel === "private-hook-chat"), 5000, "vacated");
   assert.equal(hookEvents.filter((e) => e.name === "client_event" && e.channel === "private-hook-chat").length, 1);
 });
+
+test("after Redis lost the hub's state, each node writes its own back when it reconnects", async () => {
+  const [A, B] = nodes;
+  const ch = "presence-resync";
+  const a = await connect(A);
+  const b = await connect(B);
+  await join(a, ch, "1");
+  await join(b, ch, "2");
+  const ids = async () => {
+    const res = await pusherApi(A, "GET", `/apps/dev/channels/${ch}/users`);
+    return res.status === 200 ? res.body.users.map((u) => u.id) : res.body;
+  };
+  assert.deepEqual(await ids(), ["1", "2"]);
+  await redis.command("FLUSHDB");
+  assert.deepEqual(await ids(), []);
+  // The nodes' command connections drop (their subscriptions stay): each
+  // reconnects, beats and writes what it holds.
+  await redis.command("CLIENT", "KILL", "TYPE", "normal");
+  await waitFor(async () => JSON.stringify(await ids()) === JSON.stringify(["1", "2"]), 15000, "members written back");
+  const info = await pusherApi(B, "GET", `/apps/dev/channels/${ch}`, undefined, { query: { info: "subscription_count" } });
+  assert.equal(info.body.subscription_count, 2);
+});
