@@ -56,11 +56,15 @@ static const char SUBSCRIBE_LUA[] = LUA_TOTAL
   "if redis.call('HINCRBY', key, ch, d) <= 0 then redis.call('HDEL', key, ch) end\n"
   "return total(P, P .. 'subs:', ch)\n";
 
-/* ARGV: prefix, node, channel, user, info, override. Returns {added,
- * members as HGETALL}. */
+/* ARGV: prefix, node, channel, user, info, override, max members (0: no
+ * cap). Returns {added, members as HGETALL}, or {-1} when a new member
+ * would exceed the cap (nothing changed). */
 static const char JOIN_LUA[] = LUA_TOTAL
   "local P, node, ch, u = ARGV[1], ARGV[2], ARGV[3], ARGV[4]\n"
   "local members = P .. 'members:' .. ch\n"
+  "local max = tonumber(ARGV[7])\n"
+  "if max > 0 and redis.call('HEXISTS', members, u) == 0 and\n"
+  "   redis.call('HLEN', members) >= max then return {-1} end\n"
   "redis.call('SADD', P .. 'node-presence:' .. node, ch)\n"
   "redis.call('HINCRBY', P .. 'conns:' .. ch .. ':' .. node, u, 1)\n"
   "local added = 0\n"
@@ -446,6 +450,13 @@ on_joined (RcRedisClient *client, redisReply *reply, const GError *error, gpoint
     return;
   }
   RcHub *hub = cl->hub;
+  if (!error && reply->type == REDIS_REPLY_ARRAY && reply->elements == 1 &&
+      reply->element[0]->type == REDIS_REPLY_INTEGER && reply->element[0]->integer == -1) {
+    if (op->socket_id)
+      rc_hub_presence_joined (hub, op->socket_id, op->channel, NULL); /* full */
+    member_op_free (op);
+    return;
+  }
   if (error || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
       reply->element[0]->type != REDIS_REPLY_INTEGER ||
       reply->element[1]->type != REDIS_REPLY_ARRAY) {
@@ -480,8 +491,11 @@ rc_hub_cluster_member_join (RcHub *hub, const char *socket_id, const char *chann
 {
   RcHubCluster *cl = hub->cluster;
   g_autofree char *text = info_text (info);
+  /* The audio room's own members are not capped (hub.h). */
+  g_autofree char *max = g_strdup_printf ("%u",
+                                          socket_id ? hub->config->presence_max_members : 0);
   g_autoptr (GPtrArray)
-    args = strings (cl->node, channel, user_id, text, override ? "1" : "0", NULL);
+    args = strings (cl->node, channel, user_id, text, override ? "1" : "0", max, NULL);
   run_script (cl, JOIN_LUA, args, on_joined, member_op_new (cl, socket_id, channel, user_id));
 }
 

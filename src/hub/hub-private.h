@@ -65,6 +65,8 @@ struct _RcHubClient {
   /* Joined presence @channel: the members, {"presence":{ids,hash,count}}
    * (send subscription_succeeded). Called from rc_hub_join with one node, on
    * Redis's answer in a cluster (not at all if the client left first).
+   * @presence NULL: refused, the channel has PRESENCE_MAX_MEMBERS across the
+   * cluster (answer so; the hub takes the client off the channel after).
    * Nullable. */
   void (*presence_joined) (RcHubClient *client, const char *channel, JsonNode *presence);
   /* End the connection (terminate_connections). */
@@ -124,7 +126,9 @@ void rc_hub_cluster_subscribed (RcHub *hub, const char *channel, int delta);
 /* A connection (@socket_id; NULL: the audio room) of @user_id joined
  * presence @channel: the joiner gets the cluster's members
  * (rc_hub_presence_joined), the others member_added if the user is new to
- * the channel anywhere. @override: @info replaces the stored user_info. */
+ * the channel anywhere. @override: @info replaces the stored user_info.
+ * A connection (not the room) of a new member is refused when the channel
+ * has PRESENCE_MAX_MEMBERS members across the cluster. */
 void rc_hub_cluster_member_join (RcHub *hub, const char *socket_id, const char *channel,
                                  const char *user_id, JsonNode *info, gboolean override);
 void rc_hub_cluster_member_info (RcHub *hub, const char *channel, const char *user_id,
@@ -133,7 +137,8 @@ void rc_hub_cluster_member_leave (RcHub *hub, const char *channel, const char *u
 /* A user's first Socket.IO connection on this node came (@online) or its
  * last went: /api/users/online counts them cluster-wide. */
 void rc_hub_cluster_sio_user (RcHub *hub, const char *user_id, gboolean online);
-/* Hand @presence to the connection @socket_id if it is still on @channel. */
+/* Hand @presence to the connection @socket_id if it is still on @channel;
+ * NULL: refused (full), and it leaves @channel. */
 void rc_hub_presence_joined (RcHub *hub, const char *socket_id, const char *channel,
                              JsonNode *presence);
 /* member_added / member_removed decided elsewhere: to this node's

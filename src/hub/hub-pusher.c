@@ -125,6 +125,16 @@ refuse_subscription (Conn *c, const char *channel, int status, const char *why)
   send_event (c, "pusher:subscription_error", channel, data);
 }
 
+static void
+refuse_full (Conn *c, const char *channel)
+{
+  const RcConfig *config = rc_hub_get_config (c->client.hub);
+  g_autofree char *why = g_strdup_printf ("presence channel is full (%u members, "
+                                          "PRESENCE_MAX_MEMBERS)",
+                                          config->presence_max_members);
+  refuse_subscription (c, channel, 403, why);
+}
+
 static const char *
 member_string (JsonObject *o, const char *name)
 {
@@ -199,10 +209,7 @@ handle_subscribe (Conn *c, JsonObject *data)
     }
     user_info = json_object_get_member (o, "user_info");
     if (!rc_hub_presence_has_room (hub, channel, user_id)) {
-      g_autofree char *why = g_strdup_printf ("presence channel is full (%u members, "
-                                              "PRESENCE_MAX_MEMBERS)",
-                                              config->presence_max_members);
-      refuse_subscription (c, channel, 403, why);
+      refuse_full (c, channel);
       return;
     }
   }
@@ -215,7 +222,10 @@ handle_subscribe (Conn *c, JsonObject *data)
 static void
 conn_presence_joined (RcHubClient *client, const char *channel, JsonNode *presence)
 {
-  send_event ((Conn *) client, "pusher_internal:subscription_succeeded", channel, presence);
+  if (presence)
+    send_event ((Conn *) client, "pusher_internal:subscription_succeeded", channel, presence);
+  else
+    refuse_full ((Conn *) client, channel); /* full across the cluster */
 }
 
 /* pusher:signin {auth: "key:HMAC(secret, socket_id::user::user_data)",

@@ -130,6 +130,10 @@ static void
 sio_presence_joined (RcHubClient *client, const char *channel, JsonNode *presence)
 {
   SioClient *c = (SioClient *) client;
+  if (!presence) { /* full across the cluster */
+    refuse (c->socket, channel, 403, "presence channel is full (PRESENCE_MAX_MEMBERS)");
+    return;
+  }
   JsonObject *p = json_object_get_object_member (json_node_get_object (presence), "presence");
   JsonObject *hash = json_object_get_object_member (p, "hash");
   JsonArray *ids = json_object_get_array_member (p, "ids");

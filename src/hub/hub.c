@@ -346,8 +346,12 @@ rc_hub_presence_joined (RcHub *hub, const char *socket_id, const char *channel,
                         JsonNode *presence)
 {
   RcHubClient *client = g_hash_table_lookup (hub->clients, socket_id);
-  if (client && client->presence_joined && g_hash_table_contains (client->channels, channel))
+  if (!client || !g_hash_table_contains (client->channels, channel))
+    return;
+  if (client->presence_joined)
     client->presence_joined (client, channel, presence);
+  if (!presence)
+    rc_hub_leave (hub, client, channel);
 }
 
 void

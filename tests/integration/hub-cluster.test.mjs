@@ -306,3 +306,31 @@ test("after Redis lost the hub's state, each node writes its own back when it re
   const info = await pusherApi(B, "GET", `/apps/dev/channels/${ch}`, undefined, { query: { info: "subscription_count" } });
   assert.equal(info.body.subscription_count, 2);
 });
+
+test("PRESENCE_MAX_MEMBERS holds for the cluster's members, not one node's", async () => {
+  const capped = { PRESENCE_MAX_MEMBERS: "2" };
+  const [E, F] = await Promise.all(["e", "f"].map((id) => startServer({ env: { ...nodeEnv(id), ...capped } })));
+  try {
+    const ch = "presence-small";
+    const e1 = await connect(E);
+    const f2 = await connect(F);
+    await join(e1, ch, "1");
+    await join(f2, ch, "2");
+    // E has one member of its own; the cluster has two: a third user is refused.
+    const e3 = await connect(E);
+    e3.send("pusher:subscribe", { channel: ch, auth: signChannel(e3.socketId, ch, JSON.stringify({ user_id: "3" })),
+      channel_data: JSON.stringify({ user_id: "3" }) });
+    const refused = await e3.next((m) => m.event === "pusher:subscription_error" && m.channel === ch);
+    assert.equal(refused.data.status, 403);
+    // A second tab of a member is not a new member.
+    const f1 = await connect(F);
+    assert.deepEqual([...(await join(f1, ch, "1")).ids].sort(), ["1", "2"]);
+    const users = await pusherApi(E, "GET", `/apps/dev/channels/${ch}/users`);
+    assert.deepEqual(users.body.users.map((u) => u.id), ["1", "2"]);
+    const info = await pusherApi(E, "GET", `/apps/dev/channels/${ch}`, undefined, { query: { info: "subscription_count" } });
+    assert.equal(info.body.subscription_count, 3, "the refused subscription is not counted");
+  } finally {
+    await E.stop();
+    await F.stop();
+  }
+});
