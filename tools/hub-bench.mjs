@@ -216,6 +216,7 @@ async function clusterMain() {
 
     const lat = [];
     const lastOfRound = [];
+    const rounds = []; // per round: the last receipt (ms)
     const cpu0 = nodes.map((x) => procCpu(x.proc.pid));
     t = now();
     for (let r = 0; r < ROUNDS; r++) {
@@ -225,6 +226,7 @@ async function clusterMain() {
       const round = (await all(null, "done")).flatMap((d) => d.done);
       lat.push(...round);
       lastOfRound.push(Math.max(...round));
+      rounds.push(Math.round(Math.max(...round)));
       await new Promise((res) => setTimeout(res, 50));
     }
     const wall = (now() - t) / 1000;
@@ -235,6 +237,7 @@ async function clusterMain() {
     run.last_receipt_ms_median_of_rounds = +pctl(lastOfRound, 50).toFixed(1);
     run.rounds_cpu_s_per_node = nodes.map((x, i) => +(procCpu(x.proc.pid) - cpu0[i]).toFixed(2));
     run.rounds_wall_s = +wall.toFixed(1);
+    run.last_receipt_ms_per_round = rounds;
     result.runs.push(run);
     console.error(JSON.stringify(run));
     await close();
