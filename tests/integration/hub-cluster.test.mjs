@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import { once } from "node:events";
-import { startServer, waitFor, TIME_SCALE } from "./lib/harness.mjs";
+import { startServer, waitFor, connect as sioConnect, TIME_SCALE } from "./lib/harness.mjs";
 import { startRedis } from "./lib/redis.mjs";
 import { DEV, hmacHex, rawClient, signChannel, pusherApi } from "./lib/pusher.mjs";
 
@@ -333,4 +333,28 @@ test("PRESENCE_MAX_MEMBERS holds for the cluster's members, not one node's", asy
     await E.stop();
     await F.stop();
   }
+});
+
+test("Socket.IO hub clients on another node: channel events, events to their user, online users", async () => {
+  const [A, B, C] = nodes;
+  const s = await sioConnect(C, "dev:77:Sid");
+  try {
+    const got = { tick: [], notice: [] };
+    s.on("tick", (channel, data) => got.tick.push({ channel, data }));
+    s.on("notice", (data) => got.notice.push(data));
+    s.emit("subscribe", { channel: "public-sio" });
+    await waitFor(async () => (await pusherApi(A, "GET", "/apps/dev/channels/public-sio", undefined,
+      { query: { info: "subscription_count" } })).body.subscription_count === 1, 5000, "subscribed, as the cluster sees it");
+    await pusherApi(A, "POST", "/apps/dev/events", { name: "tick", channel: "public-sio", data: JSON.stringify({ n: 1 }) });
+    await broadcastApi(B, { event: "notice", to: "user", user_id: 77, data: { n: 2 } });
+    await waitFor(() => got.tick.length === 1 && got.notice.length === 1, 5000, "both events on C");
+    assert.deepEqual(got.tick[0], { channel: "public-sio", data: { n: 1 } });
+    assert.deepEqual(got.notice[0], { n: 2 });
+    const online = await (await fetch(`${A.url}/api/users/online`, { headers: { "X-WebSocket-API-Key": API_KEY } })).json();
+    assert.ok(online.users.includes("77"), "a Socket.IO user of node C is online for node A");
+  } finally {
+    s.close();
+  }
+  await waitFor(async () => !(await (await fetch(`${A.url}/api/users/online`, { headers: { "X-WebSocket-API-Key": API_KEY } })).json())
+    .users.includes("77"), 5000, "offline everywhere once gone");
 });
