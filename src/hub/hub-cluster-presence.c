@@ -175,115 +175,6 @@ static const char RESYNC_LUA[] = LUA_TOTAL
   "end\n"
   "return out\n";
 
-/* ARGV: prefix, only (or ""). Returns {channel, subscriptions, users}... of
- * the channels with subscribers or presence members. */
-static const char CHANNELS_LUA[] =
-  "local P, only = ARGV[1], ARGV[2]\n"
-  "local sums, order = {}, {}\n"
-  "local function add(ch, c)\n"
-  "  if not sums[ch] then sums[ch] = 0; table.insert(order, ch) end\n"
-  "  sums[ch] = sums[ch] + c\n"
-  "end\n"
-  "for _, n in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do\n"
-  "  local kv\n"
-  "  if only ~= '' then kv = {only, redis.call('HGET', P .. 'subs:' .. n, only)}\n"
-  "  else kv = redis.call('HGETALL', P .. 'subs:' .. n) end\n"
-  "  for i = 1, #kv, 2 do\n"
-  "    local c = tonumber(kv[i + 1])\n"
-  "    if c and c > 0 then add(kv[i], c) end\n"
-  "  end\n"
-  "  for _, ch in ipairs(redis.call('SMEMBERS', P .. 'node-presence:' .. n)) do\n"
-  "    if only == '' or only == ch then add(ch, 0) end\n"
-  "  end\n"
-  "end\n"
-  "local out = {}\n"
-  "for _, ch in ipairs(order) do\n"
-  "  local users = redis.call('HLEN', P .. 'members:' .. ch)\n"
-  "  if sums[ch] > 0 or users > 0 then\n"
-  "    table.insert(out, ch); table.insert(out, sums[ch]); table.insert(out, users)\n"
-  "  end\n"
-  "end\n"
-  "return out\n";
-
-/* ARGV: prefix, channel (or "": the members of every presence channel and
- * the Socket.IO users online). */
-static const char USERS_LUA[] =
-  "local P, ch = ARGV[1], ARGV[2]\n"
-  "if ch ~= '' then return redis.call('HKEYS', P .. 'members:' .. ch) end\n"
-  "local out, seen = {}, {}\n"
-  "for _, n in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do\n"
-  "  for _, u in ipairs(redis.call('SMEMBERS', P .. 'sio:' .. n)) do\n"
-  "    table.insert(out, u)\n"
-  "  end\n"
-  "  for _, c in ipairs(redis.call('SMEMBERS', P .. 'node-presence:' .. n)) do\n"
-  "    if not seen[c] then\n"
-  "      seen[c] = true\n"
-  "      for _, u in ipairs(redis.call('HKEYS', P .. 'members:' .. c)) do\n"
-  "        table.insert(out, u)\n"
-  "      end\n"
-  "    end\n"
-  "  end\n"
-  "end\n"
-  "return out\n";
-
-/* Replies may come after the hub has gone: they hold this, not the hub. */
-typedef struct _RcHubClusterLink {
-  gint refs;
-  RcHubCluster *cl; /* NULL once the cluster is freed */
-} Link;
-
-static Link *
-link_ref (Link *l)
-{
-  l->refs++;
-  return l;
-}
-
-static void
-link_unref (Link *l)
-{
-  if (--l->refs == 0)
-    g_free (l);
-}
-
-static void
-count_failure (const GError *error)
-{
-  rc_metrics_counter_inc ("roomcast_hub_cluster_redis_failures_total",
-                          "Hub cluster scripts Redis did not run (state written again on "
-                          "reconnection)",
-                          NULL);
-  g_info ("hub: cluster state not updated in Redis: %s", error->message);
-}
-
-/* Run @script with ARGV = prefix, then @args (NULL-terminated). */
-static void
-run_script (RcHubCluster *cl, const char *script, GPtrArray *args, RcRedisReplyFunc cb,
-            gpointer data)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, (gpointer) "EVAL");
-  g_ptr_array_add (argv, (gpointer) script);
-  g_ptr_array_add (argv, (gpointer) "0");
-  g_ptr_array_add (argv, cl->keys);
-  for (guint i = 0; args && i < args->len; i++)
-    g_ptr_array_add (argv, g_ptr_array_index (args, i));
-  rc_redis_client_commandv (cl->redis, (int) argv->len, (const char *const *) argv->pdata, NULL,
-                            cb, data);
-}
-
-static GPtrArray *
-strings (const char *first, ...)
-{
-  GPtrArray *a = g_ptr_array_new_with_free_func (g_free);
-  va_list ap;
-  va_start (ap, first);
-  for (const char *s = first; s; s = va_arg (ap, const char *))
-    g_ptr_array_add (a, g_strdup (s));
-  va_end (ap);
-  return a;
-}
-
 static JsonNode *
 info_node (const char *text)
 {
@@ -295,12 +186,6 @@ static char *
 info_text (JsonNode *info)
 {
   return info ? rc_json_to_string (info) : g_strdup ("null");
-}
-
-static gboolean
-is_string (redisReply *r)
-{
-  return r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS);
 }
 
 /* member_added / member_removed decided on this node: its own subscribers
@@ -325,7 +210,8 @@ announce_all (RcHubCluster *cl, redisReply *reply)
     return;
   for (size_t i = 0; i < reply->elements; i += 4) {
     redisReply **e = reply->element + i;
-    if (!is_string (e[0]) || !is_string (e[1]) || !is_string (e[2]) || !is_string (e[3]))
+    if (!rc_hub_cluster_is_string (e[0]) || !rc_hub_cluster_is_string (e[1]) ||
+        !rc_hub_cluster_is_string (e[2]) || !rc_hub_cluster_is_string (e[3]))
       continue;
     const char *kind = e[0]->str, *channel = e[1]->str;
     if (g_str_equal (kind, "member_added") || g_str_equal (kind, "member_removed")) {
@@ -341,7 +227,7 @@ announce_all (RcHubCluster *cl, redisReply *reply)
 /* --- subscriptions ----------------------------------------------------------- */
 
 typedef struct {
-  Link *link;
+  RcHubClusterLink *link;
   char *channel;
   int delta;
 } SubOp;
@@ -352,12 +238,12 @@ on_subscribed (RcRedisClient *client, redisReply *reply, const GError *error, gp
   SubOp *op = data;
   RcHubCluster *cl = op->link->cl;
   if (error)
-    count_failure (error);
+    rc_hub_cluster_failed (error);
   else if (cl && reply->type == REDIS_REPLY_INTEGER &&
            reply->integer == (op->delta > 0 ? 1 : 0))
     rc_hub_webhook (cl->hub, op->delta > 0 ? "channel_occupied" : "channel_vacated",
                     op->channel, NULL, NULL, NULL, NULL);
-  link_unref (op->link);
+  rc_hub_cluster_link_unref (op->link);
   g_free (op->channel);
   g_free (op);
 }
@@ -367,18 +253,18 @@ rc_hub_cluster_subscribed (RcHub *hub, const char *channel, int delta)
 {
   RcHubCluster *cl = hub->cluster;
   SubOp *op = g_new0 (SubOp, 1);
-  op->link = link_ref (cl->link);
+  op->link = rc_hub_cluster_link_ref (cl->link);
   op->channel = g_strdup (channel);
   op->delta = delta;
   g_autofree char *d = g_strdup_printf ("%d", delta);
-  g_autoptr (GPtrArray) args = strings (cl->node, channel, d, NULL);
-  run_script (cl, SUBSCRIBE_LUA, args, on_subscribed, op);
+  g_autoptr (GPtrArray) args = rc_hub_cluster_args (cl->node, channel, d, NULL);
+  rc_hub_cluster_script (cl, SUBSCRIBE_LUA, args, on_subscribed, op);
 }
 
 /* --- presence ------------------------------------------------------------------ */
 
 typedef struct {
-  Link *link;
+  RcHubClusterLink *link;
   char *socket_id; /* nullable: the audio room */
   char *channel;
   char *user_id;
@@ -387,7 +273,7 @@ typedef struct {
 static void
 member_op_free (MemberOp *op)
 {
-  link_unref (op->link);
+  rc_hub_cluster_link_unref (op->link);
   g_free (op->socket_id);
   g_free (op->channel);
   g_free (op->user_id);
@@ -399,7 +285,7 @@ member_op_new (RcHubCluster *cl, const char *socket_id, const char *channel,
                const char *user_id)
 {
   MemberOp *op = g_new0 (MemberOp, 1);
-  op->link = link_ref (cl->link);
+  op->link = rc_hub_cluster_link_ref (cl->link);
   op->socket_id = g_strdup (socket_id);
   op->channel = g_strdup (channel);
   op->user_id = g_strdup (user_id);
@@ -418,16 +304,16 @@ presence_from_reply (redisReply *hash)
   json_builder_set_member_name (b, "ids");
   json_builder_begin_array (b);
   for (size_t i = 0; i + 1 < hash->elements; i += 2)
-    if (is_string (hash->element[i]))
+    if (rc_hub_cluster_is_string (hash->element[i]))
       json_builder_add_string_value (b, hash->element[i]->str);
   json_builder_end_array (b);
   json_builder_set_member_name (b, "hash");
   json_builder_begin_object (b);
   for (size_t i = 0; i + 1 < hash->elements; i += 2) {
-    if (!is_string (hash->element[i]))
+    if (!rc_hub_cluster_is_string (hash->element[i]))
       continue;
     json_builder_set_member_name (b, hash->element[i]->str);
-    json_builder_add_value (b, info_node (is_string (hash->element[i + 1])
+    json_builder_add_value (b, info_node (rc_hub_cluster_is_string (hash->element[i + 1])
                                             ? hash->element[i + 1]->str
                                             : NULL));
     n++;
@@ -461,7 +347,7 @@ on_joined (RcRedisClient *client, redisReply *reply, const GError *error, gpoint
       reply->element[0]->type != REDIS_REPLY_INTEGER ||
       reply->element[1]->type != REDIS_REPLY_ARRAY) {
     if (error)
-      count_failure (error);
+      rc_hub_cluster_failed (error);
     /* Redis away: the joiner gets this node's members. */
     if (op->socket_id) {
       g_autoptr (JsonNode) presence = rc_hub_presence_data (hub, op->channel);
@@ -478,8 +364,10 @@ on_joined (RcRedisClient *client, redisReply *reply, const GError *error, gpoint
   if (reply->element[0]->integer == 1) {
     g_autoptr (JsonNode) info = NULL;
     for (size_t i = 0; i + 1 < hash->elements; i += 2)
-      if (is_string (hash->element[i]) && g_str_equal (hash->element[i]->str, op->user_id))
-        info = info_node (is_string (hash->element[i + 1]) ? hash->element[i + 1]->str : NULL);
+      if (rc_hub_cluster_is_string (hash->element[i]) &&
+          g_str_equal (hash->element[i]->str, op->user_id))
+        info = info_node (
+          rc_hub_cluster_is_string (hash->element[i + 1]) ? hash->element[i + 1]->str : NULL);
     announce_member (hub, op->channel, TRUE, op->user_id, info, op->socket_id);
   }
   member_op_free (op);
@@ -494,16 +382,17 @@ rc_hub_cluster_member_join (RcHub *hub, const char *socket_id, const char *chann
   /* The audio room's own members are not capped (hub.h). */
   g_autofree char *max = g_strdup_printf ("%u",
                                           socket_id ? hub->config->presence_max_members : 0);
-  g_autoptr (GPtrArray)
-    args = strings (cl->node, channel, user_id, text, override ? "1" : "0", max, NULL);
-  run_script (cl, JOIN_LUA, args, on_joined, member_op_new (cl, socket_id, channel, user_id));
+  g_autoptr (GPtrArray) args = rc_hub_cluster_args (cl->node, channel, user_id, text,
+                                                    override ? "1" : "0", max, NULL);
+  rc_hub_cluster_script (cl, JOIN_LUA, args, on_joined,
+                         member_op_new (cl, socket_id, channel, user_id));
 }
 
 static void
 on_script_done (RcRedisClient *client, redisReply *reply, const GError *error, gpointer data)
 {
   if (error)
-    count_failure (error);
+    rc_hub_cluster_failed (error);
 }
 
 void
@@ -512,8 +401,8 @@ rc_hub_cluster_member_info (RcHub *hub, const char *channel, const char *user_id
 {
   RcHubCluster *cl = hub->cluster;
   g_autofree char *text = info_text (info);
-  g_autoptr (GPtrArray) args = strings (channel, user_id, text, NULL);
-  run_script (cl, INFO_LUA, args, on_script_done, NULL);
+  g_autoptr (GPtrArray) args = rc_hub_cluster_args (channel, user_id, text, NULL);
+  rc_hub_cluster_script (cl, INFO_LUA, args, on_script_done, NULL);
 }
 
 static void
@@ -522,10 +411,10 @@ on_left (RcRedisClient *client, redisReply *reply, const GError *error, gpointer
   MemberOp *op = data;
   RcHubCluster *cl = op->link->cl;
   if (error)
-    count_failure (error);
+    rc_hub_cluster_failed (error);
   else if (cl && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
            reply->element[0]->type == REDIS_REPLY_INTEGER && reply->element[0]->integer == 1 &&
-           is_string (reply->element[1])) {
+           rc_hub_cluster_is_string (reply->element[1])) {
     g_autoptr (JsonNode) info = info_node (reply->element[1]->str);
     announce_member (cl->hub, op->channel, FALSE, op->user_id, info, NULL);
   }
@@ -536,8 +425,9 @@ void
 rc_hub_cluster_member_leave (RcHub *hub, const char *channel, const char *user_id)
 {
   RcHubCluster *cl = hub->cluster;
-  g_autoptr (GPtrArray) args = strings (cl->node, channel, user_id, NULL);
-  run_script (cl, LEAVE_LUA, args, on_left, member_op_new (cl, NULL, channel, user_id));
+  g_autoptr (GPtrArray) args = rc_hub_cluster_args (cl->node, channel, user_id, NULL);
+  rc_hub_cluster_script (cl, LEAVE_LUA, args, on_left,
+                         member_op_new (cl, NULL, channel, user_id));
 }
 
 void
@@ -556,12 +446,12 @@ rc_hub_cluster_sio_user (RcHub *hub, const char *user_id, gboolean online)
 static void
 on_announcements (RcRedisClient *client, redisReply *reply, const GError *error, gpointer data)
 {
-  Link *link = data;
+  RcHubClusterLink *link = data;
   if (error)
-    count_failure (error);
+    rc_hub_cluster_failed (error);
   else if (link->cl)
     announce_all (link->cl, reply);
-  link_unref (link);
+  rc_hub_cluster_link_unref (link);
 }
 
 static void
@@ -610,16 +500,17 @@ resync (RcHubCluster *cl)
     g_ptr_array_add (args, g_strdup (g_ptr_array_index (sio, i)));
   for (guint i = 0; i < members->len; i++)
     g_ptr_array_add (args, g_strdup (g_ptr_array_index (members, i)));
-  run_script (cl, RESYNC_LUA, args, on_announcements, link_ref (cl->link));
+  rc_hub_cluster_script (cl, RESYNC_LUA, args, on_announcements,
+                         rc_hub_cluster_link_ref (cl->link));
 }
 
 static void
 on_heartbeat (RcRedisClient *client, redisReply *reply, const GError *error, gpointer data)
 {
-  Link *link = data;
+  RcHubClusterLink *link = data;
   RcHubCluster *cl = link->cl;
   if (error) {
-    count_failure (error);
+    rc_hub_cluster_failed (error);
   } else if (cl && reply->type == REDIS_REPLY_INTEGER && reply->integer == 1 &&
              cl->registered) {
     g_warning ("hub: this node (%s) was taken for dead by the cluster (no heartbeat for over "
@@ -629,15 +520,16 @@ on_heartbeat (RcRedisClient *client, redisReply *reply, const GError *error, gpo
   } else if (cl) {
     cl->registered = TRUE;
   }
-  link_unref (link);
+  rc_hub_cluster_link_unref (link);
 }
 
 static void
 heartbeat (RcHubCluster *cl)
 {
   g_autofree char *ttl = g_strdup_printf ("%d", NODE_TTL_MS);
-  g_autoptr (GPtrArray) args = strings (cl->node, ttl, NULL);
-  run_script (cl, HEARTBEAT_LUA, args, on_heartbeat, link_ref (cl->link));
+  g_autoptr (GPtrArray) args = rc_hub_cluster_args (cl->node, ttl, NULL);
+  rc_hub_cluster_script (cl, HEARTBEAT_LUA, args, on_heartbeat,
+                         rc_hub_cluster_link_ref (cl->link));
 }
 
 static gboolean
@@ -647,8 +539,9 @@ on_tick (gpointer data)
   if (!rc_redis_client_is_connected (cl->redis))
     return G_SOURCE_CONTINUE;
   heartbeat (cl);
-  g_autoptr (GPtrArray) args = strings (cl->node, NULL);
-  run_script (cl, SWEEP_LUA, args, on_announcements, link_ref (cl->link));
+  g_autoptr (GPtrArray) args = rc_hub_cluster_args (cl->node, NULL);
+  rc_hub_cluster_script (cl, SWEEP_LUA, args, on_announcements,
+                         rc_hub_cluster_link_ref (cl->link));
   return G_SOURCE_CONTINUE;
 }
 
@@ -667,10 +560,6 @@ on_connected (GObject *redis, GParamSpec *pspec, gpointer data)
 void
 rc_hub_cluster_presence_start (RcHubCluster *cl)
 {
-  cl->keys = g_strdup_printf ("hub:%s:", cl->app);
-  cl->link = g_new0 (Link, 1);
-  cl->link->refs = 1;
-  cl->link->cl = cl;
   G_STATIC_ASSERT (HEARTBEAT_MS == SWEEP_MS); /* one timer does both */
   cl->tick_id = g_timeout_add (HEARTBEAT_MS, on_tick, cl);
   cl->connected_id = g_signal_connect (cl->redis, "notify::connected",
@@ -682,94 +571,7 @@ rc_hub_cluster_presence_start (RcHubCluster *cl)
 void
 rc_hub_cluster_presence_stop (RcHubCluster *cl)
 {
-  if (!cl->link)
-    return;
   g_clear_handle_id (&cl->tick_id, g_source_remove);
-  g_clear_signal_handler (&cl->connected_id, cl->redis);
-  cl->link->cl = NULL;
-  g_clear_pointer (&cl->link, link_unref);
-  g_clear_pointer (&cl->keys, g_free);
-}
-
-/* --- what the HTTP API asks ----------------------------------------------------- */
-
-typedef struct {
-  Link *link;
-  RcHubCountsFunc counts;
-  RcHubIdsFunc ids;
-  gpointer data;
-} Query;
-
-static void
-on_channels (RcRedisClient *client, redisReply *reply, const GError *error, gpointer data)
-{
-  Query *q = data;
-  g_autoptr (GPtrArray) counts = NULL;
-  if (error)
-    count_failure (error);
-  else if (reply->type == REDIS_REPLY_ARRAY && reply->elements % 3 == 0) {
-    counts = g_ptr_array_new_with_free_func (rc_hub_channel_count_free);
-    for (size_t i = 0; i < reply->elements; i += 3) {
-      redisReply **e = reply->element + i;
-      if (!is_string (e[0]) || e[1]->type != REDIS_REPLY_INTEGER ||
-          e[2]->type != REDIS_REPLY_INTEGER)
-        continue;
-      RcHubChannelCount *c = g_new0 (RcHubChannelCount, 1);
-      c->name = g_strdup (e[0]->str);
-      c->subscriptions = (guint) MAX (e[1]->integer, 0);
-      c->users = (guint) MAX (e[2]->integer, 0);
-      g_ptr_array_add (counts, c);
-    }
-  }
-  q->counts (q->link->cl ? q->link->cl->hub : NULL, counts, q->data);
-  link_unref (q->link);
-  g_free (q);
-}
-
-gboolean
-rc_hub_cluster_channels (RcHub *hub, const char *only, RcHubCountsFunc func, gpointer data)
-{
-  RcHubCluster *cl = hub->cluster;
-  if (!cl)
-    return FALSE;
-  Query *q = g_new0 (Query, 1);
-  q->link = link_ref (cl->link);
-  q->counts = func;
-  q->data = data;
-  g_autoptr (GPtrArray) args = strings (only ? only : "", NULL);
-  run_script (cl, CHANNELS_LUA, args, on_channels, q);
-  return TRUE;
-}
-
-static void
-on_users (RcRedisClient *client, redisReply *reply, const GError *error, gpointer data)
-{
-  Query *q = data;
-  g_autoptr (GPtrArray) ids = NULL;
-  if (error)
-    count_failure (error);
-  else if (reply->type == REDIS_REPLY_ARRAY) {
-    ids = g_ptr_array_new_with_free_func (g_free);
-    for (size_t i = 0; i < reply->elements; i++)
-      if (is_string (reply->element[i]))
-        g_ptr_array_add (ids, g_strdup (reply->element[i]->str));
-  }
-  q->ids (q->link->cl ? q->link->cl->hub : NULL, ids, q->data);
-  link_unref (q->link);
-  g_free (q);
-}
-
-gboolean
-rc_hub_cluster_users (RcHub *hub, const char *channel, RcHubIdsFunc func, gpointer data)
-{
-  RcHubCluster *cl = hub->cluster;
-  if (!cl)
-    return FALSE;
-  Query *q = g_new0 (Query, 1);
-  q->link = link_ref (cl->link);
-  q->ids = func;
-  q->data = data;
-  g_autoptr (GPtrArray) args = strings (channel ? channel : "", NULL);
-  run_script (cl, USERS_LUA, args, on_users, q);
-  return TRUE;
+  if (cl->connected_id)
+    g_clear_signal_handler (&cl->connected_id, cl->redis);
 }

@@ -22,15 +22,76 @@
  */
 #include "hub/hub-cluster.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 #include "core/metrics.h"
 #include "json/json-text.h"
 
+RcHubClusterLink *
+rc_hub_cluster_link_ref (RcHubClusterLink *link)
+{
+  link->refs++;
+  return link;
+}
+
+void
+rc_hub_cluster_link_unref (RcHubClusterLink *link)
+{
+  if (--link->refs == 0)
+    g_free (link);
+}
+
+void
+rc_hub_cluster_failed (const GError *error)
+{
+  rc_metrics_counter_inc ("roomcast_hub_cluster_redis_failures_total",
+                          "Hub cluster scripts Redis did not run (state written again on "
+                          "reconnection)",
+                          NULL);
+  g_info ("hub: cluster state not updated in Redis: %s", error->message);
+}
+
+void
+rc_hub_cluster_script (RcHubCluster *cl, const char *script, GPtrArray *args,
+                       RcRedisReplyFunc callback, gpointer user_data)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (gpointer) "EVAL");
+  g_ptr_array_add (argv, (gpointer) script);
+  g_ptr_array_add (argv, (gpointer) "0");
+  g_ptr_array_add (argv, cl->keys);
+  for (guint i = 0; args && i < args->len; i++)
+    g_ptr_array_add (argv, g_ptr_array_index (args, i));
+  rc_redis_client_commandv (cl->redis, (int) argv->len, (const char *const *) argv->pdata, NULL,
+                            callback, user_data);
+}
+
+GPtrArray *
+rc_hub_cluster_args (const char *first, ...)
+{
+  GPtrArray *a = g_ptr_array_new_with_free_func (g_free);
+  va_list ap;
+  va_start (ap, first);
+  for (const char *s = first; s; s = va_arg (ap, const char *))
+    g_ptr_array_add (a, g_strdup (s));
+  va_end (ap);
+  return a;
+}
+
+gboolean
+rc_hub_cluster_is_string (redisReply *r)
+{
+  return r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS);
+}
+
 void
 rc_hub_cluster_free (RcHubCluster *cl)
 {
   rc_hub_cluster_presence_stop (cl);
+  cl->link->cl = NULL;
+  g_clear_pointer (&cl->link, rc_hub_cluster_link_unref);
+  g_free (cl->keys);
   g_clear_object (&cl->subscriber);
   g_clear_object (&cl->redis);
   g_free (cl->node);
@@ -181,6 +242,10 @@ rc_hub_start_cluster (RcHub *hub, RcRedisClient *redis, RcHealth *health)
                               g_random_int ());
   cl->app = g_strdup (config->pusher_app_id ? config->pusher_app_id : "");
   cl->channel = g_strdup_printf (RC_HUB_CLUSTER_CHANNEL_PREFIX "%u", config->redis_db);
+  cl->keys = g_strdup_printf ("hub:%s:", cl->app);
+  cl->link = g_new0 (RcHubClusterLink, 1);
+  cl->link->refs = 1;
+  cl->link->cl = cl;
   const char *const channels[] = { cl->channel, NULL };
   cl->subscriber = rc_redis_client_new_subscriber (config->redis_host, config->redis_port,
                                                    config->redis_password, config->redis_db,

@@ -276,6 +276,9 @@ void rc_hub_pusher_attach (RcHub *hub, SoupServer *soup);
 void rc_hub_pusher_stop_accepting (RcHub *hub);
 void rc_hub_pusher_shutdown (RcHub *hub);
 
+/* The hub's /metrics collector (hub-metrics.c), @data the hub. */
+void rc_hub_collect_metrics (GString *out, gpointer data);
+
 const RcConfig *rc_hub_get_config (RcHub *hub);
 GHashTable *rc_hub_get_channels (RcHub *hub); /* name -> channel (opaque) */
 

@@ -77,55 +77,6 @@ rc_hub_get_n_connections (RcHub *self)
   return g_hash_table_size (self->clients);
 }
 
-/* --- metrics --------------------------------------------------------------- */
-
-static void
-collect_metrics (GString *out, gpointer data)
-{
-  RcHub *self = data;
-  guint pusher = 0, sio = 0, subs = 0;
-  GHashTableIter it;
-  gpointer v;
-
-  g_hash_table_iter_init (&it, self->clients);
-  while (g_hash_table_iter_next (&it, NULL, &v)) {
-    RcHubClient *c = v;
-    if (g_str_equal (c->protocol, "pusher"))
-      pusher++;
-    else
-      sio++;
-    subs += g_hash_table_size (c->channels);
-  }
-  g_string_append (out, "# HELP roomcast_hub_connections Hub connections by protocol\n"
-                        "# TYPE roomcast_hub_connections gauge\n");
-  g_string_append_printf (out, "roomcast_hub_connections{protocol=\"pusher\"} %u\n", pusher);
-  g_string_append_printf (out, "roomcast_hub_connections{protocol=\"socketio\"} %u\n", sio);
-  rc_metrics_append_gauge (out, "roomcast_hub_subscriptions", "Hub channel subscriptions",
-                           subs);
-  rc_metrics_append_gauge (out, "roomcast_hub_channels", "Hub channels with subscribers",
-                           g_hash_table_size (self->channels));
-}
-
-static gboolean
-on_health (JsonBuilder *b, gpointer data)
-{
-  RcHub *self = data;
-  json_builder_set_member_name (b, "hub");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "connections");
-  json_builder_add_int_value (b, g_hash_table_size (self->clients));
-  json_builder_set_member_name (b, "channels");
-  json_builder_add_int_value (b, g_hash_table_size (self->channels));
-  json_builder_end_object (b);
-  return TRUE;
-}
-
-void
-rc_hub_add_health (RcHub *self, RcHealth *health)
-{
-  rc_health_add (health, on_health, self);
-}
-
 /* --- encoding ---------------------------------------------------------------- */
 
 char *
@@ -762,7 +713,7 @@ static void
 rc_hub_finalize (GObject *object)
 {
   RcHub *self = RC_HUB (object);
-  rc_metrics_unregister_collector (collect_metrics, self);
+  rc_metrics_unregister_collector (rc_hub_collect_metrics, self);
   rc_hub_teardown (self);
   G_OBJECT_CLASS (rc_hub_parent_class)->finalize (object);
 }
@@ -804,7 +755,7 @@ rc_hub_new (const RcConfig *config)
                     ? (guint) MIN (rl.rlim_cur / 2, G_MAXUINT)
                     : G_MAXUINT;
   self->max_connections = MIN (config->hub_max_connections, fd_half);
-  rc_metrics_register_collector (collect_metrics, self);
+  rc_metrics_register_collector (rc_hub_collect_metrics, self);
   rc_hub_users_start (self);
   /* Webhooks are signed with the app's secret. */
   if (app)
