@@ -6,6 +6,7 @@
 /* KIND_ENUM and KIND_FLAGS write through an int pointer. */
 G_STATIC_ASSERT (sizeof (RcAuthKind) == sizeof (int));
 G_STATIC_ASSERT (sizeof (RcRoomOwnership) == sizeof (int));
+G_STATIC_ASSERT (sizeof (RcRecvTransport) == sizeof (int));
 
 static const Choice bool_choices[] = {
   { "true", TRUE }, { "false", FALSE }, { "yes", TRUE }, { "no", FALSE }, { "on", TRUE },
@@ -23,6 +24,12 @@ static const Choice ownership_choices[] = {
   { "pinned", RC_ROOM_OWNERSHIP_PINNED },
   { "laravel", RC_ROOM_OWNERSHIP_LARAVEL },
   { "open", RC_ROOM_OWNERSHIP_OPEN },
+  { NULL, 0 },
+};
+
+static const Choice recv_transport_choices[] = {
+  { "webrtcbin", RC_RECV_TRANSPORT_WEBRTCBIN },
+  { "lite", RC_RECV_TRANSPORT_LITE },
   { NULL, 0 },
 };
 
@@ -149,6 +156,11 @@ static const Setting table[] = {
   { "MEDIA_ENABLED", NULL, KIND_ENUM, FALSE, "true", OFF (media_enabled),
     .choices = bool_choices },
   { "MEDIA_FANOUT_PEERS", NULL, KIND_UINT, FALSE, "64", OFF (fanout_peers), 1, 100000 },
+  /* webrtcbin: one sendrecv webrtcbin per client; lite: the room's
+   * icelitesink carries every client's audio, seated speakers publish
+   * through a webrtcbin send transport (docs/media.md). */
+  { "MEDIA_RECV_TRANSPORT", NULL, KIND_ENUM, FALSE, "webrtcbin", OFF (recv_transport),
+    .choices = recv_transport_choices },
   /* Which client candidates the server's ICE may send STUN to besides
    * global unicast addresses; unset: false, true with --dev (see parse_all). */
   { "RTC_ALLOW_LOOPBACK_CANDIDATES", NULL, KIND_ENUM, FALSE, NULL,

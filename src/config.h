@@ -35,6 +35,13 @@ typedef enum {
   RC_ROOM_OWNERSHIP_OPEN,    /* any room id; the pin, else the first joiner, hosts */
 } RcRoomOwnership;
 
+/* MEDIA_RECV_TRANSPORT: what carries a room's audio to its clients. */
+typedef enum {
+  RC_RECV_TRANSPORT_WEBRTCBIN, /* one sendrecv webrtcbin per client, audio in and out */
+  RC_RECV_TRANSPORT_LITE,      /* the room's icelitesink to everyone; a webrtcbin send
+                                * transport (media:publish) for each seated speaker */
+} RcRecvTransport;
+
 typedef struct {
   /* server */
   gboolean dev;             /* --dev (CLI only): dev auth, defaults for a demo */
@@ -126,6 +133,7 @@ typedef struct {
   guint opus_complexity;        /* OPUS_COMPLEXITY 0-10, default 10 */
   gboolean media_enabled;       /* MEDIA_ENABLED, default true: false = rooms without audio */
   guint fanout_peers;           /* MEDIA_FANOUT_PEERS, default 64: peers per fan-out thread */
+  RcRecvTransport recv_transport; /* MEDIA_RECV_TRANSPORT: webrtcbin|lite, default webrtcbin */
 
   /* Remote ICE candidates the server may send to besides global unicast
    * ones (src/media/candidate-filter.h); default false, true with --dev. */

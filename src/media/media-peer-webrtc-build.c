@@ -142,7 +142,9 @@ rc_media_peer_webrtc_build_bin (RcMediaPeerWebrtc *self, GError **error)
     return FALSE;
   }
   g_object_get (self->send_pad, "transceiver", &trans, NULL);
-  g_object_set (trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV,
+  g_object_set (trans, "direction",
+                self->receive_only ? GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY
+                                   : GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV,
                 "codec-preferences", caps, NULL);
   /* A pad the bin refuses is gone (it was floating). */
   self->sink_ghost = gst_ghost_pad_new ("sink", self->send_pad);

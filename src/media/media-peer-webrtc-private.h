@@ -24,6 +24,7 @@ struct _RcMediaPeerWebrtc {
   const RcConfig *config;
   GMainContext *context; /* where events are handled and signals emitted */
   char *name;
+  gboolean receive_only; /* a send transport: its transceiver is recvonly */
 
   GstElement *bin, *webrtc;
   GstPad *sink_ghost, *src_ghost;

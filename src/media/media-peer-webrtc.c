@@ -278,8 +278,8 @@ rc_media_peer_webrtc_dispatch (RcWebrtcEvent *ev)
   }
 }
 
-RcMediaPeer *
-rc_media_peer_webrtc_new (const RcConfig *config, const char *name, GError **error)
+static RcMediaPeer *
+new_webrtc (const RcConfig *config, const char *name, gboolean receive_only, GError **error)
 {
   g_autoptr (RcMediaPeerWebrtc) self = NULL;
 
@@ -287,16 +287,29 @@ rc_media_peer_webrtc_new (const RcConfig *config, const char *name, GError **err
   self = g_object_new (RC_TYPE_MEDIA_PEER_WEBRTC, NULL);
   self->config = config;
   self->name = g_strdup (name);
+  self->receive_only = receive_only;
   self->context = g_main_context_ref_thread_default ();
   if (!rc_media_peer_webrtc_build_bin (self, error))
     return NULL;
   return RC_MEDIA_PEER (g_steal_pointer (&self));
 }
 
+RcMediaPeer *
+rc_media_peer_webrtc_new (const RcConfig *config, const char *name, GError **error)
+{
+  return new_webrtc (config, name, FALSE, error);
+}
+
 static RcMediaPeer *
 new_peer (const char *name, gpointer config, GError **error)
 {
-  return rc_media_peer_webrtc_new (config, name, error);
+  return new_webrtc (config, name, FALSE, error);
+}
+
+static RcMediaPeer *
+new_receiver (const char *name, gpointer config, GError **error)
+{
+  return new_webrtc (config, name, TRUE, error);
 }
 
 RcMediaPeerFactory
@@ -304,6 +317,13 @@ rc_media_peer_webrtc_factory (const RcConfig *config)
 {
   g_return_val_if_fail (config != NULL, (RcMediaPeerFactory){ 0 });
   return (RcMediaPeerFactory){ .new_peer = new_peer, .data = (gpointer) config };
+}
+
+RcMediaPeerFactory
+rc_media_peer_webrtc_send_factory (const RcConfig *config)
+{
+  g_return_val_if_fail (config != NULL, (RcMediaPeerFactory){ 0 });
+  return (RcMediaPeerFactory){ .new_peer = new_receiver, .data = (gpointer) config };
 }
 
 /* --- RcMediaPeer ------------------------------------------------------------ */

@@ -37,6 +37,10 @@ RcMediaPeer *rc_media_peer_webrtc_new (const RcConfig *config, const char *name,
 /* The factory of room pipelines whose peers are webrtcbin peers made with
  * rc_media_peer_webrtc_new (@config, …). @config must outlive the peers. */
 RcMediaPeerFactory rc_media_peer_webrtc_factory (const RcConfig *config);
+/* The factory of send transports (MEDIA_RECV_TRANSPORT=lite): the same
+ * peers with a recvonly transceiver, so the offer asks the client to send
+ * only; the room never links their sink pad. */
+RcMediaPeerFactory rc_media_peer_webrtc_send_factory (const RcConfig *config);
 
 /* webrtcbin's own statistics (get-stats, all of them) as a GstStructure
  * (transfer full): for diagnosis, e.g. outbound-rtp packets-sent as the

@@ -118,6 +118,18 @@ rc_media_peer_get_ice_state (RcMediaPeer *self)
   return IFACE (self)->get_ice_state ? IFACE (self)->get_ice_state (self) : NULL;
 }
 
+gboolean
+rc_media_peer_set_source (RcMediaPeer *self, GstPad *stream, GError **error)
+{
+  g_return_val_if_fail (RC_IS_MEDIA_PEER (self) && GST_IS_PAD (stream), FALSE);
+  if (IFACE (self)->set_source == NULL) {
+    g_set_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_STATE,
+                 "this transport is fed through its sink pad");
+    return FALSE;
+  }
+  return IFACE (self)->set_source (self, stream, error);
+}
+
 void
 rc_media_peer_close (RcMediaPeer *self)
 {

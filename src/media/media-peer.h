@@ -25,10 +25,19 @@
  *    stop, remove) in an order that cannot deadlock, whatever state the
  *    negotiation reached.
  *
- * Implementations: RcMediaPeerWebrtc (webrtcbin, one per client). A lighter
- * listener transport (ICE-lite + DTLS-SRTP for many peers in one element)
- * can implement the same interface without changes to rooms or signalling:
- * a room pipeline (room-media.h) makes its peers through the
+ * A transport that carries the room's encoded streams to many peers in one
+ * element (RcMediaPeerLite) has no sink pad of its own (get_sink_pad()
+ * returns NULL): the room payloads each of its encoded streams once into a
+ * pad of the factory's request_stream_pad(), and tells each such peer which
+ * stream to carry with rc_media_peer_set_source(); the transport switches
+ * without renegotiation and keeps the peer's SSRC, sequence numbers and
+ * timestamps continuous. A peer whose get_src_pad() returns NULL receives
+ * nothing (a receive-only transport).
+ *
+ * Implementations: RcMediaPeerWebrtc (webrtcbin, one per client; or a
+ * receive-only one, the send transport of a seated speaker) and
+ * RcMediaPeerLite (one peer of the room's icelitesink: a send-only receive
+ * transport). A room pipeline (room-media.h) makes its peers through the
  * RcMediaPeerFactory it was given and knows them only through this
  * interface.
  */
@@ -83,15 +92,23 @@ struct _RcMediaPeerInterface {
   void (*close) (RcMediaPeer *self);
   /* Optional (NULL: the transport has no such state). */
   const char *(*get_ice_state) (RcMediaPeer *self);
+  /* Required when get_sink_pad() returns NULL (see above). */
+  gboolean (*set_source) (RcMediaPeer *self, GstPad *stream, GError **error);
 };
 
 /* Adds the peer's elements to @bin (the room pipeline) and brings them to
  * its state. Call once, before linking the pads. */
 gboolean rc_media_peer_attach (RcMediaPeer *self, GstBin *bin, GError **error);
-/* RTP to send to the client (transfer none). Caps: RC_MEDIA_OPUS_RTP_CAPS. */
+/* RTP to send to the client (transfer none). Caps: RC_MEDIA_OPUS_RTP_CAPS.
+ * NULL for a transport that carries the room's streams itself. */
 GstPad *rc_media_peer_get_sink_pad (RcMediaPeer *self);
-/* RTP received from the client (transfer none). */
+/* RTP received from the client (transfer none); NULL for a transport that
+ * only sends. */
 GstPad *rc_media_peer_get_src_pad (RcMediaPeer *self);
+/* For a peer without a sink pad: carry @stream, a pad that the factory's
+ * request_stream_pad() gave the room (transfer none), from now on. FALSE
+ * (RC_MEDIA_ERROR) when the transport refuses it. */
+gboolean rc_media_peer_set_source (RcMediaPeer *self, GstPad *stream, GError **error);
 
 /* Makes the SDP offer (and starts ICE gathering); completes with its text. */
 void rc_media_peer_create_offer_async (RcMediaPeer *self, GCancellable *cancellable,
@@ -136,6 +153,13 @@ void rc_media_peer_close (RcMediaPeer *self);
  * (rc_media_peer_webrtc_factory()); whoever builds a room pipeline picks it. */
 typedef struct {
   RcMediaPeer *(*new_peer) (const char *name, gpointer data, GError **error);
+  /* Only for a transport whose peers have no sink pad: a new sink pad of
+   * the transport in @bin (made there on first use) for one more encoded
+   * stream of the room (RTP, RC_MEDIA_OPUS_RTP_CAPS), transfer full, or
+   * NULL (RC_MEDIA_ERROR); and its release, once nothing is linked to it
+   * and no peer carries it any more. */
+  GstPad *(*request_stream_pad) (GstBin *bin, gpointer data, GError **error);
+  void (*release_stream_pad) (GstBin *bin, GstPad *pad, gpointer data);
   gpointer data;
 } RcMediaPeerFactory;
 

@@ -167,18 +167,45 @@ check_dtls (const GstSDPMessage *msg, const GstSDPMedia *media, GError **error)
   return TRUE;
 }
 
-/* The answerer's direction: it must receive what we send. */
-static gboolean
-check_direction (const GstSDPMessage *msg, const GstSDPMedia *media, GError **error)
+/* The direction of @media: its own attribute, else the session's, else
+ * sendrecv (RFC 3264). */
+static const char *
+direction_of (const GstSDPMessage *msg, const GstSDPMedia *media)
 {
-  static const char *const refused[] = { "sendonly", "inactive" };
+  static const char *const all[] = { "sendrecv", "sendonly", "recvonly", "inactive" };
 
-  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
-    if (gst_sdp_media_get_attribute_val (media, refused[i]) ||
-        (gst_sdp_message_get_attribute_val (msg, refused[i]) &&
-         !gst_sdp_media_get_attribute_val (media, "sendrecv") &&
-         !gst_sdp_media_get_attribute_val (media, "recvonly")))
-      return fail (error, "sdp: the answer is %s; it must be sendrecv or recvonly", refused[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    if (gst_sdp_media_get_attribute_val (media, all[i]))
+      return all[i];
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    if (gst_sdp_message_get_attribute_val (msg, all[i]))
+      return all[i];
+  return "sendrecv";
+}
+
+/* The answerer's direction: it must receive what we send and send what we
+ * receive. To a sendrecv offer: sendrecv or recvonly (a listener); to a
+ * recvonly offer (a send transport): sendonly or sendrecv; to a sendonly
+ * offer (a receive transport): recvonly or sendrecv. */
+static gboolean
+check_direction (const GstSDPMessage *answer, const GstSDPMedia *media,
+                 const GstSDPMessage *offer, const GstSDPMedia *offered, GError **error)
+{
+  const char *ours = direction_of (offer, offered);
+  const char *theirs = direction_of (answer, media);
+  gboolean ok;
+
+  if (g_str_equal (ours, "recvonly"))
+    ok = g_str_equal (theirs, "sendonly") || g_str_equal (theirs, "sendrecv");
+  else if (g_str_equal (ours, "sendonly"))
+    ok = g_str_equal (theirs, "recvonly") || g_str_equal (theirs, "sendrecv");
+  else
+    ok = g_str_equal (theirs, "sendrecv") || g_str_equal (theirs, "recvonly");
+  if (!ok)
+    return fail (error, "sdp: the answer is %s; to a %s offer it must be %s", theirs, ours,
+                 g_str_equal (ours, "recvonly")   ? "sendonly or sendrecv"
+                 : g_str_equal (ours, "sendonly") ? "recvonly or sendrecv"
+                                                  : "sendrecv or recvonly");
   return TRUE;
 }
 
@@ -243,7 +270,7 @@ check_media (const GstSDPMessage *answer, const GstSDPMessage *offer, GError **e
   if (!has_attr (answer, media, "rtcp-mux"))
     return fail (error, "sdp: a=rtcp-mux is required");
   return check_ice_credentials (answer, media, error) && check_dtls (answer, media, error) &&
-         check_direction (answer, media, error);
+         check_direction (answer, media, offer, offered, error);
 }
 
 GstSDPMessage *

@@ -53,8 +53,10 @@ gint rc_media_sdp_find_opus_pt (const GstSDPMedia *media);
  * mid other than the offer's; a BUNDLE group that is missing when the offer
  * has one or that names another mid; no rtcp-mux; no ICE ufrag/pwd or
  * out-of-range lengths; no DTLS fingerprint; a=setup other than active or
- * passive; a direction in which the client would not receive (sendonly,
- * inactive). */
+ * passive; a direction that does not match the offer's (to a sendrecv
+ * offer the client must receive: sendrecv or recvonly; to a recvonly offer,
+ * a send transport's, it must send: sendonly or sendrecv; to a sendonly
+ * offer, a receive transport's, recvonly or sendrecv). */
 GstSDPMessage *rc_media_sdp_parse_answer (const char *text, gsize len,
                                           const GstSDPMessage *offer, GError **error);
 

@@ -4,6 +4,7 @@
 #include <gst/gst.h>
 
 #include "core/metrics.h"
+#include "media/media-peer-lite.h"
 #include "media/media-peer-webrtc.h"
 #include "media/media-session.h"
 #include "media/recording-service.h"
@@ -18,8 +19,10 @@ typedef struct {
   char *socket_id;
   char *room_id;
   char *user_id;
-  RcMediaSession *session;
+  RcMediaSession *session; /* its receive transport's (webrtcbin: its only one) */
   gulong ended_id;
+  RcMediaSession *send; /* its send transport's, while it publishes (lite) */
+  gulong send_ended_id;
 } Entry;
 
 struct _RcMediaService {
@@ -28,10 +31,11 @@ struct _RcMediaService {
   RcSioServer *sio;
   RcRoomService *rooms;
   const RcConfig *config;
-  RcMediaPeerFactory peers; /* the rooms' transport: webrtcbin */
-  GHashTable *entries;      /* socket id -> Entry* */
-  GHashTable *medias;       /* room id -> RcRoomMedia* */
-  GHashTable *dirty;        /* room ids to re-route on the next idle */
+  RcMediaPeerFactory peers;   /* every participant's receive transport */
+  RcMediaPeerFactory senders; /* seated speakers' send transports; none with webrtcbin */
+  GHashTable *entries;        /* socket id -> Entry* */
+  GHashTable *medias;         /* room id -> RcRoomMedia* */
+  GHashTable *dirty;          /* room ids to re-route on the next idle */
   guint reconcile_source;
   gulong changed_id, disconnected_id;
   guint64 closed_in, closed_out, closed_offered; /* packets of pipelines already freed */
@@ -49,7 +53,24 @@ G_DEFINE_FINAL_TYPE (RcMediaService, rc_media_service, G_TYPE_OBJECT)
 
 /* --- entries -------------------------------------------------------------- */
 
-/* Session first (no more signalling; closes the peer), then the room's
+/* The send transport's session closed (no more signalling; closes its
+ * peer), then the sender out of the room. FALSE if there was none. */
+static gboolean
+entry_unpublish (Entry *e)
+{
+  RcRoomMedia *media = g_hash_table_lookup (e->self->medias, e->room_id);
+
+  if (e->send == NULL)
+    return FALSE;
+  g_clear_signal_handler (&e->send_ended_id, e->send);
+  rc_media_session_close (e->send);
+  if (media != NULL)
+    rc_room_media_remove_sender (media, e->socket_id);
+  g_clear_object (&e->send);
+  return TRUE;
+}
+
+/* Sessions first (no more signalling; closes the peers), then the room's
  * per-peer elements. Always on the main loop, whatever state the peer is in. */
 static void
 entry_free (gpointer data)
@@ -57,6 +78,7 @@ entry_free (gpointer data)
   Entry *e = data;
   RcRoomMedia *media = g_hash_table_lookup (e->self->medias, e->room_id);
 
+  entry_unpublish (e);
   g_clear_signal_handler (&e->ended_id, e->session);
   rc_media_session_close (e->session);
   if (media != NULL)
@@ -98,6 +120,25 @@ free_media (RcMediaService *self, const char *room_id)
   g_hash_table_remove (self->medias, room_id);
 }
 
+/* The send transport closed by the server: the client is told
+ * (media:unpublished {reason}) so that it closes its side. */
+static void
+unpublished (Entry *e, const char *reason)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) payload = NULL;
+
+  if (!entry_unpublish (e))
+    return;
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "reason");
+  json_builder_add_string_value (b, reason);
+  json_builder_end_object (b);
+  payload = json_builder_get_root (b);
+  rc_sio_socket_emit (e->socket, "media:unpublished", payload);
+  g_info ("media: sid=%s: send transport closed: %s", e->socket_id, reason);
+}
+
 /* Route every peer of @room_id from the registry's current state: who is
  * seated where, who is muted, who is still bound to the room. */
 static void
@@ -128,6 +169,8 @@ reconcile (RcMediaService *self, const char *room_id)
     }
     seat = rc_room_get_user_seat (room, e->user_id);
     s = seat >= 0 ? rc_room_get_seat (room, (guint) seat) : NULL;
+    if (seat < 0 && e->send != NULL)
+      unpublished (e, "seat_left");
     rc_room_media_set_route (media, e->socket_id, seat,
                              s != NULL && !s->muted && !s->mic_muted);
   }
@@ -257,6 +300,8 @@ remove_ended (gpointer data)
 
   if (e != NULL && e->session == x->session)
     remove_entry (x->self, x->socket_id, x->reason);
+  else if (e != NULL && e->send == x->session)
+    entry_unpublish (e); /* media:failed {transport: "send"} told the client */
   g_object_unref (x->self);
   g_object_unref (x->session);
   g_free (x->socket_id);
@@ -289,7 +334,8 @@ ensure_media (RcMediaService *self, const char *room_id, GError **error)
   room = rc_room_service_lookup (self->rooms, room_id);
   g_return_val_if_fail (room != NULL, NULL);
   media = rc_room_media_new (self->config, room_id, rc_room_get_n_seats (room), &self->peers,
-                             &media_callbacks, self, error);
+                             self->senders.new_peer ? &self->senders : NULL, &media_callbacks,
+                             self, error);
   if (media != NULL) {
     g_hash_table_insert (self->medias, g_strdup (room_id), media);
     rc_recording_service_media_started (self->recordings, room_id, media);
@@ -317,6 +363,20 @@ take_signal (RcRateLimiter *limiter, RcSioSocket *socket, RcSioAck *ack, const c
   return FALSE;
 }
 
+/* What the media:connect ack says besides the offer: which transport
+ * carries the room to the client, and whether a seated client must open a
+ * send transport (media:publish) to be heard. */
+static JsonObject *
+connect_fields (RcMediaService *self)
+{
+  JsonObject *o = json_object_new ();
+  gboolean lite = self->senders.new_peer != NULL;
+
+  json_object_set_string_member (o, "recvTransport", lite ? "lite" : "webrtcbin");
+  json_object_set_boolean_member (o, "publish", lite);
+  return o;
+}
+
 static void
 handle_connect (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
 {
@@ -324,6 +384,7 @@ handle_connect (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer da
   const char *room_id = rc_room_service_get_socket_room (self->rooms, socket);
   const char *socket_id = rc_sio_socket_get_id (socket);
   g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) fields = NULL;
   RcRoomMedia *media;
   RcMediaPeer *peer;
   Entry *e;
@@ -356,6 +417,8 @@ handle_connect (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer da
   e->session = rc_media_session_new (socket, peer, self->config->rtc_connect_timeout_ms,
                                      rc_candidate_allow_from_config (self->config));
   e->ended_id = g_signal_connect (e->session, "ended", G_CALLBACK (on_session_ended), e);
+  fields = connect_fields (self);
+  rc_media_session_set_transport (e->session, NULL, fields);
   g_hash_table_insert (self->entries, e->socket_id, e);
   reconcile (self, room_id); /* already seated: speak as soon as connected */
   rc_media_session_start (e->session, ack);
@@ -371,23 +434,115 @@ entry_of (RcMediaService *self, RcSioSocket *socket, RcSioAck *ack)
   return e;
 }
 
+/* The session a media:answer or media:ice is for: its "transport" member,
+ * "send" (the send transport) or absent / "recv" (the receive transport,
+ * or the only one); NULL with the ack answered. */
+static RcMediaSession *
+session_of (RcMediaService *self, RcSioSocket *socket, JsonArray *args, RcSioAck *ack)
+{
+  Entry *e = entry_of (self, socket, ack);
+  JsonNode *first = json_array_get_length (args) ? json_array_get_element (args, 0) : NULL;
+  JsonNode *transport = first && JSON_NODE_HOLDS_OBJECT (first)
+                          ? json_object_get_member (json_node_get_object (first), "transport")
+                          : NULL;
+  const char *name;
+
+  if (e == NULL)
+    return NULL;
+  if (transport == NULL)
+    return e->session;
+  name = JSON_NODE_HOLDS_VALUE (transport) &&
+             json_node_get_value_type (transport) == G_TYPE_STRING
+           ? json_node_get_string (transport)
+           : NULL;
+  if (g_strcmp0 (name, "recv") == 0)
+    return e->session;
+  if (g_strcmp0 (name, "send") != 0) {
+    if (ack)
+      rc_sio_ack_error (ack, "invalid_payload", "transport: must be \"send\" or \"recv\"");
+    return NULL;
+  }
+  if (e->send == NULL && ack)
+    rc_sio_ack_error (ack, "invalid_state", "No send transport: send media:publish first");
+  return e->send;
+}
+
 static void
 handle_answer (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
 {
-  Entry *e = entry_of (data, socket, ack);
+  RcMediaSession *session = session_of (data, socket, args, ack);
 
-  if (e)
-    rc_media_session_handle_answer (e->session, args, ack);
+  if (session)
+    rc_media_session_handle_answer (session, args, ack);
 }
 
 static void
 handle_ice (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
 {
   RcMediaService *self = data;
-  Entry *e = entry_of (self, socket, ack);
+  RcMediaSession *session = session_of (self, socket, args, ack);
 
-  if (e && take_signal (self->ices, socket, ack, "media:ice"))
-    rc_media_session_handle_ice (e->session, args, ack);
+  if (session && take_signal (self->ices, socket, ack, "media:ice"))
+    rc_media_session_handle_ice (session, args, ack);
+}
+
+/* media:publish: a seated client's send transport (MEDIA_RECV_TRANSPORT=lite):
+ * a new receive-only webrtcbin peer whose voice feeds its seat; the ack
+ * carries its offer, and its events "transport": "send". A second one
+ * replaces the first. */
+static void
+handle_publish (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
+{
+  RcMediaService *self = data;
+  Entry *e = entry_of (self, socket, ack);
+  RcRoomMedia *media = e ? g_hash_table_lookup (self->medias, e->room_id) : NULL;
+  RcRoom *room = e ? rc_room_service_lookup (self->rooms, e->room_id) : NULL;
+  g_autoptr (GError) error = NULL;
+  RcMediaPeer *sender;
+
+  if (e == NULL)
+    return;
+  if (media == NULL || !rc_room_media_has_senders (media)) {
+    if (ack)
+      rc_sio_ack_error (ack, "invalid_state",
+                        "This server takes your voice on the media:connect transport "
+                        "(its ack said publish: false)");
+    return;
+  }
+  if (room == NULL || rc_room_get_user_seat (room, e->user_id) < 0) {
+    if (ack)
+      rc_sio_ack_error (ack, "not_seated", "Take a seat (seat:take) before media:publish");
+    return;
+  }
+  if (!take_signal (self->connects, socket, ack, "media:publish"))
+    return;
+  entry_unpublish (e);
+  sender = rc_room_media_add_sender (media, e->socket_id, &error);
+  if (sender == NULL) {
+    g_warning ("room %s: no send transport for %s: %s", e->room_id, e->socket_id,
+               error->message);
+    if (ack)
+      rc_sio_ack_error (ack, "internal", "media is not available");
+    return;
+  }
+  e->send = rc_media_session_new (socket, sender, self->config->rtc_connect_timeout_ms,
+                                  rc_candidate_allow_from_config (self->config));
+  e->send_ended_id = g_signal_connect (e->send, "ended", G_CALLBACK (on_session_ended), e);
+  rc_media_session_set_transport (e->send, "send", NULL);
+  reconcile (self, e->room_id);
+  rc_media_session_start (e->send, ack);
+}
+
+static void
+handle_unpublish (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
+{
+  Entry *e = g_hash_table_lookup (((RcMediaService *) data)->entries,
+                                  rc_sio_socket_get_id (socket));
+
+  if (e != NULL)
+    entry_unpublish (e);
+  if (ack)
+    rc_sio_ack_ok (ack, NULL);
 }
 
 static void
@@ -554,12 +709,19 @@ rc_media_service_new (RcSioServer *sio, RcRoomService *rooms, const RcConfig *co
   self->sio = g_object_ref (sio);
   self->rooms = g_object_ref (rooms);
   self->config = config;
-  self->peers = rc_media_peer_webrtc_factory (config);
+  if (config->recv_transport == RC_RECV_TRANSPORT_LITE) {
+    self->peers = rc_media_peer_lite_factory (config);
+    self->senders = rc_media_peer_webrtc_send_factory (config);
+  } else {
+    self->peers = rc_media_peer_webrtc_factory (config);
+  }
   self->recordings = rc_recording_service_new (sio, rooms, config);
   rc_sio_server_on (sio, "media:connect", handle_connect, self);
   rc_sio_server_on (sio, "media:answer", handle_answer, self);
   rc_sio_server_on (sio, "media:ice", handle_ice, self);
   rc_sio_server_on (sio, "media:disconnect", handle_disconnect, self);
+  rc_sio_server_on (sio, "media:publish", handle_publish, self);
+  rc_sio_server_on (sio, "media:unpublish", handle_unpublish, self);
   self->disconnected_id = g_signal_connect (sio, "disconnected", G_CALLBACK (on_disconnected),
                                             self);
   self->changed_id = g_signal_connect (rooms, "room-changed", G_CALLBACK (on_room_changed),

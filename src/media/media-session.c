@@ -13,6 +13,8 @@ struct _RcMediaSession {
   guint connect_timeout_ms;
   RcCandidateAllow allow; /* remote candidates the filter lets through */
   GSource *timeout;
+  char *transport;   /* "send", or NULL: written into every event it emits */
+  JsonObject *extra; /* more members for the offer's ack, nullable */
 
   GstSDPMessage *offer;    /* our offer, once made: answers are checked against it */
   char *mid;               /* its audio mid */
@@ -27,6 +29,22 @@ enum { SIGNAL_ENDED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (RcMediaSession, rc_media_session, G_TYPE_OBJECT)
+
+/* Every event of the session goes out through here: a send transport's
+ * carry "transport": "send" so that the client knows which of its two
+ * peer connections they are for. */
+static void
+emit (RcMediaSession *self, const char *event, JsonNode *payload)
+{
+  if (self->transport != NULL && JSON_NODE_HOLDS_OBJECT (payload)) {
+    g_autoptr (JsonNode) copy = json_node_copy (payload);
+
+    json_object_set_string_member (json_node_get_object (copy), "transport", self->transport);
+    rc_sio_socket_emit (self->socket, event, copy);
+    return;
+  }
+  rc_sio_socket_emit (self->socket, event, payload);
+}
 
 /* Tells the client and the owner that this session is over. */
 static void
@@ -45,7 +63,7 @@ fail (RcMediaSession *self, const char *reason)
   json_builder_add_string_value (b, reason);
   json_builder_end_object (b);
   payload = json_builder_get_root (b);
-  rc_sio_socket_emit (self->socket, "media:failed", payload);
+  emit (self, "media:failed", payload);
   g_signal_emit (self, signals[SIGNAL_ENDED], 0, reason);
 }
 
@@ -75,7 +93,7 @@ send_candidate (RcMediaSession *self, JsonNode *payload)
     g_ptr_array_add (self->held, json_node_ref (payload));
     return;
   }
-  rc_sio_socket_emit (self->socket, "media:ice", payload);
+  emit (self, "media:ice", payload);
 }
 
 static void
@@ -195,17 +213,35 @@ on_offer (GObject *source, GAsyncResult *result, gpointer data)
   if (call->ack) {
     g_autoptr (JsonObject) fields = json_object_new ();
     json_object_set_object_member (fields, "offer", offer_object (sdp));
+    if (self->transport != NULL)
+      json_object_set_string_member (fields, "transport", self->transport);
+    if (self->extra != NULL) {
+      g_autoptr (GList) names = json_object_get_members (self->extra);
+      for (GList *l = names; l; l = l->next)
+        json_object_set_member (fields, l->data,
+                                json_node_copy (json_object_get_member (self->extra, l->data)));
+    }
     rc_sio_ack_ok (call->ack, fields);
   } else {
     g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
     json_node_take_object (node, offer_object (sdp));
-    rc_sio_socket_emit (self->socket, "media:offer", node);
+    emit (self, "media:offer", node);
   }
   offer_call_free (call);
   /* Candidates gathered meanwhile follow the offer, in order. */
   held = g_steal_pointer (&self->held);
   for (guint i = 0; i < held->len; i++)
-    rc_sio_socket_emit (self->socket, "media:ice", g_ptr_array_index (held, i));
+    emit (self, "media:ice", g_ptr_array_index (held, i));
+}
+
+void
+rc_media_session_set_transport (RcMediaSession *self, const char *transport, JsonObject *extra)
+{
+  g_return_if_fail (RC_IS_MEDIA_SESSION (self));
+  g_free (self->transport);
+  self->transport = g_strdup (transport);
+  g_clear_pointer (&self->extra, json_object_unref);
+  self->extra = extra ? json_object_ref (extra) : NULL;
 }
 
 void
@@ -442,6 +478,8 @@ rc_media_session_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->offer, gst_sdp_message_free);
   g_clear_pointer (&self->held, g_ptr_array_unref);
+  g_clear_pointer (&self->extra, json_object_unref);
+  g_free (self->transport);
   g_free (self->mid);
   G_OBJECT_CLASS (rc_media_session_parent_class)->finalize (object);
 }

@@ -49,6 +49,12 @@ G_DECLARE_FINAL_TYPE (RcMediaSession, rc_media_session, RC, MEDIA_SESSION, GObje
 RcMediaSession *rc_media_session_new (RcSioSocket *socket, RcMediaPeer *peer,
                                       guint connect_timeout_ms, RcCandidateAllow allow);
 
+/* Before rc_media_session_start(): @transport (nullable, e.g. "send") is
+ * written as the "transport" member of every event the session sends and
+ * of the offer's ack, so a client with two transports knows which one they
+ * are for; @extra (nullable) adds its members to the offer's ack. */
+void rc_media_session_set_transport (RcMediaSession *self, const char *transport,
+                                     JsonObject *extra);
 /* Makes the offer and answers @ack with it; with @ack NULL, sends it as a
  * `media:offer` event instead. */
 void rc_media_session_start (RcMediaSession *self, RcSioAck *ack);

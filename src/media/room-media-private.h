@@ -11,21 +11,27 @@ G_BEGIN_DECLS
 typedef struct {
   RcRoomMedia *media;
   char *id;
-  char *user_id; /* nullable */
-  char *name;    /* prefix of its elements' names: peer<N>[-<user id>] */
-  guint number;  /* the N */
-  RcMediaPeer *peer;
+  char *user_id;       /* nullable */
+  char *name;          /* prefix of its elements' names: peer<N>[-<user id>] */
+  guint number;        /* the N */
+  RcMediaPeer *peer;   /* its receive transport (webrtcbin: also its voice) */
+  RcMediaPeer *sender; /* its send transport while it publishes, or NULL */
+  /* Fed through its sink pad (webrtcbin): its own switch and payloader.
+   * A transport that carries the room's streams has none of these. */
   GstElement *selector, *pay;
   GstPad *tee_pad;    /* the fan-out's src pad feeding sel_shared */
   GstPad *sel_shared; /* selector sink for the shared mix */
   /* Its personal mix-minus, while mixed. */
   GstElement *own_bin;
   GstPad *mm_src, *sel_own;
+  GstPad *own_stream; /* the transport's pad for it (streams transport) */
   /* Its voice into the mixer, while mixed. */
   GstElement *in_bin;
   GstPad *mm_sink;
+  GstPad *voice; /* the pad linked to in_bin's sink (transfer none) */
   gint seat;
-  gboolean mixed; /* routed into the mixer: seated and unmuted */
+  gboolean wants_mix; /* seated and unmuted, as the room last said */
+  gboolean mixed;     /* routed into the mixer: wants_mix with a voice to mix */
 } Peer;
 
 typedef struct {
@@ -40,6 +46,11 @@ struct _RcRoomMedia {
   char *room_id;
   guint n_seats;
   RcMediaPeerFactory peer_factory;
+  RcMediaPeerFactory sender_factory; /* new_peer NULL: peers carry their voice */
+  /* A transport that carries the room's streams (request_stream_pad): the
+   * full mix payloaded once into it. */
+  GstElement *mix_pay;
+  GstPad *mix_tee_pad, *mix_stream;
   RcRoomMediaCallbacks callbacks;
   gpointer user_data;
   GstElement *pipeline, *mixer, *tee;

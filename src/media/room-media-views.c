@@ -64,6 +64,10 @@ rc_room_media_get_packets (RcRoomMedia *media, guint64 *packets_in, guint64 *pac
     *packets_in += stats.packets_in;
     *packets_out += stats.packets_out;
     *packets_offered += stats.packets_offered;
+    if (((Peer *) value)->sender != NULL) {
+      rc_media_peer_get_stats (((Peer *) value)->sender, &stats);
+      *packets_in += stats.packets_in;
+    }
   }
 }
 
@@ -93,6 +97,7 @@ rc_room_media_foreach_peer (RcRoomMedia *media, RcRoomMediaPeerFunc func, gpoint
       .user_id = p->user_id,
       .name = p->name,
       .peer = p->peer,
+      .sender = p->sender,
       .seat = p->seat,
       .mixed = p->in_bin != NULL,
       .own_mix = p->own_bin != NULL,

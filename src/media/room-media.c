@@ -159,7 +159,9 @@ stop_inbound (Peer *p)
     return;
   bin_sink = gst_element_get_static_pad (p->in_bin, "sink");
   bin_src = gst_element_get_static_pad (p->in_bin, "src");
-  gst_pad_unlink (rc_media_peer_get_src_pad (p->peer), bin_sink);
+  if (p->voice != NULL)
+    gst_pad_unlink (p->voice, bin_sink);
+  p->voice = NULL;
   gst_element_set_locked_state (p->in_bin, TRUE);
   gst_element_set_state (p->in_bin, GST_STATE_NULL);
   if (p->mm_sink != NULL) {
@@ -170,8 +172,21 @@ stop_inbound (Peer *p)
   drop_element (media, &p->in_bin);
 }
 
+/* The transport that carries the peer's voice: its send transport, else
+ * (webrtcbin) its one peer; NULL while a room with send transports has
+ * none for it (it has not published). */
+static GstPad *
+voice_of (Peer *p)
+{
+  if (p->sender != NULL)
+    return rc_media_peer_get_src_pad (p->sender);
+  if (p->media->sender_factory.new_peer != NULL)
+    return NULL;
+  return rc_media_peer_get_src_pad (p->peer);
+}
+
 /* The peer's voice into mixminus.sink_<seat>. The decoder chain is linked to
- * the mixer and running before the peer's src pad is linked to it, so the
+ * the mixer and running before the voice's src pad is linked to it, so the
  * first packet finds a playing chain. */
 static gboolean
 start_inbound (Peer *p, GError **error)
@@ -194,10 +209,11 @@ start_inbound (Peer *p, GError **error)
   p->mm_sink = rc_media_request_pad (media->mixer, seat_pad, error);
   if (p->mm_sink == NULL || !rc_media_link_pads (bin_src, p->mm_sink, error) ||
       !rc_media_sync_state (p->in_bin, error) ||
-      !rc_media_link_pads (rc_media_peer_get_src_pad (p->peer), bin_sink, error)) {
+      !rc_media_link_pads (voice_of (p), bin_sink, error)) {
     stop_inbound (p);
     return FALSE;
   }
+  p->voice = voice_of (p);
   return TRUE;
 }
 
@@ -208,10 +224,15 @@ static void
 stop_own_mix (Peer *p)
 {
   RcRoomMedia *media = p->media;
+  g_autoptr (GError) error = NULL;
 
   if (p->own_bin == NULL)
     return;
-  g_object_set (p->selector, "active-pad", p->sel_shared, NULL);
+  if (p->selector != NULL)
+    g_object_set (p->selector, "active-pad", p->sel_shared, NULL);
+  else if (!rc_media_peer_set_source (p->peer, media->mix_stream, &error))
+    g_warning ("room %s: %s is not back on the full mix: %s", media->room_id, p->id,
+               error->message);
   if (p->mm_src != NULL) {
     gst_element_release_request_pad (media->mixer, p->mm_src);
     g_clear_object (&p->mm_src);
@@ -222,23 +243,35 @@ stop_own_mix (Peer *p)
     gst_element_release_request_pad (p->selector, p->sel_own);
     g_clear_object (&p->sel_own);
   }
+  if (p->own_stream != NULL) {
+    g_autoptr (GstPad) bin_src = gst_element_get_static_pad (p->own_bin, "src");
+
+    gst_pad_unlink (bin_src, p->own_stream);
+    media->peer_factory.release_stream_pad (GST_BIN (media->pipeline), p->own_stream,
+                                            media->peer_factory.data);
+    g_clear_object (&p->own_stream);
+  }
   drop_element (media, &p->own_bin);
 }
 
 /* The peer's own mix-minus: mixminus.src_<seat> → queue → opusenc → its
- * selector, which then switches to it. The queue is leaky: a starved
- * encoder thread must never block the seat threads that push the mix (its
- * size: see ENCODER_QUEUE_DESC). */
+ * selector, which then switches to it; or, for a transport that carries
+ * the room's streams, → rtpopuspay → a stream pad of the transport, which
+ * the peer is then switched to. The queue is leaky: a starved encoder
+ * thread must never block the seat threads that push the mix (its size:
+ * see ENCODER_QUEUE_DESC). */
 static gboolean
 start_own_mix (Peer *p, GError **error)
 {
   RcRoomMedia *media = p->media;
+  gboolean streams = p->selector == NULL;
   g_autofree char *name = g_strdup_printf ("%s-own", p->name);
   g_autofree char *mm_pad = g_strdup_printf ("src_%d", p->seat);
-  g_autofree char *desc = g_strdup_printf (ENCODER_QUEUE_DESC " ! " OPUSENC_DESC " ! clocksync",
-                                           encoder_queue_ns (media->config),
-                                           media->config->opus_bitrate,
-                                           media->config->opus_complexity);
+  g_autofree char *desc =
+    g_strdup_printf (ENCODER_QUEUE_DESC " ! " OPUSENC_DESC " ! clocksync%s",
+                     encoder_queue_ns (media->config), media->config->opus_bitrate,
+                     media->config->opus_complexity,
+                     streams ? " ! rtpopuspay pt=" G_STRINGIFY (RC_MEDIA_OPUS_PT) : "");
   g_autoptr (GstPad) bin_src = NULL;
   g_autoptr (GstPad) bin_sink = NULL;
 
@@ -247,8 +280,13 @@ start_own_mix (Peer *p, GError **error)
     return FALSE;
   bin_src = gst_element_get_static_pad (p->own_bin, "src");
   bin_sink = gst_element_get_static_pad (p->own_bin, "sink");
-  if ((p->sel_own = rc_media_request_pad (p->selector, "sink_%u", error)) == NULL ||
-      !rc_media_link_pads (bin_src, p->sel_own, error) ||
+  if (streams)
+    p->own_stream = media->peer_factory.request_stream_pad (GST_BIN (media->pipeline),
+                                                            media->peer_factory.data, error);
+  else
+    p->sel_own = rc_media_request_pad (p->selector, "sink_%u", error);
+  if ((streams ? p->own_stream : p->sel_own) == NULL ||
+      !rc_media_link_pads (bin_src, streams ? p->own_stream : p->sel_own, error) ||
       !rc_media_sync_state (p->own_bin, error) ||
       (p->mm_src = rc_media_request_pad (media->mixer, mm_pad, error)) == NULL ||
       !rc_media_link_pads (p->mm_src, bin_sink, error)) {
@@ -257,8 +295,14 @@ start_own_mix (Peer *p, GError **error)
   }
   pace_clocksyncs (GST_BIN (p->own_bin));
   /* Switch now, not on the first own packet: at worst one 20 ms frame is
-   * missing, and the payloader keeps numbering without a gap. */
-  g_object_set (p->selector, "active-pad", p->sel_own, NULL);
+   * missing, and the payloader (or the transport) keeps numbering without a
+   * gap. */
+  if (!streams)
+    g_object_set (p->selector, "active-pad", p->sel_own, NULL);
+  else if (!rc_media_peer_set_source (p->peer, p->own_stream, error)) {
+    stop_own_mix (p);
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -275,6 +319,8 @@ disconnect_peer (Peer *p)
 
   stop_inbound (p);
   stop_own_mix (p);
+  if (p->sender != NULL)
+    rc_media_peer_close (p->sender);
   rc_media_peer_close (p->peer);
   if (p->tee_pad != NULL) {
     rc_room_fanout_release_pad (media->fanout, p->tee_pad);
@@ -289,6 +335,7 @@ static void
 destroy_peer (Peer *p)
 {
   disconnect_peer (p);
+  g_clear_object (&p->sender);
   g_object_unref (p->peer);
   g_free (p->id);
   g_free (p->user_id);
@@ -309,6 +356,12 @@ peer_free (gpointer data)
   media->removed_in += stats.packets_in;
   media->removed_out += stats.packets_out;
   media->removed_offered += stats.packets_offered;
+  if (p->sender != NULL) {
+    RcMediaPeerStats sent;
+
+    rc_media_peer_get_stats (p->sender, &sent);
+    media->removed_in += sent.packets_in;
+  }
   g_info ("room %s: peer %s removed: %" G_GUINT64_FORMAT " packets offered, %" G_GUINT64_FORMAT
           " sent, %" G_GUINT64_FORMAT " received",
           media->room_id, p->id, stats.packets_offered, stats.packets_out, stats.packets_in);
@@ -332,8 +385,60 @@ peer_name (guint number, const char *user_id)
   return g_strdup_printf ("peer%u-%s", number, user);
 }
 
+/* For a transport that carries the room's streams: the full mix, from a
+ * pad of the encoder's tee, payloaded once into a stream pad of it (made on
+ * the first such peer). */
+static gboolean
+ensure_mix_stream (RcRoomMedia *media, GError **error)
+{
+  g_autoptr (GstPad) pay_src = NULL;
+  g_autoptr (GstPad) pay_sink = NULL;
+
+  if (media->mix_stream != NULL)
+    return TRUE;
+  if (media->peer_factory.request_stream_pad == NULL) {
+    g_set_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_STATE,
+                 "a peer without a sink pad from a factory without streams");
+    return FALSE;
+  }
+  media->mix_pay = rc_media_bin_add_new (GST_BIN (media->pipeline), "rtpopuspay", "mix-pay",
+                                         error);
+  if (media->mix_pay == NULL)
+    return FALSE;
+  g_object_set (media->mix_pay, "pt", RC_MEDIA_OPUS_PT, NULL);
+  pay_src = gst_element_get_static_pad (media->mix_pay, "src");
+  pay_sink = gst_element_get_static_pad (media->mix_pay, "sink");
+  media->mix_stream = media->peer_factory.request_stream_pad (GST_BIN (media->pipeline),
+                                                              media->peer_factory.data, error);
+  if (media->mix_stream == NULL || !rc_media_link_pads (pay_src, media->mix_stream, error) ||
+      !rc_media_sync_state (media->mix_pay, error) ||
+      (media->mix_tee_pad = rc_media_request_pad (media->tee, "src_%u", error)) == NULL ||
+      !rc_media_link_pads (media->mix_tee_pad, pay_sink, error))
+    return FALSE; /* rc_room_media_free() undoes the rest */
+  return TRUE;
+}
+
+static void
+drop_mix_stream (RcRoomMedia *media)
+{
+  if (media->mix_tee_pad != NULL) {
+    g_autoptr (GstPad) pay_sink = gst_element_get_static_pad (media->mix_pay, "sink");
+
+    gst_pad_unlink (media->mix_tee_pad, pay_sink);
+    gst_element_release_request_pad (media->tee, media->mix_tee_pad);
+    g_clear_object (&media->mix_tee_pad);
+  }
+  drop_element (media, &media->mix_pay);
+  if (media->mix_stream != NULL) {
+    media->peer_factory.release_stream_pad (GST_BIN (media->pipeline), media->mix_stream,
+                                            media->peer_factory.data);
+    g_clear_object (&media->mix_stream);
+  }
+}
+
 /* The attached peer's path from the shared mix: a fan-out tee pad → its
- * input-selector → its payloader → its sink pad. */
+ * input-selector → its payloader → its sink pad; or, for a transport that
+ * carries the room's streams, the room's full-mix stream. */
 static gboolean
 connect_peer (Peer *p, GError **error)
 {
@@ -341,6 +446,10 @@ connect_peer (Peer *p, GError **error)
   g_autofree char *sel_name = g_strdup_printf ("%s-sel", p->name);
   g_autofree char *pay_name = g_strdup_printf ("%s-pay", p->name);
   g_autoptr (GstPad) pay_src = NULL;
+
+  if (rc_media_peer_get_sink_pad (p->peer) == NULL)
+    return ensure_mix_stream (media, error) &&
+           rc_media_peer_set_source (p->peer, media->mix_stream, error);
 
   p->selector = rc_media_bin_add_new (GST_BIN (media->pipeline), "input-selector", sel_name,
                                       error);
@@ -415,19 +524,15 @@ rc_room_media_remove_peer (RcRoomMedia *media, const char *peer_id)
   return g_hash_table_remove (media->peers, peer_id);
 }
 
-void
-rc_room_media_set_route (RcRoomMedia *media, const char *peer_id, gint seat, gboolean mixed)
+/* Tears the peer's route down and builds it again from its seat, what the
+ * room wants (wants_mix) and whether it has a voice to mix. A seat move is
+ * leave + take. */
+static void
+reroute (Peer *p, gint seat, gboolean wants_mix)
 {
-  Peer *p = g_hash_table_lookup (media->peers, peer_id);
+  RcRoomMedia *media = p->media;
   g_autoptr (GError) error = NULL;
 
-  if (p == NULL)
-    return;
-  if (seat < 0 || (guint) seat >= media->n_seats)
-    seat = -1, mixed = FALSE;
-  if (p->seat == seat && p->mixed == mixed)
-    return;
-  /* Any change tears the old route down first: a seat move is leave + take. */
   stop_inbound (p);
   stop_own_mix (p);
   if (p->seat >= 0) {
@@ -438,17 +543,89 @@ rc_room_media_set_route (RcRoomMedia *media, const char *peer_id, gint seat, gbo
     media->levels[p->seat] = (SeatLevel){ 0 };
   }
   p->seat = seat;
-  p->mixed = mixed;
+  p->wants_mix = wants_mix;
+  p->mixed = wants_mix && voice_of (p) != NULL;
   rc_pipeline_dump_request (media->dump, "route");
-  if (!mixed)
+  if (!p->mixed)
     return;
   if (!start_own_mix (p, &error) || !start_inbound (p, &error)) {
-    g_warning ("room %s: %s cannot speak on seat %d: %s", media->room_id, peer_id, seat,
+    g_warning ("room %s: %s cannot speak on seat %d: %s", media->room_id, p->id, seat,
                error->message);
     stop_own_mix (p);
     p->mixed = FALSE;
   }
-  GST_INFO ("room %s: %s seat %d mixed %d", media->room_id, peer_id, seat, p->mixed);
+  GST_INFO ("room %s: %s seat %d mixed %d", media->room_id, p->id, seat, p->mixed);
+}
+
+void
+rc_room_media_set_route (RcRoomMedia *media, const char *peer_id, gint seat, gboolean mixed)
+{
+  Peer *p = g_hash_table_lookup (media->peers, peer_id);
+
+  if (p == NULL)
+    return;
+  if (seat < 0 || (guint) seat >= media->n_seats)
+    seat = -1, mixed = FALSE;
+  if (p->seat == seat && p->wants_mix == mixed)
+    return;
+  reroute (p, seat, mixed);
+}
+
+gboolean
+rc_room_media_has_senders (RcRoomMedia *media)
+{
+  return media->sender_factory.new_peer != NULL;
+}
+
+RcMediaPeer *
+rc_room_media_add_sender (RcRoomMedia *media, const char *peer_id, GError **error)
+{
+  Peer *p = g_hash_table_lookup (media->peers, peer_id);
+  g_autofree char *name = NULL;
+  RcMediaPeer *sender;
+
+  if (p == NULL || media->sender_factory.new_peer == NULL) {
+    g_set_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_STATE,
+                 p == NULL ? "no peer %s in this room" : "peer %s carries its own voice",
+                 peer_id);
+    return NULL;
+  }
+  rc_room_media_remove_sender (media, peer_id);
+  /* Numbered: a closed sender's elements may still be on their way out. */
+  name = g_strdup_printf ("%s-send%u", p->name, ++media->next_peer);
+  sender = media->sender_factory.new_peer (name, media->sender_factory.data, error);
+  if (sender == NULL)
+    return NULL;
+  if (!rc_media_peer_attach (sender, GST_BIN (media->pipeline), error)) {
+    rc_media_peer_close (sender);
+    g_object_unref (sender);
+    return NULL;
+  }
+  p->sender = sender;
+  reroute (p, p->seat, p->wants_mix);
+  GST_INFO ("room %s: %s publishes through %s", media->room_id, peer_id, name);
+  rc_pipeline_dump_request (media->dump, "sender-added");
+  return sender;
+}
+
+gboolean
+rc_room_media_remove_sender (RcRoomMedia *media, const char *peer_id)
+{
+  Peer *p = g_hash_table_lookup (media->peers, peer_id);
+  RcMediaPeerStats stats;
+
+  if (p == NULL || p->sender == NULL)
+    return FALSE;
+  /* Its voice out of the mixer first, then the transport. */
+  stop_inbound (p);
+  stop_own_mix (p);
+  rc_media_peer_get_stats (p->sender, &stats);
+  media->removed_in += stats.packets_in;
+  rc_media_peer_close (p->sender);
+  g_clear_object (&p->sender);
+  reroute (p, p->seat, p->wants_mix);
+  rc_pipeline_dump_request (media->dump, "sender-removed");
+  return TRUE;
 }
 
 /* --- mix sinks (recordings) ------------------------------------------------ */
@@ -606,8 +783,8 @@ on_bus (GstBus *bus, GstMessage *msg, gpointer data)
 
 RcRoomMedia *
 rc_room_media_new (const RcConfig *config, const char *room_id, guint n_seats,
-                   const RcMediaPeerFactory *peers, const RcRoomMediaCallbacks *callbacks,
-                   gpointer user_data, GError **error)
+                   const RcMediaPeerFactory *peers, const RcMediaPeerFactory *senders,
+                   const RcRoomMediaCallbacks *callbacks, gpointer user_data, GError **error)
 {
   g_autofree char *desc = NULL;
   g_autofree char *name = g_strdup_printf ("room-%s", room_id);
@@ -637,6 +814,8 @@ rc_room_media_new (const RcConfig *config, const char *room_id, guint n_seats,
   media->room_id = g_strdup (room_id);
   media->n_seats = n_seats;
   media->peer_factory = *peers;
+  if (senders)
+    media->sender_factory = *senders;
   if (callbacks)
     media->callbacks = *callbacks;
   media->user_data = user_data;
@@ -670,6 +849,7 @@ rc_room_media_free (RcRoomMedia *media)
   g_clear_pointer (&media->dump, rc_pipeline_dump_free);
   /* Peers first, each in its safe order, then the rest at once. */
   g_hash_table_remove_all (media->peers);
+  drop_mix_stream (media);
   rc_room_fanout_free (media->fanout);
   gst_bus_remove_watch (media->bus);
   gst_element_set_state (media->pipeline, GST_STATE_NULL);

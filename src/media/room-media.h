@@ -10,6 +10,15 @@
  *   per peer:  tee ──────────▶ input-selector ─▶ rtpopuspay pt=111 ─▶ peer sink
  *              A's opusenc ──▶ ┘ (sink_1, only while A speaks)
  *
+ * With MEDIA_RECV_TRANSPORT=lite the peers have no sink pad: each encoded
+ * stream is payloaded once into the room's icelitesink, which switches each
+ * peer between streams itself (rc_media_peer_set_source()), and a seated
+ * speaker's voice comes from its send transport (a receive-only webrtcbin):
+ *
+ *   send transport src ─▶ opus depay/dec ─▶ … ─▶ mixminus.sink_<seat>
+ *   tee ─▶ rtpopuspay ─▶ icelitesink.sink_0  (the full mix)
+ *   A's opusenc ─▶ rtpopuspay ─▶ icelitesink.sink_1 (while A speaks)
+ *
  * Past MEDIA_FANOUT_PEERS peers the shared tee feeds further groups of
  * peers through leaky queues, one thread each (room-fanout.h).
  *
@@ -49,11 +58,15 @@ typedef struct {
                     double level_db, gpointer user_data);
 } RcRoomMediaCallbacks;
 
-/* @config must outlive it. Its peers are made by @peers (copied; its data
- * must outlive the room), e.g. rc_media_peer_webrtc_factory(). Fails if an
- * element is missing (mixminus, opus). */
+/* @config must outlive it. Its peers (every participant's receive
+ * transport) are made by @peers (copied; its data must outlive the room),
+ * e.g. rc_media_peer_webrtc_factory(). With @senders (nullable), a seated
+ * speaker's voice comes through a send transport of its own made by
+ * @senders (rc_room_media_add_sender()); without, through its one peer's
+ * src pad. Fails if an element is missing (mixminus, opus). */
 RcRoomMedia *rc_room_media_new (const RcConfig *config, const char *room_id, guint n_seats,
                                 const RcMediaPeerFactory *peers,
+                                const RcMediaPeerFactory *senders,
                                 const RcRoomMediaCallbacks *callbacks, gpointer user_data,
                                 GError **error);
 /* Sets the pipeline to NULL (peers closed first). */
@@ -75,9 +88,22 @@ RcMediaPeer *rc_room_media_add_peer (RcRoomMedia *media, const char *peer_id, GE
 gboolean rc_room_media_remove_peer (RcRoomMedia *media, const char *peer_id);
 
 /* @seat -1: not seated. @mixed: seated and unmuted (mic and seat): the
- * peer's audio goes into seat @seat and it hears its own mix-minus. */
+ * peer's audio goes into seat @seat and it hears its own mix-minus (in a
+ * room with send transports, only while it has one). */
 void rc_room_media_set_route (RcRoomMedia *media, const char *peer_id, gint seat,
                               gboolean mixed);
+
+/* Whether the room takes its speakers' voices through send transports. */
+gboolean rc_room_media_has_senders (RcRoomMedia *media);
+/* A send transport for the peer @peer_id (replaces its previous one),
+ * made by the room's @senders factory, attached; its voice goes into the
+ * mixer whenever the route says so. Transfer none. NULL (RC_MEDIA_ERROR)
+ * without such a peer, in a room without senders, or when the transport
+ * cannot be made. */
+RcMediaPeer *rc_room_media_add_sender (RcRoomMedia *media, const char *peer_id, GError **error);
+/* Takes the peer's voice out of the mixer, closes and removes its send
+ * transport; FALSE if it had none. */
+gboolean rc_room_media_remove_sender (RcRoomMedia *media, const char *peer_id);
 
 guint rc_room_media_get_n_peers (RcRoomMedia *media);
 /* Peers currently routed into the mixer. */
@@ -101,10 +127,11 @@ typedef struct {
   const char *user_id; /* nullable */
   const char *name;    /* its elements' name prefix in the pipeline */
   RcMediaPeer *peer;
-  gint seat;         /* -1: not seated */
-  gboolean mixed;    /* its voice goes into the mixer (seated, unmuted) */
-  gboolean own_mix;  /* it hears its own mix-minus (its own encoder runs) */
-  gboolean speaking; /* mixed and its voice activity is on (as last reported) */
+  RcMediaPeer *sender; /* its send transport, nullable */
+  gint seat;           /* -1: not seated */
+  gboolean mixed;      /* its voice goes into the mixer (seated, unmuted) */
+  gboolean own_mix;    /* it hears its own mix-minus (its own encoder runs) */
+  gboolean speaking;   /* mixed and its voice activity is on (as last reported) */
 } RcRoomMediaPeerInfo;
 typedef void (*RcRoomMediaPeerFunc) (const RcRoomMediaPeerInfo *info, gpointer user_data);
 /* Calls @func for each peer, oldest first. @func must not add or remove peers. */

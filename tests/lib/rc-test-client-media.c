@@ -10,6 +10,12 @@
  * rc-test-media.h, shared with the load generator's Janus offerer. webrtcbin
  * callbacks post events to the client's main context (RcTestWebrtcEvents);
  * an event whose media session was torn down meanwhile is ignored.
+ *
+ * Two transports (the media:connect ack says publish: true): the receive
+ * transport is always receive-only, and a client with a tone opens a send
+ * transport (media:publish) with only the send branch; its signalling
+ * carries "transport": "send". The pipeline is built when the offer comes,
+ * still before set-remote-description.
  */
 #include "rc-test-client-private.h"
 
@@ -21,6 +27,8 @@
 
 struct _RcTestMedia {
   RcTestClient *client;       /* weak: the media never outlives its client */
+  gboolean send;              /* the send transport (media:publish) */
+  RcTestMediaState *state;    /* the client's media_state or send_state */
   GstElement *pipeline, *webrtc, *pay;
   RcTestWebrtcEvents *events; /* webrtcbin callbacks, posted to the client's context */
   char *mid;
@@ -29,36 +37,62 @@ struct _RcTestMedia {
   GPtrArray *pending_local;   /* JsonNode *, until the answer is sent */
 };
 
+static void media_teardown (RcTestMedia **media);
+
 /* What each webrtcbin promise was for. */
 enum { TAG_REMOTE_SET, TAG_ANSWER, TAG_LOCAL_SET, TAG_STATS };
 
 /* --- main loop ------------------------------------------------------------- */
 
 static void
+state_fail (RcTestClient *self, gboolean send, const char *reason)
+{
+  RcTestMediaState *state = send ? &self->send_state : &self->media_state;
+
+  if (*state == RC_TEST_MEDIA_FAILED)
+    return;
+  g_debug ("test client %s: %s media failed: %s", self->token, send ? "send" : "receive",
+           reason);
+  *state = RC_TEST_MEDIA_FAILED;
+  g_free (self->failed_reason);
+  self->failed_reason = send ? g_strconcat ("send:", reason, NULL) : g_strdup (reason);
+}
+
+static void
 media_fail (RcTestClient *self, const char *reason)
 {
-  if (self->media_state == RC_TEST_MEDIA_FAILED)
-    return;
-  g_debug ("test client %s: media failed: %s", self->token, reason);
-  self->media_state = RC_TEST_MEDIA_FAILED;
-  g_free (self->failed_reason);
-  self->failed_reason = g_strdup (reason);
+  state_fail (self, FALSE, reason);
+}
+
+static void
+m_fail (RcTestMedia *m, const char *reason)
+{
+  state_fail (m->client, m->send, reason);
+}
+
+/* @payload with "transport": "send" for the send transport's events. */
+static void
+emit_for (RcTestMedia *m, const char *event, JsonNode *payload, RcTestAckFunc ack)
+{
+  if (m->send && JSON_NODE_HOLDS_OBJECT (payload))
+    json_object_set_string_member (json_node_get_object (payload), "transport", "send");
+  rc_test_client_emit (m->client, event, payload, ack, NULL);
 }
 
 /* FALSE (and the session failed) when a promise did not succeed. */
 static gboolean
-reply_ok (RcTestClient *self, const RcTestWebrtcEvent *ev, const char *what)
+reply_ok (RcTestMedia *m, const RcTestWebrtcEvent *ev, const char *what)
 {
   g_autoptr (GError) error = NULL;
 
   if (ev->result != GST_PROMISE_RESULT_REPLIED) {
-    media_fail (self, what);
+    m_fail (m, what);
     return FALSE;
   }
   if (ev->reply && gst_structure_has_field_typed (ev->reply, "error", G_TYPE_ERROR)) {
     gst_structure_get (ev->reply, "error", G_TYPE_ERROR, &error, NULL);
-    g_message ("test client %s: %s: %s", self->token, what, error ? error->message : "?");
-    media_fail (self, what);
+    g_message ("test client %s: %s: %s", m->client->token, what, error ? error->message : "?");
+    m_fail (m, what);
     return FALSE;
   }
   return TRUE;
@@ -70,22 +104,36 @@ send_ice (RcTestClient *self, RcTestMedia *m, JsonNode *payload)
   if (!m->answer_sent)
     g_ptr_array_add (m->pending_local, json_node_ref (payload));
   else
-    rc_test_client_emit (self, "media:ice", payload, NULL, NULL);
+    emit_for (m, "media:ice", payload, NULL);
+}
+
+static void
+answer_acked (RcTestClient *self, JsonArray *args, gboolean send)
+{
+  JsonNode *first = json_array_get_length (args) ? json_array_get_element (args, 0) : NULL;
+  JsonObject *o = first && JSON_NODE_HOLDS_OBJECT (first) ? json_node_get_object (first) : NULL;
+  RcTestMediaState *state = send ? &self->send_state : &self->media_state;
+
+  if (o == NULL || !json_object_get_boolean_member_with_default (o, "ok", FALSE)) {
+    JsonObject *err = o ? json_object_get_object_member (o, "error") : NULL;
+    state_fail (self, send,
+                err ? json_object_get_string_member_with_default (err, "code", "?")
+                    : "answer refused");
+  } else if (*state == RC_TEST_MEDIA_OFFERED) {
+    *state = RC_TEST_MEDIA_ANSWERED;
+  }
 }
 
 static void
 on_answer_ack (RcTestClient *self, JsonArray *args, gpointer data)
 {
-  JsonNode *first = json_array_get_length (args) ? json_array_get_element (args, 0) : NULL;
-  JsonObject *o = first && JSON_NODE_HOLDS_OBJECT (first) ? json_node_get_object (first) : NULL;
+  answer_acked (self, args, FALSE);
+}
 
-  if (o == NULL || !json_object_get_boolean_member_with_default (o, "ok", FALSE)) {
-    JsonObject *err = o ? json_object_get_object_member (o, "error") : NULL;
-    media_fail (self, err ? json_object_get_string_member_with_default (err, "code", "?")
-                          : "answer refused");
-  } else if (self->media_state == RC_TEST_MEDIA_OFFERED) {
-    self->media_state = RC_TEST_MEDIA_ANSWERED;
-  }
+static void
+on_send_answer_ack (RcTestClient *self, JsonArray *args, gpointer data)
+{
+  answer_acked (self, args, TRUE);
 }
 
 /* @sdp with every a=fingerprint value replaced by @fingerprint. */
@@ -110,10 +158,10 @@ on_local_set (RcTestClient *self, RcTestMedia *m, const char *sdp)
   json_object_set_string_member (answer, "type", "answer");
   json_object_set_string_member (answer, "sdp", sdp);
   json_node_set_object (node, answer);
-  rc_test_client_emit (self, "media:answer", node, on_answer_ack, NULL);
+  emit_for (m, "media:answer", node, m->send ? on_send_answer_ack : on_answer_ack);
   m->answer_sent = TRUE;
   for (guint i = 0; i < m->pending_local->len; i++)
-    rc_test_client_emit (self, "media:ice", g_ptr_array_index (m->pending_local, i), NULL, NULL);
+    emit_for (m, "media:ice", g_ptr_array_index (m->pending_local, i), NULL);
   g_ptr_array_set_size (m->pending_local, 0);
 }
 
@@ -150,7 +198,7 @@ handle_reply (RcTestClient *self, RcTestMedia *m, const RcTestWebrtcEvent *ev)
 
   switch (ev->tag) {
   case TAG_REMOTE_SET:
-    if (!reply_ok (self, ev, "set-remote-description"))
+    if (!reply_ok (m, ev, "set-remote-description"))
       return;
     m->remote_set = TRUE;
     for (guint i = 0; i < m->pending_remote->len; i++)
@@ -163,11 +211,11 @@ handle_reply (RcTestClient *self, RcTestMedia *m, const RcTestWebrtcEvent *ev)
     break;
   case TAG_ANSWER: {
     GstWebRTCSessionDescription *answer = NULL;
-    if (!reply_ok (self, ev, "create-answer"))
+    if (!reply_ok (m, ev, "create-answer"))
       return;
     gst_structure_get (ev->reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, NULL);
     if (answer == NULL) {
-      media_fail (self, "create-answer");
+      m_fail (m, "create-answer");
       return;
     }
     promise = rc_test_webrtc_events_promise (m->events, TAG_LOCAL_SET);
@@ -179,7 +227,7 @@ handle_reply (RcTestClient *self, RcTestMedia *m, const RcTestWebrtcEvent *ev)
     break;
   }
   case TAG_LOCAL_SET:
-    if (reply_ok (self, ev, "set-local-description"))
+    if (reply_ok (m, ev, "set-local-description"))
       on_local_set (self, m, g_object_get_data (G_OBJECT (m->webrtc), "rc-answer"));
     break;
   case TAG_STATS:
@@ -216,18 +264,18 @@ handle (const RcTestWebrtcEvent *ev, gpointer data)
   }
   case RC_TEST_WEBRTC_STATE:
     if (ev->value == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED &&
-        self->media_state != RC_TEST_MEDIA_FAILED)
-      self->media_state = RC_TEST_MEDIA_CONNECTED;
+        *m->state != RC_TEST_MEDIA_FAILED)
+      *m->state = RC_TEST_MEDIA_CONNECTED;
     else if (ev->value == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
-      media_fail (self, "client_connection_failed");
+      m_fail (m, "client_connection_failed");
     break;
   case RC_TEST_WEBRTC_PAD:
-    if (!rc_test_receiver_link (self->receiver, m->pipeline, ev->pad))
-      media_fail (self, "cannot link the decoder");
+    if (m->send || !rc_test_receiver_link (self->receiver, m->pipeline, ev->pad))
+      m_fail (m, "cannot link the decoder");
     break;
   case RC_TEST_WEBRTC_ERROR:
     g_message ("%s: %s", self->log_label, ev->message);
-    media_fail (self, "client pipeline error");
+    m_fail (m, "client pipeline error");
     break;
   }
 }
@@ -242,7 +290,8 @@ build (RcTestClient *self, RcTestMedia *m)
   m->pipeline = rc_test_webrtc_new (self->local_ip, self->latency_ms, &m->webrtc);
   if (m->pipeline == NULL)
     return FALSE;
-  if (self->tone_hz > 0) {
+  /* With two transports only the send transport sends. */
+  if (self->tone_hz > 0 && (m->send || !self->publish_mode)) {
     g_autoptr (GstPad) sink =
       rc_test_tone_add (m->pipeline, m->webrtc, self->tone_hz, RC_MEDIA_OPUS_PT, 0, &m->pay);
 
@@ -263,29 +312,35 @@ build (RcTestClient *self, RcTestMedia *m)
 }
 
 static void
-handle_offer (RcTestClient *self, JsonObject *offer)
+handle_offer (RcTestClient *self, RcTestMedia *m, JsonObject *offer)
 {
-  RcTestMedia *m = self->media;
   const char *text = json_object_get_string_member_with_default (offer, "sdp", NULL);
   GstSDPMessage *sdp = NULL;
   GstWebRTCSessionDescription *desc;
   GstPromise *promise;
   gint pt;
 
-  if (m == NULL || m->remote_set || self->media_state != RC_TEST_MEDIA_OFFERED || m->mid)
+  if (m == NULL || m->remote_set || *m->state != RC_TEST_MEDIA_OFFERED || m->mid)
     return;
   if (text == NULL || gst_sdp_message_new_from_text (text, &sdp) != GST_SDP_OK ||
       gst_sdp_message_medias_len (sdp) != 1) {
-    media_fail (self, "bad offer");
+    m_fail (m, "bad offer");
     if (sdp)
       gst_sdp_message_free (sdp);
     return;
   }
   m->mid = g_strdup (gst_sdp_media_get_attribute_val (gst_sdp_message_get_media (sdp, 0), "mid"));
-  g_free (self->offer_sdp);
-  self->offer_sdp = g_strdup (text);
+  if (!m->send) {
+    g_free (self->offer_sdp);
+    self->offer_sdp = g_strdup (text);
+  }
   pt = rc_media_sdp_find_opus_pt (gst_sdp_message_get_media (sdp, 0));
   if (self->no_answer) {
+    gst_sdp_message_free (sdp);
+    return;
+  }
+  if (m->pipeline == NULL && !build (self, m)) {
+    m_fail (m, "cannot build the client pipeline");
     gst_sdp_message_free (sdp);
     return;
   }
@@ -311,9 +366,53 @@ on_connect_ack (RcTestClient *self, JsonArray *args, gpointer data)
                           : "media:connect refused");
     return;
   }
+  self->publish_mode = json_object_get_boolean_member_with_default (o, "publish", FALSE);
   offer = json_object_get_object_member (o, "offer");
   if (offer)
-    handle_offer (self, offer);
+    handle_offer (self, self->media, offer);
+  /* A speaker on two transports opens its send transport at once (it
+   * fails with not_seated until it is on a seat: then publish again). */
+  if (self->publish_mode && self->tone_hz > 0 && !self->no_answer)
+    rc_test_client_publish (self);
+}
+
+static void
+on_publish_ack (RcTestClient *self, JsonArray *args, gpointer data)
+{
+  JsonNode *first = json_array_get_length (args) ? json_array_get_element (args, 0) : NULL;
+  JsonObject *o = first && JSON_NODE_HOLDS_OBJECT (first) ? json_node_get_object (first) : NULL;
+  JsonObject *offer;
+
+  if (self->send == NULL)
+    return;
+  if (o == NULL || !json_object_get_boolean_member_with_default (o, "ok", FALSE)) {
+    JsonObject *err = o ? json_object_get_object_member (o, "error") : NULL;
+    const char *code = err ? json_object_get_string_member_with_default (err, "code", "?") : "?";
+
+    /* Not seated yet: no send transport, and nothing failed. */
+    if (g_strcmp0 (code, "not_seated") == 0) {
+      media_teardown (&self->send);
+      self->send_state = RC_TEST_MEDIA_IDLE;
+    } else {
+      state_fail (self, TRUE, code);
+    }
+    return;
+  }
+  offer = json_object_get_object_member (o, "offer");
+  if (offer)
+    handle_offer (self, self->send, offer);
+}
+
+/* The media session an event is for: its "transport" member. */
+static RcTestMedia *
+media_for (RcTestClient *self, JsonNode *payload)
+{
+  JsonObject *o = payload && JSON_NODE_HOLDS_OBJECT (payload) ? json_node_get_object (payload)
+                                                              : NULL;
+  const char *transport =
+    o ? json_object_get_string_member_with_default (o, "transport", NULL) : NULL;
+
+  return g_strcmp0 (transport, "send") == 0 ? self->send : self->media;
 }
 
 static void
@@ -322,7 +421,7 @@ on_media_offer (RcTestClient *self, JsonArray *args, gpointer data)
   JsonNode *first = json_array_get_length (args) ? json_array_get_element (args, 0) : NULL;
 
   if (first && JSON_NODE_HOLDS_OBJECT (first))
-    handle_offer (self, json_node_get_object (first));
+    handle_offer (self, media_for (self, first), json_node_get_object (first));
 }
 
 static void
@@ -330,27 +429,28 @@ on_media_ice (RcTestClient *self, JsonArray *args, gpointer data)
 {
   JsonNode *first = json_array_get_length (args) ? json_array_get_element (args, 0) : NULL;
   g_autoptr (GError) error = NULL;
+  RcTestMedia *m = media_for (self, first);
   RcMediaIceCandidate *c;
 
-  if (self->media == NULL || first == NULL)
+  if (m == NULL || first == NULL)
     return;
   c = rc_media_ice_candidate_from_json (first, 1, NULL, &error);
   if (c == NULL) {
     g_message ("test client %s: bad media:ice from the server: %s", self->token, error->message);
-    media_fail (self, "bad candidate from the server");
+    m_fail (m, "bad candidate from the server");
     return;
   }
-  if (c->candidate)
+  if (c->candidate && !m->send)
     g_ptr_array_add (self->remote_candidates, g_strdup (c->candidate));
   if (self->no_answer) {
     rc_media_ice_candidate_free (c);
     return;
   }
-  if (self->media->remote_set) {
-    add_remote (self->media, c);
+  if (m->remote_set) {
+    add_remote (m, c);
     rc_media_ice_candidate_free (c);
   } else {
-    g_ptr_array_add (self->media->pending_remote, c);
+    g_ptr_array_add (m->pending_remote, c);
   }
 }
 
@@ -359,8 +459,48 @@ on_media_failed (RcTestClient *self, JsonArray *args, gpointer data)
 {
   JsonNode *first = json_array_get_length (args) ? json_array_get_element (args, 0) : NULL;
   JsonObject *o = first && JSON_NODE_HOLDS_OBJECT (first) ? json_node_get_object (first) : NULL;
+  const char *reason = o ? json_object_get_string_member_with_default (o, "reason", "?") : "?";
+  RcTestMedia *m = media_for (self, first);
 
-  media_fail (self, o ? json_object_get_string_member_with_default (o, "reason", "?") : "?");
+  state_fail (self, m != NULL && m->send, reason);
+}
+
+/* The server closed the send transport (the seat was left). */
+static void
+on_media_unpublished (RcTestClient *self, JsonArray *args, gpointer data)
+{
+  media_teardown (&self->send);
+  self->send_state = RC_TEST_MEDIA_IDLE;
+}
+
+static RcTestMedia *
+media_new (RcTestClient *self, gboolean send)
+{
+  RcTestMedia *m = g_new0 (RcTestMedia, 1);
+
+  m->client = self;
+  m->send = send;
+  m->state = send ? &self->send_state : &self->media_state;
+  m->pending_remote = g_ptr_array_new_with_free_func ((GDestroyNotify) rc_media_ice_candidate_free);
+  m->pending_local = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  return m;
+}
+
+void
+rc_test_client_publish (RcTestClient *self)
+{
+  if (!self->publish_mode || self->media == NULL)
+    return;
+  media_teardown (&self->send);
+  self->send = media_new (self, TRUE);
+  self->send_state = RC_TEST_MEDIA_OFFERED;
+  rc_test_client_emit (self, "media:publish", NULL, on_publish_ack, NULL);
+}
+
+RcTestMediaState
+rc_test_client_get_send_state (RcTestClient *self)
+{
+  return self->send_state;
 }
 
 void
@@ -369,10 +509,7 @@ rc_test_client_start_media (RcTestClient *self)
   RcTestMedia *m;
 
   rc_test_client_stop_media (self, FALSE);
-  m = g_new0 (RcTestMedia, 1);
-  m->client = self;
-  m->pending_remote = g_ptr_array_new_with_free_func ((GDestroyNotify) rc_media_ice_candidate_free);
-  m->pending_local = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  m = media_new (self, FALSE);
   self->media = m;
   /* the previous session's pipeline is NULL: its receiver can go */
   g_clear_pointer (&self->receiver, rc_test_receiver_free);
@@ -381,18 +518,15 @@ rc_test_client_start_media (RcTestClient *self)
   rc_test_receiver_set_own_tone (self->receiver, self->tone_hz);
   g_clear_pointer (&self->failed_reason, g_free);
   self->media_state = RC_TEST_MEDIA_OFFERED;
-  if (!build (self, m)) {
-    media_fail (self, "cannot build the client pipeline");
-    return;
-  }
+  self->publish_mode = FALSE;
   rc_test_client_emit (self, "media:connect", NULL, on_connect_ack, NULL);
 }
 
 /* Sets the pipeline to NULL (no pad is ever released) and forgets it. */
-void
-rc_test_client_media_teardown (RcTestClient *self)
+static void
+media_teardown (RcTestMedia **media)
 {
-  RcTestMedia *m = g_steal_pointer (&self->media);
+  RcTestMedia *m = g_steal_pointer (media);
 
   if (m == NULL)
     return;
@@ -406,6 +540,15 @@ rc_test_client_media_teardown (RcTestClient *self)
   g_ptr_array_unref (m->pending_remote);
   g_ptr_array_unref (m->pending_local);
   g_free (m);
+}
+
+void
+rc_test_client_media_teardown (RcTestClient *self)
+{
+  media_teardown (&self->send);
+  if (self->send_state != RC_TEST_MEDIA_FAILED)
+    self->send_state = RC_TEST_MEDIA_IDLE;
+  media_teardown (&self->media);
 }
 
 void
@@ -424,6 +567,7 @@ rc_test_client_media_init (RcTestClient *self)
   rc_test_client_on (self, "media:offer", on_media_offer, NULL);
   rc_test_client_on (self, "media:ice", on_media_ice, NULL);
   rc_test_client_on (self, "media:failed", on_media_failed, NULL);
+  rc_test_client_on (self, "media:unpublished", on_media_unpublished, NULL);
 }
 
 RcTestMediaState

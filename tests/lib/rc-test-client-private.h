@@ -38,8 +38,11 @@ struct _RcTestClient {
   char *last_ack_error;
 
   /* media, main loop */
-  RcTestMedia *media;
+  RcTestMedia *media; /* the receive transport (or the only one) */
   RcTestMediaState media_state;
+  gboolean publish_mode; /* the server wants a send transport when seated */
+  RcTestMedia *send;     /* the send transport, while publishing */
+  RcTestMediaState send_state;
   char *failed_reason;
   char *offer_sdp;
   GPtrArray *local_candidates, *remote_candidates; /* char * */

@@ -108,6 +108,14 @@ void rc_test_client_start_media (RcTestClient *self);
 /* Tears the media down; with @tell_server, sends media:disconnect first. */
 void rc_test_client_stop_media (RcTestClient *self, gboolean tell_server);
 RcTestMediaState rc_test_client_get_media_state (RcTestClient *self);
+/* Two transports (the media:connect ack said publish: true): opens the send
+ * transport (media:publish; the tone goes only there). A client with a tone
+ * does it right after media:connect; call it again after taking a seat.
+ * No-op on one transport. The server closes it when the seat is left
+ * (media:unpublished). */
+void rc_test_client_publish (RcTestClient *self);
+/* IDLE when not publishing. */
+RcTestMediaState rc_test_client_get_send_state (RcTestClient *self);
 /* The SDP of the last offer received, or NULL. */
 const char *rc_test_client_get_offer (RcTestClient *self);
 /* The reason of the last media:failed, or NULL. */

@@ -49,7 +49,7 @@ room (const RcConfig *config, const char *id, Seen *seen)
 {
   g_autoptr (GError) error = NULL;
   RcMediaPeerFactory peers = rc_media_peer_webrtc_factory (config);
-  RcRoomMedia *media = rc_room_media_new (config, id, 4, &peers, &callbacks, seen, &error);
+  RcRoomMedia *media = rc_room_media_new (config, id, 4, &peers, NULL, &callbacks, seen, &error);
 
   g_assert_no_error (error);
   return media;
@@ -339,7 +339,7 @@ test_peer_factory (void)
   RcMediaPeerFactory broken = { .new_peer = no_peer };
   g_autoptr (GError) error = NULL;
   Seen seen = { 0 };
-  RcRoomMedia *media = rc_room_media_new (config, "r1", 4, &fake, &callbacks, &seen, &error);
+  RcRoomMedia *media = rc_room_media_new (config, "r1", 4, &fake, NULL, &callbacks, &seen, &error);
   RcMediaPeer *speaker, *listener;
   guint64 in, out, offered;
 
@@ -366,7 +366,7 @@ test_peer_factory (void)
   g_assert_cmpuint (seen.errors, ==, 0);
   rc_room_media_free (media);
 
-  media = rc_room_media_new (config, "r2", 4, &broken, &callbacks, &seen, &error);
+  media = rc_room_media_new (config, "r2", 4, &broken, NULL, &callbacks, &seen, &error);
   g_assert_no_error (error);
   g_assert_null (rc_room_media_add_peer (media, "s1", &error));
   g_assert_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_UNAVAILABLE);
