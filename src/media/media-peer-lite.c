@@ -89,6 +89,8 @@ ensure_sink (GstBin *bin, const RcConfig *config, GError **error)
                  "GST_PLUGIN_PATH): MEDIA_RECV_TRANSPORT=lite needs it");
     return NULL;
   }
+  /* Without RTC_LISTEN_IP, all addresses (config.c then wants
+   * RTC_ANNOUNCED_IP: the one address the candidate can name). */
   g_object_set (sink, "bind-address",
                 config->rtc_listen_ip && *config->rtc_listen_ip ? config->rtc_listen_ip
                                                                 : "0.0.0.0",
@@ -415,9 +417,17 @@ peer_set_answer_async (RcMediaPeer *peer, GstSDPMessage *answer, GCancellable *c
                              "the answer must be a=setup:active (the client is the DTLS "
                              "client)");
   } else {
-    g_signal_emit_by_name (self->sink, "set-peer-remote", self->name, ufrag, pwd, fingerprint);
-    set_state (self, RC_MEDIA_PEER_CONNECTING, NULL);
-    g_task_return_boolean (task, TRUE);
+    gboolean ok = FALSE;
+
+    g_signal_emit_by_name (self->sink, "set-peer-remote", self->name, ufrag, pwd, fingerprint,
+                           &ok);
+    if (ok) {
+      set_state (self, RC_MEDIA_PEER_CONNECTING, NULL);
+      g_task_return_boolean (task, TRUE);
+    } else {
+      g_task_return_new_error (task, RC_MEDIA_ERROR, RC_MEDIA_ERROR_NEGOTIATION,
+                               "icelitesink refused the answer's credentials or fingerprint");
+    }
   }
   gst_sdp_message_free (answer);
 }
@@ -490,8 +500,10 @@ peer_close (RcMediaPeer *peer)
   self->closed = TRUE;
   if (self->sink != NULL) {
     g_clear_signal_handler (&self->state_id, self->sink);
+    gboolean removed = FALSE;
+
     if (self->added)
-      g_signal_emit_by_name (self->sink, "remove-peer", self->name);
+      g_signal_emit_by_name (self->sink, "remove-peer", self->name, &removed);
   }
   self->added = FALSE;
   self->ice_state = "closed";

@@ -56,7 +56,10 @@ rc_test_webrtc_new (const char *local_ip, guint latency_ms, GstElement **webrtc)
   g_object_get (*webrtc, "ice-agent", &ice, NULL);
   g_object_set (ice, "ice-tcp", FALSE, NULL);
   g_object_get (ice, "agent", &agent, NULL);
-  g_object_set (agent, "upnp", FALSE, NULL); /* no SSDP multicast off loopback */
+  /* no SSDP multicast off loopback; keepalives as binding requests: an
+   * ICE-lite server (the lite receive transport) takes only those as consent
+   * to keep sending (RFC 7675), browsers send them anyway */
+  g_object_set (agent, "upnp", FALSE, "keepalive-conncheck", TRUE, NULL);
   g_signal_emit_by_name (ice, "add-local-ip-address", local_ip, &ok);
   if (!ok)
     return NULL;

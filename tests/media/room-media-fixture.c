@@ -35,6 +35,12 @@ server_listening (gpointer data)
   return TRUE;
 }
 
+gboolean
+lite_mode (void)
+{
+  return g_strcmp0 (g_getenv ("ROOMCAST_TEST_RECV_TRANSPORT"), "lite") == 0;
+}
+
 void
 start_server (void)
 {
@@ -55,6 +61,9 @@ start_server (void)
    * to some of them through further threads (room-fanout.h), so every
    * check below also covers those. */
   g_subprocess_launcher_setenv (l, "MEDIA_FANOUT_PEERS", "4", TRUE);
+  /* The transport under test (the room-media-lite registration sets it). */
+  g_subprocess_launcher_setenv (l, "MEDIA_RECV_TRANSPORT", lite_mode () ? "lite" : "webrtcbin",
+                                TRUE);
   /* Media is under test, not the per-connection event budget. */
   g_subprocess_launcher_setenv (l, "SIO_EVENTS_PER_SECOND", "1000000", TRUE);
   g_subprocess_launcher_setenv (l, "SIO_EVENTS_BURST", "1000000", TRUE);
@@ -175,9 +184,14 @@ all_connected (gpointer data)
 {
   Group *g = data;
 
-  for (guint i = 0; i < g->n; i++)
-    if (rc_test_client_get_media_state (g->c[i]) != RC_TEST_MEDIA_CONNECTED)
+  for (guint i = 0; i < g->n; i++) {
+    RcTestMediaState send = rc_test_client_get_send_state (g->c[i]);
+
+    /* A send transport, if it has one, connected too. */
+    if (rc_test_client_get_media_state (g->c[i]) != RC_TEST_MEDIA_CONNECTED ||
+        (send != RC_TEST_MEDIA_IDLE && send != RC_TEST_MEDIA_CONNECTED))
       return FALSE;
+  }
   return TRUE;
 }
 
