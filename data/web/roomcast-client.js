@@ -8,9 +8,14 @@
 //   await client.takeSeat();            // the microphone goes live (replaceTrack, no renegotiation)
 //
 // It wraps socket.io-client (served by roomcastd under /vendor, never a CDN)
-// and one RTCPeerConnection per room: the server offers one sendrecv Opus
-// transceiver (`media:connect`); the client answers, hears the room on it,
-// and attaches its microphone with replaceTrack only while it holds a seat.
+// and follows the server's media mode (the media:connect ack, docs/media.md):
+//  - one transport (publish: false): one RTCPeerConnection per room; the
+//    server offers one sendrecv Opus transceiver, the client hears the room
+//    on it and attaches its microphone with replaceTrack only while seated;
+//  - two transports (publish: true): a receive-only RTCPeerConnection for
+//    the room's audio, and, only while seated, a send-only one opened with
+//    media:publish that carries the microphone (closed when the seat is
+//    left). The receive transport never renegotiates.
 //
 // Every request returns a promise: the server's ack fields, or a rejection
 // with a RoomcastError whose `code` is the server's error code (or one of
@@ -99,7 +104,12 @@ export class RoomcastClient extends EventTarget {
 
   participant(userId) { return this.participants.get(idOf(userId)) ?? null; }
   // The room audio peer's RTCStatsReport, or null without one.
+  // The receive transport's (or the only one's) RTCStatsReport.
   async getStats() { return this.#pc ? this.#pc.getStats() : null; }
+  // The send transport's, while publishing (two transports), else null.
+  async getSendStats() { return this.#sendPc ? this.#sendPc.getStats() : null; }
+  // Whether the server runs two transports (known after media:connect).
+  get twoTransports() { return this.#publishMode; }
 
   on(type, fn) {
     const listener = (e) => fn(e.detail);
@@ -258,6 +268,12 @@ export class RoomcastClient extends EventTarget {
 
   #pc;
   #transceiver;
+  #publishMode = false;   // the media:connect ack said publish: true
+  #sendPc = null;         // the send transport, while publishing
+  #sendGen = 0;
+  #sendPending = [];
+  #sendRemoteSet = false;
+  #publishRetries = 0;
   #localTrack;
   #micPromise = null;
   #micSeq = 0;
@@ -337,9 +353,14 @@ export class RoomcastClient extends EventTarget {
       this.#emitError(new RoomcastError(code, message, { event: "gift:send", transactionId }));
     });
 
-    socket.on("media:offer", (offer) => this.#onOffer(offer));
-    socket.on("media:ice", (c) => this.#onRemoteCandidate(c));
-    socket.on("media:failed", ({ reason } = {}) => this.#mediaFailed(reason ?? "failed"));
+    socket.on("media:offer", (offer) => { if (offer?.transport !== "send") this.#onOffer(offer); });
+    socket.on("media:ice", (c) => (c?.transport === "send" ? this.#onSendCandidate(c) : this.#onRemoteCandidate(c)));
+    socket.on("media:failed", ({ reason, transport } = {}) => {
+      if (transport === "send") this.#publishFailed(reason ?? "failed");
+      else this.#mediaFailed(reason ?? "failed");
+    });
+    // The server closed the send transport (the seat was left).
+    socket.on("media:unpublished", () => this.#stopPublish(false));
   }
 
   #onConnect() {
@@ -559,6 +580,7 @@ export class RoomcastClient extends EventTarget {
       return;
     }
     if (gen !== this.#mediaGen) return;
+    this.#publishMode = ack.publish === true;
     if (Array.isArray(ack.iceServers) && ack.iceServers.length) {
       try { pc.setConfiguration({ ...this.rtcConfiguration, iceServers: ack.iceServers }); } catch { /* keep ours */ }
     }
@@ -585,12 +607,15 @@ export class RoomcastClient extends EventTarget {
       if (gen !== this.#mediaGen) return;
       this.#remoteDescriptionSet = true;
       for (const c of this.#pendingCandidates.splice(0)) await this.#addCandidate(pc, c);
-      // One audio transceiver, offered sendrecv; transceivers created by an
-      // offer start as recvonly, so say we will send (silence until a
-      // microphone is attached with replaceTrack).
+      // One transport: one audio transceiver, offered sendrecv; transceivers
+      // created by an offer start as recvonly, so say we will send (silence
+      // until a microphone is attached with replaceTrack). Two transports:
+      // this one only receives; the microphone goes on the send transport.
       const t = pc.getTransceivers().find((x) => x.receiver.track?.kind === "audio") ?? null;
-      if (t && t.direction !== "stopped") t.direction = "sendrecv";
-      this.#transceiver = t;
+      if (!this.#publishMode) {
+        if (t && t.direction !== "stopped") t.direction = "sendrecv";
+        this.#transceiver = t;
+      }
       const answer = await pc.createAnswer();
       await pc.setLocalDescription(answer);
       if (gen !== this.#mediaGen) return;
@@ -640,6 +665,7 @@ export class RoomcastClient extends EventTarget {
       this.#pc.close();
       this.#pc = null;
     }
+    this.#stopPublish(false); // media:disconnect (or a new media:connect) closed it too
     this.#transceiver = null;
     this.#pendingCandidates = [];
     this.#remoteDescriptionSet = false;
@@ -654,8 +680,8 @@ export class RoomcastClient extends EventTarget {
   async #syncMic() {
     const seq = ++this.#micSeq;
     const sender = this.#transceiver?.sender ?? null;
-    if (!this.seated) { this.#releaseMic(); return; }
-    if (!sender) { this.#applyTrackEnabled(); return; }
+    if (!this.seated) { this.#stopPublish(true); this.#releaseMic(); return; }
+    if (!sender && !(this.#publishMode && this.#pc)) { this.#applyTrackEnabled(); return; }
     if (!this.#localTrack || this.#localTrack.readyState !== "live") {
       try {
         this.#micPromise ??= navigator.mediaDevices.getUserMedia(this.microphone);
@@ -678,11 +704,84 @@ export class RoomcastClient extends EventTarget {
       }
     }
     this.#applyTrackEnabled();
-    const current = this.#transceiver?.sender;
+    const current = this.#transceiver?.sender ?? this.#sendPc?.getTransceivers()[0]?.sender;
     if (current && current.track !== this.#localTrack) {
       try { await current.replaceTrack(this.#localTrack); } catch (e) { this.#emitError(new RoomcastError("media_failed", e.message)); }
     }
+    if (this.#publishMode && this.#pc && !this.#sendPc) this.#startPublish();
     this.#emit("mic", { live: this.micLive, muted: this.micMuted });
+  }
+
+  // --- internals: the send transport (two transports) ---------------------
+
+  // A send-only RTCPeerConnection for the microphone: media:publish gives
+  // the server's (receive-only) offer; answered sendonly with the track.
+  async #startPublish() {
+    const gen = ++this.#sendGen;
+    const pc = new RTCPeerConnection(this.rtcConfiguration);
+    this.#sendPc = pc;
+    this.#sendPending = [];
+    this.#sendRemoteSet = false;
+    pc.onicecandidate = (e) => {
+      if (gen !== this.#sendGen || !this.socket?.connected) return;
+      const c = e.candidate;
+      this.socket.emit("media:ice", c && c.candidate
+        ? { candidate: c.candidate, sdpMLineIndex: c.sdpMLineIndex, sdpMid: c.sdpMid, transport: "send" }
+        : { candidate: null, sdpMLineIndex: c?.sdpMLineIndex ?? 0, transport: "send" });
+    };
+    pc.onconnectionstatechange = () => {
+      if (gen !== this.#sendGen) return;
+      if (pc.connectionState === "connected") this.#publishRetries = 0;
+      else if (pc.connectionState === "failed") this.#publishFailed("connection_failed");
+    };
+    try {
+      const ack = await this.request("media:publish", {});
+      if (gen !== this.#sendGen) return;
+      await pc.setRemoteDescription({ type: "offer", sdp: ack.offer.sdp });
+      if (gen !== this.#sendGen) return;
+      this.#sendRemoteSet = true;
+      for (const c of this.#sendPending.splice(0)) await this.#addCandidate(pc, c);
+      const t = pc.getTransceivers()[0];
+      t.direction = "sendonly";
+      if (this.#localTrack) await t.sender.replaceTrack(this.#localTrack);
+      const answer = await pc.createAnswer();
+      await pc.setLocalDescription(answer);
+      if (gen !== this.#sendGen) return;
+      await this.request("media:answer", { type: "answer", sdp: pc.localDescription.sdp, transport: "send" });
+    } catch (e) {
+      if (gen !== this.#sendGen) return;
+      // not_seated: the seat went meanwhile; the seat update closes it.
+      this.#publishFailed(e.code ?? "negotiation_failed", e);
+    }
+  }
+
+  async #onSendCandidate(c) {
+    if (!this.#sendPc) return;
+    if (!this.#sendRemoteSet) { this.#sendPending.push(c); return; }
+    await this.#addCandidate(this.#sendPc, c);
+  }
+
+  // Closes the send transport; with tellServer, media:unpublish first.
+  #stopPublish(tellServer) {
+    this.#sendGen++;
+    if (!this.#sendPc) return;
+    if (tellServer && this.socket?.connected) this.socket.emit("media:unpublish", {});
+    this.#sendPc.onicecandidate = this.#sendPc.onconnectionstatechange = null;
+    this.#sendPc.close();
+    this.#sendPc = null;
+    this.#sendPending = [];
+    this.#sendRemoteSet = false;
+  }
+
+  #publishFailed(reason, cause) {
+    this.#stopPublish(false);
+    if (reason === "not_seated") return;
+    this.#emitError(new RoomcastError("media_failed", cause?.message || reason, { reason, transport: "send" }));
+    // A transport failure (not a refused request): again while still
+    // seated, a few times (a new send transport).
+    if (cause || this.#publishRetries >= MEDIA_RETRY_DELAYS_MS.length) return;
+    const delay = MEDIA_RETRY_DELAYS_MS[this.#publishRetries++];
+    setTimeout(() => { if (this.seated && this.#publishMode && this.#pc && !this.#sendPc) this.#syncMic(); }, delay);
   }
 
   #applyTrackEnabled() {
