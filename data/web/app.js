@@ -233,8 +233,12 @@ function renderConnection() {
   const conn = $("conn");
   conn.dataset.state = client.connectionState;
   conn.dataset.media = client.media.state;
+  // "two": the server's light receive transport, and a send transport while seated.
+  conn.dataset.transports = client.twoTransports ? "two" : "one";
   $("conn-text").textContent = CONNECTION_TEXT[client.connectionState] ?? client.connectionState;
-  $("media-label").textContent = MEDIA_TEXT[client.media.state] ?? client.media.state;
+  const label = MEDIA_TEXT[client.media.state] ?? client.media.state;
+  $("media-label").textContent = client.media.state === "connected" && client.twoTransports
+    ? `${label} (${client.seated ? "listening + sending" : "listening"})` : label;
   renderStats();
 }
 
@@ -665,7 +669,7 @@ function init() {
   client.on("closed", onClosed);
   client.on("error", showError);
   client.on("media", onMedia);
-  client.on("mic", renderControls);
+  client.on("mic", () => { renderControls(); renderConnection(); });
   client.on("stats", renderStats);
   renderConnection();
   showRoom(false);
