@@ -168,6 +168,49 @@ test("room-server.pipeline is the room roomcastd builds", () => {
   }
 });
 
+// MEDIA_RECV_TRANSPORT=lite: no selector or payloader per peer; each
+// encoded stream payloaded once into the room's icelitesink.
+test("room-server-lite.pipeline is the room roomcastd builds on two transports", () => {
+  const chains = pipeline("room-server-lite");
+  const { seats, name, ...mixerProps } = factories(chains, "mixminus")[0].props;
+  assert.deepEqual(mixerProps, expectedMixer, "mixminus settings");
+  assert.equal(factories(chains, "input-selector").length, 0, "no selector: the element switches");
+  const [sink] = factories(chains, "icelitesink");
+  assert.ok(sink, "the room's icelitesink");
+  assert.match(source("src/media/media-peer-lite.c"), /#define SINK_NAME "icelite"/);
+  assert.equal(sink.props.name, "icelite");
+  // The full mix: tee → mix-pay (pt) → the element; named as the server names it.
+  assert.match(roomMedia, /"rtpopuspay", "mix-pay"/);
+  const mixPay = factories(chains, "rtpopuspay").find((e) => e.props.name === "mix-pay");
+  assert.equal(mixPay?.props.pt, opusPt);
+  // Each own mix: queue ! opusenc ! clocksync ! rtpopuspay pt ! the element,
+  // as start_own_mix() appends it for a transport that carries streams.
+  assert.match(roomMedia, /streams \? " ! rtpopuspay pt=" G_STRINGIFY \(RC_MEDIA_OPUS_PT\)/);
+  let streams = 0, encoders = 0;
+  for (const chain of chains) {
+    chain.forEach((e, i) => {
+      if (e.factory === "opusenc" && chain[i + 1]?.factory === "clocksync") {
+        encoders++;
+        assert.deepEqual(e.props, opusenc, "opusenc settings");
+        assert.deepEqual(chain[i - 1], mixQueue, "the queue before an encoder");
+      }
+      if (/^icelite\.sink_\d+$/.test(e.ref ?? "")) {
+        streams++;
+        assert.equal(chain[i - 1].factory, "rtpopuspay");
+        assert.equal(chain[i - 1].props.pt, opusPt);
+      }
+    });
+  }
+  const speakers = chains.filter((c) => /^mixer\.sink_\d+$/.test(c.at(-1).ref ?? ""));
+  assert.equal(encoders, speakers.length + 1, "encoders = speakers + 1");
+  assert.equal(streams, encoders, "one stream pad per encoder");
+  for (const chain of speakers) {
+    const i = chain.findIndex((e) => e.factory === "rtpopusdepay");
+    const got = chain.slice(i, -1).map((e) => e.caps ? { factory: "capsfilter", props: { caps: e.caps } } : e);
+    assert.deepEqual(got, inbound, "the inbound decoder chain");
+  }
+});
+
 test("the other pipelines use the server's mixer and Opus settings", () => {
   for (const name of ["room-encoders", "room-record", "room-listen"]) {
     const chains = pipeline(name);
