@@ -54,6 +54,22 @@ add_peer (const RcRoomMediaPeerInfo *info, gpointer data)
             stats.packets_offered - MIN (stats.packets_out, stats.packets_offered));
   add_uint (b, "bytesIn", stats.bytes_in);
   add_uint (b, "bytesOut", stats.bytes_out);
+  /* Two transports: its send transport while it publishes, else null. */
+  json_builder_set_member_name (b, "send");
+  if (info->sender != NULL) {
+    RcMediaPeerStats sent;
+
+    rc_media_peer_get_stats (info->sender, &sent);
+    json_builder_begin_object (b);
+    add_string_or_null (b, "state",
+                        rc_media_peer_state_to_string (rc_media_peer_get_state (info->sender)));
+    add_string_or_null (b, "iceState", rc_media_peer_get_ice_state (info->sender));
+    add_uint (b, "packetsIn", sent.packets_in);
+    add_uint (b, "bytesIn", sent.bytes_in);
+    json_builder_end_object (b);
+  } else {
+    json_builder_add_null_value (b);
+  }
   json_builder_end_object (b);
 }
 
