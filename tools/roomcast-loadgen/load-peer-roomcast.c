@@ -4,7 +4,10 @@
  * seat is the speaker's index in its room, from the display name
  * "r<room>/s<seat>" that loadgen.c gives speakers),
  * then media:connect: the server offers, the client answers. Listeners are
- * recvonly and count RTP without decoding unless asked to decode.
+ * recvonly and count RTP without decoding unless asked to decode. On a
+ * server with two transports (MEDIA_RECV_TRANSPORT=lite) a speaker also
+ * publishes (RcTestClient opens its send transport after media:connect)
+ * and counts as connected once both transports are.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -151,10 +154,18 @@ roomcast_get_state (LoadPeer *p)
     fail (p, "socket", rc_test_client_get_error (p->client));
     return p->state;
   }
+  if (rc_test_client_get_send_state (p->client) == RC_TEST_MEDIA_FAILED) {
+    fail (p, "publish", rc_test_client_get_failed_reason (p->client));
+    return p->state;
+  }
   switch (rc_test_client_get_media_state (p->client)) {
-  case RC_TEST_MEDIA_CONNECTED:
-    p->state = LOAD_PEER_CONNECTED;
+  case RC_TEST_MEDIA_CONNECTED: {
+    RcTestMediaState send = rc_test_client_get_send_state (p->client);
+
+    if (send == RC_TEST_MEDIA_IDLE || send == RC_TEST_MEDIA_CONNECTED)
+      p->state = LOAD_PEER_CONNECTED;
     break;
+  }
   case RC_TEST_MEDIA_FAILED:
     fail (p, "media", rc_test_client_get_failed_reason (p->client));
     break;
