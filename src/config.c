@@ -228,17 +228,6 @@ cross_check (const RcConfig *config, const char *const *raw, const gboolean *ok,
                          raw[min_port] ? raw[min_port] : settings[min_port].default_value,
                          "is greater than RTC_MAX_PORT (%u)", config->rtc_max_port);
 
-  /* The lite receive transport signals one host candidate: it needs one
-   * address to name (webrtcbin gathers every address instead). */
-  int recv_transport = find_setting ("MEDIA_RECV_TRANSPORT");
-  if (ok[recv_transport] && config->recv_transport == RC_RECV_TRANSPORT_LITE &&
-      ok[find_setting ("RTC_LISTEN_IP")] && ok[find_setting ("RTC_ANNOUNCED_IP")] &&
-      (config->rtc_listen_ip == NULL || *config->rtc_listen_ip == '\0') &&
-      (config->rtc_announced_ip == NULL || *config->rtc_announced_ip == '\0'))
-    rc_config_add_line (errors,
-                        "RTC_ANNOUNCED_IP: required when MEDIA_RECV_TRANSPORT is lite and "
-                        "RTC_LISTEN_IP is unset (the address clients send to)");
-
   /* The status call that decides whether a room exists needs Laravel (the
    * laravel auth provider's rule below already names the same settings). */
   int ownership = find_setting ("ROOM_OWNERSHIP");

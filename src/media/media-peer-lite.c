@@ -1,6 +1,9 @@
 /* roomcast: RcMediaPeer over the room's icelitesink; see media-peer-lite.h. */
 #include "media/media-peer-lite.h"
 
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <sys/random.h>
 
 #include "media/media-error.h"
@@ -62,7 +65,9 @@ ensure_debug (void)
 
 /* --- the room's element --------------------------------------------------- */
 
-/* The address clients are told to send to. */
+/* The one address clients are told to send to, or NULL: the element
+ * listens on all IPv4 addresses and the offer names each of them
+ * (host_addresses()). */
 static const char *
 announced_address (const RcConfig *config)
 {
@@ -70,7 +75,38 @@ announced_address (const RcConfig *config)
     return config->rtc_announced_ip;
   if (config->rtc_listen_ip && *config->rtc_listen_ip)
     return config->rtc_listen_ip;
-  return "127.0.0.1";
+  return NULL;
+}
+
+/* Without RTC_ANNOUNCED_IP or RTC_LISTEN_IP: the machine's IPv4 addresses
+ * that are up, as libnice gathers them for webrtcbin (loopback and
+ * link-local left out), or 127.0.0.1 on a host that has no other. */
+static GPtrArray *
+host_addresses (void)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  struct ifaddrs *list = NULL;
+
+  if (getifaddrs (&list) == 0) {
+    for (struct ifaddrs *i = list; i; i = i->ifa_next) {
+      g_autoptr (GInetAddress) inet = NULL;
+
+      if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
+          !(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK))
+        continue;
+      inet = g_inet_address_new_from_bytes ((const guint8 *) &(
+                                              (struct sockaddr_in *) i->ifa_addr)
+                                              ->sin_addr,
+                                            G_SOCKET_FAMILY_IPV4);
+      if (g_inet_address_get_is_link_local (inet) || g_inet_address_get_is_loopback (inet))
+        continue;
+      g_ptr_array_add (out, g_inet_address_to_string (inet));
+    }
+    freeifaddrs (list);
+  }
+  if (out->len == 0)
+    g_ptr_array_add (out, g_strdup ("127.0.0.1"));
+  return out;
 }
 
 /* The icelitesink of @bin, made, configured and started on first use
@@ -89,8 +125,7 @@ ensure_sink (GstBin *bin, const RcConfig *config, GError **error)
                  "GST_PLUGIN_PATH): MEDIA_RECV_TRANSPORT=lite needs it");
     return NULL;
   }
-  /* Without RTC_LISTEN_IP, all addresses (config.c then wants
-   * RTC_ANNOUNCED_IP: the one address the candidate can name). */
+  /* Without RTC_LISTEN_IP, all IPv4 addresses. */
   g_object_set (sink, "bind-address",
                 config->rtc_listen_ip && *config->rtc_listen_ip ? config->rtc_listen_ip
                                                                 : "0.0.0.0",
@@ -306,15 +341,32 @@ random_ice_string (guint length)
   return out;
 }
 
+/* Our offer: ICE-lite, sendonly, the element's port on each address
+ * (one, unless the element listens on all of them), end of candidates. */
 static char *
 make_offer (RcMediaPeerLite *self, guint port, const char *fingerprint)
 {
-  const char *address = announced_address (self->config);
-  g_autoptr (GInetAddress) inet = g_inet_address_new_from_string (address);
-  const char *family = inet && g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6 ? "IP6"
-                                                                                        : "IP4";
+  const char *one = announced_address (self->config);
+  g_autoptr (GPtrArray) addresses = NULL;
+  g_autoptr (GInetAddress) inet = NULL;
+  g_autoptr (GString) candidates = g_string_new (NULL);
+  const char *address, *family;
   guint64 session = g_random_int ();
 
+  if (one != NULL) {
+    addresses = g_ptr_array_new ();
+    g_ptr_array_add (addresses, (gpointer) one);
+  } else {
+    addresses = host_addresses ();
+  }
+  /* Host candidates, highest priority first (RFC 8445 §5.1.2.1). */
+  for (guint i = 0; i < addresses->len; i++)
+    g_string_append_printf (candidates, "a=candidate:%u 1 UDP %u %s %u typ host\r\n", i + 1,
+                            2130706431u - i, (const char *) g_ptr_array_index (addresses, i),
+                            port);
+  address = g_ptr_array_index (addresses, 0);
+  inet = g_inet_address_new_from_string (address);
+  family = inet && g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6 ? "IP6" : "IP4";
   return g_strdup_printf ("v=0\r\n"
                           "o=- %" G_GUINT64_FORMAT " 2 IN %s %s\r\n"
                           "s=-\r\n"
@@ -335,11 +387,11 @@ make_offer (RcMediaPeerLite *self, guint port, const char *fingerprint)
                           "a=fmtp:%d minptime=10;useinbandfec=1;usedtx=1\r\n"
                           "a=ssrc:%u cname:roomcast\r\n"
                           "a=ssrc:%u msid:roomcast audio\r\n"
-                          "a=candidate:1 1 UDP 2130706431 %s %u typ host\r\n"
+                          "%s"
                           "a=end-of-candidates\r\n",
                           session, family, address, port, RC_MEDIA_OPUS_PT, family, address,
                           self->ufrag, self->pwd, fingerprint, RC_MEDIA_OPUS_PT,
-                          RC_MEDIA_OPUS_PT, self->ssrc, self->ssrc, address, port);
+                          RC_MEDIA_OPUS_PT, self->ssrc, self->ssrc, candidates->str);
 }
 
 static void

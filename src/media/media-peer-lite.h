@@ -11,8 +11,10 @@
  *
  * The element is made on the room's first use, named "icelite", one UDP
  * port per room within RTC_MIN_PORT–RTC_MAX_PORT, bound to RTC_LISTEN_IP
- * (all addresses when unset), its host candidate written with
- * RTC_ANNOUNCED_IP (else RTC_LISTEN_IP, else 127.0.0.1).
+ * (all IPv4 addresses when unset); the offer's one host candidate names
+ * RTC_ANNOUNCED_IP, else RTC_LISTEN_IP, else (neither set) one candidate
+ * per IPv4 address of the machine that is up, loopback and link-local left
+ * out as libnice does for webrtcbin (127.0.0.1 on a host with no other).
  *
  * The offer is ours to write (a=ice-lite, our ICE credentials from
  * getrandom(), the element's certificate fingerprint, a=setup:actpass,
