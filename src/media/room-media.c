@@ -385,6 +385,25 @@ peer_name (guint number, const char *user_id)
   return g_strdup_printf ("peer%u-%s", number, user);
 }
 
+/* Undoes ensure_mix_stream(), also half-way. */
+static void
+drop_mix_stream (RcRoomMedia *media)
+{
+  if (media->mix_tee_pad != NULL) {
+    g_autoptr (GstPad) pay_sink = gst_element_get_static_pad (media->mix_pay, "sink");
+
+    gst_pad_unlink (media->mix_tee_pad, pay_sink);
+    gst_element_release_request_pad (media->tee, media->mix_tee_pad);
+    g_clear_object (&media->mix_tee_pad);
+  }
+  drop_element (media, &media->mix_pay);
+  if (media->mix_stream != NULL) {
+    media->peer_factory.release_stream_pad (GST_BIN (media->pipeline), media->mix_stream,
+                                            media->peer_factory.data);
+    g_clear_object (&media->mix_stream);
+  }
+}
+
 /* For a transport that carries the room's streams: the full mix, from a
  * pad of the encoder's tee, payloaded once into a stream pad of it (made on
  * the first such peer). */
@@ -413,27 +432,11 @@ ensure_mix_stream (RcRoomMedia *media, GError **error)
   if (media->mix_stream == NULL || !rc_media_link_pads (pay_src, media->mix_stream, error) ||
       !rc_media_sync_state (media->mix_pay, error) ||
       (media->mix_tee_pad = rc_media_request_pad (media->tee, "src_%u", error)) == NULL ||
-      !rc_media_link_pads (media->mix_tee_pad, pay_sink, error))
-    return FALSE; /* rc_room_media_free() undoes the rest */
+      !rc_media_link_pads (media->mix_tee_pad, pay_sink, error)) {
+    drop_mix_stream (media); /* the next peer tries again from scratch */
+    return FALSE;
+  }
   return TRUE;
-}
-
-static void
-drop_mix_stream (RcRoomMedia *media)
-{
-  if (media->mix_tee_pad != NULL) {
-    g_autoptr (GstPad) pay_sink = gst_element_get_static_pad (media->mix_pay, "sink");
-
-    gst_pad_unlink (media->mix_tee_pad, pay_sink);
-    gst_element_release_request_pad (media->tee, media->mix_tee_pad);
-    g_clear_object (&media->mix_tee_pad);
-  }
-  drop_element (media, &media->mix_pay);
-  if (media->mix_stream != NULL) {
-    media->peer_factory.release_stream_pad (GST_BIN (media->pipeline), media->mix_stream,
-                                            media->peer_factory.data);
-    g_clear_object (&media->mix_stream);
-  }
 }
 
 /* The attached peer's path from the shared mix: a fan-out tee pad → its
