@@ -156,10 +156,10 @@ static const Setting table[] = {
   { "MEDIA_ENABLED", NULL, KIND_ENUM, FALSE, "true", OFF (media_enabled),
     .choices = bool_choices },
   { "MEDIA_FANOUT_PEERS", NULL, KIND_UINT, FALSE, "64", OFF (fanout_peers), 1, 100000 },
-  /* webrtcbin: one sendrecv webrtcbin per client; lite: the room's
-   * icelitesink carries every client's audio, seated speakers publish
-   * through a webrtcbin send transport (docs/media.md). */
-  { "MEDIA_RECV_TRANSPORT", NULL, KIND_ENUM, FALSE, "webrtcbin", OFF (recv_transport),
+  /* lite: the room's icelitesink carries every client's audio, seated
+   * speakers publish through a webrtcbin send transport; webrtcbin: one
+   * sendrecv webrtcbin per client (docs/media.md). */
+  { "MEDIA_RECV_TRANSPORT", NULL, KIND_ENUM, FALSE, "lite", OFF (recv_transport),
     .choices = recv_transport_choices },
   /* Which client candidates the server's ICE may send STUN to besides
    * global unicast addresses; unset: false, true with --dev (see parse_all). */

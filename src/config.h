@@ -133,7 +133,7 @@ typedef struct {
   guint opus_complexity;        /* OPUS_COMPLEXITY 0-10, default 10 */
   gboolean media_enabled;       /* MEDIA_ENABLED, default true: false = rooms without audio */
   guint fanout_peers;           /* MEDIA_FANOUT_PEERS, default 64: peers per fan-out thread */
-  RcRecvTransport recv_transport; /* MEDIA_RECV_TRANSPORT: webrtcbin|lite, default webrtcbin */
+  RcRecvTransport recv_transport; /* MEDIA_RECV_TRANSPORT: webrtcbin|lite, default lite */
 
   /* Remote ICE candidates the server may send to besides global unicast
    * ones (src/media/candidate-filter.h); default false, true with --dev. */

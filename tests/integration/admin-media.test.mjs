@@ -105,6 +105,11 @@ describe("room pipelines in the admin API", () => {
         GST_PLUGIN_PATH: process.env.GST_PLUGIN_PATH || path.join(SOURCE_ROOT, "build/plugins"),
         GST_DEBUG_DUMP_DOT_DIR: dumpDir,
         RTC_LISTEN_IP: "127.0.0.1",
+        // The graph checked below is the one-transport room (a webrtcbin,
+        // selector and payloader per user; a seated user mixed without
+        // publishing). The lite room's admin view is covered by
+        // tests/media/test-room-media.c and room-server-lite.pipeline.
+        MEDIA_RECV_TRANSPORT: "webrtcbin",
         RTC_CONNECT_TIMEOUT_MS: "120000",
         TURN_SERVERS: `turn://roomcast:${TURN_PASSWORD}@127.0.0.1:3478`,
       },

@@ -124,6 +124,10 @@ before(async () => {
       ...UNLIMITED_EVENTS, // the media limits are under test, not the generic budget
       GST_PLUGIN_PATH: process.env.GST_PLUGIN_PATH || path.join(SOURCE_ROOT, "build/plugins"),
       RTC_LISTEN_IP: "127.0.0.1",
+      // The candidate filter guards the transports whose ICE agent sends
+      // checks to the client's candidates: webrtcbin's (a send transport
+      // is one too). The lite receive transport (ICE-lite) sends none.
+      MEDIA_RECV_TRANSPORT: "webrtcbin",
       // The session must outlive the flood: no media:failed {timeout} in between.
       RTC_CONNECT_TIMEOUT_MS: "600000",
     },
@@ -345,6 +349,7 @@ test("media:ice: hostile candidates are refused, say why, are counted and get no
     env: {
       GST_PLUGIN_PATH: process.env.GST_PLUGIN_PATH || path.join(SOURCE_ROOT, "build/plugins"),
       RTC_LISTEN_IP: "127.0.0.1",
+      MEDIA_RECV_TRANSPORT: "webrtcbin", // see above
       RTC_ALLOW_LOOPBACK_CANDIDATES: "false",
       RTC_ALLOW_PRIVATE_CANDIDATES: "false",
     },

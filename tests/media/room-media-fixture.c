@@ -38,7 +38,8 @@ server_listening (gpointer data)
 gboolean
 lite_mode (void)
 {
-  return g_strcmp0 (g_getenv ("ROOMCAST_TEST_RECV_TRANSPORT"), "lite") == 0;
+  /* Unset: the daemon's default, lite. */
+  return g_strcmp0 (g_getenv ("ROOMCAST_TEST_RECV_TRANSPORT"), "webrtcbin") != 0;
 }
 
 void
@@ -61,9 +62,11 @@ start_server (void)
    * to some of them through further threads (room-fanout.h), so every
    * check below also covers those. */
   g_subprocess_launcher_setenv (l, "MEDIA_FANOUT_PEERS", "4", TRUE);
-  /* The transport under test (the room-media-lite registration sets it). */
-  g_subprocess_launcher_setenv (l, "MEDIA_RECV_TRANSPORT", lite_mode () ? "lite" : "webrtcbin",
-                                TRUE);
+  /* The transport under test (room-media-webrtcbin sets webrtcbin). */
+  if (!lite_mode ())
+    g_subprocess_launcher_setenv (l, "MEDIA_RECV_TRANSPORT", "webrtcbin", TRUE);
+  else
+    g_subprocess_launcher_unsetenv (l, "MEDIA_RECV_TRANSPORT");
   /* Media is under test, not the per-connection event budget. */
   g_subprocess_launcher_setenv (l, "SIO_EVENTS_PER_SECOND", "1000000", TRUE);
   g_subprocess_launcher_setenv (l, "SIO_EVENTS_BURST", "1000000", TRUE);

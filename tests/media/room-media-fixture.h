@@ -45,8 +45,9 @@ typedef struct {
   guint n;
 } Group;
 
-/* ROOMCAST_TEST_RECV_TRANSPORT=lite: the daemon runs MEDIA_RECV_TRANSPORT=lite
- * (clients listen through the room's icelitesink, speakers publish). */
+/* The daemon runs MEDIA_RECV_TRANSPORT=lite (clients listen through the
+ * room's icelitesink, speakers publish), unless
+ * ROOMCAST_TEST_RECV_TRANSPORT=webrtcbin. */
 gboolean lite_mode (void);
 /* Starts roomcastd (--dev, loopback) and waits until it listens. */
 void start_server (void);

@@ -107,10 +107,15 @@ test_recv_transport (void)
 {
   g_auto(GStrv) lite = env_of ("MEDIA_RECV_TRANSPORT", "lite", NULL);
   g_auto(GStrv) unknown = env_of ("MEDIA_RECV_TRANSPORT", "mediasoup", NULL);
+  g_auto(GStrv) webrtcbin = env_of ("MEDIA_RECV_TRANSPORT", "webrtcbin", NULL);
+  g_autoptr(RcConfig) defaults = load_ok (TRUE, NULL, NULL, NULL);
   g_autoptr(RcConfig) with_lite = load_ok (TRUE, NULL, lite, NULL);
+  g_autoptr(RcConfig) with_webrtcbin = load_ok (TRUE, NULL, webrtcbin, NULL);
   g_autofree char *unknown_msg = load_error (TRUE, NULL, unknown, NULL);
 
+  g_assert_cmpint (defaults->recv_transport, ==, RC_RECV_TRANSPORT_LITE);
   g_assert_cmpint (with_lite->recv_transport, ==, RC_RECV_TRANSPORT_LITE);
+  g_assert_cmpint (with_webrtcbin->recv_transport, ==, RC_RECV_TRANSPORT_WEBRTCBIN);
   g_assert_cmpstr (unknown_msg, ==,
                    "MEDIA_RECV_TRANSPORT: 'mediasoup' is not one of webrtcbin, lite");
 }
