@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "fake-media-peer.h"
+#include "media/media-peer-lite.h"
 #include "media/media-peer-webrtc.h"
 #include "media/media-sdp.h"
 #include "media/room-media.h"
@@ -594,6 +595,90 @@ test_close_busy_peer (void)
   rc_room_media_free (media);
 }
 
+/* MEDIA_RECV_TRANSPORT=lite: the peers are peers of the room's one
+ * icelitesink; the offer is ICE-lite and send-only, with one host candidate
+ * on RTC_ANNOUNCED_IP and the element's port; a seat is mixed only once
+ * its send transport (a receive-only webrtcbin) is there. */
+static void
+test_lite_room (void)
+{
+  g_autoptr (RcConfig) config = rc_config_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *offer0 = NULL, *offer1 = NULL, *send_offer = NULL;
+  g_autofree char *candidate = NULL;
+  RcMediaPeerFactory peers = rc_media_peer_lite_factory (config);
+  RcMediaPeerFactory senders = rc_media_peer_webrtc_send_factory (config);
+  Seen seen = { 0 };
+  RcRoomMedia *media;
+  RcMediaPeer *p0, *p1, *sender;
+  g_autoptr (GstElement) sink = NULL;
+  guint port = 0;
+
+  config->rtc_listen_ip = g_strdup ("127.0.0.1");
+  config->rtc_announced_ip = g_strdup ("203.0.113.7");
+  config->rtc_min_port = 42100;
+  config->rtc_max_port = 42199;
+  media = rc_room_media_new (config, "lite", 4, &peers, &senders, &callbacks, &seen, &error);
+  g_assert_no_error (error);
+  g_assert_true (rc_room_media_has_senders (media));
+  p0 = rc_room_media_add_user_peer (media, "p0", "u0", &error);
+  g_assert_no_error (error);
+  p1 = rc_room_media_add_user_peer (media, "p1", "u1", &error);
+  g_assert_no_error (error);
+  g_assert_null (rc_media_peer_get_sink_pad (p0));
+  g_assert_null (rc_media_peer_get_src_pad (p0));
+
+  /* One element, one port, for the room. */
+  sink = gst_bin_get_by_name (GST_BIN (rc_room_media_get_pipeline (media)), "icelite");
+  g_assert_nonnull (sink);
+  g_object_get (sink, "port", &port, NULL);
+  g_assert_cmpuint (port, >=, 42100);
+  g_assert_cmpuint (port, <=, 42199);
+  rc_media_peer_create_offer_async (p0, NULL, on_offer, &offer0);
+  rc_media_peer_create_offer_async (p1, NULL, on_offer, &offer1);
+  g_assert_true (rc_test_wait_until (5000, has_offer, &offer0));
+  g_assert_true (rc_test_wait_until (5000, has_offer, &offer1));
+  candidate = g_strdup_printf ("a=candidate:1 1 UDP 2130706431 203.0.113.7 %u typ host\r\n", port);
+  for (char **o = (char *[]){ offer0, offer1, NULL }; *o; o++) {
+    g_assert_nonnull (strstr (*o, "a=ice-lite\r\n"));
+    g_assert_nonnull (strstr (*o, "a=sendonly\r\n"));
+    g_assert_nonnull (strstr (*o, "a=setup:actpass\r\n"));
+    g_assert_nonnull (strstr (*o, "a=rtcp-mux\r\n"));
+    g_assert_nonnull (strstr (*o, "a=fingerprint:sha-256 "));
+    g_assert_nonnull (strstr (*o, "a=rtpmap:111 OPUS/48000/2\r\n"));
+    g_assert_nonnull (strstr (*o, candidate));
+    g_assert_null (strstr (*o, "127.0.0.1"));
+  }
+  g_assert_cmpstr (strstr (offer0, "a=ice-ufrag:"), !=, strstr (offer1, "a=ice-ufrag:"));
+
+  /* Seated, unmuted, no send transport: nobody to mix, no own encoder. */
+  rc_room_media_set_route (media, "p0", 0, TRUE);
+  g_assert_cmpuint (rc_room_media_get_n_encoders (media), ==, 1);
+  g_assert_cmpuint (rc_room_media_get_n_speakers (media), ==, 0);
+  sender = rc_room_media_add_sender (media, "p0", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (rc_media_peer_get_src_pad (sender));
+  g_assert_cmpuint (rc_room_media_get_n_encoders (media), ==, 2);
+  g_assert_cmpuint (rc_room_media_get_n_speakers (media), ==, 1);
+  rc_media_peer_create_offer_async (sender, NULL, on_offer, &send_offer);
+  g_assert_true (rc_test_wait_until (10000, has_offer, &send_offer));
+  g_assert_nonnull (strstr (send_offer, "a=recvonly"));
+  /* Muted: the transport stays, the seat is not mixed. */
+  rc_room_media_set_route (media, "p0", 0, FALSE);
+  g_assert_cmpuint (rc_room_media_get_n_encoders (media), ==, 1);
+  rc_room_media_set_route (media, "p0", 0, TRUE);
+  g_assert_cmpuint (rc_room_media_get_n_encoders (media), ==, 2);
+  g_assert_true (rc_room_media_remove_sender (media, "p0"));
+  g_assert_false (rc_room_media_remove_sender (media, "p0"));
+  g_assert_cmpuint (rc_room_media_get_n_encoders (media), ==, 1);
+  g_assert_cmpuint (rc_room_media_get_n_speakers (media), ==, 0);
+  g_assert_null (rc_room_media_add_sender (media, "nobody", &error));
+  g_assert_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_STATE);
+  g_assert_true (rc_room_media_remove_peer (media, "p1"));
+  g_assert_cmpuint (seen.errors, ==, 0);
+  rc_room_media_free (media);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -610,6 +695,7 @@ main (int argc, char **argv)
   g_test_add_func ("/room-media-unit/peer-error-stays-in-peer", test_peer_error_stays_in_peer);
   g_test_add_func ("/room-media-unit/peer-factory", test_peer_factory);
   g_test_add_func ("/room-media-unit/close-busy-peer", test_close_busy_peer);
+  g_test_add_func ("/room-media-unit/lite-room", test_lite_room);
   int status = g_test_run ();
   rc_media_peer_webrtc_wait_torn_down ();
   return status;
