@@ -197,11 +197,13 @@ state_change_free (gpointer data)
   g_free (c);
 }
 
-/* The element's failure reasons, in the session's words (media-session.h). */
+/* The element's failure reasons in the session's words (media-session.h):
+ * dtls_failed, fingerprint_mismatch → dtls_failed; consent_expired,
+ * ice_timeout → ice_failed. */
 static const char *
 failure_reason (const char *reason)
 {
-  if (reason && g_str_has_prefix (reason, "dtls"))
+  if (reason && (g_str_has_prefix (reason, "dtls") || g_str_has_prefix (reason, "fingerprint")))
     return "dtls_failed";
   if (reason && (g_str_has_prefix (reason, "ice") || g_str_has_prefix (reason, "consent")))
     return "ice_failed";
