@@ -310,6 +310,39 @@ test_failing_peers (void)
   g_object_unref (no_ice);
 }
 
+/* A client whose answer names a certificate it does not have: the server's
+ * DTLS refuses it (the icelitesink, or webrtcbin's check), the client gets
+ * media:failed dtls_failed and its peer is removed. */
+static void
+test_wrong_fingerprint (void)
+{
+  guint user = ++fx.next_user;
+  g_autofree char *token = g_strdup_printf ("dev:%u:tester%u", user, user);
+  RcTestClientOptions opts = {
+    .url = fx.url, .token = token, .probe_hz = probe_hz, .n_probe_hz = N_PROBES,
+    .answer_fingerprint = "sha-256 6B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:64:"
+                          "1A:24:C2:43:F0:A1:58:D0:A1:2C:19:08",
+  };
+  RcTestClient *c = rc_test_client_new (&opts);
+  /* -1: no pipeline yet (the test run alone) */
+  double peers_before = MAX (room_metric ("roomcast_media_room_peers", ROOM_A), 0);
+  RcTestClientCounters k;
+
+  rc_test_client_connect (c);
+  g_assert_true (rc_test_wait_until (30000, is_connected, c));
+  request (c, "room:join", "{\"roomId\":\"" ROOM_A "\"}");
+  rc_test_client_start_media (c);
+  g_assert_true (rc_test_wait_until (CONNECT_TIMEOUT_MS + 15000, failed_or_gone, c));
+  describe (c, "wrong fingerprint");
+  g_assert_cmpstr (rc_test_client_get_failed_reason (c), ==, "dtls_failed");
+  rc_test_client_get_counters (c, &k);
+  g_assert_cmpuint (k.packets, ==, 0);
+  rc_test_run_for (300);
+  g_assert_cmpfloat (MAX (room_metric ("roomcast_media_room_peers", ROOM_A), 0), ==, peers_before);
+  rc_test_client_close (c);
+  g_object_unref (c);
+}
+
 /* Received packets of each client of @g, into @packets. */
 static void
 group_packets (Group *g, guint64 *packets)
@@ -607,6 +640,7 @@ main (int argc, char **argv)
   g_test_add_func ("/room-media/mix-minus-two-rooms", test_mix_minus);
   g_test_add_func ("/room-media/seat-switch", test_seat_switch);
   g_test_add_func ("/room-media/failing-peers", test_failing_peers);
+  g_test_add_func ("/room-media/wrong-fingerprint", test_wrong_fingerprint);
   g_test_add_func ("/room-media/stalled-peer", test_stalled_peer);
   g_test_add_func ("/room-media/forty-peers", test_forty_peers);
   g_test_add_func ("/room-media/cycles", test_cycles);
