@@ -16,7 +16,7 @@
  * only (room:closed reason "media_error").
  *
  * `speaking {userId, seat, speaking, level}` goes to the room from the
- * mixer's levels (see room-media.c for the hysteresis).
+ * mixer's levels (see room-media-bus.c for the hysteresis).
  *
  * Metrics: roomcast_media_rooms, roomcast_media_peers,
  * roomcast_media_speakers, roomcast_media_encoders (gauges; per room with a

@@ -64,4 +64,9 @@ struct _RcRoomMedia {
   RcRoomFanout *fanout;  /* the shared mix to the peers, over threads */
 };
 
+/* room-media.c: every clocksync of @bin paced after a latency change. */
+void rc_room_media_pace_clocksyncs (GstBin *bin);
+/* room-media-bus.c: the room pipeline's bus watch (data: the RcRoomMedia). */
+gboolean rc_room_media_on_bus (GstBus *bus, GstMessage *msg, gpointer data);
+
 G_END_DECLS

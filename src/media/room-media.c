@@ -8,13 +8,8 @@
 GST_DEBUG_CATEGORY_STATIC (rc_room_media_debug);
 #define GST_CAT_DEFAULT rc_room_media_debug
 
-/* Speaking hysteresis: on above SPEAKING_ON_DB, off after SPEAKING_OFF_MS
- * below SPEAKING_OFF_DB; at most one event per SPEAKING_MIN_GAP_MS per seat
- * (4 per second). The level messages come every LEVEL_INTERVAL_MS. */
-#define SPEAKING_ON_DB (-45.0)
-#define SPEAKING_OFF_DB (-55.0)
-#define SPEAKING_OFF_MS 300
-#define SPEAKING_MIN_GAP_MS 250
+/* The mixer's level messages (the speaking events, room-media-bus.c) come
+ * every LEVEL_INTERVAL_MS. */
 #define LEVEL_INTERVAL_MS 100
 
 /* What the mixer assumes upstream of a seat: the jitterbuffer
@@ -67,8 +62,8 @@ pace_clocksync (GstElement *clocksync)
 }
 
 /* Main loop: every clocksync of the room, after a latency change. */
-static void
-pace_clocksyncs (GstBin *bin)
+void
+rc_room_media_pace_clocksyncs (GstBin *bin)
 {
   g_autoptr (GstIterator) it = gst_bin_iterate_recurse (bin);
   GValue item = G_VALUE_INIT;
@@ -293,7 +288,7 @@ start_own_mix (Peer *p, GError **error)
     stop_own_mix (p);
     return FALSE;
   }
-  pace_clocksyncs (GST_BIN (p->own_bin));
+  rc_room_media_pace_clocksyncs (GST_BIN (p->own_bin));
   /* Switch now, not on the first own packet: at worst one 20 ms frame is
    * missing, and the payloader (or the transport) keeps numbering without a
    * gap. */
@@ -685,103 +680,6 @@ rc_room_media_remove_mix_sink (RcRoomMedia *media, GstElement *sink)
   rc_pipeline_dump_request (media->dump, "mix-sink-removed");
 }
 
-/* --- bus ------------------------------------------------------------------ */
-
-static Peer *
-peer_on_seat (RcRoomMedia *media, guint seat)
-{
-  GHashTableIter iter;
-  gpointer value;
-
-  g_hash_table_iter_init (&iter, media->peers);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (((Peer *) value)->mixed && ((Peer *) value)->seat == (gint) seat)
-      return value;
-  return NULL;
-}
-
-/* Hysteresis and rate limit on one seat's level; see SPEAKING_*. */
-static void
-update_level (RcRoomMedia *media, guint seat, double db, gint64 now)
-{
-  SeatLevel *l = &media->levels[seat];
-  Peer *p = peer_on_seat (media, seat);
-
-  if (p == NULL)
-    return;
-  if (db > SPEAKING_ON_DB) {
-    l->on = TRUE;
-    l->quiet_since = 0;
-  } else if (db < SPEAKING_OFF_DB && l->on) {
-    if (l->quiet_since == 0)
-      l->quiet_since = now;
-    else if (now - l->quiet_since >= SPEAKING_OFF_MS)
-      l->on = FALSE;
-  }
-  if (l->on == l->reported || now - l->last_sent < SPEAKING_MIN_GAP_MS)
-    return;
-  l->reported = l->on;
-  l->last_sent = now;
-  if (media->callbacks.speaking)
-    media->callbacks.speaking (media, p->id, seat, l->on, MAX (db, -127.0), media->user_data);
-}
-
-static void
-handle_levels (RcRoomMedia *media, const GstStructure *s)
-{
-  const GValue *rms = gst_structure_get_value (s, "rms");
-  gint64 now = g_get_monotonic_time () / 1000;
-
-  if (rms == NULL || !GST_VALUE_HOLDS_ARRAY (rms))
-    return;
-  for (guint i = 0; i < gst_value_array_get_size (rms) && i < media->n_seats; i++)
-    update_level (media, i, g_value_get_double (gst_value_array_get_value (rms, i)), now);
-}
-
-static gboolean
-on_bus (GstBus *bus, GstMessage *msg, gpointer data)
-{
-  RcRoomMedia *media = data;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *debug = NULL;
-
-  switch (GST_MESSAGE_TYPE (msg)) {
-  case GST_MESSAGE_LATENCY:
-    /* Peers and seats come and go in a live pipeline. */
-    gst_bin_recalculate_latency (GST_BIN (media->pipeline));
-    pace_clocksyncs (GST_BIN (media->pipeline));
-    break;
-  case GST_MESSAGE_STATE_CHANGED:
-    if (GST_MESSAGE_SRC (msg) == GST_OBJECT (media->pipeline)) {
-      GstState new_state;
-
-      gst_message_parse_state_changed (msg, NULL, &new_state, NULL);
-      if (new_state == GST_STATE_PLAYING)
-        rc_pipeline_dump_request (media->dump, "playing");
-    }
-    break;
-  case GST_MESSAGE_ELEMENT:
-    if (GST_MESSAGE_SRC (msg) == GST_OBJECT (media->mixer) &&
-        gst_message_has_name (msg, "mixminus-levels"))
-      handle_levels (media, gst_message_get_structure (msg));
-    break;
-  case GST_MESSAGE_ERROR:
-    /* Not a peer's: a peer keeps its own errors (it goes FAILED, its
-     * session ends; see media-peer.h). */
-    gst_message_parse_error (msg, &error, &debug);
-    g_warning ("room %s: pipeline error from %s: %s (%s)", media->room_id,
-               GST_MESSAGE_SRC_NAME (msg), error->message, debug ? debug : "");
-    /* Now: the room is about to be torn down. */
-    rc_pipeline_dump_now (media->dump, "error");
-    if (media->callbacks.error)
-      media->callbacks.error (media, error->message, media->user_data);
-    break;
-  default:
-    break;
-  }
-  return G_SOURCE_CONTINUE;
-}
-
 /* --- lifecycle ------------------------------------------------------------ */
 
 RcRoomMedia *
@@ -831,7 +729,7 @@ rc_room_media_new (const RcConfig *config, const char *room_id, guint n_seats,
   media->mix_sinks = g_hash_table_new_full (NULL, NULL, gst_object_unref, gst_object_unref);
   media->levels = g_new0 (SeatLevel, n_seats);
   media->bus = gst_element_get_bus (pipeline);
-  gst_bus_add_watch (media->bus, on_bus, media);
+  gst_bus_add_watch (media->bus, rc_room_media_on_bus, media);
   media->dump = rc_pipeline_dump_new (pipeline, room_id);
   if (gst_element_set_state (pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     g_set_error (error, RC_MEDIA_ERROR, RC_MEDIA_ERROR_UNAVAILABLE,
