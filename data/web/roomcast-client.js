@@ -33,6 +33,7 @@
 // which is in the room now; this client stays connected, in no room),
 // media {state, reason?, stream?}, mic {live, muted}, stats {…}, error RoomcastError.
 import { io } from "./vendor/socket.io.esm.min.js";
+import { SendTransport } from "./roomcast-send-transport.js";
 
 export class RoomcastError extends Error {
   constructor(code, message, extra = {}) {
@@ -107,7 +108,7 @@ export class RoomcastClient extends EventTarget {
   // The receive transport's (or the only one's) RTCStatsReport.
   async getStats() { return this.#pc ? this.#pc.getStats() : null; }
   // The send transport's, while publishing (two transports), else null.
-  async getSendStats() { return this.#sendPc ? this.#sendPc.getStats() : null; }
+  async getSendStats() { return this.#send ? this.#send.pc.getStats() : null; }
   // Whether the server runs two transports (known after media:connect).
   get twoTransports() { return this.#publishMode; }
 
@@ -269,10 +270,7 @@ export class RoomcastClient extends EventTarget {
   #pc;
   #transceiver;
   #publishMode = false;   // the media:connect ack said publish: true
-  #sendPc = null;         // the send transport, while publishing
-  #sendGen = 0;
-  #sendPending = [];
-  #sendRemoteSet = false;
+  #send = null;           // the SendTransport, while publishing
   #publishRetries = 0;
   #localTrack;
   #micPromise = null;
@@ -354,7 +352,7 @@ export class RoomcastClient extends EventTarget {
     });
 
     socket.on("media:offer", (offer) => { if (offer?.transport !== "send") this.#onOffer(offer); });
-    socket.on("media:ice", (c) => (c?.transport === "send" ? this.#onSendCandidate(c) : this.#onRemoteCandidate(c)));
+    socket.on("media:ice", (c) => (c?.transport === "send" ? this.#send?.addCandidate(c) : this.#onRemoteCandidate(c)));
     socket.on("media:failed", ({ reason, transport } = {}) => {
       if (transport === "send") this.#publishFailed(reason ?? "failed");
       else this.#mediaFailed(reason ?? "failed");
@@ -704,73 +702,34 @@ export class RoomcastClient extends EventTarget {
       }
     }
     this.#applyTrackEnabled();
-    const current = this.#transceiver?.sender ?? this.#sendPc?.getTransceivers()[0]?.sender;
+    const current = this.#transceiver?.sender ?? this.#send?.sender;
     if (current && current.track !== this.#localTrack) {
       try { await current.replaceTrack(this.#localTrack); } catch (e) { this.#emitError(new RoomcastError("media_failed", e.message)); }
     }
-    if (this.#publishMode && this.#pc && !this.#sendPc) this.#startPublish();
+    if (this.#publishMode && this.#pc && !this.#send) this.#startPublish();
     this.#emit("mic", { live: this.micLive, muted: this.micMuted });
   }
 
   // --- internals: the send transport (two transports) ---------------------
 
-  // A send-only RTCPeerConnection for the microphone: media:publish gives
-  // the server's (receive-only) offer; answered sendonly with the track.
-  async #startPublish() {
-    const gen = ++this.#sendGen;
-    const pc = new RTCPeerConnection(this.rtcConfiguration);
-    this.#sendPc = pc;
-    this.#sendPending = [];
-    this.#sendRemoteSet = false;
-    pc.onicecandidate = (e) => {
-      if (gen !== this.#sendGen || !this.socket?.connected) return;
-      const c = e.candidate;
-      this.socket.emit("media:ice", c && c.candidate
-        ? { candidate: c.candidate, sdpMLineIndex: c.sdpMLineIndex, sdpMid: c.sdpMid, transport: "send" }
-        : { candidate: null, sdpMLineIndex: c?.sdpMLineIndex ?? 0, transport: "send" });
-    };
-    pc.onconnectionstatechange = () => {
-      if (gen !== this.#sendGen) return;
-      if (pc.connectionState === "connected") this.#publishRetries = 0;
-      else if (pc.connectionState === "failed") this.#publishFailed("connection_failed");
-    };
-    try {
-      const ack = await this.request("media:publish", {});
-      if (gen !== this.#sendGen) return;
-      await pc.setRemoteDescription({ type: "offer", sdp: ack.offer.sdp });
-      if (gen !== this.#sendGen) return;
-      this.#sendRemoteSet = true;
-      for (const c of this.#sendPending.splice(0)) await this.#addCandidate(pc, c);
-      const t = pc.getTransceivers()[0];
-      t.direction = "sendonly";
-      if (this.#localTrack) await t.sender.replaceTrack(this.#localTrack);
-      const answer = await pc.createAnswer();
-      await pc.setLocalDescription(answer);
-      if (gen !== this.#sendGen) return;
-      await this.request("media:answer", { type: "answer", sdp: pc.localDescription.sdp, transport: "send" });
-    } catch (e) {
-      if (gen !== this.#sendGen) return;
-      // not_seated: the seat went meanwhile; the seat update closes it.
-      this.#publishFailed(e.code ?? "negotiation_failed", e);
-    }
-  }
-
-  async #onSendCandidate(c) {
-    if (!this.#sendPc) return;
-    if (!this.#sendRemoteSet) { this.#sendPending.push(c); return; }
-    await this.#addCandidate(this.#sendPc, c);
+  // The microphone's own transport (roomcast-send-transport.js).
+  #startPublish() {
+    const send = new SendTransport({
+      rtcConfiguration: this.rtcConfiguration,
+      request: (event, payload) => this.request(event, payload),
+      emit: (event, payload) => { if (this.socket?.connected) this.socket.emit(event, payload); },
+      onFailed: (reason, cause) => { if (this.#send === send) this.#publishFailed(reason, cause); },
+    });
+    this.#send = send;
+    send.pc.addEventListener("connectionstatechange", () => { if (send.connected) this.#publishRetries = 0; });
+    send.open(this.#localTrack);
   }
 
   // Closes the send transport; with tellServer, media:unpublish first.
   #stopPublish(tellServer) {
-    this.#sendGen++;
-    if (!this.#sendPc) return;
-    if (tellServer && this.socket?.connected) this.socket.emit("media:unpublish", {});
-    this.#sendPc.onicecandidate = this.#sendPc.onconnectionstatechange = null;
-    this.#sendPc.close();
-    this.#sendPc = null;
-    this.#sendPending = [];
-    this.#sendRemoteSet = false;
+    const send = this.#send;
+    this.#send = null;
+    send?.close(tellServer && !!this.socket?.connected);
   }
 
   #publishFailed(reason, cause) {
@@ -781,7 +740,7 @@ export class RoomcastClient extends EventTarget {
     // seated, a few times (a new send transport).
     if (cause || this.#publishRetries >= MEDIA_RETRY_DELAYS_MS.length) return;
     const delay = MEDIA_RETRY_DELAYS_MS[this.#publishRetries++];
-    setTimeout(() => { if (this.seated && this.#publishMode && this.#pc && !this.#sendPc) this.#syncMic(); }, delay);
+    setTimeout(() => { if (this.seated && this.#publishMode && this.#pc && !this.#send) this.#syncMic(); }, delay);
   }
 
   #applyTrackEnabled() {
