@@ -278,7 +278,8 @@ probe_media (const RcConfig *config, GError **error)
   if (!config->media_enabled)
     return TRUE;
   gst_init (NULL, NULL);
-  return rc_media_probe (plugin_dir (), config->record_dir && *config->record_dir, error);
+  return rc_media_probe (plugin_dir (), config->record_dir && *config->record_dir,
+                         config->recv_transport == RC_RECV_TRANSPORT_LITE, error);
 }
 
 static void

@@ -64,7 +64,7 @@ check (const Needed *needed, gsize n, GString *missing)
 }
 
 gboolean
-rc_media_probe (const char *plugin_dir, gboolean recording, GError **error)
+rc_media_probe (const char *plugin_dir, gboolean recording, gboolean lite, GError **error)
 {
   g_return_val_if_fail (plugin_dir != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -82,6 +82,10 @@ rc_media_probe (const char *plugin_dir, gboolean recording, GError **error)
                             "libgstroomcast.so",
                             plugin_dir);
   check (room_elements, G_N_ELEMENTS (room_elements), missing);
+  /* In the same plugin as mixminus: missing only from a build without it. */
+  if (lite && has_element ("mixminus") && !has_element ("icelitesink"))
+    g_string_append (missing, "\n  icelitesink: roomcast's plugin was built without it "
+                              "(or set MEDIA_RECV_TRANSPORT=webrtcbin)");
   if (recording)
     check (record_elements, G_N_ELEMENTS (record_elements), missing);
   if (missing->len == 0)

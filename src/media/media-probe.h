@@ -13,9 +13,11 @@ G_BEGIN_DECLS
 
 /* gst_init() must have run. Looks for mixminus in GST_PLUGIN_PATH and the
  * default registry, then in @plugin_dir; then checks every element a room
- * needs (and a recording too when @recording). On failure the error lists
+ * needs (icelitesink too when @lite: MEDIA_RECV_TRANSPORT=lite; and a
+ * recording's when @recording). On failure the error lists
  * each missing element with the Debian package or build step that provides
  * it (RC_MEDIA_ERROR_UNAVAILABLE). */
-gboolean rc_media_probe (const char *plugin_dir, gboolean recording, GError **error);
+gboolean rc_media_probe (const char *plugin_dir, gboolean recording, gboolean lite,
+                         GError **error);
 
 G_END_DECLS
