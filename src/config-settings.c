@@ -150,6 +150,10 @@ static const Setting table[] = {
   { "OPUS_BITRATE", NULL, KIND_UINT, FALSE, "32000", OFF (opus_bitrate), 6000, 510000 },
   /* Encoder effort: lower costs less CPU per speaker for a little quality. */
   { "OPUS_COMPLEXITY", NULL, KIND_UINT, FALSE, "10", OFF (opus_complexity), 0, 10 },
+  /* Decoding a speaker with in-band FEC holds every packet until the next
+   * one arrives (20 ms more latency); false conceals a lost one with PLC. */
+  { "OPUS_DECODE_FEC", NULL, KIND_ENUM, FALSE, "false", OFF (opus_decode_fec),
+    .choices = bool_choices },
   /* A room's shared mix is sent by one thread per this many peers. */
   /* false: no room pipelines (media:connect answers media_unavailable);
    * true: roomcastd refuses to start when an element is missing. */

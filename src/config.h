@@ -131,6 +131,8 @@ typedef struct {
   guint jitter_latency_ms;      /* JITTER_LATENCY_MS, default 60: receive jitterbuffer */
   guint opus_bitrate;           /* OPUS_BITRATE bit/s, default 32000 */
   guint opus_complexity;        /* OPUS_COMPLEXITY 0-10, default 10 */
+  gboolean opus_decode_fec;     /* OPUS_DECODE_FEC, default false: speakers
+                                 * decoded with in-band FEC (+20 ms) */
   gboolean media_enabled;       /* MEDIA_ENABLED, default true: false = rooms without audio */
   guint fanout_peers;           /* MEDIA_FANOUT_PEERS, default 64: peers per fan-out thread */
   RcRecvTransport recv_transport; /* MEDIA_RECV_TRANSPORT: webrtcbin|lite, default lite */

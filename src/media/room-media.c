@@ -180,6 +180,14 @@ voice_of (Peer *p)
   return rc_media_peer_get_src_pad (p->peer);
 }
 
+/* A speaker's Opus RTP to the mixer's format. opusdec's in-band FEC
+ * (OPUS_DECODE_FEC fills the %s) decodes every packet only once the next
+ * one arrived, so that a lost one can be rebuilt from it: 20 ms on every
+ * packet. Without it a lost packet is concealed (PLC) at once. */
+#define INBOUND_DESC \
+  "rtpopusdepay ! opusdec use-inband-fec=%s plc=true ! audioconvert ! audioresample ! " \
+  "capsfilter caps=\"audio/x-raw,rate=48000,channels=1\""
+
 /* The peer's voice into mixminus.sink_<seat>. The decoder chain is linked to
  * the mixer and running before the voice's src pad is linked to it, so the
  * first packet finds a playing chain. */
@@ -192,11 +200,10 @@ start_inbound (Peer *p, GError **error)
   g_autoptr (GstPad) bin_src = NULL;
   g_autoptr (GstPad) bin_sink = NULL;
 
-  p->in_bin = make_bin (media,
-                        "rtpopusdepay ! opusdec use-inband-fec=true plc=true ! "
-                        "audioconvert ! audioresample ! "
-                        "capsfilter caps=\"audio/x-raw,rate=48000,channels=1\"",
-                        name, error);
+  g_autofree char *desc = g_strdup_printf (INBOUND_DESC,
+                                           media->config->opus_decode_fec ? "true" : "false");
+
+  p->in_bin = make_bin (media, desc, name, error);
   if (p->in_bin == NULL)
     return FALSE;
   bin_src = gst_element_get_static_pad (p->in_bin, "src");

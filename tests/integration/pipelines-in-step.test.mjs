@@ -98,7 +98,10 @@ expectedMixer["level-interval"] = String(defined(roomMedia, "LEVEL_INTERVAL_MS")
 delete expectedMixer.seats;
 delete expectedMixer.name;
 const mixQueue = mixerTemplateElements[1];
-const inbound = elementsOf(literalChain(roomMedia, "p->in_bin = make_bin (media,"));
+// The decoder chain with OPUS_DECODE_FEC at its default.
+const decodeFec = source("src/config-settings.c")
+  .match(/"OPUS_DECODE_FEC",\s*NULL,\s*KIND_ENUM,\s*FALSE,\s*"(\w+)"/)[1];
+const inbound = elementsOf(literalChain(roomMedia, "#define INBOUND_DESC").replace("%s", decodeFec));
 const ownQueue = elementsOf(literalChain(roomMedia, "desc = g_strdup_printf (",
                                          { OPUSENC_DESC: "", ENCODER_QUEUE_DESC: encoderQueueDesc },
                                          "\nstart_own_mix (").split("!")[0])[0];
