@@ -148,8 +148,9 @@ static const Setting table[] = {
   /* webrtcbin's own default is 200 ms: too much for conversation. */
   { "JITTER_LATENCY_MS", NULL, KIND_UINT, FALSE, "60", OFF (jitter_latency_ms), 0, 1000 },
   { "OPUS_BITRATE", NULL, KIND_UINT, FALSE, "32000", OFF (opus_bitrate), 6000, 510000 },
-  /* Encoder effort: lower costs less CPU per speaker for a little quality. */
-  { "OPUS_COMPLEXITY", NULL, KIND_UINT, FALSE, "10", OFF (opus_complexity), 0, 10 },
+  /* Encoder effort: 7 sounds as 10 at a fifth less CPU per encoder; 5 and
+   * below lose level and harmonics (docs/performance.md). */
+  { "OPUS_COMPLEXITY", NULL, KIND_UINT, FALSE, "7", OFF (opus_complexity), 0, 10 },
   /* Decoding a speaker with in-band FEC holds every packet until the next
    * one arrives (20 ms more latency); false conceals a lost one with PLC. */
   { "OPUS_DECODE_FEC", NULL, KIND_ENUM, FALSE, "false", OFF (opus_decode_fec),

@@ -130,7 +130,7 @@ typedef struct {
   guint rtc_connect_timeout_ms; /* RTC_CONNECT_TIMEOUT_MS, default 15000: media:failed after */
   guint jitter_latency_ms;      /* JITTER_LATENCY_MS, default 60: receive jitterbuffer */
   guint opus_bitrate;           /* OPUS_BITRATE bit/s, default 32000 */
-  guint opus_complexity;        /* OPUS_COMPLEXITY 0-10, default 10 */
+  guint opus_complexity;        /* OPUS_COMPLEXITY 0-10, default 7 */
   gboolean opus_decode_fec;     /* OPUS_DECODE_FEC, default false: speakers
                                  * decoded with in-band FEC (+20 ms) */
   gboolean media_enabled;       /* MEDIA_ENABLED, default true: false = rooms without audio */
