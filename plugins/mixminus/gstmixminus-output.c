@@ -49,6 +49,7 @@ gst_mix_minus_seat_new (guint index)
   seat->ref = 1;
   seat->index = index;
   seat->next_offset = -1;
+  gst_mix_minus_arrival_reset (seat);
   gst_audio_info_init (&seat->info);
   gst_segment_init (&seat->segment, GST_FORMAT_TIME);
   return seat;
@@ -176,6 +177,7 @@ gst_mix_minus_reset_locked (GstMixMinus * self, gboolean full)
   self->epoch++;
   self->started = FALSE;
   self->out_offset = self->consumed = self->forced_until = 0;
+  self->clock_pos = G_MININT64;
   self->last_wake = 0;
   self->eos_sent = FALSE;
   self->flow_ret = GST_FLOW_OK;
@@ -195,6 +197,7 @@ gst_mix_minus_reset_locked (GstMixMinus * self, gboolean full)
     if (seat == NULL)
       continue;
     seat->next_offset = -1;
+    gst_mix_minus_arrival_reset (seat);
     seat->eos = FALSE;
     seat->got_data = FALSE;
     memset (&seat->level, 0, sizeof (seat->level));
@@ -383,6 +386,10 @@ period_state_locked (GstMixMinus * self, guint64 * frames)
   *frames = self->period;
   if (self->forced_until >= end)
     return PERIOD_READY;
+  /* placed by arrival, the output follows the clock: never a period ahead */
+  if (gst_mix_minus_arrival_active_locked (self) &&
+      (gint64) start > self->clock_pos)
+    return PERIOD_WAIT;
 
   for (guint s = 0; s < MIXMINUS_MAX_SEATS; s++) {
     GstMixMinusSeat *seat = self->seat[s];

@@ -291,6 +291,9 @@ gst_mix_minus_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
   /* info and segment only change in this thread (serialized events) */
   const GstAudioInfo *info = &seat->info;
   GstClockTime rt = GST_CLOCK_TIME_NONE;
+  GstClockTime now = GST_CLOCK_TIME_NONE;
+  GstClock *clock;
+  gfloat peak = 0.0f;
   GstFlowReturn ret;
   GstMapInfo map;
   gboolean discont;
@@ -337,16 +340,31 @@ gst_mix_minus_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
   gst_buffer_unmap (buffer, &map);
   gst_buffer_unref (buffer);
 
+  if (self->align_on_arrival && (clock = gst_element_get_clock (GST_ELEMENT (self)))) {
+    /* when it arrived, and whether it is quiet enough to drop from */
+    GstClockTime base = gst_element_get_base_time (GST_ELEMENT (self));
+    GstClockTime t = gst_clock_get_time (clock);
+
+    now = t > base ? t - base : 0;
+    peak = mixminus_peak (seat->scratch, frames);
+    gst_object_unref (clock);
+  }
+
   g_mutex_lock (&self->lock);
   if (self->flushing || seat->flushing || seat->released) {
     g_mutex_unlock (&self->lock);
     return GST_FLOW_FLUSHING;
   }
+  if (GST_CLOCK_TIME_IS_VALID (now)
+      && !gst_mix_minus_arrival_active_locked (self))
+    now = GST_CLOCK_TIME_NONE;
   if (!self->started)
-    gst_mix_minus_start_locked (self, rt);
+    gst_mix_minus_start_locked (self, GST_CLOCK_TIME_IS_VALID (now) ? now : rt);
   gst_mix_minus_ensure_ring_locked (self, seat);
   {
-    gint64 at = input_offset_locked (self, seat, rt, discont);
+    gint64 at = GST_CLOCK_TIME_IS_VALID (now) ?
+        gst_mix_minus_arrival_offset_locked (self, seat, rt, discont, now,
+        frames, peak) : input_offset_locked (self, seat, rt, discont);
 
     seat->next_offset = at + (gint64) frames;
     seat->got_data = TRUE;

@@ -4,6 +4,7 @@
  *   gstmixminus-output.c  timeline, rendering and pushing of periods
  *   gstmixminus-levels.c  the mixminus-levels messages
  *   gstmixminus-timer.c   live deadlines and the upstream latency
+ *   gstmixminus-arrival.c placement of live seats by arrival
  * Not installed, not API.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -41,6 +42,7 @@ GST_DEBUG_CATEGORY_EXTERN (gst_mix_minus_debug);
 #define GST_MIX_MINUS_DEFAULT_PERIOD (10 * GST_MSECOND)
 #define GST_MIX_MINUS_DEFAULT_ALIGNMENT_THRESHOLD (40 * GST_MSECOND)
 #define GST_MIX_MINUS_DEFAULT_LIMITER TRUE
+#define GST_MIX_MINUS_DEFAULT_ALIGN_ON_ARRIVAL FALSE
 #define GST_MIX_MINUS_DEFAULT_LIMITER_THRESHOLD (-1.0)  /* dBFS */
 
 /* One seat: its input pad's state and its ring. Reference counted because
@@ -64,6 +66,14 @@ typedef struct
   gfloat *storage;              /* ring.data, NULL until the rate is known */
   MixMinusLevel level;          /* since the last levels message */
   gboolean level_active;
+
+  /* align-on-arrival (gstmixminus-arrival.c), in output samples */
+  GstClockTime next_rt;         /* running time of the next input if
+                                 * continuous, NONE if unknown */
+  gint64 margin;                /* placed ahead of the output on a resync */
+  gint64 slack_min[2];          /* least slack, this window and the last */
+  guint64 window_frames;        /* input in this window */
+  gint64 drop;                  /* samples to drop from quiet input */
 
   /* Only used by this pad's streaming thread. */
   gfloat *scratch;
@@ -128,6 +138,9 @@ struct _GstMixMinus
   gboolean force_live;
   gboolean limiter;
   gdouble limiter_threshold;    /* dBFS */
+  gboolean align_on_arrival;
+  gint64 clock_pos;             /* align-on-arrival: output offset of the
+                                 * clock when last read */
 
   GstMixMinusSeat *seat[MIXMINUS_MAX_SEATS];    /* one reference each */
   GstMixMinusSrcPad *output[MIXMINUS_MAX_SEATS];        /* src_%u, weak */
@@ -219,6 +232,15 @@ GstClockTime gst_mix_minus_lookahead_duration_locked (GstMixMinus * self);
 GstMessage *gst_mix_minus_account_levels_locked (GstMixMinus * self,
     const MixMinusLevel * level, const gboolean * active, guint64 frames,
     GstClockTime pts, GstClockTime end);
+
+/* gstmixminus-arrival.c */
+gboolean gst_mix_minus_arrival_active_locked (GstMixMinus * self);
+void gst_mix_minus_arrival_reset (GstMixMinusSeat * seat);
+gint64 gst_mix_minus_arrival_position_locked (GstMixMinus * self,
+    GstClockTime rt);
+gint64 gst_mix_minus_arrival_offset_locked (GstMixMinus * self,
+    GstMixMinusSeat * seat, GstClockTime rt, gboolean discont,
+    GstClockTime now, guint64 frames, gfloat peak);
 
 /* gstmixminus-timer.c */
 gboolean gst_mix_minus_query_upstream_latency (GstMixMinus * self,

@@ -4,7 +4,8 @@
  * The upstream latency query, and the timer task that forces a period out
  * at its live deadline when some seat has not delivered it: the period's
  * running time + the upstream latency + one period + the latency property,
- * as GstAggregator computes it. The task only waits on the clock in
+ * as GstAggregator computes it (without the upstream latency when seats are
+ * placed by arrival, gstmixminus-arrival.c). The task only waits on the clock in
  * PLAYING with live inputs (or force-live); otherwise it sleeps on a
  * condition.
  */
@@ -113,7 +114,9 @@ gst_mix_minus_timer_loop (gpointer user_data)
   }
 
   start = self->out_offset;
-  upstream = MAX (self->upstream_min, self->min_upstream_latency);
+  /* placed by arrival, the seats are already as late as they need to be */
+  upstream = gst_mix_minus_arrival_active_locked (self) ? 0 :
+      MAX (self->upstream_min, self->min_upstream_latency);
   deadline = gst_element_get_base_time (GST_ELEMENT (self)) +
       gst_mix_minus_offset_to_running_time (self, start) + upstream +
       self->period_duration + self->latency;
@@ -134,6 +137,7 @@ gst_mix_minus_timer_loop (gpointer user_data)
     GST_LOG_OBJECT (self, "deadline %" GST_TIME_FORMAT " passed",
         GST_TIME_ARGS (deadline));
     self->forced_until = MAX (self->forced_until, start + self->period);
+    self->clock_pos = MAX (self->clock_pos, (gint64) (start + self->period));
     gst_mix_minus_try_output_locked (self);
   }
   g_mutex_unlock (&self->lock);

@@ -45,6 +45,17 @@
  * outputs can be requested and released in PLAYING; stop or unlink what
  * feeds a seat before releasing it. Flushing seeks are sent to every seat.
  *
+ * With #GstMixMinus:align-on-arrival and live timing, seats are placed by
+ * when their input arrives instead of by its timestamps (which only tell a
+ * gap from continuous input): the output follows the clock, a period goes
+ * out at the latest when the clock passes its end plus #GstMixMinus:latency
+ * (the upstream latency is not waited for), and each seat keeps its own
+ * margin ahead of the output, grown when an input comes too late for its
+ * period and shrunk (by dropping quiet samples) when it had slack to spare
+ * for a second. Seats whose timestamps run late relative to their arrival
+ * then no longer hold the others back. The reported latency stays the one
+ * above, an upper bound.
+ *
  * There is no mixer thread: the streaming thread that completes a period
  * (or the live timer) renders it and pushes it to every output. As with
  * `tee`, when several outputs end in sinks that preroll (a non-live
@@ -110,6 +121,7 @@ enum
   PROP_FORCE_LIVE,
   PROP_LIMITER,
   PROP_LIMITER_THRESHOLD,
+  PROP_ALIGN_ON_ARRIVAL,
 };
 
 enum
@@ -458,6 +470,9 @@ gst_mix_minus_set_property (GObject * object, guint prop_id,
     case PROP_LIMITER_THRESHOLD:
       self->limiter_threshold = g_value_get_double (value);
       break;
+    case PROP_ALIGN_ON_ARRIVAL:
+      self->align_on_arrival = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -508,6 +523,9 @@ gst_mix_minus_get_property (GObject * object, guint prop_id,
       break;
     case PROP_LIMITER_THRESHOLD:
       g_value_set_double (value, self->limiter_threshold);
+      break;
+    case PROP_ALIGN_ON_ARRIVAL:
+      g_value_set_boolean (value, self->align_on_arrival);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -619,6 +637,14 @@ gst_mix_minus_class_init (GstMixMinusClass * klass)
           "quieter outputs are the exact sum", -40.0, 0.0,
           GST_MIX_MINUS_DEFAULT_LIMITER_THRESHOLD, G_PARAM_READWRITE |
           G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_ALIGN_ON_ARRIVAL,
+      g_param_spec_boolean ("align-on-arrival", "Align on arrival",
+          "With live timing, place each seat's input by when it arrives "
+          "(each seat with its own adaptive jitter margin) instead of by "
+          "its timestamps, and force a period out once its end plus "
+          "latency has passed",
+          GST_MIX_MINUS_DEFAULT_ALIGN_ON_ARRIVAL, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
 
   gst_element_class_add_static_pad_template_with_gtype (element_class,
       &sink_template, GST_TYPE_MIX_MINUS_PAD);
@@ -657,6 +683,7 @@ gst_mix_minus_init (GstMixMinus * self)
   self->alignment_threshold = GST_MIX_MINUS_DEFAULT_ALIGNMENT_THRESHOLD;
   self->limiter = GST_MIX_MINUS_DEFAULT_LIMITER;
   self->limiter_threshold = GST_MIX_MINUS_DEFAULT_LIMITER_THRESHOLD;
+  self->align_on_arrival = GST_MIX_MINUS_DEFAULT_ALIGN_ON_ARRIVAL;
   self->start_time_selection = GST_AGGREGATOR_START_TIME_SELECTION_ZERO;
   self->start_time = GST_CLOCK_TIME_NONE;
   self->flow_combiner = gst_flow_combiner_new ();

@@ -702,10 +702,12 @@ rc_room_media_new (const RcConfig *config, const char *room_id, guint n_seats,
   g_return_val_if_fail (peers != NULL && peers->new_peer != NULL, NULL);
   ensure_debug ();
   /* mixminus: live on its own clock so an empty room still streams
-   * silence; a seat that joins with more latency than assumed would be cut
-   * short, so assume the jitterbuffer's plus network/decoder slack. */
+   * silence; each seat placed by when its audio arrives, so a period waits
+   * for no seat whose timestamps run late (the assumed upstream latency,
+   * jitterbuffer + slack, bounds how late a jittery seat may run). */
   desc =
     g_strdup_printf ("mixminus name=mixer seats=%u force-live=true ignore-inactive-pads=true "
+                     "align-on-arrival=true "
                      "latency=20000000 min-upstream-latency=%" G_GUINT64_FORMAT " "
                      "level-interval=%" G_GUINT64_FORMAT " "
                      "mixer.mix ! " ENCODER_QUEUE_DESC " ! " OPUSENC_DESC " ! "

@@ -415,6 +415,107 @@ test_start_time_first (void)
   gst_object_unref (e);
 }
 
+/* An arrival-aligned room: force-live and align-on-arrival, a mix output,
+ * `seats` input harnesses with `upstream` latency. */
+static GstElement *
+arrival_room (GstHarness ** in, guint seats, GstClockTime upstream,
+    GstHarness ** mix)
+{
+  GstElement *e = gst_element_factory_make_full ("mixminus", "seats", seats,
+      "force-live", TRUE, "align-on-arrival", TRUE, "latency", (guint64) 0,
+      "level-interval", (guint64) 0, NULL);
+
+  *mix = gst_harness_new_with_element (e, NULL, "mix");
+  gst_harness_set_sink_caps_str (*mix, CAPS_F32);
+  for (guint s = 0; s < seats; s++) {
+    gchar *name = g_strdup_printf ("sink_%u", s);
+
+    in[s] = gst_harness_new_with_element (e, name, NULL);
+    gst_harness_set_upstream_latency (in[s], upstream);
+    gst_harness_set_src_caps_str (in[s], CAPS_F32);
+    g_free (name);
+  }
+  return e;
+}
+
+/* Whether a buffer pulled from @h holds @value (within float rounding). */
+static gboolean
+pulled_holds (GstHarness * h, float value)
+{
+  GstBuffer *buf = gst_harness_try_pull (h);
+  gboolean found = FALSE;
+  GstMapInfo map;
+
+  if (buf == NULL)
+    return FALSE;
+  gst_buffer_map (buf, &map, GST_MAP_READ);
+  for (gsize i = 0; i < map.size / sizeof (float); i++)
+    found |= fabsf (((float *) map.data)[i] - value) < 1e-6f;
+  gst_buffer_unmap (buf, &map);
+  gst_buffer_unref (buf);
+  return found;
+}
+
+/* align-on-arrival: two seats whose timestamps are half a second apart but
+ * whose audio arrives together are heard together (by timestamps, seat 1
+ * would be mixed half a second after seat 0). */
+static void
+test_arrival_aligns_seats (void)
+{
+  GstHarness *in[2], *mix;
+  GstElement *e = arrival_room (in, 2, 0, &mix);
+  gboolean together = FALSE;
+
+  gst_harness_push (in[0], make_f32_buffer (0, 0, 2 * PERIOD_FRAMES,
+          seat_dc));
+  gst_harness_push (in[1], make_f32_buffer (1, RATE / 2, 2 * PERIOD_FRAMES,
+          seat_dc));
+  for (guint i = 0; i < 8 && !together; i++) {
+    together = pulled_holds (mix, seat_dc (0, 0) + seat_dc (1, 0));
+    if (!together)
+      gst_harness_crank_single_clock_wait (mix);
+  }
+  g_assert_true (together);
+  for (guint s = 0; s < 2; s++)
+    gst_harness_teardown (in[s]);
+  gst_harness_teardown (mix);
+  gst_object_unref (e);
+}
+
+/* align-on-arrival: a seat that stops sending (a DTX pause, a stalled
+ * client) holds the others only until the period's end + latency on the
+ * clock, not for the whole upstream latency too. */
+static void
+test_arrival_deadline (void)
+{
+  GstHarness *in[2], *mix;
+  GstElement *e = arrival_room (in, 2, 200 * GST_MSECOND, &mix);
+  GstTestClock *clock = gst_harness_get_testclock (mix);
+  GstClockID id;
+
+  /* both seats speak once, then only seat 0 */
+  for (guint s = 0; s < 2; s++)
+    gst_harness_push (in[s], make_f32_buffer (s, 0, PERIOD_FRAMES, seat_dc));
+  gst_harness_push (in[0], make_f32_buffer (0, PERIOD_FRAMES,
+          4 * PERIOD_FRAMES, seat_dc));
+  /* every period the timer waits for ends within two periods of the clock:
+   * none waits for the 200 ms upstream */
+  for (guint i = 0; i < 4; i++) {
+    GstClockTime now = gst_clock_get_time (GST_CLOCK (clock));
+
+    gst_test_clock_wait_for_next_pending_id (clock, &id);
+    g_assert_cmpuint (gst_clock_id_get_time (id), <=, now + 2 * PERIOD);
+    gst_clock_id_unref (id);
+    g_assert_true (gst_harness_crank_single_clock_wait (mix));
+    while (pulled_holds (mix, -1.0f));   /* drain what went out */
+  }
+  gst_object_unref (clock);
+  for (guint s = 0; s < 2; s++)
+    gst_harness_teardown (in[s]);
+  gst_harness_teardown (mix);
+  gst_object_unref (e);
+}
+
 static void
 test_pad_requests (void)
 {
@@ -481,5 +582,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mixminus/force-live-empty-room",
       test_force_live_empty_room);
   g_test_add_func ("/mixminus/start-time-first", test_start_time_first);
+  g_test_add_func ("/mixminus/arrival/aligns-seats", test_arrival_aligns_seats);
+  g_test_add_func ("/mixminus/arrival/deadline", test_arrival_deadline);
   return g_test_run ();
 }
