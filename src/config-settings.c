@@ -145,8 +145,10 @@ static const Setting table[] = {
   /* A client not connected this long after media:connect gets media:failed. */
   { "RTC_CONNECT_TIMEOUT_MS", NULL, KIND_UINT, FALSE, "15000", OFF (rtc_connect_timeout_ms),
     100, 600000 },
-  /* webrtcbin's own default is 200 ms: too much for conversation. */
-  { "JITTER_LATENCY_MS", NULL, KIND_UINT, FALSE, "60", OFF (jitter_latency_ms), 0, 1000 },
+  /* webrtcbin's own default is 200 ms: too much for conversation. In order
+   * packets pass at once; this is how long a gap is waited for before the
+   * decoder conceals it (the mixer absorbs each seat's jitter itself). */
+  { "JITTER_LATENCY_MS", NULL, KIND_UINT, FALSE, "20", OFF (jitter_latency_ms), 0, 1000 },
   { "OPUS_BITRATE", NULL, KIND_UINT, FALSE, "32000", OFF (opus_bitrate), 6000, 510000 },
   /* Encoder effort: 7 sounds as 10 at a fifth less CPU per encoder; 5 and
    * below lose level and harmonics (docs/performance.md). */

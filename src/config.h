@@ -128,7 +128,7 @@ typedef struct {
   char *turn_servers;           /* TURN_SERVERS (secret): comma separated
                                  * turn(s)://user:password@host[:port][?transport=udp|tcp] */
   guint rtc_connect_timeout_ms; /* RTC_CONNECT_TIMEOUT_MS, default 15000: media:failed after */
-  guint jitter_latency_ms;      /* JITTER_LATENCY_MS, default 60: receive jitterbuffer */
+  guint jitter_latency_ms;      /* JITTER_LATENCY_MS, default 20: receive jitterbuffer */
   guint opus_bitrate;           /* OPUS_BITRATE bit/s, default 32000 */
   guint opus_complexity;        /* OPUS_COMPLEXITY 0-10, default 7 */
   gboolean opus_decode_fec;     /* OPUS_DECODE_FEC, default false: speakers

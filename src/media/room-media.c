@@ -22,7 +22,7 @@ GST_DEBUG_CATEGORY_STATIC (rc_room_media_debug);
  * it at its running time + PACE_MS. When the clocksync still waited for
  * the whole upstream latency (230 ms measured) a 200 ms queue leaked a
  * steady 1-33 % of every packet. It holds the assumed upstream latency
- * plus ENCODER_QUEUE_MARGIN_MS (580 ms with the defaults), so it leaks only
+ * plus ENCODER_QUEUE_MARGIN_MS (540 ms with the defaults), so it leaks only
  * when the encoder's thread is starved, and then a starved thread cannot
  * build up more stale audio than that. */
 #define ENCODER_QUEUE_MARGIN_MS 500

@@ -134,12 +134,13 @@ hear_state (gpointer data)
 
 /* The most a switch may take to be observed, from the configured latencies:
  * the server's (src/media/room-media.c: the mixer forces a period out at
- * its running time + JITTER_LATENCY_MS 60 + UPSTREAM_SLACK_MS 20 + one
- * 20 ms period + its 20 ms latency, then one 20 ms Opus frame), the
+ * its running time + JITTER_LATENCY_MS 20 + UPSTREAM_SLACK_MS 20 + one
+ * 20 ms period + its 20 ms latency, then one 20 ms Opus frame; placed by
+ * arrival, a seat runs at most that upstream latency late), the
  * client's (RcTestClient's 60 ms jitterbuffer and up to two 100 ms analysis
  * windows of its meter), and SWITCH_SLACK_MS for the request, its ack and
  * the main loops on a shared machine; all scaled by the test time scale. */
-#define SERVER_LATENCY_MS (60 + 20 + 20 + 20 + 20)
+#define SERVER_LATENCY_MS (20 + 20 + 20 + 20 + 20)
 #define CLIENT_LATENCY_MS (60 + 2 * 100)
 #define SWITCH_BOUND_MS (SERVER_LATENCY_MS + CLIENT_LATENCY_MS + 500)
 

@@ -23,7 +23,7 @@ static const char default_dump[] =
   "GIFT_QUEUE_MAX_PENDING=100000\n"
   "RTC_LISTEN_IP=\n" "RTC_ANNOUNCED_IP=\n" "RTC_MIN_PORT=10000\n" "RTC_MAX_PORT=59999\n"
   "STUN_SERVER=\n" "TURN_SERVERS=<unset>\n" "RTC_CONNECT_TIMEOUT_MS=15000\n"
-  "JITTER_LATENCY_MS=60\n" "OPUS_BITRATE=32000\n" "OPUS_COMPLEXITY=7\n" "OPUS_DECODE_FEC=false\n"
+  "JITTER_LATENCY_MS=20\n" "OPUS_BITRATE=32000\n" "OPUS_COMPLEXITY=7\n" "OPUS_DECODE_FEC=false\n"
   "MEDIA_ENABLED=true\n" "MEDIA_FANOUT_PEERS=64\n" "MEDIA_RECV_TRANSPORT=lite\n"
   "RTC_ALLOW_LOOPBACK_CANDIDATES=false\n" "RTC_ALLOW_PRIVATE_CANDIDATES=false\n"
   "ADMIN_API_KEY=<unset>\n" "SHUTDOWN_TIMEOUT_MS=20000\n" "RECORD_DIR=\n"
@@ -80,7 +80,7 @@ test_defaults (void)
   g_assert_null (config->stun_server);
   g_assert_null (config->turn_servers);
   g_assert_cmpuint (config->rtc_connect_timeout_ms, ==, 15000);
-  g_assert_cmpuint (config->jitter_latency_ms, ==, 60);
+  g_assert_cmpuint (config->jitter_latency_ms, ==, 20);
   g_assert_cmpuint (config->opus_bitrate, ==, 32000);
   g_assert_cmpuint (config->fanout_peers, ==, 64);
   g_assert_cmpuint (config->opus_complexity, ==, 7);
