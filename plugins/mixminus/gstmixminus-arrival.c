@@ -18,12 +18,16 @@
  * Each seat is its own adaptive jitter buffer. Its "slack" is how far ahead
  * of the output an input starts when it arrives. An input that arrives after
  * the output passed its start (the period went out at its deadline without
- * it) is placed at the output position instead, one keep ahead: the seat
- * now runs later by that much (a short dropout, no audio thrown away). Once
- * the least slack over two windows (ARRIVAL_WINDOW_MS each) exceeds the keep,
- * the seat is brought back by the excess, dropping that many samples of a
- * quiet input (below ARRIVAL_QUIET), so it shrinks without a click. A seat
- * on a clean link ends up with its input a keep ahead of the output.
+ * it) is placed ahead of the output instead, by the seat's margin, which
+ * grows to the lateness seen (at most the upstream latency): the seat now
+ * runs later by that much (a short dropout, no audio thrown away). Once the
+ * least slack over two windows (ARRIVAL_WINDOW_MS each) exceeds twice the
+ * keep, the seat is brought back to one keep, dropping that many samples of
+ * a quiet input (below ARRIVAL_QUIET), so it shrinks without a click. A
+ * seat on a clean link ends up with its input a keep ahead of the output.
+ * Input more than the upstream latency ahead of the clock (a burst released
+ * at once) is dropped. The output never runs ahead of the clock
+ * (gstmixminus-output.c), so positions stay comparable with it.
  */
 #ifdef HAVE_CONFIG_H
 #include "roomcast-build-config.h"
@@ -89,10 +93,11 @@ gst_mix_minus_arrival_offset_locked (GstMixMinus * self,
   gint64 cap = upstream > 0 ?
       (gint64) gst_util_uint64_scale (upstream, self->rate, GST_SECOND) :
       ms_to_frames (self, ARRIVAL_DEFAULT_CAP_MS);
+  const gint64 now_pos = gst_mix_minus_arrival_position_locked (self, now);
   gboolean resync = discont || seat->next_offset < 0;
   gint64 at, slack;
 
-  self->clock_pos = MAX (self->clock_pos, gst_mix_minus_arrival_position_locked (self, now));
+  self->clock_pos = MAX (self->clock_pos, now_pos);
 
   if (!resync && GST_CLOCK_TIME_IS_VALID (rt)
       && GST_CLOCK_TIME_IS_VALID (seat->next_rt)) {
@@ -106,8 +111,7 @@ gst_mix_minus_arrival_offset_locked (GstMixMinus * self,
 
   if (resync) {
     /* its end where the clock is, but never behind the output */
-    at = MAX (gst_mix_minus_arrival_position_locked (self, now) - (gint64) frames, consumed) +
-        MAX (seat->margin, keep);
+    at = MAX (now_pos - (gint64) frames, consumed) + MAX (seat->margin, keep);
     seat->drop = 0;
   } else {
     gint64 ahead;
@@ -116,7 +120,7 @@ gst_mix_minus_arrival_offset_locked (GstMixMinus * self,
     /* A long burst (input held upstream, released at once) would put the
      * seat far ahead of the clock: what is more than the upstream latency
      * ahead is stale, dropped an input's length at a time. */
-    ahead = at - gst_mix_minus_arrival_position_locked (self, now) - cap;
+    ahead = at - now_pos - cap;
     if (ahead > 0) {
       at -= MIN (ahead, (gint64) frames);
       GST_LOG_OBJECT (self, "seat %u: %" G_GINT64_FORMAT " samples ahead "
