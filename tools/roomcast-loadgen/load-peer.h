@@ -77,5 +77,8 @@ typedef struct {
 /* The two targets. */
 extern const LoadPeerClass load_peer_roomcast_class;
 extern const LoadPeerClass load_peer_janus_class;
+/* roomcast listeners without GStreamer (load-peer-light.c): libnice, DTLS,
+ * SRTP, counters; decodes only when asked. */
+extern const LoadPeerClass load_peer_light_class;
 
 G_END_DECLS

@@ -92,10 +92,10 @@ loadgen_report_second (Loadgen *lg)
     if (p->peer == NULL)
       continue;
     n_started++;
-    p->state = lg->klass->get_state (p->peer);
+    p->state = p->klass->get_state (p->peer);
     n_conn += p->state == LOAD_PEER_CONNECTED;
     n_failed += p->state == LOAD_PEER_FAILED;
-    lg->klass->get_counters (p->peer, &c);
+    p->klass->get_counters (p->peer, &c);
     packets += c.packets - p->last.packets;
     gaps += c.seq_gaps - p->last.seq_gaps;
     if (c.packets > 1)
@@ -159,12 +159,26 @@ add_proc (JsonBuilder *b, const char *name, int pid, const LoadgenProc *before,
   json_builder_end_object (b);
 }
 
+static void
+add_int (JsonBuilder *b, const char *name, gint64 v)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, v);
+}
+
+static void
+add_double (JsonBuilder *b, const char *name, double v)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_double_value (b, round (v * 1000) / 1000);
+}
+
 /* One decoding peer: hears every other connected speaker of its room, not
  * itself, not other rooms. Adds a line to @failures (an open array) if not. */
 static gboolean
 check_audio (Loadgen *lg, LoadgenPeer *p, guint index, JsonBuilder *failures)
 {
-  double floor_db = lg->klass->get_level_db (p->peer, lg->n_tones);
+  double floor_db = p->klass->get_level_db (p->peer, lg->n_tones);
   double quietest = G_MAXDOUBLE; /* of the expected tones heard */
   g_autoptr (GString) why = g_string_new (NULL);
 
@@ -179,7 +193,7 @@ check_audio (Loadgen *lg, LoadgenPeer *p, guint index, JsonBuilder *failures)
 
       if (s->speaker < 0 || (guint) s->speaker >= lg->n_tones)
         continue;
-      db = lg->klass->get_level_db (p->peer, s->speaker);
+      db = p->klass->get_level_db (p->peer, s->speaker);
       if (pass == 0 && expect) {
         if (db < HEARD_DB || db - floor_db < HEARD_OVER_FLOOR_DB)
           g_string_append_printf (why, "misses %.0f Hz (%.1f dB); ", lg->tones[s->speaker], db);
@@ -204,18 +218,62 @@ check_audio (Loadgen *lg, LoadgenPeer *p, guint index, JsonBuilder *failures)
   return FALSE;
 }
 
-static void
-add_int (JsonBuilder *b, const char *name, gint64 v)
+typedef enum { KIND_SPEAKER, KIND_LISTENER, KIND_LIGHT, N_KINDS } Kind;
+static const char *const kind_names[N_KINDS] = { "speaker", "listener", "light_listener" };
+
+static Kind
+kind_of (const LoadgenPeer *p)
 {
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, v);
+  return p->speaker >= 0 ? KIND_SPEAKER : p->klass == &load_peer_light_class ? KIND_LIGHT
+                                                                              : KIND_LISTENER;
 }
 
+/* The receive figures of one kind of peer over the window: what verifies
+ * the light listeners against webrtcbin listeners of the same room. */
 static void
-add_double (JsonBuilder *b, const char *name, double v)
+add_kind (JsonBuilder *b, Loadgen *lg, Kind kind, gint64 window_us)
 {
-  json_builder_set_member_name (b, name);
-  json_builder_add_double_value (b, round (v * 1000) / 1000);
+  g_autoptr (GArray) join = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) jitter = g_array_new (FALSE, FALSE, sizeof (double));
+  guint peers = 0, conn = 0, silent = 0;
+  guint64 packets = 0, gaps = 0;
+  double expected;
+
+  for (guint i = 0; i < lg->peers->len; i++) {
+    LoadgenPeer *p = g_ptr_array_index (lg->peers, i);
+    LoadPeerCounters c;
+    guint64 got;
+
+    if (kind_of (p) != kind)
+      continue;
+    peers++;
+    if (p->peer == NULL || p->state != LOAD_PEER_CONNECTED)
+      continue;
+    conn++;
+    p->klass->get_counters (p->peer, &c);
+    if (c.first_packet_us)
+      g_array_append_val (join, (double) { (c.first_packet_us - c.start_us) / 1000.0 });
+    got = c.packets - p->at_measure.packets;
+    packets += got;
+    gaps += c.seq_gaps - p->at_measure.seq_gaps;
+    silent += got == 0;
+    g_array_append_val (jitter, c.jitter_ms);
+  }
+  if (peers == 0)
+    return;
+  expected = conn * LOADGEN_PACKETS_PER_S * window_us / 1e6;
+  json_builder_set_member_name (b, kind_names[kind]);
+  json_builder_begin_object (b);
+  add_int (b, "peers", peers);
+  add_int (b, "connected", conn);
+  add_int (b, "packets", packets);
+  add_double (b, "packets_per_receiver", conn ? (double) packets / conn : 0);
+  add_double (b, "loss_pct", expected > 0 ? MAX (0.0, 100.0 * (1.0 - packets / expected)) : 0);
+  add_int (b, "seq_gaps", gaps);
+  add_int (b, "silent_receivers", silent);
+  add_percentiles (b, "jitter_ms", jitter);
+  add_percentiles (b, "join_ms", join);
+  json_builder_end_object (b);
 }
 
 gboolean
@@ -242,6 +300,7 @@ loadgen_report_final (Loadgen *lg)
   json_builder_add_string_value (b, lg->klass->name);
   add_int (b, "speakers", lg->speakers);
   add_int (b, "listeners", lg->listeners);
+  add_int (b, "light_listeners", lg->light_listeners);
   add_int (b, "rooms", lg->rooms);
   add_int (b, "peers", lg->peers->len);
   for (guint i = 0; i < lg->peers->len; i++) {
@@ -250,9 +309,9 @@ loadgen_report_final (Loadgen *lg)
 
     if (p->peer == NULL)
       continue;
-    p->state = lg->klass->get_state (p->peer);
+    p->state = p->klass->get_state (p->peer);
     if (p->state == LOAD_PEER_FAILED) {
-      const char *e = lg->klass->get_error (p->peer);
+      const char *e = p->klass->get_error (p->peer);
       char *k = g_strdup (e ? e : "?");
       n_failed++;
       g_hash_table_replace (errors, k, GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (errors, k)) + 1));
@@ -260,7 +319,7 @@ loadgen_report_final (Loadgen *lg)
     if (p->state != LOAD_PEER_CONNECTED)
       continue;
     n_conn++;
-    lg->klass->get_counters (p->peer, &c);
+    p->klass->get_counters (p->peer, &c);
     if (c.first_packet_us)
       g_array_append_val (join, (double) { (c.first_packet_us - c.start_us) / 1000.0 });
     if (window_us > 0) {
@@ -294,6 +353,11 @@ loadgen_report_final (Loadgen *lg)
   add_double (b, "seq_gap_pct", packets + gaps ? 100.0 * gaps / (packets + gaps) : 0);
   add_int (b, "silent_receivers", silent);
   add_percentiles (b, "jitter_ms", jitter);
+  json_builder_set_member_name (b, "by_kind");
+  json_builder_begin_object (b);
+  for (Kind k = 0; k < N_KINDS; k++)
+    add_kind (b, lg, k, window_us);
+  json_builder_end_object (b);
   /* Per peer: packets received in the window over 50 a second. */
   json_builder_set_member_name (b, "rate_pct_min");
   json_builder_add_double_value (b, rate->len ? percentile (rate, 0.0001) : 0);

@@ -12,6 +12,13 @@
  * peers (every speaker and --decode-listeners listeners per room). A line a
  * second on stderr; the final figures as JSON on stdout (or --json FILE).
  * Exit 0 when every peer connected and received audio and the check passed.
+ *
+ * --light-listeners L adds L roomcast listeners without GStreamer
+ * (load-peer-light.c: libnice, DTLS, SRTP, counters), so an audience of a
+ * thousand fits beside the server; every --decode-every'th of them decodes
+ * for the audio check. The JSON's "by_kind" gives the receive figures of
+ * speakers, webrtcbin listeners and light listeners apart: run both kinds
+ * in one room to check the light ones against webrtcbin.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,10 +41,10 @@ static const double all_tones[] = { 768, 1101, 1419, 1611, 1689, 1914 };
 #define LAG_TICK_MS 100
 
 static LoadPeerState
-peer_state (LoadgenPeer *p, const LoadPeerClass *klass)
+peer_state (LoadgenPeer *p)
 {
   if (p->peer)
-    p->state = klass->get_state (p->peer);
+    p->state = p->klass->get_state (p->peer);
   return p->state;
 }
 
@@ -51,12 +58,12 @@ all_settled (Loadgen *lg)
 
     if (p->peer == NULL)
       return FALSE;
-    switch (peer_state (p, lg->klass)) {
+    switch (peer_state (p)) {
     case LOAD_PEER_FAILED:
     case LOAD_PEER_CLOSED:
       continue;
     case LOAD_PEER_CONNECTED:
-      lg->klass->get_counters (p->peer, &c);
+      p->klass->get_counters (p->peer, &c);
       if (c.first_packet_us == 0)
         return FALSE;
       continue;
@@ -73,7 +80,7 @@ open_window (Loadgen *lg)
   for (guint i = 0; i < lg->peers->len; i++) {
     LoadgenPeer *p = g_ptr_array_index (lg->peers, i);
     if (p->peer)
-      lg->klass->get_counters (p->peer, &p->at_measure);
+      p->klass->get_counters (p->peer, &p->at_measure);
   }
   loadgen_proc_read (lg->server_pid, &lg->server_at_measure);
   loadgen_proc_read (0, &lg->self_at_measure);
@@ -165,9 +172,9 @@ start_next (gpointer data)
       token = g_strdup_printf ("dev:%u:load%u", 100000 + i, i);
       o.token = token;
       o.display = display;
-      p->peer = lg->klass->create (&o);
+      p->peer = p->klass->create (&o);
       p->state = LOAD_PEER_SIGNALLING;
-      lg->klass->start (p->peer);
+      p->klass->start (p->peer);
       return G_SOURCE_CONTINUE;
     }
   }
@@ -197,13 +204,18 @@ build_peers (Loadgen *lg)
     lg->tones[i] = all_tones[i];
   lg->tones[lg->n_tones] = FLOOR_HZ;
   lg->peers = g_ptr_array_new ();
-  for (guint i = 0; i < lg->speakers + lg->listeners; i++) {
+  for (guint i = 0; i < lg->speakers + lg->listeners + lg->light_listeners; i++) {
     LoadgenPeer *p = g_new0 (LoadgenPeer, 1);
     gboolean speaker = i < lg->speakers;
+    guint light = i >= lg->speakers + lg->listeners ? i - lg->speakers - lg->listeners + 1 : 0;
 
     p->room = speaker ? i % lg->rooms : (i - lg->speakers) % lg->rooms;
     p->speaker = speaker ? (gint) (i % LOADGEN_MAX_TONES) : -1;
-    p->decode = speaker || lis_in_room[p->room]++ < lg->decode_listeners;
+    /* the first K listeners of each room, webrtcbin or light; then every
+     * Nth light listener (from the first) */
+    p->decode = speaker || lis_in_room[p->room]++ < lg->decode_listeners ||
+                (light && lg->decode_every && (light - 1) % lg->decode_every == 0);
+    p->klass = light ? &load_peer_light_class : lg->klass;
     g_ptr_array_add (lg->peers, p);
   }
 }
@@ -214,7 +226,7 @@ free_peers (Loadgen *lg)
   for (guint i = 0; i < lg->peers->len; i++) {
     LoadgenPeer *p = g_ptr_array_index (lg->peers, i);
     if (p->peer)
-      lg->klass->free (p->peer);
+      p->klass->free (p->peer);
     g_free (p);
   }
   g_ptr_array_unref (lg->peers);
@@ -252,7 +264,8 @@ int
 main (int argc, char **argv)
 {
   Loadgen lg = {
-    .speakers = 5, .listeners = 20, .rooms = 1, .decode_listeners = 2, .seconds = 20,
+    .speakers = 5, .listeners = 20, .rooms = 1, .decode_listeners = 2, .decode_every = 50,
+    .seconds = 20,
     .warmup = 2, .connect_timeout = 0, .ramp_per_s = 50, .server_pid = -1, /* none */
   };
   g_autofree char *target = NULL;
@@ -270,6 +283,10 @@ main (int argc, char **argv)
       "room ids, one per room (default: UUIDs for roomcast, 1001, 1002, ... for janus)", "ID" },
     { "decode-listeners", 0, 0, G_OPTION_ARG_INT, &lg.decode_listeners,
       "listeners per room that decode for the audio check (2)", "K" },
+    { "light-listeners", 0, 0, G_OPTION_ARG_INT, &lg.light_listeners,
+      "roomcast: listeners more, without GStreamer (libnice + DTLS + SRTP; 0)", "L" },
+    { "decode-every", 0, 0, G_OPTION_ARG_INT, &lg.decode_every,
+      "every Nth light listener decodes for the audio check too (50; 0: none)", "N" },
     { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &lg.seconds, "measurement window (20)", "S" },
     { "warmup", 0, 0, G_OPTION_ARG_DOUBLE, &lg.warmup, "after all connected (2)", "S" },
     { "connect-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &lg.connect_timeout,
@@ -300,17 +317,18 @@ main (int argc, char **argv)
              : g_str_equal (target, "janus")                     ? &load_peer_janus_class
                                                                  : NULL;
   if (lg.klass == NULL || lg.url == NULL || lg.rooms < 1 || lg.rooms > 64 || lg.seconds <= 0 ||
-      lg.speakers + lg.listeners == 0 || lg.ramp_per_s <= 0 || lg.server_pid == 0 ||
+      lg.speakers + lg.listeners + lg.light_listeners == 0 ||
+      (lg.light_listeners && lg.klass != &load_peer_roomcast_class) || lg.ramp_per_s <= 0 || lg.server_pid == 0 ||
       (room_ids && g_strv_length (room_ids) != lg.rooms)) {
     g_printerr ("roomcast-loadgen: needs --url, --target roomcast|janus, 1..64 rooms, "
-                "one --room-id per room, some peers\n");
+                "one --room-id per room, some peers (light listeners: roomcast only)\n");
     return 2;
   }
   if (lg.speakers > LOADGEN_MAX_TONES)
     g_printerr ("roomcast-loadgen: more than %d speakers: tones repeat, the audio check "
                 "cannot tell them apart\n", LOADGEN_MAX_TONES);
   if (lg.connect_timeout <= 0)
-    lg.connect_timeout = 30 + (lg.speakers + lg.listeners) / 4.0;
+    lg.connect_timeout = 30 + (lg.speakers + lg.listeners + lg.light_listeners) / 4.0;
   lg.room_ids = g_new0 (char *, lg.rooms + 1);
   for (guint r = 0; r < lg.rooms; r++)
     lg.room_ids[r] = room_ids ? g_strdup (room_ids[r])

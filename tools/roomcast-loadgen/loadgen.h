@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 
 typedef struct {
   LoadPeer *peer;
+  const LoadPeerClass *klass; /* the target's, or load_peer_light_class */
   guint room;
   gint speaker;           /* index of the tone it sends, -1: listener */
   gboolean decode;
@@ -33,6 +34,8 @@ typedef struct {
   const LoadPeerClass *klass;
   char *url, *local_ip, *json_path;
   guint speakers, listeners, rooms, decode_listeners;
+  guint light_listeners; /* roomcast: listeners of load_peer_light_class, after the others */
+  guint decode_every;    /* ... of which every Nth decodes too (0: none) */
   double seconds, warmup, connect_timeout, ramp_per_s;
   int server_pid;
   char **room_ids;

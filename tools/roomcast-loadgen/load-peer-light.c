@@ -1,0 +1,637 @@
+/* roomcast-loadgen: a light listener: no GStreamer, no thread of its own.
+ *
+ * Signalling as load-peer-roomcast.c's listeners (tests/lib's RcTestClient
+ * for Socket.IO: room:join, then media:connect), but this peer answers the
+ * server's offer itself, recvonly: its ICE ufrag/pwd, the fingerprint of the
+ * process's shared DTLS certificate, a=setup:active, Opus at the offered
+ * payload type, rtcp-mux. Then:
+ *  - ICE: one libnice NiceAgent per listener on the load generator's main
+ *    context, host candidates on --local-ip only (full ICE, RFC 8445 roles:
+ *    controlling against an a=ice-lite offer, controlled against a full
+ *    agent such as webrtcbin, which as the offerer controls);
+ *  - DTLS 1.2 client (light-dtls.c) once ICE is connected; the server's
+ *    certificate must match the offer's fingerprint;
+ *  - SRTP unprotect (light-srtp.h) of what arrives, then the same counters
+ *    as tests/lib's webrtcbin receivers: packets, bytes, sequence gaps, RFC
+ *    3550 interarrival jitter, time of the first packet;
+ *  - only when asked to decode (a sampled few): libopus and the Goertzel
+ *    meter, for the load generator's audio check.
+ * Packets arrive through NiceAgent's receive callback (its sockets are
+ * libnice's, so no recvmmsg here): measured in docs/performance.md.
+ */
+#include <math.h>
+#include <string.h>
+
+#include <gst/sdp/sdp.h>
+#include <nice/agent.h>
+#include <opus/opus.h>
+
+#include "goertzel.h"
+#include "light-dtls.h"
+#include "light-srtp.h"
+#include "load-peer.h"
+#include "media/media-sdp.h"
+#include "rc-test-client.h"
+
+#define POLL_MS 20
+#define DTLS_TICK_MS 100
+#define CLOCK_RATE 48000
+#define METER_WINDOW 4800 /* 100 ms, as tests/lib's receivers */
+#define MAX_FRAME 5760    /* 120 ms at 48 kHz */
+
+struct _LoadPeer {
+  LoadPeerOptions options; /* strings owned below */
+  char *url, *room, *token, *local_ip;
+  double *probe_hz;
+  RcTestClient *client;
+  LoadPeerState state;
+  char *error;
+  gint64 start_us;
+  guint poll, dtls_tick;
+
+  /* the offer */
+  char *mid, *remote_fingerprint;
+  gint pt;
+  gboolean offered;
+  GPtrArray *pending_remote; /* candidate lines that came before the offer */
+
+  /* transport */
+  NiceAgent *agent;
+  guint stream;
+  gboolean answered;
+  LightDtls *dtls;
+  RcSrtpContext *srtp;
+
+  /* receive */
+  LoadPeerCounters counters;
+  gboolean have_seq;
+  guint16 last_seq;
+  guint32 ssrc, last_ts;
+  gint64 last_arrival_us;
+  double jitter; /* RTP clock units */
+  OpusDecoder *opus;
+  RcGoertzel *meter;
+  float pcm[MAX_FRAME];
+};
+
+static void
+fail (LoadPeer *p, const char *what, const char *why)
+{
+  if (p->state == LOAD_PEER_FAILED)
+    return;
+  p->state = LOAD_PEER_FAILED;
+  p->error = g_strdup_printf ("%s: %s", what, why ? why : "?");
+}
+
+static LoadPeer *
+light_create (const LoadPeerOptions *o)
+{
+  LoadPeer *p = g_new0 (LoadPeer, 1);
+
+  p->url = g_strdup (o->target_url);
+  p->room = g_strdup (o->room);
+  p->token = g_strdup (o->token);
+  p->local_ip = g_strdup (o->local_ip ? o->local_ip : "127.0.0.1");
+  p->probe_hz = g_memdup2 (o->probe_hz, sizeof (double) * o->n_probe_hz);
+  p->options = *o;
+  p->options.display = NULL;
+  p->pt = -1;
+  p->pending_remote = g_ptr_array_new_with_free_func (g_free);
+  return p;
+}
+
+/* --- receive --------------------------------------------------------------- */
+
+/* One SRTP-unprotected RTP packet (@len bytes, at least a fixed header). */
+static void
+count_rtp (LoadPeer *p, const guint8 *pkt, gsize len)
+{
+  guint16 seq = pkt[2] << 8 | pkt[3];
+  guint32 ts = (guint32) pkt[4] << 24 | pkt[5] << 16 | pkt[6] << 8 | pkt[7];
+  guint32 ssrc = (guint32) pkt[8] << 24 | pkt[9] << 16 | pkt[10] << 8 | pkt[11];
+  gint64 now = g_get_monotonic_time ();
+  LoadPeerCounters *c = &p->counters;
+
+  if (c->packets == 0) {
+    c->first_packet_us = now;
+  } else if (ssrc == p->ssrc) {
+    /* RFC 3550 A.8, as tests/lib's receivers */
+    double d = (double) (now - p->last_arrival_us) * CLOCK_RATE / G_USEC_PER_SEC -
+               (gint32) (ts - p->last_ts);
+    p->jitter += (fabs (d) - p->jitter) / 16.0;
+    c->jitter_ms = p->jitter * 1000.0 / CLOCK_RATE;
+  }
+  p->last_arrival_us = now;
+  p->last_ts = ts;
+  p->ssrc = ssrc;
+  c->packets++;
+  c->bytes += len;
+  if (p->have_seq && (guint16) (seq - p->last_seq) > 1 &&
+      (guint16) (seq - p->last_seq) < 0x8000)
+    c->seq_gaps += (guint16) (seq - p->last_seq) - 1;
+  p->last_seq = seq;
+  p->have_seq = TRUE;
+}
+
+/* The sampled few: Opus payload → 48 kHz mono float → the meter. */
+static void
+decode_rtp (LoadPeer *p, const guint8 *pkt, gsize len)
+{
+  gsize off = 12 + 4 * (pkt[0] & 0x0f);
+  gsize end = len;
+  int n;
+
+  if ((pkt[0] & 0x10) && off + 4 <= len) /* header extension */
+    off += 4 + 4 * (pkt[off + 2] << 8 | pkt[off + 3]);
+  if ((pkt[0] & 0x20) && len > 0) /* padding */
+    end -= MIN (pkt[len - 1], len);
+  if (off >= end)
+    return;
+  n = opus_decode_float (p->opus, pkt + off, (opus_int32) (end - off), p->pcm, MAX_FRAME, 0);
+  if (n > 0)
+    rc_goertzel_feed (p->meter, p->pcm, n);
+}
+
+static void
+dtls_send (const guint8 *data, gsize len, gpointer user_data)
+{
+  LoadPeer *p = user_data;
+
+  nice_agent_send (p->agent, p->stream, 1, len, (const gchar *) data);
+}
+
+static void
+dtls_done (LoadPeer *p)
+{
+  g_autoptr (GError) error = NULL;
+  guint8 key[RC_SRTP_KEY_LEN], salt[RC_SRTP_SALT_LEN];
+  RcSrtpProfile profile;
+
+  if (p->dtls_tick) {
+    g_source_remove (p->dtls_tick);
+    p->dtls_tick = 0;
+  }
+  if (!light_dtls_get_remote_keys (p->dtls, &profile, key, salt)) {
+    fail (p, "dtls", light_dtls_get_error (p->dtls));
+    return;
+  }
+  p->srtp = rc_srtp_context_new (profile, key, salt, &error);
+  memset (key, 0, sizeof key);
+  memset (salt, 0, sizeof salt);
+  if (p->srtp == NULL) {
+    fail (p, "srtp", error->message);
+    return;
+  }
+  if (p->state == LOAD_PEER_SIGNALLING)
+    p->state = LOAD_PEER_CONNECTED;
+}
+
+/* Everything that is not STUN (libnice answers that itself): DTLS (RFC
+ * 7983: first byte 20..63), SRTP and SRTCP (128..191; muxed RTCP has a
+ * payload type of 64..95 once the marker bit is masked). */
+static void
+on_recv (NiceAgent *agent, guint stream, guint component, guint len, gchar *buf, gpointer data)
+{
+  LoadPeer *p = data;
+  guint8 *pkt = (guint8 *) buf;
+  gsize n = len;
+
+  if (len < 12 && !(len > 0 && pkt[0] >= 20 && pkt[0] <= 63))
+    return;
+  if (pkt[0] >= 20 && pkt[0] <= 63) {
+    if (p->dtls && p->srtp == NULL) {
+      LightDtlsState s = light_dtls_receive (p->dtls, pkt, len);
+      if (s == LIGHT_DTLS_CONNECTED)
+        dtls_done (p);
+      else if (s == LIGHT_DTLS_FAILED)
+        fail (p, "dtls", light_dtls_get_error (p->dtls));
+    }
+    return;
+  }
+  if (pkt[0] < 128 || pkt[0] > 191 || p->srtp == NULL)
+    return;
+  if ((pkt[1] & 0x7f) >= 64 && (pkt[1] & 0x7f) <= 95) {
+    rc_srtp_context_unprotect_rtcp (p->srtp, pkt, &n); /* sender reports: not used */
+    return;
+  }
+  if ((pkt[1] & 0x7f) != p->pt || !rc_srtp_context_unprotect_rtp (p->srtp, pkt, &n) || n < 12)
+    return;
+  count_rtp (p, pkt, n);
+  if (p->opus)
+    decode_rtp (p, pkt, n);
+}
+
+static gboolean
+on_dtls_tick (gpointer data)
+{
+  LoadPeer *p = data;
+
+  if (light_dtls_tick (p->dtls) == LIGHT_DTLS_FAILED) {
+    fail (p, "dtls", light_dtls_get_error (p->dtls));
+    p->dtls_tick = 0;
+    return G_SOURCE_REMOVE;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+/* --- ICE ------------------------------------------------------------------- */
+
+static void
+on_component_state (NiceAgent *agent, guint stream, guint component, guint state, gpointer data)
+{
+  LoadPeer *p = data;
+  g_autoptr (GError) error = NULL;
+
+  if (state == NICE_COMPONENT_STATE_FAILED) {
+    fail (p, "ice", "connectivity checks failed");
+    return;
+  }
+  if ((state != NICE_COMPONENT_STATE_CONNECTED && state != NICE_COMPONENT_STATE_READY) ||
+      p->dtls)
+    return;
+  p->dtls = light_dtls_new (p->remote_fingerprint, dtls_send, p, &error);
+  if (p->dtls == NULL) {
+    fail (p, "dtls", error->message);
+    return;
+  }
+  if (light_dtls_start (p->dtls) == LIGHT_DTLS_FAILED) {
+    fail (p, "dtls", light_dtls_get_error (p->dtls));
+    return;
+  }
+  p->dtls_tick = g_timeout_add (DTLS_TICK_MS, on_dtls_tick, p);
+}
+
+static void
+send_candidate (LoadPeer *p, const char *line)
+{
+  g_autoptr (JsonNode) payload = rc_media_ice_candidate_to_json (0, p->mid, line);
+
+  rc_test_client_emit (p->client, "media:ice", payload, NULL, NULL);
+}
+
+static void
+on_new_candidate (NiceAgent *agent, NiceCandidate *c, gpointer data)
+{
+  LoadPeer *p = data;
+  g_autofree char *sdp = nice_agent_generate_local_candidate_sdp (agent, c);
+
+  if (sdp && g_str_has_prefix (sdp, "a="))
+    send_candidate (p, sdp + 2);
+}
+
+static void
+on_gathering_done (NiceAgent *agent, guint stream, gpointer data)
+{
+  send_candidate (data, NULL);
+}
+
+/* @line "candidate:…" (no "a="), or NULL: the server gathered all. */
+static void
+add_remote (LoadPeer *p, const char *line)
+{
+  g_autofree char *sdp = NULL;
+  NiceCandidate *c;
+  GSList list = { 0 };
+
+  if (line == NULL) {
+    nice_agent_peer_candidate_gathering_done (p->agent, p->stream);
+    return;
+  }
+  sdp = g_strconcat ("a=", line, NULL);
+  c = nice_agent_parse_remote_candidate_sdp (p->agent, p->stream, sdp);
+  if (c == NULL || c->transport != NICE_CANDIDATE_TRANSPORT_UDP) {
+    if (c)
+      nice_candidate_free (c);
+    return; /* TCP or an unknown kind: not ours */
+  }
+  list.data = c;
+  nice_agent_set_remote_candidates (p->agent, p->stream, 1, &list);
+  nice_candidate_free (c);
+}
+
+/* --- signalling ------------------------------------------------------------ */
+
+static const char *
+sdp_attr (const GstSDPMessage *sdp, const GstSDPMedia *m, const char *key)
+{
+  const char *v = gst_sdp_media_get_attribute_val (m, key);
+  return v ? v : gst_sdp_message_get_attribute_val (sdp, key);
+}
+
+static void
+on_answer_ack (RcTestClient *client, JsonArray *args, gpointer data)
+{
+  LoadPeer *p = data;
+  JsonNode *first = json_array_get_length (args) ? json_array_get_element (args, 0) : NULL;
+  JsonObject *o = first && JSON_NODE_HOLDS_OBJECT (first) ? json_node_get_object (first) : NULL;
+
+  if (o == NULL || !json_object_get_boolean_member_with_default (o, "ok", FALSE))
+    fail (p, "media:answer", "refused");
+}
+
+/* The recvonly answer this listener writes itself. */
+static char *
+make_answer (LoadPeer *p, gboolean bundle, const char *ufrag, const char *pwd, const char *fp)
+{
+  GString *s = g_string_new (NULL);
+
+  g_string_append_printf (s, "v=0\r\no=- %u 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n",
+                          g_random_int ());
+  if (bundle)
+    g_string_append_printf (s, "a=group:BUNDLE %s\r\n", p->mid);
+  g_string_append_printf (s,
+                          "m=audio 9 UDP/TLS/RTP/SAVPF %d\r\n"
+                          "c=IN IP4 0.0.0.0\r\n"
+                          "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\na=ice-options:trickle\r\n"
+                          "a=fingerprint:%s\r\na=setup:active\r\na=mid:%s\r\na=recvonly\r\n"
+                          "a=rtcp-mux\r\na=rtpmap:%d OPUS/48000/2\r\n"
+                          "a=fmtp:%d minptime=10;useinbandfec=1\r\n",
+                          p->pt, ufrag, pwd, fp, p->mid, p->pt, p->pt);
+  return g_string_free (s, FALSE);
+}
+
+static gboolean
+build_agent (LoadPeer *p, gboolean controlling, const char *ufrag, const char *pwd)
+{
+  NiceAddress addr;
+
+  p->agent = nice_agent_new (g_main_context_get_thread_default (), NICE_COMPATIBILITY_RFC5245);
+  g_object_set (p->agent, "controlling-mode", controlling, "ice-tcp", FALSE, "upnp", FALSE,
+                "ice-trickle", TRUE, NULL);
+  if (!nice_address_set_from_string (&addr, p->local_ip) ||
+      !nice_agent_add_local_address (p->agent, &addr))
+    return FALSE;
+  p->stream = nice_agent_add_stream (p->agent, 1);
+  if (p->stream == 0)
+    return FALSE;
+  g_signal_connect (p->agent, "component-state-changed", G_CALLBACK (on_component_state), p);
+  g_signal_connect (p->agent, "new-candidate-full", G_CALLBACK (on_new_candidate), p);
+  g_signal_connect (p->agent, "candidate-gathering-done", G_CALLBACK (on_gathering_done), p);
+  nice_agent_attach_recv (p->agent, p->stream, 1, g_main_context_get_thread_default (), on_recv,
+                          p);
+  return nice_agent_set_remote_credentials (p->agent, p->stream, ufrag, pwd);
+}
+
+static void
+handle_offer (LoadPeer *p, JsonObject *offer)
+{
+  const char *text = json_object_get_string_member_with_default (offer, "sdp", NULL);
+  g_autoptr (GError) error = NULL;
+  GstSDPMessage *sdp = NULL;
+  const GstSDPMedia *m;
+  const char *ufrag, *pwd, *fp;
+  g_autofree char *local_ufrag = NULL, *local_pwd = NULL, *answer_sdp = NULL;
+  g_autoptr (JsonObject) answer = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  gboolean lite;
+
+  if (p->offered)
+    return; /* one media session per listener */
+  p->offered = TRUE;
+  if (text == NULL || gst_sdp_message_new_from_text (text, &sdp) != GST_SDP_OK ||
+      gst_sdp_message_medias_len (sdp) < 1) {
+    fail (p, "offer", "no SDP");
+    goto out;
+  }
+  m = gst_sdp_message_get_media (sdp, 0);
+  p->pt = rc_media_sdp_find_opus_pt (m);
+  p->mid = g_strdup (gst_sdp_media_get_attribute_val (m, "mid"));
+  ufrag = sdp_attr (sdp, m, "ice-ufrag");
+  pwd = sdp_attr (sdp, m, "ice-pwd");
+  fp = sdp_attr (sdp, m, "fingerprint");
+  lite = gst_sdp_message_get_attribute_val (sdp, "ice-lite") != NULL;
+  if (p->pt < 0 || p->mid == NULL || ufrag == NULL || pwd == NULL || fp == NULL) {
+    fail (p, "offer", "no Opus, mid, ICE credentials or fingerprint");
+    goto out;
+  }
+  p->remote_fingerprint = g_strdup (fp);
+  if (light_dtls_local_fingerprint (&error) == NULL) {
+    fail (p, "dtls", error->message);
+    goto out;
+  }
+  /* RFC 8445 6.1.1: the offerer controls, unless it is a lite agent */
+  if (!build_agent (p, lite, ufrag, pwd) ||
+      !nice_agent_get_local_credentials (p->agent, p->stream, &local_ufrag, &local_pwd)) {
+    fail (p, "ice", "cannot set up the agent on the local address");
+    goto out;
+  }
+  if (p->options.decode) {
+    int err = 0;
+    p->opus = opus_decoder_create (CLOCK_RATE, 1, &err);
+    p->meter = rc_goertzel_new (CLOCK_RATE, METER_WINDOW, p->probe_hz, p->options.n_probe_hz);
+  }
+  answer_sdp = make_answer (p, gst_sdp_message_get_attribute_val (sdp, "group") != NULL,
+                            local_ufrag, local_pwd, light_dtls_local_fingerprint (NULL));
+  answer = json_object_new ();
+  json_object_set_string_member (answer, "type", "answer");
+  json_object_set_string_member (answer, "sdp", answer_sdp);
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (node, answer);
+  rc_test_client_emit (p->client, "media:answer", node, on_answer_ack, p);
+  p->answered = TRUE;
+  /* after the answer: candidates trickle behind it */
+  if (!nice_agent_gather_candidates (p->agent, p->stream)) {
+    fail (p, "ice", "gathering failed");
+    goto out;
+  }
+  for (guint i = 0; i < gst_sdp_media_attributes_len (m); i++) {
+    const GstSDPAttribute *a = gst_sdp_media_get_attribute (m, i);
+    if (g_str_equal (a->key, "candidate") && a->value) {
+      g_autofree char *line = g_strconcat ("candidate:", a->value, NULL);
+      add_remote (p, line);
+    }
+  }
+  for (guint i = 0; i < p->pending_remote->len; i++) {
+    const char *line = g_ptr_array_index (p->pending_remote, i);
+    add_remote (p, *line ? line : NULL);
+  }
+  g_ptr_array_set_size (p->pending_remote, 0);
+out:
+  if (sdp)
+    gst_sdp_message_free (sdp);
+}
+
+static void
+on_connect_ack (RcTestClient *client, JsonArray *args, gpointer data)
+{
+  LoadPeer *p = data;
+  JsonNode *first = json_array_get_length (args) ? json_array_get_element (args, 0) : NULL;
+  JsonObject *o = first && JSON_NODE_HOLDS_OBJECT (first) ? json_node_get_object (first) : NULL;
+  JsonObject *err;
+
+  if (o == NULL || !json_object_get_boolean_member_with_default (o, "ok", FALSE)) {
+    err = o && json_object_has_member (o, "error") ? json_object_get_object_member (o, "error")
+                                                   : NULL;
+    fail (p, "media:connect",
+          err ? json_object_get_string_member_with_default (err, "code", "?") : "refused");
+    return;
+  }
+  if (json_object_has_member (o, "offer"))
+    handle_offer (p, json_object_get_object_member (o, "offer"));
+}
+
+static void
+on_media_offer (RcTestClient *client, JsonArray *args, gpointer data)
+{
+  JsonNode *first = json_array_get_length (args) ? json_array_get_element (args, 0) : NULL;
+
+  if (first && JSON_NODE_HOLDS_OBJECT (first))
+    handle_offer (data, json_node_get_object (first));
+}
+
+static void
+on_media_ice (RcTestClient *client, JsonArray *args, gpointer data)
+{
+  LoadPeer *p = data;
+  JsonNode *first = json_array_get_length (args) ? json_array_get_element (args, 0) : NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RcMediaIceCandidate) c = NULL;
+
+  if (first == NULL || p->state == LOAD_PEER_FAILED)
+    return;
+  c = rc_media_ice_candidate_from_json (first, 1, NULL, &error);
+  if (c == NULL) {
+    fail (p, "media:ice", error->message);
+    return;
+  }
+  if (p->agent)
+    add_remote (p, c->candidate);
+  else
+    g_ptr_array_add (p->pending_remote, g_strdup (c->candidate ? c->candidate : ""));
+}
+
+static void
+on_media_failed (RcTestClient *client, JsonArray *args, gpointer data)
+{
+  JsonNode *first = json_array_get_length (args) ? json_array_get_element (args, 0) : NULL;
+  JsonObject *o = first && JSON_NODE_HOLDS_OBJECT (first) ? json_node_get_object (first) : NULL;
+
+  fail (data, "media", o ? json_object_get_string_member_with_default (o, "reason", "?") : "?");
+}
+
+static void
+on_join_ack (RcTestClient *client, JsonArray *args, gpointer data)
+{
+  LoadPeer *p = data;
+  JsonNode *first = json_array_get_length (args) ? json_array_get_element (args, 0) : NULL;
+  JsonObject *o = first && JSON_NODE_HOLDS_OBJECT (first) ? json_node_get_object (first) : NULL;
+
+  if (o == NULL || !json_object_get_boolean_member_with_default (o, "ok", FALSE)) {
+    fail (p, "room:join", "refused");
+    return;
+  }
+  rc_test_client_emit (p->client, "media:connect", NULL, on_connect_ack, p);
+}
+
+/* Until the Socket.IO namespace is connected (RcTestClient has no signal). */
+static gboolean
+poll_connected (gpointer data)
+{
+  LoadPeer *p = data;
+  g_autofree char *json = NULL;
+  g_autoptr (JsonNode) arg = NULL;
+
+  if (rc_test_client_get_error (p->client)) {
+    fail (p, "connect", rc_test_client_get_error (p->client));
+    p->poll = 0;
+    return G_SOURCE_REMOVE;
+  }
+  if (!rc_test_client_is_connected (p->client))
+    return G_SOURCE_CONTINUE;
+  p->poll = 0;
+  json = g_strdup_printf ("{\"roomId\":\"%s\"}", p->room);
+  arg = json_from_string (json, NULL);
+  rc_test_client_emit (p->client, "room:join", arg, on_join_ack, p);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+light_start (LoadPeer *p)
+{
+  RcTestClientOptions o = { .url = p->url, .token = p->token, .no_decode = TRUE };
+
+  g_return_if_fail (p->client == NULL);
+  p->client = rc_test_client_new (&o);
+  /* the media events are this peer's, not RcTestClient's webrtcbin */
+  rc_test_client_on (p->client, "media:offer", on_media_offer, p);
+  rc_test_client_on (p->client, "media:ice", on_media_ice, p);
+  rc_test_client_on (p->client, "media:failed", on_media_failed, p);
+  p->state = LOAD_PEER_SIGNALLING;
+  p->start_us = g_get_monotonic_time ();
+  rc_test_client_connect (p->client);
+  p->poll = g_timeout_add (POLL_MS, poll_connected, p);
+}
+
+static LoadPeerState
+light_get_state (LoadPeer *p)
+{
+  if (p->state == LOAD_PEER_SIGNALLING && p->client && rc_test_client_get_error (p->client))
+    fail (p, "socket", rc_test_client_get_error (p->client));
+  return p->state;
+}
+
+static const char *
+light_get_error (LoadPeer *p)
+{
+  return p->state == LOAD_PEER_FAILED ? p->error : NULL;
+}
+
+static void
+light_get_counters (LoadPeer *p, LoadPeerCounters *c)
+{
+  *c = p->counters;
+  c->start_us = p->start_us;
+}
+
+static double
+light_get_level_db (LoadPeer *p, guint index)
+{
+  return p->meter && index < p->options.n_probe_hz ? rc_goertzel_level_db (p->meter, index)
+                                                   : RC_GOERTZEL_FLOOR_DB;
+}
+
+static void
+light_free (LoadPeer *p)
+{
+  if (p->poll)
+    g_source_remove (p->poll);
+  if (p->dtls_tick)
+    g_source_remove (p->dtls_tick);
+  if (p->agent) {
+    nice_agent_attach_recv (p->agent, p->stream, 1, g_main_context_get_thread_default (), NULL,
+                            NULL);
+    g_signal_handlers_disconnect_by_data (p->agent, p);
+    g_object_unref (p->agent);
+  }
+  if (p->client) {
+    rc_test_client_close (p->client);
+    g_object_unref (p->client);
+  }
+  light_dtls_free (p->dtls);
+  rc_srtp_context_free (p->srtp);
+  if (p->opus)
+    opus_decoder_destroy (p->opus);
+  if (p->meter)
+    rc_goertzel_free (p->meter);
+  g_ptr_array_unref (p->pending_remote);
+  g_free (p->mid);
+  g_free (p->remote_fingerprint);
+  g_free (p->url);
+  g_free (p->room);
+  g_free (p->token);
+  g_free (p->local_ip);
+  g_free (p->probe_hz);
+  g_free (p->error);
+  g_free (p);
+}
+
+const LoadPeerClass load_peer_light_class = {
+  .name = "light",
+  .create = light_create,
+  .start = light_start,
+  .get_state = light_get_state,
+  .get_error = light_get_error,
+  .get_counters = light_get_counters,
+  .get_level_db = light_get_level_db,
+  .free = light_free,
+};
