@@ -23,7 +23,8 @@ struct _LightDtls {
   guint expected_len;
   LightDtlsState state;
   char *error;
-  guint8 keys[2 * (RC_SRTP_KEY_LEN + RC_SRTP_SALT_LEN)];
+  RcSrtpProfile profile;
+  guint8 keys[2 * (16 + 14)]; /* the longest: AES_CM_128's key and salt */
 };
 
 static struct {
@@ -78,7 +79,7 @@ make_ctx (void)
   G.ctx = SSL_CTX_new (DTLS_client_method ());
   if (G.ctx == NULL || !SSL_CTX_set_min_proto_version (G.ctx, DTLS1_2_VERSION) ||
       !SSL_CTX_use_certificate (G.ctx, cert) || !SSL_CTX_use_PrivateKey (G.ctx, key) ||
-      SSL_CTX_set_tlsext_use_srtp (G.ctx, "SRTP_AES128_CM_SHA1_80") != 0)
+      SSL_CTX_set_tlsext_use_srtp (G.ctx, "SRTP_AES128_CM_SHA1_80:SRTP_AEAD_AES_128_GCM") != 0)
     goto fail;
   SSL_CTX_set_verify (G.ctx, SSL_VERIFY_PEER, accept_any);
   SSL_CTX_set_read_ahead (G.ctx, 1);
@@ -227,10 +228,14 @@ finish (LightDtls *self)
   if (!same)
     return fail (self,
                  g_strdup ("DTLS: the server's certificate is not the offer's fingerprint"));
-  if (p == NULL || p->id != SRTP_AES128_CM_SHA1_80)
-    return fail (self, g_strdup ("DTLS: no SRTP_AES128_CM_SHA1_80 negotiated"));
-  if (SSL_export_keying_material (self->ssl, self->keys, sizeof self->keys, EXPORT_LABEL,
-                                  strlen (EXPORT_LABEL), NULL, 0, 0) != 1)
+  if (p == NULL || (p->id != SRTP_AES128_CM_SHA1_80 && p->id != SRTP_AEAD_AES_128_GCM))
+    return fail (self, g_strdup ("DTLS: no SRTP profile negotiated"));
+  self->profile = p->id == SRTP_AES128_CM_SHA1_80 ? RC_SRTP_PROFILE_AES128_CM_HMAC_SHA1_80
+                                                  : RC_SRTP_PROFILE_AEAD_AES_128_GCM;
+  if (SSL_export_keying_material (self->ssl, self->keys,
+                                  2 * (rc_srtp_profile_key_length (self->profile) +
+                                       rc_srtp_profile_salt_length (self->profile)),
+                                  EXPORT_LABEL, strlen (EXPORT_LABEL), NULL, 0, 0) != 1)
     return fail (self, openssl_error ("DTLS: key export"));
   self->state = LIGHT_DTLS_CONNECTED;
   return self->state;
@@ -286,14 +291,18 @@ light_dtls_get_error (LightDtls *self)
 }
 
 gboolean
-light_dtls_get_remote_keys (LightDtls *self, RcSrtpProfile *profile,
-                            guint8 key[RC_SRTP_KEY_LEN], guint8 salt[RC_SRTP_SALT_LEN])
+light_dtls_get_remote_keys (LightDtls *self, RcSrtpProfile *profile, const guint8 **key,
+                            const guint8 **salt)
 {
+  gsize k, s;
+
   if (self->state != LIGHT_DTLS_CONNECTED)
     return FALSE;
   /* RFC 5764 4.2: client key, server key, client salt, server salt */
-  *profile = RC_SRTP_AES128_CM_SHA1_80;
-  memcpy (key, self->keys + RC_SRTP_KEY_LEN, RC_SRTP_KEY_LEN);
-  memcpy (salt, self->keys + 2 * RC_SRTP_KEY_LEN + RC_SRTP_SALT_LEN, RC_SRTP_SALT_LEN);
+  k = rc_srtp_profile_key_length (self->profile);
+  s = rc_srtp_profile_salt_length (self->profile);
+  *profile = self->profile;
+  *key = self->keys + k;
+  *salt = self->keys + 2 * k + s;
   return TRUE;
 }

@@ -1,7 +1,8 @@
 /* roomcast-loadgen: the light listeners' DTLS 1.2 client (OpenSSL).
  *
  * DTLS-SRTP as a WebRTC answerer with a=setup:active: this side sends the
- * ClientHello, offers SRTP_AES128_CM_SHA1_80 (use_srtp), presents one
+ * ClientHello, offers SRTP_AES128_CM_SHA1_80 and SRTP_AEAD_AES_128_GCM
+ * (use_srtp; the server picks), presents one
  * self-signed ECDSA P-256 certificate that every listener of the process
  * shares (its fingerprint goes into every answer), and accepts the server's
  * certificate only if its digest is the offer's a=fingerprint. Datagrams go
@@ -12,7 +13,7 @@
 
 #include <glib.h>
 
-#include "light-srtp.h"
+#include "srtp-context.h"
 
 G_BEGIN_DECLS
 
@@ -46,9 +47,10 @@ LightDtlsState light_dtls_receive (LightDtls *self, const guint8 *data, gsize le
 LightDtlsState light_dtls_tick (LightDtls *self);
 const char *light_dtls_get_error (LightDtls *self);
 
-/* CONNECTED: the server's (inbound) SRTP master key and salt. */
+/* CONNECTED: the negotiated profile and the server's (inbound) SRTP
+ * master key and salt (their lengths: rc_srtp_profile_key_length() and
+ * _salt_length() of @profile). Pointers into @self. */
 gboolean light_dtls_get_remote_keys (LightDtls *self, RcSrtpProfile *profile,
-                                     guint8 key[RC_SRTP_KEY_LEN],
-                                     guint8 salt[RC_SRTP_SALT_LEN]);
+                                     const guint8 **key, const guint8 **salt);
 
 G_END_DECLS

@@ -11,7 +11,7 @@
  *    agent such as webrtcbin, which as the offerer controls);
  *  - DTLS 1.2 client (light-dtls.c) once ICE is connected; the server's
  *    certificate must match the offer's fingerprint;
- *  - SRTP unprotect (light-srtp.h) of what arrives, then the same counters
+ *  - SRTP unprotect (plugins/icelite's srtp-context.h, OpenSSL EVP) of what arrives, then the same counters
  *    as tests/lib's webrtcbin receivers: packets, bytes, sequence gaps, RFC
  *    3550 interarrival jitter, time of the first packet;
  *  - only when asked to decode (a sampled few): libopus and the Goertzel
@@ -28,7 +28,7 @@
 
 #include "goertzel.h"
 #include "light-dtls.h"
-#include "light-srtp.h"
+#include "srtp-context.h"
 #include "load-peer.h"
 #include "media/media-sdp.h"
 #include "rc-test-client.h"
@@ -164,20 +164,18 @@ static void
 dtls_done (LoadPeer *p)
 {
   g_autoptr (GError) error = NULL;
-  guint8 key[RC_SRTP_KEY_LEN], salt[RC_SRTP_SALT_LEN];
+  const guint8 *key, *salt;
   RcSrtpProfile profile;
 
   if (p->dtls_tick) {
     g_source_remove (p->dtls_tick);
     p->dtls_tick = 0;
   }
-  if (!light_dtls_get_remote_keys (p->dtls, &profile, key, salt)) {
+  if (!light_dtls_get_remote_keys (p->dtls, &profile, &key, &salt)) {
     fail (p, "dtls", light_dtls_get_error (p->dtls));
     return;
   }
   p->srtp = rc_srtp_context_new (profile, key, salt, &error);
-  memset (key, 0, sizeof key);
-  memset (salt, 0, sizeof salt);
   if (p->srtp == NULL) {
     fail (p, "srtp", error->message);
     return;
@@ -211,10 +209,11 @@ on_recv (NiceAgent *agent, guint stream, guint component, guint len, gchar *buf,
   if (pkt[0] < 128 || pkt[0] > 191 || p->srtp == NULL)
     return;
   if ((pkt[1] & 0x7f) >= 64 && (pkt[1] & 0x7f) <= 95) {
-    rc_srtp_context_unprotect_rtcp (p->srtp, pkt, &n); /* sender reports: not used */
+    rc_srtp_context_unprotect_rtcp (p->srtp, pkt, len, &n); /* sender reports: not used */
     return;
   }
-  if ((pkt[1] & 0x7f) != p->pt || !rc_srtp_context_unprotect_rtp (p->srtp, pkt, &n) || n < 12)
+  if ((pkt[1] & 0x7f) != p->pt || !rc_srtp_context_unprotect_rtp (p->srtp, pkt, len, &n) ||
+      n < 12)
     return;
   count_rtp (p, pkt, n);
   if (p->opus)
