@@ -5,8 +5,8 @@
  * server's offer itself, recvonly: its ICE ufrag/pwd, the fingerprint of the
  * process's shared DTLS certificate, a=setup:active, Opus at the offered
  * payload type, rtcp-mux. Then:
- *  - ICE: one libnice NiceAgent per listener on the load generator's main
- *    context, host candidates on --local-ip only (full ICE, RFC 8445 roles:
+ *  - ICE (light-ice.c, libnice's STUN library): one UDP socket on
+ *    --local-ip, one host candidate, full ICE checks (RFC 8445 roles:
  *    controlling against an a=ice-lite offer, controlled against a full
  *    agent such as webrtcbin, which as the offerer controls);
  *  - DTLS 1.2 client (light-dtls.c) once ICE is connected; the server's
@@ -16,25 +16,27 @@
  *    3550 interarrival jitter, time of the first packet;
  *  - only when asked to decode (a sampled few): libopus and the Goertzel
  *    meter, for the load generator's audio check.
- * Packets arrive through NiceAgent's receive callback (its sockets are
- * libnice's, so no recvmmsg here): measured in docs/performance.md.
+ * Every listener's socket is read by light-rx.c (one epoll set drained with
+ * recvmmsg on a timer, kernel arrival times): no GLib source per listener.
+ * A NiceAgent per listener was tried first and measured: its sources made
+ * every main-loop iteration walk all sockets (docs/performance.md).
  */
 #include <math.h>
 #include <string.h>
 
 #include <gst/sdp/sdp.h>
-#include <nice/agent.h>
 #include <opus/opus.h>
 
 #include "goertzel.h"
 #include "light-dtls.h"
+#include "light-ice.h"
+#include "light-rx.h"
 #include "srtp-context.h"
 #include "load-peer.h"
 #include "media/media-sdp.h"
 #include "rc-test-client.h"
 
 #define POLL_MS 20
-#define DTLS_TICK_MS 100
 #define CLOCK_RATE 48000
 #define METER_WINDOW 4800 /* 100 ms, as tests/lib's receivers */
 #define MAX_FRAME 5760    /* 120 ms at 48 kHz */
@@ -47,7 +49,7 @@ struct _LoadPeer {
   LoadPeerState state;
   char *error;
   gint64 start_us;
-  guint poll, dtls_tick;
+  guint poll;
 
   /* the offer */
   char *mid, *remote_fingerprint;
@@ -56,8 +58,8 @@ struct _LoadPeer {
   GPtrArray *pending_remote; /* candidate lines that came before the offer */
 
   /* transport */
-  NiceAgent *agent;
-  guint stream;
+  LightIce *ice;
+  LightRxHandle *rx;
   gboolean answered;
   LightDtls *dtls;
   RcSrtpContext *srtp;
@@ -104,12 +106,11 @@ light_create (const LoadPeerOptions *o)
 
 /* One SRTP-unprotected RTP packet (@len bytes, at least a fixed header). */
 static void
-count_rtp (LoadPeer *p, const guint8 *pkt, gsize len)
+count_rtp (LoadPeer *p, const guint8 *pkt, gsize len, gint64 now)
 {
   guint16 seq = pkt[2] << 8 | pkt[3];
   guint32 ts = (guint32) pkt[4] << 24 | pkt[5] << 16 | pkt[6] << 8 | pkt[7];
   guint32 ssrc = (guint32) pkt[8] << 24 | pkt[9] << 16 | pkt[10] << 8 | pkt[11];
-  gint64 now = g_get_monotonic_time ();
   LoadPeerCounters *c = &p->counters;
 
   if (c->packets == 0) {
@@ -157,7 +158,7 @@ dtls_send (const guint8 *data, gsize len, gpointer user_data)
 {
   LoadPeer *p = user_data;
 
-  nice_agent_send (p->agent, p->stream, 1, len, (const gchar *) data);
+  light_ice_send (p->ice, data, len);
 }
 
 static void
@@ -167,10 +168,6 @@ dtls_done (LoadPeer *p)
   const guint8 *key, *salt;
   RcSrtpProfile profile;
 
-  if (p->dtls_tick) {
-    g_source_remove (p->dtls_tick);
-    p->dtls_tick = 0;
-  }
   if (!light_dtls_get_remote_keys (p->dtls, &profile, &key, &salt)) {
     fail (p, "dtls", light_dtls_get_error (p->dtls));
     return;
@@ -184,29 +181,48 @@ dtls_done (LoadPeer *p)
     p->state = LOAD_PEER_CONNECTED;
 }
 
-/* Everything that is not STUN (libnice answers that itself): DTLS (RFC
- * 7983: first byte 20..63), SRTP and SRTCP (128..191; muxed RTCP has a
- * payload type of 64..95 once the marker bit is masked). */
 static void
-on_recv (NiceAgent *agent, guint stream, guint component, guint len, gchar *buf, gpointer data)
+start_dtls (LoadPeer *p)
+{
+  g_autoptr (GError) error = NULL;
+
+  p->dtls = light_dtls_new (p->remote_fingerprint, dtls_send, p, &error);
+  if (p->dtls == NULL)
+    fail (p, "dtls", error->message);
+  else if (light_dtls_start (p->dtls) == LIGHT_DTLS_FAILED)
+    fail (p, "dtls", light_dtls_get_error (p->dtls));
+}
+
+/* One datagram on the listener's socket (RFC 7983): STUN (first byte
+ * 0..3), DTLS (20..63), SRTP and SRTCP (128..191; muxed RTCP has a payload
+ * type of 64..95 once the marker bit is masked). */
+static void
+on_datagram (guint8 *pkt, gsize len, const struct sockaddr *from, socklen_t from_len,
+             gint64 arrival_us, gpointer data)
 {
   LoadPeer *p = data;
-  guint8 *pkt = (guint8 *) buf;
-  gsize n = len;
+  gsize n = 0;
 
-  if (len < 12 && !(len > 0 && pkt[0] >= 20 && pkt[0] <= 63))
+  if (len == 0 || p->state == LOAD_PEER_FAILED)
     return;
+  if (pkt[0] <= 3) {
+    if (light_ice_receive (p->ice, pkt, len, from, from_len, arrival_us) ==
+          LIGHT_ICE_CONNECTED &&
+        p->dtls == NULL)
+      start_dtls (p);
+    return;
+  }
   if (pkt[0] >= 20 && pkt[0] <= 63) {
     if (p->dtls && p->srtp == NULL) {
-      LightDtlsState s = light_dtls_receive (p->dtls, pkt, len);
-      if (s == LIGHT_DTLS_CONNECTED)
+      LightDtlsState st = light_dtls_receive (p->dtls, pkt, len);
+      if (st == LIGHT_DTLS_CONNECTED)
         dtls_done (p);
-      else if (s == LIGHT_DTLS_FAILED)
+      else if (st == LIGHT_DTLS_FAILED)
         fail (p, "dtls", light_dtls_get_error (p->dtls));
     }
     return;
   }
-  if (pkt[0] < 128 || pkt[0] > 191 || p->srtp == NULL)
+  if (len < 12 || pkt[0] < 128 || pkt[0] > 191 || p->srtp == NULL)
     return;
   if ((pkt[1] & 0x7f) >= 64 && (pkt[1] & 0x7f) <= 95) {
     rc_srtp_context_unprotect_rtcp (p->srtp, pkt, len, &n); /* sender reports: not used */
@@ -215,49 +231,25 @@ on_recv (NiceAgent *agent, guint stream, guint component, guint len, gchar *buf,
   if ((pkt[1] & 0x7f) != p->pt || !rc_srtp_context_unprotect_rtp (p->srtp, pkt, len, &n) ||
       n < 12)
     return;
-  count_rtp (p, pkt, n);
+  count_rtp (p, pkt, n, arrival_us);
   if (p->opus)
     decode_rtp (p, pkt, n);
 }
 
-static gboolean
-on_dtls_tick (gpointer data)
-{
-  LoadPeer *p = data;
-
-  if (light_dtls_tick (p->dtls) == LIGHT_DTLS_FAILED) {
-    fail (p, "dtls", light_dtls_get_error (p->dtls));
-    p->dtls_tick = 0;
-    return G_SOURCE_REMOVE;
-  }
-  return G_SOURCE_CONTINUE;
-}
-
-/* --- ICE ------------------------------------------------------------------- */
-
+/* ICE checks and consent; DTLS retransmissions while handshaking. */
 static void
-on_component_state (NiceAgent *agent, guint stream, guint component, guint state, gpointer data)
+on_tick (gint64 now_us, gpointer data)
 {
   LoadPeer *p = data;
-  g_autoptr (GError) error = NULL;
 
-  if (state == NICE_COMPONENT_STATE_FAILED) {
-    fail (p, "ice", "connectivity checks failed");
+  if (p->state == LOAD_PEER_FAILED)
+    return;
+  if (light_ice_tick (p->ice, now_us) == LIGHT_ICE_FAILED) {
+    fail (p, "ice", "no candidate pair answered");
     return;
   }
-  if ((state != NICE_COMPONENT_STATE_CONNECTED && state != NICE_COMPONENT_STATE_READY) ||
-      p->dtls)
-    return;
-  p->dtls = light_dtls_new (p->remote_fingerprint, dtls_send, p, &error);
-  if (p->dtls == NULL) {
-    fail (p, "dtls", error->message);
-    return;
-  }
-  if (light_dtls_start (p->dtls) == LIGHT_DTLS_FAILED) {
+  if (p->dtls && p->srtp == NULL && light_dtls_tick (p->dtls) == LIGHT_DTLS_FAILED)
     fail (p, "dtls", light_dtls_get_error (p->dtls));
-    return;
-  }
-  p->dtls_tick = g_timeout_add (DTLS_TICK_MS, on_dtls_tick, p);
 }
 
 static void
@@ -266,46 +258,6 @@ send_candidate (LoadPeer *p, const char *line)
   g_autoptr (JsonNode) payload = rc_media_ice_candidate_to_json (0, p->mid, line);
 
   rc_test_client_emit (p->client, "media:ice", payload, NULL, NULL);
-}
-
-static void
-on_new_candidate (NiceAgent *agent, NiceCandidate *c, gpointer data)
-{
-  LoadPeer *p = data;
-  g_autofree char *sdp = nice_agent_generate_local_candidate_sdp (agent, c);
-
-  if (sdp && g_str_has_prefix (sdp, "a="))
-    send_candidate (p, sdp + 2);
-}
-
-static void
-on_gathering_done (NiceAgent *agent, guint stream, gpointer data)
-{
-  send_candidate (data, NULL);
-}
-
-/* @line "candidate:…" (no "a="), or NULL: the server gathered all. */
-static void
-add_remote (LoadPeer *p, const char *line)
-{
-  g_autofree char *sdp = NULL;
-  NiceCandidate *c;
-  GSList list = { 0 };
-
-  if (line == NULL) {
-    nice_agent_peer_candidate_gathering_done (p->agent, p->stream);
-    return;
-  }
-  sdp = g_strconcat ("a=", line, NULL);
-  c = nice_agent_parse_remote_candidate_sdp (p->agent, p->stream, sdp);
-  if (c == NULL || c->transport != NICE_CANDIDATE_TRANSPORT_UDP) {
-    if (c)
-      nice_candidate_free (c);
-    return; /* TCP or an unknown kind: not ours */
-  }
-  list.data = c;
-  nice_agent_set_remote_candidates (p->agent, p->stream, 1, &list);
-  nice_candidate_free (c);
 }
 
 /* --- signalling ------------------------------------------------------------ */
@@ -350,25 +302,14 @@ make_answer (LoadPeer *p, gboolean bundle, const char *ufrag, const char *pwd, c
 }
 
 static gboolean
-build_agent (LoadPeer *p, gboolean controlling, const char *ufrag, const char *pwd)
+build_ice (LoadPeer *p, gboolean controlling, const char *ufrag, const char *pwd,
+           GError **error)
 {
-  NiceAddress addr;
-
-  p->agent = nice_agent_new (g_main_context_get_thread_default (), NICE_COMPATIBILITY_RFC5245);
-  g_object_set (p->agent, "controlling-mode", controlling, "ice-tcp", FALSE, "upnp", FALSE,
-                "ice-trickle", TRUE, NULL);
-  if (!nice_address_set_from_string (&addr, p->local_ip) ||
-      !nice_agent_add_local_address (p->agent, &addr))
+  p->ice = light_ice_new (p->local_ip, controlling, ufrag, pwd, error);
+  if (p->ice == NULL)
     return FALSE;
-  p->stream = nice_agent_add_stream (p->agent, 1);
-  if (p->stream == 0)
-    return FALSE;
-  g_signal_connect (p->agent, "component-state-changed", G_CALLBACK (on_component_state), p);
-  g_signal_connect (p->agent, "new-candidate-full", G_CALLBACK (on_new_candidate), p);
-  g_signal_connect (p->agent, "candidate-gathering-done", G_CALLBACK (on_gathering_done), p);
-  nice_agent_attach_recv (p->agent, p->stream, 1, g_main_context_get_thread_default (), on_recv,
-                          p);
-  return nice_agent_set_remote_credentials (p->agent, p->stream, ufrag, pwd);
+  p->rx = light_rx_add (light_ice_get_fd (p->ice), on_datagram, on_tick, p, error);
+  return p->rx != NULL;
 }
 
 static void
@@ -379,7 +320,7 @@ handle_offer (LoadPeer *p, JsonObject *offer)
   GstSDPMessage *sdp = NULL;
   const GstSDPMedia *m;
   const char *ufrag, *pwd, *fp;
-  g_autofree char *local_ufrag = NULL, *local_pwd = NULL, *answer_sdp = NULL;
+  g_autofree char *answer_sdp = NULL, *candidate = NULL;
   g_autoptr (JsonObject) answer = NULL;
   g_autoptr (JsonNode) node = NULL;
   gboolean lite;
@@ -409,9 +350,8 @@ handle_offer (LoadPeer *p, JsonObject *offer)
     goto out;
   }
   /* RFC 8445 6.1.1: the offerer controls, unless it is a lite agent */
-  if (!build_agent (p, lite, ufrag, pwd) ||
-      !nice_agent_get_local_credentials (p->agent, p->stream, &local_ufrag, &local_pwd)) {
-    fail (p, "ice", "cannot set up the agent on the local address");
+  if (!build_ice (p, lite, ufrag, pwd, &error)) {
+    fail (p, "ice", error->message);
     goto out;
   }
   if (p->options.decode) {
@@ -420,7 +360,8 @@ handle_offer (LoadPeer *p, JsonObject *offer)
     p->meter = rc_goertzel_new (CLOCK_RATE, METER_WINDOW, p->probe_hz, p->options.n_probe_hz);
   }
   answer_sdp = make_answer (p, gst_sdp_message_get_attribute_val (sdp, "group") != NULL,
-                            local_ufrag, local_pwd, light_dtls_local_fingerprint (NULL));
+                            light_ice_get_ufrag (p->ice), light_ice_get_pwd (p->ice),
+                            light_dtls_local_fingerprint (NULL));
   answer = json_object_new ();
   json_object_set_string_member (answer, "type", "answer");
   json_object_set_string_member (answer, "sdp", answer_sdp);
@@ -428,22 +369,19 @@ handle_offer (LoadPeer *p, JsonObject *offer)
   json_node_set_object (node, answer);
   rc_test_client_emit (p->client, "media:answer", node, on_answer_ack, p);
   p->answered = TRUE;
-  /* after the answer: candidates trickle behind it */
-  if (!nice_agent_gather_candidates (p->agent, p->stream)) {
-    fail (p, "ice", "gathering failed");
-    goto out;
-  }
+  /* after the answer: our one candidate trickles behind it */
+  candidate = light_ice_get_candidate (p->ice);
+  send_candidate (p, candidate);
+  send_candidate (p, NULL);
   for (guint i = 0; i < gst_sdp_media_attributes_len (m); i++) {
     const GstSDPAttribute *a = gst_sdp_media_get_attribute (m, i);
     if (g_str_equal (a->key, "candidate") && a->value) {
       g_autofree char *line = g_strconcat ("candidate:", a->value, NULL);
-      add_remote (p, line);
+      light_ice_add_remote (p->ice, line);
     }
   }
-  for (guint i = 0; i < p->pending_remote->len; i++) {
-    const char *line = g_ptr_array_index (p->pending_remote, i);
-    add_remote (p, *line ? line : NULL);
-  }
+  for (guint i = 0; i < p->pending_remote->len; i++)
+    light_ice_add_remote (p->ice, g_ptr_array_index (p->pending_remote, i));
   g_ptr_array_set_size (p->pending_remote, 0);
 out:
   if (sdp)
@@ -493,10 +431,12 @@ on_media_ice (RcTestClient *client, JsonArray *args, gpointer data)
     fail (p, "media:ice", error->message);
     return;
   }
-  if (p->agent)
-    add_remote (p, c->candidate);
+  if (c->candidate == NULL)
+    return; /* end of candidates: checks go on until the timeout anyway */
+  if (p->ice)
+    light_ice_add_remote (p->ice, c->candidate);
   else
-    g_ptr_array_add (p->pending_remote, g_strdup (c->candidate ? c->candidate : ""));
+    g_ptr_array_add (p->pending_remote, g_strdup (c->candidate));
 }
 
 static void
@@ -594,14 +534,8 @@ light_free (LoadPeer *p)
 {
   if (p->poll)
     g_source_remove (p->poll);
-  if (p->dtls_tick)
-    g_source_remove (p->dtls_tick);
-  if (p->agent) {
-    nice_agent_attach_recv (p->agent, p->stream, 1, g_main_context_get_thread_default (), NULL,
-                            NULL);
-    g_signal_handlers_disconnect_by_data (p->agent, p);
-    g_object_unref (p->agent);
-  }
+  light_rx_remove (p->rx);
+  light_ice_free (p->ice);
   if (p->client) {
     rc_test_client_close (p->client);
     g_object_unref (p->client);
