@@ -289,6 +289,7 @@ loadgen_report_final (Loadgen *lg)
   g_autofree char *loadavg = NULL, *text = NULL;
   gint64 window_us = lg->measure_end_us - lg->measure_start_us;
   guint n_conn = 0, n_failed = 0, silent = 0, checked = 0, passed = 0;
+  guint checked_lis = 0, passed_lis = 0; /* the listeners among them */
   guint64 packets = 0, gaps = 0;
   double expected;
   GHashTableIter it;
@@ -383,11 +384,17 @@ loadgen_report_final (Loadgen *lg)
     if (!p->decode || p->state != LOAD_PEER_CONNECTED || loadgen_latency_enabled ())
       continue;
     checked++;
-    passed += check_audio (lg, p, i, b);
+    if (check_audio (lg, p, i, b)) {
+      passed++;
+      passed_lis += p->speaker < 0;
+    }
+    checked_lis += p->speaker < 0;
   }
   json_builder_end_array (b);
   add_int (b, "audio_checked", checked);
   add_int (b, "audio_passed", passed);
+  add_int (b, "audio_checked_listeners", checked_lis);
+  add_int (b, "audio_passed_listeners", passed_lis);
   loadgen_latency_report (b, lg->klass->name);
   ok = n_conn == lg->peers->len && silent == 0 && window_us > 0 && checked == passed &&
        (checked > 0 || loadgen_latency_enabled ());
