@@ -15,7 +15,7 @@
 
 #define CHECK_INTERVAL_US (50 * 1000)
 #define CONSENT_INTERVAL_US (5 * G_USEC_PER_SEC)
-#define TIMEOUT_US (30 * G_USEC_PER_SEC)
+#define TIMEOUT_US (60 * G_USEC_PER_SEC) /* as the benchmark's RTC_CONNECT_TIMEOUT_MS */
 #define MAX_REMOTES 8
 #define MSG_MAX 1024
 /* RFC 8445 5.1.2.1, type preference 126 (host), local preference 65535 */

@@ -61,7 +61,8 @@ struct _LoadPeer {
   LightIce *ice;
   LightRxHandle *rx;
   gboolean answered;
-  LightDtls *dtls;
+  LightDtls *dtls; /* while handshaking: freed once the keys are out */
+  gboolean dtls_started;
   RcSrtpContext *srtp;
 
   /* receive */
@@ -73,7 +74,6 @@ struct _LoadPeer {
   double jitter; /* RTP clock units */
   OpusDecoder *opus;
   RcGoertzel *meter;
-  float pcm[MAX_FRAME];
 };
 
 static void
@@ -138,6 +138,7 @@ count_rtp (LoadPeer *p, const guint8 *pkt, gsize len, gint64 now)
 static void
 decode_rtp (LoadPeer *p, const guint8 *pkt, gsize len)
 {
+  static float pcm[MAX_FRAME]; /* main context only: one buffer for all */
   gsize off = 12 + 4 * (pkt[0] & 0x0f);
   gsize end = len;
   int n;
@@ -148,9 +149,9 @@ decode_rtp (LoadPeer *p, const guint8 *pkt, gsize len)
     end -= MIN (pkt[len - 1], len);
   if (off >= end)
     return;
-  n = opus_decode_float (p->opus, pkt + off, (opus_int32) (end - off), p->pcm, MAX_FRAME, 0);
+  n = opus_decode_float (p->opus, pkt + off, (opus_int32) (end - off), pcm, MAX_FRAME, 0);
   if (n > 0)
-    rc_goertzel_feed (p->meter, p->pcm, n);
+    rc_goertzel_feed (p->meter, pcm, n);
 }
 
 static void
@@ -173,6 +174,7 @@ dtls_done (LoadPeer *p)
     return;
   }
   p->srtp = rc_srtp_context_new (profile, key, salt, &error);
+  g_clear_pointer (&p->dtls, light_dtls_free); /* tens of KiB of OpenSSL state */
   if (p->srtp == NULL) {
     fail (p, "srtp", error->message);
     return;
@@ -186,6 +188,7 @@ start_dtls (LoadPeer *p)
 {
   g_autoptr (GError) error = NULL;
 
+  p->dtls_started = TRUE;
   p->dtls = light_dtls_new (p->remote_fingerprint, dtls_send, p, &error);
   if (p->dtls == NULL)
     fail (p, "dtls", error->message);
@@ -208,7 +211,7 @@ on_datagram (guint8 *pkt, gsize len, const struct sockaddr *from, socklen_t from
   if (pkt[0] <= 3) {
     if (light_ice_receive (p->ice, pkt, len, from, from_len, arrival_us) ==
           LIGHT_ICE_CONNECTED &&
-        p->dtls == NULL)
+        !p->dtls_started)
       start_dtls (p);
     return;
   }
