@@ -4,22 +4,24 @@
  * for Socket.IO: room:join, then media:connect), but this peer answers the
  * server's offer itself, recvonly: its ICE ufrag/pwd, the fingerprint of the
  * process's shared DTLS certificate, a=setup:active, Opus at the offered
- * payload type, rtcp-mux. Then:
+ * payload type, rtcp-mux; its one host candidate trickles behind. The
+ * transport (light-transport.c) does the rest:
  *  - ICE (light-ice.c, libnice's STUN library): one UDP socket on
- *    --local-ip, one host candidate, full ICE checks (RFC 8445 roles:
- *    controlling against an a=ice-lite offer, controlled against a full
- *    agent such as webrtcbin, which as the offerer controls);
+ *    --local-ip, full ICE checks (RFC 8445 roles: controlling against an
+ *    a=ice-lite offer, controlled against a full agent such as webrtcbin,
+ *    which as the offerer controls);
  *  - DTLS 1.2 client (light-dtls.c) once ICE is connected; the server's
  *    certificate must match the offer's fingerprint;
- *  - SRTP unprotect (plugins/icelite's srtp-context.h, OpenSSL EVP) of what arrives, then the same counters
- *    as tests/lib's webrtcbin receivers: packets, bytes, sequence gaps, RFC
- *    3550 interarrival jitter, time of the first packet;
- *  - only when asked to decode (a sampled few): libopus and the Goertzel
- *    meter, for the load generator's audio check.
- * Every listener's socket is read by light-rx.c (one epoll set drained with
- * recvmmsg on a timer, kernel arrival times): no GLib source per listener.
- * A NiceAgent per listener was tried first and measured: its sources made
- * every main-loop iteration walk all sockets (docs/performance.md).
+ *  - SRTP unprotect (plugins/icelite's srtp-context.h, OpenSSL EVP);
+ *  - every listener's socket read by light-rx.c (one epoll set drained with
+ *    recvmmsg on a timer, kernel arrival times): no GLib source per
+ *    listener. A NiceAgent per listener was tried first and measured: its
+ *    sources made every main-loop iteration walk all sockets
+ *    (docs/performance.md).
+ * This file keeps the same counters as tests/lib's webrtcbin receivers
+ * (packets, bytes, sequence gaps, RFC 3550 interarrival jitter, time of the
+ * first packet) and, only when asked to decode (a sampled few), libopus and
+ * the Goertzel meter for the load generator's audio check.
  */
 #include <math.h>
 #include <string.h>
@@ -29,9 +31,7 @@
 
 #include "goertzel.h"
 #include "light-dtls.h"
-#include "light-ice.h"
-#include "light-rx.h"
-#include "srtp-context.h"
+#include "light-transport.h"
 #include "load-peer.h"
 #include "media/media-sdp.h"
 #include "rc-test-client.h"
@@ -52,18 +52,13 @@ struct _LoadPeer {
   guint poll;
 
   /* the offer */
-  char *mid, *remote_fingerprint;
+  char *mid;
   gint pt;
   gboolean offered;
   GPtrArray *pending_remote; /* candidate lines that came before the offer */
 
-  /* transport */
-  LightIce *ice;
-  LightRxHandle *rx;
-  gboolean answered;
-  LightDtls *dtls; /* while handshaking: freed once the keys are out */
-  gboolean dtls_started;
-  RcSrtpContext *srtp;
+  /* ICE, DTLS, SRTP */
+  LightTransport *transport;
 
   /* receive */
   LoadPeerCounters counters;
@@ -155,104 +150,13 @@ decode_rtp (LoadPeer *p, const guint8 *pkt, gsize len)
 }
 
 static void
-dtls_send (const guint8 *data, gsize len, gpointer user_data)
-{
-  LoadPeer *p = user_data;
-
-  light_ice_send (p->ice, data, len);
-}
-
-static void
-dtls_done (LoadPeer *p)
-{
-  g_autoptr (GError) error = NULL;
-  const guint8 *key, *salt;
-  RcSrtpProfile profile;
-
-  if (!light_dtls_get_remote_keys (p->dtls, &profile, &key, &salt)) {
-    fail (p, "dtls", light_dtls_get_error (p->dtls));
-    return;
-  }
-  p->srtp = rc_srtp_context_new (profile, key, salt, &error);
-  g_clear_pointer (&p->dtls, light_dtls_free); /* tens of KiB of OpenSSL state */
-  if (p->srtp == NULL) {
-    fail (p, "srtp", error->message);
-    return;
-  }
-  if (p->state == LOAD_PEER_SIGNALLING)
-    p->state = LOAD_PEER_CONNECTED;
-}
-
-static void
-start_dtls (LoadPeer *p)
-{
-  g_autoptr (GError) error = NULL;
-
-  p->dtls_started = TRUE;
-  p->dtls = light_dtls_new (p->remote_fingerprint, dtls_send, p, &error);
-  if (p->dtls == NULL)
-    fail (p, "dtls", error->message);
-  else if (light_dtls_start (p->dtls) == LIGHT_DTLS_FAILED)
-    fail (p, "dtls", light_dtls_get_error (p->dtls));
-}
-
-/* One datagram on the listener's socket (RFC 7983): STUN (first byte
- * 0..3), DTLS (20..63), SRTP and SRTCP (128..191; muxed RTCP has a payload
- * type of 64..95 once the marker bit is masked). */
-static void
-on_datagram (guint8 *pkt, gsize len, const struct sockaddr *from, socklen_t from_len,
-             gint64 arrival_us, gpointer data)
+on_rtp (guint8 *pkt, gsize len, gint64 arrival_us, gpointer data)
 {
   LoadPeer *p = data;
-  gsize n = 0;
 
-  if (len == 0 || p->state == LOAD_PEER_FAILED)
-    return;
-  if (pkt[0] <= 3) {
-    if (light_ice_receive (p->ice, pkt, len, from, from_len, arrival_us) ==
-          LIGHT_ICE_CONNECTED &&
-        !p->dtls_started)
-      start_dtls (p);
-    return;
-  }
-  if (pkt[0] >= 20 && pkt[0] <= 63) {
-    if (p->dtls && p->srtp == NULL) {
-      LightDtlsState st = light_dtls_receive (p->dtls, pkt, len);
-      if (st == LIGHT_DTLS_CONNECTED)
-        dtls_done (p);
-      else if (st == LIGHT_DTLS_FAILED)
-        fail (p, "dtls", light_dtls_get_error (p->dtls));
-    }
-    return;
-  }
-  if (len < 12 || pkt[0] < 128 || pkt[0] > 191 || p->srtp == NULL)
-    return;
-  if ((pkt[1] & 0x7f) >= 64 && (pkt[1] & 0x7f) <= 95) {
-    rc_srtp_context_unprotect_rtcp (p->srtp, pkt, len, &n); /* sender reports: not used */
-    return;
-  }
-  if ((pkt[1] & 0x7f) != p->pt || !rc_srtp_context_unprotect_rtp (p->srtp, pkt, len, &n) ||
-      n < 12)
-    return;
-  count_rtp (p, pkt, n, arrival_us);
+  count_rtp (p, pkt, len, arrival_us);
   if (p->opus)
-    decode_rtp (p, pkt, n);
-}
-
-/* ICE checks and consent; DTLS retransmissions while handshaking. */
-static void
-on_tick (gint64 now_us, gpointer data)
-{
-  LoadPeer *p = data;
-
-  if (p->state == LOAD_PEER_FAILED)
-    return;
-  if (light_ice_tick (p->ice, now_us) == LIGHT_ICE_FAILED) {
-    fail (p, "ice", "no candidate pair answered");
-    return;
-  }
-  if (p->dtls && p->srtp == NULL && light_dtls_tick (p->dtls) == LIGHT_DTLS_FAILED)
-    fail (p, "dtls", light_dtls_get_error (p->dtls));
+    decode_rtp (p, pkt, len);
 }
 
 static void
@@ -304,17 +208,6 @@ make_answer (LoadPeer *p, gboolean bundle, const char *ufrag, const char *pwd, c
   return g_string_free (s, FALSE);
 }
 
-static gboolean
-build_ice (LoadPeer *p, gboolean controlling, const char *ufrag, const char *pwd,
-           GError **error)
-{
-  p->ice = light_ice_new (p->local_ip, controlling, ufrag, pwd, error);
-  if (p->ice == NULL)
-    return FALSE;
-  p->rx = light_rx_add (light_ice_get_fd (p->ice), on_datagram, on_tick, p, error);
-  return p->rx != NULL;
-}
-
 static void
 handle_offer (LoadPeer *p, JsonObject *offer)
 {
@@ -347,13 +240,14 @@ handle_offer (LoadPeer *p, JsonObject *offer)
     fail (p, "offer", "no Opus, mid, ICE credentials or fingerprint");
     goto out;
   }
-  p->remote_fingerprint = g_strdup (fp);
   if (light_dtls_local_fingerprint (&error) == NULL) {
     fail (p, "dtls", error->message);
     goto out;
   }
   /* RFC 8445 6.1.1: the offerer controls, unless it is a lite agent */
-  if (!build_ice (p, lite, ufrag, pwd, &error)) {
+  p->transport = light_transport_new (p->local_ip, lite, ufrag, pwd, fp, p->pt, on_rtp, p,
+                                      &error);
+  if (p->transport == NULL) {
     fail (p, "ice", error->message);
     goto out;
   }
@@ -363,7 +257,8 @@ handle_offer (LoadPeer *p, JsonObject *offer)
     p->meter = rc_goertzel_new (CLOCK_RATE, METER_WINDOW, p->probe_hz, p->options.n_probe_hz);
   }
   answer_sdp = make_answer (p, gst_sdp_message_get_attribute_val (sdp, "group") != NULL,
-                            light_ice_get_ufrag (p->ice), light_ice_get_pwd (p->ice),
+                            light_transport_get_ufrag (p->transport),
+                            light_transport_get_pwd (p->transport),
                             light_dtls_local_fingerprint (NULL));
   answer = json_object_new ();
   json_object_set_string_member (answer, "type", "answer");
@@ -371,20 +266,19 @@ handle_offer (LoadPeer *p, JsonObject *offer)
   node = json_node_new (JSON_NODE_OBJECT);
   json_node_set_object (node, answer);
   rc_test_client_emit (p->client, "media:answer", node, on_answer_ack, p);
-  p->answered = TRUE;
   /* after the answer: our one candidate trickles behind it */
-  candidate = light_ice_get_candidate (p->ice);
+  candidate = light_transport_get_candidate (p->transport);
   send_candidate (p, candidate);
   send_candidate (p, NULL);
   for (guint i = 0; i < gst_sdp_media_attributes_len (m); i++) {
     const GstSDPAttribute *a = gst_sdp_media_get_attribute (m, i);
     if (g_str_equal (a->key, "candidate") && a->value) {
       g_autofree char *line = g_strconcat ("candidate:", a->value, NULL);
-      light_ice_add_remote (p->ice, line);
+      light_transport_add_remote (p->transport, line);
     }
   }
   for (guint i = 0; i < p->pending_remote->len; i++)
-    light_ice_add_remote (p->ice, g_ptr_array_index (p->pending_remote, i));
+    light_transport_add_remote (p->transport, g_ptr_array_index (p->pending_remote, i));
   g_ptr_array_set_size (p->pending_remote, 0);
 out:
   if (sdp)
@@ -436,8 +330,8 @@ on_media_ice (RcTestClient *client, JsonArray *args, gpointer data)
   }
   if (c->candidate == NULL)
     return; /* end of candidates: checks go on until the timeout anyway */
-  if (p->ice)
-    light_ice_add_remote (p->ice, c->candidate);
+  if (p->transport)
+    light_transport_add_remote (p->transport, c->candidate);
   else
     g_ptr_array_add (p->pending_remote, g_strdup (c->candidate));
 }
@@ -507,8 +401,15 @@ light_start (LoadPeer *p)
 static LoadPeerState
 light_get_state (LoadPeer *p)
 {
-  if (p->state == LOAD_PEER_SIGNALLING && p->client && rc_test_client_get_error (p->client))
+  if (p->state != LOAD_PEER_SIGNALLING)
+    return p->state;
+  if (p->client && rc_test_client_get_error (p->client))
     fail (p, "socket", rc_test_client_get_error (p->client));
+  else if (p->transport && light_transport_get_state (p->transport) == LIGHT_TRANSPORT_FAILED)
+    fail (p, "transport", light_transport_get_error (p->transport));
+  else if (p->transport &&
+           light_transport_get_state (p->transport) == LIGHT_TRANSPORT_CONNECTED)
+    p->state = LOAD_PEER_CONNECTED;
   return p->state;
 }
 
@@ -537,21 +438,17 @@ light_free (LoadPeer *p)
 {
   if (p->poll)
     g_source_remove (p->poll);
-  light_rx_remove (p->rx);
-  light_ice_free (p->ice);
+  light_transport_free (p->transport);
   if (p->client) {
     rc_test_client_close (p->client);
     g_object_unref (p->client);
   }
-  light_dtls_free (p->dtls);
-  rc_srtp_context_free (p->srtp);
   if (p->opus)
     opus_decoder_destroy (p->opus);
   if (p->meter)
     rc_goertzel_free (p->meter);
   g_ptr_array_unref (p->pending_remote);
   g_free (p->mid);
-  g_free (p->remote_fingerprint);
   g_free (p->url);
   g_free (p->room);
   g_free (p->token);
