@@ -10,7 +10,7 @@
 #include <sys/epoll.h>
 
 #define BATCH 8
-#define MTU 1500
+#define MTU 2048 /* a datagram longer than this is dropped (MSG_TRUNC) */
 #define MAX_EVENTS 256
 
 struct _LightRxHandle {
@@ -70,9 +70,10 @@ drain_fd (LightRxHandle *h, gint64 mono_now, gint64 real_now)
     if (n <= 0)
       return;
     for (int i = 0; i < n && !h->removed; i++)
-      h->func (R.bufs[i], R.msgs[i].msg_len, (struct sockaddr *) &R.from[i],
-               R.msgs[i].msg_hdr.msg_namelen, arrival (&R.msgs[i].msg_hdr, mono_now, real_now),
-               h->user_data);
+      if (!(R.msgs[i].msg_hdr.msg_flags & MSG_TRUNC))
+        h->func (R.bufs[i], R.msgs[i].msg_len, (struct sockaddr *) &R.from[i],
+                 R.msgs[i].msg_hdr.msg_namelen,
+                 arrival (&R.msgs[i].msg_hdr, mono_now, real_now), h->user_data);
     if (n < BATCH || h->removed)
       return;
   }
