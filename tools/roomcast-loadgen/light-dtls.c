@@ -290,19 +290,33 @@ light_dtls_get_error (LightDtls *self)
   return self->error;
 }
 
-gboolean
-light_dtls_get_remote_keys (LightDtls *self, RcSrtpProfile *profile, const guint8 **key,
-                            const guint8 **salt)
+/* RFC 5764 4.2: client key, server key, client salt, server salt. */
+static gboolean
+get_keys (LightDtls *self, gboolean server, RcSrtpProfile *profile, const guint8 **key,
+          const guint8 **salt)
 {
   gsize k, s;
 
   if (self->state != LIGHT_DTLS_CONNECTED)
     return FALSE;
-  /* RFC 5764 4.2: client key, server key, client salt, server salt */
   k = rc_srtp_profile_key_length (self->profile);
   s = rc_srtp_profile_salt_length (self->profile);
   *profile = self->profile;
-  *key = self->keys + k;
-  *salt = self->keys + 2 * k + s;
+  *key = self->keys + (server ? k : 0);
+  *salt = self->keys + 2 * k + (server ? s : 0);
   return TRUE;
+}
+
+gboolean
+light_dtls_get_remote_keys (LightDtls *self, RcSrtpProfile *profile, const guint8 **key,
+                            const guint8 **salt)
+{
+  return get_keys (self, TRUE, profile, key, salt);
+}
+
+gboolean
+light_dtls_get_local_keys (LightDtls *self, RcSrtpProfile *profile, const guint8 **key,
+                           const guint8 **salt)
+{
+  return get_keys (self, FALSE, profile, key, salt);
 }

@@ -52,5 +52,8 @@ const char *light_dtls_get_error (LightDtls *self);
  * _salt_length() of @profile). Pointers into @self. */
 gboolean light_dtls_get_remote_keys (LightDtls *self, RcSrtpProfile *profile,
                                      const guint8 **key, const guint8 **salt);
+/* CONNECTED: the same for what this side sends (its SRTCP). */
+gboolean light_dtls_get_local_keys (LightDtls *self, RcSrtpProfile *profile, const guint8 **key,
+                                    const guint8 **salt);
 
 G_END_DECLS

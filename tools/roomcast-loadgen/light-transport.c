@@ -2,6 +2,8 @@
  * light-transport.h. */
 #include "light-transport.h"
 
+#include <string.h>
+
 #include "light-dtls.h"
 #include "light-ice.h"
 #include "light-rx.h"
@@ -12,14 +14,22 @@ struct _LightTransport {
   LightRxHandle *rx;
   LightDtls *dtls; /* while handshaking: freed once the keys are out */
   gboolean dtls_started;
-  RcSrtpContext *srtp;
+  RcSrtpContext *srtp, *srtcp_out; /* what the server sends; our reports */
   char *remote_fingerprint;
+  /* receiver reports (RFC 3550 6.4.2), every RR_INTERVAL_US */
+  guint32 own_ssrc, source_ssrc;
+  guint32 base_seq, max_seq; /* extended */
+  guint64 received, expected_prior, received_prior;
+  gboolean have_seq;
+  gint64 next_rr_us;
   guint pt;
   LightTransportRtpFunc rtp;
   gpointer user_data;
   LightTransportState state;
   char *error;
 };
+
+#define RR_INTERVAL_US (5 * G_USEC_PER_SEC)
 
 static void
 fail (LightTransport *self, const char *what, const char *why)
@@ -42,16 +52,19 @@ static void
 dtls_done (LightTransport *self)
 {
   g_autoptr (GError) error = NULL;
-  const guint8 *key, *salt;
+  const guint8 *key, *salt, *out_key, *out_salt;
   RcSrtpProfile profile;
 
-  if (!light_dtls_get_remote_keys (self->dtls, &profile, &key, &salt)) {
+  if (!light_dtls_get_remote_keys (self->dtls, &profile, &key, &salt) ||
+      !light_dtls_get_local_keys (self->dtls, &profile, &out_key, &out_salt)) {
     fail (self, "dtls", light_dtls_get_error (self->dtls));
     return;
   }
   self->srtp = rc_srtp_context_new (profile, key, salt, &error);
+  if (self->srtp)
+    self->srtcp_out = rc_srtp_context_new (profile, out_key, out_salt, &error);
   g_clear_pointer (&self->dtls, light_dtls_free); /* tens of KiB of OpenSSL state */
-  if (self->srtp == NULL) {
+  if (self->srtcp_out == NULL) {
     fail (self, "srtp", error->message);
     return;
   }
@@ -69,6 +82,63 @@ start_dtls (LightTransport *self)
     fail (self, "dtls", error->message);
   else if (light_dtls_start (self->dtls) == LIGHT_DTLS_FAILED)
     fail (self, "dtls", light_dtls_get_error (self->dtls));
+}
+
+/* The receiver-report figures of RFC 3550 A.3, for one source. */
+static void
+note_seq (LightTransport *self, const guint8 *pkt)
+{
+  guint16 seq = pkt[2] << 8 | pkt[3];
+  guint32 ssrc = (guint32) pkt[8] << 24 | pkt[9] << 16 | pkt[10] << 8 | pkt[11];
+  gint16 delta;
+
+  if (!self->have_seq || ssrc != self->source_ssrc) {
+    self->have_seq = TRUE;
+    self->source_ssrc = ssrc;
+    self->base_seq = self->max_seq = seq;
+    self->received = self->expected_prior = self->received_prior = 0;
+  }
+  delta = (gint16) (seq - (guint16) self->max_seq);
+  if (delta > 0)
+    self->max_seq += delta;
+  self->received++;
+}
+
+static void
+put32 (guint8 *p, guint32 v)
+{
+  p[0] = v >> 24;
+  p[1] = v >> 16;
+  p[2] = v >> 8;
+  p[3] = v;
+}
+
+/* A receiver report (RR, one block; no SR seen, so LSR and DLSR are 0),
+ * SRTCP-protected, to the selected pair: what a browser sends. */
+static void
+send_rr (LightTransport *self)
+{
+  guint8 pkt[32 + 32]; /* the RR, then room for the SRTCP trailer */
+  guint64 expected = (guint64) self->max_seq - self->base_seq + 1;
+  gint64 lost = (gint64) expected - (gint64) self->received;
+  guint64 exp_int = expected - self->expected_prior,
+          rec_int = self->received - self->received_prior;
+  guint fraction = exp_int && exp_int > rec_int ? ((exp_int - rec_int) << 8) / exp_int : 0;
+  gsize len = 0;
+
+  self->expected_prior = expected;
+  self->received_prior = self->received;
+  lost = CLAMP (lost, -0x800000, 0x7fffff);
+  memset (pkt, 0, sizeof pkt);
+  pkt[0] = 0x81; /* V=2, one report block */
+  pkt[1] = 201;
+  pkt[3] = 7; /* length in 32-bit words - 1 */
+  put32 (pkt + 4, self->own_ssrc);
+  put32 (pkt + 8, self->source_ssrc);
+  put32 (pkt + 12, (guint32) (fraction & 0xff) << 24 | ((guint32) lost & 0xffffff));
+  put32 (pkt + 16, self->max_seq);
+  if (rc_srtp_context_protect_rtcp (self->srtcp_out, pkt, 32, sizeof pkt, &len))
+    light_ice_send (self->ice, pkt, len);
 }
 
 /* One datagram on the socket (RFC 7983): STUN (first byte 0..3), DTLS
@@ -107,8 +177,10 @@ on_datagram (guint8 *pkt, gsize len, const struct sockaddr *from, socklen_t from
     return;
   }
   if ((pkt[1] & 0x7f) == self->pt && rc_srtp_context_unprotect_rtp (self->srtp, pkt, len, &n) &&
-      n >= 12)
+      n >= 12) {
+    note_seq (self, pkt);
     self->rtp (pkt, n, arrival_us, self->user_data);
+  }
 }
 
 /* ICE checks and consent; DTLS retransmissions while handshaking. */
@@ -123,6 +195,10 @@ on_tick (gint64 now_us, gpointer data)
     fail (self, "ice", "no candidate pair answered");
   else if (self->dtls && light_dtls_tick (self->dtls) == LIGHT_DTLS_FAILED)
     fail (self, "dtls", light_dtls_get_error (self->dtls));
+  else if (self->srtcp_out && self->have_seq && now_us >= self->next_rr_us) {
+    send_rr (self);
+    self->next_rr_us = now_us + RR_INTERVAL_US;
+  }
 }
 
 LightTransport *
@@ -133,6 +209,7 @@ light_transport_new (const char *local_ip, gboolean controlling, const char *rem
   LightTransport *self = g_new0 (LightTransport, 1);
 
   self->remote_fingerprint = g_strdup (remote_fingerprint);
+  self->own_ssrc = g_random_int ();
   self->pt = pt;
   self->rtp = rtp;
   self->user_data = user_data;
@@ -155,6 +232,7 @@ light_transport_free (LightTransport *self)
   light_ice_free (self->ice);
   light_dtls_free (self->dtls);
   rc_srtp_context_free (self->srtp);
+  rc_srtp_context_free (self->srtcp_out);
   g_free (self->remote_fingerprint);
   g_free (self->error);
   g_free (self);

@@ -3,8 +3,10 @@
  * DTLS 1.2 client (light-dtls.c), then SRTP unprotect (plugins/icelite's
  * srtp-context.h). What arrives is demultiplexed as RFC 7983 says; each
  * authentic RTP packet of the negotiated payload type goes to the caller,
- * plain, with its kernel arrival time. Used by load-peer-light.c and its
- * test against icelitesink. Main context only.
+ * plain, with its kernel arrival time. Like a browser, it sends an SRTCP
+ * receiver report every 5 s (sequence and loss figures of RFC 3550 A.3).
+ * Used by load-peer-light.c and its test against icelitesink. Main context
+ * only.
  */
 #pragma once
 

@@ -3,7 +3,8 @@
  * listener is the controlling full ICE agent against ICE-lite, the DTLS
  * client against its DTLS server, and unprotects the SRTP it sends. A live
  * Opus tone goes in; the listener must get its packets, with the payload
- * type and SSRC the element was given and no sequence gap. */
+ * type and SSRC the element was given and no sequence gap, and the
+ * element must get its SRTCP receiver report. */
 #include <string.h>
 
 #include <gst/gst.h>
@@ -46,6 +47,28 @@ static gboolean
 settled (gpointer data)
 {
   return light_transport_get_state (data) != LIGHT_TRANSPORT_CONNECTING;
+}
+
+typedef struct {
+  GstElement *sink;
+  gboolean have_report, dtls_released;
+} Server;
+
+/* The element saw our receiver report, which also let it free the peer's
+ * DTLS state. */
+static gboolean
+server_got_report (gpointer data)
+{
+  Server *srv = data;
+  GstStructure *st = NULL;
+
+  g_signal_emit_by_name (srv->sink, "get-peer-stats", "l1", &st);
+  if (st) {
+    gst_structure_get_boolean (st, "have-report", &srv->have_report);
+    gst_structure_get_boolean (st, "dtls-released", &srv->dtls_released);
+    gst_structure_free (st);
+  }
+  return srv->have_report && srv->dtls_released;
 }
 
 static void
@@ -97,6 +120,10 @@ test_listens (void)
   g_assert_true (rc_test_wait_until (10000, got_enough, &got));
   g_assert_cmpuint (got.wrong, ==, 0);
   g_assert_cmpuint (got.gaps, ==, 0);
+  {
+    Server srv = { sink };
+    g_assert_true (rc_test_wait_until (10000, server_got_report, &srv));
+  }
 
   light_transport_free (t);
   gst_element_set_state (pipeline, GST_STATE_NULL);
