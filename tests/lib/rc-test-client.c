@@ -188,6 +188,10 @@ on_ws_connected (GObject *source, GAsyncResult *result, gpointer data)
     return;
   }
   self->ws = ws;
+  /* libsoup's default (128 KiB) is less than a room:join answer of a room
+   * of ~800 (its member list): accept what the server may send, its
+   * advertised maxPayload (SIO_MAX_PAYLOAD's default). */
+  soup_websocket_connection_set_max_incoming_payload_size (ws, 1000000);
   g_signal_connect (ws, "message", G_CALLBACK (on_message), self);
   g_signal_connect (ws, "closed", G_CALLBACK (on_closed), self);
 }
