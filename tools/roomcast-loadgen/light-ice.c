@@ -14,7 +14,9 @@
 #include "media/media-sdp.h"
 
 #define CHECK_INTERVAL_US (50 * 1000)
-#define CONSENT_INTERVAL_US (5 * G_USEC_PER_SEC)
+/* RFC 7675 5.1: every 0.8 to 1.2 times 5 s, at random, so that checks of
+ * many clients do not fall into the same instant of a server's cycle */
+#define CONSENT_INTERVAL_US() ((gint64) g_random_int_range (4000, 6001) * 1000)
 #define TIMEOUT_US (60 * G_USEC_PER_SEC) /* as the benchmark's RTC_CONNECT_TIMEOUT_MS */
 #define MAX_REMOTES 8
 #define MSG_MAX 1024
@@ -247,7 +249,7 @@ light_ice_tick (LightIce *self, gint64 now_us)
     self->started_us = now_us;
   if (self->state == LIGHT_ICE_CONNECTED) {
     send_check (self, &self->remotes[self->selected]); /* consent */
-    self->next_check_us = now_us + CONSENT_INTERVAL_US;
+    self->next_check_us = now_us + CONSENT_INTERVAL_US ();
     return self->state;
   }
   if (now_us - self->started_us > TIMEOUT_US) {
@@ -284,7 +286,7 @@ select_remote (LightIce *self, gint index)
     return;
   self->selected = index;
   self->state = LIGHT_ICE_CONNECTED;
-  self->next_check_us = g_get_monotonic_time () + CONSENT_INTERVAL_US;
+  self->next_check_us = g_get_monotonic_time () + CONSENT_INTERVAL_US ();
 }
 
 LightIceState

@@ -16,7 +16,7 @@ struct _LightTransport {
   gboolean dtls_started;
   RcSrtpContext *srtp, *srtcp_out; /* what the server sends; our reports */
   char *remote_fingerprint;
-  /* receiver reports (RFC 3550 6.4.2), every RR_INTERVAL_US */
+  /* receiver reports (RFC 3550 6.4.2), every RR_INTERVAL_US () */
   guint32 own_ssrc, source_ssrc;
   guint32 base_seq, max_seq; /* extended */
   guint64 received, expected_prior, received_prior;
@@ -29,7 +29,8 @@ struct _LightTransport {
   char *error;
 };
 
-#define RR_INTERVAL_US (5 * G_USEC_PER_SEC)
+/* RFC 3550 6.3.1: 0.5 to 1.5 times the interval (5 s), at random */
+#define RR_INTERVAL_US() ((gint64) g_random_int_range (2500, 7501) * 1000)
 
 static void
 fail (LightTransport *self, const char *what, const char *why)
@@ -197,7 +198,7 @@ on_tick (gint64 now_us, gpointer data)
     fail (self, "dtls", light_dtls_get_error (self->dtls));
   else if (self->srtcp_out && self->have_seq && now_us >= self->next_rr_us) {
     send_rr (self);
-    self->next_rr_us = now_us + RR_INTERVAL_US;
+    self->next_rr_us = now_us + RR_INTERVAL_US ();
   }
 }
 

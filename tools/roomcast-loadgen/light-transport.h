@@ -4,7 +4,8 @@
  * srtp-context.h). What arrives is demultiplexed as RFC 7983 says; each
  * authentic RTP packet of the negotiated payload type goes to the caller,
  * plain, with its kernel arrival time. Like a browser, it sends an SRTCP
- * receiver report every 5 s (sequence and loss figures of RFC 3550 A.3).
+ * receiver report every 2.5 to 7.5 s (RFC 3550 6.3.1; the sequence
+ * and loss figures of its A.3).
  * Used by load-peer-light.c and its test against icelitesink. Main context
  * only.
  */
