@@ -90,7 +90,12 @@ light_create (const LoadPeerOptions *o)
   p->token = g_strdup (o->token);
   p->local_ip = g_strdup (o->local_ip ? o->local_ip : "127.0.0.1");
   p->probe_hz = g_memdup2 (o->probe_hz, sizeof (double) * o->n_probe_hz);
-  p->options = *o;
+  p->options = *o; /* pointing at the copies above, not at the caller's */
+  p->options.target_url = p->url;
+  p->options.room = p->room;
+  p->options.token = p->token;
+  p->options.local_ip = p->local_ip;
+  p->options.probe_hz = p->probe_hz;
   p->options.display = NULL;
   p->pt = -1;
   p->pending_remote = g_ptr_array_new_with_free_func (g_free);
