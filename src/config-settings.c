@@ -128,6 +128,18 @@ static const Setting table[] = {
    * dev ledger's price list, gift:send per user and minute, and how many
    * accepted gifts may wait for Laravel before gift:send is refused. */
   { "WORKER_ID", NULL, KIND_STRING, FALSE, "0", OFF (worker_id), 1 },
+  /* Several nodes on one Redis (src/cluster/, docs/operations.md#several-nodes):
+   * the URL clients of this node use (unset: http://LISTEN_ADDR:PORT), the
+   * heartbeat period and how long a node's and its rooms' claims outlive
+   * its last heartbeat, and the rooms past which a new room is placed on
+   * the least loaded node (0: always on the node the first joiner reached). */
+  { "PUBLIC_URL", NULL, KIND_STRING, FALSE, NULL, OFF (public_url) },
+  { "CLUSTER_HEARTBEAT_MS", NULL, KIND_UINT, FALSE, "2000", OFF (cluster_heartbeat_ms), 100,
+    5000 },
+  { "CLUSTER_NODE_TTL_MS", NULL, KIND_UINT, FALSE, "6000", OFF (cluster_node_ttl_ms), 300,
+    10000 },
+  { "CLUSTER_MAX_ROOMS_PER_NODE", NULL, KIND_UINT, FALSE, "0", OFF (cluster_max_rooms_per_node),
+    0, G_MAXINT, .reloadable = TRUE },
   { "GIFTS_FILE", NULL, KIND_STRING, FALSE, ROOMCAST_DATADIR "/gifts.json", OFF (gifts_file),
     1 },
   { "GIFT_RATE_LIMIT_PER_MINUTE", NULL, KIND_UINT, FALSE, "600",

@@ -180,6 +180,25 @@ cross_check (const RcConfig *config, const char *const *raw, const gboolean *ok,
     rc_config_add_error (errors, &settings[find_setting ("WORKER_ID")], config->worker_id,
                          "is not 1-64 letters, digits, '_', '.' or '-'");
 
+  /* Clients are sent there (room_elsewhere): an absolute URL of the node. */
+  int public_url = find_setting ("PUBLIC_URL");
+  if (ok[public_url] && config->public_url &&
+      (!(g_str_has_prefix (config->public_url, "http://") ||
+         g_str_has_prefix (config->public_url, "https://") ||
+         g_str_has_prefix (config->public_url, "ws://") ||
+         g_str_has_prefix (config->public_url, "wss://")) ||
+       strpbrk (config->public_url, " \t\r\n\"") != NULL || strlen (config->public_url) > 512))
+    rc_config_add_error (errors, &settings[public_url], config->public_url,
+                         "is not an http://, https://, ws:// or wss:// URL");
+  /* A claim must outlive at least two heartbeats, or one late renewal loses it. */
+  int heartbeat = find_setting ("CLUSTER_HEARTBEAT_MS"),
+      ttl = find_setting ("CLUSTER_NODE_TTL_MS");
+  if (ok[heartbeat] && ok[ttl] &&
+      config->cluster_node_ttl_ms < 2 * config->cluster_heartbeat_ms)
+    rc_config_add_error (errors, &settings[ttl], raw[ttl] ? raw[ttl] : "6000",
+                         "must be at least twice CLUSTER_HEARTBEAT_MS (%u)",
+                         config->cluster_heartbeat_ms);
+
   /* Each entry an address or a CIDR range (src/http/client-ip.c uses them). */
   int proxies = find_setting ("TRUSTED_PROXIES");
   g_auto (GStrv)

@@ -113,8 +113,13 @@ typedef struct {
                                    * opening a room, per user; 0 = unlimited */
 
   /* gifts */
-  char *worker_id;  /* WORKER_ID, default "0": gifts:inflight:{id}; unique per
+  char *worker_id;                  /* WORKER_ID, default "0": gifts:inflight:{id}; unique per
                                  * process sharing a Redis */
+  char *public_url;                 /* PUBLIC_URL: http(s)/ws(s) URL of this node for clients;
+                                      * NULL = http://LISTEN_ADDR:PORT */
+  guint cluster_heartbeat_ms;       /* CLUSTER_HEARTBEAT_MS, default 2000 */
+  guint cluster_node_ttl_ms;        /* CLUSTER_NODE_TTL_MS, default 6000: claims' lifetime */
+  guint cluster_max_rooms_per_node; /* CLUSTER_MAX_ROOMS_PER_NODE, default 0 = no soft limit */
   char *gifts_file; /* GIFTS_FILE, default <datadir>/roomcast/gifts.json: dev ledger prices */
   guint gift_rate_limit_per_minute; /* GIFT_RATE_LIMIT_PER_MINUTE, default 600 */
   guint gift_queue_max_pending; /* GIFT_QUEUE_MAX_PENDING, default 100000: gifts:pending cap */

@@ -15,6 +15,8 @@
 #include "config-tls.h"
 #include "log.h"
 #include "auth/auth-provider.h"
+#include "cluster/node-registry.h"
+#include "cluster/room-claims.h"
 #include "auth/auth-composite.h"
 #include "auth/auth-jwt.h"
 #include "auth/auth-laravel.h"
@@ -42,6 +44,7 @@
 #include "daemon/fd-limit.h"
 #include "daemon/systemd-notify.h"
 #include "services/admin-api.h"
+#include "services/cluster-api.h"
 #include "services/rate-gate.h"
 #include "services/room-service.h"
 #include "store/store-memory.h"
@@ -63,7 +66,10 @@ typedef struct {
   RcRoomStatusReporter *room_status; /* NULL without LARAVEL_API_URL */
   RcGiftService *gifts;
   RcAdminApi *admin;
-  RcDrain *drain; /* SIGTERM/SIGINT: see daemon/drain.h */
+  RcNodeRegistry *nodes; /* NULL without Redis: the node is alone */
+  RcRoomClaims *claims;  /* likewise */
+  RcClusterApi *cluster; /* GET /admin/nodes, GET /api/rooms/{id}/node */
+  RcDrain *drain;        /* SIGTERM/SIGINT: see daemon/drain.h */
 } Daemon;
 
 static gboolean
@@ -122,6 +128,35 @@ listener_alive (gpointer data, const char **why)
     *why = "the HTTP listener did not accept a connection to itself";
     return FALSE;
   }
+  return TRUE;
+}
+
+/* What this node reports at each heartbeat (cluster/node-registry.h). */
+static void
+node_load (RcNodeLoad *load, gpointer data)
+{
+  Daemon *d = data;
+  if (d->rooms == NULL)
+    return; /* still starting */
+  load->rooms = rc_room_registry_get_n_rooms (rc_room_service_get_registry (d->rooms));
+  load->participants = rc_room_service_get_n_participants (d->rooms);
+  load->media_peers = d->media ? rc_media_service_get_n_peers (d->media) : 0;
+}
+
+/* Several nodes on one Redis: claim WORKER_ID, refusing to start when a
+ * live node holds it. First of all, before anything uses the id (the gift
+ * queue's gifts:inflight:{WORKER_ID}) or a client can connect. The heartbeat
+ * takes over the in-flight gift batches of nodes that died. FALSE: do not
+ * start. */
+static gboolean
+join_cluster (Daemon *d, const RcConfig *config, GError **error)
+{
+  d->nodes = rc_node_registry_new (d->redis, config, config->port);
+  rc_node_registry_set_load_func (d->nodes, node_load, d);
+  rc_node_registry_reclaim_lists (d->nodes, RC_GIFT_INFLIGHT_PREFIX, RC_GIFT_PENDING_KEY);
+  if (!rc_node_registry_start (d->nodes, error))
+    return FALSE;
+  d->claims = rc_room_claims_new (d->nodes, config);
   return TRUE;
 }
 
@@ -404,6 +439,10 @@ main (int argc, char **argv)
   Daemon d = { 0 };
   if (config->redis_host)
     d.redis = rc_redis_client_new (config);
+  if (d.redis && !join_cluster (&d, config, &error)) {
+    g_critical ("cannot start: %s", error->message);
+    return 1;
+  }
   if (config->laravel_api_url && config->laravel_internal_key)
     d.laravel = rc_laravel_client_new_from_config (config);
   g_autoptr (RcAuthProvider) auth = make_auth_provider (config, d.laravel, d.redis);
@@ -451,6 +490,8 @@ main (int argc, char **argv)
    * shared by every worker, or (no Redis) the in-process limiter. */
   g_autoptr (RcRateGate) gate = rc_rate_gate_new (d.redis ? store : NULL);
   d.rooms = rc_room_service_new (d.sio, store, gate, config);
+  if (d.claims)
+    rc_room_service_set_claims (d.rooms, d.claims); /* rooms placed across the nodes */
   rc_room_service_add_health (d.rooms, rc_http_server_get_health (d.http));
   if (hub)
     rc_hub_attach_rooms (hub, d.rooms); /* presence-room.{roomId} */
@@ -483,15 +524,23 @@ main (int argc, char **argv)
   /* "media" in room details, and GET /admin/rooms/{id}/pipeline.dot. */
   if (d.media)
     rc_media_debug_attach (d.admin, d.media);
-  RcDrainTargets drain_targets = { d.loop,  config,  d.sio,         d.rooms,
-                                   d.media, d.gifts, d.room_status, hub };
-  d.drain = rc_drain_new (&drain_targets);
-
   if (!rc_http_server_listen (d.http, &error)) {
     g_critical ("cannot listen on %s:%u: %s", config->listen_addr, config->port,
                 error->message);
     return 1;
   }
+  {
+    g_autofree char *url = rc_node_public_url (config, rc_http_server_get_port (d.http));
+    if (d.nodes) { /* now that the port is known */
+      rc_node_registry_set_url (d.nodes, url);
+      rc_node_registry_add_health (d.nodes, rc_http_server_get_health (d.http));
+    }
+    d.cluster = rc_cluster_api_new (config, d.rooms, d.claims, url);
+    rc_cluster_api_attach (d.cluster, rc_http_server_get_soup (d.http), d.admin);
+  }
+  RcDrainTargets drain_targets = { d.loop,  config,        d.sio, d.rooms, d.media,
+                                   d.gifts, d.room_status, hub,   d.nodes };
+  d.drain = rc_drain_new (&drain_targets);
   g_info ("roomcastd %s listening on %s://%s:%u (auth %s, log level %s)", ROOMCAST_VERSION,
           rc_http_server_is_tls (d.http) ? "https" : "http", config->listen_addr,
           rc_http_server_get_port (d.http), rc_auth_provider_get_name (auth),
@@ -520,12 +569,17 @@ main (int argc, char **argv)
   if (hub)
     rc_hub_shutdown (hub);
   g_clear_pointer (&d.drain, rc_drain_free);
+  g_clear_object (&d.cluster);
   g_clear_object (&d.admin);
+  if (d.nodes)
+    rc_node_registry_stop (d.nodes); /* a second signal skipped the drain */
   g_clear_object (&d.revocation);
   g_clear_object (&d.gifts);
   g_clear_object (&d.room_status);
   g_clear_object (&d.media);
   g_clear_object (&d.rooms);
+  g_clear_object (&d.claims);
+  g_clear_object (&d.nodes);
   g_clear_object (&gate);
   g_clear_object (&store);
   g_clear_object (&d.sio);

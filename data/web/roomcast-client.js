@@ -31,7 +31,16 @@
 // invited {seat, by, byUser}, cinema {…}, closed {roomId, reason, by?}
 // (reason "replaced": this user joined a room from another tab or device,
 // which is in the room now; this client stays connected, in no room),
-// media {state, reason?, stream?}, mic {live, muted}, stats {…}, error RoomcastError.
+// media {state, reason?, stream?}, mic {live, muted}, stats {…}, error RoomcastError,
+// node {url, nodeId} (the room runs on another node of a cluster: the client
+// moved its connection there; docs/operations.md#several-nodes).
+//
+// Several nodes: a room:join answered room_elsewhere {url, nodeId} is
+// followed transparently (connect to that node with the same token, join
+// there). When that node stops answering, the client goes back to the URL
+// given to connect() (a load balancer, or any node) and joins again, which
+// leads it to the room's new node; a seat held for the grace period comes
+// back with that join.
 import { io } from "./vendor/socket.io.esm.min.js";
 import { SendTransport } from "./roomcast-send-transport.js";
 
@@ -49,6 +58,8 @@ const STATS_INTERVAL_MS = 2000;
 const MEDIA_RETRY_DELAYS_MS = [1000, 3000, 10000];
 const SERVER_RECONNECT_DELAYS_MS = [1000, 2000, 5000, 10000];
 const MAX_MESSAGES = 200;
+// room_elsewhere redirects followed for one join (a room moving meanwhile).
+const MAX_REDIRECTS = 3;
 
 const MIC_CONSTRAINTS = { audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true } };
 
@@ -126,25 +137,12 @@ export class RoomcastClient extends EventTarget {
     if (!token) throw new RoomcastError("unauthenticated", "a token is required");
     this.disconnect();
     this.#everConnected = false;
-    const socket = io(url, {
-      transports: ["websocket"],
-      auth: { token },
-      forceNew: true,
-      reconnection: true,
-      reconnectionDelay: 500,
-      reconnectionDelayMax: 5000,
-      timeout: 10000,
-    });
-    this.socket = socket;
-    this.#bindSocket(socket);
+    this.#token = token;
+    this.#entryUrl = url;
+    this.#nodeUrl = null;
+    const socket = this.#open(url);
     this.#setConnection("connecting");
-    await new Promise((resolve, reject) => {
-      const done = (err) => { socket.off("connect", ok); socket.off("connect_error", fail); err ? reject(err) : resolve(); };
-      const ok = () => done();
-      const fail = (err) => done(connectError(err));
-      socket.once("connect", ok);
-      socket.once("connect_error", fail);
-    }).catch((err) => {
+    await this.#opened(socket).catch((err) => {
       if (this.socket === socket) this.disconnect();
       this.#setConnection("disconnected", err.code);
       throw err;
@@ -188,7 +186,8 @@ export class RoomcastClient extends EventTarget {
     if (!ack || typeof ack !== "object") throw new RoomcastError("internal", `${event}: malformed answer`, { event });
     if (ack.ok === false) {
       const e = ack.error ?? {};
-      throw new RoomcastError(e.code ?? "internal", e.message ?? "", { event, retryAfterMs: e.retryAfterMs });
+      throw new RoomcastError(e.code ?? "internal", e.message ?? "",
+                              { event, retryAfterMs: e.retryAfterMs, url: e.url, nodeId: e.nodeId });
     }
     return ack;
   }
@@ -197,7 +196,16 @@ export class RoomcastClient extends EventTarget {
 
   async join(roomId) {
     if (this.roomId && this.roomId !== roomId) this.#stopMedia();
-    const ack = await this.request("room:join", { roomId });
+    let ack;
+    for (let hops = 0; ; hops++) {
+      try {
+        ack = await this.request("room:join", { roomId });
+        break;
+      } catch (e) {
+        if (e.code !== "room_elsewhere" || !e.url || hops >= MAX_REDIRECTS) throw e;
+        await this.#moveTo(e.url, e.nodeId);
+      }
+    }
     this.roomId = roomId;
     this.#applySnapshot(ack);
     this.#mediaRetries = 0;
@@ -287,6 +295,67 @@ export class RoomcastClient extends EventTarget {
   #everConnected = false;
   #serverReconnects = 0;
   #serverReconnectTimer = null;
+  #token = null;
+  #entryUrl = null; // what connect() was given
+  #nodeUrl = null;  // the node a room_elsewhere sent us to, or null
+  #moving = false;
+
+  // A socket.io connection to @url with our token, bound to this client.
+  #open(url) {
+    const socket = io(url, {
+      transports: ["websocket"],
+      auth: { token: this.#token },
+      forceNew: true,
+      reconnection: true,
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 5000,
+      timeout: 10000,
+    });
+    this.socket = socket;
+    this.#bindSocket(socket);
+    return socket;
+  }
+
+  // Resolves when @socket connects; rejects with its connect error.
+  #opened(socket) {
+    return new Promise((resolve, reject) => {
+      const done = (err) => { socket.off("connect", ok); socket.off("connect_error", fail); err ? reject(err) : resolve(); };
+      const ok = () => done();
+      const fail = (err) => done(connectError(err));
+      socket.once("connect", ok);
+      socket.once("connect_error", fail);
+    });
+  }
+
+  // Drop the current connection for one to @url (the room's node, or the
+  // entry URL again), with the same token.
+  #replaceSocket(url) {
+    this.#stopMedia();
+    const old = this.socket;
+    if (old) {
+      old.removeAllListeners();
+      old.io.removeAllListeners?.();
+      old.disconnect();
+    }
+    this.#nodeUrl = url === this.#entryUrl ? null : url;
+    return this.#open(url);
+  }
+
+  // room_elsewhere: connect to the room's node, then the caller joins again.
+  async #moveTo(url, nodeId) {
+    this.#moving = true;
+    try {
+      const socket = this.#replaceSocket(url);
+      this.#setConnection("connecting", "room_elsewhere");
+      await this.#opened(socket);
+    } catch (e) {
+      this.#setConnection("reconnecting", e.code);
+      throw e;
+    } finally {
+      this.#moving = false;
+    }
+    this.#emit("node", { url, nodeId: nodeId ?? null });
+  }
 
   #bindSocket(socket) {
     socket.on("connect", () => this.#onConnect());
@@ -294,6 +363,13 @@ export class RoomcastClient extends EventTarget {
     socket.on("connect_error", (err) => {
       if (!this.#everConnected) return; // connect() reports the first one
       const e = connectError(err);
+      if (e.code === "connect_failed" && this.#nodeUrl && !this.#moving) {
+        // The room's node is gone: back to the entry URL, whose answer to
+        // our join leads to the room's new node.
+        this.#replaceSocket(this.#entryUrl);
+        this.#setConnection("reconnecting", e.code);
+        return;
+      }
       if (e.code === "connect_failed") { this.#setConnection("reconnecting", e.code); return; }
       // A refusal (revoked token...): socket.io does not retry it.
       this.roomId = null;
@@ -366,7 +442,7 @@ export class RoomcastClient extends EventTarget {
     this.#everConnected = true;
     this.#serverReconnects = 0;
     this.#setConnection("connected");
-    if (reconnect && this.roomId) this.#rejoin();
+    if (reconnect && this.roomId && !this.#moving) this.#rejoin();
   }
 
   // After a blip: join the same room again (a held seat comes back within

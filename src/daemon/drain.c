@@ -143,6 +143,9 @@ start (RcDrain *drain)
   rc_room_service_shutdown (t->rooms);
   drain_log (G_LOG_LEVEL_INFO, "rooms", n_rooms, elapsed_ms (drain),
              "%u room(s) closed (server_shutdown)", n_rooms);
+  /* The rooms' claims go with their CLOSED state, then the node's. */
+  if (t->nodes)
+    rc_node_registry_stop (t->nodes);
 
   rc_sio_server_shutdown (t->sio, "server shutdown");
   drain_log (G_LOG_LEVEL_INFO, "disconnect", n_clients, elapsed_ms (drain),

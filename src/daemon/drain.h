@@ -20,6 +20,7 @@
 #pragma once
 
 #include "config.h"
+#include "cluster/node-registry.h"
 #include "gifts/gift-service.h"
 #include "hub/hub.h"
 #include "services/room-status.h"
@@ -41,6 +42,7 @@ typedef struct {
   RcGiftService *gifts;              /* nullable */
   RcRoomStatusReporter *room_status; /* nullable */
   RcHub *hub;                        /* nullable */
+  RcNodeRegistry *nodes;             /* nullable: leaves the cluster */
 } RcDrainTargets;
 
 typedef struct _RcDrain RcDrain;

@@ -567,6 +567,13 @@ count_peers (RcMediaService *self)
   return g_hash_table_size (self->entries);
 }
 
+guint
+rc_media_service_get_n_peers (RcMediaService *self)
+{
+  g_return_val_if_fail (RC_IS_MEDIA_SERVICE (self), 0);
+  return count_peers (self);
+}
+
 static gboolean
 health_contributor (JsonBuilder *builder, gpointer data)
 {

@@ -52,4 +52,7 @@ void rc_media_service_shutdown (RcMediaService *self);
  * again), or NULL without one: for diagnosis (media-debug.h). */
 RcRoomMedia *rc_media_service_get_room_media (RcMediaService *self, const char *room_id);
 
+/* Media peers (sockets with a media session) on this node. */
+guint rc_media_service_get_n_peers (RcMediaService *self);
+
 G_END_DECLS

@@ -35,6 +35,7 @@ static const ErrorEntry error_table[RC_ERROR_N_CODES] = {
   [RC_ERROR_INTERNAL] = { "internal", "Internal server error" },
   [RC_ERROR_GIFT_UNAVAILABLE] = { "gift_unavailable", "Gifts cannot be sent right now" },
   [RC_ERROR_ROOM_NOT_FOUND] = { "room_not_found", "No such room" },
+  [RC_ERROR_ROOM_ELSEWHERE] = { "room_elsewhere", "The room runs on another node" },
 };
 
 static const ErrorEntry *

@@ -30,6 +30,8 @@
  *                     gifts are not set up on this server; nothing was charged
  *   room_not_found    room:join of a room the app does not know (ROOM_OWNERSHIP
  *                     laravel or pinned): nothing was created
+ *   room_elsewhere    room:join of a room another node runs: error.url and
+ *                     error.nodeId name it; connect there and join again
  */
 #pragma once
 
@@ -60,9 +62,10 @@ typedef enum {
   RC_ERROR_INTERNAL,
   RC_ERROR_GIFT_UNAVAILABLE,
   RC_ERROR_ROOM_NOT_FOUND,
+  RC_ERROR_ROOM_ELSEWHERE,
 } RcErrorCode;
 
-#define RC_ERROR_N_CODES (RC_ERROR_ROOM_NOT_FOUND + 1)
+#define RC_ERROR_N_CODES (RC_ERROR_ROOM_ELSEWHERE + 1)
 
 /* The wire name ("seat_taken"); "internal" for values outside the table. */
 const char *rc_error_code_name (RcErrorCode code);

@@ -29,7 +29,8 @@ struct _RcAdminApi {
   RcSioServer *sio;
   RcRoomService *rooms;
   GArray *details;   /* Detail */
-  GArray *resources; /* Resource */
+  GArray *resources; /* Resource: /admin/rooms/{id}/{name} */
+  GArray *toplevel;  /* Resource: /admin/{name}, room_id NULL */
 };
 
 G_DEFINE_FINAL_TYPE (RcAdminApi, rc_admin_api, G_TYPE_OBJECT)
@@ -588,6 +589,13 @@ route (RcAdminApi *self, SoupServerMessage *msg, const char *path, const char **
       return not_found (msg, "no such room");
     return close ? close_room (self, msg, room) : room_detail (self, msg, room);
   }
+  for (guint i = 0; n == 3 && i < self->toplevel->len; i++) {
+    Resource *r = &g_array_index (self->toplevel, Resource, i);
+    if (g_str_equal (r->name, parts[2])) {
+      *endpoint = r->name;
+      return get ? r->handler (msg, NULL, r->user_data) : method_not_allowed (msg, "GET");
+    }
+  }
   if (n == 3 && g_str_equal (parts[2], "metrics")) {
     *endpoint = "metrics";
     return get ? metrics (msg) : method_not_allowed (msg, "GET");
@@ -654,6 +662,21 @@ rc_admin_api_add_room_detail (RcAdminApi *self, RcAdminRoomContributor contribut
 }
 
 void
+rc_admin_api_add_resource (RcAdminApi *self, const char *name, RcAdminRoomResource handler,
+                           gpointer user_data)
+{
+  g_return_if_fail (RC_IS_ADMIN_API (self) && name != NULL && handler != NULL);
+  Resource r = { g_strdup (name), handler, user_data };
+  g_array_append_val (self->toplevel, r);
+}
+
+void
+rc_admin_api_count_request (const char *endpoint, guint status)
+{
+  count_request (endpoint, status);
+}
+
+void
 rc_admin_api_add_room_resource (RcAdminApi *self, const char *name, RcAdminRoomResource handler,
                                 gpointer user_data)
 {
@@ -688,6 +711,7 @@ rc_admin_api_finalize (GObject *object)
   g_clear_object (&self->sio);
   g_array_unref (self->details);
   g_array_unref (self->resources);
+  g_array_unref (self->toplevel);
   G_OBJECT_CLASS (rc_admin_api_parent_class)->finalize (object);
 }
 
@@ -703,4 +727,6 @@ rc_admin_api_init (RcAdminApi *self)
   self->details = g_array_new (FALSE, FALSE, sizeof (Detail));
   self->resources = g_array_new (FALSE, FALSE, sizeof (Resource));
   g_array_set_clear_func (self->resources, resource_clear);
+  self->toplevel = g_array_new (FALSE, FALSE, sizeof (Resource));
+  g_array_set_clear_func (self->toplevel, resource_clear);
 }

@@ -13,6 +13,8 @@
  *   POST /admin/rooms/{id}/close      room:closed {reason:"closed_by_admin"}
  *   GET  /admin/rooms/{id}/{resource} what a resource module serves, e.g.
  *                                     pipeline.dot (src/media/media-debug.h)
+ *   GET  /admin/nodes                 the live nodes on this node's Redis
+ *                                     (services/cluster-api.h)
  *   GET  /admin/metrics               /metrics, then the series per room
  *                                     (core/metrics.h: room ids are for
  *                                     the admin key only)
@@ -61,6 +63,13 @@ typedef guint (*RcAdminRoomResource) (SoupServerMessage *msg, const char *room_i
                                       gpointer user_data);
 void rc_admin_api_add_room_resource (RcAdminApi *self, const char *name,
                                      RcAdminRoomResource handler, gpointer user_data);
+
+/* A module serves GET /admin/@name (e.g. "nodes": the cluster's nodes)
+ * behind the same key; @handler gets a NULL room id. A handler that answers
+ * later returns 0 and counts its request with rc_admin_api_count_request(). */
+void rc_admin_api_add_resource (RcAdminApi *self, const char *name, RcAdminRoomResource handler,
+                                gpointer user_data);
+void rc_admin_api_count_request (const char *endpoint, guint status);
 
 /* TRUE if @given equals @expected. The time taken does not depend on where
  * they differ nor on @expected's length (both are hashed first). Either may

@@ -3,6 +3,7 @@
  * share. */
 #pragma once
 
+#include "cluster/room-claims.h"
 #include "services/room-service.h"
 #include "services/room-opener.h"
 #include "rooms/room-effects.h"
@@ -31,6 +32,8 @@ struct _RcRoomService {
   RcRoomOpener *opener;  /* ROOM_OWNERSHIP=laravel: asks Laravel; nullable */
   GHashTable *openings;  /* room id -> Opening*: joins waiting for an owner lookup */
   gboolean warned_no_owner;
+  RcRoomClaims *claims; /* several nodes on one Redis: which node runs a room; nullable */
+  gulong heartbeat_id;
   guint flush_source;
   guint timer_source;
   gint64 timer_deadline;
@@ -59,6 +62,13 @@ void rc_room_service_finish_join (RcRoomService *self, RcSioSocket *socket, RcSi
  * owner lookup of room-service-open.c, then rc_room_service_finish_join(). */
 void rc_room_service_open_and_join (RcRoomService *self, RcSioSocket *socket, RcSioAck *ack,
                                     const char *room_id);
+/* room:join of a room that is not open here, with room claims: ask Redis
+ * where it runs; here: rc_room_service_open_and_join(), elsewhere: the ack
+ * says room_elsewhere {url, nodeId} (room-service-cluster.c). */
+void rc_room_service_place_and_join (RcRoomService *self, RcSioSocket *socket, RcSioAck *ack,
+                                     const char *room_id);
+/* A room closed: its claim goes, after its CLOSED state was written. */
+void rc_room_service_release_claim (RcRoomService *self, const char *room_id);
 /* Frees an Opening (the openings table's value free function). */
 void rc_room_service_opening_free (gpointer opening);
 

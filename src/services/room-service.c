@@ -178,7 +178,9 @@ handle_join (RcSioSocket *socket, JsonArray *args, RcSioAck *ack, gpointer data)
     ack_error (ack, error, NULL);
     return;
   }
-  if (rc_room_registry_needs_owner (self->registry, room_id))
+  if (rc_room_registry_needs_owner (self->registry, room_id) && self->claims != NULL)
+    rc_room_service_place_and_join (self, socket, ack, room_id);
+  else if (rc_room_registry_needs_owner (self->registry, room_id))
     rc_room_service_open_and_join (self, socket, ack, room_id);
   else
     rc_room_service_finish_join (self, socket, ack, room_id, NULL);
@@ -345,8 +347,8 @@ on_disconnected (RcSioServer *sio, RcSioSocket *socket, const char *reason, gpoi
 
 /* --- health and metrics --- */
 
-static guint
-count_participants (RcRoomService *self)
+guint
+rc_room_service_get_n_participants (RcRoomService *self)
 {
   g_autoptr (GPtrArray) ids = rc_room_registry_list_rooms (self->registry);
   guint n = 0;
@@ -365,7 +367,7 @@ health_contributor (JsonBuilder *builder, gpointer data)
   json_builder_set_member_name (builder, "rooms");
   json_builder_add_int_value (builder, rc_room_registry_get_n_rooms (self->registry));
   json_builder_set_member_name (builder, "participants");
-  json_builder_add_int_value (builder, count_participants (self));
+  json_builder_add_int_value (builder, rc_room_service_get_n_participants (self));
   return TRUE;
 }
 
@@ -378,7 +380,7 @@ metrics_collector (GString *out, gpointer data)
                            rc_room_registry_get_n_rooms (self->registry));
   rc_metrics_append_gauge (out, "roomcast_room_participants",
                            "Participants in rooms, held seats included",
-                           count_participants (self));
+                           rc_room_service_get_n_participants (self));
 }
 
 void
@@ -622,6 +624,7 @@ rc_room_service_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->rate_gate);
   g_clear_object (&self->opener);
+  rc_room_service_clear_claims (self);
   G_OBJECT_CLASS (rc_room_service_parent_class)->dispose (object);
 }
 

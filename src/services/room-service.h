@@ -51,6 +51,7 @@
 #pragma once
 
 #include "config.h"
+#include "cluster/room-claims.h"
 #include "core/health.h"
 #include "services/rate-gate.h"
 #include "services/room-opener.h"
@@ -73,6 +74,14 @@ RcRoomService *rc_room_service_new (RcSioServer *sio, RcStore *store, RcRateGate
 /* ROOM_OWNERSHIP=laravel: @opener (nullable, referenced) is asked whether
  * a room exists before it is created; without one such joins are refused. */
 void rc_room_service_set_opener (RcRoomService *self, RcRoomOpener *opener);
+/* Several nodes on one Redis: a room:join of a room that is not open here
+ * first asks @claims (referenced) where it runs; room_elsewhere {url,
+ * nodeId} when another node does. Each heartbeat of @claims' registry
+ * renews the claims of the rooms open here; a closed room's claim is
+ * released. Without (no Redis) the node is alone. */
+void rc_room_service_set_claims (RcRoomService *self, RcRoomClaims *claims);
+/* Drop the claims (dispose, shutdown). */
+void rc_room_service_clear_claims (RcRoomService *self);
 /* The admin API's POST /admin/rooms: pin @owner_id (NULL: unpin) as the
  * owner of @room_id, in the store's room:owner:{roomId} (shared by every
  * worker on a Redis, in process without). The pin decides the room's next
@@ -86,6 +95,8 @@ gboolean rc_room_service_pin_owner_finish (RcRoomService *self, GAsyncResult *re
 /* Add "rooms" (open rooms) and "participants" to /health. */
 void rc_room_service_add_health (RcRoomService *self, RcHealth *health);
 RcRoomRegistry *rc_room_service_get_registry (RcRoomService *self);
+/* Participants of the rooms open here (held seats included). */
+guint rc_room_service_get_n_participants (RcRoomService *self);
 /* The room @socket takes part in (it joined with this connection), or NULL. */
 const char *rc_room_service_get_socket_room (RcRoomService *self, RcSioSocket *socket);
 /* The open room @room_id (nullable), or NULL. */

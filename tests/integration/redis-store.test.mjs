@@ -12,7 +12,9 @@ describe("Redis store", () => {
   before(async () => {
     redis = await startRedis();
     const env = { REDIS_HOST: "127.0.0.1", REDIS_PORT: String(redis.port), RATE_LIMIT_MESSAGES_PER_MINUTE: "3" };
-    [a, b] = await Promise.all([startServer({ env }), startServer({ env })]);
+    // Two nodes of one cluster: each its own WORKER_ID.
+    [a, b] = await Promise.all([startServer({ env: { ...env, WORKER_ID: "a" } }),
+                                startServer({ env: { ...env, WORKER_ID: "b" } })]);
     for (const s of [a, b])
       await waitFor(async () => (await (await fetch(`${s.url}/health`)).json()).redis === "connected", 5000, "redis");
   });

@@ -21,7 +21,7 @@ test_error_table (void)
     "unauthenticated", "forbidden", "invalid_payload", "not_in_room", "room_full",
     "server_full", "room_closed", "seat_taken", "seat_locked", "invalid_seat", "not_seated",
     "already_seated", "rate_limited", "banned", "not_found", "unknown_event", "internal",
-    "gift_unavailable", "room_not_found",
+    "gift_unavailable", "room_not_found", "room_elsewhere",
   };
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GError) foreign = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "socket 3 died");

@@ -1,0 +1,60 @@
+/* roomcast: which node runs a room.
+ *
+ * A room lives on exactly one node. Its claim is one Redis key,
+ *
+ *   room:node:{roomId}  string, the id of the node that runs the room,
+ *                       PX CLUSTER_NODE_TTL_MS, renewed by that node's
+ *                       heartbeat while the room is open
+ *
+ * taken atomically by a Lua script that also decides where a new room goes:
+ * a claim whose node is alive (cluster:node:{id} exists) stands; otherwise
+ * (no claim, or its node is dead) the room is placed on this node, or, when
+ * this node has CLUSTER_MAX_ROOMS_PER_NODE rooms or more, on the least
+ * loaded live node of the last heartbeat. A node releases its claim when
+ * the room closes, with a compare-and-delete script: never another node's.
+ * A claim that no open room renews (a placement nobody followed, a room
+ * whose opening was refused) expires on its own.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "cluster/node-registry.h"
+
+G_BEGIN_DECLS
+
+#define RC_ROOM_NODE_KEY_PREFIX "room:node:"
+
+/* Where a room runs. */
+typedef struct {
+  gboolean mine; /* this node */
+  char *node_id;
+  char *url;
+} RcRoomPlace;
+
+void rc_room_place_free (RcRoomPlace *place);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RcRoomPlace, rc_room_place_free)
+
+#define RC_TYPE_ROOM_CLAIMS (rc_room_claims_get_type ())
+G_DECLARE_FINAL_TYPE (RcRoomClaims, rc_room_claims, RC, ROOM_CLAIMS, GObject)
+
+/* @config (CLUSTER_MAX_ROOMS_PER_NODE) must outlive the claims. */
+RcRoomClaims *rc_room_claims_new (RcNodeRegistry *nodes, const RcConfig *config);
+RcNodeRegistry *rc_room_claims_get_nodes (RcRoomClaims *self);
+
+/* Find or place @room_id (see above). Fails only when Redis does. */
+void rc_room_claims_claim_async (RcRoomClaims *self, const char *room_id,
+                                 GCancellable *cancellable, GAsyncReadyCallback callback,
+                                 gpointer user_data);
+RcRoomPlace *rc_room_claims_claim_finish (RcRoomClaims *self, GAsyncResult *result,
+                                          GError **error);
+
+/* Renew the claims of the rooms this node runs (@room_ids, @n of them).
+ * A room whose claim another live node holds now is lost: "lost"
+ * (const char *room_id) is emitted for it. */
+void rc_room_claims_renew (RcRoomClaims *self, const char *const *room_ids, guint n);
+
+/* The room closed here: delete its claim if it is still ours. */
+void rc_room_claims_release (RcRoomClaims *self, const char *room_id);
+
+G_END_DECLS

@@ -1,0 +1,128 @@
+/* roomcast: the rooms of this node among several nodes on one Redis.
+ *
+ * With room claims (cluster/room-claims.h) a room:join of a room that is
+ * not open here first asks Redis which node runs it, placing it when no
+ * live node does. Here: the join goes on as on a single node
+ * (room-service-open.c). Elsewhere: the ack is room_elsewhere with the
+ * node's url and nodeId, and the client joins there. Each heartbeat renews
+ * the claims of the rooms open here; a room's claim is released once its
+ * CLOSED state is written.
+ */
+#include "services/room-service-private.h"
+
+#include "protocol/errors.h"
+
+/* A room:join waiting for its room's place. */
+typedef struct {
+  RcRoomService *self; /* ref */
+  RcSioSocket *socket; /* ref */
+  RcSioAck *ack;       /* ref, nullable */
+  char *room_id;
+} Placing;
+
+static void
+placing_free (Placing *placing)
+{
+  g_object_unref (placing->self);
+  g_object_unref (placing->socket);
+  g_clear_pointer (&placing->ack, rc_sio_ack_unref);
+  g_free (placing->room_id);
+  g_free (placing);
+}
+
+static void
+on_placed (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Placing *placing = data;
+  RcRoomService *self = placing->self;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RcRoomPlace)
+    place = rc_room_claims_claim_finish (RC_ROOM_CLAIMS (source), result, &error);
+
+  if (self->registry == NULL || !rc_sio_socket_is_connected (placing->socket)) {
+    placing_free (placing);
+    return;
+  }
+  if (place == NULL) {
+    g_warning ("cluster: finding the node of room %s failed (%s); the join is refused",
+               placing->room_id, error->message);
+    g_clear_error (&error);
+    rc_error_set_printf (&error, RC_ERROR_INTERNAL,
+                         "The room cannot be opened right now; retry later");
+    rc_room_service_refuse (placing->ack, error, NULL);
+  } else if (!place->mine) {
+    g_autoptr (JsonObject) fields = json_object_new ();
+    json_object_set_string_member (fields, "url", place->url);
+    json_object_set_string_member (fields, "nodeId", place->node_id);
+    rc_error_set_printf (&error, RC_ERROR_ROOM_ELSEWHERE, "Room %s runs on node %s at %s",
+                         placing->room_id, place->node_id, place->url);
+    g_debug ("cluster: room %s is on node %s (%s): join redirected", placing->room_id,
+             place->node_id, place->url);
+    rc_room_service_refuse (placing->ack, error, fields);
+  } else if (rc_room_registry_needs_owner (self->registry, placing->room_id)) {
+    rc_room_service_open_and_join (self, placing->socket, placing->ack, placing->room_id);
+  } else { /* another join opened it meanwhile */
+    rc_room_service_finish_join (self, placing->socket, placing->ack, placing->room_id, NULL);
+  }
+  placing_free (placing);
+}
+
+void
+rc_room_service_place_and_join (RcRoomService *self, RcSioSocket *socket, RcSioAck *ack,
+                                const char *room_id)
+{
+  Placing *placing = g_new0 (Placing, 1);
+
+  placing->self = g_object_ref (self);
+  placing->socket = g_object_ref (socket);
+  placing->ack = ack ? rc_sio_ack_ref (ack) : NULL;
+  placing->room_id = g_strdup (room_id);
+  rc_room_claims_claim_async (self->claims, room_id, self->cancellable, on_placed, placing);
+}
+
+void
+rc_room_service_release_claim (RcRoomService *self, const char *room_id)
+{
+  RcRoom *room;
+
+  if (self->claims == NULL || self->registry == NULL)
+    return;
+  room = rc_room_registry_lookup (self->registry, room_id);
+  if (room == NULL || rc_room_get_status (room) == RC_ROOM_STATUS_CLOSED)
+    rc_room_claims_release (self->claims, room_id);
+}
+
+/* Each heartbeat: the claims of the rooms open here. */
+static void
+on_heartbeat (RcNodeRegistry *nodes, gpointer data)
+{
+  RcRoomService *self = data;
+  g_autoptr (GPtrArray) rooms = rc_room_registry_list_rooms (self->registry);
+  g_autoptr (GPtrArray) ids = g_ptr_array_new ();
+
+  for (guint i = 0; i < rooms->len; i++) {
+    RcRoom *room = rc_room_registry_lookup (self->registry, g_ptr_array_index (rooms, i));
+    if (room != NULL && rc_room_get_status (room) != RC_ROOM_STATUS_CLOSED)
+      g_ptr_array_add (ids, (gpointer) rc_room_get_id (room));
+  }
+  rc_room_claims_renew (self->claims, (const char *const *) ids->pdata, ids->len);
+}
+
+void
+rc_room_service_set_claims (RcRoomService *self, RcRoomClaims *claims)
+{
+  g_return_if_fail (RC_IS_ROOM_SERVICE (self));
+  g_return_if_fail (RC_IS_ROOM_CLAIMS (claims) && self->claims == NULL);
+  self->claims = g_object_ref (claims);
+  self->heartbeat_id = g_signal_connect (rc_room_claims_get_nodes (claims), "heartbeat",
+                                         G_CALLBACK (on_heartbeat), self);
+}
+
+void
+rc_room_service_clear_claims (RcRoomService *self)
+{
+  if (self->claims == NULL)
+    return;
+  g_clear_signal_handler (&self->heartbeat_id, rc_room_claims_get_nodes (self->claims));
+  g_clear_object (&self->claims);
+}
