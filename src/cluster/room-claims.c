@@ -3,8 +3,9 @@
 
 #include "core/metrics.h"
 
-/* KEYS: room:node:{id}. ARGV: target node, ttl ms, node key prefix, own id.
- * -> {owner id, owner's record or ""} */
+/* KEYS: room:node:{id}, room:restore:{id}. ARGV: target node, ttl ms, node
+ * key prefix, own id. -> {owner id, owner's record or "", the room's restore
+ * JSON or "" when the owner is this node} */
 static const char CLAIM_LUA[] =
   "local cur = redis.call('GET', KEYS[1])\n"
   "if cur and cur == ARGV[4] then\n"
@@ -14,27 +15,42 @@ static const char CLAIM_LUA[] =
   "  if cur ~= ARGV[4] and redis.call('EXISTS', ARGV[3] .. cur) == 0 then cur = ARGV[4] end\n"
   "  redis.call('SET', KEYS[1], cur, 'PX', ARGV[2])\n"
   "end\n"
-  "return {cur, redis.call('GET', ARGV[3] .. cur) or ''}\n";
+  "local restore = ''\n"
+  "if cur == ARGV[4] then restore = redis.call('GET', KEYS[2]) or '' end\n"
+  "return {cur, redis.call('GET', ARGV[3] .. cur) or '', restore}\n";
 
-/* KEYS: the rooms' room:node keys. ARGV: own id, ttl ms, node key prefix.
- * A claim gone (expired while Redis was away) or held by a dead node is
- * taken again. -> the 1-based indices of the rooms another live node holds */
+/* KEYS: each room's room:node and room:restore keys, in pairs. ARGV: own
+ * id, ttl ms, node key prefix, restore ttl ms. A claim gone (expired while
+ * Redis was away) or held by a dead node is taken again.
+ * -> the 1-based indices of the rooms another live node holds */
 static const char RENEW_LUA[] =
   "local lost = {}\n"
-  "for i, key in ipairs(KEYS) do\n"
-  "  local cur = redis.call('GET', key)\n"
+  "for i = 1, #KEYS, 2 do\n"
+  "  local cur = redis.call('GET', KEYS[i])\n"
   "  if cur == ARGV[1] then\n"
-  "    redis.call('PEXPIRE', key, ARGV[2])\n"
+  "    redis.call('PEXPIRE', KEYS[i], ARGV[2])\n"
+  "    redis.call('PEXPIRE', KEYS[i + 1], ARGV[4])\n"
   "  elseif not cur or redis.call('EXISTS', ARGV[3] .. cur) == 0 then\n"
-  "    redis.call('SET', key, ARGV[1], 'PX', ARGV[2])\n"
+  "    redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2])\n"
+  "    redis.call('PEXPIRE', KEYS[i + 1], ARGV[4])\n"
   "  else\n"
-  "    lost[#lost + 1] = i\n"
+  "    lost[#lost + 1] = (i + 1) / 2\n"
   "  end\n"
   "end\n"
   "return lost\n";
 
-/* KEYS: room:node:{id}. ARGV: own id. -> 1 deleted, 0 not ours */
+/* KEYS: room:node:{id}, room:restore:{id}. ARGV: own id, JSON ("" deletes),
+ * restore ttl ms. Only the room's node writes it. -> 1 written, 0 not ours */
+static const char SAVE_RESTORE_LUA[] =
+  "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end\n"
+  "if ARGV[2] == '' then redis.call('DEL', KEYS[2]) return 1 end\n"
+  "redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])\n"
+  "return 1\n";
+
+/* KEYS: room:node:{id}, room:restore:{id}. ARGV: own id.
+ * -> 1 deleted, 0 not ours */
 static const char RELEASE_LUA[] = "if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
+                                  "  redis.call('DEL', KEYS[2])\n"
                                   "  return redis.call('DEL', KEYS[1])\n"
                                   "end\n"
                                   "return 0\n";
@@ -59,6 +75,7 @@ rc_room_place_free (RcRoomPlace *place)
     return;
   g_free (place->node_id);
   g_free (place->url);
+  g_free (place->restore);
   g_free (place);
 }
 
@@ -91,6 +108,21 @@ key_of (const char *room_id)
   return g_strconcat (RC_ROOM_NODE_KEY_PREFIX, room_id, NULL);
 }
 
+static char *
+restore_key_of (const char *room_id)
+{
+  return g_strconcat (RC_ROOM_RESTORE_KEY_PREFIX, room_id, NULL);
+}
+
+/* A room's restore JSON lives as long as its held seats would after the
+ * last renewal: the grace period, after the claims' own lifetime. */
+static char *
+restore_ttl (RcRoomClaims *self)
+{
+  return g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) self->config->room_grace_s * 1000 +
+                                                 rc_node_registry_get_ttl_ms (self->nodes));
+}
+
 static void
 on_claimed (RcRedisClient *redis, redisReply *reply, const GError *error, gpointer data)
 {
@@ -100,7 +132,7 @@ on_claimed (RcRedisClient *redis, redisReply *reply, const GError *error, gpoint
     g_task_return_error (task, g_error_copy (error));
     return;
   }
-  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
       reply->element[0]->type != REDIS_REPLY_STRING) {
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                              "unexpected answer to a room claim");
@@ -111,6 +143,8 @@ on_claimed (RcRedisClient *redis, redisReply *reply, const GError *error, gpoint
   place->mine = g_str_equal (place->node_id, rc_node_registry_get_id (self->nodes));
   if (place->mine) {
     place->url = g_strdup (rc_node_registry_get_url (self->nodes));
+    if (reply->element[2]->type == REDIS_REPLY_STRING && reply->element[2]->len > 0)
+      place->restore = g_strndup (reply->element[2]->str, reply->element[2]->len);
   } else {
     g_autoptr (RcNodeInfo)
       info = reply->element[1]->type == REDIS_REPLY_STRING
@@ -128,15 +162,11 @@ rc_room_claims_claim_async (RcRoomClaims *self, const char *room_id, GCancellabl
   g_return_if_fail (RC_IS_ROOM_CLAIMS (self) && room_id != NULL);
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   g_autofree char *key = key_of (room_id);
+  g_autofree char *restore_key = restore_key_of (room_id);
   g_autofree char *ttl = g_strdup_printf ("%u", rc_node_registry_get_ttl_ms (self->nodes));
-  const char *argv[] = { "EVAL",
-                         CLAIM_LUA,
-                         "1",
-                         key,
-                         placement_target (self),
-                         ttl,
-                         RC_NODE_KEY_PREFIX,
-                         rc_node_registry_get_id (self->nodes) };
+  const char *argv[] = { "EVAL", CLAIM_LUA,          "2",
+                         key,    restore_key,        placement_target (self),
+                         ttl,    RC_NODE_KEY_PREFIX, rc_node_registry_get_id (self->nodes) };
   rc_redis_client_commandv (rc_node_registry_get_redis (self->nodes), G_N_ELEMENTS (argv), argv,
                             NULL, on_claimed, task);
 }
@@ -189,7 +219,7 @@ rc_room_claims_renew (RcRoomClaims *self, const char *const *room_ids, guint n)
     self->owned = 0;
     return;
   }
-  g_autofree char *keys_count = g_strdup_printf ("%u", n);
+  g_autofree char *keys_count = g_strdup_printf ("%u", 2 * n);
   g_autofree char *ttl = g_strdup_printf ("%u", rc_node_registry_get_ttl_ms (self->nodes));
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (argv, g_strdup ("EVAL"));
@@ -200,11 +230,13 @@ rc_room_claims_renew (RcRoomClaims *self, const char *const *room_ids, guint n)
   renewal->room_ids = g_new0 (char *, n + 1);
   for (guint i = 0; i < n; i++) {
     g_ptr_array_add (argv, key_of (room_ids[i]));
+    g_ptr_array_add (argv, restore_key_of (room_ids[i]));
     renewal->room_ids[i] = g_strdup (room_ids[i]);
   }
   g_ptr_array_add (argv, g_strdup (rc_node_registry_get_id (self->nodes)));
   g_ptr_array_add (argv, g_strdup (ttl));
   g_ptr_array_add (argv, g_strdup (RC_NODE_KEY_PREFIX));
+  g_ptr_array_add (argv, restore_ttl (self));
   rc_redis_client_commandv (rc_node_registry_get_redis (self->nodes), (int) argv->len,
                             (const char *const *) argv->pdata, NULL, on_renewed, renewal);
 }
@@ -214,7 +246,24 @@ rc_room_claims_release (RcRoomClaims *self, const char *room_id)
 {
   g_return_if_fail (RC_IS_ROOM_CLAIMS (self) && room_id != NULL);
   g_autofree char *key = key_of (room_id);
-  const char *argv[] = { "EVAL", RELEASE_LUA, "1", key, rc_node_registry_get_id (self->nodes) };
+  g_autofree char *restore_key = restore_key_of (room_id);
+  const char *argv[] = { "EVAL", RELEASE_LUA, "2",
+                         key,    restore_key, rc_node_registry_get_id (self->nodes) };
+  rc_redis_client_commandv (rc_node_registry_get_redis (self->nodes), G_N_ELEMENTS (argv), argv,
+                            NULL, NULL, NULL);
+}
+
+void
+rc_room_claims_save_restore (RcRoomClaims *self, const char *room_id, const char *json)
+{
+  g_return_if_fail (RC_IS_ROOM_CLAIMS (self) && room_id != NULL && json != NULL);
+  g_autofree char *key = key_of (room_id);
+  g_autofree char *restore_key = restore_key_of (room_id);
+  g_autofree char *ttl = restore_ttl (self);
+  const char *argv[] = { "EVAL",      SAVE_RESTORE_LUA,
+                         "2",         key,
+                         restore_key, rc_node_registry_get_id (self->nodes),
+                         json,        ttl };
   rc_redis_client_commandv (rc_node_registry_get_redis (self->nodes), G_N_ELEMENTS (argv), argv,
                             NULL, NULL, NULL);
 }

@@ -12,6 +12,14 @@
  * this node has CLUSTER_MAX_ROOMS_PER_NODE rooms or more, on the least
  * loaded live node of the last heartbeat. A node releases its claim when
  * the room closes, with a compare-and-delete script: never another node's.
+ *
+ *   room:restore:{roomId}  string, JSON: what another node needs to open the
+ *                       room again (rooms/room-restore.c), written by the
+ *                       room's node with each change, PX ROOM_GRACE_PERIOD_S
+ *                       + CLUSTER_NODE_TTL_MS renewed with the claim, deleted
+ *                       with it; handed to the node that claims the room
+ *                       after its node died
+ *
  * A claim that no open room renews (a placement nobody followed, a room
  * whose opening was refused) expires on its own.
  */
@@ -24,12 +32,14 @@
 G_BEGIN_DECLS
 
 #define RC_ROOM_NODE_KEY_PREFIX "room:node:"
+#define RC_ROOM_RESTORE_KEY_PREFIX "room:restore:"
 
 /* Where a room runs. */
 typedef struct {
   gboolean mine; /* this node */
   char *node_id;
   char *url;
+  char *restore; /* mine: the room's room:restore JSON, or NULL */
 } RcRoomPlace;
 
 void rc_room_place_free (RcRoomPlace *place);
@@ -54,7 +64,10 @@ RcRoomPlace *rc_room_claims_claim_finish (RcRoomClaims *self, GAsyncResult *resu
  * (const char *room_id) is emitted for it. */
 void rc_room_claims_renew (RcRoomClaims *self, const char *const *room_ids, guint n);
 
-/* The room closed here: delete its claim if it is still ours. */
+/* The room changed here: what another node would open it again from
+ * (rc_room_restore_json), if its claim is still ours. */
+void rc_room_claims_save_restore (RcRoomClaims *self, const char *room_id, const char *json);
+/* The room closed here: delete its claim (and restore) if still ours. */
 void rc_room_claims_release (RcRoomClaims *self, const char *room_id);
 
 G_END_DECLS

@@ -202,5 +202,6 @@ rc_room_persist_json (const RcRoom *room)
     else
       json_array_add_null_element (seats);
   json_object_set_array_member (object, "seats", seats);
+  json_object_set_member (object, "restore", rc_room_restore_json (room));
   return rc_json_node_take_object (object);
 }

@@ -95,7 +95,8 @@ rc_room_unban_user (RcRoom *room, const char *actor_id, const char *target_id, g
 {
   if (require_moderator (room, actor_id, error) == NULL)
     return FALSE;
-  g_hash_table_remove (room->bans, target_id);
+  if (g_hash_table_remove (room->bans, target_id))
+    rc_room_changed (room, now, effects); /* bans outlive this node (room-restore.c) */
   return TRUE;
 }
 
@@ -122,9 +123,11 @@ rc_room_set_moderator (RcRoom *room, const char *actor_id, const char *target_id
     changed = g_hash_table_add (room->moderators, g_strdup (target_id));
   else
     changed = g_hash_table_remove (room->moderators, target_id);
-  if (changed)
+  if (changed) {
     rc_room_broadcast (room, effects, NULL, "participant:updated",
                        rc_room_participant_json (room, target));
+    rc_room_changed (room, now, effects); /* roles outlive this node (room-restore.c) */
+  }
   return TRUE;
 }
 

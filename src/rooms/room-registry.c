@@ -235,6 +235,43 @@ rc_room_registry_join (RcRoomRegistry *registry, const char *room_id, const RcRo
   return rc_room_snapshot (room, user->id, now);
 }
 
+typedef struct {
+  RcRoomRegistry *registry;
+  const char *room_id;
+} HeldUsers;
+
+/* A held user who is in another room of this node stays there. */
+static void
+add_held_user (const RcRoomParticipantView *participant, gpointer data)
+{
+  HeldUsers *held = data;
+
+  if (rc_room_registry_room_of (held->registry, participant->user_id) == NULL)
+    g_hash_table_insert (held->registry->user_rooms, g_strdup (participant->user_id),
+                         g_strdup (held->room_id));
+}
+
+gboolean
+rc_room_registry_restore (RcRoomRegistry *registry, const char *room_id, JsonObject *restore,
+                          gint64 now, GError **error)
+{
+  g_autoptr (RcRoom) room = NULL;
+  HeldUsers held = { registry, room_id };
+
+  g_return_val_if_fail (room_id != NULL && restore != NULL, FALSE);
+  if (rc_room_registry_lookup (registry, room_id) != NULL) {
+    rc_error_set_printf (error, RC_ERROR_INVALID_PAYLOAD, "room %s is open already", room_id);
+    return FALSE;
+  }
+  room = rc_room_new (room_id, NULL, &registry->settings.room, now);
+  if (!rc_room_restore (room, restore, now, error))
+    return FALSE;
+  rc_room_foreach_participant (room, add_held_user, &held);
+  g_hash_table_remove (registry->tombstones, room_id);
+  g_hash_table_insert (registry->rooms, g_strdup (room_id), g_steal_pointer (&room));
+  return TRUE;
+}
+
 gboolean
 rc_room_registry_leave (RcRoomRegistry *registry, const char *user_id, gint64 now,
                         RcEffects *effects, GError **error)

@@ -103,6 +103,12 @@ gboolean rc_room_registry_dispatch (RcRoomRegistry *registry, const char *user_i
                                     const char *event, JsonObject *payload, gint64 now,
                                     RcEffects *effects, JsonObject **reply, GError **error);
 
+/* Open @room_id again from what the node that ran it last wrote
+ * (rc_room_restore_json), before the join that asked for it: its seated
+ * users are away, seats held for the grace period. FALSE if it is open
+ * here already or @restore is invalid (nothing changed). */
+gboolean rc_room_registry_restore (RcRoomRegistry *registry, const char *room_id,
+                                   JsonObject *restore, gint64 now, GError **error);
 /* The earliest time rc_room_registry_tick() has work, or -1. */
 gint64 rc_room_registry_next_deadline (RcRoomRegistry *registry);
 void rc_room_registry_tick (RcRoomRegistry *registry, gint64 now, RcEffects *effects);

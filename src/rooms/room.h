@@ -287,4 +287,14 @@ JsonNode *rc_room_info_json (const RcRoom *room);
  * {id,status,participantCount,createdAt,lastActivityAt,speakers}. */
 JsonNode *rc_room_state_json (const RcRoom *room);
 
+/* What another node needs to open this room again after this node died:
+ * host, seat mode, title, seats, the seated users, moderators, bans
+ * (room-restore.c). */
+JsonNode *rc_room_restore_json (const RcRoom *room);
+/* Rebuild a room just made by rc_room_new() from rc_room_restore_json():
+ * seated users come back away, their seats held for the grace period.
+ * FALSE (invalid_payload) if @restore is not such a JSON; the room is then
+ * untouched. */
+gboolean rc_room_restore (RcRoom *room, JsonObject *restore, gint64 now, GError **error);
+
 G_END_DECLS

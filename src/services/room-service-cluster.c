@@ -10,6 +10,10 @@
  */
 #include "services/room-service-private.h"
 
+#include <string.h>
+
+#include "core/metrics.h"
+#include "json/json-text.h"
 #include "protocol/errors.h"
 
 /* A room:join waiting for its room's place. */
@@ -28,6 +32,34 @@ placing_free (Placing *placing)
   g_clear_pointer (&placing->ack, rc_sio_ack_unref);
   g_free (placing->room_id);
   g_free (placing);
+}
+
+/* This node claimed a room that was open on a node that died: open it again
+ * from that node's room:restore before the join that asked. */
+static void
+restore_room (RcRoomService *self, const char *room_id, const char *restore)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) root = rc_json_parse_strict (restore, strlen (restore), NULL, &error);
+  RcRoom *room;
+
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+      !rc_room_registry_restore (self->registry, room_id, json_node_get_object (root),
+                                 rc_room_service_now_ms (), &error)) {
+    g_warning ("cluster: room %s cannot be restored (%s); it opens empty", room_id,
+               error ? error->message : "not a JSON object");
+    return;
+  }
+  room = rc_room_registry_lookup (self->registry, room_id);
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "ROOMCAST_EVENT", "room-restored",
+                    "ROOMCAST_ROOM_ID", room_id, "MESSAGE",
+                    "room open: %s, restored from the node that ran it (host %s, %u seated "
+                    "user(s) held for %u s)",
+                    room_id, rc_room_get_host_id (room) ? rc_room_get_host_id (room) : "nobody",
+                    rc_room_get_n_participants (room), self->config->room_grace_s);
+  rc_metrics_counter_inc ("roomcast_cluster_rooms_restored_total",
+                          "Rooms opened again from room:restore after their node died", NULL);
+  rc_room_service_apply_effects (self); /* the held seats' timer */
 }
 
 static void
@@ -59,6 +91,13 @@ on_placed (GObject *source, GAsyncResult *result, gpointer data)
     g_debug ("cluster: room %s is on node %s (%s): join redirected", placing->room_id,
              place->node_id, place->url);
     rc_room_service_refuse (placing->ack, error, fields);
+  } else if (place->restore != NULL &&
+             rc_room_registry_needs_owner (self->registry, placing->room_id)) {
+    restore_room (self, placing->room_id, place->restore);
+    if (rc_room_registry_needs_owner (self->registry, placing->room_id))
+      rc_room_service_open_and_join (self, placing->socket, placing->ack, placing->room_id);
+    else
+      rc_room_service_finish_join (self, placing->socket, placing->ack, placing->room_id, NULL);
   } else if (rc_room_registry_needs_owner (self->registry, placing->room_id)) {
     rc_room_service_open_and_join (self, placing->socket, placing->ack, placing->room_id);
   } else { /* another join opened it meanwhile */
@@ -81,15 +120,23 @@ rc_room_service_place_and_join (RcRoomService *self, RcSioSocket *socket, RcSioA
 }
 
 void
-rc_room_service_release_claim (RcRoomService *self, const char *room_id)
+rc_room_service_publish_room (RcRoomService *self, const char *room_id, JsonObject *persist)
 {
+  JsonObject *state = json_object_get_object_member (persist, "state");
+  JsonNode *restore = json_object_get_member (persist, "restore");
   RcRoom *room;
 
   if (self->claims == NULL || self->registry == NULL)
     return;
   room = rc_room_registry_lookup (self->registry, room_id);
-  if (room == NULL || rc_room_get_status (room) == RC_ROOM_STATUS_CLOSED)
+  if (room == NULL || rc_room_get_status (room) == RC_ROOM_STATUS_CLOSED ||
+      g_strcmp0 (json_object_get_string_member_with_default (state, "status", NULL),
+                 "CLOSED") == 0) {
     rc_room_claims_release (self->claims, room_id);
+  } else if (restore != NULL) {
+    g_autofree char *text = rc_json_to_string (restore);
+    rc_room_claims_save_restore (self->claims, room_id, text);
+  }
 }
 
 /* Each heartbeat: the claims of the rooms open here. */

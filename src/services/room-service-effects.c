@@ -46,10 +46,7 @@ rc_room_service_flush_saves (gpointer data)
                                NULL);
     g_debug ("store: saving room %s", room_id);
     g_signal_emit (self, signals[SIGNAL_ROOM_STATE_CHANGED], 0, room_id, state);
-    if (g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (state),
-                                                               "status", NULL),
-                   "CLOSED") == 0)
-      rc_room_service_release_claim (self, room_id);
+    rc_room_service_publish_room (self, room_id, persist);
   }
   g_hash_table_remove_all (self->pending_saves);
   return G_SOURCE_REMOVE;

@@ -67,8 +67,11 @@ void rc_room_service_open_and_join (RcRoomService *self, RcSioSocket *socket, Rc
  * says room_elsewhere {url, nodeId} (room-service-cluster.c). */
 void rc_room_service_place_and_join (RcRoomService *self, RcSioSocket *socket, RcSioAck *ack,
                                      const char *room_id);
-/* A room closed: its claim goes, after its CLOSED state was written. */
-void rc_room_service_release_claim (RcRoomService *self, const char *room_id);
+/* After a room's state was written: with room claims, what another node
+ * would open it again from (its PERSIST payload's "restore"), or, once it
+ * is CLOSED, its claim released. */
+void rc_room_service_publish_room (RcRoomService *self, const char *room_id,
+                                   JsonObject *persist);
 /* Frees an Opening (the openings table's value free function). */
 void rc_room_service_opening_free (gpointer opening);
 
