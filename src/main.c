@@ -153,7 +153,10 @@ join_cluster (Daemon *d, const RcConfig *config, GError **error)
 {
   d->nodes = rc_node_registry_new (d->redis, config, config->port);
   rc_node_registry_set_load_func (d->nodes, node_load, d);
-  rc_node_registry_reclaim_lists (d->nodes, RC_GIFT_INFLIGHT_PREFIX, RC_GIFT_PENDING_KEY);
+  {
+    g_autofree char *own = g_strconcat (RC_GIFT_INFLIGHT_PREFIX, config->worker_id, NULL);
+    rc_node_registry_reclaim_lists (d->nodes, RC_GIFT_INFLIGHT_PREFIX, own);
+  }
   if (!rc_node_registry_start (d->nodes, error))
     return FALSE;
   d->claims = rc_room_claims_new (d->nodes, config);

@@ -42,8 +42,10 @@ static const char LIST_LUA[] = "local out = {}\n"
                                "end\n"
                                "return out\n";
 
-/* Nodes whose claim expired leave the set; each one's list ARGV[3]{id}
- * (if ARGV[3] is not empty) moves to the head of KEYS[2], order kept.
+/* Nodes whose claim expired leave the set. Each one's list ARGV[3]{id}
+ * (if ARGV[3] is not empty) becomes KEYS[2], order kept, but only while
+ * KEYS[2] is empty: a node whose list cannot move yet stays in the set for
+ * a later heartbeat.
  * KEYS: nodes set, target list. ARGV: node key prefix, own id, list prefix.
  * -> {id, number of items moved, ...} */
 static const char REAP_LUA[] =
@@ -51,15 +53,13 @@ static const char REAP_LUA[] =
   "for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
   "  if id ~= ARGV[2] and redis.call('EXISTS', ARGV[1] .. id) == 0 then\n"
   "    local n = 0\n"
-  "    if ARGV[3] ~= '' then\n"
-  "      local items = redis.call('LRANGE', ARGV[3] .. id, 0, -1)\n"
-  "      n = #items\n"
-  "      for i = n, 1, -1 do redis.call('LPUSH', KEYS[2], items[i]) end\n"
-  "      redis.call('DEL', ARGV[3] .. id)\n"
+  "    if ARGV[3] ~= '' then n = redis.call('LLEN', ARGV[3] .. id) end\n"
+  "    if n == 0 or redis.call('EXISTS', KEYS[2]) == 0 then\n"
+  "      if n > 0 then redis.call('RENAME', ARGV[3] .. id, KEYS[2]) end\n"
+  "      redis.call('SREM', KEYS[1], id)\n"
+  "      out[#out + 1] = id\n"
+  "      out[#out + 1] = n\n"
   "    end\n"
-  "    redis.call('SREM', KEYS[1], id)\n"
-  "    out[#out + 1] = id\n"
-  "    out[#out + 1] = n\n"
   "  end\n"
   "end\n"
   "return out\n";

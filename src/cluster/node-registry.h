@@ -21,11 +21,10 @@
  * the claim expires instead (a node of that id was killed) it is taken.
  *
  * On each heartbeat the registry also reaps the nodes whose claim expired:
- * one script removes them from cluster:nodes and moves each one's
+ * one script removes them from cluster:nodes and makes each one's
  * reclaimed list (rc_node_registry_reclaim_lists: the gift queue's
- * in-flight batch) to the head of a list of this node's choosing, so two
- * live nodes can never both take it. Then it emits "heartbeat" (for the
- * room claims, room-claims.h).
+ * in-flight batch) this node's own, so two live nodes can never both take
+ * it. Then it emits "heartbeat" (for the room claims, room-claims.h).
  *
  * Without Redis there is no registry (NULL): the node is alone.
  */
@@ -79,8 +78,12 @@ RcNodeRegistry *rc_node_registry_new (RcRedisClient *redis, const RcConfig *conf
 /* Where this node's load comes from (rooms, participants, media peers). */
 void rc_node_registry_set_load_func (RcNodeRegistry *self, RcNodeLoadFunc func,
                                      gpointer user_data);
-/* When a dead node @id is reaped, its list @prefix{id} moves to the head of
- * @target (order kept) in the same script. Call before start. */
+/* When a dead node @id is reaped, its list @prefix{id} is renamed @target
+ * in the same script, when @target is empty (else the node is reaped at a
+ * later heartbeat). The gift queue passes its in-flight prefix and this
+ * node's own in-flight list: the dead node's batch is then this node's
+ * batch in flight, sent again as it is, so Laravel's duplicate_transaction
+ * for its gifts means applied. Call before start. */
 void rc_node_registry_reclaim_lists (RcNodeRegistry *self, const char *prefix,
                                      const char *target);
 

@@ -74,10 +74,12 @@ describe("failover of a busy room", () => {
     assert.equal((await request(s(700), "room:update", { seatMode: "request", title: "Failover" })).ok, true);
     assert.equal((await request(s(702), "mic:mute", { muted: true })).ok, true);
 
-    // A gift flood; Laravel holds one batch for 3 s and then refuses it (500),
-    // so n1 dies with it in flight and only a live node's takeover can apply it.
-    await laravel.fault({ path: BATCH_PATH, count: 1, delay_ms: 3000, status: 500 });
+    // A gift flood; Laravel holds one batch for 3 s (then applies it), so n1
+    // dies with it in flight: the live node that takes it over sends it again.
+    await laravel.fault({ path: BATCH_PATH, count: 1, delay_ms: 3000 });
     const acked = [];
+    const giftFailures = [];
+    s(703).on("gift:failed", (e) => giftFailures.push(e));
     let flooding = true;
     const flood = (async () => {
       while (flooding) {
@@ -128,6 +130,7 @@ describe("failover of a busy room", () => {
     for (const id of [700, 702, 703, 704]) {
       back[id] = await rejoin(entries[id], `dev:${id}:U${id}`);
       sockets.push(back[id].socket);
+      back[id].socket.on("gift:failed", (e) => giftFailures.push(e));
       assert.equal(back[id].url, owner);
     }
     assert.equal(back[700].ack.you.role, "host");
@@ -156,8 +159,12 @@ describe("failover of a busy room", () => {
     for (const id of acked) assert.equal(counts.get(id), 1, `${id} applied ${counts.get(id)} times`);
     assert.equal(await cluster.redis.command("EXISTS", "gifts:inflight:n1"), 0);
     assert.equal(await cluster.redis.command("SISMEMBER", "cluster:nodes", "n1"), 0);
-    const reaper = [n2, n3].find((n) => /cluster: node n1 is gone.*moved to gifts:pending/.test(n.logs()));
+    const reaper = [n2, n3].find((n) => /cluster: node n1 is gone.*item\(s\) of its gifts:inflight: list moved to gifts:inflight:n[23]/.test(n.logs()));
     assert.ok(reaper, "a live node reaped n1 and took its in-flight list");
+    // Sent again as a re-sent batch: Laravel's duplicates of it count as applied.
+    const metrics = await (await fetch(`${reaper.url}/metrics`)).text();
+    assert.match(metrics, /roomcast_gift_transactions_total\{result="duplicate_after_retry"\} [1-9]/);
+    assert.deepEqual(giftFailures, []);
 
     // Laravel heard the room live throughout: never closed.
     const updates = (await laravel.getRoom(roomId)).updates.map((u) => u.body);
