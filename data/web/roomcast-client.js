@@ -60,6 +60,8 @@ const SERVER_RECONNECT_DELAYS_MS = [1000, 2000, 5000, 10000];
 const MAX_MESSAGES = 200;
 // room_elsewhere redirects followed for one join (a room moving meanwhile).
 const MAX_REDIRECTS = 3;
+// Failures of a rejoin that a later try may not have (a dead node, Redis busy).
+const REJOIN_RETRYABLE = new Set(["connect_failed", "timeout", "disconnected", "internal"]);
 
 const MIC_CONSTRAINTS = { audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true } };
 
@@ -155,6 +157,7 @@ export class RoomcastClient extends EventTarget {
   // Closes everything; the client can connect() again.
   disconnect() {
     clearTimeout(this.#serverReconnectTimer);
+    clearTimeout(this.#rejoinTimer);
     this.#stopMedia();
     this.#releaseMic();
     if (this.socket) {
@@ -299,6 +302,9 @@ export class RoomcastClient extends EventTarget {
   #entryUrl = null; // what connect() was given
   #nodeUrl = null;  // the node a room_elsewhere sent us to, or null
   #moving = false;
+  #rejoinAttempts = 0;
+  #rejoinTimer = null;
+  #rejoining = false;
 
   // A socket.io connection to @url with our token, bound to this client.
   #open(url) {
@@ -447,18 +453,34 @@ export class RoomcastClient extends EventTarget {
 
   // After a blip: join the same room again (a held seat comes back within
   // the grace period) and renegotiate media from scratch, since the
-  // server dropped the old peer with the old connection.
+  // server dropped the old peer with the old connection. While the room's
+  // node is dead and its claim not yet expired (a few seconds), the join is
+  // sent to that node and fails to connect: the connection goes back to the
+  // entry URL and this runs again; other transient failures are retried
+  // with backoff.
   async #rejoin() {
     const roomId = this.roomId;
+    if (this.#rejoining) return; // the one in flight will do
+    clearTimeout(this.#rejoinTimer);
+    this.#rejoining = true;
     try {
       await this.join(roomId);
+      this.#rejoinAttempts = 0;
     } catch (e) {
       if (this.roomId !== roomId) return;
+      if (REJOIN_RETRYABLE.has(e.code) && this.#rejoinAttempts < SERVER_RECONNECT_DELAYS_MS.length * 3) {
+        const delay = SERVER_RECONNECT_DELAYS_MS[Math.min(this.#rejoinAttempts++, SERVER_RECONNECT_DELAYS_MS.length - 1)];
+        this.#rejoinTimer = setTimeout(() => { if (this.socket?.connected && this.roomId === roomId) this.#rejoin(); }, delay);
+        return;
+      }
+      this.#rejoinAttempts = 0;
       this.roomId = null;
       this.#clearRoom();
       this.#emitRoom();
       this.#emit("closed", { roomId, reason: e.code });
       this.#emitError(e);
+    } finally {
+      this.#rejoining = false;
     }
   }
 

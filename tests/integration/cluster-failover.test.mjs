@@ -9,7 +9,7 @@ import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { TIME_SCALE, request, waitFor } from "./lib/harness.mjs";
 import { startFakeLaravel } from "./lib/fake-laravel.mjs";
-import { startCluster, joinFollowing } from "./lib/cluster.mjs";
+import { startCluster, joinFollowing, loadRoomcastClient } from "./lib/cluster.mjs";
 
 const KEY = "internal-key-for-cluster-tests-0123456789abcdef";
 const BATCH_PATH = "/api/v1/internal/gifts/batch";
@@ -31,12 +31,12 @@ async function rejoin(entry, token) {
 }
 
 describe("failover of a busy room", () => {
-  let laravel, cluster;
+  let laravel, cluster, client, cleanupClient;
   const sockets = [];
   before(async () => {
     laravel = await startFakeLaravel({ internalKey: KEY, autoCreateRooms: true });
     await laravel.addGift({ id: "heart", price: 10 });
-    for (const [id, coins] of [[700, 0], [701, 0], [702, 0], [703, 1000000], [704, 0], [705, 0]])
+    for (const [id, coins] of [[700, 0], [701, 0], [702, 0], [703, 1000000], [704, 0], [705, 0], [706, 0]])
       await laravel.addUser({ id, name: `U${id}`, email: `u${id}@example.com`, coin_balance: coins });
     await laravel.addRoom(roomId, 700);
     cluster = await startCluster(3, {
@@ -48,6 +48,8 @@ describe("failover of a busy room", () => {
     });
   });
   after(async () => {
+    client?.disconnect();
+    cleanupClient?.();
     for (const s of sockets) s.close();
     await cluster?.stop();
     await laravel?.stop();
@@ -67,6 +69,17 @@ describe("failover of a busy room", () => {
     assert.equal(joined[700].ack.you.role, "host");
     for (const [id, seat] of [[700, 0], [701, 1], [702, 2]])
       assert.equal((await request(s(id), "seat:take", { seat })).ok, true);
+    // User 706 is roomcast-client.js, come in through n3: it follows the
+    // redirect to n1, and after n1 dies finds the room again by itself.
+    let RoomcastClient;
+    ({ RoomcastClient, cleanup: cleanupClient } = await loadRoomcastClient());
+    client = new RoomcastClient();
+    const moves = [];
+    client.on("node", (n) => moves.push(n.nodeId));
+    await client.connect({ url: n3.url, token: "dev:706:U706" });
+    await client.join(roomId);
+    assert.equal((await client.request("seat:take", { seat: 4 })).ok, true);
+    assert.deepEqual(moves, ["n1"]);
     assert.equal((await request(s(700), "room:moderator", { userId: "701", moderator: true })).ok, true);
     assert.equal((await request(s(700), "seat:lock", { seat: 5, locked: true })).ok, true);
     assert.equal((await request(s(701), "seat:mute", { seat: 2, muted: true })).ok, true);
@@ -124,8 +137,10 @@ describe("failover of a busy room", () => {
     assert.equal(snap.room.hostId, "700");
     assert.equal(snap.you.role, "moderator");
     assert.equal(snap.you.seat, 1);
-    const away = snap.participants.filter((p) => !p.connected).map((p) => p.userId).sort();
-    assert.deepEqual(away, ["700", "702"]);
+    // The other seated users are away (roomcast-client.js's 706 may be back already).
+    const away = snap.participants.filter((p) => !p.connected).map((p) => p.userId).filter((id) => id !== "706");
+    assert.deepEqual(away.sort(), ["700", "702"]);
+    assert.deepEqual(snap.participants.map((p) => p.userId).sort(), ["700", "701", "702", "706"]);
     sockets.push(back[701].socket);
     for (const id of [700, 702, 703, 704]) {
       back[id] = await rejoin(entries[id], `dev:${id}:U${id}`);
@@ -137,6 +152,10 @@ describe("failover of a busy room", () => {
     assert.equal(back[700].ack.you.seat, 0);
     assert.equal(back[702].ack.you.seat, 2);
     assert.equal(back[704].ack.you.seat, null);
+    // roomcast-client.js is back in the room on its seat, on the new node.
+    await waitFor(() => client.connectionState === "connected" && client.room?.id === roomId &&
+                        moves.length >= 2 && client.you?.seat === 4, ms(20000), "roomcast-client.js back in the room");
+    assert.equal(moves.at(-1), cluster.byUrl(owner).id);
     // The ban holds on the new node.
     await assert.rejects(rejoin(n3.url, "dev:705:U705"), (err) => err.ack.error.code === "banned");
 

@@ -5,12 +5,8 @@
 // data/web/roomcast-client.js follows the redirect itself.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { pathToFileURL } from "node:url";
-import { SOURCE_ROOT, TIME_SCALE, request, waitFor } from "./lib/harness.mjs";
-import { startCluster, joinFollowing, adminNodes, adminRooms } from "./lib/cluster.mjs";
+import { TIME_SCALE, request, waitFor } from "./lib/harness.mjs";
+import { startCluster, joinFollowing, adminNodes, adminRooms, loadRoomcastClient } from "./lib/cluster.mjs";
 
 const API_KEY = "cluster-test-api-key-0123456789";
 const ms = (n) => n * TIME_SCALE;
@@ -142,15 +138,8 @@ describe("a cluster of 3 nodes on one Redis", () => {
   });
 
   test("roomcast-client.js follows room_elsewhere to the room's node", async () => {
-    // The browser client, with socket.io-client's Node build in place of the
-    // vendored browser bundle.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "roomcast-client-"));
+    const { RoomcastClient, cleanup } = await loadRoomcastClient();
     try {
-      fs.mkdirSync(path.join(dir, "vendor"));
-      fs.copyFileSync(path.join(SOURCE_ROOT, "data/web/roomcast-client.js"), path.join(dir, "roomcast-client.js"));
-      const sio = pathToFileURL(path.join(SOURCE_ROOT, "node_modules/socket.io-client/build/esm-debug/index.js"));
-      fs.writeFileSync(path.join(dir, "vendor/socket.io.esm.min.js"), `export { io } from "${sio.href}";\n`);
-      const { RoomcastClient } = await import(pathToFileURL(path.join(dir, "roomcast-client.js")).href);
 
       const roomId = newRoom();
       const host = await joinFollowing(cluster.nodes[1].url, "dev:600:Host", roomId);
@@ -171,7 +160,7 @@ describe("a cluster of 3 nodes on one Redis", () => {
         client.disconnect();
       }
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      cleanup();
     }
   });
 });

@@ -5,7 +5,11 @@
 //   const cluster = await startCluster(3, { env });
 //   const { socket, node } = await joinFollowing(cluster.urls()[0], "dev:1:A", roomId);
 //   await cluster.stop();
-import { startServer, connect, request, waitFor } from "./harness.mjs";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { SOURCE_ROOT, startServer, connect, request, waitFor } from "./harness.mjs";
 import { startRedis } from "./redis.mjs";
 
 // Start @n nodes named n1..n@n on one Redis (started here unless given).
@@ -63,4 +67,17 @@ export async function adminNodes(url) {
 // The open rooms of a node (GET /admin/rooms).
 export async function adminRooms(url) {
   return (await (await fetch(`${url}/admin/rooms`)).json()).rooms.map((r) => r.id);
+}
+
+// data/web/roomcast-client.js in Node: a copy beside a vendor/ module that
+// re-exports socket.io-client's Node build in place of the browser bundle.
+// Resolves with the RoomcastClient class; cleanup() removes the copy.
+export async function loadRoomcastClient() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "roomcast-client-"));
+  fs.mkdirSync(path.join(dir, "vendor"));
+  fs.copyFileSync(path.join(SOURCE_ROOT, "data/web/roomcast-client.js"), path.join(dir, "roomcast-client.js"));
+  const sio = pathToFileURL(path.join(SOURCE_ROOT, "node_modules/socket.io-client/build/esm-debug/index.js"));
+  fs.writeFileSync(path.join(dir, "vendor/socket.io.esm.min.js"), `export { io } from "${sio.href}";\n`);
+  const { RoomcastClient } = await import(pathToFileURL(path.join(dir, "roomcast-client.js")).href);
+  return { RoomcastClient, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
