@@ -137,6 +137,17 @@ describe("a cluster of 3 nodes on one Redis", () => {
       "the claim released");
   });
 
+  test("/metrics counts the rooms each node owns", async () => {
+    const roomId = newRoom();
+    const j = await joinFollowing(cluster.nodes[2].url, "dev:550:Gus", roomId);
+    sockets.push(j.socket);
+    await waitFor(async () => /roomcast_cluster_rooms_owned\{node="n3"\} [1-9]/.test(
+      await (await fetch(`${cluster.nodes[2].url}/metrics`)).text()), ms(6000), "n3's rooms renewed");
+    const metrics = await (await fetch(`${cluster.nodes[2].url}/metrics`)).text();
+    assert.match(metrics, /roomcast_cluster_room_claim_renewals_total\{node="n3"\} [1-9]/);
+    assert.match(metrics, /roomcast_cluster_room_claims_lost_total\{node="n3"\} 0\b/);
+  });
+
   test("roomcast-client.js follows room_elsewhere to the room's node", async () => {
     const { RoomcastClient, cleanup } = await loadRoomcastClient();
     try {
@@ -162,5 +173,44 @@ describe("a cluster of 3 nodes on one Redis", () => {
     } finally {
       cleanup();
     }
+  });
+});
+
+describe("placement past CLUSTER_MAX_ROOMS_PER_NODE, and a clean stop", () => {
+  let cluster;
+  const sockets = [];
+  before(async () => {
+    cluster = await startCluster(2, { env: { CLUSTER_MAX_ROOMS_PER_NODE: "1", MEDIA_ENABLED: "false" } });
+    // n1 knows of n2 (its list of nodes comes with its heartbeats).
+    await waitFor(async () => (await (await fetch(`${cluster.nodes[0].url}/health`)).json()).cluster.nodes === 2,
+      ms(6000), "n1 sees both nodes");
+  });
+  after(async () => {
+    for (const s of sockets) s.close();
+    await cluster?.stop();
+  });
+
+  test("a node at its room limit places a new room on the least loaded node", async () => {
+    const [n1, n2] = cluster.nodes;
+    const first = await joinFollowing(n1.url, "dev:800:A", newRoom());
+    sockets.push(first.socket);
+    assert.equal(first.url, n1.url);
+    const second = await joinFollowing(n1.url, "dev:801:B", newRoom());
+    sockets.push(second.socket);
+    assert.equal(second.hops, 1);
+    assert.equal(second.url, n2.url);
+  });
+
+  test("SIGTERM removes the node at once: its id may start again without waiting", async () => {
+    const [, n2] = cluster.nodes;
+    assert.equal(await n2.stop("SIGTERM"), 0);
+    assert.equal(await cluster.redis.command("EXISTS", "cluster:node:n2"), 0);
+    assert.equal(await cluster.redis.command("SISMEMBER", "cluster:nodes", "n2"), 0);
+    const nodes = (await adminNodes(cluster.nodes[0].url)).nodes.map((n) => n.id);
+    assert.deepEqual(nodes, ["n1"]);
+    const started = Date.now();
+    const again = await cluster.start("n2");
+    cluster.nodes.push(again);
+    assert.ok(Date.now() - started < ms(3000), `the restart took ${Date.now() - started} ms`);
   });
 });
