@@ -272,6 +272,20 @@ rc_room_registry_restore (RcRoomRegistry *registry, const char *room_id, JsonObj
   return TRUE;
 }
 
+static gboolean
+in_room (gpointer key, gpointer value, gpointer room_id)
+{
+  return g_str_equal (value, room_id);
+}
+
+void
+rc_room_registry_forget (RcRoomRegistry *registry, const char *room_id)
+{
+  g_return_if_fail (room_id != NULL);
+  g_hash_table_foreach_remove (registry->user_rooms, in_room, (gpointer) room_id);
+  g_hash_table_remove (registry->rooms, room_id);
+}
+
 gboolean
 rc_room_registry_leave (RcRoomRegistry *registry, const char *user_id, gint64 now,
                         RcEffects *effects, GError **error)

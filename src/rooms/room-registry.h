@@ -109,6 +109,9 @@ gboolean rc_room_registry_dispatch (RcRoomRegistry *registry, const char *user_i
  * here already or @restore is invalid (nothing changed). */
 gboolean rc_room_registry_restore (RcRoomRegistry *registry, const char *room_id,
                                    JsonObject *restore, gint64 now, GError **error);
+/* Drop @room_id without closing it (no effects, nothing written): another
+ * node runs it now. Its users are in no room here any more. */
+void rc_room_registry_forget (RcRoomRegistry *registry, const char *room_id);
 /* The earliest time rc_room_registry_tick() has work, or -1. */
 gint64 rc_room_registry_next_deadline (RcRoomRegistry *registry);
 void rc_room_registry_tick (RcRoomRegistry *registry, gint64 now, RcEffects *effects);

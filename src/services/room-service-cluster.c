@@ -7,6 +7,12 @@
  * node's url and nodeId, and the client joins there. Each heartbeat renews
  * the claims of the rooms open here; a room's claim is released once its
  * CLOSED state is written.
+ *
+ * A room whose claim another live node holds now (this node was taken for
+ * dead: Redis out of reach longer than CLUSTER_NODE_TTL_MS) is let go
+ * without closing it: nothing is written or posted for it (the other node
+ * owns its keys and its status now), its connections here are
+ * disconnected, and their reconnect and join leads them to that node.
  */
 #include "services/room-service-private.h"
 
@@ -155,6 +161,39 @@ on_heartbeat (RcNodeRegistry *nodes, gpointer data)
   rc_room_claims_renew (self->claims, (const char *const *) ids->pdata, ids->len);
 }
 
+static void
+on_lost (RcRoomClaims *claims, const char *room_id, gpointer data)
+{
+  RcRoomService *self = data;
+  g_autoptr (GPtrArray) sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (self->registry == NULL || rc_room_registry_lookup (self->registry, room_id) == NULL)
+    return;
+  g_hash_table_iter_init (&iter, self->bindings);
+  while (g_hash_table_iter_next (&iter, &key, &value)) {
+    Binding *binding = value;
+    if (g_str_equal (binding->room_id, room_id)) {
+      g_ptr_array_add (sockets, g_object_ref (binding->socket));
+      g_hash_table_iter_remove (&iter);
+    }
+  }
+  g_hash_table_remove (self->pending_saves, room_id);
+  rc_room_registry_forget (self->registry, room_id);
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "ROOMCAST_EVENT", "room-moved",
+                    "ROOMCAST_ROOM_ID", room_id, "MESSAGE",
+                    "cluster: room %s runs on another node now; its %u connection(s) here are "
+                    "disconnected to join it there",
+                    room_id, sockets->len);
+  rc_metrics_counter_inc ("roomcast_cluster_rooms_let_go_total",
+                          "Rooms dropped because another node claimed them", NULL);
+  g_signal_emit (self, rc_room_service_signals[SIGNAL_ROOM_CHANGED], 0, room_id);
+  rc_room_service_apply_effects (self); /* the timer, without the room */
+  for (guint i = 0; i < sockets->len; i++)
+    rc_sio_socket_disconnect (g_ptr_array_index (sockets, i), "room moved to another node");
+}
+
 void
 rc_room_service_set_claims (RcRoomService *self, RcRoomClaims *claims)
 {
@@ -163,6 +202,7 @@ rc_room_service_set_claims (RcRoomService *self, RcRoomClaims *claims)
   self->claims = g_object_ref (claims);
   self->heartbeat_id = g_signal_connect (rc_room_claims_get_nodes (claims), "heartbeat",
                                          G_CALLBACK (on_heartbeat), self);
+  self->lost_id = g_signal_connect (claims, "lost", G_CALLBACK (on_lost), self);
 }
 
 void
@@ -171,5 +211,6 @@ rc_room_service_clear_claims (RcRoomService *self)
   if (self->claims == NULL)
     return;
   g_clear_signal_handler (&self->heartbeat_id, rc_room_claims_get_nodes (self->claims));
+  g_clear_signal_handler (&self->lost_id, self->claims);
   g_clear_object (&self->claims);
 }

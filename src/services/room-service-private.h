@@ -34,6 +34,7 @@ struct _RcRoomService {
   gboolean warned_no_owner;
   RcRoomClaims *claims; /* several nodes on one Redis: which node runs a room; nullable */
   gulong heartbeat_id;
+  gulong lost_id;
   guint flush_source;
   guint timer_source;
   gint64 timer_deadline;

@@ -190,15 +190,37 @@ describe("placement past CLUSTER_MAX_ROOMS_PER_NODE, and a clean stop", () => {
     await cluster?.stop();
   });
 
+  let first, firstRoom;
   test("a node at its room limit places a new room on the least loaded node", async () => {
     const [n1, n2] = cluster.nodes;
-    const first = await joinFollowing(n1.url, "dev:800:A", newRoom());
+    firstRoom = newRoom();
+    first = await joinFollowing(n1.url, "dev:800:A", firstRoom);
     sockets.push(first.socket);
     assert.equal(first.url, n1.url);
     const second = await joinFollowing(n1.url, "dev:801:B", newRoom());
     sockets.push(second.socket);
     assert.equal(second.hops, 1);
     assert.equal(second.url, n2.url);
+  });
+
+  test("a node that finds its room claimed by another live node lets it go without closing it", async () => {
+    const [n1, n2] = cluster.nodes;
+    assert.equal((await request(first.socket, "seat:take", { seat: 1 })).ok, true);
+    // As if n1 had been out of Redis's reach longer than its claims live.
+    const disconnected = new Promise((resolve) => first.socket.once("disconnect", resolve));
+    await cluster.redis.command("SET", `room:node:${firstRoom}`, "n2", "PX", "6000");
+    assert.equal(await disconnected, "io server disconnect");
+    await n1.waitForLog(/room .* runs on another node now; its 1 connection\(s\) here are disconnected/);
+    assert.deepEqual(await adminRooms(n1.url), []);
+    const state = JSON.parse(await cluster.redis.command("GET", `room:state:${firstRoom}`));
+    assert.notEqual(state.status, "CLOSED");
+    // Back through n1: sent to n2, which opens the room from n1's last
+    // room:restore, the seat held.
+    const again = await joinFollowing(n1.url, "dev:800:A", firstRoom);
+    sockets.push(again.socket);
+    assert.equal(again.url, n2.url);
+    assert.equal(again.ack.you.seat, 1);
+    assert.equal(await cluster.redis.command("GET", `room:node:${firstRoom}`), "n2");
   });
 
   test("SIGTERM removes the node at once: its id may start again without waiting", async () => {
