@@ -91,7 +91,7 @@ struct _RcNodeRegistry {
   guint64 renewed, lost;
 };
 
-enum { SIGNAL_HEARTBEAT, N_SIGNALS };
+enum { SIGNAL_HEARTBEAT, SIGNAL_NODE_REAPED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (RcNodeRegistry, rc_node_registry, G_TYPE_OBJECT)
@@ -333,6 +333,8 @@ on_reaped (RcRedisClient *redis, redisReply *reply, const GError *error, gpointe
                         self->reclaim_target ? self->reclaim_target : "");
       rc_metrics_counter_inc ("roomcast_cluster_nodes_reaped_total",
                               "Dead nodes whose leftovers this node took over", NULL);
+      if (!self->stopped)
+        g_signal_emit (self, signals[SIGNAL_NODE_REAPED], 0, reply->element[i]->str);
     }
   }
   if (!self->stopped)
@@ -650,6 +652,11 @@ rc_node_registry_class_init (RcNodeRegistryClass *klass)
   signals[SIGNAL_HEARTBEAT] = g_signal_new ("heartbeat", G_TYPE_FROM_CLASS (klass),
                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
                                             0);
+  /* (const char *node_id): this node reaped that dead node (exactly one
+   * live node does); its rooms are this node's to take over (room-claims.h). */
+  signals[SIGNAL_NODE_REAPED] = g_signal_new ("node-reaped", G_TYPE_FROM_CLASS (klass),
+                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                              G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void

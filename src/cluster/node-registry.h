@@ -24,7 +24,9 @@
  * one script removes them from cluster:nodes and makes each one's
  * reclaimed list (rc_node_registry_reclaim_lists: the gift queue's
  * in-flight batch) this node's own, so two live nodes can never both take
- * it. Then it emits "heartbeat" (for the room claims, room-claims.h).
+ * it, and emits "node-reaped" (const char *node_id) for each: the dead
+ * node's rooms are then this node's to take over (room-claims.h). Then it
+ * emits "heartbeat" (for the room claims).
  *
  * Without Redis there is no registry (NULL): the node is alone.
  */

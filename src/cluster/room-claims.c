@@ -1,11 +1,14 @@
 /* roomcast: room:node:{roomId} claims; see room-claims.h. */
 #include "cluster/room-claims.h"
 
+#include <string.h>
+
 #include "core/metrics.h"
 
-/* KEYS: room:node:{id}, room:restore:{id}. ARGV: target node, ttl ms, node
- * key prefix, own id. -> {owner id, owner's record or "", the room's restore
- * JSON or "" when the owner is this node} */
+/* KEYS: room:node:{id}, room:restore:{id}, this node's rooms set. ARGV:
+ * target node, ttl ms, node key prefix, own id, room id. -> {owner id,
+ * owner's record or "", the room's restore JSON or "" when the owner is
+ * this node} */
 static const char CLAIM_LUA[] =
   "local cur = redis.call('GET', KEYS[1])\n"
   "if cur and cur == ARGV[4] then\n"
@@ -16,28 +19,55 @@ static const char CLAIM_LUA[] =
   "  redis.call('SET', KEYS[1], cur, 'PX', ARGV[2])\n"
   "end\n"
   "local restore = ''\n"
-  "if cur == ARGV[4] then restore = redis.call('GET', KEYS[2]) or '' end\n"
+  "if cur == ARGV[4] then\n"
+  "  restore = redis.call('GET', KEYS[2]) or ''\n"
+  "  redis.call('SADD', KEYS[3], ARGV[5])\n"
+  "end\n"
   "return {cur, redis.call('GET', ARGV[3] .. cur) or '', restore}\n";
 
 /* KEYS: each room's room:node and room:restore keys, in pairs. ARGV: own
- * id, ttl ms, node key prefix, restore ttl ms. A claim gone (expired while
- * Redis was away) or held by a dead node is taken again.
- * -> the 1-based indices of the rooms another live node holds */
+ * id, ttl ms, node key prefix, restore ttl ms, this node's rooms set, the
+ * length of the room:node: prefix. A claim gone (expired while Redis was
+ * away) or held by a dead node is taken again. The rooms set becomes the
+ * rooms renewed. -> the 1-based indices of the rooms another live node holds */
 static const char RENEW_LUA[] =
   "local lost = {}\n"
+  "redis.call('DEL', ARGV[5])\n"
   "for i = 1, #KEYS, 2 do\n"
   "  local cur = redis.call('GET', KEYS[i])\n"
-  "  if cur == ARGV[1] then\n"
-  "    redis.call('PEXPIRE', KEYS[i], ARGV[2])\n"
-  "    redis.call('PEXPIRE', KEYS[i + 1], ARGV[4])\n"
-  "  elseif not cur or redis.call('EXISTS', ARGV[3] .. cur) == 0 then\n"
-  "    redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2])\n"
-  "    redis.call('PEXPIRE', KEYS[i + 1], ARGV[4])\n"
-  "  else\n"
+  "  if cur and cur ~= ARGV[1] and redis.call('EXISTS', ARGV[3] .. cur) == 1 then\n"
   "    lost[#lost + 1] = (i + 1) / 2\n"
+  "  else\n"
+  "    if cur == ARGV[1] then redis.call('PEXPIRE', KEYS[i], ARGV[2])\n"
+  "    else redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2]) end\n"
+  "    redis.call('PEXPIRE', KEYS[i + 1], ARGV[4])\n"
+  "    redis.call('SADD', ARGV[5], string.sub(KEYS[i], tonumber(ARGV[6]) + 1))\n"
   "  end\n"
   "end\n"
   "return lost\n";
+
+/* The rooms of a dead node this node reaped (node-registry.h), those whose
+ * claim is free or still the dead node's and that left a restore, become
+ * this node's. KEYS: the dead node's rooms set, this node's. ARGV: dead
+ * id, own id, ttl ms, node key prefix, room:node: prefix, room:restore:
+ * prefix. -> {room id, restore JSON, ...} */
+static const char TAKEOVER_LUA[] =
+  "local out = {}\n"
+  "for _, room in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
+  "  local key = ARGV[5] .. room\n"
+  "  local cur = redis.call('GET', key)\n"
+  "  if not cur or cur == ARGV[1] or redis.call('EXISTS', ARGV[4] .. cur) == 0 then\n"
+  "    local restore = redis.call('GET', ARGV[6] .. room)\n"
+  "    if restore then\n"
+  "      redis.call('SET', key, ARGV[2], 'PX', ARGV[3])\n"
+  "      redis.call('SADD', KEYS[2], room)\n"
+  "      out[#out + 1] = room\n"
+  "      out[#out + 1] = restore\n"
+  "    end\n"
+  "  end\n"
+  "end\n"
+  "redis.call('DEL', KEYS[1])\n"
+  "return out\n";
 
 /* KEYS: room:node:{id}, room:restore:{id}. ARGV: own id, JSON ("" deletes),
  * restore ttl ms. Only the room's node writes it. -> 1 written, 0 not ours */
@@ -47,9 +77,10 @@ static const char SAVE_RESTORE_LUA[] =
   "redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])\n"
   "return 1\n";
 
-/* KEYS: room:node:{id}, room:restore:{id}. ARGV: own id.
- * -> 1 deleted, 0 not ours */
-static const char RELEASE_LUA[] = "if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
+/* KEYS: room:node:{id}, room:restore:{id}, this node's rooms set. ARGV:
+ * own id, room id. -> 1 deleted, 0 not ours */
+static const char RELEASE_LUA[] = "redis.call('SREM', KEYS[3], ARGV[2])\n"
+                                  "if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
                                   "  redis.call('DEL', KEYS[2])\n"
                                   "  return redis.call('DEL', KEYS[1])\n"
                                   "end\n"
@@ -59,11 +90,13 @@ struct _RcRoomClaims {
   GObject parent_instance;
   RcNodeRegistry *nodes;
   const RcConfig *config;
+  char *rooms_key; /* cluster:node-rooms:{own id} */
+  gulong reaped_id;
   guint owned; /* rooms renewed at the last heartbeat */
   guint64 renewed, lost;
 };
 
-enum { SIGNAL_LOST, N_SIGNALS };
+enum { SIGNAL_LOST, SIGNAL_TAKEN_OVER, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (RcRoomClaims, rc_room_claims, G_TYPE_OBJECT)
@@ -164,9 +197,17 @@ rc_room_claims_claim_async (RcRoomClaims *self, const char *room_id, GCancellabl
   g_autofree char *key = key_of (room_id);
   g_autofree char *restore_key = restore_key_of (room_id);
   g_autofree char *ttl = g_strdup_printf ("%u", rc_node_registry_get_ttl_ms (self->nodes));
-  const char *argv[] = { "EVAL", CLAIM_LUA,          "2",
-                         key,    restore_key,        placement_target (self),
-                         ttl,    RC_NODE_KEY_PREFIX, rc_node_registry_get_id (self->nodes) };
+  const char *argv[] = { "EVAL",
+                         CLAIM_LUA,
+                         "3",
+                         key,
+                         restore_key,
+                         self->rooms_key,
+                         placement_target (self),
+                         ttl,
+                         RC_NODE_KEY_PREFIX,
+                         rc_node_registry_get_id (self->nodes),
+                         room_id };
   rc_redis_client_commandv (rc_node_registry_get_redis (self->nodes), G_N_ELEMENTS (argv), argv,
                             NULL, on_claimed, task);
 }
@@ -215,10 +256,8 @@ void
 rc_room_claims_renew (RcRoomClaims *self, const char *const *room_ids, guint n)
 {
   g_return_if_fail (RC_IS_ROOM_CLAIMS (self));
-  if (n == 0) {
-    self->owned = 0;
-    return;
-  }
+  if (n == 0)
+    self->owned = 0; /* the script still empties this node's rooms set */
   g_autofree char *keys_count = g_strdup_printf ("%u", 2 * n);
   g_autofree char *ttl = g_strdup_printf ("%u", rc_node_registry_get_ttl_ms (self->nodes));
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
@@ -237,6 +276,8 @@ rc_room_claims_renew (RcRoomClaims *self, const char *const *room_ids, guint n)
   g_ptr_array_add (argv, g_strdup (ttl));
   g_ptr_array_add (argv, g_strdup (RC_NODE_KEY_PREFIX));
   g_ptr_array_add (argv, restore_ttl (self));
+  g_ptr_array_add (argv, g_strdup (self->rooms_key));
+  g_ptr_array_add (argv, g_strdup_printf ("%zu", strlen (RC_ROOM_NODE_KEY_PREFIX)));
   rc_redis_client_commandv (rc_node_registry_get_redis (self->nodes), (int) argv->len,
                             (const char *const *) argv->pdata, NULL, on_renewed, renewal);
 }
@@ -247,8 +288,14 @@ rc_room_claims_release (RcRoomClaims *self, const char *room_id)
   g_return_if_fail (RC_IS_ROOM_CLAIMS (self) && room_id != NULL);
   g_autofree char *key = key_of (room_id);
   g_autofree char *restore_key = restore_key_of (room_id);
-  const char *argv[] = { "EVAL", RELEASE_LUA, "2",
-                         key,    restore_key, rc_node_registry_get_id (self->nodes) };
+  const char *argv[] = { "EVAL",
+                         RELEASE_LUA,
+                         "3",
+                         key,
+                         restore_key,
+                         self->rooms_key,
+                         rc_node_registry_get_id (self->nodes),
+                         room_id };
   rc_redis_client_commandv (rc_node_registry_get_redis (self->nodes), G_N_ELEMENTS (argv), argv,
                             NULL, NULL, NULL);
 }
@@ -266,6 +313,43 @@ rc_room_claims_save_restore (RcRoomClaims *self, const char *room_id, const char
                          json,        ttl };
   rc_redis_client_commandv (rc_node_registry_get_redis (self->nodes), G_N_ELEMENTS (argv), argv,
                             NULL, NULL, NULL);
+}
+
+static void
+on_taken_over (RcRedisClient *redis, redisReply *reply, const GError *error, gpointer data)
+{
+  g_autoptr (RcRoomClaims) self = data;
+  if (error != NULL) {
+    g_warning ("cluster: taking over a dead node's rooms failed: %s; they open again on their "
+               "next join",
+               error->message);
+    return;
+  }
+  for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i + 1 < reply->elements; i += 2)
+    g_signal_emit (self, signals[SIGNAL_TAKEN_OVER], 0, reply->element[i]->str,
+                   reply->element[i + 1]->str);
+}
+
+/* This node reaped @node_id: its rooms are ours (TAKEOVER_LUA). */
+static void
+on_node_reaped (RcNodeRegistry *nodes, const char *node_id, gpointer data)
+{
+  RcRoomClaims *self = data;
+  g_autofree char *dead_rooms = g_strconcat (RC_NODE_ROOMS_KEY_PREFIX, node_id, NULL);
+  g_autofree char *ttl = g_strdup_printf ("%u", rc_node_registry_get_ttl_ms (nodes));
+  const char *argv[] = { "EVAL",
+                         TAKEOVER_LUA,
+                         "2",
+                         dead_rooms,
+                         self->rooms_key,
+                         node_id,
+                         rc_node_registry_get_id (nodes),
+                         ttl,
+                         RC_NODE_KEY_PREFIX,
+                         RC_ROOM_NODE_KEY_PREFIX,
+                         RC_ROOM_RESTORE_KEY_PREFIX };
+  rc_redis_client_commandv (rc_node_registry_get_redis (nodes), G_N_ELEMENTS (argv), argv, NULL,
+                            on_taken_over, g_object_ref (self));
 }
 
 RcNodeRegistry *
@@ -302,6 +386,9 @@ rc_room_claims_new (RcNodeRegistry *nodes, const RcConfig *config)
   RcRoomClaims *self = g_object_new (RC_TYPE_ROOM_CLAIMS, NULL);
   self->nodes = g_object_ref (nodes);
   self->config = config;
+  self->rooms_key = g_strconcat (RC_NODE_ROOMS_KEY_PREFIX, rc_node_registry_get_id (nodes),
+                                 NULL);
+  self->reaped_id = g_signal_connect (nodes, "node-reaped", G_CALLBACK (on_node_reaped), self);
   rc_metrics_register_collector (collect, self);
   return self;
 }
@@ -310,9 +397,12 @@ static void
 rc_room_claims_dispose (GObject *object)
 {
   RcRoomClaims *self = RC_ROOM_CLAIMS (object);
-  if (self->nodes)
+  if (self->nodes) {
     rc_metrics_unregister_collector (collect, self);
+    g_clear_signal_handler (&self->reaped_id, self->nodes);
+  }
   g_clear_object (&self->nodes);
+  g_clear_pointer (&self->rooms_key, g_free);
   G_OBJECT_CLASS (rc_room_claims_parent_class)->dispose (object);
 }
 
@@ -323,6 +413,11 @@ rc_room_claims_class_init (RcRoomClaimsClass *klass)
   /* (const char *room_id): an open room of this node that another live node claims now. */
   signals[SIGNAL_LOST] = g_signal_new ("lost", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                        NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* (const char *room_id, const char *restore): a room of a dead node this
+   * node reaped is this node's now; open it from @restore (room-restore.c). */
+  signals[SIGNAL_TAKEN_OVER] = g_signal_new ("taken-over", G_TYPE_FROM_CLASS (klass),
+                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                             G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void

@@ -20,6 +20,16 @@
  *                       with it; handed to the node that claims the room
  *                       after its node died
  *
+ *
+ *   cluster:node-rooms:{nodeId}  set of the rooms the node claimed, made
+ *                       again at each heartbeat from its open rooms; no TTL
+ *
+ * When this node reaps a dead node (node-registry.h), one script makes the
+ * dead node's rooms that left a room:restore this node's, and "taken-over"
+ * (const char *room_id, const char *restore) is emitted for each: the room
+ * service opens them at once, seats held, so that a room nobody comes back
+ * to closes after the grace period and Laravel hears so from its new node.
+ *
  * A claim that no open room renews (a placement nobody followed, a room
  * whose opening was refused) expires on its own.
  */
@@ -33,6 +43,7 @@ G_BEGIN_DECLS
 
 #define RC_ROOM_NODE_KEY_PREFIX "room:node:"
 #define RC_ROOM_RESTORE_KEY_PREFIX "room:restore:"
+#define RC_NODE_ROOMS_KEY_PREFIX "cluster:node-rooms:"
 
 /* Where a room runs. */
 typedef struct {

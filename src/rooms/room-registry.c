@@ -253,7 +253,7 @@ add_held_user (const RcRoomParticipantView *participant, gpointer data)
 
 gboolean
 rc_room_registry_restore (RcRoomRegistry *registry, const char *room_id, JsonObject *restore,
-                          gint64 now, GError **error)
+                          gint64 now, RcEffects *effects, GError **error)
 {
   g_autoptr (RcRoom) room = NULL;
   HeldUsers held = { registry, room_id };
@@ -264,7 +264,7 @@ rc_room_registry_restore (RcRoomRegistry *registry, const char *room_id, JsonObj
     return FALSE;
   }
   room = rc_room_new (room_id, NULL, &registry->settings.room, now);
-  if (!rc_room_restore (room, restore, now, error))
+  if (!rc_room_restore (room, restore, now, effects, error))
     return FALSE;
   rc_room_foreach_participant (room, add_held_user, &held);
   g_hash_table_remove (registry->tombstones, room_id);

@@ -108,7 +108,8 @@ gboolean rc_room_registry_dispatch (RcRoomRegistry *registry, const char *user_i
  * users are away, seats held for the grace period. FALSE if it is open
  * here already or @restore is invalid (nothing changed). */
 gboolean rc_room_registry_restore (RcRoomRegistry *registry, const char *room_id,
-                                   JsonObject *restore, gint64 now, GError **error);
+                                   JsonObject *restore, gint64 now, RcEffects *effects,
+                                   GError **error);
 /* Drop @room_id without closing it (no effects, nothing written): another
  * node runs it now. Its users are in no room here any more. */
 void rc_room_registry_forget (RcRoomRegistry *registry, const char *room_id);

@@ -146,7 +146,8 @@ restore_held (RcRoom *room, JsonObject *h, gint64 now)
 }
 
 gboolean
-rc_room_restore (RcRoom *room, JsonObject *restore, gint64 now, GError **error)
+rc_room_restore (RcRoom *room, JsonObject *restore, gint64 now, RcEffects *effects,
+                 GError **error)
 {
   JsonArray *seats = get_array (restore, "seats"), *held = get_array (restore, "held");
   const char *mode = get_string (restore, "seatMode", 16);
@@ -194,5 +195,6 @@ rc_room_restore (RcRoom *room, JsonObject *restore, gint64 now, GError **error)
   room->ever_seated = g_hash_table_size (room->participants) > 0;
   room->empty_since = now;
   room->last_activity_at = now;
+  rc_room_changed (room, now, effects);
   return TRUE;
 }

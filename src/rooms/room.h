@@ -292,9 +292,10 @@ JsonNode *rc_room_state_json (const RcRoom *room);
  * (room-restore.c). */
 JsonNode *rc_room_restore_json (const RcRoom *room);
 /* Rebuild a room just made by rc_room_new() from rc_room_restore_json():
- * seated users come back away, their seats held for the grace period.
- * FALSE (invalid_payload) if @restore is not such a JSON; the room is then
- * untouched. */
-gboolean rc_room_restore (RcRoom *room, JsonObject *restore, gint64 now, GError **error);
+ * seated users come back away, their seats held for the grace period; the
+ * room is to be stored (a PERSIST effect). FALSE (invalid_payload) if
+ * @restore is not such a JSON; the room is then untouched. */
+gboolean rc_room_restore (RcRoom *room, JsonObject *restore, gint64 now, RcEffects *effects,
+                          GError **error);
 
 G_END_DECLS

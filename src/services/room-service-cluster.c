@@ -51,7 +51,7 @@ restore_room (RcRoomService *self, const char *room_id, const char *restore)
 
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
       !rc_room_registry_restore (self->registry, room_id, json_node_get_object (root),
-                                 rc_room_service_now_ms (), &error)) {
+                                 rc_room_service_now_ms (), self->effects, &error)) {
     g_warning ("cluster: room %s cannot be restored (%s); it opens empty", room_id,
                error ? error->message : "not a JSON object");
     return;
@@ -65,7 +65,7 @@ restore_room (RcRoomService *self, const char *room_id, const char *restore)
                     rc_room_get_n_participants (room), self->config->room_grace_s);
   rc_metrics_counter_inc ("roomcast_cluster_rooms_restored_total",
                           "Rooms opened again from room:restore after their node died", NULL);
-  rc_room_service_apply_effects (self); /* the held seats' timer */
+  rc_room_service_apply_effects (self); /* stored, and the held seats' timer */
 }
 
 static void
@@ -194,6 +194,18 @@ on_lost (RcRoomClaims *claims, const char *room_id, gpointer data)
     rc_sio_socket_disconnect (g_ptr_array_index (sockets, i), "room moved to another node");
 }
 
+/* This node reaped a dead node: its rooms open here at once, seats held,
+ * so that one nobody comes back to closes after the grace period (and
+ * Laravel hears so) instead of staying live in the app for ever. */
+static void
+on_taken_over (RcRoomClaims *claims, const char *room_id, const char *restore, gpointer data)
+{
+  RcRoomService *self = data;
+
+  if (self->registry != NULL && rc_room_registry_needs_owner (self->registry, room_id))
+    restore_room (self, room_id, restore);
+}
+
 void
 rc_room_service_set_claims (RcRoomService *self, RcRoomClaims *claims)
 {
@@ -203,6 +215,8 @@ rc_room_service_set_claims (RcRoomService *self, RcRoomClaims *claims)
   self->heartbeat_id = g_signal_connect (rc_room_claims_get_nodes (claims), "heartbeat",
                                          G_CALLBACK (on_heartbeat), self);
   self->lost_id = g_signal_connect (claims, "lost", G_CALLBACK (on_lost), self);
+  self->taken_over_id = g_signal_connect (claims, "taken-over", G_CALLBACK (on_taken_over),
+                                          self);
 }
 
 void
@@ -212,5 +226,6 @@ rc_room_service_clear_claims (RcRoomService *self)
     return;
   g_clear_signal_handler (&self->heartbeat_id, rc_room_claims_get_nodes (self->claims));
   g_clear_signal_handler (&self->lost_id, self->claims);
+  g_clear_signal_handler (&self->taken_over_id, self->claims);
   g_clear_object (&self->claims);
 }

@@ -35,6 +35,7 @@ struct _RcRoomService {
   RcRoomClaims *claims; /* several nodes on one Redis: which node runs a room; nullable */
   gulong heartbeat_id;
   gulong lost_id;
+  gulong taken_over_id;
   guint flush_source;
   guint timer_source;
   gint64 timer_deadline;

@@ -197,3 +197,48 @@ describe("failover of a busy room", () => {
     assert.equal(media.offer.type, "offer");
   });
 });
+
+describe("a dead node's room that nobody comes back to", () => {
+  let laravel, cluster;
+  const orphan = "c1a57e00-fa11-4000-8000-000000000002";
+  before(async () => {
+    laravel = await startFakeLaravel({ internalKey: KEY, autoCreateRooms: true });
+    await laravel.addUser({ id: 720, name: "U720", email: "u720@example.com", coin_balance: 0 });
+    await laravel.addRoom(orphan, 720);
+    // Short claims and grace: the takeover is the same, only faster.
+    cluster = await startCluster(2, {
+      env: {
+        LARAVEL_API_URL: laravel.url, LARAVEL_INTERNAL_KEY: KEY, ROOM_GRACE_PERIOD_S: "2",
+        CLUSTER_HEARTBEAT_MS: "500", CLUSTER_NODE_TTL_MS: "1500", MEDIA_ENABLED: "false",
+      },
+    });
+  });
+  after(async () => {
+    await cluster?.stop();
+    await laravel?.stop();
+  });
+
+  test("is opened by the node that reaped its node, and closes after the grace period: Laravel hears it closed", async () => {
+    const [n1, n2] = cluster.nodes;
+    const host = await joinFollowing(n1.url, "dev:720:U720", orphan);
+    assert.equal((await request(host.socket, "seat:take", { seat: 0 })).ok, true);
+    await waitFor(async () => (await cluster.redis.command("SMEMBERS", "cluster:node-rooms:n1")).includes(orphan),
+      ms(3000), "n1's rooms set");
+    n1.proc.kill("SIGKILL");
+    await n1.exited;
+    host.socket.close();
+    // n2 reaps n1 and opens its room, the host's seat held.
+    await n2.waitForLog(new RegExp(`room open: ${orphan}, restored from the node that ran it \\(host 720, 1 seated`), ms(8000));
+    assert.equal(await cluster.redis.command("GET", `room:node:${orphan}`), "n2");
+    assert.equal(await cluster.redis.command("EXISTS", "cluster:node-rooms:n1"), 0);
+    // Nobody comes: the room closes after the grace period, from n2.
+    await waitFor(async () => (await laravel.getRoom(orphan)).updates.some((u) => u.body.is_live === false),
+      ms(10000), "Laravel told the room closed");
+    const updates = (await laravel.getRoom(orphan)).updates.map((u) => u.body);
+    assert.equal(updates.at(-1).is_live, false);
+    assert.equal(updates.filter((u) => u.is_live === false).length, 1);
+    await waitFor(async () => (await cluster.redis.command("EXISTS", `room:node:${orphan}`)) === 0, ms(3000),
+      "the claim released");
+    assert.equal(await cluster.redis.command("EXISTS", `room:restore:${orphan}`), 0);
+  });
+});

@@ -41,7 +41,7 @@ test_restore_round_trip (void)
   RcRoom *room;
 
   fixture_init (&fx, NULL);
-  g_assert_true (rc_room_registry_restore (fx.registry, ROOM_A, restore, fx.now, &error));
+  g_assert_true (rc_room_registry_restore (fx.registry, ROOM_A, restore, fx.now, fx.effects, &error));
   g_assert_no_error (error);
   room = fx_room (&fx, ROOM_A);
   g_assert_cmpstr (rc_room_get_host_id (room), ==, "1");
@@ -92,7 +92,7 @@ test_restored_room_nobody_returns (void)
   RoomFixture fx;
 
   fixture_init (&fx, NULL);
-  g_assert_true (rc_room_registry_restore (fx.registry, ROOM_A, restore, fx.now, NULL));
+  g_assert_true (rc_room_registry_restore (fx.registry, ROOM_A, restore, fx.now, fx.effects, NULL));
   fx.now += rc_room_registry_get_settings (fx.registry)->room.grace_ms;
   rc_room_registry_tick (fx.registry, fx.now, fx.effects);
   RcRoom *room = rc_room_registry_lookup (fx.registry, ROOM_A);
@@ -112,7 +112,7 @@ test_restore_refuses_garbage (void)
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
     g_autoptr (JsonObject) restore = parse_object (bad[i]);
     g_autoptr (GError) error = NULL;
-    g_assert_false (rc_room_registry_restore (fx.registry, ROOM_A, restore, fx.now, &error));
+    g_assert_false (rc_room_registry_restore (fx.registry, ROOM_A, restore, fx.now, fx.effects, &error));
     g_assert_error (error, RC_ERROR, RC_ERROR_INVALID_PAYLOAD);
     g_assert_null (rc_room_registry_lookup (fx.registry, ROOM_A));
   }
@@ -123,7 +123,7 @@ test_restore_refuses_garbage (void)
     "\"held\":[{\"user\":{\"id\":\"6\",\"name\":\"Six\"},\"seat\":0},"
     "{\"user\":{\"id\":\"7\",\"name\":\"Seven\"},\"seat\":99}],\"moderators\":[1,\"\"],"
     "\"bans\":[]}");
-  g_assert_true (rc_room_registry_restore (fx.registry, ROOM_A, odd, fx.now, NULL));
+  g_assert_true (rc_room_registry_restore (fx.registry, ROOM_A, odd, fx.now, fx.effects, NULL));
   RcRoom *room = fx_room (&fx, ROOM_A);
   g_assert_null (rc_room_get_seat (room, 0)->user_id);
   g_assert_cmpuint (rc_room_get_n_participants (room), ==, 0);
