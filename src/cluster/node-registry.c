@@ -276,12 +276,16 @@ rc_node_registry_start (RcNodeRegistry *self, GError **error)
   guint poll_ms = CLAMP (self->config->cluster_heartbeat_ms / 4, 50, 250);
   gint64 deadline = g_get_monotonic_time () +
                     (gint64) (MAX_TTL_MS + self->config->cluster_heartbeat_ms + 1000) * 1000;
+  /* Redis out of reach at start: the node starts unregistered after this. */
+  gint64 connect_deadline = g_get_monotonic_time () +
+                            (gint64) RC_REDIS_COMMAND_TIMEOUT_MS * 1000;
   gint64 next = 0;
   gboolean ever_connected = FALSE;
 
   /* Wakes the loop below at least every poll_ms. */
   guint wake = g_timeout_add (poll_ms, wake_up, NULL);
-  while (!self->decided && g_get_monotonic_time () < deadline) {
+  while (!self->decided && g_get_monotonic_time () < deadline &&
+         (ever_connected || g_get_monotonic_time () < connect_deadline)) {
     if (g_get_monotonic_time () >= next && rc_redis_client_is_connected (self->redis)) {
       ever_connected = TRUE;
       claim (self, on_start_claim);

@@ -92,7 +92,8 @@ void rc_node_registry_reclaim_lists (RcNodeRegistry *self, const char *prefix,
 /* Claim the node id, running the default main context until it is decided
  * (at most about CLUSTER_NODE_TTL_MS plus one heartbeat), then heartbeat.
  * FALSE with @error when another live node holds the id. When Redis cannot
- * be reached meanwhile, TRUE: the claim is retried on each heartbeat. */
+ * be reached within RC_REDIS_COMMAND_TIMEOUT_MS, TRUE: the node starts
+ * unregistered and claims its id on each heartbeat. */
 gboolean rc_node_registry_start (RcNodeRegistry *self, GError **error);
 /* Clean shutdown: delete our claim (if it is still ours) and stop. */
 void rc_node_registry_stop (RcNodeRegistry *self);

@@ -76,6 +76,10 @@ describe("failover of a busy room", () => {
     client = new RoomcastClient();
     const moves = [];
     client.on("node", (n) => moves.push(n.nodeId));
+    const clientLog = [];
+    client.on("connection", (c) => clientLog.push(`${Date.now()} connection ${c.state} ${c.reason}`));
+    client.on("closed", (c) => clientLog.push(`${Date.now()} closed ${JSON.stringify(c)}`));
+    client.on("error", (e) => clientLog.push(`${Date.now()} error ${e.code} ${e.message}`));
     await client.connect({ url: n3.url, token: "dev:706:U706" });
     await client.join(roomId);
     assert.equal((await client.request("seat:take", { seat: 4 })).ok, true);
@@ -152,10 +156,19 @@ describe("failover of a busy room", () => {
     assert.equal(back[700].ack.you.seat, 0);
     assert.equal(back[702].ack.you.seat, 2);
     assert.equal(back[704].ack.you.seat, null);
-    // roomcast-client.js is back in the room on its seat, on the new node.
-    await waitFor(() => client.connectionState === "connected" && client.room?.id === roomId &&
-                        moves.length >= 2 && client.you?.seat === 4, ms(20000), "roomcast-client.js back in the room");
-    assert.equal(moves.at(-1), cluster.byUrl(owner).id);
+    // roomcast-client.js is back in the room on its seat, on the node that
+    // runs the room (redirected there, unless that is its entry node n3).
+    await waitFor(async () => {
+      const nodeId = await cluster.redis.command("GET", `room:node:${roomId}`);
+      const url = cluster.nodes.find((n) => n.id === nodeId)?.url;
+      return client.connectionState === "connected" && client.room?.id === roomId &&
+             client.you?.seat === 4 && client.socket?.io.uri === url;
+    }, ms(20000), "roomcast-client.js back in the room, on its node")
+      .catch((err) => {
+        t.diagnostic(`client: ${client.connectionState} room=${client.room?.id} you=${JSON.stringify(client.you)} ` +
+                     `uri=${client.socket?.io.uri} moves=${moves} owner=${owner}\n${clientLog.join("\n")}`);
+        throw err;
+      });
     // The ban holds on the new node.
     await assert.rejects(rejoin(n3.url, "dev:705:U705"), (err) => err.ack.error.code === "banned");
 
