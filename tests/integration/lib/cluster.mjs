@@ -69,13 +69,17 @@ export async function adminRooms(url) {
   return (await (await fetch(`${url}/admin/rooms`)).json()).rooms.map((r) => r.id);
 }
 
-// data/web/roomcast-client.js in Node: a copy beside a vendor/ module that
-// re-exports socket.io-client's Node build in place of the browser bundle.
+// data/web/roomcast-client.js (and the modules beside it that it imports) in
+// Node: a copy beside a vendor/ module that re-exports socket.io-client's
+// Node build in place of the browser bundle.
 // Resolves with the RoomcastClient class; cleanup() removes the copy.
 export async function loadRoomcastClient() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "roomcast-client-"));
   fs.mkdirSync(path.join(dir, "vendor"));
-  fs.copyFileSync(path.join(SOURCE_ROOT, "data/web/roomcast-client.js"), path.join(dir, "roomcast-client.js"));
+  for (const name of fs.readdirSync(path.join(SOURCE_ROOT, "data/web"))) {
+    if (name.startsWith("roomcast-") && name.endsWith(".js"))
+      fs.copyFileSync(path.join(SOURCE_ROOT, "data/web", name), path.join(dir, name));
+  }
   const sio = pathToFileURL(path.join(SOURCE_ROOT, "node_modules/socket.io-client/build/esm-debug/index.js"));
   fs.writeFileSync(path.join(dir, "vendor/socket.io.esm.min.js"), `export { io } from "${sio.href}";\n`);
   const { RoomcastClient } = await import(pathToFileURL(path.join(dir, "roomcast-client.js")).href);
