@@ -267,8 +267,8 @@ test("webhooks are sent once for the cluster: occupied, member_added, vacated", 
   assert.equal(of("channel_vacated").length, 1);
   assert.deepEqual(of("member_added").map((e) => e.user_id).sort(), ["1", "2"]);
   assert.deepEqual(of("member_removed").map((e) => e.user_id).sort(), ["1", "2"]);
-  assert.ok(hookEvents.findIndex((e) => e.name === "channel_occupied" && e.channel === ch) <
-    hookEvents.findIndex((e) => e.name === "channel_vacated" && e.channel === ch));
+  // No order between the two: they may come from different nodes, each
+  // posting its own batches (docs/laravel.md, several nodes).
 });
 
 test("a client event webhook is sent once, by the sender's node", async () => {
