@@ -43,6 +43,7 @@
 // back with that join.
 import { io } from "./vendor/socket.io.esm.min.js";
 import { SendTransport } from "./roomcast-send-transport.js";
+import { MediaStats } from "./roomcast-media-stats.js";
 
 export class RoomcastError extends Error {
   constructor(code, message, extra = {}) {
@@ -293,8 +294,10 @@ export class RoomcastClient extends EventTarget {
   #pendingCandidates = [];
   #remoteDescriptionSet = false;
   #offerWaiter = null;
-  #statsTimer = null;
-  #lastInbound = null;
+  #mediaStats = new MediaStats({
+    peer: () => this.#pc,
+    onStats: (stats) => { this.stats = stats; this.#emit("stats", stats); },
+  });
   #everConnected = false;
   #serverReconnects = 0;
   #serverReconnectTimer = null;
@@ -654,7 +657,7 @@ export class RoomcastClient extends EventTarget {
       if (s === "connected") {
         this.#mediaRetries = 0;
         this.#setMedia("connected");
-        this.#startStats();
+        this.#mediaStats.start(this.statsIntervalMs);
       } else if (s === "failed") {
         this.#mediaFailed("connection_failed");
       } else if (s === "disconnected" && this.media.state === "connected") {
@@ -751,7 +754,7 @@ export class RoomcastClient extends EventTarget {
   // Closes the peer; the microphone track is kept (a rejoin reattaches it).
   #stopMedia(tellServer = false) {
     clearTimeout(this.#mediaRetryTimer);
-    this.#stopStats();
+    this.#mediaStats.stop();
     this.#mediaGen++;
     this.#offerWaiter?.resolve(null);
     this.#offerWaiter = null;
@@ -858,67 +861,6 @@ export class RoomcastClient extends EventTarget {
       this.#emit("mic", { live: false, muted: true });
     }
   }
-
-  // --- internals: quality ------------------------------------------------
-
-  #startStats() {
-    this.#stopStats();
-    this.#lastInbound = null;
-    const tick = () => this.#collectStats().catch(() => {});
-    tick();
-    this.#statsTimer = setInterval(tick, this.statsIntervalMs);
-  }
-
-  #stopStats() {
-    clearInterval(this.#statsTimer);
-    this.#statsTimer = null;
-  }
-
-  // RTT from the selected candidate pair (or the RTCP round trip), jitter
-  // and loss from inbound audio, loss over the last interval.
-  async #collectStats() {
-    const pc = this.#pc;
-    if (!pc) return;
-    const report = await pc.getStats();
-    let pairId = null, pair = null, inbound = null, remoteInbound = null, outbound = null;
-    report.forEach((s) => {
-      if (s.type === "transport" && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
-      else if (s.type === "inbound-rtp" && s.kind === "audio") inbound = s;
-      else if (s.type === "remote-inbound-rtp" && s.kind === "audio") remoteInbound = s;
-      else if (s.type === "outbound-rtp" && s.kind === "audio") outbound = s;
-    });
-    if (pairId) pair = report.get(pairId);
-    if (!pair) report.forEach((s) => { if (!pair && s.type === "candidate-pair" && s.nominated && s.state === "succeeded") pair = s; });
-    const rttS = pair?.currentRoundTripTime ?? remoteInbound?.roundTripTime;
-    const received = inbound?.packetsReceived ?? 0;
-    const lost = Math.max(0, inbound?.packetsLost ?? 0);
-    let intervalLoss = null;
-    if (this.#lastInbound) {
-      const dr = received - this.#lastInbound.received, dl = lost - this.#lastInbound.lost;
-      intervalLoss = dr + dl > 0 ? Math.max(0, dl) / (dr + dl) : 0;
-    }
-    this.#lastInbound = { received, lost };
-    const stats = {
-      at: Date.now(),
-      rttMs: rttS === undefined ? null : Math.round(rttS * 1000),
-      jitterMs: inbound?.jitter === undefined ? null : Math.round(inbound.jitter * 1000),
-      packetLoss: intervalLoss ?? (received + lost > 0 ? lost / (received + lost) : 0),
-      packetsReceived: received,
-      packetsLost: lost,
-      bytesReceived: inbound?.bytesReceived ?? 0,
-      packetsSent: outbound?.packetsSent ?? 0,
-    };
-    stats.quality = quality(stats);
-    this.stats = stats;
-    this.#emit("stats", stats);
-  }
-}
-
-function quality({ rttMs, jitterMs, packetLoss }) {
-  const rtt = rttMs ?? 0, jitter = jitterMs ?? 0;
-  if (rtt < 250 && packetLoss < 0.02 && jitter < 30) return "good";
-  if (rtt < 500 && packetLoss < 0.08 && jitter < 60) return "fair";
-  return "poor";
 }
 
 // socket.io's connect_error: a server refusal carries the reason in
