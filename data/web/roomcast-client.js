@@ -16,6 +16,10 @@
 //    the room's audio, and, only while seated, a send-only one opened with
 //    media:publish that carries the microphone (closed when the seat is
 //    left). The receive transport never renegotiates.
+// The receive transport is roomcast-recv-transport.js, the send one
+// roomcast-send-transport.js, the "stats" figures roomcast-media-stats.js;
+// this file keeps the connection, the room model, the media state and its
+// retries, and the microphone.
 //
 // Every request returns a promise: the server's ack fields, or a rejection
 // with a RoomcastError whose `code` is the server's error code (or one of
@@ -42,6 +46,7 @@
 // leads it to the room's new node; a seat held for the grace period comes
 // back with that join.
 import { io } from "./vendor/socket.io.esm.min.js";
+import { RecvTransport } from "./roomcast-recv-transport.js";
 import { SendTransport } from "./roomcast-send-transport.js";
 import { MediaStats } from "./roomcast-media-stats.js";
 
@@ -100,8 +105,6 @@ export class RoomcastClient extends EventTarget {
     this.remoteStream = null;
     this.stats = null;
 
-    this.#pc = null;
-    this.#transceiver = null;
     this.#localTrack = null;
   }
 
@@ -118,9 +121,9 @@ export class RoomcastClient extends EventTarget {
   get micMuted() { const s = this.mySeat; return !s || this.#localMute || !!s.micMuted || !!s.muted; }
 
   participant(userId) { return this.participants.get(idOf(userId)) ?? null; }
-  // The room audio peer's RTCStatsReport, or null without one.
-  // The receive transport's (or the only one's) RTCStatsReport.
-  async getStats() { return this.#pc ? this.#pc.getStats() : null; }
+  // The receive transport's (or the only one's) RTCStatsReport, or null
+  // without one.
+  async getStats() { return this.#recv ? this.#recv.pc.getStats() : null; }
   // The send transport's, while publishing (two transports), else null.
   async getSendStats() { return this.#send ? this.#send.pc.getStats() : null; }
   // Whether the server runs two transports (known after media:connect).
@@ -279,8 +282,7 @@ export class RoomcastClient extends EventTarget {
 
   // --- internals: socket -------------------------------------------------
 
-  #pc;
-  #transceiver;
+  #recv = null;           // the RecvTransport, while in a room with media
   #publishMode = false;   // the media:connect ack said publish: true
   #send = null;           // the SendTransport, while publishing
   #publishRetries = 0;
@@ -288,14 +290,10 @@ export class RoomcastClient extends EventTarget {
   #micPromise = null;
   #micSeq = 0;
   #localMute = false;
-  #mediaGen = 0;
   #mediaRetries = 0;
   #mediaRetryTimer = null;
-  #pendingCandidates = [];
-  #remoteDescriptionSet = false;
-  #offerWaiter = null;
   #mediaStats = new MediaStats({
-    peer: () => this.#pc,
+    peer: () => this.#recv?.pc ?? null,
     onStats: (stats) => { this.stats = stats; this.#emit("stats", stats); },
   });
   #everConnected = false;
@@ -436,8 +434,8 @@ export class RoomcastClient extends EventTarget {
       this.#emitError(new RoomcastError(code, message, { event: "gift:send", transactionId }));
     });
 
-    socket.on("media:offer", (offer) => { if (offer?.transport !== "send") this.#onOffer(offer); });
-    socket.on("media:ice", (c) => (c?.transport === "send" ? this.#send?.addCandidate(c) : this.#onRemoteCandidate(c)));
+    socket.on("media:offer", (offer) => { if (offer?.transport !== "send") this.#recv?.offer(offer); });
+    socket.on("media:ice", (c) => (c?.transport === "send" ? this.#send?.addCandidate(c) : this.#recv?.addCandidate(c)));
     socket.on("media:failed", ({ reason, transport } = {}) => {
       if (transport === "send") this.#publishFailed(reason ?? "failed");
       else this.#mediaFailed(reason ?? "failed");
@@ -628,118 +626,38 @@ export class RoomcastClient extends EventTarget {
     this.#emit("media", { state, reason, stream: this.remoteStream });
   }
 
+  // The room's audio (roomcast-recv-transport.js).
   async #startMedia() {
     this.#stopMedia();
-    const gen = ++this.#mediaGen;
     if (typeof RTCPeerConnection === "undefined") { this.#setMedia("unsupported", "this browser has no WebRTC"); return; }
-    const pc = new RTCPeerConnection(this.rtcConfiguration);
-    this.#pc = pc;
-    this.#pendingCandidates = [];
-    this.#remoteDescriptionSet = false;
-    this.#setMedia("connecting");
-
-    pc.ontrack = (e) => {
-      if (gen !== this.#mediaGen) return;
-      this.remoteStream = e.streams[0] ?? new MediaStream([e.track]);
-      this.#emit("media", { ...this.media, stream: this.remoteStream });
-    };
-    pc.onicecandidate = (e) => {
-      if (gen !== this.#mediaGen || !this.socket?.connected) return;
-      const c = e.candidate;
-      // An empty candidate string is Chrome's end-of-candidates marker.
-      this.socket.emit("media:ice", c && c.candidate
-        ? { candidate: c.candidate, sdpMLineIndex: c.sdpMLineIndex, sdpMid: c.sdpMid }
-        : { candidate: null, sdpMLineIndex: c?.sdpMLineIndex ?? 0 });
-    };
-    pc.onconnectionstatechange = () => {
-      if (gen !== this.#mediaGen) return;
-      const s = pc.connectionState;
-      if (s === "connected") {
-        this.#mediaRetries = 0;
-        this.#setMedia("connected");
-        this.#mediaStats.start(this.statsIntervalMs);
-      } else if (s === "failed") {
-        this.#mediaFailed("connection_failed");
-      } else if (s === "disconnected" && this.media.state === "connected") {
-        this.#setMedia("connecting", "network");
-      }
-    };
-
-    let ack;
-    try {
-      ack = await this.request("media:connect", {});
-    } catch (e) {
-      if (gen !== this.#mediaGen) return;
-      if (e.code === "unknown_event") {
+    const recv = new RecvTransport({
+      rtcConfiguration: this.rtcConfiguration,
+      request: (event, payload) => this.request(event, payload),
+      emit: (event, payload) => { if (this.socket?.connected) this.socket.emit(event, payload); },
+      onTransports: (two) => { this.#publishMode = two; },
+      onTrack: (stream) => {
+        this.remoteStream = stream;
+        this.#emit("media", { ...this.media, stream: this.remoteStream });
+      },
+      onState: (s) => {
+        if (s === "connected") {
+          this.#mediaRetries = 0;
+          this.#setMedia("connected");
+          this.#mediaStats.start(this.statsIntervalMs);
+        } else if (s === "disconnected" && this.media.state === "connected") {
+          this.#setMedia("connecting", "network");
+        }
+      },
+      onAnswered: () => this.#syncMic(),
+      onUnsupported: () => {
         this.#stopMedia();
         this.#setMedia("unsupported", "this server has no room audio yet");
-        return;
-      }
-      this.#mediaFailed(e.code, e);
-      return;
-    }
-    if (gen !== this.#mediaGen) return;
-    this.#publishMode = ack.publish === true;
-    if (Array.isArray(ack.iceServers) && ack.iceServers.length) {
-      try { pc.setConfiguration({ ...this.rtcConfiguration, iceServers: ack.iceServers }); } catch { /* keep ours */ }
-    }
-    let offer = ack.offer;
-    if (!offer) {
-      // The server may send the offer as a media:offer event instead.
-      offer = await new Promise((resolve) => { this.#offerWaiter = { gen, resolve }; });
-      if (gen !== this.#mediaGen) return;
-    }
-    await this.#answer(gen, offer);
-  }
-
-  async #onOffer(offer) {
-    const w = this.#offerWaiter;
-    if (w) { this.#offerWaiter = null; w.resolve(offer); return; }
-    // An unsolicited offer (the server renegotiating): answer it on the same peer.
-    if (this.#pc && this.#pc.signalingState === "stable") await this.#answer(this.#mediaGen, offer);
-  }
-
-  async #answer(gen, offer) {
-    const pc = this.#pc;
-    try {
-      await pc.setRemoteDescription({ type: "offer", sdp: offer.sdp });
-      if (gen !== this.#mediaGen) return;
-      this.#remoteDescriptionSet = true;
-      for (const c of this.#pendingCandidates.splice(0)) await this.#addCandidate(pc, c);
-      // One transport: one audio transceiver, offered sendrecv; transceivers
-      // created by an offer start as recvonly, so say we will send (silence
-      // until a microphone is attached with replaceTrack). Two transports:
-      // this one only receives; the microphone goes on the send transport.
-      const t = pc.getTransceivers().find((x) => x.receiver.track?.kind === "audio") ?? null;
-      if (!this.#publishMode) {
-        if (t && t.direction !== "stopped") t.direction = "sendrecv";
-        this.#transceiver = t;
-      }
-      const answer = await pc.createAnswer();
-      await pc.setLocalDescription(answer);
-      if (gen !== this.#mediaGen) return;
-      await this.request("media:answer", { type: "answer", sdp: pc.localDescription.sdp });
-      this.#syncMic();
-    } catch (e) {
-      if (gen !== this.#mediaGen) return;
-      this.#mediaFailed(e.code ?? "negotiation_failed", e);
-    }
-  }
-
-  async #onRemoteCandidate(c) {
-    if (!this.#pc || !c) return;
-    if (!this.#remoteDescriptionSet) { this.#pendingCandidates.push(c); return; }
-    await this.#addCandidate(this.#pc, c);
-  }
-
-  async #addCandidate(pc, c) {
-    try {
-      if (c.candidate) await pc.addIceCandidate({ candidate: c.candidate, sdpMLineIndex: c.sdpMLineIndex ?? 0, sdpMid: c.sdpMid ?? undefined });
-      else await pc.addIceCandidate();
-    } catch {
-      // A candidate the browser cannot use (or end-of-candidates on a
-      // browser that does not take it) is not fatal: ICE goes on.
-    }
+      },
+      onFailed: (reason, cause) => { if (this.#recv === recv) this.#mediaFailed(reason, cause); },
+    });
+    this.#recv = recv;
+    this.#setMedia("connecting");
+    await recv.open();
   }
 
   #mediaFailed(reason, cause) {
@@ -755,19 +673,10 @@ export class RoomcastClient extends EventTarget {
   #stopMedia(tellServer = false) {
     clearTimeout(this.#mediaRetryTimer);
     this.#mediaStats.stop();
-    this.#mediaGen++;
-    this.#offerWaiter?.resolve(null);
-    this.#offerWaiter = null;
-    if (this.#pc) {
-      if (tellServer && this.socket?.connected) this.socket.emit("media:disconnect", {});
-      this.#pc.ontrack = this.#pc.onicecandidate = this.#pc.onconnectionstatechange = null;
-      this.#pc.close();
-      this.#pc = null;
-    }
+    const recv = this.#recv;
+    this.#recv = null;
+    recv?.close(tellServer && !!this.socket?.connected);
     this.#stopPublish(false); // media:disconnect (or a new media:connect) closed it too
-    this.#transceiver = null;
-    this.#pendingCandidates = [];
-    this.#remoteDescriptionSet = false;
     this.remoteStream = null;
     if (this.media.state !== "idle" && this.media.state !== "unsupported") this.#setMedia("closed");
   }
@@ -778,9 +687,9 @@ export class RoomcastClient extends EventTarget {
   // Otherwise: nothing on the sender, and the device released when unseated.
   async #syncMic() {
     const seq = ++this.#micSeq;
-    const sender = this.#transceiver?.sender ?? null;
+    const sender = this.#recv?.transceiver?.sender ?? null;
     if (!this.seated) { this.#stopPublish(true); this.#releaseMic(); return; }
-    if (!sender && !(this.#publishMode && this.#pc)) { this.#applyTrackEnabled(); return; }
+    if (!sender && !(this.#publishMode && this.#recv)) { this.#applyTrackEnabled(); return; }
     if (!this.#localTrack || this.#localTrack.readyState !== "live") {
       try {
         this.#micPromise ??= navigator.mediaDevices.getUserMedia(this.microphone);
@@ -803,11 +712,11 @@ export class RoomcastClient extends EventTarget {
       }
     }
     this.#applyTrackEnabled();
-    const current = this.#transceiver?.sender ?? this.#send?.sender;
+    const current = this.#recv?.transceiver?.sender ?? this.#send?.sender;
     if (current && current.track !== this.#localTrack) {
       try { await current.replaceTrack(this.#localTrack); } catch (e) { this.#emitError(new RoomcastError("media_failed", e.message)); }
     }
-    if (this.#publishMode && this.#pc && !this.#send) this.#startPublish();
+    if (this.#publishMode && this.#recv && !this.#send) this.#startPublish();
     this.#emit("mic", { live: this.micLive, muted: this.micMuted });
   }
 
@@ -841,7 +750,7 @@ export class RoomcastClient extends EventTarget {
     // seated, a few times (a new send transport).
     if (cause || this.#publishRetries >= MEDIA_RETRY_DELAYS_MS.length) return;
     const delay = MEDIA_RETRY_DELAYS_MS[this.#publishRetries++];
-    setTimeout(() => { if (this.seated && this.#publishMode && this.#pc && !this.#send) this.#syncMic(); }, delay);
+    setTimeout(() => { if (this.seated && this.#publishMode && this.#recv && !this.#send) this.#syncMic(); }, delay);
   }
 
   #applyTrackEnabled() {
@@ -853,7 +762,7 @@ export class RoomcastClient extends EventTarget {
 
   #releaseMic() {
     this.#micSeq++;
-    const sender = this.#transceiver?.sender;
+    const sender = this.#recv?.transceiver?.sender;
     if (sender?.track) sender.replaceTrack(null).catch(() => {});
     if (this.#localTrack) {
       this.#localTrack.stop();
