@@ -158,7 +158,7 @@ start_next (gpointer data)
       LoadPeerOptions o = {
         .target_url = lg->url, .room = lg->room_ids[p->room],
         .tone_hz = p->speaker >= 0 ? lg->tones[p->speaker] : 0, .decode = p->decode,
-        .probe_hz = lg->tones, .n_probe_hz = lg->n_tones + 1, .local_ip = lg->local_ip,
+        .probe_hz = lg->tones, .n_probe_hz = lg->n_tones * 3 + 1, .local_ip = lg->local_ip,
       };
       guint seat = 0;
 
@@ -203,6 +203,10 @@ build_peers (Loadgen *lg)
   for (guint i = 0; i < lg->n_tones; i++)
     lg->tones[i] = all_tones[i];
   lg->tones[lg->n_tones] = FLOOR_HZ;
+  for (guint i = 0; i < lg->n_tones; i++) {
+    lg->tones[LOADGEN_SIDE_INDEX (lg->n_tones, i, 0)] = all_tones[i] - LOADGEN_SIDE_HZ;
+    lg->tones[LOADGEN_SIDE_INDEX (lg->n_tones, i, 1)] = all_tones[i] + LOADGEN_SIDE_HZ;
+  }
   lg->peers = g_ptr_array_new ();
   for (guint i = 0; i < lg->speakers + lg->listeners + lg->light_listeners; i++) {
     LoadgenPeer *p = g_new0 (LoadgenPeer, 1);

@@ -9,6 +9,14 @@
 G_BEGIN_DECLS
 
 #define LOADGEN_MAX_TONES 6
+/* Each tone's side probes, this far either side of it: the coding noise
+ * around a tone, which a leaked tone stands out of and coding noise at the
+ * tone's frequency does not (Opus in voice mode spreads noise between loud
+ * tones; see loadgen-report.c). Off the 100 ms Hann window's main lobe of the
+ * tone and of its nearest neighbour (1611/1689 Hz, 78 Hz apart). */
+#define LOADGEN_SIDE_HZ 35.0
+/* Probe index of side @k (0: below, 1: above) of tone @i, of @n tones. */
+#define LOADGEN_SIDE_INDEX(n, i, k) ((n) + 1 + 2 * (i) + (k))
 #define LOADGEN_PACKETS_PER_S 50.0 /* 20 ms Opus frames */
 
 typedef struct {
@@ -43,7 +51,9 @@ typedef struct {
   /* state */
   GMainLoop *loop;
   GPtrArray *peers; /* LoadgenPeer * */
-  double tones[LOADGEN_MAX_TONES + 1]; /* speakers' tones, then the noise floor */
+  /* Speakers' tones, the noise floor, then two side probes per tone
+   * (LOADGEN_SIDE_INDEX): what the receivers measure. */
+  double tones[LOADGEN_MAX_TONES * 3 + 1];
   guint n_tones;
   gint64 t0_us, all_connected_us, measure_start_us, measure_end_us;
   LoadgenProc server_before, server_at_measure, server_after;
