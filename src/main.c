@@ -163,6 +163,20 @@ join_cluster (Daemon *d, const RcConfig *config, GError **error)
   return TRUE;
 }
 
+/* The live nodes' URLs, for the demo page's connect-src (http/static-files.h). */
+static GStrv
+cluster_node_urls (gpointer data)
+{
+  Daemon *d = data;
+  if (!d->nodes) /* cleared at shutdown */
+    return NULL;
+  GPtrArray *nodes = rc_node_registry_get_nodes (d->nodes);
+  g_autoptr (GStrvBuilder) urls = g_strv_builder_new ();
+  for (guint i = 0; nodes && i < nodes->len; i++)
+    g_strv_builder_add (urls, ((RcNodeInfo *) g_ptr_array_index (nodes, i))->url);
+  return g_strv_builder_end (urls);
+}
+
 static gboolean
 static_health (JsonBuilder *b, gpointer data)
 {
@@ -457,6 +471,8 @@ main (int argc, char **argv)
       g_critical ("cannot serve the web root: %s", error->message);
       return 2;
     }
+    if (d.nodes)
+      rc_static_files_set_connect_urls_func (web, cluster_node_urls, &d);
   }
 
   d.loop = g_main_loop_new (NULL, FALSE);

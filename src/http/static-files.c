@@ -16,16 +16,25 @@
 #define CACHE_CONTROL "no-cache"
 
 /* The page and its scripts come from this server only; media streams are
- * attached as srcObject, which CSP does not govern. */
-#define HTML_CSP \
+ * attached as srcObject, which CSP does not govern. The page connects to
+ * this server, and in a cluster to the other nodes (room_elsewhere), whose
+ * origins are added to connect-src at each response. */
+#define HTML_CSP_HEAD \
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
-  "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; " \
-  "frame-ancestors 'none'"
+  "connect-src 'self'"
+#define HTML_CSP_TAIL \
+  "; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+/* Characters a connect-src source built here may hold: nothing that could
+ * end the source (space), the directive (';') or the policy (','). */
+#define SOURCE_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:/.[]-"
 
 struct _RcStaticFiles {
   GObject parent_instance;
   char *root;   /* resolved, no trailing '/' unless it is "/" */
   char *prefix; /* root + "/": what every served file starts with */
+  RcStaticFilesUrlsFunc urls_func;
+  gpointer urls_data;
 };
 
 G_DEFINE_FINAL_TYPE (RcStaticFiles, rc_static_files, G_TYPE_OBJECT)
@@ -160,8 +169,50 @@ etag_matches (SoupServerMessage *msg, const char *etag)
   return inm && (strcmp (inm, "*") == 0 || strstr (inm, etag) != NULL);
 }
 
+/* Appends " scheme://host[:port]" of @url to @csp, in both its HTTP and
+ * its WebSocket form (a ws: URL needs a ws: source); nothing if @url is not
+ * an absolute http(s) or ws(s) URL with a host (it comes from Redis). */
 static void
-set_headers (SoupServerMessage *msg, const char *name, const struct stat *st, const char *etag)
+append_origin_sources (GString *csp, const char *url)
+{
+  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  if (!uri || !g_uri_get_host (uri) || !*g_uri_get_host (uri))
+    return;
+  const char *scheme = g_uri_get_scheme (uri);
+  gboolean tls;
+  if (g_ascii_strcasecmp (scheme, "http") == 0 || g_ascii_strcasecmp (scheme, "ws") == 0)
+    tls = FALSE;
+  else if (g_ascii_strcasecmp (scheme, "https") == 0 || g_ascii_strcasecmp (scheme, "wss") == 0)
+    tls = TRUE;
+  else
+    return;
+  const char *forms[] = { tls ? "https" : "http", tls ? "wss" : "ws" };
+  for (guint i = 0; i < G_N_ELEMENTS (forms); i++) {
+    g_autofree char *source = g_uri_join (G_URI_FLAGS_NONE, forms[i], NULL,
+                                          g_uri_get_host (uri), g_uri_get_port (uri), "", NULL,
+                                          NULL);
+    if (strspn (source, SOURCE_CHARS) != strlen (source))
+      return;
+    g_string_append_printf (csp, " %s", source);
+  }
+}
+
+static char *
+html_csp (RcStaticFiles *self)
+{
+  GString *csp = g_string_new (HTML_CSP_HEAD);
+  if (self->urls_func) {
+    g_auto (GStrv) urls = self->urls_func (self->urls_data);
+    for (char **u = urls; u && *u; u++)
+      append_origin_sources (csp, *u);
+  }
+  g_string_append (csp, HTML_CSP_TAIL);
+  return g_string_free (csp, FALSE);
+}
+
+static void
+set_headers (RcStaticFiles *self, SoupServerMessage *msg, const char *name,
+             const struct stat *st, const char *etag)
 {
   SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
   const char *type = content_type_for (name);
@@ -174,14 +225,16 @@ set_headers (SoupServerMessage *msg, const char *name, const struct stat *st, co
     soup_message_headers_replace (h, "Last-Modified", date);
   }
   if (g_str_has_prefix (type, "text/html")) {
-    soup_message_headers_replace (h, "Content-Security-Policy", HTML_CSP);
+    g_autofree char *csp = html_csp (self);
+    soup_message_headers_replace (h, "Content-Security-Policy", csp);
     soup_message_headers_replace (h, "Referrer-Policy", "no-referrer");
   }
   soup_message_headers_set_content_type (h, type, NULL);
 }
 
 static void
-serve_file (SoupServerMessage *msg, const char *real, const struct stat *st)
+serve_file (RcStaticFiles *self, SoupServerMessage *msg, const char *real,
+            const struct stat *st)
 {
   g_autofree char *etag = g_strdup_printf ("\"%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER
                                            "x\"",
@@ -190,7 +243,7 @@ serve_file (SoupServerMessage *msg, const char *real, const struct stat *st)
                                                G_GINT64_CONSTANT (1000000000) +
                                              st->st_mtim.tv_nsec);
   if (etag_matches (msg, etag)) {
-    set_headers (msg, real, st, etag);
+    set_headers (self, msg, real, st, etag);
     soup_server_message_set_status (msg, SOUP_STATUS_NOT_MODIFIED, NULL);
     return;
   }
@@ -202,7 +255,7 @@ serve_file (SoupServerMessage *msg, const char *real, const struct stat *st)
     return;
   }
   g_autoptr (GBytes) bytes = g_mapped_file_get_bytes (mapped);
-  set_headers (msg, real, st, etag);
+  set_headers (self, msg, real, st, etag);
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_message_body_append_bytes (soup_server_message_get_response_body (msg), bytes);
 }
@@ -249,7 +302,7 @@ handle_request (SoupServer *server, SoupServerMessage *msg, const char *path, GH
     reply_not_found (msg);
     return;
   }
-  serve_file (msg, real, &st);
+  serve_file (self, msg, real, &st);
 }
 
 RcStaticFiles *
@@ -282,6 +335,15 @@ const char *
 rc_static_files_get_root (RcStaticFiles *self)
 {
   return self->root;
+}
+
+void
+rc_static_files_set_connect_urls_func (RcStaticFiles *self, RcStaticFilesUrlsFunc func,
+                                       gpointer user_data)
+{
+  g_return_if_fail (RC_IS_STATIC_FILES (self));
+  self->urls_func = func;
+  self->urls_data = user_data;
 }
 
 void

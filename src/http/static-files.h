@@ -25,6 +25,15 @@ G_DECLARE_FINAL_TYPE (RcStaticFiles, rc_static_files, RC, STATIC_FILES, GObject)
 RcStaticFiles *rc_static_files_new (const char *root, GError **error);
 /* The resolved root directory. */
 const char *rc_static_files_get_root (RcStaticFiles *self);
+/* The URLs (http(s) or ws(s), only their origin counts) that the pages may
+ * connect to besides their own origin: the other nodes of a cluster, which
+ * roomcast-client.js follows room_elsewhere to. Newly allocated; NULL for
+ * none. Called for each HTML response; an invalid URL is left out. */
+typedef GStrv (*RcStaticFilesUrlsFunc) (gpointer user_data);
+/* Adds those origins to the pages' Content-Security-Policy connect-src
+ * (otherwise 'self' only). @user_data must outlive @self's handler. */
+void rc_static_files_set_connect_urls_func (RcStaticFiles *self, RcStaticFilesUrlsFunc func,
+                                            gpointer user_data);
 /* Serve the root at "/" on @soup (longer paths registered by other
  * handlers, /health or /socket.io, keep priority). */
 void rc_static_files_attach (RcStaticFiles *self, SoupServer *soup);
