@@ -96,6 +96,35 @@ describe("room audio in Chromium across 3 nodes on one Redis", { skip: skip ?? f
     }
   });
 
+  test("the page's connect-src names the live nodes' origins, and nothing of a record that is not a URL", async () => {
+    const [, n2] = cluster.nodes;
+    const records = {
+      x1: { id: "x1", url: "wss://node9.example.com:8443/ignored/path" },
+      x2: { id: "x2", url: "http://evil.example; script-src *" },
+      x3: { id: "x3", url: "javascript:alert(1)" },
+    };
+    const csp = async () => (await fetch(`${n2.url}/`)).headers.get("content-security-policy");
+    try {
+      for (const [id, rec] of Object.entries(records)) {
+        await cluster.redis.command("SET", `cluster:node:${id}`, JSON.stringify(rec), "PX", "60000");
+        await cluster.redis.command("SADD", "cluster:nodes", id);
+      }
+      let policy = "";
+      await waitFor(async () => (policy = await csp()).includes("node9"), 10000, "the next heartbeat's node list");
+      const connect = policy.split(";").map((d) => d.trim()).find((d) => d.startsWith("connect-src "));
+      const sources = connect.split(" ").slice(1);
+      assert.ok(sources.includes("https://node9.example.com:8443") && sources.includes("wss://node9.example.com:8443"), connect);
+      for (const n of cluster.nodes)
+        assert.ok(sources.includes(n.url) && sources.includes(n.url.replace("http:", "ws:")), `${n.id} in ${connect}`);
+      assert.ok(!/evil|script-src \*|javascript/.test(policy.replace("script-src 'self'", "")), policy);
+    } finally {
+      for (const id of Object.keys(records)) {
+        await cluster.redis.command("SREM", "cluster:nodes", id);
+        await cluster.redis.command("DEL", `cluster:node:${id}`);
+      }
+    }
+  });
+
   test("kill -9 of the room's node: the pages find the room on another node and hear each other again", async (t) => {
     const [n1, n2, n3] = cluster.nodes;
     const roomId = randomUUID();
