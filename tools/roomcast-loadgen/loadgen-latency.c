@@ -15,11 +15,35 @@
 #define BIN_NS (10 * GST_MSECOND)
 #define MATCH_NS (40 * GST_MSECOND)
 #define RATE 48000.0
+/* Per-slot quality: 10 ms Goertzel windows every 5 ms (10 ms still tells
+ * 1611 from 1689 Hz by ~12 dB); a slot is intact when every window inside it
+ * carries the tone and their levels differ by at most INTACT_DB (no gap, no
+ * dip; the level itself may differ from slot to slot as the mix changes). */
+#define WIN 480
+#define HOP 240
+#define HOP_NS (5 * GST_MSECOND)
+#define INTACT_DB 6.0
+#define ALIGN_NS (60 * GST_MSECOND)
+#define ALIGN_STEP_NS GST_MSECOND
+#define FLOOR_DB (-60.0)
+#define OFFS 50
+#define EDGE_NS (10 * GST_SECOND)
+
+typedef struct {
+  GstClockTime t; /* ear of the window's first sample */
+  float db[LOADGEN_MAX_TONES];
+} Window;
 
 typedef struct {
   double own_hz;
   gboolean on[LOADGEN_MAX_TONES];
   GArray *onsets[LOADGEN_MAX_TONES]; /* GstClockTime ear */
+  GArray *windows;                   /* Window, ascending t */
+  float tail[WIN];                   /* the samples not yet windowed */
+  guint n_tail;
+  guint64 pos;                       /* samples received */
+  gint64 offs[OFFS];                 /* ear - pos of the last OFFS buffers */
+  guint n_offs;
 } Receiver;
 
 static struct {
@@ -104,6 +128,43 @@ level_db (const float *x, gsize n, double hz)
   return 20 * log10 (MAX (2 * sqrt (MAX (p, 0)) / n, 1e-10));
 }
 
+/* Appends a Window per HOP samples of the receiver's stream while the
+ * window is open. A window's time is its place in the stream (samples
+ * received) plus the smallest (arrival - place) of the last OFFS buffers,
+ * so that a buffer the scheduler delivered late does not move its windows
+ * relative to the rest of a burst. */
+static void
+add_windows (Receiver *r, const float *samples, gsize n, GstClockTime ear)
+{
+  gint64 off = (gint64) ear - (gint64) gst_util_uint64_scale_int (r->pos, GST_SECOND, RATE);
+  gsize used = 0;
+
+  r->offs[r->n_offs++ % OFFS] = off;
+  for (guint j = 0; j < MIN (r->n_offs, OFFS); j++)
+    off = MIN (off, r->offs[j]);
+  while (used < n) {
+    gsize take = MIN (n - used, WIN - r->n_tail);
+
+    memcpy (r->tail + r->n_tail, samples + used, take * sizeof (float));
+    r->n_tail += take;
+    used += take;
+    if (r->n_tail < WIN)
+      break;
+    if (g_atomic_int_get (&L.open)) {
+      Window w = { 0 };
+      guint64 first = r->pos + used - WIN; /* the window's first sample in the stream */
+
+      w.t = (GstClockTime) MAX (off + (gint64) gst_util_uint64_scale_int (first, GST_SECOND, RATE), 0);
+      for (guint i = 0; i < L.n; i++)
+        w.db[i] = (float) level_db (r->tail, WIN, L.tones[i]);
+      g_array_append_val (r->windows, w);
+    }
+    memmove (r->tail, r->tail + HOP, (WIN - HOP) * sizeof (float));
+    r->n_tail = WIN - HOP;
+  }
+  r->pos += n;
+}
+
 static void
 on_receive (RcTestReceiver *receiver, double own_hz, const float *samples, gsize n,
             GstClockTime ear)
@@ -119,8 +180,10 @@ on_receive (RcTestReceiver *receiver, double own_hz, const float *samples, gsize
     r->own_hz = own_hz;
     for (guint i = 0; i < L.n; i++)
       r->onsets[i] = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+    r->windows = g_array_new (FALSE, FALSE, sizeof (Window));
     g_hash_table_insert (L.receivers, receiver, r);
   }
+  add_windows (r, samples, n, ear);
   for (guint i = 0; i < L.n; i++) {
     double db;
 
@@ -220,10 +283,96 @@ pct (GArray *v, double p)
 }
 
 typedef struct {
-  GArray *ms;
+  GArray *ms, *first, *last; /* all keys; those sent in the first / last EDGE_NS */
   guint64 expected, heard;
+  guint64 slots, audible, intact;
   guint receivers;
 } Kind;
+
+static guint
+first_window (GArray *windows, GstClockTime t)
+{
+  guint lo = 0, hi = windows->len;
+
+  while (lo < hi) {
+    guint mid = (lo + hi) / 2;
+    if (g_array_index (windows, Window, mid).t < t)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* The sum of tone @i's levels above FLOOR_DB over the windows starting in
+ * [a, b) and, when @inside, ending by b. */
+static double
+sum_db (GArray *windows, guint i, GstClockTime a, GstClockTime b, gboolean inside)
+{
+  double sum = 0;
+
+  for (guint j = first_window (windows, a); j < windows->len; j++) {
+    const Window *w = &g_array_index (windows, Window, j);
+    if (w->t >= b || (inside && w->t + WIN * GST_SECOND / (guint64) RATE > b))
+      break;
+    sum += MAX (w->db[i] - FLOOR_DB, 0);
+  }
+  return sum;
+}
+
+/* Each sent burst of tone @i, found at the receiver near @lag (the offset
+ * within ±ALIGN_NS that best fits the burst's span: the loudest windows
+ * inside, the quietest in the slot before and after), then judged slot by slot: audible
+ * when at least half of the slot's windows carry the tone, intact when all
+ * do, within INTACT_DB of each other. */
+static void
+judge_slots (Kind *kind, Receiver *r, guint i, GstClockTimeDiff lag)
+{
+  GArray *sent = L.sent[i];
+  const GstClockTime pad = HOP_NS / 2;
+
+  for (guint k = 0; k < sent->len; k++) {
+    GstClockTime m = g_array_index (sent, GstClockTime, k);
+    guint64 s0 = (m + SLOT_NS / 2) / SLOT_NS, len = 0;
+    GstClockTimeDiff best_d = 0;
+    double best = -G_MAXDOUBLE;
+
+    while (len < BLOCK_SLOTS && slot_on (L.tones[i], s0 + len))
+      len++;
+    if ((GstClockTimeDiff) m + lag < ALIGN_NS + SLOT_NS ||
+        m + lag + len * SLOT_NS + ALIGN_NS + SLOT_NS >= L.window_end)
+      continue;
+    for (gint step = 0; step <= 2 * (gint) (ALIGN_NS / ALIGN_STEP_NS); step++) {
+      GstClockTimeDiff d = (step % 2 ? 1 : -1) * (GstClockTimeDiff) ((step + 1) / 2) * ALIGN_STEP_NS;
+      GstClockTime a = m + lag + d, b = a + len * SLOT_NS;
+      double score = sum_db (r->windows, i, a - pad, b + pad, TRUE) -
+                     sum_db (r->windows, i, a - SLOT_NS, a - WIN * GST_SECOND / (guint64) RATE, FALSE) -
+                     sum_db (r->windows, i, b, b + SLOT_NS, FALSE);
+      if (score > best) {
+        best = score;
+        best_d = d;
+      }
+    }
+    for (guint64 q = 0; q < len; q++) {
+      GstClockTime a = m + lag + best_d + q * SLOT_NS, b = a + SLOT_NS + pad;
+      guint n = 0, on = 0;
+      float lo = G_MAXFLOAT, hi = -G_MAXFLOAT;
+
+      for (guint j = first_window (r->windows, a - pad); j < r->windows->len; j++) {
+        const Window *w = &g_array_index (r->windows, Window, j);
+        if (w->t + WIN * GST_SECOND / (guint64) RATE > b)
+          break;
+        n++;
+        on += w->db[i] > ON_DB;
+        lo = MIN (lo, w->db[i]);
+        hi = MAX (hi, w->db[i]);
+      }
+      kind->slots++;
+      kind->audible += n > 0 && 2 * on >= n;
+      kind->intact += n > 0 && on == n && hi - lo <= INTACT_DB;
+    }
+  }
+}
 
 static void
 collect (Kind *kind, Receiver *r)
@@ -243,31 +392,43 @@ collect (Kind *kind, Receiver *r)
     for (guint j = 0; j < got->len; j++) {
       GstClockTime e = g_array_index (got, GstClockTime, j);
       GstClockTimeDiff best = G_MAXINT64;
+      GstClockTime mouth = 0;
       for (guint k = 0; k < sent->len; k++) {
         GstClockTimeDiff d = GST_CLOCK_DIFF (g_array_index (sent, GstClockTime, k), e) - lag;
-        if (ABS (d) < ABS (best))
+        if (ABS (d) < ABS (best)) {
           best = d;
+          mouth = g_array_index (sent, GstClockTime, k);
+        }
       }
       if (ABS (best) <= MATCH_NS) {
         double ms = (lag + best) / 1e6;
         g_array_append_val (kind->ms, ms);
+        if (mouth < L.window_start + EDGE_NS)
+          g_array_append_val (kind->first, ms);
+        if (mouth + EDGE_NS >= L.window_end)
+          g_array_append_val (kind->last, ms);
         kind->heard++;
       }
     }
+    judge_slots (kind, r, i, lag);
   }
 }
 
 void
 loadgen_latency_report (JsonBuilder *b, const char *label)
 {
-  Kind kinds[2] = { { g_array_new (FALSE, FALSE, sizeof (double)) },
-                    { g_array_new (FALSE, FALSE, sizeof (double)) } };
+  Kind kinds[2] = { { 0 } };
   const char *names[2] = { "speaker", "listener" };
   GHashTableIter it;
   gpointer value;
 
   if (!L.enabled)
     return;
+  for (guint k = 0; k < 2; k++) {
+    kinds[k].ms = g_array_new (FALSE, FALSE, sizeof (double));
+    kinds[k].first = g_array_new (FALSE, FALSE, sizeof (double));
+    kinds[k].last = g_array_new (FALSE, FALSE, sizeof (double));
+  }
   g_mutex_lock (&L.lock);
   g_atomic_int_set (&L.open, FALSE);
   if (L.window_end == 0)
@@ -286,7 +447,12 @@ loadgen_latency_report (JsonBuilder *b, const char *label)
     double audible = kind->expected ? 100.0 * MIN (kind->heard, kind->expected) / kind->expected
                                     : NAN;
 
+    double audible_slots = kind->slots ? 100.0 * kind->audible / kind->slots : 0;
+    double intact_slots = kind->slots ? 100.0 * kind->intact / kind->slots : 0;
+
     g_array_sort (kind->ms, cmp_double);
+    g_array_sort (kind->first, cmp_double);
+    g_array_sort (kind->last, cmp_double);
     json_builder_set_member_name (b, names[k]);
     json_builder_begin_object (b);
     json_builder_set_member_name (b, "receivers");
@@ -301,13 +467,36 @@ loadgen_latency_report (JsonBuilder *b, const char *label)
     json_builder_add_double_value (b, kind->ms->len ? pct (kind->ms, 95) : 0);
     json_builder_set_member_name (b, "max_ms");
     json_builder_add_double_value (b, kind->ms->len ? pct (kind->ms, 100) : 0);
+    json_builder_set_member_name (b, "slots");
+    json_builder_add_int_value (b, kind->slots);
+    json_builder_set_member_name (b, "audible_slots_pct");
+    json_builder_add_double_value (b, audible_slots);
+    json_builder_set_member_name (b, "intact_slots_pct");
+    json_builder_add_double_value (b, intact_slots);
+    json_builder_set_member_name (b, "first_p50_ms");
+    json_builder_add_double_value (b, kind->first->len ? pct (kind->first, 50) : 0);
+    json_builder_set_member_name (b, "first_p95_ms");
+    json_builder_add_double_value (b, kind->first->len ? pct (kind->first, 95) : 0);
+    json_builder_set_member_name (b, "last_p50_ms");
+    json_builder_add_double_value (b, kind->last->len ? pct (kind->last, 50) : 0);
+    json_builder_set_member_name (b, "last_p95_ms");
+    json_builder_add_double_value (b, kind->last->len ? pct (kind->last, 95) : 0);
     json_builder_end_object (b);
+    if (kind->receivers)
+      g_printerr ("roomcast-loadgen: %s, %s: %.1f %% of %" G_GUINT64_FORMAT " tone slots "
+                  "audible, %.1f %% intact; p50 / p95 %.1f / %.1f ms in the first %u s, "
+                  "%.1f / %.1f ms in the last\n",
+                  label, names[k], audible_slots, kind->slots, intact_slots,
+                  pct (kind->first, 50), pct (kind->first, 95), (guint) (EDGE_NS / GST_SECOND),
+                  pct (kind->last, 50), pct (kind->last, 95));
     if (kind->receivers)
       g_printerr ("roomcast-loadgen: %s latency, %s hearing speakers: p50 %.1f p95 %.1f max "
                   "%.1f ms over %u keys (%.1f %% of keys heard), %u receivers\n",
                   label, names[k], pct (kind->ms, 50), pct (kind->ms, 95), pct (kind->ms, 100),
                   kind->ms->len, audible, kind->receivers);
     g_array_unref (kind->ms);
+    g_array_unref (kind->first);
+    g_array_unref (kind->last);
   }
   json_builder_end_object (b);
 }
