@@ -191,12 +191,14 @@ send_due (void)
 static int
 udp_socket (struct in_addr addr, int port)
 {
-  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr = addr,
+  struct sockaddr_in sa = { .sin_family = AF_INET,
+                            .sin_addr = addr,
                             .sin_port = htons ((uint16_t) port) };
   int fd = socket (AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
   if (fd < 0 || bind (fd, (struct sockaddr *) &sa, sizeof sa) < 0) {
-    fprintf (stderr, "jitter-relay: bind %s:%d: %s\n", inet_ntoa (addr), port, strerror (errno));
+    fprintf (stderr, "jitter-relay: bind %s:%d: %s\n", inet_ntoa (addr), port,
+             strerror (errno));
     exit (1);
   }
   return fd;
@@ -213,8 +215,9 @@ flow_for (const struct sockaddr_in *client, int port_index)
   }
   if (R.n_flows == MAX_FLOWS)
     return NULL;
-  R.flows[R.n_flows] = (Flow) { .client = *client, .port_index = port_index,
-                                .up_fd = udp_socket (R.upstream, 0) };
+  R.flows[R.n_flows] = (Flow){ .client = *client,
+                               .port_index = port_index,
+                               .up_fd = udp_socket (R.upstream, 0) };
   return &R.flows[R.n_flows++];
 }
 
@@ -250,9 +253,10 @@ parse_args (int argc, char **argv)
   if (argc % 2 != 1 || R.listen.s_addr == 0 || R.server.s_addr == 0 || R.upstream.s_addr == 0 ||
       R.min_port < 1 || max_port > 65535 || R.n_ports < 1 || R.n_ports > MAX_PORTS ||
       !(R.jitter_ms >= 0 && R.jitter_ms <= 10000)) {
-    fprintf (stderr, "usage: jitter-relay --listen IP --ports MIN-MAX --server IP "
-                     "--upstream IP --jitter-ms SD [--seed N]\n"
-                     "  (at most %d ports; SD 0-10000 ms; the three addresses IPv4)\n",
+    fprintf (stderr,
+             "usage: jitter-relay --listen IP --ports MIN-MAX --server IP "
+             "--upstream IP --jitter-ms SD [--seed N]\n"
+             "  (at most %d ports; SD 0-10000 ms; the three addresses IPv4)\n",
              MAX_PORTS);
     return -1;
   }
@@ -281,13 +285,13 @@ main (int argc, char **argv)
     struct timespec ts, *timeout = NULL;
 
     for (int p = 0; p < R.n_ports; p++)
-      fds[n++] = (struct pollfd) { .fd = R.listen_fd[p], .events = POLLIN };
+      fds[n++] = (struct pollfd){ .fd = R.listen_fd[p], .events = POLLIN };
     for (int f = 0; f < R.n_flows; f++)
-      fds[n++] = (struct pollfd) { .fd = R.flows[f].up_fd, .events = POLLIN };
+      fds[n++] = (struct pollfd){ .fd = R.flows[f].up_fd, .events = POLLIN };
     if (R.n_held > 0) {
       uint64_t now = now_ns (), due = R.heap[0].due, wait = due > now ? due - now : 0;
-      ts = (struct timespec) { .tv_sec = (time_t) (wait / 1000000000ull),
-                               .tv_nsec = (long) (wait % 1000000000ull) };
+      ts = (struct timespec){ .tv_sec = (time_t) (wait / 1000000000ull),
+                              .tv_nsec = (long) (wait % 1000000000ull) };
       timeout = &ts;
     }
     if (ppoll (fds, (nfds_t) n, timeout, NULL) < 0 && errno != EINTR) {
@@ -306,7 +310,8 @@ main (int argc, char **argv)
           break;
         if (i < R.n_ports) { /* client -> server */
           Flow *f = flow_for (&from, i);
-          struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = R.server,
+          struct sockaddr_in to = { .sin_family = AF_INET,
+                                    .sin_addr = R.server,
                                     .sin_port = htons ((uint16_t) (R.min_port + i)) };
           if (f == NULL) {
             R.dropped++;

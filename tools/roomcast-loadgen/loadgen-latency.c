@@ -41,8 +41,8 @@ typedef struct {
   GArray *windows;                   /* Window, ascending t */
   float tail[WIN];                   /* the samples not yet windowed */
   guint n_tail;
-  guint64 pos;                       /* samples received */
-  gint64 offs[OFFS];                 /* ear - pos of the last OFFS buffers */
+  guint64 pos;       /* samples received */
+  gint64 offs[OFFS]; /* ear - pos of the last OFFS buffers */
   guint n_offs;
 } Receiver;
 
@@ -154,7 +154,9 @@ add_windows (Receiver *r, const float *samples, gsize n, GstClockTime ear)
       Window w = { 0 };
       guint64 first = r->pos + used - WIN; /* the window's first sample in the stream */
 
-      w.t = (GstClockTime) MAX (off + (gint64) gst_util_uint64_scale_int (first, GST_SECOND, RATE), 0);
+      w.t = (GstClockTime) MAX (off +
+                                  (gint64) gst_util_uint64_scale_int (first, GST_SECOND, RATE),
+                                0);
       for (guint i = 0; i < L.n; i++)
         w.db[i] = (float) level_db (r->tail, WIN, L.tones[i]);
       g_array_append_val (r->windows, w);
@@ -343,10 +345,12 @@ judge_slots (Kind *kind, Receiver *r, guint i, GstClockTimeDiff lag)
         m + lag + len * SLOT_NS + ALIGN_NS + SLOT_NS >= L.window_end)
       continue;
     for (gint step = 0; step <= 2 * (gint) (ALIGN_NS / ALIGN_STEP_NS); step++) {
-      GstClockTimeDiff d = (step % 2 ? 1 : -1) * (GstClockTimeDiff) ((step + 1) / 2) * ALIGN_STEP_NS;
+      GstClockTimeDiff d = (step % 2 ? 1 : -1) * (GstClockTimeDiff) ((step + 1) / 2) *
+                           ALIGN_STEP_NS;
       GstClockTime a = m + lag + d, b = a + len * SLOT_NS;
       double score = sum_db (r->windows, i, a - pad, b + pad, TRUE) -
-                     sum_db (r->windows, i, a - SLOT_NS, a - WIN * GST_SECOND / (guint64) RATE, FALSE) -
+                     sum_db (r->windows, i, a - SLOT_NS, a - WIN * GST_SECOND / (guint64) RATE,
+                             FALSE) -
                      sum_db (r->windows, i, b, b + SLOT_NS, FALSE);
       if (score > best) {
         best = score;

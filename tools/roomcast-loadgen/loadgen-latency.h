@@ -10,11 +10,22 @@
  * the decoded buffer reached the appsink). All pipelines run on the same
  * system clock, so ear - mouth is the latency of that key. Each received
  * onset is matched to the sent onset nearest to (ear - the receiver's modal
- * lag for that tone), within 30 ms; the modal lag over all pairs within
+ * lag for that tone), within 40 ms; the modal lag over all pairs within
  * 1.5 s is unambiguous because the pattern is not periodic.
  *
  * Speakers hear the others through their mix-minus, listeners through the
- * full mix: latencies are pooled per receiver kind. The same taps measure a
+ * full mix: latencies are pooled per receiver kind, and also kept apart for
+ * the keys sent in the first and in the last 10 s of the window (growth).
+ *
+ * Per-slot quality (the issue's "audible and intact"): every receiver also
+ * keeps 10 ms Goertzel windows every 5 ms, timed by their place in its
+ * decoded stream (plus the earliest arrival of its last 50 buffers, so a
+ * buffer delivered late does not move them). Each sent burst is looked for
+ * within ±60 ms of the modal lag (the offset where the windows inside the
+ * burst are loudest and those in the slots around it quietest), then each of
+ * its slots is judged: audible when at least half of the windows inside the
+ * slot carry the tone (above the onset threshold), intact when all do and
+ * their levels are within 6 dB of each other (no gap, no dip). The same taps measure a
  * direct client-to-client path (loadgen-baseline.c).
  */
 #pragma once
