@@ -16,8 +16,11 @@
  * median 0.67 SD, p95 1.96 SD), independently, so packets reorder as on a
  * real network. One thread, ppoll() with a nanosecond timeout and a heap of
  * held packets ordered by due time, so that the relay's own delay stays
- * well under a millisecond at a few thousand packets a second. On SIGTERM or
- * SIGINT it prints one line of counts to stdout and exits 0.
+ * well under a millisecond at a few thousand packets a second (unless the
+ * machine starves it: tools/bench/run starts it at nice -10). On SIGTERM or
+ * SIGINT it prints one line of counts to stdout (packets each way, packets
+ * sent out of their flow's order, packets sent more than 1 ms after their
+ * due time) and exits 0.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,7 +44,7 @@
 
 typedef struct {
   uint64_t due, seq;
-  int fd;
+  int fd, flow, direction;
   struct sockaddr_in to;
   uint16_t len;
   uint8_t *data;
@@ -51,6 +54,7 @@ typedef struct {
   struct sockaddr_in client;
   int port_index; /* the listening socket the client sent to */
   int up_fd;
+  uint64_t last_sent_seq[2]; /* per direction: reorders are counted per flow */
 } Flow;
 
 static struct {
@@ -65,7 +69,7 @@ static struct {
   int n_held;
   uint64_t seq;
   /* counts */
-  uint64_t up, down, dropped, reordered, last_sent_seq[2];
+  uint64_t up, down, dropped, reordered, late_1ms;
   double delay_sum_ms, delay_max_ms, late_max_ms;
 } R;
 
@@ -121,7 +125,8 @@ heap_less (int a, int b)
 }
 
 static void
-hold (int fd, const struct sockaddr_in *to, const uint8_t *data, size_t len, int direction)
+hold (int fd, const struct sockaddr_in *to, const uint8_t *data, size_t len, int flow,
+      int direction)
 {
   double d = delay_ms ();
   int i = R.n_held;
@@ -139,9 +144,9 @@ hold (int fd, const struct sockaddr_in *to, const uint8_t *data, size_t len, int
   R.heap[i].len = (uint16_t) len;
   R.heap[i].fd = fd;
   R.heap[i].to = *to;
-  /* the direction in the sequence number's low bit: reorders are counted
-   * per direction */
-  R.heap[i].seq = (++R.seq << 1) | (uint64_t) direction;
+  R.heap[i].seq = ++R.seq;
+  R.heap[i].flow = flow;
+  R.heap[i].direction = direction;
   R.heap[i].due = now_ns () + (uint64_t) (d * 1e6);
   R.n_held++;
   R.delay_sum_ms += d;
@@ -160,15 +165,17 @@ send_due (void)
 
   while (R.n_held > 0 && R.heap[0].due <= now) {
     Held h = R.heap[0];
-    int i = 0, dir = (int) (h.seq & 1);
+    Flow *f = &R.flows[h.flow];
+    int i = 0;
     double late = (now - h.due) / 1e6;
 
     if (late > R.late_max_ms)
       R.late_max_ms = late;
-    if (h.seq < R.last_sent_seq[dir])
+    R.late_1ms += late > 1.0;
+    if (h.seq < f->last_sent_seq[h.direction])
       R.reordered++;
     else
-      R.last_sent_seq[dir] = h.seq;
+      f->last_sent_seq[h.direction] = h.seq;
     if (sendto (h.fd, h.data, h.len, 0, (const struct sockaddr *) &h.to, sizeof h.to) < 0 &&
         errno != EAGAIN && errno != ECONNREFUSED)
       perror ("jitter-relay: sendto");
@@ -317,11 +324,11 @@ main (int argc, char **argv)
             R.dropped++;
             continue;
           }
-          hold (f->up_fd, &to, buf, (size_t) len, 0);
+          hold (f->up_fd, &to, buf, (size_t) len, (int) (f - R.flows), 0);
           R.up++;
         } else { /* server -> client */
           Flow *f = &R.flows[i - R.n_ports];
-          hold (R.listen_fd[f->port_index], &f->client, buf, (size_t) len, 1);
+          hold (R.listen_fd[f->port_index], &f->client, buf, (size_t) len, i - R.n_ports, 1);
           R.down++;
         }
       }
@@ -329,11 +336,11 @@ main (int argc, char **argv)
     send_due ();
   }
   printf ("jitter-relay: up %llu down %llu dropped %llu reordered %llu flows %d "
-          "delay mean %.2f max %.2f ms, sent late by at most %.2f ms\n",
+          "delay mean %.2f max %.2f ms, sent late by more than 1 ms %llu, at most %.2f ms\n",
           (unsigned long long) R.up, (unsigned long long) R.down,
           (unsigned long long) R.dropped, (unsigned long long) R.reordered, R.n_flows,
           R.up + R.down ? R.delay_sum_ms / (double) (R.up + R.down) : 0.0, R.delay_max_ms,
-          R.late_max_ms);
+          (unsigned long long) R.late_1ms, R.late_max_ms);
   fflush (stdout);
   return 0;
 }
