@@ -27,6 +27,7 @@ struct _LightTransport {
   gpointer user_data;
   LightTransportState state;
   char *error;
+  gint64 ice_us, dtls_us; /* when ICE, then DTLS, connected; 0 = not yet */
 };
 
 /* RFC 3550 6.3.1: 0.5 to 1.5 times the interval (5 s), at random */
@@ -70,6 +71,7 @@ dtls_done (LightTransport *self)
     return;
   }
   self->state = LIGHT_TRANSPORT_CONNECTED;
+  self->dtls_us = g_get_monotonic_time ();
 }
 
 static void
@@ -157,8 +159,10 @@ on_datagram (guint8 *pkt, gsize len, const struct sockaddr *from, socklen_t from
   if (pkt[0] <= 3) {
     if (light_ice_receive (self->ice, pkt, len, from, from_len, arrival_us) ==
           LIGHT_ICE_CONNECTED &&
-        !self->dtls_started)
+        !self->dtls_started) {
+      self->ice_us = arrival_us;
       start_dtls (self);
+    }
     return;
   }
   if (pkt[0] >= 20 && pkt[0] <= 63) {
@@ -273,4 +277,11 @@ const char *
 light_transport_get_error (LightTransport *self)
 {
   return self->error;
+}
+
+void
+light_transport_get_times (LightTransport *self, gint64 *ice_us, gint64 *dtls_us)
+{
+  *ice_us = self->ice_us;
+  *dtls_us = self->dtls_us;
 }

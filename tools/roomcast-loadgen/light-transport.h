@@ -49,5 +49,8 @@ gboolean light_transport_add_remote (LightTransport *self, const char *line);
 
 LightTransportState light_transport_get_state (LightTransport *self);
 const char *light_transport_get_error (LightTransport *self);
+/* When ICE connected (the first check answered) and when DTLS did (SRTP keys
+ * in place), g_get_monotonic_time(); 0 = not yet. */
+void light_transport_get_times (LightTransport *self, gint64 *ice_us, gint64 *dtls_us);
 
 G_END_DECLS

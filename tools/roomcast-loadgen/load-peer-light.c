@@ -190,6 +190,8 @@ on_answer_ack (RcTestClient *client, JsonArray *args, gpointer data)
 
   if (o == NULL || !json_object_get_boolean_member_with_default (o, "ok", FALSE))
     fail (p, "media:answer", "refused");
+  else
+    p->counters.stage_us[LOAD_STAGE_ANSWERED] = g_get_monotonic_time ();
 }
 
 /* The recvonly answer this listener writes itself. */
@@ -228,6 +230,7 @@ handle_offer (LoadPeer *p, JsonObject *offer)
 
   if (p->offered)
     return; /* one media session per listener */
+  p->counters.stage_us[LOAD_STAGE_OFFER] = g_get_monotonic_time ();
   p->offered = TRUE;
   if (text == NULL || gst_sdp_message_new_from_text (text, &sdp) != GST_SDP_OK ||
       gst_sdp_message_medias_len (sdp) < 1) {
@@ -361,6 +364,7 @@ on_join_ack (RcTestClient *client, JsonArray *args, gpointer data)
     fail (p, "room:join", "refused");
     return;
   }
+  p->counters.stage_us[LOAD_STAGE_JOINED] = g_get_monotonic_time ();
   rc_test_client_emit (p->client, "media:connect", NULL, on_connect_ack, p);
 }
 
@@ -380,6 +384,7 @@ poll_connected (gpointer data)
   if (!rc_test_client_is_connected (p->client))
     return G_SOURCE_CONTINUE;
   p->poll = 0;
+  p->counters.stage_us[LOAD_STAGE_SOCKET] = g_get_monotonic_time ();
   json = g_strdup_printf ("{\"roomId\":\"%s\"}", p->room);
   arg = json_from_string (json, NULL);
   rc_test_client_emit (p->client, "room:join", arg, on_join_ack, p);
@@ -429,6 +434,9 @@ light_get_counters (LoadPeer *p, LoadPeerCounters *c)
 {
   *c = p->counters;
   c->start_us = p->start_us;
+  if (p->transport)
+    light_transport_get_times (p->transport, &c->stage_us[LOAD_STAGE_ICE],
+                               &c->stage_us[LOAD_STAGE_DTLS]);
 }
 
 static double

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <glib.h>
+#include <string.h>
 
 #include "rc-test-client.h"
 
@@ -39,6 +40,20 @@ typedef struct {
   const char *local_ip;   /* ICE host candidates on this address only (NULL: 127.0.0.1) */
 } LoadPeerOptions;
 
+/* Where a light listener's join → first audio goes: when each step ended
+ * (g_get_monotonic_time(); 0 = not reached, or not measured by this kind of
+ * peer). The first stage starts at start_us, each other one where the
+ * previous ended; first_packet_us ends the last. */
+typedef enum {
+  LOAD_STAGE_SOCKET,   /* Socket.IO namespace connected (polled every 20 ms) */
+  LOAD_STAGE_JOINED,   /* room:join answered */
+  LOAD_STAGE_OFFER,    /* media:connect answered with the offer */
+  LOAD_STAGE_ANSWERED, /* media:answer acknowledged */
+  LOAD_STAGE_ICE,      /* first ICE check answered */
+  LOAD_STAGE_DTLS,     /* DTLS handshake done, SRTP keys in place */
+  LOAD_N_STAGES
+} LoadStage;
+
 typedef struct {
   guint64 packets;        /* RTP packets received */
   guint64 bytes;
@@ -46,6 +61,7 @@ typedef struct {
   double jitter_ms;       /* RFC 3550 interarrival jitter estimate, 48 kHz clock */
   gint64 start_us;        /* g_get_monotonic_time() at load_peer_start() */
   gint64 first_packet_us; /* ... when the first RTP packet arrived; 0 = none yet */
+  gint64 stage_us[LOAD_N_STAGES];
 } LoadPeerCounters;
 
 /* The load generator's view of tests/lib's receiver counters (@k). */
@@ -58,6 +74,7 @@ load_peer_counters_from_test (LoadPeerCounters *c, const RcTestClientCounters *k
   c->jitter_ms = k->jitter_ms;
   c->start_us = start_us;
   c->first_packet_us = k->first_packet_us;
+  memset (c->stage_us, 0, sizeof c->stage_us);
 }
 
 typedef struct _LoadPeer LoadPeer;

@@ -251,15 +251,52 @@ kind_of (const LoadgenPeer *p)
 
 /* The receive figures of one kind of peer over the window: what verifies
  * the light listeners against webrtcbin listeners of the same room. */
+static const char *const stage_names[LOAD_N_STAGES + 1] = {
+  "socket", "join", "offer", "answer", "ice", "dtls", "first_packet",
+};
+
+/* Join → first audio stage by stage (LoadStage), for the peers that
+ * measured every stage: one set of percentiles per stage, in ms. */
+static void
+add_stages (JsonBuilder *b, GArray **stages)
+{
+  if (stages[0]->len == 0)
+    return;
+  json_builder_set_member_name (b, "join_stages_ms");
+  json_builder_begin_object (b);
+  for (guint s = 0; s <= LOAD_N_STAGES; s++)
+    add_percentiles (b, stage_names[s], stages[s]);
+  json_builder_end_object (b);
+}
+
+static void
+note_stages (GArray **stages, const LoadPeerCounters *c)
+{
+  gint64 prev = c->start_us;
+
+  for (guint s = 0; s < LOAD_N_STAGES; s++)
+    if (c->stage_us[s] == 0)
+      return;
+  for (guint s = 0; s <= LOAD_N_STAGES; s++) {
+    gint64 end = s < LOAD_N_STAGES ? c->stage_us[s] : c->first_packet_us;
+
+    g_array_append_val (stages[s], (double) { MAX (0, end - prev) / 1000.0 });
+    prev = end;
+  }
+}
+
 static void
 add_kind (JsonBuilder *b, Loadgen *lg, Kind kind, gint64 window_us)
 {
   g_autoptr (GArray) join = g_array_new (FALSE, FALSE, sizeof (double));
+  GArray *stages[LOAD_N_STAGES + 1];
   g_autoptr (GArray) jitter = g_array_new (FALSE, FALSE, sizeof (double));
   guint peers = 0, conn = 0, silent = 0;
   guint64 packets = 0, gaps = 0;
   double expected;
 
+  for (guint s = 0; s <= LOAD_N_STAGES; s++)
+    stages[s] = g_array_new (FALSE, FALSE, sizeof (double));
   for (guint i = 0; i < lg->peers->len; i++) {
     LoadgenPeer *p = g_ptr_array_index (lg->peers, i);
     LoadPeerCounters c;
@@ -272,8 +309,10 @@ add_kind (JsonBuilder *b, Loadgen *lg, Kind kind, gint64 window_us)
       continue;
     conn++;
     p->klass->get_counters (p->peer, &c);
-    if (c.first_packet_us)
+    if (c.first_packet_us) {
       g_array_append_val (join, (double) { (c.first_packet_us - c.start_us) / 1000.0 });
+      note_stages (stages, &c);
+    }
     got = c.packets - p->at_measure.packets;
     packets += got;
     gaps += c.seq_gaps - p->at_measure.seq_gaps;
@@ -281,7 +320,7 @@ add_kind (JsonBuilder *b, Loadgen *lg, Kind kind, gint64 window_us)
     g_array_append_val (jitter, c.jitter_ms);
   }
   if (peers == 0)
-    return;
+    goto out;
   expected = conn * LOADGEN_PACKETS_PER_S * window_us / 1e6;
   json_builder_set_member_name (b, kind_names[kind]);
   json_builder_begin_object (b);
@@ -294,7 +333,11 @@ add_kind (JsonBuilder *b, Loadgen *lg, Kind kind, gint64 window_us)
   add_int (b, "silent_receivers", silent);
   add_percentiles (b, "jitter_ms", jitter);
   add_percentiles (b, "join_ms", join);
+  add_stages (b, stages);
   json_builder_end_object (b);
+out:
+  for (guint s = 0; s <= LOAD_N_STAGES; s++)
+    g_array_unref (stages[s]);
 }
 
 gboolean
