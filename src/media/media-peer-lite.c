@@ -32,9 +32,9 @@ struct _RcMediaPeerLite {
 
   GstElement *sink; /* the room's icelitesink (ref), once attached */
   Link *link;
-  gulong state_id;
-  GstPad *source; /* the stream it carries (ref) */
-  gboolean added; /* add-peer done */
+  gboolean dispatched; /* link in the sink's Dispatch */
+  GstPad *source;      /* the stream it carries (ref) */
+  gboolean added;      /* add-peer done */
   guint32 ssrc;
   char *ufrag, *pwd;
 
@@ -245,22 +245,92 @@ apply_state (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* One `peer-state-changed` handler per element, not one per peer: a
+ * state change costs a lookup, not a call per peer of the room (a join
+ * storm of n listeners would cost n² calls in the network thread). The
+ * table (peer id → Link, ref) is filled and emptied on the main thread and
+ * read by the element's network thread, hence the lock. */
+typedef struct {
+  GMutex lock;
+  GHashTable *links; /* peer id (the Link's) → Link (ref) */
+} Dispatch;
+
+#define DISPATCH_KEY "rc-media-peer-lite-dispatch"
+
+static void
+dispatch_free (gpointer data)
+{
+  Dispatch *d = data;
+
+  g_hash_table_unref (d->links);
+  g_mutex_clear (&d->lock);
+  g_free (d);
+}
+
 /* The element's network thread: copy, and hand it to the main context. */
 static void
 on_peer_state_changed (GstElement *sink, const char *peer_id, const char *state,
                        const char *reason, gpointer data)
 {
-  Link *link = data;
+  Dispatch *d = data;
+  Link *link;
   StateChange *c;
 
-  if (g_strcmp0 (peer_id, link->peer_id) != 0)
+  if (peer_id == NULL)
+    return;
+  g_mutex_lock (&d->lock);
+  link = g_hash_table_lookup (d->links, peer_id);
+  if (link != NULL)
+    link_ref (link);
+  g_mutex_unlock (&d->lock);
+  if (link == NULL)
     return;
   c = g_new0 (StateChange, 1);
-  c->link = link_ref (link);
+  c->link = link;
   c->state = g_strdup (state);
   c->reason = g_strdup (reason);
   g_main_context_invoke_full (link->context, G_PRIORITY_DEFAULT, apply_state, c,
                               state_change_free);
+}
+
+/* Main thread: the element's Dispatch, made and connected on first use
+ * (the element owns it: freed with the element, after its handlers). */
+static Dispatch *
+ensure_dispatch (GstElement *sink)
+{
+  Dispatch *d = g_object_get_data (G_OBJECT (sink), DISPATCH_KEY);
+
+  if (d != NULL)
+    return d;
+  d = g_new0 (Dispatch, 1);
+  g_mutex_init (&d->lock);
+  d->links = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, link_unref);
+  g_object_set_data_full (G_OBJECT (sink), DISPATCH_KEY, d, dispatch_free);
+  g_signal_connect (sink, "peer-state-changed", G_CALLBACK (on_peer_state_changed), d);
+  return d;
+}
+
+static void
+dispatch_add (GstElement *sink, Link *link)
+{
+  Dispatch *d = ensure_dispatch (sink);
+
+  g_mutex_lock (&d->lock);
+  g_hash_table_replace (d->links, link->peer_id, link_ref (link));
+  g_mutex_unlock (&d->lock);
+}
+
+static void
+dispatch_remove (GstElement *sink, Link *link)
+{
+  Dispatch *d = g_object_get_data (G_OBJECT (sink), DISPATCH_KEY);
+
+  if (d == NULL)
+    return;
+  g_mutex_lock (&d->lock);
+  if (g_hash_table_lookup (d->links, link->peer_id) == link)
+    g_hash_table_remove (d->links, link->peer_id);
+  g_mutex_unlock (&d->lock);
 }
 
 /* --- RcMediaPeer ---------------------------------------------------------- */
@@ -283,10 +353,8 @@ peer_attach (RcMediaPeer *peer, GstBin *bin, GError **error)
   g_weak_ref_init (&self->link->peer, self);
   self->link->peer_id = g_strdup (self->name);
   self->link->context = g_main_context_ref (self->context);
-  self->state_id = g_signal_connect_data (self->sink, "peer-state-changed",
-                                          G_CALLBACK (on_peer_state_changed),
-                                          link_ref (self->link),
-                                          (GClosureNotify) (void (*) (void)) link_unref, 0);
+  dispatch_add (self->sink, self->link);
+  self->dispatched = TRUE;
   return TRUE;
 }
 
@@ -553,7 +621,9 @@ peer_close (RcMediaPeer *peer)
   peer_get_stats (peer, &self->last);
   self->closed = TRUE;
   if (self->sink != NULL) {
-    g_clear_signal_handler (&self->state_id, self->sink);
+    if (self->dispatched)
+      dispatch_remove (self->sink, self->link);
+    self->dispatched = FALSE;
     gboolean removed = FALSE;
 
     if (self->added)

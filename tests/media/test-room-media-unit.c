@@ -679,6 +679,101 @@ test_lite_room (void)
   rc_room_media_free (media);
 }
 
+/* The room's icelitesink reports peer states by its peer names (room-media.c's
+ * peer_name(): "peer<n>-<user>") from its own thread; the peers share one
+ * handler (a lookup per change, not a call per peer of the room), and each
+ * hears only its own changes; a peer that left hears nothing more. */
+typedef struct {
+  GstElement *sink;
+  const char *peer_id, *state;
+} Report;
+
+static gpointer
+report_thread (gpointer data)
+{
+  Report *r = data;
+
+  g_signal_emit_by_name (r->sink, "peer-state-changed", r->peer_id, r->state, "");
+  return NULL;
+}
+
+static void
+report (GstElement *sink, const char *peer_id, const char *state)
+{
+  Report r = { sink, peer_id, state };
+
+  g_thread_join (g_thread_new ("report", report_thread, &r));
+}
+
+typedef struct {
+  RcMediaPeer *peer;
+  RcMediaPeerState state;
+} StateIs;
+
+static gboolean
+state_is (gpointer data)
+{
+  StateIs *s = data;
+
+  return rc_media_peer_get_state (s->peer) == s->state;
+}
+
+static void
+test_lite_state_dispatch (void)
+{
+  g_autoptr (RcConfig) config = rc_config_new ();
+  g_autoptr (GError) error = NULL;
+  RcMediaPeerFactory peers = rc_media_peer_lite_factory (config);
+  RcMediaPeerFactory senders = rc_media_peer_webrtc_send_factory (config);
+  Seen seen = { 0 };
+  RcRoomMedia *media;
+  RcMediaPeer *p[3];
+  g_autoptr (GstElement) sink = NULL;
+  guint signal;
+  gulong handler;
+
+  config->rtc_listen_ip = g_strdup ("127.0.0.1");
+  media = rc_room_media_new (config, "lite", 4, &peers, &senders, &callbacks, &seen, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (p); i++) {
+    g_autofree char *id = g_strdup_printf ("p%u", i), *user = g_strdup_printf ("u%u", i);
+
+    p[i] = rc_room_media_add_user_peer (media, id, user, &error);
+    g_assert_no_error (error);
+  }
+  sink = gst_bin_get_by_name (GST_BIN (rc_room_media_get_pipeline (media)), "icelite");
+  g_assert_nonnull (sink);
+  /* One handler: with it blocked, none is left. */
+  signal = g_signal_lookup ("peer-state-changed", G_OBJECT_TYPE (sink));
+  handler = g_signal_handler_find (sink, G_SIGNAL_MATCH_ID, signal, 0, NULL, NULL, NULL);
+  g_assert_cmpuint (handler, !=, 0);
+  g_signal_handler_block (sink, handler);
+  g_assert_false (g_signal_has_handler_pending (sink, signal, 0, FALSE));
+  g_signal_handler_unblock (sink, handler);
+
+  report (sink, "peer2-u1", "checking");
+  g_assert_true (rc_test_wait_until (5000, state_is, &(StateIs){ p[1], RC_MEDIA_PEER_CONNECTING }));
+  report (sink, "peer3-u2", "connected");
+  g_assert_true (rc_test_wait_until (5000, state_is, &(StateIs){ p[2], RC_MEDIA_PEER_CONNECTED }));
+  report (sink, "nobody", "failed");
+
+  /* p1 leaves and comes back as peer4-u1: the old name reaches nobody. */
+  g_assert_true (rc_room_media_remove_peer (media, "p1"));
+  p[1] = rc_room_media_add_user_peer (media, "p1", "u1", &error);
+  g_assert_no_error (error);
+  report (sink, "peer2-u1", "failed"); /* would stick: connected does not undo failed */
+  report (sink, "peer4-u1", "connected");
+  g_assert_true (rc_test_wait_until (5000, state_is, &(StateIs){ p[1], RC_MEDIA_PEER_CONNECTED }));
+  g_assert_cmpint (rc_media_peer_get_state (p[0]), ==, RC_MEDIA_PEER_NEW);
+  for (guint i = 0; i < G_N_ELEMENTS (p); i++) {
+    g_autofree char *id = g_strdup_printf ("p%u", i);
+
+    g_assert_true (rc_room_media_remove_peer (media, id));
+  }
+  g_assert_cmpuint (seen.errors, ==, 0);
+  rc_room_media_free (media);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -696,6 +791,7 @@ main (int argc, char **argv)
   g_test_add_func ("/room-media-unit/peer-factory", test_peer_factory);
   g_test_add_func ("/room-media-unit/close-busy-peer", test_close_busy_peer);
   g_test_add_func ("/room-media-unit/lite-room", test_lite_room);
+  g_test_add_func ("/room-media-unit/lite-state-dispatch", test_lite_state_dispatch);
   int status = g_test_run ();
   rc_media_peer_webrtc_wait_torn_down ();
   return status;
