@@ -32,6 +32,10 @@
 #define SR_INTERVAL_US G_USEC_PER_SEC
 #define RECV_BUDGET 256
 #define SEND_BUFFER_BYTES (4 * 1024 * 1024)
+/* A join storm's STUN checks and DTLS flights queue here while the network
+ * thread signs a handshake: the default (208 KiB, a few hundred small
+ * datagrams' truesize) can overflow. Capped by net.core.rmem_max. */
+#define RECV_BUFFER_BYTES (4 * 1024 * 1024)
 #define RTCP_CNAME "roomcast"
 
 typedef struct {
@@ -383,7 +387,7 @@ bind_in_range (GstIceLiteSink * sink, const char *address, guint min_port,
   g_autoptr (GInetAddress) inet = g_inet_address_new_from_string (address);
   struct sockaddr_storage ss;
   socklen_t len;
-  int fd, sndbuf = SEND_BUFFER_BYTES;
+  int fd, sndbuf = SEND_BUFFER_BYTES, rcvbuf = RECV_BUFFER_BYTES;
   guint lo, hi, span, start;
 
   if (inet == NULL) {
@@ -406,6 +410,7 @@ bind_in_range (GstIceLiteSink * sink, const char *address, guint min_port,
     return -1;
   }
   (void) setsockopt (fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+  (void) setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
 
   span = hi - lo + 1;
   start = lo == 0 ? 0 : g_random_int_range (0, (gint32) span);
