@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "icelite-dtls.h"
+#include "icelite-fingerprint.h"
 
 #include <string.h>
 
@@ -217,47 +218,27 @@ static gboolean
 parse_fingerprint (const char *fingerprint, const EVP_MD ** md,
     guint8 * digest, guint * digest_len, GError ** error)
 {
-  static const struct {
-    const char *sdp;
-    const char *openssl;
-  } algorithms[] = {
-    { "sha-1", "SHA1" }, { "sha-224", "SHA224" }, { "sha-256", "SHA256" },
-    { "sha-384", "SHA384" }, { "sha-512", "SHA512" },
+  static const char *const openssl_names[RC_FINGERPRINT_N_HASHES] = {
+    [RC_FINGERPRINT_SHA1] = "SHA1",[RC_FINGERPRINT_SHA224] = "SHA224",
+    [RC_FINGERPRINT_SHA256] = "SHA256",[RC_FINGERPRINT_SHA384] = "SHA384",
+    [RC_FINGERPRINT_SHA512] = "SHA512",
   };
-  const char *space = fingerprint ? strchr (fingerprint, ' ') : NULL;
-  const char *p;
-  guint n = 0;
+  RcFingerprintHash hash;
+  guint8 parsed[RC_FINGERPRINT_MAX_DIGEST];
 
   *md = NULL;
-  if (space != NULL) {
-    for (gsize i = 0; i < G_N_ELEMENTS (algorithms); i++)
-      if (g_ascii_strncasecmp (fingerprint, algorithms[i].sdp,
-              (gsize) (space - fingerprint)) == 0
-          && strlen (algorithms[i].sdp) == (gsize) (space - fingerprint))
-        *md = EVP_get_digestbyname (algorithms[i].openssl);
+  if (rc_fingerprint_parse (fingerprint, &hash, parsed) == RC_FINGERPRINT_OK)
+    *md = EVP_get_digestbyname (openssl_names[hash]);
+  if (*md == NULL
+      || (gsize) EVP_MD_get_size (*md) != rc_fingerprint_hash_len (hash)) {
+    *md = NULL;
+    g_set_error (error, RC_DTLS_ERROR, RC_DTLS_ERROR_FINGERPRINT,
+        "not a certificate fingerprint (\"sha-256 AB:CD:...\")");
+    return FALSE;
   }
-  if (*md == NULL)
-    goto bad;
-  for (p = space + 1;; p += 3) {
-    int hi = g_ascii_xdigit_value (p[0]);
-    int lo = hi < 0 ? -1 : g_ascii_xdigit_value (p[1]);
-    if (lo < 0 || n >= EVP_MAX_MD_SIZE)
-      goto bad;
-    digest[n++] = (guint8) (hi << 4 | lo);
-    if (p[2] == '\0')
-      break;
-    if (p[2] != ':')
-      goto bad;
-  }
-  if (n != (guint) EVP_MD_get_size (*md))
-    goto bad;
-  *digest_len = n;
+  *digest_len = (guint) rc_fingerprint_hash_len (hash);
+  memcpy (digest, parsed, *digest_len);
   return TRUE;
-
-bad:
-  g_set_error (error, RC_DTLS_ERROR, RC_DTLS_ERROR_FINGERPRINT,
-      "not a certificate fingerprint (\"sha-256 AB:CD:...\")");
-  return FALSE;
 }
 
 gboolean

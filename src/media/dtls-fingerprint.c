@@ -1,35 +1,34 @@
 /* roomcast: DTLS certificate fingerprints; see dtls-fingerprint.h. */
 #include "media/dtls-fingerprint.h"
+#include "icelite-fingerprint.h"
 #include "media/media-sdp.h"
 
 #include <string.h>
 
-/* Weakest first: the index is the preference. */
+/* The hash functions GLib can verify, weakest first (the index is the
+ * preference); sha-224 has no GChecksumType. */
 static const struct {
-  const char *name;
+  RcFingerprintHash hash;
   GChecksumType type;
-  gsize len;
 } hashes[] = {
-  { "sha-1", G_CHECKSUM_SHA1, 20 },
-  { "sha-256", G_CHECKSUM_SHA256, 32 },
-  { "sha-384", G_CHECKSUM_SHA384, 48 },
-  { "sha-512", G_CHECKSUM_SHA512, 64 },
+  { RC_FINGERPRINT_SHA1, G_CHECKSUM_SHA1 },
+  { RC_FINGERPRINT_SHA256, G_CHECKSUM_SHA256 },
+  { RC_FINGERPRINT_SHA384, G_CHECKSUM_SHA384 },
+  { RC_FINGERPRINT_SHA512, G_CHECKSUM_SHA512 },
 };
 
-#define MAX_DIGEST 64
-
-/* Parses @value into its hash's index and digest; -1 with @error when it
- * is not a fingerprint we can verify. */
+/* Parses @value (plugins/icelite's parser) into its hash's index in
+ * hashes[] and digest; -1 with @error when it is not a fingerprint we can
+ * verify. */
 static gint
 parse (const char *value, guint8 *digest, GError **error)
 {
-  const char *space = strchr (value, ' ');
-  const char *hex;
+  RcFingerprintHash hash = RC_FINGERPRINT_N_HASHES;
+  RcFingerprintResult result = rc_fingerprint_parse (value, &hash, digest);
   gint h = -1;
 
-  for (guint i = 0; space && i < G_N_ELEMENTS (hashes); i++)
-    if ((gsize) (space - value) == strlen (hashes[i].name) &&
-        g_ascii_strncasecmp (value, hashes[i].name, space - value) == 0)
+  for (guint i = 0; i < G_N_ELEMENTS (hashes); i++)
+    if (hashes[i].hash == hash)
       h = (gint) i;
   if (h < 0) {
     g_set_error (error, RC_MEDIA_SDP_ERROR, RC_MEDIA_SDP_ERROR_INVALID,
@@ -37,18 +36,12 @@ parse (const char *value, guint8 *digest, GError **error)
                  "sha-512");
     return -1;
   }
-  hex = space + 1;
-  for (gsize i = 0; i < hashes[h].len; i++) {
-    const char *pair = hex + 3 * i;
-    if (!g_ascii_isxdigit (pair[0]) || !g_ascii_isxdigit (pair[1]) ||
-        pair[2] != (i + 1 < hashes[h].len ? ':' : '\0')) {
-      g_set_error (error, RC_MEDIA_SDP_ERROR, RC_MEDIA_SDP_ERROR_INVALID,
-                   "sdp: a=fingerprint is not a hex fingerprint of %s (%" G_GSIZE_FORMAT
-                   " bytes as XX:XX:...)",
-                   hashes[h].name, hashes[h].len);
-      return -1;
-    }
-    digest[i] = (guint8) (g_ascii_xdigit_value (pair[0]) << 4 | g_ascii_xdigit_value (pair[1]));
+  if (result != RC_FINGERPRINT_OK) {
+    g_set_error (error, RC_MEDIA_SDP_ERROR, RC_MEDIA_SDP_ERROR_INVALID,
+                 "sdp: a=fingerprint is not a hex fingerprint of %s (%" G_GSIZE_FORMAT
+                 " bytes as XX:XX:...)",
+                 rc_fingerprint_hash_name (hash), rc_fingerprint_hash_len (hash));
+    return -1;
   }
   return h;
 }
@@ -56,7 +49,7 @@ parse (const char *value, guint8 *digest, GError **error)
 gboolean
 rc_dtls_fingerprint_check (const char *value, GError **error)
 {
-  guint8 digest[MAX_DIGEST];
+  guint8 digest[RC_FINGERPRINT_MAX_DIGEST];
 
   g_return_val_if_fail (value != NULL, FALSE);
   return parse (value, digest, error) >= 0;
@@ -124,7 +117,7 @@ rc_dtls_certificate_matches (const char *pem, const char *const *fingerprints)
 {
   g_autoptr (GBytes) der = NULL;
   g_autoptr (GChecksum) checksum = NULL;
-  guint8 expected[MAX_DIGEST], actual[MAX_DIGEST];
+  guint8 expected[RC_FINGERPRINT_MAX_DIGEST], actual[RC_FINGERPRINT_MAX_DIGEST];
   gsize actual_len = sizeof actual;
   gint strongest = -1;
   gboolean match = FALSE;
@@ -137,7 +130,7 @@ rc_dtls_certificate_matches (const char *pem, const char *const *fingerprints)
   checksum = g_checksum_new (hashes[strongest].type);
   g_checksum_update (checksum, g_bytes_get_data (der, NULL), g_bytes_get_size (der));
   g_checksum_get_digest (checksum, actual, &actual_len);
-  g_assert (actual_len == hashes[strongest].len);
+  g_assert (actual_len == rc_fingerprint_hash_len (hashes[strongest].hash));
   for (guint i = 0; fingerprints[i]; i++) {
     guint8 diff = 0;
     if (parse (fingerprints[i], expected, NULL) != strongest)
