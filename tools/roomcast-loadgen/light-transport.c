@@ -264,7 +264,14 @@ light_transport_get_candidate (LightTransport *self)
 gboolean
 light_transport_add_remote (LightTransport *self, const char *line)
 {
-  return light_ice_add_remote (self->ice, line);
+  if (!light_ice_add_remote (self->ice, line))
+    return FALSE;
+  /* The first check now, as a browser does, not at the next shared tick
+   * (up to LIGHT_RX_TICK_MS later: 25 ms of every join on average). */
+  if (self->state == LIGHT_TRANSPORT_CONNECTING &&
+      light_ice_tick (self->ice, g_get_monotonic_time ()) == LIGHT_ICE_FAILED)
+    fail (self, "ice", "no candidate pair answered");
+  return TRUE;
 }
 
 LightTransportState
