@@ -47,6 +47,17 @@ describe("room audio in Chromium across 3 nodes on one Redis", { skip: skip ?? f
       env: { WEB_ROOT, RTC_LISTEN_IP: "127.0.0.1", SEATS_PER_ROOM: "8", ROOM_GRACE_PERIOD_S: "60" },
     });
     browser = await launchChromium();
+    // A page allows connecting to the nodes its node knew when it served the
+    // page (docs/operations.md#several-nodes): nodes started together learn
+    // of each other at their next heartbeat. Pages are opened once every
+    // node's page names every node.
+    const origins = cluster.nodes.map((n) => n.url.replace("http:", "ws:"));
+    for (const n of cluster.nodes) {
+      await waitFor(async () => {
+        const csp = (await fetch(`${n.url}/`)).headers.get("content-security-policy") ?? "";
+        return origins.every((o) => csp.includes(o));
+      }, 15000, `${n.url}'s page names every node`);
+    }
   });
   after(async () => {
     saveLogs("cluster-media", pages);
