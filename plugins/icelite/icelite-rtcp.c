@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "icelite-rtcp.h"
+#include "icelite-bytes.h"
 
 #include <string.h>
 
@@ -11,22 +12,6 @@
 #define SDES_CNAME 1
 /* seconds from 1900-01-01 (NTP era 0) to 1970-01-01 */
 #define NTP_UNIX_OFFSET G_GUINT64_CONSTANT (2208988800)
-
-static inline void
-put32 (guint8 * p, guint32 v)
-{
-  p[0] = v >> 24;
-  p[1] = v >> 16;
-  p[2] = v >> 8;
-  p[3] = v;
-}
-
-static inline guint32
-get32 (const guint8 * p)
-{
-  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 |
-      p[3];
-}
 
 guint64
 rc_icelite_ntp_now (void)
@@ -55,18 +40,18 @@ rc_icelite_rtcp_build_sr (guint8 * buf, gsize max, guint32 ssrc, guint64 ntp,
   buf[1] = RTCP_SR;
   buf[2] = 0;
   buf[3] = 6;                   /* 28 bytes / 4 - 1 */
-  put32 (buf + 4, ssrc);
-  put32 (buf + 8, (guint32) (ntp >> 32));
-  put32 (buf + 12, (guint32) ntp);
-  put32 (buf + 16, rtp_timestamp);
-  put32 (buf + 20, packets);
-  put32 (buf + 24, octets);
+  rc_icelite_write32 (buf + 4, ssrc);
+  rc_icelite_write32 (buf + 8, (guint32) (ntp >> 32));
+  rc_icelite_write32 (buf + 12, (guint32) ntp);
+  rc_icelite_write32 (buf + 16, rtp_timestamp);
+  rc_icelite_write32 (buf + 20, packets);
+  rc_icelite_write32 (buf + 24, octets);
 
   buf[28] = 0x81;               /* one chunk */
   buf[29] = RTCP_SDES;
   buf[30] = (guint8) ((sdes_len / 4 - 1) >> 8);
   buf[31] = (guint8) (sdes_len / 4 - 1);
-  put32 (buf + 32, ssrc);
+  rc_icelite_write32 (buf + 32, ssrc);
   buf[36] = SDES_CNAME;
   buf[37] = (guint8) cname_len;
   memcpy (buf + 38, cname, cname_len);
@@ -95,17 +80,17 @@ rc_icelite_rtcp_find_report (const guint8 * buf, gsize len,
       for (guint i = 0; i < count; i++) {
         const guint8 *rb = p + first + 24 * i;
         gint32 lost;
-        if (get32 (rb) != media_ssrc)
+        if (rc_icelite_read32 (rb) != media_ssrc)
           continue;
         block->fraction_lost = rb[4];
-        lost = (gint32) (get32 (rb + 4) & 0xffffff);
+        lost = (gint32) (rc_icelite_read32 (rb + 4) & 0xffffff);
         if (lost & 0x800000)
           lost -= 0x1000000;
         block->packets_lost = lost;
-        block->highest_seq = get32 (rb + 8);
-        block->jitter = get32 (rb + 12);
-        block->lsr = get32 (rb + 16);
-        block->dlsr = get32 (rb + 20);
+        block->highest_seq = rc_icelite_read32 (rb + 8);
+        block->jitter = rc_icelite_read32 (rb + 12);
+        block->lsr = rc_icelite_read32 (rb + 16);
+        block->dlsr = rc_icelite_read32 (rb + 20);
         return TRUE;
       }
     }

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "icelite-sender.h"
+#include "icelite-bytes.h"
 
 #include <errno.h>
 #include <string.h>
@@ -13,22 +14,6 @@ struct _RcIceliteBatch {
   struct sockaddr_storage dest[RC_ICELITE_BATCH_SIZE];
   guint8 data[RC_ICELITE_BATCH_SIZE][RC_ICELITE_SLOT_SIZE];
 };
-
-static inline guint32
-get32 (const guint8 * p)
-{
-  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 |
-      p[3];
-}
-
-static inline void
-put32 (guint8 * p, guint32 v)
-{
-  p[0] = v >> 24;
-  p[1] = v >> 16;
-  p[2] = v >> 8;
-  p[3] = v;
-}
 
 void
 rc_icelite_rewrite_init (RcIceliteRewrite * rw, guint8 payload_type,
@@ -51,7 +36,7 @@ samples_since (gint64 then_us, gint64 now_us)
 void
 rc_icelite_rewrite_apply (RcIceliteRewrite * rw, guint8 * pkt, gint64 now_us)
 {
-  guint32 in_ts = get32 (pkt + 4);
+  guint32 in_ts = rc_icelite_read32 (pkt + 4);
   guint32 out_ts;
 
   if (!rw->started) {
@@ -69,8 +54,8 @@ rc_icelite_rewrite_apply (RcIceliteRewrite * rw, guint8 * pkt, gint64 now_us)
   pkt[1] = (pkt[1] & 0x80) | rw->payload_type;
   pkt[2] = rw->next_seq >> 8;
   pkt[3] = rw->next_seq & 0xff;
-  put32 (pkt + 4, out_ts);
-  put32 (pkt + 8, rw->ssrc);
+  rc_icelite_write32 (pkt + 4, out_ts);
+  rc_icelite_write32 (pkt + 8, rw->ssrc);
   rw->next_seq++;
   rw->last_ts = out_ts;
   rw->last_us = now_us;

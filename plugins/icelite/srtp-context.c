@@ -10,6 +10,7 @@
  * profiles against libsrtp2 and the RFC 3711 appendix B vectors.
  */
 #include "srtp-context.h"
+#include "icelite-bytes.h"
 
 #include <string.h>
 
@@ -250,22 +251,6 @@ rc_srtp_context_get_session_key (RcSrtpContext * ctx, guint which,
   return n;
 }
 
-static inline guint32
-read_u32 (const guint8 * p)
-{
-  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 |
-      p[3];
-}
-
-static inline void
-write_u32 (guint8 * p, guint32 v)
-{
-  p[0] = v >> 24;
-  p[1] = v >> 16;
-  p[2] = v >> 8;
-  p[3] = v;
-}
-
 /* Length of the RTP header (fixed part, CSRCs, extension). */
 static gboolean
 rtp_header_length (const guint8 * p, gsize len, gsize * hlen)
@@ -387,11 +372,11 @@ gcm_iv (guint8 iv[12], const guint8 * salt, guint32 ssrc, guint32 hi,
     guint32 lo_16_or_index, gboolean rtcp)
 {
   memset (iv, 0, 12);
-  write_u32 (iv + 2, ssrc);
+  rc_icelite_write32 (iv + 2, ssrc);
   if (rtcp) {
-    write_u32 (iv + 8, lo_16_or_index);
+    rc_icelite_write32 (iv + 8, lo_16_or_index);
   } else {
-    write_u32 (iv + 6, hi);
+    rc_icelite_write32 (iv + 6, hi);
     iv[10] = lo_16_or_index >> 8;
     iv[11] = lo_16_or_index;
   }
@@ -448,7 +433,7 @@ rc_srtp_context_protect_rtp (RcSrtpContext * ctx, guint8 * packet, gsize len,
 
   if (!rtp_header_length (packet, len, &hlen) || max < len + tag_len)
     return FALSE;
-  ssrc = read_u32 (packet + 8);
+  ssrc = rc_icelite_read32 (packet + 8);
   seq = (guint16) (packet[2] << 8 | packet[3]);
   index = estimate_index (&ctx->rtp_tx, ssrc, seq);
 
@@ -461,7 +446,7 @@ rc_srtp_context_protect_rtp (RcSrtpContext * ctx, guint8 * packet, gsize len,
   } else {
     guint8 iv[16], roc[4];
     cm_iv (iv, ctx->rtp.salt, ssrc, index);
-    write_u32 (roc, (guint32) (index >> 16));
+    rc_icelite_write32 (roc, (guint32) (index >> 16));
     if (!cm_crypt (ctx->rtp.enc, iv, packet + hlen, len - hlen)
         || !hmac_80 (&ctx->rtp, packet, len, roc, packet + len))
       return FALSE;
@@ -485,7 +470,7 @@ rc_srtp_context_unprotect_rtp (RcSrtpContext * ctx, guint8 * packet,
   plain_len = len - tag_len;
   if (!rtp_header_length (packet, plain_len, &hlen))
     return FALSE;
-  ssrc = read_u32 (packet + 8);
+  ssrc = rc_icelite_read32 (packet + 8);
   seq = (guint16) (packet[2] << 8 | packet[3]);
   index = estimate_index (&ctx->rtp_rx, ssrc, seq);
   if (!replay_ok (&ctx->rtp_rx, ssrc, index))
@@ -499,7 +484,7 @@ rc_srtp_context_unprotect_rtp (RcSrtpContext * ctx, guint8 * packet,
       return FALSE;
   } else {
     guint8 iv[16], roc[4], tag[HMAC_TAG_LEN];
-    write_u32 (roc, (guint32) (index >> 16));
+    rc_icelite_write32 (roc, (guint32) (index >> 16));
     if (!hmac_80 (&ctx->rtp, packet, plain_len, roc, tag)
         || CRYPTO_memcmp (tag, packet + plain_len, HMAC_TAG_LEN) != 0)
       return FALSE;
@@ -523,10 +508,10 @@ rc_srtp_context_protect_rtcp (RcSrtpContext * ctx, guint8 * packet, gsize len,
   if (len < 8 || (packet[0] >> 6) != 2 || max < len + tag_len +
       SRTCP_INDEX_LEN)
     return FALSE;
-  ssrc = read_u32 (packet + 4);
+  ssrc = rc_icelite_read32 (packet + 4);
   index = ctx->srtcp_tx_index;
   ctx->srtcp_tx_index = (ctx->srtcp_tx_index + 1) & 0x7fffffff;
-  write_u32 (e_index, 0x80000000u | index);
+  rc_icelite_write32 (e_index, 0x80000000u | index);
 
   if (is_gcm (ctx)) {
     /* header | ciphertext | tag | E+index (RFC 7714 §9) */
@@ -561,11 +546,11 @@ rc_srtp_context_unprotect_rtcp (RcSrtpContext * ctx, guint8 * packet,
   if (len < 8 + tag_len + SRTCP_INDEX_LEN || (packet[0] >> 6) != 2)
     return FALSE;
   plain_len = len - tag_len - SRTCP_INDEX_LEN;
-  ssrc = read_u32 (packet + 4);
+  ssrc = rc_icelite_read32 (packet + 4);
 
   if (is_gcm (ctx)) {
     guint8 iv[12];
-    e_index = read_u32 (packet + len - SRTCP_INDEX_LEN);
+    e_index = rc_icelite_read32 (packet + len - SRTCP_INDEX_LEN);
     index = e_index & 0x7fffffff;
     /* Unencrypted SRTCP (E = 0) is not used by browsers: refused. */
     if (!(e_index & 0x80000000u) || !replay_ok (&ctx->rtcp_rx, ssrc, index))
@@ -577,7 +562,7 @@ rc_srtp_context_unprotect_rtcp (RcSrtpContext * ctx, guint8 * packet,
       return FALSE;
   } else {
     guint8 tag[HMAC_TAG_LEN];
-    e_index = read_u32 (packet + plain_len);
+    e_index = rc_icelite_read32 (packet + plain_len);
     index = e_index & 0x7fffffff;
     if (!replay_ok (&ctx->rtcp_rx, ssrc, index)
         || !hmac_80 (&ctx->rtcp, packet, plain_len + SRTCP_INDEX_LEN, NULL,
