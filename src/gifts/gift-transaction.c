@@ -148,16 +148,6 @@ rc_gift_transaction_to_json (const RcGiftTransaction *tx)
 
 /* --- parsing ------------------------------------------------------------- */
 
-static const char *
-string_member (JsonObject *o, const char *name)
-{
-  JsonNode *n = json_object_get_member (o, name);
-
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (n);
-}
-
 static gboolean
 int_member (JsonObject *o, const char *name, gint64 min, gint64 max, gint64 *out)
 {
@@ -174,7 +164,7 @@ static char *
 user_member (JsonObject *o, const char *name)
 {
   gint64 number;
-  const char *s = string_member (o, name);
+  const char *s = rc_json_object_get_string (o, name);
 
   if (s != NULL)
     return *s != '\0' && strlen (s) <= 64 ? g_strdup (s) : NULL;
@@ -209,11 +199,11 @@ rc_gift_transaction_from_node (JsonNode *node, GError **error)
   if (!JSON_NODE_HOLDS_OBJECT (node))
     return fail (error, "(object)");
   o = json_node_get_object (node);
-  s = string_member (o, "transaction_id");
+  s = rc_json_object_get_string (o, "transaction_id");
   if (s == NULL || *s == '\0' || strlen (s) > MAX_TRANSACTION_ID_LEN)
     return fail (error, "transaction_id");
   tx->transaction_id = g_strdup (s);
-  s = string_member (o, "room_id");
+  s = rc_json_object_get_string (o, "room_id");
   if (s == NULL || !rc_is_uuid (s))
     return fail (error, "room_id");
   tx->room_id = g_strdup (s);
@@ -221,7 +211,7 @@ rc_gift_transaction_from_node (JsonNode *node, GError **error)
     return fail (error, "sender_id");
   if ((tx->recipient_id = user_member (o, "recipient_id")) == NULL)
     return fail (error, "recipient_id");
-  s = string_member (o, "gift_id");
+  s = rc_json_object_get_string (o, "gift_id");
   if (!rc_gift_id_is_valid (s))
     return fail (error, "gift_id");
   tx->gift_id = g_strdup (s);

@@ -36,23 +36,14 @@ refuse (SoupServerMessage *msg, guint status, const char *code, const char *mess
   rc_http_reply_error (msg, status, code, message);
 }
 
-static const char *
-string_member (JsonObject *o, const char *name)
-{
-  JsonNode *n = json_object_get_member (o, name);
-  if (n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING)
-    return json_node_get_string (n);
-  return NULL;
-}
-
 /* One event: checks everything before sending anything. Returns an error
  * message or NULL; with @send FALSE only validates. */
 static const char *
 one_event (RcHub *hub, JsonObject *e, gboolean batch, gboolean send)
 {
-  const char *name = string_member (e, "name");
+  const char *name = rc_json_object_get_string (e, "name");
   JsonNode *data = json_object_get_member (e, "data");
-  const char *socket_id = string_member (e, "socket_id");
+  const char *socket_id = rc_json_object_get_string (e, "socket_id");
   JsonNode *socket_node = json_object_get_member (e, "socket_id");
 
   if (!name || !*name || strlen (name) > 200)
@@ -66,7 +57,7 @@ one_event (RcHub *hub, JsonObject *e, gboolean batch, gboolean send)
     return "socket_id must be a string";
 
   g_autoptr (GPtrArray) channels = g_ptr_array_new ();
-  const char *single = string_member (e, "channel");
+  const char *single = rc_json_object_get_string (e, "channel");
   JsonNode *list = batch ? NULL : json_object_get_member (e, "channels");
   if (single)
     g_ptr_array_add (channels, (gpointer) single);

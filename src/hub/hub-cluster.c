@@ -161,15 +161,6 @@ rc_hub_cluster_send (RcHub *hub, const char *kind, const char *channel, const ch
   rc_redis_client_call (cl->redis, on_published, NULL, "PUBLISH", cl->channel, text, NULL);
 }
 
-static const char *
-string_member (JsonObject *o, const char *name)
-{
-  JsonNode *n = json_object_get_member (o, name);
-  if (n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING)
-    return json_node_get_string (n);
-  return NULL;
-}
-
 /* One message from another node: delivered to this node's connections. */
 static void
 on_message (const char *redis_channel, const char *payload, gsize len, gpointer data)
@@ -178,9 +169,9 @@ on_message (const char *redis_channel, const char *payload, gsize len, gpointer 
   RcHub *hub = cl->hub;
   g_autoptr (JsonNode) root = rc_json_parse_strict (payload, len, NULL, NULL);
   JsonObject *o = root && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
-  const char *origin = o ? string_member (o, "origin") : NULL;
-  const char *kind = o ? string_member (o, "kind") : NULL;
-  const char *app = o ? string_member (o, "app") : NULL;
+  const char *origin = o ? rc_json_object_get_string (o, "origin") : NULL;
+  const char *kind = o ? rc_json_object_get_string (o, "kind") : NULL;
+  const char *app = o ? rc_json_object_get_string (o, "app") : NULL;
   JsonNode *channels = o ? json_object_get_member (o, "channels") : NULL;
   if (!origin || !kind || !app || !channels || !JSON_NODE_HOLDS_ARRAY (channels)) {
     rc_metrics_counter_inc ("roomcast_hub_cluster_malformed_total",
@@ -190,9 +181,9 @@ on_message (const char *redis_channel, const char *payload, gsize len, gpointer 
   }
   if (g_str_equal (origin, cl->node) || !g_str_equal (app, cl->app))
     return; /* ours (delivered already), or another app's */
-  const char *event = string_member (o, "event");
-  const char *except = string_member (o, "socket_id");
-  const char *user_id = string_member (o, "user_id");
+  const char *event = rc_json_object_get_string (o, "event");
+  const char *except = rc_json_object_get_string (o, "socket_id");
+  const char *user_id = rc_json_object_get_string (o, "user_id");
   JsonNode *payload_data = json_object_get_member (o, "data");
   if (payload_data && JSON_NODE_HOLDS_NULL (payload_data))
     payload_data = NULL;

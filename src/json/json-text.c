@@ -516,3 +516,12 @@ rc_json_node_take_object (JsonObject *object)
   json_node_take_object (node, object ? object : json_object_new ());
   return node;
 }
+
+const char *
+rc_json_object_get_string (JsonObject *object, const char *name)
+{
+  JsonNode *n = json_object_get_member (object, name);
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (n);
+}

@@ -46,4 +46,9 @@ char *rc_json_to_string (JsonNode *node);
  * object. */
 JsonNode *rc_json_node_take_object (JsonObject *object);
 
+/* The string member @name of @object (transfer none), or NULL when it is
+ * missing or not a string (json_object_get_string_member() warns and
+ * converts instead). */
+const char *rc_json_object_get_string (JsonObject *object, const char *name);
+
 G_END_DECLS
