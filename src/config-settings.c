@@ -33,6 +33,18 @@ static const Choice recv_transport_choices[] = {
   { NULL, 0 },
 };
 
+static const Choice opus_audio_type_choices[] = {
+  { "restricted-lowdelay", RC_OPUS_AUDIO_RESTRICTED_LOWDELAY },
+  { "voice", RC_OPUS_AUDIO_VOICE },
+  { "generic", RC_OPUS_AUDIO_GENERIC },
+  { NULL, 0 },
+};
+
+/* Opus frame durations opusenc takes in whole milliseconds. */
+static const Choice opus_frame_ms_choices[] = {
+  { "5", 5 }, { "10", 10 }, { "20", 20 }, { "40", 40 }, { "60", 60 }, { NULL, 0 },
+};
+
 #define OFF(field) G_STRUCT_OFFSET (RcConfig, field)
 
 /* Table order is the dump order; it follows RcConfig. AUTH_PROVIDER,
@@ -165,6 +177,14 @@ static const Setting table[] = {
   /* Encoder effort: 7 sounds as 10 at a fifth less CPU per encoder; 5 and
    * below lose level and harmonics (docs/performance.md). */
   { "OPUS_COMPLEXITY", NULL, KIND_UINT, FALSE, "7", OFF (opus_complexity), 0, 10 },
+  /* A seated speaker's own mix-minus (heard by that speaker only): CELT-only
+   * at 10 ms frames by default, 4 ms less look-ahead, up to 10 ms less
+   * framing and a third of the voice mode's encoder CPU at the same quality
+   * (no in-band FEC: a lost packet is concealed). docs/performance.md. */
+  { "OPUS_SPEAKER_AUDIO_TYPE", NULL, KIND_ENUM, FALSE, "restricted-lowdelay",
+    OFF (opus_speaker_audio_type), .choices = opus_audio_type_choices },
+  { "OPUS_SPEAKER_FRAME_MS", NULL, KIND_ENUM, FALSE, "10", OFF (opus_speaker_frame_ms),
+    .choices = opus_frame_ms_choices },
   /* Decoding a speaker with in-band FEC holds every packet until the next
    * one arrives (20 ms more latency); false conceals a lost one with PLC. */
   { "OPUS_DECODE_FEC", NULL, KIND_ENUM, FALSE, "false", OFF (opus_decode_fec),

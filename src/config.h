@@ -42,6 +42,14 @@ typedef enum {
                                 * transport (media:publish) for each seated speaker */
 } RcRecvTransport;
 
+/* OPUS_SPEAKER_AUDIO_TYPE: how a seated speaker's own mix-minus is encoded
+ * (opusenc's audio-type; the shared mix is always "voice"). */
+typedef enum {
+  RC_OPUS_AUDIO_RESTRICTED_LOWDELAY, /* CELT only: 2.5 ms look-ahead, a third of the CPU */
+  RC_OPUS_AUDIO_VOICE,               /* SILK/hybrid: 6.5 ms look-ahead, in-band FEC */
+  RC_OPUS_AUDIO_GENERIC,
+} RcOpusAudioType;
+
 typedef struct {
   /* server */
   gboolean dev;             /* --dev (CLI only): dev auth, defaults for a demo */
@@ -136,10 +144,13 @@ typedef struct {
   guint jitter_latency_ms;      /* JITTER_LATENCY_MS, default 20: receive jitterbuffer */
   guint opus_bitrate;           /* OPUS_BITRATE bit/s, default 32000 */
   guint opus_complexity;        /* OPUS_COMPLEXITY 0-10, default 7 */
-  gboolean opus_decode_fec;     /* OPUS_DECODE_FEC, default false: speakers
+  RcOpusAudioType opus_speaker_audio_type; /* OPUS_SPEAKER_AUDIO_TYPE, default
+                                            * restricted-lowdelay */
+  guint opus_speaker_frame_ms;             /* OPUS_SPEAKER_FRAME_MS 5|10|20|40|60, default 10 */
+  gboolean opus_decode_fec;                /* OPUS_DECODE_FEC, default false: speakers
                                  * decoded with in-band FEC (+20 ms) */
-  gboolean media_enabled;       /* MEDIA_ENABLED, default true: false = rooms without audio */
-  guint fanout_peers;           /* MEDIA_FANOUT_PEERS, default 64: peers per fan-out thread */
+  gboolean media_enabled;         /* MEDIA_ENABLED, default true: false = rooms without audio */
+  guint fanout_peers;             /* MEDIA_FANOUT_PEERS, default 64: peers per fan-out thread */
   RcRecvTransport recv_transport; /* MEDIA_RECV_TRANSPORT: webrtcbin|lite, default lite */
 
   /* Remote ICE candidates the server may send to besides global unicast

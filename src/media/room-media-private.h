@@ -64,7 +64,12 @@ struct _RcRoomMedia {
   RcRoomFanout *fanout;  /* the shared mix to the peers, over threads */
 };
 
-/* room-media.c: every clocksync of @bin paced after a latency change. */
+/* room-media-encoders.c: "queue ! opusenc ! clocksync" for the shared
+ * mix (@own_mix FALSE) or a speaker's own mix-minus; the upstream latency
+ * the mixer assumes of a seat (min-upstream-latency); every clocksync of
+ * @bin paced, on the main loop after a latency change. */
+char *rc_room_media_encoder_desc (const RcConfig *config, gboolean own_mix);
+guint64 rc_room_media_upstream_ns (const RcConfig *config);
 void rc_room_media_pace_clocksyncs (GstBin *bin);
 /* room-media-bus.c: the room pipeline's bus watch (data: the RcRoomMedia). */
 gboolean rc_room_media_on_bus (GstBus *bus, GstMessage *msg, gpointer data);

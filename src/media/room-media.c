@@ -12,92 +12,6 @@ GST_DEBUG_CATEGORY_STATIC (rc_room_media_debug);
  * every LEVEL_INTERVAL_MS. */
 #define LEVEL_INTERVAL_MS 100
 
-/* What the mixer assumes upstream of a seat: the jitterbuffer
- * (JITTER_LATENCY_MS) plus network and decoder slack. */
-#define UPSTREAM_SLACK_MS 20
-
-/* Every encoder has a leaky queue in front. It holds what the mixer
- * renders ahead of the clocksync after the encoder: mixminus renders a
- * period as soon as every seat has delivered it, and the clocksync releases
- * it at its running time + PACE_MS. When the clocksync still waited for
- * the whole upstream latency (230 ms measured) a 200 ms queue leaked a
- * steady 1-33 % of every packet. It holds the assumed upstream latency
- * plus ENCODER_QUEUE_MARGIN_MS (540 ms with the defaults), so it leaks only
- * when the encoder's thread is starved, and then a starved thread cannot
- * build up more stale audio than that. */
-#define ENCODER_QUEUE_MARGIN_MS 500
-#define ENCODER_QUEUE_DESC \
-  "queue leaky=downstream max-size-time=%" G_GUINT64_FORMAT \
-  " max-size-buffers=0 max-size-bytes=0"
-
-/* Every encoder is followed by a clocksync, so packets leave at a steady
- * pace and never in a burst after a late period: a clocksync releases a
- * buffer at its running time + the latency upstream of it (the mixer's
- * deadline, see above, + the encoder's) + its ts-offset. Waiting for that
- * whole latency would hold every packet for the worst case (the deadline of
- * a seat that is late or lost) although the mix is finished as soon as the
- * seats delivered it: pace_clocksync() sets the ts-offset so that a packet
- * leaves at its running time + PACE_MS instead (a period that was mixed
- * later, at its deadline, leaves at once). PACE_MS covers the arrival
- * spread of the seats' packets, the decoders, mixing and encoding. */
-#define PACE_MS 20
-
-static void
-pace_clocksync (GstElement *clocksync)
-{
-  g_autoptr (GstPad) sink = gst_element_get_static_pad (clocksync, "sink");
-  g_autoptr (GstQuery) query = gst_query_new_latency ();
-  GstClockTime min = 0;
-  gboolean live = FALSE;
-
-  if (sink == NULL || !gst_pad_peer_query (sink, query))
-    return;
-  gst_query_parse_latency (query, &live, &min, NULL);
-  if (!live || !GST_CLOCK_TIME_IS_VALID (min))
-    return;
-  g_object_set (clocksync, "ts-offset",
-                (gint64) (PACE_MS * GST_MSECOND) -
-                  (gint64) MIN (min, (GstClockTime) G_MAXINT64),
-                NULL);
-}
-
-/* Main loop: every clocksync of the room, after a latency change. */
-void
-rc_room_media_pace_clocksyncs (GstBin *bin)
-{
-  g_autoptr (GstIterator) it = gst_bin_iterate_recurse (bin);
-  GValue item = G_VALUE_INIT;
-
-  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
-    GstElement *e = g_value_get_object (&item);
-    GstElementFactory *f = gst_element_get_factory (e);
-
-    if (f && g_str_equal (GST_OBJECT_NAME (f), "clocksync"))
-      pace_clocksync (e);
-    g_value_reset (&item);
-  }
-  g_value_unset (&item);
-}
-
-static guint64
-upstream_ms (const RcConfig *config)
-{
-  return config->jitter_latency_ms + UPSTREAM_SLACK_MS;
-}
-
-static guint64
-encoder_queue_ns (const RcConfig *config)
-{
-  return (upstream_ms (config) + ENCODER_QUEUE_MARGIN_MS) * GST_MSECOND;
-}
-
-/* The Opus settings of every encoder of the room: 48 kHz mono, 20 ms,
- * voice, in-band FEC (for a 10 % loss budget) and DTX; OPUS_BITRATE and
- * OPUS_COMPLEXITY fill the two %u. */
-#define OPUSENC_DESC \
-  "opusenc bitrate=%u complexity=%u frame-size=20 audio-type=voice inband-fec=true dtx=true " \
-  "packet-loss-percentage=10"
-
 static void
 ensure_debug (void)
 {
@@ -261,7 +175,7 @@ stop_own_mix (Peer *p)
  * the room's streams, → rtpopuspay → a stream pad of the transport, which
  * the peer is then switched to. The queue is leaky: a starved encoder
  * thread must never block the seat threads that push the mix (its size:
- * see ENCODER_QUEUE_DESC). */
+ * see room-media-encoders.c). */
 static gboolean
 start_own_mix (Peer *p, GError **error)
 {
@@ -269,10 +183,9 @@ start_own_mix (Peer *p, GError **error)
   gboolean streams = p->selector == NULL;
   g_autofree char *name = g_strdup_printf ("%s-own", p->name);
   g_autofree char *mm_pad = g_strdup_printf ("src_%d", p->seat);
+  g_autofree char *encoder = rc_room_media_encoder_desc (media->config, TRUE);
   g_autofree char *desc =
-    g_strdup_printf (ENCODER_QUEUE_DESC " ! " OPUSENC_DESC " ! clocksync%s",
-                     encoder_queue_ns (media->config), media->config->opus_bitrate,
-                     media->config->opus_complexity,
+    g_strdup_printf ("%s%s", encoder,
                      streams ? " ! rtpopuspay pt=" G_STRINGIFY (RC_MEDIA_OPUS_PT) : "");
   g_autoptr (GstPad) bin_src = NULL;
   g_autoptr (GstPad) bin_sink = NULL;
@@ -296,7 +209,7 @@ start_own_mix (Peer *p, GError **error)
     return FALSE;
   }
   rc_room_media_pace_clocksyncs (GST_BIN (p->own_bin));
-  /* Switch now, not on the first own packet: at worst one 20 ms frame is
+  /* Switch now, not on the first own packet: at worst one frame is
    * missing, and the payloader (or the transport) keeps numbering without a
    * gap. */
   if (!streams)
@@ -695,6 +608,7 @@ rc_room_media_new (const RcConfig *config, const char *room_id, guint n_seats,
                    const RcRoomMediaCallbacks *callbacks, gpointer user_data, GError **error)
 {
   g_autofree char *desc = NULL;
+  g_autofree char *encoder = rc_room_media_encoder_desc (config, FALSE);
   g_autofree char *name = g_strdup_printf ("room-%s", room_id);
   RcRoomMedia *media;
   GstElement *pipeline;
@@ -710,11 +624,9 @@ rc_room_media_new (const RcConfig *config, const char *room_id, guint n_seats,
                      "align-on-arrival=true "
                      "latency=20000000 min-upstream-latency=%" G_GUINT64_FORMAT " "
                      "level-interval=%" G_GUINT64_FORMAT " "
-                     "mixer.mix ! " ENCODER_QUEUE_DESC " ! " OPUSENC_DESC " ! "
-                     "clocksync ! tee name=tee allow-not-linked=true",
-                     n_seats, upstream_ms (config) * GST_MSECOND,
-                     (guint64) LEVEL_INTERVAL_MS * GST_MSECOND, encoder_queue_ns (config),
-                     config->opus_bitrate, config->opus_complexity);
+                     "mixer.mix ! %s ! tee name=tee allow-not-linked=true",
+                     n_seats, rc_room_media_upstream_ns (config),
+                     (guint64) LEVEL_INTERVAL_MS * GST_MSECOND, encoder);
   pipeline = gst_parse_launch_full (desc, NULL, GST_PARSE_FLAG_FATAL_ERRORS, error);
   if (pipeline == NULL)
     return NULL;

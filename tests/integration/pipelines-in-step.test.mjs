@@ -1,6 +1,6 @@
 // pipelines/*.pipeline stay in step with what roomcastd builds: the mixer,
 // Opus, queue, selector and payloader settings are read from the C sources
-// (src/media/room-media.c and friends) and compared with the gst-launch
+// (src/media/room-media.c, room-media-encoders.c and friends) and compared with the gst-launch
 // descriptions. pipelines/room-server.pipeline mirrors a whole room; the
 // other files share the mixer and encoder settings. (That every file runs
 // is the plugins suite's pipeline-* tests.)
@@ -12,6 +12,7 @@ import { SOURCE_ROOT } from "./lib/harness.mjs";
 
 const source = (p) => fs.readFileSync(path.join(SOURCE_ROOT, p), "utf8");
 const roomMedia = source("src/media/room-media.c");
+const encoders = source("src/media/room-media-encoders.c");
 
 // A #define's integer value.
 function defined(text, name) {
@@ -76,21 +77,30 @@ function parseLaunch(text) {
 // Parse a chain description without refs (a bin description).
 const elementsOf = (text) => parseLaunch(text).flat();
 
-const opusBitrate = source("src/config-settings.c").match(/"OPUS_BITRATE", NULL, KIND_UINT, FALSE, "(\d+)"/)[1];
-const jitterMs = Number(source("src/config-settings.c").match(/"JITTER_LATENCY_MS", NULL, KIND_UINT, FALSE, "(\d+)"/)[1]);
-const opusComplexity = source("src/config-settings.c").match(/"OPUS_COMPLEXITY", NULL, KIND_UINT, FALSE, "(\d+)"/)[1];
-const opusencDesc = literalChain(roomMedia, "#define OPUSENC_DESC").replace("%u", opusBitrate)
-  .replace("%u", opusComplexity);
-const opusenc = elementsOf(opusencDesc)[0].props;
-const slackMs = defined(roomMedia, "UPSTREAM_SLACK_MS");
+const settings = source("src/config-settings.c");
+const opusBitrate = settings.match(/"OPUS_BITRATE", NULL, KIND_UINT, FALSE, "(\d+)"/)[1];
+const jitterMs = Number(settings.match(/"JITTER_LATENCY_MS", NULL, KIND_UINT, FALSE, "(\d+)"/)[1]);
+const opusComplexity = settings.match(/"OPUS_COMPLEXITY", NULL, KIND_UINT, FALSE, "(\d+)"/)[1];
+const speakerAudioType = settings.match(/"OPUS_SPEAKER_AUDIO_TYPE",\s*NULL,\s*KIND_ENUM,\s*FALSE,\s*"([\w-]+)"/)[1];
+const speakerFrameMs = settings.match(/"OPUS_SPEAKER_FRAME_MS",\s*NULL,\s*KIND_ENUM,\s*FALSE,\s*"(\d+)"/)[1];
+// OPUSENC_DESC's four fills: bitrate, complexity, frame-size, audio-type.
+const opusencFor = (frameMs, audioType) => elementsOf(literalChain(encoders, "#define OPUSENC_DESC")
+  .replace("%u", opusBitrate).replace("%u", opusComplexity).replace("%u", frameMs)
+  .replace("%s", audioType))[0].props;
+// The shared mix: 20 ms "voice" (SILK, in-band FEC); a speaker's own
+// mix-minus: OPUS_SPEAKER_FRAME_MS and OPUS_SPEAKER_AUDIO_TYPE.
+const sharedOpusenc = opusencFor(String(defined(encoders, "SHARED_FRAME_MS")), "voice");
+const ownOpusenc = opusencFor(speakerFrameMs, speakerAudioType);
+// An encoder fed from the mixer's full-mix pad encodes the shared mix, one
+// fed from a seat's pad (src_N) that seat's own mix-minus.
+const opusencOf = (chain) => /\.mix$/.test(chain[0].ref ?? "") ? sharedOpusenc : ownOpusenc;
+const slackMs = defined(encoders, "UPSTREAM_SLACK_MS");
 // The encoders' queues hold the assumed upstream latency plus a margin.
-const queueNs = (jitterMs + slackMs + defined(roomMedia, "ENCODER_QUEUE_MARGIN_MS")) * 1e6;
-const encoderQueueDesc = literalChain(roomMedia, "#define ENCODER_QUEUE_DESC", { G_GUINT64_FORMAT: "lu" })
+const queueNs = (jitterMs + slackMs + defined(encoders, "ENCODER_QUEUE_MARGIN_MS")) * 1e6;
+const encoderQueueDesc = literalChain(encoders, "#define ENCODER_QUEUE_DESC", { G_GUINT64_FORMAT: "lu" })
   .replace("%lu", String(queueNs));
-const mixerTemplate = literalChain(roomMedia, "desc = g_strdup_printf (", {
-  OPUSENC_DESC: literalChain(roomMedia, "#define OPUSENC_DESC"), G_GUINT64_FORMAT: "lu",
-  ENCODER_QUEUE_DESC: encoderQueueDesc,
-}, "\nrc_room_media_new (");
+const mixerTemplate = literalChain(roomMedia, "desc = g_strdup_printf (", { G_GUINT64_FORMAT: "lu" },
+  "\nrc_room_media_new (").replace("%s", `${encoderQueueDesc} ! opusenc ! clocksync`);
 const mixerTemplateElements = elementsOf(mixerTemplate.replace(/mixer\.mix/, "")); // mixminus, queue, opusenc, clocksync, tee
 const expectedMixer = { ...mixerTemplateElements[0].props };
 expectedMixer["min-upstream-latency"] = String((jitterMs + slackMs) * 1e6);
@@ -102,9 +112,9 @@ const mixQueue = mixerTemplateElements[1];
 const decodeFec = source("src/config-settings.c")
   .match(/"OPUS_DECODE_FEC",\s*NULL,\s*KIND_ENUM,\s*FALSE,\s*"(\w+)"/)[1];
 const inbound = elementsOf(literalChain(roomMedia, "#define INBOUND_DESC").replace("%s", decodeFec));
-const ownQueue = elementsOf(literalChain(roomMedia, "desc = g_strdup_printf (",
-                                         { OPUSENC_DESC: "", ENCODER_QUEUE_DESC: encoderQueueDesc },
-                                         "\nstart_own_mix (").split("!")[0])[0];
+// One function describes both encoders' chains (queue, opusenc, clocksync).
+const encoderDesc = literalChain(encoders, "g_strdup_printf (", {
+  ENCODER_QUEUE_DESC: "ENCODER_QUEUE_DESC", OPUSENC_DESC: "OPUSENC_DESC" }, "\nrc_room_media_encoder_desc (");
 const opusPt = String(defined(source("src/media/media-sdp.h"), "RC_MEDIA_OPUS_PT"));
 // A peer has no send queue: the payloader feeds webrtcbin directly.
 const peerWebrtc = source("src/media/media-peer-webrtc.c");
@@ -113,14 +123,21 @@ const pipeline = (name) => parseLaunch(source(`pipelines/${name}.pipeline`));
 const factories = (chains, f) => chains.flat().filter((e) => e.factory === f);
 
 test("the server's settings are what this test reads", () => {
-  assert.equal(opusenc.bitrate, opusBitrate);
-  assert.equal(opusenc.complexity, opusComplexity);
-  assert.equal(opusenc["frame-size"], "20");
+  for (const opusenc of [sharedOpusenc, ownOpusenc]) {
+    assert.equal(opusenc.bitrate, opusBitrate);
+    assert.equal(opusenc.complexity, opusComplexity);
+  }
+  assert.equal(sharedOpusenc["frame-size"], "20");
+  assert.equal(sharedOpusenc["audio-type"], "voice");
+  assert.equal(ownOpusenc["frame-size"], speakerFrameMs);
+  assert.equal(ownOpusenc["audio-type"], speakerAudioType);
   assert.equal(expectedMixer["force-live"], "true");
   assert.equal(mixQueue.factory, "queue");
   assert.equal(mixQueue.props.leaky, "downstream");
   assert.equal(mixQueue.props["max-size-time"], String(queueNs));
-  assert.deepEqual(ownQueue, mixQueue, "the shared mix and the own mixes queue alike");
+  assert.equal(encoderDesc, "ENCODER_QUEUE_DESC ! OPUSENC_DESC ! clocksync");
+  assert.match(roomMedia, /rc_room_media_encoder_desc \(media->config, TRUE\)/, "start_own_mix: own settings");
+  assert.match(roomMedia, /rc_room_media_encoder_desc \(config, FALSE\)/, "rc_room_media_new: shared settings");
   assert.deepEqual(mixerTemplateElements.slice(2).map((e) => e.factory), ["opusenc", "clocksync", "tee"]);
   assert.deepEqual(inbound.map((e) => e.factory ?? e.caps),
                    ["rtpopusdepay", "opusdec", "audioconvert", "audioresample", "capsfilter"]);
@@ -142,7 +159,7 @@ test("room-server.pipeline is the room roomcastd builds", () => {
     chain.forEach((e, i) => {
       if (e.factory !== "opusenc" || chain[i + 1]?.factory !== "clocksync") return;
       serverEncoders++;
-      assert.deepEqual(e.props, opusenc, "opusenc settings");
+      assert.deepEqual(e.props, opusencOf(chain), "opusenc settings");
       assert.deepEqual(chain[i - 1], mixQueue, "the queue before an encoder");
     });
   }
@@ -194,7 +211,7 @@ test("room-server-lite.pipeline is the room roomcastd builds on two transports",
     chain.forEach((e, i) => {
       if (e.factory === "opusenc" && chain[i + 1]?.factory === "clocksync") {
         encoders++;
-        assert.deepEqual(e.props, opusenc, "opusenc settings");
+        assert.deepEqual(e.props, opusencOf(chain), "opusenc settings");
         assert.deepEqual(chain[i - 1], mixQueue, "the queue before an encoder");
       }
       if (/^icelite\.sink_\d+$/.test(e.ref ?? "")) {
@@ -217,9 +234,13 @@ test("room-server-lite.pipeline is the room roomcastd builds on two transports",
 test("the other pipelines use the server's mixer and Opus settings", () => {
   for (const name of ["room-encoders", "room-record", "room-listen"]) {
     const chains = pipeline(name);
-    const encoders = factories(chains, "opusenc");
-    assert.ok(encoders.length > 0, name);
-    for (const e of encoders) assert.deepEqual(e.props, opusenc, `${name}: opusenc settings`);
+    let n = 0;
+    for (const chain of chains)
+      for (const e of chain.filter((x) => x.factory === "opusenc")) {
+        n++;
+        assert.deepEqual(e.props, opusencOf(chain), `${name}: opusenc settings`);
+      }
+    assert.ok(n > 0, name);
   }
   const encodersFile = pipeline("room-encoders");
   const { seats, name, ...mixerProps } = factories(encodersFile, "mixminus")[0].props;
