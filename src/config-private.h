@@ -43,7 +43,7 @@ typedef struct {
 
 /* The number of rows in the table; config-settings.c checks it at compile
  * time, so adding a setting means changing this number too. */
-#define RC_CONFIG_N_SETTINGS 87
+#define RC_CONFIG_N_SETTINGS 89
 
 extern const Setting *const rc_config_settings;
 

@@ -185,6 +185,13 @@ static const Setting table[] = {
     OFF (opus_speaker_audio_type), .choices = opus_audio_type_choices },
   { "OPUS_SPEAKER_FRAME_MS", NULL, KIND_ENUM, FALSE, "10", OFF (opus_speaker_frame_ms),
     .choices = opus_frame_ms_choices },
+  /* The shared mix (listeners, recordings): Opus voice mode in 20 ms frames
+   * by default, for its in-band FEC on lossy links and half the packets
+   * per listener; restricted-lowdelay and 10 ms hear the room sooner. */
+  { "OPUS_MIX_AUDIO_TYPE", NULL, KIND_ENUM, FALSE, "voice", OFF (opus_mix_audio_type),
+    .choices = opus_audio_type_choices },
+  { "OPUS_MIX_FRAME_MS", NULL, KIND_ENUM, FALSE, "20", OFF (opus_mix_frame_ms),
+    .choices = opus_frame_ms_choices },
   /* Decoding a speaker with in-band FEC holds every packet until the next
    * one arrives (20 ms more latency); false conceals a lost one with PLC. */
   { "OPUS_DECODE_FEC", NULL, KIND_ENUM, FALSE, "false", OFF (opus_decode_fec),

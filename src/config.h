@@ -42,8 +42,8 @@ typedef enum {
                                 * transport (media:publish) for each seated speaker */
 } RcRecvTransport;
 
-/* OPUS_SPEAKER_AUDIO_TYPE: how a seated speaker's own mix-minus is encoded
- * (opusenc's audio-type; the shared mix is always "voice"). */
+/* OPUS_SPEAKER_AUDIO_TYPE, OPUS_MIX_AUDIO_TYPE: how a seated speaker's own
+ * mix-minus and the shared mix are encoded (opusenc's audio-type). */
 typedef enum {
   RC_OPUS_AUDIO_RESTRICTED_LOWDELAY, /* CELT only: 2.5 ms look-ahead, a third of the CPU */
   RC_OPUS_AUDIO_VOICE,               /* SILK/hybrid: 6.5 ms look-ahead, in-band FEC */
@@ -147,6 +147,8 @@ typedef struct {
   RcOpusAudioType opus_speaker_audio_type; /* OPUS_SPEAKER_AUDIO_TYPE, default
                                             * restricted-lowdelay */
   guint opus_speaker_frame_ms;             /* OPUS_SPEAKER_FRAME_MS 5|10|20|40|60, default 10 */
+  RcOpusAudioType opus_mix_audio_type;     /* OPUS_MIX_AUDIO_TYPE, default voice */
+  guint opus_mix_frame_ms;                 /* OPUS_MIX_FRAME_MS, default 20 */
   gboolean opus_decode_fec;                /* OPUS_DECODE_FEC, default false: speakers
                                  * decoded with in-band FEC (+20 ms) */
   gboolean media_enabled;         /* MEDIA_ENABLED, default true: false = rooms without audio */

@@ -92,12 +92,12 @@ rc_room_media_upstream_ns (const RcConfig *config)
 /* The Opus settings of the room's encoders: 48 kHz mono, in-band FEC (for
  * a 10 % loss budget) and DTX where the mode has them (SILK); fills: bitrate
  * (OPUS_BITRATE), complexity (OPUS_COMPLEXITY), frame-size and audio-type:
- * 20 ms "voice" for the shared mix, OPUS_SPEAKER_FRAME_MS and
- * OPUS_SPEAKER_AUDIO_TYPE for a speaker's own mix-minus. */
+ * OPUS_MIX_FRAME_MS and OPUS_MIX_AUDIO_TYPE for the shared mix,
+ * OPUS_SPEAKER_FRAME_MS and OPUS_SPEAKER_AUDIO_TYPE for a speaker's own
+ * mix-minus. */
 #define OPUSENC_DESC \
   "opusenc bitrate=%u complexity=%u frame-size=%u audio-type=%s inband-fec=true dtx=true " \
   "packet-loss-percentage=10"
-#define SHARED_FRAME_MS 20u
 
 static const char *
 opus_audio_type_nick (RcOpusAudioType type)
@@ -120,7 +120,7 @@ rc_room_media_encoder_desc (const RcConfig *config, gboolean own_mix)
 
   return g_strdup_printf (ENCODER_QUEUE_DESC " ! " OPUSENC_DESC " ! clocksync", queue_ns,
                           config->opus_bitrate, config->opus_complexity,
-                          own_mix ? config->opus_speaker_frame_ms : SHARED_FRAME_MS,
+                          own_mix ? config->opus_speaker_frame_ms : config->opus_mix_frame_ms,
                           opus_audio_type_nick (own_mix ? config->opus_speaker_audio_type
-                                                        : RC_OPUS_AUDIO_VOICE));
+                                                        : config->opus_mix_audio_type));
 }

@@ -87,9 +87,11 @@ const speakerFrameMs = settings.match(/"OPUS_SPEAKER_FRAME_MS",\s*NULL,\s*KIND_E
 const opusencFor = (frameMs, audioType) => elementsOf(literalChain(encoders, "#define OPUSENC_DESC")
   .replace("%u", opusBitrate).replace("%u", opusComplexity).replace("%u", frameMs)
   .replace("%s", audioType))[0].props;
-// The shared mix: 20 ms "voice" (SILK, in-band FEC); a speaker's own
-// mix-minus: OPUS_SPEAKER_FRAME_MS and OPUS_SPEAKER_AUDIO_TYPE.
-const sharedOpusenc = opusencFor(String(defined(encoders, "SHARED_FRAME_MS")), "voice");
+// The shared mix: OPUS_MIX_FRAME_MS and OPUS_MIX_AUDIO_TYPE; a speaker's
+// own mix-minus: OPUS_SPEAKER_FRAME_MS and OPUS_SPEAKER_AUDIO_TYPE.
+const mixAudioType = settings.match(/"OPUS_MIX_AUDIO_TYPE",\s*NULL,\s*KIND_ENUM,\s*FALSE,\s*"([\w-]+)"/)[1];
+const mixFrameMs = settings.match(/"OPUS_MIX_FRAME_MS",\s*NULL,\s*KIND_ENUM,\s*FALSE,\s*"(\d+)"/)[1];
+const sharedOpusenc = opusencFor(mixFrameMs, mixAudioType);
 const ownOpusenc = opusencFor(speakerFrameMs, speakerAudioType);
 // An encoder fed from the mixer's full-mix pad encodes the shared mix, one
 // fed from a seat's pad (src_N) that seat's own mix-minus.
@@ -127,8 +129,8 @@ test("the server's settings are what this test reads", () => {
     assert.equal(opusenc.bitrate, opusBitrate);
     assert.equal(opusenc.complexity, opusComplexity);
   }
-  assert.equal(sharedOpusenc["frame-size"], "20");
-  assert.equal(sharedOpusenc["audio-type"], "voice");
+  assert.equal(sharedOpusenc["frame-size"], mixFrameMs);
+  assert.equal(sharedOpusenc["audio-type"], mixAudioType);
   assert.equal(ownOpusenc["frame-size"], speakerFrameMs);
   assert.equal(ownOpusenc["audio-type"], speakerAudioType);
   assert.equal(expectedMixer["force-live"], "true");
