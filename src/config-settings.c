@@ -189,8 +189,8 @@ static const Setting table[] = {
    * hear the room 20-30 ms sooner; at 10 % loss its PLC kept as much audio
    * as voice mode's FEC), in 20 ms frames (half the packets per listener
    * of 10 ms). voice brings in-band FEC and DTX back. */
-  { "OPUS_MIX_AUDIO_TYPE", NULL, KIND_ENUM, FALSE, "restricted-lowdelay", OFF (opus_mix_audio_type),
-    .choices = opus_audio_type_choices },
+  { "OPUS_MIX_AUDIO_TYPE", NULL, KIND_ENUM, FALSE, "restricted-lowdelay",
+    OFF (opus_mix_audio_type), .choices = opus_audio_type_choices },
   { "OPUS_MIX_FRAME_MS", NULL, KIND_ENUM, FALSE, "20", OFF (opus_mix_frame_ms),
     .choices = opus_frame_ms_choices },
   /* Decoding a speaker with in-band FEC holds every packet until the next

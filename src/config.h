@@ -147,9 +147,9 @@ typedef struct {
   RcOpusAudioType opus_speaker_audio_type; /* OPUS_SPEAKER_AUDIO_TYPE, default
                                             * restricted-lowdelay */
   guint opus_speaker_frame_ms;             /* OPUS_SPEAKER_FRAME_MS 5|10|20|40|60, default 10 */
-  RcOpusAudioType opus_mix_audio_type;     /* OPUS_MIX_AUDIO_TYPE, default restricted-lowdelay */
-  guint opus_mix_frame_ms;                 /* OPUS_MIX_FRAME_MS, default 20 */
-  gboolean opus_decode_fec;                /* OPUS_DECODE_FEC, default false: speakers
+  RcOpusAudioType opus_mix_audio_type; /* OPUS_MIX_AUDIO_TYPE, default restricted-lowdelay */
+  guint opus_mix_frame_ms;             /* OPUS_MIX_FRAME_MS, default 20 */
+  gboolean opus_decode_fec;            /* OPUS_DECODE_FEC, default false: speakers
                                  * decoded with in-band FEC (+20 ms) */
   gboolean media_enabled;         /* MEDIA_ENABLED, default true: false = rooms without audio */
   guint fanout_peers;             /* MEDIA_FANOUT_PEERS, default 64: peers per fan-out thread */
