@@ -29,6 +29,9 @@ DEBIAN_PACKAGES=(
   python3-socketio python3-requests python3-websocket
   # tools/roomcast-loadgen's light listeners decode a sampled few
   libopus-dev
+  # room-impaired-loss: nft drops a share of the RTP packets inside the
+  # bench's own network namespace (this kernel has no netem)
+  nftables
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
