@@ -15,6 +15,8 @@ struct _RcGoertzel {
   double *coeff;   /* 2·cos(ω) per frequency */
   double *s1, *s2; /* recurrence state per frequency */
   double *level;   /* dBFS of the last complete window */
+  double *powers;  /* amplitude² of the last RC_GOERTZEL_MEAN_WINDOWS windows, per
+                    * frequency: powers[slot * n_freqs + i] */
   float *hann;     /* window weights */
   double hann_sum;
   guint pos;       /* samples into the current window */
@@ -34,6 +36,7 @@ rc_goertzel_new (double sample_rate, guint window, const double *freqs, guint n_
   self->s1 = g_new0 (double, n_freqs);
   self->s2 = g_new0 (double, n_freqs);
   self->level = g_new (double, n_freqs);
+  self->powers = g_new0 (double, (gsize) n_freqs * RC_GOERTZEL_MEAN_WINDOWS);
   for (guint i = 0; i < n_freqs; i++) {
     self->coeff[i] = 2.0 * cos (2.0 * G_PI * freqs[i] / sample_rate);
     self->level[i] = RC_GOERTZEL_FLOOR_DB;
@@ -55,6 +58,7 @@ rc_goertzel_free (RcGoertzel *self)
   g_free (self->s1);
   g_free (self->s2);
   g_free (self->level);
+  g_free (self->powers);
   g_free (self->hann);
   g_free (self);
 }
@@ -69,6 +73,8 @@ finish_window (RcGoertzel *self)
     double db = amplitude > 0 ? 20.0 * log10 (amplitude) : RC_GOERTZEL_FLOOR_DB;
 
     self->level[i] = MAX (db, RC_GOERTZEL_FLOOR_DB);
+    self->powers[(self->windows % RC_GOERTZEL_MEAN_WINDOWS) * self->n_freqs + i] =
+      amplitude * amplitude;
     self->s1[i] = self->s2[i] = 0.0;
   }
   self->pos = 0;
@@ -101,6 +107,20 @@ rc_goertzel_level_db (const RcGoertzel *self, guint index)
 {
   g_return_val_if_fail (index < self->n_freqs, RC_GOERTZEL_FLOOR_DB);
   return self->level[index];
+}
+
+double
+rc_goertzel_mean_db (const RcGoertzel *self, guint index)
+{
+  guint n = (guint) MIN (self->windows, RC_GOERTZEL_MEAN_WINDOWS);
+  double sum = 0.0;
+
+  g_return_val_if_fail (index < self->n_freqs, RC_GOERTZEL_FLOOR_DB);
+  for (guint w = 0; w < n; w++)
+    sum += self->powers[w * self->n_freqs + index];
+  if (n == 0 || sum <= 0.0)
+    return RC_GOERTZEL_FLOOR_DB;
+  return MAX (10.0 * log10 (sum / n), RC_GOERTZEL_FLOOR_DB);
 }
 
 guint64

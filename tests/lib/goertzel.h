@@ -30,6 +30,15 @@ guint rc_goertzel_feed (RcGoertzel *self, const float *samples, gsize n);
 /* Level of freqs[@index] over the last complete window, in dBFS;
  * RC_GOERTZEL_FLOOR_DB before the first window. */
 double rc_goertzel_level_db (const RcGoertzel *self, guint index);
+/* Level of freqs[@index] as the mean power of the last
+ * RC_GOERTZEL_MEAN_WINDOWS complete windows (fewer before that many), in
+ * dBFS. Steadier than one window: a lossy codec coding steady tones now and
+ * then puts a narrow burst between them that one 100 ms window reads as a
+ * tone (docs/performance.md, "A speaker hearing its own tone"); over 20
+ * windows it is noise again, while a tone present all along keeps its
+ * level. */
+#define RC_GOERTZEL_MEAN_WINDOWS 20
+double rc_goertzel_mean_db (const RcGoertzel *self, guint index);
 /* Number of complete windows so far. */
 guint64 rc_goertzel_get_windows (const RcGoertzel *self);
 

@@ -595,6 +595,13 @@ rc_test_client_get_level_db (RcTestClient *self, guint index)
                         : RC_GOERTZEL_FLOOR_DB;
 }
 
+double
+rc_test_client_get_mean_level_db (RcTestClient *self, guint index)
+{
+  return self->receiver ? rc_test_receiver_get_mean_level_db (self->receiver, index)
+                        : RC_GOERTZEL_FLOOR_DB;
+}
+
 void
 rc_test_client_get_counters (RcTestClient *self, RcTestClientCounters *counters)
 {

@@ -123,6 +123,8 @@ const char *rc_test_client_get_failed_reason (RcTestClient *self);
 
 /* Level of probe_hz[@index] in the last analysed window, in dBFS. */
 double rc_test_client_get_level_db (RcTestClient *self, guint index);
+/* The same over the last RC_GOERTZEL_MEAN_WINDOWS windows (goertzel.h). */
+double rc_test_client_get_mean_level_db (RcTestClient *self, guint index);
 void rc_test_client_get_counters (RcTestClient *self, RcTestClientCounters *counters);
 /* webrtcbin's view of the incoming stream (inbound-rtp of get-stats):
  * packets that arrived, and of those lost or discarded as late by the

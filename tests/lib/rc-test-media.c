@@ -294,6 +294,18 @@ rc_test_receiver_get_level_db (RcTestReceiver *self, guint index)
   return db;
 }
 
+double
+rc_test_receiver_get_mean_level_db (RcTestReceiver *self, guint index)
+{
+  double db;
+
+  g_mutex_lock (&self->lock);
+  db = self->goertzel && index < self->n_probe_hz ? rc_goertzel_mean_db (self->goertzel, index)
+                                                   : RC_GOERTZEL_FLOOR_DB;
+  g_mutex_unlock (&self->lock);
+  return db;
+}
+
 /* --- RcTestWebrtcEvents -------------------------------------------------------- */
 
 struct _RcTestWebrtcEvents {

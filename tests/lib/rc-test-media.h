@@ -62,6 +62,8 @@ gboolean rc_test_receiver_link (RcTestReceiver *self, GstElement *pipeline, GstP
 void rc_test_receiver_get_counters (RcTestReceiver *self, RcTestClientCounters *counters);
 /* Level of probe_hz[@index] in the last analysed window (dBFS). */
 double rc_test_receiver_get_level_db (RcTestReceiver *self, guint index);
+/* The same over the last RC_GOERTZEL_MEAN_WINDOWS windows (goertzel.h). */
+double rc_test_receiver_get_mean_level_db (RcTestReceiver *self, guint index);
 
 /* Latency taps (tools/roomcast-loadgen's mouth-to-ear measurement), called
  * on streaming threads: @send may rewrite a tone's raw audio (F32 mono

@@ -98,6 +98,34 @@ test_noise (void)
   g_assert_cmpfloat (rc_goertzel_level_db (g, 0), <, -25.0);
 }
 
+/* The mean of the last RC_GOERTZEL_MEAN_WINDOWS windows: a burst of one
+ * window (what a codec's artifact looks like) reads 13 dB down, a tone
+ * present all along reads its level; before any window, the floor. */
+static void
+test_mean (void)
+{
+  const double freqs[] = { 1000.0 };
+  g_autoptr (RcGoertzel) g = rc_goertzel_new (RATE, WINDOW, freqs, 1);
+  g_autofree float *quiet = g_new0 (float, WINDOW);
+  g_autofree float *burst = tone (WINDOW, 1000.0, 0.5, 0, 0);
+
+  g_assert_cmpfloat (rc_goertzel_mean_db (g, 0), ==, RC_GOERTZEL_FLOOR_DB);
+  for (guint w = 0; w < 2 * RC_GOERTZEL_MEAN_WINDOWS; w++)
+    rc_goertzel_feed (g, quiet, WINDOW);
+  g_assert_cmpfloat (rc_goertzel_mean_db (g, 0), ==, RC_GOERTZEL_FLOOR_DB);
+  rc_goertzel_feed (g, burst, WINDOW);
+  g_assert_cmpfloat (fabs (rc_goertzel_level_db (g, 0) - 20 * log10 (0.5)), <, 0.1);
+  g_assert_cmpfloat (fabs (rc_goertzel_mean_db (g, 0) -
+                           (20 * log10 (0.5) - 10 * log10 (RC_GOERTZEL_MEAN_WINDOWS))),
+                     <, 0.1);
+  for (guint w = 0; w < RC_GOERTZEL_MEAN_WINDOWS; w++)
+    rc_goertzel_feed (g, burst, WINDOW);
+  g_assert_cmpfloat (fabs (rc_goertzel_mean_db (g, 0) - 20 * log10 (0.5)), <, 0.1);
+  for (guint w = 0; w < RC_GOERTZEL_MEAN_WINDOWS; w++)
+    rc_goertzel_feed (g, quiet, WINDOW);
+  g_assert_cmpfloat (rc_goertzel_mean_db (g, 0), ==, RC_GOERTZEL_FLOOR_DB);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -107,5 +135,6 @@ main (int argc, char **argv)
   g_test_add_func ("/goertzel/chunks-and-windows", test_chunks_and_windows);
   g_test_add_func ("/goertzel/silence", test_silence);
   g_test_add_func ("/goertzel/noise", test_noise);
+  g_test_add_func ("/goertzel/mean", test_mean);
   return g_test_run ();
 }

@@ -252,7 +252,7 @@ janus_media_get_counters (JanusMedia *self, LoadPeerCounters *counters)
 double
 janus_media_get_level_db (JanusMedia *self, guint index)
 {
-  return rc_test_receiver_get_level_db (self->receiver, index);
+  return rc_test_receiver_get_mean_level_db (self->receiver, index);
 }
 
 /* Sets the pipeline to NULL (no pad is ever released) and forgets it. */

@@ -53,6 +53,7 @@ void janus_media_set_answer (JanusMedia *self, const char *sdp);
 void janus_media_add_candidate (JanusMedia *self, guint mline_index, const char *candidate);
 /* Thread-safe reads of what the streaming threads measured. */
 void janus_media_get_counters (JanusMedia *self, LoadPeerCounters *counters);
+/* Over the last RC_GOERTZEL_MEAN_WINDOWS windows (LoadPeerClass.get_level_db). */
 double janus_media_get_level_db (JanusMedia *self, guint index);
 void janus_media_free (JanusMedia *self);
 

@@ -442,7 +442,7 @@ light_get_counters (LoadPeer *p, LoadPeerCounters *c)
 static double
 light_get_level_db (LoadPeer *p, guint index)
 {
-  return p->meter && index < p->options.n_probe_hz ? rc_goertzel_level_db (p->meter, index)
+  return p->meter && index < p->options.n_probe_hz ? rc_goertzel_mean_db (p->meter, index)
                                                    : RC_GOERTZEL_FLOOR_DB;
 }
 

@@ -194,7 +194,7 @@ roomcast_get_counters (LoadPeer *p, LoadPeerCounters *c)
 static double
 roomcast_get_level_db (LoadPeer *p, guint index)
 {
-  return p->client ? rc_test_client_get_level_db (p->client, index) : -200.0;
+  return p->client ? rc_test_client_get_mean_level_db (p->client, index) : -200.0;
 }
 
 static void

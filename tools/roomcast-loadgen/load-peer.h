@@ -86,7 +86,10 @@ typedef struct {
   LoadPeerState (*get_state) (LoadPeer *peer);
   const char *(*get_error) (LoadPeer *peer); /* NULL unless FAILED */
   void (*get_counters) (LoadPeer *peer, LoadPeerCounters *counters);
-  /* Level of probe_hz[@index] in the last analysed window (dBFS), decode only. */
+  /* Level of probe_hz[@index] (dBFS), decode only: the mean power of the last
+   * RC_GOERTZEL_MEAN_WINDOWS analysed windows (2 s), not one 100 ms window,
+   * which now and then reads a codec artifact between steady tones as a tone
+   * (docs/performance.md, "A speaker hearing its own tone"). */
   double (*get_level_db) (LoadPeer *peer, guint index);
   void (*free) (LoadPeer *peer);             /* closes everything, pipeline to NULL */
 } LoadPeerClass;

@@ -28,7 +28,13 @@
  * much as 35 Hz either side of it (measured offline: the four tones mixed,
  * encoded with the server's settings and decoded, no server at all), so a
  * speaker "heard itself" 14-20 dB under the others on both servers. A real
- * leak is a tone at the others' level, far above the noise beside it. */
+ * leak is a tone at the others' level, far above the noise beside it.
+ * Every level here is the mean power of the last 2 s (get_level_db): in
+ * about 1 % of single 100 ms windows the same encoder puts a narrow burst
+ * at the absent tone's frequency, 10-18 dB above the noise beside it and
+ * up to the others' level (tests/media/test-coding-noise.c), which the
+ * check read as "hears its own" when it looked at one window; averaged
+ * over 20 windows it is noise again. */
 #define LEAK_OVER_SIDES_DB 10.0
 
 void
