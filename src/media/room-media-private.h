@@ -62,6 +62,7 @@ struct _RcRoomMedia {
   RcPipelineDump *dump;  /* NULL unless GST_DEBUG_DUMP_DOT_DIR is set */
   GHashTable *mix_sinks; /* GstElement* -> its tee GstPad* (refs) */
   RcRoomFanout *fanout;  /* the shared mix to the peers, over threads */
+  gint shared_wanted;    /* atomic: anyone on the shared mix (room-media-gate.c) */
 };
 
 /* room-media-encoders.c: "queue ! opusenc ! clocksync" for the shared
@@ -71,6 +72,11 @@ struct _RcRoomMedia {
 char *rc_room_media_encoder_desc (const RcConfig *config, gboolean own_mix);
 guint64 rc_room_media_upstream_ns (const RcConfig *config);
 void rc_room_media_pace_clocksyncs (GstBin *bin);
+/* room-media-gate.c: the full mix's periods dropped at @mixer's mix pad
+ * (so not encoded) while nobody is on the shared mix; update() after every
+ * change of who is on it. */
+void rc_room_media_gate_install (RcRoomMedia *media, GstElement *mixer);
+void rc_room_media_gate_update (RcRoomMedia *media);
 /* room-media-bus.c: the room pipeline's bus watch (data: the RcRoomMedia). */
 gboolean rc_room_media_on_bus (GstBus *bus, GstMessage *msg, gpointer data);
 

@@ -431,6 +431,7 @@ rc_room_media_add_user_peer (RcRoomMedia *media, const char *peer_id, const char
     return NULL;
   }
   g_hash_table_insert (media->peers, p->id, p);
+  rc_room_media_gate_update (media);
   GST_INFO ("room %s: peer %s for %s", media->room_id, p->name, peer_id);
   rc_pipeline_dump_request (media->dump, "peer-added");
   return peer;
@@ -439,7 +440,10 @@ rc_room_media_add_user_peer (RcRoomMedia *media, const char *peer_id, const char
 gboolean
 rc_room_media_remove_peer (RcRoomMedia *media, const char *peer_id)
 {
-  return g_hash_table_remove (media->peers, peer_id);
+  gboolean removed = g_hash_table_remove (media->peers, peer_id);
+
+  rc_room_media_gate_update (media);
+  return removed;
 }
 
 /* Tears the peer's route down and builds it again from its seat, what the
@@ -453,6 +457,7 @@ reroute (Peer *p, gint seat, gboolean wants_mix)
 
   stop_inbound (p);
   stop_own_mix (p);
+  rc_room_media_gate_update (media);
   if (p->seat >= 0) {
     /* Clients showing a speaking ring for this seat must see it go out. */
     if (media->levels[p->seat].reported && media->callbacks.speaking)
@@ -472,6 +477,7 @@ reroute (Peer *p, gint seat, gboolean wants_mix)
     stop_own_mix (p);
     p->mixed = FALSE;
   }
+  rc_room_media_gate_update (media);
   GST_INFO ("room %s: %s seat %d mixed %d", media->room_id, p->id, seat, p->mixed);
 }
 
@@ -574,6 +580,7 @@ rc_room_media_add_mix_sink (RcRoomMedia *media, GstElement *sink, GError **error
     return FALSE;
   }
   g_hash_table_insert (media->mix_sinks, sink, tee_pad);
+  rc_room_media_gate_update (media);
   GST_INFO ("room %s: mix sink %s added", media->room_id, GST_ELEMENT_NAME (sink));
   rc_pipeline_dump_request (media->dump, "mix-sink-added");
   return TRUE;
@@ -597,6 +604,7 @@ rc_room_media_remove_mix_sink (RcRoomMedia *media, GstElement *sink)
   gst_bin_remove (GST_BIN (media->pipeline), sink);
   GST_INFO ("room %s: mix sink %s removed", media->room_id, GST_ELEMENT_NAME (sink));
   g_hash_table_remove (media->mix_sinks, sink);
+  rc_room_media_gate_update (media);
   rc_pipeline_dump_request (media->dump, "mix-sink-removed");
 }
 
@@ -644,6 +652,7 @@ rc_room_media_new (const RcConfig *config, const char *room_id, guint n_seats,
   media->pipeline = pipeline;
   media->mixer = gst_bin_get_by_name (GST_BIN (pipeline), "mixer");
   media->tee = gst_bin_get_by_name (GST_BIN (pipeline), "tee");
+  rc_room_media_gate_install (media, media->mixer);
   media->fanout = rc_room_fanout_new (GST_BIN (pipeline), media->tee, config->fanout_peers,
                                       room_id);
   media->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, peer_free);

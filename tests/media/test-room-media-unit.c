@@ -774,6 +774,104 @@ test_lite_state_dispatch (void)
   rc_room_media_free (media);
 }
 
+/* Streaming thread: one more encoded period of the shared mix. */
+static GstPadProbeReturn
+count_shared (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  g_atomic_int_inc ((gint *) data);
+  return GST_PAD_PROBE_OK;
+}
+
+typedef struct {
+  gint *count;
+  gint from;
+} Resumed;
+
+static gboolean
+shared_resumed (gpointer data)
+{
+  Resumed *r = data;
+
+  return g_atomic_int_get (r->count) > r->from + 2;
+}
+
+/* Encoded periods of the shared mix over @ms: none while it is gated. */
+static gint
+shared_periods_during (gint *count, guint ms)
+{
+  gint from = g_atomic_int_get (count);
+
+  iterate (ms);
+  return g_atomic_int_get (count) - from;
+}
+
+/* The shared mix's encoder (room-media-gate.c) runs only while a peer or a
+ * recording is on the shared mix: idle in a room of speakers only (each on
+ * its own mix-minus), back as soon as a listener or a recording arrives,
+ * idle again when it goes. */
+static void
+test_shared_encoder_gate (void)
+{
+  g_autoptr (RcConfig) config = rc_config_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) tee = NULL;
+  g_autoptr (GstPad) tee_sink = NULL;
+  GstElement *recording;
+  Seen seen = { 0 };
+  RcRoomMedia *media = room (config, "gate", &seen);
+  gint count = 0;
+  Resumed resumed = { &count, 0 };
+
+  tee = gst_bin_get_by_name (GST_BIN (rc_room_media_get_pipeline (media)), "tee");
+  tee_sink = gst_element_get_static_pad (tee, "sink");
+  gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_BUFFER, count_shared, &count, NULL);
+
+  /* A listener: the shared mix is encoded. */
+  g_assert_nonnull (rc_room_media_add_peer (media, "peer0", &error));
+  g_assert_no_error (error);
+  g_assert_true (rc_test_wait_until (5000, shared_resumed, &resumed));
+
+  /* Two speakers, nobody else: idle (after what was already queued). */
+  g_assert_nonnull (rc_room_media_add_peer (media, "peer1", &error));
+  g_assert_no_error (error);
+  rc_room_media_set_route (media, "peer0", 0, TRUE);
+  rc_room_media_set_route (media, "peer1", 1, TRUE);
+  g_assert_cmpuint (rc_room_media_get_n_speakers (media), ==, 2);
+  iterate (300);
+  g_assert_cmpint (shared_periods_during (&count, 500), ==, 0);
+
+  /* A listener joins: it resumes; it leaves: idle again. */
+  g_assert_nonnull (rc_room_media_add_peer (media, "peer2", &error));
+  g_assert_no_error (error);
+  resumed.from = g_atomic_int_get (&count);
+  g_assert_true (rc_test_wait_until (5000, shared_resumed, &resumed));
+  g_assert_true (rc_room_media_remove_peer (media, "peer2"));
+  iterate (300);
+  g_assert_cmpint (shared_periods_during (&count, 500), ==, 0);
+
+  /* A speaker leaves its seat: back on the shared mix, which resumes. */
+  rc_room_media_set_route (media, "peer1", -1, FALSE);
+  resumed.from = g_atomic_int_get (&count);
+  g_assert_true (rc_test_wait_until (5000, shared_resumed, &resumed));
+  rc_room_media_set_route (media, "peer1", 1, TRUE);
+  iterate (300);
+  g_assert_cmpint (shared_periods_during (&count, 500), ==, 0);
+
+  /* A recording: it resumes for as long as the recording is attached. */
+  recording = gst_element_factory_make ("fakesink", "recording");
+  g_object_set (recording, "sync", FALSE, "async", FALSE, NULL);
+  g_assert_true (rc_room_media_add_mix_sink (media, recording, &error));
+  g_assert_no_error (error);
+  resumed.from = g_atomic_int_get (&count);
+  g_assert_true (rc_test_wait_until (5000, shared_resumed, &resumed));
+  rc_room_media_remove_mix_sink (media, recording);
+  iterate (300);
+  g_assert_cmpint (shared_periods_during (&count, 500), ==, 0);
+
+  g_assert_cmpuint (seen.errors, ==, 0);
+  rc_room_media_free (media);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -792,6 +890,7 @@ main (int argc, char **argv)
   g_test_add_func ("/room-media-unit/close-busy-peer", test_close_busy_peer);
   g_test_add_func ("/room-media-unit/lite-room", test_lite_room);
   g_test_add_func ("/room-media-unit/lite-state-dispatch", test_lite_state_dispatch);
+  g_test_add_func ("/room-media-unit/shared-encoder-gate", test_shared_encoder_gate);
   int status = g_test_run ();
   rc_media_peer_webrtc_wait_torn_down ();
   return status;
