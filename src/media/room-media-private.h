@@ -1,5 +1,6 @@
-/* roomcast: what room-media.c and room-media-views.c share of a room's
- * pipeline; see room-media.h. Main loop only. */
+/* roomcast: what room-media.c, room-media-views.c and room-media-gate.c
+ * share of a room's pipeline; see room-media.h. Main loop only (but
+ * shared_wanted, atomic, is read by the mixer's thread). */
 #pragma once
 
 #include "media/room-media.h"
