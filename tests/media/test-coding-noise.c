@@ -2,11 +2,13 @@
  *
  * No server, no network: the four other speakers' tones of a five-speaker
  * bench room (tools/roomcast-loadgen/loadgen.c, volume 0.25 each), mixed,
- * encoded as the room encodes a mix-minus (OPUSENC_DESC in
- * src/media/room-media.c at the default OPUS_BITRATE and OPUS_COMPLEXITY),
- * decoded as the load generator decodes, and metered as it meters: the
+ * encoded as the room encodes a speaker's mix-minus (the opusenc of
+ * rc_room_media_encoder_desc()), decoded as the load generator decodes, and metered as it meters: the
  * fifth speaker's tone (1611 Hz) is absent, its side probes at ±35 Hz. The
- * pipeline is not live, so the run is the same every time.
+ * pipeline is not live, so the run is the same every time. Two encoder
+ * settings: the voice mode (SILK/hybrid, 20 ms) the mix-minus encoders had
+ * when the bench raised the flags, and whatever the room uses now
+ * (rc_room_media_encoder_desc(): OPUS_SPEAKER_AUDIO_TYPE, _FRAME_MS).
  *
  * The load generator's "hears its own" criterion (loadgen-report.c: within
  * ABSENT_UNDER_DB of the quietest tone heard and LEAK_OVER_SIDES_DB above the
@@ -19,11 +21,14 @@
  * never flags, and a real leak (the absent tone mixed in at the others'
  * level) is flagged in every window.
  */
+#include <string.h>
+
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
 
 #include "config.h"
 #include "goertzel.h"
+#include "media/room-media-private.h"
 
 #define ABSENT_UNDER_DB 20.0    /* loadgen-report.c */
 #define LEAK_OVER_SIDES_DB 10.0 /* loadgen-report.c */
@@ -48,12 +53,25 @@ hears_own (double (*level) (const RcGoertzel *, guint), const RcGoertzel *g)
          level (g, OWN) - MAX (level (g, SIDE_LOW), level (g, SIDE_HIGH)) >= LEAK_OVER_SIDES_DB;
 }
 
+/* The opusenc of a speaker's own mix-minus under @config, without the
+ * room's queue and clocksync around it (this pipeline is not live). */
+static char *
+own_encoder (const RcConfig *config)
+{
+  g_autofree char *desc = rc_room_media_encoder_desc (config, TRUE);
+  const char *enc = strstr (desc, "opusenc ");
+  const char *end = enc ? strstr (enc, " ! ") : NULL;
+
+  g_assert_nonnull (end);
+  return g_strndup (enc, (gsize) (end - enc));
+}
+
 /* Runs the chain with the four tones, plus the absent one at @leak_volume
  * (0: none), and counts the windows either reading flags. */
 static Counts
-run (double leak_volume)
+run (const RcConfig *config, double leak_volume)
 {
-  g_autoptr (RcConfig) config = rc_config_new ();
+  g_autofree char *encoder = own_encoder (config);
   g_autoptr (GString) desc = g_string_new (NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (GstElement) pipeline = NULL;
@@ -65,10 +83,9 @@ run (double leak_volume)
   g_string_append_printf (
     desc,
     "audiomixer name=mix ! audio/x-raw,format=F32LE,rate=48000,channels=1 ! audioconvert ! "
-    "opusenc bitrate=%u complexity=%u frame-size=20 audio-type=voice inband-fec=true dtx=true "
-    "packet-loss-percentage=10 ! opusdec plc=true use-inband-fec=true ! audioconvert ! "
+    "%s ! opusdec plc=true use-inband-fec=true ! audioconvert ! "
     "audio/x-raw,format=F32LE,rate=48000,channels=1 ! appsink name=sink sync=false",
-    config->opus_bitrate, config->opus_complexity);
+    encoder);
   for (guint i = 0; i < G_N_ELEMENTS (tones); i++) {
     double volume = i < N_HEARD ? 0.25 : leak_volume;
 
@@ -109,16 +126,28 @@ run (double leak_volume)
     gst_buffer_unmap (gst_sample_get_buffer (sample), &map);
   }
   gst_element_set_state (pipeline, GST_STATE_NULL);
-  g_test_message ("leak volume %g: %u of %u single windows flagged, %u of %u 2 s means",
-                  leak_volume, counts.flagged_single, counts.windows, counts.flagged_mean,
+  g_test_message ("%s, leak volume %g: %u of %u single windows flagged, %u of %u 2 s means",
+                  encoder, leak_volume, counts.flagged_single, counts.windows, counts.flagged_mean,
                   counts.mean_checked);
   return counts;
 }
 
-static void
-test_no_leak (void)
+/* The settings of the flagged bench runs. */
+static RcConfig *
+voice_config (void)
 {
-  Counts c = run (0);
+  RcConfig *config = rc_config_new ();
+
+  config->opus_speaker_audio_type = RC_OPUS_AUDIO_VOICE;
+  config->opus_speaker_frame_ms = 20;
+  return config;
+}
+
+static void
+test_no_leak_voice (void)
+{
+  g_autoptr (RcConfig) config = voice_config ();
+  Counts c = run (config, 0);
 
   g_assert_cmpuint (c.windows, >, SECONDS * 10 - 20);
   /* The mechanism: single windows of the coded tones read as a leak ... */
@@ -128,12 +157,27 @@ test_no_leak (void)
 }
 
 static void
+test_no_leak_room_settings (void)
+{
+  g_autoptr (RcConfig) config = rc_config_new ();
+  Counts c = run (config, 0);
+
+  g_assert_cmpuint (c.windows, >, SECONDS * 10 - 20);
+  g_assert_cmpuint (c.flagged_mean, ==, 0);
+}
+
+static void
 test_leak_at_the_others_level (void)
 {
-  Counts c = run (0.25);
+  g_autoptr (RcConfig) voice = voice_config ();
+  g_autoptr (RcConfig) room = rc_config_new ();
 
-  g_assert_cmpuint (c.mean_checked, >, 0);
-  g_assert_cmpuint (c.flagged_mean, ==, c.mean_checked);
+  for (const RcConfig **config = (const RcConfig *[]){ voice, room, NULL }; *config; config++) {
+    Counts c = run (*config, 0.25);
+
+    g_assert_cmpuint (c.mean_checked, >, 0);
+    g_assert_cmpuint (c.flagged_mean, ==, c.mean_checked);
+  }
 }
 
 int
@@ -141,7 +185,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   gst_init (&argc, &argv);
-  g_test_add_func ("/coding-noise/no-leak", test_no_leak);
+  g_test_add_func ("/coding-noise/no-leak-voice", test_no_leak_voice);
+  g_test_add_func ("/coding-noise/no-leak-room-settings", test_no_leak_room_settings);
   g_test_add_func ("/coding-noise/leak-at-the-others-level", test_leak_at_the_others_level);
   return g_test_run ();
 }
