@@ -2,8 +2,8 @@
  * (see room-media-private.h).
  *
  * In a room of speakers only every peer hears its own mix-minus, and the
- * shared mix's encoder (about a sixth of a five-speaker room's CPU) would
- * encode for nobody. A probe on the mixer's full-mix pad drops its periods
+ * shared mix's encoder (~5 % of a five-speaker room's CPU with the
+ * CELT-only encoders, docs/performance.md) would encode for nobody. A probe on the mixer's full-mix pad drops its periods
  * while no peer is on the shared mix (a listener, a peer not yet routed, a
  * speaker without its own mix-minus) and no recording is attached;
  * rc_room_media_gate_update(), on the main loop after every change of who is
