@@ -3,18 +3,19 @@
  *
  * In a room of speakers only every peer hears its own mix-minus, and the
  * shared mix's encoder (~5 % of a five-speaker room's CPU with the
- * CELT-only encoders, docs/performance.md) would encode for nobody. A probe on the mixer's full-mix pad drops its periods
- * while no peer is on the shared mix (a listener, a peer not yet routed, a
- * speaker without its own mix-minus) and no recording is attached;
- * rc_room_media_gate_update(), on the main loop after every change of who is
- * on it, flips one atomic flag the probe reads. Nobody hears the gap: only
- * a peer that was not on the shared mix can be on it when it resumes (a new
- * peer's first packet starts its timeline; a speaker back from its own
- * mix-minus is rebased by icelitesink as at any switch, or numbered on by
- * its own payloader behind its input-selector), and the encoder's
- * timestamps simply jump over the periods it did not see. The flags a bench once
- * raised against this gate were the load generator's meter reading coding
- * noise (docs/performance.md, "A speaker hearing its own tone").
+ * CELT-only encoders, docs/performance.md) would encode for nobody. A probe
+ * on the mixer's full-mix pad drops its periods while no peer is on the
+ * shared mix (a listener, a peer not yet routed, a speaker without its own
+ * mix-minus) and no recording is attached; rc_room_media_gate_update(), on
+ * the main loop after every change of who is on it, flips one atomic flag
+ * the probe reads. Nobody hears the gap: only a peer that was not on the
+ * shared mix can be on it when it resumes (a new peer's first packet starts
+ * its timeline; a speaker back from its own mix-minus is rebased by
+ * icelitesink as at any switch, or numbered on by its own payloader behind
+ * its input-selector), and the encoder's timestamps simply jump over the
+ * periods it did not see. The flags a bench once raised against this gate
+ * were the load generator's meter reading coding noise (docs/performance.md,
+ * "A speaker hearing its own tone").
  */
 #include "media/room-media-private.h"
 
