@@ -133,9 +133,10 @@ hear_state (gpointer data)
 }
 
 /* The most a switch may take to be observed, from the configured latencies:
- * the server's (src/media/room-media.c: the mixer forces a period out at
- * its running time + JITTER_LATENCY_MS 20 + UPSTREAM_SLACK_MS 20 + one
- * 20 ms period + its 20 ms latency, then one 20 ms Opus frame; placed by
+ * the server's (src/media/room-media-encoders.c: the mixer forces a period
+ * out at its running time + JITTER_LATENCY_MS 20 + UPSTREAM_SLACK_MS 20 +
+ * one 20 ms period + its 20 ms latency, then one Opus frame, at most 20 ms:
+ * OPUS_MIX_FRAME_MS, OPUS_SPEAKER_FRAME_MS 10; placed by
  * arrival, a seat runs at most that upstream latency late), the
  * client's (RcTestClient's 60 ms jitterbuffer and up to two 100 ms analysis
  * windows of its meter), and SWITCH_SLACK_MS for the request, its ack and
