@@ -113,7 +113,8 @@ const mixQueue = mixerTemplateElements[1];
 // The decoder chain with OPUS_DECODE_FEC at its default.
 const decodeFec = source("src/config-settings.c")
   .match(/"OPUS_DECODE_FEC",\s*NULL,\s*KIND_ENUM,\s*FALSE,\s*"(\w+)"/)[1];
-const inbound = elementsOf(literalChain(roomMedia, "#define INBOUND_DESC").replace("%s", decodeFec));
+const decoder = literalChain(roomMedia, decodeFec === "true" ? "#define DECODER_FEC" : "#define DECODER_PLC");
+const inbound = elementsOf(literalChain(roomMedia, "#define INBOUND_DESC").replace("%s", decoder));
 // One function describes both encoders' chains (queue, opusenc, clocksync).
 const encoderDesc = literalChain(encoders, "g_strdup_printf (", {
   ENCODER_QUEUE_DESC: "ENCODER_QUEUE_DESC", OPUSENC_DESC: "OPUSENC_DESC" }, "\nrc_room_media_encoder_desc (");
@@ -142,7 +143,8 @@ test("the server's settings are what this test reads", () => {
   assert.match(roomMedia, /rc_room_media_encoder_desc \(config, FALSE\)/, "rc_room_media_new: shared settings");
   assert.deepEqual(mixerTemplateElements.slice(2).map((e) => e.factory), ["opusenc", "clocksync", "tee"]);
   assert.deepEqual(inbound.map((e) => e.factory ?? e.caps),
-                   ["rtpopusdepay", "opusdec", "audioconvert", "audioresample", "capsfilter"]);
+                   ["rtpopusdepay", decodeFec === "true" ? "opusdec" : "opusmonodec", "audioconvert",
+                    "audioresample", "capsfilter"]);
   assert.match(roomMedia, /g_object_set \(p->selector, "sync-streams", FALSE, NULL\);/);
   assert.match(roomMedia, /g_object_set \(p->pay, "pt", RC_MEDIA_OPUS_PT,/);
 });
