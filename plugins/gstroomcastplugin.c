@@ -10,6 +10,7 @@
 #include "icelite/gsticelitesink.h"
 #include "mixminus/gstmixminus.h"
 #include "opus/gstopusmonodec.h"
+#include "opus/gstopusmonoenc.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -19,11 +20,12 @@ plugin_init (GstPlugin * plugin)
   ok &= GST_ELEMENT_REGISTER (mixminus, plugin);
   ok &= GST_ELEMENT_REGISTER (icelitesink, plugin);
   ok &= GST_ELEMENT_REGISTER (opusmonodec, plugin);
+  ok &= GST_ELEMENT_REGISTER (opusmonoenc, plugin);
   return ok;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, roomcast,
     "roomcast audio-room elements: mixminus (O(N) mix-minus mixer), "
     "icelitesink (ICE-lite DTLS-SRTP fan-out to listeners), "
-    "opusmonodec (mono Opus decoder, one-stream libopus API)",
+    "opusmonodec and opusmonoenc (mono Opus through libopus's one-stream API)",
     plugin_init, VERSION, "LGPL", GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)

@@ -102,7 +102,7 @@ const queueNs = (jitterMs + slackMs + defined(encoders, "ENCODER_QUEUE_MARGIN_MS
 const encoderQueueDesc = literalChain(encoders, "#define ENCODER_QUEUE_DESC", { G_GUINT64_FORMAT: "lu" })
   .replace("%lu", String(queueNs));
 const mixerTemplate = literalChain(roomMedia, "desc = g_strdup_printf (", { G_GUINT64_FORMAT: "lu" },
-  "\nrc_room_media_new (").replace("%s", `${encoderQueueDesc} ! opusenc ! clocksync`);
+  "\nrc_room_media_new (").replace("%s", `${encoderQueueDesc} ! opusmonoenc ! clocksync`);
 const mixerTemplateElements = elementsOf(mixerTemplate.replace(/mixer\.mix/, "")); // mixminus, queue, opusenc, clocksync, tee
 const expectedMixer = { ...mixerTemplateElements[0].props };
 expectedMixer["min-upstream-latency"] = String((jitterMs + slackMs) * 1e6);
@@ -141,7 +141,9 @@ test("the server's settings are what this test reads", () => {
   assert.equal(encoderDesc, "ENCODER_QUEUE_DESC ! OPUSENC_DESC ! clocksync");
   assert.match(roomMedia, /rc_room_media_encoder_desc \(media->config, TRUE\)/, "start_own_mix: own settings");
   assert.match(roomMedia, /rc_room_media_encoder_desc \(config, FALSE\)/, "rc_room_media_new: shared settings");
-  assert.deepEqual(mixerTemplateElements.slice(2).map((e) => e.factory), ["opusenc", "clocksync", "tee"]);
+  assert.deepEqual(mixerTemplateElements.slice(2).map((e) => e.factory), ["opusmonoenc", "clocksync", "tee"]);
+  assert.equal(elementsOf(literalChain(encoders, "#define OPUSENC_DESC"))[0].factory, "opusmonoenc",
+               "the room's encoders are opusmonoenc");
   assert.deepEqual(inbound.map((e) => e.factory ?? e.caps),
                    ["rtpopusdepay", decodeFec === "true" ? "opusdec" : "opusmonodec", "audioconvert",
                     "audioresample", "capsfilter"]);
@@ -161,7 +163,7 @@ test("room-server.pipeline is the room roomcastd builds", () => {
   let serverEncoders = 0;
   for (const chain of chains) {
     chain.forEach((e, i) => {
-      if (e.factory !== "opusenc" || chain[i + 1]?.factory !== "clocksync") return;
+      if (e.factory !== "opusmonoenc" || chain[i + 1]?.factory !== "clocksync") return;
       serverEncoders++;
       assert.deepEqual(e.props, opusencOf(chain), "opusenc settings");
       assert.deepEqual(chain[i - 1], mixQueue, "the queue before an encoder");
@@ -213,7 +215,7 @@ test("room-server-lite.pipeline is the room roomcastd builds on two transports",
   let streams = 0, encoders = 0;
   for (const chain of chains) {
     chain.forEach((e, i) => {
-      if (e.factory === "opusenc" && chain[i + 1]?.factory === "clocksync") {
+      if (e.factory === "opusmonoenc" && chain[i + 1]?.factory === "clocksync") {
         encoders++;
         assert.deepEqual(e.props, opusencOf(chain), "opusenc settings");
         assert.deepEqual(chain[i - 1], mixQueue, "the queue before an encoder");
@@ -240,7 +242,7 @@ test("the other pipelines use the server's mixer and Opus settings", () => {
     const chains = pipeline(name);
     let n = 0;
     for (const chain of chains)
-      for (const e of chain.filter((x) => x.factory === "opusenc")) {
+      for (const e of chain.filter((x) => x.factory === "opusmonoenc")) {
         n++;
         assert.deepEqual(e.props, opusencOf(chain), `${name}: opusenc settings`);
       }
@@ -251,7 +253,7 @@ test("the other pipelines use the server's mixer and Opus settings", () => {
   assert.deepEqual(mixerProps, expectedMixer, "room-encoders: mixminus settings");
   for (const chain of encodersFile)
     chain.forEach((e, i) => {
-      if (e.factory === "opusenc") {
+      if (e.factory === "opusmonoenc") {
         assert.deepEqual(chain[i - 1], mixQueue, "room-encoders: the queue before an encoder");
         assert.equal(chain[i + 1].factory, "clocksync");
       }
