@@ -29,7 +29,6 @@ static const Needed room_elements[] = {
   { "rtpopuspay", GOOD },
   { "rtpopusdepay", GOOD },
   { "level", GOOD },
-  { "opusenc", BASE },
   { "opusdec", BASE },
   { "audioconvert", BASE },
   { "audioresample", BASE },

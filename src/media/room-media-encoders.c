@@ -1,5 +1,5 @@
 /* roomcast: how a room's mixes are encoded and paced: the leaky queue,
- * opusenc and clocksync behind each of the mixer's outputs; see
+ * opusmonoenc and clocksync behind each of the mixer's outputs; see
  * room-media-private.h. */
 #include "media/room-media-private.h"
 
@@ -34,7 +34,8 @@
  * PACE_MS: the pace of a clocksync with no encoder in front. */
 #define PACE_MS 20
 
-/* The frame duration of the opusenc in front of @sink, else PACE_MS. */
+/* The frame duration of the encoder (opusmonoenc, or opusenc: the same
+ * frame-size property) in front of @sink, else PACE_MS. */
 static guint
 pace_ms (GstPad *sink)
 {

@@ -176,7 +176,7 @@ stop_own_mix (Peer *p)
   drop_element (media, &p->own_bin);
 }
 
-/* The peer's own mix-minus: mixminus.src_<seat> → queue → opusenc → its
+/* The peer's own mix-minus: mixminus.src_<seat> → queue → opusmonoenc → its
  * selector, which then switches to it; or, for a transport that carries
  * the room's streams, → rtpopuspay → a stream pad of the transport, which
  * the peer is then switched to. The queue is leaky: a starved encoder

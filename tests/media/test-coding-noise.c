@@ -2,7 +2,7 @@
  *
  * No server, no network: the four other speakers' tones of a five-speaker
  * bench room (tools/roomcast-loadgen/loadgen.c, volume 0.25 each), mixed,
- * encoded as the room encodes a speaker's mix-minus (the opusenc of
+ * encoded as the room encodes a speaker's mix-minus (the opusmonoenc of
  * rc_room_media_encoder_desc()), decoded as the load generator decodes, and metered as it meters: the
  * fifth speaker's tone (1611 Hz) is absent, its side probes at ±35 Hz. The
  * pipeline is not live, so the run is the same every time. Two encoder
@@ -53,13 +53,13 @@ hears_own (double (*level) (const RcGoertzel *, guint), const RcGoertzel *g)
          level (g, OWN) - MAX (level (g, SIDE_LOW), level (g, SIDE_HIGH)) >= LEAK_OVER_SIDES_DB;
 }
 
-/* The opusenc of a speaker's own mix-minus under @config, without the
+/* The encoder (opusmonoenc) of a speaker's own mix-minus under @config, without the
  * room's queue and clocksync around it (this pipeline is not live). */
 static char *
 own_encoder (const RcConfig *config)
 {
   g_autofree char *desc = rc_room_media_encoder_desc (config, TRUE);
-  const char *enc = strstr (desc, "opusenc ");
+  const char *enc = strstr (desc, "opusmonoenc ");
   const char *end = enc ? strstr (enc, " ! ") : NULL;
 
   g_assert_nonnull (end);
