@@ -40,6 +40,15 @@ static const Choice opus_audio_type_choices[] = {
   { NULL, 0 },
 };
 
+const char *
+rc_opus_audio_type_name (RcOpusAudioType type)
+{
+  for (const Choice *c = opus_audio_type_choices; c->name != NULL; c++)
+    if (c->value == (int) type)
+      return c->name;
+  g_return_val_if_reached ("voice");
+}
+
 /* Opus frame durations opusenc takes in whole milliseconds. */
 static const Choice opus_frame_ms_choices[] = {
   { "5", 5 }, { "10", 10 }, { "20", 20 }, { "40", 40 }, { "60", 60 }, { NULL, 0 },

@@ -50,6 +50,10 @@ typedef enum {
   RC_OPUS_AUDIO_GENERIC,
 } RcOpusAudioType;
 
+/* The setting's spelling of @type, which is also opusenc's and
+ * opusmonoenc's audio-type nick (one table: config-settings.c). */
+const char *rc_opus_audio_type_name (RcOpusAudioType type);
+
 typedef struct {
   /* server */
   gboolean dev;             /* --dev (CLI only): dev auth, defaults for a demo */

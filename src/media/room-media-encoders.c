@@ -102,20 +102,6 @@ rc_room_media_upstream_ns (const RcConfig *config)
   "opusmonoenc bitrate=%u complexity=%u frame-size=%u audio-type=%s inband-fec=true dtx=true " \
   "packet-loss-percentage=10"
 
-static const char *
-opus_audio_type_nick (RcOpusAudioType type)
-{
-  switch (type) {
-  case RC_OPUS_AUDIO_RESTRICTED_LOWDELAY:
-    return "restricted-lowdelay";
-  case RC_OPUS_AUDIO_GENERIC:
-    return "generic";
-  case RC_OPUS_AUDIO_VOICE:
-    break;
-  }
-  return "voice";
-}
-
 char *
 rc_room_media_encoder_desc (const RcConfig *config, gboolean own_mix)
 {
@@ -124,6 +110,6 @@ rc_room_media_encoder_desc (const RcConfig *config, gboolean own_mix)
   return g_strdup_printf (ENCODER_QUEUE_DESC " ! " OPUSENC_DESC " ! clocksync", queue_ns,
                           config->opus_bitrate, config->opus_complexity,
                           own_mix ? config->opus_speaker_frame_ms : config->opus_mix_frame_ms,
-                          opus_audio_type_nick (own_mix ? config->opus_speaker_audio_type
-                                                        : config->opus_mix_audio_type));
+                          rc_opus_audio_type_name (own_mix ? config->opus_speaker_audio_type
+                                                           : config->opus_mix_audio_type));
 }
