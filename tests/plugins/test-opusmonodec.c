@@ -115,7 +115,7 @@ test_gap_concealed (void)
 {
   GstHarness *h = harness ("opusmonodec plc=true");
   Source s;
-  GArray *before, *gap, *after;
+  GArray *before, *after;
   GstBuffer *lost;
 
   source_init (&s);
@@ -128,19 +128,17 @@ test_gap_concealed (void)
   gst_harness_push_event (h, gst_event_new_gap (GST_BUFFER_PTS (lost), 20 * GST_MSECOND));
   {
     GstBuffer *buf = gst_harness_pull (h);
+    GstMapInfo map;
 
     g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, GST_BUFFER_PTS (lost));
+    gst_buffer_map (buf, &map, GST_MAP_READ);
+    g_assert_cmpuint (map.size, ==, FRAME * sizeof (float));
+    g_assert_cmpfloat (goertzel_amplitude ((const float *) map.data, FRAME, FREQ, RATE), >,
+                       AMPLITUDE * 0.1);
+    gst_buffer_unmap (buf, &map);
     gst_buffer_unref (buf);
   }
-  gst_buffer_unref (lost);
-  /* pull_all would miss the buffer pulled above: re-run the gap's check on a
-   * second one */
-  lost = source_next (&s);
-  gst_harness_push_event (h, gst_event_new_gap (GST_BUFFER_PTS (lost), 20 * GST_MSECOND));
-  gap = pull_all (h);
-  g_assert_cmpuint (gap->len, ==, FRAME);
-  g_assert_cmpfloat (goertzel_amplitude ((const float *) gap->data, FRAME, FREQ, RATE), >,
-                     AMPLITUDE * 0.1);
+  g_assert_null (gst_harness_try_pull (h)); /* one gap, one buffer */
   gst_buffer_unref (lost);
 
   for (guint i = 0; i < 10; i++)
@@ -148,7 +146,6 @@ test_gap_concealed (void)
   after = pull_all (h);
   g_assert_cmpuint (after->len, ==, 10 * FRAME);
   g_array_unref (before);
-  g_array_unref (gap);
   g_array_unref (after);
   opus_encoder_destroy (s.encoder);
   gst_harness_teardown (h);
