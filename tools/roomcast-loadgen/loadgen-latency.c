@@ -284,6 +284,15 @@ pct (GArray *v, double p)
                         MIN (v->len - 1, (guint) ceil (p / 100.0 * v->len) - (p > 0)));
 }
 
+/* "name": percentile @p of the sorted @v, 0 when @v is empty (JSON has
+ * no NaN). */
+static void
+add_percentile (JsonBuilder *b, const char *name, GArray *v, double p)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_double_value (b, v->len ? pct (v, p) : 0);
+}
+
 typedef struct {
   GArray *ms, *first, *last; /* all keys; those sent in the first / last EDGE_NS */
   guint64 expected, heard;
@@ -465,26 +474,19 @@ loadgen_latency_report (JsonBuilder *b, const char *label)
     json_builder_add_int_value (b, kind->ms->len);
     json_builder_set_member_name (b, "audible_pct");
     json_builder_add_double_value (b, isnan (audible) ? 0 : audible);
-    json_builder_set_member_name (b, "p50_ms");
-    json_builder_add_double_value (b, kind->ms->len ? pct (kind->ms, 50) : 0);
-    json_builder_set_member_name (b, "p95_ms");
-    json_builder_add_double_value (b, kind->ms->len ? pct (kind->ms, 95) : 0);
-    json_builder_set_member_name (b, "max_ms");
-    json_builder_add_double_value (b, kind->ms->len ? pct (kind->ms, 100) : 0);
+    add_percentile (b, "p50_ms", kind->ms, 50);
+    add_percentile (b, "p95_ms", kind->ms, 95);
+    add_percentile (b, "max_ms", kind->ms, 100);
     json_builder_set_member_name (b, "slots");
     json_builder_add_int_value (b, kind->slots);
     json_builder_set_member_name (b, "audible_slots_pct");
     json_builder_add_double_value (b, audible_slots);
     json_builder_set_member_name (b, "intact_slots_pct");
     json_builder_add_double_value (b, intact_slots);
-    json_builder_set_member_name (b, "first_p50_ms");
-    json_builder_add_double_value (b, kind->first->len ? pct (kind->first, 50) : 0);
-    json_builder_set_member_name (b, "first_p95_ms");
-    json_builder_add_double_value (b, kind->first->len ? pct (kind->first, 95) : 0);
-    json_builder_set_member_name (b, "last_p50_ms");
-    json_builder_add_double_value (b, kind->last->len ? pct (kind->last, 50) : 0);
-    json_builder_set_member_name (b, "last_p95_ms");
-    json_builder_add_double_value (b, kind->last->len ? pct (kind->last, 95) : 0);
+    add_percentile (b, "first_p50_ms", kind->first, 50);
+    add_percentile (b, "first_p95_ms", kind->first, 95);
+    add_percentile (b, "last_p50_ms", kind->last, 50);
+    add_percentile (b, "last_p95_ms", kind->last, 95);
     json_builder_end_object (b);
     if (kind->receivers)
       g_printerr ("roomcast-loadgen: %s, %s: %.1f %% of %" G_GUINT64_FORMAT " tone slots "
