@@ -8,10 +8,8 @@
 #include <gst/gst.h>
 
 #include "config.h"
-#include "fake-media-peer.h"
 #include "media/media-peer-lite.h"
 #include "media/media-peer-webrtc.h"
-#include "media/media-sdp.h"
 #include "media/room-media.h"
 #include "rc-test-util.h"
 #include "room-media-unit-common.h"
